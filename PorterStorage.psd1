@@ -1,0 +1,27 @@
+@{
+    RootModule           = 'PorterStorage.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '6f4c2f0e-3b1d-4d8e-9a57-2c61f0b7e4a1'
+    Author               = 'PorterStorage contributors'
+    CompanyName          = 'PorterStorage'
+    Copyright            = '(c) PorterStorage contributors. MIT licence.'
+    Description          = 'Moves Porter''s stored data (PORTER_HOME and the Azure blob container) safely to the storage format of Porter v0.28-v0.38: inspect, back up, migrate, verify and restore, as cmdlets that pipe into each other.'
+    PowerShellVersion    = '5.1'
+    CompatiblePSEditions = @('Core', 'Desktop')
+    FormatsToProcess     = @('PorterStorage.format.ps1xml')
+    CmdletsToExport      = @(
+        'Get-PorterHome'
+        'Get-PorterConfig'
+        'Test-PorterSchema'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('Porter', 'CNAB', 'Migration', 'Storage', 'Backup', 'Azure', 'PSEdition_Core', 'PSEdition_Desktop')
+            LicenseUri   = 'https://opensource.org/licenses/MIT'
+            ReleaseNotes = 'Get-PorterHome, Get-PorterConfig and Test-PorterSchema: read a Porter home, its config and its schema state without changing anything.'
+        }
+    }
+}

@@ -1,0 +1,140 @@
+<#
+.SYNOPSIS
+    Builds, tests and demonstrates the PorterStorage module.
+.DESCRIPTION
+    Build  stages an importable module at out/PorterStorage (manifest, root assembly, Dependencies
+           folder, formats, help) and fails if an expected file is missing.
+    Test   builds, then runs the xunit tests (tests/unit) and the Pester tests (tests/pester, against the
+           staged module in a fresh pwsh) and prints one closing line 'N passed, N failed'.
+    Demo   builds, then runs the main job on a sample legacy Porter home in a temporary folder.
+.EXAMPLE
+    dotnet tool restore; dotnet pwsh ./build.ps1 Test
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('Build', 'Test', 'Demo')]
+    [string] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release'
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3.0
+
+$RepoRoot = $PSScriptRoot
+$OutRoot = Join-Path $RepoRoot 'out'
+$ModuleOut = Join-Path $OutRoot 'PorterStorage'
+$TestOut = Join-Path $OutRoot 'test'
+
+# The pwsh of this session, started the same way for child processes (works outside the repo too).
+$PwshHost = [Environment]::ProcessPath
+$PwshArgs = @()
+if ([IO.Path]::GetFileNameWithoutExtension($PwshHost) -eq 'dotnet') {
+    $PwshArgs = @(Join-Path $PSHOME 'pwsh.dll')
+}
+
+function Invoke-Native {
+    param([string] $FilePath, [string[]] $Arguments)
+    & $FilePath @Arguments
+    if ($LASTEXITCODE -ne 0) {
+        throw "'$FilePath $($Arguments -join ' ')' failed with exit code $LASTEXITCODE."
+    }
+}
+
+function Get-NuGetPackageRoot {
+    $line = & dotnet nuget locals global-packages --list
+    if ($LASTEXITCODE -ne 0) { throw 'Could not find the NuGet packages folder.' }
+    return ($line -replace '^global-packages:\s*', '').Trim()
+}
+
+function Invoke-Build {
+    $src = Join-Path $RepoRoot 'src/PorterStorage'
+    Invoke-Native dotnet @('build', (Join-Path $src 'PorterStorage/PorterStorage.csproj'), '-c', $Configuration, '--nologo', '-v', 'quiet')
+
+    $rootBin = Join-Path $src "PorterStorage/bin/$Configuration/netstandard2.0"
+    $coreBin = Join-Path $src "PorterStorage.Core/bin/$Configuration/netstandard2.0"
+
+    if (Test-Path $ModuleOut) { Remove-Item $ModuleOut -Recurse -Force }
+    $deps = New-Item -ItemType Directory -Path (Join-Path $ModuleOut 'Dependencies') -Force
+    $help = New-Item -ItemType Directory -Path (Join-Path $ModuleOut 'en-US') -Force
+
+    Copy-Item (Join-Path $RepoRoot 'PorterStorage.psd1') $ModuleOut
+    Copy-Item (Join-Path $src 'PorterStorage.format.ps1xml') $ModuleOut
+    Copy-Item (Join-Path $rootBin 'PorterStorage.dll'), (Join-Path $rootBin 'PorterStorage.pdb') $ModuleOut
+    Get-ChildItem $coreBin -File | Where-Object Extension -in '.dll', '.pdb' | Copy-Item -Destination $deps
+    Copy-Item (Join-Path $RepoRoot 'docs/about_PorterStorage.md') (Join-Path $help 'about_PorterStorage.help.txt')
+
+    $expected = @(
+        'PorterStorage.psd1'
+        'PorterStorage.dll'
+        'PorterStorage.format.ps1xml'
+        'en-US/about_PorterStorage.help.txt'
+        'Dependencies/PorterStorage.Core.dll'
+        'Dependencies/Tomlyn.dll'
+        'Dependencies/YamlDotNet.dll'
+        'Dependencies/System.Text.Json.dll'
+    )
+    $missing = $expected | Where-Object { -not (Test-Path (Join-Path $ModuleOut $_)) }
+    if ($missing) { throw "The staged module lacks: $($missing -join ', ')" }
+    foreach ($forbidden in 'System.Management.Automation.dll', 'PorterStorage.Core.dll') {
+        if (Test-Path (Join-Path $ModuleOut $forbidden)) { throw "The module root must not hold $forbidden." }
+    }
+    $manifest = Test-ModuleManifest (Join-Path $ModuleOut 'PorterStorage.psd1') -ErrorAction Stop
+    Write-Host "Staged $($manifest.Name) $($manifest.Version) at $ModuleOut"
+}
+
+function Get-TrxCounts {
+    param([string] $Path)
+    [xml] $trx = Get-Content -Raw $Path
+    $c = $trx.TestRun.ResultSummary.Counters
+    [pscustomobject]@{ Passed = [int]$c.passed; Failed = [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted; Skipped = [int]$c.notExecuted }
+}
+
+function Invoke-Test {
+    Invoke-Build
+    if (Test-Path $TestOut) { Remove-Item $TestOut -Recurse -Force }
+    New-Item -ItemType Directory -Path $TestOut -Force | Out-Null
+
+    # Test-only tools: Pester and the older assemblies the isolation test preloads.
+    Invoke-Native dotnet @('restore', (Join-Path $RepoRoot 'tests/pester/PesterTools.csproj'), '--nologo', '-v', 'quiet')
+    $packages = Get-NuGetPackageRoot
+    # The .NET 8 host that proves the core loads on PowerShell 7.4's runtime.
+    Invoke-Native dotnet @('publish', (Join-Path $RepoRoot 'tests/isolation/Net8Harness/Net8Harness.csproj'), '-c', $Configuration,
+        '-o', (Join-Path $TestOut 'net8-harness'), '--nologo', '-v', 'quiet')
+
+    $unitTrx = Join-Path $TestOut 'unit.trx'
+    & dotnet test (Join-Path $RepoRoot 'tests/unit/PorterStorage.Tests.csproj') -c $Configuration --nologo `
+        --logger "trx;LogFileName=$unitTrx" --logger 'console;verbosity=minimal'
+    $unit = if (Test-Path $unitTrx) { Get-TrxCounts $unitTrx } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+    Write-Host "xunit: $($unit.Passed) passed, $($unit.Failed) failed, $($unit.Skipped) skipped"
+
+    $pesterJson = Join-Path $TestOut 'pester.json'
+    $runner = Join-Path $RepoRoot 'tests/pester/Invoke-PesterSuite.ps1'
+    & $PwshHost @PwshArgs -NoProfile -NonInteractive -File $runner -ModuleRoot $OutRoot `
+        -PesterManifest (Join-Path $packages 'pester/5.7.1/tools/Pester.psd1') -PackageRoot $packages `
+        -Harness (Join-Path $TestOut "net8-harness/Net8Harness") -ResultPath $pesterJson
+    $pester = if (Test-Path $pesterJson) { Get-Content -Raw $pesterJson | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+    Write-Host "Pester: $($pester.Passed) passed, $($pester.Failed) failed, $($pester.Skipped) skipped"
+
+    $passed = $unit.Passed + $pester.Passed
+    $failed = $unit.Failed + $pester.Failed
+    $skipped = $unit.Skipped + $pester.Skipped
+    $line = "$passed passed, $failed failed"
+    if ($skipped -gt 0) { $line += ", $skipped skipped" }
+    Write-Host $line
+    if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    & $PwshHost @PwshArgs -NoProfile -NonInteractive -File (Join-Path $RepoRoot 'examples/demo.ps1') -ModuleRoot $OutRoot
+    if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+}
+
+switch ($Task) {
+    'Build' { Invoke-Build }
+    'Test' { Invoke-Test }
+    'Demo' { Invoke-Demo }
+}

@@ -1,0 +1,36 @@
+<#
+.SYNOPSIS
+    The main job on an embedded sample: builds a legacy Porter home (from Porter's own fixtures) in a
+    temporary folder and shows what PorterStorage sees. Never touches ~/.porter.
+#>
+param(
+    [Parameter(Mandatory)] [string] $ModuleRoot
+)
+$ErrorActionPreference = 'Stop'
+Import-Module (Join-Path $ModuleRoot 'PorterStorage') -Force
+. (Join-Path $PSScriptRoot '../tests/SampleHome.ps1')
+
+$work = Join-Path ([IO.Path]::GetTempPath()) ("porterstorage-demo-" + [Guid]::NewGuid().ToString('N').Substring(0, 8))
+try {
+    $legacy = (New-PorterSampleHome -Path (Join-Path $work 'legacy-home') -Kind Legacy).FullName
+    $current = (New-PorterSampleHome -Path (Join-Path $work 'v038-home') -Kind Current).FullName
+
+    Write-Host "`n== Get-PorterHome: a legacy home (Porter v0.27) and a current one (Porter v0.38)" -ForegroundColor Cyan
+    Get-PorterHome -Path $legacy, $current | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+
+    Write-Host "== What Porter v0.38.7+ would trip on in the legacy home" -ForegroundColor Cyan
+    (Get-PorterHome -Path $legacy).Problems | Format-Table Code, Message -Wrap | Out-String -Width 200 | Write-Host
+
+    Write-Host "== Get-PorterConfig: the config file and the storage that applies" -ForegroundColor Cyan
+    Get-PorterConfig -Path $legacy | Format-List FilePath, Format, Storage, ResolvedStorage | Out-String -Width 200 | Write-Host
+
+    Write-Host "== Test-PorterSchema: does Porter demand a migration?" -ForegroundColor Cyan
+    Get-PorterHome -Path $legacy, $current | Test-PorterSchema | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+    $status = Test-PorterSchema -Path $legacy
+    Write-Host "Legacy home: $($status.Reason)"
+    foreach ($s in $status.Subsystems) { Write-Host ("  {0,-12} stored '{1}', expected '{2}'" -f $s.Name, $s.Stored, $s.Expected) }
+    Write-Host ("Test-PorterSchema -Quiet: legacy {0}, current {1}" -f (Test-PorterSchema $legacy -Quiet), (Test-PorterSchema $current -Quiet))
+}
+finally {
+    Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue
+}

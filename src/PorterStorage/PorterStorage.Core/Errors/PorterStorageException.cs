@@ -1,0 +1,62 @@
+using System;
+
+namespace PorterStorage.Core.Errors
+{
+    /// <summary>The kind of failure, mapped one to one onto PowerShell's ErrorCategory by the cmdlet layer.</summary>
+    public enum PorterErrorKind
+    {
+        NotSpecified,
+        ObjectNotFound,
+        InvalidData,
+        InvalidArgument,
+        InvalidOperation,
+        PermissionDenied,
+        ResourceExists,
+        ResourceBusy,
+        ReadError,
+        WriteError,
+        NotImplemented,
+        AuthenticationError,
+        ConnectionError,
+        OperationStopped,
+    }
+
+    /// <summary>
+    /// A failure with a stable error id and the item it concerns. Messages name the item
+    /// (a path, a blob name) and never carry document contents or secret values.
+    /// </summary>
+    public class PorterStorageException : Exception
+    {
+        public PorterStorageException(string errorId, PorterErrorKind kind, string? target, string message, Exception? inner = null)
+            : base(message, inner)
+        {
+            ErrorId = errorId;
+            Kind = kind;
+            Target = target;
+        }
+
+        /// <summary>Stable identifier, one per failure mode (see docs/errors.md).</summary>
+        public string ErrorId { get; }
+
+        public PorterErrorKind Kind { get; }
+
+        /// <summary>The failing item: a path, a blob name or a setting name.</summary>
+        public string? Target { get; }
+    }
+
+    /// <summary>The error ids the core raises. Keep in step with docs/errors.md.</summary>
+    public static class ErrorIds
+    {
+        public const string HomeNotFound = "HomeNotFound";
+        public const string HomePathInvalid = "HomePathInvalid";
+        public const string ConfigParseError = "ConfigParseError";
+        public const string ConfigFormatUnsupported = "ConfigFormatUnsupported";
+        public const string ConfigReadError = "ConfigReadError";
+        public const string StorageNotDefined = "StorageNotDefined";
+        public const string SchemaParseError = "SchemaParseError";
+        public const string SchemaAmbiguous = "SchemaAmbiguous";
+        public const string SchemaReadError = "SchemaReadError";
+        public const string StoreReadError = "StoreReadError";
+        public const string StoreAmbiguousItem = "StoreAmbiguousItem";
+    }
+}

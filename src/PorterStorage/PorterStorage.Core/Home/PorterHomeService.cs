@@ -1,0 +1,149 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Runtime.InteropServices;
+using System.Threading;
+using PorterStorage.Core.Config;
+using PorterStorage.Core.Errors;
+using PorterStorage.Core.Schema;
+using PorterStorage.Core.Storage;
+
+namespace PorterStorage.Core.Home
+{
+    /// <summary>Resolves and inspects Porter homes. Reads only.</summary>
+    public static class PorterHomeService
+    {
+        /// <summary>
+        /// Porter's home resolution (spec §1): an explicit path, else a non-empty <c>PORTER_HOME</c>, else
+        /// <c>&lt;user home&gt;/.porter</c>; relative values are made absolute against <paramref name="currentDirectory"/>.
+        /// </summary>
+        public static string ResolvePath(string? explicitPath, string? porterHomeVariable, string? userHome, string currentDirectory, out string resolvedFrom)
+        {
+            string raw;
+            if (!string.IsNullOrEmpty(explicitPath))
+            {
+                raw = explicitPath!;
+                resolvedFrom = "Parameter";
+            }
+            else if (!string.IsNullOrEmpty(porterHomeVariable))
+            {
+                raw = porterHomeVariable!;
+                resolvedFrom = "PORTER_HOME";
+            }
+            else if (!string.IsNullOrEmpty(userHome))
+            {
+                raw = Path.Combine(userHome!, ".porter");
+                resolvedFrom = "UserHome";
+            }
+            else
+            {
+                throw new PorterStorageException(ErrorIds.HomePathInvalid, PorterErrorKind.InvalidArgument, null,
+                    "Could not find the user home directory (HOME or USERPROFILE) and PORTER_HOME is not set; pass -Path.");
+            }
+
+            try
+            {
+                string full = Path.GetFullPath(Path.IsPathRooted(raw) ? raw : Path.Combine(currentDirectory, raw));
+                return TrimSeparator(full);
+            }
+            catch (Exception ex) when (ex is ArgumentException || ex is NotSupportedException || ex is PathTooLongException)
+            {
+                throw new PorterStorageException(ErrorIds.HomePathInvalid, PorterErrorKind.InvalidArgument, raw,
+                    $"'{raw}' is not a valid home path: {ex.Message}", ex);
+            }
+        }
+
+        /// <summary>The user home as Go's os.UserHomeDir finds it.</summary>
+        public static string? UserHomeFromEnvironment() =>
+            Environment.GetEnvironmentVariable(RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? "USERPROFILE" : "HOME");
+
+        private static string TrimSeparator(string path)
+        {
+            string root = Path.GetPathRoot(path) ?? string.Empty;
+            while (path.Length > root.Length && (path.EndsWith("/", StringComparison.Ordinal) || path.EndsWith("\\", StringComparison.Ordinal)))
+            {
+                path = path.Substring(0, path.Length - 1);
+            }
+            return path;
+        }
+
+        /// <summary>Inspects a home: config, storage, layout, counts, size, schema and problems.</summary>
+        public static PorterHome Inspect(string homePath, string resolvedFrom = "Parameter", CancellationToken cancellationToken = default)
+        {
+            bool exists = Directory.Exists(homePath);
+            var home = new PorterHome(homePath, resolvedFrom, exists);
+            var problems = new List<PorterHomeProblem>();
+            if (!exists)
+            {
+                home.Storage = PorterResolvedStorage.Default();
+                home.Layout = PorterLayout.Empty;
+                home.Problems = problems;
+                return home;
+            }
+
+            try
+            {
+                home.Config = PorterConfigReader.Read(homePath);
+                home.Storage = home.Config.ResolvedStorage;
+                foreach (string ignored in home.Config.IgnoredFiles)
+                {
+                    problems.Add(new PorterHomeProblem(ProblemCodes.IgnoredConfigFile, ignored,
+                        $"'{ignored}' is ignored: Porter reads only '{home.Config.FilePath}'."));
+                }
+            }
+            catch (PorterStorageException ex)
+            {
+                problems.Add(new PorterHomeProblem(ProblemCodes.ConfigUnreadable, ex.Target, $"{ex.ErrorId}: {ex.Message}"));
+            }
+
+            var scanner = new HomeScanner(homePath, cancellationToken);
+            scanner.Scan(home.ConfigPath);
+            problems.AddRange(scanner.Problems);
+            home.Items = scanner.Counts;
+            home.SizeBytes = scanner.SizeBytes;
+            home.Layout = LayoutOf(scanner.Counts);
+
+            try
+            {
+                home.Schema = SchemaInspector.Evaluate(homePath, new FileSystemPorterStore(homePath), scanner.Counts, cancellationToken);
+            }
+            catch (PorterStorageException ex)
+            {
+                problems.Add(new PorterHomeProblem(ProblemCodes.SchemaUnreadable, ex.Target, $"{ex.ErrorId}: {ex.Message}"));
+            }
+
+            home.Problems = problems;
+            return home;
+        }
+
+        /// <summary>Checks the schema of a filesystem home (Test-PorterSchema). Raises <c>SchemaParseError</c>, <c>HomeNotFound</c>.</summary>
+        public static PorterSchemaStatus TestSchema(string homePath, CancellationToken cancellationToken = default)
+        {
+            if (!Directory.Exists(homePath))
+            {
+                throw new PorterStorageException(ErrorIds.HomeNotFound, PorterErrorKind.ObjectNotFound, homePath,
+                    $"The Porter home '{homePath}' does not exist.");
+            }
+            var scanner = new HomeScanner(homePath, cancellationToken);
+            scanner.Scan(null);
+            return SchemaInspector.Evaluate(homePath, new FileSystemPorterStore(homePath), scanner.Counts, cancellationToken);
+        }
+
+        /// <summary>Reads the config of an existing home (Get-PorterConfig).</summary>
+        public static PorterConfig ReadConfig(string homePath)
+        {
+            if (!Directory.Exists(homePath))
+            {
+                throw new PorterStorageException(ErrorIds.HomeNotFound, PorterErrorKind.ObjectNotFound, homePath,
+                    $"The Porter home '{homePath}' does not exist.");
+            }
+            return PorterConfigReader.Read(homePath);
+        }
+
+        public static PorterLayout LayoutOf(PorterItemCounts counts)
+        {
+            bool legacy = counts.LegacyTotal > 0, current = counts.CurrentTotal > 0;
+            return legacy ? (current ? PorterLayout.Mixed : PorterLayout.Legacy) : (current ? PorterLayout.Current : PorterLayout.Empty);
+        }
+    }
+}

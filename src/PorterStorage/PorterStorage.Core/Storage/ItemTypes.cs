@@ -1,0 +1,33 @@
+namespace PorterStorage.Core.Storage
+{
+    /// <summary>Porter's storage item types (spec §2.3) and their file extensions in the filesystem store.</summary>
+    public static class ItemTypes
+    {
+        public const string Root = "";
+        public const string Installations = "installations";
+        public const string Claims = "claims";
+        public const string Results = "results";
+        public const string Outputs = "outputs";
+        public const string Credentials = "credentials";
+        public const string Parameters = "parameters";
+
+        /// <summary>The name of the schema document (root item type).</summary>
+        public const string SchemaName = "schema";
+
+        /// <summary>The data folders of a home, in the order Porter's migration visits them.</summary>
+        public static readonly string[] DataFolders = { Claims, Results, Outputs, Installations, Credentials, Parameters };
+
+        /// <summary>The filesystem store's extension for an item type: ".json" or "" (none).</summary>
+        public static string Extension(string itemType)
+        {
+            switch (itemType)
+            {
+                case Installations:
+                case Outputs:
+                    return string.Empty;
+                default:
+                    return ".json";
+            }
+        }
+    }
+}

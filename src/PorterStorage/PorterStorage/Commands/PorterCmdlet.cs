@@ -1,0 +1,179 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Threading;
+using PorterStorage.Core.Errors;
+using PorterStorage.Core.Home;
+
+namespace PorterStorage.Commands
+{
+    /// <summary>
+    /// Shared plumbing for the module's cmdlets: cancellation tied to Ctrl+C, error records built from the
+    /// core's <see cref="PorterStorageException"/>, and home path resolution.
+    /// </summary>
+    public abstract class PorterCmdlet : PSCmdlet, IDisposable
+    {
+        private readonly CancellationTokenSource _cancellation = new CancellationTokenSource();
+
+        /// <summary>Cancelled when the user presses Ctrl+C (StopProcessing).</summary>
+        protected CancellationToken CancellationToken => _cancellation.Token;
+
+        protected override void StopProcessing() => _cancellation.Cancel();
+
+        public void Dispose()
+        {
+            _cancellation.Dispose();
+            GC.SuppressFinalize(this);
+        }
+
+        /// <summary>An error record with the core's stable id, mapped category and the failing item as target.</summary>
+        protected static ErrorRecord ToErrorRecord(PorterStorageException ex) =>
+            new ErrorRecord(ex, ex.ErrorId, ToCategory(ex.Kind), ex.Target);
+
+        /// <summary>A per-item failure: reported, and the work goes on.</summary>
+        protected void WriteCoreError(PorterStorageException ex) => WriteError(ToErrorRecord(ex));
+
+        /// <summary>A failed precondition: stops the cmdlet.</summary>
+        protected void ThrowCoreError(PorterStorageException ex) => ThrowTerminatingError(ToErrorRecord(ex));
+
+        protected static ErrorCategory ToCategory(PorterErrorKind kind)
+        {
+            switch (kind)
+            {
+                case PorterErrorKind.ObjectNotFound: return ErrorCategory.ObjectNotFound;
+                case PorterErrorKind.InvalidData: return ErrorCategory.InvalidData;
+                case PorterErrorKind.InvalidArgument: return ErrorCategory.InvalidArgument;
+                case PorterErrorKind.InvalidOperation: return ErrorCategory.InvalidOperation;
+                case PorterErrorKind.PermissionDenied: return ErrorCategory.PermissionDenied;
+                case PorterErrorKind.ResourceExists: return ErrorCategory.ResourceExists;
+                case PorterErrorKind.ResourceBusy: return ErrorCategory.ResourceBusy;
+                case PorterErrorKind.ReadError: return ErrorCategory.ReadError;
+                case PorterErrorKind.WriteError: return ErrorCategory.WriteError;
+                case PorterErrorKind.NotImplemented: return ErrorCategory.NotImplemented;
+                case PorterErrorKind.AuthenticationError: return ErrorCategory.AuthenticationError;
+                case PorterErrorKind.ConnectionError: return ErrorCategory.ConnectionError;
+                case PorterErrorKind.OperationStopped: return ErrorCategory.OperationStopped;
+                default: return ErrorCategory.NotSpecified;
+            }
+        }
+
+        /// <summary>
+        /// Resolves the homes named by -Path (wildcards allowed) or -LiteralPath; with neither, Porter's own
+        /// choice (PORTER_HOME, else ~/.porter). Relative paths resolve against the current location, as Porter
+        /// started from this session would. Unresolvable items are reported and skipped.
+        /// </summary>
+        protected IEnumerable<KeyValuePair<string, string>> ResolveHomes(string[]? path, string[]? literalPath)
+        {
+            string currentDirectory = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+            if ((path == null || path.Length == 0) && (literalPath == null || literalPath.Length == 0))
+            {
+                string home;
+                string from;
+                try
+                {
+                    home = PorterHomeService.ResolvePath(null, Environment.GetEnvironmentVariable("PORTER_HOME"),
+                        PorterHomeService.UserHomeFromEnvironment(), currentDirectory, out from);
+                }
+                catch (PorterStorageException ex)
+                {
+                    WriteCoreError(ex);
+                    yield break;
+                }
+                WriteVerbose($"Using the Porter home '{home}' (from {from}).");
+                yield return new KeyValuePair<string, string>(home, from);
+                yield break;
+            }
+
+            var resolved = new List<string>();
+            foreach (string item in path ?? Array.Empty<string>())
+            {
+                resolved.AddRange(ResolveOne(item, literal: false));
+            }
+            foreach (string item in literalPath ?? Array.Empty<string>())
+            {
+                resolved.AddRange(ResolveOne(item, literal: true));
+            }
+            foreach (string home in resolved)
+            {
+                string full = PorterHomeService.ResolvePath(home, null, null, currentDirectory, out string from);
+                yield return new KeyValuePair<string, string>(full, from);
+            }
+        }
+
+        private IEnumerable<string> ResolveOne(string item, bool literal)
+        {
+            var results = new List<string>();
+            try
+            {
+                if (!literal && WildcardPattern.ContainsWildcardCharacters(item))
+                {
+                    results.AddRange(GetResolvedProviderPathFromPSPath(item, out ProviderInfo provider));
+                    if (provider.Name != "FileSystem")
+                    {
+                        throw new PSArgumentException($"'{item}' is not a file system path.");
+                    }
+                    if (results.Count == 0)
+                    {
+                        throw new ItemNotFoundException($"No folder matches '{item}'.");
+                    }
+                }
+                else
+                {
+                    results.Add(SessionState.Path.GetUnresolvedProviderPathFromPSPath(item, out ProviderInfo provider, out _));
+                    if (provider.Name != "FileSystem")
+                    {
+                        throw new PSArgumentException($"'{item}' is not a file system path.");
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is ItemNotFoundException || ex is PSArgumentException || ex is ProviderNotFoundException ||
+                                       ex is System.Management.Automation.DriveNotFoundException || ex is NotSupportedException || ex is ArgumentException)
+            {
+                WriteCoreError(new PorterStorageException(ex is ItemNotFoundException ? ErrorIds.HomeNotFound : ErrorIds.HomePathInvalid,
+                    ex is ItemNotFoundException ? PorterErrorKind.ObjectNotFound : PorterErrorKind.InvalidArgument, item,
+                    $"The home path '{item}' could not be resolved: {ex.Message}", ex));
+                return Array.Empty<string>();
+            }
+            return results;
+        }
+    }
+
+    /// <summary>The home-path parameters shared by the cmdlets that read a home.</summary>
+    public abstract class PorterHomeCmdlet : PorterCmdlet
+    {
+        protected const string PathSet = "Path";
+        protected const string LiteralPathSet = "LiteralPath";
+
+        /// <summary>The Porter home; wildcards allowed. Defaults to PORTER_HOME, else ~/.porter.</summary>
+        [Parameter(ParameterSetName = PathSet, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("HomePath")]
+        [ValidateNotNullOrEmpty]
+        public string[]? Path { get; set; }
+
+        /// <summary>The Porter home, taken literally (no wildcards).</summary>
+        [Parameter(ParameterSetName = LiteralPathSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("PSPath", "LP")]
+        [ValidateNotNullOrEmpty]
+        public string[]? LiteralPath { get; set; }
+
+        /// <summary>
+        /// Runs <paramref name="action"/> for each resolved home (path, how it was chosen). A core failure for
+        /// one home is written as a non-terminating error and the next home follows.
+        /// </summary>
+        protected void ForEachHome(Action<string, string> action, Action? afterError = null)
+        {
+            foreach (KeyValuePair<string, string> home in ResolveHomes(Path, LiteralPath))
+            {
+                try
+                {
+                    action(home.Key, home.Value);
+                }
+                catch (PorterStorageException ex)
+                {
+                    WriteCoreError(ex);
+                    afterError?.Invoke();
+                }
+            }
+        }
+    }
+}
