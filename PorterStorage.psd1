@@ -13,6 +13,9 @@
         'Get-PorterHome'
         'Get-PorterConfig'
         'Test-PorterSchema'
+        'Backup-PorterHome'
+        'Test-PorterBackup'
+        'Restore-PorterHome'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
@@ -21,7 +24,7 @@
         PSData = @{
             Tags         = @('Porter', 'CNAB', 'Migration', 'Storage', 'Backup', 'Azure', 'PSEdition_Core', 'PSEdition_Desktop')
             LicenseUri   = 'https://opensource.org/licenses/MIT'
-            ReleaseNotes = 'Get-PorterHome, Get-PorterConfig and Test-PorterSchema: read a Porter home, its config and its schema state without changing anything.'
+            ReleaseNotes = 'Get-PorterHome, Get-PorterConfig and Test-PorterSchema read a Porter home, its config and its schema state. Backup-PorterHome, Test-PorterBackup and Restore-PorterHome write, check and restore verified backups.'
         }
     }
 }

@@ -30,6 +30,19 @@ try {
     Write-Host "Legacy home: $($status.Reason)"
     foreach ($s in $status.Subsystems) { Write-Host ("  {0,-12} stored '{1}', expected '{2}'" -f $s.Name, $s.Stored, $s.Expected) }
     Write-Host ("Test-PorterSchema -Quiet: legacy {0}, current {1}" -f (Test-PorterSchema $legacy -Quiet), (Test-PorterSchema $current -Quiet))
+
+    Write-Host "`n== Get-PorterHome | Backup-PorterHome | Test-PorterBackup" -ForegroundColor Cyan
+    $backups = Join-Path $work 'backups'
+    $backup = Get-PorterHome -Path $legacy | Backup-PorterHome -Destination $backups
+    $backup | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+    $backup | Test-PorterBackup | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+
+    Write-Host "== Restore-PorterHome into a new folder, then compare with the original" -ForegroundColor Cyan
+    $restored = $backup | Restore-PorterHome -Destination (Join-Path $work 'restored-home') -Confirm:$false
+    $restored | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+    $differences = Compare-Object (Get-ChildItem $legacy -Recurse -File | ForEach-Object { [IO.Path]::GetRelativePath($legacy, $_.FullName) + ' ' + (Get-FileHash $_.FullName).Hash }) `
+        (Get-ChildItem $restored.Destination -Recurse -File | ForEach-Object { [IO.Path]::GetRelativePath($restored.Destination, $_.FullName) + ' ' + (Get-FileHash $_.FullName).Hash })
+    Write-Host ("Restored tree identical to the original: {0}" -f (-not $differences))
 }
 finally {
     Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue

@@ -58,5 +58,15 @@ namespace PorterStorage.Core.Errors
         public const string SchemaReadError = "SchemaReadError";
         public const string StoreReadError = "StoreReadError";
         public const string StoreAmbiguousItem = "StoreAmbiguousItem";
+        public const string BackupCorrupt = "BackupCorrupt";
+        public const string BackupNotFound = "BackupNotFound";
+        public const string BackupExists = "BackupExists";
+        public const string BackupWriteError = "BackupWriteError";
+        public const string DestinationInsideHome = "DestinationInsideHome";
+        public const string DestinationNotEmpty = "DestinationNotEmpty";
+        public const string FileUnreadable = "FileUnreadable";
+        public const string FileChangedDuringBackup = "FileChangedDuringBackup";
+        public const string UnsafeArchiveEntry = "UnsafeArchiveEntry";
+        public const string RestoreFailed = "RestoreFailed";
     }
 }

@@ -176,4 +176,27 @@ namespace PorterStorage.Commands
             }
         }
     }
+
+    /// <summary>The archive parameters shared by the cmdlets that read a backup: a path, or a PorterBackup object.</summary>
+    public abstract class PorterArchiveCmdlet : PorterCmdlet
+    {
+        protected const string PathSet = "Path";
+        protected const string InputObjectSet = "InputObject";
+
+        /// <summary>The archive.</summary>
+        [Parameter(ParameterSetName = PathSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("PSPath", "LiteralPath")]
+        [ValidateNotNullOrEmpty]
+        public string? Path { get; set; }
+
+        /// <summary>A backup object (from Backup-PorterHome); the archive hash it recorded is checked too.</summary>
+        [Parameter(ParameterSetName = InputObjectSet, Mandatory = true, ValueFromPipeline = true)]
+        public PorterStorage.Core.Backup.PorterBackup? InputObject { get; set; }
+
+        /// <summary>The archive's file-system path.</summary>
+        protected string ArchivePath => InputObject?.Path ?? GetUnresolvedProviderPathFromPSPath(Path!);
+
+        /// <summary>The archive hash recorded when the backup was written, when known.</summary>
+        protected string? ExpectedSha256 => InputObject?.Sha256;
+    }
 }

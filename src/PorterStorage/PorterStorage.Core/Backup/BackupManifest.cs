@@ -1,0 +1,210 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Text.Json;
+using PorterStorage.Core.Errors;
+
+namespace PorterStorage.Core.Backup
+{
+    /// <summary>What kind of thing an archive entry records.</summary>
+    public enum BackupEntryType
+    {
+        File,
+        Directory,
+        SymbolicLink,
+    }
+
+    /// <summary>One recorded item: relative path ('/' separated), size, SHA-256, Unix mode, modification time.</summary>
+    public sealed class BackupEntry
+    {
+        public BackupEntry(string path, BackupEntryType type, long size, string? sha256, int? mode, DateTime modifiedUtc, string? linkTarget)
+        {
+            Path = path;
+            Type = type;
+            Size = size;
+            Sha256 = sha256;
+            Mode = mode;
+            ModifiedUtc = modifiedUtc;
+            LinkTarget = linkTarget;
+        }
+
+        public string Path { get; }
+
+        public BackupEntryType Type { get; }
+
+        public long Size { get; }
+
+        /// <summary>Lower-case hex SHA-256 of the content (files only).</summary>
+        public string? Sha256 { get; }
+
+        /// <summary>Permission bits, or null where the platform has none.</summary>
+        public int? Mode { get; }
+
+        public DateTime ModifiedUtc { get; }
+
+        /// <summary>The link's target exactly as stored (symbolic links only).</summary>
+        public string? LinkTarget { get; }
+
+        public override string ToString() => Path;
+    }
+
+    /// <summary>An item the backup could not record, and why (no content, never a value).</summary>
+    public sealed class BackupSkippedItem
+    {
+        public BackupSkippedItem(string path, string errorId, string reason)
+        {
+            Path = path;
+            ErrorId = errorId;
+            Reason = reason;
+        }
+
+        public string Path { get; }
+
+        public string ErrorId { get; }
+
+        public string Reason { get; }
+
+        public override string ToString() => $"{Path}: {Reason}";
+    }
+
+    /// <summary>
+    /// The archive's table of contents (<c>manifest.json</c>, written last). Content entries live under
+    /// <c>home/</c> so that no file of the home can collide with the manifest.
+    /// </summary>
+    public sealed class BackupManifest
+    {
+        public const string Format = "porterstorage-backup/1";
+        public const string ManifestEntryName = "manifest.json";
+        public const string HomePrefix = "home/";
+
+        public BackupManifest(string kind, DateTime createdUtc, string source, bool dataOnly, string tool,
+            IReadOnlyList<BackupEntry> entries, IReadOnlyList<BackupSkippedItem> skipped)
+        {
+            Kind = kind;
+            CreatedUtc = createdUtc;
+            Source = source;
+            DataOnly = dataOnly;
+            Tool = tool;
+            Entries = entries;
+            Skipped = skipped;
+        }
+
+        /// <summary><c>home</c> (a PORTER_HOME folder).</summary>
+        public string Kind { get; }
+
+        public DateTime CreatedUtc { get; }
+
+        /// <summary>Where the data came from: the home path.</summary>
+        public string Source { get; }
+
+        public bool DataOnly { get; }
+
+        public string Tool { get; }
+
+        public IReadOnlyList<BackupEntry> Entries { get; }
+
+        /// <summary>Items that could not be recorded; a backup with any is incomplete.</summary>
+        public IReadOnlyList<BackupSkippedItem> Skipped { get; }
+
+        public bool Complete => Skipped.Count == 0;
+
+        public static string ArchiveName(string relativePath) => HomePrefix + relativePath;
+
+        public void WriteTo(Stream stream)
+        {
+            using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+            w.WriteStartObject();
+            w.WriteString("format", Format);
+            w.WriteString("kind", Kind);
+            w.WriteString("created", CreatedUtc.ToString("o", CultureInfo.InvariantCulture));
+            w.WriteString("source", Source);
+            w.WriteBoolean("dataOnly", DataOnly);
+            w.WriteString("tool", Tool);
+            w.WriteStartArray("entries");
+            foreach (BackupEntry e in Entries)
+            {
+                w.WriteStartObject();
+                w.WriteString("path", e.Path);
+                w.WriteString("type", e.Type == BackupEntryType.File ? "file" : e.Type == BackupEntryType.Directory ? "directory" : "symlink");
+                if (e.Type == BackupEntryType.File)
+                {
+                    w.WriteNumber("size", e.Size);
+                    w.WriteString("sha256", e.Sha256);
+                }
+                if (e.Mode.HasValue)
+                {
+                    w.WriteString("mode", "0" + Convert.ToString(e.Mode.Value, 8));
+                }
+                w.WriteString("mtime", e.ModifiedUtc.ToString("o", CultureInfo.InvariantCulture));
+                if (e.LinkTarget != null)
+                {
+                    w.WriteString("target", e.LinkTarget);
+                }
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteStartArray("skipped");
+            foreach (BackupSkippedItem s in Skipped)
+            {
+                w.WriteStartObject();
+                w.WriteString("path", s.Path);
+                w.WriteString("errorId", s.ErrorId);
+                w.WriteString("reason", s.Reason);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        /// <summary>Reads a manifest; raises <c>BackupCorrupt</c> naming the archive when it is not one.</summary>
+        public static BackupManifest Read(Stream stream, string archivePath)
+        {
+            try
+            {
+                using JsonDocument doc = JsonDocument.Parse(stream);
+                JsonElement root = doc.RootElement;
+                if (root.GetProperty("format").GetString() != Format)
+                {
+                    throw Corrupt(archivePath, "the manifest is of an unknown format", null);
+                }
+                var entries = new List<BackupEntry>();
+                foreach (JsonElement e in root.GetProperty("entries").EnumerateArray())
+                {
+                    string type = e.GetProperty("type").GetString()!;
+                    BackupEntryType kind = type == "file" ? BackupEntryType.File : type == "directory" ? BackupEntryType.Directory
+                        : type == "symlink" ? BackupEntryType.SymbolicLink : throw Corrupt(archivePath, $"unknown entry type '{type}'", null);
+                    entries.Add(new BackupEntry(
+                        e.GetProperty("path").GetString()!,
+                        kind,
+                        e.TryGetProperty("size", out JsonElement size) ? size.GetInt64() : 0,
+                        e.TryGetProperty("sha256", out JsonElement sha) ? sha.GetString() : null,
+                        e.TryGetProperty("mode", out JsonElement mode) ? Convert.ToInt32(mode.GetString(), 8) : (int?)null,
+                        DateTime.Parse(e.GetProperty("mtime").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
+                        e.TryGetProperty("target", out JsonElement target) ? target.GetString() : null));
+                }
+                var skipped = new List<BackupSkippedItem>();
+                foreach (JsonElement s in root.GetProperty("skipped").EnumerateArray())
+                {
+                    skipped.Add(new BackupSkippedItem(s.GetProperty("path").GetString()!, s.GetProperty("errorId").GetString()!, s.GetProperty("reason").GetString()!));
+                }
+                return new BackupManifest(
+                    root.GetProperty("kind").GetString()!,
+                    DateTime.Parse(root.GetProperty("created").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
+                    root.GetProperty("source").GetString()!,
+                    root.GetProperty("dataOnly").GetBoolean(),
+                    root.GetProperty("tool").GetString()!,
+                    entries,
+                    skipped);
+            }
+            catch (Exception ex) when (ex is JsonException || ex is KeyNotFoundException || ex is InvalidOperationException || ex is FormatException || ex is ArgumentException)
+            {
+                throw Corrupt(archivePath, "the manifest cannot be read", ex);
+            }
+        }
+
+        internal static PorterStorageException Corrupt(string archivePath, string detail, Exception? inner) =>
+            new PorterStorageException(ErrorIds.BackupCorrupt, PorterErrorKind.InvalidData, archivePath,
+                $"The backup '{archivePath}' is not intact: {detail}.", inner);
+    }
+}

@@ -1,0 +1,306 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using System.Threading;
+using PorterStorage.Core.Errors;
+using PorterStorage.Core.IO;
+using PorterStorage.Core.Storage;
+
+namespace PorterStorage.Core.Backup
+{
+    /// <summary>Writes and checks PORTER_HOME backups: one zip with a manifest of every file's hash, mode and time.</summary>
+    public static class HomeBackup
+    {
+        /// <summary>Files up to this size are read whole and re-checked, so a file changing mid-read is read again.</summary>
+        internal const int StableReadLimit = 8 * 1024 * 1024;
+
+        private const int ReadAttempts = 3;
+
+        private static readonly Regex MigrationLog = new Regex(@"^\d{14}-migrate\.log$", RegexOptions.CultureInvariant);
+
+        public static string Tool { get; } = "PorterStorage " + typeof(HomeBackup).Assembly.GetName().Version;
+
+        /// <summary>
+        /// Where the archive goes: <paramref name="destination"/> as a file (when it ends in .zip and is no folder) or
+        /// folder (created later), default the current folder, with the name <c>porter-home-yyyyMMdd-HHmmss.zip</c>.
+        /// Raises <c>HomeNotFound</c>, <c>DestinationInsideHome</c> and (without <paramref name="force"/>) <c>BackupExists</c>.
+        /// </summary>
+        public static string PlanArchivePath(string homePath, string? destination, string currentDirectory, bool force, DateTime now)
+        {
+            if (!Directory.Exists(homePath))
+            {
+                throw new PorterStorageException(ErrorIds.HomeNotFound, PorterErrorKind.ObjectNotFound, homePath,
+                    $"The Porter home '{homePath}' does not exist.");
+            }
+
+            string target = string.IsNullOrEmpty(destination) ? currentDirectory
+                : Path.GetFullPath(Path.IsPathRooted(destination) ? destination : Path.Combine(currentDirectory, destination));
+            bool isFile = target.EndsWith(".zip", StringComparison.OrdinalIgnoreCase) && !Directory.Exists(target);
+            string archive = isFile ? target
+                : Path.Combine(target, "porter-home-" + now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + ".zip");
+
+            if (ArchivePaths.IsInside(archive, homePath))
+            {
+                throw new PorterStorageException(ErrorIds.DestinationInsideHome, PorterErrorKind.InvalidArgument, archive,
+                    $"The backup '{archive}' would be written inside the home '{homePath}' it backs up; choose a folder outside it.");
+            }
+            if (!force && File.Exists(archive))
+            {
+                throw new PorterStorageException(ErrorIds.BackupExists, PorterErrorKind.ResourceExists, archive,
+                    $"The file '{archive}' already exists; use -Force to replace it.");
+            }
+            if (Directory.Exists(archive))
+            {
+                throw new PorterStorageException(ErrorIds.BackupExists, PorterErrorKind.ResourceExists, archive,
+                    $"'{archive}' is a folder.");
+            }
+            return archive;
+        }
+
+        /// <summary>
+        /// Writes the archive under a temporary name (created 0600), re-reads and checks every entry, then renames it
+        /// into place. Unreadable or unstable files are reported through <paramref name="onItemError"/> and make the
+        /// backup unverified. Cancellation leaves no partial file.
+        /// </summary>
+        public static PorterBackup Create(string homePath, string archivePath, bool dataOnly, bool force,
+            IProgress<BackupProgress>? progress, Action<PorterStorageException>? onItemError, CancellationToken cancel) =>
+            Create(homePath, archivePath, dataOnly, force, progress, onItemError, File.ReadAllBytes, cancel);
+
+        /// <summary>As above, reading small files through <paramref name="readAll"/> (tests simulate unstable and unreadable files).</summary>
+        internal static PorterBackup Create(string homePath, string archivePath, bool dataOnly, bool force,
+            IProgress<BackupProgress>? progress, Action<PorterStorageException>? onItemError, Func<string, byte[]> readAll, CancellationToken cancel)
+        {
+            var clock = Stopwatch.StartNew();
+            DateTime created = DateTime.UtcNow;
+            List<FileSystemInfo> items = Collect(homePath, dataOnly, cancel);
+            int fileTotal = items.Count(i => i is FileInfo && FileSystemExtras.ReadLink(i) == null);
+
+            string folder = Path.GetDirectoryName(archivePath)!;
+            FileSystemExtras.CreatePrivateDirectory(folder);
+            string temp = archivePath + ".partial-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+
+            var entries = new List<BackupEntry>();
+            var skipped = new List<BackupSkippedItem>();
+            string archiveSha;
+            long archiveBytes;
+            int files = 0;
+            long totalBytes = 0;
+            try
+            {
+                using (FileStream fs = FileSystemExtras.CreateNewPrivate(temp))
+                {
+                    using (var hashing = new HashingStream(fs))
+                    {
+                        using (var zip = new ZipArchive(hashing, ZipArchiveMode.Create, leaveOpen: true))
+                        {
+                            var buffer = new byte[81920];
+                            foreach (FileSystemInfo item in items)
+                            {
+                                cancel.ThrowIfCancellationRequested();
+                                string rel = ArchivePaths.Relative(homePath, item.FullName);
+                                BackupEntry? entry = Record(zip, item, rel, buffer, skipped, onItemError, readAll, cancel);
+                                if (entry == null)
+                                {
+                                    continue;
+                                }
+                                entries.Add(entry);
+                                if (entry.Type == BackupEntryType.File)
+                                {
+                                    files++;
+                                    totalBytes += entry.Size;
+                                    progress?.Report(new BackupProgress("Backing up", rel, files, fileTotal, totalBytes));
+                                }
+                            }
+
+                            var manifest = new BackupManifest("home", created, homePath, dataOnly, Tool, entries, skipped);
+                            ZipArchiveEntry m = zip.CreateEntry(BackupManifest.ManifestEntryName, CompressionLevel.Optimal);
+                            using (Stream ms = m.Open())
+                            {
+                                manifest.WriteTo(ms);
+                            }
+                        }
+                        hashing.Flush();
+                        archiveSha = hashing.HexDigest();
+                        archiveBytes = hashing.BytesWritten;
+                    }
+                }
+
+                PorterBackupVerification check = BackupVerifier.Verify(temp, archiveSha, progress, cancel);
+                FileSystemExtras.MoveFile(temp, archivePath, force);
+                bool verified = check.IsValid;
+                return new PorterBackup(archivePath, "Home", homePath, created, files, totalBytes, archiveBytes, archiveSha, dataOnly,
+                    verified, clock.Elapsed, skipped);
+            }
+            catch (Exception ex) when (!(ex is PorterStorageException) && (ex is IOException || ex is UnauthorizedAccessException))
+            {
+                throw new PorterStorageException(ErrorIds.BackupWriteError, PorterErrorKind.WriteError, archivePath,
+                    $"The backup '{archivePath}' could not be written: {ex.Message}", ex);
+            }
+            finally
+            {
+                if (File.Exists(temp))
+                {
+                    File.Delete(temp);
+                }
+            }
+        }
+
+        /// <summary>The items to record, in a stable order: each folder's entries sorted ordinally, folders before their content.</summary>
+        private static List<FileSystemInfo> Collect(string homePath, bool dataOnly, CancellationToken cancel)
+        {
+            var result = new List<FileSystemInfo>();
+            var root = new DirectoryInfo(homePath);
+            foreach (FileSystemInfo top in Sorted(root))
+            {
+                if (dataOnly && !IsData(top))
+                {
+                    continue;
+                }
+                Walk(top, result, cancel);
+            }
+            return result;
+        }
+
+        private static bool IsData(FileSystemInfo top)
+        {
+            string name = top.Name;
+            if (top is DirectoryInfo)
+            {
+                return ItemTypes.DataFolders.Contains(name);
+            }
+            return name == "schema.json" || name.StartsWith("config.", StringComparison.Ordinal) || MigrationLog.IsMatch(name);
+        }
+
+        private static IEnumerable<FileSystemInfo> Sorted(DirectoryInfo dir) =>
+            dir.EnumerateFileSystemInfos().OrderBy(i => i.Name, StringComparer.Ordinal);
+
+        private static void Walk(FileSystemInfo item, List<FileSystemInfo> result, CancellationToken cancel)
+        {
+            cancel.ThrowIfCancellationRequested();
+            result.Add(item);
+            if (item is DirectoryInfo dir && (dir.Attributes & FileAttributes.ReparsePoint) == 0)
+            {
+                foreach (FileSystemInfo child in Sorted(dir))
+                {
+                    Walk(child, result, cancel);
+                }
+            }
+        }
+
+        private static BackupEntry? Record(ZipArchive zip, FileSystemInfo item, string rel, byte[] buffer, List<BackupSkippedItem> skipped,
+            Action<PorterStorageException>? onItemError, Func<string, byte[]> readAll, CancellationToken cancel)
+        {
+            int? mode = UnixPermissions.TryGetMode(item.FullName);
+            string? link = FileSystemExtras.ReadLink(item);
+            if (link != null)
+            {
+                return new BackupEntry(rel, BackupEntryType.SymbolicLink, 0, null, null, SafeTime(item), link);
+            }
+            if (item is DirectoryInfo)
+            {
+                return new BackupEntry(rel, BackupEntryType.Directory, 0, null, mode, SafeTime(item), null);
+            }
+
+            var file = (FileInfo)item;
+            try
+            {
+                return RecordFile(zip, file, rel, mode, buffer, readAll, cancel);
+            }
+            catch (PorterStorageException ex)
+            {
+                skipped.Add(new BackupSkippedItem(rel, ex.ErrorId, ex.Message));
+                onItemError?.Invoke(ex);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                var error = new PorterStorageException(ErrorIds.FileUnreadable, PorterErrorKind.ReadError, file.FullName,
+                    $"'{file.FullName}' could not be read and is not in the backup: {ex.Message}", ex);
+                skipped.Add(new BackupSkippedItem(rel, error.ErrorId, error.Message));
+                onItemError?.Invoke(error);
+            }
+            return null;
+        }
+
+        private static BackupEntry RecordFile(ZipArchive zip, FileInfo file, string rel, int? mode, byte[] buffer, Func<string, byte[]> readAll, CancellationToken cancel)
+        {
+            file.Refresh();
+            long size = file.Length;
+            DateTime mtime = file.LastWriteTimeUtc;
+            string name = BackupManifest.ArchiveName(rel);
+
+            if (size <= StableReadLimit)
+            {
+                for (int attempt = 1; attempt <= ReadAttempts; attempt++)
+                {
+                    byte[] content = readAll(file.FullName);
+                    file.Refresh();
+                    if (content.Length == size && file.Length == size && file.LastWriteTimeUtc == mtime)
+                    {
+                        ZipArchiveEntry entry = NewEntry(zip, name, mtime);
+                        using (Stream s = entry.Open())
+                        {
+                            s.Write(content, 0, content.Length);
+                        }
+                        string sha;
+                        using (var h = SHA256.Create())
+                        {
+                            sha = Hex.Of(h.ComputeHash(content));
+                        }
+                        return new BackupEntry(rel, BackupEntryType.File, size, sha, mode, mtime, null);
+                    }
+                    size = file.Length;
+                    mtime = file.LastWriteTimeUtc;
+                }
+                throw Changed(file.FullName);
+            }
+
+            // Large files stream through; a change during the read is detected afterwards.
+            ZipArchiveEntry big = NewEntry(zip, name, mtime);
+            string hash;
+            long length;
+            using (Stream source = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, buffer.Length))
+            using (Stream target = big.Open())
+            {
+                hash = Hex.Copy(source, target, buffer, out length, cancel);
+            }
+            file.Refresh();
+            if (length != size || file.Length != size || file.LastWriteTimeUtc != mtime)
+            {
+                throw Changed(file.FullName);
+            }
+            return new BackupEntry(rel, BackupEntryType.File, size, hash, mode, mtime, null);
+        }
+
+        private static PorterStorageException Changed(string path) =>
+            new PorterStorageException(ErrorIds.FileChangedDuringBackup, PorterErrorKind.ReadError, path,
+                $"'{path}' kept changing while it was read; it is not in the backup. Stop whatever writes to the home and back up again.");
+
+        private static ZipArchiveEntry NewEntry(ZipArchive zip, string name, DateTime mtimeUtc)
+        {
+            ZipArchiveEntry entry = zip.CreateEntry(name, CompressionLevel.Optimal);
+            // Zip timestamps cover 1980-2107; the exact time is kept in the manifest.
+            DateTime clamped = mtimeUtc.Year < 1981 ? new DateTime(1981, 1, 1, 0, 0, 0, DateTimeKind.Utc)
+                : mtimeUtc.Year > 2106 ? new DateTime(2106, 1, 1, 0, 0, 0, DateTimeKind.Utc) : mtimeUtc;
+            entry.LastWriteTime = new DateTimeOffset(clamped);
+            return entry;
+        }
+
+        private static DateTime SafeTime(FileSystemInfo item)
+        {
+            try
+            {
+                return item.LastWriteTimeUtc;
+            }
+            catch (IOException)
+            {
+                return DateTime.MinValue;
+            }
+        }
+    }
+}

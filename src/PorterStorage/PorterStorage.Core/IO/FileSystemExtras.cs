@@ -1,0 +1,127 @@
+using System;
+using System.IO;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace PorterStorage.Core.IO
+{
+    /// <summary>
+    /// File operations netstandard2.0 lacks: files created 0600 from the first byte, symbolic links,
+    /// atomic replace. Runtime APIs of .NET 6+ are found by reflection; libc is the fallback on Unix.
+    /// </summary>
+    public static class FileSystemExtras
+    {
+        private static readonly PropertyInfo? LinkTargetProperty = typeof(FileSystemInfo).GetProperty("LinkTarget");
+        private static readonly MethodInfo? CreateFileLink = typeof(File).GetMethod("CreateSymbolicLink", new[] { typeof(string), typeof(string) });
+        private static readonly MethodInfo? CreateDirectoryLink = typeof(Directory).GetMethod("CreateSymbolicLink", new[] { typeof(string), typeof(string) });
+
+        /// <summary>Creates a new file for writing, owner read/write only (0600) on Unix; fails if it exists.</summary>
+        public static FileStream CreateNewPrivate(string path, int bufferSize = 81920)
+        {
+            if (!UnixPermissions.IsUnix)
+            {
+                return new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize);
+            }
+
+            bool mac = RuntimeInformation.IsOSPlatform(OSPlatform.OSX);
+            int flags = 2 /* O_RDWR */ | (mac ? 0x200 | 0x800 | 0x1000000 : 0x40 | 0x80 | 0x80000); // O_CREAT | O_EXCL | O_CLOEXEC
+            int fd = Native.open(path, flags, 0x180);
+            if (fd < 0)
+            {
+                int errno = Marshal.GetLastWin32Error();
+                if (errno == 17 /* EEXIST */)
+                {
+                    throw new IOException($"The file '{path}' already exists.");
+                }
+                throw new IOException($"The file '{path}' could not be created (errno {errno}).");
+            }
+            return new FileStream(new SafeFileHandle((IntPtr)fd, ownsHandle: true), FileAccess.ReadWrite, bufferSize);
+        }
+
+        /// <summary>Creates a directory (and parents) with mode 0700 on Unix for the ones it creates.</summary>
+        public static void CreatePrivateDirectory(string path)
+        {
+            if (Directory.Exists(path))
+            {
+                return;
+            }
+            string? parent = Path.GetDirectoryName(path);
+            if (!string.IsNullOrEmpty(parent))
+            {
+                CreatePrivateDirectory(parent!);
+            }
+            Directory.CreateDirectory(path);
+            UnixPermissions.SetModeIfSupported(path, 0x1C0);
+        }
+
+        /// <summary>The target of a symbolic link as stored (not resolved), or null when it is no link.</summary>
+        public static string? ReadLink(FileSystemInfo info)
+        {
+            if ((info.Attributes & FileAttributes.ReparsePoint) == 0)
+            {
+                return null;
+            }
+            if (LinkTargetProperty != null)
+            {
+                return (string?)LinkTargetProperty.GetValue(info);
+            }
+            if (UnixPermissions.IsUnix)
+            {
+                var buffer = new byte[4096];
+                int n = Native.readlink(info.FullName, buffer, (IntPtr)buffer.Length);
+                return n < 0 ? null : System.Text.Encoding.UTF8.GetString(buffer, 0, n);
+            }
+            return null;
+        }
+
+        /// <summary>Creates a symbolic link at <paramref name="path"/> pointing to <paramref name="target"/> as given.</summary>
+        public static void CreateSymbolicLink(string path, string target, bool directory)
+        {
+            MethodInfo? api = directory ? CreateDirectoryLink : CreateFileLink;
+            if (api != null)
+            {
+                try
+                {
+                    api.Invoke(null, new object[] { path, target });
+                }
+                catch (TargetInvocationException ex) when (ex.InnerException != null)
+                {
+                    throw ex.InnerException;
+                }
+                return;
+            }
+            if (!UnixPermissions.IsUnix || Native.symlink(target, path) != 0)
+            {
+                throw new IOException($"The symbolic link '{path}' could not be created on this platform.");
+            }
+        }
+
+        /// <summary>Moves a file into place, replacing an existing one atomically when <paramref name="overwrite"/>.</summary>
+        public static void MoveFile(string source, string destination, bool overwrite)
+        {
+            if (overwrite && File.Exists(destination))
+            {
+                File.Replace(source, destination, null);
+            }
+            else
+            {
+                File.Move(source, destination);
+            }
+        }
+
+        private static class Native
+        {
+#pragma warning disable IDE1006
+            [DllImport("libc", SetLastError = true)]
+            internal static extern int open(string path, int flags, int mode);
+
+            [DllImport("libc", SetLastError = true)]
+            internal static extern int readlink(string path, byte[] buffer, IntPtr size);
+
+            [DllImport("libc", SetLastError = true)]
+            internal static extern int symlink(string target, string linkPath);
+#pragma warning restore IDE1006
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using System;
+using System.Diagnostics;
+using System.Management.Automation;
+using PorterStorage.Core.Backup;
+
+namespace PorterStorage.Commands
+{
+    /// <summary>
+    /// Turns the core's progress reports into throttled progress records on the pipeline thread (the core
+    /// reports synchronously from that thread), and always ends with a Completed record.
+    /// </summary>
+    internal sealed class CmdletProgress : IProgress<BackupProgress>
+    {
+        private readonly Cmdlet _cmdlet;
+        private readonly int _activityId;
+        private readonly string _activity;
+        private readonly Stopwatch _since = Stopwatch.StartNew();
+        private bool _started;
+
+        public CmdletProgress(Cmdlet cmdlet, int activityId, string activity)
+        {
+            _cmdlet = cmdlet;
+            _activityId = activityId;
+            _activity = activity;
+        }
+
+        public void Report(BackupProgress value)
+        {
+            if (_started && _since.ElapsedMilliseconds < 200 && value.Done < value.Total)
+            {
+                return;
+            }
+            _since.Restart();
+            _started = true;
+            var record = new ProgressRecord(_activityId, _activity, $"{value.Activity}: {value.Done} of {value.Total} files, {value.Bytes / 1024} KB")
+            {
+                CurrentOperation = value.Item,
+                PercentComplete = value.Total > 0 ? Math.Min(100, (int)(100L * value.Done / value.Total)) : -1,
+            };
+            _cmdlet.WriteProgress(record);
+        }
+
+        public void Complete()
+        {
+            _cmdlet.WriteProgress(new ProgressRecord(_activityId, _activity, "Done") { RecordType = ProgressRecordType.Completed });
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using System.Management.Automation;
+using PorterStorage.Core.Backup;
+using PorterStorage.Core.Errors;
+
+namespace PorterStorage.Commands
+{
+    /// <summary>
+    /// Restore-PorterHome: restores a verified backup into a home folder, with file modes and times. A non-empty
+    /// destination is refused unless -Force, and even then it is moved aside, never deleted.
+    /// </summary>
+    [Cmdlet(VerbsData.Restore, "PorterHome", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+    [OutputType(typeof(PorterRestoreResult))]
+    public sealed class RestorePorterHomeCommand : PorterArchiveCmdlet
+    {
+        /// <summary>The home folder to restore into. Default: the home recorded in the backup.</summary>
+        [Parameter(Position = 1)]
+        [ValidateNotNullOrEmpty]
+        public string? Destination { get; set; }
+
+        /// <summary>Restore over a non-empty folder by moving it aside first.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            string archive = ArchivePath;
+            string cwd = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+            string? destination = Destination == null ? null : GetUnresolvedProviderPathFromPSPath(Destination);
+            var progress = new CmdletProgress(this, 3, $"Restoring {archive}");
+            try
+            {
+                RestorePlan plan = HomeRestore.Plan(archive, ExpectedSha256, destination, cwd, Force, progress, CancellationToken);
+                string action = plan.MoveAside
+                    ? $"Restore the Porter home from '{archive}', moving the current folder aside"
+                    : $"Restore the Porter home from '{archive}'";
+                if (!ShouldProcess(plan.Destination, action))
+                {
+                    return;
+                }
+                PorterRestoreResult result = HomeRestore.Execute(plan, progress, CancellationToken);
+                if (result.MovedAside != null)
+                {
+                    WriteVerbose($"Moved the previous '{result.Destination}' to '{result.MovedAside}'.");
+                }
+                WriteObject(result);
+            }
+            catch (PorterStorageException ex)
+            {
+                WriteCoreError(ex);
+            }
+            finally
+            {
+                progress.Complete();
+            }
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using System.Management.Automation;
+using PorterStorage.Core.Backup;
+using PorterStorage.Core.Errors;
+
+namespace PorterStorage.Commands
+{
+    /// <summary>Test-PorterBackup: re-reads every byte of a backup and checks it against its manifest.</summary>
+    [Cmdlet(VerbsDiagnostic.Test, "PorterBackup", DefaultParameterSetName = PathSet)]
+    [OutputType(typeof(PorterBackupVerification))]
+    [OutputType(typeof(bool))]
+    public sealed class TestPorterBackupCommand : PorterArchiveCmdlet
+    {
+        /// <summary>Return only $true (intact and complete) or $false.</summary>
+        [Parameter]
+        public SwitchParameter Quiet { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            string archive = ArchivePath;
+            var progress = new CmdletProgress(this, 2, $"Verifying {archive}");
+            try
+            {
+                PorterBackupVerification result = BackupVerifier.Verify(archive, ExpectedSha256, progress, CancellationToken);
+                if (!result.IsValid)
+                {
+                    WriteVerbose($"'{archive}' is not valid: {HomeRestore.Describe(result)}");
+                }
+                WriteObject(Quiet ? (object)result.IsValid : result);
+            }
+            catch (PorterStorageException ex)
+            {
+                WriteCoreError(ex);
+                if (Quiet)
+                {
+                    WriteObject(false);
+                }
+            }
+            finally
+            {
+                progress.Complete();
+            }
+        }
+    }
+}

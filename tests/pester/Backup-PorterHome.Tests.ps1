@@ -1,0 +1,87 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+}
+
+Describe 'Backup-PorterHome' {
+    BeforeAll {
+        $legacy = (New-PorterSampleHome -Path (Join-Path $TestDrive 'legacy') -Kind Legacy).FullName
+        New-Item -ItemType Directory -Path (Join-Path $legacy 'plugins/azure') -Force | Out-Null
+        Set-Content -LiteralPath (Join-Path $legacy 'plugins/azure/azure') -Value 'plugin binary'
+    }
+
+    It 'declares its output type and supports ShouldProcess' {
+        $c = Get-Command Backup-PorterHome
+        $c.OutputType.Name | Should -Contain 'PorterStorage.Core.Backup.PorterBackup'
+        $c.Parameters.Keys | Should -Contain 'WhatIf'
+    }
+
+    It 'pipes Get-PorterHome | Backup-PorterHome | Test-PorterBackup' {
+        $out = Join-Path $TestDrive 'pipe'
+        $v = Get-PorterHome -Path $legacy | Backup-PorterHome -Destination $out | Test-PorterBackup
+        $v.IsValid | Should -BeTrue
+        $v.HomePath | Should -Be $legacy
+        $v.EntriesChecked | Should -Be 7
+    }
+
+    It 'writes one verified archive, 0600, with the properties the migration needs' {
+        $out = Join-Path $TestDrive 'props'
+        $b = Backup-PorterHome -Path $legacy -Destination $out
+        $b.Path | Should -Match 'porter-home-\d{8}-\d{6}\.zip$'
+        $b.HomePath | Should -Be $legacy
+        $b.Verified | Should -BeTrue
+        $b.FileCount | Should -Be 7
+        $b.TotalBytes | Should -BeGreaterThan 0
+        $b.ArchiveBytes | Should -Be (Get-Item $b.Path).Length
+        $b.Sha256 | Should -Be (Get-FileHash $b.Path -Algorithm SHA256).Hash.ToLowerInvariant()
+        $b.DataOnly | Should -BeFalse
+        $b.Duration | Should -BeOfType [timespan]
+        if (-not $IsWindows) { [IO.File]::GetUnixFileMode($b.Path) | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite') }
+        (Get-ChildItem $out).Count | Should -Be 1
+    }
+
+    It 'keeps only the data with -DataOnly' {
+        $b = Backup-PorterHome -Path $legacy -Destination (Join-Path $TestDrive 'data') -DataOnly
+        $b.DataOnly | Should -BeTrue
+        $b.FileCount | Should -Be 6
+    }
+
+    It 'writes nothing with -WhatIf or $WhatIfPreference' {
+        $out = Join-Path $TestDrive 'whatif'
+        Backup-PorterHome -Path $legacy -Destination $out -WhatIf | Should -BeNullOrEmpty
+        $WhatIfPreference = $true
+        try { Backup-PorterHome -Path $legacy -Destination $out | Should -BeNullOrEmpty }
+        finally { $WhatIfPreference = $false }
+        $out | Should -Not -Exist
+    }
+
+    It 'refuses to overwrite unless -Force' {
+        $file = Join-Path $TestDrive 'fixed/backup.zip'
+        (Backup-PorterHome -Path $legacy -Destination $file).Path | Should -Be $file
+        { Backup-PorterHome -Path $legacy -Destination $file -ErrorAction Stop } |
+            Should -Throw -ErrorId 'BackupExists,PorterStorage.Commands.BackupPorterHomeCommand'
+        (Backup-PorterHome -Path $legacy -Destination $file -Force).Verified | Should -BeTrue
+    }
+
+    It 'refuses a destination inside the home (DestinationInsideHome)' {
+        { Backup-PorterHome -Path $legacy -Destination (Join-Path $legacy 'backups') -ErrorAction Stop } |
+            Should -Throw -ErrorId 'DestinationInsideHome,PorterStorage.Commands.BackupPorterHomeCommand'
+        Join-Path $legacy 'backups' | Should -Not -Exist
+    }
+
+    It 'reports a missing home (HomeNotFound)' {
+        { Backup-PorterHome -Path (Join-Path $TestDrive 'none') -Destination $TestDrive -ErrorAction Stop } |
+            Should -Throw -ErrorId 'HomeNotFound,PorterStorage.Commands.BackupPorterHomeCommand'
+    }
+
+    It 'records links as links and never follows them out of the home' {
+        $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'linked') -Kind Current).FullName
+        $outside = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'outside') -Force
+        Set-Content (Join-Path $outside 'secret.txt') 'outside the home'
+        New-Item -ItemType SymbolicLink -Path (Join-Path $h 'escape') -Target $outside.FullName | Out-Null
+        $b = Backup-PorterHome -Path $h -Destination (Join-Path $TestDrive 'linked-out')
+        $zip = [IO.Compression.ZipFile]::OpenRead($b.Path)
+        try { $zip.Entries.FullName | Where-Object { $_ -like 'home/escape*' } | Should -BeNullOrEmpty }
+        finally { $zip.Dispose() }
+        $b.Verified | Should -BeTrue
+    }
+}

@@ -1,0 +1,434 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading;
+using PorterStorage.Core.Backup;
+using PorterStorage.Core.Errors;
+using PorterStorage.Core.IO;
+using Xunit;
+
+namespace PorterStorage.Tests
+{
+    public class BackupTests
+    {
+        private static readonly DateTime Now = new DateTime(2026, 1, 2, 3, 4, 5);
+
+        private static void Sample(TempHome home)
+        {
+            home.CopyFixture("porter-v0.38.9/pkg/storage/testdata/claims/upgraded.json", "claims/mybun.json", 0x1A4);
+            home.CopyFixture("porter-v0.38.9/pkg/storage/testdata/credentials/mybun.json", "credentials/mybun.json");
+            home.Write("config.toml", "default-storage-plugin = \"filesystem\"\n", 0x180);
+            home.Write("plugins/azure/azure", "binary", 0x1ED);
+            home.Write("20200825143015-migrate.log", "log", 0x180);
+            home.Mkdir("cache/empty");
+        }
+
+        private static PorterBackup Backup(TempHome home, TempHome outDir, bool dataOnly = false, List<PorterStorageException>? errors = null,
+            Func<string, byte[]>? reader = null)
+        {
+            string archive = HomeBackup.PlanArchivePath(home.Path, outDir.Path, outDir.Path, false, Now);
+            return HomeBackup.Create(home.Path, archive, dataOnly, false, null, e => errors?.Add(e), reader ?? File.ReadAllBytes, CancellationToken.None);
+        }
+
+        [Fact]
+        public void PlanArchivePath_Folder_DefaultName()
+        {
+            using var home = new TempHome();
+            using var outDir = new TempHome();
+            Assert.Equal(Path.Combine(outDir.Path, "porter-home-20260102-030405.zip"), HomeBackup.PlanArchivePath(home.Path, outDir.Path, "/", false, Now));
+        }
+
+        [Fact]
+        public void PlanArchivePath_ZipName_UsedAsFile()
+        {
+            using var home = new TempHome();
+            using var outDir = new TempHome();
+            string file = Path.Combine(outDir.Path, "new", "b.zip");
+            Assert.Equal(file, HomeBackup.PlanArchivePath(home.Path, file, "/", false, Now));
+        }
+
+        [Fact]
+        public void PlanArchivePath_InsideHome_DestinationInsideHome()
+        {
+            using var home = new TempHome();
+            var ex = Assert.Throws<PorterStorageException>(() => HomeBackup.PlanArchivePath(home.Path, home.P("backups"), "/", false, Now));
+            Assert.Equal(ErrorIds.DestinationInsideHome, ex.ErrorId);
+            Assert.Equal(ErrorIds.DestinationInsideHome,
+                Assert.Throws<PorterStorageException>(() => HomeBackup.PlanArchivePath(home.Path, null, home.Path, false, Now)).ErrorId);
+        }
+
+        [Fact]
+        public void PlanArchivePath_SiblingWithCommonPrefix_Allowed()
+        {
+            using var home = new TempHome();
+            string sibling = home.Path + "-backups";
+            Assert.StartsWith(sibling, HomeBackup.PlanArchivePath(home.Path, sibling, "/", false, Now));
+        }
+
+        [Fact]
+        public void PlanArchivePath_Existing_BackupExistsUnlessForce()
+        {
+            using var home = new TempHome();
+            using var outDir = new TempHome();
+            string file = outDir.Write("a.zip", "x");
+            Assert.Equal(ErrorIds.BackupExists, Assert.Throws<PorterStorageException>(() => HomeBackup.PlanArchivePath(home.Path, file, "/", false, Now)).ErrorId);
+            Assert.Equal(file, HomeBackup.PlanArchivePath(home.Path, file, "/", true, Now));
+        }
+
+        [Fact]
+        public void PlanArchivePath_MissingHome_HomeNotFound()
+        {
+            Assert.Equal(ErrorIds.HomeNotFound,
+                Assert.Throws<PorterStorageException>(() => HomeBackup.PlanArchivePath("/nonexistent/h", "/tmp", "/", false, Now)).ErrorId);
+        }
+
+        [Fact]
+        public void Create_ManifestRecordsEveryFileWithHashModeAndTime()
+        {
+            using var home = new TempHome();
+            using var outDir = new TempHome();
+            Sample(home);
+            File.SetLastWriteTimeUtc(home.P("claims/mybun.json"), new DateTime(2019, 11, 7, 12, 1, 44, 719, DateTimeKind.Utc).AddTicks(1234));
+            PorterBackup b = Backup(home, outDir);
+            Assert.True(b.Verified);
+            Assert.Equal(5, b.FileCount);
+            BackupManifest m = BackupVerifier.ReadManifest(b.Path);
+            Assert.Equal(home.Path, m.Source);
+            BackupEntry claim = m.Entries.Single(e => e.Path == "claims/mybun.json");
+            byte[] content = File.ReadAllBytes(home.P("claims/mybun.json"));
+            Assert.Equal(content.Length, claim.Size);
+            Assert.Equal(Convert.ToHexString(SHA256.HashData(content)).ToLowerInvariant(), claim.Sha256);
+            Assert.Equal(0x1A4, claim.Mode);
+            Assert.Equal(new DateTime(2019, 11, 7, 12, 1, 44, 719, DateTimeKind.Utc).AddTicks(1234), claim.ModifiedUtc);
+            Assert.Contains(m.Entries, e => e.Path == "cache/empty" && e.Type == BackupEntryType.Directory);
+            Assert.Equal(0x1ED, m.Entries.Single(e => e.Path == "plugins/azure/azure").Mode);
+        }
+
+        [Fact]
+        public void Create_ArchiveIs0600AndShaMatchesFile()
+        {
+            using var home = new TempHome();
+            using var outDir = new TempHome();
+            Sample(home);
+            PorterBackup b = Backup(home, outDir);
+            Assert.Equal(0x180, UnixPermissions.TryGetMode(b.Path));
+            Assert.Equal(Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(b.Path))).ToLowerInvariant(), b.Sha256);
+            Assert.Equal(new FileInfo(b.Path).Length, b.ArchiveBytes);
+            Assert.Single(Directory.GetFiles(outDir.Path));
+        }
+
+        [Fact]
+        public void Create_DataOnly_KeepsDataFoldersConfigSchemaAndLogs()
+        {
+            using var home = new TempHome();
+            using var outDir = new TempHome();
+            Sample(home);
+            home.Write("schema.json", "{}");
+            PorterBackup b = Backup(home, outDir, dataOnly: true);
+            var paths = BackupVerifier.ReadManifest(b.Path).Entries.Where(e => e.Type == BackupEntryType.File).Select(e => e.Path).OrderBy(p => p, StringComparer.Ordinal);
+            Assert.Equal(new[] { "20200825143015-migrate.log", "claims/mybun.json", "config.toml", "credentials/mybun.json", "schema.json" }, paths);
+            Assert.True(b.DataOnly);
+        }
+
+        [Fact]
+        public void Create_SymbolicLink_RecordedNotFollowed()
+        {
+            using var home = new TempHome();
+            using var outside = new TempHome();
+            using var outDir = new TempHome();
+            outside.Write("secret/data.txt", "outside");
+            home.Write("claims/a.json", "{}");
+            File.CreateSymbolicLink(home.P("escape"), outside.P("secret"));
+            File.CreateSymbolicLink(home.P("claims/b.json"), "a.json");
+            PorterBackup b = Backup(home, outDir);
+            BackupManifest m = BackupVerifier.ReadManifest(b.Path);
+            Assert.Equal(outside.P("secret"), m.Entries.Single(e => e.Path == "escape").LinkTarget);
+            Assert.Equal(BackupEntryType.SymbolicLink, m.Entries.Single(e => e.Path == "claims/b.json").Type);
+            Assert.DoesNotContain(m.Entries, e => e.Path.StartsWith("escape/", StringComparison.Ordinal));
+            Assert.Equal(1, b.FileCount);
+        }
+
+        [Fact]
+        public void Create_UnreadableFile_ReportedNamedAndNotVerified()
+        {
+            using var home = new TempHome();
+            using var outDir = new TempHome();
+            Sample(home);
+            string victim = home.P("credentials/mybun.json");
+            var errors = new List<PorterStorageException>();
+            PorterBackup b = Backup(home, outDir, errors: errors, reader: p => p == victim ? throw new UnauthorizedAccessException("denied") : File.ReadAllBytes(p));
+            Assert.False(b.Verified);
+            PorterStorageException e = Assert.Single(errors);
+            Assert.Equal(ErrorIds.FileUnreadable, e.ErrorId);
+            Assert.Equal(victim, e.Target);
+            Assert.Equal("credentials/mybun.json", Assert.Single(b.Skipped).Path);
+            Assert.False(BackupVerifier.Verify(b.Path, null, null, CancellationToken.None).IsValid);
+        }
+
+        [Fact]
+        public void Create_FileChangingOnEveryRead_FileChangedDuringBackup()
+        {
+            using var home = new TempHome();
+            using var outDir = new TempHome();
+            Sample(home);
+            string victim = home.P("claims/mybun.json");
+            var errors = new List<PorterStorageException>();
+            int stamp = 0;
+            PorterBackup b = Backup(home, outDir, errors: errors, reader: p =>
+            {
+                byte[] bytes = File.ReadAllBytes(p);
+                if (p == victim)
+                {
+                    File.SetLastWriteTimeUtc(p, new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddSeconds(++stamp));
+                }
+                return bytes;
+            });
+            Assert.Equal(ErrorIds.FileChangedDuringBackup, Assert.Single(errors).ErrorId);
+            Assert.False(b.Verified);
+            Assert.Equal(3, stamp);
+        }
+
+        [Fact]
+        public void Create_FileChangingOnce_ReadAgainAndRecordedAsItNowIs()
+        {
+            using var home = new TempHome();
+            using var outDir = new TempHome();
+            string victim = home.Write("claims/a.json", "old");
+            bool changed = false;
+            PorterBackup b = Backup(home, outDir, reader: p =>
+            {
+                byte[] bytes = File.ReadAllBytes(p);
+                if (!changed)
+                {
+                    changed = true;
+                    File.WriteAllText(p, "newer");
+                    File.SetLastWriteTimeUtc(p, DateTime.UtcNow.AddMinutes(1));
+                }
+                return bytes;
+            });
+            Assert.True(b.Verified);
+            Assert.Equal(5, BackupVerifier.ReadManifest(b.Path).Entries.Single(e => e.Path == "claims/a.json").Size);
+        }
+
+        [Fact]
+        public void Create_LargeFileStreamed_RoundTrips()
+        {
+            using var home = new TempHome();
+            using var outDir = new TempHome();
+            using var restored = new TempHome();
+            var data = new byte[HomeBackup.StableReadLimit + 12345];
+            new Random(7).NextBytes(data);
+            home.WriteBytes("outputs/r/r-big", data);
+            PorterBackup b = Backup(home, outDir);
+            Assert.True(b.Verified);
+            RestorePlan plan = HomeRestore.Plan(b.Path, b.Sha256, restored.P("h"), "/", false, null, CancellationToken.None);
+            HomeRestore.Execute(plan, null, CancellationToken.None);
+            Assert.Equal(data, File.ReadAllBytes(restored.P("h/outputs/r/r-big")));
+        }
+
+        [Fact]
+        public void Create_Cancelled_LeavesNoFile()
+        {
+            using var home = new TempHome();
+            using var outDir = new TempHome();
+            Sample(home);
+            var cts = new CancellationTokenSource();
+            cts.Cancel();
+            string archive = HomeBackup.PlanArchivePath(home.Path, outDir.Path, "/", false, Now);
+            Assert.ThrowsAny<OperationCanceledException>(() => HomeBackup.Create(home.Path, archive, false, false, null, null, cts.Token));
+            Assert.Empty(Directory.GetFileSystemEntries(outDir.Path));
+        }
+
+        [Fact]
+        public void Restore_RoundTrip_SameBytesModesAndTimes()
+        {
+            using var home = new TempHome();
+            using var outDir = new TempHome();
+            using var target = new TempHome();
+            Sample(home);
+            File.CreateSymbolicLink(home.P("claims/link.json"), "mybun.json");
+            DateTime t = new DateTime(2019, 11, 7, 12, 1, 44, DateTimeKind.Utc).AddTicks(7);
+            File.SetLastWriteTimeUtc(home.P("claims/mybun.json"), t);
+            PorterBackup b = Backup(home, outDir);
+            string dest = target.P("restored");
+            PorterRestoreResult r = HomeRestore.Execute(HomeRestore.Plan(b.Path, b.Sha256, dest, "/", false, null, CancellationToken.None), null, CancellationToken.None);
+            Assert.Equal(dest, r.Destination);
+            foreach (string file in Directory.GetFiles(home.Path, "*", SearchOption.AllDirectories))
+            {
+                string rel = Path.GetRelativePath(home.Path, file);
+                string copy = Path.Combine(dest, rel);
+                Assert.Equal(File.ReadAllBytes(file), File.ReadAllBytes(copy));
+                Assert.Equal(UnixPermissions.TryGetMode(file), UnixPermissions.TryGetMode(copy));
+            }
+            Assert.Equal(t, File.GetLastWriteTimeUtc(Path.Combine(dest, "claims/mybun.json")));
+            Assert.Equal("mybun.json", new FileInfo(Path.Combine(dest, "claims/link.json")).LinkTarget);
+            Assert.True(Directory.Exists(Path.Combine(dest, "cache/empty")));
+            Assert.Empty(Directory.GetDirectories(target.Path, "*.restoring-*"));
+        }
+
+        [Fact]
+        public void Restore_DefaultDestination_IsRecordedHome()
+        {
+            using var home = new TempHome();
+            using var outDir = new TempHome();
+            Sample(home);
+            PorterBackup b = Backup(home, outDir);
+            Directory.Delete(home.Path, true);
+            RestorePlan plan = HomeRestore.Plan(b.Path, null, null, "/", false, null, CancellationToken.None);
+            Assert.Equal(home.Path, plan.Destination);
+            Assert.False(plan.MoveAside);
+        }
+
+        [Fact]
+        public void Restore_NonEmptyDestination_RefusedThenMovedAsideWithForce()
+        {
+            using var home = new TempHome();
+            using var outDir = new TempHome();
+            Sample(home);
+            PorterBackup b = Backup(home, outDir);
+            home.Write("claims/added-later.json", "{}");
+            Assert.Equal(ErrorIds.DestinationNotEmpty,
+                Assert.Throws<PorterStorageException>(() => HomeRestore.Plan(b.Path, null, null, "/", false, null, CancellationToken.None)).ErrorId);
+            PorterRestoreResult r = HomeRestore.Execute(HomeRestore.Plan(b.Path, null, null, "/", true, null, CancellationToken.None), null, CancellationToken.None);
+            Assert.NotNull(r.MovedAside);
+            Assert.StartsWith(home.Path + ".before-restore-", r.MovedAside);
+            Assert.True(File.Exists(Path.Combine(r.MovedAside!, "claims/added-later.json")));
+            Assert.False(File.Exists(home.P("claims/added-later.json")));
+            Directory.Delete(r.MovedAside!, true);
+        }
+
+        [Fact]
+        public void Verify_FlippedByte_Mismatch()
+        {
+            using var home = new TempHome();
+            using var outDir = new TempHome();
+            Sample(home);
+            PorterBackup b = Backup(home, outDir);
+            byte[] bytes = File.ReadAllBytes(b.Path);
+            byte[] name = Encoding.UTF8.GetBytes("home/claims/mybun.json");
+            int at = bytes.AsSpan().IndexOf(name) + name.Length + 40; // inside the entry's compressed content
+            bytes[at] ^= 0x01;
+            File.WriteAllBytes(b.Path, bytes);
+            PorterBackupVerification v = BackupVerifier.Verify(b.Path, null, null, CancellationToken.None);
+            Assert.False(v.IsValid);
+            Assert.True(v.Mismatched.Count + v.Missing.Count > 0 || v.Problem != null);
+            PorterBackupVerification withRecord = BackupVerifier.Verify(b.Path, b.Sha256, null, CancellationToken.None);
+            Assert.Contains("SHA-256", withRecord.Problem);
+            Assert.Equal(ErrorIds.BackupCorrupt,
+                Assert.Throws<PorterStorageException>(() => HomeRestore.Plan(b.Path, null, outDir.P("r"), "/", false, null, CancellationToken.None)).ErrorId);
+            Assert.False(Directory.Exists(outDir.P("r")));
+        }
+
+        [Fact]
+        public void Verify_MissingAndExtraEntries_Named()
+        {
+            using var home = new TempHome();
+            using var outDir = new TempHome();
+            Sample(home);
+            PorterBackup b = Backup(home, outDir);
+            using (ZipArchive zip = ZipFile.Open(b.Path, ZipArchiveMode.Update))
+            {
+                zip.GetEntry("home/config.toml")!.Delete();
+                using var s = zip.CreateEntry("home/intruder").Open();
+                s.WriteByte(1);
+            }
+            PorterBackupVerification v = BackupVerifier.Verify(b.Path, null, null, CancellationToken.None);
+            Assert.Equal(new[] { "config.toml" }, v.Missing);
+            Assert.Equal(new[] { "home/intruder" }, v.Extra);
+        }
+
+        [Fact]
+        public void Verify_NotAZip_ProblemNotException()
+        {
+            using var outDir = new TempHome();
+            string file = outDir.Write("x.zip", "not a zip");
+            PorterBackupVerification v = BackupVerifier.Verify(file, null, null, CancellationToken.None);
+            Assert.False(v.IsValid);
+            Assert.NotNull(v.Problem);
+        }
+
+        [Fact]
+        public void Verify_MissingFile_BackupNotFound()
+        {
+            Assert.Equal(ErrorIds.BackupNotFound,
+                Assert.Throws<PorterStorageException>(() => BackupVerifier.Verify("/nonexistent/x.zip", null, null, CancellationToken.None)).ErrorId);
+        }
+
+        public static IEnumerable<object[]> UnsafeManifests() => new[]
+        {
+            new object[] { "../evil", "file", null! },
+            new object[] { "/etc/evil", "file", null! },
+            new object[] { "a/../../evil", "file", null! },
+            new object[] { "a\\..\\evil", "file", null! },
+            new object[] { "C:/evil", "file", null! },
+            new object[] { "link", "symlink", "/etc" },
+            new object[] { "a/link", "symlink", "../../etc" },
+        };
+
+        [Theory]
+        [MemberData(nameof(UnsafeManifests))]
+        public void Restore_EntryEscapingDestination_UnsafeArchiveEntryAndNothingWritten(string path, string type, string? target)
+        {
+            using var outDir = new TempHome();
+            string archive = CraftArchive(outDir, new[] { (path, type, target) });
+            var ex = Assert.Throws<PorterStorageException>(() => HomeRestore.Plan(archive, null, outDir.P("dest"), "/", false, null, CancellationToken.None));
+            Assert.Equal(ErrorIds.UnsafeArchiveEntry, ex.ErrorId);
+            Assert.Equal(path, ex.Target);
+            Assert.False(Directory.Exists(outDir.P("dest")));
+        }
+
+        [Fact]
+        public void Restore_FileBehindLink_UnsafeArchiveEntry()
+        {
+            using var outDir = new TempHome();
+            string archive = CraftArchive(outDir, new[] { ("dir", "symlink", "other"), ("dir/file", "file", (string?)null) });
+            Assert.Equal(ErrorIds.UnsafeArchiveEntry,
+                Assert.Throws<PorterStorageException>(() => HomeRestore.Plan(archive, null, outDir.P("dest"), "/", false, null, CancellationToken.None)).ErrorId);
+        }
+
+        [Theory]
+        [InlineData("a/b/link", "../c", true)]
+        [InlineData("a/b/link", "../../c", true)]
+        [InlineData("a/b/link", "../../../c", false)]
+        [InlineData("link", "./x/../y", true)]
+        [InlineData("link", "x/../../y", false)]
+        public void IsSafeLinkTarget_CountsDepth(string link, string target, bool safe)
+        {
+            Assert.Equal(safe, ArchivePaths.IsSafeLinkTarget(link, target));
+        }
+
+        /// <summary>A well-formed archive (valid manifest and hashes) whose entries are hostile.</summary>
+        private static string CraftArchive(TempHome dir, IEnumerable<(string Path, string Type, string? Target)> items)
+        {
+            string archive = dir.P("crafted.zip");
+            var entries = new List<BackupEntry>();
+            using (ZipArchive zip = ZipFile.Open(archive, ZipArchiveMode.Create))
+            {
+                foreach (var (path, type, target) in items)
+                {
+                    if (type == "file")
+                    {
+                        byte[] content = Encoding.UTF8.GetBytes("x");
+                        using (Stream s = zip.CreateEntry(BackupManifest.ArchiveName(path)).Open())
+                        {
+                            s.Write(content);
+                        }
+                        entries.Add(new BackupEntry(path, BackupEntryType.File, 1, Convert.ToHexString(SHA256.HashData(content)).ToLowerInvariant(), 0x180, DateTime.UtcNow, null));
+                    }
+                    else
+                    {
+                        entries.Add(new BackupEntry(path, BackupEntryType.SymbolicLink, 0, null, null, DateTime.UtcNow, target));
+                    }
+                }
+                var manifest = new BackupManifest("home", DateTime.UtcNow, "/tmp/h", false, "test", entries, Array.Empty<BackupSkippedItem>());
+                using Stream ms = zip.CreateEntry(BackupManifest.ManifestEntryName).Open();
+                manifest.WriteTo(ms);
+            }
+            return archive;
+        }
+    }
+}
