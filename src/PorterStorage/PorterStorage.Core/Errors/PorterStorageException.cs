@@ -68,5 +68,19 @@ namespace PorterStorage.Core.Errors
         public const string FileChangedDuringBackup = "FileChangedDuringBackup";
         public const string UnsafeArchiveEntry = "UnsafeArchiveEntry";
         public const string RestoreFailed = "RestoreFailed";
+        public const string BackupRequired = "BackupRequired";
+        public const string MigrationInProgress = "MigrationInProgress";
+        public const string StorageNotLocal = "StorageNotLocal";
+        public const string ClaimParseError = "ClaimParseError";
+        public const string ClaimBundleMissing = "ClaimBundleMissing";
+        public const string InvalidInstallationName = "InvalidInstallationName";
+        public const string InvalidOutputName = "InvalidOutputName";
+        public const string DocumentTooLarge = "DocumentTooLarge";
+        public const string DataFileIsLink = "DataFileIsLink";
+        public const string CredentialSetParseError = "CredentialSetParseError";
+        public const string CredentialSetNameConflict = "CredentialSetNameConflict";
+        public const string ParameterSetParseError = "ParameterSetParseError";
+        public const string MigrationWriteError = "MigrationWriteError";
+        public const string MigrationDeclined = "MigrationDeclined";
     }
 }
