@@ -1,0 +1,582 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using PorterStorage.Core.Backup;
+using PorterStorage.Core.Errors;
+using PorterStorage.Core.IO;
+using PorterStorage.Core.Json;
+using PorterStorage.Core.Schema;
+using PorterStorage.Core.Storage;
+
+namespace PorterStorage.Core.Migration
+{
+    /// <summary>How a run reports and asks.</summary>
+    public sealed class MigrationOptions
+    {
+        /// <summary>Asked for every item that changes something; false declines it (the schema is then not written).</summary>
+        public Func<PorterMigrationPlanItem, bool> ShouldProcess { get; set; } = _ => true;
+
+        public IProgress<MigrationProgress>? Progress { get; set; }
+
+        /// <summary>Called for each failure as it happens (the cmdlet writes an error record).</summary>
+        public Action<MigrationError>? OnError { get; set; }
+
+        /// <summary>Called with each log line (the cmdlet writes verbose output).</summary>
+        public Action<string>? OnLog { get; set; }
+
+        public PorterBackup? Backup { get; set; }
+
+        public string? SourceHome { get; set; }
+
+        public UlidGenerator Ids { get; set; } = UlidGenerator.Shared;
+    }
+
+    /// <summary>
+    /// The migration of Porter's data to the v0.28–v0.38 layout (spec §4–§8) with the documented improvements:
+    /// per-item atomic change sets, convergence on partly migrated homes, file-by-file sets, named errors.
+    /// </summary>
+    public static class MigrationEngine
+    {
+        public const string ClaimsSpecLine = "Migrating claims data to match the CNAB Claim spec https://cdn.cnab.io/schema/cnab-claim-1.0.0-DRAFT+b5ed2f3/claim.schema.json. This is a one-way migration.";
+        public const string CredentialsSpecLine = "Migrating credential set data to match the CNAB Credential Set spec https://github.com/cnabio/cnab-spec/blob/cnab-credentialsets-1.0.0-DRAFT+b6c701f/802-credential-sets.md. This is a one-way migration.";
+        public const string ParametersSpecLine = "Migrating parameter set data to match the CNAB Parameter Set spec TODO. This is a one-way migration.";
+
+        /// <summary>What a run would do, computed without writing anything.</summary>
+        public static PorterMigrationPlan Plan(FileSystemMigrationStore store, CancellationToken cancel = default)
+        {
+            PorterSchemaDocument? schema = SchemaInspector.ReadSchema(store, out _, cancel);
+            var items = new List<PorterMigrationPlanItem>();
+
+            foreach (string journal in store.PendingJournals())
+            {
+                items.Add(new PorterMigrationPlanItem(MigrationItemKind.Interrupted, journal, null, MigrationAction.Finish,
+                    "a change committed by an interrupted run is finished", Array.Empty<string>(), Array.Empty<string>()));
+            }
+
+            foreach (StoreEntry entry in store.Entries(ItemTypes.Claims))
+            {
+                cancel.ThrowIfCancellationRequested();
+                items.Add(PlanClaim(store, entry));
+            }
+            foreach (StoreEntry entry in store.Entries(ItemTypes.Credentials))
+            {
+                PorterMigrationPlanItem? item = PlanCredential(store, entry);
+                if (item != null)
+                {
+                    items.Add(item);
+                }
+            }
+            foreach (StoreEntry entry in store.Entries(ItemTypes.Parameters))
+            {
+                PorterMigrationPlanItem? item = PlanParameter(store, entry);
+                if (item != null)
+                {
+                    items.Add(item);
+                }
+            }
+
+            IReadOnlyList<string> wide = store.FilesWithWideModes();
+            if (wide.Count > 0)
+            {
+                items.Add(new PorterMigrationPlanItem(MigrationItemKind.Permissions, "file modes", null, MigrationAction.FixPermissions,
+                    $"{wide.Count} file(s) have modes beyond 0600, which Porter v0.38.7+ refuses; they are set to 0600", wide, Array.Empty<string>()));
+            }
+
+            bool current = schema?.IsCurrent ?? false;
+            items.Add(new PorterMigrationPlanItem(MigrationItemKind.Schema, "schema.json", "schema.json",
+                current ? MigrationAction.Skip : MigrationAction.WriteSchema,
+                current ? "already current" : "written last, and only when every item succeeded",
+                current ? Array.Empty<string>() : new[] { "schema.json" }, Array.Empty<string>()));
+            return new PorterMigrationPlan(store.HomePath, schema ?? PorterSchemaDocument.Empty, schema != null, items);
+        }
+
+        private static PorterMigrationPlanItem Failed(MigrationItemKind kind, string name, string source, PorterStorageException ex) =>
+            new PorterMigrationPlanItem(kind, name, source, MigrationAction.Fail, ex.Message, Array.Empty<string>(), Array.Empty<string>(), ex.ErrorId);
+
+        private static PorterStorageException LinkError(FileSystemMigrationStore store, StoreEntry entry) =>
+            new PorterStorageException(ErrorIds.DataFileIsLink, PorterErrorKind.InvalidData, store.FullPath(entry.RelativePath),
+                $"'{store.FullPath(entry.RelativePath)}' is a symbolic link; it is not followed and is left in place.");
+
+        private static PorterMigrationPlanItem PlanClaim(FileSystemMigrationStore store, StoreEntry entry)
+        {
+            string name = entry.IsFolder ? entry.Name : Path.GetFileNameWithoutExtension(entry.Name);
+            if (entry.IsLink)
+            {
+                return Failed(MigrationItemKind.Installation, name, entry.RelativePath, LinkError(store, entry));
+            }
+            if (entry.IsFolder)
+            {
+                return new PorterMigrationPlanItem(MigrationItemKind.Installation, name, entry.RelativePath, MigrationAction.Skip,
+                    "already in the current layout", Array.Empty<string>(), Array.Empty<string>());
+            }
+            if (!entry.Name.EndsWith(".json", StringComparison.Ordinal))
+            {
+                return new PorterMigrationPlanItem(MigrationItemKind.Installation, entry.Name, entry.RelativePath, MigrationAction.Skip,
+                    "not a claim document (Porter ignores it)", Array.Empty<string>(), Array.Empty<string>());
+            }
+            try
+            {
+                using LegacyClaim legacy = LegacyClaim.Parse(store.ReadFile(entry.RelativePath), store.FullPath(entry.RelativePath));
+                string inst = legacy.Installation;
+                if (IsAlreadyPresent(store, legacy))
+                {
+                    return new PorterMigrationPlanItem(MigrationItemKind.Installation, inst, entry.RelativePath, MigrationAction.RemoveDuplicate,
+                        $"claims/{inst}/ already holds this claim's last action (an interrupted earlier migration); the legacy file is removed",
+                        Array.Empty<string>(), new[] { entry.RelativePath });
+                }
+                var writes = new List<string>();
+                if (legacy.NeedsPlaceholder)
+                {
+                    writes.Add($"claims/{inst}/<new-install-claim-id>.json");
+                    writes.Add("results/<new-install-claim-id>/<new-result-id>.json");
+                }
+                writes.Add($"claims/{inst}/<new-claim-id>.json");
+                writes.Add("results/<new-claim-id>/<new-result-id>.json");
+                if (legacy.Outputs.HasValue)
+                {
+                    writes.AddRange(legacy.Outputs.Value.EnumerateObject().Select(o => $"outputs/<new-result-id>/<new-result-id>-{o.Name}"));
+                }
+                writes.Add($"installations/{inst}");
+                string reason = (legacy.NeedsPlaceholder ? $"{legacy.Action} after install: placeholder install claim plus the {legacy.Action} claim" : $"one {legacy.Action} claim")
+                                + (legacy.RenamedFromName ? "; name moved to installation" : string.Empty)
+                                + (inst != name ? $"; stored under its installation name '{inst}'" : string.Empty);
+                return new PorterMigrationPlanItem(MigrationItemKind.Installation, inst, entry.RelativePath, MigrationAction.Migrate, reason, writes, new[] { entry.RelativePath });
+            }
+            catch (PorterStorageException ex)
+            {
+                return Failed(MigrationItemKind.Installation, name, entry.RelativePath, ex);
+            }
+        }
+
+        /// <summary>Porter's own interrupted run may have written this claim already (E3): same last action and time.</summary>
+        private static bool IsAlreadyPresent(FileSystemMigrationStore store, LegacyClaim legacy) =>
+            store.ExistingClaims(legacy.Installation).Any(c => c.Key == legacy.Modified && c.Value == legacy.Action);
+
+        private static PorterMigrationPlanItem? PlanCredential(FileSystemMigrationStore store, StoreEntry entry)
+        {
+            string name = Path.GetFileNameWithoutExtension(entry.Name);
+            if (entry.IsLink)
+            {
+                return Failed(MigrationItemKind.CredentialSet, entry.Name, entry.RelativePath, LinkError(store, entry));
+            }
+            if (entry.IsFolder)
+            {
+                return new PorterMigrationPlanItem(MigrationItemKind.CredentialSet, entry.Name, entry.RelativePath, MigrationAction.Skip,
+                    "a folder, not a credential set", Array.Empty<string>(), Array.Empty<string>());
+            }
+            try
+            {
+                if (entry.Name.EndsWith(".json", StringComparison.Ordinal))
+                {
+                    SetRewrite? rewrite = SetMigration.MigrateCredentialSet(store.ReadFile(entry.RelativePath), store.FullPath(entry.RelativePath), name);
+                    if (rewrite == null)
+                    {
+                        return new PorterMigrationPlanItem(MigrationItemKind.CredentialSet, name, entry.RelativePath, MigrationAction.Skip,
+                            "already has a schemaVersion", Array.Empty<string>(), Array.Empty<string>());
+                    }
+                    string target = CredentialTarget(store, rewrite.Name, entry);
+                    return new PorterMigrationPlanItem(MigrationItemKind.CredentialSet, rewrite.Name, entry.RelativePath, MigrationAction.Rewrite,
+                        target == entry.RelativePath ? "schemaVersion added" : $"schemaVersion added; saved under its name '{rewrite.Name}' without leaving the old file behind",
+                        new[] { target }, target == entry.RelativePath ? Array.Empty<string>() : new[] { entry.RelativePath });
+                }
+                if (entry.Name.EndsWith(".yaml", StringComparison.Ordinal) && !store.Exists($"{ItemTypes.Credentials}/{name}.json"))
+                {
+                    SetRewrite converted = SetMigration.ConvertYamlCredentialSet(store.ReadFile(entry.RelativePath), store.FullPath(entry.RelativePath), name,
+                        store.ModifiedUtc(entry.RelativePath));
+                    string target = $"{ItemTypes.Credentials}/{converted.Name}.json";
+                    if (store.Exists(target))
+                    {
+                        return new PorterMigrationPlanItem(MigrationItemKind.CredentialSet, converted.Name, entry.RelativePath, MigrationAction.Skip,
+                            $"YAML credential set already converted to '{target}'", Array.Empty<string>(), Array.Empty<string>());
+                    }
+                    return new PorterMigrationPlanItem(MigrationItemKind.CredentialSet, converted.Name, entry.RelativePath, MigrationAction.Convert,
+                        "YAML credential set of Porter ≤ v0.22 converted; the YAML file is kept as .yaml.migrated",
+                        new[] { target, entry.RelativePath + ".migrated" }, new[] { entry.RelativePath });
+                }
+                return null;
+            }
+            catch (PorterStorageException ex)
+            {
+                return Failed(MigrationItemKind.CredentialSet, name, entry.RelativePath, ex);
+            }
+        }
+
+        private static string CredentialTarget(FileSystemMigrationStore store, string setName, StoreEntry entry)
+        {
+            string target = $"{ItemTypes.Credentials}/{setName}.json";
+            if (target == entry.RelativePath)
+            {
+                return target;
+            }
+            if (!ArchivePaths.IsSafeRelative(target) || setName.IndexOf('/') >= 0)
+            {
+                throw SetMigration.SetError(ErrorIds.CredentialSetParseError, store.FullPath(entry.RelativePath), $"its name '{setName}' cannot be a file name");
+            }
+            if (store.Exists(target))
+            {
+                throw new PorterStorageException(ErrorIds.CredentialSetNameConflict, PorterErrorKind.ResourceExists, store.FullPath(entry.RelativePath),
+                    $"'{store.FullPath(entry.RelativePath)}' holds the credential set '{setName}', but '{store.FullPath(target)}' already exists; rename one of them and run again.");
+            }
+            return target;
+        }
+
+        private static PorterMigrationPlanItem? PlanParameter(FileSystemMigrationStore store, StoreEntry entry)
+        {
+            string name = Path.GetFileNameWithoutExtension(entry.Name);
+            if (entry.IsLink)
+            {
+                return Failed(MigrationItemKind.ParameterSet, entry.Name, entry.RelativePath, LinkError(store, entry));
+            }
+            if (entry.IsFolder)
+            {
+                return new PorterMigrationPlanItem(MigrationItemKind.ParameterSet, entry.Name, entry.RelativePath, MigrationAction.Skip,
+                    "a folder, not a parameter set", Array.Empty<string>(), Array.Empty<string>());
+            }
+            if (!entry.Name.EndsWith(".json", StringComparison.Ordinal))
+            {
+                return null;
+            }
+            try
+            {
+                SetRewrite? rewrite = SetMigration.MigrateParameterSet(store.ReadFile(entry.RelativePath), store.FullPath(entry.RelativePath), name);
+                return rewrite == null
+                    ? new PorterMigrationPlanItem(MigrationItemKind.ParameterSet, name, entry.RelativePath, MigrationAction.Skip, "already has a schemaVersion", Array.Empty<string>(), Array.Empty<string>())
+                    : new PorterMigrationPlanItem(MigrationItemKind.ParameterSet, name, entry.RelativePath, MigrationAction.Rewrite, "schemaVersion added", new[] { entry.RelativePath }, Array.Empty<string>());
+            }
+            catch (PorterStorageException ex)
+            {
+                return Failed(MigrationItemKind.ParameterSet, name, entry.RelativePath, ex);
+            }
+        }
+
+        /// <summary>
+        /// Runs the migration under the home's lock: finishes an interrupted run, migrates every item (a failing item
+        /// never stops the rest), writes schema.json only when everything succeeded, and verifies the result.
+        /// </summary>
+        public static PorterMigrationResult Run(FileSystemMigrationStore store, MigrationOptions options, CancellationToken cancel = default)
+        {
+            var clock = Stopwatch.StartNew();
+            var installations = new List<InstallationMigrationRecord>();
+            var credentialSets = new List<SetMigrationRecord>();
+            var parameterSets = new List<SetMigrationRecord>();
+            var warnings = new List<string>();
+            var errors = new List<MigrationError>();
+            PorterSchemaDocument schemaBefore;
+            PorterSchemaDocument schemaAfter;
+            bool schemaWritten = false;
+            string logPath;
+
+            using (store.Lock())
+            using (MigrationLog log = MigrationLog.Create(store.HomePath, DateTime.Now))
+            {
+                logPath = log.Path;
+                void Log(string line)
+                {
+                    log.Line(line);
+                    options.OnLog?.Invoke(line);
+                }
+                void Fail(string errorId, string target, string message, string logLine)
+                {
+                    var error = new MigrationError(errorId, target, message);
+                    errors.Add(error);
+                    Log(logLine);
+                    options.OnError?.Invoke(error);
+                }
+
+                foreach (string finished in store.Recover())
+                {
+                    Log($"Finished the interrupted migration of {finished}");
+                }
+
+                PorterMigrationPlan plan = Plan(store, cancel);
+                schemaBefore = plan.SchemaBefore;
+                int total = plan.Items.Count(i => i.Kind != MigrationItemKind.Schema);
+                int done = 0;
+                MigrationItemKind? section = null;
+
+                foreach (PorterMigrationPlanItem item in plan.Items)
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    if (item.Kind != section)
+                    {
+                        section = item.Kind;
+                        SectionHeader(item.Kind, plan.SchemaBefore, Log);
+                    }
+                    if (item.Kind == MigrationItemKind.Schema)
+                    {
+                        continue;
+                    }
+                    options.Progress?.Report(new MigrationProgress($"{item.Kind} {item.Name}", done++, total));
+
+                    if (item.Action == MigrationAction.Fail)
+                    {
+                        Record(item, MigrationOutcome.Failed, null, item.ErrorId, item.Reason, installations, credentialSets, parameterSets);
+                        Fail(item.ErrorId!, store.FullPath(item.Source ?? string.Empty), item.Reason, ErrorLine(item, item.ErrorId!, item.Reason));
+                        continue;
+                    }
+                    if (!item.ChangesSomething)
+                    {
+                        if (item.Kind == MigrationItemKind.Installation && item.Source != null && Directory.Exists(store.FullPath(item.Source)))
+                        {
+                            installations.Add(new InstallationMigrationRecord(item.Name, item.Source, MigrationOutcome.AlreadyCurrent,
+                                Array.Empty<string>(), Array.Empty<string>(), Array.Empty<string>(), null, null));
+                        }
+                        continue;
+                    }
+                    if (!options.ShouldProcess(item))
+                    {
+                        Record(item, MigrationOutcome.Declined, null, ErrorIds.MigrationDeclined, "declined", installations, credentialSets, parameterSets);
+                        warnings.Add($"{item.Kind} {item.Name} was declined; schema.json is not updated until it is migrated.");
+                        errors.Add(new MigrationError(ErrorIds.MigrationDeclined, store.FullPath(item.Source ?? item.Name), $"The migration of {item.Kind} '{item.Name}' was declined."));
+                        continue;
+                    }
+                    try
+                    {
+                        Execute(store, item, options, Log, installations, credentialSets, parameterSets, warnings);
+                    }
+                    catch (Exception caught) when (caught is PorterStorageException || caught is IOException || caught is UnauthorizedAccessException)
+                    {
+                        var ex = caught as PorterStorageException ?? new PorterStorageException(ErrorIds.MigrationWriteError, PorterErrorKind.WriteError,
+                            store.FullPath(item.Source ?? string.Empty), $"{item.Kind} '{item.Name}' could not be migrated: {caught.Message}", caught);
+                        Record(item, MigrationOutcome.Failed, null, ex.ErrorId, ex.Message, installations, credentialSets, parameterSets);
+                        Fail(ex.ErrorId, ex.Target ?? store.HomePath, ex.Message, ErrorLine(item, ex.ErrorId, ex.Message));
+                    }
+                }
+
+                PorterMigrationPlanItem schemaItem = plan.Items.Last();
+                if (schemaItem.Action == MigrationAction.WriteSchema)
+                {
+                    if (errors.Count == 0 && options.ShouldProcess(schemaItem))
+                    {
+                        try
+                        {
+                            store.WriteSchema(System.Text.Encoding.UTF8.GetBytes(SchemaVersions.CurrentSchemaJson));
+                            schemaWritten = true;
+                            Log("Wrote updated schema.json to storage");
+                        }
+                        catch (PorterStorageException ex)
+                        {
+                            Fail(ex.ErrorId, ex.Target ?? store.HomePath, ex.Message, $"Error writing schema.json: {ex.ErrorId}: {ex.Message}");
+                        }
+                    }
+                    else if (errors.Count > 0)
+                    {
+                        Log($"schema.json was not updated: {errors.Count} item(s) did not migrate");
+                    }
+                }
+                options.Progress?.Report(new MigrationProgress("done", total, total));
+                schemaAfter = SchemaInspector.ReadSchema(store, out _, cancel) ?? PorterSchemaDocument.Empty;
+            }
+
+            PorterStorageVerification verification = StorageVerifier.Verify(store.HomePath, cancel);
+            foreach (StorageFinding finding in verification.Findings.Where(f => f.Severity == FindingSeverity.Error))
+            {
+                warnings.Add($"Test-PorterStorage: {finding.Code}: {finding.Message}");
+            }
+            return new PorterMigrationResult(options.SourceHome ?? store.HomePath, options.SourceHome != null ? store.HomePath : null, logPath, options.Backup,
+                schemaBefore, schemaAfter, schemaWritten, installations, credentialSets, parameterSets, warnings, errors, verification, clock.Elapsed);
+        }
+
+        private static void SectionHeader(MigrationItemKind kind, PorterSchemaDocument schema, Action<string> log)
+        {
+            switch (kind)
+            {
+                case MigrationItemKind.Installation:
+                    Header("Claims", SchemaVersions.Claims, schema.Claims, ClaimsSpecLine, log);
+                    break;
+                case MigrationItemKind.CredentialSet:
+                    Header("Credentials", SchemaVersions.Credentials, schema.Credentials, CredentialsSpecLine, log);
+                    break;
+                case MigrationItemKind.ParameterSet:
+                    Header("Parameters", SchemaVersions.Parameters, schema.Parameters, ParametersSpecLine, log);
+                    break;
+            }
+        }
+
+        private static void Header(string subsystem, string want, string got, string specLine, Action<string> log)
+        {
+            if (want == got)
+            {
+                log($"{subsystem} schema is up-to-date");
+            }
+            else
+            {
+                log($"{subsystem} schema is out-of-date (want: {want} got: {got})");
+                log(specLine);
+            }
+        }
+
+        private static string ErrorLine(PorterMigrationPlanItem item, string errorId, string message) =>
+            item.Kind == MigrationItemKind.Installation
+                ? $"Error migrating installation {item.Name}. Skipping: {errorId}: {message}"
+                : $"Error migrating {(item.Kind == MigrationItemKind.CredentialSet ? "credential" : "parameter")} set {item.Name}. Skipping: {errorId}: {message}";
+
+        private static void Record(PorterMigrationPlanItem item, MigrationOutcome outcome, string? target, string? errorId, string? error,
+            List<InstallationMigrationRecord> installations, List<SetMigrationRecord> credentialSets, List<SetMigrationRecord> parameterSets)
+        {
+            switch (item.Kind)
+            {
+                case MigrationItemKind.Permissions:
+                    break;
+                case MigrationItemKind.Installation:
+                case MigrationItemKind.Interrupted:
+                    installations.Add(new InstallationMigrationRecord(item.Name, item.Source, outcome, Array.Empty<string>(), Array.Empty<string>(), Array.Empty<string>(), errorId, error));
+                    break;
+                case MigrationItemKind.CredentialSet:
+                    credentialSets.Add(new SetMigrationRecord("credentials", item.Name, item.Source!, target, outcome, errorId, error));
+                    break;
+                case MigrationItemKind.ParameterSet:
+                    parameterSets.Add(new SetMigrationRecord("parameters", item.Name, item.Source!, target, outcome, errorId, error));
+                    break;
+            }
+        }
+
+        private static void Execute(FileSystemMigrationStore store, PorterMigrationPlanItem item, MigrationOptions options, Action<string> log,
+            List<InstallationMigrationRecord> installations, List<SetMigrationRecord> credentialSets, List<SetMigrationRecord> parameterSets, List<string> warnings)
+        {
+            string source = item.Source ?? string.Empty;
+            string full = store.FullPath(source);
+            string fileName = Path.GetFileNameWithoutExtension(source);
+            switch (item.Action)
+            {
+                case MigrationAction.Migrate:
+                {
+                    log($" - Migrating claim {fileName} to the new schema...");
+                    using LegacyClaim legacy = LegacyClaim.Parse(store.ReadFile(source), full);
+                    if (legacy.RenamedFromName)
+                    {
+                        log($" - Migrating claim {fileName} from claim.Name to claim.Installation");
+                        log($"Migrating installation {fileName} (Name -> Installation) to match the CNAB Claim spec https://cnab.io/schema/cnab-claim-1.0.0-DRAFT+d7ffba8/claim.schema.json. The Name field will be preserved for compatibility with previous versions of the spec.");
+                    }
+                    SplitClaim split = ClaimSplitter.Split(legacy, source, options.Ids);
+                    store.Apply(split.Changes);
+                    installations.Add(new InstallationMigrationRecord(split.Installation, source, MigrationOutcome.Migrated, split.ClaimIds, split.ResultIds, split.OutputNames, null, null));
+                    break;
+                }
+                case MigrationAction.RemoveDuplicate:
+                {
+                    var changes = new ChangeSet($"installation {item.Name} (duplicate legacy claim)");
+                    changes.Deletes.Add(source);
+                    store.Apply(changes);
+                    warnings.Add($"'{full}' was already migrated by an earlier run; the legacy file was removed.");
+                    installations.Add(new InstallationMigrationRecord(item.Name, source, MigrationOutcome.RemovedDuplicate, Array.Empty<string>(), Array.Empty<string>(), Array.Empty<string>(), null, null));
+                    break;
+                }
+                case MigrationAction.Rewrite when item.Kind == MigrationItemKind.CredentialSet:
+                {
+                    SetRewrite? rewrite = SetMigration.MigrateCredentialSet(store.ReadFile(source), full, fileName);
+                    if (rewrite == null)
+                    {
+                        credentialSets.Add(new SetMigrationRecord("credentials", item.Name, source, null, MigrationOutcome.AlreadyCurrent, null, null));
+                        break;
+                    }
+                    log($" - Migrating credential set {rewrite.Name} to the new schema...");
+                    string target = CredentialTarget(store, rewrite.Name, new StoreEntry(Path.GetFileName(source), source, false, false));
+                    var changes = new ChangeSet($"credential set {rewrite.Name}");
+                    changes.Writes.Add(new StoredDocument(ItemTypes.Credentials, null, rewrite.Name, rewrite.Content));
+                    if (target != source)
+                    {
+                        changes.Deletes.Add(source);
+                    }
+                    store.Apply(changes);
+                    credentialSets.Add(new SetMigrationRecord("credentials", rewrite.Name, source, target, MigrationOutcome.Rewritten, null, null));
+                    break;
+                }
+                case MigrationAction.Convert:
+                {
+                    SetRewrite converted = SetMigration.ConvertYamlCredentialSet(store.ReadFile(source), full, fileName, store.ModifiedUtc(source));
+                    log($" - Migrating credential set {converted.Name} to the new schema...");
+                    var changes = new ChangeSet($"YAML credential set {converted.Name}");
+                    changes.Writes.Add(new StoredDocument(ItemTypes.Credentials, null, converted.Name, converted.Content));
+                    changes.Renames.Add(new KeyValuePair<string, string>(source, source + ".migrated"));
+                    store.Apply(changes);
+                    credentialSets.Add(new SetMigrationRecord("credentials", converted.Name, source, $"{ItemTypes.Credentials}/{converted.Name}.json", MigrationOutcome.Converted, null, null));
+                    break;
+                }
+                case MigrationAction.Rewrite:
+                {
+                    SetRewrite? rewrite = SetMigration.MigrateParameterSet(store.ReadFile(source), full, fileName);
+                    if (rewrite == null)
+                    {
+                        parameterSets.Add(new SetMigrationRecord("parameters", item.Name, source, null, MigrationOutcome.AlreadyCurrent, null, null));
+                        break;
+                    }
+                    log($" - Migrating parameter set {fileName} to the new schema...");
+                    var changes = new ChangeSet($"parameter set {fileName}");
+                    changes.Writes.Add(new StoredDocument(ItemTypes.Parameters, null, fileName, rewrite.Content));
+                    store.Apply(changes);
+                    parameterSets.Add(new SetMigrationRecord("parameters", fileName, source, source, MigrationOutcome.Rewritten, null, null));
+                    break;
+                }
+                case MigrationAction.FixPermissions:
+                {
+                    int changed = store.FixWideModes();
+                    log($"Set {changed} file(s) to mode 0600 for Porter v0.38.7+");
+                    break;
+                }
+                case MigrationAction.Finish:
+                    installations.Add(new InstallationMigrationRecord(item.Name, null, MigrationOutcome.Finished, Array.Empty<string>(), Array.Empty<string>(), Array.Empty<string>(), null, null));
+                    break;
+            }
+        }
+
+        /// <summary>
+        /// Non-destructive mode: copies the whole home (modes, times, links as links) to an empty or new
+        /// <paramref name="destination"/> that is not inside it. Raises <c>DestinationNotEmpty</c>, <c>DestinationInsideHome</c>.
+        /// </summary>
+        public static void CopyHome(string source, string destination, CancellationToken cancel = default)
+        {
+            if (ArchivePaths.IsInside(destination, source) || ArchivePaths.IsInside(source, destination))
+            {
+                throw new PorterStorageException(ErrorIds.DestinationInsideHome, PorterErrorKind.InvalidArgument, destination,
+                    $"The destination '{destination}' overlaps the home '{source}'.");
+            }
+            if (File.Exists(destination) || (Directory.Exists(destination) && Directory.EnumerateFileSystemEntries(destination).Any()))
+            {
+                throw new PorterStorageException(ErrorIds.DestinationNotEmpty, PorterErrorKind.ResourceExists, destination,
+                    $"The destination '{destination}' is not empty.");
+            }
+            FileSystemExtras.CreatePrivateDirectory(destination);
+            CopyTree(new DirectoryInfo(source), destination, cancel);
+        }
+
+        private static void CopyTree(DirectoryInfo from, string to, CancellationToken cancel)
+        {
+            foreach (FileSystemInfo item in from.EnumerateFileSystemInfos())
+            {
+                cancel.ThrowIfCancellationRequested();
+                string target = Path.Combine(to, item.Name);
+                string? link = FileSystemExtras.ReadLink(item);
+                if (link != null)
+                {
+                    FileSystemExtras.CreateSymbolicLink(target, link, item is DirectoryInfo);
+                    continue;
+                }
+                if (item is DirectoryInfo dir)
+                {
+                    Directory.CreateDirectory(target);
+                    CopyTree(dir, target, cancel);
+                    int? mode = UnixPermissions.TryGetMode(dir.FullName);
+                    if (mode.HasValue)
+                    {
+                        UnixPermissions.SetModeIfSupported(target, mode.Value);
+                    }
+                    Directory.SetLastWriteTimeUtc(target, dir.LastWriteTimeUtc);
+                }
+                else
+                {
+                    File.Copy(item.FullName, target);
+                    int? mode = UnixPermissions.TryGetMode(item.FullName);
+                    if (mode.HasValue)
+                    {
+                        UnixPermissions.SetModeIfSupported(target, mode.Value);
+                    }
+                    File.SetLastWriteTimeUtc(target, item.LastWriteTimeUtc);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,310 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using PorterStorage.Core.Backup;
+using PorterStorage.Core.Schema;
+
+namespace PorterStorage.Core.Migration
+{
+    public enum MigrationItemKind
+    {
+        Interrupted,
+        Installation,
+        CredentialSet,
+        ParameterSet,
+        Permissions,
+        Schema,
+    }
+
+    public enum MigrationAction
+    {
+        /// <summary>Finish a change set a killed run had committed.</summary>
+        Finish,
+
+        /// <summary>Split a legacy claim into claims, results, outputs and the index entry.</summary>
+        Migrate,
+
+        /// <summary>The legacy claim is already present in the current layout (an earlier interrupted run of Porter); only the legacy file is removed.</summary>
+        RemoveDuplicate,
+
+        /// <summary>Rewrite a credential or parameter set in the current schema.</summary>
+        Rewrite,
+
+        /// <summary>Convert a YAML credential set of Porter ≤ v0.22.</summary>
+        Convert,
+
+        /// <summary>Tighten files Porter v0.38.7+ refuses (bits beyond 0600) to 0600.</summary>
+        FixPermissions,
+
+        /// <summary>Write schema.json with the current versions.</summary>
+        WriteSchema,
+
+        /// <summary>Nothing to do.</summary>
+        Skip,
+
+        /// <summary>Cannot be migrated; named in the reason and left in place.</summary>
+        Fail,
+    }
+
+    /// <summary>One thing the migration would do, and why.</summary>
+    public sealed class PorterMigrationPlanItem
+    {
+        internal PorterMigrationPlanItem(MigrationItemKind kind, string name, string? source, MigrationAction action, string reason,
+            IReadOnlyList<string> writes, IReadOnlyList<string> deletes, string? errorId = null)
+        {
+            Kind = kind;
+            Name = name;
+            Source = source;
+            Action = action;
+            Reason = reason;
+            Writes = writes;
+            Deletes = deletes;
+            ErrorId = errorId;
+        }
+
+        public MigrationItemKind Kind { get; }
+
+        /// <summary>Installation or set name (for a failing item: the file name).</summary>
+        public string Name { get; }
+
+        /// <summary>'/'-separated path of the item in the store.</summary>
+        public string? Source { get; }
+
+        public MigrationAction Action { get; }
+
+        public string Reason { get; }
+
+        /// <summary>Paths that would be written; new IDs are shown as &lt;new-claim-id&gt; and the like.</summary>
+        public IReadOnlyList<string> Writes { get; }
+
+        public IReadOnlyList<string> Deletes { get; }
+
+        /// <summary>For <see cref="MigrationAction.Fail"/>: the stable error id.</summary>
+        public string? ErrorId { get; }
+
+        public bool ChangesSomething => Action != MigrationAction.Skip && Action != MigrationAction.Fail;
+
+        public override string ToString() => $"{Action} {Kind} {Name}: {Reason}";
+    }
+
+    /// <summary>Everything a migration would do to a home, computed without changing anything.</summary>
+    public sealed class PorterMigrationPlan
+    {
+        internal PorterMigrationPlan(string homePath, PorterSchemaDocument schemaBefore, bool schemaExists, IReadOnlyList<PorterMigrationPlanItem> items)
+        {
+            HomePath = homePath;
+            SchemaBefore = schemaBefore;
+            SchemaExists = schemaExists;
+            Items = items;
+        }
+
+        public string HomePath { get; }
+
+        public PorterSchemaDocument SchemaBefore { get; }
+
+        public bool SchemaExists { get; }
+
+        public IReadOnlyList<PorterMigrationPlanItem> Items { get; }
+
+        public int ToChange => Items.Count(i => i.ChangesSomething);
+
+        public int ToFail => Items.Count(i => i.Action == MigrationAction.Fail);
+
+        public int Installations => Items.Count(i => i.Kind == MigrationItemKind.Installation && i.Action == MigrationAction.Migrate);
+
+        /// <summary>True when the home is current already and nothing would change.</summary>
+        public bool IsNoOp => ToChange == 0 && ToFail == 0;
+
+        public override string ToString() => $"{HomePath}: {ToChange} change(s), {ToFail} failure(s)";
+    }
+
+    public enum MigrationOutcome
+    {
+        Migrated,
+        Finished,
+        Rewritten,
+        Converted,
+        RemovedDuplicate,
+        AlreadyCurrent,
+        Failed,
+        Declined,
+    }
+
+    /// <summary>What happened to one installation.</summary>
+    public sealed class InstallationMigrationRecord
+    {
+        internal InstallationMigrationRecord(string installation, string? sourceFile, MigrationOutcome outcome, IReadOnlyList<string> claims,
+            IReadOnlyList<string> results, IReadOnlyList<string> outputs, string? errorId, string? error)
+        {
+            Installation = installation;
+            SourceFile = sourceFile;
+            Outcome = outcome;
+            Claims = claims;
+            Results = results;
+            Outputs = outputs;
+            ErrorId = errorId;
+            Error = error;
+        }
+
+        public string Installation { get; }
+
+        public string? SourceFile { get; }
+
+        public MigrationOutcome Outcome { get; }
+
+        /// <summary>IDs of the claims written.</summary>
+        public IReadOnlyList<string> Claims { get; }
+
+        public IReadOnlyList<string> Results { get; }
+
+        /// <summary>Names of the outputs written.</summary>
+        public IReadOnlyList<string> Outputs { get; }
+
+        public string? ErrorId { get; }
+
+        public string? Error { get; }
+
+        public override string ToString() => $"{Installation}: {Outcome}";
+    }
+
+    /// <summary>What happened to one credential or parameter set.</summary>
+    public sealed class SetMigrationRecord
+    {
+        internal SetMigrationRecord(string kind, string name, string sourceFile, string? targetFile, MigrationOutcome outcome, string? errorId, string? error)
+        {
+            Kind = kind;
+            Name = name;
+            SourceFile = sourceFile;
+            TargetFile = targetFile;
+            Outcome = outcome;
+            ErrorId = errorId;
+            Error = error;
+        }
+
+        /// <summary><c>credentials</c> or <c>parameters</c>.</summary>
+        public string Kind { get; }
+
+        public string Name { get; }
+
+        public string SourceFile { get; }
+
+        public string? TargetFile { get; }
+
+        public MigrationOutcome Outcome { get; }
+
+        public string? ErrorId { get; }
+
+        public string? Error { get; }
+
+        public override string ToString() => $"{Kind}/{Name}: {Outcome}";
+    }
+
+    /// <summary>A failure during the migration, with its stable id and the item it concerns.</summary>
+    public sealed class MigrationError
+    {
+        internal MigrationError(string errorId, string target, string message)
+        {
+            ErrorId = errorId;
+            Target = target;
+            Message = message;
+        }
+
+        public string ErrorId { get; }
+
+        public string Target { get; }
+
+        public string Message { get; }
+
+        public override string ToString() => $"{ErrorId}: {Message}";
+    }
+
+    /// <summary>The outcome of Invoke-PorterStorageMigration.</summary>
+    public sealed class PorterMigrationResult
+    {
+        internal PorterMigrationResult(string homePath, string? destination, string? logPath, PorterBackup? backup, PorterSchemaDocument schemaBefore,
+            PorterSchemaDocument schemaAfter, bool schemaWritten, IReadOnlyList<InstallationMigrationRecord> installations,
+            IReadOnlyList<SetMigrationRecord> credentialSets, IReadOnlyList<SetMigrationRecord> parameterSets, IReadOnlyList<string> warnings,
+            IReadOnlyList<MigrationError> errors, PorterStorageVerification? verification, TimeSpan duration)
+        {
+            HomePath = homePath;
+            Destination = destination;
+            LogPath = logPath;
+            Backup = backup;
+            SchemaBefore = schemaBefore;
+            SchemaAfter = schemaAfter;
+            SchemaWritten = schemaWritten;
+            Installations = installations;
+            CredentialSets = credentialSets;
+            ParameterSets = parameterSets;
+            Warnings = warnings;
+            Errors = errors;
+            Verification = verification;
+            Duration = duration;
+        }
+
+        /// <summary>The home that was migrated (the source, when -Destination was used).</summary>
+        public string HomePath { get; }
+
+        /// <summary>The migrated copy, in non-destructive mode.</summary>
+        public string? Destination { get; }
+
+        public string? LogPath { get; }
+
+        public PorterBackup? Backup { get; }
+
+        public PorterSchemaDocument SchemaBefore { get; }
+
+        public PorterSchemaDocument SchemaAfter { get; }
+
+        public bool SchemaWritten { get; }
+
+        /// <summary>Every item migrated and schema.json is current.</summary>
+        public bool Succeeded => Errors.Count == 0 && SchemaAfter.IsCurrent;
+
+        public IReadOnlyList<InstallationMigrationRecord> Installations { get; }
+
+        public IReadOnlyList<SetMigrationRecord> CredentialSets { get; }
+
+        public IReadOnlyList<SetMigrationRecord> ParameterSets { get; }
+
+        public IReadOnlyList<string> Warnings { get; }
+
+        public IReadOnlyList<MigrationError> Errors { get; }
+
+        /// <summary>Test-PorterStorage's findings on the result.</summary>
+        public PorterStorageVerification? Verification { get; }
+
+        public TimeSpan Duration { get; }
+
+        public int Migrated => Installations.Count(i => i.Outcome == MigrationOutcome.Migrated || i.Outcome == MigrationOutcome.Finished);
+
+        public int Failed => Installations.Count(i => i.Outcome == MigrationOutcome.Failed);
+
+        /// <summary>Why the schema was not written, when it was not.</summary>
+        public string Summary =>
+            Succeeded
+                ? $"Migration complete: {Migrated} installation(s) migrated."
+                : Errors.Count > 0
+                    ? $"Migration incomplete: {Errors.Count} item(s) failed or were declined, so schema.json was not updated. Fix them and run again; finished items are not migrated twice."
+                    : "Migration incomplete: schema.json could not be updated.";
+
+        public override string ToString() => Summary;
+    }
+
+    /// <summary>Progress of a migration: one record per installation or set.</summary>
+    public sealed class MigrationProgress
+    {
+        public MigrationProgress(string item, int done, int total)
+        {
+            Item = item;
+            Done = done;
+            Total = total;
+        }
+
+        public string Item { get; }
+
+        public int Done { get; }
+
+        public int Total { get; }
+    }
+}

@@ -1,0 +1,312 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using PorterStorage.Core.Errors;
+using PorterStorage.Core.Json;
+using PorterStorage.Core.Schema;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace PorterStorage.Core.Migration
+{
+    /// <summary>A credential or parameter set to rewrite: its name and new content.</summary>
+    public sealed class SetRewrite
+    {
+        public SetRewrite(string name, byte[] content)
+        {
+            Name = name;
+            Content = content;
+        }
+
+        /// <summary>The set's name (credential sets are saved under it).</summary>
+        public string Name { get; }
+
+        public byte[] Content { get; }
+    }
+
+    /// <summary>Credential and parameter set rules (spec §6, §8) and the YAML conversion of Porter ≤ v0.22 (E8).</summary>
+    public static class SetMigration
+    {
+
+        /// <summary>
+        /// A credential set as Porter reads it (typed). Null when its schemaVersion is set (left alone); otherwise the
+        /// current document: schemaVersion, name, created, modified, credentials, then any other fields as they were.
+        /// Raises <c>CredentialSetParseError</c> naming <paramref name="path"/>.
+        /// </summary>
+        public static SetRewrite? MigrateCredentialSet(byte[] content, string path, string fileName)
+        {
+            using JsonDocument doc = ParseObject(content, path, ErrorIds.CredentialSetParseError, "credential set");
+            JsonElement root = doc.RootElement;
+            string schemaVersion = string.Empty, name = string.Empty, created = GoTime.Zero, modified = GoTime.Zero;
+            JsonElement? credentials = null;
+            var others = new List<JsonProperty>();
+            foreach (JsonProperty p in root.EnumerateObject())
+            {
+                switch (p.Name.ToLowerInvariant())
+                {
+                    case "schemaversion":
+                        schemaVersion = Text(p, path, ErrorIds.CredentialSetParseError);
+                        break;
+                    case "name":
+                        name = Text(p, path, ErrorIds.CredentialSetParseError);
+                        break;
+                    case "created":
+                        created = Time(p, path, ErrorIds.CredentialSetParseError);
+                        break;
+                    case "modified":
+                        modified = Time(p, path, ErrorIds.CredentialSetParseError);
+                        break;
+                    case "credentials":
+                        if (p.Value.ValueKind == JsonValueKind.Array)
+                        {
+                            credentials = p.Value;
+                        }
+                        else if (p.Value.ValueKind != JsonValueKind.Null)
+                        {
+                            throw SetError(ErrorIds.CredentialSetParseError, path, "\"credentials\" is not a list");
+                        }
+                        break;
+                    default:
+                        others.Add(p);
+                        break;
+                }
+            }
+            if (schemaVersion.Length > 0)
+            {
+                return null;
+            }
+
+            var w = new GoJsonWriter(indented: true).StartObject()
+                .Property("schemaVersion", SchemaVersions.CredentialSetDocument);
+            string setName = name.Length > 0 ? name : fileName;
+            w.Property("name", setName).Property("created", created).Property("modified", modified).Name("credentials");
+            if (credentials == null)
+            {
+                w.Null();
+            }
+            else
+            {
+                w.StartArray();
+                foreach (JsonElement item in credentials.Value.EnumerateArray())
+                {
+                    WriteStrategy(w, item, path);
+                }
+                w.EndArray();
+            }
+            foreach (JsonProperty p in others)
+            {
+                w.Name(p.Name).PassThrough(p.Value);
+            }
+            return new SetRewrite(setName, w.EndObject().ToUtf8());
+        }
+
+        private static void WriteStrategy(GoJsonWriter w, JsonElement item, string path)
+        {
+            if (item.ValueKind != JsonValueKind.Object)
+            {
+                throw SetError(ErrorIds.CredentialSetParseError, path, "a credential is not an object");
+            }
+            string name = string.Empty;
+            string? key = null, value = null;
+            var others = new List<JsonProperty>();
+            foreach (JsonProperty p in item.EnumerateObject())
+            {
+                switch (p.Name.ToLowerInvariant())
+                {
+                    case "name":
+                        name = Text(p, path, ErrorIds.CredentialSetParseError);
+                        break;
+                    case "source":
+                        if (p.Value.ValueKind == JsonValueKind.Null)
+                        {
+                            break;
+                        }
+                        if (p.Value.ValueKind != JsonValueKind.Object)
+                        {
+                            throw SetError(ErrorIds.CredentialSetParseError, path, $"the source of credential \"{name}\" is not an object");
+                        }
+                        foreach (JsonProperty s in p.Value.EnumerateObject())
+                        {
+                            if (key != null)
+                            {
+                                throw SetError(ErrorIds.CredentialSetParseError, path, $"the source of credential \"{name}\" has more than one key");
+                            }
+                            if (s.Value.ValueKind != JsonValueKind.String)
+                            {
+                                throw SetError(ErrorIds.CredentialSetParseError, path, $"the source of credential \"{name}\" is not a string");
+                            }
+                            key = s.Name;
+                            value = s.Value.GetString();
+                        }
+                        break;
+                    default:
+                        others.Add(p);
+                        break;
+                }
+            }
+            w.StartObject().Property("name", name).Name("source");
+            if (key == null)
+            {
+                w.Null();
+            }
+            else
+            {
+                w.StartObject().Property(key, value!).EndObject();
+            }
+            foreach (JsonProperty p in others)
+            {
+                w.Name(p.Name).PassThrough(p.Value);
+            }
+            w.EndObject();
+        }
+
+        /// <summary>
+        /// A parameter set as Porter migrates it (generic): null when the key schemaVersion is present (any value);
+        /// otherwise compact JSON, keys sorted at every level, numbers through float64, schemaVersion added.
+        /// Raises <c>ParameterSetParseError</c> naming <paramref name="path"/>.
+        /// </summary>
+        public static SetRewrite? MigrateParameterSet(byte[] content, string path, string fileName)
+        {
+            using JsonDocument doc = ParseObject(content, path, ErrorIds.ParameterSetParseError, "parameter set");
+            JsonElement root = doc.RootElement;
+            if (root.EnumerateObject().Any(p => p.NameEquals("schemaVersion")))
+            {
+                return null;
+            }
+            var w = new GoJsonWriter(indented: false).StartObject();
+            bool written = false;
+            foreach (JsonProperty p in GoJsonWriter.SortedProperties(root))
+            {
+                if (!written && Utf8Order.Instance.Compare("schemaVersion", p.Name) < 0)
+                {
+                    w.Property("schemaVersion", SchemaVersions.ParameterSetDocument);
+                    written = true;
+                }
+                w.Name(p.Name).Generic(p.Value);
+            }
+            if (!written)
+            {
+                w.Property("schemaVersion", SchemaVersions.ParameterSetDocument);
+            }
+            string name = root.TryGetProperty("name", out JsonElement n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : fileName;
+            return new SetRewrite(name, w.EndObject().ToUtf8());
+        }
+
+        /// <summary>
+        /// Converts a YAML credential set (Porter ≤ v0.22) as v0.23–v0.27 did — created and modified are the file's
+        /// time — straight into the current document. Raises <c>CredentialSetParseError</c>.
+        /// </summary>
+        public static SetRewrite ConvertYamlCredentialSet(byte[] content, string path, string fileName, DateTime modifiedUtc)
+        {
+            var yaml = new YamlStream();
+            try
+            {
+                yaml.Load(new StringReader(new System.Text.UTF8Encoding(false).GetString(content)));
+            }
+            catch (YamlException ex)
+            {
+                throw SetError(ErrorIds.CredentialSetParseError, path, $"invalid YAML at line {ex.Start.Line}");
+            }
+            if (yaml.Documents.Count == 0 || !(yaml.Documents[0].RootNode is YamlMappingNode root))
+            {
+                throw SetError(ErrorIds.CredentialSetParseError, path, "the document is not a mapping");
+            }
+            string name = Scalar(root, "name") ?? fileName;
+            string stamp = Stamp(modifiedUtc);
+            var w = new GoJsonWriter(indented: true).StartObject()
+                .Property("schemaVersion", SchemaVersions.CredentialSetDocument)
+                .Property("name", name).Property("created", stamp).Property("modified", stamp).Name("credentials");
+            if (!(Child(root, "credentials") is YamlSequenceNode list))
+            {
+                w.Null();
+            }
+            else
+            {
+                w.StartArray();
+                foreach (YamlNode node in list)
+                {
+                    if (!(node is YamlMappingNode item))
+                    {
+                        throw SetError(ErrorIds.CredentialSetParseError, path, "a credential is not a mapping");
+                    }
+                    w.StartObject().Property("name", Scalar(item, "name") ?? string.Empty).Name("source");
+                    if (Child(item, "source") is YamlMappingNode source && source.Children.Count > 0)
+                    {
+                        if (source.Children.Count > 1)
+                        {
+                            throw SetError(ErrorIds.CredentialSetParseError, path, "a credential source has more than one key");
+                        }
+                        KeyValuePair<YamlNode, YamlNode> kv = source.Children.First();
+                        w.StartObject().Property(((YamlScalarNode)kv.Key).Value ?? string.Empty, (kv.Value as YamlScalarNode)?.Value ?? string.Empty).EndObject();
+                    }
+                    else
+                    {
+                        w.Null();
+                    }
+                    w.EndObject();
+                }
+                w.EndArray();
+            }
+            return new SetRewrite(name, w.EndObject().ToUtf8());
+        }
+
+        private static YamlNode? Child(YamlMappingNode map, string key) =>
+            map.Children.Where(kv => kv.Key is YamlScalarNode s && s.Value == key).Select(kv => kv.Value).FirstOrDefault();
+
+        private static string? Scalar(YamlMappingNode map, string key) => (Child(map, key) as YamlScalarNode)?.Value;
+
+        /// <summary>A UTC time as Go prints it: RFC 3339, fraction without trailing zeros, Z.</summary>
+        public static string Stamp(DateTime utc)
+        {
+            string text = utc.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff", CultureInfo.InvariantCulture).TrimEnd('0').TrimEnd('.');
+            return text + "Z";
+        }
+
+        private static JsonDocument ParseObject(byte[] content, string path, string errorId, string what)
+        {
+            if (content.Length >= 3 && content[0] == 0xEF && content[1] == 0xBB && content[2] == 0xBF)
+            {
+                throw SetError(errorId, path, "it starts with a byte-order mark");
+            }
+            JsonDocument doc;
+            try
+            {
+                doc = JsonDocument.Parse(content);
+            }
+            catch (JsonException ex)
+            {
+                throw SetError(errorId, path, $"invalid JSON at line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1}");
+            }
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                doc.Dispose();
+                throw SetError(errorId, path, $"the {what} is not a JSON object");
+            }
+            return doc;
+        }
+
+        private static string Text(JsonProperty p, string path, string errorId) =>
+            p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()!
+            : p.Value.ValueKind == JsonValueKind.Null ? string.Empty
+            : throw SetError(errorId, path, $"the field \"{p.Name}\" is not a string");
+
+        private static string Time(JsonProperty p, string path, string errorId)
+        {
+            if (p.Value.ValueKind == JsonValueKind.Null)
+            {
+                return GoTime.Zero;
+            }
+            if (p.Value.ValueKind != JsonValueKind.String || !GoTime.TryNormalize(p.Value.GetString()!, out string t))
+            {
+                throw SetError(errorId, path, $"the field \"{p.Name}\" is not an RFC 3339 timestamp");
+            }
+            return t;
+        }
+
+        internal static PorterStorageException SetError(string id, string path, string detail) =>
+            new PorterStorageException(id, PorterErrorKind.InvalidData, path, $"'{path}' cannot be migrated: {detail}.");
+    }
+}

@@ -1,0 +1,316 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using System.Threading;
+using PorterStorage.Core.Config;
+using PorterStorage.Core.Errors;
+using PorterStorage.Core.IO;
+using PorterStorage.Core.Json;
+using PorterStorage.Core.Schema;
+using PorterStorage.Core.Storage;
+
+namespace PorterStorage.Core.Migration
+{
+    public enum FindingSeverity
+    {
+        Warning,
+        Error,
+    }
+
+    /// <summary>Something Test-PorterStorage found, with the item it concerns.</summary>
+    public sealed class StorageFinding
+    {
+        internal StorageFinding(FindingSeverity severity, string code, string path, string message)
+        {
+            Severity = severity;
+            Code = code;
+            Path = path;
+            Message = message;
+        }
+
+        public FindingSeverity Severity { get; }
+
+        public string Code { get; }
+
+        public string Path { get; }
+
+        public string Message { get; }
+
+        public override string ToString() => $"{Severity} {Code}: {Message}";
+    }
+
+    /// <summary>A current-layout home checked the way Porter v0.38 reads it.</summary>
+    public sealed class PorterStorageVerification
+    {
+        internal PorterStorageVerification(string homePath, int installations, int claims, int results, int outputs, IReadOnlyList<StorageFinding> findings)
+        {
+            HomePath = homePath;
+            Installations = installations;
+            Claims = claims;
+            Results = results;
+            Outputs = outputs;
+            Findings = findings;
+        }
+
+        public string HomePath { get; }
+
+        public int Installations { get; }
+
+        public int Claims { get; }
+
+        public int Results { get; }
+
+        public int Outputs { get; }
+
+        public IReadOnlyList<StorageFinding> Findings { get; }
+
+        public int ErrorCount => Findings.Count(f => f.Severity == FindingSeverity.Error);
+
+        public int WarningCount => Findings.Count(f => f.Severity == FindingSeverity.Warning);
+
+        /// <summary>No errors (warnings allowed).</summary>
+        public bool IsValid => ErrorCount == 0;
+
+        public override string ToString() => $"{HomePath}: {ErrorCount} error(s), {WarningCount} warning(s)";
+    }
+
+    /// <summary>Checks a home in the v0.28–v0.38 layout: documents, cross references, index, order, schema, modes.</summary>
+    public static class StorageVerifier
+    {
+        public static PorterStorageVerification Verify(string homePath, CancellationToken cancel = default)
+        {
+            if (!Directory.Exists(homePath))
+            {
+                throw new PorterStorageException(ErrorIds.HomeNotFound, PorterErrorKind.ObjectNotFound, homePath, $"The Porter home '{homePath}' does not exist.");
+            }
+            var findings = new List<StorageFinding>();
+            void Add(FindingSeverity s, string code, string path, string message) => findings.Add(new StorageFinding(s, code, path, message));
+            string P(params string[] parts) => Path.Combine(new[] { homePath }.Concat(parts).ToArray());
+
+            // schema.json
+            try
+            {
+                PorterSchemaDocument? schema = SchemaInspector.ReadSchema(new FileSystemPorterStore(homePath), out string? where, cancel);
+                if (schema == null)
+                {
+                    Add(FindingSeverity.Error, "SchemaMissing", P("schema.json"), "schema.json is missing; Porter demands a migration.");
+                }
+                else if (!schema.IsCurrent)
+                {
+                    Add(FindingSeverity.Error, "SchemaOutdated", where!, $"'{where}' does not hold the current schema versions.");
+                }
+            }
+            catch (PorterStorageException ex)
+            {
+                Add(FindingSeverity.Error, "SchemaUnreadable", ex.Target ?? P("schema.json"), ex.Message);
+            }
+
+            // claims
+            var claimIds = new HashSet<string>(StringComparer.Ordinal);
+            var installationFolders = new List<string>();
+            int claimCount = 0;
+            string claimsDir = P(ItemTypes.Claims);
+            if (Directory.Exists(claimsDir))
+            {
+                foreach (string file in Directory.EnumerateFiles(claimsDir, "*.json").OrderBy(f => f, StringComparer.Ordinal))
+                {
+                    Add(FindingSeverity.Error, "LegacyClaim", file, $"'{file}' is a pre-v0.28 claim that has not been migrated.");
+                }
+                foreach (string dir in Directory.EnumerateDirectories(claimsDir).OrderBy(d => d, StringComparer.Ordinal))
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    string installation = Path.GetFileName(dir);
+                    installationFolders.Add(installation);
+                    var created = new List<KeyValuePair<string, string>>();
+                    foreach (string file in Directory.EnumerateFiles(dir, "*.json").OrderBy(f => f, StringComparer.Ordinal))
+                    {
+                        claimCount++;
+                        string id = Path.GetFileNameWithoutExtension(file);
+                        claimIds.Add(id);
+                        if (!UlidGenerator.IsValid(id))
+                        {
+                            Add(FindingSeverity.Warning, "InvalidUlid", file, $"The claim ID '{id}' is not a valid ULID; Porter orders claims by this text.");
+                        }
+                        JsonElement? doc = ReadObject(file, Add);
+                        if (doc == null)
+                        {
+                            continue;
+                        }
+                        if (Str(doc.Value, "id") != id || Str(doc.Value, "installation") != installation)
+                        {
+                            Add(FindingSeverity.Error, "ClaimMismatch", file, $"'{file}' does not carry the id and installation its path names.");
+                        }
+                        string? stamp = Str(doc.Value, "created");
+                        if (stamp == null || !GoTime.TryNormalize(stamp, out _))
+                        {
+                            Add(FindingSeverity.Error, "ClaimUnreadable", file, $"'{file}' has no valid created time.");
+                        }
+                        else
+                        {
+                            created.Add(new KeyValuePair<string, string>(id, stamp));
+                        }
+                    }
+                    CheckOrder(dir, created, Add);
+                }
+            }
+
+            // index
+            var index = new HashSet<string>(StringComparer.Ordinal);
+            string indexDir = P(ItemTypes.Installations);
+            if (Directory.Exists(indexDir))
+            {
+                foreach (string file in Directory.EnumerateFiles(indexDir))
+                {
+                    string name = Path.GetFileName(file);
+                    index.Add(name);
+                    if (!installationFolders.Contains(name))
+                    {
+                        Add(FindingSeverity.Error, "IndexWithoutClaims", file, $"The index entry '{file}' has no claims folder; 'porter list' fails on it.");
+                    }
+                }
+            }
+            foreach (string installation in installationFolders.Where(i => !index.Contains(i)))
+            {
+                Add(FindingSeverity.Warning, "MissingIndex", P(ItemTypes.Installations, installation),
+                    $"The installation '{installation}' has claims but no index entry; Porter v1's migration skips it.");
+            }
+
+            // results
+            var resultIds = new HashSet<string>(StringComparer.Ordinal);
+            int resultCount = 0;
+            string resultsDir = P(ItemTypes.Results);
+            if (Directory.Exists(resultsDir))
+            {
+                foreach (string dir in Directory.EnumerateDirectories(resultsDir))
+                {
+                    string claimId = Path.GetFileName(dir);
+                    if (!claimIds.Contains(claimId))
+                    {
+                        Add(FindingSeverity.Error, "ResultWithoutClaim", dir, $"The results in '{dir}' belong to no claim.");
+                    }
+                    foreach (string file in Directory.EnumerateFiles(dir, "*.json"))
+                    {
+                        resultCount++;
+                        string id = Path.GetFileNameWithoutExtension(file);
+                        resultIds.Add(id);
+                        JsonElement? doc = ReadObject(file, Add);
+                        if (doc != null && (Str(doc.Value, "id") != id || Str(doc.Value, "claimId") != claimId))
+                        {
+                            Add(FindingSeverity.Error, "ResultMismatch", file, $"'{file}' does not carry the id and claimId its path names.");
+                        }
+                    }
+                }
+            }
+
+            // outputs
+            int outputCount = 0;
+            string outputsDir = P(ItemTypes.Outputs);
+            if (Directory.Exists(outputsDir))
+            {
+                foreach (string dir in Directory.EnumerateDirectories(outputsDir))
+                {
+                    string resultId = Path.GetFileName(dir);
+                    if (!resultIds.Contains(resultId))
+                    {
+                        Add(FindingSeverity.Error, "OutputWithoutResult", dir, $"The outputs in '{dir}' belong to no result.");
+                    }
+                    foreach (string file in Directory.EnumerateFiles(dir))
+                    {
+                        outputCount++;
+                        if (!Path.GetFileName(file).StartsWith(resultId + "-", StringComparison.Ordinal))
+                        {
+                            Add(FindingSeverity.Error, "OutputMisnamed", file, $"'{file}' is not named <result id>-<output name>.");
+                        }
+                    }
+                }
+            }
+
+            // sets
+            foreach (string file in Files(P(ItemTypes.Credentials), "*.json"))
+            {
+                JsonElement? doc = ReadObject(file, Add);
+                if (doc != null && string.IsNullOrEmpty(Str(doc.Value, "schemaVersion")))
+                {
+                    Add(FindingSeverity.Error, "LegacyCredentialSet", file, $"'{file}' has no schemaVersion; it has not been migrated.");
+                }
+            }
+            foreach (string file in Files(P(ItemTypes.Parameters), "*.json"))
+            {
+                JsonElement? doc = ReadObject(file, Add);
+                if (doc != null && !doc.Value.TryGetProperty("schemaVersion", out _))
+                {
+                    Add(FindingSeverity.Error, "LegacyParameterSet", file, $"'{file}' has no schemaVersion; it has not been migrated.");
+                }
+            }
+
+            // permissions (Porter v0.38.7+)
+            if (UnixPermissions.CanRead)
+            {
+                string? config = PorterConfigReader.FindConfigFile(homePath, out _, out _);
+                var toCheck = new List<string>();
+                if (config != null)
+                {
+                    toCheck.Add(config);
+                }
+                foreach (string folder in new[] { ItemTypes.Claims, ItemTypes.Outputs, ItemTypes.Credentials, ItemTypes.Parameters })
+                {
+                    toCheck.AddRange(Files(P(folder), "*", SearchOption.AllDirectories));
+                }
+                foreach (string file in toCheck)
+                {
+                    int? mode = UnixPermissions.TryGetMode(file);
+                    if (mode.HasValue && (mode.Value & 0x1FF & ~0x180) != 0)
+                    {
+                        Add(FindingSeverity.Error, "FilePermissions", file, $"'{file}' has mode {UnixPermissions.ToOctal(mode.Value)}; Porter v0.38.7+ requires 600 or stricter.");
+                    }
+                }
+            }
+
+            return new PorterStorageVerification(homePath, index.Count, claimCount, resultCount, outputCount, findings);
+        }
+
+        private static void CheckOrder(string dir, List<KeyValuePair<string, string>> created, Action<FindingSeverity, string, string, string> add)
+        {
+            // Porter takes the claim with the greatest ID as the installation's latest; IDs must follow time.
+            var byId = created.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => DateTimeOffset.Parse(c.Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            for (int i = 1; i < byId.Count; i++)
+            {
+                if (byId[i] < byId[i - 1])
+                {
+                    add(FindingSeverity.Warning, "ClaimOrder", dir, $"In '{dir}' a claim with a later ID was created earlier; Porter would report the wrong latest action.");
+                    return;
+                }
+            }
+        }
+
+        private static IEnumerable<string> Files(string dir, string pattern, SearchOption option = SearchOption.TopDirectoryOnly) =>
+            Directory.Exists(dir) ? Directory.EnumerateFiles(dir, pattern, option).OrderBy(f => f, StringComparer.Ordinal) : Enumerable.Empty<string>();
+
+        private static string? Str(JsonElement e, string key) =>
+            e.TryGetProperty(key, out JsonElement v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+        private static JsonElement? ReadObject(string file, Action<FindingSeverity, string, string, string> add)
+        {
+            try
+            {
+                using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(file));
+                if (doc.RootElement.ValueKind == JsonValueKind.Object)
+                {
+                    return doc.RootElement.Clone();
+                }
+                add(FindingSeverity.Error, "DocumentUnreadable", file, $"'{file}' is not a JSON object.");
+            }
+            catch (JsonException ex)
+            {
+                add(FindingSeverity.Error, "DocumentUnreadable", file, $"'{file}' is not valid JSON (line {(ex.LineNumber ?? 0) + 1}).");
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                add(FindingSeverity.Error, "DocumentUnreadable", file, $"'{file}' could not be read: {ex.Message}");
+            }
+            return null;
+        }
+    }
+}

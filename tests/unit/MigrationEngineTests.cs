@@ -1,0 +1,400 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.RegularExpressions;
+using PorterStorage.Core.Errors;
+using PorterStorage.Core.IO;
+using PorterStorage.Core.Json;
+using PorterStorage.Core.Migration;
+using PorterStorage.Core.Schema;
+using Xunit;
+
+namespace PorterStorage.Tests
+{
+    public class MigrationEngineTests
+    {
+        private const string Testdata = "porter-v0.38.9/pkg/storage/testdata/";
+
+        private static PorterMigrationResult Run(TempHome home, MigrationOptions? options = null) =>
+            MigrationEngine.Run(new FileSystemMigrationStore(home.Path), options ?? new MigrationOptions());
+
+        private static string Mask(string text) => Regex.Replace(text, "[0-9A-HJKMNP-TV-Z]{26}", "<ULID>");
+
+        /// <summary>Every file under a folder (except logs) with ULIDs masked: path -> content.</summary>
+        private static SortedDictionary<string, string> Digest(string root, bool mask = true) =>
+            new SortedDictionary<string, string>(
+                Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
+                    .Where(f => !f.EndsWith("-migrate.log", StringComparison.Ordinal))
+                    .ToDictionary(f => mask ? Mask(Path.GetRelativePath(root, f)) : Path.GetRelativePath(root, f), f => mask ? Mask(File.ReadAllText(f)) : File.ReadAllText(f)), StringComparer.Ordinal);
+
+        private static void PortersLegacyHome(TempHome home)
+        {
+            home.CopyFixture(Testdata + "claims/has-name.json", "claims/has-name.json");
+            home.CopyFixture(Testdata + "credentials/mybun.json", "credentials/mybun.json");
+            home.CopyFixture(Testdata + "parameters/mybun.json", "parameters/mybun.json");
+        }
+
+        [Fact]
+        public void Run_PortersLegacyHome_LogIsPortersLogByteForByte()
+        {
+            using var home = new TempHome();
+            PortersLegacyHome(home);
+            PorterMigrationResult r = Run(home);
+            Assert.True(r.Succeeded, string.Join("; ", r.Errors));
+            string expected = string.Join("\n", new[]
+            {
+                "Claims schema is out-of-date (want: cnab-claim-1.0.0-DRAFT+b5ed2f3 got: )",
+                "Migrating claims data to match the CNAB Claim spec https://cdn.cnab.io/schema/cnab-claim-1.0.0-DRAFT+b5ed2f3/claim.schema.json. This is a one-way migration.",
+                " - Migrating claim has-name to the new schema...",
+                " - Migrating claim has-name from claim.Name to claim.Installation",
+                "Migrating installation has-name (Name -> Installation) to match the CNAB Claim spec https://cnab.io/schema/cnab-claim-1.0.0-DRAFT+d7ffba8/claim.schema.json. The Name field will be preserved for compatibility with previous versions of the spec.",
+                "Credentials schema is out-of-date (want: cnab-credentialsets-1.0.0-DRAFT+b6c701f got: )",
+                "Migrating credential set data to match the CNAB Credential Set spec https://github.com/cnabio/cnab-spec/blob/cnab-credentialsets-1.0.0-DRAFT+b6c701f/802-credential-sets.md. This is a one-way migration.",
+                " - Migrating credential set mybun to the new schema...",
+                "Parameters schema is out-of-date (want: cnab-parametersets-1.0.0-DRAFT+TODO got: )",
+                "Migrating parameter set data to match the CNAB Parameter Set spec TODO. This is a one-way migration.",
+                " - Migrating parameter set mybun to the new schema...",
+                "Wrote updated schema.json to storage",
+            }) + "\n";
+            Assert.Equal(expected, File.ReadAllText(r.LogPath!));
+            Assert.Matches(@"/\d{14}-migrate\.log$", r.LogPath);
+            Assert.Equal(0x180, UnixPermissions.TryGetMode(r.LogPath!));
+        }
+
+        [Fact]
+        public void Run_HasInstallation_EqualsPortersMigratedHomeModuloIds()
+        {
+            using var home = new TempHome();
+            home.CopyFixture(Testdata + "claims/has-installation.json", "claims/example-exec-outputs.json");
+            home.CopyFixture(Testdata + "credentials/mybun.json", "credentials/mybun.json");
+            home.CopyFixture(Testdata + "parameters/mybun.json", "parameters/mybun.json");
+            Assert.True(Run(home).Succeeded);
+            SortedDictionary<string, string> actual = Digest(home.Path);
+            SortedDictionary<string, string> expected = Digest(TempHome.Fixture(Testdata + "migrated"));
+            // Porter's fixture has a hand-formatted schema.json and parameter set; Porter itself writes them compactly (spec §3, §8).
+            expected["schema.json"] = SchemaVersions.CurrentSchemaJson;
+            expected["parameters/mybun.json"] = "{\"created\":\"2020-01-01T00:00:00Z\",\"modified\":\"2020-01-01T00:00:00Z\",\"name\":\"mybun\",\"parameters\":[{\"name\":\"verbose\",\"source\":{\"value\":\"6\"}},{\"name\":\"db-password\",\"source\":{\"secret\":\"mysql-password\"}}],\"schemaVersion\":\"1.0.0-DRAFT+TODO\"}";
+            Assert.Equal(expected.Keys, actual.Keys);
+            foreach (string key in expected.Keys)
+            {
+                Assert.True(expected[key] == actual[key], $"{key} differs:\n{actual[key]}");
+            }
+        }
+
+        [Fact]
+        public void Run_Twice_SecondRunChangesNothing()
+        {
+            using var home = new TempHome();
+            PortersLegacyHome(home);
+            home.CopyFixture(Testdata + "claims/upgraded.json", "claims/mybun.json");
+            Assert.True(Run(home).Succeeded);
+            var before = Digest(home.Path, mask: false);
+            PorterMigrationResult second = Run(home);
+            Assert.True(second.Succeeded);
+            Assert.False(second.SchemaWritten);
+            Assert.Equal(before, Digest(home.Path, mask: false));
+            Assert.All(second.Installations, i => Assert.Equal(MigrationOutcome.AlreadyCurrent, i.Outcome));
+            Assert.False(Directory.Exists(home.P(FileSystemMigrationStore.WorkFolderName)));
+        }
+
+        [Fact]
+        public void Run_CurrentLayoutWithoutSchema_E1_OnlyWritesSchema()
+        {
+            using var home = new TempHome();
+            home.CopyTree("porter-v1.0.0/tests/testdata/porter_home/v0");
+            File.Delete(home.P("schema.json"));
+            var before = Digest(home.Path, mask: false);
+            PorterMigrationResult r = Run(home);
+            Assert.True(r.Succeeded);
+            Assert.True(r.SchemaWritten);
+            before["schema.json"] = SchemaVersions.CurrentSchemaJson;
+            Assert.Equal(before, Digest(home.Path, mask: false));
+        }
+
+        [Fact]
+        public void Run_PartlyMigrated_E2_MigratesTheRest()
+        {
+            using var home = new TempHome();
+            home.CopyTree(Testdata + "migrated");
+            File.Delete(home.P("schema.json"));
+            home.CopyFixture(Testdata + "claims/upgraded.json", "claims/mybun.json");
+            PorterMigrationResult r = Run(home);
+            Assert.True(r.Succeeded);
+            Assert.Equal(2, Directory.GetFiles(home.P("claims/mybun")).Length);
+            Assert.Single(Directory.GetFiles(home.P("claims/example-exec-outputs")));
+            Assert.Contains(r.Installations, i => i.Installation == "example-exec-outputs" && i.Outcome == MigrationOutcome.AlreadyCurrent);
+            Assert.True(r.Verification!.IsValid, string.Join("; ", r.Verification.Findings));
+        }
+
+        [Fact]
+        public void Run_LegacyClaimPortersPartialRunAlreadyWrote_E3_NotDuplicated()
+        {
+            using var home = new TempHome();
+            home.CopyFixture(Testdata + "claims/has-installation.json", "claims/example-exec-outputs.json");
+            Run(home);
+            File.Delete(home.P("schema.json"));
+            home.CopyFixture(Testdata + "claims/has-installation.json", "claims/example-exec-outputs.json");
+            PorterMigrationResult r = Run(home);
+            Assert.True(r.Succeeded);
+            Assert.Single(Directory.GetFiles(home.P("claims/example-exec-outputs")));
+            Assert.Single(r.Installations, i => i.Outcome == MigrationOutcome.RemovedDuplicate);
+            Assert.False(File.Exists(home.P("claims/example-exec-outputs.json")));
+        }
+
+        [Fact]
+        public void Run_BadClaimAmongGood_RestMigratedBadLeftNamedSchemaNotWritten()
+        {
+            using var home = new TempHome();
+            home.CopyFixture(Testdata + "claims/upgraded.json", "claims/mybun.json");
+            string bad = home.Write("claims/broken.json", "{\"installation\":\"broken\",\"parameters\":{\"password\":\"hunter2-secret\"}}");
+            var seen = new List<MigrationError>();
+            PorterMigrationResult r = Run(home, new MigrationOptions { OnError = seen.Add });
+            Assert.False(r.Succeeded);
+            Assert.False(r.SchemaWritten);
+            Assert.False(File.Exists(home.P("schema.json")));
+            Assert.True(File.Exists(bad));
+            Assert.Equal(2, Directory.GetFiles(home.P("claims/mybun")).Length);
+            MigrationError e = Assert.Single(seen);
+            Assert.Equal(ErrorIds.ClaimBundleMissing, e.ErrorId);
+            Assert.Equal(bad, e.Target);
+            string log = File.ReadAllText(r.LogPath!);
+            Assert.Contains("Error migrating installation broken. Skipping: ClaimBundleMissing:", log);
+            Assert.DoesNotContain("hunter2", log);
+            Assert.Contains("schema.json was not updated", log);
+            Assert.Contains("not updated", r.Summary);
+        }
+
+        [Fact]
+        public void Run_BadCredentialSet_DoesNotBlockTheOthers_E4()
+        {
+            using var home = new TempHome();
+            home.CopyFixture(Testdata + "credentials/mybun.json", "credentials/mybun.json");
+            home.Write("credentials/two.json", "{\"name\":\"two\",\"credentials\":[{\"name\":\"x\",\"source\":{\"env\":\"A\",\"value\":\"B\"}}]}");
+            PorterMigrationResult r = Run(home);
+            Assert.Equal(ErrorIds.CredentialSetParseError, Assert.Single(r.Errors).ErrorId);
+            Assert.Contains("1.0.0-DRAFT+b6c701f", File.ReadAllText(home.P("credentials/mybun.json")));
+        }
+
+        [Fact]
+        public void Run_CredentialFileNameDiffersFromContentName_NoStaleTwin()
+        {
+            using var home = new TempHome();
+            home.CopyFixture("porter-v0.27.2/pkg/credentials/testdata/mybuns.json", "credentials/mybuns.json");
+            PorterMigrationResult r = Run(home);
+            Assert.True(r.Succeeded);
+            Assert.False(File.Exists(home.P("credentials/mybuns.json")));
+            string azure = File.ReadAllText(home.P("credentials/azure.json"));
+            Assert.StartsWith("{\n  \"schemaVersion\": \"1.0.0-DRAFT+b6c701f\",\n  \"name\": \"azure\",\n  \"created\": \"2020-01-01T00:00:00Z\"", azure);
+        }
+
+        [Fact]
+        public void Run_CredentialNameTaken_ConflictBothKept()
+        {
+            using var home = new TempHome();
+            string a = home.CopyFixture("porter-v0.27.2/pkg/credentials/testdata/mybuns.json", "credentials/mybuns.json");
+            string b = home.Write("credentials/azure.json", "{\"schemaVersion\":\"1.0.0-DRAFT+b6c701f\",\"name\":\"azure\"}");
+            PorterMigrationResult r = Run(home);
+            Assert.Equal(ErrorIds.CredentialSetNameConflict, Assert.Single(r.Errors).ErrorId);
+            Assert.True(File.Exists(a));
+            Assert.Equal("{\"schemaVersion\":\"1.0.0-DRAFT+b6c701f\",\"name\":\"azure\"}", File.ReadAllText(b));
+        }
+
+        [Fact]
+        public void Run_YamlOnlyCredentialSet_ConvertedAndYamlKeptAside_E8()
+        {
+            using var home = new TempHome();
+            string yaml = home.CopyFixture("porter-v0.27.2/pkg/credentials/testdata/mybuns.yaml", "credentials/mybuns.yaml");
+            DateTime mtime = new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+            File.SetLastWriteTimeUtc(yaml, mtime);
+            PorterMigrationResult r = Run(home);
+            Assert.True(r.Succeeded);
+            Assert.Equal(MigrationOutcome.Converted, r.CredentialSets.Single().Outcome);
+            string expected = File.ReadAllText(TempHome.Fixture(Testdata + "migrated/credentials/mybun.json")).Replace("\"mybun\"", "\"azure\"");
+            Assert.Equal(expected, File.ReadAllText(home.P("credentials/azure.json")));
+            Assert.True(File.Exists(yaml + ".migrated"));
+            Assert.False(File.Exists(yaml));
+        }
+
+        [Fact]
+        public void Run_ParameterSetWithSchemaVersionKey_EvenNull_LeftAlone()
+        {
+            using var home = new TempHome();
+            string p = home.Write("parameters/p.json", "{\"schemaVersion\":null,\"name\":\"p\"}");
+            Run(home);
+            Assert.Equal("{\"schemaVersion\":null,\"name\":\"p\"}", File.ReadAllText(p));
+        }
+
+        [Fact]
+        public void Run_WideModes_DataFilesAndConfigSetTo0600_E6()
+        {
+            using var home = new TempHome();
+            home.CopyFixture(Testdata + "claims/upgraded.json", "claims/mybun.json", 0x1ED);
+            string cred = home.CopyFixture(Testdata + "credentials/mybun.json", "credentials/cur.json", 0x1A4);
+            File.WriteAllText(cred, "{\"schemaVersion\":\"1.0.0-DRAFT+b6c701f\",\"name\":\"cur\"}");
+            string config = home.Write("config.toml", "", 0x1A4);
+            PorterMigrationResult r = Run(home);
+            Assert.True(r.Succeeded);
+            foreach (string f in Directory.EnumerateFiles(home.Path, "*", SearchOption.AllDirectories))
+            {
+                Assert.Equal(0x180, UnixPermissions.TryGetMode(f));
+            }
+            foreach (string d in new[] { "claims/mybun", "results", "outputs", "installations" }.Where(d => Directory.Exists(home.P(d))))
+            {
+                Assert.Equal(0x1C0, UnixPermissions.TryGetMode(home.P(d)));
+            }
+            Assert.True(r.Verification!.IsValid, string.Join("; ", r.Verification.Findings));
+        }
+
+        [Theory]
+        [InlineData("bom")]
+        [InlineData("utf8")]
+        [InlineData("name")]
+        [InlineData("json")]
+        public void Run_BadInput_NamedErrorOriginalKept(string kind)
+        {
+            using var home = new TempHome();
+            byte[] good = Encoding.UTF8.GetBytes("{\"installation\":\"ok\",\"bundle\":{\"name\":\"b\"}}");
+            byte[] content = kind switch
+            {
+                "bom" => new byte[] { 0xEF, 0xBB, 0xBF }.Concat(good).ToArray(),
+                "utf8" => good.Select((b, i) => i == 20 ? (byte)0xC3 : b).ToArray(),
+                "name" => Encoding.UTF8.GetBytes("{\"installation\":\"bad name\",\"bundle\":{}}"),
+                _ => Encoding.UTF8.GetBytes("{\"installation\":"),
+            };
+            string file = home.WriteBytes("claims/x.json", content);
+            PorterMigrationResult r = Run(home);
+            MigrationError e = Assert.Single(r.Errors);
+            Assert.Equal(file, e.Target);
+            Assert.Equal(content, File.ReadAllBytes(file));
+            Assert.False(File.Exists(home.P("schema.json")));
+        }
+
+        [Fact]
+        public void Run_SymlinkedClaim_NotFollowed()
+        {
+            using var home = new TempHome();
+            using var outside = new TempHome();
+            string target = outside.CopyFixture(Testdata + "claims/upgraded.json", "upgraded.json");
+            File.CreateSymbolicLink(home.P("claims/linked.json").Also(p => Directory.CreateDirectory(Path.GetDirectoryName(p)!)), target);
+            PorterMigrationResult r = Run(home);
+            Assert.Equal(ErrorIds.DataFileIsLink, Assert.Single(r.Errors).ErrorId);
+            Assert.True(File.Exists(target));
+            Assert.False(Directory.Exists(home.P("claims/mybun")));
+        }
+
+        [Fact]
+        public void Recover_CommittedButNotApplied_FinishedOnNextRun()
+        {
+            using var home = new TempHome();
+            home.CopyFixture(Testdata + "claims/upgraded.json", "claims/mybun.json");
+            var store = new FileSystemMigrationStore(home.Path);
+            using (LegacyClaim legacy = LegacyClaim.Parse(File.ReadAllBytes(home.P("claims/mybun.json")), "x"))
+            {
+                store.Commit(ClaimSplitter.Split(legacy, "claims/mybun.json", new UlidGenerator()).Changes);
+            }
+            // The process dies here: nothing is in place yet, the journal holds the commit.
+            Assert.False(Directory.Exists(home.P("claims/mybun")));
+            PorterMigrationResult r = Run(home);
+            Assert.True(r.Succeeded);
+            Assert.Equal(2, Directory.GetFiles(home.P("claims/mybun")).Length);
+            Assert.False(File.Exists(home.P("claims/mybun.json")));
+            Assert.True(r.Verification!.IsValid);
+        }
+
+        [Fact]
+        public void Recover_StagedButNotCommitted_Discarded()
+        {
+            using var home = new TempHome();
+            home.CopyFixture(Testdata + "claims/upgraded.json", "claims/mybun.json");
+            home.Write(".porterstorage/staging/x/claims/mybun/01AAAAAAAAAAAAAAAAAAAAAAAA.json", "{}");
+            home.Write(".porterstorage/journal/y.json.tmp", "{");
+            PorterMigrationResult r = Run(home);
+            Assert.True(r.Succeeded);
+            Assert.Equal(2, Directory.GetFiles(home.P("claims/mybun")).Length);
+            Assert.False(Directory.Exists(home.P(".porterstorage")));
+        }
+
+        [Fact]
+        public void Lock_HeldByAnother_MigrationInProgress_LeftoverFileDoesNotBlock()
+        {
+            using var home = new TempHome();
+            var store = new FileSystemMigrationStore(home.Path);
+            using (store.Lock())
+            {
+                var ex = Assert.Throws<PorterStorageException>(() => new FileSystemMigrationStore(home.Path).Lock());
+                Assert.Equal(ErrorIds.MigrationInProgress, ex.ErrorId);
+            }
+            home.Write(".porterstorage/lock", "pid 999999 since long ago");
+            using (store.Lock())
+            {
+            }
+        }
+
+        [Fact]
+        public void CopyHome_Destination_SourceUntouched()
+        {
+            using var home = new TempHome();
+            using var dest = new TempHome();
+            PortersLegacyHome(home);
+            var before = Digest(home.Path);
+            string target = dest.P("migrated");
+            MigrationEngine.CopyHome(home.Path, target);
+            PorterMigrationResult r = MigrationEngine.Run(new FileSystemMigrationStore(target), new MigrationOptions { SourceHome = home.Path });
+            Assert.True(r.Succeeded);
+            Assert.Equal(home.Path, r.HomePath);
+            Assert.Equal(target, r.Destination);
+            Assert.Equal(before, Digest(home.Path));
+            Assert.True(File.Exists(Path.Combine(target, "schema.json")));
+            Assert.Equal(ErrorIds.DestinationNotEmpty, Assert.Throws<PorterStorageException>(() => MigrationEngine.CopyHome(home.Path, target)).ErrorId);
+            Assert.Equal(ErrorIds.DestinationInsideHome, Assert.Throws<PorterStorageException>(() => MigrationEngine.CopyHome(home.Path, home.P("sub"))).ErrorId);
+        }
+
+        [Fact]
+        public void Plan_ReadOnly_ListsEveryItemAndChangesNothing()
+        {
+            using var home = new TempHome();
+            PortersLegacyHome(home);
+            home.Write("claims/bad.json", "{");
+            var before = Digest(home.Path);
+            PorterMigrationPlan plan = MigrationEngine.Plan(new FileSystemMigrationStore(home.Path));
+            Assert.Equal(before, Digest(home.Path));
+            Assert.False(Directory.Exists(home.P(".porterstorage")));
+            Assert.Equal(new[] { MigrationAction.Fail, MigrationAction.Migrate, MigrationAction.Rewrite, MigrationAction.Rewrite, MigrationAction.WriteSchema },
+                plan.Items.Where(i => i.Kind != MigrationItemKind.Permissions).Select(i => i.Action));
+            Assert.Equal(ErrorIds.ClaimParseError, plan.Items[0].ErrorId);
+            Assert.Contains("outputs/<new-result-id>/<new-result-id>-config", plan.Items[1].Writes);
+        }
+
+        [Fact]
+        public void Run_SecretsNeverInLogOrErrors()
+        {
+            using var home = new TempHome();
+            const string secret = "S3cr3t-Planted-Value";
+            home.Write("claims/a.json", "{\"installation\":\"a\",\"bundle\":{\"name\":\"b\"},\"parameters\":{\"pw\":\"" + secret + "\"},\"outputs\":{\"token\":\"" + secret + "\"}}");
+            home.Write("claims/b.json", "{\"installation\":\"b\",\"parameters\":{\"pw\":\"" + secret + "\"},\"outputs\":{\"token\":\"" + secret + "\"}}");
+            home.Write("claims/c.json", "{\"installation\":\"c\",\"parameters\":{\"pw\":\"" + secret + "\"} oops");
+            home.Write("credentials/c.json", "{\"name\":\"c\",\"credentials\":[{\"name\":\"pw\",\"source\":{\"value\":\"" + secret + "\"}}]}");
+            home.Write("credentials/d.json", "{\"name\":\"d\",\"credentials\":[{\"name\":\"pw\",\"source\":{\"value\":\"" + secret + "\",\"env\":\"X\"}}]}");
+            home.Write("parameters/p.json", "{\"name\":\"p\",\"parameters\":[{\"name\":\"pw\",\"source\":{\"value\":\"" + secret + "\"}}]} x");
+            var lines = new List<string>();
+            var errors = new List<MigrationError>();
+            PorterMigrationResult r = Run(home, new MigrationOptions { OnLog = lines.Add, OnError = errors.Add });
+            Assert.Equal(4, r.Errors.Count);
+            Assert.DoesNotContain(secret, File.ReadAllText(r.LogPath!));
+            Assert.DoesNotContain(lines, l => l.Contains(secret));
+            Assert.DoesNotContain(errors, e => e.Message.Contains(secret));
+            Assert.DoesNotContain(r.Warnings, w => w.Contains(secret));
+        }
+    }
+
+    internal static class TestExtensions
+    {
+        public static T Also<T>(this T value, Action<T> action)
+        {
+            action(value);
+            return value;
+        }
+    }
+}
