@@ -36,3 +36,34 @@ function Set-ArchiveByteFlip {
     $bytes[$i] = $bytes[$i] -bxor 1
     [IO.File]::WriteAllBytes($Path, $bytes)
 }
+
+. (Join-Path $PSScriptRoot '../LegacyHomeGenerator.ps1')
+
+# Every file under a folder except migration logs, with ULIDs masked, as sorted "path <tab> content" lines:
+# two homes migrated separately compare equal when they hold the same documents.
+function Get-MaskedTree {
+    param([Parameter(Mandatory)] [string] $Path)
+    $ulid = '[0-9A-HJKMNP-TV-Z]{26}'
+    Get-ChildItem -LiteralPath $Path -Recurse -File -Force | Where-Object Name -notlike '*-migrate.log' | ForEach-Object {
+        ([IO.Path]::GetRelativePath($Path, $_.FullName) -replace $ulid, '<ULID>') + "`t" + ((Get-Content -Raw -LiteralPath $_.FullName) -replace $ulid, '<ULID>')
+    } | Sort-Object
+}
+
+# Starts a child pwsh with its standard output readable line by line.
+function Start-ChildPwsh {
+    param([Parameter(Mandatory)] [string] $Command)
+    $psi = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
+    if ([IO.Path]::GetFileNameWithoutExtension($psi.FileName) -eq 'dotnet') { $psi.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
+    foreach ($a in '-NoProfile', '-NonInteractive', '-Command', $Command) { $psi.ArgumentList.Add($a) }
+    $psi.RedirectStandardOutput = $true
+    $psi.UseShellExecute = $false
+    [Diagnostics.Process]::Start($psi)
+}
+
+function Wait-ChildLine {
+    param([Parameter(Mandatory)] [Diagnostics.Process] $Process, [Parameter(Mandatory)] [string] $Line)
+    while ($null -ne ($read = $Process.StandardOutput.ReadLine())) {
+        if ($read -eq $Line) { return $true }
+    }
+    $false
+}

@@ -76,7 +76,11 @@ namespace PorterStorage.Core.Migration
         public override string ToString() => $"{HomePath}: {ErrorCount} error(s), {WarningCount} warning(s)";
     }
 
-    /// <summary>Checks a home in the v0.28–v0.38 layout: documents, cross references, index, order, schema, modes.</summary>
+    /// <summary>
+    /// Checks a home in the v0.28–v0.38 layout: documents, cross references, index, order, schema, modes. What makes
+    /// Porter fail (missing or old schema, legacy leftovers, unreadable claims, index entries without claims, wide
+    /// modes) is an error; orphaned or mislabelled results and outputs, which Porter tolerates, are warnings.
+    /// </summary>
     public static class StorageVerifier
     {
         public static PorterStorageVerification Verify(string homePath, CancellationToken cancel = default)
@@ -188,7 +192,7 @@ namespace PorterStorage.Core.Migration
                     string claimId = Path.GetFileName(dir);
                     if (!claimIds.Contains(claimId))
                     {
-                        Add(FindingSeverity.Error, "ResultWithoutClaim", dir, $"The results in '{dir}' belong to no claim.");
+                        Add(FindingSeverity.Warning, "ResultWithoutClaim", dir, $"The results in '{dir}' belong to no claim.");
                     }
                     foreach (string file in Directory.EnumerateFiles(dir, "*.json"))
                     {
@@ -198,7 +202,7 @@ namespace PorterStorage.Core.Migration
                         JsonElement? doc = ReadObject(file, Add);
                         if (doc != null && (Str(doc.Value, "id") != id || Str(doc.Value, "claimId") != claimId))
                         {
-                            Add(FindingSeverity.Error, "ResultMismatch", file, $"'{file}' does not carry the id and claimId its path names.");
+                            Add(FindingSeverity.Warning, "ResultMismatch", file, $"'{file}' does not carry the id and claimId its path names.");
                         }
                     }
                 }
@@ -214,7 +218,7 @@ namespace PorterStorage.Core.Migration
                     string resultId = Path.GetFileName(dir);
                     if (!resultIds.Contains(resultId))
                     {
-                        Add(FindingSeverity.Error, "OutputWithoutResult", dir, $"The outputs in '{dir}' belong to no result.");
+                        Add(FindingSeverity.Warning, "OutputWithoutResult", dir, $"The outputs in '{dir}' belong to no result.");
                     }
                     foreach (string file in Directory.EnumerateFiles(dir))
                     {

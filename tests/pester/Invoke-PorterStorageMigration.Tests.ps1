@@ -1,0 +1,166 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+}
+
+Describe 'Invoke-PorterStorageMigration' {
+    It 'declares its output type, ShouldProcess and ConfirmImpact High' {
+        $c = Get-Command Invoke-PorterStorageMigration
+        $c.OutputType.Name | Should -Contain 'PorterStorage.Core.Migration.PorterMigrationResult'
+        $c.ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false).ConfirmImpact | Should -Be 'High'
+    }
+
+    It 'Get-PorterHome | Backup-PorterHome | Invoke-PorterStorageMigration migrates the home' {
+        $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'pipe') -Kind Legacy).FullName
+        $r = Get-PorterHome -Path $h | Backup-PorterHome -Destination (Join-Path $TestDrive 'pipe-backup') | Invoke-PorterStorageMigration -Confirm:$false
+        $r.Succeeded | Should -BeTrue
+        $r.HomePath | Should -Be $h
+        $r.Backup.Verified | Should -BeTrue
+        $r.Migrated | Should -Be 2
+        $r.SchemaAfter.IsCurrent | Should -BeTrue
+        $r.LogPath | Should -Exist
+        $r.Installations.Installation | Should -Be @('example-exec-outputs', 'mybun')
+        $r.CredentialSets.Outcome | Should -Contain 'Converted'
+        Test-PorterSchema -Path $h -Quiet | Should -BeTrue
+        Test-PorterStorage -Path $h -Quiet | Should -BeTrue
+        (Get-PorterHome -Path $h).Layout | Should -Be 'Current'
+    }
+
+    It 'takes a home from Get-PorterHome on the pipeline' {
+        $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'byhome') -Kind Legacy).FullName
+        (Get-PorterHome -Path $h | Invoke-PorterStorageMigration -SkipBackupCheck -Confirm:$false).HomePath | Should -Be $h
+    }
+
+    It 'refuses to run without a verified backup of this home (BackupRequired)' {
+        $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'nobackup') -Kind Legacy).FullName
+        $other = (New-PorterSampleHome -Path (Join-Path $TestDrive 'other') -Kind Legacy).FullName
+        $before = Get-TreeDigest $h
+        { Invoke-PorterStorageMigration -Path $h -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'BackupRequired,PorterStorage.Commands.InvokePorterStorageMigrationCommand'
+        $foreign = Backup-PorterHome -Path $other -Destination (Join-Path $TestDrive 'other-backup')
+        { Invoke-PorterStorageMigration -Path $h -Backup $foreign -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'BackupRequired,PorterStorage.Commands.InvokePorterStorageMigrationCommand'
+        $mine = Backup-PorterHome -Path $h -Destination (Join-Path $TestDrive 'mine-backup')
+        [IO.File]::AppendAllText($mine.Path, 'tampered')
+        { Invoke-PorterStorageMigration -Path $h -Backup $mine -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'BackupRequired,PorterStorage.Commands.InvokePorterStorageMigrationCommand'
+        (Get-TreeDigest $h).Keys | Should -Be $before.Keys
+    }
+
+    It 'changes nothing with -WhatIf or $WhatIfPreference: no folder, no log, no lock' {
+        $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'whatif') -Kind Legacy).FullName
+        $before = Get-TreeDigest $h
+        Invoke-PorterStorageMigration -Path $h -WhatIf | Should -BeNullOrEmpty
+        $WhatIfPreference = $true
+        try { Invoke-PorterStorageMigration -Path $h -SkipBackupCheck | Should -BeNullOrEmpty }
+        finally { $WhatIfPreference = $false }
+        $after = Get-TreeDigest $h
+        $after.Keys | Should -Be $before.Keys
+        foreach ($k in $before.Keys) { $after[$k] | Should -Be $before[$k] }
+        Get-ChildItem -LiteralPath $h -Force | ForEach-Object Name | Should -Not -Contain '.porterstorage'
+        Get-ChildItem -LiteralPath $h -Filter '*-migrate.log' | Should -BeNullOrEmpty
+    }
+
+    It 'is a no-op when run again' {
+        $h = (New-PorterLegacyHome -Path (Join-Path $TestDrive 'rerun') -Installations 12 -Seed 3).FullName
+        (Invoke-PorterStorageMigration -Path $h -SkipBackupCheck -Confirm:$false).Succeeded | Should -BeTrue
+        $before = Get-TreeDigest $h
+        $again = Invoke-PorterStorageMigration -Path $h -SkipBackupCheck -Confirm:$false
+        $again.Succeeded | Should -BeTrue
+        $again.SchemaWritten | Should -BeFalse
+        $again.Migrated | Should -Be 0
+        $after = Get-TreeDigest $h
+        ($after.Keys | Where-Object { $_ -notlike '*-migrate.log' }) | Should -Be ($before.Keys | Where-Object { $_ -notlike '*-migrate.log' })
+        foreach ($k in $before.Keys) { if ($k -notlike '*-migrate.log') { $after[$k] | Should -Be $before[$k] } }
+    }
+
+    It 'leaves the source byte-identical with -Destination' {
+        $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'source') -Kind Legacy).FullName
+        $before = Get-TreeDigest $h
+        $dest = Join-Path $TestDrive 'migrated-copy'
+        $r = Get-PorterHome -Path $h | Backup-PorterHome -Destination (Join-Path $TestDrive 'src-backup') | Invoke-PorterStorageMigration -Destination $dest -Confirm:$false
+        $r.Succeeded | Should -BeTrue
+        $r.Destination | Should -Be $dest
+        $after = Get-TreeDigest $h
+        $after.Keys | Should -Be $before.Keys
+        foreach ($k in $before.Keys) { $after[$k] | Should -Be $before[$k] }
+        Test-PorterStorage -Path $dest -Quiet | Should -BeTrue
+        Join-Path $dest 'config.toml' | Should -Exist
+        { Invoke-PorterStorageMigration -Path $h -SkipBackupCheck -Destination $dest -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'DestinationNotEmpty,PorterStorage.Commands.InvokePorterStorageMigrationCommand'
+    }
+
+    It 'names each bad item, migrates the rest and withholds schema.json' {
+        $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'bad') -Kind Legacy).FullName
+        Set-Content -LiteralPath (Join-Path $h 'claims/broken.json') -Value '{"installation":"broken"}' -NoNewline
+        $err = $null
+        $r = Invoke-PorterStorageMigration -Path $h -SkipBackupCheck -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable err
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -Be 'ClaimBundleMissing,PorterStorage.Commands.InvokePorterStorageMigrationCommand'
+        $err[0].TargetObject | Should -Be (Join-Path $h 'claims/broken.json')
+        $r.Succeeded | Should -BeFalse
+        $r.Migrated | Should -Be 2
+        Join-Path $h 'schema.json' | Should -Not -Exist
+        Join-Path $h 'claims/broken.json' | Should -Exist
+    }
+
+    It 'refuses a second migration of the same home (MigrationInProgress)' {
+        $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'locked') -Kind Legacy).FullName
+        New-Item -ItemType Directory -Path (Join-Path $h '.porterstorage') | Out-Null
+        $lock = Join-Path $h '.porterstorage/lock'
+        $child = Start-ChildPwsh -Command "`$f = [IO.File]::Open('$lock', 'OpenOrCreate', 'ReadWrite', 'None'); 'LOCKED'; Start-Sleep 30"
+        try {
+            Wait-ChildLine $child 'LOCKED' | Should -BeTrue
+            { Invoke-PorterStorageMigration -Path $h -SkipBackupCheck -Confirm:$false -ErrorAction Stop } |
+                Should -Throw -ErrorId 'MigrationInProgress,PorterStorage.Commands.InvokePorterStorageMigrationCommand'
+        }
+        finally { $child.Kill(); $child.WaitForExit() }
+        (Invoke-PorterStorageMigration -Path $h -SkipBackupCheck -Confirm:$false).Succeeded | Should -BeTrue
+    }
+
+    It 'keeps a planted secret out of the log, errors, warnings and verbose output' {
+        $secret = 'Pl4nted-S3cret-' + [Guid]::NewGuid().ToString('N')
+        $h = (New-PorterLegacyHome -Path (Join-Path $TestDrive 'secret') -Installations 12 -Seed 5 -Secret $secret).FullName
+        Set-Content -LiteralPath (Join-Path $h 'claims/broken.json') -Value "{`"installation`":`"broken`",`"parameters`":{`"p`":`"$secret`"}, oops" -NoNewline
+        Set-Content -LiteralPath (Join-Path $h 'credentials/bad.json') -Value "{`"name`":`"bad`",`"credentials`":[{`"name`":`"a`",`"source`":{`"value`":`"$secret`",`"env`":`"X`"}}]}" -NoNewline
+        $all = Invoke-PorterStorageMigration -Path $h -SkipBackupCheck -Confirm:$false -Verbose -ErrorAction Continue -WarningAction Continue *>&1 | Out-String -Width 500
+        $all | Should -Not -BeNullOrEmpty
+        $all | Should -Not -Match $secret
+        $log = Get-ChildItem -LiteralPath $h -Filter '*-migrate.log' | Get-Content -Raw
+        $log | Should -Match 'Error migrating installation broken'
+        $log | Should -Not -Match $secret
+        if (-not $IsWindows) { [IO.File]::GetUnixFileMode((Get-ChildItem -LiteralPath $h -Filter '*-migrate.log').FullName) | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite') }
+    }
+
+    It 'converges to the same home after kill -9 at many points' {
+        $seed = Join-Path $TestDrive 'crash-seed'
+        New-PorterLegacyHome -Path $seed -Installations 150 -Seed 42 | Out-Null
+        $reference = Join-Path $TestDrive 'crash-reference'
+        Copy-Item -LiteralPath $seed -Destination $reference -Recurse
+        (Invoke-PorterStorageMigration -Path $reference -SkipBackupCheck -Confirm:$false).Succeeded | Should -BeTrue
+        $expected = Get-MaskedTree $reference
+
+        $module = $env:PORTERSTORAGE_MODULE
+        $interrupted = 0
+        $delays = 0, 15, 40, 80, 120, 180, 250, 350, 500, 700
+        for ($k = 0; $k -lt $delays.Count; $k++) {
+            $victim = Join-Path $TestDrive "crash-$k"
+            Copy-Item -LiteralPath $seed -Destination $victim -Recurse
+            foreach ($round in 1..2) {
+                $child = Start-ChildPwsh -Command "Import-Module '$module'; 'GO'; [Console]::Out.Flush(); Invoke-PorterStorageMigration -Path '$victim' -SkipBackupCheck -Confirm:`$false | Out-Null"
+                Wait-ChildLine $child 'GO' | Should -BeTrue
+                Start-Sleep -Milliseconds ($delays[$k] * $round)
+                if (-not $child.HasExited) { $child.Kill() }
+                $child.WaitForExit()
+            }
+            $legacyLeft = @(Get-ChildItem -LiteralPath (Join-Path $victim 'claims') -Filter '*.json' -File).Count
+            if ($legacyLeft -gt 0 -and $legacyLeft -lt 150) { $interrupted++ }
+            $final = Invoke-PorterStorageMigration -Path $victim -SkipBackupCheck -Confirm:$false
+            $final.Succeeded | Should -BeTrue -Because "run $k"
+            Test-PorterStorage -Path $victim -Quiet | Should -BeTrue
+            $actual = Get-MaskedTree $victim
+            ($actual | Measure-Object).Count | Should -Be ($expected | Measure-Object).Count -Because "run $k"
+            Compare-Object $expected $actual | Should -BeNullOrEmpty -Because "run $k converges to the uninterrupted result"
+        }
+        $interrupted | Should -BeGreaterThan 0 -Because 'at least one kill must land in the middle of a migration'
+    }
+}
