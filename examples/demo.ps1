@@ -43,6 +43,23 @@ try {
     $differences = Compare-Object (Get-ChildItem $legacy -Recurse -File | ForEach-Object { [IO.Path]::GetRelativePath($legacy, $_.FullName) + ' ' + (Get-FileHash $_.FullName).Hash }) `
         (Get-ChildItem $restored.Destination -Recurse -File | ForEach-Object { [IO.Path]::GetRelativePath($restored.Destination, $_.FullName) + ' ' + (Get-FileHash $_.FullName).Hash })
     Write-Host ("Restored tree identical to the original: {0}" -f (-not $differences))
+
+    Write-Host "`n== Get-PorterMigrationPlan: what the migration would do" -ForegroundColor Cyan
+    (Get-PorterMigrationPlan -Path $legacy).Items | Format-Table Kind, Name, Action, Reason -Wrap | Out-String -Width 200 | Write-Host
+
+    Write-Host "== Get-PorterHome | Backup-PorterHome | Invoke-PorterStorageMigration -Confirm:`$false" -ForegroundColor Cyan
+    $result = Get-PorterHome -Path $legacy | Backup-PorterHome -Destination $backups | Invoke-PorterStorageMigration -Confirm:$false
+    $result | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+    $result.Installations | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+    Write-Host "The migration log ($($result.LogPath)):"
+    Get-Content -LiteralPath $result.LogPath | ForEach-Object { Write-Host "  $_" }
+
+    Write-Host "`n== After: Test-PorterSchema, Test-PorterStorage, and the new layout" -ForegroundColor Cyan
+    Get-PorterHome -Path $legacy | Test-PorterSchema | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+    Test-PorterStorage -Path $legacy | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+    Get-ChildItem -LiteralPath $legacy -Recurse -File | ForEach-Object { Write-Host ('  ' + [IO.Path]::GetRelativePath($legacy, $_.FullName)) }
+    $rerun = Invoke-PorterStorageMigration -Path $legacy -SkipBackupCheck -Confirm:$false
+    Write-Host ("Second run: {0} migrated, schema written again: {1}" -f $rerun.Migrated, $rerun.SchemaWritten)
 }
 finally {
     Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue

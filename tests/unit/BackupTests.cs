@@ -80,6 +80,16 @@ namespace PorterStorage.Tests
         }
 
         [Fact]
+        public void PlanArchivePath_DefaultNameTaken_NumberedNotOverwritten()
+        {
+            using var home = new TempHome();
+            using var outDir = new TempHome();
+            outDir.Write("porter-home-20260102-030405.zip", "x");
+            outDir.Write("porter-home-20260102-030405-2.zip", "x");
+            Assert.Equal(outDir.P("porter-home-20260102-030405-3.zip"), HomeBackup.PlanArchivePath(home.Path, outDir.Path, "/", false, Now));
+        }
+
+        [Fact]
         public void PlanArchivePath_MissingHome_HomeNotFound()
         {
             Assert.Equal(ErrorIds.HomeNotFound,

@@ -272,6 +272,22 @@ namespace PorterStorage.Tests
         }
 
         [Fact]
+        public void Run_HugeClaimFile_DocumentTooLargeLeftInPlace()
+        {
+            using var home = new TempHome();
+            string huge = home.Write("claims/huge.json", "");
+            using (var fs = new FileStream(huge, FileMode.Open))
+            {
+                fs.SetLength(LegacyClaim.MaxDocumentBytes + 1L); // sparse: nothing is written
+            }
+            PorterMigrationResult r = Run(home);
+            MigrationError e = Assert.Single(r.Errors);
+            Assert.Equal(ErrorIds.DocumentTooLarge, e.ErrorId);
+            Assert.Equal(huge, e.Target);
+            Assert.True(File.Exists(huge));
+        }
+
+        [Fact]
         public void Run_SymlinkedClaim_NotFollowed()
         {
             using var home = new TempHome();
@@ -365,6 +381,52 @@ namespace PorterStorage.Tests
                 plan.Items.Where(i => i.Kind != MigrationItemKind.Permissions).Select(i => i.Action));
             Assert.Equal(ErrorIds.ClaimParseError, plan.Items[0].ErrorId);
             Assert.Contains("outputs/<new-result-id>/<new-result-id>-config", plan.Items[1].Writes);
+        }
+
+        [Fact]
+        public void Run_CorruptSchemaJson_E5_NamedAndNothingChanged()
+        {
+            using var home = new TempHome();
+            home.CopyFixture(Testdata + "claims/upgraded.json", "claims/mybun.json");
+            string schema = home.Write("schema.json", "{\"claims\":");
+            var before = Digest(home.Path, mask: false);
+            var ex = Assert.Throws<PorterStorageException>(() => Run(home));
+            Assert.Equal(ErrorIds.SchemaParseError, ex.ErrorId);
+            Assert.Equal(schema, ex.Target);
+            Assert.Equal(before, Digest(home.Path, mask: false));
+        }
+
+        [Fact]
+        public void Run_NoConfigFile_E7_NeverTouchesOtherModes()
+        {
+            using var home = new TempHome();
+            UnixPermissions.SetModeIfSupported(home.Path, 0x1ED);
+            home.CopyFixture(Testdata + "claims/upgraded.json", "claims/mybun.json");
+            Assert.True(Run(home).Succeeded);
+            Assert.Equal(0x1ED, UnixPermissions.TryGetMode(home.Path));
+        }
+
+        [Fact]
+        public void Run_ErrorLines_E19_OwnLineAndPercentKept()
+        {
+            using var home = new TempHome();
+            home.Write("claims/100%done.json", "{\"installation\":\"x%s\"}");
+            home.CopyFixture(Testdata + "claims/upgraded.json", "claims/mybun.json");
+            PorterMigrationResult r = Run(home);
+            string[] lines = File.ReadAllText(r.LogPath!).Split('\n');
+            Assert.Contains(lines, l => l.StartsWith("Error migrating installation 100%done. Skipping: ClaimBundleMissing:", StringComparison.Ordinal));
+            Assert.Contains(" - Migrating claim mybun to the new schema...", lines);
+        }
+
+        [Fact]
+        public void Verify_OutputNameStartingWithResultIdCharacter_E17_Warned()
+        {
+            using var home = new TempHome();
+            home.Write("claims/a.json", "{\"installation\":\"a\",\"bundle\":{\"name\":\"b\"},\"outputs\":{\"1config\":\"v\",\"config\":\"w\"}}");
+            PorterMigrationResult r = Run(home);
+            Assert.True(r.Succeeded);
+            StorageFinding f = Assert.Single(r.Verification!.Findings, x => x.Code == "OutputNameTrimmed");
+            Assert.EndsWith("-1config", f.Path);
         }
 
         [Fact]

@@ -28,7 +28,8 @@ namespace PorterStorage.Core.Backup
 
         /// <summary>
         /// Where the archive goes: <paramref name="destination"/> as a file (when it ends in .zip and is no folder) or
-        /// folder (created later), default the current folder, with the name <c>porter-home-yyyyMMdd-HHmmss.zip</c>.
+        /// folder (created later), default the current folder, with the name <c>porter-home-yyyyMMdd-HHmmss.zip</c>
+        /// (numbered <c>-2</c>, <c>-3</c>… when a backup of that second exists).
         /// Raises <c>HomeNotFound</c>, <c>DestinationInsideHome</c> and (without <paramref name="force"/>) <c>BackupExists</c>.
         /// </summary>
         public static string PlanArchivePath(string homePath, string? destination, string currentDirectory, bool force, DateTime now)
@@ -42,8 +43,7 @@ namespace PorterStorage.Core.Backup
             string target = string.IsNullOrEmpty(destination) ? currentDirectory
                 : Path.GetFullPath(Path.IsPathRooted(destination) ? destination : Path.Combine(currentDirectory, destination));
             bool isFile = target.EndsWith(".zip", StringComparison.OrdinalIgnoreCase) && !Directory.Exists(target);
-            string archive = isFile ? target
-                : Path.Combine(target, "porter-home-" + now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + ".zip");
+            string archive = isFile ? target : FreeDefaultName(target, now);
 
             if (ArchivePaths.IsInside(archive, homePath))
             {
@@ -61,6 +61,18 @@ namespace PorterStorage.Core.Backup
                     $"'{archive}' is a folder.");
             }
             return archive;
+        }
+
+        /// <summary>The default name in a folder; a second backup in the same second gets a numbered name, never an overwrite.</summary>
+        private static string FreeDefaultName(string folder, DateTime now)
+        {
+            string stem = Path.Combine(folder, "porter-home-" + now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+            string candidate = stem + ".zip";
+            for (int n = 2; File.Exists(candidate) || Directory.Exists(candidate); n++)
+            {
+                candidate = stem + "-" + n.ToString(CultureInfo.InvariantCulture) + ".zip";
+            }
+            return candidate;
         }
 
         /// <summary>

@@ -223,9 +223,16 @@ namespace PorterStorage.Core.Migration
                     foreach (string file in Directory.EnumerateFiles(dir))
                     {
                         outputCount++;
-                        if (!Path.GetFileName(file).StartsWith(resultId + "-", StringComparison.Ordinal))
+                        string fileName = Path.GetFileName(file);
+                        if (!fileName.StartsWith(resultId + "-", StringComparison.Ordinal))
                         {
                             Add(FindingSeverity.Error, "OutputMisnamed", file, $"'{file}' is not named <result id>-<output name>.");
+                        }
+                        else if (fileName.Length > resultId.Length + 1 && (resultId + "-").IndexOf(fileName[resultId.Length + 1]) >= 0)
+                        {
+                            // cnab-go v0.19 strips the prefix with a character-set trim (E17).
+                            Add(FindingSeverity.Warning, "OutputNameTrimmed", file,
+                                $"The output name in '{file}' starts with a character of its result ID; Porter v0.38 may read it with that character cut off.");
                         }
                     }
                 }
