@@ -117,6 +117,39 @@ Describe 'Invoke-PorterStorageMigration' {
         (Invoke-PorterStorageMigration -Path $h -SkipBackupCheck -Confirm:$false).Succeeded | Should -BeTrue
     }
 
+    It 'gives a named error on a read-only home and leaves it as it was' {
+        $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'readonly') -Kind Legacy).FullName
+        $before = Get-TreeDigest $h
+        & chattr +i $h 2>$null
+        if ($LASTEXITCODE -ne 0) { Set-ItResult -Skipped -Because 'this file system cannot make a folder immutable (chattr +i)'; return }
+        try {
+            { Invoke-PorterStorageMigration -Path $h -SkipBackupCheck -Confirm:$false -ErrorAction Stop } |
+                Should -Throw -ErrorId 'MigrationWriteError,PorterStorage.Commands.InvokePorterStorageMigrationCommand'
+        }
+        finally { & chattr -i $h }
+        $after = Get-TreeDigest $h
+        $after.Keys | Should -Be $before.Keys
+        foreach ($k in $before.Keys) { $after[$k] | Should -Be $before[$k] }
+    }
+
+    It 'stops on an interrupted change it cannot finish rather than migrate twice' {
+        $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'stuck') -Kind Legacy).FullName
+        & chattr +i (Join-Path $h 'claims') 2>$null
+        if ($LASTEXITCODE -ne 0) { Set-ItResult -Skipped -Because 'this file system cannot make a folder immutable (chattr +i)'; return }
+        try {
+            $r = Invoke-PorterStorageMigration -Path $h -SkipBackupCheck -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable err
+            $r.Succeeded | Should -BeFalse
+            $err.FullyQualifiedErrorId | Should -Contain 'MigrationWriteError,PorterStorage.Commands.InvokePorterStorageMigrationCommand'
+            { Invoke-PorterStorageMigration -Path $h -SkipBackupCheck -Confirm:$false -ErrorAction Stop } |
+                Should -Throw -ErrorId 'MigrationWriteError,PorterStorage.Commands.InvokePorterStorageMigrationCommand'
+        }
+        finally { & chattr -i (Join-Path $h 'claims') }
+        $done = Invoke-PorterStorageMigration -Path $h -SkipBackupCheck -Confirm:$false
+        $done.Succeeded | Should -BeTrue
+        Test-PorterStorage -Path $h -Quiet | Should -BeTrue
+        @(Get-ChildItem (Join-Path $h 'claims/mybun')).Count | Should -Be 2
+    }
+
     It 'keeps a planted secret out of the log, errors, warnings and verbose output' {
         $secret = 'Pl4nted-S3cret-' + [Guid]::NewGuid().ToString('N')
         $h = (New-PorterLegacyHome -Path (Join-Path $TestDrive 'secret') -Installations 12 -Seed 5 -Secret $secret).FullName

@@ -140,9 +140,17 @@ namespace PorterStorage.Core.Migration
         /// </summary>
         public IDisposable Lock()
         {
-            FileSystemExtras.CreatePrivateDirectory(WorkFolder);
             string path = Path.Combine(WorkFolder, "lock");
             FileStream stream;
+            try
+            {
+                FileSystemExtras.CreatePrivateDirectory(WorkFolder);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw new PorterStorageException(ErrorIds.MigrationWriteError, PorterErrorKind.WriteError, HomePath,
+                    $"The home '{HomePath}' is not writable ({ex.Message}); nothing was changed.", ex);
+            }
             try
             {
                 stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
@@ -151,6 +159,11 @@ namespace PorterStorage.Core.Migration
             {
                 throw new PorterStorageException(ErrorIds.MigrationInProgress, PorterErrorKind.ResourceBusy, HomePath,
                     $"Another migration of '{HomePath}' is running (lock '{path}').", ex);
+            }
+            catch (UnauthorizedAccessException ex)
+            {
+                throw new PorterStorageException(ErrorIds.MigrationWriteError, PorterErrorKind.WriteError, path,
+                    $"The lock '{path}' cannot be written ({ex.Message}); nothing was changed.", ex);
             }
             UnixPermissions.SetModeIfSupported(path, 0x180);
             stream.SetLength(0);

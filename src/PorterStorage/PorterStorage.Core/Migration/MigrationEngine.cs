@@ -270,7 +270,7 @@ namespace PorterStorage.Core.Migration
             string logPath;
 
             using (store.Lock())
-            using (MigrationLog log = MigrationLog.Create(store.HomePath, DateTime.Now))
+            using (MigrationLog log = OpenLog(store))
             {
                 logPath = log.Path;
                 void Log(string line)
@@ -286,9 +286,18 @@ namespace PorterStorage.Core.Migration
                     options.OnError?.Invoke(error);
                 }
 
-                foreach (string finished in store.Recover())
+                try
                 {
-                    Log($"Finished the interrupted migration of {finished}");
+                    foreach (string finished in store.Recover())
+                    {
+                        Log($"Finished the interrupted migration of {finished}");
+                    }
+                }
+                catch (PorterStorageException ex)
+                {
+                    // Nothing else may run while an interrupted change is unfinished: its legacy file would be migrated twice.
+                    Log($"Error finishing an interrupted migration: {ex.ErrorId}: {ex.Message}");
+                    throw;
                 }
 
                 PorterMigrationPlan plan = Plan(store, cancel);
@@ -378,6 +387,19 @@ namespace PorterStorage.Core.Migration
             }
             return new PorterMigrationResult(options.SourceHome ?? store.HomePath, options.SourceHome != null ? store.HomePath : null, logPath, options.Backup,
                 schemaBefore, schemaAfter, schemaWritten, installations, credentialSets, parameterSets, warnings, errors, verification, clock.Elapsed);
+        }
+
+        private static MigrationLog OpenLog(FileSystemMigrationStore store)
+        {
+            try
+            {
+                return MigrationLog.Create(store.HomePath, DateTime.Now);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw new PorterStorageException(ErrorIds.MigrationWriteError, PorterErrorKind.WriteError, store.HomePath,
+                    $"The migration log could not be created in '{store.HomePath}': {ex.Message}. Nothing was changed.", ex);
+            }
         }
 
         private static void SectionHeader(MigrationItemKind kind, PorterSchemaDocument schema, Action<string> log)
