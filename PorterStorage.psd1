@@ -19,6 +19,11 @@
         'Get-PorterMigrationPlan'
         'Invoke-PorterStorageMigration'
         'Test-PorterStorage'
+        'Get-PorterAzureStorage'
+        'Backup-PorterAzureContainer'
+        'Restore-PorterAzureContainer'
+        'Test-PorterAzureBlobIndex'
+        'Copy-PorterAzureContainer'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -104,9 +104,26 @@ function Invoke-Test {
     Invoke-Native dotnet @('publish', (Join-Path $RepoRoot 'tests/isolation/Net8Harness/Net8Harness.csproj'), '-c', $Configuration,
         '-o', (Join-Path $TestOut 'net8-harness'), '--nologo', '-v', 'quiet')
 
+    # Azurite, the real Azure Blob endpoint for the Azure suites: two accounts on one 127.0.0.1 port.
+    . (Join-Path $RepoRoot 'tests/Azurite.ps1')
+    $azurite = Start-PorterAzurite
+    $env:PORTERSTORAGE_AZURITE_ENDPOINT = $azurite.Endpoint
+    $env:PORTERSTORAGE_AZURITE_CS1 = $azurite.ConnectionStrings['devstoreaccount1']
+    $env:PORTERSTORAGE_AZURITE_CS2 = $azurite.ConnectionStrings['porterdest']
+    try {
+        $ok = Invoke-TestSuites
+    }
+    finally {
+        Stop-PorterAzurite $azurite
+    }
+    if (-not $ok) { exit 1 }
+}
+
+function Invoke-TestSuites {
+    $packages = Get-NuGetPackageRoot
     $unitTrx = Join-Path $TestOut 'unit.trx'
     & dotnet test (Join-Path $RepoRoot 'tests/unit/PorterStorage.Tests.csproj') -c $Configuration --nologo `
-        --logger "trx;LogFileName=$unitTrx" --logger 'console;verbosity=minimal'
+        --logger "trx;LogFileName=$unitTrx" --logger 'console;verbosity=minimal' | Out-Host
     $unit = if (Test-Path $unitTrx) { Get-TrxCounts $unitTrx } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
     Write-Host "xunit: $($unit.Passed) passed, $($unit.Failed) failed, $($unit.Skipped) skipped"
 
@@ -114,7 +131,7 @@ function Invoke-Test {
     $runner = Join-Path $RepoRoot 'tests/pester/Invoke-PesterSuite.ps1'
     & $PwshHost @PwshArgs -NoProfile -NonInteractive -File $runner -ModuleRoot $OutRoot `
         -PesterManifest (Join-Path $packages 'pester/5.7.1/tools/Pester.psd1') -PackageRoot $packages `
-        -Harness (Join-Path $TestOut "net8-harness/Net8Harness") -ResultPath $pesterJson
+        -Harness (Join-Path $TestOut "net8-harness/Net8Harness") -ResultPath $pesterJson | Out-Host
     $pester = if (Test-Path $pesterJson) { Get-Content -Raw $pesterJson | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
     Write-Host "Pester: $($pester.Passed) passed, $($pester.Failed) failed, $($pester.Skipped) skipped"
 
@@ -124,7 +141,7 @@ function Invoke-Test {
     $line = "$passed passed, $failed failed"
     if ($skipped -gt 0) { $line += ", $skipped skipped" }
     Write-Host $line
-    if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
+    return ($failed -eq 0 -and $passed -gt 0)
 }
 
 function Invoke-Demo {

@@ -45,6 +45,12 @@ Describe 'The staged module' {
         $engine.Location | Should -Be (Join-Path $moduleDir 'Dependencies/PorterStorage.Core.dll')
     }
 
+    It 'keeps every third-party type out of the root assembly, so only the engine crosses into the private context' {
+        $root = (Get-Module PorterStorage).ImplementingAssembly
+        $names = $root.GetReferencedAssemblies().Name | Sort-Object
+        $names | Where-Object { $_ -notin 'netstandard', 'System.Management.Automation', 'PorterStorage.Core', 'System.Runtime.Loader' } | Should -BeNullOrEmpty
+    }
+
     It 'ships an about_ help topic' {
         Join-Path $moduleDir 'en-US/about_PorterStorage.help.txt' | Should -Exist
         (Get-Help about_PorterStorage | Out-String) | Should -Match 'Get-PorterHome'

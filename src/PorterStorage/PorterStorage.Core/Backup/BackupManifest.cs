@@ -18,7 +18,8 @@ namespace PorterStorage.Core.Backup
     /// <summary>One recorded item: relative path ('/' separated), size, SHA-256, Unix mode, modification time.</summary>
     public sealed class BackupEntry
     {
-        public BackupEntry(string path, BackupEntryType type, long size, string? sha256, int? mode, DateTime modifiedUtc, string? linkTarget)
+        public BackupEntry(string path, BackupEntryType type, long size, string? sha256, int? mode, DateTime modifiedUtc, string? linkTarget,
+            IReadOnlyDictionary<string, string>? headers = null, IReadOnlyDictionary<string, string>? metadata = null, IReadOnlyDictionary<string, string>? tags = null)
         {
             Path = path;
             Type = type;
@@ -27,7 +28,19 @@ namespace PorterStorage.Core.Backup
             Mode = mode;
             ModifiedUtc = modifiedUtc;
             LinkTarget = linkTarget;
+            Headers = headers;
+            Metadata = metadata;
+            Tags = tags;
         }
+
+        /// <summary>Blob content headers (ContentType, ContentEncoding, ContentLanguage, ContentDisposition, CacheControl, ContentMD5).</summary>
+        public IReadOnlyDictionary<string, string>? Headers { get; }
+
+        /// <summary>Blob metadata.</summary>
+        public IReadOnlyDictionary<string, string>? Metadata { get; }
+
+        /// <summary>Blob index tags.</summary>
+        public IReadOnlyDictionary<string, string>? Tags { get; }
 
         public string Path { get; }
 
@@ -77,6 +90,9 @@ namespace PorterStorage.Core.Backup
         public const string Format = "porterstorage-backup/1";
         public const string ManifestEntryName = "manifest.json";
         public const string HomePrefix = "home/";
+        public const string ContainerPrefix = "blobs/";
+        public const string HomeKind = "home";
+        public const string ContainerKind = "container";
 
         public BackupManifest(string kind, DateTime createdUtc, string source, bool dataOnly, string tool,
             IReadOnlyList<BackupEntry> entries, IReadOnlyList<BackupSkippedItem> skipped)
@@ -111,6 +127,9 @@ namespace PorterStorage.Core.Backup
 
         public static string ArchiveName(string relativePath) => HomePrefix + relativePath;
 
+        /// <summary>The zip entry of an item of this manifest: <c>home/…</c> for homes, <c>blobs/…</c> for containers.</summary>
+        public string EntryName(string path) => (Kind == ContainerKind ? ContainerPrefix : HomePrefix) + path;
+
         public void WriteTo(Stream stream)
         {
             using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
@@ -141,6 +160,9 @@ namespace PorterStorage.Core.Backup
                 {
                     w.WriteString("target", e.LinkTarget);
                 }
+                WriteMap(w, "headers", e.Headers);
+                WriteMap(w, "metadata", e.Metadata);
+                WriteMap(w, "tags", e.Tags);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -155,6 +177,34 @@ namespace PorterStorage.Core.Backup
             }
             w.WriteEndArray();
             w.WriteEndObject();
+        }
+
+        private static void WriteMap(Utf8JsonWriter w, string name, IReadOnlyDictionary<string, string>? map)
+        {
+            if (map == null)
+            {
+                return;
+            }
+            w.WriteStartObject(name);
+            foreach (KeyValuePair<string, string> kv in map)
+            {
+                w.WriteString(kv.Key, kv.Value);
+            }
+            w.WriteEndObject();
+        }
+
+        private static IReadOnlyDictionary<string, string>? ReadMap(JsonElement e, string name)
+        {
+            if (!e.TryGetProperty(name, out JsonElement map))
+            {
+                return null;
+            }
+            var result = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (JsonProperty p in map.EnumerateObject())
+            {
+                result[p.Name] = p.Value.GetString()!;
+            }
+            return result;
         }
 
         /// <summary>Reads a manifest; raises <c>BackupCorrupt</c> naming the archive when it is not one.</summary>
@@ -181,7 +231,8 @@ namespace PorterStorage.Core.Backup
                         e.TryGetProperty("sha256", out JsonElement sha) ? sha.GetString() : null,
                         e.TryGetProperty("mode", out JsonElement mode) ? Convert.ToInt32(mode.GetString(), 8) : (int?)null,
                         DateTime.Parse(e.GetProperty("mtime").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
-                        e.TryGetProperty("target", out JsonElement target) ? target.GetString() : null));
+                        e.TryGetProperty("target", out JsonElement target) ? target.GetString() : null,
+                        ReadMap(e, "headers"), ReadMap(e, "metadata"), ReadMap(e, "tags")));
                 }
                 var skipped = new List<BackupSkippedItem>();
                 foreach (JsonElement s in root.GetProperty("skipped").EnumerateArray())

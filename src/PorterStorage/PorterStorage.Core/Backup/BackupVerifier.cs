@@ -60,7 +60,7 @@ namespace PorterStorage.Core.Backup
                 {
                     if (e.Type == BackupEntryType.File)
                     {
-                        expected[BackupManifest.ArchiveName(e.Path)] = e;
+                        expected[manifest.EntryName(e.Path)] = e;
                     }
                 }
                 int total = expected.Count;

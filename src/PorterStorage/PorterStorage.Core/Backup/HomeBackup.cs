@@ -42,37 +42,14 @@ namespace PorterStorage.Core.Backup
 
             string target = string.IsNullOrEmpty(destination) ? currentDirectory
                 : Path.GetFullPath(Path.IsPathRooted(destination) ? destination : Path.Combine(currentDirectory, destination));
-            bool isFile = target.EndsWith(".zip", StringComparison.OrdinalIgnoreCase) && !Directory.Exists(target);
-            string archive = isFile ? target : FreeDefaultName(target, now);
-
+            string archive = BackupPaths.ArchivePath(target, "porter-home", now);
             if (ArchivePaths.IsInside(archive, homePath))
             {
                 throw new PorterStorageException(ErrorIds.DestinationInsideHome, PorterErrorKind.InvalidArgument, archive,
                     $"The backup '{archive}' would be written inside the home '{homePath}' it backs up; choose a folder outside it.");
             }
-            if (!force && File.Exists(archive))
-            {
-                throw new PorterStorageException(ErrorIds.BackupExists, PorterErrorKind.ResourceExists, archive,
-                    $"The file '{archive}' already exists; use -Force to replace it.");
-            }
-            if (Directory.Exists(archive))
-            {
-                throw new PorterStorageException(ErrorIds.BackupExists, PorterErrorKind.ResourceExists, archive,
-                    $"'{archive}' is a folder.");
-            }
+            BackupPaths.CheckWritable(archive, force);
             return archive;
-        }
-
-        /// <summary>The default name in a folder; a second backup in the same second gets a numbered name, never an overwrite.</summary>
-        private static string FreeDefaultName(string folder, DateTime now)
-        {
-            string stem = Path.Combine(folder, "porter-home-" + now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
-            string candidate = stem + ".zip";
-            for (int n = 2; File.Exists(candidate) || Directory.Exists(candidate); n++)
-            {
-                candidate = stem + "-" + n.ToString(CultureInfo.InvariantCulture) + ".zip";
-            }
-            return candidate;
         }
 
         /// <summary>

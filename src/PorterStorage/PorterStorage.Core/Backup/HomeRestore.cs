@@ -52,6 +52,11 @@ namespace PorterStorage.Core.Backup
                 throw BackupManifest.Corrupt(archivePath, Describe(check), null);
             }
             BackupManifest manifest = BackupVerifier.ReadManifest(archivePath);
+            if (manifest.Kind != BackupManifest.HomeKind)
+            {
+                throw new PorterStorageException(ErrorIds.BackupKindMismatch, PorterErrorKind.InvalidArgument, archivePath,
+                    $"'{archivePath}' is a backup of a blob container, not of a Porter home; use Restore-PorterAzureContainer.");
+            }
             CheckSafety(archivePath, manifest);
 
             string target = string.IsNullOrEmpty(destination) ? manifest.Source

@@ -82,5 +82,18 @@ namespace PorterStorage.Core.Errors
         public const string ParameterSetParseError = "ParameterSetParseError";
         public const string MigrationWriteError = "MigrationWriteError";
         public const string MigrationDeclined = "MigrationDeclined";
+        public const string StorageNotAzure = "StorageNotAzure";
+        public const string AzureCredentialNotFound = "AzureCredentialNotFound";
+        public const string AzureConfigIncomplete = "AzureConfigIncomplete";
+        public const string AzureConnectionInvalid = "AzureConnectionInvalid";
+        public const string AzureAuthFailed = "AzureAuthFailed";
+        public const string AzureConnectionFailed = "AzureConnectionFailed";
+        public const string AzureRequestFailed = "AzureRequestFailed";
+        public const string ContainerNotFound = "ContainerNotFound";
+        public const string ContainerNotEmpty = "ContainerNotEmpty";
+        public const string BlobIndexUnsupported = "BlobIndexUnsupported";
+        public const string BlobCopyFailed = "BlobCopyFailed";
+        public const string BlobVerificationFailed = "BlobVerificationFailed";
+        public const string BackupKindMismatch = "BackupKindMismatch";
     }
 }

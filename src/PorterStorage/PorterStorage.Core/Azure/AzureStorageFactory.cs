@@ -1,0 +1,225 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using System.Threading;
+using global::Azure;
+using global::Azure.Core;
+using global::Azure.Core.Pipeline;
+using global::Azure.Identity;
+using global::Azure.Storage;
+using PorterStorage.Core.Config;
+using PorterStorage.Core.Errors;
+
+namespace PorterStorage.Core.Azure
+{
+    /// <summary>Builds <see cref="PorterAzureStorage"/> objects the ways Porter's Azure plugin connects (spec azure §1.5), and more.</summary>
+    public static class AzureStorageFactory
+    {
+        /// <summary>The variable the plugin reads when the config names none.</summary>
+        public const string DefaultConnectionStringVariable = "AZURE_STORAGE_CONNECTION_STRING";
+
+        private const string DevelopmentKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+        /// <summary>
+        /// A connection string: <c>AccountName</c>/<c>AccountKey</c> with <c>DefaultEndpointsProtocol</c>/<c>EndpointSuffix</c>
+        /// or an explicit <c>BlobEndpoint</c> (Azurite), <c>SharedAccessSignature</c>, or <c>UseDevelopmentStorage=true</c>.
+        /// Raises <c>AzureConnectionInvalid</c> naming the source, never the string.
+        /// </summary>
+        public static PorterAzureStorage FromConnectionString(string connectionString, string container, string source)
+        {
+            var parts = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (string segment in connectionString.Split(new[] { ';' }, StringSplitOptions.RemoveEmptyEntries))
+            {
+                int eq = segment.IndexOf('=');
+                if (eq <= 0)
+                {
+                    throw Invalid(source, "a part of it is not key=value");
+                }
+                parts[segment.Substring(0, eq).Trim()] = segment.Substring(eq + 1).Trim();
+            }
+            if (parts.TryGetValue("UseDevelopmentStorage", out string? dev) && dev.Equals("true", StringComparison.OrdinalIgnoreCase))
+            {
+                parts["AccountName"] = "devstoreaccount1";
+                parts["AccountKey"] = DevelopmentKey;
+                parts["BlobEndpoint"] = "http://127.0.0.1:10000/devstoreaccount1";
+            }
+            parts.TryGetValue("AccountName", out string? account);
+            Uri endpoint;
+            if (parts.TryGetValue("BlobEndpoint", out string? blob))
+            {
+                if (!Uri.TryCreate(blob, UriKind.Absolute, out endpoint!))
+                {
+                    throw Invalid(source, "BlobEndpoint is not a URL");
+                }
+                account ??= AccountFromEndpoint(endpoint);
+            }
+            else
+            {
+                if (string.IsNullOrEmpty(account))
+                {
+                    throw Invalid(source, "it names neither AccountName nor BlobEndpoint");
+                }
+                string protocol = parts.TryGetValue("DefaultEndpointsProtocol", out string? p) ? p : "https";
+                string suffix = parts.TryGetValue("EndpointSuffix", out string? s) ? s : "core.windows.net";
+                endpoint = new Uri($"{protocol}://{account}.blob.{suffix}");
+            }
+            if (parts.TryGetValue("AccountKey", out string? key) && !string.IsNullOrEmpty(account))
+            {
+                StorageSharedKeyCredential credential;
+                try
+                {
+                    credential = new StorageSharedKeyCredential(account, key);
+                    Convert.FromBase64String(key);
+                }
+                catch (FormatException)
+                {
+                    throw Invalid(source, "AccountKey is not base64");
+                }
+                return new PorterAzureStorage(account!, endpoint, container, AzureAuthentication.ConnectionString, source, sharedKey: credential);
+            }
+            if (parts.TryGetValue("SharedAccessSignature", out string? sas))
+            {
+                return new PorterAzureStorage(account ?? AccountFromEndpoint(endpoint), endpoint, container, AzureAuthentication.SasToken, source, sas: sas);
+            }
+            throw Invalid(source, "it holds neither AccountKey nor SharedAccessSignature");
+        }
+
+        /// <summary>An account name or blob endpoint with a SAS token.</summary>
+        public static PorterAzureStorage FromSas(string? accountName, Uri? blobEndpoint, string sasToken, string container) =>
+            new PorterAzureStorage(accountName ?? AccountFromEndpoint(blobEndpoint!), blobEndpoint ?? PublicEndpoint(accountName!), container,
+                AzureAuthentication.SasToken, "SAS token (-SasToken)", sas: sasToken);
+
+        /// <summary>An account name or blob endpoint with a token credential: a managed identity, else DefaultAzureCredential.</summary>
+        public static PorterAzureStorage FromTokenCredential(string? accountName, Uri? blobEndpoint, bool managedIdentity, string? clientId, string container)
+        {
+            TokenCredential credential = managedIdentity
+                ? new ManagedIdentityCredential(string.IsNullOrEmpty(clientId) ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(clientId))
+                : new DefaultAzureCredential();
+            return new PorterAzureStorage(accountName ?? AccountFromEndpoint(blobEndpoint!), blobEndpoint ?? PublicEndpoint(accountName!), container,
+                managedIdentity ? AzureAuthentication.ManagedIdentity : AzureAuthentication.DefaultCredential,
+                managedIdentity ? (string.IsNullOrEmpty(clientId) ? "system-assigned managed identity" : "user-assigned managed identity") : "DefaultAzureCredential",
+                token: credential);
+        }
+
+        /// <summary>
+        /// The plugin's way (spec azure §1.5): the <c>[[storage]]</c> entry named <paramref name="storageName"/> (else the one
+        /// that applies) must use <c>azure.blob</c>; its <c>env</c> variable (default AZURE_STORAGE_CONNECTION_STRING) holds the
+        /// connection string; else <c>account</c> + <c>resource-group</c> (+ <c>subscription-id</c>) look the first key up through
+        /// Azure Resource Manager. Raises <c>StorageNotAzure</c>, <c>StorageNotDefined</c>, <c>AzureCredentialNotFound</c>,
+        /// <c>AzureConfigIncomplete</c>.
+        /// </summary>
+        public static PorterAzureStorage FromConfig(PorterConfig config, string? storageName, string container, Func<string, string?> environment,
+            CancellationToken cancel = default) =>
+            FromConfig(config, storageName, container, environment, null, null, cancel);
+
+        /// <summary>As above, with the credential and transport for Azure Resource Manager given (tests use fakes).</summary>
+        internal static PorterAzureStorage FromConfig(PorterConfig config, string? storageName, string container, Func<string, string?> environment,
+            TokenCredential? armCredential, HttpPipelineTransport? armTransport, CancellationToken cancel)
+        {
+            string where = config.FilePath ?? config.HomePath;
+            string plugin;
+            IReadOnlyDictionary<string, object?> table;
+            string label;
+            if (!string.IsNullOrEmpty(storageName))
+            {
+                PorterPluginEntry entry = config.Storage.FirstOrDefault(s => s.Name == storageName)
+                    ?? throw new PorterStorageException(ErrorIds.StorageNotDefined, PorterErrorKind.ObjectNotFound, where,
+                        $"The config '{where}' has no [[storage]] entry named \"{storageName}\".");
+                plugin = entry.Plugin;
+                table = entry.Config;
+                label = $"[[storage]] \"{entry.Name}\" in {where}";
+            }
+            else
+            {
+                plugin = config.ResolvedStorage.Plugin;
+                table = config.ResolvedStorage.Config;
+                label = config.ResolvedStorage.Name != null ? $"[[storage]] \"{config.ResolvedStorage.Name}\" in {where}" : $"default-storage-plugin in {where}";
+            }
+            if (plugin != PorterResolvedStorage.AzureBlobPlugin)
+            {
+                throw new PorterStorageException(ErrorIds.StorageNotAzure, PorterErrorKind.InvalidArgument, where,
+                    $"The storage that applies ({label}) uses the '{plugin}' plugin, not azure.blob.");
+            }
+
+            string variable = Text(table, "env") is string v && v.Length > 0 ? v : DefaultConnectionStringVariable;
+            string? connectionString = environment(variable);
+            if (!string.IsNullOrEmpty(connectionString))
+            {
+                return FromConnectionString(connectionString!, container, $"env {variable} ({label})");
+            }
+
+            string? account = Text(table, "account"), group = Text(table, "resource-group");
+            if (!string.IsNullOrEmpty(account) || !string.IsNullOrEmpty(group))
+            {
+                if (string.IsNullOrEmpty(account) || string.IsNullOrEmpty(group))
+                {
+                    throw new PorterStorageException(ErrorIds.AzureConfigIncomplete, PorterErrorKind.InvalidArgument, where,
+                        $"{label} sets only one of 'account' and 'resource-group'; the Azure plugin needs both.");
+                }
+                string? subscription = Text(table, "subscription-id");
+                if (string.IsNullOrEmpty(subscription))
+                {
+                    subscription = DefaultSubscription(environment)
+                        ?? throw new PorterStorageException(ErrorIds.AzureConfigIncomplete, PorterErrorKind.InvalidArgument, where,
+                            $"{label} sets no 'subscription-id' and ~/.azure/azureProfile.json names no default AzureCloud subscription.");
+                }
+                string key = ArmAccountKeys.FirstKey(subscription!, group!, account!, armCredential ?? new AzureCliCredential(), armTransport, cancel);
+                return new PorterAzureStorage(account!, PublicEndpoint(account!), container, AzureAuthentication.AccountKeyLookup,
+                    $"account key of '{account}' from Azure Resource Manager ({label})", sharedKey: new StorageSharedKeyCredential(account, key));
+            }
+
+            throw new PorterStorageException(ErrorIds.AzureCredentialNotFound, PorterErrorKind.AuthenticationError, variable,
+                $"The environment variable {variable} is not set, and {label} names no account and resource group. Set {variable} to the storage account's connection string.");
+        }
+
+        /// <summary>The subscription marked default for AzureCloud in ~/.azure/azureProfile.json (a BOM is tolerated).</summary>
+        internal static string? DefaultSubscription(Func<string, string?> environment)
+        {
+            string? home = environment("AZURE_CONFIG_DIR") ?? Path.Combine(environment("HOME") ?? environment("USERPROFILE") ?? string.Empty, ".azure");
+            string profile = Path.Combine(home, "azureProfile.json");
+            if (!File.Exists(profile))
+            {
+                return null;
+            }
+            try
+            {
+                string text = File.ReadAllText(profile).TrimStart('\uFEFF');
+                using JsonDocument doc = JsonDocument.Parse(text);
+                foreach (JsonElement sub in doc.RootElement.GetProperty("subscriptions").EnumerateArray())
+                {
+                    if (sub.TryGetProperty("isDefault", out JsonElement d) && d.ValueKind == JsonValueKind.True
+                        && sub.TryGetProperty("environmentName", out JsonElement env) && env.GetString() == "AzureCloud")
+                    {
+                        return sub.GetProperty("id").GetString();
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is JsonException || ex is IOException || ex is KeyNotFoundException || ex is InvalidOperationException)
+            {
+            }
+            return null;
+        }
+
+        private static string? Text(IReadOnlyDictionary<string, object?> table, string key) =>
+            table.TryGetValue(key, out object? value) ? ConfigDocument.AsString(value) : null;
+
+        internal static Uri PublicEndpoint(string account) => new Uri($"https://{account}.blob.core.windows.net");
+
+        /// <summary>The account of an endpoint: the first host label, or the first path segment for path-style (Azurite) URLs.</summary>
+        internal static string AccountFromEndpoint(Uri endpoint)
+        {
+            string path = endpoint.AbsolutePath.Trim('/');
+            if (endpoint.IsLoopback || System.Net.IPAddress.TryParse(endpoint.Host, out _))
+            {
+                return path.Split('/')[0];
+            }
+            return endpoint.Host.Split('.')[0];
+        }
+
+        private static PorterStorageException Invalid(string source, string why) =>
+            new PorterStorageException(ErrorIds.AzureConnectionInvalid, PorterErrorKind.InvalidArgument, source,
+                $"The connection string from {source} is not valid: {why}.");
+    }
+}

@@ -1,0 +1,206 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Threading;
+using global::Azure;
+using global::Azure.Storage.Blobs;
+using global::Azure.Storage.Blobs.Models;
+using PorterStorage.Core.Errors;
+
+namespace PorterStorage.Core.Azure
+{
+    /// <summary>How many blobs under one Porter prefix lack the tags the Azure plugin lists them by.</summary>
+    public sealed class PrefixTagReport
+    {
+        internal PrefixTagReport(string prefix, int blobs, int missingTags)
+        {
+            Prefix = prefix;
+            Blobs = blobs;
+            MissingTags = missingTags;
+        }
+
+        public string Prefix { get; }
+
+        public int Blobs { get; }
+
+        public int MissingTags { get; }
+
+        public override string ToString() => $"{Prefix}: {MissingTags} of {Blobs} untagged";
+    }
+
+    /// <summary>The result of Test-PorterAzureBlobIndex.</summary>
+    public sealed class PorterBlobIndexStatus
+    {
+        internal PorterBlobIndexStatus(string account, Uri container, bool supported, string reason, string? skuName, string? accountKind,
+            TimeSpan probeTime, IReadOnlyList<PrefixTagReport> prefixes)
+        {
+            Account = account;
+            Container = container;
+            Supported = supported;
+            Reason = reason;
+            SkuName = skuName;
+            AccountKind = accountKind;
+            ProbeTime = probeTime;
+            Prefixes = prefixes;
+        }
+
+        public string Account { get; }
+
+        public Uri Container { get; }
+
+        /// <summary>A tagged blob was written and found by a tag query.</summary>
+        public bool Supported { get; }
+
+        public string Reason { get; }
+
+        public string? SkuName { get; }
+
+        public string? AccountKind { get; }
+
+        public TimeSpan ProbeTime { get; }
+
+        public IReadOnlyList<PrefixTagReport> Prefixes { get; }
+
+        public int UntaggedBlobs => Prefixes.Sum(p => p.MissingTags);
+
+        public override string ToString() => $"{Account}: Blob Index {(Supported ? "supported" : "NOT supported")}";
+    }
+
+    /// <summary>Porter's tag rules (spec azure §1.2) and a live Blob Index probe.</summary>
+    public static class BlobIndexProbe
+    {
+        public static readonly string[] PorterPrefixes = { "installations", "claims", "results", "outputs", "credentials", "parameters" };
+
+        public const string ProbePrefix = ".probe-porterstorage-";
+
+        /// <summary>The group tag the plugin sets for a type, or null.</summary>
+        public static string? GroupTag(string type) => type == "claims" ? "installation" : type == "results" ? "claim-id" : type == "outputs" ? "result-id" : null;
+
+        /// <summary>True when a blob under a Porter prefix carries the tags the plugin lists it by.</summary>
+        public static bool HasPorterTags(string type, IDictionary<string, string>? tags)
+        {
+            if (tags == null || !tags.TryGetValue("type", out string? t) || t != type)
+            {
+                return false;
+            }
+            string? group = GroupTag(type);
+            return group == null || (tags.TryGetValue(group, out string? g) && g.Length > 0);
+        }
+
+        /// <summary>
+        /// Writes a marked blob with a tag, queries Find until it appears (or <paramref name="timeout"/>), deletes it; reads the
+        /// account kind and SKU when allowed; counts blobs lacking Porter's tags per prefix (by List, which sees every blob).
+        /// </summary>
+        public static PorterBlobIndexStatus Probe(PorterAzureStorage storage, TimeSpan timeout, CancellationToken cancel)
+        {
+            var clock = Stopwatch.StartNew();
+            BlobServiceClient service = storage.CreateServiceClient();
+            BlobContainerClient container = service.GetBlobContainerClient(storage.Container);
+            string target = storage.ContainerUri.ToString();
+            string? sku = null, kind = null;
+            try
+            {
+                AccountInfo info = service.GetAccountInfo(cancel).Value;
+                sku = info.SkuName.ToString();
+                kind = info.AccountKind.ToString();
+            }
+            catch (RequestFailedException)
+            {
+                // A SAS or a role without account-level read cannot see this; it is optional.
+            }
+
+            List<PrefixTagReport> prefixes;
+            try
+            {
+                if (!container.Exists(cancel).Value)
+                {
+                    throw new PorterStorageException(ErrorIds.ContainerNotFound, PorterErrorKind.ObjectNotFound, target, $"The container '{target}' does not exist.");
+                }
+                prefixes = CountUntagged(container, cancel);
+            }
+            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+            {
+                throw AzureErrors.Translate(ex, target, "Listing the blobs");
+            }
+
+            string marker = Guid.NewGuid().ToString("N");
+            BlobClient probe = container.GetBlobClient(ProbePrefix + marker);
+            bool supported;
+            string reason;
+            try
+            {
+                probe.Upload(BinaryData.FromString("PorterStorage Blob Index probe"),
+                    new BlobUploadOptions { Tags = new Dictionary<string, string> { ["porterstorage-probe"] = marker } }, cancel);
+                string query = $"\"porterstorage-probe\"='{marker}' AND @container='{storage.Container}'";
+                supported = false;
+                reason = $"the tagged probe blob did not appear in a tag query within {timeout.TotalSeconds:0} s";
+                TimeSpan wait = TimeSpan.FromMilliseconds(100);
+                var deadline = Stopwatch.StartNew();
+                while (true)
+                {
+                    if (service.FindBlobsByTags(query, cancel).Any(b => b.BlobName == probe.Name))
+                    {
+                        supported = true;
+                        reason = $"a tagged blob was found by a tag query after {deadline.Elapsed.TotalSeconds:0.0} s";
+                        break;
+                    }
+                    if (deadline.Elapsed > timeout)
+                    {
+                        break;
+                    }
+                    cancel.WaitHandle.WaitOne(wait);
+                    cancel.ThrowIfCancellationRequested();
+                    wait = TimeSpan.FromMilliseconds(Math.Min(wait.TotalMilliseconds * 2, 2000));
+                }
+            }
+            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+            {
+                PorterStorageException named = AzureErrors.Translate(ex, target, "Writing and finding a tagged probe blob");
+                if (named.ErrorId != ErrorIds.BlobIndexUnsupported && !(ex is RequestFailedException r && (r.Status == 400 || r.Status == 409)))
+                {
+                    throw named;
+                }
+                supported = false;
+                reason = named.Message;
+            }
+            finally
+            {
+                try
+                {
+                    probe.DeleteIfExists(cancellationToken: CancellationToken.None);
+                }
+                catch (RequestFailedException)
+                {
+                }
+            }
+            return new PorterBlobIndexStatus(storage.AccountName, storage.ContainerUri, supported, reason, sku, kind, clock.Elapsed, prefixes);
+        }
+
+        internal static List<PrefixTagReport> CountUntagged(BlobContainerClient container, CancellationToken cancel)
+        {
+            var blobs = new Dictionary<string, int>();
+            var missing = new Dictionary<string, int>();
+            foreach (string p in PorterPrefixes)
+            {
+                blobs[p] = 0;
+                missing[p] = 0;
+            }
+            foreach (BlobItem item in container.GetBlobs(BlobTraits.Tags, BlobStates.None, null, cancel))
+            {
+                int slash = item.Name.IndexOf('/');
+                string type = slash > 0 ? item.Name.Substring(0, slash) : string.Empty;
+                if (!blobs.ContainsKey(type))
+                {
+                    continue;
+                }
+                blobs[type]++;
+                if (!HasPorterTags(type, item.Tags))
+                {
+                    missing[type]++;
+                }
+            }
+            return PorterPrefixes.Select(p => new PrefixTagReport(p, blobs[p], missing[p])).ToList();
+        }
+    }
+}

@@ -1,0 +1,243 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Threading;
+using global::Azure;
+using global::Azure.Storage.Blobs;
+using global::Azure.Storage.Blobs.Models;
+using PorterStorage.Core.Backup;
+using PorterStorage.Core.Errors;
+using PorterStorage.Core.IO;
+
+namespace PorterStorage.Core.Azure
+{
+    /// <summary>What Restore-PorterAzureContainer did.</summary>
+    public sealed class PorterContainerRestoreResult
+    {
+        internal PorterContainerRestoreResult(string archivePath, Uri container, int blobCount, long bytes, int tagged, TimeSpan duration)
+        {
+            ArchivePath = archivePath;
+            Container = container;
+            BlobCount = blobCount;
+            Bytes = bytes;
+            TaggedBlobs = tagged;
+            Duration = duration;
+        }
+
+        public string ArchivePath { get; }
+
+        public Uri Container { get; }
+
+        public int BlobCount { get; }
+
+        public long Bytes { get; }
+
+        public int TaggedBlobs { get; }
+
+        public TimeSpan Duration { get; }
+
+        public override string ToString() => Container.ToString();
+    }
+
+    /// <summary>Backs up and restores a whole blob container: content, metadata, content headers and index tags.</summary>
+    public static class ContainerBackup
+    {
+        /// <summary>
+        /// Every blob found by List Blobs (never Find, which misses untagged blobs), streamed into one zip with a manifest of
+        /// hashes, headers, metadata and tags; written 0600 under a temporary name, verified, renamed.
+        /// </summary>
+        public static PorterBackup Create(PorterAzureStorage storage, string archivePath, bool force, IProgress<BackupProgress>? progress, CancellationToken cancel)
+        {
+            var clock = Stopwatch.StartNew();
+            DateTime created = DateTime.UtcNow;
+            string target = storage.ContainerUri.ToString();
+            BlobContainerClient container = storage.CreateContainerClient();
+            List<BlobItem> blobs;
+            try
+            {
+                blobs = container.GetBlobs(BlobTraits.Metadata | BlobTraits.Tags, BlobStates.None, null, cancel).ToList();
+            }
+            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+            {
+                throw AzureErrors.Translate(ex, target, "Listing the blobs");
+            }
+
+            FileSystemExtras.CreatePrivateDirectory(Path.GetDirectoryName(archivePath)!);
+            string temp = archivePath + ".partial-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+            var entries = new List<BackupEntry>();
+            long total = 0;
+            try
+            {
+                string sha;
+                long archiveBytes;
+                using (FileStream fs = FileSystemExtras.CreateNewPrivate(temp))
+                using (var hashing = new HashingStream(fs))
+                {
+                    using (var zip = new ZipArchive(hashing, ZipArchiveMode.Create, leaveOpen: true))
+                    {
+                        var buffer = new byte[81920];
+                        int done = 0;
+                        foreach (BlobItem blob in blobs)
+                        {
+                            cancel.ThrowIfCancellationRequested();
+                            ZipArchiveEntry entry = zip.CreateEntry(BackupManifest.ContainerPrefix + blob.Name, CompressionLevel.Optimal);
+                            string hash;
+                            long length;
+                            try
+                            {
+                                using Stream source = container.GetBlobClient(blob.Name).DownloadStreaming(cancellationToken: cancel).Value.Content;
+                                using Stream sink = entry.Open();
+                                hash = Hex.Copy(source, sink, buffer, out length, cancel);
+                            }
+                            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+                            {
+                                throw AzureErrors.Translate(ex, blob.Name, "Reading the blob");
+                            }
+                            entries.Add(new BackupEntry(blob.Name, BackupEntryType.File, length, hash, null,
+                                blob.Properties.LastModified?.UtcDateTime ?? created, null, Headers(blob.Properties), Copy(blob.Metadata), Copy(blob.Tags)));
+                            total += length;
+                            progress?.Report(new BackupProgress("Backing up", blob.Name, ++done, blobs.Count, total));
+                        }
+                        var manifest = new BackupManifest(BackupManifest.ContainerKind, created, target, false, HomeBackup.Tool, entries, Array.Empty<BackupSkippedItem>());
+                        using Stream ms = zip.CreateEntry(BackupManifest.ManifestEntryName, CompressionLevel.Optimal).Open();
+                        manifest.WriteTo(ms);
+                    }
+                    hashing.Flush();
+                    sha = hashing.HexDigest();
+                    archiveBytes = hashing.BytesWritten;
+                }
+                PorterBackupVerification check = BackupVerifier.Verify(temp, sha, progress, cancel);
+                FileSystemExtras.MoveFile(temp, archivePath, force);
+                return new PorterBackup(archivePath, "Container", target, created, entries.Count, total, archiveBytes, sha, false, check.IsValid, clock.Elapsed,
+                    Array.Empty<BackupSkippedItem>());
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw new PorterStorageException(ErrorIds.BackupWriteError, PorterErrorKind.WriteError, archivePath,
+                    $"The backup '{archivePath}' could not be written: {ex.Message}", ex);
+            }
+            finally
+            {
+                if (File.Exists(temp))
+                {
+                    File.Delete(temp);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Restores a container backup: verified first (<c>BackupCorrupt</c>), refused into a non-empty container unless
+        /// <paramref name="force"/> (<c>ContainerNotEmpty</c>); each blob is uploaded with its headers, metadata and tags.
+        /// </summary>
+        public static PorterContainerRestoreResult Restore(string archivePath, string? expectedSha256, PorterAzureStorage storage, bool force,
+            Func<string, bool> shouldProcess, IProgress<BackupProgress>? progress, CancellationToken cancel)
+        {
+            var clock = Stopwatch.StartNew();
+            PorterBackupVerification check = BackupVerifier.Verify(archivePath, expectedSha256, progress, cancel);
+            if (!check.IsValid)
+            {
+                throw BackupManifest.Corrupt(archivePath, HomeRestore.Describe(check), null);
+            }
+            BackupManifest manifest = BackupVerifier.ReadManifest(archivePath);
+            if (manifest.Kind != BackupManifest.ContainerKind)
+            {
+                throw new PorterStorageException(ErrorIds.BackupKindMismatch, PorterErrorKind.InvalidArgument, archivePath,
+                    $"'{archivePath}' is a backup of a Porter home, not of a blob container; use Restore-PorterHome.");
+            }
+            string target = storage.ContainerUri.ToString();
+            BlobContainerClient container = storage.CreateContainerClient();
+            try
+            {
+                if (container.Exists(cancel).Value && container.GetBlobs(cancellationToken: cancel).Any() && !force)
+                {
+                    throw new PorterStorageException(ErrorIds.ContainerNotEmpty, PorterErrorKind.ResourceExists, target,
+                        $"The container '{target}' is not empty; use -Force to restore into it (blobs of the same name are replaced, others are kept).");
+                }
+                if (!shouldProcess(target))
+                {
+                    return new PorterContainerRestoreResult(archivePath, storage.ContainerUri, 0, 0, 0, clock.Elapsed);
+                }
+                container.CreateIfNotExists(cancellationToken: cancel);
+            }
+            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+            {
+                throw AzureErrors.Translate(ex, target, "Preparing the container");
+            }
+
+            int count = 0, tagged = 0;
+            long bytes = 0;
+            using (ZipArchive zip = ZipFile.OpenRead(archivePath))
+            {
+                List<BackupEntry> files = manifest.Entries.Where(e => e.Type == BackupEntryType.File).ToList();
+                foreach (BackupEntry e in files)
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    ZipArchiveEntry entry = zip.GetEntry(manifest.EntryName(e.Path))!;
+                    var options = new BlobUploadOptions
+                    {
+                        HttpHeaders = HttpHeaders(e.Headers),
+                        Metadata = e.Metadata?.ToDictionary(kv => kv.Key, kv => kv.Value),
+                        Tags = e.Tags != null && e.Tags.Count > 0 ? e.Tags.ToDictionary(kv => kv.Key, kv => kv.Value) : null,
+                    };
+                    try
+                    {
+                        using Stream content = entry.Open();
+                        container.GetBlobClient(e.Path).Upload(content, options, cancel);
+                    }
+                    catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+                    {
+                        throw AzureErrors.Translate(ex, e.Path, "Restoring the blob");
+                    }
+                    count++;
+                    bytes += e.Size;
+                    if (options.Tags != null)
+                    {
+                        tagged++;
+                    }
+                    progress?.Report(new BackupProgress("Restoring", e.Path, count, files.Count, bytes));
+                }
+            }
+            return new PorterContainerRestoreResult(archivePath, storage.ContainerUri, count, bytes, tagged, clock.Elapsed);
+        }
+
+        internal static IReadOnlyDictionary<string, string> Headers(BlobItemProperties p)
+        {
+            var h = new Dictionary<string, string>(StringComparer.Ordinal);
+            void Add(string k, string? v)
+            {
+                if (!string.IsNullOrEmpty(v))
+                {
+                    h[k] = v!;
+                }
+            }
+            Add("ContentType", p.ContentType);
+            Add("ContentEncoding", p.ContentEncoding);
+            Add("ContentLanguage", p.ContentLanguage);
+            Add("ContentDisposition", p.ContentDisposition);
+            Add("CacheControl", p.CacheControl);
+            Add("ContentMD5", p.ContentHash == null || p.ContentHash.Length == 0 ? null : Convert.ToBase64String(p.ContentHash));
+            return h;
+        }
+
+        private static BlobHttpHeaders HttpHeaders(IReadOnlyDictionary<string, string>? h)
+        {
+            string? Get(string k) => h != null && h.TryGetValue(k, out string? v) ? v : null;
+            string? md5 = Get("ContentMD5");
+            return new BlobHttpHeaders
+            {
+                ContentType = Get("ContentType"),
+                ContentEncoding = Get("ContentEncoding"),
+                ContentLanguage = Get("ContentLanguage"),
+                ContentDisposition = Get("ContentDisposition"),
+                CacheControl = Get("CacheControl"),
+                ContentHash = md5 == null ? null : Convert.FromBase64String(md5),
+            };
+        }
+
+        internal static IReadOnlyDictionary<string, string>? Copy(IDictionary<string, string>? map) =>
+            map == null ? null : new SortedDictionary<string, string>(map, StringComparer.Ordinal);
+    }
+}

@@ -1,0 +1,330 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using global::Azure;
+using global::Azure.Storage.Blobs;
+using global::Azure.Storage.Blobs.Models;
+using global::Azure.Storage.Sas;
+using PorterStorage.Core.Errors;
+
+namespace PorterStorage.Core.Azure
+{
+    /// <summary>One thing that happened during a copy, handed to the caller on its own thread.</summary>
+    public sealed class CopyEvent
+    {
+        internal CopyEvent(string blob, bool copied, long bytes, PorterStorageException? error)
+        {
+            Blob = blob;
+            Copied = copied;
+            Bytes = bytes;
+            Error = error;
+        }
+
+        public string Blob { get; }
+
+        public bool Copied { get; }
+
+        public long Bytes { get; }
+
+        public PorterStorageException? Error { get; }
+    }
+
+    /// <summary>The result of Copy-PorterAzureContainer.</summary>
+    public sealed class PorterContainerCopyResult
+    {
+        internal PorterContainerCopyResult(Uri source, Uri destination, int total, int copied, int skipped, int failed, long bytes, int tagsCopied,
+            bool verified, IReadOnlyList<string> mismatches, TimeSpan duration)
+        {
+            Source = source;
+            Destination = destination;
+            Total = total;
+            Copied = copied;
+            Skipped = skipped;
+            Failed = failed;
+            Bytes = bytes;
+            TagsCopied = tagsCopied;
+            Verified = verified;
+            Mismatches = mismatches;
+            Duration = duration;
+        }
+
+        public Uri Source { get; }
+
+        public Uri Destination { get; }
+
+        public int Total { get; }
+
+        public int Copied { get; }
+
+        /// <summary>Already present and equal (length, MD5, tags) — a resumed copy skips them.</summary>
+        public int Skipped { get; }
+
+        public int Failed { get; }
+
+        public long Bytes { get; }
+
+        /// <summary>Blobs copied with index tags.</summary>
+        public int TagsCopied { get; }
+
+        /// <summary>Both sides listed equal (length, MD5, metadata, tags) and Porter's tag queries find every item on the destination.</summary>
+        public bool Verified { get; }
+
+        public IReadOnlyList<string> Mismatches { get; }
+
+        public TimeSpan Duration { get; }
+
+        public override string ToString() => $"{Source} -> {Destination}: {Copied} copied, {Skipped} skipped, {Failed} failed";
+    }
+
+    /// <summary>
+    /// Server-side copy of a Porter container to another container or account, keeping tags, metadata and content
+    /// headers; resumable (equal blobs are skipped) and verified at the end.
+    /// </summary>
+    public static class ContainerCopy
+    {
+        /// <summary>Blobs up to this size use Copy Blob From URL (synchronous); larger ones the asynchronous copy with explicit tags.</summary>
+        public const long SyncCopyLimit = 256L * 1024 * 1024;
+
+        /// <summary>
+        /// Copies every blob (found by List) except the module's own probe blobs. Events are raised on the calling thread only.
+        /// Raises <c>ContainerNotFound</c>, <c>ContainerNotEmpty</c> (different data on the destination without
+        /// <paramref name="force"/>), <c>AzureAuthFailed</c>.
+        /// </summary>
+        public static PorterContainerCopyResult Run(PorterAzureStorage source, PorterAzureStorage destination, int concurrency, bool force,
+            Action<CopyEvent> onEvent, CancellationToken cancel)
+        {
+            var clock = Stopwatch.StartNew();
+            BlobContainerClient from = source.CreateContainerClient();
+            BlobContainerClient to = destination.CreateContainerClient();
+            string sourceName = source.ContainerUri.ToString(), destName = destination.ContainerUri.ToString();
+
+            List<BlobItem> sourceBlobs;
+            Dictionary<string, BlobItem> existing;
+            try
+            {
+                if (!from.Exists(cancel).Value)
+                {
+                    throw new PorterStorageException(ErrorIds.ContainerNotFound, PorterErrorKind.ObjectNotFound, sourceName, $"The container '{sourceName}' does not exist.");
+                }
+                sourceBlobs = from.GetBlobs(BlobTraits.Metadata | BlobTraits.Tags, BlobStates.None, null, cancel)
+                    .Where(b => !b.Name.StartsWith(BlobIndexProbe.ProbePrefix, StringComparison.Ordinal)).ToList();
+                to.CreateIfNotExists(cancellationToken: cancel);
+                existing = to.GetBlobs(BlobTraits.Metadata | BlobTraits.Tags, BlobStates.None, null, cancel).ToDictionary(b => b.Name, StringComparer.Ordinal);
+            }
+            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+            {
+                throw AzureErrors.Translate(ex, sourceName, "Listing the containers");
+            }
+
+            var sourceByName = sourceBlobs.ToDictionary(b => b.Name, StringComparer.Ordinal);
+            string? foreign = existing.Keys.FirstOrDefault(n => !sourceByName.ContainsKey(n))
+                              ?? existing.Values.Where(d => sourceByName.ContainsKey(d.Name) && !SameContent(sourceByName[d.Name], d)).Select(d => d.Name).FirstOrDefault();
+            if (foreign != null && !force)
+            {
+                throw new PorterStorageException(ErrorIds.ContainerNotEmpty, PorterErrorKind.ResourceExists, destName,
+                    $"The destination '{destName}' holds data that differs from the source (e.g. '{foreign}'); use -Force to copy over it.");
+            }
+
+            var todo = sourceBlobs.Where(b => !(existing.TryGetValue(b.Name, out BlobItem? d) && SameContent(b, d) && SameTags(b.Tags, d.Tags))).ToList();
+            int skipped = sourceBlobs.Count - todo.Count;
+            string sas = SourceSas(source, from, cancel);
+
+            var events = new BlockingCollection<CopyEvent>();
+            using var gate = new SemaphoreSlim(Math.Max(1, concurrency));
+            Task all = Task.Run(async () =>
+            {
+                var tasks = new List<Task>();
+                foreach (BlobItem blob in todo)
+                {
+                    await gate.WaitAsync(cancel).ConfigureAwait(false);
+                    tasks.Add(Task.Run(async () =>
+                    {
+                        try
+                        {
+                            await CopyOne(from, to, blob, sas, cancel).ConfigureAwait(false);
+                            events.Add(new CopyEvent(blob.Name, true, blob.Properties.ContentLength ?? 0, null));
+                        }
+                        catch (Exception ex) when (!(ex is OperationCanceledException))
+                        {
+                            PorterStorageException named = AzureErrors.Translate(ex, blob.Name, "Copying the blob");
+                            events.Add(new CopyEvent(blob.Name, false, 0,
+                                new PorterStorageException(ErrorIds.BlobCopyFailed, named.Kind, blob.Name, named.Message, ex)));
+                        }
+                        finally
+                        {
+                            gate.Release();
+                        }
+                    }, cancel));
+                }
+                try
+                {
+                    await Task.WhenAll(tasks).ConfigureAwait(false);
+                }
+                finally
+                {
+                    events.CompleteAdding();
+                }
+            }, cancel);
+
+            int copied = 0, failed = 0, tags = 0;
+            long bytes = 0;
+            try
+            {
+                foreach (CopyEvent e in events.GetConsumingEnumerable(cancel))
+                {
+                    if (e.Copied)
+                    {
+                        copied++;
+                        bytes += e.Bytes;
+                        if (sourceByName[e.Blob].Tags?.Count > 0)
+                        {
+                            tags++;
+                        }
+                    }
+                    else
+                    {
+                        failed++;
+                    }
+                    onEvent(e);
+                }
+                all.GetAwaiter().GetResult();
+            }
+            finally
+            {
+                events.Dispose();
+            }
+
+            List<string> mismatches = Verify(sourceBlobs, destination, to, cancel);
+            return new PorterContainerCopyResult(source.ContainerUri, destination.ContainerUri, sourceBlobs.Count, copied, skipped, failed, bytes, tags,
+                failed == 0 && mismatches.Count == 0, mismatches, clock.Elapsed);
+        }
+
+        private static async Task CopyOne(BlobContainerClient from, BlobContainerClient to, BlobItem blob, string sas, CancellationToken cancel)
+        {
+            var sourceUri = new Uri(from.GetBlobClient(blob.Name).Uri + "?" + sas);
+            BlobClient target = to.GetBlobClient(blob.Name);
+            var tags = blob.Tags != null && blob.Tags.Count > 0 ? new Dictionary<string, string>(blob.Tags) : null;
+            if ((blob.Properties.ContentLength ?? 0) <= SyncCopyLimit)
+            {
+                await target.SyncCopyFromUriAsync(sourceUri, new BlobCopyFromUriOptions { Tags = tags }, cancel).ConfigureAwait(false);
+            }
+            else
+            {
+                CopyFromUriOperation op = await target.StartCopyFromUriAsync(sourceUri,
+                    new BlobCopyFromUriOptions { Tags = tags, Metadata = blob.Metadata }, cancel).ConfigureAwait(false);
+                await op.WaitForCompletionAsync(cancel).ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>A read+tag SAS on the source valid for an hour: signed with the account key, the caller's own SAS, or a user delegation key.</summary>
+        private static string SourceSas(PorterAzureStorage source, BlobContainerClient from, CancellationToken cancel)
+        {
+            if (source.Sas != null)
+            {
+                return source.Sas;
+            }
+            var builder = new BlobSasBuilder
+            {
+                BlobContainerName = source.Container,
+                Resource = "c",
+                StartsOn = DateTimeOffset.UtcNow.AddMinutes(-5),
+                ExpiresOn = DateTimeOffset.UtcNow.AddHours(1),
+            };
+            builder.SetPermissions(BlobContainerSasPermissions.Read | BlobContainerSasPermissions.Tag);
+            if (source.SharedKey != null)
+            {
+                return builder.ToSasQueryParameters(source.SharedKey).ToString();
+            }
+            try
+            {
+                UserDelegationKey key = source.CreateServiceClient().GetUserDelegationKey(builder.StartsOn, builder.ExpiresOn, cancel).Value;
+                return builder.ToSasQueryParameters(key, source.AccountName).ToString();
+            }
+            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+            {
+                throw AzureErrors.Translate(ex, source.ContainerUri.ToString(), "Getting a user delegation key for the copy");
+            }
+        }
+
+        internal static bool SameContent(BlobItem a, BlobItem b)
+        {
+            if (a.Properties.ContentLength != b.Properties.ContentLength)
+            {
+                return false;
+            }
+            byte[]? x = a.Properties.ContentHash, y = b.Properties.ContentHash;
+            return x == null || y == null || x.Length == 0 || y.Length == 0 || x.SequenceEqual(y);
+        }
+
+        internal static bool SameTags(IDictionary<string, string>? a, IDictionary<string, string>? b)
+        {
+            int ca = a?.Count ?? 0, cb = b?.Count ?? 0;
+            return ca == cb && (ca == 0 || a!.All(kv => b!.TryGetValue(kv.Key, out string? v) && v == kv.Value));
+        }
+
+        /// <summary>List on both sides must agree blob by blob; then Porter's own tag queries must find every tagged item.</summary>
+        private static List<string> Verify(List<BlobItem> sourceBlobs, PorterAzureStorage destination, BlobContainerClient to, CancellationToken cancel)
+        {
+            var mismatches = new List<string>();
+            Dictionary<string, BlobItem> dest;
+            try
+            {
+                dest = to.GetBlobs(BlobTraits.Metadata | BlobTraits.Tags, BlobStates.None, null, cancel).ToDictionary(b => b.Name, StringComparer.Ordinal);
+            }
+            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+            {
+                throw AzureErrors.Translate(ex, destination.ContainerUri.ToString(), "Listing the destination");
+            }
+            foreach (BlobItem s in sourceBlobs)
+            {
+                if (!dest.TryGetValue(s.Name, out BlobItem? d))
+                {
+                    mismatches.Add($"{s.Name}: missing on the destination");
+                }
+                else if (!SameContent(s, d))
+                {
+                    mismatches.Add($"{s.Name}: length or MD5 differs");
+                }
+                else if (!SameTags(s.Tags, d.Tags))
+                {
+                    mismatches.Add($"{s.Name}: index tags differ");
+                }
+                else if (!SameTags(s.Metadata, d.Metadata))
+                {
+                    mismatches.Add($"{s.Name}: metadata differs");
+                }
+            }
+            if (mismatches.Count > 0)
+            {
+                return mismatches;
+            }
+
+            BlobServiceClient service = destination.CreateServiceClient();
+            foreach (string type in BlobIndexProbe.PorterPrefixes)
+            {
+                var expected = new HashSet<string>(dest.Values.Where(b => b.Tags != null && b.Tags.TryGetValue("type", out string? t) && t == type).Select(b => b.Name), StringComparer.Ordinal);
+                var found = new HashSet<string>(StringComparer.Ordinal);
+                try
+                {
+                    foreach (TaggedBlobItem item in service.FindBlobsByTags($"\"type\"='{type}' AND @container='{destination.Container}'", cancel))
+                    {
+                        found.Add(item.BlobName);
+                    }
+                }
+                catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+                {
+                    throw AzureErrors.Translate(ex, destination.ContainerUri.ToString(), "Querying the destination by tags");
+                }
+                foreach (string name in expected.Where(n => !found.Contains(n)))
+                {
+                    mismatches.Add($"{name}: not found by Porter's query for type '{type}'");
+                }
+            }
+            return mismatches;
+        }
+    }
+}

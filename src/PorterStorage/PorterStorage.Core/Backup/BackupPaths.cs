@@ -1,0 +1,52 @@
+using System;
+using System.Globalization;
+using System.IO;
+using PorterStorage.Core.Errors;
+
+namespace PorterStorage.Core.Backup
+{
+    /// <summary>Where a backup archive goes, for homes and containers alike.</summary>
+    public static class BackupPaths
+    {
+        /// <summary>
+        /// <paramref name="destination"/> (absolute) as a file when it ends in .zip and is no folder, else a folder with the
+        /// name <c>&lt;stem&gt;-yyyyMMdd-HHmmss.zip</c>, numbered <c>-2</c>, <c>-3</c>… when a backup of that second exists.
+        /// </summary>
+        public static string ArchivePath(string destination, string stem, DateTime now)
+        {
+            if (destination.EndsWith(".zip", StringComparison.OrdinalIgnoreCase) && !Directory.Exists(destination))
+            {
+                return destination;
+            }
+            string baseName = Path.Combine(destination, stem + "-" + now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+            string candidate = baseName + ".zip";
+            for (int n = 2; File.Exists(candidate) || Directory.Exists(candidate); n++)
+            {
+                candidate = baseName + "-" + n.ToString(CultureInfo.InvariantCulture) + ".zip";
+            }
+            return candidate;
+        }
+
+        /// <summary>Raises <c>BackupExists</c> for an existing file (unless <paramref name="force"/>) or a folder of that name.</summary>
+        public static void CheckWritable(string archive, bool force)
+        {
+            if (!force && File.Exists(archive))
+            {
+                throw new PorterStorageException(ErrorIds.BackupExists, PorterErrorKind.ResourceExists, archive,
+                    $"The file '{archive}' already exists; use -Force to replace it.");
+            }
+            if (Directory.Exists(archive))
+            {
+                throw new PorterStorageException(ErrorIds.BackupExists, PorterErrorKind.ResourceExists, archive, $"'{archive}' is a folder.");
+            }
+        }
+
+        /// <summary>The archive path for a container backup: checked as for homes.</summary>
+        public static string PlanArchivePath(string destination, string stem, bool force, DateTime now)
+        {
+            string archive = ArchivePath(destination, stem, now);
+            CheckWritable(archive, force);
+            return archive;
+        }
+    }
+}

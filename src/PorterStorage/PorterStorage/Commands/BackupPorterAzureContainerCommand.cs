@@ -1,0 +1,53 @@
+using System;
+using System.Management.Automation;
+using PorterStorage.Core.Azure;
+using PorterStorage.Core.Backup;
+using PorterStorage.Core.Errors;
+
+namespace PorterStorage.Commands
+{
+    /// <summary>Backup-PorterAzureContainer: every blob of the container (by List), with headers, metadata and tags, in one verified zip.</summary>
+    [Cmdlet(VerbsData.Backup, "PorterAzureContainer", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(PorterBackup))]
+    public sealed class BackupPorterAzureContainerCommand : PorterCmdlet
+    {
+        /// <summary>The container, from Get-PorterAzureStorage.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+        public PorterAzureStorage? Storage { get; set; }
+
+        /// <summary>A folder (created when missing) or a .zip file name. Default: the current folder.</summary>
+        [Parameter(Position = 1)]
+        [ValidateNotNullOrEmpty]
+        public string? Destination { get; set; }
+
+        /// <summary>Replace an existing archive of the same name.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            string cwd = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+            string destination = Destination == null ? cwd : GetUnresolvedProviderPathFromPSPath(Destination);
+            string archive = BackupPaths.PlanArchivePath(destination, "porter-container-" + Storage!.AccountName + "-" + Storage.Container, Force, DateTime.Now);
+            if (!ShouldProcess(archive, $"Back up the container '{Storage.ContainerUri}'"))
+            {
+                return;
+            }
+            var progress = new CmdletProgress(this, 5, $"Backing up {Storage.ContainerUri}");
+            try
+            {
+                PorterBackup backup = ContainerBackup.Create(Storage, archive, Force, progress, CancellationToken);
+                WriteVerbose($"Wrote '{backup.Path}': {backup.FileCount} blobs, {backup.TotalBytes} bytes, SHA-256 {backup.Sha256}.");
+                WriteObject(backup);
+            }
+            catch (PorterStorageException ex)
+            {
+                WriteCoreError(ex);
+            }
+            finally
+            {
+                progress.Complete();
+            }
+        }
+    }
+}

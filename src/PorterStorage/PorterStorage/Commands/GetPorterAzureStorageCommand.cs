@@ -1,0 +1,120 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using PorterStorage.Core.Azure;
+using PorterStorage.Core.Config;
+using PorterStorage.Core.Errors;
+using PorterStorage.Core.Home;
+
+namespace PorterStorage.Commands
+{
+    /// <summary>
+    /// Get-PorterAzureStorage: the blob container holding Porter data and how to reach it — from the home's Porter config
+    /// (as the azure.blob plugin connects), a connection string, a SAS token, or a managed identity. Never shows a secret.
+    /// </summary>
+    [Cmdlet(VerbsCommon.Get, "PorterAzureStorage", DefaultParameterSetName = ConfigSet)]
+    [OutputType(typeof(PorterAzureStorage))]
+    public sealed class GetPorterAzureStorageCommand : PorterCmdlet
+    {
+        private const string ConfigSet = "Config";
+        private const string ConnectionStringSet = "ConnectionString";
+        private const string SasSet = "SasToken";
+        private const string IdentitySet = "Identity";
+
+        /// <summary>The Porter home whose config names the storage. Default: PORTER_HOME, else ~/.porter.</summary>
+        [Parameter(ParameterSetName = ConfigSet, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Alias("HomePath")]
+        [ValidateNotNullOrEmpty]
+        public string? Path { get; set; }
+
+        /// <summary>The [[storage]] entry to use instead of the one that applies.</summary>
+        [Parameter(ParameterSetName = ConfigSet)]
+        [ValidateNotNullOrEmpty]
+        public string? StorageName { get; set; }
+
+        /// <summary>A storage connection string (AccountName/AccountKey, BlobEndpoint=… for Azurite, or SharedAccessSignature).</summary>
+        [Parameter(ParameterSetName = ConnectionStringSet, Mandatory = true)]
+        [ValidateNotNullOrEmpty]
+        public string? ConnectionString { get; set; }
+
+        /// <summary>The storage account name (public Azure endpoint).</summary>
+        [Parameter(ParameterSetName = SasSet)]
+        [Parameter(ParameterSetName = IdentitySet)]
+        [ValidateNotNullOrEmpty]
+        public string? AccountName { get; set; }
+
+        /// <summary>The blob service endpoint, for other clouds or emulators.</summary>
+        [Parameter(ParameterSetName = SasSet)]
+        [Parameter(ParameterSetName = IdentitySet)]
+        [ValidateNotNull]
+        public Uri? BlobEndpoint { get; set; }
+
+        /// <summary>A SAS token for the account or container (needs read, list, tag and find for the module's work).</summary>
+        [Parameter(ParameterSetName = SasSet, Mandatory = true)]
+        [ValidateNotNullOrEmpty]
+        public string? SasToken { get; set; }
+
+        /// <summary>Authenticate with a managed identity (Azure Automation); without it, DefaultAzureCredential is used.</summary>
+        [Parameter(ParameterSetName = IdentitySet)]
+        public SwitchParameter UseManagedIdentity { get; set; }
+
+        /// <summary>The client ID of a user-assigned managed identity.</summary>
+        [Parameter(ParameterSetName = IdentitySet)]
+        [ValidateNotNullOrEmpty]
+        public string? ClientId { get; set; }
+
+        /// <summary>The container; Porter's Azure plugin always uses 'porter'.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string Container { get; set; } = PorterAzureStorage.DefaultContainer;
+
+        protected override void ProcessRecord()
+        {
+            try
+            {
+                PorterAzureStorage storage = Resolve();
+                WriteVerbose($"Using {storage.ContainerUri} ({storage.Authentication}) from {storage.Source}.");
+                WriteObject(storage);
+            }
+            catch (PorterStorageException ex)
+            {
+                WriteCoreError(ex);
+            }
+        }
+
+        private PorterAzureStorage Resolve()
+        {
+            switch (ParameterSetName)
+            {
+                case ConnectionStringSet:
+                    return AzureStorageFactory.FromConnectionString(ConnectionString!, Container, "-ConnectionString");
+                case SasSet:
+                    RequireAccount();
+                    return AzureStorageFactory.FromSas(AccountName, BlobEndpoint, SasToken!, Container);
+                case IdentitySet:
+                    RequireAccount();
+                    return AzureStorageFactory.FromTokenCredential(AccountName, BlobEndpoint, UseManagedIdentity, ClientId, Container);
+                default:
+                    string? home = null;
+                    foreach (KeyValuePair<string, string> h in ResolveHomes(Path == null ? null : new[] { Path }, null))
+                    {
+                        home = h.Key;
+                    }
+                    if (home == null)
+                    {
+                        throw new PorterStorageException(ErrorIds.HomeNotFound, PorterErrorKind.ObjectNotFound, Path, "No Porter home could be resolved.");
+                    }
+                    PorterConfig config = PorterHomeService.ReadConfig(home);
+                    return AzureStorageFactory.FromConfig(config, StorageName, Container, Environment.GetEnvironmentVariable, CancellationToken);
+            }
+        }
+
+        private void RequireAccount()
+        {
+            if (AccountName == null && BlobEndpoint == null)
+            {
+                ThrowTerminatingError(new ErrorRecord(new PSArgumentException("Give -AccountName or -BlobEndpoint."), "AccountRequired", ErrorCategory.InvalidArgument, null));
+            }
+        }
+    }
+}

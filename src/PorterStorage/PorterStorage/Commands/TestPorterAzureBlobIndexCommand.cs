@@ -1,0 +1,48 @@
+using System;
+using System.Management.Automation;
+using PorterStorage.Core.Azure;
+using PorterStorage.Core.Errors;
+
+namespace PorterStorage.Commands
+{
+    /// <summary>
+    /// Test-PorterAzureBlobIndex: whether the account supports Blob Index tags (a live probe: write a tagged blob, find it by
+    /// tag, delete it), its kind and SKU when readable, and how many Porter blobs lack the tags the plugin lists them by.
+    /// </summary>
+    [Cmdlet(VerbsDiagnostic.Test, "PorterAzureBlobIndex")]
+    [OutputType(typeof(PorterBlobIndexStatus))]
+    [OutputType(typeof(bool))]
+    public sealed class TestPorterAzureBlobIndexCommand : PorterCmdlet
+    {
+        /// <summary>The container, from Get-PorterAzureStorage.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+        public PorterAzureStorage? Storage { get; set; }
+
+        /// <summary>How long to wait for the index to list the probe blob.</summary>
+        [Parameter]
+        [ValidateRange(1, 900)]
+        public int TimeoutSeconds { get; set; } = 60;
+
+        /// <summary>Return only $true (supported) or $false.</summary>
+        [Parameter]
+        public SwitchParameter Quiet { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            try
+            {
+                PorterBlobIndexStatus status = BlobIndexProbe.Probe(Storage!, TimeSpan.FromSeconds(TimeoutSeconds), CancellationToken);
+                WriteVerbose($"{status.Account}: {status.Reason}.");
+                WriteObject(Quiet ? (object)status.Supported : status);
+            }
+            catch (PorterStorageException ex)
+            {
+                WriteCoreError(ex);
+                if (Quiet)
+                {
+                    WriteObject(false);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'AzureCommon.ps1')
+}
+
+Describe 'Backup-PorterAzureContainer and Restore-PorterAzureContainer' {
+    It 'declare their output types; restore is ConfirmImpact High' {
+        (Get-Command Backup-PorterAzureContainer).OutputType.Name | Should -Contain 'PorterStorage.Core.Backup.PorterBackup'
+        (Get-Command Restore-PorterAzureContainer).OutputType.Name | Should -Contain 'PorterStorage.Core.Azure.PorterContainerRestoreResult'
+        (Get-Command Restore-PorterAzureContainer).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false).ConfirmImpact | Should -Be 'High'
+    }
+
+    It 'round-trips a plugin store: content, metadata and tags equal' {
+        $source = New-SeededContainer -Installations 4 -Legacy
+        $backup = $source | Backup-PorterAzureContainer -Destination (Join-Path $TestDrive 'bk')
+        $backup.Kind | Should -Be 'Container'
+        $backup.Verified | Should -BeTrue
+        $backup.FileCount | Should -Be 21
+        ($backup | Test-PorterBackup).IsValid | Should -BeTrue
+
+        $target = Get-PorterAzureStorage -ConnectionString $script:DestinationConnection -Container (New-TestContainerName)
+        $restored = $backup | Restore-PorterAzureContainer -Storage $target -Confirm:$false
+        $restored.BlobCount | Should -Be 21
+        $restored.TaggedBlobs | Should -Be 18
+
+        $again = $target | Backup-PorterAzureContainer -Destination (Join-Path $TestDrive 'bk2')
+        $read = { param($p) $z = [IO.Compression.ZipFile]::OpenRead($p); try { $r = [IO.StreamReader]::new($z.GetEntry('manifest.json').Open()); ($r.ReadToEnd() | ConvertFrom-Json).entries } finally { $z.Dispose() } }
+        $a = & $read $backup.Path | Sort-Object path
+        $b = & $read $again.Path | Sort-Object path
+        $b.path | Should -Be $a.path
+        for ($i = 0; $i -lt $a.Count; $i++) {
+            $b[$i].sha256 | Should -Be $a[$i].sha256
+            ($b[$i].tags | ConvertTo-Json -Compress) | Should -Be ($a[$i].tags | ConvertTo-Json -Compress) -Because $a[$i].path
+            ($b[$i].metadata | ConvertTo-Json -Compress) | Should -Be ($a[$i].metadata | ConvertTo-Json -Compress)
+            $b[$i].headers.ContentType | Should -Be $a[$i].headers.ContentType
+        }
+    }
+
+    It 'refuses a non-empty container without -Force (ContainerNotEmpty) and writes nothing with -WhatIf' {
+        $source = New-SeededContainer -Installations 1
+        $backup = $source | Backup-PorterAzureContainer -Destination (Join-Path $TestDrive 'ne')
+        { $backup | Restore-PorterAzureContainer -Storage $source -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ContainerNotEmpty,PorterStorage.Commands.RestorePorterAzureContainerCommand'
+        ($backup | Restore-PorterAzureContainer -Storage $source -Force -Confirm:$false).BlobCount | Should -Be 7
+        $fresh = Get-PorterAzureStorage -ConnectionString $script:DestinationConnection -Container (New-TestContainerName)
+        $backup | Restore-PorterAzureContainer -Storage $fresh -WhatIf | Should -BeNullOrEmpty
+        { $fresh | Backup-PorterAzureContainer -Destination (Join-Path $TestDrive 'x') -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ContainerNotFound,PorterStorage.Commands.BackupPorterAzureContainerCommand'
+        $source | Backup-PorterAzureContainer -Destination (Join-Path $TestDrive 'wi') -WhatIf | Should -BeNullOrEmpty
+        Join-Path $TestDrive 'wi' | Should -Not -Exist
+    }
+
+    It 'names a wrong key (AzureAuthFailed) without showing it' {
+        $wrong = $script:SourceConnection -replace 'AccountKey=[^;]+', 'AccountKey=d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXk='
+        $s = Get-PorterAzureStorage -ConnectionString $wrong
+        $err = $null
+        $s | Backup-PorterAzureContainer -Destination (Join-Path $TestDrive 'auth') -ErrorAction SilentlyContinue -ErrorVariable err
+        $err[0].FullyQualifiedErrorId | Should -Be 'AzureAuthFailed,PorterStorage.Commands.BackupPorterAzureContainerCommand'
+        ($err | Out-String) | Should -Not -Match 'd3JvbmctA2V5'
+    }
+
+    It 'refuses a home backup for a container and a container backup for a home (BackupKindMismatch)' {
+        $source = New-SeededContainer -Installations 1
+        $cb = $source | Backup-PorterAzureContainer -Destination (Join-Path $TestDrive 'kind')
+        { $cb | Restore-PorterHome -Destination (Join-Path $TestDrive 'kind-home') -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'BackupKindMismatch,PorterStorage.Commands.RestorePorterHomeCommand'
+        $hb = Backup-PorterHome -Path (New-PorterSampleHome -Path (Join-Path $TestDrive 'h') -Kind Legacy).FullName -Destination (Join-Path $TestDrive 'hb')
+        { $hb | Restore-PorterAzureContainer -Storage $source -Force -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'BackupKindMismatch,PorterStorage.Commands.RestorePorterAzureContainerCommand'
+    }
+}

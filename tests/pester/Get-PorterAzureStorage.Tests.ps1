@@ -1,0 +1,79 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'AzureCommon.ps1')
+    $key = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
+}
+
+Describe 'Get-PorterAzureStorage' {
+    AfterEach { Remove-Item Env:TEAM_PORTER_STORAGE -ErrorAction SilentlyContinue }
+
+    It 'declares its output type' {
+        (Get-Command Get-PorterAzureStorage).OutputType.Name | Should -Contain 'PorterStorage.Core.Azure.PorterAzureStorage'
+    }
+
+    It 'reads an Azurite connection string and never shows the key' {
+        $s = Get-PorterAzureStorage -ConnectionString $script:SourceConnection
+        $s.AccountName | Should -Be 'devstoreaccount1'
+        $s.Container | Should -Be 'porter'
+        $s.Authentication | Should -Be 'ConnectionString'
+        $s.BlobEndpoint.ToString() | Should -Be "$($env:PORTERSTORAGE_AZURITE_ENDPOINT)/devstoreaccount1"
+        $shown = ($s | Format-List * | Out-String) + $s.ToString() + ($s | ConvertTo-Json -Depth 3 -WarningAction SilentlyContinue)
+        $shown | Should -Not -Match ([regex]::Escape($key.Substring(0, 20)))
+        $shown | Should -Not -Match 'AccountKey'
+    }
+
+    It 'builds the public endpoint from AccountName and EndpointSuffix' {
+        $s = Get-PorterAzureStorage -ConnectionString "DefaultEndpointsProtocol=https;AccountName=stporter;AccountKey=$key;EndpointSuffix=core.windows.net" -Container other
+        $s.BlobEndpoint.ToString() | Should -Be 'https://stporter.blob.core.windows.net/'
+        $s.ContainerUri.ToString() | Should -Be 'https://stporter.blob.core.windows.net/other'
+    }
+
+    It 'follows the home''s config and its env variable, as the plugin does' {
+        $h = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'azure-home') -Force
+        Set-Content (Join-Path $h 'config.toml') "default-storage = `"team`"`n[[storage]]`nname = `"team`"`nplugin = `"azure.blob`"`n[storage.config]`nenv = `"TEAM_PORTER_STORAGE`"`n"
+        $env:TEAM_PORTER_STORAGE = $script:SourceConnection
+        $s = Get-PorterHome -Path $h.FullName | Get-PorterAzureStorage
+        $s.AccountName | Should -Be 'devstoreaccount1'
+        $s.Source | Should -Match 'env TEAM_PORTER_STORAGE'
+        $s.Source | Should -Match '"team"'
+    }
+
+    It 'names the missing variable (AzureCredentialNotFound)' {
+        $h = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'nocred') -Force
+        Set-Content (Join-Path $h 'config.toml') "default-storage-plugin = `"azure.blob`"`n"
+        $saved = $env:AZURE_STORAGE_CONNECTION_STRING
+        Remove-Item Env:AZURE_STORAGE_CONNECTION_STRING -ErrorAction SilentlyContinue
+        try {
+            { Get-PorterAzureStorage -Path $h.FullName -ErrorAction Stop } |
+                Should -Throw -ErrorId 'AzureCredentialNotFound,PorterStorage.Commands.GetPorterAzureStorageCommand'
+        }
+        finally { if ($saved) { $env:AZURE_STORAGE_CONNECTION_STRING = $saved } }
+    }
+
+    It 'refuses a filesystem home (StorageNotAzure) and half an account setting (AzureConfigIncomplete)' {
+        $fs = (New-PorterSampleHome -Path (Join-Path $TestDrive 'fs') -Kind Legacy).FullName
+        { Get-PorterAzureStorage -Path $fs -ErrorAction Stop } | Should -Throw -ErrorId 'StorageNotAzure,PorterStorage.Commands.GetPorterAzureStorageCommand'
+        (Get-PorterAzureStorage -Path $fs -StorageName team -ErrorAction SilentlyContinue -ErrorVariable e) | Should -BeNullOrEmpty
+        $e[0].FullyQualifiedErrorId | Should -Be 'AzureCredentialNotFound,PorterStorage.Commands.GetPorterAzureStorageCommand'
+        $half = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'half') -Force
+        Set-Content (Join-Path $half 'config.toml') "default-storage-plugin = `"azure.blob`"`n"
+        Set-Content (Join-Path $half 'config.toml') "default-storage = `"s`"`n[[storage]]`nname = `"s`"`nplugin = `"azure.blob`"`n[storage.config]`nenv = `"UNSET_PORTER_VARIABLE`"`naccount = `"stporter`"`n"
+        { Get-PorterAzureStorage -Path $half.FullName -ErrorAction Stop } | Should -Throw -ErrorId 'AzureConfigIncomplete,PorterStorage.Commands.GetPorterAzureStorageCommand'
+    }
+
+    It 'rejects a malformed connection string without echoing it (AzureConnectionInvalid)' {
+        $bad = 'AccountName=x;AccountKey=not-base64-SECRETPART'
+        $err = $null
+        Get-PorterAzureStorage -ConnectionString $bad -ErrorAction SilentlyContinue -ErrorVariable err
+        $err[0].FullyQualifiedErrorId | Should -Be 'AzureConnectionInvalid,PorterStorage.Commands.GetPorterAzureStorageCommand'
+        ($err | Out-String) | Should -Not -Match 'SECRETPART'
+    }
+
+    It 'accepts a SAS token or an identity without showing them' {
+        $sas = Get-PorterAzureStorage -AccountName stporter -SasToken '?sv=2024-01-01&sig=SECRETSIG'
+        $sas.Authentication | Should -Be 'SasToken'
+        ($sas | Format-List * | Out-String) | Should -Not -Match 'SECRETSIG'
+        $mi = Get-PorterAzureStorage -BlobEndpoint 'https://stporter.blob.core.windows.net' -UseManagedIdentity -ClientId '00000000-0000-0000-0000-000000000001'
+        $mi.Authentication | Should -Be 'ManagedIdentity'
+        $mi.AccountName | Should -Be 'stporter'
+    }
+}

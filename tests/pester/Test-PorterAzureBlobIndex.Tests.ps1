@@ -1,0 +1,36 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'AzureCommon.ps1')
+}
+
+Describe 'Test-PorterAzureBlobIndex' {
+    It 'declares both output types' {
+        $types = (Get-Command Test-PorterAzureBlobIndex).OutputType.Name
+        $types | Should -Contain 'PorterStorage.Core.Azure.PorterBlobIndexStatus'
+        $types | Should -Contain 'System.Boolean'
+    }
+
+    It 'finds Blob Index supported on Azurite, reads the account kind, and cleans up its probe' {
+        $s = New-SeededContainer -Installations 2
+        $status = $s | Test-PorterAzureBlobIndex
+        $status.Supported | Should -BeTrue
+        $status.AccountKind | Should -Be 'StorageV2'
+        $status.UntaggedBlobs | Should -Be 0
+        $s | Test-PorterAzureBlobIndex -Quiet | Should -BeExactly $true
+        ($s | Backup-PorterAzureContainer -Destination (Join-Path $TestDrive 'after')).FileCount | Should -Be 11
+    }
+
+    It 'counts the blobs per Porter prefix that lack the plugin''s tags' {
+        $s = New-SeededContainer -Installations 2 -Legacy
+        $status = Test-PorterAzureBlobIndex -Storage $s
+        ($status.Prefixes | Where-Object Prefix -eq 'claims').MissingTags | Should -Be 1
+        ($status.Prefixes | Where-Object Prefix -eq 'claims').Blobs | Should -Be 3
+        ($status.Prefixes | Where-Object Prefix -eq 'credentials').MissingTags | Should -Be 1
+        $status.UntaggedBlobs | Should -Be 2
+    }
+
+    It 'names a missing container (ContainerNotFound)' {
+        $s = Get-PorterAzureStorage -ConnectionString $script:SourceConnection -Container (New-TestContainerName)
+        { $s | Test-PorterAzureBlobIndex -ErrorAction Stop } | Should -Throw -ErrorId 'ContainerNotFound,PorterStorage.Commands.TestPorterAzureBlobIndexCommand'
+        $s | Test-PorterAzureBlobIndex -Quiet -ErrorAction SilentlyContinue | Should -BeExactly $false
+    }
+}
