@@ -6,7 +6,8 @@
            folder, formats, help) and fails if an expected file is missing.
     Test   builds, then runs the xunit tests (tests/unit) and the Pester tests (tests/pester, against the
            staged module in a fresh pwsh) and prints one closing line 'N passed, N failed'.
-    Demo   builds, then runs the main job on a sample legacy Porter home in a temporary folder.
+    Demo   builds, then runs the main job on a sample legacy Porter home in a temporary folder and on a
+           sample plugin container in Azurite (started and stopped by the task).
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 Test
 #>
@@ -146,8 +147,17 @@ function Invoke-TestSuites {
 
 function Invoke-Demo {
     Invoke-Build
-    & $PwshHost @PwshArgs -NoProfile -NonInteractive -File (Join-Path $RepoRoot 'examples/demo.ps1') -ModuleRoot $OutRoot
-    if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+    . (Join-Path $RepoRoot 'tests/Azurite.ps1')
+    $azurite = Start-PorterAzurite
+    try {
+        & $PwshHost @PwshArgs -NoProfile -NonInteractive -File (Join-Path $RepoRoot 'examples/demo.ps1') -ModuleRoot $OutRoot `
+            -SourceConnectionString $azurite.ConnectionStrings['devstoreaccount1'] -DestinationConnectionString $azurite.ConnectionStrings['porterdest'] | Out-Host
+        $code = $LASTEXITCODE
+    }
+    finally {
+        Stop-PorterAzurite $azurite
+    }
+    if ($code -ne 0) { exit $code }
 }
 
 switch ($Task) {

@@ -4,11 +4,15 @@
     temporary folder and shows what PorterStorage sees. Never touches ~/.porter.
 #>
 param(
-    [Parameter(Mandatory)] [string] $ModuleRoot
+    [Parameter(Mandatory)] [string] $ModuleRoot,
+    # Two Azurite accounts (build.ps1 Demo starts them); without them the Azure part is left out.
+    [string] $SourceConnectionString,
+    [string] $DestinationConnectionString
 )
 $ErrorActionPreference = 'Stop'
 Import-Module (Join-Path $ModuleRoot 'PorterStorage') -Force
 . (Join-Path $PSScriptRoot '../tests/SampleHome.ps1')
+. (Join-Path $PSScriptRoot '../tests/SampleContainer.ps1')
 
 $work = Join-Path ([IO.Path]::GetTempPath()) ("porterstorage-demo-" + [Guid]::NewGuid().ToString('N').Substring(0, 8))
 try {
@@ -60,6 +64,37 @@ try {
     Get-ChildItem -LiteralPath $legacy -Recurse -File | ForEach-Object { Write-Host ('  ' + [IO.Path]::GetRelativePath($legacy, $_.FullName)) }
     $rerun = Invoke-PorterStorageMigration -Path $legacy -SkipBackupCheck -Confirm:$false
     Write-Host ("Second run: {0} migrated, schema written again: {1}" -f $rerun.Migrated, $rerun.SchemaWritten)
+
+    if ($SourceConnectionString) {
+        Write-Host "`n== Azure: a plugin container in Azurite, partly pre-v0.9 (untagged)" -ForegroundColor Cyan
+        $archive = New-PorterBlobStoreArchive -Path (Join-Path $work 'sample-container.zip') -Installations 4 -Legacy
+        $azureHome = New-Item -ItemType Directory -Path (Join-Path $work 'azure-home')
+        Set-Content -LiteralPath (Join-Path $azureHome 'config.toml') -Value "default-storage = `"team`"`n[[storage]]`n  name = `"team`"`n  plugin = `"azure.blob`"`n  [storage.config]`n    env = `"TEAM_PORTER_STORAGE`"`n"
+        $env:TEAM_PORTER_STORAGE = $SourceConnectionString
+        $source = Get-PorterAzureStorage -Path $azureHome.FullName
+        Restore-PorterAzureContainer -Path $archive.FullName -Storage $source -Confirm:$false | Out-Null
+        $source | Format-List AccountName, ContainerUri, Authentication, Source | Out-String -Width 200 | Write-Host
+        Get-PorterHome -Path $azureHome.FullName | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+        Test-PorterSchema -Path $azureHome.FullName | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+
+        Write-Host "== Backup-PorterAzureContainer | Test-PorterBackup" -ForegroundColor Cyan
+        $containerBackup = $source | Backup-PorterAzureContainer -Destination $backups
+        $containerBackup | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+        $containerBackup | Test-PorterBackup | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+
+        Write-Host "== Test-PorterAzureBlobIndex: does the account support Blob Index, and what lacks Porter's tags?" -ForegroundColor Cyan
+        $index = $source | Test-PorterAzureBlobIndex
+        $index | Format-List Account, Supported, Reason, AccountKind, SkuName | Out-String -Width 200 | Write-Host
+        $index.Prefixes | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+
+        Write-Host "== Copy-PorterAzureContainer to a second account, tags kept and verified" -ForegroundColor Cyan
+        $destination = Get-PorterAzureStorage -ConnectionString $DestinationConnectionString
+        $copy = Copy-PorterAzureContainer -Source $source -Destination $destination -Confirm:$false
+        $copy | Format-List Source, Destination, Total, Copied, Skipped, Failed, TagsCopied, Verified | Out-String -Width 200 | Write-Host
+        $again = Copy-PorterAzureContainer -Source $source -Destination $destination -Confirm:$false
+        Write-Host ("Second copy: {0} copied, {1} skipped (already equal), verified: {2}" -f $again.Copied, $again.Skipped, $again.Verified)
+        Remove-Item Env:TEAM_PORTER_STORAGE
+    }
 }
 finally {
     Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue

@@ -26,6 +26,9 @@ Import-Module '$($env:PORTERSTORAGE_MODULE)'
 'moduleYaml=' + (`$alc.Assemblies | Where-Object { `$_.GetName().Name -eq 'YamlDotNet' }).GetName().Version
 'defaultYaml=' + ([Runtime.Loader.AssemblyLoadContext]::Default.Assemblies | Where-Object { `$_.GetName().Name -eq 'YamlDotNet' }).GetName().Version
 'defaultAzure=' + ([Runtime.Loader.AssemblyLoadContext]::Default.Assemblies | Where-Object { `$_.GetName().Name -eq 'Azure.Core' }).GetName().Version
+`$b = Get-PorterAzureStorage -ConnectionString '$($env:PORTERSTORAGE_AZURITE_CS1)' -Container isolation | Test-PorterAzureBlobIndex -ErrorAction SilentlyContinue -ErrorVariable azErr
+'azureCall=' + `$azErr[0].FullyQualifiedErrorId
+'moduleAzure=' + (`$alc.Assemblies | Where-Object { `$_.GetName().Name -eq 'Azure.Core' }).GetName().Version
 "@
         $r = Invoke-ChildPwsh -Command $script
         $r.Output | Should -Match 'plugin=azure\.blob'
@@ -34,6 +37,9 @@ Import-Module '$($env:PORTERSTORAGE_MODULE)'
         $r.Output | Should -Match 'moduleYaml=16\.'
         $r.Output | Should -Match 'defaultYaml=13\.'
         $r.Output | Should -Match 'defaultAzure=1\.38\.0'
+        # A real call to Azurite through the module's own Azure.Core (the container does not exist: a named error, not a load failure).
+        $r.Output | Should -Match 'azureCall=ContainerNotFound,PorterStorage\.Commands\.TestPorterAzureBlobIndexCommand'
+        $r.Output | Should -Match 'moduleAzure=1\.60\.'
         $r.ExitCode | Should -Be 0
     }
 
@@ -45,6 +51,7 @@ Import-Module '$($env:PORTERSTORAGE_MODULE)'
         $output | Should -Match 'runtime: 8\.'
         $output | Should -Match 'ok: TOML config parsed and resolved'
         $output | Should -Match 'ok: System.Text.Json loaded privately from Dependencies'
+        $output | Should -Match 'ok: Azure.Core loaded privately from Dependencies'
         $output | Should -Match 'harness: passed'
     }
 }

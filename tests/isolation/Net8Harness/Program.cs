@@ -55,12 +55,23 @@ try
     Console.WriteLine($"storage: {name} {plugin} env={env}");
     Check(plugin == "azure.blob" && name == "team" && env == "TEAM_PORTER_STORAGE", "TOML config parsed and resolved");
 
+    string plainHome = Path.Combine(home, "filesystem-home");
+    Directory.CreateDirectory(plainHome);
+    File.Move(Path.Combine(home, "schema.json"), Path.Combine(plainHome, "schema.json"));
     Type homes = engine.GetType("PorterStorage.Core.Home.PorterHomeService", throwOnError: true)!;
-    object status = homes.GetMethod("TestSchema")!.Invoke(null, new object?[] { home, default(System.Threading.CancellationToken) })!;
+    object status = homes.GetMethod("TestSchema")!.Invoke(null, new object?[] { plainHome, default(System.Threading.CancellationToken) })!;
     string state = status.GetType().GetProperty("State")!.GetValue(status)!.ToString()!;
     Check(state == "Current", $"schema document parsed (state {state})");
 
-    foreach (string dependency in new[] { "Tomlyn", "System.Text.Json" })
+    // The Azure SDK (Azure.Core 1.60 needs System.Text.Json 10) comes up on .NET 8 too: a store client for Azurite's
+    // well-known development account is built without any network call.
+    Type factory = engine.GetType("PorterStorage.Core.Azure.AzureStorageFactory", throwOnError: true)!;
+    object storage = factory.GetMethod("FromConnectionString")!.Invoke(null, new object[] { "UseDevelopmentStorage=true", "porter", "harness" })!;
+    Type blobStore = engine.GetType("PorterStorage.Core.Azure.AzureBlobPorterStore", throwOnError: true)!;
+    object store = Activator.CreateInstance(blobStore, storage)!;
+    Check(((string)blobStore.GetProperty("Location")!.GetValue(store)!).EndsWith("/devstoreaccount1/porter", StringComparison.Ordinal), "Azure blob client created");
+
+    foreach (string dependency in new[] { "Tomlyn", "System.Text.Json", "Azure.Core", "Azure.Storage.Blobs" })
     {
         Assembly? loaded = engineContext.Assemblies.FirstOrDefault(a => a.GetName().Name == dependency);
         Console.WriteLine($"{dependency}: {loaded?.GetName().Version} from {loaded?.Location}");

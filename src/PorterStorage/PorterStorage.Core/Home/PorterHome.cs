@@ -31,6 +31,9 @@ namespace PorterStorage.Core.Home
         /// <summary>The storage that applies; null when the config could not be resolved.</summary>
         public PorterResolvedStorage? Storage { get; internal set; }
 
+        /// <summary>For an azure.blob home, the plugin's container (null when it could not be resolved; see <see cref="Problems"/>).</summary>
+        public Azure.PorterAzureStorage? AzureStorage { get; internal set; }
+
         /// <summary>True when the data lives in this folder (the <c>filesystem</c> plugin).</summary>
         public bool StorageIsLocal => Storage?.IsFilesystem ?? false;
 

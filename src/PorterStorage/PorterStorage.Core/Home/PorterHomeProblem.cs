@@ -31,5 +31,6 @@ namespace PorterStorage.Core.Home
         public const string ConfigUnreadable = "ConfigUnreadable";
         public const string SchemaUnreadable = "SchemaUnreadable";
         public const string IgnoredConfigFile = "IgnoredConfigFile";
+        public const string StorageUnreachable = "StorageUnreachable";
     }
 }

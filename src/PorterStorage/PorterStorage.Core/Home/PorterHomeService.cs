@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Runtime.InteropServices;
 using System.Threading;
+using PorterStorage.Core.Azure;
 using PorterStorage.Core.Config;
 using PorterStorage.Core.Errors;
 using PorterStorage.Core.Schema;
@@ -105,24 +106,47 @@ namespace PorterStorage.Core.Home
 
             try
             {
-                home.Schema = SchemaInspector.Evaluate(homePath, new FileSystemPorterStore(homePath), scanner.Counts, cancellationToken);
+                if (home.Storage?.IsAzureBlob == true && home.Config != null)
+                {
+                    // The data lives in the plugin's container: count it there and read its schema blob.
+                    home.AzureStorage = AzureStorageFactory.FromConfig(home.Config, null, PorterAzureStorage.DefaultContainer, Environment.GetEnvironmentVariable, cancellationToken);
+                    var store = new AzureBlobPorterStore(home.AzureStorage);
+                    home.Items = store.Count(cancellationToken);
+                    home.Layout = LayoutOf(home.Items);
+                    home.Schema = SchemaInspector.Evaluate(homePath, store, home.Items, cancellationToken);
+                }
+                else
+                {
+                    home.Schema = SchemaInspector.Evaluate(homePath, new FileSystemPorterStore(homePath), scanner.Counts, cancellationToken);
+                }
             }
             catch (PorterStorageException ex)
             {
-                problems.Add(new PorterHomeProblem(ProblemCodes.SchemaUnreadable, ex.Target, $"{ex.ErrorId}: {ex.Message}"));
+                problems.Add(new PorterHomeProblem(home.Storage?.IsAzureBlob == true && home.Schema == null && ex.ErrorId != ErrorIds.SchemaParseError
+                    ? ProblemCodes.StorageUnreachable : ProblemCodes.SchemaUnreadable, ex.Target, $"{ex.ErrorId}: {ex.Message}"));
             }
 
             home.Problems = problems;
             return home;
         }
 
-        /// <summary>Checks the schema of a filesystem home (Test-PorterSchema). Raises <c>SchemaParseError</c>, <c>HomeNotFound</c>.</summary>
+        /// <summary>
+        /// Checks the schema of a home (Test-PorterSchema): its folder, or for an azure.blob home the plugin's container and its
+        /// <c>schema</c> blob. Raises <c>SchemaParseError</c>, <c>HomeNotFound</c>, config and Azure errors.
+        /// </summary>
         public static PorterSchemaStatus TestSchema(string homePath, CancellationToken cancellationToken = default)
         {
             if (!Directory.Exists(homePath))
             {
                 throw new PorterStorageException(ErrorIds.HomeNotFound, PorterErrorKind.ObjectNotFound, homePath,
                     $"The Porter home '{homePath}' does not exist.");
+            }
+            PorterConfig config = PorterConfigReader.Read(homePath);
+            if (config.ResolvedStorage.IsAzureBlob)
+            {
+                var store = new AzureBlobPorterStore(AzureStorageFactory.FromConfig(config, null, PorterAzureStorage.DefaultContainer,
+                    Environment.GetEnvironmentVariable, cancellationToken));
+                return SchemaInspector.Evaluate(homePath, store, store.Count(cancellationToken), cancellationToken);
             }
             var scanner = new HomeScanner(homePath, cancellationToken);
             scanner.Scan(null);
