@@ -48,6 +48,28 @@ Describe 'Copy-PorterAzureContainer' {
         { $dest | Test-PorterAzureBlobIndex -ErrorAction Stop } | Should -Throw -ErrorId 'ContainerNotFound,PorterStorage.Commands.TestPorterAzureBlobIndexCommand'
     }
 
+    It 'stops promptly on Ctrl+C (StopProcessing) and a rerun finishes the copy' {
+        $source = New-SeededContainer -Installations 150
+        $dest = Get-PorterAzureStorage -ConnectionString $script:DestinationConnection -Container (New-TestContainerName)
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddCommand('Import-Module').AddParameter('Name', $env:PORTERSTORAGE_MODULE).AddStatement()
+            $null = $ps.AddCommand('Copy-PorterAzureContainer').AddParameter('Source', $source).AddParameter('Destination', $dest).
+                AddParameter('ConcurrentTaskCount', 1).AddParameter('Confirm', $false)
+            $async = $ps.BeginInvoke()
+            Start-Sleep -Milliseconds 1500
+            $ps.InvocationStateInfo.State | Should -Be 'Running'
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $clock.Elapsed.TotalSeconds | Should -BeLessThan 5
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+        }
+        finally { $ps.Dispose() }
+        $finish = Copy-PorterAzureContainer -Source $source -Destination $dest -Confirm:$false
+        $finish.Verified | Should -BeTrue
+        $finish.Skipped | Should -BeGreaterThan 0
+    }
+
     It 'finishes after Azurite is killed mid-copy and restarted, with every tag verified' {
         $location = Join-Path $TestDrive 'azurite-data'
         $own = Start-PorterAzurite -Location $location

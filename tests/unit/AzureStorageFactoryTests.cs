@@ -263,3 +263,27 @@ namespace PorterStorage.Tests
         }
     }
 }
+
+namespace PorterStorage.Tests
+{
+    public class AzureErrorsTests
+    {
+        [Theory]
+        [InlineData(403, "AuthenticationFailed", "AzureAuthFailed")]
+        [InlineData(403, "AuthorizationPermissionMismatch", "AzureAuthFailed")]
+        [InlineData(401, "", "AzureAuthFailed")]
+        [InlineData(404, "ContainerNotFound", "ContainerNotFound")]
+        [InlineData(409, "FeatureNotSupportedForAccount", "BlobIndexUnsupported")]
+        [InlineData(400, "InvalidTagCharacters", "BlobIndexUnsupported")]
+        [InlineData(503, "ServerBusy", "AzureRequestFailed")]
+        [InlineData(0, "", "AzureConnectionFailed")]
+        public void Translate_NamedByStatusAndCode_NoSecretInMessage(int status, string code, string errorId)
+        {
+            var ex = new global::Azure.RequestFailedException(status, "https://a.blob.core.windows.net/porter/x?sv=1&sig=SECRETSIG", code.Length == 0 ? null : code, null);
+            PorterStorage.Core.Errors.PorterStorageException named = PorterStorage.Core.Azure.AzureErrors.Translate(ex, "porter/x", "Reading");
+            Xunit.Assert.Equal(errorId, named.ErrorId);
+            Xunit.Assert.Equal("porter/x", named.Target);
+            Xunit.Assert.DoesNotContain("SECRETSIG", named.Message);
+        }
+    }
+}
