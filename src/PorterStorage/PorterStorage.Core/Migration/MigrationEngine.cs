@@ -100,17 +100,25 @@ namespace PorterStorage.Core.Migration
             new PorterStorageException(ErrorIds.DataFileIsLink, PorterErrorKind.InvalidData, store.FullPath(entry.RelativePath),
                 $"'{store.FullPath(entry.RelativePath)}' is a symbolic link; it is not followed and is left in place.");
 
+        /// <summary>A link is never followed (a named failure); a folder is skipped with <paramref name="folderReason"/>; else null.</summary>
+        private static PorterMigrationPlanItem? LinkOrFolder(MigrationItemKind kind, FileSystemMigrationStore store, StoreEntry entry, string folderReason)
+        {
+            if (entry.IsLink)
+            {
+                return Failed(kind, Path.GetFileNameWithoutExtension(entry.Name), entry.RelativePath, LinkError(store, entry));
+            }
+            return entry.IsFolder
+                ? new PorterMigrationPlanItem(kind, entry.Name, entry.RelativePath, MigrationAction.Skip, folderReason, Array.Empty<string>(), Array.Empty<string>())
+                : null;
+        }
+
         private static PorterMigrationPlanItem PlanClaim(FileSystemMigrationStore store, StoreEntry entry)
         {
             string name = entry.IsFolder ? entry.Name : Path.GetFileNameWithoutExtension(entry.Name);
-            if (entry.IsLink)
+            PorterMigrationPlanItem? guarded = LinkOrFolder(MigrationItemKind.Installation, store, entry, "already in the current layout");
+            if (guarded != null)
             {
-                return Failed(MigrationItemKind.Installation, name, entry.RelativePath, LinkError(store, entry));
-            }
-            if (entry.IsFolder)
-            {
-                return new PorterMigrationPlanItem(MigrationItemKind.Installation, name, entry.RelativePath, MigrationAction.Skip,
-                    "already in the current layout", Array.Empty<string>(), Array.Empty<string>());
+                return guarded;
             }
             if (!entry.Name.EndsWith(".json", StringComparison.Ordinal))
             {
@@ -158,14 +166,10 @@ namespace PorterStorage.Core.Migration
         private static PorterMigrationPlanItem? PlanCredential(FileSystemMigrationStore store, StoreEntry entry)
         {
             string name = Path.GetFileNameWithoutExtension(entry.Name);
-            if (entry.IsLink)
+            PorterMigrationPlanItem? guarded = LinkOrFolder(MigrationItemKind.CredentialSet, store, entry, "a folder, not a credential set");
+            if (guarded != null)
             {
-                return Failed(MigrationItemKind.CredentialSet, entry.Name, entry.RelativePath, LinkError(store, entry));
-            }
-            if (entry.IsFolder)
-            {
-                return new PorterMigrationPlanItem(MigrationItemKind.CredentialSet, entry.Name, entry.RelativePath, MigrationAction.Skip,
-                    "a folder, not a credential set", Array.Empty<string>(), Array.Empty<string>());
+                return guarded;
             }
             try
             {
@@ -226,14 +230,10 @@ namespace PorterStorage.Core.Migration
         private static PorterMigrationPlanItem? PlanParameter(FileSystemMigrationStore store, StoreEntry entry)
         {
             string name = Path.GetFileNameWithoutExtension(entry.Name);
-            if (entry.IsLink)
+            PorterMigrationPlanItem? guarded = LinkOrFolder(MigrationItemKind.ParameterSet, store, entry, "a folder, not a parameter set");
+            if (guarded != null)
             {
-                return Failed(MigrationItemKind.ParameterSet, entry.Name, entry.RelativePath, LinkError(store, entry));
-            }
-            if (entry.IsFolder)
-            {
-                return new PorterMigrationPlanItem(MigrationItemKind.ParameterSet, entry.Name, entry.RelativePath, MigrationAction.Skip,
-                    "a folder, not a parameter set", Array.Empty<string>(), Array.Empty<string>());
+                return guarded;
             }
             if (!entry.Name.EndsWith(".json", StringComparison.Ordinal))
             {
