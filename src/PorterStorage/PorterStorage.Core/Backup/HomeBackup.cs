@@ -59,7 +59,7 @@ namespace PorterStorage.Core.Backup
         /// </summary>
         public static PorterBackup Create(string homePath, string archivePath, bool dataOnly, bool force,
             IProgress<BackupProgress>? progress, Action<PorterStorageException>? onItemError, CancellationToken cancel) =>
-            Create(homePath, archivePath, dataOnly, force, progress, onItemError, File.ReadAllBytes, cancel);
+            Create(homePath, archivePath, dataOnly, force, progress, onItemError, FileSystemExtras.ReadAllBytes, cancel);
 
         /// <summary>As above, reading small files through <paramref name="readAll"/> (tests simulate unstable and unreadable files).</summary>
         internal static PorterBackup Create(string homePath, string archivePath, bool dataOnly, bool force,
@@ -253,7 +253,7 @@ namespace PorterStorage.Core.Backup
             ZipArchiveEntry big = NewEntry(zip, name, mtime);
             string hash;
             long length;
-            using (Stream source = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, buffer.Length))
+            using (Stream source = FileSystemExtras.OpenRegularForRead(file.FullName, buffer.Length))
             using (Stream target = big.Open())
             {
                 hash = Hex.Copy(source, target, buffer, out length, cancel);

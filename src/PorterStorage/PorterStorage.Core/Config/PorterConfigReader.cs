@@ -65,7 +65,7 @@ namespace PorterStorage.Core.Config
             byte[] bytes;
             try
             {
-                bytes = File.ReadAllBytes(file);
+                bytes = PorterStorage.Core.IO.FileSystemExtras.ReadAllBytes(file);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {

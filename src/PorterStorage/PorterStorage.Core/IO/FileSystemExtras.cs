@@ -39,6 +39,63 @@ namespace PorterStorage.Core.IO
             return new FileStream(new SafeFileHandle((IntPtr)fd, ownsHandle: true), FileAccess.ReadWrite, bufferSize);
         }
 
+        /// <summary>
+        /// Opens a regular file for reading. On Unix it is opened non-blocking, so a FIFO or device in a home can never hang
+        /// a backup or a migration; anything that is not a regular (seekable) file raises an <see cref="IOException"/>.
+        /// </summary>
+        public static FileStream OpenRegularForRead(string path, int bufferSize = 81920)
+        {
+            FileStream stream;
+            if (UnixPermissions.IsUnix)
+            {
+                bool mac = RuntimeInformation.IsOSPlatform(OSPlatform.OSX);
+                int flags = mac ? 0x4 | 0x1000000 : 0x800 | 0x80000; // O_RDONLY | O_NONBLOCK | O_CLOEXEC
+                int fd = Native.open(path, flags, 0);
+                if (fd < 0)
+                {
+                    int errno = Marshal.GetLastWin32Error();
+                    if (errno == 13 || errno == 1)
+                    {
+                        throw new UnauthorizedAccessException($"Access to '{path}' is denied (errno {errno}).");
+                    }
+                    throw new IOException($"'{path}' could not be opened (errno {errno}).");
+                }
+                stream = new FileStream(new SafeFileHandle((IntPtr)fd, ownsHandle: true), FileAccess.Read, bufferSize);
+            }
+            else
+            {
+                stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize);
+            }
+            if (!stream.CanSeek)
+            {
+                stream.Dispose();
+                throw new IOException($"'{path}' is not a regular file (a pipe, socket or device).");
+            }
+            return stream;
+        }
+
+        /// <summary>Reads a whole regular file (see <see cref="OpenRegularForRead"/>).</summary>
+        public static byte[] ReadAllBytes(string path)
+        {
+            using FileStream stream = OpenRegularForRead(path, 4096);
+            var result = new byte[stream.Length];
+            int read = 0;
+            while (read < result.Length)
+            {
+                int n = stream.Read(result, read, result.Length - read);
+                if (n == 0)
+                {
+                    break;
+                }
+                read += n;
+            }
+            if (read != result.Length)
+            {
+                Array.Resize(ref result, read);
+            }
+            return result;
+        }
+
         /// <summary>Creates a directory (and parents) with mode 0700 on Unix for the ones it creates.</summary>
         public static void CreatePrivateDirectory(string path)
         {

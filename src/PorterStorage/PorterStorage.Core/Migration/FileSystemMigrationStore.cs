@@ -95,7 +95,7 @@ namespace PorterStorage.Core.Migration
                     throw new PorterStorageException(ErrorIds.DocumentTooLarge, PorterErrorKind.InvalidData, path,
                         $"'{path}' is {info.Length} bytes, larger than any Porter document; it is left in place.");
                 }
-                return File.ReadAllBytes(path);
+                return FileSystemExtras.ReadAllBytes(path);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
@@ -120,7 +120,7 @@ namespace PorterStorage.Core.Migration
             {
                 try
                 {
-                    using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(file));
+                    using JsonDocument doc = JsonDocument.Parse(FileSystemExtras.ReadAllBytes(file));
                     string created = doc.RootElement.TryGetProperty("created", out JsonElement c) && c.ValueKind == JsonValueKind.String
                                      && GoTime.TryNormalize(c.GetString()!, out string n) ? n : string.Empty;
                     string action = doc.RootElement.TryGetProperty("action", out JsonElement a) && a.ValueKind == JsonValueKind.String ? a.GetString()! : string.Empty;

@@ -561,8 +561,16 @@ namespace PorterStorage.Core.Migration
                 throw new PorterStorageException(ErrorIds.DestinationNotEmpty, PorterErrorKind.ResourceExists, destination,
                     $"The destination '{destination}' is not empty.");
             }
-            FileSystemExtras.CreatePrivateDirectory(destination);
-            CopyTree(new DirectoryInfo(source), destination, cancel);
+            try
+            {
+                FileSystemExtras.CreatePrivateDirectory(destination);
+                CopyTree(new DirectoryInfo(source), destination, cancel);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw new PorterStorageException(ErrorIds.MigrationWriteError, PorterErrorKind.WriteError, destination,
+                    $"The home could not be copied to '{destination}': {ex.Message}. The source is unchanged; remove the partial copy and run again.", ex);
+            }
         }
 
         private static void CopyTree(DirectoryInfo from, string to, CancellationToken cancel)
@@ -590,7 +598,11 @@ namespace PorterStorage.Core.Migration
                 }
                 else
                 {
-                    File.Copy(item.FullName, target);
+                    using (FileStream from2 = FileSystemExtras.OpenRegularForRead(item.FullName))
+                    using (FileStream to2 = FileSystemExtras.CreateNewPrivate(target))
+                    {
+                        from2.CopyTo(to2);
+                    }
                     int? mode = UnixPermissions.TryGetMode(item.FullName);
                     if (mode.HasValue)
                     {

@@ -60,7 +60,7 @@ namespace PorterStorage.Core.Storage
             }
             try
             {
-                return File.ReadAllBytes(location);
+                return PorterStorage.Core.IO.FileSystemExtras.ReadAllBytes(location);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
