@@ -11,9 +11,11 @@ namespace PorterStorage.Loading
     /// PowerShell 7 (.NET Core). A framework assembly is shared from the default context only when the
     /// framework's copy is at least the version asked for; everything else in the Dependencies folder
     /// loads here, so other modules' copies (an older Azure.Core, say) never meet ours.
-    /// This type touches no PowerShell API so that a plain .NET host can use it too.
+    /// This type touches no PowerShell API so that a plain .NET host can use it too (the .NET 8 test harness finds it by
+    /// name). It is internal so that Windows PowerShell, which has no load contexts, never loads it while it looks for
+    /// cmdlets among the exported types.
     /// </summary>
-    public sealed class DependencyLoadContext : AssemblyLoadContext
+    internal sealed class DependencyLoadContext : AssemblyLoadContext
     {
         public const string EngineAssemblyName = "PorterStorage.Core";
 
