@@ -14,20 +14,29 @@ namespace PorterStorage.Core.Migration
     /// <summary>An entry directly under a data folder of a store.</summary>
     public sealed class StoreEntry
     {
-        public StoreEntry(string name, string relativePath, bool isFolder, bool isLink)
+        public StoreEntry(string name, string relativePath, bool isFolder, bool isLink, string? itemName = null, bool isDocument = false)
         {
             Name = name;
             RelativePath = relativePath;
             IsFolder = isFolder;
             IsLink = isLink;
+            ItemName = itemName ?? name;
+            IsDocument = isDocument;
         }
 
         /// <summary>The file or folder name, with extension.</summary>
         public string Name { get; }
 
+        /// <summary>The item's name in Porter's model (the file name without the store's document extension).</summary>
+        public string ItemName { get; }
+
+        /// <summary>A JSON document of the type (a <c>.json</c> file in a folder; any blob in a container).</summary>
+        public bool IsDocument { get; }
+
         /// <summary>'/'-separated path in the store.</summary>
         public string RelativePath { get; }
 
+        /// <summary>A folder; under claims/ a current-layout installation (in a container: the claims tagged with it).</summary>
         public bool IsFolder { get; }
 
         public bool IsLink { get; }
@@ -39,7 +48,7 @@ namespace PorterStorage.Core.Migration
     /// <c>.porterstorage/staging/&lt;id&gt;/</c>; writing <c>.porterstorage/journal/&lt;id&gt;.json</c> commits it; the
     /// staged files are then renamed into place and the deletions done. New files are 0600, new folders 0700.
     /// </summary>
-    public sealed class FileSystemMigrationStore : IPorterStore
+    public sealed class FileSystemMigrationStore : IMigrationStore
     {
         public const string WorkFolderName = ".porterstorage";
 
@@ -69,6 +78,14 @@ namespace PorterStorage.Core.Migration
 
         public string FullPath(string relative) => Path.Combine(HomePath, relative.Replace('/', Path.DirectorySeparatorChar));
 
+        public string Describe(string path) => FullPath(path);
+
+        public string SetPath(string itemType, string name) => itemType + "/" + name + ".json";
+
+        public MigrationLog CreateLog(DateTime localNow) => MigrationLog.Create(HomePath, localNow);
+
+        public PorterStorageVerification Verify(System.Threading.CancellationToken cancel) => StorageVerifier.Verify(HomePath, cancel);
+
         /// <summary>The entries directly under a data folder, sorted ordinally.</summary>
         public IReadOnlyList<StoreEntry> Entries(string folder)
         {
@@ -79,7 +96,8 @@ namespace PorterStorage.Core.Migration
             }
             return new DirectoryInfo(dir).EnumerateFileSystemInfos()
                 .OrderBy(i => i.Name, StringComparer.Ordinal)
-                .Select(i => new StoreEntry(i.Name, folder + "/" + i.Name, i is DirectoryInfo, (i.Attributes & FileAttributes.ReparsePoint) != 0))
+                .Select(i => new StoreEntry(i.Name, folder + "/" + i.Name, i is DirectoryInfo, (i.Attributes & FileAttributes.ReparsePoint) != 0,
+                    i is DirectoryInfo ? i.Name : Path.GetFileNameWithoutExtension(i.Name), i is FileInfo && i.Name.EndsWith(".json", StringComparison.Ordinal)))
                 .ToList();
         }
 

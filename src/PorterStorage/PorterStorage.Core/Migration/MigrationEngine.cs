@@ -45,7 +45,7 @@ namespace PorterStorage.Core.Migration
         public const string ParametersSpecLine = "Migrating parameter set data to match the CNAB Parameter Set spec TODO. This is a one-way migration.";
 
         /// <summary>What a run would do, computed without writing anything.</summary>
-        public static PorterMigrationPlan Plan(FileSystemMigrationStore store, CancellationToken cancel = default)
+        public static PorterMigrationPlan Plan(IMigrationStore store, CancellationToken cancel = default)
         {
             PorterSchemaDocument? schema = SchemaInspector.ReadSchema(store, out _, cancel);
             var items = new List<PorterMigrationPlanItem>();
@@ -90,44 +90,47 @@ namespace PorterStorage.Core.Migration
                 current ? MigrationAction.Skip : MigrationAction.WriteSchema,
                 current ? "already current" : "written last, and only when every item succeeded",
                 current ? Array.Empty<string>() : new[] { "schema.json" }, Array.Empty<string>()));
-            return new PorterMigrationPlan(store.HomePath, schema ?? PorterSchemaDocument.Empty, schema != null, items);
+            return new PorterMigrationPlan(store.Location, schema ?? PorterSchemaDocument.Empty, schema != null, items);
         }
 
         private static PorterMigrationPlanItem Failed(MigrationItemKind kind, string name, string source, PorterStorageException ex) =>
             new PorterMigrationPlanItem(kind, name, source, MigrationAction.Fail, ex.Message, Array.Empty<string>(), Array.Empty<string>(), ex.ErrorId);
 
-        private static PorterStorageException LinkError(FileSystemMigrationStore store, StoreEntry entry) =>
-            new PorterStorageException(ErrorIds.DataFileIsLink, PorterErrorKind.InvalidData, store.FullPath(entry.RelativePath),
-                $"'{store.FullPath(entry.RelativePath)}' is a symbolic link; it is not followed and is left in place.");
+        private static PorterStorageException LinkError(IMigrationStore store, StoreEntry entry) =>
+            new PorterStorageException(ErrorIds.DataFileIsLink, PorterErrorKind.InvalidData, store.Describe(entry.RelativePath),
+                $"'{store.Describe(entry.RelativePath)}' is a symbolic link; it is not followed and is left in place.");
 
         /// <summary>A link is never followed (a named failure); a folder is skipped with <paramref name="folderReason"/>; else null.</summary>
-        private static PorterMigrationPlanItem? LinkOrFolder(MigrationItemKind kind, FileSystemMigrationStore store, StoreEntry entry, string folderReason)
+        private static PorterMigrationPlanItem? LinkOrFolder(MigrationItemKind kind, IMigrationStore store, StoreEntry entry, string folderReason)
         {
             if (entry.IsLink)
             {
-                return Failed(kind, Path.GetFileNameWithoutExtension(entry.Name), entry.RelativePath, LinkError(store, entry));
+                return Failed(kind, entry.ItemName, entry.RelativePath, LinkError(store, entry));
             }
             return entry.IsFolder
                 ? new PorterMigrationPlanItem(kind, entry.Name, entry.RelativePath, MigrationAction.Skip, folderReason, Array.Empty<string>(), Array.Empty<string>())
+                {
+                    IsCurrentLayout = kind == MigrationItemKind.Installation,
+                }
                 : null;
         }
 
-        private static PorterMigrationPlanItem PlanClaim(FileSystemMigrationStore store, StoreEntry entry)
+        private static PorterMigrationPlanItem PlanClaim(IMigrationStore store, StoreEntry entry)
         {
-            string name = entry.IsFolder ? entry.Name : Path.GetFileNameWithoutExtension(entry.Name);
+            string name = entry.ItemName;
             PorterMigrationPlanItem? guarded = LinkOrFolder(MigrationItemKind.Installation, store, entry, "already in the current layout");
             if (guarded != null)
             {
                 return guarded;
             }
-            if (!entry.Name.EndsWith(".json", StringComparison.Ordinal))
+            if (!entry.IsDocument)
             {
                 return new PorterMigrationPlanItem(MigrationItemKind.Installation, entry.Name, entry.RelativePath, MigrationAction.Skip,
                     "not a claim document (Porter ignores it)", Array.Empty<string>(), Array.Empty<string>());
             }
             try
             {
-                using LegacyClaim legacy = LegacyClaim.Parse(store.ReadFile(entry.RelativePath), store.FullPath(entry.RelativePath));
+                using LegacyClaim legacy = LegacyClaim.Parse(store.ReadFile(entry.RelativePath), store.Describe(entry.RelativePath));
                 string inst = legacy.Installation;
                 if (IsAlreadyPresent(store, legacy))
                 {
@@ -160,12 +163,12 @@ namespace PorterStorage.Core.Migration
         }
 
         /// <summary>Porter's own interrupted run may have written this claim already (E3): same last action and time.</summary>
-        private static bool IsAlreadyPresent(FileSystemMigrationStore store, LegacyClaim legacy) =>
+        private static bool IsAlreadyPresent(IMigrationStore store, LegacyClaim legacy) =>
             store.ExistingClaims(legacy.Installation).Any(c => c.Key == legacy.Modified && c.Value == legacy.Action);
 
-        private static PorterMigrationPlanItem? PlanCredential(FileSystemMigrationStore store, StoreEntry entry)
+        private static PorterMigrationPlanItem? PlanCredential(IMigrationStore store, StoreEntry entry)
         {
-            string name = Path.GetFileNameWithoutExtension(entry.Name);
+            string name = entry.ItemName;
             PorterMigrationPlanItem? guarded = LinkOrFolder(MigrationItemKind.CredentialSet, store, entry, "a folder, not a credential set");
             if (guarded != null)
             {
@@ -173,9 +176,9 @@ namespace PorterStorage.Core.Migration
             }
             try
             {
-                if (entry.Name.EndsWith(".json", StringComparison.Ordinal))
+                if (entry.IsDocument)
                 {
-                    SetRewrite? rewrite = SetMigration.MigrateCredentialSet(store.ReadFile(entry.RelativePath), store.FullPath(entry.RelativePath), name);
+                    SetRewrite? rewrite = SetMigration.MigrateCredentialSet(store.ReadFile(entry.RelativePath), store.Describe(entry.RelativePath), name);
                     if (rewrite == null)
                     {
                         return new PorterMigrationPlanItem(MigrationItemKind.CredentialSet, name, entry.RelativePath, MigrationAction.Skip,
@@ -186,11 +189,11 @@ namespace PorterStorage.Core.Migration
                         target == entry.RelativePath ? "schemaVersion added" : $"schemaVersion added; saved under its name '{rewrite.Name}' without leaving the old file behind",
                         new[] { target }, target == entry.RelativePath ? Array.Empty<string>() : new[] { entry.RelativePath });
                 }
-                if (entry.Name.EndsWith(".yaml", StringComparison.Ordinal) && !store.Exists($"{ItemTypes.Credentials}/{name}.json"))
+                if (entry.Name.EndsWith(".yaml", StringComparison.Ordinal) && !store.Exists(store.SetPath(ItemTypes.Credentials, name)))
                 {
-                    SetRewrite converted = SetMigration.ConvertYamlCredentialSet(store.ReadFile(entry.RelativePath), store.FullPath(entry.RelativePath), name,
+                    SetRewrite converted = SetMigration.ConvertYamlCredentialSet(store.ReadFile(entry.RelativePath), store.Describe(entry.RelativePath), name,
                         store.ModifiedUtc(entry.RelativePath));
-                    string target = $"{ItemTypes.Credentials}/{converted.Name}.json";
+                    string target = store.SetPath(ItemTypes.Credentials, converted.Name);
                     if (store.Exists(target))
                     {
                         return new PorterMigrationPlanItem(MigrationItemKind.CredentialSet, converted.Name, entry.RelativePath, MigrationAction.Skip,
@@ -208,40 +211,40 @@ namespace PorterStorage.Core.Migration
             }
         }
 
-        private static string CredentialTarget(FileSystemMigrationStore store, string setName, StoreEntry entry)
+        private static string CredentialTarget(IMigrationStore store, string setName, StoreEntry entry)
         {
-            string target = $"{ItemTypes.Credentials}/{setName}.json";
+            string target = store.SetPath(ItemTypes.Credentials, setName);
             if (target == entry.RelativePath)
             {
                 return target;
             }
             if (!ArchivePaths.IsSafeRelative(target) || setName.IndexOf('/') >= 0)
             {
-                throw SetMigration.SetError(ErrorIds.CredentialSetParseError, store.FullPath(entry.RelativePath), $"its name '{setName}' cannot be a file name");
+                throw SetMigration.SetError(ErrorIds.CredentialSetParseError, store.Describe(entry.RelativePath), $"its name '{setName}' cannot be a file name");
             }
             if (store.Exists(target))
             {
-                throw new PorterStorageException(ErrorIds.CredentialSetNameConflict, PorterErrorKind.ResourceExists, store.FullPath(entry.RelativePath),
-                    $"'{store.FullPath(entry.RelativePath)}' holds the credential set '{setName}', but '{store.FullPath(target)}' already exists; rename one of them and run again.");
+                throw new PorterStorageException(ErrorIds.CredentialSetNameConflict, PorterErrorKind.ResourceExists, store.Describe(entry.RelativePath),
+                    $"'{store.Describe(entry.RelativePath)}' holds the credential set '{setName}', but '{store.Describe(target)}' already exists; rename one of them and run again.");
             }
             return target;
         }
 
-        private static PorterMigrationPlanItem? PlanParameter(FileSystemMigrationStore store, StoreEntry entry)
+        private static PorterMigrationPlanItem? PlanParameter(IMigrationStore store, StoreEntry entry)
         {
-            string name = Path.GetFileNameWithoutExtension(entry.Name);
+            string name = entry.ItemName;
             PorterMigrationPlanItem? guarded = LinkOrFolder(MigrationItemKind.ParameterSet, store, entry, "a folder, not a parameter set");
             if (guarded != null)
             {
                 return guarded;
             }
-            if (!entry.Name.EndsWith(".json", StringComparison.Ordinal))
+            if (!entry.IsDocument)
             {
                 return null;
             }
             try
             {
-                SetRewrite? rewrite = SetMigration.MigrateParameterSet(store.ReadFile(entry.RelativePath), store.FullPath(entry.RelativePath), name);
+                SetRewrite? rewrite = SetMigration.MigrateParameterSet(store.ReadFile(entry.RelativePath), store.Describe(entry.RelativePath), name);
                 return rewrite == null
                     ? new PorterMigrationPlanItem(MigrationItemKind.ParameterSet, name, entry.RelativePath, MigrationAction.Skip, "already has a schemaVersion", Array.Empty<string>(), Array.Empty<string>())
                     : new PorterMigrationPlanItem(MigrationItemKind.ParameterSet, name, entry.RelativePath, MigrationAction.Rewrite, "schemaVersion added", new[] { entry.RelativePath }, Array.Empty<string>());
@@ -256,7 +259,7 @@ namespace PorterStorage.Core.Migration
         /// Runs the migration under the home's lock: finishes an interrupted run, migrates every item (a failing item
         /// never stops the rest), writes schema.json only when everything succeeded, and verifies the result.
         /// </summary>
-        public static PorterMigrationResult Run(FileSystemMigrationStore store, MigrationOptions options, CancellationToken cancel = default)
+        public static PorterMigrationResult Run(IMigrationStore store, MigrationOptions options, CancellationToken cancel = default)
         {
             var clock = Stopwatch.StartNew();
             var installations = new List<InstallationMigrationRecord>();
@@ -323,12 +326,12 @@ namespace PorterStorage.Core.Migration
                     if (item.Action == MigrationAction.Fail)
                     {
                         Record(item, MigrationOutcome.Failed, null, item.ErrorId, item.Reason, installations, credentialSets, parameterSets);
-                        Fail(item.ErrorId!, store.FullPath(item.Source ?? string.Empty), item.Reason, ErrorLine(item, item.ErrorId!, item.Reason));
+                        Fail(item.ErrorId!, store.Describe(item.Source ?? string.Empty), item.Reason, ErrorLine(item, item.ErrorId!, item.Reason));
                         continue;
                     }
                     if (!item.ChangesSomething)
                     {
-                        if (item.Kind == MigrationItemKind.Installation && item.Source != null && Directory.Exists(store.FullPath(item.Source)))
+                        if (item.IsCurrentLayout)
                         {
                             installations.Add(new InstallationMigrationRecord(item.Name, item.Source, MigrationOutcome.AlreadyCurrent,
                                 Array.Empty<string>(), Array.Empty<string>(), Array.Empty<string>(), null, null));
@@ -339,7 +342,7 @@ namespace PorterStorage.Core.Migration
                     {
                         Record(item, MigrationOutcome.Declined, null, ErrorIds.MigrationDeclined, "declined", installations, credentialSets, parameterSets);
                         warnings.Add($"{item.Kind} {item.Name} was declined; schema.json is not updated until it is migrated.");
-                        errors.Add(new MigrationError(ErrorIds.MigrationDeclined, store.FullPath(item.Source ?? item.Name), $"The migration of {item.Kind} '{item.Name}' was declined."));
+                        errors.Add(new MigrationError(ErrorIds.MigrationDeclined, store.Describe(item.Source ?? item.Name), $"The migration of {item.Kind} '{item.Name}' was declined."));
                         continue;
                     }
                     try
@@ -349,9 +352,9 @@ namespace PorterStorage.Core.Migration
                     catch (Exception caught) when (caught is PorterStorageException || caught is IOException || caught is UnauthorizedAccessException)
                     {
                         var ex = caught as PorterStorageException ?? new PorterStorageException(ErrorIds.MigrationWriteError, PorterErrorKind.WriteError,
-                            store.FullPath(item.Source ?? string.Empty), $"{item.Kind} '{item.Name}' could not be migrated: {caught.Message}", caught);
+                            store.Describe(item.Source ?? string.Empty), $"{item.Kind} '{item.Name}' could not be migrated: {caught.Message}", caught);
                         Record(item, MigrationOutcome.Failed, null, ex.ErrorId, ex.Message, installations, credentialSets, parameterSets);
-                        Fail(ex.ErrorId, ex.Target ?? store.HomePath, ex.Message, ErrorLine(item, ex.ErrorId, ex.Message));
+                        Fail(ex.ErrorId, ex.Target ?? store.Location, ex.Message, ErrorLine(item, ex.ErrorId, ex.Message));
                     }
                 }
 
@@ -368,7 +371,7 @@ namespace PorterStorage.Core.Migration
                         }
                         catch (PorterStorageException ex)
                         {
-                            Fail(ex.ErrorId, ex.Target ?? store.HomePath, ex.Message, $"Error writing schema.json: {ex.ErrorId}: {ex.Message}");
+                            Fail(ex.ErrorId, ex.Target ?? store.Location, ex.Message, $"Error writing schema.json: {ex.ErrorId}: {ex.Message}");
                         }
                     }
                     else if (errors.Count > 0)
@@ -380,25 +383,25 @@ namespace PorterStorage.Core.Migration
                 schemaAfter = SchemaInspector.ReadSchema(store, out _, cancel) ?? PorterSchemaDocument.Empty;
             }
 
-            PorterStorageVerification verification = StorageVerifier.Verify(store.HomePath, cancel);
+            PorterStorageVerification verification = store.Verify(cancel);
             foreach (StorageFinding finding in verification.Findings.Where(f => f.Severity == FindingSeverity.Error))
             {
                 warnings.Add($"Test-PorterStorage: {finding.Code}: {finding.Message}");
             }
-            return new PorterMigrationResult(options.SourceHome ?? store.HomePath, options.SourceHome != null ? store.HomePath : null, logPath, options.Backup,
+            return new PorterMigrationResult(options.SourceHome ?? store.Location, options.SourceHome != null ? store.Location : null, logPath, options.Backup,
                 schemaBefore, schemaAfter, schemaWritten, installations, credentialSets, parameterSets, warnings, errors, verification, clock.Elapsed);
         }
 
-        private static MigrationLog OpenLog(FileSystemMigrationStore store)
+        private static MigrationLog OpenLog(IMigrationStore store)
         {
             try
             {
-                return MigrationLog.Create(store.HomePath, DateTime.Now);
+                return store.CreateLog(DateTime.Now);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                throw new PorterStorageException(ErrorIds.MigrationWriteError, PorterErrorKind.WriteError, store.HomePath,
-                    $"The migration log could not be created in '{store.HomePath}': {ex.Message}. Nothing was changed.", ex);
+                throw new PorterStorageException(ErrorIds.MigrationWriteError, PorterErrorKind.WriteError, store.Location,
+                    $"The migration log could not be created in '{store.Location}': {ex.Message}. Nothing was changed.", ex);
             }
         }
 
@@ -456,11 +459,11 @@ namespace PorterStorage.Core.Migration
             }
         }
 
-        private static void Execute(FileSystemMigrationStore store, PorterMigrationPlanItem item, MigrationOptions options, Action<string> log,
+        private static void Execute(IMigrationStore store, PorterMigrationPlanItem item, MigrationOptions options, Action<string> log,
             List<InstallationMigrationRecord> installations, List<SetMigrationRecord> credentialSets, List<SetMigrationRecord> parameterSets, List<string> warnings)
         {
             string source = item.Source ?? string.Empty;
-            string full = store.FullPath(source);
+            string full = store.Describe(source);
             string fileName = Path.GetFileNameWithoutExtension(source);
             switch (item.Action)
             {
@@ -496,7 +499,7 @@ namespace PorterStorage.Core.Migration
                         break;
                     }
                     log($" - Migrating credential set {rewrite.Name} to the new schema...");
-                    string target = CredentialTarget(store, rewrite.Name, new StoreEntry(Path.GetFileName(source), source, false, false));
+                    string target = CredentialTarget(store, rewrite.Name, new StoreEntry(Path.GetFileName(source), source, false, false, fileName, true));
                     var changes = new ChangeSet($"credential set {rewrite.Name}");
                     changes.Writes.Add(new StoredDocument(ItemTypes.Credentials, null, rewrite.Name, rewrite.Content));
                     if (target != source)
@@ -515,7 +518,7 @@ namespace PorterStorage.Core.Migration
                     changes.Writes.Add(new StoredDocument(ItemTypes.Credentials, null, converted.Name, converted.Content));
                     changes.Renames.Add(new KeyValuePair<string, string>(source, source + ".migrated"));
                     store.Apply(changes);
-                    credentialSets.Add(new SetMigrationRecord("credentials", converted.Name, source, $"{ItemTypes.Credentials}/{converted.Name}.json", MigrationOutcome.Converted, null, null));
+                    credentialSets.Add(new SetMigrationRecord("credentials", converted.Name, source, store.SetPath(ItemTypes.Credentials, converted.Name), MigrationOutcome.Converted, null, null));
                     break;
                 }
                 case MigrationAction.Rewrite:

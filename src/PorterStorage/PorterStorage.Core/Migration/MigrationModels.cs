@@ -84,6 +84,9 @@ namespace PorterStorage.Core.Migration
 
         public bool ChangesSomething => Action != MigrationAction.Skip && Action != MigrationAction.Fail;
 
+        /// <summary>An installation already in the current layout (left alone).</summary>
+        public bool IsCurrentLayout { get; internal set; }
+
         public override string ToString() => $"{Action} {Kind} {Name}: {Reason}";
     }
 

@@ -1,0 +1,57 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using PorterStorage.Core.Storage;
+
+namespace PorterStorage.Core.Migration
+{
+    /// <summary>
+    /// What the migration engine needs of a store: a PORTER_HOME folder or the azure.blob plugin's container. Paths are
+    /// store paths ('/'-separated: <c>claims/mybun.json</c> in a folder, <c>claims/mybun</c> in a container). A store applies
+    /// each <see cref="ChangeSet"/> so that an interruption is either invisible or finished by <see cref="Recover"/>.
+    /// </summary>
+    public interface IMigrationStore : IPorterStore
+    {
+        /// <summary>The full name of a store path for messages and error targets (a file path or a blob URL, never a secret).</summary>
+        string Describe(string path);
+
+        /// <summary>The entries directly under a data folder (claims, credentials, parameters), sorted ordinally.</summary>
+        IReadOnlyList<StoreEntry> Entries(string itemType);
+
+        /// <summary>Reads a document; raises <c>FileUnreadable</c>, <c>DocumentTooLarge</c>.</summary>
+        byte[] ReadFile(string path);
+
+        DateTime ModifiedUtc(string path);
+
+        bool Exists(string path);
+
+        /// <summary>The store path of a credential or parameter set named <paramref name="name"/>.</summary>
+        string SetPath(string itemType, string name);
+
+        /// <summary>(created, action) of each current-layout claim of an installation.</summary>
+        IReadOnlyList<KeyValuePair<string, string>> ExistingClaims(string installation);
+
+        /// <summary>Exclusive for one migration; released when disposed or when the process dies. Raises <c>MigrationInProgress</c>.</summary>
+        IDisposable Lock();
+
+        IReadOnlyList<string> PendingJournals();
+
+        /// <summary>Finishes committed change sets of an interrupted run; returns their descriptions.</summary>
+        IReadOnlyList<string> Recover();
+
+        void Apply(ChangeSet changes);
+
+        void WriteSchema(byte[] content);
+
+        /// <summary>Store paths Porter v0.38.7+ would refuse for their mode (folders only).</summary>
+        IReadOnlyList<string> FilesWithWideModes();
+
+        int FixWideModes();
+
+        /// <summary>Opens the migration log (0600) for this run.</summary>
+        MigrationLog CreateLog(DateTime localNow);
+
+        /// <summary>Checks the result the way Porter reads it.</summary>
+        PorterStorageVerification Verify(CancellationToken cancel);
+    }
+}
