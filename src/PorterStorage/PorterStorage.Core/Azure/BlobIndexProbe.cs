@@ -177,6 +177,37 @@ namespace PorterStorage.Core.Azure
             return new PorterBlobIndexStatus(storage.AccountName, storage.ContainerUri, supported, reason, sku, kind, clock.Elapsed, prefixes);
         }
 
+        /// <summary>
+        /// Runs Porter's own tag queries (<c>"type"='t' AND @container='c'</c>, service level, every page) and names each blob
+        /// of <paramref name="listed"/> tagged with a Porter type that the query does not return.
+        /// </summary>
+        public static List<string> FindMismatches(PorterAzureStorage storage, IEnumerable<BlobItem> listed, CancellationToken cancel)
+        {
+            var mismatches = new List<string>();
+            BlobServiceClient service = storage.CreateServiceClient();
+            List<BlobItem> blobs = listed.ToList();
+            foreach (string type in PorterPrefixes)
+            {
+                var found = new HashSet<string>(StringComparer.Ordinal);
+                try
+                {
+                    foreach (TaggedBlobItem item in service.FindBlobsByTags($"\"type\"='{type}' AND @container='{storage.Container}'", cancel))
+                    {
+                        found.Add(item.BlobName);
+                    }
+                }
+                catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+                {
+                    throw AzureErrors.Translate(ex, storage.ContainerUri.ToString(), "Querying by tags");
+                }
+                foreach (BlobItem b in blobs.Where(b => b.Tags != null && b.Tags.TryGetValue("type", out string? t) && t == type && !found.Contains(b.Name)))
+                {
+                    mismatches.Add($"{b.Name}: not found by Porter's query for type '{type}'");
+                }
+            }
+            return mismatches;
+        }
+
         internal static List<PrefixTagReport> CountUntagged(BlobContainerClient container, CancellationToken cancel)
         {
             var blobs = new Dictionary<string, int>();

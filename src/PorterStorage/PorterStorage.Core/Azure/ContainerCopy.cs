@@ -303,27 +303,7 @@ namespace PorterStorage.Core.Azure
                 return mismatches;
             }
 
-            BlobServiceClient service = destination.CreateServiceClient();
-            foreach (string type in BlobIndexProbe.PorterPrefixes)
-            {
-                var expected = new HashSet<string>(dest.Values.Where(b => b.Tags != null && b.Tags.TryGetValue("type", out string? t) && t == type).Select(b => b.Name), StringComparer.Ordinal);
-                var found = new HashSet<string>(StringComparer.Ordinal);
-                try
-                {
-                    foreach (TaggedBlobItem item in service.FindBlobsByTags($"\"type\"='{type}' AND @container='{destination.Container}'", cancel))
-                    {
-                        found.Add(item.BlobName);
-                    }
-                }
-                catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
-                {
-                    throw AzureErrors.Translate(ex, destination.ContainerUri.ToString(), "Querying the destination by tags");
-                }
-                foreach (string name in expected.Where(n => !found.Contains(n)))
-                {
-                    mismatches.Add($"{name}: not found by Porter's query for type '{type}'");
-                }
-            }
+            mismatches.AddRange(BlobIndexProbe.FindMismatches(destination, dest.Values, cancel));
             return mismatches;
         }
     }

@@ -1,0 +1,308 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using global::Azure;
+using global::Azure.Storage.Blobs;
+using global::Azure.Storage.Blobs.Models;
+using global::Azure.Storage.Blobs.Specialized;
+using PorterStorage.Core.Errors;
+using PorterStorage.Core.Json;
+using PorterStorage.Core.Migration;
+using PorterStorage.Core.Storage;
+
+namespace PorterStorage.Core.Azure
+{
+    /// <summary>
+    /// The azure.blob plugin's container as a migration store. Documents are written in the plugin's v0.9+ shape: blob
+    /// <c>&lt;type&gt;/&lt;name&gt;</c> with index tags <c>type</c> plus <c>installation</c>, <c>claim-id</c> or <c>result-id</c>. Each change
+    /// set is first written whole to a journal blob under <c>.porterstorage/journal/</c> (the commit point), then applied:
+    /// tagged writes, then deletions of legacy blobs, then the journal is removed; a later run replays what is left.
+    /// The lock is a 15-second blob lease renewed while the run lives, so a killed run never blocks for long.
+    /// </summary>
+    public sealed class AzureBlobMigrationStore : IMigrationStore
+    {
+        private const string JournalPrefix = ".porterstorage/journal/";
+        private const string LockBlob = ".porterstorage/lock";
+
+        private readonly PorterAzureStorage _storage;
+        private readonly BlobContainerClient _container;
+        private readonly AzureBlobPorterStore _reader;
+        private readonly string _logFolder;
+
+        public AzureBlobMigrationStore(PorterAzureStorage storage, string logFolder)
+        {
+            _storage = storage;
+            _container = storage.CreateContainerClient();
+            _reader = new AzureBlobPorterStore(storage);
+            _logFolder = logFolder;
+        }
+
+        public PorterAzureStorage Storage => _storage;
+
+        public string Location => _storage.ContainerUri.ToString();
+
+        public IReadOnlyList<string> List(string itemType, string? group, CancellationToken cancellationToken = default) => _reader.List(itemType, group, cancellationToken);
+
+        public byte[]? Read(string itemType, string name, out string? location, CancellationToken cancellationToken = default) =>
+            _reader.Read(itemType, name, out location, cancellationToken);
+
+        public string Describe(string path) => Location + "/" + path;
+
+        public string SetPath(string itemType, string name) => itemType + "/" + name;
+
+        public IReadOnlyList<StoreEntry> Entries(string itemType)
+        {
+            var entries = new List<StoreEntry>();
+            var groups = new SortedSet<string>(StringComparer.Ordinal);
+            foreach (BlobItem b in Blobs(itemType + "/"))
+            {
+                string name = b.Name.Substring(itemType.Length + 1);
+                if (itemType == ItemTypes.Claims && b.Tags != null && b.Tags.TryGetValue("installation", out string? inst))
+                {
+                    groups.Add(inst);
+                    continue;
+                }
+                entries.Add(new StoreEntry(name, b.Name, false, false, name, isDocument: true));
+            }
+            entries.AddRange(groups.Select(g => new StoreEntry(g, ItemTypes.Claims + "/" + g, true, false, g)));
+            return entries.OrderBy(e => e.ItemName, StringComparer.Ordinal).ToList();
+        }
+
+        public byte[] ReadFile(string path)
+        {
+            try
+            {
+                BlobClient blob = _container.GetBlobClient(path);
+                long length = blob.GetProperties().Value.ContentLength;
+                if (length > LegacyClaim.MaxDocumentBytes)
+                {
+                    throw new PorterStorageException(ErrorIds.DocumentTooLarge, PorterErrorKind.InvalidData, Describe(path),
+                        $"'{Describe(path)}' is {length} bytes, larger than any Porter document; it is left in place.");
+                }
+                return blob.DownloadContent().Value.Content.ToArray();
+            }
+            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+            {
+                throw AzureErrors.Translate(ex, Describe(path), "Reading the blob");
+            }
+        }
+
+        public DateTime ModifiedUtc(string path) => _container.GetBlobClient(path).GetProperties().Value.LastModified.UtcDateTime;
+
+        public bool Exists(string path) => _container.GetBlobClient(path).Exists().Value;
+
+        public IReadOnlyList<KeyValuePair<string, string>> ExistingClaims(string installation)
+        {
+            var result = new List<KeyValuePair<string, string>>();
+            foreach (BlobItem b in Blobs(ItemTypes.Claims + "/").Where(b => b.Tags != null && b.Tags.TryGetValue("installation", out string? i) && i == installation))
+            {
+                try
+                {
+                    using JsonDocument doc = JsonDocument.Parse(_container.GetBlobClient(b.Name).DownloadContent().Value.Content.ToMemory());
+                    string created = doc.RootElement.TryGetProperty("created", out JsonElement c) && c.ValueKind == JsonValueKind.String
+                                     && GoTime.TryNormalize(c.GetString()!, out string n) ? n : string.Empty;
+                    string action = doc.RootElement.TryGetProperty("action", out JsonElement a) && a.ValueKind == JsonValueKind.String ? a.GetString()! : string.Empty;
+                    result.Add(new KeyValuePair<string, string>(created, action));
+                }
+                catch (JsonException)
+                {
+                }
+            }
+            return result;
+        }
+
+        public IDisposable Lock()
+        {
+            try
+            {
+                _container.CreateIfNotExists();
+                BlobClient blob = _container.GetBlobClient(LockBlob);
+                if (!blob.Exists().Value)
+                {
+                    try
+                    {
+                        blob.Upload(BinaryData.FromString("PorterStorage migration lock"), overwrite: false);
+                    }
+                    catch (RequestFailedException ex) when (ex.Status == 409 || ex.Status == 412)
+                    {
+                        // Another run created it first; the lease decides.
+                    }
+                }
+                BlobLeaseClient lease = blob.GetBlobLeaseClient();
+                lease.Acquire(TimeSpan.FromSeconds(15));
+                return new LeaseHandle(lease);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 409)
+            {
+                throw new PorterStorageException(ErrorIds.MigrationInProgress, PorterErrorKind.ResourceBusy, Location,
+                    $"Another migration of '{Location}' holds the lease on '{LockBlob}' (a killed run's lease expires within 15 s).", ex);
+            }
+            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+            {
+                throw AzureErrors.Translate(ex, Location, "Taking the migration lock");
+            }
+        }
+
+        public IReadOnlyList<string> PendingJournals() =>
+            Blobs(JournalPrefix).Select(b => b.Name.Substring(JournalPrefix.Length)).OrderBy(n => n, StringComparer.Ordinal).ToList();
+
+        public IReadOnlyList<string> Recover() => PendingJournals().Select(Replay).ToList();
+
+        public void Apply(ChangeSet changes) => Replay(Commit(changes));
+
+        /// <summary>Writes the journal blob holding every document of the change set: the commit point. Returns its id.</summary>
+        internal string Commit(ChangeSet changes)
+        {
+            string id = DateTime.UtcNow.ToString("yyyyMMddHHmmssfffffff", System.Globalization.CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+            var w = new GoJsonWriter(indented: false).StartObject().Property("description", changes.Description).Name("writes").StartArray();
+            foreach (StoredDocument doc in changes.Writes)
+            {
+                w.StartObject().Property("blob", BlobName(doc)).Name("tags").StartObject();
+                foreach (KeyValuePair<string, string> tag in Tags(doc))
+                {
+                    w.Property(tag.Key, tag.Value);
+                }
+                w.EndObject().Property("content", Convert.ToBase64String(doc.Content)).EndObject();
+            }
+            w.EndArray().Name("deletes").StartArray();
+            foreach (string d in changes.Deletes)
+            {
+                w.String(d);
+            }
+            w.EndArray().EndObject();
+            try
+            {
+                _container.GetBlobClient(JournalPrefix + id).Upload(BinaryData.FromBytes(w.ToUtf8()), overwrite: false);
+            }
+            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+            {
+                PorterStorageException named = AzureErrors.Translate(ex, Location, "Committing " + changes.Description);
+                throw new PorterStorageException(ErrorIds.MigrationWriteError, named.Kind, Location,
+                    $"The changes for {changes.Description} could not be committed: {named.Message} Nothing of them was applied.", ex);
+            }
+            return id;
+        }
+
+        private string Replay(string id)
+        {
+            BlobClient journal = _container.GetBlobClient(JournalPrefix + id);
+            string description = id;
+            try
+            {
+                using JsonDocument doc = JsonDocument.Parse(journal.DownloadContent().Value.Content.ToMemory());
+                description = doc.RootElement.GetProperty("description").GetString()!;
+                foreach (JsonElement write in doc.RootElement.GetProperty("writes").EnumerateArray())
+                {
+                    var tags = write.GetProperty("tags").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
+                    _container.GetBlobClient(write.GetProperty("blob").GetString()).Upload(
+                        BinaryData.FromBytes(Convert.FromBase64String(write.GetProperty("content").GetString()!)),
+                        new BlobUploadOptions { Tags = tags.Count > 0 ? tags : null });
+                }
+                foreach (JsonElement delete in doc.RootElement.GetProperty("deletes").EnumerateArray())
+                {
+                    _container.GetBlobClient(delete.GetString()).DeleteIfExists();
+                }
+                journal.DeleteIfExists();
+            }
+            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+            {
+                PorterStorageException named = AzureErrors.Translate(ex, Location, "Applying " + description);
+                throw new PorterStorageException(ErrorIds.MigrationWriteError, named.Kind, Location,
+                    $"The committed changes for {description} could not be completed: {named.Message} The next run completes them.", ex);
+            }
+            return description;
+        }
+
+        public void WriteSchema(byte[] content)
+        {
+            try
+            {
+                _container.GetBlobClient(ItemTypes.SchemaName).Upload(BinaryData.FromBytes(content), overwrite: true);
+            }
+            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+            {
+                throw AzureErrors.Translate(ex, Describe(ItemTypes.SchemaName), "Writing the schema blob");
+            }
+        }
+
+        public IReadOnlyList<string> FilesWithWideModes() => Array.Empty<string>();
+
+        public int FixWideModes() => 0;
+
+        public MigrationLog CreateLog(DateTime localNow)
+        {
+            IO.FileSystemExtras.CreatePrivateDirectory(_logFolder);
+            return MigrationLog.Create(_logFolder, localNow);
+        }
+
+        public PorterStorageVerification Verify(CancellationToken cancel) => AzureStoreVerifier.Verify(_storage, cancel);
+
+        /// <summary>The plugin's blob name of a document: <c>&lt;type&gt;/&lt;name&gt;</c>, or the bare name for the root type.</summary>
+        public static string BlobName(StoredDocument doc) => doc.ItemType.Length == 0 ? doc.Name : doc.ItemType + "/" + doc.Name;
+
+        /// <summary>The plugin's index tags of a document: <c>type</c> and, for grouped types, the group tag.</summary>
+        public static IReadOnlyDictionary<string, string> Tags(StoredDocument doc)
+        {
+            var tags = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            if (doc.ItemType.Length > 0)
+            {
+                tags["type"] = doc.ItemType;
+            }
+            string? group = BlobIndexProbe.GroupTag(doc.ItemType);
+            if (group != null && doc.Group != null)
+            {
+                tags[group] = doc.Group;
+            }
+            return tags;
+        }
+
+        private List<BlobItem> Blobs(string prefix)
+        {
+            try
+            {
+                return _container.GetBlobs(BlobTraits.Tags, BlobStates.None, prefix, CancellationToken.None).ToList();
+            }
+            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+            {
+                throw AzureErrors.Translate(ex, Location, "Listing the blobs");
+            }
+        }
+
+        private sealed class LeaseHandle : IDisposable
+        {
+            private readonly BlobLeaseClient _lease;
+            private readonly Timer _renew;
+
+            public LeaseHandle(BlobLeaseClient lease)
+            {
+                _lease = lease;
+                _renew = new Timer(_ =>
+                {
+                    try
+                    {
+                        _lease.Renew();
+                    }
+                    catch (RequestFailedException)
+                    {
+                    }
+                }, null, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
+            }
+
+            public void Dispose()
+            {
+                _renew.Dispose();
+                try
+                {
+                    _lease.Release();
+                }
+                catch (RequestFailedException)
+                {
+                }
+            }
+        }
+    }
+}

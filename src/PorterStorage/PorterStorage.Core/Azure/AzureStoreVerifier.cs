@@ -1,0 +1,126 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text.Json;
+using System.Threading;
+using global::Azure.Storage.Blobs;
+using global::Azure.Storage.Blobs.Models;
+using PorterStorage.Core.Errors;
+using PorterStorage.Core.Migration;
+using PorterStorage.Core.Schema;
+using PorterStorage.Core.Storage;
+
+namespace PorterStorage.Core.Azure
+{
+    /// <summary>Checks a plugin container the way Porter v0.38 reads it: schema blob, tags, tag queries, index, sets.</summary>
+    public static class AzureStoreVerifier
+    {
+        public static PorterStorageVerification Verify(PorterAzureStorage storage, CancellationToken cancel)
+        {
+            var findings = new List<StorageFinding>();
+            void Add(FindingSeverity s, string code, string path, string message) => findings.Add(new StorageFinding(s, code, path, message));
+            string location = storage.ContainerUri.ToString();
+            BlobContainerClient container = storage.CreateContainerClient();
+            List<BlobItem> blobs;
+            try
+            {
+                blobs = container.GetBlobs(BlobTraits.Tags, BlobStates.None, null, cancel).ToList();
+            }
+            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+            {
+                throw AzureErrors.Translate(ex, location, "Listing the blobs");
+            }
+
+            var store = new AzureBlobPorterStore(storage);
+            try
+            {
+                PorterSchemaDocument? schema = SchemaInspector.ReadSchema(store, out string? where, cancel);
+                if (schema == null)
+                {
+                    Add(FindingSeverity.Error, "SchemaMissing", location + "/schema", "The schema blob is missing; Porter demands a migration.");
+                }
+                else if (!schema.IsCurrent)
+                {
+                    Add(FindingSeverity.Error, "SchemaOutdated", where!, "The schema blob does not hold the current versions.");
+                }
+            }
+            catch (PorterStorageException ex)
+            {
+                Add(FindingSeverity.Error, "SchemaUnreadable", ex.Target ?? location, ex.Message);
+            }
+
+            var installationsWithClaims = new HashSet<string>(StringComparer.Ordinal);
+            int installations = 0, claims = 0, results = 0, outputs = 0;
+            foreach (BlobItem b in blobs)
+            {
+                int slash = b.Name.IndexOf('/');
+                string type = slash > 0 ? b.Name.Substring(0, slash) : string.Empty;
+                if (!BlobIndexProbe.PorterPrefixes.Contains(type))
+                {
+                    continue;
+                }
+                string path = location + "/" + b.Name;
+                if (type == ItemTypes.Claims && (b.Tags == null || !b.Tags.ContainsKey("installation")))
+                {
+                    Add(FindingSeverity.Error, "LegacyClaim", path, $"'{b.Name}' is a pre-v0.28 claim that has not been migrated.");
+                    continue;
+                }
+                if (!BlobIndexProbe.HasPorterTags(type, b.Tags))
+                {
+                    Add(FindingSeverity.Error, "UntaggedBlob", path, $"'{b.Name}' lacks the index tags Porter lists it by; Porter cannot see it.");
+                }
+                switch (type)
+                {
+                    case ItemTypes.Installations:
+                        installations++;
+                        break;
+                    case ItemTypes.Claims:
+                        claims++;
+                        installationsWithClaims.Add(b.Tags!["installation"]);
+                        break;
+                    case ItemTypes.Results:
+                        results++;
+                        break;
+                    case ItemTypes.Outputs:
+                        outputs++;
+                        break;
+                    case ItemTypes.Credentials:
+                    case ItemTypes.Parameters:
+                        CheckSet(container, b.Name, type, path, Add);
+                        break;
+                }
+            }
+            foreach (BlobItem b in blobs.Where(b => b.Name.StartsWith(ItemTypes.Installations + "/", StringComparison.Ordinal)))
+            {
+                string name = b.Name.Substring(ItemTypes.Installations.Length + 1);
+                if (!installationsWithClaims.Contains(name))
+                {
+                    Add(FindingSeverity.Error, "IndexWithoutClaims", location + "/" + b.Name, $"The index entry '{b.Name}' has no claims; 'porter list' fails on it.");
+                }
+            }
+            foreach (string mismatch in BlobIndexProbe.FindMismatches(storage, blobs, cancel))
+            {
+                Add(FindingSeverity.Error, "NotFoundByTags", location + "/" + mismatch.Split(':')[0], mismatch);
+            }
+            return new PorterStorageVerification(location, installations, claims, results, outputs, findings);
+        }
+
+        private static void CheckSet(BlobContainerClient container, string blob, string type, string path, Action<FindingSeverity, string, string, string> add)
+        {
+            try
+            {
+                using JsonDocument doc = JsonDocument.Parse(container.GetBlobClient(blob).DownloadContent().Value.Content.ToMemory());
+                bool has = doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("schemaVersion", out JsonElement v)
+                           && (type == ItemTypes.Parameters || (v.ValueKind == JsonValueKind.String && v.GetString()!.Length > 0));
+                if (!has)
+                {
+                    add(FindingSeverity.Error, type == ItemTypes.Credentials ? "LegacyCredentialSet" : "LegacyParameterSet", path, $"'{blob}' has no schemaVersion; it has not been migrated.");
+                }
+            }
+            catch (JsonException)
+            {
+                add(FindingSeverity.Error, "DocumentUnreadable", path, $"'{blob}' is not valid JSON.");
+            }
+        }
+    }
+}

@@ -1,0 +1,153 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.RegularExpressions;
+using global::Azure.Storage.Blobs;
+using global::Azure.Storage.Blobs.Models;
+using PorterStorage.Core.Azure;
+using PorterStorage.Core.Errors;
+using PorterStorage.Core.Json;
+using PorterStorage.Core.Migration;
+using PorterStorage.Core.Schema;
+using Xunit;
+
+namespace PorterStorage.Tests
+{
+    /// <summary>The migration engine over the azure.blob plugin's container, against Azurite (started by build.ps1 Test).</summary>
+    public class AzureMigrationTests
+    {
+        private const string Testdata = "porter-v0.38.9/pkg/storage/testdata/";
+
+        private static string Connection =>
+            Environment.GetEnvironmentVariable("PORTERSTORAGE_AZURITE_CS1")
+            ?? throw new InvalidOperationException("Azurite is not running: run the tests through 'build.ps1 Test'.");
+
+        private static PorterAzureStorage NewContainer() =>
+            AzureStorageFactory.FromConnectionString(Connection, "m" + Guid.NewGuid().ToString("N").Substring(0, 20), "test");
+
+        private static BlobContainerClient Client(PorterAzureStorage s) => new BlobContainerClient(Connection, s.Container);
+
+        private static void Put(BlobContainerClient c, string name, byte[] content, Dictionary<string, string>? tags = null) =>
+            c.GetBlobClient(name).Upload(new BinaryData(content), new BlobUploadOptions { Tags = tags });
+
+        private static byte[] Fixture(string f) => File.ReadAllBytes(TempHome.Fixture(Testdata + f));
+
+        /// <summary>A pre-v0.9 store (untagged), except one legacy claim the plugin's own migration tagged type=claims.</summary>
+        private static PorterAzureStorage LegacyStore()
+        {
+            PorterAzureStorage s = NewContainer();
+            BlobContainerClient c = Client(s);
+            c.Create();
+            Put(c, "claims/example-exec-outputs", Fixture("claims/has-installation.json"), new Dictionary<string, string> { ["type"] = "claims" });
+            Put(c, "claims/mybun", Fixture("claims/upgraded.json"));
+            Put(c, "credentials/mybun", Fixture("credentials/mybun.json"));
+            Put(c, "parameters/mybun", Fixture("parameters/mybun.json"));
+            return s;
+        }
+
+        private static PorterMigrationResult Run(PorterAzureStorage s, TempHome logs) =>
+            MigrationEngine.Run(new AzureBlobMigrationStore(s, logs.Path), new MigrationOptions());
+
+        private static Dictionary<string, BlobItem> List(PorterAzureStorage s) =>
+            Client(s).GetBlobs(BlobTraits.Tags, BlobStates.None, null, default).ToDictionary(b => b.Name, StringComparer.Ordinal);
+
+        private static string Text(PorterAzureStorage s, string blob) => Client(s).GetBlobClient(blob).DownloadContent().Value.Content.ToString();
+
+        private static string Mask(string text) => Regex.Replace(text, "[0-9A-HJKMNP-TV-Z]{26}", "<ULID>");
+
+        [Fact]
+        public void Run_PreV09Store_PluginShapeWithTags_SameDocumentsAsTheFolderMigration()
+        {
+            using var logs = new TempHome();
+            PorterAzureStorage s = LegacyStore();
+            PorterMigrationResult r = Run(s, logs);
+            Assert.True(r.Succeeded, string.Join("; ", r.Errors));
+            Assert.True(r.Verification!.IsValid, string.Join("; ", r.Verification.Findings));
+            Dictionary<string, BlobItem> blobs = List(s);
+            Assert.DoesNotContain("claims/mybun", blobs.Keys);
+            Assert.DoesNotContain("claims/example-exec-outputs", blobs.Keys);
+            Assert.Equal(SchemaVersions.CurrentSchemaJson, Text(s, "schema"));
+            Assert.Empty(blobs["schema"].Tags ?? new Dictionary<string, string>());
+
+            InstallationMigrationRecord exec = r.Installations.Single(i => i.Installation == "example-exec-outputs");
+            string claimId = exec.Claims.Single(), resultId = exec.Results.Single();
+            Assert.Equal(new Dictionary<string, string> { ["installation"] = "example-exec-outputs", ["type"] = "claims" }, blobs["claims/" + claimId].Tags);
+            Assert.Equal(new Dictionary<string, string> { ["claim-id"] = claimId, ["type"] = "results" }, blobs["results/" + resultId].Tags);
+            Assert.Equal(new Dictionary<string, string> { ["result-id"] = resultId, ["type"] = "outputs" }, blobs[$"outputs/{resultId}-config"].Tags);
+            Assert.Equal(new Dictionary<string, string> { ["type"] = "installations" }, blobs["installations/example-exec-outputs"].Tags);
+            Assert.Equal(new Dictionary<string, string> { ["type"] = "credentials" }, blobs["credentials/mybun"].Tags);
+            Assert.Equal(new Dictionary<string, string> { ["type"] = "parameters" }, blobs["parameters/mybun"].Tags);
+
+            string expectedClaim = File.ReadAllText(TempHome.Fixture(Testdata + "migrated/claims/example-exec-outputs/01EAZ07M2M914GNFTQ0BD7447S.json"));
+            Assert.Equal(Mask(expectedClaim), Mask(Text(s, "claims/" + claimId)));
+            Assert.Equal(File.ReadAllText(TempHome.Fixture(Testdata + "migrated/outputs/01EAZ07M2NMJ0293FRMGMQ3AM7/01EAZ07M2NMJ0293FRMGMQ3AM7-config")),
+                Text(s, $"outputs/{resultId}-config"));
+            Assert.Equal(2, r.Installations.Single(i => i.Installation == "mybun").Claims.Count);
+            Assert.True(File.Exists(r.LogPath));
+            Assert.StartsWith(logs.Path, r.LogPath);
+        }
+
+        [Fact]
+        public void Run_Twice_SecondRunChangesNothing()
+        {
+            using var logs = new TempHome();
+            PorterAzureStorage s = LegacyStore();
+            Assert.True(Run(s, logs).Succeeded);
+            var before = List(s).ToDictionary(kv => kv.Key, kv => Text(s, kv.Key));
+            PorterMigrationResult again = Run(s, logs);
+            Assert.True(again.Succeeded);
+            Assert.False(again.SchemaWritten);
+            Assert.Equal(before, List(s).ToDictionary(kv => kv.Key, kv => Text(s, kv.Key)));
+        }
+
+        [Fact]
+        public void Recover_CommittedJournal_FinishedByTheNextRun_NothingDoubled()
+        {
+            using var logs = new TempHome();
+            PorterAzureStorage s = LegacyStore();
+            var store = new AzureBlobMigrationStore(s, logs.Path);
+            using (LegacyClaim legacy = LegacyClaim.Parse(Fixture("claims/upgraded.json"), "claims/mybun"))
+            {
+                store.Commit(ClaimSplitter.Split(legacy, "claims/mybun", new UlidGenerator()).Changes);
+            }
+            // The process dies here: only the journal blob exists.
+            Assert.Contains(List(s).Keys, k => k.StartsWith(".porterstorage/journal/", StringComparison.Ordinal));
+            PorterMigrationResult r = Run(s, logs);
+            Assert.True(r.Succeeded, string.Join("; ", r.Errors));
+            Dictionary<string, BlobItem> blobs = List(s);
+            Assert.Equal(2, blobs.Values.Count(b => b.Tags != null && b.Tags.TryGetValue("installation", out string? i) && i == "mybun"));
+            Assert.DoesNotContain(blobs.Keys, k => k.StartsWith(".porterstorage/journal/", StringComparison.Ordinal));
+        }
+
+        [Fact]
+        public void Lock_LeaseHeld_MigrationInProgress()
+        {
+            using var logs = new TempHome();
+            PorterAzureStorage s = LegacyStore();
+            using (new AzureBlobMigrationStore(s, logs.Path).Lock())
+            {
+                var ex = Assert.Throws<PorterStorageException>(() => new AzureBlobMigrationStore(s, logs.Path).Lock());
+                Assert.Equal(ErrorIds.MigrationInProgress, ex.ErrorId);
+            }
+            using (new AzureBlobMigrationStore(s, logs.Path).Lock())
+            {
+            }
+        }
+
+        [Fact]
+        public void Run_BadLegacyBlob_NamedRestMigratedSchemaWithheld()
+        {
+            using var logs = new TempHome();
+            PorterAzureStorage s = LegacyStore();
+            Put(Client(s), "claims/broken", Encoding.UTF8.GetBytes("{\"installation\":\"broken\",\"parameters\":{\"pw\":\"hunter2\"}}"));
+            PorterMigrationResult r = Run(s, logs);
+            MigrationError e = Assert.Single(r.Errors);
+            Assert.Equal(ErrorIds.ClaimBundleMissing, e.ErrorId);
+            Assert.EndsWith("/claims/broken", e.Target);
+            Assert.DoesNotContain("schema", List(s).Keys);
+            Assert.DoesNotContain("hunter2", File.ReadAllText(r.LogPath!));
+        }
+    }
+}
