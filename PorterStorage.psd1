@@ -24,6 +24,7 @@
         'Restore-PorterAzureContainer'
         'Test-PorterAzureBlobIndex'
         'Copy-PorterAzureContainer'
+        'Repair-PorterAzureBlobTag'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

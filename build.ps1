@@ -18,7 +18,10 @@ param(
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
-    [string] $Configuration = 'Release'
+    [string] $Configuration = 'Release',
+
+    # Test: run only the Pester files whose names match this wildcard (and no xunit), for a quick loop.
+    [string] $PesterFile
 )
 
 $ErrorActionPreference = 'Stop'
@@ -122,17 +125,20 @@ function Invoke-Test {
 
 function Invoke-TestSuites {
     $packages = Get-NuGetPackageRoot
-    $unitTrx = Join-Path $TestOut 'unit.trx'
-    & dotnet test (Join-Path $RepoRoot 'tests/unit/PorterStorage.Tests.csproj') -c $Configuration --nologo `
-        --logger "trx;LogFileName=$unitTrx" --logger 'console;verbosity=minimal' | Out-Host
-    $unit = if (Test-Path $unitTrx) { Get-TrxCounts $unitTrx } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+    $unit = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
+    if (-not $PesterFile) {
+        $unitTrx = Join-Path $TestOut 'unit.trx'
+        & dotnet test (Join-Path $RepoRoot 'tests/unit/PorterStorage.Tests.csproj') -c $Configuration --nologo `
+            --logger "trx;LogFileName=$unitTrx" --logger 'console;verbosity=minimal' | Out-Host
+        $unit = if (Test-Path $unitTrx) { Get-TrxCounts $unitTrx } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+    }
     Write-Host "xunit: $($unit.Passed) passed, $($unit.Failed) failed, $($unit.Skipped) skipped"
 
     $pesterJson = Join-Path $TestOut 'pester.json'
     $runner = Join-Path $RepoRoot 'tests/pester/Invoke-PesterSuite.ps1'
     & $PwshHost @PwshArgs -NoProfile -NonInteractive -File $runner -ModuleRoot $OutRoot `
         -PesterManifest (Join-Path $packages 'pester/5.7.1/tools/Pester.psd1') -PackageRoot $packages `
-        -Harness (Join-Path $TestOut "net8-harness/Net8Harness") -ResultPath $pesterJson | Out-Host
+        -Harness (Join-Path $TestOut "net8-harness/Net8Harness") -ResultPath $pesterJson -Filter $PesterFile | Out-Host
     $pester = if (Test-Path $pesterJson) { Get-Content -Raw $pesterJson | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
     Write-Host "Pester: $($pester.Passed) passed, $($pester.Failed) failed, $($pester.Skipped) skipped"
 

@@ -93,6 +93,19 @@ try {
         $copy | Format-List Source, Destination, Total, Copied, Skipped, Failed, TagsCopied, Verified | Out-String -Width 200 | Write-Host
         $again = Copy-PorterAzureContainer -Source $source -Destination $destination -Confirm:$false
         Write-Host ("Second copy: {0} copied, {1} skipped (already equal), verified: {2}" -f $again.Copied, $again.Skipped, $again.Verified)
+
+        Write-Host "`n== Invoke-PorterStorageMigration on the copy: back it up, migrate it, verify Porter's tag queries" -ForegroundColor Cyan
+        $env:TEAM_PORTER_STORAGE = $DestinationConnectionString
+        Write-Host "The home's config now points at the new account: $((Get-PorterAzureStorage -Path $azureHome.FullName).ContainerUri)"
+        Get-PorterMigrationPlan -Path $azureHome.FullName | Select-Object -ExpandProperty Items | Format-Table Kind, Name, Action, Reason -Wrap | Out-String -Width 200 | Write-Host
+        $destinationBackup = $destination | Backup-PorterAzureContainer -Destination $backups
+        $migrated = Invoke-PorterStorageMigration -Path $azureHome.FullName -Backup $destinationBackup -Confirm:$false
+        $migrated | Format-List HomePath, Succeeded, Migrated, Failed, SchemaBefore, SchemaAfter, LogPath | Out-String -Width 200 | Write-Host
+        $migrated.Verification | Format-List IsValid, Checked, Findings | Out-String -Width 200 | Write-Host
+        ($destination | Test-PorterAzureBlobIndex).Prefixes | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+        Test-PorterSchema -Path $azureHome.FullName | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+        $rerunAzure = Invoke-PorterStorageMigration -Path $azureHome.FullName -SkipBackupCheck -Confirm:$false
+        Write-Host ("Second run on the container: {0} migrated, schema written again: {1}" -f $rerunAzure.Migrated, $rerunAzure.SchemaWritten)
         Remove-Item Env:TEAM_PORTER_STORAGE
     }
 }

@@ -4,7 +4,7 @@
 
 # A container backup archive holding a v0.9+ plugin store (tagged) plus, optionally, pre-v0.9 blobs (untagged).
 function New-PorterBlobStoreArchive {
-    param([Parameter(Mandatory)] [string] $Path, [int] $Installations = 5, [switch] $Legacy, [switch] $NoSchema, [string] $Secret = 'value')
+    param([Parameter(Mandatory)] [string] $Path, [int] $Installations = 5, [switch] $Legacy, [switch] $NoSchema, [switch] $NoTags, [int] $LegacyInstallations = 0, [string] $Secret = 'value')
     $alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
     $rng = [Random]::new(11)
     function Ulid { '01' + (-join (1..24 | ForEach-Object { $alphabet[$rng.Next(32)] })) }
@@ -23,6 +23,10 @@ function New-PorterBlobStoreArchive {
     Add-Blob 'credentials/team' "{`"schemaVersion`":`"1.0.0-DRAFT+b6c701f`",`"name`":`"team`",`"credentials`":[{`"name`":`"token`",`"source`":{`"value`":`"$Secret`"}}]}" @{ type = 'credentials' }
     Add-Blob 'parameters/team' '{"name":"team","schemaVersion":"1.0.0-DRAFT+TODO"}' @{ type = 'parameters' }
     if (-not $NoSchema) { Add-Blob 'schema' '{"claims":"cnab-claim-1.0.0-DRAFT+b5ed2f3","credentials":"cnab-credentialsets-1.0.0-DRAFT+b6c701f","parameters":"cnab-parametersets-1.0.0-DRAFT+TODO"}' $null }
+    for ($i = 1; $i -le $LegacyInstallations; $i++) {
+        $action = if ($i % 2) { 'install' } else { 'upgrade' }
+        Add-Blob "claims/legacy$i" "{`"installation`":`"legacy$i`",`"created`":`"2020-01-01T00:00:00Z`",`"modified`":`"2020-01-0$((($i % 8) + 2))T00:00:00Z`",`"bundle`":{`"name`":`"legacy$i`"},`"parameters`":{`"password`":`"$Secret`"},`"result`":{`"action`":`"$action`",`"status`":`"success`"},`"outputs`":{`"token`":`"$Secret`",`"port`":8080}}" $null
+    }
     if ($Legacy) {
         Add-Blob 'claims/oldapp' '{"installation":"oldapp","bundle":{"name":"oldapp"},"result":{"action":"install","status":"success"}}' $null
         Add-Blob 'credentials/old' '{"name":"old","credentials":[]}' $null
@@ -34,7 +38,7 @@ function New-PorterBlobStoreArchive {
         $entry = [ordered]@{ path = $b.Name; type = 'file'; size = $b.Bytes.Length
             sha256 = [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData($b.Bytes)).ToLowerInvariant()
             mtime = '2021-01-01T00:00:00.0000000Z'; headers = [ordered]@{ ContentType = 'application/octet-stream' }; metadata = $b.Metadata }
-        if ($b.Tags) { $entry.tags = $b.Tags }
+        if ($b.Tags -and -not $NoTags) { $entry.tags = $b.Tags }
         $entry
     }
     $manifest = [ordered]@{ format = 'porterstorage-backup/1'; kind = 'container'; created = '2021-01-01T00:00:00.0000000Z'; source = 'test'

@@ -11,12 +11,44 @@ if (-not $script:SourceConnection) { throw 'Azurite is not running: run the test
 function New-TestContainerName { 'c' + [Guid]::NewGuid().ToString('N').Substring(0, 20) }
 
 function New-SeededContainer {
-    param([string] $Connection = $script:SourceConnection, [int] $Installations = 5, [switch] $Legacy, [switch] $NoSchema, [string] $Secret = 'value',
-        [string] $Name = (New-TestContainerName))
+    param([string] $Connection = $script:SourceConnection, [int] $Installations = 5, [switch] $Legacy, [switch] $NoSchema, [switch] $NoTags, [int] $LegacyInstallations = 0, [string] $Secret = 'value',
+        [string] $Name = (New-TestContainerName), [switch] $Force)
     $name = $Name
     $archive = Join-Path $TestDrive "$name-$([Guid]::NewGuid().ToString('N').Substring(0, 8)).zip"
-    New-PorterBlobStoreArchive -Path $archive -Installations $Installations -Legacy:$Legacy -NoSchema:$NoSchema -Secret $Secret | Out-Null
+    New-PorterBlobStoreArchive -Path $archive -Installations $Installations -Legacy:$Legacy -NoSchema:$NoSchema -NoTags:$NoTags -LegacyInstallations $LegacyInstallations -Secret $Secret | Out-Null
     $storage = Get-PorterAzureStorage -ConnectionString $Connection -Container $name
-    Restore-PorterAzureContainer -Path $archive -Storage $storage -Confirm:$false | Out-Null
+    Restore-PorterAzureContainer -Path $archive -Storage $storage -Force:$Force -Confirm:$false | Out-Null
     $storage
+}
+
+# Blob name, tag list and SHA-256 of every blob of a container, through a container backup's manifest.
+function Get-ContainerDigest {
+    param([Parameter(Mandatory)] $Storage, [switch] $MaskIds)
+    $backup = $Storage | Backup-PorterAzureContainer -Destination (Join-Path $TestDrive ('digest-' + [Guid]::NewGuid().ToString('N').Substring(0, 8) + '.zip'))
+    $zip = [IO.Compression.ZipFile]::OpenRead($backup.Path)
+    try {
+        $r = [IO.StreamReader]::new($zip.GetEntry('manifest.json').Open())
+        $entries = ($r.ReadToEnd() | ConvertFrom-Json).entries
+    }
+    finally { $zip.Dispose() }
+    $ulid = '[0-9A-HJKMNP-TV-Z]{26}'
+    $entries | Where-Object { $_.path -notlike '.porterstorage/*' } | ForEach-Object {
+        $tags = if ($_.tags) { ($_.tags.PSObject.Properties | Sort-Object Name | ForEach-Object { "$($_.Name)=$($_.Value)" }) -join ',' } else { '' }
+        $line = "$($_.path) [$tags]" + $(if ($MaskIds) { '' } else { " $($_.sha256)" })
+        if ($MaskIds) { $line -replace $ulid, '<ULID>' } else { $line }
+    } | Sort-Object
+}
+
+# Starts $Command in a child pwsh (which imports the staged module first), waits $Milliseconds after it is ready, then
+# kills Azurite (losing what it had not saved) and the child, and restarts Azurite on the same folder and port.
+# Returns the restarted Azurite and whether the child was still running when Azurite died.
+function Invoke-AzuriteCrashDuring {
+    param([Parameter(Mandatory)] $Azurite, [Parameter(Mandatory)] [string] $Command, [int] $Milliseconds = 1500)
+    $child = Start-ChildPwsh -Command "Import-Module '$($env:PORTERSTORAGE_MODULE)'; 'GO'; [Console]::Out.Flush(); $Command | Out-Null"
+    if (-not (Wait-ChildLine $child 'GO')) { throw 'The child run did not start.' }
+    Start-Sleep -Milliseconds $Milliseconds
+    $interrupted = -not $child.HasExited
+    $Azurite.Process.Kill(); $Azurite.Process.WaitForExit()
+    $child.Kill(); $child.WaitForExit()
+    [pscustomobject]@{ Azurite = (Start-PorterAzurite -Location $Azurite.Location -Port $Azurite.Port); Interrupted = $interrupted }
 }

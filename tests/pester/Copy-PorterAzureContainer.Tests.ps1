@@ -81,21 +81,15 @@ Describe 'Copy-PorterAzureContainer' {
             Stop-PorterAzurite $own -Graceful -KeepData
             $own = Start-PorterAzurite -Location $location -Port $own.Port
             $destName = New-TestContainerName
-            $module = $env:PORTERSTORAGE_MODULE
-            $child = Start-ChildPwsh -Command "Import-Module '$module'; `$s = Get-PorterAzureStorage -ConnectionString '$src' -Container '$($source.Container)'; `$d = Get-PorterAzureStorage -ConnectionString '$dst' -Container '$destName'; 'GO'; [Console]::Out.Flush(); Copy-PorterAzureContainer -Source `$s -Destination `$d -ConcurrentTaskCount 2 -Confirm:`$false | Out-Null"
-            Wait-ChildLine $child 'GO' | Should -BeTrue
-            Start-Sleep -Milliseconds 1500
-            $interrupted = -not $child.HasExited
-            $own.Process.Kill(); $own.Process.WaitForExit()
-            $child.Kill(); $child.WaitForExit()
-            $own = Start-PorterAzurite -Location $location -Port $own.Port
+            $crash = Invoke-AzuriteCrashDuring $own -Command "`$s = Get-PorterAzureStorage -ConnectionString '$src' -Container '$($source.Container)'; `$d = Get-PorterAzureStorage -ConnectionString '$dst' -Container '$destName'; Copy-PorterAzureContainer -Source `$s -Destination `$d -ConcurrentTaskCount 2 -Confirm:`$false"
+            $own = $crash.Azurite
             $dest = Get-PorterAzureStorage -ConnectionString $dst -Container $destName
             $result = Copy-PorterAzureContainer -Source $source -Destination $dest -Confirm:$false
             $result.Total | Should -Be 483
             $result.Failed | Should -Be 0
             $result.Verified | Should -BeTrue
             ($result.Copied + $result.Skipped) | Should -Be 483
-            $interrupted | Should -BeTrue -Because 'Azurite must die while the first copy is still running'
+            $crash.Interrupted | Should -BeTrue -Because 'Azurite must die while the first copy is still running'
         }
         finally { Stop-PorterAzurite $own }
     }

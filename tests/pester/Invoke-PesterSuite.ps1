@@ -5,7 +5,8 @@ param(
     [Parameter(Mandatory)] [string] $PesterManifest,
     [Parameter(Mandatory)] [string] $PackageRoot,
     [Parameter(Mandatory)] [string] $Harness,
-    [Parameter(Mandatory)] [string] $ResultPath
+    [Parameter(Mandatory)] [string] $ResultPath,
+    [string] $Filter
 )
 $ErrorActionPreference = 'Stop'
 
@@ -17,7 +18,7 @@ $env:PORTERSTORAGE_MODULE = Join-Path $ModuleRoot 'PorterStorage'
 
 Import-Module $PesterManifest -Force
 $config = New-PesterConfiguration
-$config.Run.Path = $PSScriptRoot
+$config.Run.Path = if ($Filter) { @(Get-ChildItem -Path $PSScriptRoot -Filter *.Tests.ps1 | Where-Object Name -like "$Filter.Tests.ps1" | ForEach-Object FullName) } else { $PSScriptRoot }
 $config.Run.PassThru = $true
 $config.Output.Verbosity = 'Detailed'
 $result = Invoke-Pester -Configuration $config

@@ -378,7 +378,7 @@ namespace PorterStorage.Tests
             Assert.Equal(before, Digest(home.Path));
             Assert.False(Directory.Exists(home.P(".porterstorage")));
             Assert.Equal(new[] { MigrationAction.Fail, MigrationAction.Migrate, MigrationAction.Rewrite, MigrationAction.Rewrite, MigrationAction.WriteSchema },
-                plan.Items.Where(i => i.Kind != MigrationItemKind.Permissions).Select(i => i.Action));
+                plan.Items.Where(i => i.Kind != MigrationItemKind.Repair).Select(i => i.Action));
             Assert.Equal(ErrorIds.ClaimParseError, plan.Items[0].ErrorId);
             Assert.Contains("outputs/<new-result-id>/<new-result-id>-config", plan.Items[1].Writes);
         }

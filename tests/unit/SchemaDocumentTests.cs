@@ -103,5 +103,14 @@ namespace PorterStorage.Tests
             Assert.Equal(ErrorIds.SchemaParseError, ex.ErrorId);
             Assert.Equal("/h/schema.json", ex.Target);
         }
+
+        [Fact]
+        public void ToString_NamesCurrentNoneOrTheRecordedVersions()
+        {
+            Assert.Equal("current", PorterSchemaDocument.Current.ToString());
+            Assert.Equal("none", PorterSchemaDocument.Empty.ToString());
+            Assert.Equal("claims 'cnab-claim-1.0.0-DRAFT', credentials '', parameters ''",
+                new PorterSchemaDocument("cnab-claim-1.0.0-DRAFT", string.Empty, string.Empty).ToString());
+        }
     }
 }

@@ -43,6 +43,9 @@ namespace PorterStorage.Core.Azure
 
         public PorterAzureStorage Storage => _storage;
 
+        /// <summary>The local folder the migration log is written to.</summary>
+        public string LogFolder => _logFolder;
+
         public string Location => _storage.ContainerUri.ToString();
 
         public IReadOnlyList<string> List(string itemType, string? group, CancellationToken cancellationToken = default) => _reader.List(itemType, group, cancellationToken);
@@ -51,6 +54,8 @@ namespace PorterStorage.Core.Azure
             _reader.Read(itemType, name, out location, cancellationToken);
 
         public string Describe(string path) => Location + "/" + path;
+
+        public string SchemaPath => ItemTypes.SchemaName;
 
         public string SetPath(string itemType, string name) => itemType + "/" + name;
 
@@ -61,15 +66,38 @@ namespace PorterStorage.Core.Azure
             foreach (BlobItem b in Blobs(itemType + "/"))
             {
                 string name = b.Name.Substring(itemType.Length + 1);
-                if (itemType == ItemTypes.Claims && b.Tags != null && b.Tags.TryGetValue("installation", out string? inst))
+                if (itemType == ItemTypes.Claims)
                 {
-                    groups.Add(inst);
-                    continue;
+                    // A current claim is tagged with its installation; one whose tags were lost still says so in its JSON.
+                    string? inst = b.Tags != null && b.Tags.TryGetValue("installation", out string? tagged) ? tagged : CurrentClaimInstallation(b.Name);
+                    if (inst != null)
+                    {
+                        groups.Add(inst);
+                        continue;
+                    }
                 }
                 entries.Add(new StoreEntry(name, b.Name, false, false, name, isDocument: true));
             }
             entries.AddRange(groups.Select(g => new StoreEntry(g, ItemTypes.Claims + "/" + g, true, false, g)));
             return entries.OrderBy(e => e.ItemName, StringComparer.Ordinal).ToList();
+        }
+
+        /// <summary>The installation of a current-layout claim document (it has an id and an installation), else null (a legacy document).</summary>
+        private string? CurrentClaimInstallation(string blob)
+        {
+            try
+            {
+                using JsonDocument doc = JsonDocument.Parse(_container.GetBlobClient(blob).DownloadContent().Value.Content.ToMemory());
+                JsonElement root = doc.RootElement;
+                return root.ValueKind == JsonValueKind.Object && root.TryGetProperty("id", out JsonElement id) && id.ValueKind == JsonValueKind.String
+                       && root.TryGetProperty("installation", out JsonElement i) && i.ValueKind == JsonValueKind.String
+                    ? i.GetString()
+                    : null;
+            }
+            catch (JsonException)
+            {
+                return null;
+            }
         }
 
         public byte[] ReadFile(string path)
@@ -229,9 +257,16 @@ namespace PorterStorage.Core.Azure
             }
         }
 
-        public IReadOnlyList<string> FilesWithWideModes() => Array.Empty<string>();
+        /// <summary>Blobs whose index tags differ from what the plugin would have set (rebuilt from names and content).</summary>
+        public IReadOnlyList<string> ItemsToRepair(CancellationToken cancel) => TagRepair.Plan(_storage, cancel, out _).Select(c => c.Blob).ToList();
 
-        public int FixWideModes() => 0;
+        public string RepairReason(int count) => $"{count} blob(s) lack the index tags Porter lists them by; their tags are rebuilt from names and content";
+
+        public string Repair(CancellationToken cancel)
+        {
+            PorterTagRepairResult result = TagRepair.Run(_storage, _ => true, cancel);
+            return $"Rebuilt the index tags of {result.Repaired} blob(s)";
+        }
 
         public MigrationLog CreateLog(DateTime localNow)
         {

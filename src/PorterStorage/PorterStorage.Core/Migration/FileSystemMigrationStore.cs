@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using System.Text.Json;
+using System.Threading;
 using PorterStorage.Core.Errors;
 using PorterStorage.Core.IO;
 using PorterStorage.Core.Json;
@@ -79,6 +80,8 @@ namespace PorterStorage.Core.Migration
         public string FullPath(string relative) => Path.Combine(HomePath, relative.Replace('/', Path.DirectorySeparatorChar));
 
         public string Describe(string path) => FullPath(path);
+
+        public string SchemaPath => "schema.json";
 
         public string SetPath(string itemType, string name) => itemType + "/" + name + ".json";
 
@@ -339,7 +342,7 @@ namespace PorterStorage.Core.Migration
         }
 
         /// <summary>The config file and every file under claims, outputs, credentials and parameters with mode bits beyond 0600 ('/'-separated).</summary>
-        public IReadOnlyList<string> FilesWithWideModes()
+        public IReadOnlyList<string> ItemsToRepair(CancellationToken cancel = default)
         {
             var result = new List<string>();
             if (!UnixPermissions.CanRead)
@@ -371,15 +374,17 @@ namespace PorterStorage.Core.Migration
             return result;
         }
 
-        /// <summary>Sets those files to 0600 (as 'porter storage fix-permissions' does); returns how many changed.</summary>
-        public int FixWideModes()
+        public string RepairReason(int count) => $"{count} file(s) have modes beyond 0600, which Porter v0.38.7+ refuses; they are set to 0600";
+
+        /// <summary>Sets those files to 0600 (as 'porter storage fix-permissions' does).</summary>
+        public string Repair(CancellationToken cancel = default)
         {
-            IReadOnlyList<string> files = FilesWithWideModes();
+            IReadOnlyList<string> files = ItemsToRepair(cancel);
             foreach (string rel in files)
             {
                 UnixPermissions.SetModeIfSupported(FullPath(rel), 0x180);
             }
-            return files.Count;
+            return $"Set {files.Count} file(s) to mode 0600 for Porter v0.38.7+";
         }
 
         /// <summary>Writes schema.json (compact, no newline, 0600) by rename, so it is never half written.</summary>

@@ -15,6 +15,9 @@ namespace PorterStorage.Core.Migration
         /// <summary>The full name of a store path for messages and error targets (a file path or a blob URL, never a secret).</summary>
         string Describe(string path);
 
+        /// <summary>The store path of the schema document: <c>schema.json</c> in a folder, the blob <c>schema</c> in a container.</summary>
+        string SchemaPath { get; }
+
         /// <summary>The entries directly under a data folder (claims, credentials, parameters), sorted ordinally.</summary>
         IReadOnlyList<StoreEntry> Entries(string itemType);
 
@@ -43,10 +46,17 @@ namespace PorterStorage.Core.Migration
 
         void WriteSchema(byte[] content);
 
-        /// <summary>Store paths Porter v0.38.7+ would refuse for their mode (folders only).</summary>
-        IReadOnlyList<string> FilesWithWideModes();
+        /// <summary>
+        /// Items Porter would trip on that the migration puts right: files with modes beyond 0600 (folders), blobs lacking
+        /// the index tags the plugin lists them by (containers).
+        /// </summary>
+        IReadOnlyList<string> ItemsToRepair(CancellationToken cancel);
 
-        int FixWideModes();
+        /// <summary>Why those items need repair, for the plan.</summary>
+        string RepairReason(int count);
+
+        /// <summary>Repairs them (recomputed at the time) and returns the log line saying what was done.</summary>
+        string Repair(CancellationToken cancel);
 
         /// <summary>Opens the migration log (0600) for this run.</summary>
         MigrationLog CreateLog(DateTime localNow);

@@ -78,18 +78,18 @@ namespace PorterStorage.Core.Migration
                 }
             }
 
-            IReadOnlyList<string> wide = store.FilesWithWideModes();
-            if (wide.Count > 0)
+            IReadOnlyList<string> repairs = store.ItemsToRepair(cancel);
+            if (repairs.Count > 0)
             {
-                items.Add(new PorterMigrationPlanItem(MigrationItemKind.Permissions, "file modes", null, MigrationAction.FixPermissions,
-                    $"{wide.Count} file(s) have modes beyond 0600, which Porter v0.38.7+ refuses; they are set to 0600", wide, Array.Empty<string>()));
+                items.Add(new PorterMigrationPlanItem(MigrationItemKind.Repair, "repairs", null, MigrationAction.Repair,
+                    store.RepairReason(repairs.Count), repairs, Array.Empty<string>()));
             }
 
             bool current = schema?.IsCurrent ?? false;
-            items.Add(new PorterMigrationPlanItem(MigrationItemKind.Schema, "schema.json", "schema.json",
+            items.Add(new PorterMigrationPlanItem(MigrationItemKind.Schema, store.SchemaPath, store.SchemaPath,
                 current ? MigrationAction.Skip : MigrationAction.WriteSchema,
                 current ? "already current" : "written last, and only when every item succeeded",
-                current ? Array.Empty<string>() : new[] { "schema.json" }, Array.Empty<string>()));
+                current ? Array.Empty<string>() : new[] { store.SchemaPath }, Array.Empty<string>()));
             return new PorterMigrationPlan(store.Location, schema ?? PorterSchemaDocument.Empty, schema != null, items);
         }
 
@@ -347,7 +347,7 @@ namespace PorterStorage.Core.Migration
                     }
                     try
                     {
-                        Execute(store, item, options, Log, installations, credentialSets, parameterSets, warnings);
+                        Execute(store, item, options, Log, installations, credentialSets, parameterSets, warnings, cancel);
                     }
                     catch (Exception caught) when (caught is PorterStorageException || caught is IOException || caught is UnauthorizedAccessException)
                     {
@@ -444,7 +444,7 @@ namespace PorterStorage.Core.Migration
         {
             switch (item.Kind)
             {
-                case MigrationItemKind.Permissions:
+                case MigrationItemKind.Repair:
                     break;
                 case MigrationItemKind.Installation:
                 case MigrationItemKind.Interrupted:
@@ -460,7 +460,8 @@ namespace PorterStorage.Core.Migration
         }
 
         private static void Execute(IMigrationStore store, PorterMigrationPlanItem item, MigrationOptions options, Action<string> log,
-            List<InstallationMigrationRecord> installations, List<SetMigrationRecord> credentialSets, List<SetMigrationRecord> parameterSets, List<string> warnings)
+            List<InstallationMigrationRecord> installations, List<SetMigrationRecord> credentialSets, List<SetMigrationRecord> parameterSets, List<string> warnings,
+            CancellationToken cancel)
         {
             string source = item.Source ?? string.Empty;
             string full = store.Describe(source);
@@ -536,10 +537,9 @@ namespace PorterStorage.Core.Migration
                     parameterSets.Add(new SetMigrationRecord("parameters", fileName, source, source, MigrationOutcome.Rewritten, null, null));
                     break;
                 }
-                case MigrationAction.FixPermissions:
+                case MigrationAction.Repair:
                 {
-                    int changed = store.FixWideModes();
-                    log($"Set {changed} file(s) to mode 0600 for Porter v0.38.7+");
+                    log(store.Repair(cancel));
                     break;
                 }
                 case MigrationAction.Finish:

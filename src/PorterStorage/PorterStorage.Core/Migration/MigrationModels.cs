@@ -12,7 +12,7 @@ namespace PorterStorage.Core.Migration
         Installation,
         CredentialSet,
         ParameterSet,
-        Permissions,
+        Repair,
         Schema,
     }
 
@@ -33,8 +33,8 @@ namespace PorterStorage.Core.Migration
         /// <summary>Convert a YAML credential set of Porter ≤ v0.22.</summary>
         Convert,
 
-        /// <summary>Tighten files Porter v0.38.7+ refuses (bits beyond 0600) to 0600.</summary>
-        FixPermissions,
+        /// <summary>Put right what Porter would trip on: file modes beyond 0600 (folders), missing index tags (containers).</summary>
+        Repair,
 
         /// <summary>Write schema.json with the current versions.</summary>
         WriteSchema,

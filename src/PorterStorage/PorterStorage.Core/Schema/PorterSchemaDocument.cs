@@ -26,6 +26,12 @@ namespace PorterStorage.Core.Schema
         public static PorterSchemaDocument Current { get; } =
             new PorterSchemaDocument(SchemaVersions.Claims, SchemaVersions.Credentials, SchemaVersions.Parameters);
 
+        /// <summary>'current', 'none' (nothing recorded), or the three recorded versions.</summary>
+        public override string ToString() =>
+            IsCurrent ? "current"
+            : Claims.Length == 0 && Credentials.Length == 0 && Parameters.Length == 0 ? "none"
+            : $"claims '{Claims}', credentials '{Credentials}', parameters '{Parameters}'";
+
         public bool IsCurrent =>
             Claims == SchemaVersions.Claims && Credentials == SchemaVersions.Credentials && Parameters == SchemaVersions.Parameters;
 

@@ -26,7 +26,7 @@ namespace PorterStorage.Commands
 
         protected override void ProcessRecord()
         {
-            string cwd = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+            string cwd = CurrentFolder;
             string destination = Destination == null ? cwd : GetUnresolvedProviderPathFromPSPath(Destination);
             string archive = BackupPaths.PlanArchivePath(destination, "porter-container-" + Storage!.AccountName + "-" + Storage.Container, Force, DateTime.Now);
             if (!ShouldProcess(archive, $"Back up the container '{Storage.ContainerUri}'"))

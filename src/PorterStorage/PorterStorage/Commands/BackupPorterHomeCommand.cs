@@ -28,7 +28,7 @@ namespace PorterStorage.Commands
 
         protected override void ProcessRecord() => ForEachHome((home, _) =>
         {
-            string cwd = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+            string cwd = CurrentFolder;
             string destination = Destination == null ? cwd : GetUnresolvedProviderPathFromPSPath(Destination);
             string archive = HomeBackup.PlanArchivePath(home, destination, cwd, Force, DateTime.Now);
             if (!ShouldProcess(archive, $"Back up the Porter home '{home}'{(DataOnly ? " (data only)" : string.Empty)}"))

@@ -1,21 +1,34 @@
+using System;
 using System.Management.Automation;
+using PorterStorage.Core.Azure;
+using PorterStorage.Core.Home;
 using PorterStorage.Core.Migration;
 
 namespace PorterStorage.Commands
 {
-    /// <summary>Get-PorterMigrationPlan: what Invoke-PorterStorageMigration would write, rewrite, skip or fail, and why. Reads only.</summary>
+    /// <summary>
+    /// Get-PorterMigrationPlan: what Invoke-PorterStorageMigration would write, rewrite, repair, skip or fail, and why, for a
+    /// home (its folder, or the container its config selects) or a container from Get-PorterAzureStorage. Reads only.
+    /// </summary>
     [Cmdlet(VerbsCommon.Get, "PorterMigrationPlan", DefaultParameterSetName = PathSet)]
     [OutputType(typeof(PorterMigrationPlan))]
     public sealed class GetPorterMigrationPlanCommand : PorterHomeCmdlet
     {
-        protected override void ProcessRecord() => ForEachHome((home, _) =>
+        private const string StorageSet = "Storage";
+
+        /// <summary>The Azure plugin's container, from Get-PorterAzureStorage.</summary>
+        [Parameter(ParameterSetName = StorageSet, Mandatory = true, ValueFromPipeline = true)]
+        public PorterAzureStorage? Storage { get; set; }
+
+        protected override void ProcessRecord()
         {
-            if (!System.IO.Directory.Exists(home))
+            if (Storage != null)
             {
-                throw new Core.Errors.PorterStorageException(Core.Errors.ErrorIds.HomeNotFound, Core.Errors.PorterErrorKind.ObjectNotFound, home,
-                    $"The Porter home '{home}' does not exist.");
+                Run(() => WriteObject(MigrationEngine.Plan(new AzureBlobMigrationStore(Storage, CurrentFolder), CancellationToken)));
+                return;
             }
-            WriteObject(MigrationEngine.Plan(new FileSystemMigrationStore(home), CancellationToken));
-        });
+            ForEachHome((home, _) => WriteObject(MigrationEngine.Plan(
+                PorterHomeService.OpenMigrationStore(home, null, Environment.GetEnvironmentVariable, CancellationToken), CancellationToken)));
+        }
     }
 }

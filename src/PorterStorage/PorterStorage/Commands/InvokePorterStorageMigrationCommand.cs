@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Management.Automation;
+using PorterStorage.Core.Azure;
 using PorterStorage.Core.Backup;
 using PorterStorage.Core.Errors;
 using PorterStorage.Core.Home;
@@ -21,6 +22,7 @@ namespace PorterStorage.Commands
         private const string LiteralPathSet = "LiteralPath";
         private const string BackupSet = "Backup";
         private const string HomeSet = "Home";
+        private const string StorageSet = "Storage";
 
         /// <summary>The Porter home. Default: the backup's home, else PORTER_HOME, else ~/.porter.</summary>
         [Parameter(ParameterSetName = PathSet, Position = 0)]
@@ -38,32 +40,61 @@ namespace PorterStorage.Commands
         [Parameter(ParameterSetName = HomeSet, Mandatory = true, ValueFromPipeline = true)]
         public PorterHome? InputObject { get; set; }
 
-        /// <summary>A verified backup of this home, from Backup-PorterHome.</summary>
+        /// <summary>The Azure plugin's container to migrate, from Get-PorterAzureStorage.</summary>
+        [Parameter(ParameterSetName = StorageSet, Mandatory = true, ValueFromPipeline = true)]
+        public PorterAzureStorage? Storage { get; set; }
+
+        /// <summary>A verified backup of this home (Backup-PorterHome) or container (Backup-PorterAzureContainer).</summary>
         [Parameter(ParameterSetName = BackupSet, Mandatory = true, ValueFromPipeline = true)]
         [Parameter(ParameterSetName = PathSet)]
         [Parameter(ParameterSetName = LiteralPathSet)]
         [Parameter(ParameterSetName = HomeSet)]
+        [Parameter(ParameterSetName = StorageSet)]
         public PorterBackup? Backup { get; set; }
+
+        /// <summary>The folder for the migration log of a container (default: the home, else the current folder).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? LogPath { get; set; }
 
         /// <summary>Run without a backup. Only for homes that are backed up some other way.</summary>
         [Parameter]
         public SwitchParameter SkipBackupCheck { get; set; }
 
-        /// <summary>Migrate a copy into this new (or empty) folder and leave the home untouched.</summary>
+        /// <summary>
+        /// Migrate a copy and leave the source untouched: a new (or empty) folder for a home, a PorterAzureStorage
+        /// (another container or account) for a container.
+        /// </summary>
         [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? Destination { get; set; }
+        [ValidateNotNull]
+        public object? Destination { get; set; }
 
         protected override void ProcessRecord()
         {
-            string? home = ResolveHome();
-            if (home == null)
-            {
-                return;
-            }
             try
             {
-                Migrate(home);
+                string cwd = CurrentFolder;
+                string? logFolder = LogPath == null ? null : GetUnresolvedProviderPathFromPSPath(LogPath);
+                if (Storage != null)
+                {
+                    Migrate(new AzureBlobMigrationStore(Storage, logFolder ?? cwd), Storage.ContainerUri.ToString(), "Container");
+                    return;
+                }
+                string? home = ResolveHome();
+                if (home == null)
+                {
+                    return;
+                }
+                IMigrationStore store = PorterHomeService.OpenMigrationStore(home, logFolder, Environment.GetEnvironmentVariable, CancellationToken);
+                if (store is AzureBlobMigrationStore container)
+                {
+                    WriteVerbose($"The home '{home}' keeps its data in {container.Location}; migrating the container.");
+                    Migrate(store, container.Location, "Container");
+                }
+                else
+                {
+                    Migrate(store, home, "Home");
+                }
             }
             catch (PorterStorageException ex)
             {
@@ -84,20 +115,26 @@ namespace PorterStorage.Commands
             return null;
         }
 
-        private void Migrate(string home)
+        private void Migrate(IMigrationStore source, string identity, string backupKind)
         {
-            if (!Directory.Exists(home))
+            object? destination = Destination is PSObject wrapped ? wrapped.BaseObject : Destination;
+            string? destinationFolder = null;
+            PorterAzureStorage? destinationContainer = null;
+            if (destination is PorterAzureStorage container && source is AzureBlobMigrationStore)
             {
-                throw new PorterStorageException(ErrorIds.HomeNotFound, PorterErrorKind.ObjectNotFound, home, $"The Porter home '{home}' does not exist.");
+                destinationContainer = container;
             }
-            PorterHome inspected = PorterHomeService.Inspect(home, "Parameter", CancellationToken);
-            if (inspected.Storage != null && !inspected.Storage.IsFilesystem)
+            else if (destination is string folder && source is FileSystemMigrationStore)
             {
-                throw new PorterStorageException(ErrorIds.StorageNotLocal, PorterErrorKind.InvalidOperation, inspected.ConfigPath ?? home,
-                    $"The home '{home}' keeps its data in the '{inspected.Storage.Plugin}' plugin, not in this folder.");
+                destinationFolder = GetUnresolvedProviderPathFromPSPath(folder);
             }
-            string? destination = Destination == null ? null : GetUnresolvedProviderPathFromPSPath(Destination);
-            PorterMigrationPlan plan = MigrationEngine.Plan(new FileSystemMigrationStore(home), CancellationToken);
+            else if (destination != null)
+            {
+                throw new PorterStorageException(ErrorIds.HomePathInvalid, PorterErrorKind.InvalidArgument, destination.ToString(),
+                    "-Destination takes a folder for a home and a PorterAzureStorage (Get-PorterAzureStorage) for a container.");
+            }
+
+            PorterMigrationPlan plan = MigrationEngine.Plan(source, CancellationToken);
 
             // One ShouldProcess per item: -WhatIf lists every change and nothing at all is written.
             var approved = new HashSet<string>(StringComparer.Ordinal);
@@ -109,7 +146,10 @@ namespace PorterStorage.Commands
                     continue;
                 }
                 wanted++;
-                if (ShouldProcess(System.IO.Path.Combine(destination ?? home, item.Source ?? item.Name), Describe(item)))
+                string where = destinationFolder != null ? System.IO.Path.Combine(destinationFolder, item.Source ?? item.Name)
+                    : destinationContainer != null ? destinationContainer.ContainerUri + "/" + (item.Source ?? item.Name)
+                    : source.Describe(item.Source ?? item.Name);
+                if (ShouldProcess(where, Describe(item)))
                 {
                     approved.Add(Key(item));
                 }
@@ -118,20 +158,37 @@ namespace PorterStorage.Commands
             {
                 return;
             }
-            if (wanted == 0 && !ShouldProcess(home, "Check the Porter home (nothing to migrate)"))
+            if (wanted == 0 && !ShouldProcess(identity, "Check the Porter data (nothing to migrate)"))
             {
                 return;
             }
-            CheckBackup(home);
+            CheckBackup(identity, backupKind);
 
-            string target = home;
-            if (destination != null)
+            IMigrationStore target = source;
+            if (destinationFolder != null)
             {
-                MigrationEngine.CopyHome(home, destination, CancellationToken);
-                target = destination;
+                MigrationEngine.CopyHome(((FileSystemMigrationStore)source).HomePath, destinationFolder, CancellationToken);
+                target = new FileSystemMigrationStore(destinationFolder);
+            }
+            else if (destinationContainer != null)
+            {
+                var sourceStore = (AzureBlobMigrationStore)source;
+                PorterContainerCopyResult copy = ContainerCopy.Run(sourceStore.Storage, destinationContainer, 8, false, e =>
+                {
+                    if (e.Error != null)
+                    {
+                        WriteCoreError(e.Error);
+                    }
+                }, CancellationToken);
+                if (!copy.Verified)
+                {
+                    throw new PorterStorageException(ErrorIds.BlobVerificationFailed, PorterErrorKind.InvalidData, destinationContainer.ContainerUri.ToString(),
+                        $"The copy to '{destinationContainer.ContainerUri}' did not verify ({copy.Failed} failed, {copy.Mismatches.Count} mismatched); nothing was migrated.");
+                }
+                target = new AzureBlobMigrationStore(destinationContainer, ((AzureBlobMigrationStore)source).LogFolder);
             }
 
-            var progress = new ProgressAdapter(this, $"Migrating {target}");
+            var progress = new ProgressAdapter(this, $"Migrating {target.Location}");
             try
             {
                 var options = new MigrationOptions
@@ -141,9 +198,9 @@ namespace PorterStorage.Commands
                     OnError = e => WriteError(ToErrorRecord(new PorterStorageException(e.ErrorId, PorterErrorKind.InvalidData, e.Target, e.Message))),
                     OnLog = WriteVerbose,
                     Backup = Backup,
-                    SourceHome = destination == null ? null : home,
+                    SourceHome = ReferenceEquals(target, source) ? null : identity,
                 };
-                PorterMigrationResult result = MigrationEngine.Run(new FileSystemMigrationStore(target), options, CancellationToken);
+                PorterMigrationResult result = MigrationEngine.Run(target, options, CancellationToken);
                 foreach (string warning in result.Warnings)
                 {
                     WriteWarning(warning);
@@ -166,28 +223,30 @@ namespace PorterStorage.Commands
                 MigrationAction.RemoveDuplicate => $"Remove the already migrated legacy claim of '{item.Name}'",
                 MigrationAction.Rewrite => $"Rewrite {(item.Kind == MigrationItemKind.CredentialSet ? "credential" : "parameter")} set '{item.Name}'",
                 MigrationAction.Convert => $"Convert the YAML credential set '{item.Name}'",
-                MigrationAction.WriteSchema => "Write schema.json",
-                MigrationAction.FixPermissions => "Set file modes to 0600",
+                MigrationAction.WriteSchema => $"Record the current schema versions in '{item.Name}'",
+                MigrationAction.Repair => "Repair: " + item.Reason,
                 MigrationAction.Finish => "Finish an interrupted migration step",
                 _ => item.Action.ToString(),
             };
-            return item.Writes.Count > 0 ? $"{what} (writes {string.Join(", ", item.Writes)})" : what;
+            return item.Writes.Count > 0 && item.Action != MigrationAction.WriteSchema ? $"{what} (writes {string.Join(", ", item.Writes)})" : what;
         }
 
-        private void CheckBackup(string home)
+        private void CheckBackup(string identity, string kind)
         {
             if (SkipBackupCheck)
             {
                 WriteVerbose("The backup check is skipped (-SkipBackupCheck).");
                 return;
             }
+            string what = kind == "Home" ? "Backup-PorterHome" : "Backup-PorterAzureContainer";
             if (Backup == null)
             {
-                ThrowCoreError(new PorterStorageException(ErrorIds.BackupRequired, PorterErrorKind.InvalidOperation, home,
-                    $"A verified backup of '{home}' is required: pipe Backup-PorterHome into this command, pass -Backup, or use -SkipBackupCheck."));
+                ThrowCoreError(new PorterStorageException(ErrorIds.BackupRequired, PorterErrorKind.InvalidOperation, identity,
+                    $"A verified backup of '{identity}' is required: pipe {what} into this command, pass -Backup, or use -SkipBackupCheck."));
             }
-            string why = Backup!.Kind != "Home" ? "it is not a backup of a Porter home"
-                : !string.Equals(System.IO.Path.GetFullPath(Backup.HomePath).TrimEnd('/', '\\'), home, StringComparison.Ordinal) ? $"it is a backup of '{Backup.HomePath}', not of this home"
+            string recorded = kind == "Home" ? System.IO.Path.GetFullPath(Backup!.HomePath).TrimEnd('/', '\\') : Backup!.HomePath;
+            string why = Backup.Kind != kind ? $"it is a backup of a {Backup.Kind.ToLowerInvariant()}, not of a {kind.ToLowerInvariant()}"
+                : !string.Equals(recorded, identity, StringComparison.Ordinal) ? $"it is a backup of '{Backup.HomePath}', not of '{identity}'"
                 : !Backup.Verified ? "it is not verified (some files were not recorded)"
                 : string.Empty;
             if (why.Length == 0)
@@ -198,7 +257,7 @@ namespace PorterStorage.Commands
             if (why.Length > 0)
             {
                 ThrowCoreError(new PorterStorageException(ErrorIds.BackupRequired, PorterErrorKind.InvalidOperation, Backup.Path,
-                    $"The backup '{Backup.Path}' cannot vouch for '{home}': {why}."));
+                    $"The backup '{Backup.Path}' cannot vouch for '{identity}': {why}."));
             }
         }
 

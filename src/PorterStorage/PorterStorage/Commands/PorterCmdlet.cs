@@ -36,6 +36,23 @@ namespace PorterStorage.Commands
         /// <summary>A failed precondition: stops the cmdlet.</summary>
         protected void ThrowCoreError(PorterStorageException ex) => ThrowTerminatingError(ToErrorRecord(ex));
 
+        /// <summary>Runs one item's work; a core error becomes a non-terminating error record and the pipeline goes on.</summary>
+        protected void Run(Action action, Action? afterError = null)
+        {
+            try
+            {
+                action();
+            }
+            catch (PorterStorageException ex)
+            {
+                WriteCoreError(ex);
+                afterError?.Invoke();
+            }
+        }
+
+        /// <summary>The session's current file system folder.</summary>
+        protected string CurrentFolder => SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+
         protected static ErrorCategory ToCategory(PorterErrorKind kind)
         {
             switch (kind)
@@ -64,7 +81,7 @@ namespace PorterStorage.Commands
         /// </summary>
         protected IEnumerable<KeyValuePair<string, string>> ResolveHomes(string[]? path, string[]? literalPath)
         {
-            string currentDirectory = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+            string currentDirectory = CurrentFolder;
             if ((path == null || path.Length == 0) && (literalPath == null || literalPath.Length == 0))
             {
                 string home;
@@ -164,15 +181,7 @@ namespace PorterStorage.Commands
         {
             foreach (KeyValuePair<string, string> home in ResolveHomes(Path, LiteralPath))
             {
-                try
-                {
-                    action(home.Key, home.Value);
-                }
-                catch (PorterStorageException ex)
-                {
-                    WriteCoreError(ex);
-                    afterError?.Invoke();
-                }
+                Run(() => action(home.Key, home.Value), afterError);
             }
         }
     }

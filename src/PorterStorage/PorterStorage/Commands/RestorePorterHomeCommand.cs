@@ -24,7 +24,7 @@ namespace PorterStorage.Commands
         protected override void ProcessRecord()
         {
             string archive = ArchivePath;
-            string cwd = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+            string cwd = CurrentFolder;
             string? destination = Destination == null ? null : GetUnresolvedProviderPathFromPSPath(Destination);
             var progress = new CmdletProgress(this, 3, $"Restoring {archive}");
             try

@@ -1,32 +1,56 @@
+using System;
 using System.Management.Automation;
+using PorterStorage.Core.Azure;
+using PorterStorage.Core.Home;
 using PorterStorage.Core.Migration;
 
 namespace PorterStorage.Commands
 {
-    /// <summary>Test-PorterStorage: checks a v0.28–v0.38 home the way Porter reads it. Reads only.</summary>
+    /// <summary>
+    /// Test-PorterStorage: checks v0.28–v0.38 data the way Porter reads it: a home's folder, the container its config selects,
+    /// or a container from Get-PorterAzureStorage. Reads only.
+    /// </summary>
     [Cmdlet(VerbsDiagnostic.Test, "PorterStorage", DefaultParameterSetName = PathSet)]
     [OutputType(typeof(PorterStorageVerification))]
     [OutputType(typeof(bool))]
     public sealed class TestPorterStorageCommand : PorterHomeCmdlet
     {
+        private const string StorageSet = "Storage";
+
+        /// <summary>The Azure plugin's container, from Get-PorterAzureStorage.</summary>
+        [Parameter(ParameterSetName = StorageSet, Mandatory = true, ValueFromPipeline = true)]
+        public PorterAzureStorage? Storage { get; set; }
+
         /// <summary>Return only $true (no errors) or $false.</summary>
         [Parameter]
         public SwitchParameter Quiet { get; set; }
 
-        protected override void ProcessRecord() => ForEachHome((home, _) =>
+        protected override void ProcessRecord()
         {
-            PorterStorageVerification result = StorageVerifier.Verify(home, CancellationToken);
+            if (Storage != null)
+            {
+                Run(() => Report(new AzureBlobMigrationStore(Storage, CurrentFolder)), QuietFalse);
+                return;
+            }
+            ForEachHome((home, _) => Report(PorterHomeService.OpenMigrationStore(home, null, Environment.GetEnvironmentVariable, CancellationToken)), QuietFalse);
+        }
+
+        private void Report(IMigrationStore store)
+        {
+            PorterStorageVerification result = store.Verify(CancellationToken);
             foreach (StorageFinding finding in result.Findings)
             {
                 WriteVerbose(finding.ToString());
             }
             WriteObject(Quiet ? (object)result.IsValid : result);
-        }, afterError: () =>
+        }
+
+        private void QuietFalse()
         {
             if (Quiet)
             {
                 WriteObject(false);
             }
-        });
+        }
     }
 }

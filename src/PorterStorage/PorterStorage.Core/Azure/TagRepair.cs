@@ -1,0 +1,177 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Text.Json;
+using System.Threading;
+using global::Azure.Storage.Blobs;
+using global::Azure.Storage.Blobs.Models;
+using PorterStorage.Core.Errors;
+using PorterStorage.Core.Storage;
+
+namespace PorterStorage.Core.Azure
+{
+    /// <summary>One blob whose index tags were (or would be) rebuilt.</summary>
+    public sealed class BlobTagChange
+    {
+        internal BlobTagChange(string blob, IReadOnlyDictionary<string, string> before, IReadOnlyDictionary<string, string> after)
+        {
+            Blob = blob;
+            Before = before;
+            After = after;
+        }
+
+        public string Blob { get; }
+
+        public IReadOnlyDictionary<string, string> Before { get; }
+
+        public IReadOnlyDictionary<string, string> After { get; }
+
+        public override string ToString() =>
+            $"{Blob}: {string.Join(",", Before.Select(kv => kv.Key + "=" + kv.Value))} -> {string.Join(",", After.Select(kv => kv.Key + "=" + kv.Value))}";
+    }
+
+    /// <summary>The result of Repair-PorterAzureBlobTag.</summary>
+    public sealed class PorterTagRepairResult
+    {
+        internal PorterTagRepairResult(Uri container, int checkedBlobs, int planned, IReadOnlyList<BlobTagChange> changes, TimeSpan duration)
+        {
+            Container = container;
+            Checked = checkedBlobs;
+            Planned = planned;
+            Changes = changes;
+            Duration = duration;
+        }
+
+        public Uri Container { get; }
+
+        public int Checked { get; }
+
+        /// <summary>Blobs whose tags needed rebuilding.</summary>
+        public int Planned { get; }
+
+        public IReadOnlyList<BlobTagChange> Changes { get; }
+
+        public int Repaired => Changes.Count;
+
+        public TimeSpan Duration { get; }
+
+        public override string ToString() => $"{Container}: {Repaired} of {Checked} blobs retagged";
+    }
+
+    /// <summary>
+    /// Rebuilds the index tags the plugin lists blobs by, from blob names and JSON content (spec azure §1.2): <c>type</c>
+    /// from the prefix; <c>installation</c> from a claim's JSON, <c>claim-id</c> from a result's JSON, <c>result-id</c> from the
+    /// text before the first '-' of an output's name. Tags of other keys are kept.
+    /// </summary>
+    public static class TagRepair
+    {
+        private static readonly string[] PorterKeys = { "type", "installation", "claim-id", "result-id" };
+
+        /// <summary>The blobs whose tags differ from what the plugin would have set, with the tags they should carry.</summary>
+        public static List<BlobTagChange> Plan(PorterAzureStorage storage, CancellationToken cancel, out int checkedBlobs)
+        {
+            BlobContainerClient container = storage.CreateContainerClient();
+            var changes = new List<BlobTagChange>();
+            checkedBlobs = 0;
+            try
+            {
+                foreach (BlobItem b in container.GetBlobs(BlobTraits.Tags, BlobStates.None, null, cancel))
+                {
+                    int slash = b.Name.IndexOf('/');
+                    string type = slash > 0 ? b.Name.Substring(0, slash) : string.Empty;
+                    if (!BlobIndexProbe.PorterPrefixes.Contains(type))
+                    {
+                        continue;
+                    }
+                    checkedBlobs++;
+                    var before = new SortedDictionary<string, string>(b.Tags ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+                    var after = new SortedDictionary<string, string>(before.Where(kv => !PorterKeys.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value), StringComparer.Ordinal)
+                    {
+                        ["type"] = type,
+                    };
+                    string name = b.Name.Substring(slash + 1);
+                    switch (type)
+                    {
+                        case ItemTypes.Claims:
+                            string? installation = Field(container, b.Name, "installation", requireId: true, cancel);
+                            if (installation != null)
+                            {
+                                after["installation"] = installation;
+                            }
+                            break;
+                        case ItemTypes.Results:
+                            string? claimId = Field(container, b.Name, "claimId", requireId: false, cancel);
+                            if (claimId != null)
+                            {
+                                after["claim-id"] = claimId;
+                            }
+                            break;
+                        case ItemTypes.Outputs:
+                            int dash = name.IndexOf('-');
+                            if (dash > 0)
+                            {
+                                after["result-id"] = name.Substring(0, dash);
+                            }
+                            break;
+                    }
+                    if (!ContainerCopy.SameTags(before, after))
+                    {
+                        changes.Add(new BlobTagChange(b.Name, before, after));
+                    }
+                }
+            }
+            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+            {
+                throw AzureErrors.Translate(ex, storage.ContainerUri.ToString(), "Reading the blobs and their tags");
+            }
+            return changes;
+        }
+
+        /// <summary>Sets the planned tags on each blob <paramref name="shouldProcess"/> accepts.</summary>
+        public static PorterTagRepairResult Run(PorterAzureStorage storage, Func<BlobTagChange, bool> shouldProcess, CancellationToken cancel)
+        {
+            var clock = Stopwatch.StartNew();
+            List<BlobTagChange> planned = Plan(storage, cancel, out int checkedBlobs);
+            BlobContainerClient container = storage.CreateContainerClient();
+            var done = new List<BlobTagChange>();
+            foreach (BlobTagChange change in planned)
+            {
+                cancel.ThrowIfCancellationRequested();
+                if (!shouldProcess(change))
+                {
+                    continue;
+                }
+                try
+                {
+                    container.GetBlobClient(change.Blob).SetTags(change.After.ToDictionary(kv => kv.Key, kv => kv.Value), cancellationToken: cancel);
+                }
+                catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+                {
+                    throw AzureErrors.Translate(ex, change.Blob, "Setting the tags");
+                }
+                done.Add(change);
+            }
+            return new PorterTagRepairResult(storage.ContainerUri, checkedBlobs, planned.Count, done, clock.Elapsed);
+        }
+
+        /// <summary>A string field of a blob's JSON; for claims only when the document is a current claim (it has an <c>id</c>).</summary>
+        private static string? Field(BlobContainerClient container, string blob, string field, bool requireId, CancellationToken cancel)
+        {
+            try
+            {
+                using JsonDocument doc = JsonDocument.Parse(container.GetBlobClient(blob).DownloadContent(cancel).Value.Content.ToMemory());
+                JsonElement root = doc.RootElement;
+                if (root.ValueKind != JsonValueKind.Object || (requireId && !root.TryGetProperty("id", out _)))
+                {
+                    return null;
+                }
+                return root.TryGetProperty(field, out JsonElement v) && v.ValueKind == JsonValueKind.String && v.GetString()!.Length > 0 ? v.GetString() : null;
+            }
+            catch (JsonException)
+            {
+                return null;
+            }
+        }
+    }
+}

@@ -1,0 +1,159 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'AzureCommon.ps1')
+}
+
+Describe 'Invoke-PorterStorageMigration on the Azure plugin''s container' {
+    It 'migrates a pre-v0.9 store found by List into the plugin''s v0.9+ shape, then a rerun is a no-op' {
+        $s = New-SeededContainer -Installations 2 -Legacy -NoSchema -NoTags -LegacyInstallations 3
+        $backup = $s | Backup-PorterAzureContainer -Destination (Join-Path $TestDrive 'pre')
+        $r = Invoke-PorterStorageMigration -Storage $s -Backup $backup -LogPath (Join-Path $TestDrive 'logs') -Confirm:$false
+        $r.Succeeded | Should -BeTrue
+        $r.Migrated | Should -Be 4
+        $r.SchemaWritten | Should -BeTrue
+        $r.Verification.IsValid | Should -BeTrue
+        $r.LogPath | Should -Exist
+        $index = $s | Test-PorterAzureBlobIndex
+        $index.UntaggedBlobs | Should -Be 0
+        ($index.Prefixes | Where-Object Prefix -eq 'installations').Blobs | Should -Be 6
+        $digest = Get-ContainerDigest $s
+        $digest | Where-Object { $_ -like 'claims/legacy*' -or $_ -like 'claims/oldapp*' } | Should -BeNullOrEmpty
+        ($digest | Where-Object { $_ -like 'claims/* *installation=legacy2*' }).Count | Should -Be 2
+
+        $again = Invoke-PorterStorageMigration -Storage $s -SkipBackupCheck -LogPath (Join-Path $TestDrive 'logs') -Confirm:$false
+        $again.Succeeded | Should -BeTrue
+        $again.Migrated | Should -Be 0
+        $again.SchemaWritten | Should -BeFalse
+        Get-ContainerDigest $s | Should -Be $digest
+    }
+
+    It 'completes a half-tagged v0.9 store so that every item is found by tags' {
+        $s = New-SeededContainer -Installations 4 -NoSchema
+        $archive = New-PorterBlobStoreArchive -Path (Join-Path $TestDrive 'half.zip') -Installations 2 -NoSchema -NoTags
+        Restore-PorterAzureContainer -Path $archive.FullName -Storage $s -Force -Confirm:$false | Out-Null
+        ($s | Test-PorterAzureBlobIndex).UntaggedBlobs | Should -BeGreaterThan 0
+        $r = Invoke-PorterStorageMigration -Storage $s -SkipBackupCheck -LogPath $TestDrive -Confirm:$false
+        $r.Succeeded | Should -BeTrue
+        $r.Verification.IsValid | Should -BeTrue
+        ($s | Test-PorterAzureBlobIndex).UntaggedBlobs | Should -Be 0
+    }
+
+    It 'demands a verified container backup (BackupRequired) and changes nothing with -WhatIf' {
+        $s = New-SeededContainer -Installations 1 -LegacyInstallations 2 -NoSchema
+        $before = Get-ContainerDigest $s
+        { Invoke-PorterStorageMigration -Storage $s -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'BackupRequired,PorterStorage.Commands.InvokePorterStorageMigrationCommand'
+        $homeBackup = Backup-PorterHome -Path (New-PorterSampleHome -Path (Join-Path $TestDrive 'h') -Kind Legacy).FullName -Destination (Join-Path $TestDrive 'hb')
+        { Invoke-PorterStorageMigration -Storage $s -Backup $homeBackup -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'BackupRequired,PorterStorage.Commands.InvokePorterStorageMigrationCommand'
+        Invoke-PorterStorageMigration -Storage $s -SkipBackupCheck -LogPath (Join-Path $TestDrive 'wl') -WhatIf | Should -BeNullOrEmpty
+        Get-ContainerDigest $s | Should -Be $before
+        Join-Path $TestDrive 'wl' | Should -Not -Exist
+    }
+
+    It 'migrates the container a home''s config names, logging in the home' {
+        $null = New-SeededContainer -Connection $script:DestinationConnection -Installations 1 -LegacyInstallations 2 -NoSchema -Name porter -Force
+        $h = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'azure-home') -Force
+        Set-Content (Join-Path $h 'config.toml') "default-storage-plugin = `"azure.blob`"`n"
+        $saved = $env:AZURE_STORAGE_CONNECTION_STRING
+        $env:AZURE_STORAGE_CONNECTION_STRING = $script:DestinationConnection
+        try {
+            $r = Invoke-PorterStorageMigration -Path $h.FullName -SkipBackupCheck -Confirm:$false
+            $r.Succeeded | Should -BeTrue
+            $r.HomePath | Should -Match '/porterdest/porter$'
+            Split-Path $r.LogPath | Should -Be $h.FullName
+            (Test-PorterSchema -Path $h.FullName).State | Should -Be 'Current'
+        }
+        finally { if ($saved) { $env:AZURE_STORAGE_CONNECTION_STRING = $saved } else { Remove-Item Env:AZURE_STORAGE_CONNECTION_STRING } }
+    }
+
+    It 'plans and verifies a container with Get-PorterMigrationPlan and Test-PorterStorage, directly or through a home' {
+        $s = New-SeededContainer -Installations 1 -LegacyInstallations 2 -NoSchema
+        $plan = $s | Get-PorterMigrationPlan
+        ($plan.Items | Where-Object Action -eq 'Migrate').Name | Sort-Object | Should -Be @('legacy1', 'legacy2')
+        ($plan.Items | Where-Object Kind -eq 'Schema').Name | Should -Be 'schema'
+        $s | Test-PorterStorage -Quiet | Should -BeFalse
+        ($s | Test-PorterStorage).Findings.Code | Should -Contain 'LegacyClaim'
+
+        $h = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'plan-home') -Force
+        Set-Content (Join-Path $h 'config.toml') "default-storage = `"team`"`n[[storage]]`n  name = `"team`"`n  plugin = `"azure.blob`"`n  [storage.config]`n    env = `"PLAN_TEST_CS`"`n"
+        $env:PLAN_TEST_CS = $script:SourceConnection
+        try {
+            # The home's config selects the container 'porter' of the account its variable names, not the folder.
+            $null = New-SeededContainer -Installations 1 -LegacyInstallations 1 -NoSchema -Name porter -Force
+            $homePlan = Get-PorterMigrationPlan -Path $h.FullName
+            $homePlan.HomePath | Should -Match '/devstoreaccount1/porter$'
+            ($homePlan.Items | Where-Object Action -eq 'Migrate').Name | Should -Contain 'legacy1'
+        }
+        finally { Remove-Item Env:PLAN_TEST_CS }
+
+        Invoke-PorterStorageMigration -Storage $s -SkipBackupCheck -LogPath $TestDrive -Confirm:$false | Out-Null
+        $s | Test-PorterStorage -Quiet | Should -BeTrue
+        ($s | Get-PorterMigrationPlan).Items | Where-Object { $_.Action -ne 'Skip' } | Should -BeNullOrEmpty
+    }
+
+    It 'leaves the source container untouched with -Destination' {
+        $s = New-SeededContainer -Installations 1 -LegacyInstallations 2 -NoSchema
+        $before = Get-ContainerDigest $s
+        $dest = Get-PorterAzureStorage -ConnectionString $script:DestinationConnection -Container (New-TestContainerName)
+        $r = Invoke-PorterStorageMigration -Storage $s -SkipBackupCheck -Destination $dest -LogPath $TestDrive -Confirm:$false
+        $r.Succeeded | Should -BeTrue
+        $r.Destination | Should -Be $dest.ContainerUri.ToString()
+        Get-ContainerDigest $s | Should -Be $before
+        ($dest | Test-PorterAzureBlobIndex).UntaggedBlobs | Should -Be 0
+    }
+
+    It 'converges after being killed at several points' {
+        $reference = New-SeededContainer -Installations 1 -LegacyInstallations 40 -NoSchema
+        (Invoke-PorterStorageMigration -Storage $reference -SkipBackupCheck -LogPath $TestDrive -Confirm:$false).Succeeded | Should -BeTrue
+        $expected = Get-ContainerDigest $reference -MaskIds
+        $module = $env:PORTERSTORAGE_MODULE
+        $interrupted = 0
+        foreach ($delay in 200, 600, 1200) {
+            $victim = New-SeededContainer -Installations 1 -LegacyInstallations 40 -NoSchema
+            $child = Start-ChildPwsh -Command "Import-Module '$module'; `$s = Get-PorterAzureStorage -ConnectionString '$($script:SourceConnection)' -Container '$($victim.Container)'; 'GO'; [Console]::Out.Flush(); Invoke-PorterStorageMigration -Storage `$s -SkipBackupCheck -LogPath '$TestDrive' -Confirm:`$false | Out-Null"
+            Wait-ChildLine $child 'GO' | Should -BeTrue
+            Start-Sleep -Milliseconds $delay
+            if (-not $child.HasExited) { $interrupted++; $child.Kill() }
+            $child.WaitForExit()
+            $deadline = [DateTime]::UtcNow.AddSeconds(40)
+            do {
+                # A killed run's lease expires within 15 s.
+                $final = Invoke-PorterStorageMigration -Storage $victim -SkipBackupCheck -LogPath $TestDrive -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable lockErr
+                if (-not $final) { Start-Sleep -Seconds 2 }
+            } while (-not $final -and [DateTime]::UtcNow -lt $deadline)
+            $final.Succeeded | Should -BeTrue -Because "run after a kill at $delay ms"
+            Get-ContainerDigest $victim -MaskIds | Should -Be $expected -Because "kill at $delay ms converges"
+        }
+        $interrupted | Should -BeGreaterThan 0
+    }
+
+    It 'converges after Azurite is killed mid-migration and restarted' {
+        $location = Join-Path $TestDrive 'azurite-migration'
+        $own = Start-PorterAzurite -Location $location
+        try {
+            $cs = $own.ConnectionStrings['devstoreaccount1']
+            $reference = New-SeededContainer -Connection $cs -Installations 1 -LegacyInstallations 150 -NoSchema
+            $victim = New-SeededContainer -Connection $cs -Installations 1 -LegacyInstallations 150 -NoSchema
+            # Restart gracefully so the seeded containers are on disk before the crash.
+            Stop-PorterAzurite $own -Graceful -KeepData
+            $own = Start-PorterAzurite -Location $location -Port $own.Port
+            (Invoke-PorterStorageMigration -Storage $reference -SkipBackupCheck -LogPath $TestDrive -Confirm:$false).Succeeded | Should -BeTrue
+            $expected = Get-ContainerDigest $reference -MaskIds
+
+            $crash = Invoke-AzuriteCrashDuring $own -Milliseconds 2500 -Command "`$s = Get-PorterAzureStorage -ConnectionString '$cs' -Container '$($victim.Container)'; Invoke-PorterStorageMigration -Storage `$s -SkipBackupCheck -LogPath '$TestDrive' -Confirm:`$false"
+            $own = $crash.Azurite
+
+            $deadline = [DateTime]::UtcNow.AddSeconds(60)
+            do {
+                # The killed run's lease, if Azurite kept it, expires within 15 s.
+                $final = Invoke-PorterStorageMigration -Storage $victim -SkipBackupCheck -LogPath $TestDrive -Confirm:$false -ErrorAction SilentlyContinue
+                if (-not $final) { Start-Sleep -Seconds 2 }
+            } while (-not $final -and [DateTime]::UtcNow -lt $deadline)
+            $final.Succeeded | Should -BeTrue
+            $final.Verification.IsValid | Should -BeTrue
+            Get-ContainerDigest $victim -MaskIds | Should -Be $expected
+            $crash.Interrupted | Should -BeTrue -Because 'Azurite must die while the migration is still running'
+        }
+        finally { Stop-PorterAzurite $own }
+    }
+}
