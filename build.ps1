@@ -8,20 +8,25 @@
            staged module in a fresh pwsh) and prints one closing line 'N passed, N failed'.
     Demo   builds, then runs the main job on a sample legacy Porter home in a temporary folder and on a
            sample plugin container in Azurite (started and stopped by the task).
+    Bench  builds, then runs bench/Invoke-Benchmark.ps1 (ours against a baseline in the same run, as ratios);
+           -Quick for small sizes (under two minutes); a full run writes bench/RESULTS.md. Not part of Test.
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 Test
 #>
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Demo')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
 
     # Test: run only the Pester files whose names match this wildcard (and no xunit), for a quick loop.
-    [string] $PesterFile
+    [string] $PesterFile,
+
+    # Bench: small sizes, no RESULTS.md.
+    [switch] $Quick
 )
 
 $ErrorActionPreference = 'Stop'
@@ -166,8 +171,29 @@ function Invoke-Demo {
     if ($code -ne 0) { exit $code }
 }
 
+function Invoke-Bench {
+    Invoke-Build
+    $baselineOut = Join-Path $OutRoot 'bench-baseline'
+    Invoke-Native dotnet @('build', (Join-Path $RepoRoot 'bench/Baseline/Baseline.csproj'), '-c', 'Release', '-o', $baselineOut, '--nologo', '-v', 'quiet')
+    . (Join-Path $RepoRoot 'tests/Azurite.ps1')
+    $azurite = Start-PorterAzurite
+    try {
+        $arguments = @('-NoProfile', '-NonInteractive', '-File', (Join-Path $RepoRoot 'bench/Invoke-Benchmark.ps1'), '-ModuleRoot', $OutRoot,
+            '-Baseline', (Join-Path $baselineOut 'Baseline.dll'),
+            '-SourceConnectionString', $azurite.ConnectionStrings['devstoreaccount1'], '-DestinationConnectionString', $azurite.ConnectionStrings['porterdest'])
+        if ($Quick) { $arguments += '-Quick' } else { $arguments += '-ResultsPath', (Join-Path $RepoRoot 'bench/RESULTS.md') }
+        & $PwshHost @PwshArgs @arguments | Out-Host
+        $code = $LASTEXITCODE
+    }
+    finally {
+        Stop-PorterAzurite $azurite
+    }
+    if ($code -ne 0) { exit $code }
+}
+
 switch ($Task) {
     'Build' { Invoke-Build }
     'Test' { Invoke-Test }
     'Demo' { Invoke-Demo }
+    'Bench' { Invoke-Bench }
 }

@@ -7,13 +7,17 @@ function New-PorterLegacyHome {
         [Parameter(Mandatory)] [string] $Path,
         [int] $Installations = 100,
         [int] $Seed = 1,
-        # Append this many bytes of filler to each bundle's description (bundles of 5-10 KB in the benchmarks).
-        [int] $BundlePadding = 0,
+        # Pad each bundle's description so that the bundle takes between these many bytes (5-10 KB in the benchmarks);
+        # 0 leaves the fixture's bundle as it is.
+        [int] $BundleMinBytes = 0,
+        [int] $BundleMaxBytes = 0,
         [string] $Secret = $null
     )
     $rng = [Random]::new($Seed)
     $fixture = Join-Path $PSScriptRoot 'fixtures/porter-v0.38.9/pkg/storage/testdata/claims/has-installation.json'
     $bundle = (Get-Content -Raw $fixture | ConvertFrom-Json -AsHashtable)['bundle']
+    $bundle['description'] = ''
+    $bareBundleBytes = ($bundle | ConvertTo-Json -Depth 30).Length
     $utf8 = [Text.UTF8Encoding]::new($false)
     foreach ($dir in 'claims', 'credentials', 'parameters') { New-Item -ItemType Directory -Path (Join-Path $Path $dir) -Force | Out-Null }
     $actions = 'install', 'upgrade', 'upgrade', 'uninstall', 'dry-run'
@@ -24,7 +28,10 @@ function New-PorterLegacyHome {
     for ($i = 1; $i -le $Installations; $i++) {
         $name = 'inst-{0:D6}' -f $i
         $bundle['name'] = $name
-        $bundle['description'] = 'Generated bundle ' + $i + (' ' * $rng.Next(0, $BundlePadding + 1))
+        $bundle['description'] = 'Generated bundle ' + $i
+        if ($BundleMaxBytes -gt 0) {
+            $bundle['description'] += ' ' * [Math]::Max(0, $rng.Next($BundleMinBytes, $BundleMaxBytes + 1) - $bareBundleBytes)
+        }
         $created = $base.AddMinutes($rng.Next(0, 500000)).AddTicks($rng.Next(0, 10000000))
         $action = $actions[$rng.Next($actions.Count)]
         $modified = if ($action -eq 'install' -and $rng.Next(2) -eq 0) { $created } else { $created.AddMinutes($rng.Next(1, 50000)) }

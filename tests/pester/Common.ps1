@@ -2,15 +2,19 @@
 Import-Module PorterStorage -Force -ErrorAction Stop
 . (Join-Path $PSScriptRoot '../SampleHome.ps1')
 
-# Starts a fresh pwsh the way this one was started (pwsh.dll under 'dotnet', or a pwsh executable).
+. (Join-Path $PSScriptRoot '../ChildPwsh.ps1')
+
+# Runs a fresh pwsh to its end; its exit code and all it printed.
 function Invoke-ChildPwsh {
     param([Parameter(Mandatory)] [string] $Command)
-    $exe = [Environment]::ProcessPath
-    $arguments = @()
-    if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $arguments += Join-Path $PSHOME 'pwsh.dll' }
-    $arguments += '-NoProfile', '-NonInteractive', '-Command', $Command
-    $output = & $exe @arguments 2>&1
-    [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($output | Out-String) }
+    $psi = New-ChildPwshStartInfo $Command
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    $p = [Diagnostics.Process]::Start($psi)
+    $err = $p.StandardError.ReadToEndAsync()
+    $out = $p.StandardOutput.ReadToEnd()
+    $p.WaitForExit()
+    [pscustomobject]@{ ExitCode = $p.ExitCode; Output = $out + $err.Result }
 }
 
 # A map of relative path -> "mode size sha256" for every file under a folder (for tree equality).
@@ -52,11 +56,8 @@ function Get-MaskedTree {
 # Starts a child pwsh with its standard output readable line by line.
 function Start-ChildPwsh {
     param([Parameter(Mandatory)] [string] $Command)
-    $psi = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
-    if ([IO.Path]::GetFileNameWithoutExtension($psi.FileName) -eq 'dotnet') { $psi.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
-    foreach ($a in '-NoProfile', '-NonInteractive', '-Command', $Command) { $psi.ArgumentList.Add($a) }
+    $psi = New-ChildPwshStartInfo $Command
     $psi.RedirectStandardOutput = $true
-    $psi.UseShellExecute = $false
     [Diagnostics.Process]::Start($psi)
 }
 

@@ -9,6 +9,7 @@ using PorterStorage.Core.IO;
 using PorterStorage.Core.Json;
 using PorterStorage.Core.Migration;
 using PorterStorage.Core.Schema;
+using PorterStorage.Core.Storage;
 using Xunit;
 
 namespace PorterStorage.Tests
@@ -320,12 +321,37 @@ namespace PorterStorage.Tests
         }
 
         [Fact]
+        public void Journal_CommitDoneAndTornLines_OnlyUnfinishedCommitsPending()
+        {
+            using var home = new TempHome();
+            home.Write("claims/a.json", "{}");
+            var store = new FileSystemMigrationStore(home.Path);
+            var first = new ChangeSet("installation a");
+            first.Writes.Add(new StoredDocument(ItemTypes.Installations, null, "a", Array.Empty<byte>()));
+            first.Deletes.Add("claims/a.json");
+            store.Apply(first);
+            var second = new ChangeSet("installation b");
+            second.Writes.Add(new StoredDocument(ItemTypes.Installations, null, "b", Array.Empty<byte>()));
+            store.Commit(second);
+            File.AppendAllText(home.P(".porterstorage/journal.log"), "{\"commit\":\"x\",\"desc");
+
+            Assert.Equal(new[] { "installation b" }, new FileSystemMigrationStore(home.Path).Recover());
+            Assert.True(File.Exists(home.P("installations/a")));
+            Assert.True(File.Exists(home.P("installations/b")));
+            Assert.False(File.Exists(home.P("claims/a.json")));
+            Assert.False(File.Exists(home.P(".porterstorage/journal.log")));
+            Assert.Empty(Directory.GetFiles(home.P(".porterstorage/staging")));
+        }
+
+        [Fact]
         public void Recover_StagedButNotCommitted_Discarded()
         {
             using var home = new TempHome();
             home.CopyFixture(Testdata + "claims/upgraded.json", "claims/mybun.json");
+            home.Write(".porterstorage/staging/20200101000000-abcd-0", "{}");
             home.Write(".porterstorage/staging/x/claims/mybun/01AAAAAAAAAAAAAAAAAAAAAAAA.json", "{}");
-            home.Write(".porterstorage/journal/y.json.tmp", "{");
+            // The run died while appending the commit record: a torn line is no commit.
+            home.Write(".porterstorage/journal.log", "{\"commit\":\"20200101000000-abcd\",\"description\":\"install");
             PorterMigrationResult r = Run(home);
             Assert.True(r.Succeeded);
             Assert.Equal(2, Directory.GetFiles(home.P("claims/mybun")).Length);

@@ -33,6 +33,9 @@ namespace PorterStorage.Core.Azure
         private readonly AzureBlobPorterStore _reader;
         private readonly string _logFolder;
 
+        /// <summary>Installation -> its current-layout claim blobs, listed once per run and kept up to date by this store's writes.</summary>
+        private Dictionary<string, List<string>>? _claimsByInstallation;
+
         public AzureBlobMigrationStore(PorterAzureStorage storage, string logFolder)
         {
             _storage = storage;
@@ -69,7 +72,9 @@ namespace PorterStorage.Core.Azure
                 if (itemType == ItemTypes.Claims)
                 {
                     // A current claim is tagged with its installation; one whose tags were lost still says so in its JSON.
-                    string? inst = b.Tags != null && b.Tags.TryGetValue("installation", out string? tagged) ? tagged : CurrentClaimInstallation(b.Name);
+                    // Current claims are named by their ULID; anything else is a legacy document and needs no look inside.
+                    string? inst = b.Tags != null && b.Tags.TryGetValue("installation", out string? tagged) ? tagged
+                        : UlidGenerator.IsValid(name) ? CurrentClaimInstallation(b.Name) : null;
                     if (inst != null)
                     {
                         groups.Add(inst);
@@ -126,11 +131,15 @@ namespace PorterStorage.Core.Azure
         public IReadOnlyList<KeyValuePair<string, string>> ExistingClaims(string installation)
         {
             var result = new List<KeyValuePair<string, string>>();
-            foreach (BlobItem b in Blobs(ItemTypes.Claims + "/").Where(b => b.Tags != null && b.Tags.TryGetValue("installation", out string? i) && i == installation))
+            if (!ClaimIndex().TryGetValue(installation, out List<string>? blobs))
+            {
+                return result;
+            }
+            foreach (string blob in blobs)
             {
                 try
                 {
-                    using JsonDocument doc = JsonDocument.Parse(_container.GetBlobClient(b.Name).DownloadContent().Value.Content.ToMemory());
+                    using JsonDocument doc = JsonDocument.Parse(_container.GetBlobClient(blob).DownloadContent().Value.Content.ToMemory());
                     string created = doc.RootElement.TryGetProperty("created", out JsonElement c) && c.ValueKind == JsonValueKind.String
                                      && GoTime.TryNormalize(c.GetString()!, out string n) ? n : string.Empty;
                     string action = doc.RootElement.TryGetProperty("action", out JsonElement a) && a.ValueKind == JsonValueKind.String ? a.GetString()! : string.Empty;
@@ -141,6 +150,32 @@ namespace PorterStorage.Core.Azure
                 }
             }
             return result;
+        }
+
+        private Dictionary<string, List<string>> ClaimIndex()
+        {
+            if (_claimsByInstallation == null)
+            {
+                var index = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+                foreach (BlobItem b in Blobs(ItemTypes.Claims + "/"))
+                {
+                    if (b.Tags != null && b.Tags.TryGetValue("installation", out string? i))
+                    {
+                        AddClaim(index, i, b.Name);
+                    }
+                }
+                _claimsByInstallation = index;
+            }
+            return _claimsByInstallation;
+        }
+
+        private static void AddClaim(Dictionary<string, List<string>> index, string installation, string blob)
+        {
+            if (!index.TryGetValue(installation, out List<string>? blobs))
+            {
+                index[installation] = blobs = new List<string>();
+            }
+            blobs.Add(blob);
         }
 
         public IDisposable Lock()
@@ -180,7 +215,12 @@ namespace PorterStorage.Core.Azure
 
         public IReadOnlyList<string> Recover() => PendingJournals().Select(Replay).ToList();
 
-        public void Apply(ChangeSet changes) => Replay(Commit(changes));
+        public void Apply(ChangeSet changes)
+        {
+            string id = Commit(changes);
+            ApplyCommitted(id, changes.Description, changes.Writes.Select(d => new KeyValuePair<string, KeyValuePair<IReadOnlyDictionary<string, string>, byte[]>>(
+                BlobName(d), new KeyValuePair<IReadOnlyDictionary<string, string>, byte[]>(Tags(d), d.Content))), changes.Deletes);
+        }
 
         /// <summary>Writes the journal blob holding every document of the change set: the commit point. Returns its id.</summary>
         internal string Commit(ChangeSet changes)
@@ -217,32 +257,59 @@ namespace PorterStorage.Core.Azure
 
         private string Replay(string id)
         {
-            BlobClient journal = _container.GetBlobClient(JournalPrefix + id);
             string description = id;
             try
             {
-                using JsonDocument doc = JsonDocument.Parse(journal.DownloadContent().Value.Content.ToMemory());
+                using JsonDocument doc = JsonDocument.Parse(_container.GetBlobClient(JournalPrefix + id).DownloadContent().Value.Content.ToMemory());
                 description = doc.RootElement.GetProperty("description").GetString()!;
-                foreach (JsonElement write in doc.RootElement.GetProperty("writes").EnumerateArray())
-                {
-                    var tags = write.GetProperty("tags").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
-                    _container.GetBlobClient(write.GetProperty("blob").GetString()).Upload(
-                        BinaryData.FromBytes(Convert.FromBase64String(write.GetProperty("content").GetString()!)),
-                        new BlobUploadOptions { Tags = tags.Count > 0 ? tags : null });
-                }
-                foreach (JsonElement delete in doc.RootElement.GetProperty("deletes").EnumerateArray())
-                {
-                    _container.GetBlobClient(delete.GetString()).DeleteIfExists();
-                }
-                journal.DeleteIfExists();
+                var writes = doc.RootElement.GetProperty("writes").EnumerateArray().Select(w => new KeyValuePair<string, KeyValuePair<IReadOnlyDictionary<string, string>, byte[]>>(
+                    w.GetProperty("blob").GetString()!, new KeyValuePair<IReadOnlyDictionary<string, string>, byte[]>(
+                        w.GetProperty("tags").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!),
+                        Convert.FromBase64String(w.GetProperty("content").GetString()!)))).ToList();
+                var deletes = doc.RootElement.GetProperty("deletes").EnumerateArray().Select(d => d.GetString()!).ToList();
+                _claimsByInstallation = null; // the replay may add claims the index has not seen
+                ApplyCommitted(id, description, writes, deletes);
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
             {
-                PorterStorageException named = AzureErrors.Translate(ex, Location, "Applying " + description);
-                throw new PorterStorageException(ErrorIds.MigrationWriteError, named.Kind, Location,
-                    $"The committed changes for {description} could not be completed: {named.Message} The next run completes them.", ex);
+                throw Incomplete(description, ex);
             }
             return description;
+        }
+
+        /// <summary>Uploads every write with its tags, deletes, then removes the journal blob; each step may be repeated safely.</summary>
+        private void ApplyCommitted(string id, string description, IEnumerable<KeyValuePair<string, KeyValuePair<IReadOnlyDictionary<string, string>, byte[]>>> writes,
+            IEnumerable<string> deletes)
+        {
+            try
+            {
+                foreach (KeyValuePair<string, KeyValuePair<IReadOnlyDictionary<string, string>, byte[]>> write in writes)
+                {
+                    IReadOnlyDictionary<string, string> tags = write.Value.Key;
+                    _container.GetBlobClient(write.Key).Upload(BinaryData.FromBytes(write.Value.Value),
+                        new BlobUploadOptions { Tags = tags.Count > 0 ? tags.ToDictionary(t => t.Key, t => t.Value) : null });
+                    if (_claimsByInstallation != null && tags.TryGetValue("installation", out string? installation))
+                    {
+                        AddClaim(_claimsByInstallation, installation, write.Key);
+                    }
+                }
+                foreach (string delete in deletes)
+                {
+                    _container.GetBlobClient(delete).DeleteIfExists();
+                }
+                _container.GetBlobClient(JournalPrefix + id).DeleteIfExists();
+            }
+            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+            {
+                throw Incomplete(description, ex);
+            }
+        }
+
+        private PorterStorageException Incomplete(string description, Exception ex)
+        {
+            PorterStorageException named = AzureErrors.Translate(ex, Location, "Applying " + description);
+            return new PorterStorageException(ErrorIds.MigrationWriteError, named.Kind, Location,
+                $"The committed changes for {description} could not be completed: {named.Message} The next run completes them.", ex);
         }
 
         public void WriteSchema(byte[] content)

@@ -16,6 +16,25 @@ namespace PorterStorage.Core.IO
         private static readonly MethodInfo? CreateFileLink = typeof(File).GetMethod("CreateSymbolicLink", new[] { typeof(string), typeof(string) });
         private static readonly MethodInfo? CreateDirectoryLink = typeof(Directory).GetMethod("CreateSymbolicLink", new[] { typeof(string), typeof(string) });
 
+        /// <summary>Opens a file for appending (created 0600 on Unix when it does not exist), positioned at its end.</summary>
+        public static FileStream OpenPrivateAppend(string path)
+        {
+            if (!UnixPermissions.IsUnix)
+            {
+                return new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+            }
+            bool mac = RuntimeInformation.IsOSPlatform(OSPlatform.OSX);
+            int flags = 1 /* O_WRONLY */ | (mac ? 0x200 | 0x1000000 : 0x40 | 0x80000); // O_CREAT | O_CLOEXEC
+            int fd = Native.open(path, flags, 0x180);
+            if (fd < 0)
+            {
+                throw new IOException($"The file '{path}' could not be opened (errno {Marshal.GetLastWin32Error()}).");
+            }
+            var stream = new FileStream(new SafeFileHandle((IntPtr)fd, ownsHandle: true), FileAccess.Write, 4096);
+            stream.Seek(0, SeekOrigin.End);
+            return stream;
+        }
+
         /// <summary>Creates a new file for writing, owner read/write only (0600) on Unix; fails if it exists.</summary>
         public static FileStream CreateNewPrivate(string path, int bufferSize = 81920)
         {

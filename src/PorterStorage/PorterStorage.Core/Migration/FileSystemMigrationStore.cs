@@ -45,8 +45,8 @@ namespace PorterStorage.Core.Migration
 
     /// <summary>
     /// The PORTER_HOME side of the migration: reads legacy items and applies change sets so that a crash at any
-    /// moment is either invisible (nothing committed) or finished by the next run. Each change set is staged under
-    /// <c>.porterstorage/staging/&lt;id&gt;/</c>; writing <c>.porterstorage/journal/&lt;id&gt;.json</c> commits it; the
+    /// moment is either invisible (nothing committed) or finished by the next run. Each change set is staged as
+    /// <c>.porterstorage/staging/&lt;id&gt;-&lt;n&gt;</c>; writing <c>.porterstorage/journal/&lt;id&gt;.json</c> commits it; the
     /// staged files are then renamed into place and the deletions done. New files are 0600, new folders 0700.
     /// </summary>
     public sealed class FileSystemMigrationStore : IMigrationStore
@@ -54,6 +54,11 @@ namespace PorterStorage.Core.Migration
         public const string WorkFolderName = ".porterstorage";
 
         private readonly FileSystemPorterStore _reader;
+
+        /// <summary>Target folders known to exist in this run.</summary>
+        private readonly HashSet<string> _folders = new HashSet<string>(StringComparer.Ordinal);
+
+        private FileStream? _journal;
 
         public FileSystemMigrationStore(string homePath)
         {
@@ -67,7 +72,7 @@ namespace PorterStorage.Core.Migration
 
         private string WorkFolder => Path.Combine(HomePath, WorkFolderName);
 
-        private string JournalFolder => Path.Combine(WorkFolder, "journal");
+        private string JournalPath => Path.Combine(WorkFolder, "journal.log");
 
         private string StagingFolder => Path.Combine(WorkFolder, "staging");
 
@@ -194,11 +199,8 @@ namespace PorterStorage.Core.Migration
             return new LockHandle(stream, path, this);
         }
 
-        /// <summary>Change sets committed by a run that was interrupted (journal entries not yet cleared).</summary>
-        public IReadOnlyList<string> PendingJournals() =>
-            Directory.Exists(JournalFolder)
-                ? Directory.EnumerateFiles(JournalFolder, "*.json").Select(Path.GetFileNameWithoutExtension).OrderBy(n => n, StringComparer.Ordinal).ToList()!
-                : (IReadOnlyList<string>)Array.Empty<string>();
+        /// <summary>Change sets committed by a run that was interrupted (committed in the journal, never marked done).</summary>
+        public IReadOnlyList<string> PendingJournals() => ReadPending().Select(r => r.Id).ToList();
 
         /// <summary>
         /// Finishes every committed change set of an interrupted run and discards staged but uncommitted ones.
@@ -207,19 +209,23 @@ namespace PorterStorage.Core.Migration
         public IReadOnlyList<string> Recover()
         {
             var finished = new List<string>();
-            foreach (string id in PendingJournals())
+            foreach (JournalRecord record in ReadPending())
             {
-                finished.Add(RollForward(id));
+                RollForward(record);
+                finished.Add(record.Description);
             }
-            if (Directory.Exists(JournalFolder))
+            CloseJournal();
+            if (File.Exists(JournalPath))
             {
-                foreach (string tmp in Directory.EnumerateFiles(JournalFolder, "*.tmp"))
-                {
-                    File.Delete(tmp);
-                }
+                File.Delete(JournalPath);
             }
             if (Directory.Exists(StagingFolder))
             {
+                // What is left here was staged but never committed (folders: the per-set layout of earlier builds).
+                foreach (string file in Directory.EnumerateFiles(StagingFolder))
+                {
+                    File.Delete(file);
+                }
                 foreach (string dir in Directory.EnumerateDirectories(StagingFolder))
                 {
                     Directory.Delete(dir, recursive: true);
@@ -228,117 +234,136 @@ namespace PorterStorage.Core.Migration
             return finished;
         }
 
-        /// <summary>Applies a change set: stage, commit (journal), move into place, delete, clear.</summary>
-        public void Apply(ChangeSet changes) => RollForward(Commit(changes));
-
-        /// <summary>Stages a change set and writes its journal record (the commit point); returns its id.</summary>
-        internal string Commit(ChangeSet changes)
+        /// <summary>Applies a change set: stage, commit (journal), move into place, delete, mark done.</summary>
+        public void Apply(ChangeSet changes)
         {
-            string id = DateTime.UtcNow.ToString("yyyyMMddHHmmssfffffff", System.Globalization.CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N").Substring(0, 8);
-            string stage = Path.Combine(StagingFolder, id);
+            JournalRecord record = Commit(changes);
+            RollForward(record);
+            AppendJournal(new GoJsonWriter(indented: false).StartObject().Property("done", record.Id).EndObject().ToUtf8(), durable: false);
+        }
+
+        /// <summary>
+        /// Stages a change set and appends its record to the journal, flushed to disk (the commit point). One append-only
+        /// journal file per run, not one file per change set: creating and deleting files is what costs most here.
+        /// </summary>
+        internal JournalRecord Commit(ChangeSet changes)
+        {
+            var record = new JournalRecord(
+                DateTime.UtcNow.ToString("yyyyMMddHHmmssfffffff", System.Globalization.CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N").Substring(0, 8),
+                changes.Description, changes.Writes.Select(d => d.FileSystemPath).ToList(), changes.Renames, changes.Deletes);
             try
             {
-                FileSystemExtras.CreatePrivateDirectory(stage);
-                foreach (StoredDocument doc in changes.Writes)
+                // Staged files lie flat in one folder (<id>-<n>): creating folders is costly too.
+                FileSystemExtras.CreatePrivateDirectory(StagingFolder);
+                for (int i = 0; i < changes.Writes.Count; i++)
                 {
-                    string staged = Path.Combine(stage, doc.FileSystemPath.Replace('/', Path.DirectorySeparatorChar));
-                    FileSystemExtras.CreatePrivateDirectory(Path.GetDirectoryName(staged)!);
-                    using FileStream fs = FileSystemExtras.CreateNewPrivate(staged);
-                    fs.Write(doc.Content, 0, doc.Content.Length);
+                    using FileStream fs = FileSystemExtras.CreateNewPrivate(StagedPath(record.Id, i));
+                    fs.Write(changes.Writes[i].Content, 0, changes.Writes[i].Content.Length);
                 }
-
-                var journal = new GoJsonWriter(indented: true).StartObject().Property("description", changes.Description).Name("writes").StartArray();
-                foreach (StoredDocument doc in changes.Writes)
-                {
-                    journal.String(doc.FileSystemPath);
-                }
-                journal.EndArray().Name("renames").StartArray();
-                foreach (KeyValuePair<string, string> r in changes.Renames)
-                {
-                    journal.StartArray().String(r.Key).String(r.Value).EndArray();
-                }
-                journal.EndArray().Name("deletes").StartArray();
-                foreach (string d in changes.Deletes)
-                {
-                    journal.String(d);
-                }
-                journal.EndArray().EndObject();
-
-                FileSystemExtras.CreatePrivateDirectory(JournalFolder);
-                string record = Path.Combine(JournalFolder, id + ".json");
-                string tmp = record + ".tmp";
-                using (FileStream fs = FileSystemExtras.CreateNewPrivate(tmp))
-                {
-                    byte[] bytes = journal.ToUtf8();
-                    fs.Write(bytes, 0, bytes.Length);
-                    fs.Flush(true);
-                }
-                File.Move(tmp, record); // the commit point
+                AppendJournal(record.ToJson(), durable: true);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                if (Directory.Exists(stage))
-                {
-                    Directory.Delete(stage, recursive: true);
-                }
+                DeleteStaged(record.Id, changes.Writes.Count);
                 throw new PorterStorageException(ErrorIds.MigrationWriteError, PorterErrorKind.WriteError, HomePath,
                     $"The changes for {changes.Description} could not be staged in '{HomePath}': {ex.Message}. Nothing of them was applied.", ex);
             }
-            return id;
+            return record;
         }
 
-        private string RollForward(string id)
+        /// <summary>Moves the staged files into place, renames, deletes. Each step is skipped when already done, so a replay is harmless.</summary>
+        private void RollForward(JournalRecord record)
         {
-            string record = Path.Combine(JournalFolder, id + ".json");
-            string stage = Path.Combine(StagingFolder, id);
-            using (JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(record)))
+            try
             {
-                JsonElement root = doc.RootElement;
-                try
+                for (int i = 0; i < record.Writes.Count; i++)
                 {
-                    foreach (JsonElement w in root.GetProperty("writes").EnumerateArray())
+                    string staged = StagedPath(record.Id, i);
+                    if (!File.Exists(staged))
                     {
-                        string rel = w.GetString()!;
-                        string staged = Path.Combine(stage, rel.Replace('/', Path.DirectorySeparatorChar));
-                        if (!File.Exists(staged))
-                        {
-                            continue; // moved before the interruption
-                        }
-                        string target = FullPath(rel);
-                        FileSystemExtras.CreatePrivateDirectory(Path.GetDirectoryName(target)!);
-                        FileSystemExtras.MoveFile(staged, target, overwrite: true);
+                        continue; // moved before the interruption
                     }
-                    foreach (JsonElement r in root.GetProperty("renames").EnumerateArray())
+                    string target = FullPath(record.Writes[i]);
+                    string folder = Path.GetDirectoryName(target)!;
+                    if (_folders.Add(folder))
                     {
-                        string from = FullPath(r[0].GetString()!), to = FullPath(r[1].GetString()!);
-                        if (File.Exists(from))
-                        {
-                            FileSystemExtras.MoveFile(from, to, overwrite: true);
-                            UnixPermissions.SetModeIfSupported(to, 0x180);
-                        }
+                        FileSystemExtras.CreatePrivateDirectory(folder);
                     }
-                    foreach (JsonElement d in root.GetProperty("deletes").EnumerateArray())
+                    FileSystemExtras.MoveFile(staged, target, overwrite: true);
+                }
+                foreach (KeyValuePair<string, string> r in record.Renames)
+                {
+                    string from = FullPath(r.Key), to = FullPath(r.Value);
+                    if (File.Exists(from))
                     {
-                        string path = FullPath(d.GetString()!);
-                        if (File.Exists(path))
-                        {
-                            File.Delete(path);
-                        }
+                        FileSystemExtras.MoveFile(from, to, overwrite: true);
+                        UnixPermissions.SetModeIfSupported(to, 0x180);
                     }
                 }
-                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                foreach (string d in record.Deletes)
                 {
-                    throw new PorterStorageException(ErrorIds.MigrationWriteError, PorterErrorKind.WriteError, HomePath,
-                        $"The committed changes for {root.GetProperty("description").GetString()} could not be completed in '{HomePath}': {ex.Message}. The next run completes them.", ex);
+                    string path = FullPath(d);
+                    if (File.Exists(path))
+                    {
+                        File.Delete(path);
+                    }
                 }
-                string description = root.GetProperty("description").GetString()!;
-                File.Delete(record);
-                if (Directory.Exists(stage))
-                {
-                    Directory.Delete(stage, recursive: true);
-                }
-                return description;
             }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw new PorterStorageException(ErrorIds.MigrationWriteError, PorterErrorKind.WriteError, HomePath,
+                    $"The committed changes for {record.Description} could not be completed in '{HomePath}': {ex.Message}. The next run completes them.", ex);
+            }
+        }
+
+        /// <summary>The committed records of the journal that were never marked done, in commit order. A torn last line is no commit.</summary>
+        private List<JournalRecord> ReadPending()
+        {
+            var pending = new List<JournalRecord>();
+            if (!File.Exists(JournalPath))
+            {
+                return pending;
+            }
+            var done = new HashSet<string>(StringComparer.Ordinal);
+            using (var reader = new StreamReader(new FileStream(JournalPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete), new UTF8Encoding(false)))
+            {
+                string? line;
+                while ((line = reader.ReadLine()) != null)
+                {
+                    if (!JournalRecord.TryParse(line, out JournalRecord? record, out string? doneId))
+                    {
+                        continue;
+                    }
+                    if (doneId != null)
+                    {
+                        done.Add(doneId);
+                    }
+                    else
+                    {
+                        pending.Add(record!);
+                    }
+                }
+            }
+            pending.RemoveAll(r => done.Contains(r.Id));
+            return pending;
+        }
+
+        private void AppendJournal(byte[] line, bool durable)
+        {
+            if (_journal == null)
+            {
+                FileSystemExtras.CreatePrivateDirectory(WorkFolder);
+                _journal = FileSystemExtras.OpenPrivateAppend(JournalPath);
+            }
+            _journal.Write(line, 0, line.Length);
+            _journal.WriteByte((byte)'\n');
+            _journal.Flush(durable);
+        }
+
+        private void CloseJournal()
+        {
+            _journal?.Dispose();
+            _journal = null;
         }
 
         /// <summary>The config file and every file under claims, outputs, credentials and parameters with mode bits beyond 0600 ('/'-separated).</summary>
@@ -412,13 +437,35 @@ namespace PorterStorage.Core.Migration
             }
         }
 
-        private void RemoveWorkFolderIfEmpty()
+        /// <summary>At the end of a run (lock still held): the journal goes once nothing in it is pending, and an empty staging folder.</summary>
+        private void CloseRun()
         {
-            foreach (string dir in new[] { JournalFolder, StagingFolder, WorkFolder })
+            CloseJournal();
+            if (File.Exists(JournalPath) && ReadPending().Count == 0)
             {
-                if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any())
+                File.Delete(JournalPath);
+            }
+            RemoveIfEmpty(StagingFolder);
+        }
+
+        private static void RemoveIfEmpty(string folder)
+        {
+            if (Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any())
+            {
+                Directory.Delete(folder);
+            }
+        }
+
+        private string StagedPath(string id, int index) => Path.Combine(StagingFolder, id + "-" + index.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        private void DeleteStaged(string id, int count)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                string staged = StagedPath(id, i);
+                if (File.Exists(staged))
                 {
-                    Directory.Delete(dir);
+                    File.Delete(staged);
                 }
             }
         }
@@ -438,9 +485,10 @@ namespace PorterStorage.Core.Migration
 
             public void Dispose()
             {
+                _store.CloseRun();
                 File.Delete(_path);
                 _stream.Dispose();
-                _store.RemoveWorkFolderIfEmpty();
+                RemoveIfEmpty(_store.WorkFolder);
             }
         }
     }

@@ -48,25 +48,35 @@ namespace PorterStorage.Core.Migration
         public static PorterMigrationPlan Plan(IMigrationStore store, CancellationToken cancel = default)
         {
             PorterSchemaDocument? schema = SchemaInspector.ReadSchema(store, out _, cancel);
-            var items = new List<PorterMigrationPlanItem>();
+            return new PorterMigrationPlan(store.Location, schema ?? PorterSchemaDocument.Empty, schema != null, PlanItems(store, schema, cancel).ToList());
+        }
 
+        /// <summary>
+        /// The plan's items one at a time (the schema item last), for callers that need not hold the whole plan of a large
+        /// store. Raises <c>SchemaParseError</c> when enumerated.
+        /// </summary>
+        public static IEnumerable<PorterMigrationPlanItem> PlanItems(IMigrationStore store, CancellationToken cancel = default) =>
+            PlanItems(store, SchemaInspector.ReadSchema(store, out _, cancel), cancel);
+
+        private static IEnumerable<PorterMigrationPlanItem> PlanItems(IMigrationStore store, PorterSchemaDocument? schema, CancellationToken cancel)
+        {
             foreach (string journal in store.PendingJournals())
             {
-                items.Add(new PorterMigrationPlanItem(MigrationItemKind.Interrupted, journal, null, MigrationAction.Finish,
-                    "a change committed by an interrupted run is finished", Array.Empty<string>(), Array.Empty<string>()));
+                yield return new PorterMigrationPlanItem(MigrationItemKind.Interrupted, journal, null, MigrationAction.Finish,
+                    "a change committed by an interrupted run is finished", Array.Empty<string>(), Array.Empty<string>());
             }
 
             foreach (StoreEntry entry in store.Entries(ItemTypes.Claims))
             {
                 cancel.ThrowIfCancellationRequested();
-                items.Add(PlanClaim(store, entry));
+                yield return PlanClaim(store, entry);
             }
             foreach (StoreEntry entry in store.Entries(ItemTypes.Credentials))
             {
                 PorterMigrationPlanItem? item = PlanCredential(store, entry);
                 if (item != null)
                 {
-                    items.Add(item);
+                    yield return item;
                 }
             }
             foreach (StoreEntry entry in store.Entries(ItemTypes.Parameters))
@@ -74,23 +84,22 @@ namespace PorterStorage.Core.Migration
                 PorterMigrationPlanItem? item = PlanParameter(store, entry);
                 if (item != null)
                 {
-                    items.Add(item);
+                    yield return item;
                 }
             }
 
             IReadOnlyList<string> repairs = store.ItemsToRepair(cancel);
             if (repairs.Count > 0)
             {
-                items.Add(new PorterMigrationPlanItem(MigrationItemKind.Repair, "repairs", null, MigrationAction.Repair,
-                    store.RepairReason(repairs.Count), repairs, Array.Empty<string>()));
+                yield return new PorterMigrationPlanItem(MigrationItemKind.Repair, "repairs", null, MigrationAction.Repair,
+                    store.RepairReason(repairs.Count), repairs, Array.Empty<string>());
             }
 
             bool current = schema?.IsCurrent ?? false;
-            items.Add(new PorterMigrationPlanItem(MigrationItemKind.Schema, store.SchemaPath, store.SchemaPath,
+            yield return new PorterMigrationPlanItem(MigrationItemKind.Schema, store.SchemaPath, store.SchemaPath,
                 current ? MigrationAction.Skip : MigrationAction.WriteSchema,
                 current ? "already current" : "written last, and only when every item succeeded",
-                current ? Array.Empty<string>() : new[] { store.SchemaPath }, Array.Empty<string>()));
-            return new PorterMigrationPlan(store.Location, schema ?? PorterSchemaDocument.Empty, schema != null, items);
+                current ? Array.Empty<string>() : new[] { store.SchemaPath }, Array.Empty<string>());
         }
 
         private static PorterMigrationPlanItem Failed(MigrationItemKind kind, string name, string source, PorterStorageException ex) =>
@@ -303,25 +312,28 @@ namespace PorterStorage.Core.Migration
                     throw;
                 }
 
-                PorterMigrationPlan plan = Plan(store, cancel);
-                schemaBefore = plan.SchemaBefore;
-                int total = plan.Items.Count(i => i.Kind != MigrationItemKind.Schema);
+                PorterSchemaDocument? storedSchema = SchemaInspector.ReadSchema(store, out _, cancel);
+                schemaBefore = storedSchema ?? PorterSchemaDocument.Empty;
+                int total = store.PendingJournals().Count + store.Entries(ItemTypes.Claims).Count + store.Entries(ItemTypes.Credentials).Count
+                            + store.Entries(ItemTypes.Parameters).Count;
                 int done = 0;
                 MigrationItemKind? section = null;
+                PorterMigrationPlanItem? schemaItem = null;
 
-                foreach (PorterMigrationPlanItem item in plan.Items)
+                foreach (PorterMigrationPlanItem item in PlanItems(store, storedSchema, cancel))
                 {
                     cancel.ThrowIfCancellationRequested();
                     if (item.Kind != section)
                     {
                         section = item.Kind;
-                        SectionHeader(item.Kind, plan.SchemaBefore, Log);
+                        SectionHeader(item.Kind, schemaBefore, Log);
                     }
                     if (item.Kind == MigrationItemKind.Schema)
                     {
+                        schemaItem = item;
                         continue;
                     }
-                    options.Progress?.Report(new MigrationProgress($"{item.Kind} {item.Name}", done++, total));
+                    options.Progress?.Report(new MigrationProgress($"{item.Kind} {item.Name}", Math.Min(done++, total), total));
 
                     if (item.Action == MigrationAction.Fail)
                     {
@@ -358,8 +370,7 @@ namespace PorterStorage.Core.Migration
                     }
                 }
 
-                PorterMigrationPlanItem schemaItem = plan.Items.Last();
-                if (schemaItem.Action == MigrationAction.WriteSchema)
+                if (schemaItem!.Action == MigrationAction.WriteSchema)
                 {
                     if (errors.Count == 0 && options.ShouldProcess(schemaItem))
                     {

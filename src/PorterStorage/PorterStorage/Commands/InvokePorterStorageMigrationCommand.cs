@@ -134,12 +134,10 @@ namespace PorterStorage.Commands
                     "-Destination takes a folder for a home and a PorterAzureStorage (Get-PorterAzureStorage) for a container.");
             }
 
-            PorterMigrationPlan plan = MigrationEngine.Plan(source, CancellationToken);
-
             // One ShouldProcess per item: -WhatIf lists every change and nothing at all is written.
             var approved = new HashSet<string>(StringComparer.Ordinal);
             int wanted = 0;
-            foreach (PorterMigrationPlanItem item in plan.Items)
+            foreach (PorterMigrationPlanItem item in MigrationEngine.PlanItems(source, CancellationToken))
             {
                 if (!item.ChangesSomething)
                 {
@@ -161,6 +159,13 @@ namespace PorterStorage.Commands
             if (wanted == 0 && !ShouldProcess(identity, "Check the Porter data (nothing to migrate)"))
             {
                 return;
+            }
+            // Everything approved (the usual case): the run needs no list of keys to hold.
+            bool all = approved.Count == wanted;
+            if (all)
+            {
+                approved.Clear();
+                approved.TrimExcess();
             }
             CheckBackup(identity, backupKind);
 
@@ -193,7 +198,7 @@ namespace PorterStorage.Commands
             {
                 var options = new MigrationOptions
                 {
-                    ShouldProcess = item => wanted == 0 || approved.Contains(Key(item)),
+                    ShouldProcess = item => all || approved.Contains(Key(item)),
                     Progress = progress,
                     OnError = e => WriteError(ToErrorRecord(new PorterStorageException(e.ErrorId, PorterErrorKind.InvalidData, e.Target, e.Message))),
                     OnLog = WriteVerbose,

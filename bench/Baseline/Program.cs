@@ -1,0 +1,101 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Sas;
+
+// Baseline loops for bench/Invoke-Benchmark.ps1. Each prints one line: the seconds its work took.
+//   copy <source connection> <source container> <destination connection> <destination container> <concurrency>
+//     one Copy Blob From URL per blob (tags copied by the service), at the given concurrency
+//   migrate <connection> <container>
+//     per legacy claims/<installation> blob: download it, upload the claim, result, output and installation blobs
+//     (with the plugin's tags) the migration would write, delete the legacy blob
+internal static class Program
+{
+    private static int Main(string[] args)
+    {
+        var watch = Stopwatch.StartNew();
+        switch (args.Length > 0 ? args[0] : string.Empty)
+        {
+            case "copy" when args.Length == 6:
+                Copy(Container(args[1], args[2]), Container(args[3], args[4]), int.Parse(args[5])).GetAwaiter().GetResult();
+                break;
+            case "migrate" when args.Length == 3:
+                Migrate(Container(args[1], args[2]));
+                break;
+            default:
+                Console.Error.WriteLine("usage: Baseline copy <src cs> <src container> <dst cs> <dst container> <concurrency> | migrate <cs> <container>");
+                return 2;
+        }
+        Console.WriteLine(watch.Elapsed.TotalSeconds.ToString("F3", System.Globalization.CultureInfo.InvariantCulture));
+        return 0;
+    }
+
+    private static BlobContainerClient Container(string connection, string name) => new BlobServiceClient(connection).GetBlobContainerClient(name);
+
+    private static async Task Copy(BlobContainerClient source, BlobContainerClient destination, int concurrency)
+    {
+        await destination.CreateIfNotExistsAsync();
+        var sas = new BlobSasBuilder(BlobContainerSasPermissions.Read | BlobContainerSasPermissions.Tag, DateTimeOffset.UtcNow.AddHours(1))
+        {
+            BlobContainerName = source.Name,
+        };
+        List<string> names = source.GetBlobs().Select(b => b.Name).ToList();
+        using var gate = new SemaphoreSlim(concurrency);
+        await Task.WhenAll(names.Select(async name =>
+        {
+            await gate.WaitAsync();
+            try
+            {
+                Uri from = source.GetBlobClient(name).GenerateSasUri(new BlobSasBuilder(BlobSasPermissions.Read | BlobSasPermissions.Tag, sas.ExpiresOn)
+                {
+                    BlobContainerName = source.Name,
+                    BlobName = name,
+                });
+                await destination.GetBlobClient(name).SyncCopyFromUriAsync(from, new BlobCopyFromUriOptions { CopySourceTagsMode = BlobCopySourceTagsMode.Copy });
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+    }
+
+    private static void Migrate(BlobContainerClient container)
+    {
+        int id = 0;
+        string NewId() => "01BASELINE" + (id++).ToString("D16");
+        foreach (BlobItem item in container.GetBlobs(BlobTraits.Tags, BlobStates.None, "claims/", CancellationToken.None).ToList())
+        {
+            if (item.Tags != null && item.Tags.ContainsKey("installation"))
+            {
+                continue; // already in the current shape
+            }
+            BlobClient legacy = container.GetBlobClient(item.Name);
+            byte[] content = legacy.DownloadContent().Value.Content.ToArray();
+            using JsonDocument doc = JsonDocument.Parse(content);
+            string installation = doc.RootElement.TryGetProperty("installation", out JsonElement i) ? i.GetString()! : item.Name.Substring("claims/".Length);
+            string claimId = NewId(), resultId = NewId();
+            Upload(container, "claims/" + claimId, content, ("type", "claims"), ("installation", installation));
+            Upload(container, "results/" + resultId, Encoding.UTF8.GetBytes("{\"id\":\"" + resultId + "\"}"), ("type", "results"), ("claim-id", claimId));
+            if (doc.RootElement.TryGetProperty("outputs", out JsonElement outputs) && outputs.ValueKind == JsonValueKind.Object)
+            {
+                foreach (JsonProperty output in outputs.EnumerateObject())
+                {
+                    Upload(container, "outputs/" + resultId + "-" + output.Name, Encoding.UTF8.GetBytes(output.Value.ToString()), ("type", "outputs"), ("result-id", resultId));
+                }
+            }
+            Upload(container, "installations/" + installation, Array.Empty<byte>(), ("type", "installations"));
+            legacy.Delete();
+        }
+    }
+
+    private static void Upload(BlobContainerClient container, string name, byte[] content, params (string Key, string Value)[] tags) =>
+        container.GetBlobClient(name).Upload(BinaryData.FromBytes(content), new BlobUploadOptions { Tags = tags.ToDictionary(t => t.Key, t => t.Value) });
+}
