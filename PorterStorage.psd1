@@ -33,7 +33,7 @@
         PSData = @{
             Tags         = @('Porter', 'CNAB', 'Migration', 'Storage', 'Backup', 'Azure', 'PSEdition_Core', 'PSEdition_Desktop')
             LicenseUri   = 'https://opensource.org/licenses/MIT'
-            ReleaseNotes = 'Get-PorterHome, Get-PorterConfig and Test-PorterSchema read a Porter home, its config and its schema state. Backup-PorterHome, Test-PorterBackup and Restore-PorterHome write, check and restore verified backups. Get-PorterMigrationPlan, Invoke-PorterStorageMigration and Test-PorterStorage plan, run and verify the migration of a home. Get-PorterAzureStorage, Backup-/Restore-PorterAzureContainer, Test-PorterAzureBlobIndex and Copy-PorterAzureContainer handle the Azure plugin''s container.'
+            ReleaseNotes = 'Get-PorterHome, Get-PorterConfig and Test-PorterSchema read a Porter home, its config and its schema state. Backup-PorterHome, Test-PorterBackup and Restore-PorterHome write, check and restore verified backups. Get-PorterMigrationPlan, Invoke-PorterStorageMigration and Test-PorterStorage plan, run and verify the migration of a home. Get-PorterAzureStorage, Backup-/Restore-PorterAzureContainer, Test-PorterAzureBlobIndex and Copy-PorterAzureContainer handle the Azure plugin''s container; Repair-PorterAzureBlobTag rebuilds lost index tags, and the migration cmdlets work on the container too. Full help (Get-Help -Full), about_PorterStorage, about_PorterStorage_Runbooks.'
         }
     }
 }

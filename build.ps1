@@ -3,9 +3,11 @@
     Builds, tests and demonstrates the PorterStorage module.
 .DESCRIPTION
     Build  stages an importable module at out/PorterStorage (manifest, root assembly, Dependencies
-           folder, formats, help) and fails if an expected file is missing.
-    Test   builds, then runs the xunit tests (tests/unit) and the Pester tests (tests/pester, against the
-           staged module in a fresh pwsh) and prints one closing line 'N passed, N failed'.
+           folder, formats, MAML help generated from docs/cmdlets, about topics) and fails if an expected
+           file is missing, a help page is incomplete, or an assembly of ours does not target netstandard2.0.
+    Test   builds, compiles the cmdlet layer and engine for net472 too (tests/compat), then runs the xunit
+           tests (tests/unit) and the Pester tests (tests/pester, against the staged module in a fresh pwsh)
+           and prints one closing line 'N passed, N failed'.
     Demo   builds, then runs the main job on a sample legacy Porter home in a temporary folder and on a
            sample plugin container in Azurite (started and stopped by the task).
     Bench  builds, then runs bench/Invoke-Benchmark.ps1 (ours against a baseline in the same run, as ratios);
@@ -58,6 +60,28 @@ function Get-NuGetPackageRoot {
     return ($line -replace '^global-packages:\s*', '').Trim()
 }
 
+# The TargetFrameworkAttribute of an assembly, read from its metadata without loading it.
+function Get-TargetFramework {
+    param([string] $Path)
+    $stream = [IO.File]::OpenRead($Path)
+    try {
+        $pe = [Reflection.PortableExecutable.PEReader]::new($stream)
+        $md = [Reflection.Metadata.PEReaderExtensions]::GetMetadataReader($pe)
+        foreach ($handle in $md.GetAssemblyDefinition().GetCustomAttributes()) {
+            $attribute = $md.GetCustomAttribute($handle)
+            $ctor = $md.GetMemberReference([Reflection.Metadata.MemberReferenceHandle]$attribute.Constructor)
+            $type = $md.GetTypeReference([Reflection.Metadata.TypeReferenceHandle]$ctor.Parent)
+            if ($md.GetString($type.Name) -eq 'TargetFrameworkAttribute') {
+                $blob = $md.GetBlobReader($attribute.Value)
+                [void]$blob.ReadUInt16() # prolog
+                return $blob.ReadSerializedString()
+            }
+        }
+    }
+    finally { $stream.Dispose() }
+    $null
+}
+
 function Invoke-Build {
     $src = Join-Path $RepoRoot 'src/PorterStorage'
     Invoke-Native dotnet @('build', (Join-Path $src 'PorterStorage/PorterStorage.csproj'), '-c', $Configuration, '--nologo', '-v', 'quiet')
@@ -73,13 +97,21 @@ function Invoke-Build {
     Copy-Item (Join-Path $src 'PorterStorage.format.ps1xml') $ModuleOut
     Copy-Item (Join-Path $rootBin 'PorterStorage.dll'), (Join-Path $rootBin 'PorterStorage.pdb') $ModuleOut
     Get-ChildItem $coreBin -File | Where-Object Extension -in '.dll', '.pdb' | Copy-Item -Destination $deps
-    Copy-Item (Join-Path $RepoRoot 'docs/about_PorterStorage.md') (Join-Path $help 'about_PorterStorage.help.txt')
+    foreach ($about in 'about_PorterStorage', 'about_PorterStorage_Runbooks') {
+        Copy-Item (Join-Path $RepoRoot "docs/$about.md") (Join-Path $help "$about.help.txt")
+    }
+    # MAML help from docs/cmdlets, checked against the staged cmdlets (in a fresh pwsh: the module is imported there).
+    Invoke-Native $PwshHost ($PwshArgs + @('-NoProfile', '-NonInteractive', '-File', (Join-Path $RepoRoot 'tools/New-MamlHelp.ps1'),
+        '-ModulePath', (Join-Path $ModuleOut 'PorterStorage.psd1'), '-DocsPath', (Join-Path $RepoRoot 'docs/cmdlets'),
+        '-OutFile', (Join-Path $help 'PorterStorage.dll-Help.xml')))
 
     $expected = @(
         'PorterStorage.psd1'
         'PorterStorage.dll'
         'PorterStorage.format.ps1xml'
         'en-US/about_PorterStorage.help.txt'
+        'en-US/about_PorterStorage_Runbooks.help.txt'
+        'en-US/PorterStorage.dll-Help.xml'
         'Dependencies/PorterStorage.Core.dll'
         'Dependencies/Tomlyn.dll'
         'Dependencies/YamlDotNet.dll'
@@ -89,6 +121,11 @@ function Invoke-Build {
     if ($missing) { throw "The staged module lacks: $($missing -join ', ')" }
     foreach ($forbidden in 'System.Management.Automation.dll', 'PorterStorage.Core.dll') {
         if (Test-Path (Join-Path $ModuleOut $forbidden)) { throw "The module root must not hold $forbidden." }
+    }
+    # One build for Windows PowerShell 5.1 and PowerShell 7: every shipped assembly of ours targets netstandard2.0.
+    foreach ($ours in (Join-Path $ModuleOut 'PorterStorage.dll'), (Join-Path $ModuleOut 'Dependencies/PorterStorage.Core.dll')) {
+        $framework = Get-TargetFramework $ours
+        if ($framework -ne '.NETStandard,Version=v2.0') { throw "$ours targets '$framework', not .NETStandard,Version=v2.0." }
     }
     $manifest = Test-ModuleManifest (Join-Path $ModuleOut 'PorterStorage.psd1') -ErrorAction Stop
     Write-Host "Staged $($manifest.Name) $($manifest.Version) at $ModuleOut"
@@ -105,6 +142,10 @@ function Invoke-Test {
     Invoke-Build
     if (Test-Path $TestOut) { Remove-Item $TestOut -Recurse -Force }
     New-Item -ItemType Directory -Path $TestOut -Force | Out-Null
+
+    # The cmdlet layer and the engine must also compile against .NET Framework 4.7.2 (Windows PowerShell 5.1).
+    Invoke-Native dotnet @('build', (Join-Path $RepoRoot 'tests/compat/Cmdlets/PorterStorage.Net472.csproj'), '-c', $Configuration, '--nologo', '-v', 'quiet')
+    Write-Host 'The cmdlet layer and the engine compile for net472.'
 
     # Test-only tools: Pester and the older assemblies the isolation test preloads.
     Invoke-Native dotnet @('restore', (Join-Path $RepoRoot 'tests/pester/PesterTools.csproj'), '--nologo', '-v', 'quiet')

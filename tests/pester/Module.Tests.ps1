@@ -55,4 +55,97 @@ Describe 'The staged module' {
         Join-Path $moduleDir 'en-US/about_PorterStorage.help.txt' | Should -Exist
         (Get-Help about_PorterStorage | Out-String) | Should -Match 'Get-PorterHome'
     }
+
+    It 'names the same things the same way across cmdlets' {
+        foreach ($c in Get-Command -Module PorterStorage) {
+            $p = $c.Parameters
+            if ($p.ContainsKey('LiteralPath')) { $p['LiteralPath'].Aliases | Should -Contain 'PSPath' -Because $c.Name }
+            if ($p.ContainsKey('Path') -and $p.ContainsKey('LiteralPath')) { $p['Path'].Aliases | Should -Contain 'HomePath' -Because "$($c.Name) takes a home" }
+            if ($p.ContainsKey('Storage')) { $p['Storage'].ParameterType.Name | Should -Be 'PorterAzureStorage' -Because $c.Name }
+            if ($p.ContainsKey('Force')) { $p['Force'].SwitchParameter | Should -BeTrue -Because $c.Name }
+            if ($p.ContainsKey('Quiet')) { $c.Verb | Should -Be 'Test' -Because "only Test- cmdlets return a bool ($($c.Name))" }
+        }
+    }
+
+    It 'has the manifest fields a gallery shows' {
+        $manifest.Description.Length | Should -BeGreaterThan 50
+        $manifest.PrivateData.PSData.Tags | Should -Contain 'Porter'
+        $manifest.PrivateData.PSData.LicenseUri | Should -Match '^https://'
+        $manifest.PrivateData.PSData.ReleaseNotes | Should -Match 'Repair-PorterAzureBlobTag'
+        foreach ($c in $manifest.CmdletsToExport) { $manifest.PrivateData.PSData.ReleaseNotes | Should -Match ([regex]::Escape(($c -replace '^\w+-', ''))) }
+    }
+
+    It 'lists every error id of the engine in docs/errors.md' {
+        $errors = Get-Content -Raw (Join-Path $PSScriptRoot '../../docs/errors.md')
+        # The engine's types live in the module's private load context: reach them through one of its objects.
+        $errorIds = (Get-PorterHome -Path $TestDrive).GetType().Assembly.GetType('PorterStorage.Core.Errors.ErrorIds', $true)
+        $ids = $errorIds.GetFields([Reflection.BindingFlags]'Public,Static') | Where-Object IsLiteral | ForEach-Object { $_.GetValue($null) }
+        $ids.Count | Should -BeGreaterThan 40
+        foreach ($id in $ids) { $errors | Should -Match ([regex]::Escape("| ``$id`` |")) -Because "$id must be documented" }
+    }
+
+    It 'has a default view for every type its cmdlets output' {
+        $formatted = (Get-FormatData -TypeName 'PorterStorage.*').TypeNames
+        foreach ($c in Get-Command -Module PorterStorage) {
+            foreach ($t in $c.OutputType.Name | Where-Object { $_ -like 'PorterStorage.*' }) {
+                $formatted | Should -Contain $t -Because "$($c.Name) outputs $t"
+            }
+        }
+    }
+}
+
+Describe 'Help' {
+    BeforeDiscovery {
+        Import-Module PorterStorage -Force
+        $script:cmdlets = Get-Command -Module PorterStorage -CommandType Cmdlet | ForEach-Object { @{ Name = $_.Name } }
+    }
+
+    It '<Name> has a synopsis, a description, inputs, outputs and related links' -TestCases $cmdlets {
+        $help = Get-Help $Name -Full
+        $help.Synopsis | Should -Not -BeNullOrEmpty
+        $help.Synopsis.Trim() | Should -Not -Match ('^' + [regex]::Escape($Name) + ' \[') -Because 'a generated synopsis is only the syntax'
+        ($help.Description.Text -join ' ').Length | Should -BeGreaterThan 100
+        $help.inputTypes.inputType | Should -Not -BeNullOrEmpty
+        $help.returnValues.returnValue | Should -Not -BeNullOrEmpty
+        @($help.relatedLinks.navigationLink).Count | Should -BeGreaterThan 0
+    }
+
+    It '<Name> has at least two examples, one of them a pipeline' -TestCases $cmdlets {
+        $examples = @((Get-Help $Name -Full).Examples.Example)
+        $examples.Count | Should -BeGreaterOrEqual 2
+        @($examples | Where-Object { $_.Code -match '\|' }).Count | Should -BeGreaterThan 0
+    }
+
+    It '<Name> describes every parameter' -TestCases $cmdlets {
+        $common = [Management.Automation.PSCmdlet]::CommonParameters + [Management.Automation.PSCmdlet]::OptionalCommonParameters
+        $documented = @{}
+        foreach ($p in (Get-Help $Name -Full).Parameters.Parameter) { $documented[$p.Name] = ($p.Description.Text -join ' ').Trim() }
+        foreach ($p in (Get-Command $Name).Parameters.Keys | Where-Object { $_ -notin $common }) {
+            $documented[$p] | Should -Not -BeNullOrEmpty -Because "-$p of $Name needs a description"
+        }
+    }
+
+    It 'has the about topics of the whole flow and of runbooks' {
+        (Get-Help about_PorterStorage | Out-String) | Should -Match 'Invoke-PorterStorageMigration'
+        (Get-Help about_PorterStorage_Runbooks | Out-String) | Should -Match 'UseManagedIdentity'
+    }
+}
+
+Describe 'Argument completion' {
+    It 'completes -StorageName from the home''s config' {
+        $h = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'complete-home') -Force
+        Set-Content (Join-Path $h 'config.toml') "default-storage = `"team`"`n[[storage]]`n  name = `"team`"`n  plugin = `"azure.blob`"`n[[storage]]`n  name = `"test lab`"`n  plugin = `"filesystem`"`n"
+        $line = "Get-PorterAzureStorage -Path '$($h.FullName)' -StorageName "
+        $all = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches
+        $all.ListItemText | Should -Be @('team', 'test lab')
+        $all.CompletionText | Should -Contain "'test lab'"
+        $line += 'te'
+        (TabExpansion2 -inputScript ($line + 'a') -cursorColumn ($line.Length + 1)).CompletionMatches.CompletionText | Should -Be @('team')
+    }
+
+    It 'offers no storage name when the home has no readable config' {
+        $line = "Get-PorterAzureStorage -Path '$(Join-Path $TestDrive 'nowhere')' -StorageName "
+        # PowerShell may fall back to file names; what must not come is an error or a storage entry.
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches | Where-Object ToolTip -Match '\((azure\.blob|filesystem)\)$' | Should -BeNullOrEmpty
+    }
 }

@@ -30,6 +30,7 @@ namespace PorterStorage.Commands
         /// <summary>The [[storage]] entry to use instead of the one that applies.</summary>
         [Parameter(ParameterSetName = ConfigSet)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(StorageNameCompleter))]
         public string? StorageName { get; set; }
 
         /// <summary>A storage connection string (AccountName/AccountKey, BlobEndpoint=… for Azurite, or SharedAccessSignature).</summary>

@@ -27,6 +27,7 @@ namespace PorterStorage.Commands
         /// <summary>The Porter home. Default: the backup's home, else PORTER_HOME, else ~/.porter.</summary>
         [Parameter(ParameterSetName = PathSet, Position = 0)]
         [Parameter(ParameterSetName = BackupSet, Position = 0)]
+        [Alias("HomePath")]
         [ValidateNotNullOrEmpty]
         public string? Path { get; set; }
 
