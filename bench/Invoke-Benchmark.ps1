@@ -31,7 +31,7 @@ Import-Module (Join-Path $ModuleRoot 'PorterStorage') -Force
 $sizes = if ($Quick) {
     @{ Homes = 200, 2000; Backup = 2000; Blobs = 1000; AzureInstallations = 300; Concurrency = 8 }
 } else {
-    @{ Homes = 2000, 20000; Backup = 20000; Blobs = 4000; AzureInstallations = 5000; Concurrency = 8 }
+    @{ Homes = 2000, 20000; Backup = 20000; Blobs = 4000; AzureInstallations = 1000; Concurrency = 8 }
 }
 $work = Join-Path ([IO.Path]::GetTempPath()) ('porterstorage-bench-' + [Guid]::NewGuid().ToString('N').Substring(0, 8))
 New-Item -ItemType Directory -Path $work | Out-Null
@@ -111,7 +111,7 @@ try {
         # by Tags stops (empty continuation) once a page scans 5,000 blobs of the account without filling, so an account
         # holding more cannot pass Porter's tag queries in the emulator: ours copies into the second account, which holds
         # nothing else, the loop into the source account, and the size stays below that limit.
-        $installations = [int][Math]::Ceiling(($sizes.Blobs - 2) / 4.5)
+        $installations = [int][Math]::Ceiling(($sizes.Blobs - 3) / 4) # about four blobs an installation, plus the sets and the schema
         $archive = New-PorterBlobStoreArchive -Path "$work/copy-source.zip" -Installations $installations
         $source = Get-PorterAzureStorage -ConnectionString $SourceConnectionString -Container 'benchcopy'
         Restore-PorterAzureContainer -Path $archive.FullName -Storage $source -Confirm:$false | Out-Null

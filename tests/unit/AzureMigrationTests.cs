@@ -11,6 +11,7 @@ using PorterStorage.Core.Errors;
 using PorterStorage.Core.Json;
 using PorterStorage.Core.Migration;
 using PorterStorage.Core.Schema;
+using PorterStorage.Core.Storage;
 using Xunit;
 
 namespace PorterStorage.Tests
@@ -134,6 +135,25 @@ namespace PorterStorage.Tests
             using (new AzureBlobMigrationStore(s, logs.Path).Lock())
             {
             }
+        }
+
+        [Fact]
+        public void Lock_LeaseBrokenByAnother_RenewalDoesNotThrow_NextCommitRefused()
+        {
+            using var logs = new TempHome();
+            PorterAzureStorage s = LegacyStore();
+            var store = new AzureBlobMigrationStore(s, logs.Path);
+            using (store.Lock())
+            {
+                // Another party breaks the lease: the next renewal (every 5 s) is refused on the timer's thread.
+                Client(s).GetBlobClient(".porterstorage/lock").GetBlobLeaseClient().Break(TimeSpan.Zero);
+                System.Threading.Thread.Sleep(TimeSpan.FromSeconds(7));
+                var changes = new ChangeSet("installation x");
+                changes.Writes.Add(new StoredDocument(ItemTypes.Installations, null, "x", Array.Empty<byte>()));
+                var ex = Assert.Throws<PorterStorageException>(() => store.Apply(changes));
+                Assert.Equal(ErrorIds.MigrationLockLost, ex.ErrorId);
+            }
+            Assert.False(Client(s).GetBlobClient("installations/x").Exists().Value);
         }
 
         [Fact]

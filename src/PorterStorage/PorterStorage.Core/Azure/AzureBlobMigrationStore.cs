@@ -36,6 +36,8 @@ namespace PorterStorage.Core.Azure
         /// <summary>Installation -> its current-layout claim blobs, listed once per run and kept up to date by this store's writes.</summary>
         private Dictionary<string, List<string>>? _claimsByInstallation;
 
+        private LeaseHandle? _lease;
+
         public AzureBlobMigrationStore(PorterAzureStorage storage, string logFolder)
         {
             _storage = storage;
@@ -197,7 +199,8 @@ namespace PorterStorage.Core.Azure
                 }
                 BlobLeaseClient lease = blob.GetBlobLeaseClient();
                 lease.Acquire(TimeSpan.FromSeconds(15));
-                return new LeaseHandle(lease);
+                _lease = new LeaseHandle(lease);
+                return _lease;
             }
             catch (RequestFailedException ex) when (ex.Status == 409)
             {
@@ -225,6 +228,11 @@ namespace PorterStorage.Core.Azure
         /// <summary>Writes the journal blob holding every document of the change set: the commit point. Returns its id.</summary>
         internal string Commit(ChangeSet changes)
         {
+            if (_lease != null && _lease.Lost)
+            {
+                throw new PorterStorageException(ErrorIds.MigrationLockLost, PorterErrorKind.ResourceBusy, Location + "/" + LockBlob,
+                    $"The lease on '{Location}/{LockBlob}' could not be renewed, so another run may hold it now; {changes.Description} and what follows were not started. Run the migration again: what was committed is finished and nothing is migrated twice.");
+            }
             string id = DateTime.UtcNow.ToString("yyyyMMddHHmmssfffffff", System.Globalization.CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N").Substring(0, 8);
             var w = new GoJsonWriter(indented: false).StartObject().Property("description", changes.Description).Name("writes").StartArray();
             foreach (StoredDocument doc in changes.Writes)
@@ -374,34 +382,65 @@ namespace PorterStorage.Core.Azure
             }
         }
 
+        /// <summary>
+        /// Holds the 15-second lease on the lock blob, renewed every 5 s on a timer. A renewal never throws on the timer's
+        /// thread (that would end the process); a lease that could not be renewed for its whole duration, or that the service
+        /// says is no longer ours, counts as lost, and the store then refuses to commit another change set.
+        /// </summary>
         private sealed class LeaseHandle : IDisposable
         {
+            private static readonly TimeSpan Duration = TimeSpan.FromSeconds(15);
             private readonly BlobLeaseClient _lease;
             private readonly Timer _renew;
+            private readonly System.Diagnostics.Stopwatch _sinceRenewed = System.Diagnostics.Stopwatch.StartNew();
+            private int _renewing;
+            private volatile bool _taken;
+            private volatile bool _disposed;
 
             public LeaseHandle(BlobLeaseClient lease)
             {
                 _lease = lease;
-                _renew = new Timer(_ =>
+                _renew = new Timer(_ => Renew(), null, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
+            }
+
+            /// <summary>True once the lease may have passed to another run: never renewed for its duration, or refused.</summary>
+            public bool Lost => !_disposed && (_taken || _sinceRenewed.Elapsed >= Duration - TimeSpan.FromSeconds(1));
+
+            private void Renew()
+            {
+                if (Interlocked.Exchange(ref _renewing, 1) == 1)
                 {
-                    try
-                    {
-                        _lease.Renew();
-                    }
-                    catch (RequestFailedException)
-                    {
-                    }
-                }, null, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
+                    return; // the previous renewal is still waiting for the service
+                }
+                try
+                {
+                    _lease.Renew(cancellationToken: new CancellationTokenSource(Duration).Token);
+                    _sinceRenewed.Restart();
+                }
+                catch (RequestFailedException ex) when (ex.Status == 409 || ex.Status == 412)
+                {
+                    _taken = true; // expired and taken, or broken: no longer ours
+                }
+#pragma warning disable CA1031 // A timer callback must not throw: the failure is reported through Lost.
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                }
+                finally
+                {
+                    Interlocked.Exchange(ref _renewing, 0);
+                }
             }
 
             public void Dispose()
             {
+                _disposed = true;
                 _renew.Dispose();
                 try
                 {
                     _lease.Release();
                 }
-                catch (RequestFailedException)
+                catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
                 {
                 }
             }

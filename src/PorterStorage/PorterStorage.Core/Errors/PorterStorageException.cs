@@ -70,6 +70,9 @@ namespace PorterStorage.Core.Errors
         public const string RestoreFailed = "RestoreFailed";
         public const string BackupRequired = "BackupRequired";
         public const string MigrationInProgress = "MigrationInProgress";
+
+        /// <summary>The container's migration lease could not be renewed; the run stops before its next change.</summary>
+        public const string MigrationLockLost = "MigrationLockLost";
         public const string StorageNotLocal = "StorageNotLocal";
         public const string ClaimParseError = "ClaimParseError";
         public const string ClaimBundleMissing = "ClaimBundleMissing";
