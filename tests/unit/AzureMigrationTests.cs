@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using global::Azure.Storage.Blobs;
 using global::Azure.Storage.Blobs.Models;
+using global::Azure.Storage.Blobs.Specialized;
 using PorterStorage.Core.Azure;
 using PorterStorage.Core.Errors;
 using PorterStorage.Core.Json;
