@@ -220,32 +220,34 @@ namespace PorterStorage.Core.Azure
 
         public void Apply(ChangeSet changes)
         {
-            string id = Commit(changes);
-            ApplyCommitted(id, changes.Description, changes.Writes.Select(d => new KeyValuePair<string, KeyValuePair<IReadOnlyDictionary<string, string>, byte[]>>(
-                BlobName(d), new KeyValuePair<IReadOnlyDictionary<string, string>, byte[]>(Tags(d), d.Content))), changes.Deletes);
+            List<BlobWrite> writes = changes.Writes.Select(d => new BlobWrite(BlobName(d), Tags(d), d.Content)).ToList();
+            ApplyCommitted(Commit(changes.Description, writes, changes.Deletes), changes.Description, writes, changes.Deletes);
         }
 
         /// <summary>Writes the journal blob holding every document of the change set: the commit point. Returns its id.</summary>
-        internal string Commit(ChangeSet changes)
+        internal string Commit(ChangeSet changes) =>
+            Commit(changes.Description, changes.Writes.Select(d => new BlobWrite(BlobName(d), Tags(d), d.Content)).ToList(), changes.Deletes);
+
+        private string Commit(string description, IReadOnlyList<BlobWrite> writes, IReadOnlyList<string> deletes)
         {
             if (_lease != null && _lease.Lost)
             {
                 throw new PorterStorageException(ErrorIds.MigrationLockLost, PorterErrorKind.ResourceBusy, Location + "/" + LockBlob,
-                    $"The lease on '{Location}/{LockBlob}' could not be renewed, so another run may hold it now; {changes.Description} and what follows were not started. Run the migration again: what was committed is finished and nothing is migrated twice.");
+                    $"The lease on '{Location}/{LockBlob}' could not be renewed, so another run may hold it now; {description} and what follows were not started. Run the migration again: what was committed is finished and nothing is migrated twice.");
             }
             string id = DateTime.UtcNow.ToString("yyyyMMddHHmmssfffffff", System.Globalization.CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N").Substring(0, 8);
-            var w = new GoJsonWriter(indented: false).StartObject().Property("description", changes.Description).Name("writes").StartArray();
-            foreach (StoredDocument doc in changes.Writes)
+            var w = new GoJsonWriter(indented: false).StartObject().Property("description", description).Name("writes").StartArray();
+            foreach (BlobWrite write in writes)
             {
-                w.StartObject().Property("blob", BlobName(doc)).Name("tags").StartObject();
-                foreach (KeyValuePair<string, string> tag in Tags(doc))
+                w.StartObject().Property("blob", write.Blob).Name("tags").StartObject();
+                foreach (KeyValuePair<string, string> tag in write.Tags)
                 {
                     w.Property(tag.Key, tag.Value);
                 }
-                w.EndObject().Property("content", Convert.ToBase64String(doc.Content)).EndObject();
+                w.EndObject().Property("content", Convert.ToBase64String(write.Content)).EndObject();
             }
             w.EndArray().Name("deletes").StartArray();
-            foreach (string d in changes.Deletes)
+            foreach (string d in deletes)
             {
                 w.String(d);
             }
@@ -256,9 +258,9 @@ namespace PorterStorage.Core.Azure
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
             {
-                PorterStorageException named = AzureErrors.Translate(ex, Location, "Committing " + changes.Description);
+                PorterStorageException named = AzureErrors.Translate(ex, Location, "Committing " + description);
                 throw new PorterStorageException(ErrorIds.MigrationWriteError, named.Kind, Location,
-                    $"The changes for {changes.Description} could not be committed: {named.Message} Nothing of them was applied.", ex);
+                    $"The changes for {description} could not be committed: {named.Message} Nothing of them was applied.", ex);
             }
             return id;
         }
@@ -270,10 +272,10 @@ namespace PorterStorage.Core.Azure
             {
                 using JsonDocument doc = JsonDocument.Parse(_container.GetBlobClient(JournalPrefix + id).DownloadContent().Value.Content.ToMemory());
                 description = doc.RootElement.GetProperty("description").GetString()!;
-                var writes = doc.RootElement.GetProperty("writes").EnumerateArray().Select(w => new KeyValuePair<string, KeyValuePair<IReadOnlyDictionary<string, string>, byte[]>>(
-                    w.GetProperty("blob").GetString()!, new KeyValuePair<IReadOnlyDictionary<string, string>, byte[]>(
-                        w.GetProperty("tags").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!),
-                        Convert.FromBase64String(w.GetProperty("content").GetString()!)))).ToList();
+                List<BlobWrite> writes = doc.RootElement.GetProperty("writes").EnumerateArray().Select(w => new BlobWrite(
+                    w.GetProperty("blob").GetString()!,
+                    w.GetProperty("tags").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!),
+                    Convert.FromBase64String(w.GetProperty("content").GetString()!))).ToList();
                 var deletes = doc.RootElement.GetProperty("deletes").EnumerateArray().Select(d => d.GetString()!).ToList();
                 _claimsByInstallation = null; // the replay may add claims the index has not seen
                 ApplyCommitted(id, description, writes, deletes);
@@ -286,19 +288,17 @@ namespace PorterStorage.Core.Azure
         }
 
         /// <summary>Uploads every write with its tags, deletes, then removes the journal blob; each step may be repeated safely.</summary>
-        private void ApplyCommitted(string id, string description, IEnumerable<KeyValuePair<string, KeyValuePair<IReadOnlyDictionary<string, string>, byte[]>>> writes,
-            IEnumerable<string> deletes)
+        private void ApplyCommitted(string id, string description, IEnumerable<BlobWrite> writes, IEnumerable<string> deletes)
         {
             try
             {
-                foreach (KeyValuePair<string, KeyValuePair<IReadOnlyDictionary<string, string>, byte[]>> write in writes)
+                foreach (BlobWrite write in writes)
                 {
-                    IReadOnlyDictionary<string, string> tags = write.Value.Key;
-                    _container.GetBlobClient(write.Key).Upload(BinaryData.FromBytes(write.Value.Value),
-                        new BlobUploadOptions { Tags = tags.Count > 0 ? tags.ToDictionary(t => t.Key, t => t.Value) : null });
-                    if (_claimsByInstallation != null && tags.TryGetValue("installation", out string? installation))
+                    _container.GetBlobClient(write.Blob).Upload(BinaryData.FromBytes(write.Content),
+                        new BlobUploadOptions { Tags = write.Tags.Count > 0 ? write.Tags.ToDictionary(t => t.Key, t => t.Value) : null });
+                    if (_claimsByInstallation != null && write.Tags.TryGetValue("installation", out string? installation))
                     {
-                        AddClaim(_claimsByInstallation, installation, write.Key);
+                        AddClaim(_claimsByInstallation, installation, write.Blob);
                     }
                 }
                 foreach (string delete in deletes)
@@ -380,6 +380,23 @@ namespace PorterStorage.Core.Azure
             {
                 throw AzureErrors.Translate(ex, Location, "Listing the blobs");
             }
+        }
+
+        /// <summary>One blob a change set writes: its name, the plugin's tags and the content.</summary>
+        private sealed class BlobWrite
+        {
+            public BlobWrite(string blob, IReadOnlyDictionary<string, string> tags, byte[] content)
+            {
+                Blob = blob;
+                Tags = tags;
+                Content = content;
+            }
+
+            public string Blob { get; }
+
+            public IReadOnlyDictionary<string, string> Tags { get; }
+
+            public byte[] Content { get; }
         }
 
         /// <summary>
