@@ -123,6 +123,36 @@ namespace PorterStorage.Core.Backup
                 manifest.Skipped, null);
         }
 
+        /// <summary>
+        /// The migration's evidence rule: <paramref name="backup"/> must be a verified backup of this very home or container
+        /// (<paramref name="kind"/> Home or Container, <paramref name="identity"/> its full path or container URL) whose archive
+        /// still matches it byte for byte. Raises <c>BackupRequired</c> saying why not.
+        /// </summary>
+        public static void RequireBackupOf(PorterBackup? backup, string identity, string kind, CancellationToken cancel)
+        {
+            string producer = kind == "Home" ? "Backup-PorterHome" : "Backup-PorterAzureContainer";
+            if (backup == null)
+            {
+                throw new PorterStorageException(ErrorIds.BackupRequired, PorterErrorKind.InvalidOperation, identity,
+                    $"A verified backup of '{identity}' is required: pipe {producer} into this command, pass -Backup, or use -SkipBackupCheck.");
+            }
+            string recorded = kind == "Home" ? System.IO.Path.GetFullPath(backup.HomePath).TrimEnd('/', '\\') : backup.HomePath;
+            string why = backup.Kind != kind ? $"it is a backup of a {backup.Kind.ToLowerInvariant()}, not of a {kind.ToLowerInvariant()}"
+                : !string.Equals(recorded, identity, StringComparison.Ordinal) ? $"it is a backup of '{backup.HomePath}', not of '{identity}'"
+                : !backup.Verified ? "it is not verified (some files were not recorded)"
+                : string.Empty;
+            if (why.Length == 0)
+            {
+                PorterBackupVerification check = Verify(backup.Path, backup.Sha256, null, cancel);
+                why = check.IsValid ? string.Empty : "the archive no longer matches it: " + HomeRestore.Describe(check);
+            }
+            if (why.Length > 0)
+            {
+                throw new PorterStorageException(ErrorIds.BackupRequired, PorterErrorKind.InvalidOperation, backup.Path,
+                    $"The backup '{backup.Path}' cannot vouch for '{identity}': {why}.");
+            }
+        }
+
         /// <summary>Reads the manifest of an archive that has been verified.</summary>
         public static BackupManifest ReadManifest(string archivePath)
         {

@@ -244,26 +244,13 @@ namespace PorterStorage.Commands
                 WriteVerbose("The backup check is skipped (-SkipBackupCheck).");
                 return;
             }
-            string what = kind == "Home" ? "Backup-PorterHome" : "Backup-PorterAzureContainer";
-            if (Backup == null)
+            try
             {
-                ThrowCoreError(new PorterStorageException(ErrorIds.BackupRequired, PorterErrorKind.InvalidOperation, identity,
-                    $"A verified backup of '{identity}' is required: pipe {what} into this command, pass -Backup, or use -SkipBackupCheck."));
+                BackupVerifier.RequireBackupOf(Backup, identity, kind, CancellationToken);
             }
-            string recorded = kind == "Home" ? System.IO.Path.GetFullPath(Backup!.HomePath).TrimEnd('/', '\\') : Backup!.HomePath;
-            string why = Backup.Kind != kind ? $"it is a backup of a {Backup.Kind.ToLowerInvariant()}, not of a {kind.ToLowerInvariant()}"
-                : !string.Equals(recorded, identity, StringComparison.Ordinal) ? $"it is a backup of '{Backup.HomePath}', not of '{identity}'"
-                : !Backup.Verified ? "it is not verified (some files were not recorded)"
-                : string.Empty;
-            if (why.Length == 0)
+            catch (PorterStorageException ex)
             {
-                PorterBackupVerification check = BackupVerifier.Verify(Backup.Path, Backup.Sha256, null, CancellationToken);
-                why = check.IsValid ? string.Empty : "the archive no longer matches it: " + HomeRestore.Describe(check);
-            }
-            if (why.Length > 0)
-            {
-                ThrowCoreError(new PorterStorageException(ErrorIds.BackupRequired, PorterErrorKind.InvalidOperation, Backup.Path,
-                    $"The backup '{Backup.Path}' cannot vouch for '{identity}': {why}."));
+                ThrowCoreError(ex);
             }
         }
 
