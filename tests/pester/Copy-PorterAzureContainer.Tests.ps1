@@ -49,7 +49,8 @@ Describe 'Copy-PorterAzureContainer' {
     }
 
     It 'stops promptly on Ctrl+C (StopProcessing) and a rerun finishes the copy' {
-        $source = New-SeededContainer -Installations 150
+        # Enough blobs that one task is still copying when Stop comes, however fast the machine is that day.
+        $source = New-SeededContainer -Installations 600
         $dest = Get-PorterAzureStorage -ConnectionString $script:DestinationConnection -Container (New-TestContainerName)
         $ps = [powershell]::Create()
         try {
@@ -57,7 +58,7 @@ Describe 'Copy-PorterAzureContainer' {
             $null = $ps.AddCommand('Copy-PorterAzureContainer').AddParameter('Source', $source).AddParameter('Destination', $dest).
                 AddParameter('ConcurrentTaskCount', 1).AddParameter('Confirm', $false)
             $async = $ps.BeginInvoke()
-            Start-Sleep -Milliseconds 1500
+            Start-Sleep -Milliseconds 1000
             $ps.InvocationStateInfo.State | Should -Be 'Running'
             $clock = [Diagnostics.Stopwatch]::StartNew()
             $ps.Stop()
