@@ -2,6 +2,7 @@
 # Restore-PorterAzureContainer from archives in the exact shapes of Porter's azure.blob plugin (tests/SampleContainer.ps1).
 . (Join-Path $PSScriptRoot 'Common.ps1')
 . (Join-Path $PSScriptRoot '../Azurite.ps1')
+. (Join-Path $PSScriptRoot '../FaultProxy.ps1')
 . (Join-Path $PSScriptRoot '../SampleContainer.ps1')
 
 $script:SourceConnection = $env:PORTERSTORAGE_AZURITE_CS1
@@ -39,16 +40,19 @@ function Get-ContainerDigest {
     } | Sort-Object
 }
 
-# Starts $Command in a child pwsh (which imports the staged module first), waits $Milliseconds after it is ready, then
-# kills Azurite (losing what it had not saved) and the child, and restarts Azurite on the same folder and port.
-# Returns the restarted Azurite and whether the child was still running when Azurite died.
+# Starts $Command in a child pwsh (which imports the staged module first and reaches Azurite through $Proxy), lets the
+# proxy hold every response once $PauseAfter requests of one operation were answered, then kills Azurite (losing what
+# it had not saved) and the child, and restarts Azurite on the same folder and port. Nothing races a timer: the child
+# cannot finish while the proxy holds it. Returns the restarted Azurite and whether the child was held mid-run.
 function Invoke-AzuriteCrashDuring {
-    param([Parameter(Mandatory)] $Azurite, [Parameter(Mandatory)] [string] $Command, [int] $Milliseconds = 1500)
-    $child = Start-ChildPwsh -Command "Import-Module '$($env:PORTERSTORAGE_MODULE)'; 'GO'; [Console]::Out.Flush(); $Command | Out-Null"
-    if (-not (Wait-ChildLine $child 'GO')) { throw 'The child run did not start.' }
-    Start-Sleep -Milliseconds $Milliseconds
-    $interrupted = -not $child.HasExited
+    param([Parameter(Mandatory)] $Azurite, [Parameter(Mandatory)] $Proxy, [Parameter(Mandatory)] [string] $Command,
+        [Parameter(Mandatory)] [hashtable] $PauseAfter)
+    Set-FaultProxy $Proxy @{ pauseAfter = $PauseAfter } | Out-Null
+    $child = Start-ChildPwsh -Command "Import-Module '$($env:PORTERSTORAGE_MODULE)'; $Command | Out-Null"
+    $paused = Wait-FaultProxyPaused $Proxy -TimeoutSeconds 180
+    $interrupted = $paused -and -not $child.HasExited
     $Azurite.Process.Kill(); $Azurite.Process.WaitForExit()
-    $child.Kill(); $child.WaitForExit()
+    if (-not $child.HasExited) { $child.Kill(); $child.WaitForExit() }
+    Resume-FaultProxy $Proxy
     [pscustomobject]@{ Azurite = (Start-PorterAzurite -Location $Azurite.Location -Port $Azurite.Port); Interrupted = $interrupted }
 }

@@ -48,50 +48,65 @@ Describe 'Copy-PorterAzureContainer' {
         { $dest | Test-PorterAzureBlobIndex -ErrorAction Stop } | Should -Throw -ErrorId 'ContainerNotFound,PorterStorage.Commands.TestPorterAzureBlobIndexCommand'
     }
 
-    It 'stops promptly on Ctrl+C (StopProcessing) and a rerun finishes the copy' {
-        # Enough blobs that one task is still copying when Stop comes, however fast the machine is that day.
-        $source = New-SeededContainer -Installations 600
-        $dest = Get-PorterAzureStorage -ConnectionString $script:DestinationConnection -Container (New-TestContainerName)
+    It 'stops promptly on Ctrl+C (StopProcessing) while a request is in flight, and a rerun finishes the copy' {
+        $source = New-SeededContainer -Installations 40
+        $destName = New-TestContainerName
+        $dest = Get-PorterAzureStorage -ConnectionString $script:DestinationConnection -Container $destName
+        # The fault proxy holds the copy after its 50th blob copy: Stop comes while a request waits for its answer.
+        $proxy = Start-FaultProxy ([pscustomobject]@{ Port = ([uri]$env:PORTERSTORAGE_AZURITE_ENDPOINT).Port }) -Settings @{ pauseAfter = @{ operation = 'CopyBlobFromUrl'; count = 50 } }
         $ps = [powershell]::Create()
         try {
+            $viaSource = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['devstoreaccount1'] -Container $source.Container
+            $viaDest = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['porterdest'] -Container $destName
             $null = $ps.AddCommand('Import-Module').AddParameter('Name', $env:PORTERSTORAGE_MODULE).AddStatement()
-            $null = $ps.AddCommand('Copy-PorterAzureContainer').AddParameter('Source', $source).AddParameter('Destination', $dest).
+            $null = $ps.AddCommand('Copy-PorterAzureContainer').AddParameter('Source', $viaSource).AddParameter('Destination', $viaDest).
                 AddParameter('ConcurrentTaskCount', 1).AddParameter('Confirm', $false)
             $async = $ps.BeginInvoke()
-            Start-Sleep -Milliseconds 1000
+            Wait-FaultProxyPaused $proxy | Should -BeTrue
             $ps.InvocationStateInfo.State | Should -Be 'Running'
             $clock = [Diagnostics.Stopwatch]::StartNew()
             $ps.Stop()
             $clock.Elapsed.TotalSeconds | Should -BeLessThan 5
             $ps.InvocationStateInfo.State | Should -Be 'Stopped'
         }
-        finally { $ps.Dispose() }
+        finally {
+            $ps.Dispose()
+            Stop-FaultProxy $proxy
+        }
         $finish = Copy-PorterAzureContainer -Source $source -Destination $dest -Confirm:$false
         $finish.Verified | Should -BeTrue
-        $finish.Skipped | Should -BeGreaterThan 0
+        $finish.Skipped | Should -BeGreaterOrEqual 49
+        ($finish.Copied + $finish.Skipped) | Should -Be $finish.Total
     }
 
     It 'finishes after Azurite is killed mid-copy and restarted, with every tag verified' {
         $location = Join-Path $TestDrive 'azurite-data'
         $own = Start-PorterAzurite -Location $location
+        $proxy = $null
         try {
-            $src = $own.ConnectionStrings['devstoreaccount1']
-            $dst = $own.ConnectionStrings['porterdest']
-            $source = New-SeededContainer -Connection $src -Installations 120
+            $source = New-SeededContainer -Connection $own.ConnectionStrings['devstoreaccount1'] -Installations 120
             # Restart gracefully so the seeded source is on disk before the crash.
             Stop-PorterAzurite $own -Graceful -KeepData
             $own = Start-PorterAzurite -Location $location -Port $own.Port
+            # The first run goes through the fault proxy, which holds it after its 100th copy of 483.
+            $proxy = Start-FaultProxy $own
+            $src = $proxy.ConnectionStrings['devstoreaccount1']
+            $dst = $proxy.ConnectionStrings['porterdest']
             $destName = New-TestContainerName
-            $crash = Invoke-AzuriteCrashDuring $own -Command "`$s = Get-PorterAzureStorage -ConnectionString '$src' -Container '$($source.Container)'; `$d = Get-PorterAzureStorage -ConnectionString '$dst' -Container '$destName'; Copy-PorterAzureContainer -Source `$s -Destination `$d -ConcurrentTaskCount 2 -Confirm:`$false"
+            $crash = Invoke-AzuriteCrashDuring $own -Proxy $proxy -PauseAfter @{ operation = 'CopyBlobFromUrl'; count = 100 } -Command "`$s = Get-PorterAzureStorage -ConnectionString '$src' -Container '$($source.Container)'; `$d = Get-PorterAzureStorage -ConnectionString '$dst' -Container '$destName'; Copy-PorterAzureContainer -Source `$s -Destination `$d -ConcurrentTaskCount 2 -Confirm:`$false"
             $own = $crash.Azurite
-            $dest = Get-PorterAzureStorage -ConnectionString $dst -Container $destName
+            $crash.Interrupted | Should -BeTrue -Because 'the proxy holds the first copy until Azurite is dead'
+            $source = Get-PorterAzureStorage -ConnectionString $own.ConnectionStrings['devstoreaccount1'] -Container $source.Container
+            $dest = Get-PorterAzureStorage -ConnectionString $own.ConnectionStrings['porterdest'] -Container $destName
             $result = Copy-PorterAzureContainer -Source $source -Destination $dest -Confirm:$false
             $result.Total | Should -Be 483
             $result.Failed | Should -Be 0
             $result.Verified | Should -BeTrue
             ($result.Copied + $result.Skipped) | Should -Be 483
-            $crash.Interrupted | Should -BeTrue -Because 'Azurite must die while the first copy is still running'
         }
-        finally { Stop-PorterAzurite $own }
+        finally {
+            if ($proxy) { Stop-FaultProxy $proxy }
+            Stop-PorterAzurite $own
+        }
     }
 }

@@ -107,24 +107,29 @@ Describe 'Invoke-PorterStorageMigration on the Azure plugin''s container' {
         (Invoke-PorterStorageMigration -Storage $reference -SkipBackupCheck -LogPath $TestDrive -Confirm:$false).Succeeded | Should -BeTrue
         $expected = Get-ContainerDigest $reference -MaskIds
         $module = $env:PORTERSTORAGE_MODULE
-        $interrupted = 0
-        foreach ($delay in 200, 600, 1200) {
-            $victim = New-SeededContainer -Installations 1 -LegacyInstallations 40 -NoSchema
-            $child = Start-ChildPwsh -Command "Import-Module '$module'; `$s = Get-PorterAzureStorage -ConnectionString '$($script:SourceConnection)' -Container '$($victim.Container)'; 'GO'; [Console]::Out.Flush(); Invoke-PorterStorageMigration -Storage `$s -SkipBackupCheck -LogPath '$TestDrive' -Confirm:`$false | Out-Null"
-            Wait-ChildLine $child 'GO' | Should -BeTrue
-            Start-Sleep -Milliseconds $delay
-            if (-not $child.HasExited) { $interrupted++; $child.Kill() }
-            $child.WaitForExit()
-            $deadline = [DateTime]::UtcNow.AddSeconds(40)
-            do {
-                # A killed run's lease expires within 15 s.
-                $final = Invoke-PorterStorageMigration -Storage $victim -SkipBackupCheck -LogPath $TestDrive -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable lockErr
-                if (-not $final) { Start-Sleep -Seconds 2 }
-            } while (-not $final -and [DateTime]::UtcNow -lt $deadline)
-            $final.Succeeded | Should -BeTrue -Because "run after a kill at $delay ms"
-            Get-ContainerDigest $victim -MaskIds | Should -Be $expected -Because "kill at $delay ms converges"
+        # The fault proxy holds each run after its Nth blob write, where the test kills it: three known points.
+        $azurite = [pscustomobject]@{ Port = ([uri]$env:PORTERSTORAGE_AZURITE_ENDPOINT).Port }
+        $proxy = Start-FaultProxy $azurite
+        try {
+            foreach ($writes in 1, 25, 70) {
+                $victim = New-SeededContainer -Installations 1 -LegacyInstallations 40 -NoSchema
+                Set-FaultProxy $proxy @{ pauseAfter = @{ operation = 'PutBlob'; count = $writes } } | Out-Null
+                $child = Start-ChildPwsh -Command "Import-Module '$module'; `$s = Get-PorterAzureStorage -ConnectionString '$($proxy.ConnectionStrings['devstoreaccount1'])' -Container '$($victim.Container)'; Invoke-PorterStorageMigration -Storage `$s -SkipBackupCheck -LogPath '$TestDrive' -Confirm:`$false | Out-Null"
+                Wait-FaultProxyPaused $proxy | Should -BeTrue -Because "the run reaches its blob write $writes"
+                $child.HasExited | Should -BeFalse
+                $child.Kill(); $child.WaitForExit()
+                Resume-FaultProxy $proxy
+                $deadline = [DateTime]::UtcNow.AddSeconds(40)
+                do {
+                    # A killed run's lease expires within 15 s.
+                    $final = Invoke-PorterStorageMigration -Storage $victim -SkipBackupCheck -LogPath $TestDrive -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable lockErr
+                    if (-not $final) { Start-Sleep -Seconds 2 }
+                } while (-not $final -and [DateTime]::UtcNow -lt $deadline)
+                $final.Succeeded | Should -BeTrue -Because "run after a kill at blob write $writes"
+                Get-ContainerDigest $victim -MaskIds | Should -Be $expected -Because "kill at blob write $writes converges"
+            }
         }
-        $interrupted | Should -BeGreaterThan 0
+        finally { Stop-FaultProxy $proxy }
     }
 
     It 'converges after Azurite is killed mid-migration and restarted' {
@@ -140,8 +145,14 @@ Describe 'Invoke-PorterStorageMigration on the Azure plugin''s container' {
             (Invoke-PorterStorageMigration -Storage $reference -SkipBackupCheck -LogPath $TestDrive -Confirm:$false).Succeeded | Should -BeTrue
             $expected = Get-ContainerDigest $reference -MaskIds
 
-            $crash = Invoke-AzuriteCrashDuring $own -Milliseconds 2500 -Command "`$s = Get-PorterAzureStorage -ConnectionString '$cs' -Container '$($victim.Container)'; Invoke-PorterStorageMigration -Storage `$s -SkipBackupCheck -LogPath '$TestDrive' -Confirm:`$false"
+            # The killed run goes through the fault proxy, which holds it after its 60th blob write.
+            $proxy = Start-FaultProxy $own
+            try {
+                $crash = Invoke-AzuriteCrashDuring $own -Proxy $proxy -PauseAfter @{ operation = 'PutBlob'; count = 60 } -Command "`$s = Get-PorterAzureStorage -ConnectionString '$($proxy.ConnectionStrings['devstoreaccount1'])' -Container '$($victim.Container)'; Invoke-PorterStorageMigration -Storage `$s -SkipBackupCheck -LogPath '$TestDrive' -Confirm:`$false"
+            }
+            finally { Stop-FaultProxy $proxy }
             $own = $crash.Azurite
+            $crash.Interrupted | Should -BeTrue -Because 'the proxy holds the migration until Azurite is dead'
 
             $deadline = [DateTime]::UtcNow.AddSeconds(60)
             do {
@@ -152,7 +163,6 @@ Describe 'Invoke-PorterStorageMigration on the Azure plugin''s container' {
             $final.Succeeded | Should -BeTrue
             $final.Verification.IsValid | Should -BeTrue
             Get-ContainerDigest $victim -MaskIds | Should -Be $expected
-            $crash.Interrupted | Should -BeTrue -Because 'Azurite must die while the migration is still running'
         }
         finally { Stop-PorterAzurite $own }
     }

@@ -1,0 +1,374 @@
+#!/usr/bin/env node
+// A fault-injecting reverse proxy between the Azure SDK and Azurite, for tests and benchmarks only.
+// It adds what Azurite on loopback never shows: latency, throttling, connection faults, Blob Index lag,
+// SAS permission letters, accounts without Blob Index, and a way to hold every response at a known point.
+//
+//   node fault-proxy.js --target 127.0.0.1:10000 [--port 0] [--seed 1]
+//
+// Prints 'LISTENING <port>' once it accepts connections. Programmed over HTTP on its own port:
+//   GET  /__proxy/stats                  counts by operation, held requests, whether paused
+//   POST /__proxy/settings  {json}       merges settings (see DEFAULTS); returns them
+//   POST /__proxy/reset                  default settings, empty log, resumed
+//   POST /__proxy/pause | /__proxy/resume
+//   GET  /__proxy/paused?timeoutMs=N     answers once the proxy is paused and holds a request (408 otherwise)
+// Requests Azurite makes to itself (it validates a copy source with a HEAD through the same host) are counted
+// apart, as 'Internal:<operation>', and are never faulted or held, so a pause holds only the client.
+'use strict';
+const http = require('http');
+
+const DEFAULTS = {
+    latencyMs: 0,            // added before each request is forwarded
+    jitterMs: 0,             // +/- uniform
+    throttleRate: 0,         // share of requests answered 503 ServerBusy / 500 OperationTimedOut
+    throttleStatuses: [503, 500],
+    retryAfterSeconds: 1,
+    resetRequestRate: 0,     // share of requests whose connection is destroyed before they are forwarded
+    resetResponseRate: 0,    // share of responses cut off mid-body
+    stallRate: 0,            // share of requests held for stallMs before they are forwarded
+    stallMs: 0,
+    indexLagMs: 0,           // Find Blobs by Tags hides a blob whose tags were written less than this ago
+    enforceSasPermissions: false, // 't' for tags (Set/Get Tags, tags on copy), 'f' for Find
+    noBlobIndexAccounts: [], // accounts answered as Azure answers an account without Blob Index
+    pauseAfter: null,        // { operation: 'CopyBlob', count: 50 }: pause once that many more were answered
+    faultOperations: null,   // null = every operation may be faulted; else only these
+};
+
+function parseArgs(argv) {
+    const args = { port: 0, seed: 1, target: null };
+    for (let i = 0; i < argv.length; i += 2) {
+        const key = argv[i].replace(/^--/, '');
+        args[key] = argv[i + 1];
+    }
+    if (!args.target) { throw new Error('--target host:port is required'); }
+    const [host, port] = args.target.split(':');
+    return { port: Number(args.port), seed: Number(args.seed), targetHost: host, targetPort: Number(port) };
+}
+
+// mulberry32: small, seeded, the same sequence on every run.
+function seededRandom(seed) {
+    let a = seed >>> 0;
+    return () => {
+        a = (a + 0x6D2B79F5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+
+// The REST operation of a request, from method, path depth and query.
+function classify(method, url, headers) {
+    const q = url.searchParams;
+    const comp = q.get('comp');
+    const restype = q.get('restype');
+    const depth = url.pathname.split('/').filter(s => s.length > 0).length; // account[/container[/blob]]
+    if (depth <= 1) {
+        if (comp === 'blobs') { return 'FindBlobsByTags'; }
+        if (comp === 'list') { return 'ListContainers'; }
+        if (restype === 'account') { return 'GetAccountInfo'; }
+        if (restype === 'service') { return method === 'PUT' ? 'SetServiceProperties' : 'GetServiceProperties'; }
+        return `Account:${method}`;
+    }
+    if (depth === 2 && restype === 'container') {
+        if (comp === 'list') { return 'ListBlobs'; }
+        if (comp === 'blobs') { return 'FindBlobsByTags'; }
+        if (comp === 'lease') { return 'LeaseContainer'; }
+        if (comp === 'metadata') { return 'SetContainerMetadata'; }
+        if (comp === 'acl') { return method === 'PUT' ? 'SetContainerAcl' : 'GetContainerAcl'; }
+        if (restype === 'account' || comp === 'properties') { return 'GetAccountInfo'; }
+        if (method === 'PUT') { return 'CreateContainer'; }
+        if (method === 'DELETE') { return 'DeleteContainer'; }
+        return 'GetContainerProperties';
+    }
+    if (restype === 'account') { return 'GetAccountInfo'; }
+    if (comp === 'tags') { return method === 'PUT' ? 'SetBlobTags' : 'GetBlobTags'; }
+    if (comp === 'block') { return headers['x-ms-copy-source'] ? 'PutBlockFromUrl' : 'PutBlock'; }
+    if (comp === 'blocklist') { return method === 'PUT' ? 'PutBlockList' : 'GetBlockList'; }
+    if (comp === 'lease') { return 'LeaseBlob'; }
+    if (comp === 'metadata') { return 'SetBlobMetadata'; }
+    if (comp === 'properties') { return 'SetBlobProperties'; }
+    if (comp === 'copy') { return 'AbortCopyBlob'; }
+    if (comp === 'snapshot') { return 'SnapshotBlob'; }
+    if (method === 'PUT' && headers['x-ms-copy-source']) {
+        return headers['x-ms-requires-sync'] === 'true' ? 'CopyBlobFromUrl' : 'CopyBlob';
+    }
+    if (method === 'PUT') { return 'PutBlob'; }
+    if (method === 'DELETE') { return 'DeleteBlob'; }
+    if (method === 'HEAD') { return 'GetBlobProperties'; }
+    if (method === 'GET') { return 'GetBlob'; }
+    return `Blob:${method}`;
+}
+
+function xmlError(status, code, message) {
+    return {
+        status, code,
+        body: `<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${message}\nTime:${new Date().toISOString()}</Message></Error>`,
+    };
+}
+
+// The account of a request: the first path segment (Azurite's path-style URLs).
+function accountOf(url) { return url.pathname.split('/').filter(s => s.length > 0)[0] || ''; }
+function blobKey(pathname) { return decodeURIComponent(pathname).replace(/^\/+/, ''); }
+
+class FaultProxy {
+    constructor(options) {
+        this.options = options;
+        this.reset();
+    }
+
+    reset() {
+        this.settings = JSON.parse(JSON.stringify(DEFAULTS));
+        this.random = seededRandom(this.options.seed);
+        this.counts = {};
+        this.total = 0;
+        this.faults = {};
+        this.answered = {};
+        this.tagWrites = new Map(); // 'account/container/blob' -> ms of its last tag write
+        this.resume();
+    }
+
+    apply(patch) {
+        for (const [k, v] of Object.entries(patch)) {
+            if (!(k in DEFAULTS) && k !== 'seed') { throw new Error(`unknown setting '${k}'`); }
+            if (k === 'seed') { this.random = seededRandom(Number(v)); } else { this.settings[k] = v; }
+            // A pause point counts from the moment it is set.
+            if (k === 'pauseAfter' && v) { this.pauseBase = this.answered[v.operation] || 0; }
+        }
+        return this.settings;
+    }
+
+    pause() {
+        if (!this.paused) {
+            this.paused = true;
+            this.gate = new Promise(resolve => { this.release = resolve; });
+        }
+    }
+
+    resume() {
+        this.paused = false;
+        this.held = 0;
+        if (this.release) { this.release(); }
+        this.release = null;
+        this.gate = Promise.resolve();
+        for (const w of this.pauseWaiters || []) { clearTimeout(w.timer); w.res.writeHead(408).end(); }
+        this.pauseWaiters = [];
+    }
+
+    // Waits while paused; counts what it holds and wakes whoever waits for a held request.
+    async hold() {
+        if (!this.paused) { return; }
+        this.held++;
+        this.notifyPaused();
+        await this.gate;
+    }
+
+    notifyPaused() {
+        if (!this.paused || this.held === 0) { return; }
+        for (const w of this.pauseWaiters) {
+            clearTimeout(w.timer);
+            w.res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ paused: true, held: this.held }));
+        }
+        this.pauseWaiters = [];
+    }
+
+    stats() {
+        return { total: this.total, operations: this.counts, faults: this.faults, paused: this.paused, held: this.held };
+    }
+
+    count(table, op) { table[op] = (table[op] || 0) + 1; }
+
+    chance(rate) { return rate > 0 && this.random() < rate; }
+
+    faultable(op) {
+        const only = this.settings.faultOperations;
+        return !only || only.includes(op);
+    }
+
+    async control(req, res, url) {
+        const send = (status, body) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+        const route = url.pathname.substring('/__proxy/'.length);
+        let body = '';
+        for await (const chunk of req) { body += chunk; }
+        try {
+            switch (route) {
+                case 'stats': return send(200, this.stats());
+                case 'settings': return send(200, body ? this.apply(JSON.parse(body)) : this.settings);
+                case 'reset': this.reset(); return send(200, this.stats());
+                case 'pause': this.pause(); return send(200, this.stats());
+                case 'resume': this.resume(); return send(200, this.stats());
+                case 'paused': {
+                    if (this.paused && this.held > 0) { return send(200, { paused: true, held: this.held }); }
+                    const timeoutMs = Number(url.searchParams.get('timeoutMs') || 30000);
+                    const waiter = { res, timer: null };
+                    waiter.timer = setTimeout(() => {
+                        this.pauseWaiters = this.pauseWaiters.filter(w => w !== waiter);
+                        send(408, { paused: this.paused, held: this.held });
+                    }, timeoutMs);
+                    this.pauseWaiters.push(waiter);
+                    return undefined;
+                }
+                default: return send(404, { error: `no route '${route}'` });
+            }
+        } catch (e) {
+            return send(400, { error: e.message });
+        }
+    }
+
+    // Azure's answer where the request needs a SAS letter the token lacks, or an account without Blob Index.
+    refusal(op, url, headers) {
+        const s = this.settings;
+        const tagged = op === 'SetBlobTags' || op === 'GetBlobTags' || op === 'FindBlobsByTags' ||
+            (headers['x-ms-tags'] !== undefined) || (headers['x-ms-copy-source-tag-option'] || '').toUpperCase() === 'COPY';
+        if (tagged && s.noBlobIndexAccounts.includes(accountOf(url))) {
+            return xmlError(409, 'FeatureNotSupportedForAccount', 'Blob index tags are not supported for this account.');
+        }
+        if (s.enforceSasPermissions) {
+            const need = op === 'FindBlobsByTags' ? 'f' : (tagged ? 't' : null);
+            const sp = url.searchParams.get('sp');
+            if (need && url.searchParams.get('sig') && sp !== null && !sp.includes(need)) {
+                return xmlError(403, 'AuthorizationPermissionMismatch', 'This request is not authorized to perform this operation using this permission.');
+            }
+            // Copying tags needs 't' on the source's SAS too.
+            const source = headers['x-ms-copy-source'];
+            if (source && (headers['x-ms-copy-source-tag-option'] || '').toUpperCase() === 'COPY') {
+                const src = new URL(source);
+                const ssp = src.searchParams.get('sp');
+                if (src.searchParams.get('sig') && ssp !== null && !ssp.includes('t')) {
+                    return xmlError(403, 'CannotVerifyCopySource', 'This request is not authorized to perform this operation using this permission.');
+                }
+            }
+        }
+        return null;
+    }
+
+    noteTagWrite(op, url, headers, status) {
+        if (status >= 300) { return; }
+        const writes = op === 'SetBlobTags' || headers['x-ms-tags'] !== undefined ||
+            ((op === 'CopyBlob' || op === 'CopyBlobFromUrl') && (headers['x-ms-copy-source-tag-option'] || '').toUpperCase() === 'COPY');
+        if (writes && (op === 'SetBlobTags' || op === 'PutBlob' || op === 'PutBlockList' || op === 'CopyBlob' || op === 'CopyBlobFromUrl')) {
+            this.tagWrites.set(blobKey(url.pathname), Date.now());
+        }
+    }
+
+    // Removes from a Find response every blob whose tags were written less than indexLagMs ago.
+    hideFresh(xml, url) {
+        const lag = this.settings.indexLagMs;
+        const now = Date.now();
+        const account = accountOf(url);
+        return xml.replace(/<Blob>([\s\S]*?)<\/Blob>/g, (whole, inner) => {
+            const name = (/<Name>([\s\S]*?)<\/Name>/.exec(inner) || [])[1];
+            const container = (/<ContainerName>([\s\S]*?)<\/ContainerName>/.exec(inner) || [])[1];
+            if (name === undefined || container === undefined) { return whole; }
+            const key = `${account}/${container}/${unescapeXml(name)}`;
+            const written = this.tagWrites.get(key);
+            return written !== undefined && now - written < lag ? '' : whole;
+        });
+    }
+
+    async handle(req, res) {
+        const url = new URL(req.url, 'http://proxy');
+        if (url.pathname.startsWith('/__proxy/')) { return this.control(req, res, url); }
+        const internal = /^axios/i.test(req.headers['user-agent'] || '');
+        const op = classify(req.method, url, req.headers);
+        const label = internal ? `Internal:${op}` : op;
+        this.total++;
+        this.count(this.counts, label);
+        const s = this.settings;
+        const mayFault = !internal && this.faultable(op);
+
+        if (!internal) { await this.hold(); }
+        if (!internal && (s.latencyMs > 0 || s.jitterMs > 0)) {
+            const delay = Math.max(0, s.latencyMs + (this.random() * 2 - 1) * s.jitterMs);
+            await new Promise(r => setTimeout(r, delay));
+        }
+        if (mayFault && this.chance(s.resetRequestRate)) {
+            this.count(this.faults, 'resetRequest');
+            req.socket.destroy();
+            return undefined;
+        }
+        if (mayFault && this.chance(s.stallRate)) {
+            this.count(this.faults, 'stall');
+            await new Promise(r => setTimeout(r, s.stallMs));
+        }
+        const refusal = internal ? null : this.refusal(op, url, req.headers);
+        const throttled = mayFault && this.chance(s.throttleRate);
+        if (refusal || throttled) {
+            let answer = refusal;
+            if (!answer) {
+                const status = s.throttleStatuses[Math.floor(this.random() * s.throttleStatuses.length)];
+                answer = status === 500
+                    ? xmlError(500, 'OperationTimedOut', 'Operation could not be completed within the specified time.')
+                    : xmlError(503, 'ServerBusy', 'The server is currently unable to receive requests. Please retry your request.');
+                this.count(this.faults, `throttle${status}`);
+            }
+            for await (const _ of req) { /* drain the body */ }
+            const headers = { 'content-type': 'application/xml', 'x-ms-error-code': answer.code, 'content-length': Buffer.byteLength(answer.body) };
+            if (throttled) { headers['retry-after'] = String(s.retryAfterSeconds); }
+            res.writeHead(answer.status, headers).end(answer.body);
+            this.count(this.answered, label);
+            this.checkPauseAfter(op);
+            return undefined;
+        }
+
+        const upstream = http.request({
+            host: this.options.targetHost, port: this.options.targetPort, method: req.method,
+            path: req.url, headers: req.headers,
+        });
+        upstream.on('error', () => { if (!res.headersSent) { res.writeHead(502).end(); } else { res.destroy(); } });
+        req.pipe(upstream);
+        const response = await new Promise(resolve => upstream.on('response', resolve));
+        this.noteTagWrite(op, url, req.headers, response.statusCode);
+        const chunks = [];
+        for await (const chunk of response) { chunks.push(chunk); }
+        let body = Buffer.concat(chunks);
+        const headers = { ...response.headers };
+        if (op === 'FindBlobsByTags' && s.indexLagMs > 0 && response.statusCode === 200) {
+            body = Buffer.from(this.hideFresh(body.toString('utf8'), url), 'utf8');
+            headers['content-length'] = String(body.length);
+            delete headers['transfer-encoding'];
+        }
+        this.count(this.answered, label);
+        this.checkPauseAfter(op, internal);
+        if (!internal) { await this.hold(); }
+        if (mayFault && body.length > 1 && this.chance(s.resetResponseRate)) {
+            this.count(this.faults, 'resetResponse');
+            res.writeHead(response.statusCode, headers);
+            res.write(body.subarray(0, Math.floor(body.length / 2)));
+            res.destroy();
+            return undefined;
+        }
+        res.writeHead(response.statusCode, headers).end(body);
+        return undefined;
+    }
+
+    checkPauseAfter(op, internal) {
+        const p = this.settings.pauseAfter;
+        if (internal || !p || op !== p.operation) { return; }
+        if ((this.answered[op] || 0) - (this.pauseBase || 0) >= p.count) {
+            this.settings.pauseAfter = null;
+            this.pause();
+        }
+    }
+}
+
+function unescapeXml(s) {
+    return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+}
+
+function main() {
+    const options = parseArgs(process.argv.slice(2));
+    const proxy = new FaultProxy(options);
+    const server = http.createServer((req, res) => {
+        proxy.handle(req, res).catch(() => { if (!res.headersSent) { res.writeHead(502).end(); } else { res.destroy(); } });
+    });
+    server.keepAliveTimeout = 60000;
+    server.listen(options.port, '127.0.0.1', () => {
+        process.stdout.write(`LISTENING ${server.address().port}\n`);
+    });
+    const stop = () => server.close(() => process.exit(0));
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+}
+
+if (require.main === module) { main(); }
+module.exports = { classify, FaultProxy, seededRandom };
