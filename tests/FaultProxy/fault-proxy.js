@@ -31,6 +31,7 @@ const DEFAULTS = {
     noBlobIndexAccounts: [], // accounts answered as Azure answers an account without Blob Index
     pauseAfter: null,        // { operation: 'CopyBlob', count: 50 }: pause once that many more were answered
     faultOperations: null,   // null = every operation may be faulted; else only these
+    failRules: [],           // [{ operation, pathContains?, status, code }]: answered so, every time, before Azurite sees it
 };
 
 function parseArgs(argv) {
@@ -217,6 +218,11 @@ class FaultProxy {
     // Azure's answer where the request needs a SAS letter the token lacks, or an account without Blob Index.
     refusal(op, url, headers) {
         const s = this.settings;
+        for (const rule of s.failRules) {
+            if (rule.operation === op && (!rule.pathContains || decodeURIComponent(url.pathname).includes(rule.pathContains))) {
+                return xmlError(rule.status, rule.code, `Refused by the test's rule for ${op}.`);
+            }
+        }
         const tagged = op === 'SetBlobTags' || op === 'GetBlobTags' || op === 'FindBlobsByTags' ||
             (headers['x-ms-tags'] !== undefined) || (headers['x-ms-copy-source-tag-option'] || '').toUpperCase() === 'COPY';
         if (tagged && s.noBlobIndexAccounts.includes(accountOf(url))) {

@@ -33,4 +33,24 @@ Describe 'Repair-PorterAzureBlobTag' {
         $r = $s | Repair-PorterAzureBlobTag -Confirm:$false
         ($r.Changes | Where-Object Blob -eq 'claims/oldapp').After.Keys | Should -Be @('type')
     }
+
+    It 'reports a blob it cannot retag as an error and goes on with the others' {
+        $stripped = New-SeededContainer -Installations 2 -NoTags
+        $proxy = Start-FaultProxy ([pscustomobject]@{ Port = ([uri]$env:PORTERSTORAGE_AZURITE_ENDPOINT).Port }) -Settings @{
+            failRules = @(@{ operation = 'SetBlobTags'; pathContains = '/installations/'; status = 403; code = 'AuthorizationPermissionMismatch' })
+        }
+        try {
+            $via = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['devstoreaccount1'] -Container $stripped.Container
+            $r = $via | Repair-PorterAzureBlobTag -Confirm:$false -ErrorVariable failures -ErrorAction SilentlyContinue
+            $stats = Get-FaultProxyStats $proxy
+        }
+        finally { Stop-FaultProxy $proxy }
+        $failures.Count | Should -Be 2
+        $failures | ForEach-Object { $_.FullyQualifiedErrorId | Should -Be 'AzureAuthFailed,PorterStorage.Commands.RepairPorterAzureBlobTagCommand' }
+        $failures.TargetObject | Should -Match '^installations/'
+        $r.Failed | Should -Be 2
+        $r.Repaired | Should -Be ($r.Planned - 2)
+        $stats.operations.SetBlobTags | Should -Be $r.Planned -Because 'every planned blob was tried once'
+        ($stripped | Test-PorterAzureBlobIndex).UntaggedBlobs | Should -Be 2
+    }
 }

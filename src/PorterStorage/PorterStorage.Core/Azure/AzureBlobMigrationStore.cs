@@ -339,7 +339,13 @@ namespace PorterStorage.Core.Azure
 
         public string Repair(CancellationToken cancel)
         {
-            PorterTagRepairResult result = TagRepair.Run(_storage, _ => true, cancel);
+            PorterStorageException? first = null;
+            PorterTagRepairResult result = TagRepair.Run(_storage, _ => true, e => first = first ?? e, cancel);
+            if (first != null)
+            {
+                // Every blob was tried; the repair step fails on the first that could not be retagged, and a rerun retries it.
+                throw first;
+            }
             return $"Rebuilt the index tags of {result.Repaired} blob(s)";
         }
 
@@ -431,7 +437,10 @@ namespace PorterStorage.Core.Azure
                 }
                 try
                 {
-                    _lease.Renew(cancellationToken: new CancellationTokenSource(Duration).Token);
+                    using (var timeout = new CancellationTokenSource(Duration))
+                    {
+                        _lease.Renew(cancellationToken: timeout.Token);
+                    }
                     _sinceRenewed.Restart();
                 }
                 catch (RequestFailedException ex) when (ex.Status == 409 || ex.Status == 412)

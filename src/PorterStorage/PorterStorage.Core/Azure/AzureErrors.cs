@@ -41,8 +41,9 @@ namespace PorterStorage.Core.Azure
                             detail + ": the account does not support Blob Index tags.", ex);
                     }
                     return new PorterStorageException(ErrorIds.AzureRequestFailed, PorterErrorKind.ConnectionError, target, detail + ".", ex);
-                case OperationCanceledException:
-                    throw ex;
+                case OperationCanceledException cancelled:
+                    // Cancellation is never turned into a storage error; the original, with its stack, is the inner exception.
+                    throw new OperationCanceledException(cancelled.Message, cancelled, cancelled.CancellationToken);
                 case AggregateException a when a.InnerException != null:
                     return Translate(a.InnerException, target, operation);
                 case System.Net.Http.HttpRequestException:

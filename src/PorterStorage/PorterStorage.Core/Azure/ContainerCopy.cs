@@ -134,7 +134,7 @@ namespace PorterStorage.Core.Azure
             string sas = SourceSas(source, from, cancel);
 
             var events = new BlockingCollection<CopyEvent>();
-            using var gate = new SemaphoreSlim(Math.Max(1, concurrency));
+            var gate = new SemaphoreSlim(Math.Max(1, concurrency));
             Task all = Task.Run(async () =>
             {
                 var tasks = new List<Task>();
@@ -148,8 +148,9 @@ namespace PorterStorage.Core.Azure
                             await CopyOne(from, to, blob, sas, cancel).ConfigureAwait(false);
                             events.Add(new CopyEvent(blob.Name, true, blob.Properties.ContentLength ?? 0, null));
                         }
-                        catch (Exception ex) when (!(ex is OperationCanceledException))
+                        catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
                         {
+                            // A storage failure fails this blob only; anything else is a defect and ends the copy.
                             PorterStorageException named = AzureErrors.Translate(ex, blob.Name, "Copying the blob");
                             events.Add(new CopyEvent(blob.Name, false, 0,
                                 new PorterStorageException(ErrorIds.BlobCopyFailed, named.Kind, blob.Name, named.Message, ex)));
@@ -195,7 +196,18 @@ namespace PorterStorage.Core.Azure
             }
             finally
             {
+                // After Ctrl+C the workers may still be finishing their (cancelled) requests: wait for them before
+                // disposing the queue and the gate they use.
+                try
+                {
+                    all.Wait();
+                }
+                catch (AggregateException)
+                {
+                    // Its outcome was observed above, or the run is already ending with another exception.
+                }
                 events.Dispose();
+                gate.Dispose();
             }
 
             List<string> mismatches = Verify(sourceBlobs, destination, to, cancel);

@@ -34,12 +34,13 @@ namespace PorterStorage.Core.Azure
     /// <summary>The result of Repair-PorterAzureBlobTag.</summary>
     public sealed class PorterTagRepairResult
     {
-        internal PorterTagRepairResult(Uri container, int checkedBlobs, int planned, IReadOnlyList<BlobTagChange> changes, TimeSpan duration)
+        internal PorterTagRepairResult(Uri container, int checkedBlobs, int planned, IReadOnlyList<BlobTagChange> changes, int failed, TimeSpan duration)
         {
             Container = container;
             Checked = checkedBlobs;
             Planned = planned;
             Changes = changes;
+            Failed = failed;
             Duration = duration;
         }
 
@@ -53,6 +54,9 @@ namespace PorterStorage.Core.Azure
         public IReadOnlyList<BlobTagChange> Changes { get; }
 
         public int Repaired => Changes.Count;
+
+        /// <summary>Blobs whose tags could not be set (each reported as an error); a rerun retries them.</summary>
+        public int Failed { get; }
 
         public TimeSpan Duration { get; }
 
@@ -128,9 +132,14 @@ namespace PorterStorage.Core.Azure
             return changes;
         }
 
-        /// <summary>Sets the planned tags on each blob <paramref name="shouldProcess"/> accepts.</summary>
-        public static PorterTagRepairResult Run(PorterAzureStorage storage, Func<BlobTagChange, bool> shouldProcess, CancellationToken cancel)
+        /// <summary>
+        /// Sets the planned tags on each blob <paramref name="shouldProcess"/> accepts. A blob that cannot be retagged is
+        /// reported through <paramref name="onError"/> and the others go on.
+        /// </summary>
+        public static PorterTagRepairResult Run(PorterAzureStorage storage, Func<BlobTagChange, bool> shouldProcess, Action<PorterStorageException> onError,
+            CancellationToken cancel)
         {
+            int failed = 0;
             var clock = Stopwatch.StartNew();
             List<BlobTagChange> planned = Plan(storage, cancel, out int checkedBlobs);
             BlobContainerClient container = storage.CreateContainerClient();
@@ -148,11 +157,13 @@ namespace PorterStorage.Core.Azure
                 }
                 catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
                 {
-                    throw AzureErrors.Translate(ex, change.Blob, "Setting the tags");
+                    failed++;
+                    onError(AzureErrors.Translate(ex, change.Blob, "Setting the tags"));
+                    continue;
                 }
                 done.Add(change);
             }
-            return new PorterTagRepairResult(storage.ContainerUri, checkedBlobs, planned.Count, done, clock.Elapsed);
+            return new PorterTagRepairResult(storage.ContainerUri, checkedBlobs, planned.Count, done, failed, clock.Elapsed);
         }
 
         /// <summary>A string field of a blob's JSON; for claims only when the document is a current claim (it has an <c>id</c>).</summary>

@@ -20,12 +20,13 @@ namespace PorterStorage.Commands
         {
             try
             {
-                PorterTagRepairResult result = TagRepair.Run(Storage!, change => ShouldProcess(change.Blob, "Set the index tags " + string.Join(", ", System.Linq.Enumerable.Select(change.After, kv => kv.Key + "=" + kv.Value))), CancellationToken);
+                PorterTagRepairResult result = TagRepair.Run(Storage!, change => ShouldProcess(change.Blob, "Set the index tags " + string.Join(", ", System.Linq.Enumerable.Select(change.After, kv => kv.Key + "=" + kv.Value))),
+                    WriteCoreError, CancellationToken);
                 foreach (BlobTagChange change in result.Changes)
                 {
                     WriteVerbose("Retagged " + change);
                 }
-                if (result.Repaired > 0 || result.Planned == 0)
+                if (result.Repaired > 0 || result.Failed > 0 || result.Planned == 0)
                 {
                     // Nothing is reported when every change was declined (-WhatIf).
                     WriteObject(result);
