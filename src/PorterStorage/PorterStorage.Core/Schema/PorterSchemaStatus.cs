@@ -17,10 +17,13 @@ namespace PorterStorage.Core.Schema
         /// <summary>No schema.json; the data is in the legacy layout.</summary>
         Missing,
 
-        /// <summary>No schema.json, but the data is already in the current layout (spec E1): Porter's own migrator gets stuck.</summary>
+        /// <summary>
+        /// No schema.json, but the data is already in the current layout (spec E1), or at least the installations are
+        /// (legacy sets beside them): Porter's own migrator gets stuck on the installations.
+        /// </summary>
         MissingCurrentLayout,
 
-        /// <summary>No schema.json; some data is current, some legacy (a partial earlier run, spec E2).</summary>
+        /// <summary>No schema.json; some installations are current and some claims legacy (a partial earlier run, spec E2).</summary>
         MissingMixedLayout,
     }
 
