@@ -14,7 +14,7 @@ namespace PorterStorage.Core.Schema
         /// <summary>schema.json exists with an older or unknown version.</summary>
         Outdated,
 
-        /// <summary>No schema.json; the data is in the legacy layout.</summary>
+        /// <summary>No schema.json; every claim is legacy (some sets may already carry a schemaVersion): Porter can migrate it.</summary>
         Missing,
 
         /// <summary>
