@@ -5,6 +5,7 @@ using System.Linq;
 using System.Text;
 using System.Text.RegularExpressions;
 using PorterStorage.Core.Errors;
+using PorterStorage.Core.Home;
 using PorterStorage.Core.IO;
 using PorterStorage.Core.Json;
 using PorterStorage.Core.Migration;
@@ -62,6 +63,96 @@ namespace PorterStorage.Tests
             Assert.Equal(expected, File.ReadAllText(r.LogPath!));
             Assert.Matches(@"/\d{14}-migrate\.log$", r.LogPath);
             Assert.Equal(0x180, UnixPermissions.TryGetMode(r.LogPath!));
+        }
+
+        [Fact]
+        public void Run_OnlyAClaim_LogHasAllThreeSectionsAndTheSchemaLine()
+        {
+            using var home = new TempHome();
+            home.CopyFixture(Testdata + "claims/has-installation.json", "claims/example-exec-outputs.json");
+            PorterMigrationResult r = Run(home);
+            Assert.True(r.Succeeded, string.Join("; ", r.Errors));
+            Assert.Equal(string.Join("\n", new[]
+            {
+                "Claims schema is out-of-date (want: cnab-claim-1.0.0-DRAFT+b5ed2f3 got: )",
+                MigrationEngine.ClaimsSpecLine,
+                " - Migrating claim example-exec-outputs to the new schema...",
+                "Credentials schema is out-of-date (want: cnab-credentialsets-1.0.0-DRAFT+b6c701f got: )",
+                MigrationEngine.CredentialsSpecLine,
+                "Parameters schema is out-of-date (want: cnab-parametersets-1.0.0-DRAFT+TODO got: )",
+                MigrationEngine.ParametersSpecLine,
+                "Wrote updated schema.json to storage",
+            }) + "\n", File.ReadAllText(r.LogPath!));
+        }
+
+        [Fact]
+        public void Run_AlreadyCurrent_LogIsPortersUpToDateLog_SchemaLeftByteIdentical()
+        {
+            using var home = new TempHome();
+            PortersLegacyHome(home);
+            PorterMigrationResult first = Run(home);
+            Assert.True(first.Succeeded);
+            File.Delete(first.LogPath!); // a second run within the same second appends to the same log
+            byte[] schema = File.ReadAllBytes(home.P("schema.json"));
+            PorterMigrationResult again = Run(home);
+            Assert.True(again.Succeeded);
+            Assert.False(again.SchemaWritten);
+            Assert.Equal("Claims schema is up-to-date\nCredentials schema is up-to-date\nParameters schema is up-to-date\nWrote updated schema.json to storage\n",
+                File.ReadAllText(again.LogPath!));
+            Assert.Equal(schema, File.ReadAllBytes(home.P("schema.json")));
+        }
+
+        [Fact]
+        public void Run_FailingClaim_PortersMigratingLineComesFirst()
+        {
+            using var home = new TempHome();
+            home.Write("claims/broken.json", "{\"installation\":\"broken\"}");
+            home.Write("claims/notjson.json", "{");
+            PorterMigrationResult r = Run(home);
+            string[] log = File.ReadAllLines(r.LogPath!);
+            foreach (string name in new[] { "broken", "notjson" })
+            {
+                int error = Array.FindIndex(log, l => l.StartsWith($"Error migrating installation {name}.", StringComparison.Ordinal));
+                Assert.True(error > 0, string.Join("\n", log));
+                Assert.Equal($" - Migrating claim {name} to the new schema...", log[error - 1]);
+            }
+            Assert.Equal("Credentials schema is out-of-date (want: cnab-credentialsets-1.0.0-DRAFT+b6c701f got: )", log[log.Length - 5]);
+            Assert.StartsWith("schema.json was not updated", log[log.Length - 1]);
+        }
+
+        [Fact]
+        public void Run_YamlOnlyHomeWithABrokenSet_StaysUsableForPorter()
+        {
+            using var home = new TempHome();
+            home.CopyFixture("porter-v0.27.2/pkg/credentials/testdata/mybuns.yaml", "credentials/mybuns.yaml");
+            string broken = home.Write("credentials/broken.yaml", "name: broken\ncredentials:\n  - name: a\n    source: {env: A}\n    extra: planted-secret\n");
+            byte[] brokenBytes = File.ReadAllBytes(broken);
+            Assert.False(PorterHomeService.TestSchema(home.Path).MigrationRequired);
+            PorterMigrationResult r = Run(home);
+            Assert.Equal(ErrorIds.YamlUnsupported, Assert.Single(r.Errors).ErrorId);
+            Assert.True(r.SchemaWritten, "schema.json must be written: Porter never reads the YAML that failed");
+            Assert.True(r.SchemaAfter.IsCurrent);
+            Assert.False(PorterHomeService.TestSchema(home.Path).MigrationRequired);
+            Assert.Equal(brokenBytes, File.ReadAllBytes(broken));
+            Assert.False(File.Exists(home.P("credentials/broken.json")));
+            Assert.True(File.Exists(home.P("credentials/azure.json")));
+            Assert.DoesNotContain("planted-secret", File.ReadAllText(r.LogPath!));
+            Assert.Contains("schema.json is current", r.Summary);
+        }
+
+        [Fact]
+        public void Run_YamlWithMergeKeys_ConvertedWithTheMergedValues_RefusedYamlLeftAlone()
+        {
+            using var home = new TempHome();
+            home.Write("credentials/merged.yaml", "name: merged\ncredentials:\n  - &a\n    name: one\n    source: {env: ONE}\n  - <<: *a\n    name: two\n");
+            string refused = home.Write("credentials/dup.yaml", "name: dup\nname: dup2\n");
+            byte[] refusedBytes = File.ReadAllBytes(refused);
+            PorterMigrationResult r = Run(home);
+            Assert.Equal(ErrorIds.YamlUnsupported, Assert.Single(r.Errors).ErrorId);
+            string json = File.ReadAllText(home.P("credentials/merged.json"));
+            Assert.Contains("\"name\": \"two\",\n      \"source\": {\n        \"env\": \"ONE\"", json);
+            Assert.Equal(refusedBytes, File.ReadAllBytes(refused));
+            Assert.False(File.Exists(home.P("credentials/dup.json")) || File.Exists(home.P("credentials/dup2.json")));
         }
 
         [Fact]

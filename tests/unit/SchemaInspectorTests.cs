@@ -99,6 +99,42 @@ namespace PorterStorage.Tests
         }
 
         [Fact]
+        public void Test_LegacyClaimsWithACurrentSet_MissingNotMixed()
+        {
+            // Porter's migrator finishes this home: it migrates the claims and leaves a set with a schemaVersion alone.
+            using var home = new TempHome();
+            home.CopyFixture(Claim, "claims/mybun.json");
+            home.Write("credentials/cur.json", "{\"schemaVersion\":\"1.0.0-DRAFT+b6c701f\",\"name\":\"cur\"}");
+            home.Write("parameters/cur.json", "{\"name\":\"cur\",\"schemaVersion\":\"1.0.0-DRAFT+TODO\"}");
+            PorterSchemaStatus s = Test(home);
+            Assert.Equal(PorterSchemaState.Missing, s.State);
+            Assert.True(s.MigrationRequired);
+            Assert.DoesNotContain("cannot finish", s.Reason);
+        }
+
+        [Fact]
+        public void Test_CurrentInstallationsWithLegacySets_MissingCurrentLayout()
+        {
+            using var home = new TempHome();
+            home.CopyTree("porter-v1.0.0/tests/testdata/porter_home/v0");
+            System.IO.File.Delete(home.P("schema.json"));
+            home.Write("credentials/old.json", "{\"name\":\"old\"}");
+            PorterSchemaStatus s = Test(home);
+            Assert.Equal(PorterSchemaState.MissingCurrentLayout, s.State);
+            Assert.Contains("remaining credential and parameter sets", s.Reason);
+        }
+
+        [Fact]
+        public void Test_OnlyCurrentSetsWithoutSchema_MissingCurrentLayout_NoInstallationStory()
+        {
+            using var home = new TempHome();
+            home.Write("credentials/cur.json", "{\"schemaVersion\":\"1.0.0-DRAFT+b6c701f\",\"name\":\"cur\"}");
+            PorterSchemaStatus s = Test(home);
+            Assert.Equal(PorterSchemaState.MissingCurrentLayout, s.State);
+            Assert.DoesNotContain("installation", s.Reason);
+        }
+
+        [Fact]
         public void Test_RealV038Home_Current()
         {
             using var home = new TempHome();

@@ -82,6 +82,8 @@ namespace PorterStorage.Core.Errors
         public const string DataFileIsLink = "DataFileIsLink";
         public const string CredentialSetParseError = "CredentialSetParseError";
         public const string CredentialSetNameConflict = "CredentialSetNameConflict";
+        public const string YamlUnsupported = "YamlUnsupported";
+        public const string YamlValueLost = "YamlValueLost";
         public const string ParameterSetParseError = "ParameterSetParseError";
         public const string MigrationWriteError = "MigrationWriteError";
         public const string MigrationDeclined = "MigrationDeclined";

@@ -276,6 +276,7 @@ namespace PorterStorage.Core.Migration
             var parameterSets = new List<SetMigrationRecord>();
             var warnings = new List<string>();
             var errors = new List<MigrationError>();
+            int blocking = 0; // failures that keep schema.json from being written
             PorterSchemaDocument schemaBefore;
             PorterSchemaDocument schemaAfter;
             bool schemaWritten = false;
@@ -290,10 +291,14 @@ namespace PorterStorage.Core.Migration
                     log.Line(line);
                     options.OnLog?.Invoke(line);
                 }
-                void Fail(string errorId, string target, string message, string logLine)
+                void Fail(string errorId, string target, string message, string logLine, bool blocks = true)
                 {
                     var error = new MigrationError(errorId, target, message);
                     errors.Add(error);
+                    if (blocks)
+                    {
+                        blocking++;
+                    }
                     Log(logLine);
                     options.OnError?.Invoke(error);
                 }
@@ -317,16 +322,15 @@ namespace PorterStorage.Core.Migration
                 int total = store.PendingJournals().Count + store.Entries(ItemTypes.Claims).Count + store.Entries(ItemTypes.Credentials).Count
                             + store.Entries(ItemTypes.Parameters).Count;
                 int done = 0;
-                MigrationItemKind? section = null;
+                int sections = 0; // Porter logs its three sections, in order, whether or not they hold items
                 PorterMigrationPlanItem? schemaItem = null;
 
                 foreach (PorterMigrationPlanItem item in PlanItems(store, storedSchema, cancel))
                 {
                     cancel.ThrowIfCancellationRequested();
-                    if (item.Kind != section)
+                    for (; sections < Sections.Length && sections <= SectionOf(item.Kind); sections++)
                     {
-                        section = item.Kind;
-                        SectionHeader(item.Kind, schemaBefore, Log);
+                        SectionHeader(Sections[sections], schemaBefore, Log);
                     }
                     if (item.Kind == MigrationItemKind.Schema)
                     {
@@ -337,8 +341,12 @@ namespace PorterStorage.Core.Migration
 
                     if (item.Action == MigrationAction.Fail)
                     {
+                        if (item.Kind == MigrationItemKind.Installation)
+                        {
+                            Log($" - Migrating claim {Path.GetFileNameWithoutExtension(item.Source ?? item.Name)} to the new schema...");
+                        }
                         Record(item, MigrationOutcome.Failed, null, item.ErrorId, item.Reason, installations, credentialSets, parameterSets);
-                        Fail(item.ErrorId!, store.Describe(item.Source ?? string.Empty), item.Reason, ErrorLine(item, item.ErrorId!, item.Reason));
+                        Fail(item.ErrorId!, store.Describe(item.Source ?? string.Empty), item.Reason, ErrorLine(item, item.ErrorId!, item.Reason), !IsHiddenFromPorter(item));
                         continue;
                     }
                     if (!item.ChangesSomething)
@@ -355,6 +363,10 @@ namespace PorterStorage.Core.Migration
                         Record(item, MigrationOutcome.Declined, null, ErrorIds.MigrationDeclined, "declined", installations, credentialSets, parameterSets);
                         warnings.Add($"{item.Kind} {item.Name} was declined; schema.json is not updated until it is migrated.");
                         errors.Add(new MigrationError(ErrorIds.MigrationDeclined, store.Describe(item.Source ?? item.Name), $"The migration of {item.Kind} '{item.Name}' was declined."));
+                        if (!IsHiddenFromPorter(item))
+                        {
+                            blocking++;
+                        }
                         continue;
                     }
                     try
@@ -366,13 +378,21 @@ namespace PorterStorage.Core.Migration
                         var ex = caught as PorterStorageException ?? new PorterStorageException(ErrorIds.MigrationWriteError, PorterErrorKind.WriteError,
                             store.Describe(item.Source ?? string.Empty), $"{item.Kind} '{item.Name}' could not be migrated: {caught.Message}", caught);
                         Record(item, MigrationOutcome.Failed, null, ex.ErrorId, ex.Message, installations, credentialSets, parameterSets);
-                        Fail(ex.ErrorId, ex.Target ?? store.Location, ex.Message, ErrorLine(item, ex.ErrorId, ex.Message));
+                        Fail(ex.ErrorId, ex.Target ?? store.Location, ex.Message, ErrorLine(item, ex.ErrorId, ex.Message), !IsHiddenFromPorter(item));
                     }
                 }
 
-                if (schemaItem!.Action == MigrationAction.WriteSchema)
+                if (schemaItem!.Action != MigrationAction.WriteSchema)
                 {
-                    if (errors.Count == 0 && options.ShouldProcess(schemaItem))
+                    if (blocking == 0)
+                    {
+                        // Porter rewrites a current schema.json with the same content; it is left byte-identical here.
+                        Log("Wrote updated schema.json to storage");
+                    }
+                }
+                else
+                {
+                    if (blocking == 0 && options.ShouldProcess(schemaItem))
                     {
                         try
                         {
@@ -385,9 +405,9 @@ namespace PorterStorage.Core.Migration
                             Fail(ex.ErrorId, ex.Target ?? store.Location, ex.Message, $"Error writing schema.json: {ex.ErrorId}: {ex.Message}");
                         }
                     }
-                    else if (errors.Count > 0)
+                    else if (blocking > 0)
                     {
-                        Log($"schema.json was not updated: {errors.Count} item(s) did not migrate");
+                        Log($"schema.json was not updated: {blocking} item(s) did not migrate");
                     }
                 }
                 options.Progress?.Report(new MigrationProgress("done", total, total));
@@ -415,6 +435,34 @@ namespace PorterStorage.Core.Migration
                     $"The migration log could not be created in '{store.Location}': {ex.Message}. Nothing was changed.", ex);
             }
         }
+
+        private static readonly MigrationItemKind[] Sections = { MigrationItemKind.Installation, MigrationItemKind.CredentialSet, MigrationItemKind.ParameterSet };
+
+        /// <summary>The last of Porter's log sections that comes before or holds an item of this kind (-1: before all).</summary>
+        private static int SectionOf(MigrationItemKind kind)
+        {
+            switch (kind)
+            {
+                case MigrationItemKind.Interrupted:
+                    return -1;
+                case MigrationItemKind.Installation:
+                    return 0;
+                case MigrationItemKind.CredentialSet:
+                    return 1;
+                case MigrationItemKind.ParameterSet:
+                    return 2;
+                default:
+                    return Sections.Length;
+            }
+        }
+
+        /// <summary>
+        /// A YAML credential set (Porter ≤ v0.22): Porter v0.28+ neither counts nor reads it, so its failure (or a declined
+        /// conversion) does not keep schema.json from being written — a home Porter could use stays usable (its YAML stays
+        /// in place for the next run).
+        /// </summary>
+        private static bool IsHiddenFromPorter(PorterMigrationPlanItem item) =>
+            item.Kind == MigrationItemKind.CredentialSet && item.Source != null && item.Source.EndsWith(".yaml", StringComparison.Ordinal);
 
         private static void SectionHeader(MigrationItemKind kind, PorterSchemaDocument schema, Action<string> log)
         {

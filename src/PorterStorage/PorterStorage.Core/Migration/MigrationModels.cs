@@ -288,7 +288,9 @@ namespace PorterStorage.Core.Migration
             Succeeded
                 ? $"Migration complete: {Migrated} installation(s) migrated."
                 : Errors.Count > 0
-                    ? $"Migration incomplete: {Errors.Count} item(s) failed or were declined, so schema.json was not updated. Fix them and run again; finished items are not migrated twice."
+                    ? SchemaAfter.IsCurrent
+                        ? $"Migration incomplete: {Errors.Count} item(s) failed or were declined and stay as they are; schema.json is current (nothing Porter reads is left behind). Fix them and run again."
+                        : $"Migration incomplete: {Errors.Count} item(s) failed or were declined, so schema.json was not updated. Fix them and run again; finished items are not migrated twice."
                     : "Migration incomplete: schema.json could not be updated.";
 
         public override string ToString() => Summary;

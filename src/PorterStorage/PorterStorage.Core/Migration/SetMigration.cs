@@ -7,8 +7,6 @@ using System.Text.Json;
 using PorterStorage.Core.Errors;
 using PorterStorage.Core.Json;
 using PorterStorage.Core.Schema;
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
 
 namespace PorterStorage.Core.Migration
 {
@@ -196,67 +194,87 @@ namespace PorterStorage.Core.Migration
         }
 
         /// <summary>
-        /// Converts a YAML credential set (Porter ≤ v0.22) as v0.23–v0.27 did — created and modified are the file's
-        /// time — straight into the current document. Raises <c>CredentialSetParseError</c>.
+        /// Converts a YAML credential set (Porter ≤ v0.22) as v0.23–v0.27 did — read as gopkg.in/yaml.v2 reads it
+        /// (<see cref="YamlCredentialReader"/>), created and modified are the file's time — straight into the current
+        /// document. The written document is read back: every non-empty value of the source must be in it.
+        /// Raises <c>CredentialSetParseError</c>, <c>YamlUnsupported</c>, <c>YamlValueLost</c>.
         /// </summary>
         public static SetRewrite ConvertYamlCredentialSet(byte[] content, string path, string fileName, DateTime modifiedUtc)
         {
-            var yaml = new YamlStream();
-            try
-            {
-                yaml.Load(new StringReader(new System.Text.UTF8Encoding(false).GetString(content)));
-            }
-            catch (YamlException ex)
-            {
-                throw SetError(ErrorIds.CredentialSetParseError, path, $"invalid YAML at line {ex.Start.Line}");
-            }
-            if (yaml.Documents.Count == 0 || !(yaml.Documents[0].RootNode is YamlMappingNode root))
-            {
-                throw SetError(ErrorIds.CredentialSetParseError, path, "the document is not a mapping");
-            }
-            string name = Scalar(root, "name") ?? fileName;
+            YamlCredentialSet set = YamlCredentialReader.Read(content, path);
+            string name = set.Name.Length > 0 ? set.Name : fileName;
             string stamp = Stamp(modifiedUtc);
             var w = new GoJsonWriter(indented: true).StartObject()
                 .Property("schemaVersion", SchemaVersions.CredentialSetDocument)
                 .Property("name", name).Property("created", stamp).Property("modified", stamp).Name("credentials");
-            if (!(Child(root, "credentials") is YamlSequenceNode list))
+            if (set.Credentials == null)
             {
                 w.Null();
             }
             else
             {
                 w.StartArray();
-                foreach (YamlNode node in list)
+                foreach (YamlCredential credential in set.Credentials)
                 {
-                    if (!(node is YamlMappingNode item))
+                    w.StartObject().Property("name", credential.Name).Name("source");
+                    if (credential.SourceKey == null)
                     {
-                        throw SetError(ErrorIds.CredentialSetParseError, path, "a credential is not a mapping");
-                    }
-                    w.StartObject().Property("name", Scalar(item, "name") ?? string.Empty).Name("source");
-                    if (Child(item, "source") is YamlMappingNode source && source.Children.Count > 0)
-                    {
-                        if (source.Children.Count > 1)
-                        {
-                            throw SetError(ErrorIds.CredentialSetParseError, path, "a credential source has more than one key");
-                        }
-                        KeyValuePair<YamlNode, YamlNode> kv = source.Children.First();
-                        w.StartObject().Property(((YamlScalarNode)kv.Key).Value ?? string.Empty, (kv.Value as YamlScalarNode)?.Value ?? string.Empty).EndObject();
+                        w.Null();
                     }
                     else
                     {
-                        w.Null();
+                        w.StartObject().Property(credential.SourceKey, credential.SourceValue ?? string.Empty).EndObject();
                     }
                     w.EndObject();
                 }
                 w.EndArray();
             }
-            return new SetRewrite(name, w.EndObject().ToUtf8());
+            byte[] converted = w.EndObject().ToUtf8();
+            RequireKept(set, converted, path);
+            return new SetRewrite(name, converted);
         }
 
-        private static YamlNode? Child(YamlMappingNode map, string key) =>
-            map.Children.Where(kv => kv.Key is YamlScalarNode s && s.Value == key).Select(kv => kv.Value).FirstOrDefault();
+        /// <summary>Never write an empty value that was not empty: every non-empty scalar of the source is in the document.</summary>
+        private static void RequireKept(YamlCredentialSet set, byte[] converted, string path)
+        {
+            var keys = new HashSet<string>(StringComparer.Ordinal);
+            var values = new HashSet<string>(StringComparer.Ordinal);
+            using (JsonDocument doc = JsonDocument.Parse(converted))
+            {
+                CollectStrings(doc.RootElement, keys, values);
+            }
+            foreach (YamlCredentialReader.SourceScalar scalar in set.Scalars)
+            {
+                if (!(scalar.IsKey ? keys : values).Contains(scalar.Text))
+                {
+                    throw SetError(ErrorIds.YamlValueLost, path,
+                        $"the value at line {scalar.At.Line}, column {scalar.At.Column} would not be in the converted credential set");
+                }
+            }
+        }
 
-        private static string? Scalar(YamlMappingNode map, string key) => (Child(map, key) as YamlScalarNode)?.Value;
+        private static void CollectStrings(JsonElement element, HashSet<string> keys, HashSet<string> values)
+        {
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    foreach (JsonProperty p in element.EnumerateObject())
+                    {
+                        keys.Add(p.Name);
+                        CollectStrings(p.Value, keys, values);
+                    }
+                    break;
+                case JsonValueKind.Array:
+                    foreach (JsonElement item in element.EnumerateArray())
+                    {
+                        CollectStrings(item, keys, values);
+                    }
+                    break;
+                case JsonValueKind.String:
+                    values.Add(element.GetString()!);
+                    break;
+            }
+        }
 
         /// <summary>A UTC time as Go prints it: RFC 3339, fraction without trailing zeros, Z.</summary>
         public static string Stamp(DateTime utc)

@@ -14,13 +14,16 @@ namespace PorterStorage.Core.Schema
         /// <summary>schema.json exists with an older or unknown version.</summary>
         Outdated,
 
-        /// <summary>No schema.json; the data is in the legacy layout.</summary>
+        /// <summary>No schema.json; every claim is legacy (some sets may already carry a schemaVersion): Porter can migrate it.</summary>
         Missing,
 
-        /// <summary>No schema.json, but the data is already in the current layout (spec E1): Porter's own migrator gets stuck.</summary>
+        /// <summary>
+        /// No schema.json, but the data is already in the current layout (spec E1), or at least the installations are
+        /// (legacy sets beside them): Porter's own migrator gets stuck on the installations.
+        /// </summary>
         MissingCurrentLayout,
 
-        /// <summary>No schema.json; some data is current, some legacy (a partial earlier run, spec E2).</summary>
+        /// <summary>No schema.json; some installations are current and some claims legacy (a partial earlier run, spec E2).</summary>
         MissingMixedLayout,
     }
 

@@ -59,19 +59,29 @@ namespace PorterStorage.Core.Schema
                 {
                     state = PorterSchemaState.MissingCurrentLayout;
                     required = true;
-                    reason = "The schema document is missing but the data is already in the current layout. Porter demands a migration and its own migrator fails on every installation; Invoke-PorterStorageMigration only writes the schema.";
+                    reason = HasCurrentClaims(counts)
+                        ? "The schema document is missing but the data is already in the current layout. Porter demands a migration and its own migrator fails on every installation; Invoke-PorterStorageMigration only writes the schema."
+                        : "The schema document is missing but the data is already in the current layout. Porter demands a migration; Invoke-PorterStorageMigration only writes the schema.";
                 }
-                else if (counts.CurrentTotal > 0)
+                else if (!HasCurrentClaims(counts))
                 {
-                    state = PorterSchemaState.MissingMixedLayout;
-                    required = true;
-                    reason = "The schema document is missing and the data is partly migrated (an interrupted earlier run?). Porter's own migrator cannot finish this; Invoke-PorterStorageMigration migrates the rest.";
-                }
-                else
-                {
+                    // Every claim (if any) is legacy: Porter's migrator handles this home, whether or not some sets
+                    // already carry a schemaVersion (it leaves those alone).
                     state = PorterSchemaState.Missing;
                     required = true;
                     reason = "The data is in the pre-v0.28 layout; back it up and run Invoke-PorterStorageMigration.";
+                }
+                else if (counts.LegacyClaims == 0)
+                {
+                    state = PorterSchemaState.MissingCurrentLayout;
+                    required = true;
+                    reason = "The schema document is missing but the installations are already in the current layout. Porter demands a migration and its own migrator fails on every installation; Invoke-PorterStorageMigration migrates the remaining credential and parameter sets and writes the schema.";
+                }
+                else
+                {
+                    state = PorterSchemaState.MissingMixedLayout;
+                    required = true;
+                    reason = "The schema document is missing and the installations are partly migrated (an interrupted earlier run?). Porter's own migrator cannot finish this; Invoke-PorterStorageMigration migrates the rest.";
                 }
             }
 
@@ -83,5 +93,9 @@ namespace PorterStorage.Core.Schema
             };
             return new PorterSchemaStatus(homePath, location, state, subsystems, required, reason, store.Location);
         }
+
+        /// <summary>Any installation already in the current layout (index entry, claim folder, result or output).</summary>
+        private static bool HasCurrentClaims(PorterItemCounts counts) =>
+            counts.Installations + counts.InstallationFolders + counts.Claims + counts.Results + counts.Outputs > 0;
     }
 }
