@@ -300,7 +300,16 @@ namespace PorterStorage.Core.Migration
                 }
                 throw new PorterStorageException(ex.ErrorId, ex.Kind, ex.Target, $"{ex.Message} The change for {changes.Description} {how}", ex);
             }
-            AppendJournal(new GoJsonWriter(indented: false).StartObject().Property("done", record.Id).EndObject().ToUtf8(), durable: false);
+            try
+            {
+                AppendJournal(new GoJsonWriter(indented: false).StartObject().Property("done", record.Id).EndObject().ToUtf8(), durable: false);
+            }
+            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
+            {
+                CloseJournal();
+                throw IOErrors.Map(ex, JournalPath, IOOperation.Write,
+                    $"The change for {changes.Description} is complete; the next run finds it finished (replaying it is harmless).");
+            }
         }
 
         /// <summary>
@@ -688,10 +697,26 @@ namespace PorterStorage.Core.Migration
 
             public void Dispose()
             {
-                _store.CloseRun();
-                File.Delete(_path);
-                _stream.Dispose();
-                RemoveIfEmpty(_store.WorkFolder);
+                try
+                {
+                    _store.CloseRun();
+                    File.Delete(_path);
+                }
+                catch (Exception ex) when (IOErrors.IsIOFailure(ex) || ex is PorterStorageException)
+                {
+                    // Leftovers of a finished run (a journal with only done lines, an empty folder) are cleared by the next run.
+                }
+                finally
+                {
+                    _stream.Dispose(); // the lock is always released
+                }
+                try
+                {
+                    RemoveIfEmpty(_store.WorkFolder);
+                }
+                catch (Exception ex) when (IOErrors.IsIOFailure(ex))
+                {
+                }
             }
         }
     }

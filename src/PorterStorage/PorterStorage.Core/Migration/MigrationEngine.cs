@@ -407,8 +407,8 @@ namespace PorterStorage.Core.Migration
                     }
                     catch (Exception caught) when (caught is PorterStorageException || caught is IOException || caught is UnauthorizedAccessException)
                     {
-                        var ex = caught as PorterStorageException ?? new PorterStorageException(ErrorIds.MigrationWriteError, PorterErrorKind.WriteError,
-                            store.Describe(item.Source ?? string.Empty), $"{item.Kind} '{item.Name}' could not be migrated: {caught.Message}", caught);
+                        PorterStorageException ex = IOErrors.Map(caught, store.Describe(item.Source ?? string.Empty), IOOperation.Write,
+                            $"{item.Kind} '{item.Name}' was not migrated.");
                         Record(item, MigrationOutcome.Failed, null, ex.ErrorId, ex.Message, installations, credentialSets, parameterSets);
                         Fail(ex.ErrorId, ex.Target ?? store.Location, ex.Message, ErrorLine(item, ex.ErrorId, ex.Message));
                     }
