@@ -124,7 +124,7 @@ Describe 'Invoke-PorterStorageMigration' {
         if ($LASTEXITCODE -ne 0) { Set-ItResult -Skipped -Because 'this file system cannot make a folder immutable (chattr +i)'; return }
         try {
             { Invoke-PorterStorageMigration -Path $h -SkipBackupCheck -Confirm:$false -ErrorAction Stop } |
-                Should -Throw -ErrorId 'MigrationWriteError,PorterStorage.Commands.InvokePorterStorageMigrationCommand'
+                Should -Throw -ErrorId 'AccessDenied,PorterStorage.Commands.InvokePorterStorageMigrationCommand'
         }
         finally { & chattr -i $h }
         $after = Get-TreeDigest $h
@@ -132,16 +132,16 @@ Describe 'Invoke-PorterStorageMigration' {
         foreach ($k in $before.Keys) { $after[$k] | Should -Be $before[$k] }
     }
 
-    It 'stops on an interrupted change it cannot finish rather than migrate twice' {
+    It 'rolls back a change it cannot finish, never migrates twice and is never stuck on it' {
         $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'stuck') -Kind Legacy).FullName
         & chattr +i (Join-Path $h 'claims') 2>$null
         if ($LASTEXITCODE -ne 0) { Set-ItResult -Skipped -Because 'this file system cannot make a folder immutable (chattr +i)'; return }
         try {
             $r = Invoke-PorterStorageMigration -Path $h -SkipBackupCheck -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable err
             $r.Succeeded | Should -BeFalse
-            $err.FullyQualifiedErrorId | Should -Contain 'MigrationWriteError,PorterStorage.Commands.InvokePorterStorageMigrationCommand'
+            $err.FullyQualifiedErrorId | Should -Contain 'AccessDenied,PorterStorage.Commands.InvokePorterStorageMigrationCommand'
             { Invoke-PorterStorageMigration -Path $h -SkipBackupCheck -Confirm:$false -ErrorAction Stop } |
-                Should -Throw -ErrorId 'MigrationWriteError,PorterStorage.Commands.InvokePorterStorageMigrationCommand'
+                Should -Throw -ErrorId 'AccessDenied,PorterStorage.Commands.InvokePorterStorageMigrationCommand'
         }
         finally { & chattr -i (Join-Path $h 'claims') }
         $done = Invoke-PorterStorageMigration -Path $h -SkipBackupCheck -Confirm:$false

@@ -173,7 +173,7 @@ namespace PorterStorage.Tests
             PorterBackup b = Backup(home, outDir, errors: errors, reader: p => p == victim ? throw new UnauthorizedAccessException("denied") : File.ReadAllBytes(p));
             Assert.False(b.Verified);
             PorterStorageException e = Assert.Single(errors);
-            Assert.Equal(ErrorIds.FileUnreadable, e.ErrorId);
+            Assert.Equal(ErrorIds.AccessDenied, e.ErrorId); // the cause is named (issue 11, class 5)
             Assert.Equal(victim, e.Target);
             Assert.Equal("credentials/mybun.json", Assert.Single(b.Skipped).Path);
             Assert.False(BackupVerifier.Verify(b.Path, null, null, CancellationToken.None).IsValid);

@@ -263,10 +263,10 @@ namespace PorterStorage.Tests
         }
 
         [Fact]
-        public void Split_OutputNameWithSlash_InvalidOutputName()
+        public void Split_OutputNameWithSlash_InvalidItemName()
         {
             using LegacyClaim c = LoadText("{\"installation\":\"a\"," + MinimalBundle + ",\"outputs\":{\"../x\":\"v\"}}");
-            Assert.Equal(ErrorIds.InvalidOutputName, Assert.Throws<PorterStorageException>(() => ClaimSplitter.Split(c, "claims/a.json", new UlidGenerator())).ErrorId);
+            Assert.Equal(ErrorIds.InvalidItemName, Assert.Throws<PorterStorageException>(() => ClaimSplitter.Split(c, "claims/a.json", new UlidGenerator())).ErrorId);
         }
     }
 }

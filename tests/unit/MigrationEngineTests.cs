@@ -426,7 +426,7 @@ namespace PorterStorage.Tests
             store.Commit(second);
             File.AppendAllText(home.P(".porterstorage/journal.log"), "{\"commit\":\"x\",\"desc");
 
-            Assert.Equal(new[] { "installation b" }, new FileSystemMigrationStore(home.Path).Recover());
+            Assert.Equal(new[] { "installation b" }, new FileSystemMigrationStore(home.Path).Recover().Select(c => c.Finished ? c.Description : c.ErrorId));
             Assert.True(File.Exists(home.P("installations/a")));
             Assert.True(File.Exists(home.P("installations/b")));
             Assert.False(File.Exists(home.P("claims/a.json")));

@@ -216,7 +216,7 @@ namespace PorterStorage.Core.Azure
         public IReadOnlyList<string> PendingJournals() =>
             Blobs(JournalPrefix).Select(b => b.Name.Substring(JournalPrefix.Length)).OrderBy(n => n, StringComparer.Ordinal).ToList();
 
-        public IReadOnlyList<string> Recover() => PendingJournals().Select(Replay).ToList();
+        public IReadOnlyList<RecoveredChange> Recover() => PendingJournals().Select(id => new RecoveredChange(Replay(id), null, null)).ToList();
 
         public void Apply(ChangeSet changes)
         {
@@ -358,6 +358,10 @@ namespace PorterStorage.Core.Azure
         public PorterStorageVerification Verify(CancellationToken cancel) => AzureStoreVerifier.Verify(_storage, cancel);
 
         /// <summary>The plugin's blob name of a document: <c>&lt;type&gt;/&lt;name&gt;</c>, or the bare name for the root type.</summary>
+        public StoreNameLimits NameLimits => StoreNameLimits.Blob;
+
+        public string StorePath(StoredDocument document) => BlobName(document);
+
         public static string BlobName(StoredDocument doc) => doc.ItemType.Length == 0 ? doc.Name : doc.ItemType + "/" + doc.Name;
 
         /// <summary>The plugin's index tags of a document: <c>type</c> and, for grouped types, the group tag.</summary>

@@ -63,7 +63,16 @@ namespace PorterStorage.Core.Backup
 
         /// <summary>As above, reading small files through <paramref name="readAll"/> (tests simulate unstable and unreadable files).</summary>
         internal static PorterBackup Create(string homePath, string archivePath, bool dataOnly, bool force,
-            IProgress<BackupProgress>? progress, Action<PorterStorageException>? onItemError, Func<string, byte[]> readAll, CancellationToken cancel)
+            IProgress<BackupProgress>? progress, Action<PorterStorageException>? onItemError, Func<string, byte[]> readAll, CancellationToken cancel) =>
+            Create(homePath, archivePath, dataOnly, force, progress, onItemError, FileIO.System, readAll, cancel);
+
+        /// <summary>As above, with every archive write, move and delete through <paramref name="io"/> (tests fail the n-th call).</summary>
+        internal static PorterBackup Create(string homePath, string archivePath, bool dataOnly, bool force,
+            IProgress<BackupProgress>? progress, Action<PorterStorageException>? onItemError, IFileIO io, CancellationToken cancel) =>
+            Create(homePath, archivePath, dataOnly, force, progress, onItemError, io, io.ReadAllBytes, cancel);
+
+        private static PorterBackup Create(string homePath, string archivePath, bool dataOnly, bool force,
+            IProgress<BackupProgress>? progress, Action<PorterStorageException>? onItemError, IFileIO io, Func<string, byte[]> readAll, CancellationToken cancel)
         {
             var clock = Stopwatch.StartNew();
             DateTime created = DateTime.UtcNow;
@@ -71,7 +80,14 @@ namespace PorterStorage.Core.Backup
             int fileTotal = items.Count(i => i is FileInfo && FileSystemExtras.ReadLink(i) == null);
 
             string folder = Path.GetDirectoryName(archivePath)!;
-            FileSystemExtras.CreatePrivateDirectory(folder);
+            try
+            {
+                io.CreateDirectory(folder);
+            }
+            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
+            {
+                throw IOErrors.Map(ex, folder, IOOperation.Write, "No backup was written.");
+            }
             string temp = archivePath + ".partial-" + Guid.NewGuid().ToString("N").Substring(0, 8);
 
             var entries = new List<BackupEntry>();
@@ -82,7 +98,8 @@ namespace PorterStorage.Core.Backup
             long totalBytes = 0;
             try
             {
-                using (FileStream fs = FileSystemExtras.CreateNewPrivate(temp))
+                // A failing write names the archive (DiskFull, AccessDenied, FileWriteFailed), never the file being read.
+                using (Stream fs = new NamedWriteStream(io.CreateNew(temp, 81920), archivePath))
                 {
                     using (var hashing = new HashingStream(fs))
                     {
@@ -121,21 +138,27 @@ namespace PorterStorage.Core.Backup
                 }
 
                 PorterBackupVerification check = BackupVerifier.Verify(temp, archiveSha, progress, cancel);
-                FileSystemExtras.MoveFile(temp, archivePath, force);
+                io.Move(temp, archivePath, force);
                 bool verified = check.IsValid;
                 return new PorterBackup(archivePath, "Home", homePath, created, files, totalBytes, archiveBytes, archiveSha, dataOnly,
                     verified, clock.Elapsed, skipped);
             }
-            catch (Exception ex) when (!(ex is PorterStorageException) && (ex is IOException || ex is UnauthorizedAccessException))
+            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
             {
-                throw new PorterStorageException(ErrorIds.BackupWriteError, PorterErrorKind.WriteError, archivePath,
-                    $"The backup '{archivePath}' could not be written: {ex.Message}", ex);
+                throw IOErrors.Map(ex, archivePath, IOOperation.Write, "No backup was written.");
             }
             finally
             {
-                if (File.Exists(temp))
+                try
                 {
-                    File.Delete(temp);
+                    if (File.Exists(temp))
+                    {
+                        io.Delete(temp);
+                    }
+                }
+                catch (Exception ex) when (IOErrors.IsIOFailure(ex))
+                {
+                    // The partial archive could not be removed; its name says what it is.
                 }
             }
         }
@@ -166,8 +189,17 @@ namespace PorterStorage.Core.Backup
             return name == "schema.json" || name.StartsWith("config.", StringComparison.Ordinal) || MigrationLog.IsMatch(name);
         }
 
-        private static IEnumerable<FileSystemInfo> Sorted(DirectoryInfo dir) =>
-            dir.EnumerateFileSystemInfos().OrderBy(i => i.Name, StringComparer.Ordinal);
+        private static IEnumerable<FileSystemInfo> Sorted(DirectoryInfo dir)
+        {
+            try
+            {
+                return dir.EnumerateFileSystemInfos().OrderBy(i => i.Name, StringComparer.Ordinal).ToList();
+            }
+            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
+            {
+                throw IOErrors.Map(ex, dir.FullName, IOOperation.List, "No backup was written.");
+            }
+        }
 
         private static void Walk(FileSystemInfo item, List<FileSystemInfo> result, CancellationToken cancel)
         {
@@ -201,15 +233,14 @@ namespace PorterStorage.Core.Backup
             {
                 return RecordFile(zip, file, rel, mode, buffer, readAll, cancel);
             }
-            catch (PorterStorageException ex)
+            catch (PorterStorageException ex) when (!IOErrors.IsWriteFailure(ex))
             {
                 skipped.Add(new BackupSkippedItem(rel, ex.ErrorId, ex.Message));
                 onItemError?.Invoke(ex);
             }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
             {
-                var error = new PorterStorageException(ErrorIds.FileUnreadable, PorterErrorKind.ReadError, file.FullName,
-                    $"'{file.FullName}' could not be read and is not in the backup: {ex.Message}", ex);
+                PorterStorageException error = IOErrors.Map(ex, file.FullName, IOOperation.Read, "It is not in the backup.");
                 skipped.Add(new BackupSkippedItem(rel, error.ErrorId, error.Message));
                 onItemError?.Invoke(error);
             }

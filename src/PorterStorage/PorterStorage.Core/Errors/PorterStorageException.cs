@@ -78,6 +78,27 @@ namespace PorterStorage.Core.Errors
         public const string ClaimBundleMissing = "ClaimBundleMissing";
         public const string InvalidInstallationName = "InvalidInstallationName";
         public const string InvalidOutputName = "InvalidOutputName";
+
+        /// <summary>A name (installation, claim, output, set) that cannot be a file or blob name of the store (see ItemNames).</summary>
+        public const string InvalidItemName = "InvalidItemName";
+
+        /// <summary>A change committed by an interrupted run could not be completed; it was rolled back (or set aside) and the run went on.</summary>
+        public const string InterruptedChangeRolledBack = "InterruptedChangeRolledBack";
+
+        /// <summary>The process may not read, list or write a path (permissions, ACLs, a read-only file system).</summary>
+        public const string AccessDenied = "AccessDenied";
+
+        /// <summary>The disk holding a path is full (ENOSPC, ERROR_DISK_FULL).</summary>
+        public const string DiskFull = "DiskFull";
+
+        /// <summary>A file could not be written, created, moved or deleted for another I/O reason.</summary>
+        public const string FileWriteFailed = "FileWriteFailed";
+
+        /// <summary>A path that must be a folder (a data folder, the home) is a file.</summary>
+        public const string PathNotFolder = "PathNotFolder";
+
+        /// <summary>A path that must be a file (schema.json, the config) is a folder or a special file.</summary>
+        public const string PathNotFile = "PathNotFile";
         public const string DocumentTooLarge = "DocumentTooLarge";
         public const string DataFileIsLink = "DataFileIsLink";
         public const string CredentialSetParseError = "CredentialSetParseError";

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Core.Migration
@@ -51,5 +52,42 @@ namespace PorterStorage.Core.Migration
 
         /// <summary>'/'-separated paths to rename once every write has landed (source, destination).</summary>
         public List<KeyValuePair<string, string>> Renames { get; } = new List<KeyValuePair<string, string>>();
+    }
+
+    /// <summary>Applies <see cref="ItemNames"/> to everything a change set would create in a store.</summary>
+    public static class ChangeSetNames
+    {
+        /// <summary>What an item type's documents are called in messages.</summary>
+        public static string KindOf(string itemType)
+        {
+            switch (itemType)
+            {
+                case ItemTypes.Claims: return "claim";
+                case ItemTypes.Results: return "result";
+                case ItemTypes.Outputs: return "output";
+                case ItemTypes.Installations: return "installation";
+                case ItemTypes.Credentials: return "credential set";
+                case ItemTypes.Parameters: return "parameter set";
+                default: return "item";
+            }
+        }
+
+        /// <summary>Raises <c>InvalidItemName</c> naming <paramref name="source"/> when a write or rename target cannot be stored.</summary>
+        public static void Check(IMigrationStore store, IEnumerable<StoredDocument> writes, IEnumerable<string> renameTargets, string source)
+        {
+            foreach (StoredDocument doc in writes)
+            {
+                ItemNames.Check(KindOf(doc.ItemType), doc.ItemType, doc.Group, doc.Name, store.StorePath(doc), store.NameLimits, source);
+            }
+            foreach (string target in renameTargets)
+            {
+                string name = target.Substring(target.LastIndexOf('/') + 1);
+                ItemNames.Throw("item", name, ItemNames.NameProblem(name) ?? ItemNames.PathProblem(target, store.NameLimits), source);
+            }
+        }
+
+        /// <summary>The same for a whole change set.</summary>
+        public static void Check(IMigrationStore store, ChangeSet changes, string source) =>
+            Check(store, changes.Writes, changes.Renames.Select(r => r.Value), source);
     }
 }

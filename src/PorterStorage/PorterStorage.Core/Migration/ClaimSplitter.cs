@@ -78,11 +78,7 @@ namespace PorterStorage.Core.Migration
             {
                 foreach (JsonProperty output in GoJsonWriter.SortedProperties(legacy.Outputs.Value))
                 {
-                    if (!IsSafeOutputName(output.Name))
-                    {
-                        throw new PorterStorageException(ErrorIds.InvalidOutputName, PorterErrorKind.InvalidData, sourceRelativePath,
-                            $"The claim '{sourceRelativePath}' has an output whose name cannot be a file name.");
-                    }
+                    ItemNames.Throw("output", output.Name, ItemNames.NameProblem(output.Name), sourceRelativePath);
                     string text = output.Value.ValueKind == JsonValueKind.String ? output.Value.GetString()! : GoFormat.V(output.Value);
                     changes.Writes.Add(new StoredDocument(ItemTypes.Outputs, resultId, resultId + "-" + output.Name, new UTF8Encoding(false).GetBytes(text)));
                     outputNames.Add(output.Name);
@@ -95,9 +91,6 @@ namespace PorterStorage.Core.Migration
             changes.Deletes.Add(sourceRelativePath);
             return new SplitClaim(inst, claimIds, resultIds, outputNames, changes);
         }
-
-        private static bool IsSafeOutputName(string name) =>
-            name.Length > 0 && name.IndexOf('/') < 0 && name.IndexOf('\\') < 0 && name.IndexOf('\0') < 0 && name != "." && name != "..";
 
         /// <summary>A claim in Porter's field order, indented, no trailing newline (spec §5.4).</summary>
         public static byte[] ClaimJson(string id, string installation, string revision, string created, string action, JsonElement bundle,

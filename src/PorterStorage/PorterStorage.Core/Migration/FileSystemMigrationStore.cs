@@ -6,6 +6,8 @@ using System.Text;
 using System.Text.Json;
 using System.Threading;
 using PorterStorage.Core.Errors;
+using PorterStorage.Core.Home;
+using PorterStorage.Core.Backup;
 using PorterStorage.Core.IO;
 using PorterStorage.Core.Json;
 using PorterStorage.Core.Storage;
@@ -58,11 +60,20 @@ namespace PorterStorage.Core.Migration
         /// <summary>Target folders known to exist in this run.</summary>
         private readonly HashSet<string> _folders = new HashSet<string>(StringComparer.Ordinal);
 
-        private FileStream? _journal;
+        private readonly IFileIO _io;
+
+        private Stream? _journal;
 
         public FileSystemMigrationStore(string homePath)
+            : this(homePath, FileIO.System)
+        {
+        }
+
+        /// <summary>A store doing its file operations through <paramref name="io"/> (tests inject faults there).</summary>
+        internal FileSystemMigrationStore(string homePath, IFileIO io)
         {
             HomePath = homePath;
+            _io = io;
             _reader = new FileSystemPorterStore(homePath);
         }
 
@@ -90,6 +101,10 @@ namespace PorterStorage.Core.Migration
 
         public string SetPath(string itemType, string name) => itemType + "/" + name + ".json";
 
+        public StoreNameLimits NameLimits => StoreNameLimits.Folder;
+
+        public string StorePath(StoredDocument document) => document.FileSystemPath;
+
         public MigrationLog CreateLog(DateTime localNow) => MigrationLog.Create(HomePath, localNow);
 
         public PorterStorageVerification Verify(System.Threading.CancellationToken cancel) => StorageVerifier.Verify(HomePath, cancel);
@@ -100,13 +115,24 @@ namespace PorterStorage.Core.Migration
             string dir = Path.Combine(HomePath, folder);
             if (!Directory.Exists(dir))
             {
+                if (File.Exists(dir))
+                {
+                    throw HomeShape.NotFolder(dir);
+                }
                 return Array.Empty<StoreEntry>();
             }
-            return new DirectoryInfo(dir).EnumerateFileSystemInfos()
-                .OrderBy(i => i.Name, StringComparer.Ordinal)
-                .Select(i => new StoreEntry(i.Name, folder + "/" + i.Name, i is DirectoryInfo, (i.Attributes & FileAttributes.ReparsePoint) != 0,
-                    i is DirectoryInfo ? i.Name : Path.GetFileNameWithoutExtension(i.Name), i is FileInfo && i.Name.EndsWith(".json", StringComparison.Ordinal)))
-                .ToList();
+            try
+            {
+                return _io.List(dir)
+                    .OrderBy(i => i.Name, StringComparer.Ordinal)
+                    .Select(i => new StoreEntry(i.Name, folder + "/" + i.Name, i is DirectoryInfo, (i.Attributes & FileAttributes.ReparsePoint) != 0,
+                        i is DirectoryInfo ? i.Name : Path.GetFileNameWithoutExtension(i.Name), i is FileInfo && i.Name.EndsWith(".json", StringComparison.Ordinal)))
+                    .ToList();
+            }
+            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
+            {
+                throw IOErrors.Map(ex, dir, IOOperation.List, "Nothing in it was migrated.");
+            }
         }
 
         /// <summary>Reads a file; raises <c>DocumentTooLarge</c> or <c>FileUnreadable</c> naming it.</summary>
@@ -121,11 +147,11 @@ namespace PorterStorage.Core.Migration
                     throw new PorterStorageException(ErrorIds.DocumentTooLarge, PorterErrorKind.InvalidData, path,
                         $"'{path}' is {info.Length} bytes, larger than any Porter document; it is left in place.");
                 }
-                return FileSystemExtras.ReadAllBytes(path);
+                return _io.ReadAllBytes(path);
             }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
             {
-                throw new PorterStorageException(ErrorIds.FileUnreadable, PorterErrorKind.ReadError, path, $"'{path}' could not be read: {ex.Message}", ex);
+                throw IOErrors.Map(ex, path, IOOperation.Read, "It is left in place.");
             }
         }
 
@@ -168,28 +194,27 @@ namespace PorterStorage.Core.Migration
         {
             string path = Path.Combine(WorkFolder, "lock");
             FileStream stream;
+            HomeShape.Check(HomePath);
             try
             {
-                FileSystemExtras.CreatePrivateDirectory(WorkFolder);
+                _io.CreateDirectory(WorkFolder);
             }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
             {
-                throw new PorterStorageException(ErrorIds.MigrationWriteError, PorterErrorKind.WriteError, HomePath,
-                    $"The home '{HomePath}' is not writable ({ex.Message}); nothing was changed.", ex);
+                throw IOErrors.Map(ex, WorkFolder, IOOperation.Write, "The home is not writable; nothing was changed.");
             }
             try
             {
                 stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
-            catch (IOException ex)
+            catch (IOException ex) when (!IOErrors.IsDiskFull(ex))
             {
                 throw new PorterStorageException(ErrorIds.MigrationInProgress, PorterErrorKind.ResourceBusy, HomePath,
                     $"Another migration of '{HomePath}' is running (lock '{path}').", ex);
             }
             catch (UnauthorizedAccessException ex)
             {
-                throw new PorterStorageException(ErrorIds.MigrationWriteError, PorterErrorKind.WriteError, path,
-                    $"The lock '{path}' cannot be written ({ex.Message}); nothing was changed.", ex);
+                throw IOErrors.Map(ex, path, IOOperation.Write, "Nothing was changed.");
             }
             UnixPermissions.SetModeIfSupported(path, 0x180);
             stream.SetLength(0);
@@ -203,43 +228,88 @@ namespace PorterStorage.Core.Migration
         public IReadOnlyList<string> PendingJournals() => ReadPending().Select(r => r.Id).ToList();
 
         /// <summary>
-        /// Finishes every committed change set of an interrupted run and discards staged but uncommitted ones.
-        /// Returns the descriptions of the change sets it finished.
+        /// Finishes every committed change set of an interrupted run and discards staged but uncommitted ones. A change set
+        /// that cannot be finished (a name no file system can hold, written by an earlier build; a file that cannot be
+        /// moved) is rolled back instead, so no home is ever stuck on it: what it had written is removed, its originals
+        /// stay, and the next plan meets them again. Raises a named I/O error only when neither is possible.
         /// </summary>
-        public IReadOnlyList<string> Recover()
+        public IReadOnlyList<RecoveredChange> Recover()
         {
-            var finished = new List<string>();
+            var result = new List<RecoveredChange>();
             foreach (JournalRecord record in ReadPending())
             {
-                RollForward(record);
-                finished.Add(record.Description);
+                try
+                {
+                    RollForward(record);
+                    result.Add(new RecoveredChange(record.Description, null, null));
+                }
+                catch (PorterStorageException ex)
+                {
+                    string how = RollBack(record, ex);
+                    result.Add(new RecoveredChange(record.Description, ErrorIds.InterruptedChangeRolledBack,
+                        $"The interrupted change for {record.Description} could not be finished ({ex.ErrorId}: {ex.Message}); {how}"));
+                }
             }
             CloseJournal();
-            if (File.Exists(JournalPath))
+            Try(JournalPath, IOOperation.Write, () =>
             {
-                File.Delete(JournalPath);
-            }
+                if (File.Exists(JournalPath))
+                {
+                    _io.Delete(JournalPath);
+                }
+            });
             if (Directory.Exists(StagingFolder))
             {
                 // What is left here was staged but never committed (folders: the per-set layout of earlier builds).
-                foreach (string file in Directory.EnumerateFiles(StagingFolder))
+                foreach (FileSystemInfo item in Try(StagingFolder, IOOperation.List, () => _io.List(StagingFolder).ToList()))
                 {
-                    File.Delete(file);
-                }
-                foreach (string dir in Directory.EnumerateDirectories(StagingFolder))
-                {
-                    Directory.Delete(dir, recursive: true);
+                    Try(item.FullName, IOOperation.Write, () =>
+                    {
+                        if (item is DirectoryInfo)
+                        {
+                            Directory.Delete(item.FullName, recursive: true);
+                        }
+                        else
+                        {
+                            _io.Delete(item.FullName);
+                        }
+                    });
                 }
             }
-            return finished;
+            return result;
         }
 
-        /// <summary>Applies a change set: stage, commit (journal), move into place, delete, mark done.</summary>
+        /// <summary>Applies a change set: stage, commit (journal), move into place, delete, mark done. A change that cannot complete is rolled back.</summary>
         public void Apply(ChangeSet changes)
         {
             JournalRecord record = Commit(changes);
-            RollForward(record);
-            AppendJournal(new GoJsonWriter(indented: false).StartObject().Property("done", record.Id).EndObject().ToUtf8(), durable: false);
+            try
+            {
+                RollForward(record);
+            }
+            catch (PorterStorageException ex)
+            {
+                string how;
+                try
+                {
+                    how = RollBack(record, ex);
+                }
+                catch (PorterStorageException)
+                {
+                    throw ex; // still committed: the next run finishes it or rolls it back
+                }
+                throw new PorterStorageException(ex.ErrorId, ex.Kind, ex.Target, $"{ex.Message} The change for {changes.Description} {how}", ex);
+            }
+            try
+            {
+                AppendJournal(new GoJsonWriter(indented: false).StartObject().Property("done", record.Id).EndObject().ToUtf8(), durable: false);
+            }
+            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
+            {
+                CloseJournal();
+                throw IOErrors.Map(ex, JournalPath, IOOperation.Write,
+                    $"The change for {changes.Description} is complete; the next run finds it finished (replaying it is harmless).");
+            }
         }
 
         /// <summary>
@@ -248,25 +318,44 @@ namespace PorterStorage.Core.Migration
         /// </summary>
         internal JournalRecord Commit(ChangeSet changes)
         {
+            List<string> writes = changes.Writes.Select(d => d.FileSystemPath).ToList();
+            var replaced = new List<int>();
+            for (int i = 0; i < writes.Count; i++)
+            {
+                if (File.Exists(FullPath(writes[i])))
+                {
+                    replaced.Add(i);
+                }
+            }
             var record = new JournalRecord(
                 DateTime.UtcNow.ToString("yyyyMMddHHmmssfffffff", System.Globalization.CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N").Substring(0, 8),
-                changes.Description, changes.Writes.Select(d => d.FileSystemPath).ToList(), changes.Renames, changes.Deletes);
+                changes.Description, writes, changes.Renames, changes.Deletes, replaced);
+            string at = StagingFolder;
             try
             {
                 // Staged files lie flat in one folder (<id>-<n>): creating folders is costly too.
-                FileSystemExtras.CreatePrivateDirectory(StagingFolder);
+                _io.CreateDirectory(StagingFolder);
                 for (int i = 0; i < changes.Writes.Count; i++)
                 {
-                    using FileStream fs = FileSystemExtras.CreateNewPrivate(StagedPath(record.Id, i));
+                    at = StagedPath(record.Id, i);
+                    using Stream fs = _io.CreateNew(at, 81920);
                     fs.Write(changes.Writes[i].Content, 0, changes.Writes[i].Content.Length);
                 }
+                at = JournalPath;
                 AppendJournal(record.ToJson(), durable: true);
             }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
             {
-                DeleteStaged(record.Id, changes.Writes.Count);
-                throw new PorterStorageException(ErrorIds.MigrationWriteError, PorterErrorKind.WriteError, HomePath,
-                    $"The changes for {changes.Description} could not be staged in '{HomePath}': {ex.Message}. Nothing of them was applied.", ex);
+                CloseJournal(); // a torn line is no commit; the next append starts afresh
+                try
+                {
+                    DeleteStaged(record.Id, changes.Writes.Count);
+                }
+                catch (Exception cleanup) when (IOErrors.IsIOFailure(cleanup))
+                {
+                    // Staged, never committed: the next run discards it.
+                }
+                throw IOErrors.Map(ex, at, IOOperation.Write, $"The changes for {changes.Description} were not committed; nothing of them was applied.");
             }
             return record;
         }
@@ -274,8 +363,17 @@ namespace PorterStorage.Core.Migration
         /// <summary>Moves the staged files into place, renames, deletes. Each step is skipped when already done, so a replay is harmless.</summary>
         private void RollForward(JournalRecord record)
         {
+            string at = HomePath;
             try
             {
+                foreach (string path in record.Writes.Concat(record.Renames.Select(r => r.Value)))
+                {
+                    string name = path.Substring(path.LastIndexOf('/') + 1);
+                    string? problem = ItemNames.NameProblem(name) ?? ItemNames.PathProblem(path, NameLimits)
+                                      ?? (path.Split('/').Any(p => p.Length == 0 || p == "." || p == ".." || p.IndexOf('\\') >= 0 || p.IndexOf('\0') >= 0)
+                                          ? "it would not be a file of its folder" : null);
+                    ItemNames.Throw("item", path, problem, Describe(path));
+                }
                 for (int i = 0; i < record.Writes.Count; i++)
                 {
                     string staged = StagedPath(record.Id, i);
@@ -285,18 +383,21 @@ namespace PorterStorage.Core.Migration
                     }
                     string target = FullPath(record.Writes[i]);
                     string folder = Path.GetDirectoryName(target)!;
+                    at = folder;
                     if (_folders.Add(folder))
                     {
-                        FileSystemExtras.CreatePrivateDirectory(folder);
+                        _io.CreateDirectory(folder);
                     }
-                    FileSystemExtras.MoveFile(staged, target, overwrite: true);
+                    at = target;
+                    _io.Move(staged, target, overwrite: true);
                 }
                 foreach (KeyValuePair<string, string> r in record.Renames)
                 {
                     string from = FullPath(r.Key), to = FullPath(r.Value);
                     if (File.Exists(from))
                     {
-                        FileSystemExtras.MoveFile(from, to, overwrite: true);
+                        at = to;
+                        _io.Move(from, to, overwrite: true);
                         UnixPermissions.SetModeIfSupported(to, 0x180);
                     }
                 }
@@ -305,15 +406,82 @@ namespace PorterStorage.Core.Migration
                     string path = FullPath(d);
                     if (File.Exists(path))
                     {
-                        File.Delete(path);
+                        at = path;
+                        _io.Delete(path);
                     }
                 }
             }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
             {
-                throw new PorterStorageException(ErrorIds.MigrationWriteError, PorterErrorKind.WriteError, HomePath,
-                    $"The committed changes for {record.Description} could not be completed in '{HomePath}': {ex.Message}. The next run completes them.", ex);
+                _folders.Clear();
+                throw IOErrors.Map(ex, at, IOOperation.Write, $"The committed changes for {record.Description} could not be completed.");
             }
+        }
+
+        /// <summary>
+        /// Undoes a committed change set that cannot complete and marks it done, so it never blocks a run again. While
+        /// none of its originals is deleted: the renames are moved back and the files it created removed, and the originals
+        /// are where they were. Once a deletion has happened, every write has landed: the change is set aside as it is and
+        /// the next plan treats what is left (a legacy file already migrated) as a duplicate. Returns what was done.
+        /// </summary>
+        private string RollBack(JournalRecord record, PorterStorageException cause)
+        {
+            string at = HomePath;
+            string how;
+            try
+            {
+                bool deleting = record.Deletes.Any(d => !record.Writes.Contains(d) && !File.Exists(FullPath(d)));
+                if (deleting)
+                {
+                    how = "its writes had all landed and some originals were removed, so it was set aside as it is; the next run removes the rest as duplicates.";
+                }
+                else
+                {
+                    foreach (KeyValuePair<string, string> r in record.Renames)
+                    {
+                        string from = FullPath(r.Key), to = FullPath(r.Value);
+                        if (!File.Exists(from) && File.Exists(to))
+                        {
+                            at = from;
+                            _io.Move(to, from, overwrite: false);
+                        }
+                    }
+                    for (int i = 0; i < record.Writes.Count; i++)
+                    {
+                        string staged = StagedPath(record.Id, i);
+                        if (File.Exists(staged))
+                        {
+                            at = staged;
+                            _io.Delete(staged);
+                            continue;
+                        }
+                        string target;
+                        try
+                        {
+                            target = Path.GetFullPath(FullPath(record.Writes[i]));
+                        }
+                        catch (Exception ex) when (ex is ArgumentException || ex is NotSupportedException || ex is PathTooLongException)
+                        {
+                            continue; // a name no file system holds was never written
+                        }
+                        if (record.CreatedFile(i) && File.Exists(target) && ArchivePaths.IsInside(target, HomePath))
+                        {
+                            at = target;
+                            _io.Delete(target);
+                        }
+                    }
+                    how = "it was rolled back: what it had written was removed and its originals are untouched.";
+                }
+                at = JournalPath;
+                DeleteStaged(record.Id, record.Writes.Count);
+                AppendJournal(new GoJsonWriter(indented: false).StartObject().Property("done", record.Id).Property("rolledBack", cause.ErrorId).EndObject().ToUtf8(), durable: true);
+            }
+            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
+            {
+                throw IOErrors.Map(ex, at, IOOperation.Write,
+                    $"The committed changes for {record.Description} could neither be completed ({cause.ErrorId}) nor rolled back; nothing else was changed.");
+            }
+            return how;
         }
 
         /// <summary>The committed records of the journal that were never marked done, in commit order. A torn last line is no commit.</summary>
@@ -322,27 +490,38 @@ namespace PorterStorage.Core.Migration
             var pending = new List<JournalRecord>();
             if (!File.Exists(JournalPath))
             {
+                if (Directory.Exists(JournalPath))
+                {
+                    throw HomeShape.NotFile(JournalPath);
+                }
                 return pending;
             }
             var done = new HashSet<string>(StringComparer.Ordinal);
-            using (var reader = new StreamReader(new FileStream(JournalPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete), new UTF8Encoding(false)))
+            try
             {
-                string? line;
-                while ((line = reader.ReadLine()) != null)
+                using (var reader = new StreamReader(_io.OpenRead(JournalPath, 4096), new UTF8Encoding(false)))
                 {
-                    if (!JournalRecord.TryParse(line, out JournalRecord? record, out string? doneId))
+                    string? line;
+                    while ((line = reader.ReadLine()) != null)
                     {
-                        continue;
-                    }
-                    if (doneId != null)
-                    {
-                        done.Add(doneId);
-                    }
-                    else
-                    {
-                        pending.Add(record!);
+                        if (!JournalRecord.TryParse(line, out JournalRecord? record, out string? doneId))
+                        {
+                            continue;
+                        }
+                        if (doneId != null)
+                        {
+                            done.Add(doneId);
+                        }
+                        else
+                        {
+                            pending.Add(record!);
+                        }
                     }
                 }
+            }
+            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
+            {
+                throw IOErrors.Map(ex, JournalPath, IOOperation.Read, "The interrupted run's changes cannot be known, so nothing was changed.");
             }
             pending.RemoveAll(r => done.Contains(r.Id));
             return pending;
@@ -352,19 +531,52 @@ namespace PorterStorage.Core.Migration
         {
             if (_journal == null)
             {
-                FileSystemExtras.CreatePrivateDirectory(WorkFolder);
-                _journal = FileSystemExtras.OpenPrivateAppend(JournalPath);
+                _io.CreateDirectory(WorkFolder);
+                _journal = _io.OpenAppend(JournalPath);
             }
             _journal.Write(line, 0, line.Length);
             _journal.WriteByte((byte)'\n');
-            _journal.Flush(durable);
+            if (durable && _journal is FileStream file)
+            {
+                file.Flush(true);
+            }
+            else
+            {
+                _journal.Flush();
+            }
         }
 
         private void CloseJournal()
         {
-            _journal?.Dispose();
+            Stream? journal = _journal;
             _journal = null;
+            try
+            {
+                journal?.Dispose();
+            }
+            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
+            {
+                // Every line that mattered was flushed when it was written.
+            }
         }
+
+        private static T Try<T>(string path, IOOperation operation, Func<T> action)
+        {
+            try
+            {
+                return action();
+            }
+            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
+            {
+                throw IOErrors.Map(ex, path, operation);
+            }
+        }
+
+        private static void Try(string path, IOOperation operation, Action action) => Try(path, operation, () =>
+        {
+            action();
+            return true;
+        });
 
         /// <summary>The config file and every file under claims, outputs, credentials and parameters with mode bits beyond 0600 ('/'-separated).</summary>
         public IReadOnlyList<string> ItemsToRepair(CancellationToken cancel = default)
@@ -485,10 +697,26 @@ namespace PorterStorage.Core.Migration
 
             public void Dispose()
             {
-                _store.CloseRun();
-                File.Delete(_path);
-                _stream.Dispose();
-                RemoveIfEmpty(_store.WorkFolder);
+                try
+                {
+                    _store.CloseRun();
+                    File.Delete(_path);
+                }
+                catch (Exception ex) when (IOErrors.IsIOFailure(ex) || ex is PorterStorageException)
+                {
+                    // Leftovers of a finished run (a journal with only done lines, an empty folder) are cleared by the next run.
+                }
+                finally
+                {
+                    _stream.Dispose(); // the lock is always released
+                }
+                try
+                {
+                    RemoveIfEmpty(_store.WorkFolder);
+                }
+                catch (Exception ex) when (IOErrors.IsIOFailure(ex))
+                {
+                }
             }
         }
     }

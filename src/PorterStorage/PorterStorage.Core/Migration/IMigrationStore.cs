@@ -28,6 +28,12 @@ namespace PorterStorage.Core.Migration
 
         bool Exists(string path);
 
+        /// <summary>What names this store can hold (a folder's file names, a container's blob names); the rule is <see cref="ItemNames"/>.</summary>
+        StoreNameLimits NameLimits { get; }
+
+        /// <summary>The store path a document is written to ('/'-separated: <c>claims/x/id.json</c>, the blob <c>claims/id</c>).</summary>
+        string StorePath(StoredDocument document);
+
         /// <summary>The store path of a credential or parameter set named <paramref name="name"/>.</summary>
         string SetPath(string itemType, string name);
 
@@ -39,8 +45,11 @@ namespace PorterStorage.Core.Migration
 
         IReadOnlyList<string> PendingJournals();
 
-        /// <summary>Finishes committed change sets of an interrupted run; returns their descriptions.</summary>
-        IReadOnlyList<string> Recover();
+        /// <summary>
+        /// Finishes committed change sets of an interrupted run; one that cannot be finished is rolled back (or set aside) and
+        /// reported with <c>InterruptedChangeRolledBack</c>, never left to block the next run.
+        /// </summary>
+        IReadOnlyList<RecoveredChange> Recover();
 
         void Apply(ChangeSet changes);
 
@@ -63,5 +72,27 @@ namespace PorterStorage.Core.Migration
 
         /// <summary>Checks the result the way Porter reads it.</summary>
         PorterStorageVerification Verify(CancellationToken cancel);
+    }
+
+    /// <summary>What recovery did with one change set of an interrupted run.</summary>
+    public sealed class RecoveredChange
+    {
+        public RecoveredChange(string description, string? errorId, string? message)
+        {
+            Description = description;
+            ErrorId = errorId;
+            Message = message;
+        }
+
+        /// <summary>The change set's description ("installation mybun").</summary>
+        public string Description { get; }
+
+        /// <summary>Null when it was finished; <c>InterruptedChangeRolledBack</c> when it could not be and was undone or set aside.</summary>
+        public string? ErrorId { get; }
+
+        /// <summary>Why and what was done, when it was not finished.</summary>
+        public string? Message { get; }
+
+        public bool Finished => ErrorId == null;
     }
 }

@@ -12,8 +12,10 @@ namespace PorterStorage.Core.Migration
     /// </summary>
     internal sealed class JournalRecord
     {
-        public JournalRecord(string id, string description, IReadOnlyList<string> writes, IReadOnlyList<KeyValuePair<string, string>> renames, IReadOnlyList<string> deletes)
+        public JournalRecord(string id, string description, IReadOnlyList<string> writes, IReadOnlyList<KeyValuePair<string, string>> renames, IReadOnlyList<string> deletes,
+            IReadOnlyList<int>? replaced = null)
         {
+            Replaced = replaced;
             Id = id;
             Description = description;
             Writes = writes;
@@ -32,6 +34,23 @@ namespace PorterStorage.Core.Migration
 
         public IReadOnlyList<string> Deletes { get; }
 
+        /// <summary>
+        /// Indexes of <see cref="Writes"/> whose target existed when the change was committed (a roll back keeps those);
+        /// null in records of earlier builds.
+        /// </summary>
+        public IReadOnlyList<int>? Replaced { get; }
+
+        /// <summary>True when the n-th write created its file (a roll back may remove it). Earlier records: claims, results and outputs are always new.</summary>
+        public bool CreatedFile(int index)
+        {
+            if (Replaced != null)
+            {
+                return !Replaced.Contains(index);
+            }
+            string first = Writes[index].Split('/')[0];
+            return first == Storage.ItemTypes.Claims || first == Storage.ItemTypes.Results || first == Storage.ItemTypes.Outputs;
+        }
+
         public byte[] ToJson()
         {
             GoJsonWriter w = new GoJsonWriter(indented: false).StartObject().Property("commit", Id).Property("description", Description).Name("writes").StartArray();
@@ -49,7 +68,17 @@ namespace PorterStorage.Core.Migration
             {
                 w.String(path);
             }
-            return w.EndArray().EndObject().ToUtf8();
+            w.EndArray();
+            if (Replaced != null)
+            {
+                w.Name("replaced").StartArray();
+                foreach (int i in Replaced)
+                {
+                    w.RawNumber(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                }
+                w.EndArray();
+            }
+            return w.EndObject().ToUtf8();
         }
 
         /// <summary>Reads one journal line: a commit record, or the id a done line names. False for a torn or foreign line.</summary>
@@ -77,10 +106,11 @@ namespace PorterStorage.Core.Migration
                 record = new JournalRecord(id.GetString()!, root.GetProperty("description").GetString()!,
                     root.GetProperty("writes").EnumerateArray().Select(e => e.GetString()!).ToList(),
                     root.GetProperty("renames").EnumerateArray().Select(e => new KeyValuePair<string, string>(e[0].GetString()!, e[1].GetString()!)).ToList(),
-                    root.GetProperty("deletes").EnumerateArray().Select(e => e.GetString()!).ToList());
+                    root.GetProperty("deletes").EnumerateArray().Select(e => e.GetString()!).ToList(),
+                    root.TryGetProperty("replaced", out JsonElement replaced) ? replaced.EnumerateArray().Select(e => e.GetInt32()).ToList() : null);
                 return true;
             }
-            catch (Exception ex) when (ex is JsonException || ex is InvalidOperationException || ex is KeyNotFoundException || ex is IndexOutOfRangeException)
+            catch (Exception ex) when (ex is JsonException || ex is InvalidOperationException || ex is KeyNotFoundException || ex is IndexOutOfRangeException || ex is FormatException)
             {
                 return false;
             }

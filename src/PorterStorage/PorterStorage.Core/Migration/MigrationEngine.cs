@@ -63,7 +63,7 @@ namespace PorterStorage.Core.Migration
             foreach (string journal in store.PendingJournals())
             {
                 yield return new PorterMigrationPlanItem(MigrationItemKind.Interrupted, journal, null, MigrationAction.Finish,
-                    "a change committed by an interrupted run is finished", Array.Empty<string>(), Array.Empty<string>());
+                    "a change committed by an interrupted run is finished (rolled back when it cannot be)", Array.Empty<string>(), Array.Empty<string>());
             }
 
             foreach (StoreEntry entry in store.Entries(ItemTypes.Claims))
@@ -147,6 +147,7 @@ namespace PorterStorage.Core.Migration
                         $"claims/{inst}/ already holds this claim's last action (an interrupted earlier migration); the legacy file is removed",
                         Array.Empty<string>(), new[] { entry.RelativePath });
                 }
+                CheckClaimNames(store, legacy, store.Describe(entry.RelativePath));
                 var writes = new List<string>();
                 if (legacy.NeedsPlaceholder)
                 {
@@ -169,6 +170,39 @@ namespace PorterStorage.Core.Migration
             {
                 return Failed(MigrationItemKind.Installation, name, entry.RelativePath, ex);
             }
+        }
+
+        /// <summary>A stand-in for the ids a run generates: as long as a real one, so the names checked are as long as the ones written.</summary>
+        private static readonly string PlannedId = new string('0', 26);
+
+        /// <summary>
+        /// Refuses, before anything is committed, an installation or output name the store cannot hold (<c>InvalidItemName</c>):
+        /// the documents the split writes are checked under the same rule the apply step uses.
+        /// </summary>
+        private static void CheckClaimNames(IMigrationStore store, LegacyClaim legacy, string source)
+        {
+            var docs = new List<StoredDocument>
+            {
+                new StoredDocument(ItemTypes.Claims, legacy.Installation, PlannedId, Array.Empty<byte>()),
+                new StoredDocument(ItemTypes.Results, PlannedId, PlannedId, Array.Empty<byte>()),
+                new StoredDocument(ItemTypes.Installations, null, legacy.Installation, Array.Empty<byte>()),
+            };
+            if (legacy.Outputs.HasValue)
+            {
+                foreach (System.Text.Json.JsonProperty o in legacy.Outputs.Value.EnumerateObject())
+                {
+                    ItemNames.Throw("output", o.Name, ItemNames.NameProblem(o.Name), source);
+                    docs.Add(new StoredDocument(ItemTypes.Outputs, PlannedId, PlannedId + "-" + o.Name, Array.Empty<byte>()));
+                }
+            }
+            ChangeSetNames.Check(store, docs, Array.Empty<string>(), source);
+        }
+
+        /// <summary>Every change set goes through here: its names are checked before the store commits anything.</summary>
+        private static void Apply(IMigrationStore store, ChangeSet changes, string source)
+        {
+            ChangeSetNames.Check(store, changes, store.Describe(source));
+            store.Apply(changes);
         }
 
         /// <summary>Porter's own interrupted run may have written this claim already (E3): same last action and time.</summary>
@@ -202,6 +236,8 @@ namespace PorterStorage.Core.Migration
                 {
                     SetRewrite converted = SetMigration.ConvertYamlCredentialSet(store.ReadFile(entry.RelativePath), store.Describe(entry.RelativePath), name,
                         store.ModifiedUtc(entry.RelativePath));
+                    ChangeSetNames.Check(store, new[] { new StoredDocument(ItemTypes.Credentials, null, converted.Name, Array.Empty<byte>()) },
+                        new[] { entry.RelativePath + ".migrated" }, store.Describe(entry.RelativePath));
                     string target = store.SetPath(ItemTypes.Credentials, converted.Name);
                     if (store.Exists(target))
                     {
@@ -227,10 +263,8 @@ namespace PorterStorage.Core.Migration
             {
                 return target;
             }
-            if (!ArchivePaths.IsSafeRelative(target) || setName.IndexOf('/') >= 0)
-            {
-                throw SetMigration.SetError(ErrorIds.CredentialSetParseError, store.Describe(entry.RelativePath), $"its name '{setName}' cannot be a file name");
-            }
+            ChangeSetNames.Check(store, new[] { new StoredDocument(ItemTypes.Credentials, null, setName, Array.Empty<byte>()) }, Array.Empty<string>(),
+                store.Describe(entry.RelativePath));
             if (store.Exists(target))
             {
                 throw new PorterStorageException(ErrorIds.CredentialSetNameConflict, PorterErrorKind.ResourceExists, store.Describe(entry.RelativePath),
@@ -305,9 +339,19 @@ namespace PorterStorage.Core.Migration
 
                 try
                 {
-                    foreach (string finished in store.Recover())
+                    foreach (RecoveredChange change in store.Recover())
                     {
-                        Log($"Finished the interrupted migration of {finished}");
+                        if (change.Finished)
+                        {
+                            Log($"Finished the interrupted migration of {change.Description}");
+                        }
+                        else
+                        {
+                            Log($"Warning: {change.ErrorId}: {change.Message}");
+                            warnings.Add($"{change.ErrorId}: {change.Message}");
+                            installations.Add(new InstallationMigrationRecord(change.Description, null, MigrationOutcome.RolledBack,
+                                Array.Empty<string>(), Array.Empty<string>(), Array.Empty<string>(), change.ErrorId, change.Message));
+                        }
                     }
                 }
                 catch (PorterStorageException ex)
@@ -375,8 +419,8 @@ namespace PorterStorage.Core.Migration
                     }
                     catch (Exception caught) when (caught is PorterStorageException || caught is IOException || caught is UnauthorizedAccessException)
                     {
-                        var ex = caught as PorterStorageException ?? new PorterStorageException(ErrorIds.MigrationWriteError, PorterErrorKind.WriteError,
-                            store.Describe(item.Source ?? string.Empty), $"{item.Kind} '{item.Name}' could not be migrated: {caught.Message}", caught);
+                        PorterStorageException ex = IOErrors.Map(caught, store.Describe(item.Source ?? string.Empty), IOOperation.Write,
+                            $"{item.Kind} '{item.Name}' was not migrated.");
                         Record(item, MigrationOutcome.Failed, null, ex.ErrorId, ex.Message, installations, credentialSets, parameterSets);
                         Fail(ex.ErrorId, ex.Target ?? store.Location, ex.Message, ErrorLine(item, ex.ErrorId, ex.Message), !IsHiddenFromPorter(item));
                     }
@@ -537,7 +581,7 @@ namespace PorterStorage.Core.Migration
                         log($"Migrating installation {fileName} (Name -> Installation) to match the CNAB Claim spec https://cnab.io/schema/cnab-claim-1.0.0-DRAFT+d7ffba8/claim.schema.json. The Name field will be preserved for compatibility with previous versions of the spec.");
                     }
                     SplitClaim split = ClaimSplitter.Split(legacy, source, options.Ids);
-                    store.Apply(split.Changes);
+                    Apply(store, split.Changes, source);
                     installations.Add(new InstallationMigrationRecord(split.Installation, source, MigrationOutcome.Migrated, split.ClaimIds, split.ResultIds, split.OutputNames, null, null));
                     break;
                 }
@@ -545,7 +589,7 @@ namespace PorterStorage.Core.Migration
                 {
                     var changes = new ChangeSet($"installation {item.Name} (duplicate legacy claim)");
                     changes.Deletes.Add(source);
-                    store.Apply(changes);
+                    Apply(store, changes, source);
                     warnings.Add($"'{full}' was already migrated by an earlier run; the legacy file was removed.");
                     installations.Add(new InstallationMigrationRecord(item.Name, source, MigrationOutcome.RemovedDuplicate, Array.Empty<string>(), Array.Empty<string>(), Array.Empty<string>(), null, null));
                     break;
@@ -566,7 +610,7 @@ namespace PorterStorage.Core.Migration
                     {
                         changes.Deletes.Add(source);
                     }
-                    store.Apply(changes);
+                    Apply(store, changes, source);
                     credentialSets.Add(new SetMigrationRecord("credentials", rewrite.Name, source, target, MigrationOutcome.Rewritten, null, null));
                     break;
                 }
@@ -577,7 +621,7 @@ namespace PorterStorage.Core.Migration
                     var changes = new ChangeSet($"YAML credential set {converted.Name}");
                     changes.Writes.Add(new StoredDocument(ItemTypes.Credentials, null, converted.Name, converted.Content));
                     changes.Renames.Add(new KeyValuePair<string, string>(source, source + ".migrated"));
-                    store.Apply(changes);
+                    Apply(store, changes, source);
                     credentialSets.Add(new SetMigrationRecord("credentials", converted.Name, source, store.SetPath(ItemTypes.Credentials, converted.Name), MigrationOutcome.Converted, null, null));
                     break;
                 }
@@ -592,7 +636,7 @@ namespace PorterStorage.Core.Migration
                     log($" - Migrating parameter set {fileName} to the new schema...");
                     var changes = new ChangeSet($"parameter set {fileName}");
                     changes.Writes.Add(new StoredDocument(ItemTypes.Parameters, null, fileName, rewrite.Content));
-                    store.Apply(changes);
+                    Apply(store, changes, source);
                     parameterSets.Add(new SetMigrationRecord("parameters", fileName, source, source, MigrationOutcome.Rewritten, null, null));
                     break;
                 }

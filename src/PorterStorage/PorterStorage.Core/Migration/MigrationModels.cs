@@ -131,6 +131,9 @@ namespace PorterStorage.Core.Migration
         AlreadyCurrent,
         Failed,
         Declined,
+
+        /// <summary>A change of an interrupted run that could not be finished was rolled back (or set aside); its originals stay.</summary>
+        RolledBack,
     }
 
     /// <summary>What happened to one installation.</summary>

@@ -89,9 +89,34 @@ namespace PorterStorage.Core.Migration
             {
                 throw new PorterStorageException(ErrorIds.HomeNotFound, PorterErrorKind.ObjectNotFound, homePath, $"The Porter home '{homePath}' does not exist.");
             }
+            try
+            {
+                return VerifyHome(homePath, cancel);
+            }
+            catch (Exception ex) when (IO.IOErrors.IsIOFailure(ex))
+            {
+                throw IO.IOErrors.Map(ex, homePath, IO.IOOperation.List, "The home could not be checked.");
+            }
+        }
+
+        private static PorterStorageVerification VerifyHome(string homePath, CancellationToken cancel)
+        {
             var findings = new List<StorageFinding>();
             void Add(FindingSeverity s, string code, string path, string message) => findings.Add(new StorageFinding(s, code, path, message));
             string P(params string[] parts) => Path.Combine(new[] { homePath }.Concat(parts).ToArray());
+
+            // the home's shape: Porter fails on a data folder that is a file and on schema.json that is a folder
+            foreach (string folder in ItemTypes.DataFolders)
+            {
+                if (File.Exists(P(folder)))
+                {
+                    Add(FindingSeverity.Error, ErrorIds.PathNotFolder, P(folder), $"'{P(folder)}' is a file where Porter keeps a folder.");
+                }
+            }
+            if (Directory.Exists(P("schema.json")))
+            {
+                Add(FindingSeverity.Error, ErrorIds.PathNotFile, P("schema.json"), $"'{P("schema.json")}' is a folder where Porter keeps a file.");
+            }
 
             // schema.json
             try

@@ -1,0 +1,64 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+
+namespace PorterStorage.Core.IO
+{
+    /// <summary>
+    /// The thin seam between the folder store, backup and restore and the file system: every open, read, write, rename,
+    /// delete and listing they do goes through it, so tests can fail the n-th call (permission denied, disk full, read
+    /// error) without special mounts or users. <see cref="FileIO.System"/> is the real one.
+    /// </summary>
+    internal interface IFileIO
+    {
+        /// <summary>Opens a regular file for reading (see <see cref="FileSystemExtras.OpenRegularForRead"/>).</summary>
+        Stream OpenRead(string path, int bufferSize);
+
+        /// <summary>Reads a whole regular file.</summary>
+        byte[] ReadAllBytes(string path);
+
+        /// <summary>Creates a new file, 0600 on Unix; fails when it exists.</summary>
+        Stream CreateNew(string path, int bufferSize);
+
+        /// <summary>Opens a file for appending, created 0600 when missing.</summary>
+        Stream OpenAppend(string path);
+
+        /// <summary>Creates a folder and its parents (0700 for the ones created).</summary>
+        void CreateDirectory(string path);
+
+        /// <summary>Moves a file into place (atomically replacing when <paramref name="overwrite"/>).</summary>
+        void Move(string source, string destination, bool overwrite);
+
+        /// <summary>Deletes a file.</summary>
+        void Delete(string path);
+
+        /// <summary>The entries of a folder.</summary>
+        IEnumerable<FileSystemInfo> List(string folder);
+    }
+
+    /// <summary>The file system itself.</summary>
+    internal sealed class FileIO : IFileIO
+    {
+        private FileIO()
+        {
+        }
+
+        public static IFileIO System { get; } = new FileIO();
+
+        public Stream OpenRead(string path, int bufferSize) => FileSystemExtras.OpenRegularForRead(path, bufferSize);
+
+        public byte[] ReadAllBytes(string path) => FileSystemExtras.ReadAllBytes(path);
+
+        public Stream CreateNew(string path, int bufferSize) => FileSystemExtras.CreateNewPrivate(path, bufferSize);
+
+        public Stream OpenAppend(string path) => FileSystemExtras.OpenPrivateAppend(path);
+
+        public void CreateDirectory(string path) => FileSystemExtras.CreatePrivateDirectory(path);
+
+        public void Move(string source, string destination, bool overwrite) => FileSystemExtras.MoveFile(source, destination, overwrite);
+
+        public void Delete(string path) => File.Delete(path);
+
+        public IEnumerable<FileSystemInfo> List(string folder) => new DirectoryInfo(folder).EnumerateFileSystemInfos();
+    }
+}
