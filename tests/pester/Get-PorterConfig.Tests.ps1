@@ -88,12 +88,12 @@ Describe 'Get-PorterConfig' {
         $all = & {
             $c = Get-PorterConfig -Path $h -Verbose 4>&1
             $c
-            $c | Where-Object { $_ -is [PorterStorage.Core.Config.PorterConfig] } | Format-List * | Out-String
-            $c | Where-Object { $_ -is [PorterStorage.Core.Config.PorterConfig] } | ForEach-Object { $_.Storage | Format-List * | Out-String; $_.ResolvedStorage | Format-List * | Out-String }
-            $c | Where-Object { $_ -is [PorterStorage.Core.Config.PorterConfig] } | ConvertTo-Json -Depth 8
+            $c | Where-Object { $_.PSObject.TypeNames[0] -eq 'PorterStorage.Core.Config.PorterConfig' } | Format-List * | Out-String
+            $c | Where-Object { $_.PSObject.TypeNames[0] -eq 'PorterStorage.Core.Config.PorterConfig' } | ForEach-Object { $_.Storage | Format-List * | Out-String; $_.ResolvedStorage | Format-List * | Out-String }
+            $c | Where-Object { $_.PSObject.TypeNames[0] -eq 'PorterStorage.Core.Config.PorterConfig' } | ConvertTo-Json -Depth 8
             $home2 = Get-PorterHome -Path $h -Verbose 4>&1
             $home2 | Out-String
-            $home2 | Where-Object { $_ -is [PorterStorage.Core.Home.PorterHome] } | ForEach-Object { $_.Config | ConvertTo-Json -Depth 8; $_.Storage | ConvertTo-Json -Depth 8 }
+            $home2 | Where-Object { $_.PSObject.TypeNames[0] -eq 'PorterStorage.Core.Home.PorterHome' } | ForEach-Object { $_.Config | ConvertTo-Json -Depth 8; $_.Storage | ConvertTo-Json -Depth 8 }
             Get-PorterAzureStorage -Path $h -ErrorAction SilentlyContinue -ErrorVariable e 2>&1
             $e | Out-String
         } | Out-String
