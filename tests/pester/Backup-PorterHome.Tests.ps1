@@ -82,6 +82,25 @@ Describe 'Backup-PorterHome' {
         $zip = [IO.Compression.ZipFile]::OpenRead($b.Path)
         try { $zip.Entries.FullName | Where-Object { $_ -like 'home/escape*' } | Should -BeNullOrEmpty }
         finally { $zip.Dispose() }
-        $b.Verified | Should -BeTrue
+        # A link out of the home cannot be restored (Restore-PorterHome refuses it), so the backup is no evidence.
+        $b.Verified | Should -BeFalse
+        $v = Test-PorterBackup -InputObject $b
+        $v.ErrorId | Should -Be 'UnsafeArchiveEntry'
+        $v.Refused.Entry | Should -Contain 'escape'
+    }
+
+    It 'never verifies a home whose data folder is a link, and names it (DataFolderIsLink)' {
+        $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'linkedclaims') -Kind Legacy).FullName
+        $real = Join-Path $TestDrive 'real-claims'
+        Move-Item (Join-Path $h 'claims') $real
+        New-Item -ItemType SymbolicLink -Path (Join-Path $h 'claims') -Target $real | Out-Null
+        $b = Backup-PorterHome -Path $h -Destination (Join-Path $TestDrive 'linkedclaims-out') -ErrorVariable e -ErrorAction SilentlyContinue
+        $b.Verified | Should -BeFalse
+        $b.Skipped.ErrorId | Should -Contain 'DataFolderIsLink'
+        $e.FullyQualifiedErrorId | Should -Contain 'DataFolderIsLink,PorterStorage.Commands.BackupPorterHomeCommand'
+        $before = Get-ChildItem $real -Recurse -File | Get-FileHash
+        { Invoke-PorterStorageMigration -Path $h -SkipBackupCheck -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'DataFolderIsLink,PorterStorage.Commands.InvokePorterStorageMigrationCommand'
+        (Get-ChildItem $real -Recurse -File | Get-FileHash).Hash | Should -Be $before.Hash
     }
 }

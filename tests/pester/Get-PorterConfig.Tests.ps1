@@ -78,4 +78,40 @@ Describe 'Get-PorterConfig' {
         (Get-FormatData -TypeName PorterStorage.Core.Config.PorterConfig).FormatViewDefinition[0].Control |
             Should -BeOfType System.Management.Automation.TableControl
     }
+
+    It 'never shows a secret of the config: output, Format-List *, JSON, verbose, errors, Get-PorterHome' {
+        $planted = 'PLANTEDSECRET0123456789'
+        $text = "default-storage = `"dev`"`n[[storage]]`nname = `"dev`"`nplugin = `"azure.blob`"`n[storage.config]`nenv = `"DEV_CONN`"`n" +
+            "connection-string = `"DefaultEndpointsProtocol=https;AccountName=stporter;AccountKey=$planted==;EndpointSuffix=core.windows.net`"`n" +
+            "password = `"$planted-pw`"`nsas = `"sv=2020&sig=$planted`"`n"
+        $h = New-ConfigHome 'secret' 'config.toml' $text
+        $all = & {
+            $c = Get-PorterConfig -Path $h -Verbose 4>&1
+            $c
+            $c | Where-Object { $_.PSObject.TypeNames[0] -eq 'PorterStorage.Core.Config.PorterConfig' } | Format-List * | Out-String
+            $c | Where-Object { $_.PSObject.TypeNames[0] -eq 'PorterStorage.Core.Config.PorterConfig' } | ForEach-Object { $_.Storage | Format-List * | Out-String; $_.ResolvedStorage | Format-List * | Out-String }
+            $c | Where-Object { $_.PSObject.TypeNames[0] -eq 'PorterStorage.Core.Config.PorterConfig' } | ConvertTo-Json -Depth 8
+            $home2 = Get-PorterHome -Path $h -Verbose 4>&1
+            $home2 | Out-String
+            $home2 | Where-Object { $_.PSObject.TypeNames[0] -eq 'PorterStorage.Core.Home.PorterHome' } | ForEach-Object { $_.Config | ConvertTo-Json -Depth 8; $_.Storage | ConvertTo-Json -Depth 8 }
+            Get-PorterAzureStorage -Path $h -ErrorAction SilentlyContinue -ErrorVariable e 2>&1
+            $e | Out-String
+        } | Out-String
+        $all | Should -Not -Match $planted
+        $c = Get-PorterConfig -Path $h
+        $c.Storage[0].Config['connection-string'] | Should -Be '********'
+        $c.Storage[0].Config['password'] | Should -Be '********'
+        $c.Storage[0].Config['env'] | Should -Be 'DEV_CONN'
+    }
+
+    It 'still connects from the config with the real value' {
+        $h = New-ConfigHome 'secret2' 'config.toml' "default-storage = `"dev`"`n[[storage]]`nname = `"dev`"`nplugin = `"azure.blob`"`n[storage.config]`nenv = `"PS_TEST_CONN_$PID`"`n"
+        Set-Item "env:PS_TEST_CONN_$PID" 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1'
+        try {
+            $s = Get-PorterAzureStorage -Path $h
+            $s.AccountName | Should -Be 'devstoreaccount1'
+            $s.Authentication | Should -Be 'ConnectionString'
+        }
+        finally { Remove-Item "env:PS_TEST_CONN_$PID" }
+    }
 }

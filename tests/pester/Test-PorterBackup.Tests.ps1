@@ -61,4 +61,45 @@ Describe 'Test-PorterBackup' {
         $v.IsValid | Should -BeFalse
         $v.Problem | Should -Not -BeNullOrEmpty
     }
+
+    Context 'hostile archives: Test-PorterBackup refuses what Restore-PorterHome refuses, with the same id' {
+        BeforeAll {
+            function New-HostileArchive([string] $Name, [string[]] $Paths, [switch] $Symlink) {
+                Add-Type -AssemblyName System.IO.Compression, System.IO.Compression.FileSystem
+                $file = Join-Path $TestDrive "$Name.zip"
+                $zip = [IO.Compression.ZipFile]::Open($file, 'Create')
+                try {
+                    $entries = foreach ($p in $Paths) {
+                        $z = $zip.CreateEntry("home/$p")
+                        if ($Symlink) { $z.ExternalAttributes = 0xA1FF -shl 16 }
+                        $s = $z.Open(); $s.WriteByte(120); $s.Dispose()
+                        [ordered]@{ path = $p; type = 'file'; size = 1; sha256 = '2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881'; mtime = '2026-01-01T00:00:00.0000000Z' }
+                    }
+                    $manifest = [ordered]@{ format = 'porterstorage-backup/1'; kind = 'home'; created = '2026-01-01T00:00:00.0000000Z'; source = (Join-Path $TestDrive 'h'); dataOnly = $false; tool = 'test'; entries = @($entries); skipped = @() }
+                    $m = [IO.StreamWriter]::new($zip.CreateEntry('manifest.json').Open())
+                    $m.Write(($manifest | ConvertTo-Json -Depth 5)); $m.Dispose()
+                }
+                finally { $zip.Dispose() }
+                $file
+            }
+        }
+
+        It '<Name> is refused by both with <Id>' -ForEach @(
+            @{ Name = 'dotdot'; Paths = @('../x'); Id = 'UnsafeArchiveEntry' }
+            @{ Name = 'climb'; Paths = @('a/../../b'); Id = 'UnsafeArchiveEntry' }
+            @{ Name = 'duplicate'; Paths = @('a', 'a'); Id = 'UnsafeArchiveEntry' }
+            @{ Name = 'symlink'; Paths = @('l'); Symlink = $true; Id = 'UnsafeArchiveEntry' }
+        ) {
+            $file = New-HostileArchive -Name $Name -Paths $Paths -Symlink:([bool]$Symlink)
+            $v = Test-PorterBackup -Path $file
+            $v.IsValid | Should -BeFalse
+            $v.ErrorId | Should -Be $Id
+            $v.Reason | Should -Not -BeNullOrEmpty
+            Test-PorterBackup -Path $file -Quiet | Should -BeExactly $false
+            $dest = Join-Path $TestDrive "restored-$Name"
+            { Restore-PorterHome -Path $file -Destination $dest -Confirm:$false -ErrorAction Stop } |
+                Should -Throw -ErrorId "$Id,PorterStorage.Commands.RestorePorterHomeCommand"
+            Test-Path $dest | Should -BeFalse
+        }
+    }
 }

@@ -128,13 +128,13 @@ namespace PorterStorage.Core.Azure
                     ?? throw new PorterStorageException(ErrorIds.StorageNotDefined, PorterErrorKind.ObjectNotFound, where,
                         $"The config '{where}' has no [[storage]] entry named \"{storageName}\".");
                 plugin = entry.Plugin;
-                table = entry.Config;
+                table = entry.Values;
                 label = $"[[storage]] \"{entry.Name}\" in {where}";
             }
             else
             {
                 plugin = config.ResolvedStorage.Plugin;
-                table = config.ResolvedStorage.Config;
+                table = config.ResolvedStorage.Values;
                 label = config.ResolvedStorage.Name != null ? $"[[storage]] \"{config.ResolvedStorage.Name}\" in {where}" : $"default-storage-plugin in {where}";
             }
             if (plugin != PorterResolvedStorage.AzureBlobPlugin)

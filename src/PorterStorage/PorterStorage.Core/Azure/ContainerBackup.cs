@@ -137,9 +137,10 @@ namespace PorterStorage.Core.Azure
         {
             var clock = Stopwatch.StartNew();
             PorterBackupVerification check = BackupVerifier.Verify(archivePath, expectedSha256, progress, cancel);
-            if (!check.IsValid)
+            PorterStorageException? refusal = check.ToException();
+            if (refusal != null)
             {
-                throw BackupManifest.Corrupt(archivePath, HomeRestore.Describe(check), null);
+                throw refusal;
             }
             BackupManifest manifest = BackupVerifier.ReadManifest(archivePath);
             if (manifest.Kind != BackupManifest.ContainerKind)

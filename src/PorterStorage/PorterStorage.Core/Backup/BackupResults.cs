@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Text;
+using PorterStorage.Core.Errors;
 
 namespace PorterStorage.Core.Backup
 {
@@ -58,6 +60,44 @@ namespace PorterStorage.Core.Backup
         public override string ToString() => Path;
     }
 
+    /// <summary>An archive entry that no restore may write, why, and the error id it is refused with.</summary>
+    public sealed class ArchiveRefusal
+    {
+        public ArchiveRefusal(string errorId, string entry, string reason)
+        {
+            ErrorId = errorId;
+            Entry = entry;
+            Reason = reason;
+        }
+
+        public string ErrorId { get; }
+
+        /// <summary>The entry as recorded (a manifest path or a zip entry name).</summary>
+        public string Entry { get; }
+
+        public string Reason { get; }
+
+        /// <summary>A name with control characters shown as <c>\uXXXX</c>, so a message never carries them.</summary>
+        public static string Printable(string name)
+        {
+            var sb = new StringBuilder(name.Length);
+            foreach (char c in name)
+            {
+                if (c < 0x20 || c == 0x7F)
+                {
+                    sb.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
+                }
+                else
+                {
+                    sb.Append(c);
+                }
+            }
+            return sb.ToString();
+        }
+
+        public override string ToString() => $"{Printable(Entry)}: {Reason} ({ErrorId})";
+    }
+
     /// <summary>One archive entry that does not match its manifest record.</summary>
     public sealed class BackupMismatch
     {
@@ -79,8 +119,10 @@ namespace PorterStorage.Core.Backup
     {
         internal PorterBackupVerification(string path, string? sha256, bool manifestFound, string? homePath, int entriesChecked, long bytesChecked,
             IReadOnlyList<string> missing, IReadOnlyList<string> extra, IReadOnlyList<BackupMismatch> mismatched,
-            IReadOnlyList<BackupSkippedItem> skipped, string? problem)
+            IReadOnlyList<BackupSkippedItem> skipped, string? problem, IReadOnlyList<ArchiveRefusal>? refused = null, string? kind = null)
         {
+            Refused = refused ?? Array.Empty<ArchiveRefusal>();
+            Kind = kind;
             Path = path;
             Sha256 = sha256;
             ManifestFound = manifestFound;
@@ -123,8 +165,39 @@ namespace PorterStorage.Core.Backup
         /// <summary>Why the archive could not be checked at all (unreadable zip, no manifest, hash differs from the expected one).</summary>
         public string? Problem { get; }
 
-        /// <summary>Every entry is intact and nothing is missing, extra or skipped.</summary>
-        public bool IsValid => ManifestFound && Problem == null && Missing.Count == 0 && Extra.Count == 0 && Mismatched.Count == 0 && Skipped.Count == 0;
+        /// <summary>The manifest's kind (<c>home</c>, <c>container</c>), when it could be read.</summary>
+        public string? Kind { get; }
+
+        /// <summary>Entries no restore may write (unsafe paths, links, duplicates, clashes), each with its error id.</summary>
+        public IReadOnlyList<ArchiveRefusal> Refused { get; }
+
+        /// <summary>Every entry is intact and safe, and nothing is missing, extra, refused or skipped.</summary>
+        public bool IsValid => ManifestFound && Problem == null && Refused.Count == 0 && Missing.Count == 0 && Extra.Count == 0 && Mismatched.Count == 0 && Skipped.Count == 0;
+
+        /// <summary>
+        /// Why the archive is not valid, as the error id a restore or the migration's evidence check raises for it:
+        /// <c>UnsafeArchiveEntry</c> when an entry is refused, else <c>BackupCorrupt</c>; null when valid.
+        /// </summary>
+        public string? ErrorId => IsValid ? null : Refused.Count > 0 ? Refused[0].ErrorId : ErrorIds.BackupCorrupt;
+
+        /// <summary>A sentence naming what is wrong; null when valid.</summary>
+        public string? Reason => IsValid ? null : HomeRestore.Describe(this);
+
+        /// <summary>The error a restore raises for this archive (null when valid): the refused entry, else the archive, as target.</summary>
+        public PorterStorageException? ToException()
+        {
+            if (IsValid)
+            {
+                return null;
+            }
+            if (Refused.Count > 0)
+            {
+                ArchiveRefusal first = Refused[0];
+                return new PorterStorageException(first.ErrorId, PorterErrorKind.InvalidData, first.Entry,
+                    $"The backup '{Path}' holds the entry '{ArchiveRefusal.Printable(first.Entry)}', which is refused: {first.Reason}.");
+            }
+            return BackupManifest.Corrupt(Path, HomeRestore.Describe(this), null);
+        }
 
         public override string ToString() => IsValid ? $"{Path}: valid ({EntriesChecked} entries)" : $"{Path}: NOT valid";
     }

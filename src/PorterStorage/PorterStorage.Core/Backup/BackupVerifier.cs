@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.IO;
 using System.IO.Compression;
 using System.Threading;
@@ -11,117 +10,12 @@ namespace PorterStorage.Core.Backup
     public static class BackupVerifier
     {
         /// <summary>
-        /// Checks the archive. <paramref name="expectedSha256"/> (from a <see cref="PorterBackup"/>) is compared with the
-        /// archive's hash when given. Raises <c>BackupNotFound</c> only when the file does not exist; every other
-        /// defect is reported in the result.
+        /// Checks the archive with <see cref="ArchiveValidator"/> (the one rule restores and the migration use too).
+        /// <paramref name="expectedSha256"/> (from a <see cref="PorterBackup"/>) is compared with the archive's hash when given.
+        /// Raises <c>BackupNotFound</c> only when the file does not exist; every other defect is reported in the result.
         /// </summary>
-        public static PorterBackupVerification Verify(string archivePath, string? expectedSha256, IProgress<BackupProgress>? progress, CancellationToken cancel)
-        {
-            if (!File.Exists(archivePath))
-            {
-                throw new PorterStorageException(ErrorIds.BackupNotFound, PorterErrorKind.ObjectNotFound, archivePath,
-                    $"The backup '{archivePath}' does not exist.");
-            }
-
-            var buffer = new byte[81920];
-            string sha;
-            using (var raw = new FileStream(archivePath, FileMode.Open, FileAccess.Read, FileShare.Read, buffer.Length))
-            {
-                sha = Hex.Copy(raw, null, buffer, out _, cancel);
-            }
-            var missing = new List<string>();
-            var extra = new List<string>();
-            var mismatched = new List<BackupMismatch>();
-
-            if (expectedSha256 != null && !string.Equals(expectedSha256, sha, StringComparison.OrdinalIgnoreCase))
-            {
-                return Failed(archivePath, sha, "the archive's SHA-256 differs from the one recorded when it was written");
-            }
-
-            BackupManifest manifest;
-            int checkedCount = 0;
-            long checkedBytes = 0;
-            try
-            {
-                using var zip = new ZipArchive(new FileStream(archivePath, FileMode.Open, FileAccess.Read, FileShare.Read, buffer.Length), ZipArchiveMode.Read);
-                ZipArchiveEntry? manifestEntry = zip.GetEntry(BackupManifest.ManifestEntryName);
-                if (manifestEntry == null)
-                {
-                    return new PorterBackupVerification(archivePath, sha, false, null, 0, 0, missing, extra, mismatched,
-                        Array.Empty<BackupSkippedItem>(), "the archive has no manifest.json");
-                }
-                using (Stream ms = manifestEntry.Open())
-                {
-                    manifest = BackupManifest.Read(ms, archivePath);
-                }
-
-                var expected = new Dictionary<string, BackupEntry>(StringComparer.Ordinal);
-                foreach (BackupEntry e in manifest.Entries)
-                {
-                    if (e.Type == BackupEntryType.File)
-                    {
-                        expected[manifest.EntryName(e.Path)] = e;
-                    }
-                }
-                int total = expected.Count;
-                var seen = new HashSet<string>(StringComparer.Ordinal);
-                foreach (ZipArchiveEntry entry in zip.Entries)
-                {
-                    cancel.ThrowIfCancellationRequested();
-                    if (entry.FullName == BackupManifest.ManifestEntryName)
-                    {
-                        continue;
-                    }
-                    if (!expected.TryGetValue(entry.FullName, out BackupEntry? record) || !seen.Add(entry.FullName))
-                    {
-                        extra.Add(entry.FullName);
-                        continue;
-                    }
-                    checkedCount++;
-                    try
-                    {
-                        string entrySha;
-                        long length;
-                        using (Stream s = entry.Open())
-                        {
-                            entrySha = Hex.Copy(s, null, buffer, out length, cancel);
-                        }
-                        checkedBytes += length;
-                        if (length != record.Size)
-                        {
-                            mismatched.Add(new BackupMismatch(record.Path, $"size {length}, recorded {record.Size}"));
-                        }
-                        else if (!string.Equals(entrySha, record.Sha256, StringComparison.Ordinal))
-                        {
-                            mismatched.Add(new BackupMismatch(record.Path, "content differs from the recorded SHA-256"));
-                        }
-                    }
-                    catch (InvalidDataException ex)
-                    {
-                        mismatched.Add(new BackupMismatch(record.Path, "unreadable: " + ex.Message));
-                    }
-                    progress?.Report(new BackupProgress("Verifying", record.Path, checkedCount, total, checkedBytes));
-                }
-                foreach (KeyValuePair<string, BackupEntry> e in expected)
-                {
-                    if (!seen.Contains(e.Key))
-                    {
-                        missing.Add(e.Value.Path);
-                    }
-                }
-            }
-            catch (InvalidDataException ex)
-            {
-                return Failed(archivePath, sha, "it is not a readable zip archive (" + ex.Message + ")");
-            }
-            catch (PorterStorageException ex) when (ex.ErrorId == ErrorIds.BackupCorrupt)
-            {
-                return Failed(archivePath, sha, ex.Message);
-            }
-
-            return new PorterBackupVerification(archivePath, sha, true, manifest.Source, checkedCount, checkedBytes, missing, extra, mismatched,
-                manifest.Skipped, null);
-        }
+        public static PorterBackupVerification Verify(string archivePath, string? expectedSha256, IProgress<BackupProgress>? progress, CancellationToken cancel) =>
+            ArchiveValidator.Validate(archivePath, expectedSha256, progress, cancel);
 
         /// <summary>
         /// The migration's evidence rule: <paramref name="backup"/> must be a verified backup of this very home or container
@@ -141,15 +35,18 @@ namespace PorterStorage.Core.Backup
                 : !string.Equals(recorded, identity, StringComparison.Ordinal) ? $"it is a backup of '{backup.HomePath}', not of '{identity}'"
                 : !backup.Verified ? "it is not verified (some files were not recorded)"
                 : string.Empty;
+            PorterStorageException? refusal = null;
             if (why.Length == 0)
             {
+                // The same validator a restore uses: an archive that cannot be restored is no evidence.
                 PorterBackupVerification check = Verify(backup.Path, backup.Sha256, null, cancel);
-                why = check.IsValid ? string.Empty : "the archive no longer matches it: " + HomeRestore.Describe(check);
+                refusal = check.ToException();
+                why = check.IsValid ? string.Empty : $"it cannot be restored ({check.ErrorId}): {check.Reason}";
             }
             if (why.Length > 0)
             {
                 throw new PorterStorageException(ErrorIds.BackupRequired, PorterErrorKind.InvalidOperation, backup.Path,
-                    $"The backup '{backup.Path}' cannot vouch for '{identity}': {why}.");
+                    $"The backup '{backup.Path}' cannot vouch for '{identity}': {why}.", refusal);
             }
         }
 

@@ -77,6 +77,14 @@ namespace PorterStorage.Core.Backup
             var clock = Stopwatch.StartNew();
             DateTime created = DateTime.UtcNow;
             List<FileSystemInfo> items = Collect(homePath, dataOnly, cancel);
+            // The bytes behind a linked data folder are not in the archive, yet the migration works there: such a backup is never verified.
+            var skipped = new List<BackupSkippedItem>();
+            foreach (Home.LinkedDataFolder link in Home.DataFolderLinks.Find(homePath))
+            {
+                PorterStorageException error = link.ToException();
+                skipped.Add(new BackupSkippedItem(link.Name, error.ErrorId, error.Message));
+                onItemError?.Invoke(error);
+            }
             int fileTotal = items.Count(i => i is FileInfo && FileSystemExtras.ReadLink(i) == null);
 
             string folder = Path.GetDirectoryName(archivePath)!;
@@ -91,7 +99,6 @@ namespace PorterStorage.Core.Backup
             string temp = archivePath + ".partial-" + Guid.NewGuid().ToString("N").Substring(0, 8);
 
             var entries = new List<BackupEntry>();
-            var skipped = new List<BackupSkippedItem>();
             string archiveSha;
             long archiveBytes;
             int files = 0;

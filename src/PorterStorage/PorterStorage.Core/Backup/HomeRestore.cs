@@ -39,7 +39,7 @@ namespace PorterStorage.Core.Backup
     public static class HomeRestore
     {
         /// <summary>
-        /// Verifies the archive (<c>BackupCorrupt</c>), checks every entry is safe (<c>UnsafeArchiveEntry</c>) and decides
+        /// Validates the archive with <see cref="ArchiveValidator"/> (<c>UnsafeArchiveEntry</c>, <c>BackupCorrupt</c>) and decides
         /// the destination: <paramref name="destination"/>, else the home recorded in the manifest. A non-empty folder
         /// there is refused (<c>DestinationNotEmpty</c>) unless <paramref name="force"/>. Writes nothing.
         /// </summary>
@@ -47,9 +47,10 @@ namespace PorterStorage.Core.Backup
             IProgress<BackupProgress>? progress, CancellationToken cancel)
         {
             PorterBackupVerification check = BackupVerifier.Verify(archivePath, expectedSha256, progress, cancel);
-            if (!check.IsValid)
+            PorterStorageException? refusal = check.ToException();
+            if (refusal != null)
             {
-                throw BackupManifest.Corrupt(archivePath, Describe(check), null);
+                throw refusal;
             }
             BackupManifest manifest = BackupVerifier.ReadManifest(archivePath);
             if (manifest.Kind != BackupManifest.HomeKind)
@@ -57,7 +58,6 @@ namespace PorterStorage.Core.Backup
                 throw new PorterStorageException(ErrorIds.BackupKindMismatch, PorterErrorKind.InvalidArgument, archivePath,
                     $"'{archivePath}' is a backup of a blob container, not of a Porter home; use Restore-PorterAzureContainer.");
             }
-            CheckSafety(archivePath, manifest);
 
             string target = string.IsNullOrEmpty(destination) ? manifest.Source
                 : Path.GetFullPath(Path.IsPathRooted(destination) ? destination : Path.Combine(currentDirectory, destination));
@@ -84,6 +84,10 @@ namespace PorterStorage.Core.Backup
                 return check.Problem;
             }
             var parts = new List<string>();
+            if (check.Refused.Count > 0)
+            {
+                parts.Add("refused: " + string.Join(", ", check.Refused.Take(5).Select(r => $"'{ArchiveRefusal.Printable(r.Entry)}' ({r.Reason})")));
+            }
             if (check.Mismatched.Count > 0)
             {
                 parts.Add("changed: " + string.Join(", ", check.Mismatched.Take(5).Select(m => m.Path)));
@@ -102,37 +106,6 @@ namespace PorterStorage.Core.Backup
             }
             return string.Join("; ", parts);
         }
-
-        private static void CheckSafety(string archivePath, BackupManifest manifest)
-        {
-            var links = new List<string>();
-            foreach (BackupEntry e in manifest.Entries)
-            {
-                if (!ArchivePaths.IsSafeRelative(e.Path))
-                {
-                    throw Unsafe(archivePath, e.Path, "its path could leave the destination folder");
-                }
-                if (e.Type == BackupEntryType.SymbolicLink)
-                {
-                    if (e.LinkTarget == null || !ArchivePaths.IsSafeLinkTarget(e.Path, e.LinkTarget))
-                    {
-                        throw Unsafe(archivePath, e.Path, "it is a link that points outside the destination folder");
-                    }
-                    links.Add(e.Path + "/");
-                }
-            }
-            foreach (BackupEntry e in manifest.Entries)
-            {
-                if (links.Any(l => e.Path.StartsWith(l, StringComparison.Ordinal)))
-                {
-                    throw Unsafe(archivePath, e.Path, "it would be written through a link");
-                }
-            }
-        }
-
-        private static PorterStorageException Unsafe(string archivePath, string entry, string why) =>
-            new PorterStorageException(ErrorIds.UnsafeArchiveEntry, PorterErrorKind.InvalidData, entry,
-                $"The backup '{archivePath}' holds the entry '{entry}', which is refused: {why}. Nothing was restored.");
 
         /// <summary>
         /// Extracts into a sibling folder, checking each file's hash again, sets modes and times, then moves any

@@ -10,15 +10,22 @@ namespace PorterStorage.Core.Config
         {
             Name = name;
             Plugin = plugin;
-            Config = config;
+            Values = config;
+            Config = Security.Redaction.Redact(config);
         }
 
         public string Name { get; }
 
         public string Plugin { get; }
 
-        /// <summary>The free-form table handed to the plugin (keys compared case-insensitively, as viper does).</summary>
+        /// <summary>
+        /// The free-form table handed to the plugin (keys compared case-insensitively, as viper does), for display:
+        /// secret values (connection strings, keys, SAS, passwords, tokens) are masked.
+        /// </summary>
         public IReadOnlyDictionary<string, object?> Config { get; }
+
+        /// <summary>The table as written, secrets included: for the engine only, never shown.</summary>
+        internal IReadOnlyDictionary<string, object?> Values { get; }
 
         public override string ToString() => $"{Name} ({Plugin})";
     }
@@ -34,7 +41,8 @@ namespace PorterStorage.Core.Config
         {
             Name = name;
             Plugin = plugin;
-            Config = config;
+            Values = config;
+            Config = Security.Redaction.Redact(config);
             Source = source;
             string[] parts = plugin.Split('.');
             switch (parts.Length)
@@ -61,7 +69,11 @@ namespace PorterStorage.Core.Config
         /// <summary>The plugin key, e.g. <c>filesystem</c> or <c>azure.blob</c>.</summary>
         public string Plugin { get; }
 
+        /// <summary>The plugin's table for display: secret values are masked.</summary>
         public IReadOnlyDictionary<string, object?> Config { get; }
+
+        /// <summary>The table as written, secrets included: for the engine only, never shown.</summary>
+        internal IReadOnlyDictionary<string, object?> Values { get; }
 
         /// <summary>Where the choice came from, e.g. <c>default-storage "dev"</c>.</summary>
         public string Source { get; }

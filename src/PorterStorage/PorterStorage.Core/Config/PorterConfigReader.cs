@@ -115,7 +115,7 @@ namespace PorterStorage.Core.Config
                 if (string.Equals(entry.Name, defaultStorage, StringComparison.Ordinal))
                 {
                     string plugin = string.IsNullOrEmpty(entry.Plugin) ? fallbackPlugin : entry.Plugin;
-                    return new PorterResolvedStorage(entry.Name, plugin, entry.Config, $"default-storage \"{entry.Name}\"");
+                    return new PorterResolvedStorage(entry.Name, plugin, entry.Values, $"default-storage \"{entry.Name}\"");
                 }
             }
 

@@ -23,16 +23,17 @@ namespace PorterStorage.Core.Errors
 
     /// <summary>
     /// A failure with a stable error id and the item it concerns. Messages name the item
-    /// (a path, a blob name) and never carry document contents or secret values.
+    /// (a path, a blob name) and never carry document contents or secret values: whatever looks like a secret
+    /// (<see cref="Security.Redaction.RedactText"/>) is masked in the message and the target.
     /// </summary>
     public class PorterStorageException : Exception
     {
         public PorterStorageException(string errorId, PorterErrorKind kind, string? target, string message, Exception? inner = null)
-            : base(message, inner)
+            : base(Security.Redaction.RedactText(message), inner)
         {
             ErrorId = errorId;
             Kind = kind;
-            Target = target;
+            Target = target == null ? null : Security.Redaction.RedactText(target);
         }
 
         /// <summary>Stable identifier, one per failure mode (see docs/errors.md).</summary>
@@ -101,6 +102,9 @@ namespace PorterStorage.Core.Errors
         public const string PathNotFile = "PathNotFile";
         public const string DocumentTooLarge = "DocumentTooLarge";
         public const string DataFileIsLink = "DataFileIsLink";
+
+        /// <summary>A data folder (claims, credentials…) of a home is a symbolic link; the migration refuses the home before any write.</summary>
+        public const string DataFolderIsLink = "DataFolderIsLink";
         public const string CredentialSetParseError = "CredentialSetParseError";
         public const string CredentialSetNameConflict = "CredentialSetNameConflict";
         public const string YamlUnsupported = "YamlUnsupported";

@@ -30,6 +30,10 @@ namespace PorterStorage.Core.Home
         public void Scan(string? configFile)
         {
             SizeBytes = SumSizes(new DirectoryInfo(_home));
+            foreach (LinkedDataFolder link in DataFolderLinks.Find(_home))
+            {
+                Problems.Add(new PorterHomeProblem(ProblemCodes.DataFolderIsLink, link.Path, link.ToException().Message));
+            }
             ScanClaims();
             ScanIndex();
             Results(ItemTypes.Results, c => Counts.Results += c, "*.json");

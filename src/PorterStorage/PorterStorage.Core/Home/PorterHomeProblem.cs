@@ -32,5 +32,6 @@ namespace PorterStorage.Core.Home
         public const string SchemaUnreadable = "SchemaUnreadable";
         public const string IgnoredConfigFile = "IgnoredConfigFile";
         public const string StorageUnreachable = "StorageUnreachable";
+        public const string DataFolderIsLink = "DataFolderIsLink";
     }
 }

@@ -112,6 +112,7 @@ namespace PorterStorage.Core.Migration
         /// <summary>The entries directly under a data folder, sorted ordinally.</summary>
         public IReadOnlyList<StoreEntry> Entries(string folder)
         {
+            Home.DataFolderLinks.Refuse(HomePath);
             string dir = Path.Combine(HomePath, folder);
             if (!Directory.Exists(dir))
             {
@@ -188,10 +189,11 @@ namespace PorterStorage.Core.Migration
         /// <summary>
         /// Takes the migration lock: an exclusive lock on <c>.porterstorage/lock</c> held while the returned object
         /// lives. The operating system releases it when a process dies, so a killed run never blocks the next one.
-        /// Raises <c>MigrationInProgress</c>.
+        /// Raises <c>MigrationInProgress</c>, and <c>DataFolderIsLink</c> (before anything is written) when a data folder is a link.
         /// </summary>
         public IDisposable Lock()
         {
+            Home.DataFolderLinks.Refuse(HomePath);
             string path = Path.Combine(WorkFolder, "lock");
             FileStream stream;
             HomeShape.Check(HomePath);

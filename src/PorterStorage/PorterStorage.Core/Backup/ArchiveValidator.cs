@@ -1,0 +1,283 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Threading;
+using PorterStorage.Core.Errors;
+
+namespace PorterStorage.Core.Backup
+{
+    /// <summary>
+    /// The one rule of what a backup archive may hold, for every kind the module writes (<see cref="ArchiveKindRules"/>).
+    /// Test-PorterBackup, Restore-PorterHome, Restore-PorterAzureContainer, the backups' own re-read and the migration's
+    /// evidence check all ask it, so an archive one of them accepts is one the others accept, and restorable.
+    /// It checks: the archive's hash (when one is expected); a manifest, exactly once, of a known kind; every recorded
+    /// path (relative, '/'-separated, no empty, '.' or '..' segment, no backslash, drive, NUL or control character, not
+    /// too long), entry types the kind allows, link targets that stay inside, no path recorded twice (also by case where
+    /// names fold case), nothing beneath a file or a link; every zip entry (a safe name, no duplicate, no link or special
+    /// file by its Unix mode, declared size equal to the recorded one); and every byte (size and SHA-256 as recorded,
+    /// nothing missing, nothing extra).
+    /// </summary>
+    public static class ArchiveValidator
+    {
+        private static readonly PropertyInfo? ExternalAttributesProperty = typeof(ZipArchiveEntry).GetProperty("ExternalAttributes");
+
+        /// <summary>
+        /// Validates the archive. Raises <c>BackupNotFound</c> only when the file does not exist; every defect is reported
+        /// in the result (<see cref="PorterBackupVerification.ErrorId"/>, <see cref="PorterBackupVerification.Reason"/>).
+        /// </summary>
+        public static PorterBackupVerification Validate(string archivePath, string? expectedSha256, IProgress<BackupProgress>? progress, CancellationToken cancel)
+        {
+            if (!File.Exists(archivePath))
+            {
+                throw new PorterStorageException(ErrorIds.BackupNotFound, PorterErrorKind.ObjectNotFound, archivePath,
+                    $"The backup '{archivePath}' does not exist.");
+            }
+
+            var buffer = new byte[81920];
+            string sha;
+            using (var raw = new FileStream(archivePath, FileMode.Open, FileAccess.Read, FileShare.Read, buffer.Length))
+            {
+                sha = Hex.Copy(raw, null, buffer, out _, cancel);
+            }
+            if (expectedSha256 != null && !string.Equals(expectedSha256, sha, StringComparison.OrdinalIgnoreCase))
+            {
+                return Failed(archivePath, sha, "the archive's SHA-256 differs from the one recorded when it was written", true);
+            }
+
+            try
+            {
+                using var zip = new ZipArchive(new FileStream(archivePath, FileMode.Open, FileAccess.Read, FileShare.Read, buffer.Length), ZipArchiveMode.Read);
+                List<ZipArchiveEntry> manifests = zip.Entries.Where(e => e.FullName == BackupManifest.ManifestEntryName).ToList();
+                if (manifests.Count == 0)
+                {
+                    return Failed(archivePath, sha, "the archive has no manifest.json", false);
+                }
+                if (manifests.Count > 1)
+                {
+                    return Failed(archivePath, sha, "the archive holds more than one manifest.json", false);
+                }
+                BackupManifest manifest;
+                using (Stream ms = manifests[0].Open())
+                {
+                    manifest = BackupManifest.Read(ms, archivePath);
+                }
+                ArchiveKindRules? rules = ArchiveKindRules.For(manifest.Kind);
+                if (rules == null)
+                {
+                    return Failed(archivePath, sha, $"the manifest is of the kind '{ArchiveRefusal.Printable(manifest.Kind)}', which this version does not know", true);
+                }
+                return Check(archivePath, sha, zip, manifest, rules, buffer, progress, cancel);
+            }
+            catch (InvalidDataException ex)
+            {
+                return Failed(archivePath, sha, "it is not a readable zip archive (" + ex.Message + ")", false);
+            }
+            catch (PorterStorageException ex) when (ex.ErrorId == ErrorIds.BackupCorrupt)
+            {
+                return Failed(archivePath, sha, ex.Message, true);
+            }
+        }
+
+        /// <summary>Why a recorded path is unsafe for <paramref name="rules"/>, or null when it is safe.</summary>
+        public static string? PathProblem(string path, ArchiveKindRules rules)
+        {
+            if (string.IsNullOrEmpty(path))
+            {
+                return "its path is empty";
+            }
+            if (path.Length > rules.MaxPathLength)
+            {
+                return $"its path is longer than {rules.MaxPathLength} characters";
+            }
+            if (path.Any(c => c < 0x20 || c == 0x7F))
+            {
+                return "its path holds a NUL or control character";
+            }
+            if (!ArchivePaths.IsSafeRelative(path))
+            {
+                return "its path could leave the destination folder (absolute, a drive, a backslash, or an empty, '.' or '..' segment)";
+            }
+            return null;
+        }
+
+        private static PorterBackupVerification Check(string archivePath, string sha, ZipArchive zip, BackupManifest manifest, ArchiveKindRules rules,
+            byte[] buffer, IProgress<BackupProgress>? progress, CancellationToken cancel)
+        {
+            var refused = new List<ArchiveRefusal>();
+            var missing = new List<string>();
+            var extra = new List<string>();
+            var mismatched = new List<BackupMismatch>();
+            void Refuse(string entry, string why) => refused.Add(new ArchiveRefusal(ErrorIds.UnsafeArchiveEntry, entry, why));
+
+            // The manifest: paths, types, links, duplicates, clashes.
+            var byName = new Dictionary<string, BackupEntry>(rules.NameComparer);
+            var expected = new Dictionary<string, BackupEntry>(StringComparer.Ordinal);
+            foreach (BackupEntry e in manifest.Entries)
+            {
+                string? problem = PathProblem(e.Path, rules);
+                if (problem != null)
+                {
+                    Refuse(e.Path, problem);
+                    continue;
+                }
+                if ((e.Type == BackupEntryType.Directory && !rules.AllowDirectories) || (e.Type == BackupEntryType.SymbolicLink && !rules.AllowLinks))
+                {
+                    Refuse(e.Path, $"a backup of {rules.Description} holds no {(e.Type == BackupEntryType.Directory ? "folders" : "links")}");
+                    continue;
+                }
+                if (e.Type == BackupEntryType.SymbolicLink && (e.LinkTarget == null || e.LinkTarget.Any(c => c < 0x20 || c == 0x7F) || !ArchivePaths.IsSafeLinkTarget(e.Path, e.LinkTarget)))
+                {
+                    Refuse(e.Path, "it is a link that points outside the destination folder");
+                    continue;
+                }
+                if (byName.TryGetValue(e.Path, out BackupEntry? first))
+                {
+                    Refuse(e.Path, first.Path == e.Path
+                        ? "it is recorded more than once"
+                        : $"it differs only in case from '{ArchiveRefusal.Printable(first.Path)}'; both would be written to one file here");
+                    continue;
+                }
+                byName[e.Path] = e;
+                if (e.Type == BackupEntryType.File)
+                {
+                    if (e.Size < 0 || e.Sha256 == null || e.Sha256.Length != 64 || e.Sha256.Any(c => !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))))
+                    {
+                        mismatched.Add(new BackupMismatch(e.Path, "the manifest records no valid size and SHA-256 for it"));
+                    }
+                    expected[rules.EntryPrefix + e.Path] = e;
+                }
+            }
+            foreach (BackupEntry e in byName.Values)
+            {
+                // Nothing may be written beneath a file or through a link.
+                int slash = -1;
+                while ((slash = e.Path.IndexOf('/', slash + 1)) > 0)
+                {
+                    if (byName.TryGetValue(e.Path.Substring(0, slash), out BackupEntry? parent) && parent.Type != BackupEntryType.Directory)
+                    {
+                        Refuse(e.Path, parent.Type == BackupEntryType.SymbolicLink ? "it would be written through a link" : $"it lies beneath the file '{ArchiveRefusal.Printable(parent.Path)}'");
+                        break;
+                    }
+                }
+            }
+
+            // The zip: names, duplicates, links by mode bits, declared sizes, content.
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            int checkedCount = 0;
+            long checkedBytes = 0;
+            foreach (ZipArchiveEntry entry in zip.Entries)
+            {
+                cancel.ThrowIfCancellationRequested();
+                string name = entry.FullName;
+                if (name == BackupManifest.ManifestEntryName)
+                {
+                    continue;
+                }
+                if (!seen.Add(name))
+                {
+                    Refuse(name, "the archive holds more than one entry of that name");
+                    continue;
+                }
+                string? linkProblem = SpecialEntry(entry);
+                if (linkProblem != null)
+                {
+                    Refuse(name, linkProblem);
+                    continue;
+                }
+                if (!name.StartsWith(rules.EntryPrefix, StringComparison.Ordinal) || PathProblem(name.Substring(rules.EntryPrefix.Length), rules) != null)
+                {
+                    string? why = name.StartsWith(rules.EntryPrefix, StringComparison.Ordinal) ? PathProblem(name.Substring(rules.EntryPrefix.Length), rules) : PathProblem(name, rules);
+                    if (why != null)
+                    {
+                        Refuse(name, why);
+                    }
+                    else
+                    {
+                        extra.Add(name);
+                    }
+                    continue;
+                }
+                if (!expected.TryGetValue(name, out BackupEntry? record))
+                {
+                    extra.Add(name);
+                    continue;
+                }
+                checkedCount++;
+                if (entry.Length != record.Size)
+                {
+                    mismatched.Add(new BackupMismatch(record.Path, $"the zip declares {entry.Length} bytes, the manifest {record.Size}"));
+                    continue;
+                }
+                try
+                {
+                    string entrySha;
+                    long length;
+                    using (Stream s = entry.Open())
+                    {
+                        entrySha = HashAtMost(s, record.Size + 1, buffer, out length, cancel);
+                    }
+                    checkedBytes += length;
+                    if (length != record.Size)
+                    {
+                        mismatched.Add(new BackupMismatch(record.Path, length > record.Size ? $"more than the recorded {record.Size} bytes" : $"size {length}, recorded {record.Size}"));
+                    }
+                    else if (!string.Equals(entrySha, record.Sha256, StringComparison.Ordinal))
+                    {
+                        mismatched.Add(new BackupMismatch(record.Path, "content differs from the recorded SHA-256"));
+                    }
+                }
+                catch (InvalidDataException ex)
+                {
+                    mismatched.Add(new BackupMismatch(record.Path, "unreadable: " + ex.Message));
+                }
+                progress?.Report(new BackupProgress("Verifying", record.Path, checkedCount, expected.Count, checkedBytes));
+            }
+            foreach (KeyValuePair<string, BackupEntry> e in expected)
+            {
+                if (!seen.Contains(e.Key))
+                {
+                    missing.Add(e.Value.Path);
+                }
+            }
+            return new PorterBackupVerification(archivePath, sha, true, manifest.Source, checkedCount, checkedBytes, missing, extra, mismatched,
+                manifest.Skipped, null, refused, manifest.Kind);
+        }
+
+        /// <summary>A zip entry whose Unix mode marks a link, device, FIFO or socket (what an extractor would create as such).</summary>
+        private static string? SpecialEntry(ZipArchiveEntry entry)
+        {
+            if (ExternalAttributesProperty == null)
+            {
+                return null;
+            }
+            int attributes = (int)ExternalAttributesProperty.GetValue(entry)!;
+            int type = (attributes >> 16) & 0xF000;
+            return type == 0xA000 ? "it is a symbolic link entry in the zip"
+                : type != 0 && type != 0x8000 && type != 0x4000 ? "it is a device, FIFO or socket entry in the zip"
+                : null;
+        }
+
+        /// <summary>SHA-256 and length of at most <paramref name="limit"/> bytes: a zip bomb is read no further than it may be long.</summary>
+        private static string HashAtMost(Stream source, long limit, byte[] buffer, out long length, CancellationToken cancel)
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            length = 0;
+            int n;
+            while (length < limit && (n = source.Read(buffer, 0, (int)Math.Min(buffer.Length, limit - length))) > 0)
+            {
+                cancel.ThrowIfCancellationRequested();
+                hash.AppendData(buffer, 0, n);
+                length += n;
+            }
+            return Hex.Of(hash.GetHashAndReset());
+        }
+
+        private static PorterBackupVerification Failed(string path, string sha, string problem, bool manifestFound) =>
+            new PorterBackupVerification(path, sha, manifestFound, null, 0, 0, Array.Empty<string>(), Array.Empty<string>(), Array.Empty<BackupMismatch>(),
+                Array.Empty<BackupSkippedItem>(), problem);
+    }
+}
