@@ -102,12 +102,20 @@ namespace PorterStorage.Tests
         }
 
         [Theory]
-        [InlineData("name: x\ndefaults: &d {env: " + Secret + "}\n")]
         [InlineData("credentials:\n  - name: a\n    value: " + Secret + "\n")]
-        [InlineData("name: x\nschemaVersion: 1.0.0\n")]
-        public void Yaml_FieldPorterWouldDrop_Refused(string yaml)
+        public void Yaml_CredentialFieldPorterWouldDrop_Refused(string yaml)
         {
             Assert.Equal(ErrorIds.YamlUnsupported, Refused(yaml).ErrorId);
+        }
+
+        [Theory]
+        [InlineData("name: x\ndefaults: &d {env: HELD_BY_ANCHOR}\ncredentials:\n  - name: a\n    source: *d\n", "\"env\":\"HELD_BY_ANCHOR\"")]
+        [InlineData("name: x\nschemaVersion: 1.0.0\ncredentials:\n  - name: a\n    source:\n      env: A\n", "\"env\":\"A\"")]
+        public void Yaml_TopLevelKeyOfNoSet_DroppedAsYamlV2Does_ValuesItHoldsStillResolved(string yaml, string expected)
+        {
+            string json = System.Text.Encoding.UTF8.GetString(Convert(yaml).Content).Replace(" ", string.Empty);
+            Assert.Contains(expected, json);
+            Assert.DoesNotContain("defaults", json);
         }
 
         [Theory]

@@ -191,12 +191,14 @@ namespace PorterStorage.Core.Migration
                         }
                         break;
                     default:
-                        throw Unsupported(context, entry.Key, $"the key '{key}' is not part of a credential set; Porter's reader would drop it");
+                        // Dropped, as yaml.v2 drops it: often the holder of anchors the set refers to. The YAML file itself
+                        // is kept aside byte for byte, so nothing of it is lost.
+                        break;
                 }
             }
 
             var scalars = new List<SourceScalar>();
-            foreach (string key in top.Order)
+            foreach (string key in top.Order.Where(k => k == "name" || k == "credentials" || k == "created" || k == "modified"))
             {
                 Entry entry = top.Entries[key];
                 Collect(entry.Key, context, scalars, 1, isKey: true);
