@@ -232,6 +232,11 @@ namespace PorterStorage.Core.Migration
             {
                 throw SetError(ErrorIds.CredentialSetParseError, path, $"invalid YAML at line {ex.Start.Line}");
             }
+            catch (Exception ex) when (ex is ArgumentException || ex is InvalidOperationException || ex is InvalidCastException)
+            {
+                // YamlDotNet's node builder fails this way on some malformed streams (found by the fuzzer).
+                throw SetError(ErrorIds.CredentialSetParseError, path, "invalid YAML (the document structure cannot be read)");
+            }
             if (yaml.Documents.Count == 0 || !(yaml.Documents[0].RootNode is YamlMappingNode root))
             {
                 throw SetError(ErrorIds.CredentialSetParseError, path, "the document is not a mapping");
@@ -262,7 +267,11 @@ namespace PorterStorage.Core.Migration
                             throw SetError(ErrorIds.CredentialSetParseError, path, "a credential source has more than one key");
                         }
                         KeyValuePair<YamlNode, YamlNode> kv = source.Children.First();
-                        w.StartObject().Property(((YamlScalarNode)kv.Key).Value ?? string.Empty, (kv.Value as YamlScalarNode)?.Value ?? string.Empty).EndObject();
+                        if (!(kv.Key is YamlScalarNode sourceKey))
+                        {
+                            throw SetError(ErrorIds.CredentialSetParseError, path, "a credential source's key is not a plain value");
+                        }
+                        w.StartObject().Property(sourceKey.Value ?? string.Empty, (kv.Value as YamlScalarNode)?.Value ?? string.Empty).EndObject();
                     }
                     else
                     {
