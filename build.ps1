@@ -241,6 +241,8 @@ function Install-Afl {
 function Invoke-Fuzz {
     $fuzzOut = Join-Path $OutRoot 'fuzz'
     $bin = Join-Path $fuzzOut 'bin'
+    # A fresh copy each run: SharpFuzz refuses an assembly it already instrumented.
+    if (Test-Path $bin) { Remove-Item $bin -Recurse -Force }
     Invoke-Native dotnet @('publish', $FuzzProject, '-c', 'Release', '-o', $bin, '--nologo', '-v', 'quiet')
     $fuzzDll = Join-Path $bin 'PorterStorage.Fuzz.dll'
     $targets = & dotnet $fuzzDll targets
