@@ -12,13 +12,19 @@
            sample plugin container in Azurite (started and stopped by the task).
     Bench  builds, then runs bench/Invoke-Benchmark.ps1 (ours against a baseline in the same run, as ratios);
            -Quick for small sizes (under two minutes); a full run writes bench/RESULTS.md. Not part of Test.
+    Fuzz   builds tests/fuzz, instruments PorterStorage.Core.dll with SharpFuzz (dotnet tool sharpfuzz), installs
+           AFL++ with apt-get when afl-fuzz is missing, and runs each fuzz target (claim, credential-json,
+           credential-yaml, parameter, roundtrip) under afl-fuzz for -Seconds N (default 60) from the seed corpus
+           tests/fuzz/corpus/<target>/; prints executions per target and fails on any crash (inputs are kept in
+           out/fuzz/<target>/; add each to tests/fuzz/crashes/<target>-N.bin, where xunit replays it). Without AFL++
+           it fuzzes in-process instead. Test runs a bounded in-process pass (Invoke-FuzzSmoke, about 25 seconds).
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 Test
 #>
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Fuzz')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -28,7 +34,10 @@ param(
     [string] $PesterFile,
 
     # Bench: small sizes, no RESULTS.md.
-    [switch] $Quick
+    [switch] $Quick,
+
+    # Fuzz: seconds per target.
+    [int] $Seconds = 60
 )
 
 $ErrorActionPreference = 'Stop'
@@ -188,13 +197,86 @@ function Invoke-TestSuites {
     $pester = if (Test-Path $pesterJson) { Get-Content -Raw $pesterJson | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
     Write-Host "Pester: $($pester.Passed) passed, $($pester.Failed) failed, $($pester.Skipped) skipped"
 
-    $passed = $unit.Passed + $pester.Passed
-    $failed = $unit.Failed + $pester.Failed
+    $fuzz = [pscustomobject]@{ Passed = 0; Failed = 0 }
+    if (-not $PesterFile) {
+        $fuzz = Invoke-FuzzSmoke
+    }
+
+    $passed = $unit.Passed + $pester.Passed + $fuzz.Passed
+    $failed = $unit.Failed + $pester.Failed + $fuzz.Failed
     $skipped = $unit.Skipped + $pester.Skipped
     $line = "$passed passed, $failed failed"
     if ($skipped -gt 0) { $line += ", $skipped skipped" }
     Write-Host $line
     return ($failed -eq 0 -and $passed -gt 0)
+}
+
+$FuzzProject = Join-Path $RepoRoot 'tests/fuzz/PorterStorage.Fuzz.csproj'
+$FuzzCorpus = Join-Path $RepoRoot 'tests/fuzz/corpus'
+
+# The bounded fuzz run of the test command: every target in-process for a few seconds (corpus replay, then random
+# mutations); one test per target in the closing line. Well under 90 seconds.
+function Invoke-FuzzSmoke {
+    param([double] $SecondsPerTarget = 4)
+    $bin = Join-Path $OutRoot 'fuzz/smoke'
+    Invoke-Native dotnet @('build', $FuzzProject, '-c', $Configuration, '-o', $bin, '--nologo', '-v', 'quiet')
+    $output = & dotnet (Join-Path $bin 'PorterStorage.Fuzz.dll') smoke $SecondsPerTarget $FuzzCorpus (Join-Path $OutRoot 'fuzz/smoke-findings')
+    $output | Out-Host
+    $summary = $output | Where-Object { $_ -match '^fuzz: (\d+) passed, (\d+) failed$' } | Select-Object -Last 1
+    if (-not $summary) { return [pscustomobject]@{ Passed = 0; Failed = 1 } }
+    $null = $summary -match '^fuzz: (\d+) passed, (\d+) failed$'
+    Write-Host "fuzz smoke: $($Matches[1]) passed, $($Matches[2]) failed"
+    [pscustomobject]@{ Passed = [int]$Matches[1]; Failed = [int]$Matches[2] }
+}
+
+function Install-Afl {
+    if (Get-Command afl-fuzz -ErrorAction SilentlyContinue) { return $true }
+    if (-not (Get-Command apt-get -ErrorAction SilentlyContinue)) { return $false }
+    Write-Host 'Installing AFL++ (apt-get install afl++)...'
+    & apt-get update -qq | Out-Null
+    & apt-get install -y -qq afl++ | Out-Null
+    return [bool](Get-Command afl-fuzz -ErrorAction SilentlyContinue)
+}
+
+function Invoke-Fuzz {
+    $fuzzOut = Join-Path $OutRoot 'fuzz'
+    $bin = Join-Path $fuzzOut 'bin'
+    # A fresh copy each run: SharpFuzz refuses an assembly it already instrumented.
+    if (Test-Path $bin) { Remove-Item $bin -Recurse -Force }
+    Invoke-Native dotnet @('publish', $FuzzProject, '-c', 'Release', '-o', $bin, '--nologo', '-v', 'quiet')
+    $fuzzDll = Join-Path $bin 'PorterStorage.Fuzz.dll'
+    $targets = & dotnet $fuzzDll targets
+    if (-not (Install-Afl)) {
+        Write-Warning 'afl-fuzz is not available; fuzzing in-process instead.'
+        & dotnet $fuzzDll smoke $Seconds $FuzzCorpus (Join-Path $fuzzOut 'findings') | Out-Host
+        if ($LASTEXITCODE -ne 0) { exit 1 }
+        return
+    }
+    # SharpFuzz instruments the engine so AFL++ sees which branches an input reaches.
+    Invoke-Native dotnet @('tool', 'restore')
+    Push-Location $RepoRoot
+    try { Invoke-Native dotnet @('tool', 'run', 'sharpfuzz', (Join-Path $bin 'PorterStorage.Core.dll')) } finally { Pop-Location }
+
+    $env:AFL_SKIP_BIN_CHECK = '1'; $env:AFL_SKIP_CPUFREQ = '1'; $env:AFL_NO_UI = '1'
+    $env:AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES = '1'; $env:AFL_NO_AFFINITY = '1'
+    $crashes = 0
+    foreach ($target in $targets) {
+        $out = Join-Path $fuzzOut $target
+        if (Test-Path $out) { Remove-Item $out -Recurse -Force }
+        & afl-fuzz -V $Seconds -i (Join-Path $FuzzCorpus $target) -o $out -t 5000 -m none -- dotnet $fuzzDll afl $target > (Join-Path $fuzzOut "$target.log") 2>&1
+        $stats = Join-Path $out 'default/fuzzer_stats'
+        if (-not (Test-Path $stats)) { Write-Host "${target}: afl-fuzz did not start (see $fuzzOut/$target.log)"; $crashes++; continue }
+        $values = @{}
+        foreach ($line in Get-Content $stats) { if ($line -match '^(\w+)\s*:\s*(.*)$') { $values[$Matches[1]] = $Matches[2].Trim() } }
+        $found = [int]$values['saved_crashes'] + [int]$values['saved_hangs']
+        $crashes += $found
+        Write-Host ("{0}: {1} executions in {2}s ({3}/s), {4} crash(es) or hang(s)" -f $target, $values['execs_done'], $Seconds, $values['execs_per_sec'], $found)
+    }
+    if ($crashes -gt 0) {
+        Write-Host "Fuzz: $crashes finding(s) under $fuzzOut/<target>/default/crashes and hangs; add each to tests/fuzz/crashes/<target>-N.bin."
+        exit 1
+    }
+    Write-Host 'Fuzz: no crash.'
 }
 
 function Invoke-Demo {
@@ -237,4 +319,5 @@ switch ($Task) {
     'Test' { Invoke-Test }
     'Demo' { Invoke-Demo }
     'Bench' { Invoke-Bench }
+    'Fuzz' { Invoke-Fuzz }
 }

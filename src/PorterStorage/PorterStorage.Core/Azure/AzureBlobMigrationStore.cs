@@ -94,7 +94,7 @@ namespace PorterStorage.Core.Azure
         {
             try
             {
-                using JsonDocument doc = JsonDocument.Parse(_container.GetBlobClient(blob).DownloadContent().Value.Content.ToMemory());
+                using JsonDocument doc = JsonDocument.Parse(_container.GetBlobClient(blob).DownloadContent().Value.Content.ToMemory(), GoJson.DocumentOptions);
                 JsonElement root = doc.RootElement;
                 return root.ValueKind == JsonValueKind.Object && root.TryGetProperty("id", out JsonElement id) && id.ValueKind == JsonValueKind.String
                        && root.TryGetProperty("installation", out JsonElement i) && i.ValueKind == JsonValueKind.String
@@ -141,7 +141,7 @@ namespace PorterStorage.Core.Azure
             {
                 try
                 {
-                    using JsonDocument doc = JsonDocument.Parse(_container.GetBlobClient(blob).DownloadContent().Value.Content.ToMemory());
+                    using JsonDocument doc = JsonDocument.Parse(_container.GetBlobClient(blob).DownloadContent().Value.Content.ToMemory(), GoJson.DocumentOptions);
                     string created = doc.RootElement.TryGetProperty("created", out JsonElement c) && c.ValueKind == JsonValueKind.String
                                      && GoTime.TryNormalize(c.GetString()!, out string n) ? n : string.Empty;
                     string action = doc.RootElement.TryGetProperty("action", out JsonElement a) && a.ValueKind == JsonValueKind.String ? a.GetString()! : string.Empty;

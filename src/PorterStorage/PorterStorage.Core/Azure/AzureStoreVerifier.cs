@@ -6,6 +6,7 @@ using System.Threading;
 using global::Azure.Storage.Blobs;
 using global::Azure.Storage.Blobs.Models;
 using PorterStorage.Core.Errors;
+using PorterStorage.Core.Json;
 using PorterStorage.Core.Migration;
 using PorterStorage.Core.Schema;
 using PorterStorage.Core.Storage;
@@ -109,7 +110,7 @@ namespace PorterStorage.Core.Azure
         {
             try
             {
-                using JsonDocument doc = JsonDocument.Parse(container.GetBlobClient(blob).DownloadContent().Value.Content.ToMemory());
+                using JsonDocument doc = JsonDocument.Parse(container.GetBlobClient(blob).DownloadContent().Value.Content.ToMemory(), GoJson.DocumentOptions);
                 bool has = doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("schemaVersion", out JsonElement v)
                            && (type == ItemTypes.Parameters || (v.ValueKind == JsonValueKind.String && v.GetString()!.Length > 0));
                 if (!has)

@@ -7,6 +7,7 @@ using System.Threading;
 using global::Azure.Storage.Blobs;
 using global::Azure.Storage.Blobs.Models;
 using PorterStorage.Core.Errors;
+using PorterStorage.Core.Json;
 using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Core.Azure
@@ -171,7 +172,7 @@ namespace PorterStorage.Core.Azure
         {
             try
             {
-                using JsonDocument doc = JsonDocument.Parse(container.GetBlobClient(blob).DownloadContent(cancel).Value.Content.ToMemory());
+                using JsonDocument doc = JsonDocument.Parse(container.GetBlobClient(blob).DownloadContent(cancel).Value.Content.ToMemory(), GoJson.DocumentOptions);
                 JsonElement root = doc.RootElement;
                 if (root.ValueKind != JsonValueKind.Object || (requireId && !root.TryGetProperty("id", out _)))
                 {

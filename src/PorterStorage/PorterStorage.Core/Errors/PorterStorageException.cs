@@ -125,5 +125,14 @@ namespace PorterStorage.Core.Errors
         public const string BlobCopyFailed = "BlobCopyFailed";
         public const string BlobVerificationFailed = "BlobVerificationFailed";
         public const string BackupKindMismatch = "BackupKindMismatch";
+
+        /// <summary>A legacy document holds a number outside float64's range (1e400), which Go's reader refuses.</summary>
+        public const string NumberOutOfRange = "NumberOutOfRange";
+
+        /// <summary>A legacy document nests deeper than Go's 10,000 levels.</summary>
+        public const string JsonNestingTooDeep = "JsonNestingTooDeep";
+
+        /// <summary>A replacement document did not re-read, strictly, to the content meant to be written; the original is kept.</summary>
+        public const string WrittenDocumentInvalid = "WrittenDocumentInvalid";
     }
 }

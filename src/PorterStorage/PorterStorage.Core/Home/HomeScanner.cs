@@ -193,7 +193,7 @@ namespace PorterStorage.Core.Home
             value = null;
             try
             {
-                using (JsonDocument doc = JsonDocument.Parse(FileSystemExtras.ReadAllBytes(file)))
+                using (JsonDocument doc = JsonDocument.Parse(FileSystemExtras.ReadAllBytes(file), PorterStorage.Core.Json.GoJson.DocumentOptions))
                 {
                     if (doc.RootElement.ValueKind != JsonValueKind.Object)
                     {

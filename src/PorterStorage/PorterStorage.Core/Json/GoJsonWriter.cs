@@ -80,55 +80,78 @@ namespace PorterStorage.Core.Json
         public GoJsonWriter Property(string name, string value) => Name(name).String(value);
 
         /// <summary>Writes a value as it came, keeping key order and number text (the bundle is passed through).</summary>
-        public GoJsonWriter PassThrough(JsonElement value)
+        public GoJsonWriter PassThrough(JsonElement value) => Value(value, generic: false);
+
+        /// <summary>Writes a value the way Go re-encodes an <c>interface{}</c>: sorted keys, numbers through float64.</summary>
+        public GoJsonWriter Generic(JsonElement value) => Value(value, generic: true);
+
+        /// <summary>
+        /// One walk for both: an explicit stack instead of recursion, so the deepest document Go reads (10,000 levels)
+        /// cannot overflow the thread's stack.
+        /// </summary>
+        private GoJsonWriter Value(JsonElement root, bool generic)
         {
-            switch (value.ValueKind)
+            var stack = new Stack<Frame>();
+            Open(root);
+            while (stack.Count > 0)
             {
-                case JsonValueKind.Object:
-                    StartObject();
-                    foreach (JsonProperty p in value.EnumerateObject())
+                Frame top = stack.Peek();
+                if (!top.Items.MoveNext())
+                {
+                    stack.Pop();
+                    if (top.IsObject)
                     {
-                        Name(p.Name).PassThrough(p.Value);
+                        EndObject();
                     }
-                    return EndObject();
-                case JsonValueKind.Array:
-                    StartArray();
-                    foreach (JsonElement item in value.EnumerateArray())
+                    else
                     {
-                        PassThrough(item);
+                        EndArray();
                     }
-                    return EndArray();
-                case JsonValueKind.Number:
-                    return RawNumber(value.GetRawText());
-                default:
-                    return Scalar(value);
+                    continue;
+                }
+                KeyValuePair<string?, JsonElement> item = top.Items.Current;
+                if (item.Key != null)
+                {
+                    Name(item.Key);
+                }
+                Open(item.Value);
+            }
+            return this;
+
+            void Open(JsonElement value)
+            {
+                switch (value.ValueKind)
+                {
+                    case JsonValueKind.Object:
+                        StartObject();
+                        stack.Push(new Frame(true, (generic ? SortedProperties(value) : value.EnumerateObject())
+                            .Select(p => new KeyValuePair<string?, JsonElement>(p.Name, p.Value)).GetEnumerator()));
+                        break;
+                    case JsonValueKind.Array:
+                        StartArray();
+                        stack.Push(new Frame(false, value.EnumerateArray().Select(e => new KeyValuePair<string?, JsonElement>(null, e)).GetEnumerator()));
+                        break;
+                    case JsonValueKind.Number:
+                        RawNumber(generic ? GoNumbers.JsonFloat(GoNumbers.Float64(value)) : value.GetRawText());
+                        break;
+                    default:
+                        Scalar(value);
+                        break;
+                }
             }
         }
 
-        /// <summary>Writes a value the way Go re-encodes an <c>interface{}</c>: sorted keys, numbers through float64.</summary>
-        public GoJsonWriter Generic(JsonElement value)
+        private sealed class Frame
         {
-            switch (value.ValueKind)
+            public Frame(bool isObject, IEnumerator<KeyValuePair<string?, JsonElement>> items)
             {
-                case JsonValueKind.Object:
-                    StartObject();
-                    foreach (JsonProperty p in SortedProperties(value))
-                    {
-                        Name(p.Name).Generic(p.Value);
-                    }
-                    return EndObject();
-                case JsonValueKind.Array:
-                    StartArray();
-                    foreach (JsonElement item in value.EnumerateArray())
-                    {
-                        Generic(item);
-                    }
-                    return EndArray();
-                case JsonValueKind.Number:
-                    return RawNumber(GoNumbers.JsonFloat(value.GetDouble()));
-                default:
-                    return Scalar(value);
+                IsObject = isObject;
+                Items = items;
             }
+
+            public bool IsObject { get; }
+
+            public IEnumerator<KeyValuePair<string?, JsonElement>> Items { get; }
         }
 
         /// <summary>An object's properties in Go's map order (UTF-8 byte order); for duplicate keys the last wins, as in Go.</summary>

@@ -7,9 +7,38 @@ namespace PorterStorage.Core.Json
     /// <summary>How Go prints a float64: in JSON (encoding/json) and with %v (fmt).</summary>
     public static class GoNumbers
     {
+        /// <summary>
+        /// Go's strconv.ParseFloat(s, 64) as encoding/json uses it: false when the number is outside float64's range
+        /// (Go's ErrRange; <c>1e400</c>, <c>-1e400</c>). Numbers too small to hold become zero, as in Go.
+        /// </summary>
+        public static bool TryParseFloat64(string text, out double value)
+        {
+            // .NET Core returns ±Infinity on overflow, .NET Framework returns false: both mean out of range.
+            return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && !double.IsInfinity(value) && !double.IsNaN(value);
+        }
+
+        public static bool TryParseFloat64(ReadOnlySpan<byte> utf8, out double value) =>
+            TryParseFloat64(Encoding.UTF8.GetString(utf8.ToArray()), out value);
+
+        /// <summary>A JSON number as Go decodes it into float64; raises <c>NumberOutOfRange</c> (the strict reader refuses such documents first).</summary>
+        public static double Float64(System.Text.Json.JsonElement number)
+        {
+            if (!TryParseFloat64(number.GetRawText(), out double value))
+            {
+                throw new Errors.PorterStorageException(Errors.ErrorIds.NumberOutOfRange, Errors.PorterErrorKind.InvalidData, null,
+                    "A number is outside the range of a 64-bit float; Go's reader refuses it.");
+            }
+            return value;
+        }
+
         /// <summary>encoding/json: shortest digits, plain notation for 1e-6 ≤ |x| &lt; 1e21, else exponent form (<c>1e+21</c>, <c>1e-7</c>).</summary>
         public static string JsonFloat(double value)
         {
+            if (double.IsInfinity(value) || double.IsNaN(value))
+            {
+                // Go's encoder fails on these (UnsupportedValueError); never write them.
+                throw new ArgumentOutOfRangeException(nameof(value), "JSON has no form for an infinite or NaN number.");
+            }
             double abs = Math.Abs(value);
             if (abs != 0 && (abs < 1e-6 || abs >= 1e21))
             {
@@ -28,6 +57,10 @@ namespace PorterStorage.Core.Json
         /// <summary>fmt's %v: shortest digits, exponent form when the exponent is below -4 or at least 6 (<c>1e+06</c>).</summary>
         public static string FormatV(double value)
         {
+            if (double.IsInfinity(value) || double.IsNaN(value))
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), "A legacy document cannot hold an infinite or NaN number.");
+            }
             Digits(value, out bool negative, out string digits, out int point);
             int exp = point - 1;
             if (digits == "0")

@@ -24,6 +24,13 @@ namespace PorterStorage.Core.Migration
 
         public byte[] Content { get; }
 
+        /// <summary>
+        /// The content the document is meant to hold, built from the legacy item independently of the writer (see
+        /// <see cref="WrittenDocumentGuard"/>); null checks only that a JSON document re-reads strictly. Elements in it
+        /// belong to the legacy document and are valid while it is.
+        /// </summary>
+        public object? Expected { get; set; }
+
         /// <summary>The path in a PORTER_HOME folder, '/'-separated (spec §2.3).</summary>
         public string FileSystemPath =>
             (ItemType.Length == 0 ? string.Empty : ItemType + "/") + (Group == null ? string.Empty : Group + "/") + Name + ItemTypes.Extension(ItemType);

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Text;
 using System.Text.Json;
 using PorterStorage.Core.Errors;
@@ -55,9 +56,15 @@ namespace PorterStorage.Core.Migration
                 ids.Next(); // Porter draws a revision here and then overwrites it with the legacy one.
                 string placeholderResult = ids.Next();
                 claims.Add(new StoredDocument(ItemTypes.Claims, inst, placeholderId,
-                    ClaimJson(placeholderId, inst, legacy.Revision, legacy.Created, "install", legacy.Bundle, legacy.BundleReference, null, legacy.Custom)));
+                    ClaimJson(placeholderId, inst, legacy.Revision, legacy.Created, "install", legacy.Bundle, legacy.BundleReference, null, legacy.Custom))
+                {
+                    Expected = ClaimExpected(placeholderId, inst, legacy.Revision, legacy.Created, "install", legacy.Bundle, legacy.BundleReference, null, legacy.Custom),
+                });
                 results.Add(new StoredDocument(ItemTypes.Results, placeholderId, placeholderResult,
-                    ResultJson(placeholderResult, placeholderId, legacy.Created, null, "unknown")));
+                    ResultJson(placeholderResult, placeholderId, legacy.Created, null, "unknown"))
+                {
+                    Expected = ResultExpected(placeholderResult, placeholderId, legacy.Created, null, "unknown"),
+                });
                 claimIds.Add(placeholderId);
                 resultIds.Add(placeholderResult);
             }
@@ -67,9 +74,15 @@ namespace PorterStorage.Core.Migration
             string resultId = ids.Next();
             // Improvement over Porter (E11, E12): custom, bundleReference and the result message survive.
             claims.Add(new StoredDocument(ItemTypes.Claims, inst, claimId,
-                ClaimJson(claimId, inst, revision, legacy.Modified, legacy.Action, legacy.Bundle, legacy.BundleReference, legacy.Parameters, legacy.Custom)));
+                ClaimJson(claimId, inst, revision, legacy.Modified, legacy.Action, legacy.Bundle, legacy.BundleReference, legacy.Parameters, legacy.Custom))
+            {
+                Expected = ClaimExpected(claimId, inst, revision, legacy.Modified, legacy.Action, legacy.Bundle, legacy.BundleReference, legacy.Parameters, legacy.Custom),
+            });
             results.Add(new StoredDocument(ItemTypes.Results, claimId, resultId,
-                ResultJson(resultId, claimId, legacy.Modified, legacy.Message, legacy.MappedStatus)));
+                ResultJson(resultId, claimId, legacy.Modified, legacy.Message, legacy.MappedStatus))
+            {
+                Expected = ResultExpected(resultId, claimId, legacy.Modified, legacy.Message, legacy.MappedStatus),
+            });
             claimIds.Add(claimId);
             resultIds.Add(resultId);
 
@@ -80,14 +93,17 @@ namespace PorterStorage.Core.Migration
                 {
                     ItemNames.Throw("output", output.Name, ItemNames.NameProblem(output.Name), sourceRelativePath);
                     string text = output.Value.ValueKind == JsonValueKind.String ? output.Value.GetString()! : GoFormat.V(output.Value);
-                    changes.Writes.Add(new StoredDocument(ItemTypes.Outputs, resultId, resultId + "-" + output.Name, new UTF8Encoding(false).GetBytes(text)));
+                    changes.Writes.Add(new StoredDocument(ItemTypes.Outputs, resultId, resultId + "-" + output.Name, new UTF8Encoding(false).GetBytes(text))
+                    {
+                        Expected = new ExpectedText(text),
+                    });
                     outputNames.Add(output.Name);
                 }
             }
 
             changes.Writes.AddRange(results);
             changes.Writes.AddRange(claims);
-            changes.Writes.Add(new StoredDocument(ItemTypes.Installations, null, inst, Array.Empty<byte>()));
+            changes.Writes.Add(new StoredDocument(ItemTypes.Installations, null, inst, Array.Empty<byte>()) { Expected = new ExpectedText(string.Empty) });
             changes.Deletes.Add(sourceRelativePath);
             return new SplitClaim(inst, claimIds, resultIds, outputNames, changes);
         }
@@ -117,6 +133,47 @@ namespace PorterStorage.Core.Migration
                 w.Name("custom").Generic(custom.Value);
             }
             return w.EndObject().ToUtf8();
+        }
+
+        /// <summary>
+        /// What <see cref="ClaimJson"/> must hold, built from the legacy values directly (the guard's yardstick): the same
+        /// fields and omission rules, the bundle, parameters and custom as Go decodes them.
+        /// </summary>
+        public static ExpectedObject ClaimExpected(string id, string installation, string revision, string created, string action, JsonElement bundle,
+            string bundleReference, JsonElement? parameters, JsonElement? custom)
+        {
+            var e = new ExpectedObject()
+                .Add("schemaVersion", SchemaVersions.ClaimDocument)
+                .Add("id", id)
+                .Add("installation", installation)
+                .Add("revision", revision)
+                .Add("created", created)
+                .Add("action", action)
+                .Add("bundle", bundle);
+            if (bundleReference.Length > 0)
+            {
+                e.Add("bundleReference", bundleReference);
+            }
+            if (parameters.HasValue && parameters.Value.EnumerateObject().Any())
+            {
+                e.Add("parameters", parameters.Value);
+            }
+            if (custom.HasValue)
+            {
+                e.Add("custom", custom.Value);
+            }
+            return e;
+        }
+
+        /// <summary>What <see cref="ResultJson"/> must hold.</summary>
+        public static ExpectedObject ResultExpected(string id, string claimId, string created, string? message, string status)
+        {
+            var e = new ExpectedObject().Add("id", id).Add("claimId", claimId).Add("created", created);
+            if (!string.IsNullOrEmpty(message))
+            {
+                e.Add("message", message);
+            }
+            return e.Add("status", status);
         }
 
         /// <summary>A result in Porter's field order: id, claimId, created, message (when set), status.</summary>

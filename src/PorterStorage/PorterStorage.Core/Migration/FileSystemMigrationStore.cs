@@ -173,7 +173,7 @@ namespace PorterStorage.Core.Migration
             {
                 try
                 {
-                    using JsonDocument doc = JsonDocument.Parse(FileSystemExtras.ReadAllBytes(file));
+                    using JsonDocument doc = JsonDocument.Parse(FileSystemExtras.ReadAllBytes(file), GoJson.DocumentOptions);
                     string created = doc.RootElement.TryGetProperty("created", out JsonElement c) && c.ValueKind == JsonValueKind.String
                                      && GoTime.TryNormalize(c.GetString()!, out string n) ? n : string.Empty;
                     string action = doc.RootElement.TryGetProperty("action", out JsonElement a) && a.ValueKind == JsonValueKind.String ? a.GetString()! : string.Empty;

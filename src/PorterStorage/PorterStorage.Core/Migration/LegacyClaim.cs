@@ -57,33 +57,14 @@ namespace PorterStorage.Core.Migration
         public void Dispose() => _doc.Dispose();
 
         /// <summary>
-        /// Parses a legacy claim. Raises <c>ClaimParseError</c> (with the position, never the content),
+        /// Parses a legacy claim. Raises <c>ClaimParseError</c> (with the position, never the content), <c>NumberOutOfRange</c>,
+        /// <c>JsonNestingTooDeep</c> (with the JSON path),
         /// <c>ClaimBundleMissing</c> and <c>InvalidInstallationName</c>, each naming <paramref name="path"/>.
         /// </summary>
         public static LegacyClaim Parse(byte[] content, string path)
         {
-            if (content.Length >= 3 && content[0] == 0xEF && content[1] == 0xBB && content[2] == 0xBF)
-            {
-                throw Error(ErrorIds.ClaimParseError, path, "it starts with a byte-order mark, which Porter's reader rejects");
-            }
-            try
-            {
-                new UTF8Encoding(false, true).GetCharCount(content);
-            }
-            catch (DecoderFallbackException)
-            {
-                throw Error(ErrorIds.ClaimParseError, path, "it is not valid UTF-8 text");
-            }
-
-            JsonDocument doc;
-            try
-            {
-                doc = JsonDocument.Parse(content, new JsonDocumentOptions { MaxDepth = 256 });
-            }
-            catch (JsonException ex)
-            {
-                throw Error(ErrorIds.ClaimParseError, path, $"invalid JSON at line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1}");
-            }
+            // The one strict reader: what Go's decoder refuses (1e400, 10,001 levels, broken text) is refused here, by name.
+            JsonDocument doc = GoJson.Parse(content, ErrorIds.ClaimParseError, (id, detail) => Error(id, path, detail));
 
             var claim = new LegacyClaim(doc);
             try

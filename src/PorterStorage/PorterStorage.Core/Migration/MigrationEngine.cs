@@ -32,6 +32,9 @@ namespace PorterStorage.Core.Migration
         public string? SourceHome { get; set; }
 
         public UlidGenerator Ids { get; set; } = UlidGenerator.Shared;
+
+        /// <summary>Test seam: stands for a faulty writer by replacing a document's bytes after it was written, before the guard.</summary>
+        internal Func<StoredDocument, byte[]>? WriterFault { get; set; }
     }
 
     /// <summary>
@@ -199,12 +202,6 @@ namespace PorterStorage.Core.Migration
         }
 
         /// <summary>Every change set goes through here: its names are checked before the store commits anything.</summary>
-        private static void Apply(IMigrationStore store, ChangeSet changes, string source)
-        {
-            ChangeSetNames.Check(store, changes, store.Describe(source));
-            store.Apply(changes);
-        }
-
         /// <summary>Porter's own interrupted run may have written this claim already (E3): same last action and time.</summary>
         private static bool IsAlreadyPresent(IMigrationStore store, LegacyClaim legacy) =>
             store.ExistingClaims(legacy.Installation).Any(c => c.Key == legacy.Modified && c.Value == legacy.Action);
@@ -581,7 +578,7 @@ namespace PorterStorage.Core.Migration
                         log($"Migrating installation {fileName} (Name -> Installation) to match the CNAB Claim spec https://cnab.io/schema/cnab-claim-1.0.0-DRAFT+d7ffba8/claim.schema.json. The Name field will be preserved for compatibility with previous versions of the spec.");
                     }
                     SplitClaim split = ClaimSplitter.Split(legacy, source, options.Ids);
-                    Apply(store, split.Changes, source);
+                    ApplyChecked(store, split.Changes, full, options);
                     installations.Add(new InstallationMigrationRecord(split.Installation, source, MigrationOutcome.Migrated, split.ClaimIds, split.ResultIds, split.OutputNames, null, null));
                     break;
                 }
@@ -589,7 +586,7 @@ namespace PorterStorage.Core.Migration
                 {
                     var changes = new ChangeSet($"installation {item.Name} (duplicate legacy claim)");
                     changes.Deletes.Add(source);
-                    Apply(store, changes, source);
+                    ApplyChecked(store, changes, full, options);
                     warnings.Add($"'{full}' was already migrated by an earlier run; the legacy file was removed.");
                     installations.Add(new InstallationMigrationRecord(item.Name, source, MigrationOutcome.RemovedDuplicate, Array.Empty<string>(), Array.Empty<string>(), Array.Empty<string>(), null, null));
                     break;
@@ -605,12 +602,12 @@ namespace PorterStorage.Core.Migration
                     log($" - Migrating credential set {rewrite.Name} to the new schema...");
                     string target = CredentialTarget(store, rewrite.Name, new StoreEntry(Path.GetFileName(source), source, false, false, fileName, true));
                     var changes = new ChangeSet($"credential set {rewrite.Name}");
-                    changes.Writes.Add(new StoredDocument(ItemTypes.Credentials, null, rewrite.Name, rewrite.Content));
+                    changes.Writes.Add(new StoredDocument(ItemTypes.Credentials, null, rewrite.Name, rewrite.Content) { Expected = rewrite.Expected });
                     if (target != source)
                     {
                         changes.Deletes.Add(source);
                     }
-                    Apply(store, changes, source);
+                    ApplyChecked(store, changes, full, options);
                     credentialSets.Add(new SetMigrationRecord("credentials", rewrite.Name, source, target, MigrationOutcome.Rewritten, null, null));
                     break;
                 }
@@ -619,9 +616,9 @@ namespace PorterStorage.Core.Migration
                     SetRewrite converted = SetMigration.ConvertYamlCredentialSet(store.ReadFile(source), full, fileName, store.ModifiedUtc(source));
                     log($" - Migrating credential set {converted.Name} to the new schema...");
                     var changes = new ChangeSet($"YAML credential set {converted.Name}");
-                    changes.Writes.Add(new StoredDocument(ItemTypes.Credentials, null, converted.Name, converted.Content));
+                    changes.Writes.Add(new StoredDocument(ItemTypes.Credentials, null, converted.Name, converted.Content) { Expected = converted.Expected });
                     changes.Renames.Add(new KeyValuePair<string, string>(source, source + ".migrated"));
-                    Apply(store, changes, source);
+                    ApplyChecked(store, changes, full, options);
                     credentialSets.Add(new SetMigrationRecord("credentials", converted.Name, source, store.SetPath(ItemTypes.Credentials, converted.Name), MigrationOutcome.Converted, null, null));
                     break;
                 }
@@ -635,8 +632,8 @@ namespace PorterStorage.Core.Migration
                     }
                     log($" - Migrating parameter set {fileName} to the new schema...");
                     var changes = new ChangeSet($"parameter set {fileName}");
-                    changes.Writes.Add(new StoredDocument(ItemTypes.Parameters, null, fileName, rewrite.Content));
-                    Apply(store, changes, source);
+                    changes.Writes.Add(new StoredDocument(ItemTypes.Parameters, null, fileName, rewrite.Content) { Expected = rewrite.Expected });
+                    ApplyChecked(store, changes, full, options);
                     parameterSets.Add(new SetMigrationRecord("parameters", fileName, source, source, MigrationOutcome.Rewritten, null, null));
                     break;
                 }
@@ -649,6 +646,25 @@ namespace PorterStorage.Core.Migration
                     installations.Add(new InstallationMigrationRecord(item.Name, null, MigrationOutcome.Finished, Array.Empty<string>(), Array.Empty<string>(), Array.Empty<string>(), null, null));
                     break;
             }
+        }
+
+        /// <summary>
+        /// Every change set goes to the store through here: its documents are re-read strictly and compared with what they
+        /// must hold (<see cref="WrittenDocumentGuard"/>) before anything is deleted or overwritten, whatever the store.
+        /// </summary>
+        private static void ApplyChecked(IMigrationStore store, ChangeSet changes, string source, MigrationOptions options)
+        {
+            if (options.WriterFault != null)
+            {
+                for (int i = 0; i < changes.Writes.Count; i++)
+                {
+                    StoredDocument d = changes.Writes[i];
+                    changes.Writes[i] = new StoredDocument(d.ItemType, d.Group, d.Name, options.WriterFault(d)) { Expected = d.Expected };
+                }
+            }
+            ChangeSetNames.Check(store, changes, source);
+            WrittenDocumentGuard.Check(changes, source);
+            store.Apply(changes);
         }
 
         /// <summary>

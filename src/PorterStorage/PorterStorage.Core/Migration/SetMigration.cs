@@ -23,6 +23,9 @@ namespace PorterStorage.Core.Migration
         public string Name { get; }
 
         public byte[] Content { get; }
+
+        /// <summary>The content <see cref="Content"/> is meant to hold (see <see cref="WrittenDocumentGuard"/>); null: strict re-read only.</summary>
+        public object? Expected { get; set; }
     }
 
     /// <summary>Credential and parameter set rules (spec §6, §8) and the YAML conversion of Porter ≤ v0.22 (E8).</summary>
@@ -37,7 +40,8 @@ namespace PorterStorage.Core.Migration
         public static SetRewrite? MigrateCredentialSet(byte[] content, string path, string fileName)
         {
             using JsonDocument doc = ParseObject(content, path, ErrorIds.CredentialSetParseError, "credential set");
-            JsonElement root = doc.RootElement;
+            // A copy that outlives the document: the expected content (checked before the store writes) refers to it.
+            JsonElement root = doc.RootElement.Clone();
             string schemaVersion = string.Empty, name = string.Empty, created = GoTime.Zero, modified = GoTime.Zero;
             JsonElement? credentials = null;
             var others = new List<JsonProperty>();
@@ -81,27 +85,34 @@ namespace PorterStorage.Core.Migration
                 .Property("schemaVersion", SchemaVersions.CredentialSetDocument);
             string setName = name.Length > 0 ? name : fileName;
             w.Property("name", setName).Property("created", created).Property("modified", modified).Name("credentials");
+            var expected = new ExpectedObject().Add("schemaVersion", SchemaVersions.CredentialSetDocument)
+                .Add("name", setName).Add("created", created).Add("modified", modified);
             if (credentials == null)
             {
                 w.Null();
+                expected.Add("credentials", null);
             }
             else
             {
+                var list = new ExpectedArray();
                 w.StartArray();
                 foreach (JsonElement item in credentials.Value.EnumerateArray())
                 {
-                    WriteStrategy(w, item, path);
+                    list.Add(WriteStrategy(w, item, path));
                 }
                 w.EndArray();
+                expected.Add("credentials", list);
             }
             foreach (JsonProperty p in others)
             {
                 w.Name(p.Name).PassThrough(p.Value);
+                expected.Add(p.Name, p.Value);
             }
-            return new SetRewrite(setName, w.EndObject().ToUtf8());
+            return new SetRewrite(setName, w.EndObject().ToUtf8()) { Expected = expected };
         }
 
-        private static void WriteStrategy(GoJsonWriter w, JsonElement item, string path)
+        /// <summary>Writes one credential and returns what it must hold.</summary>
+        private static ExpectedObject WriteStrategy(GoJsonWriter w, JsonElement item, string path)
         {
             if (item.ValueKind != JsonValueKind.Object)
             {
@@ -118,6 +129,9 @@ namespace PorterStorage.Core.Migration
                         name = Text(p, path, ErrorIds.CredentialSetParseError);
                         break;
                     case "source":
+                        // A repeated "source" replaces the earlier one, as in Go.
+                        key = null;
+                        value = null;
                         if (p.Value.ValueKind == JsonValueKind.Null)
                         {
                             break;
@@ -146,19 +160,24 @@ namespace PorterStorage.Core.Migration
                 }
             }
             w.StartObject().Property("name", name).Name("source");
+            var expected = new ExpectedObject().Add("name", name);
             if (key == null)
             {
                 w.Null();
+                expected.Add("source", null);
             }
             else
             {
                 w.StartObject().Property(key, value!).EndObject();
+                expected.Add("source", new ExpectedObject().Add(key, value));
             }
             foreach (JsonProperty p in others)
             {
                 w.Name(p.Name).PassThrough(p.Value);
+                expected.Add(p.Name, p.Value);
             }
             w.EndObject();
+            return expected;
         }
 
         /// <summary>
@@ -169,7 +188,7 @@ namespace PorterStorage.Core.Migration
         public static SetRewrite? MigrateParameterSet(byte[] content, string path, string fileName)
         {
             using JsonDocument doc = ParseObject(content, path, ErrorIds.ParameterSetParseError, "parameter set");
-            JsonElement root = doc.RootElement;
+            JsonElement root = doc.RootElement.Clone();
             if (root.EnumerateObject().Any(p => p.NameEquals("schemaVersion")))
             {
                 return null;
@@ -190,7 +209,10 @@ namespace PorterStorage.Core.Migration
                 w.Property("schemaVersion", SchemaVersions.ParameterSetDocument);
             }
             string name = root.TryGetProperty("name", out JsonElement n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : fileName;
-            return new SetRewrite(name, w.EndObject().ToUtf8());
+            return new SetRewrite(name, w.EndObject().ToUtf8())
+            {
+                Expected = new ExpectedObject().AddAll(root).Add("schemaVersion", SchemaVersions.ParameterSetDocument),
+            };
         }
 
         /// <summary>
@@ -285,19 +307,7 @@ namespace PorterStorage.Core.Migration
 
         private static JsonDocument ParseObject(byte[] content, string path, string errorId, string what)
         {
-            if (content.Length >= 3 && content[0] == 0xEF && content[1] == 0xBB && content[2] == 0xBF)
-            {
-                throw SetError(errorId, path, "it starts with a byte-order mark");
-            }
-            JsonDocument doc;
-            try
-            {
-                doc = JsonDocument.Parse(content);
-            }
-            catch (JsonException ex)
-            {
-                throw SetError(errorId, path, $"invalid JSON at line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1}");
-            }
+            JsonDocument doc = GoJson.Parse(content, errorId, (id, detail) => SetError(id, path, detail));
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
             {
                 doc.Dispose();

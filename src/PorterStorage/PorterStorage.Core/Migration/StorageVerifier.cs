@@ -331,7 +331,7 @@ namespace PorterStorage.Core.Migration
         {
             try
             {
-                using JsonDocument doc = JsonDocument.Parse(FileSystemExtras.ReadAllBytes(file));
+                using JsonDocument doc = JsonDocument.Parse(FileSystemExtras.ReadAllBytes(file), GoJson.DocumentOptions);
                 if (doc.RootElement.ValueKind == JsonValueKind.Object)
                 {
                     return doc.RootElement.Clone();
