@@ -144,13 +144,14 @@ namespace PorterStorage.Core.Migration
             {
                 using LegacyClaim legacy = LegacyClaim.Parse(store.ReadFile(entry.RelativePath), store.Describe(entry.RelativePath));
                 string inst = legacy.Installation;
+                // Names first: a name such as '.' or '..' would make the duplicate check look at another folder's claims.
+                CheckClaimNames(store, legacy, store.Describe(entry.RelativePath));
                 if (IsAlreadyPresent(store, legacy))
                 {
                     return new PorterMigrationPlanItem(MigrationItemKind.Installation, inst, entry.RelativePath, MigrationAction.RemoveDuplicate,
                         $"claims/{inst}/ already holds this claim's last action (an interrupted earlier migration); the legacy file is removed",
                         Array.Empty<string>(), new[] { entry.RelativePath });
                 }
-                CheckClaimNames(store, legacy, store.Describe(entry.RelativePath));
                 var writes = new List<string>();
                 if (legacy.NeedsPlaceholder)
                 {
@@ -201,7 +202,6 @@ namespace PorterStorage.Core.Migration
             ChangeSetNames.Check(store, docs, Array.Empty<string>(), source);
         }
 
-        /// <summary>Every change set goes through here: its names are checked before the store commits anything.</summary>
         /// <summary>Porter's own interrupted run may have written this claim already (E3): same last action and time.</summary>
         private static bool IsAlreadyPresent(IMigrationStore store, LegacyClaim legacy) =>
             store.ExistingClaims(legacy.Installation).Any(c => c.Key == legacy.Modified && c.Value == legacy.Action);

@@ -264,6 +264,11 @@ namespace PorterStorage.Core.Migration
             {
                 throw SetMigration.SetError(ErrorIds.CredentialSetParseError, context.Path, $"invalid YAML at line {ex.Start.Line}");
             }
+            catch (Exception ex) when (ex is InvalidOperationException || ex is ArgumentException || ex is InvalidCastException)
+            {
+                // YamlDotNet's parser fails this way on some malformed streams (found by the fuzzer).
+                throw SetMigration.SetError(ErrorIds.CredentialSetParseError, context.Path, "invalid YAML (the document structure cannot be read)");
+            }
             return root is ScalarNode empty && empty.Plain && empty.Tag == null && IsNull(empty.Value) ? null : root;
         }
 
@@ -431,7 +436,7 @@ namespace PorterStorage.Core.Migration
         private static string KeyText(Node key, Context context) =>
             key is ScalarNode
                 ? Text(key, context, "a key") ?? string.Empty
-                : throw Unsupported(context, key, "a mapping key is not a plain value");
+                : throw Parse(context, key, "a mapping key is not a plain value");
 
         /// <summary>A scalar as yaml.v2 stores it in a Go string: its text as written; null for a plain null.</summary>
         private static string? Text(Node node, Context context, string what)
