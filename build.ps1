@@ -17,7 +17,9 @@
            credential-yaml, parameter, roundtrip) under afl-fuzz for -Seconds N (default 60) from the seed corpus
            tests/fuzz/corpus/<target>/; prints executions per target and fails on any crash (inputs are kept in
            out/fuzz/<target>/; add each to tests/fuzz/crashes/<target>-N.bin, where xunit replays it). Without AFL++
-           it fuzzes in-process instead. Test runs a bounded in-process pass (Invoke-FuzzSmoke, about 25 seconds).
+           it fuzzes in-process instead. Then the invariant's property tests run over max(1000, 50 x -Seconds)
+           generated homes from a fresh seed. Test runs a bounded in-process fuzz pass with a fixed seed
+           (Invoke-FuzzSmoke, about 25 seconds) and the property tests over 250 homes from a fixed seed.
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 Test
 #>
@@ -219,7 +221,9 @@ $FuzzCorpus = Join-Path $RepoRoot 'tests/fuzz/corpus'
 function Invoke-FuzzSmoke {
     param([double] $SecondsPerTarget = 4)
     $bin = Join-Path $OutRoot 'fuzz/smoke'
-    Invoke-Native dotnet @('build', $FuzzProject, '-c', $Configuration, '-o', $bin, '--nologo', '-v', 'quiet')
+    # The same mutations on every run of the test command; build.ps1 Fuzz and PORTERSTORAGE_FUZZ_SEED explore others.
+    if (-not $env:PORTERSTORAGE_FUZZ_SEED) { $env:PORTERSTORAGE_FUZZ_SEED = '20261130' }
+    Invoke-Native dotnet @('build', $FuzzProject, '-c', $Configuration, '-o', $bin, '--nologo', '-v', 'quiet') | Out-Host
     $output = & dotnet (Join-Path $bin 'PorterStorage.Fuzz.dll') smoke $SecondsPerTarget $FuzzCorpus (Join-Path $OutRoot 'fuzz/smoke-findings')
     $output | Out-Host
     $summary = $output | Where-Object { $_ -match '^fuzz: (\d+) passed, (\d+) failed$' } | Select-Object -Last 1
@@ -250,6 +254,7 @@ function Invoke-Fuzz {
         Write-Warning 'afl-fuzz is not available; fuzzing in-process instead.'
         & dotnet $fuzzDll smoke $Seconds $FuzzCorpus (Join-Path $fuzzOut 'findings') | Out-Host
         if ($LASTEXITCODE -ne 0) { exit 1 }
+        Invoke-LongPropertyRun
         return
     }
     # SharpFuzz instruments the engine so AFL++ sees which branches an input reaches.
@@ -277,6 +282,22 @@ function Invoke-Fuzz {
         exit 1
     }
     Write-Host 'Fuzz: no crash.'
+    Invoke-LongPropertyRun
+}
+
+# The invariant's property tests over many more generated homes than the test command's fixed 250, from a fresh seed
+# (a failure prints the seed that replays it: CsCheck_Seed=<seed>).
+function Invoke-LongPropertyRun {
+    $env:PORTERSTORAGE_PROPERTY_SEED = 'random'
+    $env:PORTERSTORAGE_PROPERTY_ITER = [string]([Math]::Max(1000, $Seconds * 50))
+    try {
+        Write-Host "Property tests: $($env:PORTERSTORAGE_PROPERTY_ITER) generated homes from a fresh seed."
+        & dotnet test (Join-Path $RepoRoot 'tests/unit/PorterStorage.Tests.csproj') -c $Configuration --nologo --filter 'FullyQualifiedName~Properties' --logger 'console;verbosity=minimal' | Out-Host
+        if ($LASTEXITCODE -ne 0) { exit 1 }
+    }
+    finally {
+        Remove-Item Env:PORTERSTORAGE_PROPERTY_SEED, Env:PORTERSTORAGE_PROPERTY_ITER -ErrorAction SilentlyContinue
+    }
 }
 
 function Invoke-Demo {
