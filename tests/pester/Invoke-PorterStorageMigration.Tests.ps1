@@ -174,18 +174,27 @@ Describe 'Invoke-PorterStorageMigration' {
 
         $module = $env:PORTERSTORAGE_MODULE
         $interrupted = 0
-        $delays = 0, 15, 40, 80, 120, 180, 250, 350, 500, 700
-        for ($k = 0; $k -lt $delays.Count; $k++) {
+        # Kill points by progress, not by time: the run is killed once that many legacy claims are gone (the second
+        # round kills the rerun further on), so every kill lands mid-migration however fast the machine is.
+        $points = 1, 8, 30, 70, 110
+        for ($k = 0; $k -lt $points.Count; $k++) {
             $victim = Join-Path $TestDrive "crash-$k"
             Copy-Item -LiteralPath $seed -Destination $victim -Recurse
+            $claims = Join-Path $victim 'claims'
             foreach ($round in 1..2) {
-                $child = Start-ChildPwsh -Command "Import-Module '$module'; 'GO'; [Console]::Out.Flush(); Invoke-PorterStorageMigration -Path '$victim' -SkipBackupCheck -Confirm:`$false | Out-Null"
-                Wait-ChildLine $child 'GO' | Should -BeTrue
-                Start-Sleep -Milliseconds ($delays[$k] * $round)
-                if (-not $child.HasExited) { $child.Kill() }
+                $target = $points[$k] + ($round - 1) * 15
+                $child = Start-ChildPwsh -Command "Import-Module '$module'; Invoke-PorterStorageMigration -Path '$victim' -SkipBackupCheck -Confirm:`$false | Out-Null"
+                $deadline = [DateTime]::UtcNow.AddSeconds(120)
+                while (-not $child.HasExited -and [DateTime]::UtcNow -lt $deadline) {
+                    if (150 - @([IO.Directory]::GetFiles($claims, '*.json')).Count -ge $target) { break }
+                    Start-Sleep -Milliseconds 2
+                }
+                $killedMidRun = -not $child.HasExited
+                if ($killedMidRun) { $child.Kill() }
                 $child.WaitForExit()
+                $killedMidRun | Should -BeTrue -Because "run $k round $round is killed after $target installations, before it ends"
             }
-            $legacyLeft = @(Get-ChildItem -LiteralPath (Join-Path $victim 'claims') -Filter '*.json' -File).Count
+            $legacyLeft = @(Get-ChildItem -LiteralPath $claims -Filter '*.json' -File).Count
             if ($legacyLeft -gt 0 -and $legacyLeft -lt 150) { $interrupted++ }
             $final = Invoke-PorterStorageMigration -Path $victim -SkipBackupCheck -Confirm:$false
             $final.Succeeded | Should -BeTrue -Because "run $k"
@@ -194,6 +203,6 @@ Describe 'Invoke-PorterStorageMigration' {
             ($actual | Measure-Object).Count | Should -Be ($expected | Measure-Object).Count -Because "run $k"
             Compare-Object $expected $actual | Should -BeNullOrEmpty -Because "run $k converges to the uninterrupted result"
         }
-        $interrupted | Should -BeGreaterThan 0 -Because 'at least one kill must land in the middle of a migration'
+        $interrupted | Should -Be $points.Count -Because 'every kill lands in the middle of a migration'
     }
 }
