@@ -295,6 +295,72 @@ namespace PorterStorage.Tests
             }
         }
 
+        [Theory]
+        [InlineData(Fault.AccessDenied, true)]
+        [InlineData(Fault.DiskFull, true)]
+        [InlineData(Fault.ReadError, true)]
+        [InlineData(Fault.AccessDenied, false)]
+        [InlineData(Fault.DiskFull, false)]
+        public void Restore_FaultAtEveryIOCall_NamedErrorDestinationAsItWas(Fault fault, bool occupied)
+        {
+            using var source = new TempHome();
+            using var outDir = new TempHome();
+            SmallLegacyHome(source);
+            string archive = Path.Combine(outDir.Path, "b.zip");
+            Assert.True(HomeBackup.Create(source.Path, archive, false, false, null, null, CancellationToken.None).Verified);
+
+            int calls;
+            using (var parent = new TempHome())
+            {
+                string dest = PrepareDestination(parent, occupied);
+                var counting = new FaultyIO(int.MaxValue, fault);
+                RestorePlan plan = HomeRestore.Plan(archive, null, dest, parent.Path, true, null, counting, CancellationToken.None);
+                HomeRestore.Execute(plan, null, counting, CancellationToken.None);
+                Assert.Equal(Digest(source.Path), Digest(dest));
+                calls = counting.Calls;
+            }
+            Assert.True(calls > 10, $"only {calls} I/O calls counted");
+
+            for (int n = 1; n <= calls; n++)
+            {
+                using var parent = new TempHome();
+                string dest = PrepareDestination(parent, occupied);
+                List<string> before = Digest(parent.Path);
+                var io = new FaultyIO(n, fault);
+                try
+                {
+                    RestorePlan plan = HomeRestore.Plan(archive, null, dest, parent.Path, true, null, io, CancellationToken.None);
+                    HomeRestore.Execute(plan, null, io, CancellationToken.None);
+                    Assert.Fail($"call {n}: the restore succeeded although call {n} failed");
+                }
+                catch (PorterStorageException ex)
+                {
+                    Assert.True(IOIds.Contains(ex.ErrorId), $"call {n}: {ex.ErrorId}: {ex.Message}");
+                    Assert.True(ex.Target == archive || ex.Target!.StartsWith(parent.Path, StringComparison.Ordinal), $"call {n}: {ex.Target}");
+                    if (fault == Fault.DiskFull && io.FiredOnWrite)
+                    {
+                        Assert.Equal(ErrorIds.DiskFull, ex.ErrorId);
+                    }
+                }
+                Assert.True(io.Fired, $"call {n} was never made");
+                // The destination is as it was: nothing moved aside, no scratch folder left, not one byte changed.
+                Assert.Equal(before, Digest(parent.Path));
+                Assert.Equal(new[] { "home" }, Directory.GetDirectories(parent.Path).Select(Path.GetFileName).ToArray());
+            }
+        }
+
+        /// <summary>The restore's destination <c>home</c>: a different home (moved aside by -Force), or an empty folder.</summary>
+        private static string PrepareDestination(TempHome parent, bool occupied)
+        {
+            string dest = parent.Mkdir("home");
+            if (occupied)
+            {
+                parent.Write("home/claims/other.json", Claim("other"));
+                parent.Write("home/config.toml", "# mine\n");
+            }
+            return dest;
+        }
+
         [Fact]
         public void Map_DiskFullAndDenied_NamedIds()
         {
@@ -393,6 +459,18 @@ namespace PorterStorage.Tests
             {
                 Tick(false);
                 return FileIO.System.List(folder);
+            }
+
+            public void MoveDirectory(string source, string destination)
+            {
+                Tick(true);
+                FileIO.System.MoveDirectory(source, destination);
+            }
+
+            public void DeleteEmptyDirectory(string path)
+            {
+                Tick(true);
+                FileIO.System.DeleteEmptyDirectory(path);
             }
         }
 

@@ -44,7 +44,12 @@ namespace PorterStorage.Core.Backup
         /// there is refused (<c>DestinationNotEmpty</c>) unless <paramref name="force"/>. Writes nothing.
         /// </summary>
         public static RestorePlan Plan(string archivePath, string? expectedSha256, string? destination, string currentDirectory, bool force,
-            IProgress<BackupProgress>? progress, CancellationToken cancel)
+            IProgress<BackupProgress>? progress, CancellationToken cancel) =>
+            Plan(archivePath, expectedSha256, destination, currentDirectory, force, progress, FileIO.System, cancel);
+
+        /// <summary>As above, listing the destination through <paramref name="io"/>; a destination that cannot be listed is named (<c>AccessDenied</c>, <c>StoreReadError</c>).</summary>
+        internal static RestorePlan Plan(string archivePath, string? expectedSha256, string? destination, string currentDirectory, bool force,
+            IProgress<BackupProgress>? progress, IFileIO io, CancellationToken cancel)
         {
             PorterBackupVerification check = BackupVerifier.Verify(archivePath, expectedSha256, progress, cancel);
             PorterStorageException? refusal = check.ToException();
@@ -52,7 +57,7 @@ namespace PorterStorage.Core.Backup
             {
                 throw refusal;
             }
-            BackupManifest manifest = BackupVerifier.ReadManifest(archivePath);
+            BackupManifest manifest = Try(archivePath, IOOperation.Read, null, () => BackupVerifier.ReadManifest(archivePath));
             if (manifest.Kind != BackupManifest.HomeKind)
             {
                 throw new PorterStorageException(ErrorIds.BackupKindMismatch, PorterErrorKind.InvalidArgument, archivePath,
@@ -67,7 +72,7 @@ namespace PorterStorage.Core.Backup
                 throw new PorterStorageException(ErrorIds.DestinationNotEmpty, PorterErrorKind.ResourceExists, target,
                     $"'{target}' is a file, not a folder.");
             }
-            bool occupied = Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any();
+            bool occupied = Directory.Exists(target) && Try(target, IOOperation.List, "Nothing was restored.", () => io.List(target).Any());
             if (occupied && !force)
             {
                 throw new PorterStorageException(ErrorIds.DestinationNotEmpty, PorterErrorKind.ResourceExists, target,
@@ -109,57 +114,76 @@ namespace PorterStorage.Core.Backup
 
         /// <summary>
         /// Extracts into a sibling folder, checking each file's hash again, sets modes and times, then moves any
-        /// existing folder aside and the restored one into place. On failure the destination is left as it was.
+        /// existing folder aside and the restored one into place. On failure the destination is left as it was: a file
+        /// system failure is named by <see cref="IOErrors"/> (<c>AccessDenied</c>, <c>DiskFull</c>, <c>FileWriteFailed</c>,
+        /// <c>FileUnreadable</c>) with the failing path, and a folder moved aside is moved back (<c>RestoreFailed</c>, naming
+        /// where it is, only when even that fails).
         /// </summary>
-        public static PorterRestoreResult Execute(RestorePlan plan, IProgress<BackupProgress>? progress, CancellationToken cancel)
+        public static PorterRestoreResult Execute(RestorePlan plan, IProgress<BackupProgress>? progress, CancellationToken cancel) =>
+            Execute(plan, progress, FileIO.System, cancel);
+
+        /// <summary>As above, with every folder, file, move and read of the archive through <paramref name="io"/> (tests fail the n-th call).</summary>
+        internal static PorterRestoreResult Execute(RestorePlan plan, IProgress<BackupProgress>? progress, IFileIO io, CancellationToken cancel)
         {
             var clock = Stopwatch.StartNew();
             string dest = plan.Destination;
+            string untouched = $"Nothing was restored; '{dest}' is as it was.";
             string stamp = DateTime.Now.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
             string? parent = Path.GetDirectoryName(dest);
             if (!string.IsNullOrEmpty(parent))
             {
-                FileSystemExtras.CreatePrivateDirectory(parent!);
+                Try(parent!, IOOperation.Write, untouched, () => io.CreateDirectory(parent!));
             }
             string staging = dest + ".restoring-" + Guid.NewGuid().ToString("N").Substring(0, 8);
             int files = 0;
             long bytes = 0;
             string? movedAside = null;
+            bool removedEmpty = false;
+            bool placed = false;
             try
             {
-                Directory.CreateDirectory(staging);
-                UnixPermissions.SetModeIfSupported(staging, 0x1C0);
+                Try(staging, IOOperation.Write, untouched, () => io.CreateDirectory(staging));
                 var buffer = new byte[81920];
                 List<BackupEntry> fileEntries = plan.Manifest.Entries.Where(e => e.Type == BackupEntryType.File).ToList();
-                using (ZipArchive zip = ZipFile.OpenRead(plan.ArchivePath))
+                using (Stream archive = Try(plan.ArchivePath, IOOperation.Read, untouched, () => io.OpenRead(plan.ArchivePath, 81920)))
+                using (ZipArchive zip = Try(plan.ArchivePath, IOOperation.Read, untouched, () => new ZipArchive(archive, ZipArchiveMode.Read, leaveOpen: true)))
                 {
                     foreach (BackupEntry e in plan.Manifest.Entries.Where(e => e.Type == BackupEntryType.Directory))
                     {
-                        Directory.CreateDirectory(Local(staging, e.Path));
+                        string folder = Local(staging, e.Path);
+                        Try(folder, IOOperation.Write, untouched, () => io.CreateDirectory(folder));
                     }
                     foreach (BackupEntry e in fileEntries)
                     {
                         cancel.ThrowIfCancellationRequested();
                         string path = Local(staging, e.Path);
-                        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                        ZipArchiveEntry entry = zip.GetEntry(BackupManifest.ArchiveName(e.Path))
+                        string folder = Path.GetDirectoryName(path)!;
+                        Try(folder, IOOperation.Write, untouched, () => io.CreateDirectory(folder));
+                        ZipArchiveEntry entry = Try(plan.ArchivePath, IOOperation.Read, untouched, () => zip.GetEntry(BackupManifest.ArchiveName(e.Path)))
                                                 ?? throw BackupManifest.Corrupt(plan.ArchivePath, $"'{e.Path}' is missing", null);
-                        string sha;
-                        long length;
-                        using (Stream source = entry.Open())
-                        using (FileStream target = FileSystemExtras.CreateNewPrivate(path))
+                        string sha = string.Empty;
+                        long length = 0;
+                        // A failed read is the archive's; a failed write is named by the stream (the staged file).
+                        Try(plan.ArchivePath, IOOperation.Read, untouched, () =>
                         {
-                            sha = Hex.Copy(source, target, buffer, out length, cancel);
-                        }
+                            using (Stream source = entry.Open())
+                            using (Stream target = new NamedWriteStream(Try(path, IOOperation.Write, untouched, () => io.CreateNew(path, 81920)), path))
+                            {
+                                sha = Hex.Copy(source, target, buffer, out length, cancel);
+                            }
+                        });
                         if (length != e.Size || sha != e.Sha256)
                         {
                             throw BackupManifest.Corrupt(plan.ArchivePath, $"'{e.Path}' changed since it was verified", null);
                         }
-                        if (e.Mode.HasValue)
+                        Try(path, IOOperation.Write, untouched, () =>
                         {
-                            UnixPermissions.SetModeIfSupported(path, e.Mode.Value);
-                        }
-                        File.SetLastWriteTimeUtc(path, e.ModifiedUtc);
+                            if (e.Mode.HasValue)
+                            {
+                                UnixPermissions.SetModeIfSupported(path, e.Mode.Value);
+                            }
+                            File.SetLastWriteTimeUtc(path, e.ModifiedUtc);
+                        });
                         files++;
                         bytes += length;
                         progress?.Report(new BackupProgress("Restoring", e.Path, files, fileEntries.Count, bytes));
@@ -167,56 +191,109 @@ namespace PorterStorage.Core.Backup
                 }
                 foreach (BackupEntry e in plan.Manifest.Entries.Where(e => e.Type == BackupEntryType.SymbolicLink))
                 {
-                    FileSystemExtras.CreateSymbolicLink(Local(staging, e.Path), e.LinkTarget!, directory: false);
+                    string link = Local(staging, e.Path);
+                    Try(link, IOOperation.Write, untouched, () => FileSystemExtras.CreateSymbolicLink(link, e.LinkTarget!, directory: false));
                 }
                 // Folders last, deepest first, so that writing their content does not change their times.
                 foreach (BackupEntry e in plan.Manifest.Entries.Where(e => e.Type == BackupEntryType.Directory).OrderByDescending(e => e.Path.Length))
                 {
                     string path = Local(staging, e.Path);
-                    if (e.Mode.HasValue)
+                    Try(path, IOOperation.Write, untouched, () =>
                     {
-                        UnixPermissions.SetModeIfSupported(path, e.Mode.Value);
-                    }
-                    Directory.SetLastWriteTimeUtc(path, e.ModifiedUtc);
+                        if (e.Mode.HasValue)
+                        {
+                            UnixPermissions.SetModeIfSupported(path, e.Mode.Value);
+                        }
+                        Directory.SetLastWriteTimeUtc(path, e.ModifiedUtc);
+                    });
                 }
 
+                cancel.ThrowIfCancellationRequested();
                 if (Directory.Exists(dest))
                 {
-                    if (plan.MoveAside || Directory.EnumerateFileSystemEntries(dest).Any())
+                    if (plan.MoveAside || Try(dest, IOOperation.List, untouched, () => io.List(dest).Any()))
                     {
-                        movedAside = dest + ".before-restore-" + stamp;
-                        Directory.Move(dest, movedAside);
+                        string aside = dest + ".before-restore-" + stamp;
+                        Try(dest, IOOperation.Write, untouched, () => io.MoveDirectory(dest, aside));
+                        movedAside = aside;
                     }
                     else
                     {
-                        Directory.Delete(dest);
+                        Try(dest, IOOperation.Write, untouched, () => io.DeleteEmptyDirectory(dest));
+                        removedEmpty = true;
                     }
                 }
-                try
-                {
-                    Directory.Move(staging, dest);
-                }
-                catch (IOException) when (movedAside != null)
-                {
-                    Directory.Move(movedAside, dest);
-                    movedAside = null;
-                    throw;
-                }
+                Try(dest, IOOperation.Write, untouched, () => io.MoveDirectory(staging, dest));
+                placed = true;
                 return new PorterRestoreResult(plan.ArchivePath, dest, movedAside, files, bytes, clock.Elapsed);
-            }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-            {
-                throw new PorterStorageException(ErrorIds.RestoreFailed, PorterErrorKind.WriteError, dest,
-                    $"The restore into '{dest}' failed and was rolled back: {ex.Message}", ex);
             }
             finally
             {
-                if (Directory.Exists(staging))
+                if (!placed)
                 {
-                    Directory.Delete(staging, recursive: true);
+                    PutBack(dest, movedAside, removedEmpty);
+                }
+                try
+                {
+                    if (Directory.Exists(staging))
+                    {
+                        Directory.Delete(staging, recursive: true);
+                    }
+                }
+                catch (Exception ex) when (IOErrors.IsIOFailure(ex))
+                {
+                    // The restore's own scratch folder, beside the destination; what happened is reported by the caller.
                 }
             }
         }
+
+        /// <summary>Undoes the swap of a restore that did not complete: the folder moved aside goes back, an empty one removed is created again.</summary>
+        private static void PutBack(string dest, string? movedAside, bool removedEmpty)
+        {
+            try
+            {
+                if (movedAside != null)
+                {
+                    Directory.Move(movedAside, dest);
+                }
+                else if (removedEmpty && !Directory.Exists(dest))
+                {
+                    Directory.CreateDirectory(dest);
+                }
+            }
+            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
+            {
+                throw new PorterStorageException(ErrorIds.RestoreFailed, PorterErrorKind.WriteError, dest,
+                    movedAside != null
+                        ? $"The restore into '{dest}' failed and the folder that stood there could not be moved back ({ex.Message}); it is intact at '{movedAside}'."
+                        : $"The restore into '{dest}' failed and the empty folder that stood there could not be created again ({ex.Message}).", ex);
+            }
+        }
+
+        /// <summary>Runs one file system operation on <paramref name="path"/>; its failure becomes the <see cref="IOErrors"/> error naming that path.</summary>
+        private static T Try<T>(string path, IOOperation operation, string? consequence, Func<T> action)
+        {
+            try
+            {
+                return action();
+            }
+            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
+            {
+                throw IOErrors.Map(ex, path, operation, consequence);
+            }
+            catch (InvalidDataException ex) when (ex.InnerException != null && IOErrors.IsIOFailure(ex.InnerException))
+            {
+                // the zip reader wraps a failed read of the archive
+                throw IOErrors.Map(ex.InnerException, path, operation, consequence);
+            }
+        }
+
+        private static void Try(string path, IOOperation operation, string? consequence, Action action) =>
+            Try(path, operation, consequence, () =>
+            {
+                action();
+                return true;
+            });
 
         private static string Local(string root, string relative) => Path.Combine(root, relative.Replace('/', Path.DirectorySeparatorChar));
     }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using PorterStorage.Core.Errors;
+using PorterStorage.Core.IO;
 
 namespace PorterStorage.Core.Config
 {
@@ -54,7 +55,13 @@ namespace PorterStorage.Core.Config
         }
 
         /// <summary>Reads the config of a home. A home with no config file yields all defaults.</summary>
-        public static PorterConfig Read(string homePath)
+        public static PorterConfig Read(string homePath) => Read(homePath, FileIO.System);
+
+        /// <summary>
+        /// As above, reading through <paramref name="io"/>. A config file the process may not read is <c>AccessDenied</c>, one
+        /// that fails otherwise <c>ConfigReadError</c>, both naming the file.
+        /// </summary>
+        internal static PorterConfig Read(string homePath, IFileIO io)
         {
             string? file = FindConfigFile(homePath, out PorterConfigFormat format, out List<string> others);
             if (file == null)
@@ -65,10 +72,15 @@ namespace PorterStorage.Core.Config
             byte[] bytes;
             try
             {
-                bytes = PorterStorage.Core.IO.FileSystemExtras.ReadAllBytes(file);
+                bytes = io.ReadAllBytes(file);
             }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
             {
+                PorterStorageException named = IOErrors.Map(ex, file, IOOperation.Read);
+                if (named.ErrorId == ErrorIds.AccessDenied)
+                {
+                    throw named;
+                }
                 throw new PorterStorageException(ErrorIds.ConfigReadError, PorterErrorKind.ReadError, file,
                     $"The config file '{file}' could not be read: {ex.Message}", ex);
             }

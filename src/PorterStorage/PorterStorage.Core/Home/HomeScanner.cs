@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Text.Json;
 using System.Threading;
+using PorterStorage.Core.Errors;
 using PorterStorage.Core.IO;
 using PorterStorage.Core.Storage;
 
@@ -14,11 +15,19 @@ namespace PorterStorage.Core.Home
     {
         private readonly string _home;
         private readonly CancellationToken _cancel;
+        private readonly IFileIO _io;
 
         public HomeScanner(string home, CancellationToken cancel)
+            : this(home, cancel, FileIO.System)
+        {
+        }
+
+        /// <summary>As above, listing and reading through <paramref name="io"/> (tests fail its calls).</summary>
+        public HomeScanner(string home, CancellationToken cancel, IFileIO io)
         {
             _home = home;
             _cancel = cancel;
+            _io = io;
         }
 
         public PorterItemCounts Counts { get; } = new PorterItemCounts();
@@ -26,6 +35,12 @@ namespace PorterStorage.Core.Home
         public List<PorterHomeProblem> Problems { get; } = new List<PorterHomeProblem>();
 
         public long SizeBytes { get; private set; }
+
+        /// <summary>
+        /// The folders that could not be listed and the documents that could not be read, as named errors (<c>AccessDenied</c>,
+        /// <c>StoreReadError</c>, <c>FileUnreadable</c>); each is also a problem. The counts leave them out.
+        /// </summary>
+        public List<PorterStorageException> Failures { get; } = new List<PorterStorageException>();
 
         public void Scan(string? configFile)
         {
@@ -36,8 +51,8 @@ namespace PorterStorage.Core.Home
             }
             ScanClaims();
             ScanIndex();
-            Results(ItemTypes.Results, c => Counts.Results += c, "*.json");
-            Results(ItemTypes.Outputs, c => Counts.Outputs += c, "*");
+            Results(ItemTypes.Results, c => Counts.Results += c, ".json");
+            Results(ItemTypes.Outputs, c => Counts.Outputs += c, null);
             ScanCredentials();
             ScanParameters();
             CheckPermissions(configFile);
@@ -47,10 +62,42 @@ namespace PorterStorage.Core.Home
 
         private static bool IsLink(FileSystemInfo info) => (info.Attributes & FileAttributes.ReparsePoint) != 0;
 
+        /// <summary>
+        /// A folder's entries; one that cannot be listed is a problem named by the <see cref="IOErrors"/> mapping (its path,
+        /// <c>AccessDenied</c> or <c>StoreReadError</c>) and is taken as empty. Sizes, counts and modes then leave it out.
+        /// </summary>
+        private List<FileSystemInfo> Entries(string folder, bool counted = true)
+        {
+            try
+            {
+                return _io.List(folder).ToList();
+            }
+            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
+            {
+                PorterStorageException named = IOErrors.Map(ex, folder, IOOperation.List, "What it holds is not counted.");
+                if (counted && !Failures.Any(f => f.Target == folder))
+                {
+                    Failures.Add(named);
+                }
+                if (_unlisted.Add(folder))
+                {
+                    Problems.Add(new PorterHomeProblem(named.ErrorId, folder, named.Message));
+                }
+                return new List<FileSystemInfo>();
+            }
+        }
+
+        private readonly HashSet<string> _unlisted = new HashSet<string>(StringComparer.Ordinal);
+
+        private IEnumerable<string> Files(string folder, string? suffix = null) =>
+            Entries(folder).Where(e => e is FileInfo && (suffix == null || e.Name.EndsWith(suffix, StringComparison.Ordinal))).Select(e => e.FullName);
+
+        private IEnumerable<string> Folders(string folder) => Entries(folder).Where(e => e is DirectoryInfo).Select(e => e.FullName);
+
         private long SumSizes(DirectoryInfo dir)
         {
             long total = 0;
-            foreach (FileSystemInfo entry in dir.EnumerateFileSystemInfos())
+            foreach (FileSystemInfo entry in Entries(dir.FullName, counted: false))
             {
                 _cancel.ThrowIfCancellationRequested();
                 if (IsLink(entry))
@@ -77,16 +124,17 @@ namespace PorterStorage.Core.Home
                 return;
             }
             var names = new List<string>();
-            foreach (string file in Directory.EnumerateFiles(folder, "*.json"))
+            List<FileSystemInfo> entries = Entries(folder);
+            foreach (string file in entries.Where(e => e is FileInfo && e.Name.EndsWith(".json", StringComparison.Ordinal)).Select(e => e.FullName))
             {
                 Counts.LegacyClaims++;
                 names.Add(Path.GetFileNameWithoutExtension(file));
             }
-            foreach (string dir in Directory.EnumerateDirectories(folder))
+            foreach (string dir in entries.Where(e => e is DirectoryInfo).Select(e => e.FullName))
             {
                 _cancel.ThrowIfCancellationRequested();
                 Counts.InstallationFolders++;
-                Counts.Claims += Directory.EnumerateFiles(dir, "*.json").Count();
+                Counts.Claims += Files(dir, ".json").Count();
                 names.Add(Path.GetFileName(dir));
             }
             ReportCaseCollisions(ItemTypes.Claims, names);
@@ -99,7 +147,7 @@ namespace PorterStorage.Core.Home
             {
                 return;
             }
-            foreach (string file in Directory.EnumerateFiles(folder))
+            foreach (string file in Files(folder))
             {
                 Counts.Installations++;
                 string name = Path.GetFileName(file);
@@ -111,17 +159,17 @@ namespace PorterStorage.Core.Home
             }
         }
 
-        private void Results(string type, Action<int> add, string pattern)
+        private void Results(string type, Action<int> add, string? suffix)
         {
             string folder = Folder(type);
             if (!Directory.Exists(folder))
             {
                 return;
             }
-            foreach (string dir in Directory.EnumerateDirectories(folder))
+            foreach (string dir in Folders(folder))
             {
                 _cancel.ThrowIfCancellationRequested();
-                add(Directory.EnumerateFiles(dir, pattern).Count());
+                add(Files(dir, suffix).Count());
             }
         }
 
@@ -133,7 +181,7 @@ namespace PorterStorage.Core.Home
                 return;
             }
             var names = new List<string>();
-            foreach (string file in Directory.EnumerateFiles(folder))
+            foreach (string file in Files(folder))
             {
                 _cancel.ThrowIfCancellationRequested();
                 string ext = Path.GetExtension(file);
@@ -168,7 +216,7 @@ namespace PorterStorage.Core.Home
                 return;
             }
             var names = new List<string>();
-            foreach (string file in Directory.EnumerateFiles(folder, "*.json"))
+            foreach (string file in Files(folder, ".json"))
             {
                 _cancel.ThrowIfCancellationRequested();
                 names.Add(Path.GetFileNameWithoutExtension(file));
@@ -193,7 +241,7 @@ namespace PorterStorage.Core.Home
             value = null;
             try
             {
-                using (JsonDocument doc = JsonDocument.Parse(FileSystemExtras.ReadAllBytes(file), PorterStorage.Core.Json.GoJson.DocumentOptions))
+                using (JsonDocument doc = JsonDocument.Parse(_io.ReadAllBytes(file), PorterStorage.Core.Json.GoJson.DocumentOptions))
                 {
                     if (doc.RootElement.ValueKind != JsonValueKind.Object)
                     {
@@ -216,9 +264,11 @@ namespace PorterStorage.Core.Home
                 Problems.Add(new PorterHomeProblem(ProblemCodes.UnreadableDocument, file,
                     $"'{file}' is not valid JSON (line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1})."));
             }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
             {
-                Problems.Add(new PorterHomeProblem(ProblemCodes.UnreadableDocument, file, $"'{file}' could not be read: {ex.Message}"));
+                PorterStorageException named = IOErrors.Map(ex, file, IOOperation.Read, "It is not counted.");
+                Failures.Add(named);
+                Problems.Add(new PorterHomeProblem(ProblemCodes.UnreadableDocument, file, $"{named.ErrorId}: {named.Message}"));
             }
             return false;
         }
@@ -256,7 +306,7 @@ namespace PorterStorage.Core.Home
 
         private void CheckTree(DirectoryInfo dir)
         {
-            foreach (FileSystemInfo entry in dir.EnumerateFileSystemInfos())
+            foreach (FileSystemInfo entry in Entries(dir.FullName))
             {
                 _cancel.ThrowIfCancellationRequested();
                 if (IsLink(entry))

@@ -6,6 +6,7 @@ using System.Threading;
 using PorterStorage.Core.Azure;
 using PorterStorage.Core.Config;
 using PorterStorage.Core.Errors;
+using PorterStorage.Core.IO;
 using PorterStorage.Core.Migration;
 using PorterStorage.Core.Schema;
 using PorterStorage.Core.Storage;
@@ -70,7 +71,14 @@ namespace PorterStorage.Core.Home
         }
 
         /// <summary>Inspects a home: config, storage, layout, counts, size, schema and problems.</summary>
-        public static PorterHome Inspect(string homePath, string resolvedFrom = "Parameter", CancellationToken cancellationToken = default)
+        public static PorterHome Inspect(string homePath, string resolvedFrom = "Parameter", CancellationToken cancellationToken = default) =>
+            Inspect(homePath, resolvedFrom, FileIO.System, cancellationToken);
+
+        /// <summary>
+        /// As above, listing and reading through <paramref name="io"/>. A folder or file the process may not list or read is a
+        /// problem naming it (<c>AccessDenied</c>, <c>StoreReadError</c>, <c>UnreadableDocument</c>, <c>ConfigUnreadable</c>), never an exception.
+        /// </summary>
+        internal static PorterHome Inspect(string homePath, string resolvedFrom, IFileIO io, CancellationToken cancellationToken)
         {
             bool exists = Directory.Exists(homePath);
             var home = new PorterHome(homePath, resolvedFrom, exists);
@@ -85,7 +93,7 @@ namespace PorterStorage.Core.Home
 
             try
             {
-                home.Config = PorterConfigReader.Read(homePath);
+                home.Config = PorterConfigReader.Read(homePath, io);
                 home.Storage = home.Config.ResolvedStorage;
                 foreach (string ignored in home.Config.IgnoredFiles)
                 {
@@ -98,7 +106,7 @@ namespace PorterStorage.Core.Home
                 problems.Add(new PorterHomeProblem(ProblemCodes.ConfigUnreadable, ex.Target, $"{ex.ErrorId}: {ex.Message}"));
             }
 
-            var scanner = new HomeScanner(homePath, cancellationToken);
+            var scanner = new HomeScanner(homePath, cancellationToken, io);
             scanner.Scan(home.ConfigPath);
             problems.AddRange(scanner.Problems);
             home.Items = scanner.Counts;
@@ -118,7 +126,7 @@ namespace PorterStorage.Core.Home
                 }
                 else
                 {
-                    home.Schema = SchemaInspector.Evaluate(homePath, new FileSystemPorterStore(homePath), scanner.Counts, cancellationToken);
+                    home.Schema = SchemaInspector.Evaluate(homePath, new FileSystemPorterStore(homePath, io), scanner.Counts, cancellationToken);
                 }
             }
             catch (PorterStorageException ex)
@@ -135,23 +143,34 @@ namespace PorterStorage.Core.Home
         /// Checks the schema of a home (Test-PorterSchema): its folder, or for an azure.blob home the plugin's container and its
         /// <c>schema</c> blob. Raises <c>SchemaParseError</c>, <c>HomeNotFound</c>, config and Azure errors.
         /// </summary>
-        public static PorterSchemaStatus TestSchema(string homePath, CancellationToken cancellationToken = default)
+        public static PorterSchemaStatus TestSchema(string homePath, CancellationToken cancellationToken = default) =>
+            TestSchema(homePath, FileIO.System, cancellationToken);
+
+        /// <summary>
+        /// As above, listing and reading through <paramref name="io"/>. A folder or document of the home that cannot be listed or
+        /// read leaves the state unknown: its named error (<c>AccessDenied</c>, <c>StoreReadError</c>, <c>FileUnreadable</c>) is raised.
+        /// </summary>
+        internal static PorterSchemaStatus TestSchema(string homePath, IFileIO io, CancellationToken cancellationToken)
         {
             if (!Directory.Exists(homePath))
             {
                 throw new PorterStorageException(ErrorIds.HomeNotFound, PorterErrorKind.ObjectNotFound, homePath,
                     $"The Porter home '{homePath}' does not exist.");
             }
-            PorterConfig config = PorterConfigReader.Read(homePath);
+            PorterConfig config = PorterConfigReader.Read(homePath, io);
             if (config.ResolvedStorage.IsAzureBlob)
             {
                 var store = new AzureBlobPorterStore(AzureStorageFactory.FromConfig(config, null, PorterAzureStorage.DefaultContainer,
                     Environment.GetEnvironmentVariable, cancellationToken));
                 return SchemaInspector.Evaluate(homePath, store, store.Count(cancellationToken), cancellationToken);
             }
-            var scanner = new HomeScanner(homePath, cancellationToken);
+            var scanner = new HomeScanner(homePath, cancellationToken, io);
             scanner.Scan(null);
-            return SchemaInspector.Evaluate(homePath, new FileSystemPorterStore(homePath), scanner.Counts, cancellationToken);
+            if (scanner.Failures.Count > 0)
+            {
+                throw scanner.Failures[0];
+            }
+            return SchemaInspector.Evaluate(homePath, new FileSystemPorterStore(homePath, io), scanner.Counts, cancellationToken);
         }
 
         /// <summary>

@@ -34,6 +34,12 @@ namespace PorterStorage.Core.IO
 
         /// <summary>The entries of a folder.</summary>
         IEnumerable<FileSystemInfo> List(string folder);
+
+        /// <summary>Moves (renames) a folder; the destination must not exist.</summary>
+        void MoveDirectory(string source, string destination);
+
+        /// <summary>Deletes an empty folder.</summary>
+        void DeleteEmptyDirectory(string path);
     }
 
     /// <summary>The file system itself.</summary>
@@ -60,5 +66,9 @@ namespace PorterStorage.Core.IO
         public void Delete(string path) => File.Delete(path);
 
         public IEnumerable<FileSystemInfo> List(string folder) => new DirectoryInfo(folder).EnumerateFileSystemInfos();
+
+        public void MoveDirectory(string source, string destination) => Directory.Move(source, destination);
+
+        public void DeleteEmptyDirectory(string path) => Directory.Delete(path, recursive: false);
     }
 }

@@ -74,7 +74,7 @@ namespace PorterStorage.Core.Migration
         {
             HomePath = homePath;
             _io = io;
-            _reader = new FileSystemPorterStore(homePath);
+            _reader = new FileSystemPorterStore(homePath, io);
         }
 
         public string HomePath { get; }
@@ -107,7 +107,7 @@ namespace PorterStorage.Core.Migration
 
         public MigrationLog CreateLog(DateTime localNow) => MigrationLog.Create(HomePath, localNow);
 
-        public PorterStorageVerification Verify(System.Threading.CancellationToken cancel) => StorageVerifier.Verify(HomePath, cancel);
+        public PorterStorageVerification Verify(System.Threading.CancellationToken cancel) => StorageVerifier.Verify(HomePath, _io, cancel);
 
         /// <summary>The entries directly under a data folder, sorted ordinally.</summary>
         public IReadOnlyList<StoreEntry> Entries(string folder)
@@ -169,11 +169,12 @@ namespace PorterStorage.Core.Migration
             {
                 return result;
             }
-            foreach (string file in Directory.EnumerateFiles(dir, "*.json"))
+            foreach (string file in Try(dir, IOOperation.List, () => _io.List(dir).Where(i => i is FileInfo && i.Name.EndsWith(".json", StringComparison.Ordinal))
+                         .Select(i => i.FullName).ToList()))
             {
                 try
                 {
-                    using JsonDocument doc = JsonDocument.Parse(FileSystemExtras.ReadAllBytes(file), GoJson.DocumentOptions);
+                    using JsonDocument doc = JsonDocument.Parse(_io.ReadAllBytes(file), GoJson.DocumentOptions);
                     string created = doc.RootElement.TryGetProperty("created", out JsonElement c) && c.ValueKind == JsonValueKind.String
                                      && GoTime.TryNormalize(c.GetString()!, out string n) ? n : string.Empty;
                     string action = doc.RootElement.TryGetProperty("action", out JsonElement a) && a.ValueKind == JsonValueKind.String ? a.GetString()! : string.Empty;
@@ -599,7 +600,7 @@ namespace PorterStorage.Core.Migration
                 string dir = Path.Combine(HomePath, folder);
                 if (Directory.Exists(dir))
                 {
-                    candidates.AddRange(Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories));
+                    AddFiles(dir, candidates);
                 }
             }
             foreach (string file in candidates.OrderBy(f => f, StringComparer.Ordinal))
@@ -611,6 +612,22 @@ namespace PorterStorage.Core.Migration
                 }
             }
             return result;
+        }
+
+        /// <summary>Every file under <paramref name="dir"/> (links to folders not followed); a folder that cannot be listed is named.</summary>
+        private void AddFiles(string dir, List<string> files)
+        {
+            foreach (FileSystemInfo item in Try(dir, IOOperation.List, () => _io.List(dir).ToList()))
+            {
+                if (item is DirectoryInfo && (item.Attributes & FileAttributes.ReparsePoint) == 0)
+                {
+                    AddFiles(item.FullName, files);
+                }
+                else if (item is FileInfo)
+                {
+                    files.Add(item.FullName);
+                }
+            }
         }
 
         public string RepairReason(int count) => $"{count} file(s) have modes beyond 0600, which Porter v0.38.7+ refuses; they are set to 0600";

@@ -83,7 +83,13 @@ namespace PorterStorage.Core.Migration
     /// </summary>
     public static class StorageVerifier
     {
-        public static PorterStorageVerification Verify(string homePath, CancellationToken cancel = default)
+        public static PorterStorageVerification Verify(string homePath, CancellationToken cancel = default) => Verify(homePath, FileIO.System, cancel);
+
+        /// <summary>
+        /// As above, listing and reading through <paramref name="io"/>. A folder that cannot be listed or a document that cannot be
+        /// read is an error finding naming it (<c>AccessDenied</c>, <c>StoreReadError</c>; <c>DocumentUnreadable</c>), never a raw exception.
+        /// </summary>
+        internal static PorterStorageVerification Verify(string homePath, IFileIO io, CancellationToken cancel = default)
         {
             if (!Directory.Exists(homePath))
             {
@@ -91,19 +97,49 @@ namespace PorterStorage.Core.Migration
             }
             try
             {
-                return VerifyHome(homePath, cancel);
+                return VerifyHome(homePath, io, cancel);
             }
-            catch (Exception ex) when (IO.IOErrors.IsIOFailure(ex))
+            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
             {
-                throw IO.IOErrors.Map(ex, homePath, IO.IOOperation.List, "The home could not be checked.");
+                throw IOErrors.Map(ex, homePath, IOOperation.List, "The home could not be checked.");
             }
         }
 
-        private static PorterStorageVerification VerifyHome(string homePath, CancellationToken cancel)
+        private static PorterStorageVerification VerifyHome(string homePath, IFileIO io, CancellationToken cancel)
         {
             var findings = new List<StorageFinding>();
             void Add(FindingSeverity s, string code, string path, string message) => findings.Add(new StorageFinding(s, code, path, message));
             string P(params string[] parts) => Path.Combine(new[] { homePath }.Concat(parts).ToArray());
+
+            // A folder's entries sorted by name; one that cannot be listed is an error finding naming it (once), and is taken as empty.
+            var unlisted = new HashSet<string>(StringComparer.Ordinal);
+            List<FileSystemInfo> Entries(string dir)
+            {
+                if (!Directory.Exists(dir))
+                {
+                    return new List<FileSystemInfo>();
+                }
+                try
+                {
+                    return io.List(dir).OrderBy(e => e.Name, StringComparer.Ordinal).ToList();
+                }
+                catch (Exception ex) when (IOErrors.IsIOFailure(ex))
+                {
+                    PorterStorageException named = IOErrors.Map(ex, dir, IOOperation.List, "What it holds was not checked.");
+                    if (unlisted.Add(dir))
+                    {
+                        Add(FindingSeverity.Error, named.ErrorId, dir, named.Message);
+                    }
+                    return new List<FileSystemInfo>();
+                }
+            }
+            IEnumerable<string> Files(string dir, string? suffix = null) =>
+                Entries(dir).Where(e => e is FileInfo && (suffix == null || e.Name.EndsWith(suffix, StringComparison.Ordinal))).Select(e => e.FullName);
+            IEnumerable<string> Folders(string dir) => Entries(dir).Where(e => e is DirectoryInfo).Select(e => e.FullName);
+            IEnumerable<string> AllFiles(string dir) =>
+                Entries(dir).SelectMany(e => e is DirectoryInfo ? ((e.Attributes & FileAttributes.ReparsePoint) != 0 ? Enumerable.Empty<string>() : AllFiles(e.FullName))
+                    : new[] { e.FullName });
+            JsonElement? Read(string file) => ReadObject(file, io, Add);
 
             // the home's shape: Porter fails on a data folder that is a file and on schema.json that is a folder
             foreach (string folder in ItemTypes.DataFolders)
@@ -121,7 +157,7 @@ namespace PorterStorage.Core.Migration
             // schema.json
             try
             {
-                PorterSchemaDocument? schema = SchemaInspector.ReadSchema(new FileSystemPorterStore(homePath), out string? where, cancel);
+                PorterSchemaDocument? schema = SchemaInspector.ReadSchema(new FileSystemPorterStore(homePath, io), out string? where, cancel);
                 if (schema == null)
                 {
                     Add(FindingSeverity.Error, "SchemaMissing", P("schema.json"), "schema.json is missing; Porter demands a migration.");
@@ -143,17 +179,18 @@ namespace PorterStorage.Core.Migration
             string claimsDir = P(ItemTypes.Claims);
             if (Directory.Exists(claimsDir))
             {
-                foreach (string file in Directory.EnumerateFiles(claimsDir, "*.json").OrderBy(f => f, StringComparer.Ordinal))
+                List<FileSystemInfo> claimEntries = Entries(claimsDir);
+                foreach (string file in claimEntries.Where(e => e is FileInfo && e.Name.EndsWith(".json", StringComparison.Ordinal)).Select(e => e.FullName))
                 {
                     Add(FindingSeverity.Error, "LegacyClaim", file, $"'{file}' is a pre-v0.28 claim that has not been migrated.");
                 }
-                foreach (string dir in Directory.EnumerateDirectories(claimsDir).OrderBy(d => d, StringComparer.Ordinal))
+                foreach (string dir in claimEntries.Where(e => e is DirectoryInfo).Select(e => e.FullName))
                 {
                     cancel.ThrowIfCancellationRequested();
                     string installation = Path.GetFileName(dir);
                     installationFolders.Add(installation);
                     var created = new List<KeyValuePair<string, string>>();
-                    foreach (string file in Directory.EnumerateFiles(dir, "*.json").OrderBy(f => f, StringComparer.Ordinal))
+                    foreach (string file in Files(dir, ".json"))
                     {
                         claimCount++;
                         string id = Path.GetFileNameWithoutExtension(file);
@@ -162,7 +199,7 @@ namespace PorterStorage.Core.Migration
                         {
                             Add(FindingSeverity.Warning, "InvalidUlid", file, $"The claim ID '{id}' is not a valid ULID; Porter orders claims by this text.");
                         }
-                        JsonElement? doc = ReadObject(file, Add);
+                        JsonElement? doc = Read(file);
                         if (doc == null)
                         {
                             continue;
@@ -188,9 +225,8 @@ namespace PorterStorage.Core.Migration
             // index
             var index = new HashSet<string>(StringComparer.Ordinal);
             string indexDir = P(ItemTypes.Installations);
-            if (Directory.Exists(indexDir))
             {
-                foreach (string file in Directory.EnumerateFiles(indexDir))
+                foreach (string file in Files(indexDir))
                 {
                     string name = Path.GetFileName(file);
                     index.Add(name);
@@ -210,21 +246,20 @@ namespace PorterStorage.Core.Migration
             var resultIds = new HashSet<string>(StringComparer.Ordinal);
             int resultCount = 0;
             string resultsDir = P(ItemTypes.Results);
-            if (Directory.Exists(resultsDir))
             {
-                foreach (string dir in Directory.EnumerateDirectories(resultsDir))
+                foreach (string dir in Folders(resultsDir))
                 {
                     string claimId = Path.GetFileName(dir);
                     if (!claimIds.Contains(claimId))
                     {
                         Add(FindingSeverity.Warning, "ResultWithoutClaim", dir, $"The results in '{dir}' belong to no claim.");
                     }
-                    foreach (string file in Directory.EnumerateFiles(dir, "*.json"))
+                    foreach (string file in Files(dir, ".json"))
                     {
                         resultCount++;
                         string id = Path.GetFileNameWithoutExtension(file);
                         resultIds.Add(id);
-                        JsonElement? doc = ReadObject(file, Add);
+                        JsonElement? doc = Read(file);
                         if (doc != null && (Str(doc.Value, "id") != id || Str(doc.Value, "claimId") != claimId))
                         {
                             Add(FindingSeverity.Warning, "ResultMismatch", file, $"'{file}' does not carry the id and claimId its path names.");
@@ -236,16 +271,15 @@ namespace PorterStorage.Core.Migration
             // outputs
             int outputCount = 0;
             string outputsDir = P(ItemTypes.Outputs);
-            if (Directory.Exists(outputsDir))
             {
-                foreach (string dir in Directory.EnumerateDirectories(outputsDir))
+                foreach (string dir in Folders(outputsDir))
                 {
                     string resultId = Path.GetFileName(dir);
                     if (!resultIds.Contains(resultId))
                     {
                         Add(FindingSeverity.Warning, "OutputWithoutResult", dir, $"The outputs in '{dir}' belong to no result.");
                     }
-                    foreach (string file in Directory.EnumerateFiles(dir))
+                    foreach (string file in Files(dir))
                     {
                         outputCount++;
                         string fileName = Path.GetFileName(file);
@@ -264,17 +298,17 @@ namespace PorterStorage.Core.Migration
             }
 
             // sets
-            foreach (string file in Files(P(ItemTypes.Credentials), "*.json"))
+            foreach (string file in Files(P(ItemTypes.Credentials), ".json"))
             {
-                JsonElement? doc = ReadObject(file, Add);
+                JsonElement? doc = Read(file);
                 if (doc != null && string.IsNullOrEmpty(Str(doc.Value, "schemaVersion")))
                 {
                     Add(FindingSeverity.Error, "LegacyCredentialSet", file, $"'{file}' has no schemaVersion; it has not been migrated.");
                 }
             }
-            foreach (string file in Files(P(ItemTypes.Parameters), "*.json"))
+            foreach (string file in Files(P(ItemTypes.Parameters), ".json"))
             {
-                JsonElement? doc = ReadObject(file, Add);
+                JsonElement? doc = Read(file);
                 if (doc != null && !doc.Value.TryGetProperty("schemaVersion", out _))
                 {
                     Add(FindingSeverity.Error, "LegacyParameterSet", file, $"'{file}' has no schemaVersion; it has not been migrated.");
@@ -292,7 +326,7 @@ namespace PorterStorage.Core.Migration
                 }
                 foreach (string folder in new[] { ItemTypes.Claims, ItemTypes.Outputs, ItemTypes.Credentials, ItemTypes.Parameters })
                 {
-                    toCheck.AddRange(Files(P(folder), "*", SearchOption.AllDirectories));
+                    toCheck.AddRange(AllFiles(P(folder)).OrderBy(f => f, StringComparer.Ordinal));
                 }
                 foreach (string file in toCheck)
                 {
@@ -321,17 +355,14 @@ namespace PorterStorage.Core.Migration
             }
         }
 
-        private static IEnumerable<string> Files(string dir, string pattern, SearchOption option = SearchOption.TopDirectoryOnly) =>
-            Directory.Exists(dir) ? Directory.EnumerateFiles(dir, pattern, option).OrderBy(f => f, StringComparer.Ordinal) : Enumerable.Empty<string>();
-
         private static string? Str(JsonElement e, string key) =>
             e.TryGetProperty(key, out JsonElement v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
-        private static JsonElement? ReadObject(string file, Action<FindingSeverity, string, string, string> add)
+        private static JsonElement? ReadObject(string file, IFileIO io, Action<FindingSeverity, string, string, string> add)
         {
             try
             {
-                using JsonDocument doc = JsonDocument.Parse(FileSystemExtras.ReadAllBytes(file), GoJson.DocumentOptions);
+                using JsonDocument doc = JsonDocument.Parse(io.ReadAllBytes(file), GoJson.DocumentOptions);
                 if (doc.RootElement.ValueKind == JsonValueKind.Object)
                 {
                     return doc.RootElement.Clone();
@@ -342,9 +373,10 @@ namespace PorterStorage.Core.Migration
             {
                 add(FindingSeverity.Error, "DocumentUnreadable", file, $"'{file}' is not valid JSON (line {(ex.LineNumber ?? 0) + 1}).");
             }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
             {
-                add(FindingSeverity.Error, "DocumentUnreadable", file, $"'{file}' could not be read: {ex.Message}");
+                PorterStorageException named = IOErrors.Map(ex, file, IOOperation.Read);
+                add(FindingSeverity.Error, "DocumentUnreadable", file, $"{named.ErrorId}: {named.Message}");
             }
             return null;
         }

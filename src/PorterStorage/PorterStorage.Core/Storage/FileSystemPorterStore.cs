@@ -2,16 +2,27 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Threading;
+using System.Linq;
 using PorterStorage.Core.Errors;
+using PorterStorage.Core.IO;
 
 namespace PorterStorage.Core.Storage
 {
     /// <summary>Porter's filesystem store (crud FileSystemStore, spec §2.3) over a PORTER_HOME folder.</summary>
     public sealed class FileSystemPorterStore : IPorterStore
     {
+        private readonly IFileIO _io;
+
         public FileSystemPorterStore(string homePath)
+            : this(homePath, FileIO.System)
+        {
+        }
+
+        /// <summary>As above, listing and reading through <paramref name="io"/> (tests fail its calls).</summary>
+        internal FileSystemPorterStore(string homePath, IFileIO io)
         {
             HomePath = homePath;
+            _io = io;
         }
 
         public string HomePath { get; }
@@ -29,11 +40,11 @@ namespace PorterStorage.Core.Storage
             }
 
             string ext = ItemTypes.Extension(itemType);
-            foreach (string entry in Directory.EnumerateFileSystemEntries(folder))
+            foreach (FileSystemInfo entry in ListFolder(folder))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                string name = Path.GetFileName(entry);
-                if (Directory.Exists(entry))
+                string name = entry.Name;
+                if (entry is DirectoryInfo)
                 {
                     names.Add(name);
                 }
@@ -60,12 +71,11 @@ namespace PorterStorage.Core.Storage
             }
             try
             {
-                return PorterStorage.Core.IO.FileSystemExtras.ReadAllBytes(location);
+                return _io.ReadAllBytes(location);
             }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
             {
-                throw new PorterStorageException(ErrorIds.StoreReadError, PorterErrorKind.ReadError, location,
-                    $"'{location}' could not be read: {ex.Message}", ex);
+                throw IOErrors.Map(ex, location, IOOperation.Read);
             }
         }
 
@@ -88,9 +98,9 @@ namespace PorterStorage.Core.Storage
             }
 
             string? match = null;
-            foreach (string sub in Directory.EnumerateDirectories(typeFolder))
+            foreach (FileSystemInfo sub in ListFolder(typeFolder).Where(e => e is DirectoryInfo))
             {
-                string candidate = Path.Combine(sub, name + ext);
+                string candidate = Path.Combine(sub.FullName, name + ext);
                 if (!File.Exists(candidate))
                 {
                     continue;
@@ -103,6 +113,19 @@ namespace PorterStorage.Core.Storage
                 match = candidate;
             }
             return match;
+        }
+
+        /// <summary>A folder's entries, sorted; a folder that cannot be listed is <c>AccessDenied</c> or <c>StoreReadError</c> naming it.</summary>
+        private List<FileSystemInfo> ListFolder(string folder)
+        {
+            try
+            {
+                return _io.List(folder).OrderBy(e => e.Name, StringComparer.Ordinal).ToList();
+            }
+            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
+            {
+                throw IOErrors.Map(ex, folder, IOOperation.List);
+            }
         }
     }
 }

@@ -1,9 +1,11 @@
 using System;
 using System.Collections.Generic;
 using System.Management.Automation;
+using System.Text.RegularExpressions;
 using System.Threading;
 using PorterStorage.Core.Errors;
 using PorterStorage.Core.Home;
+using PorterStorage.Core.IO;
 
 namespace PorterStorage.Commands
 {
@@ -36,16 +38,35 @@ namespace PorterStorage.Commands
         /// <summary>A failed precondition: stops the cmdlet.</summary>
         protected void ThrowCoreError(PorterStorageException ex) => ThrowTerminatingError(ToErrorRecord(ex));
 
-        /// <summary>Runs one item's work; a core error becomes a non-terminating error record and the pipeline goes on.</summary>
-        protected void Run(Action action, Action? afterError = null)
+        /// <summary>
+        /// The safety net for a file system failure the core let through unnamed: the <see cref="IOErrors"/> error of the path the
+        /// exception names (else <paramref name="target"/>), never a raw <see cref="System.IO.IOException"/> or
+        /// <see cref="UnauthorizedAccessException"/>. A core error passes as it is.
+        /// </summary>
+        protected static PorterStorageException ToCoreError(Exception ex, string? target)
+        {
+            if (ex is PorterStorageException named)
+            {
+                return named;
+            }
+            Match quoted = Regex.Match(ex.Message, "'([^']+)'");
+            string path = quoted.Success && System.IO.Path.IsPathRooted(quoted.Groups[1].Value) ? quoted.Groups[1].Value : target ?? string.Empty;
+            return IOErrors.Map(ex, path, IOOperation.Read);
+        }
+
+        /// <summary>
+        /// Runs one item's work; a core error (or a file system failure, named by <see cref="ToCoreError"/> with
+        /// <paramref name="target"/>) becomes a non-terminating error record and the pipeline goes on.
+        /// </summary>
+        protected void Run(Action action, Action? afterError = null, string? target = null)
         {
             try
             {
                 action();
             }
-            catch (PorterStorageException ex)
+            catch (Exception ex) when (ex is PorterStorageException || IOErrors.IsIOFailure(ex))
             {
-                WriteCoreError(ex);
+                WriteCoreError(ToCoreError(ex, target));
                 afterError?.Invoke();
             }
         }
@@ -181,7 +202,7 @@ namespace PorterStorage.Commands
         {
             foreach (KeyValuePair<string, string> home in ResolveHomes(Path, LiteralPath))
             {
-                Run(() => action(home.Key, home.Value), afterError);
+                Run(() => action(home.Key, home.Value), afterError, home.Key);
             }
         }
     }

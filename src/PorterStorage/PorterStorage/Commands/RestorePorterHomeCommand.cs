@@ -1,6 +1,8 @@
+using System;
 using System.Management.Automation;
 using PorterStorage.Core.Backup;
 using PorterStorage.Core.Errors;
+using PorterStorage.Core.IO;
 
 namespace PorterStorage.Commands
 {
@@ -44,9 +46,9 @@ namespace PorterStorage.Commands
                 }
                 WriteObject(result);
             }
-            catch (PorterStorageException ex)
+            catch (Exception ex) when (ex is PorterStorageException || IOErrors.IsIOFailure(ex))
             {
-                WriteCoreError(ex);
+                WriteCoreError(ToCoreError(ex, archive));
             }
             finally
             {

@@ -1,6 +1,8 @@
+using System;
 using System.Management.Automation;
 using PorterStorage.Core.Backup;
 using PorterStorage.Core.Errors;
+using PorterStorage.Core.IO;
 
 namespace PorterStorage.Commands
 {
@@ -27,9 +29,9 @@ namespace PorterStorage.Commands
                 }
                 WriteObject(Quiet ? (object)result.IsValid : result);
             }
-            catch (PorterStorageException ex)
+            catch (Exception ex) when (ex is PorterStorageException || IOErrors.IsIOFailure(ex))
             {
-                WriteCoreError(ex);
+                WriteCoreError(ToCoreError(ex, archive));
                 if (Quiet)
                 {
                     WriteObject(false);
