@@ -1,5 +1,5 @@
 # Builds container backup archives holding a store in the exact shapes of Porter's azure.blob plugin
-# (spec azure §1.2): v0.9+ blobs with their index tags and, with -Legacy, pre-v0.9 blobs without tags.
+# (format A§1.2): v0.9+ blobs with their index tags and, with -Legacy, pre-v0.9 blobs without tags.
 # Restore-PorterAzureContainer seeds a container from them. Used by the Azure tests and the demo. Dot-source it.
 
 # A container backup archive holding a v0.9+ plugin store (tagged) plus, optionally, pre-v0.9 blobs (untagged).

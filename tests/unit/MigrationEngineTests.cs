@@ -165,7 +165,7 @@ namespace PorterStorage.Tests
             Assert.True(Run(home).Succeeded);
             SortedDictionary<string, string> actual = Digest(home.Path);
             SortedDictionary<string, string> expected = Digest(TempHome.Fixture(Testdata + "migrated"));
-            // Porter's fixture has a hand-formatted schema.json and parameter set; Porter itself writes them compactly (spec §3, §8).
+            // Porter's fixture has a hand-formatted schema.json and parameter set; Porter itself writes them compactly (format §3, §8).
             expected["schema.json"] = SchemaVersions.CurrentSchemaJson;
             expected["parameters/mybun.json"] = "{\"created\":\"2020-01-01T00:00:00Z\",\"modified\":\"2020-01-01T00:00:00Z\",\"name\":\"mybun\",\"parameters\":[{\"name\":\"verbose\",\"source\":{\"value\":\"6\"}},{\"name\":\"db-password\",\"source\":{\"secret\":\"mysql-password\"}}],\"schemaVersion\":\"1.0.0-DRAFT+TODO\"}";
             Assert.Equal(expected.Keys, actual.Keys);

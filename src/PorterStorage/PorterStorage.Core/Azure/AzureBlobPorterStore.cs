@@ -13,7 +13,7 @@ using PorterStorage.Core.Storage;
 namespace PorterStorage.Core.Azure
 {
     /// <summary>
-    /// Porter's storage model over the azure.blob plugin's container (spec azure §1.2): blobs <c>&lt;type&gt;/&lt;name&gt;</c>, the
+    /// Porter's storage model over the azure.blob plugin's container (format A§1.2): blobs <c>&lt;type&gt;/&lt;name&gt;</c>, the
     /// schema document <c>schema</c>. Listing uses List Blobs, which sees untagged blobs that Porter's tag queries miss.
     /// </summary>
     public sealed class AzureBlobPorterStore : IPorterStore

@@ -14,7 +14,7 @@ using PorterStorage.Core.Errors;
 
 namespace PorterStorage.Core.Azure
 {
-    /// <summary>Builds <see cref="PorterAzureStorage"/> objects the ways Porter's Azure plugin connects (spec azure §1.5), and more.</summary>
+    /// <summary>Builds <see cref="PorterAzureStorage"/> objects the ways Porter's Azure plugin connects (format A§1.5), and more.</summary>
     public static class AzureStorageFactory
     {
         /// <summary>The variable the plugin reads when the config names none.</summary>
@@ -104,7 +104,7 @@ namespace PorterStorage.Core.Azure
         }
 
         /// <summary>
-        /// The plugin's way (spec azure §1.5): the <c>[[storage]]</c> entry named <paramref name="storageName"/> (else the one
+        /// The plugin's way (format A§1.5): the <c>[[storage]]</c> entry named <paramref name="storageName"/> (else the one
         /// that applies) must use <c>azure.blob</c>; its <c>env</c> variable (default AZURE_STORAGE_CONNECTION_STRING) holds the
         /// connection string; else <c>account</c> + <c>resource-group</c> (+ <c>subscription-id</c>) look the first key up through
         /// Azure Resource Manager. Raises <c>StorageNotAzure</c>, <c>StorageNotDefined</c>, <c>AzureCredentialNotFound</c>,

@@ -67,7 +67,7 @@ namespace PorterStorage.Core.Azure
         public override string ToString() => $"{Account}: Blob Index {(Supported ? "supported" : "NOT supported")}";
     }
 
-    /// <summary>Porter's tag rules (spec azure §1.2) and a live Blob Index probe.</summary>
+    /// <summary>Porter's tag rules (format A§1.2) and a live Blob Index probe.</summary>
     public static class BlobIndexProbe
     {
         public static readonly string[] PorterPrefixes = { "installations", "claims", "results", "outputs", "credentials", "parameters" };

@@ -65,7 +65,7 @@ namespace PorterStorage.Core.Azure
     }
 
     /// <summary>
-    /// Rebuilds the index tags the plugin lists blobs by, from blob names and JSON content (spec azure §1.2): <c>type</c>
+    /// Rebuilds the index tags the plugin lists blobs by, from blob names and JSON content (format A§1.2): <c>type</c>
     /// from the prefix; <c>installation</c> from a claim's JSON, <c>claim-id</c> from a result's JSON, <c>result-id</c> from the
     /// text before the first '-' of an output's name. Tags of other keys are kept.
     /// </summary>

@@ -93,7 +93,7 @@ namespace PorterStorage.Core.Config
         public override string ToString() => Name == null ? Plugin : $"{Name} ({Plugin})";
     }
 
-    /// <summary>Porter's config file as Porter v0.28–v0.38 reads it (spec §9).</summary>
+    /// <summary>Porter's config file as Porter v0.28–v0.38 reads it (format §9).</summary>
     public sealed class PorterConfig
     {
         internal PorterConfig(string homePath, string? filePath, PorterConfigFormat? format, string? defaultStorage, string? defaultStoragePlugin,

@@ -6,7 +6,7 @@ using PorterStorage.Core.IO;
 
 namespace PorterStorage.Core.Config
 {
-    /// <summary>Finds, parses and resolves Porter's config file the way Porter v0.28–v0.38 does (spec §9).</summary>
+    /// <summary>Finds, parses and resolves Porter's config file the way Porter v0.28–v0.38 does (format §9).</summary>
     public static class PorterConfigReader
     {
         /// <summary>The extensions viper tries, first existing file wins.</summary>

@@ -283,7 +283,7 @@ namespace PorterStorage.Core.Home
             }
         }
 
-        /// <summary>Porter ≥ v0.38.7 refuses any file with bits outside 0600 here (spec §2.4).</summary>
+        /// <summary>Porter ≥ v0.38.7 refuses any file with bits outside 0600 here (format §2.4).</summary>
         private void CheckPermissions(string? configFile)
         {
             if (!UnixPermissions.CanRead)

@@ -17,7 +17,7 @@ namespace PorterStorage.Core.Home
     public static class PorterHomeService
     {
         /// <summary>
-        /// Porter's home resolution (spec §1): an explicit path, else a non-empty <c>PORTER_HOME</c>, else
+        /// Porter's home resolution (format §1): an explicit path, else a non-empty <c>PORTER_HOME</c>, else
         /// <c>&lt;user home&gt;/.porter</c>; relative values are made absolute against <paramref name="currentDirectory"/>.
         /// </summary>
         public static string ResolvePath(string? explicitPath, string? porterHomeVariable, string? userHome, string currentDirectory, out string resolvedFrom)

@@ -31,7 +31,7 @@ namespace PorterStorage.Core.Migration
         /// </summary>
         public object? Expected { get; set; }
 
-        /// <summary>The path in a PORTER_HOME folder, '/'-separated (spec §2.3).</summary>
+        /// <summary>The path in a PORTER_HOME folder, '/'-separated (format §2.3).</summary>
         public string FileSystemPath =>
             (ItemType.Length == 0 ? string.Empty : ItemType + "/") + (Group == null ? string.Empty : Group + "/") + Name + ItemTypes.Extension(ItemType);
 

@@ -10,7 +10,7 @@ using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Core.Migration
 {
-    /// <summary>What one legacy claim becomes (spec §5.2 steps 5–10, with the documented improvements).</summary>
+    /// <summary>What one legacy claim becomes (format §5.2 steps 5–10, with the documented improvements).</summary>
     public sealed class SplitClaim
     {
         internal SplitClaim(string installation, IReadOnlyList<string> claimIds, IReadOnlyList<string> resultIds, IReadOnlyList<string> outputNames, ChangeSet changes)
@@ -108,7 +108,7 @@ namespace PorterStorage.Core.Migration
             return new SplitClaim(inst, claimIds, resultIds, outputNames, changes);
         }
 
-        /// <summary>A claim in Porter's field order, indented, no trailing newline (spec §5.4).</summary>
+        /// <summary>A claim in Porter's field order, indented, no trailing newline (format §5.4).</summary>
         public static byte[] ClaimJson(string id, string installation, string revision, string created, string action, JsonElement bundle,
             string bundleReference, JsonElement? parameters, JsonElement? custom)
         {

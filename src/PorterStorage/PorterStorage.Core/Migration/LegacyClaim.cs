@@ -9,7 +9,7 @@ using PorterStorage.Core.Json;
 namespace PorterStorage.Core.Migration
 {
     /// <summary>
-    /// A pre-v0.28 claim (one document per installation), read the way Porter's migration reads it (spec §5.1,
+    /// A pre-v0.28 claim (one document per installation), read the way Porter's migration reads it (format §5.1,
     /// §5.2 steps 2–4): the unversioned name→installation step, then Go's case-insensitive struct decoding.
     /// The bundle is kept as raw JSON so that nothing in it is dropped or rejected.
     /// </summary>

@@ -38,7 +38,7 @@ namespace PorterStorage.Core.Migration
     }
 
     /// <summary>
-    /// The migration of Porter's data to the v0.28–v0.38 layout (spec §4–§8) with the documented improvements:
+    /// The migration of Porter's data to the v0.28–v0.38 layout (format §4–§8) with the documented improvements:
     /// per-item atomic change sets, convergence on partly migrated homes, file-by-file sets, named errors.
     /// </summary>
     public static class MigrationEngine

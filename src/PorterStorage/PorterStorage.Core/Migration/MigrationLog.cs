@@ -7,7 +7,7 @@ using PorterStorage.Core.IO;
 namespace PorterStorage.Core.Migration
 {
     /// <summary>
-    /// The migration log: <c>&lt;home&gt;/&lt;yyyyMMddHHmmss&gt;-migrate.log</c>, mode 0600, Porter's lines (spec §7) and
+    /// The migration log: <c>&lt;home&gt;/&lt;yyyyMMddHHmmss&gt;-migrate.log</c>, mode 0600, Porter's lines (format §7) and
     /// every error on a line of its own. Only names, paths, positions and error ids are written — never a value.
     /// </summary>
     public sealed class MigrationLog : IDisposable

@@ -28,7 +28,7 @@ namespace PorterStorage.Core.Migration
         public object? Expected { get; set; }
     }
 
-    /// <summary>Credential and parameter set rules (spec §6, §8) and the YAML conversion of Porter ≤ v0.22 (E8).</summary>
+    /// <summary>Credential and parameter set rules (format §6, §8) and the YAML conversion of Porter ≤ v0.22 (E8).</summary>
     public static class SetMigration
     {
 

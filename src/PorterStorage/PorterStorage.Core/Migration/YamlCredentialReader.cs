@@ -184,7 +184,7 @@ namespace PorterStorage.Core.Migration
                         break;
                     case "created":
                     case "modified":
-                        // Replaced by the file's time (spec §6); yaml.v2 fails on a list or mapping here.
+                        // Replaced by the file's time (format §6); yaml.v2 fails on a list or mapping here.
                         if (!(entry.Value is ScalarNode))
                         {
                             throw Parse(context, entry.Value, $"'{key}' is not a timestamp");

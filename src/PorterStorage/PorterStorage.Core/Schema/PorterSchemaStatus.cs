@@ -51,7 +51,7 @@ namespace PorterStorage.Core.Schema
         public override string ToString() => $"{Name}: {(Stored.Length == 0 ? "(none)" : Stored)}{(IsCurrent ? "" : " -> " + Expected)}";
     }
 
-    /// <summary>The result of checking a home's schema (spec §3).</summary>
+    /// <summary>The result of checking a home's schema (format §3).</summary>
     public sealed class PorterSchemaStatus
     {
         internal PorterSchemaStatus(string homePath, string? schemaPath, PorterSchemaState state, IReadOnlyList<PorterSchemaSubsystem> subsystems,

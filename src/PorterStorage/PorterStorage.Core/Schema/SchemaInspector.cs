@@ -5,7 +5,7 @@ using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Core.Schema
 {
-    /// <summary>Porter's "migration required" rules (spec §3) over any store, never writing.</summary>
+    /// <summary>Porter's "migration required" rules (format §3) over any store, never writing.</summary>
     public static class SchemaInspector
     {
         /// <summary>Reads the schema document; null when it does not exist. Raises <c>SchemaParseError</c>.</summary>

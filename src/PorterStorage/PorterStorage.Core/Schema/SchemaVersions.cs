@@ -1,6 +1,6 @@
 namespace PorterStorage.Core.Schema
 {
-    /// <summary>The one place that knows Porter's schema version strings (spec §3).</summary>
+    /// <summary>The one place that knows Porter's schema version strings (format §3).</summary>
     public static class SchemaVersions
     {
         /// <summary>schema.json value for claims in Porter v0.28–v0.38.</summary>

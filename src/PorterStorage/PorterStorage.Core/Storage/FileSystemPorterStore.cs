@@ -8,7 +8,7 @@ using PorterStorage.Core.IO;
 
 namespace PorterStorage.Core.Storage
 {
-    /// <summary>Porter's filesystem store (crud FileSystemStore, spec §2.3) over a PORTER_HOME folder.</summary>
+    /// <summary>Porter's filesystem store (crud FileSystemStore, format §2.3) over a PORTER_HOME folder.</summary>
     public sealed class FileSystemPorterStore : IPorterStore
     {
         private readonly IFileIO _io;

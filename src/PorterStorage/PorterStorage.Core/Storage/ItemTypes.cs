@@ -1,6 +1,6 @@
 namespace PorterStorage.Core.Storage
 {
-    /// <summary>Porter's storage item types (spec §2.3) and their file extensions in the filesystem store.</summary>
+    /// <summary>Porter's storage item types (format §2.3) and their file extensions in the filesystem store.</summary>
     public static class ItemTypes
     {
         public const string Root = "";
