@@ -56,3 +56,15 @@ function Invoke-AzuriteCrashDuring {
     Resume-FaultProxy $Proxy
     [pscustomobject]@{ Azurite = (Start-PorterAzurite -Location $Azurite.Location -Port $Azurite.Port); Interrupted = $interrupted }
 }
+
+# A fault proxy in front of the suite's Azurite, programmed with $Settings; stop it with Stop-FaultProxy.
+function Start-SuiteFaultProxy {
+    param([hashtable] $Settings, [int] $Seed = 1)
+    Start-FaultProxy ([pscustomobject]@{ Port = ([uri]$env:PORTERSTORAGE_AZURITE_ENDPOINT).Port }) -Seed $Seed -Settings $Settings
+}
+
+# The same container reached through a proxy.
+function Get-ProxiedStorage {
+    param([Parameter(Mandatory)] $Proxy, [Parameter(Mandatory)] $Storage, [string] $Account = 'devstoreaccount1')
+    Get-PorterAzureStorage -ConnectionString $Proxy.ConnectionStrings[$Account] -Container $Storage.Container
+}

@@ -48,6 +48,33 @@ Describe 'Copy-PorterAzureContainer' {
         { $dest | Test-PorterAzureBlobIndex -ErrorAction Stop } | Should -Throw -ErrorId 'ContainerNotFound,PorterStorage.Commands.TestPorterAzureBlobIndexCommand'
     }
 
+    It 'waits for a lagging index: a correct copy verifies once Porter''s queries catch up, and past the timeout says the index lags' {
+        $source = New-SeededContainer -Installations 3
+        $proxy = Start-SuiteFaultProxy @{ indexLagMs = 3000 }
+        try {
+            $viaSource = Get-ProxiedStorage $proxy $source
+            $dest = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['porterdest'] -Container (New-TestContainerName)
+            $r = Copy-PorterAzureContainer -Source $viaSource -Destination $dest -Confirm:$false -WarningVariable lagWarnings
+            $r.Verified | Should -BeTrue -Because 'the index caught up within the default timeout'
+            $r.IndexLagging | Should -BeFalse
+            $r.IndexWait.TotalSeconds | Should -BeGreaterThan 0
+            $lagWarnings | Should -BeNullOrEmpty
+            (Get-FaultProxyStats $proxy).operations.FindBlobsByTags | Should -BeGreaterThan 5 -Because 'Find was polled while the index lagged'
+
+            Set-FaultProxy $proxy @{ indexLagMs = 60000 } | Out-Null
+            $dest2 = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['porterdest'] -Container (New-TestContainerName)
+            $lag = Copy-PorterAzureContainer -Source $viaSource -Destination $dest2 -IndexTimeoutSeconds 1 -Confirm:$false -WarningVariable lagWarnings -ErrorVariable copyErrors
+            $lag.Verified | Should -BeFalse
+            $lag.IndexLagging | Should -BeTrue
+            $lag.Failed | Should -Be 0
+            $lag.Mismatches | Should -BeNullOrEmpty -Because 'both sides list equal: the copy itself is complete'
+            $lag.NotYetIndexed.Count | Should -Be $lag.TagsCopied
+            $copyErrors | Should -BeNullOrEmpty -Because 'a lagging index is not a failed copy'
+            ($lagWarnings -join ' ') | Should -Match 'BlobIndexLagging'
+        }
+        finally { Stop-FaultProxy $proxy }
+    }
+
     It 'stops promptly on Ctrl+C (StopProcessing) while a request is in flight, and a rerun finishes the copy' {
         $source = New-SeededContainer -Installations 40
         $destName = New-TestContainerName

@@ -33,4 +33,25 @@ Describe 'Test-PorterAzureBlobIndex' {
         { $s | Test-PorterAzureBlobIndex -ErrorAction Stop } | Should -Throw -ErrorId 'ContainerNotFound,PorterStorage.Commands.TestPorterAzureBlobIndexCommand'
         $s | Test-PorterAzureBlobIndex -Quiet -ErrorAction SilentlyContinue | Should -BeExactly $false
     }
+
+    It 'tells a lagging index (Lagging) from a missing one (Unsupported)' {
+        $s = New-SeededContainer -Installations 1
+        $blobs = ($s | Backup-PorterAzureContainer -Destination (Join-Path $TestDrive 'before-probe')).FileCount
+        $proxy = Start-SuiteFaultProxy @{ indexLagMs = 30000 }
+        try {
+            $lagging = Get-ProxiedStorage $proxy $s | Test-PorterAzureBlobIndex -TimeoutSeconds 1
+            $lagging.Supported | Should -BeFalse
+            $lagging.State | Should -Be 'Lagging'
+            $lagging.Reason | Should -Match 'lagging'
+            Set-FaultProxy $proxy @{ indexLagMs = 1500 } | Out-Null
+            $caughtUp = Get-ProxiedStorage $proxy $s | Test-PorterAzureBlobIndex -TimeoutSeconds 30
+            $caughtUp.State | Should -Be 'Supported'
+            Set-FaultProxy $proxy @{ indexLagMs = 0; noBlobIndexAccounts = @('devstoreaccount1') } | Out-Null
+            $none = Get-ProxiedStorage $proxy $s | Test-PorterAzureBlobIndex -TimeoutSeconds 5
+            $none.State | Should -Be 'Unsupported'
+            $none.Supported | Should -BeFalse
+        }
+        finally { Stop-FaultProxy $proxy }
+        ($s | Backup-PorterAzureContainer -Destination (Join-Path $TestDrive 'no-probe-left')).FileCount | Should -Be $blobs -Because 'no probe blob is left behind'
+    }
 }

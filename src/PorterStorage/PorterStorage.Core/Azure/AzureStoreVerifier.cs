@@ -99,9 +99,12 @@ namespace PorterStorage.Core.Azure
                     Add(FindingSeverity.Error, "IndexWithoutClaims", location + "/" + b.Name, $"The index entry '{b.Name}' has no claims; 'porter list' fails on it.");
                 }
             }
-            foreach (string mismatch in BlobIndexProbe.FindMismatches(storage, blobs, cancel))
+            // The index lags behind List (format A§2): wait for it before calling a tagged blob invisible to Porter.
+            IndexCheck index = BlobIndexProbe.WaitForIndex(storage, blobs, BlobIndexProbe.DefaultIndexTimeout, cancel);
+            foreach (IndexMiss miss in index.Missing)
             {
-                Add(FindingSeverity.Error, "NotFoundByTags", location + "/" + mismatch.Split(':')[0], mismatch);
+                Add(FindingSeverity.Error, "NotFoundByTags", location + "/" + miss.Blob,
+                    $"{miss.Blob}: not found by Porter's query for type '{miss.Type}' after waiting {index.Waited.TotalSeconds:0} s for the index ({ErrorIds.BlobIndexLagging} if it catches up later)");
             }
             return new PorterStorageVerification(location, installations, claims, results, outputs, findings);
         }

@@ -64,7 +64,47 @@ namespace PorterStorage.Core.Azure
 
         public int UntaggedBlobs => Prefixes.Sum(p => p.MissingTags);
 
-        public override string ToString() => $"{Account}: Blob Index {(Supported ? "supported" : "NOT supported")}";
+        /// <summary>
+        /// <c>Supported</c>; <c>Lagging</c> (the probe's tags were written and read back, but the index did not return it
+        /// within the timeout: the account indexes, slowly); or <c>Unsupported</c> (the account refuses tags or tag queries).
+        /// </summary>
+        public string State { get; internal set; } = "Unsupported";
+
+        public override string ToString() => $"{Account}: Blob Index {(Supported ? "supported" : State == "Lagging" ? "lagging" : "NOT supported")}";
+    }
+
+    /// <summary>A blob List shows with a Porter type tag that Porter's tag query did not return.</summary>
+    public sealed class IndexMiss
+    {
+        internal IndexMiss(string blob, string type)
+        {
+            Blob = blob;
+            Type = type;
+        }
+
+        public string Blob { get; }
+
+        public string Type { get; }
+    }
+
+    /// <summary>What waiting for the index found: the blobs still missing from Porter's queries when it stopped.</summary>
+    public sealed class IndexCheck
+    {
+        internal IndexCheck(IReadOnlyList<IndexMiss> missing, TimeSpan waited, int queries)
+        {
+            Missing = missing;
+            Waited = waited;
+            Queries = queries;
+        }
+
+        public IReadOnlyList<IndexMiss> Missing { get; }
+
+        /// <summary>Some tagged blobs were not yet returned by Porter's queries when the wait ended.</summary>
+        public bool Lagging => Missing.Count > 0;
+
+        public TimeSpan Waited { get; }
+
+        public int Queries { get; }
     }
 
     /// <summary>Porter's tag rules (format A§1.2) and a live Blob Index probe.</summary>
@@ -127,6 +167,7 @@ namespace PorterStorage.Core.Azure
             string marker = Guid.NewGuid().ToString("N");
             BlobClient probe = container.GetBlobClient(ProbePrefix + marker);
             bool supported;
+            bool lagging = false;
             string reason;
             try
             {
@@ -147,6 +188,12 @@ namespace PorterStorage.Core.Azure
                     }
                     if (deadline.Elapsed > timeout)
                     {
+                        // Written and readable, just not yet indexed: a slow index, not a missing one.
+                        if (probe.GetTags(cancellationToken: cancel).Value.Tags.TryGetValue("porterstorage-probe", out string? back) && back == marker)
+                        {
+                            lagging = true;
+                            reason = $"the probe blob's tags were written and read back, but a tag query did not return it within {timeout.TotalSeconds:0} s: the index is lagging";
+                        }
                         break;
                     }
                     cancel.WaitHandle.WaitOne(wait);
@@ -174,38 +221,80 @@ namespace PorterStorage.Core.Azure
                 {
                 }
             }
-            return new PorterBlobIndexStatus(storage.AccountName, storage.ContainerUri, supported, reason, sku, kind, clock.Elapsed, prefixes);
+            return new PorterBlobIndexStatus(storage.AccountName, storage.ContainerUri, supported, reason, sku, kind, clock.Elapsed, prefixes)
+            {
+                State = supported ? "Supported" : lagging ? "Lagging" : "Unsupported",
+            };
         }
+
+        /// <summary>How long a verification waits by default for the index to show what List already shows (format A§2).</summary>
+        public static readonly TimeSpan DefaultIndexTimeout = TimeSpan.FromSeconds(60);
 
         /// <summary>
         /// Runs Porter's own tag queries (<c>"type"='t' AND @container='c'</c>, service level, every page) and names each blob
-        /// of <paramref name="listed"/> tagged with a Porter type that the query does not return.
+        /// of <paramref name="listed"/> tagged with a Porter type that the query does not return. No waiting: see
+        /// <see cref="WaitForIndex"/>.
         /// </summary>
-        public static List<string> FindMismatches(PorterAzureStorage storage, IEnumerable<BlobItem> listed, CancellationToken cancel)
+        public static List<string> FindMismatches(PorterAzureStorage storage, IEnumerable<BlobItem> listed, CancellationToken cancel) =>
+            WaitForIndex(storage, listed, TimeSpan.Zero, cancel).Missing.Select(m => $"{m.Blob}: not found by Porter's query for type '{m.Type}'").ToList();
+
+        /// <summary>
+        /// The index is eventually consistent (format A§2): List with tags is the truth, and Porter's tag queries are polled
+        /// with back-off until they return every tagged blob of <paramref name="listed"/> or <paramref name="timeout"/>
+        /// passes. Only the types still missing something are queried again.
+        /// </summary>
+        public static IndexCheck WaitForIndex(PorterAzureStorage storage, IEnumerable<BlobItem> listed, TimeSpan timeout, CancellationToken cancel)
         {
-            var mismatches = new List<string>();
             BlobServiceClient service = storage.CreateServiceClient();
-            List<BlobItem> blobs = listed.ToList();
-            foreach (string type in PorterPrefixes)
+            var pending = new SortedDictionary<string, HashSet<string>>(StringComparer.Ordinal);
+            foreach (BlobItem b in listed)
             {
-                var found = new HashSet<string>(StringComparer.Ordinal);
-                try
+                if (b.Tags != null && b.Tags.TryGetValue("type", out string? t) && PorterPrefixes.Contains(t))
                 {
-                    foreach (TaggedBlobItem item in service.FindBlobsByTags($"\"type\"='{type}' AND @container='{storage.Container}'", cancel))
+                    if (!pending.TryGetValue(t, out HashSet<string>? names))
                     {
-                        found.Add(item.BlobName);
+                        pending[t] = names = new HashSet<string>(StringComparer.Ordinal);
                     }
-                }
-                catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
-                {
-                    throw AzureErrors.Translate(ex, storage.ContainerUri.ToString(), "Querying by tags");
-                }
-                foreach (BlobItem b in blobs.Where(b => b.Tags != null && b.Tags.TryGetValue("type", out string? t) && t == type && !found.Contains(b.Name)))
-                {
-                    mismatches.Add($"{b.Name}: not found by Porter's query for type '{type}'");
+                    names.Add(b.Name);
                 }
             }
-            return mismatches;
+            var clock = Stopwatch.StartNew();
+            TimeSpan pause = TimeSpan.FromMilliseconds(250);
+            int queries = 0;
+            while (true)
+            {
+                foreach (string type in pending.Keys.ToList())
+                {
+                    try
+                    {
+                        queries++;
+                        foreach (TaggedBlobItem item in service.FindBlobsByTags($"\"type\"='{type}' AND @container='{storage.Container}'", cancel))
+                        {
+                            pending[type].Remove(item.BlobName);
+                        }
+                    }
+                    catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+                    {
+                        throw AzureErrors.Translate(ex, storage.ContainerUri.ToString(), "Querying by tags");
+                    }
+                    if (pending[type].Count == 0)
+                    {
+                        pending.Remove(type);
+                    }
+                }
+                TimeSpan left = timeout - clock.Elapsed;
+                if (pending.Count == 0 || left <= TimeSpan.Zero)
+                {
+                    var missing = pending.SelectMany(kv => kv.Value.OrderBy(n => n, StringComparer.Ordinal).Select(n => new IndexMiss(n, kv.Key))).ToList();
+                    return new IndexCheck(missing, clock.Elapsed, queries);
+                }
+                // Cancellable at once: Ctrl+C never waits out a back-off.
+                if (cancel.WaitHandle.WaitOne(pause < left ? pause : left))
+                {
+                    cancel.ThrowIfCancellationRequested();
+                }
+                pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 8000));
+            }
         }
 
         internal static List<PrefixTagReport> CountUntagged(BlobContainerClient container, CancellationToken cancel)

@@ -37,8 +37,9 @@ namespace PorterStorage.Core.Azure
     public sealed class PorterContainerCopyResult
     {
         internal PorterContainerCopyResult(Uri source, Uri destination, int total, int copied, int skipped, int failed, long bytes, int tagsCopied,
-            bool verified, IReadOnlyList<string> mismatches, TimeSpan duration)
+            IReadOnlyList<string> mismatches, IndexCheck? index, TimeSpan duration)
         {
+            bool verified = failed == 0 && mismatches.Count == 0 && index != null && !index.Lagging;
             Source = source;
             Destination = destination;
             Total = total;
@@ -49,6 +50,9 @@ namespace PorterStorage.Core.Azure
             TagsCopied = tagsCopied;
             Verified = verified;
             Mismatches = mismatches;
+            NotYetIndexed = index?.Missing.Select(m => m.Blob).ToList() ?? new List<string>();
+            IndexLagging = index?.Lagging ?? false;
+            IndexWait = index?.Waited ?? TimeSpan.Zero;
             Duration = duration;
         }
 
@@ -75,6 +79,19 @@ namespace PorterStorage.Core.Azure
 
         public IReadOnlyList<string> Mismatches { get; }
 
+        /// <summary>
+        /// Both sides list equal, but Porter's tag queries had not yet returned every tagged blob when the wait for the
+        /// index ended (-IndexTimeoutSeconds): the copy is complete and the account's index is behind. Not a failure of
+        /// the copy; a rerun (nothing to copy) verifies again.
+        /// </summary>
+        public bool IndexLagging { get; }
+
+        /// <summary>The tagged blobs Porter's queries did not yet return when the wait ended.</summary>
+        public IReadOnlyList<string> NotYetIndexed { get; }
+
+        /// <summary>How long the verification waited for the index.</summary>
+        public TimeSpan IndexWait { get; }
+
         public TimeSpan Duration { get; }
 
         public override string ToString() => $"{Source} -> {Destination}: {Copied} copied, {Skipped} skipped, {Failed} failed";
@@ -95,7 +112,12 @@ namespace PorterStorage.Core.Azure
         /// <paramref name="force"/>), <c>AzureAuthFailed</c>.
         /// </summary>
         public static PorterContainerCopyResult Run(PorterAzureStorage source, PorterAzureStorage destination, int concurrency, bool force,
-            Action<CopyEvent> onEvent, CancellationToken cancel)
+            Action<CopyEvent> onEvent, CancellationToken cancel) =>
+            Run(source, destination, concurrency, force, BlobIndexProbe.DefaultIndexTimeout, onEvent, cancel);
+
+        /// <summary>As above, waiting up to <paramref name="indexTimeout"/> for Porter's tag queries to return every copied tagged blob.</summary>
+        public static PorterContainerCopyResult Run(PorterAzureStorage source, PorterAzureStorage destination, int concurrency, bool force,
+            TimeSpan indexTimeout, Action<CopyEvent> onEvent, CancellationToken cancel)
         {
             var clock = Stopwatch.StartNew();
             BlobContainerClient from = source.CreateContainerClient();
@@ -210,9 +232,9 @@ namespace PorterStorage.Core.Azure
                 gate.Dispose();
             }
 
-            List<string> mismatches = Verify(sourceBlobs, destination, to, cancel);
+            List<string> mismatches = Verify(sourceBlobs, destination, to, indexTimeout, cancel, out IndexCheck? index);
             return new PorterContainerCopyResult(source.ContainerUri, destination.ContainerUri, sourceBlobs.Count, copied, skipped, failed, bytes, tags,
-                failed == 0 && mismatches.Count == 0, mismatches, clock.Elapsed);
+                mismatches, index, clock.Elapsed);
         }
 
         private static async Task CopyOne(BlobContainerClient from, BlobContainerClient to, BlobItem blob, string sas, CancellationToken cancel)
@@ -278,9 +300,14 @@ namespace PorterStorage.Core.Azure
             return ca == cb && (ca == 0 || a!.All(kv => b!.TryGetValue(kv.Key, out string? v) && v == kv.Value));
         }
 
-        /// <summary>List on both sides must agree blob by blob; then Porter's own tag queries must find every tagged item.</summary>
-        private static List<string> Verify(List<BlobItem> sourceBlobs, PorterAzureStorage destination, BlobContainerClient to, CancellationToken cancel)
+        /// <summary>
+        /// List on both sides must agree blob by blob; then Porter's own tag queries must find every tagged item, waited for
+        /// up to <paramref name="indexTimeout"/> since the index lags behind List.
+        /// </summary>
+        private static List<string> Verify(List<BlobItem> sourceBlobs, PorterAzureStorage destination, BlobContainerClient to, TimeSpan indexTimeout,
+            CancellationToken cancel, out IndexCheck? index)
         {
+            index = null;
             var mismatches = new List<string>();
             Dictionary<string, BlobItem> dest;
             try
@@ -315,7 +342,7 @@ namespace PorterStorage.Core.Azure
                 return mismatches;
             }
 
-            mismatches.AddRange(BlobIndexProbe.FindMismatches(destination, dest.Values, cancel));
+            index = BlobIndexProbe.WaitForIndex(destination, dest.Values, indexTimeout, cancel);
             return mismatches;
         }
     }

@@ -101,6 +101,9 @@ namespace PorterStorage.Core.Errors
         /// <summary>A path that must be a file (schema.json, the config) is a folder or a special file.</summary>
         public const string PathNotFile = "PathNotFile";
         public const string DocumentTooLarge = "DocumentTooLarge";
+
+        /// <summary>A state, not an error: Porter's tag queries had not yet caught up with List when a verification stopped waiting.</summary>
+        public const string BlobIndexLagging = "BlobIndexLagging";
         public const string DataFileIsLink = "DataFileIsLink";
 
         /// <summary>A data folder (claims, credentials…) of a home is a symbolic link; the migration refuses the home before any write.</summary>

@@ -26,6 +26,14 @@ namespace PorterStorage.Commands
         [ValidateRange(1, 64)]
         public int ConcurrentTaskCount { get; set; } = 8;
 
+        /// <summary>
+        /// How long the verification waits for the account's Blob Index to return every copied tagged blob through Porter's
+        /// tag queries (the index lags behind the copy, by minutes after bulk tagging).
+        /// </summary>
+        [Parameter]
+        [ValidateRange(0, 86400)]
+        public int IndexTimeoutSeconds { get; set; } = 60;
+
         /// <summary>Copy even when the destination holds data that differs from the source.</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
@@ -41,7 +49,7 @@ namespace PorterStorage.Commands
             long bytes = 0;
             try
             {
-                PorterContainerCopyResult result = ContainerCopy.Run(Source, Destination, ConcurrentTaskCount, Force, e =>
+                PorterContainerCopyResult result = ContainerCopy.Run(Source, Destination, ConcurrentTaskCount, Force, System.TimeSpan.FromSeconds(IndexTimeoutSeconds), e =>
                 {
                     done++;
                     bytes += e.Bytes;
@@ -55,6 +63,12 @@ namespace PorterStorage.Commands
                 {
                     WriteError(ToErrorRecord(new PorterStorageException(ErrorIds.BlobVerificationFailed, PorterErrorKind.InvalidData,
                         mismatch.Split(':')[0], "Verification: " + mismatch)));
+                }
+                if (result.IndexLagging)
+                {
+                    WriteWarning($"{ErrorIds.BlobIndexLagging}: the copy is complete and both sides list equal, but after {result.IndexWait.TotalSeconds:0} s " +
+                        $"Porter's tag queries did not yet return {result.NotYetIndexed.Count} tagged blob(s) (e.g. '{result.NotYetIndexed[0]}'). " +
+                        "The account's Blob Index is behind; run the copy again later (nothing is copied twice) or raise -IndexTimeoutSeconds.");
                 }
                 WriteObject(result);
             }
