@@ -124,6 +124,17 @@ namespace PorterStorage.Tests.Corpus
             Clean("json-html-and-control-characters", (h, _) => h.Write("claims/ok.json", Claim("ok", parameters: "{\"s\":\"<a>&\\u0001\\u2028\"}", outputs: "{\"o\":\"\\u0000x\"}"))),
             new HostileHome("credential-set-lone-surrogate", "CredentialSetParseError", (h, _) => h.Write("credentials/bad.json", CredSet("bad", "{\"value\":\"x\\udc00\"}")), "credentials/bad.json"),
 
+            // Times Go's time package refuses (found by review): refused before anything is written; year 0000 is Go's and migrates.
+            BadClaim("time-february-30", "ClaimParseError", Claim("bad").Replace("2019-11-08T12:01:44.719151-06:00", "2019-02-30T00:00:00Z")),
+            BadClaim("time-month-13", "ClaimParseError", Claim("bad").Replace("2019-11-08T12:01:44.719151-06:00", "2019-13-01T00:00:00Z")),
+            BadClaim("time-second-60", "ClaimParseError", Claim("bad").Replace("2019-11-07T12:01:44.719151-06:00", "2019-11-07T12:01:60Z")),
+            BadClaim("time-hour-24", "ClaimParseError", Claim("bad").Replace("2019-11-07T12:01:44.719151-06:00", "2019-11-07T24:00:00Z")),
+            BadClaim("time-offset-25-hours", "ClaimParseError", Claim("bad").Replace("2019-11-07T12:01:44.719151-06:00", "2019-11-07T12:00:00+25:00")),
+            BadClaim("time-arabic-indic-digits", "ClaimParseError", Claim("bad").Replace("2019-11-07T12:01:44.719151-06:00", "٢٠١٩-11-07T12:00:00Z")),
+            new HostileHome("time-credential-set-invalid", "CredentialSetParseError", (h, _) =>
+                h.Write("credentials/bad.json", CredSet("bad", "{\"env\":\"X\"}").Replace("2020-01-01T00:00:00Z", "2020-02-31T00:00:00Z")), "credentials/bad.json"),
+            Clean("time-year-0000", (h, _) => h.Write("claims/ok.json", Claim("ok").Replace("2019-11-07T12:01:44.719151-06:00", "0000-01-01T00:00:00Z"))),
+
             // Claim shapes Porter cannot load.
             BadClaim("claim-bundle-null", "ClaimBundleMissing", Claim("bad", bundle: "null")),
             BadClaim("claim-parameters-as-array", "ClaimParseError", Claim("bad", parameters: "[1,2]")),

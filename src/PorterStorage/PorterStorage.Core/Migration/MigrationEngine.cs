@@ -29,6 +29,9 @@ namespace PorterStorage.Core.Migration
 
         public PorterBackup? Backup { get; set; }
 
+        /// <summary>When set, nothing is deleted, renamed or overwritten unless this backup holds its bytes (<c>BackupRequired</c> per item).</summary>
+        public BackupEvidence? Evidence { get; set; }
+
         public string? SourceHome { get; set; }
 
         public UlidGenerator Ids { get; set; } = UlidGenerator.Shared;
@@ -652,6 +655,22 @@ namespace PorterStorage.Core.Migration
         /// Every change set goes to the store through here: its documents are re-read strictly and compared with what they
         /// must hold (<see cref="WrittenDocumentGuard"/>) before anything is deleted or overwritten, whatever the store.
         /// </summary>
+        /// <summary>Every stored item the change set deletes, renames or overwrites must be in the backup, byte for byte.</summary>
+        private static void RequireEvidence(IMigrationStore store, ChangeSet changes, BackupEvidence? evidence)
+        {
+            if (evidence == null)
+            {
+                return;
+            }
+            var touched = new List<string>(changes.Deletes);
+            touched.AddRange(changes.Renames.Select(r => r.Key));
+            touched.AddRange(changes.Writes.Select(store.StorePath).Where(store.Exists));
+            foreach (string path in touched.Distinct(StringComparer.Ordinal))
+            {
+                evidence.Require(path, store.ReadFile(path), store.Describe(path));
+            }
+        }
+
         private static void ApplyChecked(IMigrationStore store, ChangeSet changes, string source, MigrationOptions options)
         {
             if (options.WriterFault != null)
@@ -664,6 +683,7 @@ namespace PorterStorage.Core.Migration
             }
             ChangeSetNames.Check(store, changes, source);
             WrittenDocumentGuard.Check(changes, source);
+            RequireEvidence(store, changes, options.Evidence);
             store.Apply(changes);
         }
 

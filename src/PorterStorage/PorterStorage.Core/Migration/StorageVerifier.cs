@@ -344,7 +344,15 @@ namespace PorterStorage.Core.Migration
         private static void CheckOrder(string dir, List<KeyValuePair<string, string>> created, Action<FindingSeverity, string, string, string> add)
         {
             // Porter takes the claim with the greatest ID as the installation's latest; IDs must follow time.
-            var byId = created.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => DateTimeOffset.Parse(c.Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            var byId = new List<decimal>();
+            foreach (KeyValuePair<string, string> c in created.OrderBy(c => c.Key, StringComparer.Ordinal))
+            {
+                if (!GoTime.TryInstant(c.Value, out decimal instant))
+                {
+                    return; // an invalid time is reported where the claim is read
+                }
+                byId.Add(instant);
+            }
             for (int i = 1; i < byId.Count; i++)
             {
                 if (byId[i] < byId[i - 1])

@@ -186,7 +186,8 @@ namespace PorterStorage.Commands
                         WriteCoreError(e.Error);
                     }
                 }, CancellationToken);
-                if (!copy.Verified)
+                // A lagging index does not stop the migration: it reads the copy by List, which agrees blob by blob.
+                if (copy.Failed > 0 || copy.Mismatches.Count > 0)
                 {
                     throw new PorterStorageException(ErrorIds.BlobVerificationFailed, PorterErrorKind.InvalidData, destinationContainer.ContainerUri.ToString(),
                         $"The copy to '{destinationContainer.ContainerUri}' did not verify ({copy.Failed} failed, {copy.Mismatches.Count} mismatched); nothing was migrated.");
@@ -204,6 +205,8 @@ namespace PorterStorage.Commands
                     OnError = e => WriteError(ToErrorRecord(new PorterStorageException(e.ErrorId, PorterErrorKind.InvalidData, e.Target, e.Message))),
                     OnLog = WriteVerbose,
                     Backup = Backup,
+                    // In place, each item deleted or overwritten must be in the backup as it is now.
+                    Evidence = SkipBackupCheck || Backup == null || !ReferenceEquals(target, source) ? null : BackupEvidence.From(Backup),
                     SourceHome = ReferenceEquals(target, source) ? null : identity,
                 };
                 PorterMigrationResult result = MigrationEngine.Run(target, options, CancellationToken);
