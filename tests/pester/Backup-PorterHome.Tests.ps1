@@ -82,11 +82,13 @@ Describe 'Backup-PorterHome' {
         $zip = [IO.Compression.ZipFile]::OpenRead($b.Path)
         try { $zip.Entries.FullName | Where-Object { $_ -like 'home/escape*' } | Should -BeNullOrEmpty }
         finally { $zip.Dispose() }
-        # A link out of the home cannot be restored (Restore-PorterHome refuses it), so the backup is no evidence.
-        $b.Verified | Should -BeFalse
-        $v = Test-PorterBackup -InputObject $b
-        $v.ErrorId | Should -Be 'UnsafeArchiveEntry'
-        $v.Refused.Entry | Should -Contain 'escape'
+        # The link is recorded as a link (restored as one, never written through), so the backup verifies.
+        $b.Verified | Should -BeTrue
+        (Test-PorterBackup -InputObject $b).IsValid | Should -BeTrue
+        $restored = Join-Path $TestDrive 'linked-restored'
+        $b | Restore-PorterHome -Destination $restored -Confirm:$false | Out-Null
+        (Get-Item (Join-Path $restored 'escape')).LinkTarget | Should -Be $outside.FullName
+        Get-Content (Join-Path $outside 'secret.txt') | Should -Be 'outside the home'
     }
 
     It 'never verifies a home whose data folder is a link, and names it (DataFolderIsLink)' {

@@ -27,6 +27,17 @@ namespace PorterStorage.Tests
         private static string Json(object? o) => JsonSerializer.Serialize(o);
 
         [Theory]
+        [InlineData("dsn", "postgres://u:S3CR3T@h/db", "postgres://u:********@h/db")]
+        [InlineData("vault-url", "https://me:S3CR3T@vault.example", "https://me:********@vault.example")]
+        [InlineData("url", "mongodb+srv://admin:S3CR3T@cluster0/porter?retryWrites=true", "mongodb+srv://admin:********@cluster0/porter?retryWrites=true")]
+        [InlineData("url", "https://vault.example/path", "https://vault.example/path")]
+        public void RedactValue_UrlWithAPassword_OnlyThePasswordMasked(string key, string value, string shown)
+        {
+            Assert.Equal(shown, Redaction.RedactValue(key, value));
+            Assert.DoesNotContain("S3CR3T", Redaction.RedactText("could not reach " + value));
+        }
+
+        [Theory]
         [InlineData("connection-string", true)]
         [InlineData("ConnectionString", true)]
         [InlineData("account-key", true)]

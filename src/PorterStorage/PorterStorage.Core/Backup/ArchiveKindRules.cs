@@ -12,8 +12,11 @@ namespace PorterStorage.Core.Backup
     /// </summary>
     public sealed class ArchiveKindRules
     {
-        public ArchiveKindRules(string kind, string entryPrefix, string description, bool allowDirectories, bool allowLinks, bool namesFoldCase, int maxPathLength)
+        public ArchiveKindRules(string kind, string entryPrefix, string description, bool allowDirectories, bool allowLinks, bool namesFoldCase, int maxPathLength,
+            int maxSegmentBytes = int.MaxValue, bool allowOutwardLinks = false)
         {
+            MaxSegmentBytes = maxSegmentBytes;
+            AllowOutwardLinks = allowOutwardLinks;
             Kind = kind;
             EntryPrefix = entryPrefix;
             Description = description;
@@ -43,9 +46,19 @@ namespace PorterStorage.Core.Backup
         /// <summary>The longest recorded path, in characters.</summary>
         public int MaxPathLength { get; }
 
+        /// <summary>The longest single path segment, in UTF-8 bytes (a file system's name limit); no limit for blobs.</summary>
+        public int MaxSegmentBytes { get; }
+
+        /// <summary>
+        /// Links may point anywhere (a home's <c>porter</c> binary or a mixin linked from elsewhere): they are restored as
+        /// links, last, and no entry may lie beneath one, so nothing is ever written through them.
+        /// </summary>
+        public bool AllowOutwardLinks { get; }
+
         /// <summary>A PORTER_HOME folder: files, folders and links, restored to this machine's file system.</summary>
         public static ArchiveKindRules Home { get; } = new ArchiveKindRules(BackupManifest.HomeKind, BackupManifest.HomePrefix, "a Porter home",
-            allowDirectories: true, allowLinks: true, namesFoldCase: !RuntimeInformation.IsOSPlatform(OSPlatform.Linux), maxPathLength: 4096);
+            allowDirectories: true, allowLinks: true, namesFoldCase: !RuntimeInformation.IsOSPlatform(OSPlatform.Linux), maxPathLength: 4096,
+            maxSegmentBytes: 255, allowOutwardLinks: true);
 
         /// <summary>A blob container: blobs only, names case-sensitive (the service's rule), at most 1,024 characters.</summary>
         public static ArchiveKindRules Container { get; } = new ArchiveKindRules(BackupManifest.ContainerKind, BackupManifest.ContainerPrefix, "a blob container",

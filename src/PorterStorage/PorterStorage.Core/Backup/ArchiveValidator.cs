@@ -93,6 +93,10 @@ namespace PorterStorage.Core.Backup
             {
                 return $"its path is longer than {rules.MaxPathLength} characters";
             }
+            if (rules.MaxSegmentBytes < int.MaxValue && path.Split('/').Any(segment => System.Text.Encoding.UTF8.GetByteCount(segment) > rules.MaxSegmentBytes))
+            {
+                return $"a name in its path is longer than {rules.MaxSegmentBytes} bytes, more than a file system holds";
+            }
             if (path.Any(c => c < 0x20 || c == 0x7F))
             {
                 return "its path holds a NUL or control character";
@@ -129,9 +133,10 @@ namespace PorterStorage.Core.Backup
                     Refuse(e.Path, $"a backup of {rules.Description} holds no {(e.Type == BackupEntryType.Directory ? "folders" : "links")}");
                     continue;
                 }
-                if (e.Type == BackupEntryType.SymbolicLink && (e.LinkTarget == null || e.LinkTarget.Any(c => c < 0x20 || c == 0x7F) || !ArchivePaths.IsSafeLinkTarget(e.Path, e.LinkTarget)))
+                if (e.Type == BackupEntryType.SymbolicLink && (string.IsNullOrEmpty(e.LinkTarget) || e.LinkTarget!.Any(c => c < 0x20 || c == 0x7F)
+                    || (!rules.AllowOutwardLinks && !ArchivePaths.IsSafeLinkTarget(e.Path, e.LinkTarget!))))
                 {
-                    Refuse(e.Path, "it is a link that points outside the destination folder");
+                    Refuse(e.Path, rules.AllowOutwardLinks ? "it is a link without a valid target" : "it is a link that points outside the destination folder");
                     continue;
                 }
                 if (byName.TryGetValue(e.Path, out BackupEntry? first))

@@ -33,7 +33,9 @@ namespace PorterStorage.Core.Backup
             string recorded = kind == "Home" ? System.IO.Path.GetFullPath(backup.HomePath).TrimEnd('/', '\\') : backup.HomePath;
             string why = backup.Kind != kind ? $"it is a backup of a {backup.Kind.ToLowerInvariant()}, not of a {kind.ToLowerInvariant()}"
                 : !string.Equals(recorded, identity, StringComparison.Ordinal) ? $"it is a backup of '{backup.HomePath}', not of '{identity}'"
-                : !backup.Verified ? "it is not verified (some files were not recorded)"
+                : !backup.Verified ? (backup.Skipped.Count > 0
+                    ? $"it is not verified: {backup.Skipped.Count} item(s) were not recorded (e.g. '{backup.Skipped[0].Path}')"
+                    : "it is not verified: the archive did not pass its check when it was written (Test-PorterBackup names the entries)")
                 : string.Empty;
             PorterStorageException? refusal = null;
             if (why.Length == 0)

@@ -192,6 +192,8 @@ namespace PorterStorage.Core.Backup
                 foreach (BackupEntry e in plan.Manifest.Entries.Where(e => e.Type == BackupEntryType.SymbolicLink))
                 {
                     string link = Local(staging, e.Path);
+                    string folder = Path.GetDirectoryName(link)!;
+                    Try(folder, IOOperation.Write, untouched, () => io.CreateDirectory(folder));
                     Try(link, IOOperation.Write, untouched, () => FileSystemExtras.CreateSymbolicLink(link, e.LinkTarget!, directory: false));
                 }
                 // Folders last, deepest first, so that writing their content does not change their times.

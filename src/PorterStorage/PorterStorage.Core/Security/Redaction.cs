@@ -29,6 +29,11 @@ namespace PorterStorage.Core.Security
             @"(?<![A-Za-z0-9_])(?<name>AccountKey|SharedAccessSignature|SharedAccessKey|Password|Pwd|client_secret|sig)(?<eq>\s*=\s*)(?<value>[^;&\s""']+)|(?<name>Bearer)(?<eq>\s+)(?<value>[A-Za-z0-9\-._~+/]+=*)",
             RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
 
+        /// <summary>The password of a URL's user info (<c>scheme://user:password@host</c>).</summary>
+        private static readonly Regex UrlPassword = new Regex(
+            @"(?<head>[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@]*:)(?<value>[^@/\s]+)(?<tail>@)",
+            RegexOptions.CultureInvariant);
+
         /// <summary>True when a config key names something secret (compared case-insensitively, any separator).</summary>
         public static bool IsSecretKey(string? key) => !string.IsNullOrEmpty(key) && SecretKey.IsMatch(key);
 
@@ -58,7 +63,7 @@ namespace PorterStorage.Core.Security
                 case IDictionary<string, object?> table:
                     return Redact(table.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.OrdinalIgnoreCase));
                 case string text:
-                    return IsSecretKey(key) || LooksSecret(text) ? Mask : text;
+                    return IsSecretKey(key) || LooksSecret(text) ? Mask : MaskUrlPassword(text);
                 case System.Collections.IEnumerable list:
                     return list.Cast<object?>().Select(v => RedactValue(key, v)).ToList();
                 default:
@@ -68,6 +73,10 @@ namespace PorterStorage.Core.Security
 
         /// <summary>A message with secret parts (<c>AccountKey=…</c>, <c>sig=…</c>, <c>Bearer …</c>) masked.</summary>
         public static string RedactText(string text) =>
-            string.IsNullOrEmpty(text) ? text : SecretInText.Replace(text, m => m.Groups["name"].Value + m.Groups["eq"].Value + Mask);
+            string.IsNullOrEmpty(text) ? text : MaskUrlPassword(SecretInText.Replace(text, m => m.Groups["name"].Value + m.Groups["eq"].Value + Mask));
+
+        /// <summary><c>postgres://u:pw@h/db</c> shown as <c>postgres://u:********@h/db</c>.</summary>
+        private static string MaskUrlPassword(string text) =>
+            text.IndexOf("://", StringComparison.Ordinal) < 0 ? text : UrlPassword.Replace(text, m => m.Groups["head"].Value + Mask + m.Groups["tail"].Value);
     }
 }
