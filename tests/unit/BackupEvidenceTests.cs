@@ -75,5 +75,22 @@ namespace PorterStorage.Tests
             Assert.True(r.Succeeded, string.Join("; ", r.Errors));
             Assert.True(File.Exists(home.P("credentials/c.yaml.migrated")));
         }
+
+        [Fact]
+        public void Verify_ManifestUnreadable_BackupCorruptSaidOnce()
+        {
+            using var dir = new TempHome();
+            string archive = dir.P("bad.zip");
+            using (var zip = System.IO.Compression.ZipFile.Open(archive, System.IO.Compression.ZipArchiveMode.Create))
+            {
+                using var w = new StreamWriter(zip.CreateEntry(BackupManifest.ManifestEntryName).Open());
+                w.Write("{ not json");
+            }
+            PorterBackupVerification v = BackupVerifier.Verify(archive, null, null, CancellationToken.None);
+            Assert.False(v.IsValid);
+            PorterStorageException ex = v.ToException()!;
+            Assert.Equal(ErrorIds.BackupCorrupt, ex.ErrorId);
+            Assert.Single(System.Text.RegularExpressions.Regex.Matches(ex.Message, "is not intact"));
+        }
     }
 }

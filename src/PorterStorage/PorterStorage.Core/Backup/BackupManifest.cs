@@ -254,8 +254,13 @@ namespace PorterStorage.Core.Backup
             }
         }
 
-        internal static PorterStorageException Corrupt(string archivePath, string detail, Exception? inner) =>
-            new PorterStorageException(ErrorIds.BackupCorrupt, PorterErrorKind.InvalidData, archivePath,
-                $"The backup '{archivePath}' is not intact: {detail}.", inner);
+        internal static PorterStorageException Corrupt(string archivePath, string detail, Exception? inner)
+        {
+            // A detail that is already a whole message (a verification's problem) is not wrapped twice.
+            string lead = $"The backup '{archivePath}' is not intact: ";
+            string message = detail.StartsWith(lead, StringComparison.Ordinal) ? detail : lead + detail;
+            return new PorterStorageException(ErrorIds.BackupCorrupt, PorterErrorKind.InvalidData, archivePath,
+                message.EndsWith(".", StringComparison.Ordinal) ? message : message + ".", inner);
+        }
     }
 }
