@@ -188,6 +188,8 @@ namespace PorterStorage.Tests.Corpus
             BadClaim("name-output-too-long", "InvalidItemName", Claim("bad", outputs: "{\"" + new string('o', 250) + "\":\"x\"}")),
             BadClaim("name-output-empty", "InvalidItemName", Claim("bad", outputs: "{\"\":\"x\"}")),
             Clean("name-installation-dots-and-dashes", (h, _) => h.Write("claims/ok.json", Claim("a.b-c_d"))),
+            // Found by review: the installation's claims folder would be its own legacy file; refused at plan, nothing left behind.
+            BadClaim("name-installation-is-its-own-file-name", "InvalidItemName", Claim("bad.json")),
 
             // 4. YAML credential sets (Porter ≤ v0.22): never a value lost silently.
             BadYaml("yaml-broken", "CredentialSetParseError", "name: bad\ncredentials: [\n"),

@@ -149,6 +149,13 @@ namespace PorterStorage.Core.Migration
                 string inst = legacy.Installation;
                 // Names first: a name such as '.' or '..' would make the duplicate check look at another folder's claims.
                 CheckClaimNames(store, legacy, store.Describe(entry.RelativePath));
+                // An installation whose claims would go into the path its own legacy file holds ('a.json' in claims/a.json).
+                string claimPath = store.StorePath(new StoredDocument(ItemTypes.Claims, inst, PlannedId, Array.Empty<byte>()));
+                int slash = claimPath.LastIndexOf('/');
+                if (slash > 0 && string.Equals(claimPath.Substring(0, slash), entry.RelativePath, StringComparison.Ordinal))
+                {
+                    ItemNames.Throw("installation", inst, $"its claims would go into the folder '{entry.RelativePath}', which is this legacy file itself", store.Describe(entry.RelativePath));
+                }
                 if (IsAlreadyPresent(store, legacy))
                 {
                     return new PorterMigrationPlanItem(MigrationItemKind.Installation, inst, entry.RelativePath, MigrationAction.RemoveDuplicate,
