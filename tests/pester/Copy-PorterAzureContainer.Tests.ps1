@@ -80,7 +80,7 @@ Describe 'Copy-PorterAzureContainer' {
         $destName = New-TestContainerName
         $dest = Get-PorterAzureStorage -ConnectionString $script:DestinationConnection -Container $destName
         # The fault proxy holds the copy after its 50th blob copy: Stop comes while a request waits for its answer.
-        $proxy = Start-FaultProxy ([pscustomobject]@{ Port = ([uri]$env:PORTERSTORAGE_AZURITE_ENDPOINT).Port }) -Settings @{ pauseAfter = @{ operation = 'CopyBlobFromUrl'; count = 50 } }
+        $proxy = Start-SuiteFaultProxy @{ pauseAfter = @{ operation = 'CopyBlobFromUrl'; count = 50 } }
         $ps = [powershell]::Create()
         try {
             $viaSource = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['devstoreaccount1'] -Container $source.Container

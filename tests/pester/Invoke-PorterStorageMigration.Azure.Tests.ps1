@@ -108,8 +108,7 @@ Describe 'Invoke-PorterStorageMigration on the Azure plugin''s container' {
         $expected = Get-ContainerDigest $reference -MaskIds
         $module = $env:PORTERSTORAGE_MODULE
         # The fault proxy holds each run after its Nth blob write, where the test kills it: three known points.
-        $azurite = [pscustomobject]@{ Port = ([uri]$env:PORTERSTORAGE_AZURITE_ENDPOINT).Port }
-        $proxy = Start-FaultProxy $azurite
+        $proxy = Start-SuiteFaultProxy
         try {
             foreach ($writes in 1, 25, 70) {
                 $victim = New-SeededContainer -Installations 1 -LegacyInstallations 40 -NoSchema

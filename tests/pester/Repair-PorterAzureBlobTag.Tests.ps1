@@ -36,7 +36,7 @@ Describe 'Repair-PorterAzureBlobTag' {
 
     It 'reports a blob it cannot retag as an error and goes on with the others' {
         $stripped = New-SeededContainer -Installations 2 -NoTags
-        $proxy = Start-FaultProxy ([pscustomobject]@{ Port = ([uri]$env:PORTERSTORAGE_AZURITE_ENDPOINT).Port }) -Settings @{
+        $proxy = Start-SuiteFaultProxy @{
             failRules = @(@{ operation = 'SetBlobTags'; pathContains = '/installations/'; status = 403; code = 'AuthorizationPermissionMismatch' })
         }
         try {

@@ -14,7 +14,11 @@ namespace PorterStorage.Tests
         private static string Claim(string installation) => Corpus.HostileHomes.Claim(installation);
 
         private static PorterMigrationResult RunWithEvidence(TempHome home, PorterBackup backup) =>
-            MigrationEngine.Run(new FileSystemMigrationStore(home.Path), new MigrationOptions { Backup = backup, Evidence = BackupEvidence.From(backup) });
+            MigrationEngine.Run(new FileSystemMigrationStore(home.Path), new MigrationOptions
+            {
+                Backup = backup,
+                Evidence = BackupVerifier.RequireBackupOf(backup, Path.GetFullPath(home.Path).TrimEnd('/'), "Home", CancellationToken.None),
+            });
 
         private static PorterBackup Backup(TempHome home, TempHome backups) =>
             HomeBackup.Create(home.Path, backups.P("home.zip"), false, false, null, null, CancellationToken.None);

@@ -474,56 +474,26 @@ namespace PorterStorage.Tests
             }
         }
 
-        private sealed class FaultyStream : Stream
+        private sealed class FaultyStream : PorterStorage.Core.IO.DelegatingStream
         {
-            private readonly Stream _inner;
             private readonly FaultyIO _io;
 
             public FaultyStream(Stream inner, FaultyIO io)
+                : base(inner)
             {
-                _inner = inner;
                 _io = io;
             }
-
-            public override bool CanRead => _inner.CanRead;
-
-            public override bool CanSeek => _inner.CanSeek;
-
-            public override bool CanWrite => _inner.CanWrite;
-
-            public override long Length => _inner.Length;
-
-            public override long Position
-            {
-                get => _inner.Position;
-                set => _inner.Position = value;
-            }
-
-            public override void Flush() => _inner.Flush();
 
             public override int Read(byte[] buffer, int offset, int count)
             {
                 _io.Tick(false);
-                return _inner.Read(buffer, offset, count);
+                return Inner.Read(buffer, offset, count);
             }
-
-            public override long Seek(long offset, SeekOrigin origin) => _inner.Seek(offset, origin);
-
-            public override void SetLength(long value) => _inner.SetLength(value);
 
             public override void Write(byte[] buffer, int offset, int count)
             {
                 _io.Tick(true);
-                _inner.Write(buffer, offset, count);
-            }
-
-            protected override void Dispose(bool disposing)
-            {
-                if (disposing)
-                {
-                    _inner.Dispose();
-                }
-                base.Dispose(disposing);
+                Inner.Write(buffer, offset, count);
             }
         }
     }

@@ -231,14 +231,6 @@ namespace PorterStorage.Core.Azure
         public static readonly TimeSpan DefaultIndexTimeout = TimeSpan.FromSeconds(60);
 
         /// <summary>
-        /// Runs Porter's own tag queries (<c>"type"='t' AND @container='c'</c>, service level, every page) and names each blob
-        /// of <paramref name="listed"/> tagged with a Porter type that the query does not return. No waiting: see
-        /// <see cref="WaitForIndex"/>.
-        /// </summary>
-        public static List<string> FindMismatches(PorterAzureStorage storage, IEnumerable<BlobItem> listed, CancellationToken cancel) =>
-            WaitForIndex(storage, listed, TimeSpan.Zero, cancel).Missing.Select(m => $"{m.Blob}: not found by Porter's query for type '{m.Type}'").ToList();
-
-        /// <summary>
         /// The index is eventually consistent (format A§2): List with tags is the truth, and Porter's tag queries are polled
         /// with back-off until they return every tagged blob of <paramref name="listed"/> or <paramref name="timeout"/>
         /// passes. Only the types still missing something are queried again.

@@ -21,8 +21,8 @@ namespace PorterStorage.Core.Backup
             _sha256ByPath = sha256ByPath;
         }
 
-        /// <summary>The evidence of a backup that passed <see cref="BackupVerifier.RequireBackupOf"/>.</summary>
-        public static BackupEvidence From(PorterBackup backup)
+        /// <summary>The evidence of a backup that passed <see cref="BackupVerifier.RequireBackupOf"/>, which returns it.</summary>
+        internal static BackupEvidence From(PorterBackup backup)
         {
             BackupManifest manifest = BackupVerifier.ReadManifest(backup.Path);
             var map = new Dictionary<string, string>(StringComparer.Ordinal);

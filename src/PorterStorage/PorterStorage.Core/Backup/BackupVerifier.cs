@@ -20,9 +20,10 @@ namespace PorterStorage.Core.Backup
         /// <summary>
         /// The migration's evidence rule: <paramref name="backup"/> must be a verified backup of this very home or container
         /// (<paramref name="kind"/> Home or Container, <paramref name="identity"/> its full path or container URL) whose archive
-        /// still matches it byte for byte. Raises <c>BackupRequired</c> saying why not.
+        /// still matches it byte for byte. Raises <c>BackupRequired</c> saying why not. Returns what the backup vouches for,
+        /// item by item, for the run to check before each delete or overwrite.
         /// </summary>
-        public static void RequireBackupOf(PorterBackup? backup, string identity, string kind, CancellationToken cancel)
+        public static BackupEvidence RequireBackupOf(PorterBackup? backup, string identity, string kind, CancellationToken cancel)
         {
             string producer = kind == "Home" ? "Backup-PorterHome" : "Backup-PorterAzureContainer";
             if (backup == null)
@@ -50,6 +51,7 @@ namespace PorterStorage.Core.Backup
                 throw new PorterStorageException(ErrorIds.BackupRequired, PorterErrorKind.InvalidOperation, backup.Path,
                     $"The backup '{backup.Path}' cannot vouch for '{identity}': {why}.", refusal);
             }
+            return BackupEvidence.From(backup);
         }
 
         /// <summary>Reads the manifest of an archive that has been verified.</summary>

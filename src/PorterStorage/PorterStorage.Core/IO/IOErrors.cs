@@ -93,48 +93,29 @@ namespace PorterStorage.Core.IO
     /// write error (<c>DiskFull</c>, <c>AccessDenied</c>, <c>FileWriteFailed</c>) of that path, so a full destination is never
     /// taken for an unreadable source.
     /// </summary>
-    internal sealed class NamedWriteStream : Stream
+    internal sealed class NamedWriteStream : DelegatingStream
     {
-        private readonly Stream _inner;
         private readonly string _path;
 
         public NamedWriteStream(Stream inner, string path)
+            : base(inner)
         {
-            _inner = inner;
             _path = path;
         }
 
-        public override bool CanRead => _inner.CanRead;
+        public override void Flush() => Guard(() => Inner.Flush());
 
-        public override bool CanSeek => _inner.CanSeek;
+        public override void SetLength(long value) => Guard(() => Inner.SetLength(value));
 
-        public override bool CanWrite => _inner.CanWrite;
-
-        public override long Length => _inner.Length;
-
-        public override long Position
-        {
-            get => _inner.Position;
-            set => _inner.Position = value;
-        }
-
-        public override void Flush() => Guard(() => _inner.Flush());
-
-        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
-
-        public override long Seek(long offset, SeekOrigin origin) => _inner.Seek(offset, origin);
-
-        public override void SetLength(long value) => Guard(() => _inner.SetLength(value));
-
-        public override void Write(byte[] buffer, int offset, int count) => Guard(() => _inner.Write(buffer, offset, count));
+        public override void Write(byte[] buffer, int offset, int count) => Guard(() => Inner.Write(buffer, offset, count));
 
         protected override void Dispose(bool disposing)
         {
             if (disposing)
             {
-                Guard(() => _inner.Dispose());
+                Guard(() => Inner.Dispose());
             }
-            base.Dispose(disposing);
+            base.Dispose(false);
         }
 
         private void Guard(Action action)

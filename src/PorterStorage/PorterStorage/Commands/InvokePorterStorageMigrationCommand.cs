@@ -168,7 +168,7 @@ namespace PorterStorage.Commands
                 approved.Clear();
                 approved.TrimExcess();
             }
-            CheckBackup(identity, backupKind);
+            BackupEvidence? evidence = CheckBackup(identity, backupKind);
 
             IMigrationStore target = source;
             if (destinationFolder != null)
@@ -206,7 +206,7 @@ namespace PorterStorage.Commands
                     OnLog = WriteVerbose,
                     Backup = Backup,
                     // In place, each item deleted or overwritten must be in the backup as it is now.
-                    Evidence = SkipBackupCheck || Backup == null || !ReferenceEquals(target, source) ? null : BackupEvidence.From(Backup),
+                    Evidence = ReferenceEquals(target, source) ? evidence : null,
                     SourceHome = ReferenceEquals(target, source) ? null : identity,
                 };
                 PorterMigrationResult result = MigrationEngine.Run(target, options, CancellationToken);
@@ -240,20 +240,21 @@ namespace PorterStorage.Commands
             return item.Writes.Count > 0 && item.Action != MigrationAction.WriteSchema ? $"{what} (writes {string.Join(", ", item.Writes)})" : what;
         }
 
-        private void CheckBackup(string identity, string kind)
+        private BackupEvidence? CheckBackup(string identity, string kind)
         {
             if (SkipBackupCheck)
             {
                 WriteVerbose("The backup check is skipped (-SkipBackupCheck).");
-                return;
+                return null;
             }
             try
             {
-                BackupVerifier.RequireBackupOf(Backup, identity, kind, CancellationToken);
+                return BackupVerifier.RequireBackupOf(Backup, identity, kind, CancellationToken);
             }
             catch (PorterStorageException ex)
             {
                 ThrowCoreError(ex);
+                return null;
             }
         }
 
