@@ -72,11 +72,8 @@ namespace PorterStorage.Core.Json
                 }
                 offset = (zone[0] == '-' ? -1 : 1) * (oh * 3600 + om * 60);
             }
-            long days = 0;
-            for (int y = 0; y < year; y++)
-            {
-                days += IsLeap(y) ? 366 : 365;
-            }
+            // Days before the year (leap years among 0 .. year-1, year 0 being one), then before the month.
+            long days = 365L * year + (year + 3) / 4 - (year + 99) / 100 + (year + 399) / 400;
             for (int mo = 1; mo < month; mo++)
             {
                 days += DaysIn(year, mo);
