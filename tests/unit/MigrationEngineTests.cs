@@ -75,12 +75,12 @@ namespace PorterStorage.Tests
             Assert.Equal(string.Join("\n", new[]
             {
                 "Claims schema is out-of-date (want: cnab-claim-1.0.0-DRAFT+b5ed2f3 got: )",
-                MigrationEngine.ClaimsSpecLine,
+                MigrationLogText.ClaimsSpecLine,
                 " - Migrating claim example-exec-outputs to the new schema...",
                 "Credentials schema is out-of-date (want: cnab-credentialsets-1.0.0-DRAFT+b6c701f got: )",
-                MigrationEngine.CredentialsSpecLine,
+                MigrationLogText.CredentialsSpecLine,
                 "Parameters schema is out-of-date (want: cnab-parametersets-1.0.0-DRAFT+TODO got: )",
-                MigrationEngine.ParametersSpecLine,
+                MigrationLogText.ParametersSpecLine,
                 "Wrote updated schema.json to storage",
             }) + "\n", File.ReadAllText(r.LogPath!));
         }
@@ -473,15 +473,15 @@ namespace PorterStorage.Tests
             PortersLegacyHome(home);
             var before = Digest(home.Path);
             string target = dest.P("migrated");
-            MigrationEngine.CopyHome(home.Path, target);
+            FileSystemMigrationStore.CopyHome(home.Path, target);
             PorterMigrationResult r = MigrationEngine.Run(new FileSystemMigrationStore(target), new MigrationOptions { SourceHome = home.Path });
             Assert.True(r.Succeeded);
             Assert.Equal(home.Path, r.HomePath);
             Assert.Equal(target, r.Destination);
             Assert.Equal(before, Digest(home.Path));
             Assert.True(File.Exists(Path.Combine(target, "schema.json")));
-            Assert.Equal(ErrorIds.DestinationNotEmpty, Assert.Throws<PorterStorageException>(() => MigrationEngine.CopyHome(home.Path, target)).ErrorId);
-            Assert.Equal(ErrorIds.DestinationInsideHome, Assert.Throws<PorterStorageException>(() => MigrationEngine.CopyHome(home.Path, home.P("sub"))).ErrorId);
+            Assert.Equal(ErrorIds.DestinationNotEmpty, Assert.Throws<PorterStorageException>(() => FileSystemMigrationStore.CopyHome(home.Path, target)).ErrorId);
+            Assert.Equal(ErrorIds.DestinationInsideHome, Assert.Throws<PorterStorageException>(() => FileSystemMigrationStore.CopyHome(home.Path, home.P("sub"))).ErrorId);
         }
 
         [Fact]

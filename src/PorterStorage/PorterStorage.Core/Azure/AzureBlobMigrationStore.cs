@@ -58,7 +58,55 @@ namespace PorterStorage.Core.Azure
         public byte[]? Read(string itemType, string name, out string? location, CancellationToken cancellationToken = default) =>
             _reader.Read(itemType, name, out location, cancellationToken);
 
-        public string Describe(string path) => Location + "/" + path;
+        public string FullName(string path) => Location + "/" + path;
+
+        public string BackupKind => "Container";
+
+        /// <inheritdoc />
+        public IStoreCopy CopyTo(object destination)
+        {
+            if (!(destination is PorterAzureStorage container))
+            {
+                throw new PorterStorageException(ErrorIds.HomePathInvalid, PorterErrorKind.InvalidArgument, destination.ToString(),
+                    "-Destination takes a folder for a home and a PorterAzureStorage (Get-PorterAzureStorage) for a container.");
+            }
+            return new ContainerMigrationCopy(this, container);
+        }
+
+        /// <summary>A container's verified server-side copy in another container or account; its migration log goes where this store's does.</summary>
+        private sealed class ContainerMigrationCopy : IStoreCopy
+        {
+            private readonly AzureBlobMigrationStore _source;
+            private readonly PorterAzureStorage _destination;
+
+            public ContainerMigrationCopy(AzureBlobMigrationStore source, PorterAzureStorage destination)
+            {
+                _source = source;
+                _destination = destination;
+            }
+
+            public string Location => _destination.ContainerUri.ToString();
+
+            public string FullName(string path) => Location + "/" + path;
+
+            public IMigrationStore Create(Action<PorterStorageException> onItemError, CancellationToken cancel)
+            {
+                PorterContainerCopyResult copy = ContainerCopy.Run(_source._storage, _destination, ContainerCopy.DefaultConcurrency, false, e =>
+                {
+                    if (e.Error != null)
+                    {
+                        onItemError(e.Error);
+                    }
+                }, cancel);
+                // A lagging index does not stop the migration: it reads the copy by List, which agrees blob by blob.
+                if (copy.Failed > 0 || copy.Mismatches.Count > 0)
+                {
+                    throw new PorterStorageException(ErrorIds.BlobVerificationFailed, PorterErrorKind.InvalidData, Location,
+                        $"The copy to '{Location}' did not verify ({copy.Failed} failed, {copy.Mismatches.Count} mismatched); nothing was migrated.");
+                }
+                return new AzureBlobMigrationStore(_destination, _source._logFolder);
+            }
+        }
 
         public string SchemaPath => ItemTypes.SchemaName;
 
@@ -115,14 +163,14 @@ namespace PorterStorage.Core.Azure
                 long length = blob.GetProperties().Value.ContentLength;
                 if (length > LegacyClaim.MaxDocumentBytes)
                 {
-                    throw new PorterStorageException(ErrorIds.DocumentTooLarge, PorterErrorKind.InvalidData, Describe(path),
-                        $"'{Describe(path)}' is {length} bytes, larger than any Porter document; it is left in place.");
+                    throw new PorterStorageException(ErrorIds.DocumentTooLarge, PorterErrorKind.InvalidData, FullName(path),
+                        $"'{FullName(path)}' is {length} bytes, larger than any Porter document; it is left in place.");
                 }
                 return blob.DownloadContent().Value.Content.ToArray();
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
             {
-                throw AzureErrors.Translate(ex, Describe(path), "Reading the blob");
+                throw AzureErrors.Translate(ex, FullName(path), "Reading the blob");
             }
         }
 
@@ -328,7 +376,7 @@ namespace PorterStorage.Core.Azure
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
             {
-                throw AzureErrors.Translate(ex, Describe(ItemTypes.SchemaName), "Writing the schema blob");
+                throw AzureErrors.Translate(ex, FullName(ItemTypes.SchemaName), "Writing the schema blob");
             }
         }
 

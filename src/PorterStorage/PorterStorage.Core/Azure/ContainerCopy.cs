@@ -106,6 +106,9 @@ namespace PorterStorage.Core.Azure
         /// <summary>Blobs up to this size use Copy Blob From URL (synchronous); larger ones the asynchronous copy with explicit tags.</summary>
         public const long SyncCopyLimit = 256L * 1024 * 1024;
 
+        /// <summary>How many blobs are copied at once unless the caller says otherwise.</summary>
+        public const int DefaultConcurrency = 8;
+
         /// <summary>
         /// Copies every blob (found by List) except the module's own probe blobs. Events are raised on the calling thread only.
         /// Raises <c>ContainerNotFound</c>, <c>ContainerNotEmpty</c> (different data on the destination without

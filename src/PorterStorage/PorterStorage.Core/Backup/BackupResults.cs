@@ -181,7 +181,7 @@ namespace PorterStorage.Core.Backup
         public string? ErrorId => IsValid ? null : Refused.Count > 0 ? Refused[0].ErrorId : ErrorIds.BackupCorrupt;
 
         /// <summary>A sentence naming what is wrong; null when valid.</summary>
-        public string? Reason => IsValid ? null : HomeRestore.Describe(this);
+        public string? Reason => IsValid ? null : HomeRestore.ProblemText(this);
 
         /// <summary>The error a restore raises for this archive (null when valid): the refused entry, else the archive, as target.</summary>
         public PorterStorageException? ToException()
@@ -196,7 +196,7 @@ namespace PorterStorage.Core.Backup
                 return new PorterStorageException(first.ErrorId, PorterErrorKind.InvalidData, first.Entry,
                     $"The backup '{Path}' holds the entry '{ArchiveRefusal.Printable(first.Entry)}', which is refused: {first.Reason}.");
             }
-            return BackupManifest.Corrupt(Path, HomeRestore.Describe(this), null);
+            return BackupManifest.Corrupt(Path, HomeRestore.ProblemText(this), null);
         }
 
         public override string ToString() => IsValid ? $"{Path}: valid ({EntriesChecked} entries)" : $"{Path}: NOT valid";

@@ -82,7 +82,7 @@ namespace PorterStorage.Core.Backup
         }
 
         /// <summary>A sentence naming what is wrong with an archive.</summary>
-        public static string Describe(PorterBackupVerification check)
+        public static string ProblemText(PorterBackupVerification check)
         {
             if (check.Problem != null)
             {

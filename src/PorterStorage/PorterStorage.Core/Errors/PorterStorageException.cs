@@ -115,6 +115,7 @@ namespace PorterStorage.Core.Errors
         public const string ParameterSetParseError = "ParameterSetParseError";
         public const string MigrationWriteError = "MigrationWriteError";
         public const string MigrationDeclined = "MigrationDeclined";
+        public const string PlanOutdated = "PlanOutdated";
         public const string StorageNotAzure = "StorageNotAzure";
         public const string AzureCredentialNotFound = "AzureCredentialNotFound";
         public const string AzureConfigIncomplete = "AzureConfigIncomplete";

@@ -173,28 +173,6 @@ namespace PorterStorage.Core.Home
             return SchemaInspector.Evaluate(homePath, new FileSystemPorterStore(homePath, io), scanner.Counts, cancellationToken);
         }
 
-        /// <summary>
-        /// The store that holds a home's data, as Porter's config selects it: the folder itself (filesystem plugin), or the
-        /// azure.blob plugin's container reached as the plugin reaches it, whose migration log goes to <paramref name="logFolder"/>
-        /// (default: the home). Raises <c>HomeNotFound</c>, config and Azure errors, and <c>StorageNotLocal</c> for other plugins.
-        /// </summary>
-        public static IMigrationStore OpenMigrationStore(string homePath, string? logFolder, Func<string, string?> environment,
-            CancellationToken cancellationToken = default)
-        {
-            PorterConfig config = ReadConfig(homePath);
-            if (config.ResolvedStorage.IsAzureBlob)
-            {
-                PorterAzureStorage storage = AzureStorageFactory.FromConfig(config, null, PorterAzureStorage.DefaultContainer, environment, cancellationToken);
-                return new AzureBlobMigrationStore(storage, logFolder ?? homePath);
-            }
-            if (!config.ResolvedStorage.IsFilesystem)
-            {
-                throw new PorterStorageException(ErrorIds.StorageNotLocal, PorterErrorKind.InvalidOperation, config.FilePath ?? homePath,
-                    $"The home '{homePath}' keeps its data in the '{config.ResolvedStorage.Plugin}' plugin, which PorterStorage cannot migrate.");
-            }
-            return new FileSystemMigrationStore(homePath);
-        }
-
         /// <summary>Reads the config of an existing home (Get-PorterConfig).</summary>
         public static PorterConfig ReadConfig(string homePath)
         {

@@ -86,7 +86,7 @@ namespace PorterStorage.Core.Json
                             if (path.Count >= MaxDepth)
                             {
                                 throw error(ErrorIds.JsonNestingTooDeep,
-                                    $"its JSON nests deeper than {MaxDepth} levels (under {Describe(path)}), which Go's reader refuses");
+                                    $"its JSON nests deeper than {MaxDepth} levels (under {PathText(path)}), which Go's reader refuses");
                             }
                             path.Add(new PathSegment(reader.TokenType == JsonTokenType.StartArray));
                             break;
@@ -99,7 +99,7 @@ namespace PorterStorage.Core.Json
                             if (!GoNumbers.TryParseFloat64(reader.ValueSpan, out _))
                             {
                                 throw error(ErrorIds.NumberOutOfRange,
-                                    $"the number at {Describe(path)} is outside the range of a 64-bit float; Go's reader (and so Porter) refuses it");
+                                    $"the number at {PathText(path)} is outside the range of a 64-bit float; Go's reader (and so Porter) refuses it");
                             }
                             break;
                         case JsonTokenType.String:
@@ -127,7 +127,7 @@ namespace PorterStorage.Core.Json
             catch (InvalidOperationException)
             {
                 // An escape such as \ud800 without its pair: Go reads U+FFFD instead, so the text would change.
-                throw error(parseErrorId, $"{what} at {Describe(path)} holds an unpaired UTF-16 surrogate escape, which Go would replace");
+                throw error(parseErrorId, $"{what} at {PathText(path)} holds an unpaired UTF-16 surrogate escape, which Go would replace");
             }
         }
 
@@ -140,7 +140,7 @@ namespace PorterStorage.Core.Json
         }
 
         /// <summary>A JSON path for messages (<c>$.parameters.x[2]</c>); long paths are shortened in the middle.</summary>
-        private static string Describe(List<PathSegment> path)
+        private static string PathText(List<PathSegment> path)
         {
             var sb = new StringBuilder("$");
             for (int i = 0; i < path.Count; i++)

@@ -73,31 +73,31 @@ namespace PorterStorage.Core.Json
                     case null:
                         if (got.ValueKind != JsonValueKind.Null)
                         {
-                            return Describe(pair.Path);
+                            return PathText(pair.Path);
                         }
                         break;
                     case string s:
                         if (got.ValueKind != JsonValueKind.String || !string.Equals(got.GetString(), s, StringComparison.Ordinal))
                         {
-                            return Describe(pair.Path);
+                            return PathText(pair.Path);
                         }
                         break;
                     case bool b:
                         if (got.ValueKind != (b ? JsonValueKind.True : JsonValueKind.False))
                         {
-                            return Describe(pair.Path);
+                            return PathText(pair.Path);
                         }
                         break;
                     case double d:
                         if (got.ValueKind != JsonValueKind.Number || !GoNumbers.TryParseFloat64(got.GetRawText(), out double g) || !g.Equals(d))
                         {
-                            return Describe(pair.Path);
+                            return PathText(pair.Path);
                         }
                         break;
                     case ExpectedArray arr:
                         if (got.ValueKind != JsonValueKind.Array || got.GetArrayLength() != arr.Items.Count)
                         {
-                            return Describe(pair.Path);
+                            return PathText(pair.Path);
                         }
                         int i = 0;
                         foreach (JsonElement item in got.EnumerateArray())
@@ -109,7 +109,7 @@ namespace PorterStorage.Core.Json
                     case ExpectedObject obj:
                         if (got.ValueKind != JsonValueKind.Object)
                         {
-                            return Describe(pair.Path);
+                            return PathText(pair.Path);
                         }
                         var wantMap = new Dictionary<string, object?>(StringComparer.Ordinal);
                         foreach (KeyValuePair<string, object?> m in obj.Members)
@@ -124,19 +124,19 @@ namespace PorterStorage.Core.Json
                         if (gotMap.Count != wantMap.Count)
                         {
                             string? extra = gotMap.Keys.FirstOrDefault(k => !wantMap.ContainsKey(k)) ?? wantMap.Keys.FirstOrDefault(k => !gotMap.ContainsKey(k));
-                            return Describe(extra == null ? pair.Path : new PathNode(pair.Path, extra, 0));
+                            return PathText(extra == null ? pair.Path : new PathNode(pair.Path, extra, 0));
                         }
                         foreach (KeyValuePair<string, object?> m in wantMap)
                         {
                             if (!gotMap.TryGetValue(m.Key, out JsonElement value))
                             {
-                                return Describe(new PathNode(pair.Path, m.Key, 0));
+                                return PathText(new PathNode(pair.Path, m.Key, 0));
                             }
                             stack.Push(new Pair(value, m.Value, new PathNode(pair.Path, m.Key, 0)));
                         }
                         break;
                     default:
-                        return Describe(pair.Path);
+                        return PathText(pair.Path);
                 }
             }
             return null;
@@ -170,7 +170,7 @@ namespace PorterStorage.Core.Json
         }
 
         /// <summary>A JSON path for messages; long paths are shortened in the middle.</summary>
-        private static string Describe(PathNode? node)
+        private static string PathText(PathNode? node)
         {
             var segments = new List<PathNode>();
             for (PathNode? n = node; n != null; n = n.Parent)

@@ -14,37 +14,6 @@ using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Core.Migration
 {
-    /// <summary>An entry directly under a data folder of a store.</summary>
-    public sealed class StoreEntry
-    {
-        public StoreEntry(string name, string relativePath, bool isFolder, bool isLink, string? itemName = null, bool isDocument = false)
-        {
-            Name = name;
-            RelativePath = relativePath;
-            IsFolder = isFolder;
-            IsLink = isLink;
-            ItemName = itemName ?? name;
-            IsDocument = isDocument;
-        }
-
-        /// <summary>The file or folder name, with extension.</summary>
-        public string Name { get; }
-
-        /// <summary>The item's name in Porter's model (the file name without the store's document extension).</summary>
-        public string ItemName { get; }
-
-        /// <summary>A JSON document of the type (a <c>.json</c> file in a folder; any blob in a container).</summary>
-        public bool IsDocument { get; }
-
-        /// <summary>'/'-separated path in the store.</summary>
-        public string RelativePath { get; }
-
-        /// <summary>A folder; under claims/ a current-layout installation (in a container: the claims tagged with it).</summary>
-        public bool IsFolder { get; }
-
-        public bool IsLink { get; }
-    }
-
     /// <summary>
     /// The PORTER_HOME side of the migration: reads legacy items and applies change sets so that a crash at any
     /// moment is either invisible (nothing committed) or finished by the next run. Each change set is staged as
@@ -95,7 +64,7 @@ namespace PorterStorage.Core.Migration
 
         public string FullPath(string relative) => Path.Combine(HomePath, relative.Replace('/', Path.DirectorySeparatorChar));
 
-        public string Describe(string path) => FullPath(path);
+        public string FullName(string path) => FullPath(path);
 
         public string SchemaPath => "schema.json";
 
@@ -104,6 +73,41 @@ namespace PorterStorage.Core.Migration
         public StoreNameLimits NameLimits => StoreNameLimits.Folder;
 
         public string StorePath(StoredDocument document) => document.FileSystemPath;
+
+        public string BackupKind => "Home";
+
+        /// <inheritdoc />
+        public IStoreCopy CopyTo(object destination)
+        {
+            if (!(destination is string folder))
+            {
+                throw new PorterStorageException(ErrorIds.HomePathInvalid, PorterErrorKind.InvalidArgument, destination.ToString(),
+                    "-Destination takes a folder for a home and a PorterAzureStorage (Get-PorterAzureStorage) for a container.");
+            }
+            return new FolderCopy(HomePath, folder);
+        }
+
+        /// <summary>A home's copy in a new or empty folder.</summary>
+        private sealed class FolderCopy : IStoreCopy
+        {
+            private readonly string _source;
+
+            public FolderCopy(string source, string destination)
+            {
+                _source = source;
+                Location = destination;
+            }
+
+            public string Location { get; }
+
+            public string FullName(string path) => Path.Combine(Location, path);
+
+            public IMigrationStore Create(Action<PorterStorageException> onItemError, CancellationToken cancel)
+            {
+                CopyHome(_source, Location, cancel);
+                return new FileSystemMigrationStore(Location);
+            }
+        }
 
         public MigrationLog CreateLog(DateTime localNow) => MigrationLog.Create(HomePath, localNow);
 
@@ -375,7 +379,7 @@ namespace PorterStorage.Core.Migration
                     string? problem = ItemNames.NameProblem(name) ?? ItemNames.PathProblem(path, NameLimits)
                                       ?? (path.Split('/').Any(p => p.Length == 0 || p == "." || p == ".." || p.IndexOf('\\') >= 0 || p.IndexOf('\0') >= 0)
                                           ? "it would not be a file of its folder" : null);
-                    ItemNames.Throw("item", path, problem, Describe(path));
+                    ItemNames.Throw("item", path, problem, FullName(path));
                 }
                 for (int i = 0; i < record.Writes.Count; i++)
                 {
@@ -697,6 +701,74 @@ namespace PorterStorage.Core.Migration
                 if (File.Exists(staged))
                 {
                     File.Delete(staged);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Non-destructive mode: copies the whole home (modes, times, links as links) to an empty or new
+        /// <paramref name="destination"/> that is not inside it. Raises <c>DestinationNotEmpty</c>, <c>DestinationInsideHome</c>.
+        /// </summary>
+        public static void CopyHome(string source, string destination, CancellationToken cancel = default)
+        {
+            if (ArchivePaths.IsInside(destination, source) || ArchivePaths.IsInside(source, destination))
+            {
+                throw new PorterStorageException(ErrorIds.DestinationInsideHome, PorterErrorKind.InvalidArgument, destination,
+                    $"The destination '{destination}' overlaps the home '{source}'.");
+            }
+            if (File.Exists(destination) || (Directory.Exists(destination) && Directory.EnumerateFileSystemEntries(destination).Any()))
+            {
+                throw new PorterStorageException(ErrorIds.DestinationNotEmpty, PorterErrorKind.ResourceExists, destination,
+                    $"The destination '{destination}' is not empty.");
+            }
+            try
+            {
+                FileSystemExtras.CreatePrivateDirectory(destination);
+                CopyTree(new DirectoryInfo(source), destination, cancel);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw new PorterStorageException(ErrorIds.MigrationWriteError, PorterErrorKind.WriteError, destination,
+                    $"The home could not be copied to '{destination}': {ex.Message}. The source is unchanged; remove the partial copy and run again.", ex);
+            }
+        }
+
+        private static void CopyTree(DirectoryInfo from, string to, CancellationToken cancel)
+        {
+            foreach (FileSystemInfo item in from.EnumerateFileSystemInfos())
+            {
+                cancel.ThrowIfCancellationRequested();
+                string target = Path.Combine(to, item.Name);
+                string? link = FileSystemExtras.ReadLink(item);
+                if (link != null)
+                {
+                    FileSystemExtras.CreateSymbolicLink(target, link, item is DirectoryInfo);
+                    continue;
+                }
+                if (item is DirectoryInfo dir)
+                {
+                    Directory.CreateDirectory(target);
+                    CopyTree(dir, target, cancel);
+                    int? mode = UnixPermissions.TryGetMode(dir.FullName);
+                    if (mode.HasValue)
+                    {
+                        UnixPermissions.SetModeIfSupported(target, mode.Value);
+                    }
+                    Directory.SetLastWriteTimeUtc(target, dir.LastWriteTimeUtc);
+                }
+                else
+                {
+                    using (FileStream reader = FileSystemExtras.OpenRegularForRead(item.FullName))
+                    using (FileStream writer = FileSystemExtras.CreateNewPrivate(target))
+                    {
+                        reader.CopyTo(writer);
+                    }
+                    int? mode = UnixPermissions.TryGetMode(item.FullName);
+                    if (mode.HasValue)
+                    {
+                        UnixPermissions.SetModeIfSupported(target, mode.Value);
+                    }
+                    File.SetLastWriteTimeUtc(target, item.LastWriteTimeUtc);
                 }
             }
         }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Threading;
+using PorterStorage.Core.Errors;
 using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Core.Migration
@@ -13,7 +14,17 @@ namespace PorterStorage.Core.Migration
     public interface IMigrationStore : IPorterStore
     {
         /// <summary>The full name of a store path for messages and error targets (a file path or a blob URL, never a secret).</summary>
-        string Describe(string path);
+        string FullName(string path);
+
+        /// <summary>The kind of backup that vouches for this store (<c>Home</c> or <c>Container</c>; see <c>PorterBackup.Kind</c>).</summary>
+        string BackupKind { get; }
+
+        /// <summary>
+        /// Where a non-destructive migration of this store would go: <paramref name="destination"/> is a folder path for a home
+        /// and a <c>PorterAzureStorage</c> for a container. Checks only what it is; nothing is written until
+        /// <see cref="IStoreCopy.Create"/>. Raises <c>HomePathInvalid</c> for a destination of another kind.
+        /// </summary>
+        IStoreCopy CopyTo(object destination);
 
         /// <summary>The store path of the schema document: <c>schema.json</c> in a folder, the blob <c>schema</c> in a container.</summary>
         string SchemaPath { get; }
@@ -72,6 +83,23 @@ namespace PorterStorage.Core.Migration
 
         /// <summary>Checks the result the way Porter reads it.</summary>
         PorterStorageVerification Verify(CancellationToken cancel);
+    }
+
+    /// <summary>A copy of a store that a non-destructive migration works on: where it goes, and making it.</summary>
+    public interface IStoreCopy
+    {
+        /// <summary>The copy's location (a folder path or a container URL).</summary>
+        string Location { get; }
+
+        /// <summary>The full name a store path will have in the copy (for confirmations).</summary>
+        string FullName(string path);
+
+        /// <summary>
+        /// Copies the whole store there, verified, and opens the copy. A failing item of a resumable copy is passed to
+        /// <paramref name="onItemError"/> before the copy is refused. Raises <c>DestinationNotEmpty</c>, <c>DestinationInsideHome</c>,
+        /// <c>MigrationWriteError</c> (folders), <c>BlobVerificationFailed</c>, <c>ContainerNotEmpty</c> (containers).
+        /// </summary>
+        IMigrationStore Create(Action<PorterStorageException> onItemError, CancellationToken cancel);
     }
 
     /// <summary>What recovery did with one change set of an interrupted run.</summary>

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using PorterStorage.Core.Backup;
+using PorterStorage.Core.Errors;
 using PorterStorage.Core.Schema;
 
 namespace PorterStorage.Core.Migration
@@ -81,6 +82,9 @@ namespace PorterStorage.Core.Migration
 
         /// <summary>For <see cref="MigrationAction.Fail"/>: the stable error id.</summary>
         public string? ErrorId { get; }
+
+        /// <summary>For <see cref="MigrationAction.Fail"/>: what kind of failure it is.</summary>
+        internal PorterErrorKind ErrorKind { get; set; } = PorterErrorKind.InvalidData;
 
         public bool ChangesSomething => Action != MigrationAction.Skip && Action != MigrationAction.Fail;
 
@@ -208,9 +212,10 @@ namespace PorterStorage.Core.Migration
     /// <summary>A failure during the migration, with its stable id and the item it concerns.</summary>
     public sealed class MigrationError
     {
-        internal MigrationError(string errorId, string target, string message)
+        internal MigrationError(string errorId, PorterErrorKind kind, string target, string message)
         {
             ErrorId = errorId;
+            Kind = kind;
             Target = target;
             Message = message;
         }
@@ -220,6 +225,12 @@ namespace PorterStorage.Core.Migration
         public string Target { get; }
 
         public string Message { get; }
+
+        /// <summary>What kind of failure it is (an error record's category).</summary>
+        public PorterErrorKind Kind { get; }
+
+        /// <summary>The failure as the core's exception, for an error record.</summary>
+        public PorterStorageException ToException() => new PorterStorageException(ErrorId, Kind, Target, Message);
 
         public override string ToString() => $"{ErrorId}: {Message}";
     }

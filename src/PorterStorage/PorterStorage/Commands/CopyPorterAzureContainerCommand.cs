@@ -24,7 +24,7 @@ namespace PorterStorage.Commands
         /// <summary>How many blobs are copied at once.</summary>
         [Parameter]
         [ValidateRange(1, 64)]
-        public int ConcurrentTaskCount { get; set; } = 8;
+        public int ConcurrentTaskCount { get; set; } = ContainerCopy.DefaultConcurrency;
 
         /// <summary>
         /// How long the verification waits for the account's Blob Index to return every copied tagged blob through Porter's

@@ -3,6 +3,7 @@ using System.Management.Automation;
 using PorterStorage.Core.Azure;
 using PorterStorage.Core.Home;
 using PorterStorage.Core.Migration;
+using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Commands
 {
@@ -24,11 +25,11 @@ namespace PorterStorage.Commands
         {
             if (Storage != null)
             {
-                Run(() => WriteObject(MigrationEngine.Plan(new AzureBlobMigrationStore(Storage, CurrentFolder), CancellationToken)));
+                Run(() => WriteObject(MigrationEngine.Plan(PorterStores.Open(Storage, CurrentFolder), CancellationToken)));
                 return;
             }
             ForEachHome((home, _) => WriteObject(MigrationEngine.Plan(
-                PorterHomeService.OpenMigrationStore(home, null, Environment.GetEnvironmentVariable, CancellationToken), CancellationToken)));
+                PorterStores.Open(home, null, Environment.GetEnvironmentVariable, CancellationToken), CancellationToken)));
         }
     }
 }

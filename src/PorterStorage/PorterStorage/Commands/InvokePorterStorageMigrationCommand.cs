@@ -7,6 +7,7 @@ using PorterStorage.Core.Backup;
 using PorterStorage.Core.Errors;
 using PorterStorage.Core.Home;
 using PorterStorage.Core.Migration;
+using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Commands
 {
@@ -74,28 +75,30 @@ namespace PorterStorage.Commands
         {
             try
             {
-                string cwd = CurrentFolder;
                 string? logFolder = LogPath == null ? null : GetUnresolvedProviderPathFromPSPath(LogPath);
+                IMigrationStore store;
                 if (Storage != null)
                 {
-                    Migrate(new AzureBlobMigrationStore(Storage, logFolder ?? cwd), Storage.ContainerUri.ToString(), "Container");
-                    return;
-                }
-                string? home = ResolveHome();
-                if (home == null)
-                {
-                    return;
-                }
-                IMigrationStore store = PorterHomeService.OpenMigrationStore(home, logFolder, Environment.GetEnvironmentVariable, CancellationToken);
-                if (store is AzureBlobMigrationStore container)
-                {
-                    WriteVerbose($"The home '{home}' keeps its data in {container.Location}; migrating the container.");
-                    Migrate(store, container.Location, "Container");
+                    store = PorterStores.Open(Storage, logFolder ?? CurrentFolder);
                 }
                 else
                 {
-                    Migrate(store, home, "Home");
+                    string? home = ResolveHome();
+                    if (home == null)
+                    {
+                        return;
+                    }
+                    store = PorterStores.Open(home, logFolder, Environment.GetEnvironmentVariable, CancellationToken);
+                    if (store.Location != home)
+                    {
+                        WriteVerbose($"The home '{home}' keeps its data in {store.Location}; migrating the container.");
+                    }
                 }
+                Migrate(store);
+            }
+            catch (MigrationRefusedException ex)
+            {
+                ThrowCoreError(ex);
             }
             catch (PorterStorageException ex)
             {
@@ -116,100 +119,30 @@ namespace PorterStorage.Commands
             return null;
         }
 
-        private void Migrate(IMigrationStore source, string identity, string backupKind)
+        private void Migrate(IMigrationStore store)
         {
             object? destination = Destination is PSObject wrapped ? wrapped.BaseObject : Destination;
-            string? destinationFolder = null;
-            PorterAzureStorage? destinationContainer = null;
-            if (destination is PorterAzureStorage container && source is AzureBlobMigrationStore)
-            {
-                destinationContainer = container;
-            }
-            else if (destination is string folder && source is FileSystemMigrationStore)
-            {
-                destinationFolder = GetUnresolvedProviderPathFromPSPath(folder);
-            }
-            else if (destination != null)
-            {
-                throw new PorterStorageException(ErrorIds.HomePathInvalid, PorterErrorKind.InvalidArgument, destination.ToString(),
-                    "-Destination takes a folder for a home and a PorterAzureStorage (Get-PorterAzureStorage) for a container.");
-            }
-
-            // One ShouldProcess per item: -WhatIf lists every change and nothing at all is written.
-            var approved = new HashSet<string>(StringComparer.Ordinal);
-            int wanted = 0;
-            foreach (PorterMigrationPlanItem item in MigrationEngine.PlanItems(source, CancellationToken))
-            {
-                if (!item.ChangesSomething)
-                {
-                    continue;
-                }
-                wanted++;
-                string where = destinationFolder != null ? System.IO.Path.Combine(destinationFolder, item.Source ?? item.Name)
-                    : destinationContainer != null ? destinationContainer.ContainerUri + "/" + (item.Source ?? item.Name)
-                    : source.Describe(item.Source ?? item.Name);
-                if (ShouldProcess(where, Describe(item)))
-                {
-                    approved.Add(Key(item));
-                }
-            }
-            if (wanted > 0 && approved.Count == 0)
-            {
-                return;
-            }
-            if (wanted == 0 && !ShouldProcess(identity, "Check the Porter data (nothing to migrate)"))
-            {
-                return;
-            }
-            // Everything approved (the usual case): the run needs no list of keys to hold.
-            bool all = approved.Count == wanted;
-            if (all)
-            {
-                approved.Clear();
-                approved.TrimExcess();
-            }
-            BackupEvidence? evidence = CheckBackup(identity, backupKind);
-
-            IMigrationStore target = source;
-            if (destinationFolder != null)
-            {
-                MigrationEngine.CopyHome(((FileSystemMigrationStore)source).HomePath, destinationFolder, CancellationToken);
-                target = new FileSystemMigrationStore(destinationFolder);
-            }
-            else if (destinationContainer != null)
-            {
-                var sourceStore = (AzureBlobMigrationStore)source;
-                PorterContainerCopyResult copy = ContainerCopy.Run(sourceStore.Storage, destinationContainer, 8, false, e =>
-                {
-                    if (e.Error != null)
-                    {
-                        WriteCoreError(e.Error);
-                    }
-                }, CancellationToken);
-                // A lagging index does not stop the migration: it reads the copy by List, which agrees blob by blob.
-                if (copy.Failed > 0 || copy.Mismatches.Count > 0)
-                {
-                    throw new PorterStorageException(ErrorIds.BlobVerificationFailed, PorterErrorKind.InvalidData, destinationContainer.ContainerUri.ToString(),
-                        $"The copy to '{destinationContainer.ContainerUri}' did not verify ({copy.Failed} failed, {copy.Mismatches.Count} mismatched); nothing was migrated.");
-                }
-                target = new AzureBlobMigrationStore(destinationContainer, ((AzureBlobMigrationStore)source).LogFolder);
-            }
-
-            var progress = new ProgressAdapter(this, $"Migrating {target.Location}");
+            var progress = new ProgressAdapter(this, $"Migrating {store.Location}");
             try
             {
-                var options = new MigrationOptions
+                var request = new MigrationRequest(store)
                 {
-                    ShouldProcess = item => all || approved.Contains(Key(item)),
-                    Progress = progress,
-                    OnError = e => WriteError(ToErrorRecord(new PorterStorageException(e.ErrorId, PorterErrorKind.InvalidData, e.Target, e.Message))),
-                    OnLog = WriteVerbose,
                     Backup = Backup,
-                    // In place, each item deleted or overwritten must be in the backup as it is now.
-                    Evidence = ReferenceEquals(target, source) ? evidence : null,
-                    SourceHome = ReferenceEquals(target, source) ? null : identity,
+                    SkipBackupCheck = SkipBackupCheck,
+                    Destination = destination is string folder ? GetUnresolvedProviderPathFromPSPath(folder) : destination,
+                    // One ShouldProcess per item: -WhatIf lists every change and nothing at all is written.
+                    Approve = ShouldProcess,
+                    OnNote = WriteVerbose,
+                    OnLog = WriteVerbose,
+                    OnError = e => WriteCoreError(e.ToException()),
+                    OnCopyError = WriteCoreError,
+                    Progress = progress,
                 };
-                PorterMigrationResult result = MigrationEngine.Run(target, options, CancellationToken);
+                PorterMigrationResult? result = MigrationSession.Run(request, CancellationToken);
+                if (result == null)
+                {
+                    return;
+                }
                 foreach (string warning in result.Warnings)
                 {
                     WriteWarning(warning);
@@ -219,42 +152,6 @@ namespace PorterStorage.Commands
             finally
             {
                 progress.Complete();
-            }
-        }
-
-        private static string Key(PorterMigrationPlanItem item) => item.Kind + ":" + (item.Source ?? item.Name);
-
-        private static string Describe(PorterMigrationPlanItem item)
-        {
-            string what = item.Action switch
-            {
-                MigrationAction.Migrate => $"Migrate installation '{item.Name}'",
-                MigrationAction.RemoveDuplicate => $"Remove the already migrated legacy claim of '{item.Name}'",
-                MigrationAction.Rewrite => $"Rewrite {(item.Kind == MigrationItemKind.CredentialSet ? "credential" : "parameter")} set '{item.Name}'",
-                MigrationAction.Convert => $"Convert the YAML credential set '{item.Name}'",
-                MigrationAction.WriteSchema => $"Record the current schema versions in '{item.Name}'",
-                MigrationAction.Repair => "Repair: " + item.Reason,
-                MigrationAction.Finish => "Finish an interrupted migration step",
-                _ => item.Action.ToString(),
-            };
-            return item.Writes.Count > 0 && item.Action != MigrationAction.WriteSchema ? $"{what} (writes {string.Join(", ", item.Writes)})" : what;
-        }
-
-        private BackupEvidence? CheckBackup(string identity, string kind)
-        {
-            if (SkipBackupCheck)
-            {
-                WriteVerbose("The backup check is skipped (-SkipBackupCheck).");
-                return null;
-            }
-            try
-            {
-                return BackupVerifier.RequireBackupOf(Backup, identity, kind, CancellationToken);
-            }
-            catch (PorterStorageException ex)
-            {
-                ThrowCoreError(ex);
-                return null;
             }
         }
 

@@ -25,7 +25,7 @@ namespace PorterStorage.Commands
                 PorterBackupVerification result = BackupVerifier.Verify(archive, ExpectedSha256, progress, CancellationToken);
                 if (!result.IsValid)
                 {
-                    WriteVerbose($"'{archive}' is not valid: {HomeRestore.Describe(result)}");
+                    WriteVerbose($"'{archive}' is not valid: {HomeRestore.ProblemText(result)}");
                 }
                 WriteObject(Quiet ? (object)result.IsValid : result);
             }

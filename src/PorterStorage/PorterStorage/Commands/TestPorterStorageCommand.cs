@@ -3,6 +3,7 @@ using System.Management.Automation;
 using PorterStorage.Core.Azure;
 using PorterStorage.Core.Home;
 using PorterStorage.Core.Migration;
+using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Commands
 {
@@ -29,10 +30,10 @@ namespace PorterStorage.Commands
         {
             if (Storage != null)
             {
-                Run(() => Report(new AzureBlobMigrationStore(Storage, CurrentFolder)), QuietFalse);
+                Run(() => Report(PorterStores.Open(Storage, CurrentFolder)), QuietFalse);
                 return;
             }
-            ForEachHome((home, _) => Report(PorterHomeService.OpenMigrationStore(home, null, Environment.GetEnvironmentVariable, CancellationToken)), QuietFalse);
+            ForEachHome((home, _) => Report(PorterStores.Open(home, null, Environment.GetEnvironmentVariable, CancellationToken)), QuietFalse);
         }
 
         private void Report(IMigrationStore store)

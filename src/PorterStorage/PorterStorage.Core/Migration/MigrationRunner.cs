@@ -1,0 +1,377 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using PorterStorage.Core.Backup;
+using PorterStorage.Core.Errors;
+using PorterStorage.Core.IO;
+using PorterStorage.Core.Json;
+using PorterStorage.Core.Schema;
+using PorterStorage.Core.Storage;
+
+namespace PorterStorage.Core.Migration
+{
+    /// <summary>Runs a planned migration under the store's lock: recovery, each item as one checked change set, the schema last, then verification.</summary>
+    internal static class MigrationRunner
+    {
+        /// <summary>
+        /// Runs the migration under the home's lock: finishes an interrupted run, migrates every item (a failing item
+        /// never stops the rest), writes schema.json only when everything succeeded, and verifies the result.
+        /// </summary>
+        public static PorterMigrationResult Run(IMigrationStore store, IReadOnlyList<PorterMigrationPlanItem>? plan, MigrationOptions options, CancellationToken cancel)
+        {
+            var clock = Stopwatch.StartNew();
+            var installations = new List<InstallationMigrationRecord>();
+            var credentialSets = new List<SetMigrationRecord>();
+            var parameterSets = new List<SetMigrationRecord>();
+            var warnings = new List<string>();
+            var errors = new List<MigrationError>();
+            int blocking = 0; // failures that keep schema.json from being written
+            PorterSchemaDocument schemaBefore;
+            PorterSchemaDocument schemaAfter;
+            bool schemaWritten = false;
+            string logPath;
+
+            using (store.Lock())
+            using (MigrationLog log = OpenLog(store))
+            {
+                logPath = log.Path;
+                void Log(string line)
+                {
+                    log.Line(line);
+                    options.OnLog?.Invoke(line);
+                }
+                void Fail(string errorId, PorterErrorKind kind, string target, string message, string logLine, bool blocks = true)
+                {
+                    var error = new MigrationError(errorId, kind, target, message);
+                    errors.Add(error);
+                    if (blocks)
+                    {
+                        blocking++;
+                    }
+                    Log(logLine);
+                    options.OnError?.Invoke(error);
+                }
+
+                int recovered = 0;
+                try
+                {
+                    foreach (RecoveredChange change in store.Recover())
+                    {
+                        recovered++;
+                        if (change.Finished)
+                        {
+                            Log($"Finished the interrupted migration of {change.Description}");
+                        }
+                        else
+                        {
+                            Log($"Warning: {change.ErrorId}: {change.Message}");
+                            warnings.Add($"{change.ErrorId}: {change.Message}");
+                            installations.Add(new InstallationMigrationRecord(change.Description, null, MigrationOutcome.RolledBack,
+                                Array.Empty<string>(), Array.Empty<string>(), Array.Empty<string>(), change.ErrorId, change.Message));
+                        }
+                    }
+                }
+                catch (PorterStorageException ex)
+                {
+                    // Nothing else may run while an interrupted change is unfinished: its legacy file would be migrated twice.
+                    Log($"Error finishing an interrupted migration: {ex.ErrorId}: {ex.Message}");
+                    throw;
+                }
+
+                PorterSchemaDocument? storedSchema = SchemaInspector.ReadSchema(store, out _, cancel);
+                schemaBefore = storedSchema ?? PorterSchemaDocument.Empty;
+                // The plan the caller approved is the plan run, unless recovery has just changed the store under it.
+                IEnumerable<PorterMigrationPlanItem> items;
+                int total;
+                if (plan != null && recovered == 0)
+                {
+                    items = plan;
+                    total = plan.Count(i => i.Kind != MigrationItemKind.Schema);
+                }
+                else
+                {
+                    items = MigrationPlanner.PlanItems(store, storedSchema, cancel);
+                    total = store.Entries(ItemTypes.Claims).Count + store.Entries(ItemTypes.Credentials).Count + store.Entries(ItemTypes.Parameters).Count;
+                }
+                int done = 0;
+                int sections = 0; // Porter logs its three sections, in order, whether or not they hold items
+                PorterMigrationPlanItem? schemaItem = null;
+
+                foreach (PorterMigrationPlanItem item in items)
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    for (; sections < MigrationLogText.Sections.Count && sections <= MigrationLogText.SectionOf(item.Kind); sections++)
+                    {
+                        MigrationLogText.SectionHeader(MigrationLogText.Sections[sections], schemaBefore, Log);
+                    }
+                    if (item.Kind == MigrationItemKind.Schema)
+                    {
+                        schemaItem = item;
+                        continue;
+                    }
+                    options.Progress?.Report(new MigrationProgress($"{item.Kind} {item.Name}", Math.Min(done++, total), total));
+
+                    if (item.Action == MigrationAction.Fail)
+                    {
+                        if (item.Kind == MigrationItemKind.Installation)
+                        {
+                            Log($" - Migrating claim {Path.GetFileNameWithoutExtension(item.Source ?? item.Name)} to the new schema...");
+                        }
+                        Record(item, MigrationOutcome.Failed, null, item.ErrorId, item.Reason, installations, credentialSets, parameterSets);
+                        Fail(item.ErrorId!, item.ErrorKind, store.FullName(item.Source ?? string.Empty), item.Reason, MigrationLogText.ErrorLine(item, item.ErrorId!, item.Reason), !IsHiddenFromPorter(item));
+                        continue;
+                    }
+                    if (!item.ChangesSomething)
+                    {
+                        if (item.IsCurrentLayout)
+                        {
+                            installations.Add(new InstallationMigrationRecord(item.Name, item.Source, MigrationOutcome.AlreadyCurrent,
+                                Array.Empty<string>(), Array.Empty<string>(), Array.Empty<string>(), null, null));
+                        }
+                        continue;
+                    }
+                    if (!options.ShouldProcess(item))
+                    {
+                        Record(item, MigrationOutcome.Declined, null, ErrorIds.MigrationDeclined, "declined", installations, credentialSets, parameterSets);
+                        warnings.Add($"{item.Kind} {item.Name} was declined; schema.json is not updated until it is migrated.");
+                        errors.Add(new MigrationError(ErrorIds.MigrationDeclined, PorterErrorKind.OperationStopped, store.FullName(item.Source ?? item.Name), $"The migration of {item.Kind} '{item.Name}' was declined."));
+                        if (!IsHiddenFromPorter(item))
+                        {
+                            blocking++;
+                        }
+                        continue;
+                    }
+                    try
+                    {
+                        Execute(store, item, options, Log, installations, credentialSets, parameterSets, warnings, cancel);
+                    }
+                    catch (Exception caught) when (caught is PorterStorageException || caught is IOException || caught is UnauthorizedAccessException)
+                    {
+                        PorterStorageException ex = IOErrors.Map(caught, store.FullName(item.Source ?? string.Empty), IOOperation.Write,
+                            $"{item.Kind} '{item.Name}' was not migrated.");
+                        Record(item, MigrationOutcome.Failed, null, ex.ErrorId, ex.Message, installations, credentialSets, parameterSets);
+                        Fail(ex.ErrorId, ex.Kind, ex.Target ?? store.Location, ex.Message, MigrationLogText.ErrorLine(item, ex.ErrorId, ex.Message), !IsHiddenFromPorter(item));
+                    }
+                }
+
+                if (schemaItem!.Action != MigrationAction.WriteSchema)
+                {
+                    if (blocking == 0)
+                    {
+                        // Porter rewrites a current schema.json with the same content; it is left byte-identical here.
+                        Log("Wrote updated schema.json to storage");
+                    }
+                }
+                else
+                {
+                    if (blocking == 0 && options.ShouldProcess(schemaItem))
+                    {
+                        try
+                        {
+                            store.WriteSchema(System.Text.Encoding.UTF8.GetBytes(SchemaVersions.CurrentSchemaJson));
+                            schemaWritten = true;
+                            Log("Wrote updated schema.json to storage");
+                        }
+                        catch (PorterStorageException ex)
+                        {
+                            Fail(ex.ErrorId, ex.Kind, ex.Target ?? store.Location, ex.Message, $"Error writing schema.json: {ex.ErrorId}: {ex.Message}");
+                        }
+                    }
+                    else if (blocking > 0)
+                    {
+                        Log($"schema.json was not updated: {blocking} item(s) did not migrate");
+                    }
+                }
+                options.Progress?.Report(new MigrationProgress("done", total, total));
+                schemaAfter = SchemaInspector.ReadSchema(store, out _, cancel) ?? PorterSchemaDocument.Empty;
+            }
+
+            PorterStorageVerification verification = store.Verify(cancel);
+            foreach (StorageFinding finding in verification.Findings.Where(f => f.Severity == FindingSeverity.Error))
+            {
+                warnings.Add($"Test-PorterStorage: {finding.Code}: {finding.Message}");
+            }
+            return new PorterMigrationResult(options.SourceHome ?? store.Location, options.SourceHome != null ? store.Location : null, logPath, options.Backup,
+                schemaBefore, schemaAfter, schemaWritten, installations, credentialSets, parameterSets, warnings, errors, verification, clock.Elapsed);
+        }
+
+        private static MigrationLog OpenLog(IMigrationStore store)
+        {
+            try
+            {
+                return store.CreateLog(DateTime.Now);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw new PorterStorageException(ErrorIds.MigrationWriteError, PorterErrorKind.WriteError, store.Location,
+                    $"The migration log could not be created in '{store.Location}': {ex.Message}. Nothing was changed.", ex);
+            }
+        }
+
+        /// <summary>
+        /// A YAML credential set (Porter ≤ v0.22): Porter v0.28+ neither counts nor reads it, so its failure (or a declined
+        /// conversion) does not keep schema.json from being written — a home Porter could use stays usable (its YAML stays
+        /// in place for the next run).
+        /// </summary>
+        private static bool IsHiddenFromPorter(PorterMigrationPlanItem item) =>
+            item.Kind == MigrationItemKind.CredentialSet && item.Source != null && item.Source.EndsWith(".yaml", StringComparison.Ordinal);
+
+        private static void Record(PorterMigrationPlanItem item, MigrationOutcome outcome, string? target, string? errorId, string? error,
+            List<InstallationMigrationRecord> installations, List<SetMigrationRecord> credentialSets, List<SetMigrationRecord> parameterSets)
+        {
+            switch (item.Kind)
+            {
+                case MigrationItemKind.Repair:
+                    break;
+                case MigrationItemKind.Installation:
+                case MigrationItemKind.Interrupted:
+                    installations.Add(new InstallationMigrationRecord(item.Name, item.Source, outcome, Array.Empty<string>(), Array.Empty<string>(), Array.Empty<string>(), errorId, error));
+                    break;
+                case MigrationItemKind.CredentialSet:
+                    credentialSets.Add(new SetMigrationRecord("credentials", item.Name, item.Source!, target, outcome, errorId, error));
+                    break;
+                case MigrationItemKind.ParameterSet:
+                    parameterSets.Add(new SetMigrationRecord("parameters", item.Name, item.Source!, target, outcome, errorId, error));
+                    break;
+            }
+        }
+
+        private static void Execute(IMigrationStore store, PorterMigrationPlanItem item, MigrationOptions options, Action<string> log,
+            List<InstallationMigrationRecord> installations, List<SetMigrationRecord> credentialSets, List<SetMigrationRecord> parameterSets, List<string> warnings,
+            CancellationToken cancel)
+        {
+            string source = item.Source ?? string.Empty;
+            string full = store.FullName(source);
+            string fileName = Path.GetFileNameWithoutExtension(source);
+            switch (item.Action)
+            {
+                case MigrationAction.Migrate:
+                {
+                    log($" - Migrating claim {fileName} to the new schema...");
+                    using LegacyClaim legacy = LegacyClaim.Parse(store.ReadFile(source), full);
+                    if (legacy.RenamedFromName)
+                    {
+                        log($" - Migrating claim {fileName} from claim.Name to claim.Installation");
+                        log($"Migrating installation {fileName} (Name -> Installation) to match the CNAB Claim spec https://cnab.io/schema/cnab-claim-1.0.0-DRAFT+d7ffba8/claim.schema.json. The Name field will be preserved for compatibility with previous versions of the spec.");
+                    }
+                    SplitClaim split = ClaimSplitter.Split(legacy, source, options.Ids);
+                    ApplyChecked(store, split.Changes, full, options);
+                    installations.Add(new InstallationMigrationRecord(split.Installation, source, MigrationOutcome.Migrated, split.ClaimIds, split.ResultIds, split.OutputNames, null, null));
+                    break;
+                }
+                case MigrationAction.RemoveDuplicate:
+                {
+                    // The plan may have been approved a while ago: the legacy claim is removed only if it is still a duplicate.
+                    using (LegacyClaim again = LegacyClaim.Parse(store.ReadFile(source), full))
+                    {
+                        if (!MigrationPlanner.IsAlreadyPresent(store, again))
+                        {
+                            throw new PorterStorageException(ErrorIds.PlanOutdated, PorterErrorKind.InvalidOperation, full,
+                                $"'{full}' changed after the migration was planned and is no longer a copy of a migrated claim; it is left in place. Run the migration again.");
+                        }
+                    }
+                    var changes = new ChangeSet($"installation {item.Name} (duplicate legacy claim)");
+                    changes.Deletes.Add(source);
+                    ApplyChecked(store, changes, full, options);
+                    warnings.Add($"'{full}' was already migrated by an earlier run; the legacy file was removed.");
+                    installations.Add(new InstallationMigrationRecord(item.Name, source, MigrationOutcome.RemovedDuplicate, Array.Empty<string>(), Array.Empty<string>(), Array.Empty<string>(), null, null));
+                    break;
+                }
+                case MigrationAction.Rewrite when item.Kind == MigrationItemKind.CredentialSet:
+                {
+                    SetRewrite? rewrite = SetMigration.MigrateCredentialSet(store.ReadFile(source), full, fileName);
+                    if (rewrite == null)
+                    {
+                        credentialSets.Add(new SetMigrationRecord("credentials", item.Name, source, null, MigrationOutcome.AlreadyCurrent, null, null));
+                        break;
+                    }
+                    log($" - Migrating credential set {rewrite.Name} to the new schema...");
+                    string target = MigrationPlanner.CredentialTarget(store, rewrite.Name, new StoreEntry(Path.GetFileName(source), source, false, false, fileName, true));
+                    var changes = new ChangeSet($"credential set {rewrite.Name}");
+                    changes.Writes.Add(new StoredDocument(ItemTypes.Credentials, null, rewrite.Name, rewrite.Content) { Expected = rewrite.Expected });
+                    if (target != source)
+                    {
+                        changes.Deletes.Add(source);
+                    }
+                    ApplyChecked(store, changes, full, options);
+                    credentialSets.Add(new SetMigrationRecord("credentials", rewrite.Name, source, target, MigrationOutcome.Rewritten, null, null));
+                    break;
+                }
+                case MigrationAction.Convert:
+                {
+                    SetRewrite converted = SetMigration.ConvertYamlCredentialSet(store.ReadFile(source), full, fileName, store.ModifiedUtc(source));
+                    log($" - Migrating credential set {converted.Name} to the new schema...");
+                    var changes = new ChangeSet($"YAML credential set {converted.Name}");
+                    changes.Writes.Add(new StoredDocument(ItemTypes.Credentials, null, converted.Name, converted.Content) { Expected = converted.Expected });
+                    changes.Renames.Add(new KeyValuePair<string, string>(source, source + ".migrated"));
+                    ApplyChecked(store, changes, full, options);
+                    credentialSets.Add(new SetMigrationRecord("credentials", converted.Name, source, store.SetPath(ItemTypes.Credentials, converted.Name), MigrationOutcome.Converted, null, null));
+                    break;
+                }
+                case MigrationAction.Rewrite:
+                {
+                    SetRewrite? rewrite = SetMigration.MigrateParameterSet(store.ReadFile(source), full, fileName);
+                    if (rewrite == null)
+                    {
+                        parameterSets.Add(new SetMigrationRecord("parameters", item.Name, source, null, MigrationOutcome.AlreadyCurrent, null, null));
+                        break;
+                    }
+                    log($" - Migrating parameter set {fileName} to the new schema...");
+                    var changes = new ChangeSet($"parameter set {fileName}");
+                    changes.Writes.Add(new StoredDocument(ItemTypes.Parameters, null, fileName, rewrite.Content) { Expected = rewrite.Expected });
+                    ApplyChecked(store, changes, full, options);
+                    parameterSets.Add(new SetMigrationRecord("parameters", fileName, source, source, MigrationOutcome.Rewritten, null, null));
+                    break;
+                }
+                case MigrationAction.Repair:
+                {
+                    log(store.Repair(cancel));
+                    break;
+                }
+                case MigrationAction.Finish:
+                    installations.Add(new InstallationMigrationRecord(item.Name, null, MigrationOutcome.Finished, Array.Empty<string>(), Array.Empty<string>(), Array.Empty<string>(), null, null));
+                    break;
+            }
+        }
+
+        /// <summary>
+        /// Every change set goes to the store through here: its documents are re-read strictly and compared with what they
+        /// must hold (<see cref="WrittenDocumentGuard"/>) before anything is deleted or overwritten, whatever the store.
+        /// </summary>
+        /// <summary>Every stored item the change set deletes, renames or overwrites must be in the backup, byte for byte.</summary>
+        private static void RequireEvidence(IMigrationStore store, ChangeSet changes, BackupEvidence? evidence)
+        {
+            if (evidence == null)
+            {
+                return;
+            }
+            var touched = new List<string>(changes.Deletes);
+            touched.AddRange(changes.Renames.Select(r => r.Key));
+            touched.AddRange(changes.Writes.Select(store.StorePath).Where(store.Exists));
+            foreach (string path in touched.Distinct(StringComparer.Ordinal))
+            {
+                evidence.Require(path, store.ReadFile(path), store.FullName(path));
+            }
+        }
+
+        private static void ApplyChecked(IMigrationStore store, ChangeSet changes, string source, MigrationOptions options)
+        {
+            if (options.WriterFault != null)
+            {
+                for (int i = 0; i < changes.Writes.Count; i++)
+                {
+                    StoredDocument d = changes.Writes[i];
+                    changes.Writes[i] = new StoredDocument(d.ItemType, d.Group, d.Name, options.WriterFault(d)) { Expected = d.Expected };
+                }
+            }
+            ChangeSetNames.Check(store, changes, source);
+            WrittenDocumentGuard.Check(changes, source);
+            RequireEvidence(store, changes, options.Evidence);
+            store.Apply(changes);
+        }
+
+    }
+}

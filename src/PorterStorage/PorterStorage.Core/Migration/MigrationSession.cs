@@ -1,0 +1,172 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using PorterStorage.Core.Backup;
+using PorterStorage.Core.Errors;
+
+namespace PorterStorage.Core.Migration
+{
+    /// <summary>What one migration is asked to do, and how it asks and reports back (the cmdlet supplies the callbacks).</summary>
+    public sealed class MigrationRequest
+    {
+        public MigrationRequest(IMigrationStore store)
+        {
+            Store = store;
+        }
+
+        /// <summary>The store to migrate (or to copy, with <see cref="Destination"/>).</summary>
+        public IMigrationStore Store { get; }
+
+        /// <summary>A verified backup of <see cref="Store"/>; required unless <see cref="SkipBackupCheck"/>.</summary>
+        public PorterBackup? Backup { get; set; }
+
+        public bool SkipBackupCheck { get; set; }
+
+        /// <summary>Migrate a copy here and leave the store untouched (see <see cref="IMigrationStore.CopyTo"/>).</summary>
+        public object? Destination { get; set; }
+
+        /// <summary>
+        /// Asked once for each planned item that changes something, with where it happens and what would be done (the
+        /// cmdlet's ShouldProcess); false declines it. When nothing needs to change it is asked once, with the store's location
+        /// and <see cref="MigrationConfirmation.CheckOnly"/>, whether to check the store anyway.
+        /// </summary>
+        public Func<string, string, bool> Approve { get; set; } = (_, _) => true;
+
+        /// <summary>What the session itself says along the way (verbose output).</summary>
+        public Action<string>? OnNote { get; set; }
+
+        /// <summary>Each line of the migration log, as it is written.</summary>
+        public Action<string>? OnLog { get; set; }
+
+        /// <summary>Each item that failed, as it happens; the run goes on.</summary>
+        public Action<MigrationError>? OnError { get; set; }
+
+        /// <summary>Each failing item of the copy for <see cref="Destination"/>, before the copy is refused.</summary>
+        public Action<PorterStorageException>? OnCopyError { get; set; }
+
+        public IProgress<MigrationProgress>? Progress { get; set; }
+    }
+
+    /// <summary>The run was refused before anything was written: a failed precondition, not a failed item.</summary>
+    public sealed class MigrationRefusedException : PorterStorageException
+    {
+        public MigrationRefusedException(PorterStorageException cause)
+            : base(cause.ErrorId, cause.Kind, cause.Target, cause.Message, cause.InnerException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// One migration from start to end, the same for every store: plan once, take the approvals, check the backup, make the
+    /// copy for a destination, then run that plan under the store's lock.
+    /// </summary>
+    public static class MigrationSession
+    {
+        /// <summary>
+        /// Runs <paramref name="request"/>. Returns null when every change was declined (or, with nothing to change, the check
+        /// was). Raises <see cref="MigrationRefusedException"/> (<c>BackupRequired</c>) when the backup cannot vouch for the store,
+        /// <c>HomePathInvalid</c> for a destination of the wrong kind, the copy's errors, and what the runner raises.
+        /// </summary>
+        public static PorterMigrationResult? Run(MigrationRequest request, CancellationToken cancel = default)
+        {
+            IMigrationStore source = request.Store;
+            IStoreCopy? copy = request.Destination == null ? null : source.CopyTo(request.Destination);
+
+            // The one plan of this run: every item is confirmed from it and the same items are run.
+            List<PorterMigrationPlanItem> plan = MigrationPlanner.PlanItems(source, cancel).ToList();
+            var approved = new HashSet<string>(StringComparer.Ordinal);
+            int wanted = 0;
+            foreach (PorterMigrationPlanItem item in plan.Where(i => i.ChangesSomething))
+            {
+                wanted++;
+                string where = copy != null ? copy.FullName(item.Source ?? item.Name) : source.FullName(item.Source ?? item.Name);
+                if (request.Approve(where, MigrationConfirmation.Of(item)))
+                {
+                    approved.Add(Key(item));
+                }
+            }
+            if (wanted > 0 && approved.Count == 0)
+            {
+                return null;
+            }
+            if (wanted == 0 && !request.Approve(source.Location, MigrationConfirmation.CheckOnly))
+            {
+                return null;
+            }
+
+            BackupEvidence? evidence = CheckBackup(request, source, cancel);
+
+            IMigrationStore target = source;
+            if (copy != null)
+            {
+                target = copy.Create(e => request.OnCopyError?.Invoke(e), cancel);
+            }
+            // Everything approved (the usual case): the run needs no list of keys to hold. Otherwise an item is run only when it was
+            // approved by its key, so an item that appears after a recovery re-plans the store is never run unasked.
+            bool all = approved.Count == wanted;
+            if (all)
+            {
+                approved.Clear();
+                approved.TrimExcess();
+            }
+            bool inPlace = copy == null;
+            var options = new MigrationOptions
+            {
+                ShouldProcess = item => all || approved.Contains(Key(item)),
+                Progress = request.Progress,
+                OnError = request.OnError,
+                OnLog = request.OnLog,
+                Backup = request.Backup,
+                // In place, each item deleted or overwritten must be in the backup as it is now.
+                Evidence = inPlace ? evidence : null,
+                SourceHome = inPlace ? null : source.Location,
+            };
+            // The copy holds the same items under the same store paths, so the plan made on the source is its plan too.
+            return MigrationRunner.Run(target, plan, options, cancel);
+        }
+
+        private static string Key(PorterMigrationPlanItem item) => item.Kind + ":" + (item.Source ?? item.Name);
+
+        private static BackupEvidence? CheckBackup(MigrationRequest request, IMigrationStore store, CancellationToken cancel)
+        {
+            if (request.SkipBackupCheck)
+            {
+                request.OnNote?.Invoke("The backup check is skipped (-SkipBackupCheck).");
+                return null;
+            }
+            try
+            {
+                return BackupVerifier.RequireBackupOf(request.Backup, store.Location, store.BackupKind, cancel);
+            }
+            catch (PorterStorageException ex)
+            {
+                throw new MigrationRefusedException(ex);
+            }
+        }
+    }
+
+    /// <summary>The words a confirmation prompt uses for a planned item.</summary>
+    public static class MigrationConfirmation
+    {
+        /// <summary>The action confirmed when nothing needs to change.</summary>
+        public const string CheckOnly = "Check the Porter data (nothing to migrate)";
+
+        /// <summary>What <paramref name="item"/> would do, with the documents it writes.</summary>
+        public static string Of(PorterMigrationPlanItem item)
+        {
+            string what = item.Action switch
+            {
+                MigrationAction.Migrate => $"Migrate installation '{item.Name}'",
+                MigrationAction.RemoveDuplicate => $"Remove the already migrated legacy claim of '{item.Name}'",
+                MigrationAction.Rewrite => $"Rewrite {(item.Kind == MigrationItemKind.CredentialSet ? "credential" : "parameter")} set '{item.Name}'",
+                MigrationAction.Convert => $"Convert the YAML credential set '{item.Name}'",
+                MigrationAction.WriteSchema => $"Record the current schema versions in '{item.Name}'",
+                MigrationAction.Repair => "Repair: " + item.Reason,
+                MigrationAction.Finish => "Finish an interrupted migration step",
+                _ => item.Action.ToString(),
+            };
+            return item.Writes.Count > 0 && item.Action != MigrationAction.WriteSchema ? $"{what} (writes {string.Join(", ", item.Writes)})" : what;
+        }
+    }
+}
