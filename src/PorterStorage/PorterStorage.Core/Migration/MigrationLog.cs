@@ -12,9 +12,10 @@ namespace PorterStorage.Core.Migration
     /// </summary>
     public sealed class MigrationLog : IDisposable
     {
-        private readonly StreamWriter _writer;
+        private readonly TextWriter _writer;
 
-        private MigrationLog(string path, StreamWriter writer)
+        /// <summary>A log written to <paramref name="writer"/> (a store that keeps its log elsewhere than in a folder); <paramref name="path"/> names it.</summary>
+        public MigrationLog(string path, TextWriter writer)
         {
             Path = path;
             _writer = writer;

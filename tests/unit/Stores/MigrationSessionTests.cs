@@ -1,0 +1,267 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using PorterStorage.Core.Errors;
+using PorterStorage.Core.Migration;
+using PorterStorage.Core.Schema;
+using PorterStorage.Core.Storage;
+using Xunit;
+
+namespace PorterStorage.Tests.Stores
+{
+    /// <summary>The planner, runner and session over a store in memory: no folder, no Azurite.</summary>
+    public class MigrationSessionTests
+    {
+        private const string Testdata = "porter-v0.38.9/pkg/storage/testdata/";
+
+        private static string Fixture(string name) => File.ReadAllText(TempHome.Fixture(Testdata + name));
+
+        /// <summary>Porter's own legacy test data: two installations' claims, a credential set and a parameter set.</summary>
+        private static InMemoryMigrationStore LegacyStore()
+        {
+            var store = new InMemoryMigrationStore();
+            store.Put("claims/has-name.json", Fixture("claims/has-name.json"));
+            store.Put("claims/installed.json", Fixture("claims/installed.json"));
+            store.Put("credentials/mybun.json", Fixture("credentials/mybun.json"));
+            store.Put("parameters/mybun.json", Fixture("parameters/mybun.json"));
+            return store;
+        }
+
+        private static MigrationRequest Request(IMigrationStore store, Func<string, string, bool>? approve = null) =>
+            new MigrationRequest(store) { SkipBackupCheck = true, Approve = approve ?? ((_, _) => true) };
+
+        [Fact]
+        public void Plan_LegacyStore_MigratesEachItemAndWritesTheSchemaLast()
+        {
+            PorterMigrationPlan plan = MigrationEngine.Plan(LegacyStore());
+
+            Assert.Equal(new[] { MigrationAction.Migrate, MigrationAction.Migrate, MigrationAction.Rewrite, MigrationAction.Rewrite, MigrationAction.WriteSchema },
+                plan.Items.Select(i => i.Action));
+            Assert.Equal(MigrationItemKind.Schema, plan.Items.Last().Kind);
+            Assert.Contains("installations/", string.Join(" ", plan.Items[0].Writes));
+        }
+
+        [Fact]
+        public void Session_MigratesEverything_SchemaWritten_NoLegacyLeft()
+        {
+            InMemoryMigrationStore store = LegacyStore();
+
+            PorterMigrationResult result = MigrationSession.Run(Request(store))!;
+
+            Assert.True(result.Succeeded, string.Join("; ", result.Errors));
+            Assert.True(result.SchemaWritten);
+            Assert.Equal(SchemaVersions.CurrentSchemaJson, store.Text("schema.json"));
+            Assert.DoesNotContain(store.Items.Keys, k => k.StartsWith("claims/", StringComparison.Ordinal) && k.Count(c => c == '/') == 1);
+            Assert.True(store.Items.ContainsKey("installations/" + result.Installations[0].Installation));
+            Assert.True(result.Verification!.IsValid);
+            Assert.Contains(MigrationLogText.ClaimsSpecLine, store.LogLines);
+        }
+
+        [Fact]
+        public void Session_PlansOnce_EachLegacyDocumentIsReadOnceToPlanAndOnceToMigrate()
+        {
+            InMemoryMigrationStore store = LegacyStore();
+
+            MigrationSession.Run(Request(store));
+
+            Assert.Equal(2, store.Reads["claims/has-name.json"]);
+            Assert.Equal(2, store.Reads["credentials/mybun.json"]);
+            Assert.Equal(2, store.Reads["parameters/mybun.json"]);
+        }
+
+        [Fact]
+        public void Session_AsksOncePerChange_WithWhereAndWhat_AndRunsOnlyWhatWasApproved()
+        {
+            InMemoryMigrationStore store = LegacyStore();
+            var asked = new List<string>();
+
+            PorterMigrationResult result = MigrationSession.Run(Request(store, (where, what) =>
+            {
+                asked.Add(where + " | " + what);
+                return !where.EndsWith("parameters/mybun.json", StringComparison.Ordinal);
+            }))!;
+
+            Assert.Equal(5, asked.Count);
+            Assert.Contains(asked, a => a.StartsWith("memory://porter/claims/has-name.json | Migrate installation", StringComparison.Ordinal));
+            Assert.Contains(asked, a => a.StartsWith("memory://porter/schema.json | Record the current schema versions", StringComparison.Ordinal));
+            Assert.Equal(MigrationOutcome.Declined, result.ParameterSets.Single().Outcome);
+            Assert.False(result.SchemaWritten);
+            Assert.True(store.Items.ContainsKey("parameters/mybun.json"));
+            Assert.Contains(result.Errors, e => e.ErrorId == ErrorIds.MigrationDeclined);
+        }
+
+        [Fact]
+        public void Session_EverythingDeclined_ReturnsNull_NothingChanged()
+        {
+            InMemoryMigrationStore store = LegacyStore();
+            var before = store.Items.ToDictionary(i => i.Key, i => i.Value);
+
+            Assert.Null(MigrationSession.Run(Request(store, (_, _) => false)));
+            Assert.Equal(before, store.Items.ToDictionary(i => i.Key, i => i.Value));
+        }
+
+        [Fact]
+        public void Session_NothingToMigrate_AsksOnceToCheck()
+        {
+            InMemoryMigrationStore store = LegacyStore();
+            MigrationSession.Run(Request(store));
+            var asked = new List<string>();
+
+            PorterMigrationResult? again = MigrationSession.Run(Request(store, (where, what) =>
+            {
+                asked.Add(what);
+                return true;
+            }));
+
+            Assert.Equal(new[] { MigrationConfirmation.CheckOnly }, asked);
+            Assert.True(again!.Succeeded);
+            Assert.False(again.SchemaWritten);
+        }
+
+        [Fact]
+        public void Session_WithoutBackup_IsRefusedBeforeAnythingIsWritten()
+        {
+            InMemoryMigrationStore store = LegacyStore();
+            var before = store.Items.Keys.ToList();
+
+            var ex = Assert.Throws<MigrationRefusedException>(() => MigrationSession.Run(new MigrationRequest(store)));
+
+            Assert.Equal(ErrorIds.BackupRequired, ex.ErrorId);
+            Assert.Equal(before, store.Items.Keys.ToList());
+            Assert.Empty(store.LogLines);
+        }
+
+        [Fact]
+        public void Session_WithDestination_MigratesTheCopy_SourceUntouched()
+        {
+            InMemoryMigrationStore store = LegacyStore();
+            var before = store.Items.ToDictionary(i => i.Key, i => i.Value);
+            var asked = new List<string>();
+            MigrationRequest request = Request(store, (where, _) =>
+            {
+                asked.Add(where);
+                return true;
+            });
+            request.Destination = "memory://copy";
+
+            PorterMigrationResult result = MigrationSession.Run(request)!;
+
+            Assert.Equal(before, store.Items.ToDictionary(i => i.Key, i => i.Value));
+            Assert.All(asked, a => Assert.StartsWith("memory://copy/", a));
+            Assert.Equal("memory://porter", result.HomePath);
+            Assert.Equal("memory://copy", result.Destination);
+            Assert.True(store.LastCopy!.Items.ContainsKey("schema.json"));
+        }
+
+        [Fact]
+        public void Session_DestinationOfTheWrongKind_HomePathInvalid_BeforeAnyQuestion()
+        {
+            MigrationRequest request = Request(LegacyStore(), (_, _) => throw new InvalidOperationException("asked"));
+            request.Destination = 42;
+
+            Assert.Equal(ErrorIds.HomePathInvalid, Assert.Throws<PorterStorageException>(() => MigrationSession.Run(request)).ErrorId);
+        }
+
+        [Fact]
+        public void Runner_CrashMidChange_NextRunFinishesIt_AndConverges()
+        {
+            InMemoryMigrationStore store = LegacyStore();
+            store.CrashAfter = 3;
+
+            Assert.Throws<InMemoryMigrationStore.SimulatedCrash>(() => MigrationEngine.Run(store, new MigrationOptions()));
+            Assert.Single(store.PendingJournals());
+            Assert.Contains(MigrationEngine.Plan(store).Items, i => i.Action == MigrationAction.Finish);
+
+            PorterMigrationResult next = MigrationSession.Run(Request(store))!;
+
+            Assert.True(next.Succeeded, string.Join("; ", next.Errors));
+            Assert.Empty(store.PendingJournals());
+            Assert.Contains(store.LogLines, l => l.StartsWith("Finished the interrupted migration of", StringComparison.Ordinal));
+            Assert.True(next.Verification!.IsValid);
+            Assert.Equal(2, store.List(ItemTypes.Installations, null).Count);
+        }
+
+        [Fact]
+        public void Runner_ItemFailure_KeepsItsKindAndStopsOnlyTheSchema()
+        {
+            InMemoryMigrationStore store = LegacyStore();
+            store.Put("claims/broken.json", "{\"name\": 1}");
+            var errors = new List<MigrationError>();
+
+            PorterMigrationResult result = MigrationEngine.Run(store, new MigrationOptions { OnError = errors.Add });
+
+            MigrationError error = Assert.Single(errors);
+            Assert.Equal(ErrorIds.ClaimParseError, error.ErrorId);
+            Assert.Equal(PorterErrorKind.InvalidData, error.Kind);
+            Assert.Equal(ErrorIds.ClaimParseError, error.ToException().ErrorId);
+            Assert.Equal("memory://porter/claims/broken.json", error.Target);
+            Assert.False(result.SchemaWritten);
+            Assert.Equal(2, store.List(ItemTypes.Installations, null).Count);
+        }
+
+        [Fact]
+        public void Runner_LockHeld_MigrationInProgress()
+        {
+            InMemoryMigrationStore store = LegacyStore();
+            using (store.Lock())
+            {
+                Assert.Equal(ErrorIds.MigrationInProgress, Assert.Throws<PorterStorageException>(() => MigrationEngine.Run(store, new MigrationOptions())).ErrorId);
+            }
+        }
+
+        [Fact]
+        public void Runner_Repairs_WhatTheStoreReports()
+        {
+            InMemoryMigrationStore store = LegacyStore();
+            store.NeedRepair.Add("claims/x");
+
+            PorterMigrationPlan plan = MigrationEngine.Plan(store);
+            PorterMigrationResult result = MigrationSession.Run(Request(store))!;
+
+            Assert.Contains(plan.Items, i => i.Action == MigrationAction.Repair && i.Reason == "1 item(s) need repair");
+            Assert.Empty(store.NeedRepair);
+            Assert.Contains("Repaired 1 item(s)", store.LogLines);
+            Assert.True(result.Succeeded);
+        }
+
+        [Fact]
+        public void Session_DuplicateChangedAfterApproval_PlanOutdated_LegacyKept()
+        {
+            // An earlier run wrote the claim, then was interrupted before removing the legacy file.
+            InMemoryMigrationStore store = LegacyStore();
+            MigrationSession.Run(Request(store));
+            string legacy = Fixture("claims/has-name.json");
+            store.Put("claims/has-name.json", legacy);
+            Assert.Contains(MigrationEngine.Plan(store).Items, i => i.Action == MigrationAction.RemoveDuplicate);
+
+            // While the operator confirms, Porter writes a newer action into the legacy file.
+            string changed = legacy.Replace("\"install\"", "\"upgrade\"");
+            Assert.NotEqual(legacy, changed);
+            var errors = new List<MigrationError>();
+            MigrationRequest request = Request(store, (_, _) =>
+            {
+                store.Put("claims/has-name.json", changed);
+                return true;
+            });
+            request.OnError = errors.Add;
+
+            PorterMigrationResult result = MigrationSession.Run(request)!;
+
+            Assert.Equal(ErrorIds.PlanOutdated, Assert.Single(errors).ErrorId);
+            Assert.Equal(changed, store.Text("claims/has-name.json"));
+            Assert.False(result.Succeeded);
+        }
+
+        [Fact]
+        public void Facade_Run_PlansUnderTheLock_WhenGivenNoPlan()
+        {
+            InMemoryMigrationStore store = LegacyStore();
+
+            PorterMigrationResult result = MigrationEngine.Run(store, new MigrationOptions());
+
+            Assert.True(result.Succeeded);
+            Assert.Equal(2, result.Installations.Count(i => i.Outcome == MigrationOutcome.Migrated));
+        }
+    }
+}
