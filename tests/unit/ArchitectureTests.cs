@@ -1,0 +1,78 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text.RegularExpressions;
+using Xunit;
+
+namespace PorterStorage.Tests
+{
+    /// <summary>The layering docs/architecture.md describes, kept so: stores are chosen in one place and never asked what they are.</summary>
+    public class ArchitectureTests
+    {
+        private static readonly Regex StoreType = new Regex(@"\b(?:AzureBlob|FileSystem)(?:Migration|Porter)Store\b");
+
+        private static string RepoRoot()
+        {
+            for (DirectoryInfo? d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
+            {
+                if (File.Exists(Path.Combine(d.FullName, "PorterStorage.psd1")))
+                {
+                    return d.FullName;
+                }
+            }
+            throw new InvalidOperationException("The repository root was not found above " + AppContext.BaseDirectory);
+        }
+
+        private static IEnumerable<(string File, string Text)> Sources(string folder) =>
+            Directory.EnumerateFiles(Path.Combine(RepoRoot(), "src", "PorterStorage", folder), "*.cs", SearchOption.AllDirectories)
+                .Where(f => !f.Contains(Path.DirectorySeparatorChar + "obj" + Path.DirectorySeparatorChar) && !f.Contains(Path.DirectorySeparatorChar + "bin" + Path.DirectorySeparatorChar))
+                .Select(f => (f, File.ReadAllText(f)));
+
+        [Fact]
+        public void NoStoreTypeIsCheckedOrCast_AnywhereInSrc()
+        {
+            var pattern = new Regex(@"\b(?:is|as)\s+(?:AzureBlob|FileSystem)\w*Store\b|\(\s*(?:AzureBlob|FileSystem)\w*Store\s*\)\s*\w");
+            foreach ((string file, string text) in Sources("PorterStorage.Core").Concat(Sources("PorterStorage")))
+            {
+                Match m = pattern.Match(text);
+                Assert.False(m.Success, $"{file} checks or casts a store type ('{m.Value}'); ask the store interface instead");
+            }
+        }
+
+        [Fact]
+        public void TheCmdletsNeverNameAStoreType()
+        {
+            foreach ((string file, string text) in Sources("PorterStorage"))
+            {
+                Match m = StoreType.Match(text);
+                Assert.False(m.Success, $"{file} names the store type '{m.Value}'; open stores through PorterStores and use IMigrationStore");
+            }
+        }
+
+        [Fact]
+        public void MigrationStoresAreOpenedOnlyByTheFactoryAndThemselves()
+        {
+            var opening = new Regex(@"new\s+(AzureBlobMigrationStore|FileSystemMigrationStore)\s*\(");
+            foreach ((string file, string text) in Sources("PorterStorage.Core"))
+            {
+                string name = Path.GetFileNameWithoutExtension(file);
+                foreach (Match m in opening.Matches(text))
+                {
+                    Assert.True(name == "PorterStores" || name == m.Groups[1].Value,
+                        $"{file} opens a {m.Groups[1].Value} itself; go through PorterStores.Open");
+                }
+            }
+        }
+
+        [Fact]
+        public void TheEngineNeverCopiesFolders()
+        {
+            foreach ((string file, string text) in Sources(Path.Combine("PorterStorage.Core", "Migration")).Where(s => !s.File.EndsWith("FileSystemMigrationStore.cs", StringComparison.Ordinal)))
+            {
+                Assert.DoesNotContain("CopyTree(", text);
+                Assert.DoesNotContain("EnumerateFileSystemInfos(", text);
+            }
+        }
+    }
+}
