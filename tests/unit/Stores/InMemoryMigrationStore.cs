@@ -131,18 +131,10 @@ namespace PorterStorage.Tests.Stores
 
         public string SetPath(string itemType, string name) => itemType + "/" + name + ".json";
 
-        public IReadOnlyList<KeyValuePair<string, string>> ExistingClaims(string installation)
+        public IEnumerable<byte[]> CurrentClaims(string installation)
         {
             string prefix = ItemTypes.Claims + "/" + installation + "/";
-            var result = new List<KeyValuePair<string, string>>();
-            foreach (KeyValuePair<string, byte[]> claim in _items.Where(i => i.Key.StartsWith(prefix, StringComparison.Ordinal)))
-            {
-                using JsonDocument doc = JsonDocument.Parse(claim.Value, GoJson.DocumentOptions);
-                string created = doc.RootElement.TryGetProperty("created", out JsonElement c) && GoTime.TryNormalize(c.GetString()!, out string n) ? n : string.Empty;
-                string action = doc.RootElement.TryGetProperty("action", out JsonElement a) ? a.GetString()! : string.Empty;
-                result.Add(new KeyValuePair<string, string>(created, action));
-            }
-            return result;
+            return _items.Where(i => i.Key.StartsWith(prefix, StringComparison.Ordinal)).Select(i => i.Value).ToList();
         }
 
         public IDisposable Lock()

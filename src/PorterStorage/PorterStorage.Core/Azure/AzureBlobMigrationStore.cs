@@ -67,8 +67,7 @@ namespace PorterStorage.Core.Azure
         {
             if (!(destination is PorterAzureStorage container))
             {
-                throw new PorterStorageException(ErrorIds.HomePathInvalid, PorterErrorKind.InvalidArgument, destination.ToString(),
-                    "-Destination takes a folder for a home and a PorterAzureStorage (Get-PorterAzureStorage) for a container.");
+                throw StoreCopies.WrongDestination(destination);
             }
             return new ContainerMigrationCopy(this, container);
         }
@@ -178,28 +177,13 @@ namespace PorterStorage.Core.Azure
 
         public bool Exists(string path) => _container.GetBlobClient(path).Exists().Value;
 
-        public IReadOnlyList<KeyValuePair<string, string>> ExistingClaims(string installation)
+        public IEnumerable<byte[]> CurrentClaims(string installation)
         {
-            var result = new List<KeyValuePair<string, string>>();
             if (!ClaimIndex().TryGetValue(installation, out List<string>? blobs))
             {
-                return result;
+                return Array.Empty<byte[]>();
             }
-            foreach (string blob in blobs)
-            {
-                try
-                {
-                    using JsonDocument doc = JsonDocument.Parse(_container.GetBlobClient(blob).DownloadContent().Value.Content.ToMemory(), GoJson.DocumentOptions);
-                    string created = doc.RootElement.TryGetProperty("created", out JsonElement c) && c.ValueKind == JsonValueKind.String
-                                     && GoTime.TryNormalize(c.GetString()!, out string n) ? n : string.Empty;
-                    string action = doc.RootElement.TryGetProperty("action", out JsonElement a) && a.ValueKind == JsonValueKind.String ? a.GetString()! : string.Empty;
-                    result.Add(new KeyValuePair<string, string>(created, action));
-                }
-                catch (JsonException)
-                {
-                }
-            }
-            return result;
+            return blobs.Select(blob => _container.GetBlobClient(blob).DownloadContent().Value.Content.ToArray()).ToList();
         }
 
         private Dictionary<string, List<string>> ClaimIndex()

@@ -81,8 +81,7 @@ namespace PorterStorage.Core.Migration
         {
             if (!(destination is string folder))
             {
-                throw new PorterStorageException(ErrorIds.HomePathInvalid, PorterErrorKind.InvalidArgument, destination.ToString(),
-                    "-Destination takes a folder for a home and a PorterAzureStorage (Get-PorterAzureStorage) for a container.");
+                throw StoreCopies.WrongDestination(destination);
             }
             return new FolderCopy(HomePath, folder);
         }
@@ -164,31 +163,31 @@ namespace PorterStorage.Core.Migration
 
         public bool Exists(string relative) => File.Exists(FullPath(relative)) || Directory.Exists(FullPath(relative));
 
-        /// <summary>(created, action) of each claim already in <c>claims/&lt;installation&gt;/</c>; unreadable ones are skipped.</summary>
-        public IReadOnlyList<KeyValuePair<string, string>> ExistingClaims(string installation)
+        /// <summary>The content of each claim already in <c>claims/&lt;installation&gt;/</c>; unreadable ones are left out.</summary>
+        public IEnumerable<byte[]> CurrentClaims(string installation)
         {
-            var result = new List<KeyValuePair<string, string>>();
             string dir = Path.Combine(HomePath, ItemTypes.Claims, installation);
             if (!Directory.Exists(dir))
             {
-                return result;
+                yield break;
             }
             foreach (string file in Try(dir, IOOperation.List, () => _io.List(dir).Where(i => i is FileInfo && i.Name.EndsWith(".json", StringComparison.Ordinal))
                          .Select(i => i.FullName).ToList()))
             {
+                byte[]? content;
                 try
                 {
-                    using JsonDocument doc = JsonDocument.Parse(_io.ReadAllBytes(file), GoJson.DocumentOptions);
-                    string created = doc.RootElement.TryGetProperty("created", out JsonElement c) && c.ValueKind == JsonValueKind.String
-                                     && GoTime.TryNormalize(c.GetString()!, out string n) ? n : string.Empty;
-                    string action = doc.RootElement.TryGetProperty("action", out JsonElement a) && a.ValueKind == JsonValueKind.String ? a.GetString()! : string.Empty;
-                    result.Add(new KeyValuePair<string, string>(created, action));
+                    content = _io.ReadAllBytes(file);
                 }
-                catch (Exception ex) when (ex is JsonException || ex is IOException || ex is UnauthorizedAccessException || ex is InvalidOperationException)
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
                 {
+                    content = null;
+                }
+                if (content != null)
+                {
+                    yield return content;
                 }
             }
-            return result;
         }
 
         /// <summary>

@@ -48,8 +48,8 @@ namespace PorterStorage.Core.Migration
         /// <summary>The store path of a credential or parameter set named <paramref name="name"/>.</summary>
         string SetPath(string itemType, string name);
 
-        /// <summary>(created, action) of each current-layout claim of an installation.</summary>
-        IReadOnlyList<KeyValuePair<string, string>> ExistingClaims(string installation);
+        /// <summary>The content of each current-layout claim of an installation; one that cannot be read is left out.</summary>
+        IEnumerable<byte[]> CurrentClaims(string installation);
 
         /// <summary>Exclusive for one migration; released when disposed or when the process dies. Raises <c>MigrationInProgress</c>.</summary>
         IDisposable Lock();
@@ -100,6 +100,15 @@ namespace PorterStorage.Core.Migration
         /// <c>MigrationWriteError</c> (folders), <c>BlobVerificationFailed</c>, <c>ContainerNotEmpty</c> (containers).
         /// </summary>
         IMigrationStore Create(Action<PorterStorageException> onItemError, CancellationToken cancel);
+    }
+
+    /// <summary>The refusal a store gives a destination it cannot be copied to.</summary>
+    public static class StoreCopies
+    {
+        /// <summary><c>HomePathInvalid</c>: -Destination takes a folder for a home and a PorterAzureStorage for a container.</summary>
+        public static PorterStorageException WrongDestination(object destination) =>
+            new PorterStorageException(ErrorIds.HomePathInvalid, PorterErrorKind.InvalidArgument, destination.ToString(),
+                "-Destination takes a folder for a home and a PorterAzureStorage (Get-PorterAzureStorage) for a container.");
     }
 
     /// <summary>What recovery did with one change set of an interrupted run.</summary>

@@ -1,13 +1,8 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
-using System.IO;
 using System.Linq;
 using System.Threading;
-using PorterStorage.Core.Backup;
 using PorterStorage.Core.Errors;
-using PorterStorage.Core.IO;
-using PorterStorage.Core.Json;
 using PorterStorage.Core.Schema;
 using PorterStorage.Core.Storage;
 
@@ -180,7 +175,7 @@ namespace PorterStorage.Core.Migration
 
         /// <summary>Porter's own interrupted run may have written this claim already (E3): same last action and time.</summary>
         internal static bool IsAlreadyPresent(IMigrationStore store, LegacyClaim legacy) =>
-            store.ExistingClaims(legacy.Installation).Any(c => c.Key == legacy.Modified && c.Value == legacy.Action);
+            store.CurrentClaims(legacy.Installation).Select(ClaimStamp.Read).Any(c => c != null && c.Created == legacy.Modified && c.Action == legacy.Action);
 
         private static PorterMigrationPlanItem? PlanCredential(IMigrationStore store, StoreEntry entry)
         {

@@ -7,7 +7,6 @@ using System.Threading;
 using PorterStorage.Core.Backup;
 using PorterStorage.Core.Errors;
 using PorterStorage.Core.IO;
-using PorterStorage.Core.Json;
 using PorterStorage.Core.Schema;
 using PorterStorage.Core.Storage;
 
