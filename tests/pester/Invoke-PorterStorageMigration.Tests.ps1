@@ -150,6 +150,22 @@ Describe 'Invoke-PorterStorageMigration' {
         @(Get-ChildItem (Join-Path $h 'claims/mybun')).Count | Should -Be 2
     }
 
+    It 'reports a failing item with its own error id and category, and migrates the rest' {
+        $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'conflict') -Kind Legacy).FullName
+        $creds = Join-Path $h 'credentials'
+        New-Item -ItemType Directory -Force -Path $creds | Out-Null
+        Set-Content -LiteralPath (Join-Path $creds 'old.json') -Value '{"name":"taken","created":"2020-01-01T00:00:00Z","modified":"2020-01-01T00:00:00Z","credentials":[]}' -NoNewline
+        Set-Content -LiteralPath (Join-Path $creds 'taken.json') -Value '{"schemaVersion":"1.0.0-DRAFT+b6c701f","name":"taken"}' -NoNewline
+        $r = Invoke-PorterStorageMigration -Path $h -SkipBackupCheck -Confirm:$false -ErrorVariable failed -ErrorAction SilentlyContinue
+        $failed.Count | Should -Be 1
+        $failed[0].FullyQualifiedErrorId | Should -Be 'CredentialSetNameConflict,PorterStorage.Commands.InvokePorterStorageMigrationCommand'
+        $failed[0].CategoryInfo.Category | Should -Be 'ResourceExists'
+        $failed[0].TargetObject | Should -Be (Join-Path $creds 'old.json')
+        $r.Migrated | Should -Be 2
+        $r.SchemaWritten | Should -BeFalse
+        Join-Path $creds 'old.json' | Should -Exist
+    }
+
     It 'keeps a planted secret out of the log, errors, warnings and verbose output' {
         $secret = 'Pl4nted-S3cret-' + [Guid]::NewGuid().ToString('N')
         $h = (New-PorterLegacyHome -Path (Join-Path $TestDrive 'secret') -Installations 12 -Seed 5 -Secret $secret).FullName
