@@ -233,27 +233,4 @@ namespace PorterStorage.Core.Backup
 
         public override string ToString() => Destination;
     }
-
-    /// <summary>Progress of a backup, verification or restore.</summary>
-    public sealed class BackupProgress
-    {
-        public BackupProgress(string activity, string? item, int done, int total, long bytes)
-        {
-            Activity = activity;
-            Item = item;
-            Done = done;
-            Total = total;
-            Bytes = bytes;
-        }
-
-        public string Activity { get; }
-
-        public string? Item { get; }
-
-        public int Done { get; }
-
-        public int Total { get; }
-
-        public long Bytes { get; }
-    }
 }

@@ -14,7 +14,7 @@ namespace PorterStorage.Core.Backup
         /// <paramref name="expectedSha256"/> (from a <see cref="PorterBackup"/>) is compared with the archive's hash when given.
         /// Raises <c>BackupNotFound</c> only when the file does not exist; every other defect is reported in the result.
         /// </summary>
-        public static PorterBackupVerification Verify(string archivePath, string? expectedSha256, IProgress<BackupProgress>? progress, CancellationToken cancel) =>
+        public static PorterBackupVerification Verify(string archivePath, string? expectedSha256, IProgress<OperationProgress>? progress, CancellationToken cancel) =>
             ArchiveValidator.Validate(archivePath, expectedSha256, progress, cancel);
 
         /// <summary>

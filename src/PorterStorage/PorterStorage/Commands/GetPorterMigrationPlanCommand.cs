@@ -24,7 +24,7 @@ namespace PorterStorage.Commands
         {
             if (Storage != null)
             {
-                Run(() => WriteObject(MigrationEngine.Plan(new AzureBlobMigrationStore(Storage, CurrentFolder), CancellationToken)));
+                RunItemOrWriteError(() => WriteObject(MigrationEngine.Plan(new AzureBlobMigrationStore(Storage, CurrentFolder), CancellationToken)));
                 return;
             }
             ForEachHome((home, _) => WriteObject(MigrationEngine.Plan(

@@ -29,7 +29,7 @@ namespace PorterStorage.Commands
         {
             if (Storage != null)
             {
-                Run(() => Report(new AzureBlobMigrationStore(Storage, CurrentFolder)), QuietFalse);
+                RunItemOrWriteError(() => Report(new AzureBlobMigrationStore(Storage, CurrentFolder)), QuietFalse);
                 return;
             }
             ForEachHome((home, _) => Report(PorterHomeService.OpenMigrationStore(home, null, Environment.GetEnvironmentVariable, CancellationToken)), QuietFalse);
