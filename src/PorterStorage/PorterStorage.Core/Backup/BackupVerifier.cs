@@ -31,9 +31,9 @@ namespace PorterStorage.Core.Backup
                 throw new PorterStorageException(ErrorIds.BackupRequired, PorterErrorKind.InvalidOperation, identity,
                     $"A verified backup of '{identity}' is required: pipe {producer} into this command, pass -Backup, or use -SkipBackupCheck.");
             }
-            string recorded = kind == "Home" ? System.IO.Path.GetFullPath(backup.HomePath).TrimEnd('/', '\\') : backup.HomePath;
+            string recorded = kind == "Home" ? System.IO.Path.GetFullPath(backup.Source).TrimEnd('/', '\\') : backup.Source;
             string why = backup.Kind != kind ? $"it is a backup of a {backup.Kind.ToLowerInvariant()}, not of a {kind.ToLowerInvariant()}"
-                : !string.Equals(recorded, identity, StringComparison.Ordinal) ? $"it is a backup of '{backup.HomePath}', not of '{identity}'"
+                : !string.Equals(recorded, identity, StringComparison.Ordinal) ? $"it is a backup of '{backup.Source}', not of '{identity}'"
                 : !backup.Verified ? (backup.Skipped.Count > 0
                     ? $"it is not verified: {backup.Skipped.Count} item(s) were not recorded (e.g. '{backup.Skipped[0].Path}')"
                     : "it is not verified: the archive did not pass its check when it was written (Test-PorterBackup names the entries)")

@@ -1,11 +1,12 @@
 using System.Collections.Generic;
 using PorterStorage.Core;
+using PorterStorage.Core.Backup;
 
 namespace PorterStorage.Commands
 {
     // The old names that InvokePorterStorageMigrationCommand.cs still uses while its migration code is reworked
-    // elsewhere. Nothing else may use them; delete this file once that command reads ResolvedHome.Path and reports
-    // OperationProgress.
+    // elsewhere. Nothing else may use them; delete this file once that command reads ResolvedHome.Path,
+    // PorterBackup.Source and reports OperationProgress.
 
     /// <summary>The old name of <see cref="OperationProgress"/>, for InvokePorterStorageMigrationCommand only.</summary>
     internal sealed class BackupProgress
@@ -24,4 +25,12 @@ namespace PorterStorage.Commands
         public static explicit operator KeyValuePair<string, string>(ResolvedHome home) => new KeyValuePair<string, string>(home.Path, home.ResolvedFrom);
     }
 
+    /// <summary>The old name of <see cref="PorterBackup.Source"/>, for InvokePorterStorageMigrationCommand only.</summary>
+    internal static class PorterBackupOldNames
+    {
+        extension(PorterBackup backup)
+        {
+            public string HomePath => backup.Source;
+        }
+    }
 }
