@@ -100,7 +100,7 @@ try {
         Get-PorterMigrationPlan -Path $azureHome.FullName | Select-Object -ExpandProperty Items | Format-Table Kind, Name, Action, Reason -Wrap | Out-String -Width 200 | Write-Host
         $destinationBackup = $destination | Backup-PorterAzureContainer -Destination $backups
         $migrated = Invoke-PorterStorageMigration -Path $azureHome.FullName -Backup $destinationBackup -Confirm:$false
-        $migrated | Format-List HomePath, Succeeded, Migrated, Failed, SchemaBefore, SchemaAfter, LogPath | Out-String -Width 200 | Write-Host
+        $migrated | Format-List Source, Succeeded, Migrated, Failed, SchemaBefore, SchemaAfter, LogPath | Out-String -Width 200 | Write-Host
         $migrated.Verification | Format-List IsValid, Checked, Findings | Out-String -Width 200 | Write-Host
         ($destination | Test-PorterAzureBlobIndex).Prefixes | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
         Test-PorterSchema -Path $azureHome.FullName | Format-Table -AutoSize | Out-String -Width 200 | Write-Host

@@ -19,7 +19,7 @@ Describe 'Backup-PorterHome' {
         $out = Join-Path $TestDrive 'pipe'
         $v = Get-PorterHome -Path $legacy | Backup-PorterHome -Destination $out | Test-PorterBackup
         $v.IsValid | Should -BeTrue
-        $v.HomePath | Should -Be $legacy
+        $v.Source | Should -Be $legacy
         $v.EntriesChecked | Should -Be 7
     }
 
@@ -27,7 +27,7 @@ Describe 'Backup-PorterHome' {
         $out = Join-Path $TestDrive 'props'
         $b = Backup-PorterHome -Path $legacy -Destination $out
         $b.Path | Should -Match 'porter-home-\d{8}-\d{6}\.zip$'
-        $b.HomePath | Should -Be $legacy
+        $b.Source | Should -Be $legacy
         $b.Verified | Should -BeTrue
         $b.FileCount | Should -Be 7
         $b.TotalBytes | Should -BeGreaterThan 0

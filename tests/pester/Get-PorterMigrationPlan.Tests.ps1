@@ -12,7 +12,7 @@ Describe 'Get-PorterMigrationPlan' {
         Set-Content -LiteralPath (Join-Path $h 'claims/broken.json') -Value '{' -NoNewline
         $before = Get-TreeDigest $h
         $plan = Get-PorterHome -Path $h | Get-PorterMigrationPlan
-        $plan.HomePath | Should -Be $h
+        $plan.Source | Should -Be $h
         $plan.Installations | Should -Be 2
         $plan.ToFail | Should -Be 1
         $plan.IsNoOp | Should -BeFalse

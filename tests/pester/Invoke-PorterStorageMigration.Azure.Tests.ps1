@@ -59,7 +59,7 @@ Describe 'Invoke-PorterStorageMigration on the Azure plugin''s container' {
         try {
             $r = Invoke-PorterStorageMigration -Path $h.FullName -SkipBackupCheck -Confirm:$false
             $r.Succeeded | Should -BeTrue
-            $r.HomePath | Should -Match '/porterdest/porter$'
+            $r.Source | Should -Match '/porterdest/porter$'
             Split-Path $r.LogPath | Should -Be $h.FullName
             (Test-PorterSchema -Path $h.FullName).State | Should -Be 'Current'
         }
@@ -81,7 +81,7 @@ Describe 'Invoke-PorterStorageMigration on the Azure plugin''s container' {
             # The home's config selects the container 'porter' of the account its variable names, not the folder.
             $null = New-SeededContainer -Installations 1 -LegacyInstallations 1 -NoSchema -Name porter -Force
             $homePlan = Get-PorterMigrationPlan -Path $h.FullName
-            $homePlan.HomePath | Should -Match '/devstoreaccount1/porter$'
+            $homePlan.Source | Should -Match '/devstoreaccount1/porter$'
             ($homePlan.Items | Where-Object Action -eq 'Migrate').Name | Should -Contain 'legacy1'
         }
         finally { Remove-Item Env:PLAN_TEST_CS }

@@ -13,7 +13,7 @@ Describe 'Invoke-PorterStorageMigration' {
         $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'pipe') -Kind Legacy).FullName
         $r = Get-PorterHome -Path $h | Backup-PorterHome -Destination (Join-Path $TestDrive 'pipe-backup') | Invoke-PorterStorageMigration -Confirm:$false
         $r.Succeeded | Should -BeTrue
-        $r.HomePath | Should -Be $h
+        $r.Source | Should -Be $h
         $r.Backup.Verified | Should -BeTrue
         $r.Migrated | Should -Be 2
         $r.SchemaAfter.IsCurrent | Should -BeTrue
@@ -27,7 +27,7 @@ Describe 'Invoke-PorterStorageMigration' {
 
     It 'takes a home from Get-PorterHome on the pipeline' {
         $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'byhome') -Kind Legacy).FullName
-        (Get-PorterHome -Path $h | Invoke-PorterStorageMigration -SkipBackupCheck -Confirm:$false).HomePath | Should -Be $h
+        (Get-PorterHome -Path $h | Invoke-PorterStorageMigration -SkipBackupCheck -Confirm:$false).Source | Should -Be $h
     }
 
     It 'refuses to run without a verified backup of this home (BackupRequired)' {

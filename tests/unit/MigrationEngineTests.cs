@@ -476,7 +476,7 @@ namespace PorterStorage.Tests
             FileSystemMigrationStore.CopyHome(home.Path, target);
             PorterMigrationResult r = MigrationEngine.Run(new FileSystemMigrationStore(target), new MigrationOptions { SourceHome = home.Path });
             Assert.True(r.Succeeded);
-            Assert.Equal(home.Path, r.HomePath);
+            Assert.Equal(home.Path, r.Source);
             Assert.Equal(target, r.Destination);
             Assert.Equal(before, Digest(home.Path));
             Assert.True(File.Exists(Path.Combine(target, "schema.json")));

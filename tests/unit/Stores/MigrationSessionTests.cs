@@ -149,7 +149,7 @@ namespace PorterStorage.Tests.Stores
 
             Assert.Equal(before, store.Items.ToDictionary(i => i.Key, i => i.Value));
             Assert.All(asked, a => Assert.StartsWith("memory://copy/", a));
-            Assert.Equal("memory://porter", result.HomePath);
+            Assert.Equal("memory://porter", result.Source);
             Assert.Equal("memory://copy", result.Destination);
             Assert.True(store.LastCopy!.Items.ContainsKey("schema.json"));
         }

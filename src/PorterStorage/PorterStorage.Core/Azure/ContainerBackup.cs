@@ -49,7 +49,7 @@ namespace PorterStorage.Core.Azure
         /// Every blob found by List Blobs (never Find, which misses untagged blobs), streamed into one zip with a manifest of
         /// hashes, headers, metadata and tags; written 0600 under a temporary name, verified, renamed.
         /// </summary>
-        public static PorterBackup Create(PorterAzureStorage storage, string archivePath, bool force, IProgress<BackupProgress>? progress, CancellationToken cancel)
+        public static PorterBackup Create(PorterAzureStorage storage, string archivePath, bool force, IProgress<OperationProgress>? progress, CancellationToken cancel)
         {
             var clock = Stopwatch.StartNew();
             DateTime created = DateTime.UtcNow;
@@ -99,7 +99,7 @@ namespace PorterStorage.Core.Azure
                             entries.Add(new BackupEntry(blob.Name, BackupEntryType.File, length, hash, null,
                                 blob.Properties.LastModified?.UtcDateTime ?? created, null, Headers(blob.Properties), Copy(blob.Metadata), Copy(blob.Tags)));
                             total += length;
-                            progress?.Report(new BackupProgress("Backing up", blob.Name, ++done, blobs.Count, total));
+                            progress?.Report(new OperationProgress("Backing up", blob.Name, ++done, blobs.Count, total));
                         }
                         var manifest = new BackupManifest(BackupManifest.ContainerKind, created, target, false, HomeBackup.Tool, entries, Array.Empty<BackupSkippedItem>());
                         using Stream ms = zip.CreateEntry(BackupManifest.ManifestEntryName, CompressionLevel.Optimal).Open();
@@ -133,7 +133,7 @@ namespace PorterStorage.Core.Azure
         /// <paramref name="force"/> (<c>ContainerNotEmpty</c>); each blob is uploaded with its headers, metadata and tags.
         /// </summary>
         public static PorterContainerRestoreResult Restore(string archivePath, string? expectedSha256, PorterAzureStorage storage, bool force,
-            Func<string, bool> shouldProcess, IProgress<BackupProgress>? progress, CancellationToken cancel)
+            Func<string, bool> shouldProcess, IProgress<OperationProgress>? progress, CancellationToken cancel)
         {
             var clock = Stopwatch.StartNew();
             PorterBackupVerification check = BackupVerifier.Verify(archivePath, expectedSha256, progress, cancel);
@@ -198,7 +198,7 @@ namespace PorterStorage.Core.Azure
                     {
                         tagged++;
                     }
-                    progress?.Report(new BackupProgress("Restoring", e.Path, count, files.Count, bytes));
+                    progress?.Report(new OperationProgress("Restoring", e.Path, count, files.Count, bytes));
                 }
             }
             return new PorterContainerRestoreResult(archivePath, storage.ContainerUri, count, bytes, tagged, clock.Elapsed);

@@ -29,7 +29,7 @@ namespace PorterStorage.Core.Backup
         /// Validates the archive. Raises <c>BackupNotFound</c> only when the file does not exist; every defect is reported
         /// in the result (<see cref="PorterBackupVerification.ErrorId"/>, <see cref="PorterBackupVerification.Reason"/>).
         /// </summary>
-        public static PorterBackupVerification Validate(string archivePath, string? expectedSha256, IProgress<BackupProgress>? progress, CancellationToken cancel)
+        public static PorterBackupVerification Validate(string archivePath, string? expectedSha256, IProgress<OperationProgress>? progress, CancellationToken cancel)
         {
             if (!File.Exists(archivePath))
             {
@@ -109,7 +109,7 @@ namespace PorterStorage.Core.Backup
         }
 
         private static PorterBackupVerification Check(string archivePath, string sha, ZipArchive zip, BackupManifest manifest, ArchiveKindRules rules,
-            byte[] buffer, IProgress<BackupProgress>? progress, CancellationToken cancel)
+            byte[] buffer, IProgress<OperationProgress>? progress, CancellationToken cancel)
         {
             var refused = new List<ArchiveRefusal>();
             var missing = new List<string>();
@@ -239,7 +239,7 @@ namespace PorterStorage.Core.Backup
                 {
                     mismatched.Add(new BackupMismatch(record.Path, "unreadable: " + ex.Message));
                 }
-                progress?.Report(new BackupProgress("Verifying", record.Path, checkedCount, expected.Count, checkedBytes));
+                progress?.Report(new OperationProgress("Verifying", record.Path, checkedCount, expected.Count, checkedBytes));
             }
             foreach (KeyValuePair<string, BackupEntry> e in expected)
             {

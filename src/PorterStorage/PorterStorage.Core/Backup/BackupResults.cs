@@ -8,12 +8,12 @@ namespace PorterStorage.Core.Backup
     /// <summary>A backup archive, as written by Backup-PorterHome (the evidence the migration asks for).</summary>
     public sealed class PorterBackup
     {
-        internal PorterBackup(string path, string kind, string homePath, DateTime created, int fileCount, long totalBytes, long archiveBytes,
+        internal PorterBackup(string path, string kind, string source, DateTime created, int fileCount, long totalBytes, long archiveBytes,
             string sha256, bool dataOnly, bool verified, TimeSpan duration, IReadOnlyList<BackupSkippedItem> skipped)
         {
             Path = path;
             Kind = kind;
-            HomePath = homePath;
+            Source = source;
             Created = created;
             FileCount = fileCount;
             TotalBytes = totalBytes;
@@ -28,11 +28,11 @@ namespace PorterStorage.Core.Backup
         /// <summary>The archive file.</summary>
         public string Path { get; }
 
-        /// <summary><c>Home</c> for a PORTER_HOME backup.</summary>
+        /// <summary><c>Home</c> for a PORTER_HOME backup, <c>Container</c> for an Azure plugin container.</summary>
         public string Kind { get; }
 
-        /// <summary>The home that was backed up.</summary>
-        public string HomePath { get; }
+        /// <summary>What was backed up: the home's full path, or the container's URL.</summary>
+        public string Source { get; }
 
         /// <summary>When the backup started (UTC).</summary>
         public DateTime Created { get; }
@@ -117,7 +117,7 @@ namespace PorterStorage.Core.Backup
     /// <summary>The result of re-reading every byte of an archive against its manifest.</summary>
     public sealed class PorterBackupVerification
     {
-        internal PorterBackupVerification(string path, string? sha256, bool manifestFound, string? homePath, int entriesChecked, long bytesChecked,
+        internal PorterBackupVerification(string path, string? sha256, bool manifestFound, string? source, int entriesChecked, long bytesChecked,
             IReadOnlyList<string> missing, IReadOnlyList<string> extra, IReadOnlyList<BackupMismatch> mismatched,
             IReadOnlyList<BackupSkippedItem> skipped, string? problem, IReadOnlyList<ArchiveRefusal>? refused = null, string? kind = null)
         {
@@ -126,7 +126,7 @@ namespace PorterStorage.Core.Backup
             Path = path;
             Sha256 = sha256;
             ManifestFound = manifestFound;
-            HomePath = homePath;
+            Source = source;
             EntriesChecked = entriesChecked;
             BytesChecked = bytesChecked;
             Missing = missing;
@@ -143,8 +143,8 @@ namespace PorterStorage.Core.Backup
 
         public bool ManifestFound { get; }
 
-        /// <summary>The home recorded in the manifest.</summary>
-        public string? HomePath { get; }
+        /// <summary>What the manifest says was backed up: a home's full path, or a container's URL.</summary>
+        public string? Source { get; }
 
         public int EntriesChecked { get; }
 
@@ -232,28 +232,5 @@ namespace PorterStorage.Core.Backup
         public TimeSpan Duration { get; }
 
         public override string ToString() => Destination;
-    }
-
-    /// <summary>Progress of a backup, verification or restore.</summary>
-    public sealed class BackupProgress
-    {
-        public BackupProgress(string activity, string? item, int done, int total, long bytes)
-        {
-            Activity = activity;
-            Item = item;
-            Done = done;
-            Total = total;
-            Bytes = bytes;
-        }
-
-        public string Activity { get; }
-
-        public string? Item { get; }
-
-        public int Done { get; }
-
-        public int Total { get; }
-
-        public long Bytes { get; }
     }
 }

@@ -14,7 +14,7 @@ namespace PorterStorage.Core.Backup
         /// <paramref name="expectedSha256"/> (from a <see cref="PorterBackup"/>) is compared with the archive's hash when given.
         /// Raises <c>BackupNotFound</c> only when the file does not exist; every other defect is reported in the result.
         /// </summary>
-        public static PorterBackupVerification Verify(string archivePath, string? expectedSha256, IProgress<BackupProgress>? progress, CancellationToken cancel) =>
+        public static PorterBackupVerification Verify(string archivePath, string? expectedSha256, IProgress<OperationProgress>? progress, CancellationToken cancel) =>
             ArchiveValidator.Validate(archivePath, expectedSha256, progress, cancel);
 
         /// <summary>
@@ -31,9 +31,9 @@ namespace PorterStorage.Core.Backup
                 throw new PorterStorageException(ErrorIds.BackupRequired, PorterErrorKind.InvalidOperation, identity,
                     $"A verified backup of '{identity}' is required: pipe {producer} into this command, pass -Backup, or use -SkipBackupCheck.");
             }
-            string recorded = kind == "Home" ? System.IO.Path.GetFullPath(backup.HomePath).TrimEnd('/', '\\') : backup.HomePath;
+            string recorded = kind == "Home" ? System.IO.Path.GetFullPath(backup.Source).TrimEnd('/', '\\') : backup.Source;
             string why = backup.Kind != kind ? $"it is a backup of a {backup.Kind.ToLowerInvariant()}, not of a {kind.ToLowerInvariant()}"
-                : !string.Equals(recorded, identity, StringComparison.Ordinal) ? $"it is a backup of '{backup.HomePath}', not of '{identity}'"
+                : !string.Equals(recorded, identity, StringComparison.Ordinal) ? $"it is a backup of '{backup.Source}', not of '{identity}'"
                 : !backup.Verified ? (backup.Skipped.Count > 0
                     ? $"it is not verified: {backup.Skipped.Count} item(s) were not recorded (e.g. '{backup.Skipped[0].Path}')"
                     : "it is not verified: the archive did not pass its check when it was written (Test-PorterBackup names the entries)")

@@ -58,21 +58,21 @@ namespace PorterStorage.Core.Backup
         /// backup unverified. Cancellation leaves no partial file.
         /// </summary>
         public static PorterBackup Create(string homePath, string archivePath, bool dataOnly, bool force,
-            IProgress<BackupProgress>? progress, Action<PorterStorageException>? onItemError, CancellationToken cancel) =>
+            IProgress<OperationProgress>? progress, Action<PorterStorageException>? onItemError, CancellationToken cancel) =>
             Create(homePath, archivePath, dataOnly, force, progress, onItemError, FileSystemExtras.ReadAllBytes, cancel);
 
         /// <summary>As above, reading small files through <paramref name="readAll"/> (tests simulate unstable and unreadable files).</summary>
         internal static PorterBackup Create(string homePath, string archivePath, bool dataOnly, bool force,
-            IProgress<BackupProgress>? progress, Action<PorterStorageException>? onItemError, Func<string, byte[]> readAll, CancellationToken cancel) =>
+            IProgress<OperationProgress>? progress, Action<PorterStorageException>? onItemError, Func<string, byte[]> readAll, CancellationToken cancel) =>
             Create(homePath, archivePath, dataOnly, force, progress, onItemError, FileIO.System, readAll, cancel);
 
         /// <summary>As above, with every archive write, move and delete through <paramref name="io"/> (tests fail the n-th call).</summary>
         internal static PorterBackup Create(string homePath, string archivePath, bool dataOnly, bool force,
-            IProgress<BackupProgress>? progress, Action<PorterStorageException>? onItemError, IFileIO io, CancellationToken cancel) =>
+            IProgress<OperationProgress>? progress, Action<PorterStorageException>? onItemError, IFileIO io, CancellationToken cancel) =>
             Create(homePath, archivePath, dataOnly, force, progress, onItemError, io, io.ReadAllBytes, cancel);
 
         private static PorterBackup Create(string homePath, string archivePath, bool dataOnly, bool force,
-            IProgress<BackupProgress>? progress, Action<PorterStorageException>? onItemError, IFileIO io, Func<string, byte[]> readAll, CancellationToken cancel)
+            IProgress<OperationProgress>? progress, Action<PorterStorageException>? onItemError, IFileIO io, Func<string, byte[]> readAll, CancellationToken cancel)
         {
             var clock = Stopwatch.StartNew();
             DateTime created = DateTime.UtcNow;
@@ -127,7 +127,7 @@ namespace PorterStorage.Core.Backup
                                 {
                                     files++;
                                     totalBytes += entry.Size;
-                                    progress?.Report(new BackupProgress("Backing up", rel, files, fileTotal, totalBytes));
+                                    progress?.Report(new OperationProgress("Backing up", rel, files, fileTotal, totalBytes));
                                 }
                             }
 

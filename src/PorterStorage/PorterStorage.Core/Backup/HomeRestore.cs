@@ -44,12 +44,12 @@ namespace PorterStorage.Core.Backup
         /// there is refused (<c>DestinationNotEmpty</c>) unless <paramref name="force"/>. Writes nothing.
         /// </summary>
         public static RestorePlan Plan(string archivePath, string? expectedSha256, string? destination, string currentDirectory, bool force,
-            IProgress<BackupProgress>? progress, CancellationToken cancel) =>
+            IProgress<OperationProgress>? progress, CancellationToken cancel) =>
             Plan(archivePath, expectedSha256, destination, currentDirectory, force, progress, FileIO.System, cancel);
 
         /// <summary>As above, listing the destination through <paramref name="io"/>; a destination that cannot be listed is named (<c>AccessDenied</c>, <c>StoreReadError</c>).</summary>
         internal static RestorePlan Plan(string archivePath, string? expectedSha256, string? destination, string currentDirectory, bool force,
-            IProgress<BackupProgress>? progress, IFileIO io, CancellationToken cancel)
+            IProgress<OperationProgress>? progress, IFileIO io, CancellationToken cancel)
         {
             PorterBackupVerification check = BackupVerifier.Verify(archivePath, expectedSha256, progress, cancel);
             PorterStorageException? refusal = check.ToException();
@@ -119,11 +119,11 @@ namespace PorterStorage.Core.Backup
         /// <c>FileUnreadable</c>) with the failing path, and a folder moved aside is moved back (<c>RestoreFailed</c>, naming
         /// where it is, only when even that fails).
         /// </summary>
-        public static PorterRestoreResult Execute(RestorePlan plan, IProgress<BackupProgress>? progress, CancellationToken cancel) =>
+        public static PorterRestoreResult Execute(RestorePlan plan, IProgress<OperationProgress>? progress, CancellationToken cancel) =>
             Execute(plan, progress, FileIO.System, cancel);
 
         /// <summary>As above, with every folder, file, move and read of the archive through <paramref name="io"/> (tests fail the n-th call).</summary>
-        internal static PorterRestoreResult Execute(RestorePlan plan, IProgress<BackupProgress>? progress, IFileIO io, CancellationToken cancel)
+        internal static PorterRestoreResult Execute(RestorePlan plan, IProgress<OperationProgress>? progress, IFileIO io, CancellationToken cancel)
         {
             var clock = Stopwatch.StartNew();
             string dest = plan.Destination;
@@ -186,7 +186,7 @@ namespace PorterStorage.Core.Backup
                         });
                         files++;
                         bytes += length;
-                        progress?.Report(new BackupProgress("Restoring", e.Path, files, fileEntries.Count, bytes));
+                        progress?.Report(new OperationProgress("Restoring", e.Path, files, fileEntries.Count, bytes));
                     }
                 }
                 foreach (BackupEntry e in plan.Manifest.Entries.Where(e => e.Type == BackupEntryType.SymbolicLink))

@@ -97,15 +97,16 @@ namespace PorterStorage.Core.Migration
     /// <summary>Everything a migration would do to a home, computed without changing anything.</summary>
     public sealed class PorterMigrationPlan
     {
-        internal PorterMigrationPlan(string homePath, PorterSchemaDocument schemaBefore, bool schemaExists, IReadOnlyList<PorterMigrationPlanItem> items)
+        internal PorterMigrationPlan(string source, PorterSchemaDocument schemaBefore, bool schemaExists, IReadOnlyList<PorterMigrationPlanItem> items)
         {
-            HomePath = homePath;
+            Source = source;
             SchemaBefore = schemaBefore;
             SchemaExists = schemaExists;
             Items = items;
         }
 
-        public string HomePath { get; }
+        /// <summary>What the plan is for: the home's full path, or the container's URL.</summary>
+        public string Source { get; }
 
         public PorterSchemaDocument SchemaBefore { get; }
 
@@ -122,7 +123,7 @@ namespace PorterStorage.Core.Migration
         /// <summary>True when the home is current already and nothing would change.</summary>
         public bool IsNoOp => ToChange == 0 && ToFail == 0;
 
-        public override string ToString() => $"{HomePath}: {ToChange} change(s), {ToFail} failure(s)";
+        public override string ToString() => $"{Source}: {ToChange} change(s), {ToFail} failure(s)";
     }
 
     public enum MigrationOutcome
@@ -238,12 +239,12 @@ namespace PorterStorage.Core.Migration
     /// <summary>The outcome of Invoke-PorterStorageMigration.</summary>
     public sealed class PorterMigrationResult
     {
-        internal PorterMigrationResult(string homePath, string? destination, string? logPath, PorterBackup? backup, PorterSchemaDocument schemaBefore,
+        internal PorterMigrationResult(string source, string? destination, string? logPath, PorterBackup? backup, PorterSchemaDocument schemaBefore,
             PorterSchemaDocument schemaAfter, bool schemaWritten, IReadOnlyList<InstallationMigrationRecord> installations,
             IReadOnlyList<SetMigrationRecord> credentialSets, IReadOnlyList<SetMigrationRecord> parameterSets, IReadOnlyList<string> warnings,
             IReadOnlyList<MigrationError> errors, PorterStorageVerification? verification, TimeSpan duration)
         {
-            HomePath = homePath;
+            Source = source;
             Destination = destination;
             LogPath = logPath;
             Backup = backup;
@@ -259,8 +260,8 @@ namespace PorterStorage.Core.Migration
             Duration = duration;
         }
 
-        /// <summary>The home that was migrated (the source, when -Destination was used).</summary>
-        public string HomePath { get; }
+        /// <summary>What was migrated: the home's full path or the container's URL (the source, when -Destination was used).</summary>
+        public string Source { get; }
 
         /// <summary>The migrated copy, in non-destructive mode.</summary>
         public string? Destination { get; }

@@ -41,12 +41,12 @@ namespace PorterStorage.Core.Migration
         public override string ToString() => $"{Severity} {Code}: {Message}";
     }
 
-    /// <summary>A current-layout home checked the way Porter v0.38 reads it.</summary>
+    /// <summary>A current-layout home or container checked the way Porter v0.38 reads it.</summary>
     public sealed class PorterStorageVerification
     {
-        internal PorterStorageVerification(string homePath, int installations, int claims, int results, int outputs, IReadOnlyList<StorageFinding> findings)
+        internal PorterStorageVerification(string source, int installations, int claims, int results, int outputs, IReadOnlyList<StorageFinding> findings)
         {
-            HomePath = homePath;
+            Source = source;
             Installations = installations;
             Claims = claims;
             Results = results;
@@ -54,7 +54,8 @@ namespace PorterStorage.Core.Migration
             Findings = findings;
         }
 
-        public string HomePath { get; }
+        /// <summary>What was checked: the home's full path, or the container's URL.</summary>
+        public string Source { get; }
 
         public int Installations { get; }
 
@@ -73,7 +74,7 @@ namespace PorterStorage.Core.Migration
         /// <summary>No errors (warnings allowed).</summary>
         public bool IsValid => ErrorCount == 0;
 
-        public override string ToString() => $"{HomePath}: {ErrorCount} error(s), {WarningCount} warning(s)";
+        public override string ToString() => $"{Source}: {ErrorCount} error(s), {WarningCount} warning(s)";
     }
 
     /// <summary>

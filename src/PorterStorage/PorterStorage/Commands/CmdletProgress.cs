@@ -1,7 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.Management.Automation;
-using PorterStorage.Core.Backup;
+using PorterStorage.Core;
 
 namespace PorterStorage.Commands
 {
@@ -9,7 +9,7 @@ namespace PorterStorage.Commands
     /// Turns the core's progress reports into throttled progress records on the pipeline thread (the core
     /// reports synchronously from that thread), and always ends with a Completed record.
     /// </summary>
-    internal sealed class CmdletProgress : IProgress<BackupProgress>
+    internal sealed class CmdletProgress : IProgress<OperationProgress>
     {
         private readonly Cmdlet _cmdlet;
         private readonly int _activityId;
@@ -24,7 +24,7 @@ namespace PorterStorage.Commands
             _activity = activity;
         }
 
-        public void Report(BackupProgress value)
+        public void Report(OperationProgress value)
         {
             if (_started && _since.ElapsedMilliseconds < 200 && value.Done < value.Total)
             {

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using PorterStorage.Core;
 using PorterStorage.Core.Azure;
 using PorterStorage.Core.Backup;
 using PorterStorage.Core.Errors;
@@ -57,7 +58,7 @@ namespace PorterStorage.Commands
                     {
                         WriteCoreError(e.Error);
                     }
-                    progress.Report(new BackupProgress("Copying", e.Blob, done, done, bytes));
+                    progress.Report(new OperationProgress("Copying", e.Blob, done, done, bytes));
                 }, CancellationToken);
                 foreach (string mismatch in result.Mismatches)
                 {

@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.Management.Automation;
 using PorterStorage.Core.Azure;
 using PorterStorage.Core.Config;
@@ -97,9 +96,9 @@ namespace PorterStorage.Commands
                     return AzureStorageFactory.FromTokenCredential(AccountName, BlobEndpoint, UseManagedIdentity, ClientId, Container);
                 default:
                     string? home = null;
-                    foreach (KeyValuePair<string, string> h in ResolveHomes(Path == null ? null : new[] { Path }, null))
+                    foreach (ResolvedHome h in ResolveHomes(Path == null ? null : new[] { Path }, null))
                     {
-                        home = h.Key;
+                        home = h.Path;
                     }
                     if (home == null)
                     {

@@ -25,7 +25,7 @@ namespace PorterStorage.Commands
         {
             if (Storage != null)
             {
-                Run(() => WriteObject(MigrationEngine.Plan(PorterStores.Open(Storage, CurrentFolder), CancellationToken)));
+                RunItemOrWriteError(() => WriteObject(MigrationEngine.Plan(PorterStores.Open(Storage, CurrentFolder), CancellationToken)));
                 return;
             }
             ForEachHome((home, _) => WriteObject(MigrationEngine.Plan(

@@ -1,7 +1,7 @@
 using System;
-using System.Collections.Generic;
 using System.IO;
 using System.Management.Automation;
+using PorterStorage.Core;
 using PorterStorage.Core.Azure;
 using PorterStorage.Core.Backup;
 using PorterStorage.Core.Errors;
@@ -111,10 +111,10 @@ namespace PorterStorage.Commands
             string[]? path = Path != null ? new[] { Path } : null;
             string[]? literal = LiteralPath != null ? new[] { LiteralPath }
                 : InputObject != null ? new[] { InputObject.Path }
-                : Path == null && Backup != null ? new[] { Backup.HomePath } : null;
-            foreach (KeyValuePair<string, string> resolved in ResolveHomes(path, literal))
+                : Path == null && Backup != null ? new[] { Backup.Source } : null;
+            foreach (ResolvedHome resolved in ResolveHomes(path, literal))
             {
-                return resolved.Key;
+                return resolved.Path;
             }
             return null;
         }
@@ -164,7 +164,7 @@ namespace PorterStorage.Commands
                 _inner = new CmdletProgress(cmdlet, 4, activity);
             }
 
-            public void Report(MigrationProgress value) => _inner.Report(new BackupProgress("Migrating", value.Item, value.Done, value.Total, 0));
+            public void Report(MigrationProgress value) => _inner.Report(new OperationProgress("Migrating", value.Item, value.Done, value.Total, 0));
 
             public void Complete() => _inner.Complete();
         }

@@ -58,7 +58,7 @@ namespace PorterStorage.Commands
         /// Runs one item's work; a core error (or a file system failure, named by <see cref="ToCoreError"/> with
         /// <paramref name="target"/>) becomes a non-terminating error record and the pipeline goes on.
         /// </summary>
-        protected void Run(Action action, Action? afterError = null, string? target = null)
+        protected void RunItemOrWriteError(Action action, Action? afterError = null, string? target = null)
         {
             try
             {
@@ -100,7 +100,7 @@ namespace PorterStorage.Commands
         /// choice (PORTER_HOME, else ~/.porter). Relative paths resolve against the current location, as Porter
         /// started from this session would. Unresolvable items are reported and skipped.
         /// </summary>
-        protected IEnumerable<KeyValuePair<string, string>> ResolveHomes(string[]? path, string[]? literalPath)
+        protected IEnumerable<ResolvedHome> ResolveHomes(string[]? path, string[]? literalPath)
         {
             string currentDirectory = CurrentFolder;
             if ((path == null || path.Length == 0) && (literalPath == null || literalPath.Length == 0))
@@ -118,7 +118,7 @@ namespace PorterStorage.Commands
                     yield break;
                 }
                 WriteVerbose($"Using the Porter home '{home}' (from {from}).");
-                yield return new KeyValuePair<string, string>(home, from);
+                yield return new ResolvedHome(home, from);
                 yield break;
             }
 
@@ -134,7 +134,7 @@ namespace PorterStorage.Commands
             foreach (string home in resolved)
             {
                 string full = PorterHomeService.ResolvePath(home, null, null, currentDirectory, out string from);
-                yield return new KeyValuePair<string, string>(full, from);
+                yield return new ResolvedHome(full, from);
             }
         }
 
@@ -176,6 +176,24 @@ namespace PorterStorage.Commands
         }
     }
 
+    /// <summary>A home that -Path, -LiteralPath or Porter's own default named: its full path, and how it was chosen.</summary>
+    public sealed class ResolvedHome
+    {
+        public ResolvedHome(string path, string resolvedFrom)
+        {
+            Path = path;
+            ResolvedFrom = resolvedFrom;
+        }
+
+        /// <summary>The home's full path.</summary>
+        public string Path { get; }
+
+        /// <summary>How the path was chosen (the parameter, PORTER_HOME or the user's home), for verbose messages.</summary>
+        public string ResolvedFrom { get; }
+
+        public override string ToString() => Path;
+    }
+
     /// <summary>The home-path parameters shared by the cmdlets that read a home.</summary>
     public abstract class PorterHomeCmdlet : PorterCmdlet
     {
@@ -200,9 +218,9 @@ namespace PorterStorage.Commands
         /// </summary>
         protected void ForEachHome(Action<string, string> action, Action? afterError = null)
         {
-            foreach (KeyValuePair<string, string> home in ResolveHomes(Path, LiteralPath))
+            foreach (ResolvedHome home in ResolveHomes(Path, LiteralPath))
             {
-                Run(() => action(home.Key, home.Value), afterError, home.Key);
+                RunItemOrWriteError(() => action(home.Path, home.ResolvedFrom), afterError, home.Path);
             }
         }
     }
