@@ -294,7 +294,7 @@ namespace PorterStorage.Core.Home
             {
                 CheckMode(configFile);
             }
-            foreach (string type in new[] { ItemTypes.Claims, ItemTypes.Outputs, ItemTypes.Credentials, ItemTypes.Parameters })
+            foreach (string type in PorterFileModes.CheckedFolders)
             {
                 string folder = Folder(type);
                 if (Directory.Exists(folder))
@@ -326,8 +326,9 @@ namespace PorterStorage.Core.Home
 
         private void CheckMode(string file)
         {
-            int? mode = UnixPermissions.TryGetMode(file);
-            if (mode.HasValue && (mode.Value & ~0x180 & 0x1FF) != 0)
+            // Links inside the data folders are skipped by CheckTree; a linked config file is judged by its target.
+            int? mode = PorterFileModes.ModeBeyondPrivate(file, followLinks: true);
+            if (mode.HasValue)
             {
                 Problems.Add(new PorterHomeProblem(ProblemCodes.FilePermissions, file,
                     $"'{file}' has mode {UnixPermissions.ToOctal(mode.Value)}; Porter v0.38.7+ requires 600 or stricter."));

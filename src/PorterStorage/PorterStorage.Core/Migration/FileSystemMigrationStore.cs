@@ -219,7 +219,7 @@ namespace PorterStorage.Core.Migration
             {
                 throw IOErrors.Map(ex, path, IOOperation.Write, "Nothing was changed.");
             }
-            UnixPermissions.SetModeIfSupported(path, 0x180);
+            UnixPermissions.SetModeIfSupported(path, PorterFileModes.PrivateFile);
             stream.SetLength(0);
             byte[] owner = Encoding.UTF8.GetBytes($"pid {System.Diagnostics.Process.GetCurrentProcess().Id} since {DateTime.UtcNow:o}\n");
             stream.Write(owner, 0, owner.Length);
@@ -401,7 +401,7 @@ namespace PorterStorage.Core.Migration
                     {
                         at = to;
                         _io.Move(from, to, overwrite: true);
-                        UnixPermissions.SetModeIfSupported(to, 0x180);
+                        UnixPermissions.SetModeIfSupported(to, PorterFileModes.PrivateFile);
                     }
                 }
                 foreach (string d in record.Deletes)
@@ -595,7 +595,7 @@ namespace PorterStorage.Core.Migration
             {
                 candidates.Add(config);
             }
-            foreach (string folder in new[] { ItemTypes.Claims, ItemTypes.Outputs, ItemTypes.Credentials, ItemTypes.Parameters })
+            foreach (string folder in PorterFileModes.CheckedFolders)
             {
                 string dir = Path.Combine(HomePath, folder);
                 if (Directory.Exists(dir))
@@ -605,8 +605,7 @@ namespace PorterStorage.Core.Migration
             }
             foreach (string file in candidates.OrderBy(f => f, StringComparer.Ordinal))
             {
-                int? mode = UnixPermissions.TryGetMode(file);
-                if (mode.HasValue && (mode.Value & 0x1FF & ~0x180) != 0 && (new FileInfo(file).Attributes & FileAttributes.ReparsePoint) == 0)
+                if (PorterFileModes.ModeBeyondPrivate(file, followLinks: false).HasValue)
                 {
                     result.Add(file.Substring(HomePath.Length + 1).Replace(Path.DirectorySeparatorChar, '/'));
                 }
@@ -638,7 +637,7 @@ namespace PorterStorage.Core.Migration
             IReadOnlyList<string> files = ItemsToRepair(cancel);
             foreach (string rel in files)
             {
-                UnixPermissions.SetModeIfSupported(FullPath(rel), 0x180);
+                UnixPermissions.SetModeIfSupported(FullPath(rel), PorterFileModes.PrivateFile);
             }
             return $"Set {files.Count} file(s) to mode 0600 for Porter v0.38.7+";
         }

@@ -324,14 +324,14 @@ namespace PorterStorage.Core.Migration
                 {
                     toCheck.Add(config);
                 }
-                foreach (string folder in new[] { ItemTypes.Claims, ItemTypes.Outputs, ItemTypes.Credentials, ItemTypes.Parameters })
+                foreach (string folder in PorterFileModes.CheckedFolders)
                 {
                     toCheck.AddRange(AllFiles(P(folder)).OrderBy(f => f, StringComparer.Ordinal));
                 }
                 foreach (string file in toCheck)
                 {
-                    int? mode = UnixPermissions.TryGetMode(file);
-                    if (mode.HasValue && (mode.Value & 0x1FF & ~0x180) != 0)
+                    int? mode = PorterFileModes.ModeBeyondPrivate(file, followLinks: true);
+                    if (mode.HasValue)
                     {
                         Add(FindingSeverity.Error, "FilePermissions", file, $"'{file}' has mode {UnixPermissions.ToOctal(mode.Value)}; Porter v0.38.7+ requires 600 or stricter.");
                     }
