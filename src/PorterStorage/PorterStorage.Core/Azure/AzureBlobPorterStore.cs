@@ -122,8 +122,7 @@ namespace PorterStorage.Core.Azure
             try
             {
                 using JsonDocument doc = JsonDocument.Parse(content, PorterStorage.Core.Json.GoJson.DocumentOptions);
-                return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("schemaVersion", out JsonElement v)
-                       && (!requireValue || (v.ValueKind == JsonValueKind.String && v.GetString()!.Length > 0));
+                return PorterDocuments.HasSchemaVersion(doc.RootElement, requireValue);
             }
             catch (JsonException)
             {

@@ -114,9 +114,7 @@ namespace PorterStorage.Core.Azure
             try
             {
                 using JsonDocument doc = JsonDocument.Parse(container.GetBlobClient(blob).DownloadContent().Value.Content.ToMemory(), GoJson.DocumentOptions);
-                bool has = doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("schemaVersion", out JsonElement v)
-                           && (type == ItemTypes.Parameters || (v.ValueKind == JsonValueKind.String && v.GetString()!.Length > 0));
-                if (!has)
+                if (!PorterDocuments.HasSchemaVersion(doc.RootElement, requireValue: type != ItemTypes.Parameters))
                 {
                     add(FindingSeverity.Error, type == ItemTypes.Credentials ? "LegacyCredentialSet" : "LegacyParameterSet", path, $"'{blob}' has no schemaVersion; it has not been migrated.");
                 }

@@ -189,7 +189,7 @@ namespace PorterStorage.Core.Home
                 if (ext == ".json")
                 {
                     names.Add(name);
-                    if (TopLevelString(file, "schemaVersion", out string? version) && !string.IsNullOrEmpty(version))
+                    if (HasSchemaVersion(file, requireValue: true))
                     {
                         Counts.Credentials++;
                     }
@@ -220,7 +220,7 @@ namespace PorterStorage.Core.Home
             {
                 _cancel.ThrowIfCancellationRequested();
                 names.Add(Path.GetFileNameWithoutExtension(file));
-                if (TopLevelString(file, "schemaVersion", out _))
+                if (HasSchemaVersion(file, requireValue: false))
                 {
                     Counts.Parameters++;
                 }
@@ -233,12 +233,11 @@ namespace PorterStorage.Core.Home
         }
 
         /// <summary>
-        /// True when the document is a JSON object with the key; the value is returned when it is a string.
+        /// True when the document is a JSON object with a schemaVersion by <see cref="PorterDocuments.HasSchemaVersion"/>.
         /// An unreadable document is reported as a problem (position only, never its content).
         /// </summary>
-        private bool TopLevelString(string file, string key, out string? value)
+        private bool HasSchemaVersion(string file, bool requireValue)
         {
-            value = null;
             try
             {
                 using (JsonDocument doc = JsonDocument.Parse(_io.ReadAllBytes(file), PorterStorage.Core.Json.GoJson.DocumentOptions))
@@ -248,15 +247,7 @@ namespace PorterStorage.Core.Home
                         Problems.Add(new PorterHomeProblem(ProblemCodes.UnreadableDocument, file, $"'{file}' is not a JSON object."));
                         return false;
                     }
-                    if (!doc.RootElement.TryGetProperty(key, out JsonElement v))
-                    {
-                        return false;
-                    }
-                    if (v.ValueKind == JsonValueKind.String)
-                    {
-                        value = v.GetString();
-                    }
-                    return true;
+                    return PorterDocuments.HasSchemaVersion(doc.RootElement, requireValue);
                 }
             }
             catch (JsonException ex)

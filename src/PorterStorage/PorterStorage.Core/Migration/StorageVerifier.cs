@@ -301,7 +301,7 @@ namespace PorterStorage.Core.Migration
             foreach (string file in Files(P(ItemTypes.Credentials), ".json"))
             {
                 JsonElement? doc = Read(file);
-                if (doc != null && string.IsNullOrEmpty(Str(doc.Value, "schemaVersion")))
+                if (doc != null && !PorterDocuments.HasSchemaVersion(doc.Value, requireValue: true))
                 {
                     Add(FindingSeverity.Error, "LegacyCredentialSet", file, $"'{file}' has no schemaVersion; it has not been migrated.");
                 }
@@ -309,7 +309,7 @@ namespace PorterStorage.Core.Migration
             foreach (string file in Files(P(ItemTypes.Parameters), ".json"))
             {
                 JsonElement? doc = Read(file);
-                if (doc != null && !doc.Value.TryGetProperty("schemaVersion", out _))
+                if (doc != null && !PorterDocuments.HasSchemaVersion(doc.Value, requireValue: false))
                 {
                     Add(FindingSeverity.Error, "LegacyParameterSet", file, $"'{file}' has no schemaVersion; it has not been migrated.");
                 }
