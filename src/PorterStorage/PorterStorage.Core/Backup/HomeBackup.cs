@@ -10,6 +10,7 @@ using System.Text.RegularExpressions;
 using System.Threading;
 using PorterStorage.Core.Errors;
 using PorterStorage.Core.IO;
+using PorterStorage.Core.Schema;
 using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Core.Backup
@@ -193,7 +194,7 @@ namespace PorterStorage.Core.Backup
             {
                 return ItemTypes.DataFolders.Contains(name);
             }
-            return name == "schema.json" || name.StartsWith("config.", StringComparison.Ordinal) || MigrationLog.IsMatch(name);
+            return name == SchemaVersions.FileName || name.StartsWith("config.", StringComparison.Ordinal) || MigrationLog.IsMatch(name);
         }
 
         private static IEnumerable<FileSystemInfo> Sorted(DirectoryInfo dir)

@@ -10,6 +10,7 @@ using PorterStorage.Core.Home;
 using PorterStorage.Core.Backup;
 using PorterStorage.Core.IO;
 using PorterStorage.Core.Json;
+using PorterStorage.Core.Schema;
 using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Core.Migration
@@ -97,7 +98,7 @@ namespace PorterStorage.Core.Migration
 
         public string Describe(string path) => FullPath(path);
 
-        public string SchemaPath => "schema.json";
+        public string SchemaPath => SchemaVersions.FileName;
 
         public string SetPath(string itemType, string name) => itemType + "/" + name + ".json";
 
@@ -645,8 +646,8 @@ namespace PorterStorage.Core.Migration
         /// <summary>Writes schema.json (compact, no newline, 0600) by rename, so it is never half written.</summary>
         public void WriteSchema(byte[] content)
         {
-            string target = Path.Combine(HomePath, "schema.json");
-            string tmp = Path.Combine(HomePath, ".schema.json." + Guid.NewGuid().ToString("N").Substring(0, 8));
+            string target = Path.Combine(HomePath, SchemaVersions.FileName);
+            string tmp = Path.Combine(HomePath, "." + SchemaVersions.FileName + "." + Guid.NewGuid().ToString("N").Substring(0, 8));
             try
             {
                 using (FileStream fs = FileSystemExtras.CreateNewPrivate(tmp))

@@ -149,9 +149,9 @@ namespace PorterStorage.Core.Migration
                     Add(FindingSeverity.Error, ErrorIds.PathNotFolder, P(folder), $"'{P(folder)}' is a file where Porter keeps a folder.");
                 }
             }
-            if (Directory.Exists(P("schema.json")))
+            if (Directory.Exists(P(SchemaVersions.FileName)))
             {
-                Add(FindingSeverity.Error, ErrorIds.PathNotFile, P("schema.json"), $"'{P("schema.json")}' is a folder where Porter keeps a file.");
+                Add(FindingSeverity.Error, ErrorIds.PathNotFile, P(SchemaVersions.FileName), $"'{P(SchemaVersions.FileName)}' is a folder where Porter keeps a file.");
             }
 
             // schema.json
@@ -160,7 +160,7 @@ namespace PorterStorage.Core.Migration
                 PorterSchemaDocument? schema = SchemaInspector.ReadSchema(new FileSystemPorterStore(homePath, io), out string? where, cancel);
                 if (schema == null)
                 {
-                    Add(FindingSeverity.Error, "SchemaMissing", P("schema.json"), "schema.json is missing; Porter demands a migration.");
+                    Add(FindingSeverity.Error, "SchemaMissing", P(SchemaVersions.FileName), SchemaVersions.FileName + " is missing; Porter demands a migration.");
                 }
                 else if (!schema.IsCurrent)
                 {
@@ -169,7 +169,7 @@ namespace PorterStorage.Core.Migration
             }
             catch (PorterStorageException ex)
             {
-                Add(FindingSeverity.Error, "SchemaUnreadable", ex.Target ?? P("schema.json"), ex.Message);
+                Add(FindingSeverity.Error, "SchemaUnreadable", ex.Target ?? P(SchemaVersions.FileName), ex.Message);
             }
 
             // claims
