@@ -56,17 +56,17 @@ namespace PorterStorage.Core.Azure
             {
                 int slash = b.Name.IndexOf('/');
                 string type = slash > 0 ? b.Name.Substring(0, slash) : string.Empty;
-                if (!BlobIndexProbe.PorterPrefixes.Contains(type))
+                if (!ItemTypes.All.Contains(type))
                 {
                     continue;
                 }
                 string path = location + "/" + b.Name;
-                if (type == ItemTypes.Claims && (b.Tags == null || !b.Tags.ContainsKey("installation")))
+                if (type == ItemTypes.Claims && (b.Tags == null || !b.Tags.ContainsKey(PorterBlobTags.Installation)))
                 {
                     Add(FindingSeverity.Error, "LegacyClaim", path, $"'{b.Name}' is a pre-v0.28 claim that has not been migrated.");
                     continue;
                 }
-                if (!BlobIndexProbe.HasPorterTags(type, b.Tags))
+                if (!PorterBlobTags.HasPorterTags(type, b.Tags))
                 {
                     Add(FindingSeverity.Error, "UntaggedBlob", path, $"'{b.Name}' lacks the index tags Porter lists it by; Porter cannot see it.");
                 }
@@ -77,7 +77,7 @@ namespace PorterStorage.Core.Azure
                         break;
                     case ItemTypes.Claims:
                         claims++;
-                        installationsWithClaims.Add(b.Tags!["installation"]);
+                        installationsWithClaims.Add(b.Tags![PorterBlobTags.Installation]);
                         break;
                     case ItemTypes.Results:
                         results++;
