@@ -160,16 +160,16 @@ namespace PorterStorage.Core.Migration
                 PorterSchemaDocument? schema = SchemaInspector.ReadSchema(new FileSystemPorterStore(homePath, io), out string? where, cancel);
                 if (schema == null)
                 {
-                    Add(FindingSeverity.Error, "SchemaMissing", P(SchemaVersions.FileName), SchemaVersions.FileName + " is missing; Porter demands a migration.");
+                    Add(FindingSeverity.Error, FindingCodes.SchemaMissing, P(SchemaVersions.FileName), SchemaVersions.FileName + " is missing; Porter demands a migration.");
                 }
                 else if (!schema.IsCurrent)
                 {
-                    Add(FindingSeverity.Error, "SchemaOutdated", where!, $"'{where}' does not hold the current schema versions.");
+                    Add(FindingSeverity.Error, FindingCodes.SchemaOutdated, where!, $"'{where}' does not hold the current schema versions.");
                 }
             }
             catch (PorterStorageException ex)
             {
-                Add(FindingSeverity.Error, "SchemaUnreadable", ex.Target ?? P(SchemaVersions.FileName), ex.Message);
+                Add(FindingSeverity.Error, FindingCodes.SchemaUnreadable, ex.Target ?? P(SchemaVersions.FileName), ex.Message);
             }
 
             // claims
@@ -182,7 +182,7 @@ namespace PorterStorage.Core.Migration
                 List<FileSystemInfo> claimEntries = Entries(claimsDir);
                 foreach (string file in claimEntries.Where(e => e is FileInfo && e.Name.EndsWith(".json", StringComparison.Ordinal)).Select(e => e.FullName))
                 {
-                    Add(FindingSeverity.Error, "LegacyClaim", file, $"'{file}' is a pre-v0.28 claim that has not been migrated.");
+                    Add(FindingSeverity.Error, FindingCodes.LegacyClaim, file, $"'{file}' is a pre-v0.28 claim that has not been migrated.");
                 }
                 foreach (string dir in claimEntries.Where(e => e is DirectoryInfo).Select(e => e.FullName))
                 {
@@ -197,7 +197,7 @@ namespace PorterStorage.Core.Migration
                         claimIds.Add(id);
                         if (!UlidGenerator.IsValid(id))
                         {
-                            Add(FindingSeverity.Warning, "InvalidUlid", file, $"The claim ID '{id}' is not a valid ULID; Porter orders claims by this text.");
+                            Add(FindingSeverity.Warning, FindingCodes.InvalidUlid, file, $"The claim ID '{id}' is not a valid ULID; Porter orders claims by this text.");
                         }
                         JsonElement? doc = Read(file);
                         if (doc == null)
@@ -206,12 +206,12 @@ namespace PorterStorage.Core.Migration
                         }
                         if (Str(doc.Value, "id") != id || Str(doc.Value, "installation") != installation)
                         {
-                            Add(FindingSeverity.Error, "ClaimMismatch", file, $"'{file}' does not carry the id and installation its path names.");
+                            Add(FindingSeverity.Error, FindingCodes.ClaimMismatch, file, $"'{file}' does not carry the id and installation its path names.");
                         }
                         string? stamp = Str(doc.Value, "created");
                         if (stamp == null || !GoTime.TryNormalize(stamp, out _))
                         {
-                            Add(FindingSeverity.Error, "ClaimUnreadable", file, $"'{file}' has no valid created time.");
+                            Add(FindingSeverity.Error, FindingCodes.ClaimUnreadable, file, $"'{file}' has no valid created time.");
                         }
                         else
                         {
@@ -232,13 +232,13 @@ namespace PorterStorage.Core.Migration
                     index.Add(name);
                     if (!installationFolders.Contains(name))
                     {
-                        Add(FindingSeverity.Error, "IndexWithoutClaims", file, $"The index entry '{file}' has no claims folder; 'porter list' fails on it.");
+                        Add(FindingSeverity.Error, FindingCodes.IndexWithoutClaims, file, $"The index entry '{file}' has no claims folder; 'porter list' fails on it.");
                     }
                 }
             }
             foreach (string installation in installationFolders.Where(i => !index.Contains(i)))
             {
-                Add(FindingSeverity.Warning, "MissingIndex", P(ItemTypes.Installations, installation),
+                Add(FindingSeverity.Warning, FindingCodes.MissingIndex, P(ItemTypes.Installations, installation),
                     $"The installation '{installation}' has claims but no index entry; Porter v1's migration skips it.");
             }
 
@@ -252,7 +252,7 @@ namespace PorterStorage.Core.Migration
                     string claimId = Path.GetFileName(dir);
                     if (!claimIds.Contains(claimId))
                     {
-                        Add(FindingSeverity.Warning, "ResultWithoutClaim", dir, $"The results in '{dir}' belong to no claim.");
+                        Add(FindingSeverity.Warning, FindingCodes.ResultWithoutClaim, dir, $"The results in '{dir}' belong to no claim.");
                     }
                     foreach (string file in Files(dir, ".json"))
                     {
@@ -262,7 +262,7 @@ namespace PorterStorage.Core.Migration
                         JsonElement? doc = Read(file);
                         if (doc != null && (Str(doc.Value, "id") != id || Str(doc.Value, "claimId") != claimId))
                         {
-                            Add(FindingSeverity.Warning, "ResultMismatch", file, $"'{file}' does not carry the id and claimId its path names.");
+                            Add(FindingSeverity.Warning, FindingCodes.ResultMismatch, file, $"'{file}' does not carry the id and claimId its path names.");
                         }
                     }
                 }
@@ -277,7 +277,7 @@ namespace PorterStorage.Core.Migration
                     string resultId = Path.GetFileName(dir);
                     if (!resultIds.Contains(resultId))
                     {
-                        Add(FindingSeverity.Warning, "OutputWithoutResult", dir, $"The outputs in '{dir}' belong to no result.");
+                        Add(FindingSeverity.Warning, FindingCodes.OutputWithoutResult, dir, $"The outputs in '{dir}' belong to no result.");
                     }
                     foreach (string file in Files(dir))
                     {
@@ -285,12 +285,12 @@ namespace PorterStorage.Core.Migration
                         string fileName = Path.GetFileName(file);
                         if (!fileName.StartsWith(resultId + "-", StringComparison.Ordinal))
                         {
-                            Add(FindingSeverity.Error, "OutputMisnamed", file, $"'{file}' is not named <result id>-<output name>.");
+                            Add(FindingSeverity.Error, FindingCodes.OutputMisnamed, file, $"'{file}' is not named <result id>-<output name>.");
                         }
                         else if (fileName.Length > resultId.Length + 1 && (resultId + "-").IndexOf(fileName[resultId.Length + 1]) >= 0)
                         {
                             // cnab-go v0.19 strips the prefix with a character-set trim (E17).
-                            Add(FindingSeverity.Warning, "OutputNameTrimmed", file,
+                            Add(FindingSeverity.Warning, FindingCodes.OutputNameTrimmed, file,
                                 $"The output name in '{file}' starts with a character of its result ID; Porter v0.38 may read it with that character cut off.");
                         }
                     }
@@ -303,7 +303,7 @@ namespace PorterStorage.Core.Migration
                 JsonElement? doc = Read(file);
                 if (doc != null && !PorterDocuments.HasSchemaVersion(doc.Value, requireValue: true))
                 {
-                    Add(FindingSeverity.Error, "LegacyCredentialSet", file, $"'{file}' has no schemaVersion; it has not been migrated.");
+                    Add(FindingSeverity.Error, FindingCodes.LegacyCredentialSet, file, $"'{file}' has no schemaVersion; it has not been migrated.");
                 }
             }
             foreach (string file in Files(P(ItemTypes.Parameters), ".json"))
@@ -311,7 +311,7 @@ namespace PorterStorage.Core.Migration
                 JsonElement? doc = Read(file);
                 if (doc != null && !PorterDocuments.HasSchemaVersion(doc.Value, requireValue: false))
                 {
-                    Add(FindingSeverity.Error, "LegacyParameterSet", file, $"'{file}' has no schemaVersion; it has not been migrated.");
+                    Add(FindingSeverity.Error, FindingCodes.LegacyParameterSet, file, $"'{file}' has no schemaVersion; it has not been migrated.");
                 }
             }
 
@@ -333,7 +333,7 @@ namespace PorterStorage.Core.Migration
                     int? mode = PorterFileModes.ModeBeyondPrivate(file, followLinks: true);
                     if (mode.HasValue)
                     {
-                        Add(FindingSeverity.Error, "FilePermissions", file, $"'{file}' has mode {UnixPermissions.ToOctal(mode.Value)}; Porter v0.38.7+ requires 600 or stricter.");
+                        Add(FindingSeverity.Error, FindingCodes.FilePermissions, file, $"'{file}' has mode {UnixPermissions.ToOctal(mode.Value)}; Porter v0.38.7+ requires 600 or stricter.");
                     }
                 }
             }
@@ -357,7 +357,7 @@ namespace PorterStorage.Core.Migration
             {
                 if (byId[i] < byId[i - 1])
                 {
-                    add(FindingSeverity.Warning, "ClaimOrder", dir, $"In '{dir}' a claim with a later ID was created earlier; Porter would report the wrong latest action.");
+                    add(FindingSeverity.Warning, FindingCodes.ClaimOrder, dir, $"In '{dir}' a claim with a later ID was created earlier; Porter would report the wrong latest action.");
                     return;
                 }
             }
@@ -375,16 +375,16 @@ namespace PorterStorage.Core.Migration
                 {
                     return doc.RootElement.Clone();
                 }
-                add(FindingSeverity.Error, "DocumentUnreadable", file, $"'{file}' is not a JSON object.");
+                add(FindingSeverity.Error, FindingCodes.DocumentUnreadable, file, $"'{file}' is not a JSON object.");
             }
             catch (JsonException ex)
             {
-                add(FindingSeverity.Error, "DocumentUnreadable", file, $"'{file}' is not valid JSON (line {(ex.LineNumber ?? 0) + 1}).");
+                add(FindingSeverity.Error, FindingCodes.DocumentUnreadable, file, $"'{file}' is not valid JSON (line {(ex.LineNumber ?? 0) + 1}).");
             }
             catch (Exception ex) when (IOErrors.IsIOFailure(ex))
             {
                 PorterStorageException named = IOErrors.Map(ex, file, IOOperation.Read);
-                add(FindingSeverity.Error, "DocumentUnreadable", file, $"{named.ErrorId}: {named.Message}");
+                add(FindingSeverity.Error, FindingCodes.DocumentUnreadable, file, $"{named.ErrorId}: {named.Message}");
             }
             return null;
         }
