@@ -132,7 +132,7 @@ namespace PorterStorage.Core.Backup
                                 }
                             }
 
-                            var manifest = new BackupManifest("home", created, homePath, dataOnly, Tool, entries, skipped);
+                            var manifest = new BackupManifest(BackupKinds.HomeManifest, created, homePath, dataOnly, Tool, entries, skipped);
                             ZipArchiveEntry m = zip.CreateEntry(BackupManifest.ManifestEntryName, CompressionLevel.Optimal);
                             using (Stream ms = m.Open())
                             {
@@ -148,7 +148,7 @@ namespace PorterStorage.Core.Backup
                 PorterBackupVerification check = BackupVerifier.Verify(temp, archiveSha, progress, cancel);
                 io.Move(temp, archivePath, force);
                 bool verified = check.IsValid;
-                return new PorterBackup(archivePath, "Home", homePath, created, files, totalBytes, archiveBytes, archiveSha, dataOnly,
+                return new PorterBackup(archivePath, BackupKinds.Home, homePath, created, files, totalBytes, archiveBytes, archiveSha, dataOnly,
                     verified, clock.Elapsed, skipped);
             }
             catch (Exception ex) when (IOErrors.IsIOFailure(ex))
