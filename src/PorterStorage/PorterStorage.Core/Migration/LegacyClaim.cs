@@ -105,7 +105,7 @@ namespace PorterStorage.Core.Migration
                 }
                 switch (key)
                 {
-                    case "schemaversion":
+                    case PorterDocuments.SchemaVersionFolded:
                         Text(p, path);
                         break;
                     case "installation":

@@ -50,7 +50,7 @@ namespace PorterStorage.Core.Migration
             {
                 switch (p.Name.ToLowerInvariant())
                 {
-                    case "schemaversion":
+                    case PorterDocuments.SchemaVersionFolded:
                         schemaVersion = Text(p, path, ErrorIds.CredentialSetParseError);
                         break;
                     case "name":

@@ -12,6 +12,12 @@ namespace PorterStorage.Core.Storage
         public const string SchemaVersionProperty = "schemaVersion";
 
         /// <summary>
+        /// The key lower-cased, for the typed readers: Go's encoding/json matches a struct field's key case-insensitively,
+        /// so they switch on the lower-cased name.
+        /// </summary>
+        public const string SchemaVersionFolded = "schemaversion";
+
+        /// <summary>
         /// True when <paramref name="root"/> is an object with the key. With <paramref name="requireValue"/> (credential
         /// sets, which Porter reads typed) the value must be a non-empty string; without it (parameter sets, which Porter
         /// reads as a map) the key's presence is enough, whatever its value.
