@@ -116,7 +116,7 @@ namespace PorterStorage.Core.Azure
                 using JsonDocument doc = JsonDocument.Parse(container.GetBlobClient(blob).DownloadContent().Value.Content.ToMemory(), GoJson.DocumentOptions);
                 if (!PorterDocuments.HasSchemaVersion(doc.RootElement, requireValue: type != ItemTypes.Parameters))
                 {
-                    add(FindingSeverity.Error, type == ItemTypes.Credentials ? FindingCodes.LegacyCredentialSet : FindingCodes.LegacyParameterSet, path, $"'{blob}' has no schemaVersion; it has not been migrated.");
+                    add(FindingSeverity.Error, type == ItemTypes.Credentials ? FindingCodes.LegacyCredentialSet : FindingCodes.LegacyParameterSet, path, PorterDocuments.NotMigrated(blob));
                 }
             }
             catch (JsonException)

@@ -322,7 +322,7 @@ namespace PorterStorage.Core.Home
             if (mode.HasValue)
             {
                 Problems.Add(new PorterHomeProblem(ProblemCodes.FilePermissions, file,
-                    $"'{file}' has mode {UnixPermissions.ToOctal(mode.Value)}; Porter v0.38.7+ requires 600 or stricter."));
+                    PorterFileModes.Refusal(file, mode.Value)));
             }
         }
     }

@@ -26,6 +26,9 @@ namespace PorterStorage.Core.IO
         /// <summary>True when <paramref name="mode"/> has a permission bit outside 0600.</summary>
         public static bool IsBeyondPrivate(int mode) => (mode & AllPermissionBits & ~PrivateFile) != 0;
 
+        /// <summary>What Porter makes of a file whose mode is beyond 0600 (Get-PorterHome and Test-PorterStorage say it alike).</summary>
+        public static string Refusal(string file, int mode) => $"'{file}' has mode {UnixPermissions.ToOctal(mode)}; Porter v0.38.7+ requires 600 or stricter.";
+
         /// <summary>
         /// The mode of <paramref name="file"/> when it is beyond 0600, else null (also where modes cannot be read). A symbolic
         /// link is judged by what it points to when <paramref name="followLinks"/> is set (what Porter reads), and is never

@@ -303,7 +303,7 @@ namespace PorterStorage.Core.Migration
                 JsonElement? doc = Read(file);
                 if (doc != null && !PorterDocuments.HasSchemaVersion(doc.Value, requireValue: true))
                 {
-                    Add(FindingSeverity.Error, FindingCodes.LegacyCredentialSet, file, $"'{file}' has no schemaVersion; it has not been migrated.");
+                    Add(FindingSeverity.Error, FindingCodes.LegacyCredentialSet, file, PorterDocuments.NotMigrated(file));
                 }
             }
             foreach (string file in Files(P(ItemTypes.Parameters), ".json"))
@@ -311,7 +311,7 @@ namespace PorterStorage.Core.Migration
                 JsonElement? doc = Read(file);
                 if (doc != null && !PorterDocuments.HasSchemaVersion(doc.Value, requireValue: false))
                 {
-                    Add(FindingSeverity.Error, FindingCodes.LegacyParameterSet, file, $"'{file}' has no schemaVersion; it has not been migrated.");
+                    Add(FindingSeverity.Error, FindingCodes.LegacyParameterSet, file, PorterDocuments.NotMigrated(file));
                 }
             }
 
@@ -333,7 +333,7 @@ namespace PorterStorage.Core.Migration
                     int? mode = PorterFileModes.ModeBeyondPrivate(file, followLinks: true);
                     if (mode.HasValue)
                     {
-                        Add(FindingSeverity.Error, FindingCodes.FilePermissions, file, $"'{file}' has mode {UnixPermissions.ToOctal(mode.Value)}; Porter v0.38.7+ requires 600 or stricter.");
+                        Add(FindingSeverity.Error, FindingCodes.FilePermissions, file, PorterFileModes.Refusal(file, mode.Value));
                     }
                 }
             }

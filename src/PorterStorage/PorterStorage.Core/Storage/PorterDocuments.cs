@@ -26,6 +26,9 @@ namespace PorterStorage.Core.Storage
             root.ValueKind == JsonValueKind.Object && root.TryGetProperty(SchemaVersionProperty, out JsonElement v)
             && (!requireValue || (v.ValueKind == JsonValueKind.String && v.GetString()!.Length > 0));
 
+        /// <summary>What the verifiers say of a set without a schemaVersion (by <see cref="HasSchemaVersion"/>).</summary>
+        public static string NotMigrated(string document) => $"'{document}' has no {SchemaVersionProperty}; it has not been migrated.";
+
         /// <summary>
         /// A claim's rule (migration step 3): a claim is versioned unless the key is missing, null or the empty string (a
         /// number or an object still counts as versioned). <paramref name="root"/> is an object.
