@@ -166,7 +166,7 @@ namespace PorterStorage.Tests
         public void HasPorterTags_PluginRules(string type, string? tags, bool expected)
         {
             Dictionary<string, string>? map = tags?.Split(';').Select(t => t.Split('=')).ToDictionary(p => p[0], p => p[1]);
-            Assert.Equal(expected, BlobIndexProbe.HasPorterTags(type, map));
+            Assert.Equal(expected, PorterBlobTags.HasPorterTags(type, map));
         }
 
         [Fact]

@@ -9,7 +9,8 @@ namespace PorterStorage.Tests
     /// <summary>Every "format §N" the code cites names a section of docs/porter-storage-format.md, and nothing cites the spec that is not in the repository.</summary>
     public class FormatCitationTests
     {
-        private static string RepoRoot()
+        /// <summary>The repository's root folder (the one holding PorterStorage.psd1), above the test binaries.</summary>
+        internal static string RepoRoot()
         {
             for (DirectoryInfo? d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
             {

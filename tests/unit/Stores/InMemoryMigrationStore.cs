@@ -84,7 +84,7 @@ namespace PorterStorage.Tests.Stores
 
         public string FullName(string path) => Location + "/" + path;
 
-        public string BackupKind => "Home";
+        public string BackupKind => PorterStorage.Core.Backup.BackupKinds.Home;
 
         public IStoreCopy CopyTo(object destination)
         {

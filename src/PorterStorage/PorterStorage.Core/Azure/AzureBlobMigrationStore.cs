@@ -9,6 +9,7 @@ using global::Azure;
 using global::Azure.Storage.Blobs;
 using global::Azure.Storage.Blobs.Models;
 using global::Azure.Storage.Blobs.Specialized;
+using PorterStorage.Core.Backup;
 using PorterStorage.Core.Errors;
 using PorterStorage.Core.Json;
 using PorterStorage.Core.Migration;
@@ -60,7 +61,7 @@ namespace PorterStorage.Core.Azure
 
         public string FullName(string path) => Location + "/" + path;
 
-        public string BackupKind => "Container";
+        public string BackupKind => BackupKinds.Container;
 
         /// <inheritdoc />
         public IStoreCopy CopyTo(object destination)
@@ -122,7 +123,7 @@ namespace PorterStorage.Core.Azure
                 {
                     // A current claim is tagged with its installation; one whose tags were lost still says so in its JSON.
                     // Current claims are named by their ULID; anything else is a legacy document and needs no look inside.
-                    string? inst = b.Tags != null && b.Tags.TryGetValue("installation", out string? tagged) ? tagged
+                    string? inst = b.Tags != null && b.Tags.TryGetValue(PorterBlobTags.Installation, out string? tagged) ? tagged
                         : UlidGenerator.IsValid(name) ? CurrentClaimInstallation(b.Name) : null;
                     if (inst != null)
                     {
@@ -193,7 +194,7 @@ namespace PorterStorage.Core.Azure
                 var index = new Dictionary<string, List<string>>(StringComparer.Ordinal);
                 foreach (BlobItem b in Blobs(ItemTypes.Claims + "/"))
                 {
-                    if (b.Tags != null && b.Tags.TryGetValue("installation", out string? i))
+                    if (b.Tags != null && b.Tags.TryGetValue(PorterBlobTags.Installation, out string? i))
                     {
                         AddClaim(index, i, b.Name);
                     }
@@ -328,7 +329,7 @@ namespace PorterStorage.Core.Azure
                 {
                     _container.GetBlobClient(write.Blob).Upload(BinaryData.FromBytes(write.Content),
                         new BlobUploadOptions { Tags = write.Tags.Count > 0 ? write.Tags.ToDictionary(t => t.Key, t => t.Value) : null });
-                    if (_claimsByInstallation != null && write.Tags.TryGetValue("installation", out string? installation))
+                    if (_claimsByInstallation != null && write.Tags.TryGetValue(PorterBlobTags.Installation, out string? installation))
                     {
                         AddClaim(_claimsByInstallation, installation, write.Blob);
                     }
@@ -397,20 +398,7 @@ namespace PorterStorage.Core.Azure
         public static string BlobName(StoredDocument doc) => doc.ItemType.Length == 0 ? doc.Name : doc.ItemType + "/" + doc.Name;
 
         /// <summary>The plugin's index tags of a document: <c>type</c> and, for grouped types, the group tag.</summary>
-        public static IReadOnlyDictionary<string, string> Tags(StoredDocument doc)
-        {
-            var tags = new SortedDictionary<string, string>(StringComparer.Ordinal);
-            if (doc.ItemType.Length > 0)
-            {
-                tags["type"] = doc.ItemType;
-            }
-            string? group = BlobIndexProbe.GroupTag(doc.ItemType);
-            if (group != null && doc.Group != null)
-            {
-                tags[group] = doc.Group;
-            }
-            return tags;
-        }
+        public static IReadOnlyDictionary<string, string> Tags(StoredDocument doc) => PorterBlobTags.For(doc.ItemType, doc.Group);
 
         private List<BlobItem> Blobs(string prefix)
         {

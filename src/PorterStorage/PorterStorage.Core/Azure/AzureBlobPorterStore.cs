@@ -31,7 +31,7 @@ namespace PorterStorage.Core.Azure
 
         public IReadOnlyList<string> List(string itemType, string? group, CancellationToken cancellationToken = default)
         {
-            string? groupTag = BlobIndexProbe.GroupTag(itemType);
+            string? groupTag = PorterBlobTags.GroupTag(itemType);
             return Blobs(itemType, cancellationToken)
                 .Where(b => group == null || (groupTag != null && b.Tags != null && b.Tags.TryGetValue(groupTag, out string? g) && g == group))
                 .Select(b => b.Name.Substring(itemType.Length + 1))
@@ -72,7 +72,7 @@ namespace PorterStorage.Core.Azure
                         counts.Installations++;
                         break;
                     case ItemTypes.Claims:
-                        if (b.Tags != null && b.Tags.ContainsKey("installation"))
+                        if (b.Tags != null && b.Tags.ContainsKey(PorterBlobTags.Installation))
                         {
                             counts.Claims++;
                         }
@@ -122,8 +122,7 @@ namespace PorterStorage.Core.Azure
             try
             {
                 using JsonDocument doc = JsonDocument.Parse(content, PorterStorage.Core.Json.GoJson.DocumentOptions);
-                return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("schemaVersion", out JsonElement v)
-                       && (!requireValue || (v.ValueKind == JsonValueKind.String && v.GetString()!.Length > 0));
+                return PorterDocuments.HasSchemaVersion(doc.RootElement, requireValue);
             }
             catch (JsonException)
             {

@@ -38,16 +38,16 @@ namespace PorterStorage.Core.Azure
                 PorterSchemaDocument? schema = SchemaInspector.ReadSchema(store, out string? where, cancel);
                 if (schema == null)
                 {
-                    Add(FindingSeverity.Error, "SchemaMissing", location + "/schema", "The schema blob is missing; Porter demands a migration.");
+                    Add(FindingSeverity.Error, FindingCodes.SchemaMissing, location + "/schema", "The schema blob is missing; Porter demands a migration.");
                 }
                 else if (!schema.IsCurrent)
                 {
-                    Add(FindingSeverity.Error, "SchemaOutdated", where!, "The schema blob does not hold the current versions.");
+                    Add(FindingSeverity.Error, FindingCodes.SchemaOutdated, where!, "The schema blob does not hold the current versions.");
                 }
             }
             catch (PorterStorageException ex)
             {
-                Add(FindingSeverity.Error, "SchemaUnreadable", ex.Target ?? location, ex.Message);
+                Add(FindingSeverity.Error, FindingCodes.SchemaUnreadable, ex.Target ?? location, ex.Message);
             }
 
             var installationsWithClaims = new HashSet<string>(StringComparer.Ordinal);
@@ -56,19 +56,19 @@ namespace PorterStorage.Core.Azure
             {
                 int slash = b.Name.IndexOf('/');
                 string type = slash > 0 ? b.Name.Substring(0, slash) : string.Empty;
-                if (!BlobIndexProbe.PorterPrefixes.Contains(type))
+                if (!ItemTypes.All.Contains(type))
                 {
                     continue;
                 }
                 string path = location + "/" + b.Name;
-                if (type == ItemTypes.Claims && (b.Tags == null || !b.Tags.ContainsKey("installation")))
+                if (type == ItemTypes.Claims && (b.Tags == null || !b.Tags.ContainsKey(PorterBlobTags.Installation)))
                 {
-                    Add(FindingSeverity.Error, "LegacyClaim", path, $"'{b.Name}' is a pre-v0.28 claim that has not been migrated.");
+                    Add(FindingSeverity.Error, FindingCodes.LegacyClaim, path, $"'{b.Name}' is a pre-v0.28 claim that has not been migrated.");
                     continue;
                 }
-                if (!BlobIndexProbe.HasPorterTags(type, b.Tags))
+                if (!PorterBlobTags.HasPorterTags(type, b.Tags))
                 {
-                    Add(FindingSeverity.Error, "UntaggedBlob", path, $"'{b.Name}' lacks the index tags Porter lists it by; Porter cannot see it.");
+                    Add(FindingSeverity.Error, FindingCodes.UntaggedBlob, path, $"'{b.Name}' lacks the index tags Porter lists it by; Porter cannot see it.");
                 }
                 switch (type)
                 {
@@ -77,7 +77,7 @@ namespace PorterStorage.Core.Azure
                         break;
                     case ItemTypes.Claims:
                         claims++;
-                        installationsWithClaims.Add(b.Tags!["installation"]);
+                        installationsWithClaims.Add(b.Tags![PorterBlobTags.Installation]);
                         break;
                     case ItemTypes.Results:
                         results++;
@@ -96,14 +96,14 @@ namespace PorterStorage.Core.Azure
                 string name = b.Name.Substring(ItemTypes.Installations.Length + 1);
                 if (!installationsWithClaims.Contains(name))
                 {
-                    Add(FindingSeverity.Error, "IndexWithoutClaims", location + "/" + b.Name, $"The index entry '{b.Name}' has no claims; 'porter list' fails on it.");
+                    Add(FindingSeverity.Error, FindingCodes.IndexWithoutClaims, location + "/" + b.Name, $"The index entry '{b.Name}' has no claims; 'porter list' fails on it.");
                 }
             }
             // The index lags behind List (format A§2): wait for it before calling a tagged blob invisible to Porter.
             IndexCheck index = BlobIndexProbe.WaitForIndex(storage, blobs, BlobIndexProbe.DefaultIndexTimeout, cancel);
             foreach (IndexMiss miss in index.Missing)
             {
-                Add(FindingSeverity.Error, "NotFoundByTags", location + "/" + miss.Blob,
+                Add(FindingSeverity.Error, FindingCodes.NotFoundByTags, location + "/" + miss.Blob,
                     $"{miss.Blob}: not found by Porter's query for type '{miss.Type}' after waiting {index.Waited.TotalSeconds:0} s for the index ({ErrorIds.BlobIndexLagging} if it catches up later)");
             }
             return new PorterStorageVerification(location, installations, claims, results, outputs, findings);
@@ -114,16 +114,14 @@ namespace PorterStorage.Core.Azure
             try
             {
                 using JsonDocument doc = JsonDocument.Parse(container.GetBlobClient(blob).DownloadContent().Value.Content.ToMemory(), GoJson.DocumentOptions);
-                bool has = doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("schemaVersion", out JsonElement v)
-                           && (type == ItemTypes.Parameters || (v.ValueKind == JsonValueKind.String && v.GetString()!.Length > 0));
-                if (!has)
+                if (!PorterDocuments.HasSchemaVersion(doc.RootElement, requireValue: type != ItemTypes.Parameters))
                 {
-                    add(FindingSeverity.Error, type == ItemTypes.Credentials ? "LegacyCredentialSet" : "LegacyParameterSet", path, $"'{blob}' has no schemaVersion; it has not been migrated.");
+                    add(FindingSeverity.Error, type == ItemTypes.Credentials ? FindingCodes.LegacyCredentialSet : FindingCodes.LegacyParameterSet, path, PorterDocuments.NotMigrated(blob));
                 }
             }
             catch (JsonException)
             {
-                add(FindingSeverity.Error, "DocumentUnreadable", path, $"'{blob}' is not valid JSON.");
+                add(FindingSeverity.Error, FindingCodes.DocumentUnreadable, path, $"'{blob}' is not valid JSON.");
             }
         }
     }

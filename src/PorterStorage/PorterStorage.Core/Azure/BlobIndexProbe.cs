@@ -7,6 +7,7 @@ using global::Azure;
 using global::Azure.Storage.Blobs;
 using global::Azure.Storage.Blobs.Models;
 using PorterStorage.Core.Errors;
+using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Core.Azure
 {
@@ -107,26 +108,13 @@ namespace PorterStorage.Core.Azure
         public int Queries { get; }
     }
 
-    /// <summary>Porter's tag rules (format A§1.2) and a live Blob Index probe.</summary>
+    /// <summary>A live Blob Index probe, and the wait for the index, by Porter's tag rules (<see cref="PorterBlobTags"/>).</summary>
     public static class BlobIndexProbe
     {
-        public static readonly string[] PorterPrefixes = { "installations", "claims", "results", "outputs", "credentials", "parameters" };
-
         public const string ProbePrefix = ".probe-porterstorage-";
 
-        /// <summary>The group tag the plugin sets for a type, or null.</summary>
-        public static string? GroupTag(string type) => type == "claims" ? "installation" : type == "results" ? "claim-id" : type == "outputs" ? "result-id" : null;
-
-        /// <summary>True when a blob under a Porter prefix carries the tags the plugin lists it by.</summary>
-        public static bool HasPorterTags(string type, IDictionary<string, string>? tags)
-        {
-            if (tags == null || !tags.TryGetValue("type", out string? t) || t != type)
-            {
-                return false;
-            }
-            string? group = GroupTag(type);
-            return group == null || (tags.TryGetValue(group, out string? g) && g.Length > 0);
-        }
+        /// <summary>The probe blob's own tag (not one of Porter's).</summary>
+        private const string ProbeTag = "porterstorage-probe";
 
         /// <summary>
         /// Writes a marked blob with a tag, queries Find until it appears (or <paramref name="timeout"/>), deletes it; reads the
@@ -172,8 +160,8 @@ namespace PorterStorage.Core.Azure
             try
             {
                 probe.Upload(BinaryData.FromString("PorterStorage Blob Index probe"),
-                    new BlobUploadOptions { Tags = new Dictionary<string, string> { ["porterstorage-probe"] = marker } }, cancel);
-                string query = $"\"porterstorage-probe\"='{marker}' AND @container='{storage.Container}'";
+                    new BlobUploadOptions { Tags = new Dictionary<string, string> { [ProbeTag] = marker } }, cancel);
+                string query = $"\"{ProbeTag}\"='{marker}' AND @container='{storage.Container}'";
                 supported = false;
                 reason = $"the tagged probe blob did not appear in a tag query within {timeout.TotalSeconds:0} s";
                 TimeSpan wait = TimeSpan.FromMilliseconds(100);
@@ -189,7 +177,7 @@ namespace PorterStorage.Core.Azure
                     if (deadline.Elapsed > timeout)
                     {
                         // Written and readable, just not yet indexed: a slow index, not a missing one.
-                        if (probe.GetTags(cancellationToken: cancel).Value.Tags.TryGetValue("porterstorage-probe", out string? back) && back == marker)
+                        if (probe.GetTags(cancellationToken: cancel).Value.Tags.TryGetValue(ProbeTag, out string? back) && back == marker)
                         {
                             lagging = true;
                             reason = $"the probe blob's tags were written and read back, but a tag query did not return it within {timeout.TotalSeconds:0} s: the index is lagging";
@@ -241,7 +229,7 @@ namespace PorterStorage.Core.Azure
             var pending = new SortedDictionary<string, HashSet<string>>(StringComparer.Ordinal);
             foreach (BlobItem b in listed)
             {
-                if (b.Tags != null && b.Tags.TryGetValue("type", out string? t) && PorterPrefixes.Contains(t))
+                if (b.Tags != null && b.Tags.TryGetValue(PorterBlobTags.Type, out string? t) && ItemTypes.All.Contains(t))
                 {
                     if (!pending.TryGetValue(t, out HashSet<string>? names))
                     {
@@ -260,7 +248,7 @@ namespace PorterStorage.Core.Azure
                     try
                     {
                         queries++;
-                        foreach (TaggedBlobItem item in service.FindBlobsByTags($"\"type\"='{type}' AND @container='{storage.Container}'", cancel))
+                        foreach (TaggedBlobItem item in service.FindBlobsByTags(PorterBlobTags.TypeQuery(type, storage.Container), cancel))
                         {
                             pending[type].Remove(item.BlobName);
                         }
@@ -293,7 +281,7 @@ namespace PorterStorage.Core.Azure
         {
             var blobs = new Dictionary<string, int>();
             var missing = new Dictionary<string, int>();
-            foreach (string p in PorterPrefixes)
+            foreach (string p in ItemTypes.All)
             {
                 blobs[p] = 0;
                 missing[p] = 0;
@@ -307,12 +295,12 @@ namespace PorterStorage.Core.Azure
                     continue;
                 }
                 blobs[type]++;
-                if (!HasPorterTags(type, item.Tags))
+                if (!PorterBlobTags.HasPorterTags(type, item.Tags))
                 {
                     missing[type]++;
                 }
             }
-            return PorterPrefixes.Select(p => new PrefixTagReport(p, blobs[p], missing[p])).ToList();
+            return ItemTypes.All.Select(p => new PrefixTagReport(p, blobs[p], missing[p])).ToList();
         }
     }
 }

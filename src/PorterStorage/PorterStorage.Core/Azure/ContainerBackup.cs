@@ -101,7 +101,7 @@ namespace PorterStorage.Core.Azure
                             total += length;
                             progress?.Report(new OperationProgress("Backing up", blob.Name, ++done, blobs.Count, total));
                         }
-                        var manifest = new BackupManifest(BackupManifest.ContainerKind, created, target, false, HomeBackup.Tool, entries, Array.Empty<BackupSkippedItem>());
+                        var manifest = new BackupManifest(BackupKinds.ContainerManifest, created, target, false, HomeBackup.Tool, entries, Array.Empty<BackupSkippedItem>());
                         using Stream ms = zip.CreateEntry(BackupManifest.ManifestEntryName, CompressionLevel.Optimal).Open();
                         manifest.WriteTo(ms);
                     }
@@ -111,7 +111,7 @@ namespace PorterStorage.Core.Azure
                 }
                 PorterBackupVerification check = BackupVerifier.Verify(temp, sha, progress, cancel);
                 FileSystemExtras.MoveFile(temp, archivePath, force);
-                return new PorterBackup(archivePath, "Container", target, created, entries.Count, total, archiveBytes, sha, false, check.IsValid, clock.Elapsed,
+                return new PorterBackup(archivePath, BackupKinds.Container, target, created, entries.Count, total, archiveBytes, sha, false, check.IsValid, clock.Elapsed,
                     Array.Empty<BackupSkippedItem>());
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
@@ -143,7 +143,7 @@ namespace PorterStorage.Core.Azure
                 throw refusal;
             }
             BackupManifest manifest = BackupVerifier.ReadManifest(archivePath);
-            if (manifest.Kind != BackupManifest.ContainerKind)
+            if (manifest.Kind != BackupKinds.ContainerManifest)
             {
                 throw new PorterStorageException(ErrorIds.BackupKindMismatch, PorterErrorKind.InvalidArgument, archivePath,
                     $"'{archivePath}' is a backup of a Porter home, not of a blob container; use Restore-PorterHome.");

@@ -71,8 +71,6 @@ namespace PorterStorage.Core.Azure
     /// </summary>
     public static class TagRepair
     {
-        private static readonly string[] PorterKeys = { "type", "installation", "claim-id", "result-id" };
-
         /// <summary>The blobs whose tags differ from what the plugin would have set, with the tags they should carry.</summary>
         public static List<BlobTagChange> Plan(PorterAzureStorage storage, CancellationToken cancel, out int checkedBlobs)
         {
@@ -85,15 +83,15 @@ namespace PorterStorage.Core.Azure
                 {
                     int slash = b.Name.IndexOf('/');
                     string type = slash > 0 ? b.Name.Substring(0, slash) : string.Empty;
-                    if (!BlobIndexProbe.PorterPrefixes.Contains(type))
+                    if (!ItemTypes.All.Contains(type))
                     {
                         continue;
                     }
                     checkedBlobs++;
                     var before = new SortedDictionary<string, string>(b.Tags ?? new Dictionary<string, string>(), StringComparer.Ordinal);
-                    var after = new SortedDictionary<string, string>(before.Where(kv => !PorterKeys.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value), StringComparer.Ordinal)
+                    var after = new SortedDictionary<string, string>(before.Where(kv => !PorterBlobTags.Names.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value), StringComparer.Ordinal)
                     {
-                        ["type"] = type,
+                        [PorterBlobTags.Type] = type,
                     };
                     string name = b.Name.Substring(slash + 1);
                     switch (type)
@@ -102,21 +100,21 @@ namespace PorterStorage.Core.Azure
                             string? installation = Field(container, b.Name, "installation", requireId: true, cancel);
                             if (installation != null)
                             {
-                                after["installation"] = installation;
+                                after[PorterBlobTags.Installation] = installation;
                             }
                             break;
                         case ItemTypes.Results:
                             string? claimId = Field(container, b.Name, "claimId", requireId: false, cancel);
                             if (claimId != null)
                             {
-                                after["claim-id"] = claimId;
+                                after[PorterBlobTags.ClaimId] = claimId;
                             }
                             break;
                         case ItemTypes.Outputs:
                             int dash = name.IndexOf('-');
                             if (dash > 0)
                             {
-                                after["result-id"] = name.Substring(0, dash);
+                                after[PorterBlobTags.ResultId] = name.Substring(0, dash);
                             }
                             break;
                     }

@@ -56,12 +56,12 @@ namespace PorterStorage.Core.Backup
         public bool AllowOutwardLinks { get; }
 
         /// <summary>A PORTER_HOME folder: files, folders and links, restored to this machine's file system.</summary>
-        public static ArchiveKindRules Home { get; } = new ArchiveKindRules(BackupManifest.HomeKind, BackupManifest.HomePrefix, "a Porter home",
+        public static ArchiveKindRules Home { get; } = new ArchiveKindRules(BackupKinds.HomeManifest, BackupManifest.HomePrefix, "a Porter home",
             allowDirectories: true, allowLinks: true, namesFoldCase: !RuntimeInformation.IsOSPlatform(OSPlatform.Linux), maxPathLength: 4096,
             maxSegmentBytes: 255, allowOutwardLinks: true);
 
         /// <summary>A blob container: blobs only, names case-sensitive (the service's rule), at most 1,024 characters.</summary>
-        public static ArchiveKindRules Container { get; } = new ArchiveKindRules(BackupManifest.ContainerKind, BackupManifest.ContainerPrefix, "a blob container",
+        public static ArchiveKindRules Container { get; } = new ArchiveKindRules(BackupKinds.ContainerManifest, BackupManifest.ContainerPrefix, "a blob container",
             allowDirectories: false, allowLinks: false, namesFoldCase: false, maxPathLength: 1024);
 
         /// <summary>Every kind the module writes.</summary>

@@ -91,8 +91,9 @@ namespace PorterStorage.Core.Backup
         public const string ManifestEntryName = "manifest.json";
         public const string HomePrefix = "home/";
         public const string ContainerPrefix = "blobs/";
-        public const string HomeKind = "home";
-        public const string ContainerKind = "container";
+        /// <summary>The manifest kinds, as <see cref="BackupKinds"/> names them.</summary>
+        public const string HomeKind = BackupKinds.HomeManifest;
+        public const string ContainerKind = BackupKinds.ContainerManifest;
 
         public BackupManifest(string kind, DateTime createdUtc, string source, bool dataOnly, string tool,
             IReadOnlyList<BackupEntry> entries, IReadOnlyList<BackupSkippedItem> skipped)

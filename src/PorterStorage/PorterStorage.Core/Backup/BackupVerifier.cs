@@ -25,13 +25,13 @@ namespace PorterStorage.Core.Backup
         /// </summary>
         public static BackupEvidence RequireBackupOf(PorterBackup? backup, string identity, string kind, CancellationToken cancel)
         {
-            string producer = kind == "Home" ? "Backup-PorterHome" : "Backup-PorterAzureContainer";
+            string producer = BackupKinds.Producer(kind);
             if (backup == null)
             {
                 throw new PorterStorageException(ErrorIds.BackupRequired, PorterErrorKind.InvalidOperation, identity,
                     $"A verified backup of '{identity}' is required: pipe {producer} into this command, pass -Backup, or use -SkipBackupCheck.");
             }
-            string recorded = kind == "Home" ? System.IO.Path.GetFullPath(backup.Source).TrimEnd('/', '\\') : backup.Source;
+            string recorded = kind == BackupKinds.Home ? System.IO.Path.GetFullPath(backup.Source).TrimEnd('/', '\\') : backup.Source;
             string why = backup.Kind != kind ? $"it is a backup of a {backup.Kind.ToLowerInvariant()}, not of a {kind.ToLowerInvariant()}"
                 : !string.Equals(recorded, identity, StringComparison.Ordinal) ? $"it is a backup of '{backup.Source}', not of '{identity}'"
                 : !backup.Verified ? (backup.Skipped.Count > 0

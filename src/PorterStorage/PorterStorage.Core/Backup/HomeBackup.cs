@@ -10,6 +10,7 @@ using System.Text.RegularExpressions;
 using System.Threading;
 using PorterStorage.Core.Errors;
 using PorterStorage.Core.IO;
+using PorterStorage.Core.Schema;
 using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Core.Backup
@@ -131,7 +132,7 @@ namespace PorterStorage.Core.Backup
                                 }
                             }
 
-                            var manifest = new BackupManifest("home", created, homePath, dataOnly, Tool, entries, skipped);
+                            var manifest = new BackupManifest(BackupKinds.HomeManifest, created, homePath, dataOnly, Tool, entries, skipped);
                             ZipArchiveEntry m = zip.CreateEntry(BackupManifest.ManifestEntryName, CompressionLevel.Optimal);
                             using (Stream ms = m.Open())
                             {
@@ -147,7 +148,7 @@ namespace PorterStorage.Core.Backup
                 PorterBackupVerification check = BackupVerifier.Verify(temp, archiveSha, progress, cancel);
                 io.Move(temp, archivePath, force);
                 bool verified = check.IsValid;
-                return new PorterBackup(archivePath, "Home", homePath, created, files, totalBytes, archiveBytes, archiveSha, dataOnly,
+                return new PorterBackup(archivePath, BackupKinds.Home, homePath, created, files, totalBytes, archiveBytes, archiveSha, dataOnly,
                     verified, clock.Elapsed, skipped);
             }
             catch (Exception ex) when (IOErrors.IsIOFailure(ex))
@@ -193,7 +194,7 @@ namespace PorterStorage.Core.Backup
             {
                 return ItemTypes.DataFolders.Contains(name);
             }
-            return name == "schema.json" || name.StartsWith("config.", StringComparison.Ordinal) || MigrationLog.IsMatch(name);
+            return name == SchemaVersions.FileName || name.StartsWith("config.", StringComparison.Ordinal) || MigrationLog.IsMatch(name);
         }
 
         private static IEnumerable<FileSystemInfo> Sorted(DirectoryInfo dir)

@@ -58,7 +58,7 @@ namespace PorterStorage.Core.Backup
                 throw refusal;
             }
             BackupManifest manifest = Try(archivePath, IOOperation.Read, null, () => BackupVerifier.ReadManifest(archivePath));
-            if (manifest.Kind != BackupManifest.HomeKind)
+            if (manifest.Kind != BackupKinds.HomeManifest)
             {
                 throw new PorterStorageException(ErrorIds.BackupKindMismatch, PorterErrorKind.InvalidArgument, archivePath,
                     $"'{archivePath}' is a backup of a blob container, not of a Porter home; use Restore-PorterAzureContainer.");

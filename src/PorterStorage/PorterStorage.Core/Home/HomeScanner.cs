@@ -189,7 +189,7 @@ namespace PorterStorage.Core.Home
                 if (ext == ".json")
                 {
                     names.Add(name);
-                    if (TopLevelString(file, "schemaVersion", out string? version) && !string.IsNullOrEmpty(version))
+                    if (HasSchemaVersion(file, requireValue: true))
                     {
                         Counts.Credentials++;
                     }
@@ -220,7 +220,7 @@ namespace PorterStorage.Core.Home
             {
                 _cancel.ThrowIfCancellationRequested();
                 names.Add(Path.GetFileNameWithoutExtension(file));
-                if (TopLevelString(file, "schemaVersion", out _))
+                if (HasSchemaVersion(file, requireValue: false))
                 {
                     Counts.Parameters++;
                 }
@@ -233,12 +233,11 @@ namespace PorterStorage.Core.Home
         }
 
         /// <summary>
-        /// True when the document is a JSON object with the key; the value is returned when it is a string.
+        /// True when the document is a JSON object with a schemaVersion by <see cref="PorterDocuments.HasSchemaVersion"/>.
         /// An unreadable document is reported as a problem (position only, never its content).
         /// </summary>
-        private bool TopLevelString(string file, string key, out string? value)
+        private bool HasSchemaVersion(string file, bool requireValue)
         {
-            value = null;
             try
             {
                 using (JsonDocument doc = JsonDocument.Parse(_io.ReadAllBytes(file), PorterStorage.Core.Json.GoJson.DocumentOptions))
@@ -248,15 +247,7 @@ namespace PorterStorage.Core.Home
                         Problems.Add(new PorterHomeProblem(ProblemCodes.UnreadableDocument, file, $"'{file}' is not a JSON object."));
                         return false;
                     }
-                    if (!doc.RootElement.TryGetProperty(key, out JsonElement v))
-                    {
-                        return false;
-                    }
-                    if (v.ValueKind == JsonValueKind.String)
-                    {
-                        value = v.GetString();
-                    }
-                    return true;
+                    return PorterDocuments.HasSchemaVersion(doc.RootElement, requireValue);
                 }
             }
             catch (JsonException ex)
@@ -294,7 +285,7 @@ namespace PorterStorage.Core.Home
             {
                 CheckMode(configFile);
             }
-            foreach (string type in new[] { ItemTypes.Claims, ItemTypes.Outputs, ItemTypes.Credentials, ItemTypes.Parameters })
+            foreach (string type in PorterFileModes.CheckedFolders)
             {
                 string folder = Folder(type);
                 if (Directory.Exists(folder))
@@ -326,11 +317,12 @@ namespace PorterStorage.Core.Home
 
         private void CheckMode(string file)
         {
-            int? mode = UnixPermissions.TryGetMode(file);
-            if (mode.HasValue && (mode.Value & ~0x180 & 0x1FF) != 0)
+            // Links inside the data folders are skipped by CheckTree; a linked config file is judged by its target.
+            int? mode = PorterFileModes.ModeBeyondPrivate(file, followLinks: true);
+            if (mode.HasValue)
             {
                 Problems.Add(new PorterHomeProblem(ProblemCodes.FilePermissions, file,
-                    $"'{file}' has mode {UnixPermissions.ToOctal(mode.Value)}; Porter v0.38.7+ requires 600 or stricter."));
+                    PorterFileModes.Refusal(file, mode.Value)));
             }
         }
     }

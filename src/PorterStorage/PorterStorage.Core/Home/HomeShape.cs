@@ -1,5 +1,6 @@
 using System.IO;
 using PorterStorage.Core.Errors;
+using PorterStorage.Core.Schema;
 using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Core.Home
@@ -17,7 +18,7 @@ namespace PorterStorage.Core.Home
         /// <summary>Raises <c>PathNotFile</c> or <c>PathNotFolder</c> naming the first path of the wrong kind.</summary>
         public static void Check(string homePath)
         {
-            string schema = Path.Combine(homePath, "schema.json");
+            string schema = Path.Combine(homePath, SchemaVersions.FileName);
             if (Directory.Exists(schema))
             {
                 throw NotFile(schema);

@@ -25,7 +25,7 @@ namespace PorterStorage.Core.IO
             }
             bool mac = RuntimeInformation.IsOSPlatform(OSPlatform.OSX);
             int flags = 1 /* O_WRONLY */ | (mac ? 0x200 | 0x1000000 : 0x40 | 0x80000); // O_CREAT | O_CLOEXEC
-            int fd = Native.open(path, flags, 0x180);
+            int fd = Native.open(path, flags, PorterFileModes.PrivateFile);
             if (fd < 0)
             {
                 throw new IOException($"The file '{path}' could not be opened (errno {Marshal.GetLastWin32Error()}).");
@@ -45,7 +45,7 @@ namespace PorterStorage.Core.IO
 
             bool mac = RuntimeInformation.IsOSPlatform(OSPlatform.OSX);
             int flags = 2 /* O_RDWR */ | (mac ? 0x200 | 0x800 | 0x1000000 : 0x40 | 0x80 | 0x80000); // O_CREAT | O_EXCL | O_CLOEXEC
-            int fd = Native.open(path, flags, 0x180);
+            int fd = Native.open(path, flags, PorterFileModes.PrivateFile);
             if (fd < 0)
             {
                 int errno = Marshal.GetLastWin32Error();
@@ -128,7 +128,7 @@ namespace PorterStorage.Core.IO
                 CreatePrivateDirectory(parent!);
             }
             Directory.CreateDirectory(path);
-            UnixPermissions.SetModeIfSupported(path, 0x1C0);
+            UnixPermissions.SetModeIfSupported(path, PorterFileModes.PrivateFolder);
         }
 
         /// <summary>The target of a symbolic link as stored (not resolved), or null when it is no link.</summary>

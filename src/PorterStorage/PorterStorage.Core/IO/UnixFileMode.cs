@@ -21,7 +21,7 @@ namespace PorterStorage.Core.IO
         /// <summary>True when modes can be read on this runtime.</summary>
         public static bool CanRead => IsUnix && GetMode != null;
 
-        /// <summary>The permission bits (e.g. 0x180 for 0600) or null where modes are unknown.</summary>
+        /// <summary>The permission bits (e.g. <see cref="PorterFileModes.PrivateFile"/>) or null where modes are unknown.</summary>
         public static int? TryGetMode(string path)
         {
             if (!CanRead)
@@ -69,7 +69,7 @@ namespace PorterStorage.Core.IO
         }
 
         /// <summary>Formats a mode the way ls and Porter print it: three octal digits.</summary>
-        public static string ToOctal(int mode) => Convert.ToString(mode & 0x1FF, 8).PadLeft(3, '0');
+        public static string ToOctal(int mode) => Convert.ToString(mode & PorterFileModes.AllPermissionBits, 8).PadLeft(3, '0');
 
         private static MethodInfo? FindSetMode()
         {

@@ -113,7 +113,7 @@ namespace PorterStorage.Core.Migration
             string bundleReference, JsonElement? parameters, JsonElement? custom)
         {
             var w = new GoJsonWriter(indented: true).StartObject()
-                .Property("schemaVersion", SchemaVersions.ClaimDocument)
+                .Property(PorterDocuments.SchemaVersionProperty, SchemaVersions.ClaimDocument)
                 .Property("id", id)
                 .Property("installation", installation)
                 .Property("revision", revision)
@@ -143,7 +143,7 @@ namespace PorterStorage.Core.Migration
             string bundleReference, JsonElement? parameters, JsonElement? custom)
         {
             var e = new ExpectedObject()
-                .Add("schemaVersion", SchemaVersions.ClaimDocument)
+                .Add(PorterDocuments.SchemaVersionProperty, SchemaVersions.ClaimDocument)
                 .Add("id", id)
                 .Add("installation", installation)
                 .Add("revision", revision)

@@ -10,6 +10,7 @@ using PorterStorage.Core.Home;
 using PorterStorage.Core.Backup;
 using PorterStorage.Core.IO;
 using PorterStorage.Core.Json;
+using PorterStorage.Core.Schema;
 using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Core.Migration
@@ -66,7 +67,7 @@ namespace PorterStorage.Core.Migration
 
         public string FullName(string path) => FullPath(path);
 
-        public string SchemaPath => "schema.json";
+        public string SchemaPath => SchemaVersions.FileName;
 
         public string SetPath(string itemType, string name) => itemType + "/" + name + ".json";
 
@@ -74,7 +75,7 @@ namespace PorterStorage.Core.Migration
 
         public string StorePath(StoredDocument document) => document.FileSystemPath;
 
-        public string BackupKind => "Home";
+        public string BackupKind => BackupKinds.Home;
 
         /// <inheritdoc />
         public IStoreCopy CopyTo(object destination)
@@ -222,7 +223,7 @@ namespace PorterStorage.Core.Migration
             {
                 throw IOErrors.Map(ex, path, IOOperation.Write, "Nothing was changed.");
             }
-            UnixPermissions.SetModeIfSupported(path, 0x180);
+            UnixPermissions.SetModeIfSupported(path, PorterFileModes.PrivateFile);
             stream.SetLength(0);
             byte[] owner = Encoding.UTF8.GetBytes($"pid {System.Diagnostics.Process.GetCurrentProcess().Id} since {DateTime.UtcNow:o}\n");
             stream.Write(owner, 0, owner.Length);
@@ -404,7 +405,7 @@ namespace PorterStorage.Core.Migration
                     {
                         at = to;
                         _io.Move(from, to, overwrite: true);
-                        UnixPermissions.SetModeIfSupported(to, 0x180);
+                        UnixPermissions.SetModeIfSupported(to, PorterFileModes.PrivateFile);
                     }
                 }
                 foreach (string d in record.Deletes)
@@ -598,7 +599,7 @@ namespace PorterStorage.Core.Migration
             {
                 candidates.Add(config);
             }
-            foreach (string folder in new[] { ItemTypes.Claims, ItemTypes.Outputs, ItemTypes.Credentials, ItemTypes.Parameters })
+            foreach (string folder in PorterFileModes.CheckedFolders)
             {
                 string dir = Path.Combine(HomePath, folder);
                 if (Directory.Exists(dir))
@@ -608,8 +609,7 @@ namespace PorterStorage.Core.Migration
             }
             foreach (string file in candidates.OrderBy(f => f, StringComparer.Ordinal))
             {
-                int? mode = UnixPermissions.TryGetMode(file);
-                if (mode.HasValue && (mode.Value & 0x1FF & ~0x180) != 0 && (new FileInfo(file).Attributes & FileAttributes.ReparsePoint) == 0)
+                if (PorterFileModes.ModeBeyondPrivate(file, followLinks: false).HasValue)
                 {
                     result.Add(file.Substring(HomePath.Length + 1).Replace(Path.DirectorySeparatorChar, '/'));
                 }
@@ -641,7 +641,7 @@ namespace PorterStorage.Core.Migration
             IReadOnlyList<string> files = ItemsToRepair(cancel);
             foreach (string rel in files)
             {
-                UnixPermissions.SetModeIfSupported(FullPath(rel), 0x180);
+                UnixPermissions.SetModeIfSupported(FullPath(rel), PorterFileModes.PrivateFile);
             }
             return $"Set {files.Count} file(s) to mode 0600 for Porter v0.38.7+";
         }
@@ -649,8 +649,8 @@ namespace PorterStorage.Core.Migration
         /// <summary>Writes schema.json (compact, no newline, 0600) by rename, so it is never half written.</summary>
         public void WriteSchema(byte[] content)
         {
-            string target = Path.Combine(HomePath, "schema.json");
-            string tmp = Path.Combine(HomePath, ".schema.json." + Guid.NewGuid().ToString("N").Substring(0, 8));
+            string target = Path.Combine(HomePath, SchemaVersions.FileName);
+            string tmp = Path.Combine(HomePath, "." + SchemaVersions.FileName + "." + Guid.NewGuid().ToString("N").Substring(0, 8));
             try
             {
                 using (FileStream fs = FileSystemExtras.CreateNewPrivate(tmp))

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using PorterStorage.Core.Errors;
 using PorterStorage.Core.Json;
+using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Core.Migration
 {
@@ -88,9 +89,7 @@ namespace PorterStorage.Core.Migration
             }
 
             // Step 3: an unversioned claim with "name" and no "installation" (exact, case-sensitive keys).
-            bool unversioned = !root.TryGetProperty("schemaVersion", out JsonElement sv)
-                               || sv.ValueKind == JsonValueKind.Null
-                               || (sv.ValueKind == JsonValueKind.String && sv.GetString()!.Length == 0);
+            bool unversioned = !PorterDocuments.ClaimHasSchemaVersion(root);
             bool renamed = unversioned && HasExact(root, "name") && !HasExact(root, "installation");
             RenamedFromName = renamed;
 
@@ -106,7 +105,7 @@ namespace PorterStorage.Core.Migration
                 }
                 switch (key)
                 {
-                    case "schemaversion":
+                    case PorterDocuments.SchemaVersionFolded:
                         Text(p, path);
                         break;
                     case "installation":

@@ -34,7 +34,7 @@ namespace PorterStorage.Core.Migration
             catch (IOException) when (File.Exists(path))
             {
                 // A second run within the same second appends to the same log.
-                UnixPermissions.SetModeIfSupported(path, 0x180);
+                UnixPermissions.SetModeIfSupported(path, PorterFileModes.PrivateFile);
                 stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
             }
             return new MigrationLog(path, new StreamWriter(stream, new UTF8Encoding(false)) { NewLine = "\n", AutoFlush = true });

@@ -7,9 +7,17 @@ namespace PorterStorage.Core.Migration
     /// <summary>The lines Porter's own migration writes to its log, in its words and order (format §8).</summary>
     public static class MigrationLogText
     {
-        public const string ClaimsSpecLine = "Migrating claims data to match the CNAB Claim spec https://cdn.cnab.io/schema/cnab-claim-1.0.0-DRAFT+b5ed2f3/claim.schema.json. This is a one-way migration.";
-        public const string CredentialsSpecLine = "Migrating credential set data to match the CNAB Credential Set spec https://github.com/cnabio/cnab-spec/blob/cnab-credentialsets-1.0.0-DRAFT+b6c701f/802-credential-sets.md. This is a one-way migration.";
+        public const string ClaimsSpecLine = "Migrating claims data to match the CNAB Claim spec https://cdn.cnab.io/schema/" + SchemaVersions.Claims
+                                             + "/claim.schema.json. This is a one-way migration.";
+
+        public const string CredentialsSpecLine = "Migrating credential set data to match the CNAB Credential Set spec https://github.com/cnabio/cnab-spec/blob/"
+                                                  + SchemaVersions.Credentials + "/802-credential-sets.md. This is a one-way migration.";
+
         public const string ParametersSpecLine = "Migrating parameter set data to match the CNAB Parameter Set spec TODO. This is a one-way migration.";
+
+        /// <summary>What Porter logs for a claim whose installation name is moved from <c>name</c> to <c>installation</c>.</summary>
+        internal static string RenamedClaimLine(string claim) =>
+            $"Migrating installation {claim} (Name -> Installation) to match the CNAB Claim spec https://cnab.io/schema/cnab-claim-{SchemaVersions.LegacyClaimDocument}/claim.schema.json. The Name field will be preserved for compatibility with previous versions of the spec.";
 
         internal static readonly IReadOnlyList<MigrationItemKind> Sections = new[] { MigrationItemKind.Installation, MigrationItemKind.CredentialSet, MigrationItemKind.ParameterSet };
 

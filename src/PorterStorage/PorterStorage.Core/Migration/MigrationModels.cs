@@ -304,9 +304,9 @@ namespace PorterStorage.Core.Migration
                 ? $"Migration complete: {Migrated} installation(s) migrated."
                 : Errors.Count > 0
                     ? SchemaAfter.IsCurrent
-                        ? $"Migration incomplete: {Errors.Count} item(s) failed or were declined and stay as they are; schema.json is current (nothing Porter reads is left behind). Fix them and run again."
-                        : $"Migration incomplete: {Errors.Count} item(s) failed or were declined, so schema.json was not updated. Fix them and run again; finished items are not migrated twice."
-                    : "Migration incomplete: schema.json could not be updated.";
+                        ? $"Migration incomplete: {Errors.Count} item(s) failed or were declined and stay as they are; {SchemaVersions.FileName} is current (nothing Porter reads is left behind). Fix them and run again."
+                        : $"Migration incomplete: {Errors.Count} item(s) failed or were declined, so {SchemaVersions.FileName} was not updated. Fix them and run again; finished items are not migrated twice."
+                    : $"Migration incomplete: {SchemaVersions.FileName} could not be updated.";
 
         public override string ToString() => Summary;
     }

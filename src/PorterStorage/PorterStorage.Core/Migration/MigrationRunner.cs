@@ -254,7 +254,7 @@ namespace PorterStorage.Core.Migration
                     if (legacy.RenamedFromName)
                     {
                         log($" - Migrating claim {fileName} from claim.Name to claim.Installation");
-                        log($"Migrating installation {fileName} (Name -> Installation) to match the CNAB Claim spec https://cnab.io/schema/cnab-claim-1.0.0-DRAFT+d7ffba8/claim.schema.json. The Name field will be preserved for compatibility with previous versions of the spec.");
+                        log(MigrationLogText.RenamedClaimLine(fileName));
                     }
                     SplitClaim split = ClaimSplitter.Split(legacy, source, options.Ids);
                     ApplyChecked(store, split.Changes, full, options);

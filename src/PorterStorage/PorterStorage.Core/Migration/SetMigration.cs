@@ -7,6 +7,7 @@ using System.Text.Json;
 using PorterStorage.Core.Errors;
 using PorterStorage.Core.Json;
 using PorterStorage.Core.Schema;
+using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Core.Migration
 {
@@ -49,7 +50,7 @@ namespace PorterStorage.Core.Migration
             {
                 switch (p.Name.ToLowerInvariant())
                 {
-                    case "schemaversion":
+                    case PorterDocuments.SchemaVersionFolded:
                         schemaVersion = Text(p, path, ErrorIds.CredentialSetParseError);
                         break;
                     case "name":
@@ -82,10 +83,10 @@ namespace PorterStorage.Core.Migration
             }
 
             var w = new GoJsonWriter(indented: true).StartObject()
-                .Property("schemaVersion", SchemaVersions.CredentialSetDocument);
+                .Property(PorterDocuments.SchemaVersionProperty, SchemaVersions.CredentialSetDocument);
             string setName = name.Length > 0 ? name : fileName;
             w.Property("name", setName).Property("created", created).Property("modified", modified).Name("credentials");
-            var expected = new ExpectedObject().Add("schemaVersion", SchemaVersions.CredentialSetDocument)
+            var expected = new ExpectedObject().Add(PorterDocuments.SchemaVersionProperty, SchemaVersions.CredentialSetDocument)
                 .Add("name", setName).Add("created", created).Add("modified", modified);
             if (credentials == null)
             {
@@ -189,7 +190,7 @@ namespace PorterStorage.Core.Migration
         {
             using JsonDocument doc = ParseObject(content, path, ErrorIds.ParameterSetParseError, "parameter set");
             JsonElement root = doc.RootElement.Clone();
-            if (root.EnumerateObject().Any(p => p.NameEquals("schemaVersion")))
+            if (PorterDocuments.HasSchemaVersion(root, requireValue: false))
             {
                 return null;
             }
@@ -197,21 +198,21 @@ namespace PorterStorage.Core.Migration
             bool written = false;
             foreach (JsonProperty p in GoJsonWriter.SortedProperties(root))
             {
-                if (!written && Utf8Order.Instance.Compare("schemaVersion", p.Name) < 0)
+                if (!written && Utf8Order.Instance.Compare(PorterDocuments.SchemaVersionProperty, p.Name) < 0)
                 {
-                    w.Property("schemaVersion", SchemaVersions.ParameterSetDocument);
+                    w.Property(PorterDocuments.SchemaVersionProperty, SchemaVersions.ParameterSetDocument);
                     written = true;
                 }
                 w.Name(p.Name).Generic(p.Value);
             }
             if (!written)
             {
-                w.Property("schemaVersion", SchemaVersions.ParameterSetDocument);
+                w.Property(PorterDocuments.SchemaVersionProperty, SchemaVersions.ParameterSetDocument);
             }
             string name = root.TryGetProperty("name", out JsonElement n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : fileName;
             return new SetRewrite(name, w.EndObject().ToUtf8())
             {
-                Expected = new ExpectedObject().AddAll(root).Add("schemaVersion", SchemaVersions.ParameterSetDocument),
+                Expected = new ExpectedObject().AddAll(root).Add(PorterDocuments.SchemaVersionProperty, SchemaVersions.ParameterSetDocument),
             };
         }
 
@@ -227,7 +228,7 @@ namespace PorterStorage.Core.Migration
             string name = set.Name.Length > 0 ? set.Name : fileName;
             string stamp = Stamp(modifiedUtc);
             var w = new GoJsonWriter(indented: true).StartObject()
-                .Property("schemaVersion", SchemaVersions.CredentialSetDocument)
+                .Property(PorterDocuments.SchemaVersionProperty, SchemaVersions.CredentialSetDocument)
                 .Property("name", name).Property("created", stamp).Property("modified", stamp).Name("credentials");
             if (set.Credentials == null)
             {

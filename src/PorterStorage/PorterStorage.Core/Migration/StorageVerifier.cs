@@ -150,9 +150,9 @@ namespace PorterStorage.Core.Migration
                     Add(FindingSeverity.Error, ErrorIds.PathNotFolder, P(folder), $"'{P(folder)}' is a file where Porter keeps a folder.");
                 }
             }
-            if (Directory.Exists(P("schema.json")))
+            if (Directory.Exists(P(SchemaVersions.FileName)))
             {
-                Add(FindingSeverity.Error, ErrorIds.PathNotFile, P("schema.json"), $"'{P("schema.json")}' is a folder where Porter keeps a file.");
+                Add(FindingSeverity.Error, ErrorIds.PathNotFile, P(SchemaVersions.FileName), $"'{P(SchemaVersions.FileName)}' is a folder where Porter keeps a file.");
             }
 
             // schema.json
@@ -161,16 +161,16 @@ namespace PorterStorage.Core.Migration
                 PorterSchemaDocument? schema = SchemaInspector.ReadSchema(new FileSystemPorterStore(homePath, io), out string? where, cancel);
                 if (schema == null)
                 {
-                    Add(FindingSeverity.Error, "SchemaMissing", P("schema.json"), "schema.json is missing; Porter demands a migration.");
+                    Add(FindingSeverity.Error, FindingCodes.SchemaMissing, P(SchemaVersions.FileName), SchemaVersions.FileName + " is missing; Porter demands a migration.");
                 }
                 else if (!schema.IsCurrent)
                 {
-                    Add(FindingSeverity.Error, "SchemaOutdated", where!, $"'{where}' does not hold the current schema versions.");
+                    Add(FindingSeverity.Error, FindingCodes.SchemaOutdated, where!, $"'{where}' does not hold the current schema versions.");
                 }
             }
             catch (PorterStorageException ex)
             {
-                Add(FindingSeverity.Error, "SchemaUnreadable", ex.Target ?? P("schema.json"), ex.Message);
+                Add(FindingSeverity.Error, FindingCodes.SchemaUnreadable, ex.Target ?? P(SchemaVersions.FileName), ex.Message);
             }
 
             // claims
@@ -183,7 +183,7 @@ namespace PorterStorage.Core.Migration
                 List<FileSystemInfo> claimEntries = Entries(claimsDir);
                 foreach (string file in claimEntries.Where(e => e is FileInfo && e.Name.EndsWith(".json", StringComparison.Ordinal)).Select(e => e.FullName))
                 {
-                    Add(FindingSeverity.Error, "LegacyClaim", file, $"'{file}' is a pre-v0.28 claim that has not been migrated.");
+                    Add(FindingSeverity.Error, FindingCodes.LegacyClaim, file, $"'{file}' is a pre-v0.28 claim that has not been migrated.");
                 }
                 foreach (string dir in claimEntries.Where(e => e is DirectoryInfo).Select(e => e.FullName))
                 {
@@ -198,7 +198,7 @@ namespace PorterStorage.Core.Migration
                         claimIds.Add(id);
                         if (!UlidGenerator.IsValid(id))
                         {
-                            Add(FindingSeverity.Warning, "InvalidUlid", file, $"The claim ID '{id}' is not a valid ULID; Porter orders claims by this text.");
+                            Add(FindingSeverity.Warning, FindingCodes.InvalidUlid, file, $"The claim ID '{id}' is not a valid ULID; Porter orders claims by this text.");
                         }
                         JsonElement? doc = Read(file);
                         if (doc == null)
@@ -207,12 +207,12 @@ namespace PorterStorage.Core.Migration
                         }
                         if (Str(doc.Value, "id") != id || Str(doc.Value, "installation") != installation)
                         {
-                            Add(FindingSeverity.Error, "ClaimMismatch", file, $"'{file}' does not carry the id and installation its path names.");
+                            Add(FindingSeverity.Error, FindingCodes.ClaimMismatch, file, $"'{file}' does not carry the id and installation its path names.");
                         }
                         string? stamp = Str(doc.Value, "created");
                         if (stamp == null || !GoTime.TryNormalize(stamp, out _))
                         {
-                            Add(FindingSeverity.Error, "ClaimUnreadable", file, $"'{file}' has no valid created time.");
+                            Add(FindingSeverity.Error, FindingCodes.ClaimUnreadable, file, $"'{file}' has no valid created time.");
                         }
                         else
                         {
@@ -233,13 +233,13 @@ namespace PorterStorage.Core.Migration
                     index.Add(name);
                     if (!installationFolders.Contains(name))
                     {
-                        Add(FindingSeverity.Error, "IndexWithoutClaims", file, $"The index entry '{file}' has no claims folder; 'porter list' fails on it.");
+                        Add(FindingSeverity.Error, FindingCodes.IndexWithoutClaims, file, $"The index entry '{file}' has no claims folder; 'porter list' fails on it.");
                     }
                 }
             }
             foreach (string installation in installationFolders.Where(i => !index.Contains(i)))
             {
-                Add(FindingSeverity.Warning, "MissingIndex", P(ItemTypes.Installations, installation),
+                Add(FindingSeverity.Warning, FindingCodes.MissingIndex, P(ItemTypes.Installations, installation),
                     $"The installation '{installation}' has claims but no index entry; Porter v1's migration skips it.");
             }
 
@@ -253,7 +253,7 @@ namespace PorterStorage.Core.Migration
                     string claimId = Path.GetFileName(dir);
                     if (!claimIds.Contains(claimId))
                     {
-                        Add(FindingSeverity.Warning, "ResultWithoutClaim", dir, $"The results in '{dir}' belong to no claim.");
+                        Add(FindingSeverity.Warning, FindingCodes.ResultWithoutClaim, dir, $"The results in '{dir}' belong to no claim.");
                     }
                     foreach (string file in Files(dir, ".json"))
                     {
@@ -263,7 +263,7 @@ namespace PorterStorage.Core.Migration
                         JsonElement? doc = Read(file);
                         if (doc != null && (Str(doc.Value, "id") != id || Str(doc.Value, "claimId") != claimId))
                         {
-                            Add(FindingSeverity.Warning, "ResultMismatch", file, $"'{file}' does not carry the id and claimId its path names.");
+                            Add(FindingSeverity.Warning, FindingCodes.ResultMismatch, file, $"'{file}' does not carry the id and claimId its path names.");
                         }
                     }
                 }
@@ -278,7 +278,7 @@ namespace PorterStorage.Core.Migration
                     string resultId = Path.GetFileName(dir);
                     if (!resultIds.Contains(resultId))
                     {
-                        Add(FindingSeverity.Warning, "OutputWithoutResult", dir, $"The outputs in '{dir}' belong to no result.");
+                        Add(FindingSeverity.Warning, FindingCodes.OutputWithoutResult, dir, $"The outputs in '{dir}' belong to no result.");
                     }
                     foreach (string file in Files(dir))
                     {
@@ -286,12 +286,12 @@ namespace PorterStorage.Core.Migration
                         string fileName = Path.GetFileName(file);
                         if (!fileName.StartsWith(resultId + "-", StringComparison.Ordinal))
                         {
-                            Add(FindingSeverity.Error, "OutputMisnamed", file, $"'{file}' is not named <result id>-<output name>.");
+                            Add(FindingSeverity.Error, FindingCodes.OutputMisnamed, file, $"'{file}' is not named <result id>-<output name>.");
                         }
                         else if (fileName.Length > resultId.Length + 1 && (resultId + "-").IndexOf(fileName[resultId.Length + 1]) >= 0)
                         {
                             // cnab-go v0.19 strips the prefix with a character-set trim (E17).
-                            Add(FindingSeverity.Warning, "OutputNameTrimmed", file,
+                            Add(FindingSeverity.Warning, FindingCodes.OutputNameTrimmed, file,
                                 $"The output name in '{file}' starts with a character of its result ID; Porter v0.38 may read it with that character cut off.");
                         }
                     }
@@ -302,17 +302,17 @@ namespace PorterStorage.Core.Migration
             foreach (string file in Files(P(ItemTypes.Credentials), ".json"))
             {
                 JsonElement? doc = Read(file);
-                if (doc != null && string.IsNullOrEmpty(Str(doc.Value, "schemaVersion")))
+                if (doc != null && !PorterDocuments.HasSchemaVersion(doc.Value, requireValue: true))
                 {
-                    Add(FindingSeverity.Error, "LegacyCredentialSet", file, $"'{file}' has no schemaVersion; it has not been migrated.");
+                    Add(FindingSeverity.Error, FindingCodes.LegacyCredentialSet, file, PorterDocuments.NotMigrated(file));
                 }
             }
             foreach (string file in Files(P(ItemTypes.Parameters), ".json"))
             {
                 JsonElement? doc = Read(file);
-                if (doc != null && !doc.Value.TryGetProperty("schemaVersion", out _))
+                if (doc != null && !PorterDocuments.HasSchemaVersion(doc.Value, requireValue: false))
                 {
-                    Add(FindingSeverity.Error, "LegacyParameterSet", file, $"'{file}' has no schemaVersion; it has not been migrated.");
+                    Add(FindingSeverity.Error, FindingCodes.LegacyParameterSet, file, PorterDocuments.NotMigrated(file));
                 }
             }
 
@@ -325,16 +325,16 @@ namespace PorterStorage.Core.Migration
                 {
                     toCheck.Add(config);
                 }
-                foreach (string folder in new[] { ItemTypes.Claims, ItemTypes.Outputs, ItemTypes.Credentials, ItemTypes.Parameters })
+                foreach (string folder in PorterFileModes.CheckedFolders)
                 {
                     toCheck.AddRange(AllFiles(P(folder)).OrderBy(f => f, StringComparer.Ordinal));
                 }
                 foreach (string file in toCheck)
                 {
-                    int? mode = UnixPermissions.TryGetMode(file);
-                    if (mode.HasValue && (mode.Value & 0x1FF & ~0x180) != 0)
+                    int? mode = PorterFileModes.ModeBeyondPrivate(file, followLinks: true);
+                    if (mode.HasValue)
                     {
-                        Add(FindingSeverity.Error, "FilePermissions", file, $"'{file}' has mode {UnixPermissions.ToOctal(mode.Value)}; Porter v0.38.7+ requires 600 or stricter.");
+                        Add(FindingSeverity.Error, FindingCodes.FilePermissions, file, PorterFileModes.Refusal(file, mode.Value));
                     }
                 }
             }
@@ -358,7 +358,7 @@ namespace PorterStorage.Core.Migration
             {
                 if (byId[i] < byId[i - 1])
                 {
-                    add(FindingSeverity.Warning, "ClaimOrder", dir, $"In '{dir}' a claim with a later ID was created earlier; Porter would report the wrong latest action.");
+                    add(FindingSeverity.Warning, FindingCodes.ClaimOrder, dir, $"In '{dir}' a claim with a later ID was created earlier; Porter would report the wrong latest action.");
                     return;
                 }
             }
@@ -376,16 +376,16 @@ namespace PorterStorage.Core.Migration
                 {
                     return doc.RootElement.Clone();
                 }
-                add(FindingSeverity.Error, "DocumentUnreadable", file, $"'{file}' is not a JSON object.");
+                add(FindingSeverity.Error, FindingCodes.DocumentUnreadable, file, $"'{file}' is not a JSON object.");
             }
             catch (JsonException ex)
             {
-                add(FindingSeverity.Error, "DocumentUnreadable", file, $"'{file}' is not valid JSON (line {(ex.LineNumber ?? 0) + 1}).");
+                add(FindingSeverity.Error, FindingCodes.DocumentUnreadable, file, $"'{file}' is not valid JSON (line {(ex.LineNumber ?? 0) + 1}).");
             }
             catch (Exception ex) when (IOErrors.IsIOFailure(ex))
             {
                 PorterStorageException named = IOErrors.Map(ex, file, IOOperation.Read);
-                add(FindingSeverity.Error, "DocumentUnreadable", file, $"{named.ErrorId}: {named.Message}");
+                add(FindingSeverity.Error, FindingCodes.DocumentUnreadable, file, $"{named.ErrorId}: {named.Message}");
             }
             return null;
         }

@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+
 namespace PorterStorage.Core.Storage
 {
     /// <summary>Porter's storage item types (format §2.3) and their file extensions in the filesystem store.</summary>
@@ -14,8 +16,14 @@ namespace PorterStorage.Core.Storage
         /// <summary>The name of the schema document (root item type).</summary>
         public const string SchemaName = "schema";
 
-        /// <summary>The data folders of a home, in the order Porter's migration visits them.</summary>
-        public static readonly string[] DataFolders = { Claims, Results, Outputs, Installations, Credentials, Parameters };
+        /// <summary>
+        /// Every item type that holds documents (a home's data folders, a container's blob prefixes), in the order Porter
+        /// declares them; reports per type are in this order.
+        /// </summary>
+        public static IReadOnlyList<string> All { get; } = new List<string> { Installations, Claims, Results, Outputs, Credentials, Parameters }.AsReadOnly();
+
+        /// <summary>The same types as <see cref="All"/>, as the data folders of a home, in the order Porter's migration visits them.</summary>
+        public static IReadOnlyList<string> DataFolders { get; } = new List<string> { Claims, Results, Outputs, Installations, Credentials, Parameters }.AsReadOnly();
 
         /// <summary>The filesystem store's extension for an item type: ".json" or "" (none).</summary>
         public static string Extension(string itemType)

@@ -1,0 +1,63 @@
+using System;
+using System.Collections.Generic;
+using PorterStorage.Core.Storage;
+
+namespace PorterStorage.Core.Azure
+{
+    /// <summary>
+    /// The azure.blob plugin's index tags (format A§1.2): every blob under a Porter prefix carries <c>type</c> (its item
+    /// type); claims, results and outputs also carry the tag of the group Porter lists them by. The one place that knows
+    /// the tag names.
+    /// </summary>
+    public static class PorterBlobTags
+    {
+        /// <summary>The item type of a blob (its prefix).</summary>
+        public const string Type = "type";
+
+        /// <summary>The group tag of a claim: its installation.</summary>
+        public const string Installation = "installation";
+
+        /// <summary>The group tag of a result: its claim's ID.</summary>
+        public const string ClaimId = "claim-id";
+
+        /// <summary>The group tag of an output: its result's ID.</summary>
+        public const string ResultId = "result-id";
+
+        /// <summary>Every tag name the plugin sets; tags of other names are not Porter's.</summary>
+        public static IReadOnlyList<string> Names { get; } = new List<string> { Type, Installation, ClaimId, ResultId }.AsReadOnly();
+
+        /// <summary>The group tag the plugin sets for a type, or null.</summary>
+        public static string? GroupTag(string type) =>
+            type == ItemTypes.Claims ? Installation : type == ItemTypes.Results ? ClaimId : type == ItemTypes.Outputs ? ResultId : null;
+
+        /// <summary>True when a blob under a Porter prefix carries the tags the plugin lists it by.</summary>
+        public static bool HasPorterTags(string type, IDictionary<string, string>? tags)
+        {
+            if (tags == null || !tags.TryGetValue(Type, out string? t) || t != type)
+            {
+                return false;
+            }
+            string? group = GroupTag(type);
+            return group == null || (tags.TryGetValue(group, out string? g) && g.Length > 0);
+        }
+
+        /// <summary>The tags the plugin writes on a document: <c>type</c> (none for the root type) and, for grouped types, the group tag.</summary>
+        public static IReadOnlyDictionary<string, string> For(string itemType, string? group)
+        {
+            var tags = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            if (itemType.Length > 0)
+            {
+                tags[Type] = itemType;
+            }
+            string? groupTag = GroupTag(itemType);
+            if (groupTag != null && group != null)
+            {
+                tags[groupTag] = group;
+            }
+            return tags;
+        }
+
+        /// <summary>Porter's tag query for the blobs of one type in a container.</summary>
+        public static string TypeQuery(string type, string container) => $"\"{Type}\"='{type}' AND @container='{container}'";
+    }
+}

@@ -1,0 +1,24 @@
+namespace PorterStorage.Core.Backup
+{
+    /// <summary>
+    /// The two kinds of backup, each in its two spellings: as people see it (<see cref="PorterBackup.Kind"/>, the kind the
+    /// migration asks evidence for) and as the manifest records it (the same word in lower case).
+    /// </summary>
+    public static class BackupKinds
+    {
+        /// <summary>A Porter home (Backup-PorterHome).</summary>
+        public const string Home = "Home";
+
+        /// <summary>A blob container (Backup-PorterAzureContainer).</summary>
+        public const string Container = "Container";
+
+        /// <summary>The manifest's <c>kind</c> of a home backup.</summary>
+        public const string HomeManifest = "home";
+
+        /// <summary>The manifest's <c>kind</c> of a container backup.</summary>
+        public const string ContainerManifest = "container";
+
+        /// <summary>The command that writes a backup of the kind.</summary>
+        public static string Producer(string kind) => kind == Home ? "Backup-PorterHome" : "Backup-PorterAzureContainer";
+    }
+}

@@ -1,0 +1,70 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text.RegularExpressions;
+using Xunit;
+
+namespace PorterStorage.Tests
+{
+    /// <summary>Each Porter rule has one home under src/: its literals appear there and nowhere else, so a copy cannot drift.</summary>
+    public class RuleHomeTests
+    {
+        /// <summary>Every C# source under src/ ('/'-separated path from src/, text).</summary>
+        private static IEnumerable<KeyValuePair<string, string>> Sources()
+        {
+            string src = Path.Combine(FormatCitationTests.RepoRoot(), "src");
+            string Sep(string part) => Path.DirectorySeparatorChar + part + Path.DirectorySeparatorChar;
+            return Directory.EnumerateFiles(src, "*.cs", SearchOption.AllDirectories)
+                .Where(f => !f.Contains(Sep("obj")) && !f.Contains(Sep("bin")))
+                .Select(f => new KeyValuePair<string, string>(f.Substring(src.Length + 1).Replace(Path.DirectorySeparatorChar, '/'), File.ReadAllText(f)));
+        }
+
+        private static void AssertOnlyIn(string home, string pattern, string what)
+        {
+            var found = Sources().Where(s => Regex.IsMatch(s.Value, pattern, RegexOptions.IgnoreCase)).Select(s => s.Key).ToList();
+            Assert.Contains(found, f => f.EndsWith(home, StringComparison.Ordinal));
+            Assert.All(found, f => Assert.True(f.EndsWith(home, StringComparison.Ordinal), $"{f} spells {what} itself; use {home}"));
+        }
+
+        [Fact]
+        public void FileModes_LiveOnlyInPorterFileModes()
+        {
+            AssertOnlyIn("IO/PorterFileModes.cs", @"\b0x0*180\b", "the 0600 mode (0x180)");
+            AssertOnlyIn("IO/PorterFileModes.cs", @"\b0x0*1FF\b", "the permission bits (0x1FF)");
+            AssertOnlyIn("IO/PorterFileModes.cs", @"\b0x0*1C0\b", "the 0700 mode (0x1C0)");
+        }
+
+        [Fact]
+        public void SchemaVersionKey_LivesOnlyInPorterDocuments()
+        {
+            AssertOnlyIn("Storage/PorterDocuments.cs", "\"schemaVersion\"", "the schemaVersion key");
+            var lookups = Sources().Where(s => Regex.IsMatch(s.Value, @"(TryGetProperty|GetProperty|NameEquals)\(\s*(PorterDocuments\.)?SchemaVersionProperty"))
+                .Select(s => s.Key).ToList();
+            Assert.All(lookups, f => Assert.True(f.EndsWith("Storage/PorterDocuments.cs", StringComparison.Ordinal),
+                $"{f} looks schemaVersion up itself; use PorterDocuments.HasSchemaVersion"));
+        }
+
+        [Fact]
+        public void ItemTypeLists_LiveOnlyInItemTypes()
+        {
+            string[] types = { "installations", "claims", "results", "outputs", "credentials", "parameters" };
+            foreach (KeyValuePair<string, string> source in Sources())
+            {
+                foreach (Match block in Regex.Matches(source.Value, @"\{[^{};]*\}"))
+                {
+                    int named = types.Count(t => Regex.IsMatch(block.Value, "(\"" + t + "\"|\\b" + char.ToUpperInvariant(t[0]) + t.Substring(1) + "\\b)"));
+                    Assert.True(named < types.Length || source.Key.EndsWith("Storage/ItemTypes.cs", StringComparison.Ordinal),
+                        $"{source.Key} lists the six item types itself; use ItemTypes.All or ItemTypes.DataFolders");
+                }
+            }
+        }
+
+        [Fact]
+        public void BlobGroupTags_LiveOnlyInPorterBlobTags()
+        {
+            AssertOnlyIn("Azure/PorterBlobTags.cs", "\"claim-id\"", "the claim-id tag");
+            AssertOnlyIn("Azure/PorterBlobTags.cs", "\"result-id\"", "the result-id tag");
+        }
+    }
+}
