@@ -86,14 +86,11 @@ namespace PorterStorage.Tests.Stores
 
         public string BackupKind => PorterStorage.Core.Backup.BackupKinds.Home;
 
-        public IStoreCopy CopyTo(object destination)
+        public IStoreCopy CopyTo(object destination) => StoreCopies.To<string>(destination, location => new StoreCopy(location, path => location + "/" + path, (_, _) =>
         {
-            if (!(destination is string location))
-            {
-                throw new PorterStorageException(ErrorIds.HomePathInvalid, PorterErrorKind.InvalidArgument, destination.ToString(), "An in-memory store is copied to a location name.");
-            }
-            return new Copy(this, location);
-        }
+            LastCopy = Clone(location);
+            return LastCopy;
+        }));
 
         public string SchemaPath => "schema.json";
 
@@ -236,27 +233,6 @@ namespace PorterStorage.Tests.Stores
         /// <summary>What a killed process leaves behind: the exception stands for the kill.</summary>
         public sealed class SimulatedCrash : Exception
         {
-        }
-
-        private sealed class Copy : IStoreCopy
-        {
-            private readonly InMemoryMigrationStore _source;
-
-            public Copy(InMemoryMigrationStore source, string location)
-            {
-                _source = source;
-                Location = location;
-            }
-
-            public string Location { get; }
-
-            public string FullName(string path) => Location + "/" + path;
-
-            public IMigrationStore Create(Action<PorterStorageException> onItemError, CancellationToken cancel)
-            {
-                _source.LastCopy = _source.Clone(Location);
-                return _source.LastCopy;
-            }
         }
 
         private sealed class Releaser : IDisposable

@@ -64,48 +64,29 @@ namespace PorterStorage.Core.Azure
         public string BackupKind => BackupKinds.Container;
 
         /// <inheritdoc />
-        public IStoreCopy CopyTo(object destination)
+        public IStoreCopy CopyTo(object destination) => StoreCopies.To<PorterAzureStorage>(destination, container =>
         {
-            if (!(destination is PorterAzureStorage container))
-            {
-                throw StoreCopies.WrongDestination(destination);
-            }
-            return new ContainerMigrationCopy(this, container);
-        }
+            string location = container.ContainerUri.ToString();
+            return new StoreCopy(location, path => location + "/" + path, (onItemError, cancel) => CopyInto(container, location, onItemError, cancel));
+        });
 
-        /// <summary>A container's verified server-side copy in another container or account; its migration log goes where this store's does.</summary>
-        private sealed class ContainerMigrationCopy : IStoreCopy
+        /// <summary>A verified server-side copy in another container or account; the copy's migration log goes where this store's does.</summary>
+        private IMigrationStore CopyInto(PorterAzureStorage destination, string location, Action<PorterStorageException> onItemError, CancellationToken cancel)
         {
-            private readonly AzureBlobMigrationStore _source;
-            private readonly PorterAzureStorage _destination;
-
-            public ContainerMigrationCopy(AzureBlobMigrationStore source, PorterAzureStorage destination)
+            PorterContainerCopyResult copy = ContainerCopy.Run(_storage, destination, ContainerCopy.DefaultConcurrency, false, e =>
             {
-                _source = source;
-                _destination = destination;
-            }
-
-            public string Location => _destination.ContainerUri.ToString();
-
-            public string FullName(string path) => Location + "/" + path;
-
-            public IMigrationStore Create(Action<PorterStorageException> onItemError, CancellationToken cancel)
-            {
-                PorterContainerCopyResult copy = ContainerCopy.Run(_source._storage, _destination, ContainerCopy.DefaultConcurrency, false, e =>
+                if (e.Error != null)
                 {
-                    if (e.Error != null)
-                    {
-                        onItemError(e.Error);
-                    }
-                }, cancel);
-                // A lagging index does not stop the migration: it reads the copy by List, which agrees blob by blob.
-                if (copy.Failed > 0 || copy.Mismatches.Count > 0)
-                {
-                    throw new PorterStorageException(ErrorIds.BlobVerificationFailed, PorterErrorKind.InvalidData, Location,
-                        $"The copy to '{Location}' did not verify ({copy.Failed} failed, {copy.Mismatches.Count} mismatched); nothing was migrated.");
+                    onItemError(e.Error);
                 }
-                return new AzureBlobMigrationStore(_destination, _source._logFolder);
+            }, cancel);
+            // A lagging index does not stop the migration: it reads the copy by List, which agrees blob by blob.
+            if (copy.Failed > 0 || copy.Mismatches.Count > 0)
+            {
+                throw new PorterStorageException(ErrorIds.BlobVerificationFailed, PorterErrorKind.InvalidData, location,
+                    $"The copy to '{location}' did not verify ({copy.Failed} failed, {copy.Mismatches.Count} mismatched); nothing was migrated.");
             }
+            return new AzureBlobMigrationStore(destination, _logFolder);
         }
 
         public string SchemaPath => ItemTypes.SchemaName;

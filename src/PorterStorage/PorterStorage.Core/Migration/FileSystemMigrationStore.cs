@@ -78,36 +78,12 @@ namespace PorterStorage.Core.Migration
         public string BackupKind => BackupKinds.Home;
 
         /// <inheritdoc />
-        public IStoreCopy CopyTo(object destination)
-        {
-            if (!(destination is string folder))
+        public IStoreCopy CopyTo(object destination) => StoreCopies.To<string>(destination, folder => new StoreCopy(folder, path => Path.Combine(folder, path),
+            (_, cancel) =>
             {
-                throw StoreCopies.WrongDestination(destination);
-            }
-            return new FolderCopy(HomePath, folder);
-        }
-
-        /// <summary>A home's copy in a new or empty folder.</summary>
-        private sealed class FolderCopy : IStoreCopy
-        {
-            private readonly string _source;
-
-            public FolderCopy(string source, string destination)
-            {
-                _source = source;
-                Location = destination;
-            }
-
-            public string Location { get; }
-
-            public string FullName(string path) => Path.Combine(Location, path);
-
-            public IMigrationStore Create(Action<PorterStorageException> onItemError, CancellationToken cancel)
-            {
-                CopyHome(_source, Location, cancel);
-                return new FileSystemMigrationStore(Location);
-            }
-        }
+                CopyHome(HomePath, folder, cancel);
+                return new FileSystemMigrationStore(folder);
+            }));
 
         public MigrationLog CreateLog(DateTime localNow) => MigrationLog.Create(HomePath, localNow);
 

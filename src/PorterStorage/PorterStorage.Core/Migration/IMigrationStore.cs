@@ -102,9 +102,33 @@ namespace PorterStorage.Core.Migration
         IMigrationStore Create(Action<PorterStorageException> onItemError, CancellationToken cancel);
     }
 
-    /// <summary>The refusal a store gives a destination it cannot be copied to.</summary>
+    /// <summary>A store's copy, given by where it goes, how a path is named there, and how it is made.</summary>
+    public sealed class StoreCopy : IStoreCopy
+    {
+        private readonly Func<string, string> _fullName;
+        private readonly Func<Action<PorterStorageException>, CancellationToken, IMigrationStore> _create;
+
+        public StoreCopy(string location, Func<string, string> fullName, Func<Action<PorterStorageException>, CancellationToken, IMigrationStore> create)
+        {
+            Location = location;
+            _fullName = fullName;
+            _create = create;
+        }
+
+        public string Location { get; }
+
+        public string FullName(string path) => _fullName(path);
+
+        public IMigrationStore Create(Action<PorterStorageException> onItemError, CancellationToken cancel) => _create(onItemError, cancel);
+    }
+
+    /// <summary>How a store takes the destination of its copy.</summary>
     public static class StoreCopies
     {
+        /// <summary>The copy <paramref name="open"/> makes of a destination of type <typeparamref name="T"/>; any other is <see cref="WrongDestination"/>.</summary>
+        public static IStoreCopy To<T>(object destination, Func<T, IStoreCopy> open) =>
+            destination is T typed ? open(typed) : throw WrongDestination(destination);
+
         /// <summary><c>HomePathInvalid</c>: -Destination takes a folder for a home and a PorterAzureStorage for a container.</summary>
         public static PorterStorageException WrongDestination(object destination) =>
             new PorterStorageException(ErrorIds.HomePathInvalid, PorterErrorKind.InvalidArgument, destination.ToString(),
