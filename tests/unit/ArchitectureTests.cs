@@ -12,20 +12,8 @@ namespace PorterStorage.Tests
     {
         private static readonly Regex StoreType = new Regex(@"\b(?:AzureBlob|FileSystem)(?:Migration|Porter)Store\b");
 
-        private static string RepoRoot()
-        {
-            for (DirectoryInfo? d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
-            {
-                if (File.Exists(Path.Combine(d.FullName, "PorterStorage.psd1")))
-                {
-                    return d.FullName;
-                }
-            }
-            throw new InvalidOperationException("The repository root was not found above " + AppContext.BaseDirectory);
-        }
-
         private static IEnumerable<(string File, string Text)> Sources(string folder) =>
-            Directory.EnumerateFiles(Path.Combine(RepoRoot(), "src", "PorterStorage", folder), "*.cs", SearchOption.AllDirectories)
+            Directory.EnumerateFiles(Path.Combine(FormatCitationTests.RepoRoot(), "src", "PorterStorage", folder), "*.cs", SearchOption.AllDirectories)
                 .Where(f => !f.Contains(Path.DirectorySeparatorChar + "obj" + Path.DirectorySeparatorChar) && !f.Contains(Path.DirectorySeparatorChar + "bin" + Path.DirectorySeparatorChar))
                 .Select(f => (f, File.ReadAllText(f)));
 
