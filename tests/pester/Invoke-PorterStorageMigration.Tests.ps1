@@ -166,6 +166,36 @@ Describe 'Invoke-PorterStorageMigration' {
         Join-Path $creds 'old.json' | Should -Exist
     }
 
+    It 'never lets a YAML conversion overwrite a credential set of the same name written earlier in the run' {
+        $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'samename') -Kind Legacy).FullName
+        $creds = Join-Path $h 'credentials'
+        Get-ChildItem -LiteralPath $creds -Filter '*.yaml' | Should -Not -BeNullOrEmpty
+        Set-Content -LiteralPath (Join-Path $creds 'foo.json') -NoNewline -Value '{"name":"azure","created":"2020-01-01T00:00:00Z","modified":"2020-01-01T00:00:00Z","credentials":[{"name":"FOO_ONLY","source":{"env":"X"}}]}'
+        $yaml = Get-ChildItem -LiteralPath $creds -Filter '*.yaml' | ForEach-Object { [IO.File]::ReadAllText($_.FullName) }
+        $r = Invoke-PorterStorageMigration -Path $h -SkipBackupCheck -Confirm:$false
+        Get-Content -Raw -LiteralPath (Join-Path $creds 'azure.json') | Should -Match 'FOO_ONLY'
+        Get-ChildItem -LiteralPath $creds -Filter '*.yaml' | ForEach-Object { [IO.File]::ReadAllText($_.FullName) } | Should -Be $yaml
+        $r.CredentialSets.Outcome | Should -Not -Contain 'Converted'
+    }
+
+    It 'refuses a -Path that names several homes, an empty -Destination and a file as -Destination, before asking anything' {
+        $a = (New-PorterSampleHome -Path (Join-Path $TestDrive 'many-a') -Kind Legacy).FullName
+        $b = (New-PorterSampleHome -Path (Join-Path $TestDrive 'many-b') -Kind Legacy).FullName
+        $before = Get-TreeDigest $a
+        Invoke-PorterStorageMigration -Path (Join-Path $TestDrive 'many-?') -SkipBackupCheck -Confirm:$false -ErrorVariable e -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $e[0].FullyQualifiedErrorId | Should -Be 'HomePathInvalid,PorterStorage.Commands.InvokePorterStorageMigrationCommand'
+        $e[0].Exception.Message | Should -Match '2 homes'
+        (Get-TreeDigest $a).Keys | Should -Be $before.Keys
+        (Get-TreeDigest $b).Keys | Should -Be $before.Keys
+        Invoke-PorterStorageMigration -Path $a -SkipBackupCheck -Destination '' -WhatIf -ErrorVariable e2 -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $e2[0].FullyQualifiedErrorId | Should -Be 'HomePathInvalid,PorterStorage.Commands.InvokePorterStorageMigrationCommand'
+        $file = Join-Path $TestDrive 'a-file'
+        Set-Content -LiteralPath $file -Value 'x'
+        Invoke-PorterStorageMigration -Path $a -SkipBackupCheck -Destination $file -WhatIf -ErrorVariable e3 -ErrorAction SilentlyContinue 6>$null | Should -BeNullOrEmpty
+        $e3[0].FullyQualifiedErrorId | Should -Be 'DestinationNotEmpty,PorterStorage.Commands.InvokePorterStorageMigrationCommand'
+        $e3[0].Exception.Message | Should -Match 'is a file'
+    }
+
     It 'keeps a planted secret out of the log, errors, warnings and verbose output' {
         $secret = 'Pl4nted-S3cret-' + [Guid]::NewGuid().ToString('N')
         $h = (New-PorterLegacyHome -Path (Join-Path $TestDrive 'secret') -Installations 12 -Seed 5 -Secret $secret).FullName

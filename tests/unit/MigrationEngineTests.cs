@@ -485,6 +485,39 @@ namespace PorterStorage.Tests
         }
 
         [Fact]
+        public void CopyHome_DestinationReachingIntoTheHomeThroughALink_DestinationInsideHome_HomeUnchanged()
+        {
+            using var home = new TempHome();
+            using var outside = new TempHome();
+            PortersLegacyHome(home);
+            var before = Digest(home.Path, mask: false);
+            string link = outside.P("into-home");
+            File.CreateSymbolicLink(link, home.Path);
+
+            var ex = Assert.Throws<PorterStorageException>(() => FileSystemMigrationStore.CopyHome(home.Path, Path.Combine(link, "newsub")));
+
+            Assert.Equal(ErrorIds.DestinationInsideHome, ex.ErrorId);
+            Assert.Equal(before, Digest(home.Path, mask: false));
+            Assert.False(Directory.Exists(home.P("newsub")));
+        }
+
+        [Fact]
+        public void RealPath_FollowsLinksInEveryPart_KeepsWhatDoesNotExist_StopsOnALoop()
+        {
+            using var root = new TempHome();
+            Directory.CreateDirectory(root.P("real/inner"));
+            File.CreateSymbolicLink(root.P("hop"), "real");
+            File.CreateSymbolicLink(root.P("real/up"), "..");
+            File.CreateSymbolicLink(root.P("a"), "b");
+            File.CreateSymbolicLink(root.P("b"), "a");
+            string real = FileSystemExtras.RealPath(root.Path);
+
+            Assert.Equal(Path.Combine(real, "real", "inner", "new"), FileSystemExtras.RealPath(root.P("hop/inner/new")));
+            Assert.Equal(Path.Combine(real, "real"), FileSystemExtras.RealPath(root.P("hop/up/hop")));
+            Assert.StartsWith(real, FileSystemExtras.RealPath(root.P("a/x")));
+        }
+
+        [Fact]
         public void Plan_ReadOnly_ListsEveryItemAndChangesNothing()
         {
             using var home = new TempHome();

@@ -263,5 +263,105 @@ namespace PorterStorage.Tests.Stores
             Assert.True(result.Succeeded);
             Assert.Equal(2, result.Installations.Count(i => i.Outcome == MigrationOutcome.Migrated));
         }
+        private static string Yaml() => File.ReadAllText(TempHome.Fixture("porter-v0.27.2/pkg/credentials/testdata/mybuns.yaml"));
+
+        [Fact]
+        public void Run_YamlSetNamedLikeASetRewrittenEarlierInTheRun_IsNotConverted_NothingOverwritten()
+        {
+            var store = new InMemoryMigrationStore();
+            store.Put("credentials/foo.json", "{\"name\":\"azure\",\"created\":\"2020-01-01T00:00:00Z\",\"modified\":\"2020-01-01T00:00:00Z\",\"credentials\":[{\"name\":\"FOO_ONLY\",\"source\":{\"env\":\"X\"}}]}");
+            store.Put("credentials/mybuns.yaml", Yaml());
+            Assert.Equal(2, MigrationEngine.Plan(store).Items.Count(i => i.Writes.Contains("credentials/azure.json")));
+
+            PorterMigrationResult result = MigrationSession.Run(Request(store))!;
+
+            Assert.Contains("FOO_ONLY", store.Text("credentials/azure.json"));
+            Assert.False(store.Items.ContainsKey("credentials/foo.json"));
+            Assert.Equal(Yaml(), store.Text("credentials/mybuns.yaml"));
+            Assert.DoesNotContain(result.CredentialSets, c => c.Outcome == MigrationOutcome.Converted);
+        }
+
+        [Fact]
+        public void Run_TwoYamlSetsOfOneName_TheSecondIsLeftAsItIs()
+        {
+            var store = new InMemoryMigrationStore();
+            store.Put("credentials/mybuns.yaml", Yaml());
+            store.Put("credentials/second.yaml", Yaml().Replace("env:", "env: "));
+            Assert.NotEqual(store.Text("credentials/mybuns.yaml"), store.Text("credentials/second.yaml"));
+
+            PorterMigrationResult result = MigrationSession.Run(Request(store))!;
+
+            Assert.Equal(MigrationOutcome.Converted, Assert.Single(result.CredentialSets, c => c.SourceFile == "credentials/mybuns.yaml").Outcome);
+            Assert.True(store.Items.ContainsKey("credentials/mybuns.yaml.migrated"));
+            Assert.True(store.Items.ContainsKey("credentials/second.yaml"));
+            Assert.False(store.Items.ContainsKey("credentials/second.yaml.migrated"));
+        }
+
+        [Fact]
+        public void Session_ItemAddedWhileConfirming_NotRun_PlanOutdated_SchemaWithheld()
+        {
+            InMemoryMigrationStore store = LegacyStore();
+            var errors = new List<MigrationError>();
+            MigrationRequest request = Request(store, (where, _) =>
+            {
+                store.Put("claims/late.json", Fixture("claims/upgraded.json"));
+                return true;
+            });
+            request.OnError = errors.Add;
+
+            PorterMigrationResult result = MigrationSession.Run(request)!;
+
+            MigrationError error = Assert.Single(errors);
+            Assert.Equal(ErrorIds.PlanOutdated, error.ErrorId);
+            Assert.Equal("memory://porter/claims/late.json", error.Target);
+            Assert.Contains("appeared after the migration was planned", error.Message);
+            Assert.Equal(Fixture("claims/upgraded.json"), store.Text("claims/late.json"));
+            Assert.False(result.SchemaWritten);
+            Assert.False(store.Items.ContainsKey("schema.json"));
+            Assert.Equal(2, result.Installations.Count(i => i.Outcome == MigrationOutcome.Migrated));
+        }
+
+        [Fact]
+        public void Session_MigratedByAnotherRunWhileConfirming_NothingDoubled()
+        {
+            InMemoryMigrationStore store = LegacyStore();
+            bool once = false;
+            var errors = new List<MigrationError>();
+            MigrationRequest request = Request(store, (_, _) =>
+            {
+                if (!once)
+                {
+                    once = true;
+                    // Another shell migrates the store, and the legacy claim comes back (restored by hand, say).
+                    Assert.True(MigrationEngine.Run(store, new MigrationOptions()).Succeeded);
+                    store.Put("claims/has-name.json", Fixture("claims/has-name.json"));
+                }
+                return true;
+            });
+            request.OnError = errors.Add;
+
+            PorterMigrationResult result = MigrationSession.Run(request)!;
+
+            Assert.Equal(ErrorIds.PlanOutdated, Assert.Single(errors).ErrorId);
+            string installation = store.List(ItemTypes.Installations, null).Single(n => store.List(ItemTypes.Claims, n).Count > 0 && Fixture("claims/has-name.json").Contains(n));
+            Assert.Single(store.List(ItemTypes.Claims, installation));
+            Assert.True(store.Items.ContainsKey("claims/has-name.json"));
+            Assert.False(result.Succeeded);
+        }
+
+        [Fact]
+        public void Session_FinishingAnInterruptedChangeDeclined_NothingRuns()
+        {
+            InMemoryMigrationStore store = LegacyStore();
+            store.CrashAfter = 3;
+            Assert.Throws<InMemoryMigrationStore.SimulatedCrash>(() => MigrationEngine.Run(store, new MigrationOptions()));
+            var before = store.Items.Keys.ToList();
+
+            var ex = Assert.Throws<MigrationRefusedException>(() => MigrationSession.Run(Request(store, (_, what) => what != "Finish an interrupted migration step")));
+
+            Assert.Equal(ErrorIds.MigrationDeclined, ex.ErrorId);
+            Assert.Equal(before, store.Items.Keys.ToList());
+            Assert.Single(store.PendingJournals());
+        }
     }
 }

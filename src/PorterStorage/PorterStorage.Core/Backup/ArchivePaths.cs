@@ -61,6 +61,13 @@ namespace PorterStorage.Core.Backup
             return string.Equals(p, f, cmp) || p.StartsWith(f + Path.DirectorySeparatorChar, cmp);
         }
 
+        /// <summary>
+        /// True when <paramref name="path"/> is or lies beneath <paramref name="folder"/> as written, or once symbolic links are
+        /// followed: for refusing a destination that reaches into a home through a link.
+        /// </summary>
+        public static bool MayBeInside(string path, string folder) =>
+            IsInside(path, folder) || IsInside(IO.FileSystemExtras.RealPath(path), IO.FileSystemExtras.RealPath(folder));
+
         /// <summary>'/'-separated relative path of <paramref name="full"/> under <paramref name="root"/>.</summary>
         public static string Relative(string root, string full) =>
             full.Substring(root.Length).TrimStart(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar).Replace(Path.DirectorySeparatorChar, '/');

@@ -44,7 +44,7 @@ namespace PorterStorage.Core.Backup
             string target = string.IsNullOrEmpty(destination) ? currentDirectory
                 : Path.GetFullPath(Path.IsPathRooted(destination) ? destination : Path.Combine(currentDirectory, destination));
             string archive = BackupPaths.ArchivePath(target, "porter-home", now);
-            if (ArchivePaths.IsInside(archive, homePath))
+            if (ArchivePaths.MayBeInside(archive, homePath))
             {
                 throw new PorterStorageException(ErrorIds.DestinationInsideHome, PorterErrorKind.InvalidArgument, archive,
                     $"The backup '{archive}' would be written inside the home '{homePath}' it backs up; choose a folder outside it.");

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Reflection;
 using System.Runtime.InteropServices;
@@ -129,6 +130,44 @@ namespace PorterStorage.Core.IO
             }
             Directory.CreateDirectory(path);
             UnixPermissions.SetModeIfSupported(path, PorterFileModes.PrivateFolder);
+        }
+
+        /// <summary>
+        /// <paramref name="path"/> made absolute with every symbolic link among its existing parts followed, as realpath(3) does; the
+        /// parts that do not exist yet are kept as written. Gives up following after 40 links (a loop) and keeps the rest as it is.
+        /// </summary>
+        public static string RealPath(string path)
+        {
+            string full = Path.GetFullPath(path);
+            string current = Path.GetPathRoot(full) ?? string.Empty;
+            var rest = new List<string>(full.Substring(current.Length).Split(new[] { Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar }, StringSplitOptions.RemoveEmptyEntries));
+            int links = 0;
+            while (rest.Count > 0)
+            {
+                string part = rest[0];
+                rest.RemoveAt(0);
+                if (part == ".")
+                {
+                    continue;
+                }
+                if (part == "..")
+                {
+                    current = Path.GetDirectoryName(current) ?? current;
+                    continue;
+                }
+                string next = Path.Combine(current, part);
+                FileSystemInfo info = new FileInfo(next);
+                string? target = info.Exists || Directory.Exists(next) ? ReadLink(Directory.Exists(next) ? new DirectoryInfo(next) : info) : null;
+                if (target == null || ++links > 40)
+                {
+                    current = next;
+                    continue;
+                }
+                string resolved = Path.GetFullPath(Path.IsPathRooted(target) ? target : Path.Combine(current, target));
+                current = Path.GetPathRoot(resolved) ?? string.Empty;
+                rest.InsertRange(0, resolved.Substring(current.Length).Split(new[] { Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar }, StringSplitOptions.RemoveEmptyEntries));
+            }
+            return current;
         }
 
         /// <summary>The target of a symbolic link as stored (not resolved), or null when it is no link.</summary>

@@ -78,12 +78,16 @@ namespace PorterStorage.Core.Migration
         public string BackupKind => BackupKinds.Home;
 
         /// <inheritdoc />
-        public IStoreCopy CopyTo(object destination) => StoreCopies.To<string>(destination, folder => new StoreCopy(folder, path => Path.Combine(folder, path),
-            (_, cancel) =>
+        public IStoreCopy CopyTo(object destination) => StoreCopies.To<string>(destination, folder =>
+        {
+            // Checked now, before anything is asked, and again when the copy is made.
+            CheckCopyDestination(HomePath, folder);
+            return new StoreCopy(folder, path => Path.Combine(folder, path), (_, cancel) =>
             {
                 CopyHome(HomePath, folder, cancel);
                 return new FileSystemMigrationStore(folder);
-            }));
+            });
+        });
 
         public MigrationLog CreateLog(DateTime localNow) => MigrationLog.Create(HomePath, localNow);
 
@@ -681,21 +685,39 @@ namespace PorterStorage.Core.Migration
         }
 
         /// <summary>
+        /// Where a home may be copied to: a new or empty folder that neither lies in the home nor holds it, links followed.
+        /// Raises <c>HomePathInvalid</c>, <c>DestinationInsideHome</c>, <c>DestinationNotEmpty</c>.
+        /// </summary>
+        private static void CheckCopyDestination(string source, string destination)
+        {
+            if (string.IsNullOrWhiteSpace(destination))
+            {
+                throw new PorterStorageException(ErrorIds.HomePathInvalid, PorterErrorKind.InvalidArgument, destination, "-Destination is empty; give the folder to migrate a copy into.");
+            }
+            if (ArchivePaths.MayBeInside(destination, source) || ArchivePaths.MayBeInside(source, destination))
+            {
+                throw new PorterStorageException(ErrorIds.DestinationInsideHome, PorterErrorKind.InvalidArgument, destination,
+                    $"The destination '{destination}' overlaps the home '{source}'.");
+            }
+            if (File.Exists(destination))
+            {
+                throw new PorterStorageException(ErrorIds.DestinationNotEmpty, PorterErrorKind.ResourceExists, destination,
+                    $"The destination '{destination}' is a file; give a new or empty folder.");
+            }
+            if (Directory.Exists(destination) && Directory.EnumerateFileSystemEntries(destination).Any())
+            {
+                throw new PorterStorageException(ErrorIds.DestinationNotEmpty, PorterErrorKind.ResourceExists, destination,
+                    $"The destination '{destination}' is not empty.");
+            }
+        }
+
+        /// <summary>
         /// Non-destructive mode: copies the whole home (modes, times, links as links) to an empty or new
         /// <paramref name="destination"/> that is not inside it. Raises <c>DestinationNotEmpty</c>, <c>DestinationInsideHome</c>.
         /// </summary>
         public static void CopyHome(string source, string destination, CancellationToken cancel = default)
         {
-            if (ArchivePaths.IsInside(destination, source) || ArchivePaths.IsInside(source, destination))
-            {
-                throw new PorterStorageException(ErrorIds.DestinationInsideHome, PorterErrorKind.InvalidArgument, destination,
-                    $"The destination '{destination}' overlaps the home '{source}'.");
-            }
-            if (File.Exists(destination) || (Directory.Exists(destination) && Directory.EnumerateFileSystemEntries(destination).Any()))
-            {
-                throw new PorterStorageException(ErrorIds.DestinationNotEmpty, PorterErrorKind.ResourceExists, destination,
-                    $"The destination '{destination}' is not empty.");
-            }
+            CheckCopyDestination(source, destination);
             try
             {
                 FileSystemExtras.CreatePrivateDirectory(destination);

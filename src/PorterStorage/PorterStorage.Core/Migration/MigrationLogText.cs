@@ -68,6 +68,24 @@ namespace PorterStorage.Core.Migration
             }
         }
 
+        /// <summary>What an item of the kind is called in messages ("installation", "credential set").</summary>
+        internal static string KindText(MigrationItemKind kind)
+        {
+            switch (kind)
+            {
+                case MigrationItemKind.Installation:
+                    return "installation";
+                case MigrationItemKind.CredentialSet:
+                    return "credential set";
+                case MigrationItemKind.ParameterSet:
+                    return "parameter set";
+                case MigrationItemKind.Schema:
+                    return "schema";
+                default:
+                    return "item";
+            }
+        }
+
         internal static string ErrorLine(PorterMigrationPlanItem item, string errorId, string message) =>
             item.Kind == MigrationItemKind.Installation
                 ? $"Error migrating installation {item.Name}. Skipping: {errorId}: {message}"

@@ -88,6 +88,9 @@ namespace PorterStorage.Core.Migration
 
         public bool ChangesSomething => Action != MigrationAction.Skip && Action != MigrationAction.Fail;
 
+        /// <summary>What planning read and parsed for the run (a <see cref="LegacyClaim"/> or a <see cref="SetRewrite"/>), when the runner planned it.</summary>
+        internal object? Prepared { get; set; }
+
         /// <summary>An installation already in the current layout (left alone).</summary>
         public bool IsCurrentLayout { get; internal set; }
 

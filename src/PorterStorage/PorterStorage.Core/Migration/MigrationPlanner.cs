@@ -25,7 +25,11 @@ namespace PorterStorage.Core.Migration
         public static IEnumerable<PorterMigrationPlanItem> PlanItems(IMigrationStore store, CancellationToken cancel = default) =>
             PlanItems(store, SchemaInspector.ReadSchema(store, out _, cancel), cancel);
 
-        internal static IEnumerable<PorterMigrationPlanItem> PlanItems(IMigrationStore store, PorterSchemaDocument? schema, CancellationToken cancel)
+        /// <summary>
+        /// The plan's items; with <paramref name="prepare"/> each item that changes something also keeps what planning read and
+        /// parsed (<see cref="PorterMigrationPlanItem.Prepared"/>), so the runner does not read and parse it again.
+        /// </summary>
+        internal static IEnumerable<PorterMigrationPlanItem> PlanItems(IMigrationStore store, PorterSchemaDocument? schema, CancellationToken cancel, bool prepare = false)
         {
             foreach (string journal in store.PendingJournals())
             {
@@ -36,11 +40,11 @@ namespace PorterStorage.Core.Migration
             foreach (StoreEntry entry in store.Entries(ItemTypes.Claims))
             {
                 cancel.ThrowIfCancellationRequested();
-                yield return PlanClaim(store, entry);
+                yield return PlanClaim(store, entry, prepare);
             }
             foreach (StoreEntry entry in store.Entries(ItemTypes.Credentials))
             {
-                PorterMigrationPlanItem? item = PlanCredential(store, entry);
+                PorterMigrationPlanItem? item = PlanCredential(store, entry, prepare);
                 if (item != null)
                 {
                     yield return item;
@@ -48,7 +52,7 @@ namespace PorterStorage.Core.Migration
             }
             foreach (StoreEntry entry in store.Entries(ItemTypes.Parameters))
             {
-                PorterMigrationPlanItem? item = PlanParameter(store, entry);
+                PorterMigrationPlanItem? item = PlanParameter(store, entry, prepare);
                 if (item != null)
                 {
                     yield return item;
@@ -91,7 +95,7 @@ namespace PorterStorage.Core.Migration
                 : null;
         }
 
-        private static PorterMigrationPlanItem PlanClaim(IMigrationStore store, StoreEntry entry)
+        private static PorterMigrationPlanItem PlanClaim(IMigrationStore store, StoreEntry entry, bool prepare)
         {
             string name = entry.ItemName;
             PorterMigrationPlanItem? guarded = LinkOrFolder(MigrationItemKind.Installation, store, entry, "already in the current layout");
@@ -104,9 +108,11 @@ namespace PorterStorage.Core.Migration
                 return new PorterMigrationPlanItem(MigrationItemKind.Installation, entry.Name, entry.RelativePath, MigrationAction.Skip,
                     "not a claim document (Porter ignores it)", Array.Empty<string>(), Array.Empty<string>());
             }
+            LegacyClaim? parsed = null;
+            bool kept = false;
             try
             {
-                using LegacyClaim legacy = LegacyClaim.Parse(store.ReadFile(entry.RelativePath), store.FullName(entry.RelativePath));
+                LegacyClaim legacy = parsed = LegacyClaim.Parse(store.ReadFile(entry.RelativePath), store.FullName(entry.RelativePath));
                 string inst = legacy.Installation;
                 // Names first: a name such as '.' or '..' would make the duplicate check look at another folder's claims.
                 CheckClaimNames(store, legacy, store.FullName(entry.RelativePath));
@@ -139,11 +145,22 @@ namespace PorterStorage.Core.Migration
                 string reason = (legacy.NeedsPlaceholder ? $"{legacy.Action} after install: placeholder install claim plus the {legacy.Action} claim" : $"one {legacy.Action} claim")
                                 + (legacy.RenamedFromName ? "; name moved to installation" : string.Empty)
                                 + (inst != name ? $"; stored under its installation name '{inst}'" : string.Empty);
-                return new PorterMigrationPlanItem(MigrationItemKind.Installation, inst, entry.RelativePath, MigrationAction.Migrate, reason, writes, new[] { entry.RelativePath });
+                kept = prepare;
+                return new PorterMigrationPlanItem(MigrationItemKind.Installation, inst, entry.RelativePath, MigrationAction.Migrate, reason, writes, new[] { entry.RelativePath })
+                {
+                    Prepared = prepare ? legacy : null,
+                };
             }
             catch (PorterStorageException ex)
             {
                 return Failed(MigrationItemKind.Installation, name, entry.RelativePath, ex);
+            }
+            finally
+            {
+                if (!kept)
+                {
+                    parsed?.Dispose();
+                }
             }
         }
 
@@ -177,7 +194,7 @@ namespace PorterStorage.Core.Migration
         internal static bool IsAlreadyPresent(IMigrationStore store, LegacyClaim legacy) =>
             store.CurrentClaims(legacy.Installation).Select(ClaimStamp.Read).Any(c => c != null && c.Created == legacy.Modified && c.Action == legacy.Action);
 
-        private static PorterMigrationPlanItem? PlanCredential(IMigrationStore store, StoreEntry entry)
+        private static PorterMigrationPlanItem? PlanCredential(IMigrationStore store, StoreEntry entry, bool prepare)
         {
             string name = entry.ItemName;
             PorterMigrationPlanItem? guarded = LinkOrFolder(MigrationItemKind.CredentialSet, store, entry, "a folder, not a credential set");
@@ -198,7 +215,10 @@ namespace PorterStorage.Core.Migration
                     string target = CredentialTarget(store, rewrite.Name, entry);
                     return new PorterMigrationPlanItem(MigrationItemKind.CredentialSet, rewrite.Name, entry.RelativePath, MigrationAction.Rewrite,
                         target == entry.RelativePath ? "schemaVersion added" : $"schemaVersion added; saved under its name '{rewrite.Name}' without leaving the old file behind",
-                        new[] { target }, target == entry.RelativePath ? Array.Empty<string>() : new[] { entry.RelativePath });
+                        new[] { target }, target == entry.RelativePath ? Array.Empty<string>() : new[] { entry.RelativePath })
+                    {
+                        Prepared = prepare ? rewrite : null,
+                    };
                 }
                 if (entry.Name.EndsWith(".yaml", StringComparison.Ordinal) && !store.Exists(store.SetPath(ItemTypes.Credentials, name)))
                 {
@@ -214,7 +234,10 @@ namespace PorterStorage.Core.Migration
                     }
                     return new PorterMigrationPlanItem(MigrationItemKind.CredentialSet, converted.Name, entry.RelativePath, MigrationAction.Convert,
                         "YAML credential set of Porter ≤ v0.22 converted; the YAML file is kept as .yaml.migrated",
-                        new[] { target, entry.RelativePath + ".migrated" }, new[] { entry.RelativePath });
+                        new[] { target, entry.RelativePath + ".migrated" }, new[] { entry.RelativePath })
+                    {
+                        Prepared = prepare ? converted : null,
+                    };
                 }
                 return null;
             }
@@ -241,7 +264,7 @@ namespace PorterStorage.Core.Migration
             return target;
         }
 
-        private static PorterMigrationPlanItem? PlanParameter(IMigrationStore store, StoreEntry entry)
+        private static PorterMigrationPlanItem? PlanParameter(IMigrationStore store, StoreEntry entry, bool prepare)
         {
             string name = entry.ItemName;
             PorterMigrationPlanItem? guarded = LinkOrFolder(MigrationItemKind.ParameterSet, store, entry, "a folder, not a parameter set");
@@ -258,7 +281,10 @@ namespace PorterStorage.Core.Migration
                 SetRewrite? rewrite = SetMigration.MigrateParameterSet(store.ReadFile(entry.RelativePath), store.FullName(entry.RelativePath), name);
                 return rewrite == null
                     ? new PorterMigrationPlanItem(MigrationItemKind.ParameterSet, name, entry.RelativePath, MigrationAction.Skip, "already has a schemaVersion", Array.Empty<string>(), Array.Empty<string>())
-                    : new PorterMigrationPlanItem(MigrationItemKind.ParameterSet, name, entry.RelativePath, MigrationAction.Rewrite, "schemaVersion added", new[] { entry.RelativePath }, Array.Empty<string>());
+                    : new PorterMigrationPlanItem(MigrationItemKind.ParameterSet, name, entry.RelativePath, MigrationAction.Rewrite, "schemaVersion added", new[] { entry.RelativePath }, Array.Empty<string>())
+                    {
+                        Prepared = prepare ? rewrite : null,
+                    };
             }
             catch (PorterStorageException ex)
             {

@@ -17,9 +17,12 @@ namespace PorterStorage.Core.Migration
     {
         /// <summary>
         /// Runs the migration under the home's lock: finishes an interrupted run, migrates every item (a failing item
-        /// never stops the rest), writes schema.json only when everything succeeded, and verifies the result.
+        /// never stops the rest), writes schema.json only when everything succeeded, and verifies the result. Each item is
+        /// planned again under the lock, just before it runs, so that it sees the store as the items before it left it.
+        /// With <paramref name="approved"/> (the changes the caller was shown, by <see cref="MigrationPlanItemKey"/>), an item
+        /// that was not shown or no longer makes the change that was shown is not run: it fails with <c>PlanOutdated</c>.
         /// </summary>
-        public static PorterMigrationResult Run(IMigrationStore store, IReadOnlyList<PorterMigrationPlanItem>? plan, MigrationOptions options, CancellationToken cancel)
+        public static PorterMigrationResult Run(IMigrationStore store, IReadOnlyDictionary<string, PorterMigrationPlanItem>? approved, MigrationOptions options, CancellationToken cancel)
         {
             var clock = Stopwatch.StartNew();
             var installations = new List<InstallationMigrationRecord>();
@@ -53,13 +56,18 @@ namespace PorterStorage.Core.Migration
                     Log(logLine);
                     options.OnError?.Invoke(error);
                 }
+                void Outdated(PorterMigrationPlanItem item, string message)
+                {
+                    (item.Prepared as IDisposable)?.Dispose();
+                    Record(item, MigrationOutcome.Failed, null, ErrorIds.PlanOutdated, message, installations, credentialSets, parameterSets);
+                    Fail(ErrorIds.PlanOutdated, PorterErrorKind.InvalidOperation, store.FullName(item.Source ?? item.Name), message,
+                        MigrationLogText.ErrorLine(item, ErrorIds.PlanOutdated, message), !IsHiddenFromPorter(item));
+                }
 
-                int recovered = 0;
                 try
                 {
                     foreach (RecoveredChange change in store.Recover())
                     {
-                        recovered++;
                         if (change.Finished)
                         {
                             Log($"Finished the interrupted migration of {change.Description}");
@@ -82,19 +90,8 @@ namespace PorterStorage.Core.Migration
 
                 PorterSchemaDocument? storedSchema = SchemaInspector.ReadSchema(store, out _, cancel);
                 schemaBefore = storedSchema ?? PorterSchemaDocument.Empty;
-                // The plan the caller approved is the plan run, unless recovery has just changed the store under it.
-                IEnumerable<PorterMigrationPlanItem> items;
-                int total;
-                if (plan != null && recovered == 0)
-                {
-                    items = plan;
-                    total = plan.Count(i => i.Kind != MigrationItemKind.Schema);
-                }
-                else
-                {
-                    items = MigrationPlanner.PlanItems(store, storedSchema, cancel);
-                    total = store.Entries(ItemTypes.Claims).Count + store.Entries(ItemTypes.Credentials).Count + store.Entries(ItemTypes.Parameters).Count;
-                }
+                IEnumerable<PorterMigrationPlanItem> items = MigrationPlanner.PlanItems(store, storedSchema, cancel, prepare: true);
+                int total = store.Entries(ItemTypes.Claims).Count + store.Entries(ItemTypes.Credentials).Count + store.Entries(ItemTypes.Parameters).Count;
                 int done = 0;
                 int sections = 0; // Porter logs its three sections, in order, whether or not they hold items
                 PorterMigrationPlanItem? schemaItem = null;
@@ -132,8 +129,15 @@ namespace PorterStorage.Core.Migration
                         }
                         continue;
                     }
+                    PorterMigrationPlanItem? shown = null;
+                    if (approved != null && !approved.TryGetValue(MigrationPlanItemKey.Of(item), out shown))
+                    {
+                        Outdated(item, $"{MigrationLogText.KindText(item.Kind)} '{item.Name}' appeared after the migration was planned, so it was not shown for approval; it is left as it is. Run the migration again.");
+                        continue;
+                    }
                     if (!options.ShouldProcess(item))
                     {
+                        (item.Prepared as IDisposable)?.Dispose();
                         Record(item, MigrationOutcome.Declined, null, ErrorIds.MigrationDeclined, "declined", installations, credentialSets, parameterSets);
                         warnings.Add($"{item.Kind} {item.Name} was declined; schema.json is not updated until it is migrated.");
                         errors.Add(new MigrationError(ErrorIds.MigrationDeclined, PorterErrorKind.OperationStopped, store.FullName(item.Source ?? item.Name), $"The migration of {item.Kind} '{item.Name}' was declined."));
@@ -141,6 +145,11 @@ namespace PorterStorage.Core.Migration
                         {
                             blocking++;
                         }
+                        continue;
+                    }
+                    if (shown != null && !MigrationPlanItemKey.SameChange(shown, item))
+                    {
+                        Outdated(item, $"{MigrationLogText.KindText(item.Kind)} '{item.Name}' changed after it was approved (approved: {MigrationConfirmation.Of(shown)}; now: {MigrationConfirmation.Of(item)}); it is left as it is. Run the migration again.");
                         continue;
                     }
                     try
@@ -250,7 +259,7 @@ namespace PorterStorage.Core.Migration
                 case MigrationAction.Migrate:
                 {
                     log($" - Migrating claim {fileName} to the new schema...");
-                    using LegacyClaim legacy = LegacyClaim.Parse(store.ReadFile(source), full);
+                    using LegacyClaim legacy = item.Prepared as LegacyClaim ?? LegacyClaim.Parse(store.ReadFile(source), full);
                     if (legacy.RenamedFromName)
                     {
                         log($" - Migrating claim {fileName} from claim.Name to claim.Installation");
@@ -263,15 +272,6 @@ namespace PorterStorage.Core.Migration
                 }
                 case MigrationAction.RemoveDuplicate:
                 {
-                    // The plan may have been approved a while ago: the legacy claim is removed only if it is still a duplicate.
-                    using (LegacyClaim again = LegacyClaim.Parse(store.ReadFile(source), full))
-                    {
-                        if (!MigrationPlanner.IsAlreadyPresent(store, again))
-                        {
-                            throw new PorterStorageException(ErrorIds.PlanOutdated, PorterErrorKind.InvalidOperation, full,
-                                $"'{full}' changed after the migration was planned and is no longer a copy of a migrated claim; it is left in place. Run the migration again.");
-                        }
-                    }
                     var changes = new ChangeSet($"installation {item.Name} (duplicate legacy claim)");
                     changes.Deletes.Add(source);
                     ApplyChecked(store, changes, full, options);
@@ -281,7 +281,7 @@ namespace PorterStorage.Core.Migration
                 }
                 case MigrationAction.Rewrite when item.Kind == MigrationItemKind.CredentialSet:
                 {
-                    SetRewrite? rewrite = SetMigration.MigrateCredentialSet(store.ReadFile(source), full, fileName);
+                    SetRewrite? rewrite = item.Prepared as SetRewrite ?? SetMigration.MigrateCredentialSet(store.ReadFile(source), full, fileName);
                     if (rewrite == null)
                     {
                         credentialSets.Add(new SetMigrationRecord("credentials", item.Name, source, null, MigrationOutcome.AlreadyCurrent, null, null));
@@ -301,7 +301,7 @@ namespace PorterStorage.Core.Migration
                 }
                 case MigrationAction.Convert:
                 {
-                    SetRewrite converted = SetMigration.ConvertYamlCredentialSet(store.ReadFile(source), full, fileName, store.ModifiedUtc(source));
+                    SetRewrite converted = item.Prepared as SetRewrite ?? SetMigration.ConvertYamlCredentialSet(store.ReadFile(source), full, fileName, store.ModifiedUtc(source));
                     log($" - Migrating credential set {converted.Name} to the new schema...");
                     var changes = new ChangeSet($"YAML credential set {converted.Name}");
                     changes.Writes.Add(new StoredDocument(ItemTypes.Credentials, null, converted.Name, converted.Content) { Expected = converted.Expected });
@@ -312,7 +312,7 @@ namespace PorterStorage.Core.Migration
                 }
                 case MigrationAction.Rewrite:
                 {
-                    SetRewrite? rewrite = SetMigration.MigrateParameterSet(store.ReadFile(source), full, fileName);
+                    SetRewrite? rewrite = item.Prepared as SetRewrite ?? SetMigration.MigrateParameterSet(store.ReadFile(source), full, fileName);
                     if (rewrite == null)
                     {
                         parameterSets.Add(new SetMigrationRecord("parameters", item.Name, source, null, MigrationOutcome.AlreadyCurrent, null, null));

@@ -73,26 +73,42 @@ namespace PorterStorage.Core.Migration
             IMigrationStore source = request.Store;
             IStoreCopy? copy = request.Destination == null ? null : source.CopyTo(request.Destination);
 
-            // The one plan of this run: every item is confirmed from it and the same items are run.
-            List<PorterMigrationPlanItem> plan = MigrationPlanner.PlanItems(source, cancel).ToList();
+            // The plan every change is confirmed from. The run plans each item again under the lock, just before it runs, and
+            // runs it only if it makes the change confirmed here; anything else fails with PlanOutdated.
+            var shown = new Dictionary<string, PorterMigrationPlanItem>(StringComparer.Ordinal);
             var approved = new HashSet<string>(StringComparer.Ordinal);
-            int wanted = 0;
-            foreach (PorterMigrationPlanItem item in plan.Where(i => i.ChangesSomething))
+            string? declinedFinish = null;
+            foreach (PorterMigrationPlanItem item in MigrationPlanner.PlanItems(source, cancel))
             {
-                wanted++;
+                if (!item.ChangesSomething)
+                {
+                    continue;
+                }
+                string key = MigrationPlanItemKey.Of(item);
+                shown[key] = item;
                 string where = copy != null ? copy.FullName(item.Source ?? item.Name) : source.FullName(item.Source ?? item.Name);
                 if (request.Approve(where, MigrationConfirmation.Of(item)))
                 {
-                    approved.Add(Key(item));
+                    approved.Add(key);
+                }
+                else if (item.Action == MigrationAction.Finish)
+                {
+                    declinedFinish ??= item.Name;
                 }
             }
-            if (wanted > 0 && approved.Count == 0)
+            if (shown.Count > 0 && approved.Count == 0)
             {
                 return null;
             }
-            if (wanted == 0 && !request.Approve(source.Location, MigrationConfirmation.CheckOnly))
+            if (shown.Count == 0 && !request.Approve(source.Location, MigrationConfirmation.CheckOnly))
             {
                 return null;
+            }
+            if (declinedFinish != null)
+            {
+                // Recovery comes first, always: an unfinished change would have its legacy file migrated twice.
+                throw new MigrationRefusedException(new PorterStorageException(ErrorIds.MigrationDeclined, PorterErrorKind.OperationStopped, source.FullName(declinedFinish),
+                    $"Finishing the interrupted change '{declinedFinish}' was declined; nothing else can be migrated until it is finished, so nothing was changed."));
             }
 
             BackupEvidence? evidence = CheckBackup(request, source, cancel);
@@ -102,9 +118,8 @@ namespace PorterStorage.Core.Migration
             {
                 target = copy.Create(e => request.OnCopyError?.Invoke(e), cancel);
             }
-            // Everything approved (the usual case): the run needs no list of keys to hold. Otherwise an item is run only when it was
-            // approved by its key, so an item that appears after a recovery re-plans the store is never run unasked.
-            bool all = approved.Count == wanted;
+            // Everything approved (the usual case): the run needs no list of keys to hold.
+            bool all = approved.Count == shown.Count;
             if (all)
             {
                 approved.Clear();
@@ -113,7 +128,7 @@ namespace PorterStorage.Core.Migration
             bool inPlace = copy == null;
             var options = new MigrationOptions
             {
-                ShouldProcess = item => all || approved.Contains(Key(item)),
+                ShouldProcess = item => all || approved.Contains(MigrationPlanItemKey.Of(item)),
                 Progress = request.Progress,
                 OnError = request.OnError,
                 OnLog = request.OnLog,
@@ -122,11 +137,9 @@ namespace PorterStorage.Core.Migration
                 Evidence = inPlace ? evidence : null,
                 SourceHome = inPlace ? null : source.Location,
             };
-            // The copy holds the same items under the same store paths, so the plan made on the source is its plan too.
-            return MigrationRunner.Run(target, plan, options, cancel);
+            // The copy holds the same items under the same store paths, so what was shown for the source holds for it.
+            return MigrationRunner.Run(target, shown, options, cancel);
         }
-
-        private static string Key(PorterMigrationPlanItem item) => item.Kind + ":" + (item.Source ?? item.Name);
 
         private static BackupEvidence? CheckBackup(MigrationRequest request, IMigrationStore store, CancellationToken cancel)
         {
@@ -144,6 +157,22 @@ namespace PorterStorage.Core.Migration
                 throw new MigrationRefusedException(ex);
             }
         }
+    }
+
+    /// <summary>How a planned item is known again when the run plans it anew under the lock.</summary>
+    public static class MigrationPlanItemKey
+    {
+        /// <summary>The item's kind and store path (its name when it has none).</summary>
+        public static string Of(PorterMigrationPlanItem item) => item.Kind + ":" + (item.Source ?? item.Name);
+
+        /// <summary>
+        /// Both make the same change: the same action, name, writes and deletes. A repair is the same repair whatever files it
+        /// finds by then: it only ever sets modes to 0600, and the items migrated before it have already set their own.
+        /// </summary>
+        public static bool SameChange(PorterMigrationPlanItem shown, PorterMigrationPlanItem now) =>
+            shown.Action == now.Action && shown.Name == now.Name
+            && (now.Action == MigrationAction.Repair
+                || (shown.Writes.SequenceEqual(now.Writes, StringComparer.Ordinal) && shown.Deletes.SequenceEqual(now.Deletes, StringComparer.Ordinal)));
     }
 
     /// <summary>The words a confirmation prompt uses for a planned item.</summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.IO;
 using System.Management.Automation;
 using PorterStorage.Core;
@@ -112,11 +113,15 @@ namespace PorterStorage.Commands
             string[]? literal = LiteralPath != null ? new[] { LiteralPath }
                 : InputObject != null ? new[] { InputObject.Path }
                 : Path == null && Backup != null ? new[] { Backup.Source } : null;
-            foreach (ResolvedHome resolved in ResolveHomes(path, literal))
+            var homes = ResolveHomes(path, literal).Select(h => h.Path).ToList();
+            if (homes.Count > 1)
             {
-                return resolved.Path;
+                // One backup vouches for one home: a pattern that names several is refused rather than migrating the first.
+                WriteCoreError(new PorterStorageException(ErrorIds.HomePathInvalid, PorterErrorKind.InvalidArgument, Path,
+                    $"'{Path}' names {homes.Count} homes ({string.Join(", ", homes.Take(3))}{(homes.Count > 3 ? ", ..." : string.Empty)}); migrate one home at a time, e.g. Get-PorterHome -Path '{Path}' | Backup-PorterHome -Destination <folder> | Invoke-PorterStorageMigration."));
+                return null;
             }
-            return null;
+            return homes.Count == 1 ? homes[0] : null;
         }
 
         private void Migrate(IMigrationStore store)
@@ -129,7 +134,7 @@ namespace PorterStorage.Commands
                 {
                     Backup = Backup,
                     SkipBackupCheck = SkipBackupCheck,
-                    Destination = destination is string folder ? GetUnresolvedProviderPathFromPSPath(folder) : destination,
+                    Destination = destination is string folder && !string.IsNullOrWhiteSpace(folder) ? GetUnresolvedProviderPathFromPSPath(folder) : destination,
                     // One ShouldProcess per item: -WhatIf lists every change and nothing at all is written.
                     Approve = ShouldProcess,
                     OnNote = WriteVerbose,
