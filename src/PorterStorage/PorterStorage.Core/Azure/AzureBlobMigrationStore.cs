@@ -415,6 +415,9 @@ namespace PorterStorage.Core.Azure
         /// thread (that would end the process); a lease that could not be renewed for its whole duration, or that the service
         /// says is no longer ours, counts as lost, and the store then refuses to commit another change set.
         /// </summary>
+        /// <summary>Test seam: renews the migration lease at once instead of waiting for the timer's next renewal.</summary>
+        internal void RenewLeaseNow() => _lease?.RenewNow();
+
         private sealed class LeaseHandle : IDisposable
         {
             private static readonly TimeSpan Duration = TimeSpan.FromSeconds(15);
@@ -428,17 +431,27 @@ namespace PorterStorage.Core.Azure
             public LeaseHandle(BlobLeaseClient lease)
             {
                 _lease = lease;
-                _renew = new Timer(_ => Renew(), null, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
+                _renew = new Timer(_ => _ = Renew(), null, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
             }
 
             /// <summary>True once the lease may have passed to another run: never renewed for its duration, or refused.</summary>
             public bool Lost => !_disposed && (_taken || _sinceRenewed.Elapsed >= Duration - TimeSpan.FromSeconds(1));
 
-            private void Renew()
+            /// <summary>Renews the lease now, on this thread, after any renewal the timer has under way (tests).</summary>
+            public void RenewNow()
+            {
+                while (!Renew())
+                {
+                    Thread.Sleep(10);
+                }
+            }
+
+            /// <summary>One renewal; false when another is still under way (and this one did nothing).</summary>
+            private bool Renew()
             {
                 if (Interlocked.Exchange(ref _renewing, 1) == 1)
                 {
-                    return; // the previous renewal is still waiting for the service
+                    return false; // the previous renewal is still waiting for the service
                 }
                 try
                 {
@@ -461,6 +474,7 @@ namespace PorterStorage.Core.Azure
                 {
                     Interlocked.Exchange(ref _renewing, 0);
                 }
+                return true;
             }
 
             public void Dispose()
