@@ -51,6 +51,8 @@ namespace PorterStorage.Tests.Stores
 
         public void Put(string path, string content) => _items[path] = System.Text.Encoding.UTF8.GetBytes(content);
 
+        public void Remove(string path) => _items.Remove(path);
+
         public string Text(string path) => System.Text.Encoding.UTF8.GetString(_items[path]);
 
         /// <summary>A copy of every item under <paramref name="location"/>.</summary>

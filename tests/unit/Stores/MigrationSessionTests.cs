@@ -231,8 +231,8 @@ namespace PorterStorage.Tests.Stores
             // An earlier run wrote the claim, then was interrupted before removing the legacy file.
             InMemoryMigrationStore store = LegacyStore();
             MigrationSession.Run(Request(store));
-            string legacy = Fixture("claims/has-name.json");
-            store.Put("claims/has-name.json", legacy);
+            string legacy = Fixture("claims/installed.json");
+            store.Put("claims/installed.json", legacy);
             Assert.Contains(MigrationEngine.Plan(store).Items, i => i.Action == MigrationAction.RemoveDuplicate);
 
             // While the operator confirms, Porter writes a newer action into the legacy file.
@@ -241,7 +241,7 @@ namespace PorterStorage.Tests.Stores
             var errors = new List<MigrationError>();
             MigrationRequest request = Request(store, (_, _) =>
             {
-                store.Put("claims/has-name.json", changed);
+                store.Put("claims/installed.json", changed);
                 return true;
             });
             request.OnError = errors.Add;
@@ -249,7 +249,7 @@ namespace PorterStorage.Tests.Stores
             PorterMigrationResult result = MigrationSession.Run(request)!;
 
             Assert.Equal(ErrorIds.PlanOutdated, Assert.Single(errors).ErrorId);
-            Assert.Equal(changed, store.Text("claims/has-name.json"));
+            Assert.Equal(changed, store.Text("claims/installed.json"));
             Assert.False(result.Succeeded);
         }
 
@@ -322,7 +322,7 @@ namespace PorterStorage.Tests.Stores
         }
 
         [Fact]
-        public void Session_MigratedByAnotherRunWhileConfirming_NothingDoubled()
+        public void Session_MigratedByAnotherRunWhileConfirming_RemovedAsADuplicate_NothingDoubled()
         {
             InMemoryMigrationStore store = LegacyStore();
             bool once = false;
@@ -334,7 +334,7 @@ namespace PorterStorage.Tests.Stores
                     once = true;
                     // Another shell migrates the store, and the legacy claim comes back (restored by hand, say).
                     Assert.True(MigrationEngine.Run(store, new MigrationOptions()).Succeeded);
-                    store.Put("claims/has-name.json", Fixture("claims/has-name.json"));
+                    store.Put("claims/installed.json", Fixture("claims/installed.json"));
                 }
                 return true;
             });
@@ -342,11 +342,10 @@ namespace PorterStorage.Tests.Stores
 
             PorterMigrationResult result = MigrationSession.Run(request)!;
 
-            Assert.Equal(ErrorIds.PlanOutdated, Assert.Single(errors).ErrorId);
-            string installation = store.List(ItemTypes.Installations, null).Single(n => store.List(ItemTypes.Claims, n).Count > 0 && Fixture("claims/has-name.json").Contains(n));
-            Assert.Single(store.List(ItemTypes.Claims, installation));
-            Assert.True(store.Items.ContainsKey("claims/has-name.json"));
-            Assert.False(result.Succeeded);
+            Assert.Empty(errors);
+            Assert.Equal(MigrationOutcome.RemovedDuplicate, Assert.Single(result.Installations, i => i.Outcome != MigrationOutcome.AlreadyCurrent).Outcome);
+            Assert.Single(store.List(ItemTypes.Claims, "mybun"));
+            Assert.False(store.Items.ContainsKey("claims/installed.json"));
         }
 
         [Fact]
@@ -362,6 +361,114 @@ namespace PorterStorage.Tests.Stores
             Assert.Equal(ErrorIds.MigrationDeclined, ex.ErrorId);
             Assert.Equal(before, store.Items.Keys.ToList());
             Assert.Single(store.PendingJournals());
+        }
+        private static string WithParametersAndOutputs(string claim)
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(claim)!.AsObject();
+            node["parameters"] = System.Text.Json.Nodes.JsonNode.Parse("{\"replicas\":1,\"region\":\"eu\"}");
+            node["outputs"] = System.Text.Json.Nodes.JsonNode.Parse("{\"endpoint\":\"https://example\"}");
+            return node.ToJsonString();
+        }
+
+        [Fact]
+        public void Run_InstallClaimBesideAnUpgradeOfItsInstallation_BothMigrated_NotTakenForThePlaceholder()
+        {
+            var store = new InMemoryMigrationStore();
+            store.Put("claims/a.json", Fixture("claims/upgraded.json"));
+            store.Put("claims/b.json", WithParametersAndOutputs(Fixture("claims/installed.json")));
+            var errors = new List<MigrationError>();
+            MigrationRequest request = Request(store);
+            request.OnError = errors.Add;
+
+            PorterMigrationResult result = MigrationSession.Run(request)!;
+
+            Assert.Empty(errors);
+            Assert.True(result.Succeeded);
+            Assert.Equal(2, result.Installations.Count(i => i.Outcome == MigrationOutcome.Migrated));
+            Assert.Contains(store.Items, i => i.Key.StartsWith("claims/mybun/", StringComparison.Ordinal) && System.Text.Encoding.UTF8.GetString(i.Value).Contains("\"region\""));
+            Assert.Contains(store.Items.Keys, k => k.StartsWith("outputs/", StringComparison.Ordinal) && k.EndsWith("-endpoint", StringComparison.Ordinal));
+        }
+
+        [Fact]
+        public void Run_TheSameLegacyClaimTwice_TheSecondGoesAsADuplicate_NoFalseAlarm()
+        {
+            var store = new InMemoryMigrationStore();
+            store.Put("claims/mybun.json", Fixture("claims/installed.json"));
+            store.Put("claims/mybun-copy.json", Fixture("claims/installed.json"));
+            var errors = new List<MigrationError>();
+            MigrationRequest request = Request(store);
+            request.OnError = errors.Add;
+
+            PorterMigrationResult result = MigrationSession.Run(request)!;
+
+            Assert.Empty(errors);
+            Assert.True(result.SchemaWritten);
+            Assert.Equal(new[] { MigrationOutcome.Migrated, MigrationOutcome.RemovedDuplicate }, result.Installations.Select(i => i.Outcome).OrderBy(o => o));
+            Assert.Single(store.List(ItemTypes.Claims, "mybun"));
+        }
+
+        [Fact]
+        public void Run_TheSameLegacyClaimWithOutputsTwice_TheSecondGoesAsADuplicate_ItsOutputsAreMigrated()
+        {
+            var store = new InMemoryMigrationStore();
+            store.Put("claims/a.json", Fixture("claims/has-name.json"));
+            store.Put("claims/b.json", Fixture("claims/has-name.json"));
+
+            PorterMigrationResult result = MigrationSession.Run(Request(store))!;
+
+            Assert.True(result.Succeeded, string.Join("; ", result.Errors));
+            Assert.Equal(new[] { MigrationOutcome.Migrated, MigrationOutcome.RemovedDuplicate }, result.Installations.Select(i => i.Outcome).OrderBy(o => o));
+            Assert.Equal(2, store.Items.Keys.Count(k => k.StartsWith("outputs/", StringComparison.Ordinal)));
+        }
+
+        [Fact]
+        public void Plan_ALegacyClaimWithOutputsWhoseOutputsWereNeverWritten_IsNoDuplicate()
+        {
+            var store = new InMemoryMigrationStore();
+            store.Put("claims/a.json", Fixture("claims/has-name.json"));
+            MigrationSession.Run(Request(store));
+            foreach (string output in store.Items.Keys.Where(k => k.StartsWith("outputs/", StringComparison.Ordinal)).ToList())
+            {
+                store.Remove(output);
+            }
+            store.Put("claims/a.json", Fixture("claims/has-name.json"));
+
+            Assert.Contains(MigrationEngine.Plan(store).Items, i => i.Source == "claims/a.json" && i.Action == MigrationAction.Migrate);
+        }
+
+        [Fact]
+        public void Run_ANameConflictTheRunItselfResolves_BothSetsRewritten_NoFalseAlarm()
+        {
+            var store = new InMemoryMigrationStore();
+            store.Put("credentials/b.json", "{\"name\":\"c\",\"created\":\"2020-01-01T00:00:00Z\",\"modified\":\"2020-01-01T00:00:00Z\",\"credentials\":[]}");
+            store.Put("credentials/z.json", "{\"name\":\"b\",\"created\":\"2020-01-01T00:00:00Z\",\"modified\":\"2020-01-01T00:00:00Z\",\"credentials\":[]}");
+            Assert.Contains(MigrationEngine.Plan(store).Items, i => i.ErrorId == ErrorIds.CredentialSetNameConflict);
+
+            PorterMigrationResult result = MigrationSession.Run(Request(store))!;
+
+            Assert.True(result.Succeeded, string.Join("; ", result.Errors));
+            Assert.True(result.SchemaWritten);
+            Assert.Equal(new[] { "credentials/b.json", "credentials/c.json" }, store.Items.Keys.Where(k => k.StartsWith("credentials/", StringComparison.Ordinal)));
+        }
+
+        [Fact]
+        public void Run_AnApprovedConversionTheRunNoLongerFinds_IsReported_NotDroppedSilently()
+        {
+            var store = new InMemoryMigrationStore();
+            store.Put("credentials/a.json", "{\"name\":\"mybuns\",\"created\":\"2020-01-01T00:00:00Z\",\"modified\":\"2020-01-01T00:00:00Z\",\"credentials\":[]}");
+            store.Put("credentials/mybuns.yaml", Yaml());
+            Assert.Contains(MigrationEngine.Plan(store).Items, i => i.Action == MigrationAction.Convert);
+            var errors = new List<MigrationError>();
+            MigrationRequest request = Request(store);
+            request.OnError = errors.Add;
+
+            PorterMigrationResult result = MigrationSession.Run(request)!;
+
+            MigrationError error = Assert.Single(errors);
+            Assert.Equal(ErrorIds.PlanOutdated, error.ErrorId);
+            Assert.Equal("memory://porter/credentials/mybuns.yaml", error.Target);
+            Assert.Equal(Yaml(), store.Text("credentials/mybuns.yaml"));
+            Assert.False(result.Succeeded);
         }
     }
 }

@@ -3,40 +3,55 @@ using PorterStorage.Core.Json;
 
 namespace PorterStorage.Core.Migration
 {
-    /// <summary>When a current-layout claim was made and by which action: how a legacy claim is known to be migrated already (format §5).</summary>
-    public sealed class ClaimStamp
+    /// <summary>
+    /// Whether a current-layout claim is the migrated last action of a legacy claim, so that the legacy file is a leftover
+    /// of an interrupted earlier migration (format §5, E3) and may be removed as a duplicate.
+    /// </summary>
+    public static class ClaimStamp
     {
-        private ClaimStamp(string created, string action)
+        /// <summary>
+        /// True only when <paramref name="currentClaim"/> holds what migrating <paramref name="legacy"/> writes as its last action:
+        /// the same time and action, and the same bundle and parameters under Go's rules. A placeholder install claim written
+        /// for another legacy claim of the installation has no parameters of its own, so it is no match for a claim that has
+        /// some. The claim's id is returned, for the caller to check that the legacy outputs are in its results too.
+        /// </summary>
+        public static bool IsMigrationOf(byte[] currentClaim, LegacyClaim legacy, out string claimId)
         {
-            Created = created;
-            Action = action;
-        }
-
-        /// <summary>The claim's <c>created</c> time in Go's normal form; empty when it has none Go can read.</summary>
-        public string Created { get; }
-
-        public string Action { get; }
-
-        /// <summary>The stamp of a claim document; null when it is not a JSON object.</summary>
-        public static ClaimStamp? Read(byte[] claim)
-        {
+            claimId = string.Empty;
             try
             {
-                using JsonDocument doc = JsonDocument.Parse(claim, GoJson.DocumentOptions);
+                using JsonDocument doc = JsonDocument.Parse(currentClaim, GoJson.DocumentOptions);
                 JsonElement root = doc.RootElement;
                 if (root.ValueKind != JsonValueKind.Object)
                 {
-                    return null;
+                    return false;
                 }
                 string created = root.TryGetProperty("created", out JsonElement c) && c.ValueKind == JsonValueKind.String
                                  && GoTime.TryNormalize(c.GetString()!, out string n) ? n : string.Empty;
                 string action = root.TryGetProperty("action", out JsonElement a) && a.ValueKind == JsonValueKind.String ? a.GetString()! : string.Empty;
-                return new ClaimStamp(created, action);
+                claimId = root.TryGetProperty("id", out JsonElement id) && id.ValueKind == JsonValueKind.String ? id.GetString()! : string.Empty;
+                return created == legacy.Modified && action == legacy.Action
+                       && root.TryGetProperty("bundle", out JsonElement bundle) && GoJsonCompare.FirstDifference(bundle, legacy.Bundle) == null
+                       && SameParameters(root, legacy.Parameters);
             }
             catch (JsonException)
             {
-                return null;
+                return false;
             }
         }
+
+        private static bool SameParameters(JsonElement claim, JsonElement? legacy)
+        {
+            bool has = claim.TryGetProperty("parameters", out JsonElement parameters) && parameters.ValueKind != JsonValueKind.Null;
+            bool legacyHas = legacy.HasValue && legacy.Value.ValueKind != JsonValueKind.Null;
+            if (!has || !legacyHas)
+            {
+                // An empty set of parameters is written as none at all.
+                return (!has || IsEmptyObject(parameters)) && (!legacyHas || IsEmptyObject(legacy!.Value));
+            }
+            return GoJsonCompare.FirstDifference(parameters, legacy!.Value) == null;
+        }
+
+        private static bool IsEmptyObject(JsonElement e) => e.ValueKind == JsonValueKind.Object && !e.EnumerateObject().GetEnumerator().MoveNext();
     }
 }

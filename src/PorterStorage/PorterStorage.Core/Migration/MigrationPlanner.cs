@@ -190,9 +190,34 @@ namespace PorterStorage.Core.Migration
             ChangeSetNames.Check(store, docs, Array.Empty<string>(), source);
         }
 
-        /// <summary>Porter's own interrupted run may have written this claim already (E3): same last action and time.</summary>
+        /// <summary>Porter's own interrupted run may have written this claim already (E3): its last action, bundle, parameters and outputs.</summary>
         internal static bool IsAlreadyPresent(IMigrationStore store, LegacyClaim legacy) =>
-            store.CurrentClaims(legacy.Installation).Select(ClaimStamp.Read).Any(c => c != null && c.Created == legacy.Modified && c.Action == legacy.Action);
+            store.CurrentClaims(legacy.Installation).Any(c => ClaimStamp.IsMigrationOf(c, legacy, out string claimId) && OutputsMigrated(store, claimId, legacy));
+
+        /// <summary>
+        /// Every legacy output is in one result of the claim (<c>outputs/&lt;result&gt;/&lt;result&gt;-&lt;name&gt;</c>): a placeholder or
+        /// a claim whose outputs were never written does not make the legacy file a duplicate.
+        /// </summary>
+        private static bool OutputsMigrated(IMigrationStore store, string claimId, LegacyClaim legacy)
+        {
+            if (!legacy.Outputs.HasValue || !legacy.Outputs.Value.EnumerateObject().Any())
+            {
+                return true;
+            }
+            if (claimId.Length == 0)
+            {
+                return false;
+            }
+            foreach (string result in store.List(ItemTypes.Results, claimId))
+            {
+                var outputs = new HashSet<string>(store.List(ItemTypes.Outputs, result), StringComparer.Ordinal);
+                if (legacy.Outputs.Value.EnumerateObject().All(o => outputs.Contains(result + "-" + o.Name)))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
 
         private static PorterMigrationPlanItem? PlanCredential(IMigrationStore store, StoreEntry entry, bool prepare)
         {

@@ -58,7 +58,6 @@ namespace PorterStorage.Core.Migration
                 }
                 void Outdated(PorterMigrationPlanItem item, string message)
                 {
-                    (item.Prepared as IDisposable)?.Dispose();
                     Record(item, MigrationOutcome.Failed, null, ErrorIds.PlanOutdated, message, installations, credentialSets, parameterSets);
                     Fail(ErrorIds.PlanOutdated, PorterErrorKind.InvalidOperation, store.FullName(item.Source ?? item.Name), message,
                         MigrationLogText.ErrorLine(item, ErrorIds.PlanOutdated, message), !IsHiddenFromPorter(item));
@@ -96,72 +95,101 @@ namespace PorterStorage.Core.Migration
                 int sections = 0; // Porter logs its three sections, in order, whether or not they hold items
                 PorterMigrationPlanItem? schemaItem = null;
 
+                var seen = approved == null ? null : new HashSet<string>(StringComparer.Ordinal);
                 foreach (PorterMigrationPlanItem item in items)
                 {
-                    cancel.ThrowIfCancellationRequested();
-                    for (; sections < MigrationLogText.Sections.Count && sections <= MigrationLogText.SectionOf(item.Kind); sections++)
-                    {
-                        MigrationLogText.SectionHeader(MigrationLogText.Sections[sections], schemaBefore, Log);
-                    }
-                    if (item.Kind == MigrationItemKind.Schema)
-                    {
-                        schemaItem = item;
-                        continue;
-                    }
-                    options.Progress?.Report(new MigrationProgress($"{item.Kind} {item.Name}", Math.Min(done++, total), total));
-
-                    if (item.Action == MigrationAction.Fail)
-                    {
-                        if (item.Kind == MigrationItemKind.Installation)
-                        {
-                            Log($" - Migrating claim {Path.GetFileNameWithoutExtension(item.Source ?? item.Name)} to the new schema...");
-                        }
-                        Record(item, MigrationOutcome.Failed, null, item.ErrorId, item.Reason, installations, credentialSets, parameterSets);
-                        Fail(item.ErrorId!, item.ErrorKind, store.FullName(item.Source ?? string.Empty), item.Reason, MigrationLogText.ErrorLine(item, item.ErrorId!, item.Reason), !IsHiddenFromPorter(item));
-                        continue;
-                    }
-                    if (!item.ChangesSomething)
-                    {
-                        if (item.IsCurrentLayout)
-                        {
-                            installations.Add(new InstallationMigrationRecord(item.Name, item.Source, MigrationOutcome.AlreadyCurrent,
-                                Array.Empty<string>(), Array.Empty<string>(), Array.Empty<string>(), null, null));
-                        }
-                        continue;
-                    }
-                    PorterMigrationPlanItem? shown = null;
-                    if (approved != null && !approved.TryGetValue(MigrationPlanItemKey.Of(item), out shown))
-                    {
-                        Outdated(item, $"{MigrationLogText.KindText(item.Kind)} '{item.Name}' appeared after the migration was planned, so it was not shown for approval; it is left as it is. Run the migration again.");
-                        continue;
-                    }
-                    if (!options.ShouldProcess(item))
-                    {
-                        (item.Prepared as IDisposable)?.Dispose();
-                        Record(item, MigrationOutcome.Declined, null, ErrorIds.MigrationDeclined, "declined", installations, credentialSets, parameterSets);
-                        warnings.Add($"{item.Kind} {item.Name} was declined; schema.json is not updated until it is migrated.");
-                        errors.Add(new MigrationError(ErrorIds.MigrationDeclined, PorterErrorKind.OperationStopped, store.FullName(item.Source ?? item.Name), $"The migration of {item.Kind} '{item.Name}' was declined."));
-                        if (!IsHiddenFromPorter(item))
-                        {
-                            blocking++;
-                        }
-                        continue;
-                    }
-                    if (shown != null && !MigrationPlanItemKey.SameChange(shown, item))
-                    {
-                        Outdated(item, $"{MigrationLogText.KindText(item.Kind)} '{item.Name}' changed after it was approved (approved: {MigrationConfirmation.Of(shown)}; now: {MigrationConfirmation.Of(item)}); it is left as it is. Run the migration again.");
-                        continue;
-                    }
+                    seen?.Add(MigrationPlanItemKey.Of(item));
                     try
                     {
-                        Execute(store, item, options, Log, installations, credentialSets, parameterSets, warnings, cancel);
+                        cancel.ThrowIfCancellationRequested();
+                        for (; sections < MigrationLogText.Sections.Count && sections <= MigrationLogText.SectionOf(item.Kind); sections++)
+                        {
+                            MigrationLogText.SectionHeader(MigrationLogText.Sections[sections], schemaBefore, Log);
+                        }
+                        if (item.Kind == MigrationItemKind.Schema)
+                        {
+                            schemaItem = item;
+                            continue;
+                        }
+                        options.Progress?.Report(new MigrationProgress($"{item.Kind} {item.Name}", Math.Min(done++, total), total));
+
+                        if (item.Action == MigrationAction.Fail)
+                        {
+                            if (item.Kind == MigrationItemKind.Installation)
+                            {
+                                Log($" - Migrating claim {Path.GetFileNameWithoutExtension(item.Source ?? item.Name)} to the new schema...");
+                            }
+                            Record(item, MigrationOutcome.Failed, null, item.ErrorId, item.Reason, installations, credentialSets, parameterSets);
+                            Fail(item.ErrorId!, item.ErrorKind, store.FullName(item.Source ?? string.Empty), item.Reason, MigrationLogText.ErrorLine(item, item.ErrorId!, item.Reason), !IsHiddenFromPorter(item));
+                            continue;
+                        }
+                        if (!item.ChangesSomething)
+                        {
+                            if (item.IsCurrentLayout)
+                            {
+                                installations.Add(new InstallationMigrationRecord(item.Name, item.Source, MigrationOutcome.AlreadyCurrent,
+                                    Array.Empty<string>(), Array.Empty<string>(), Array.Empty<string>(), null, null));
+                            }
+                            continue;
+                        }
+                        PorterMigrationPlanItem? shown = null;
+                        if (approved != null && !approved.TryGetValue(MigrationPlanItemKey.Of(item), out shown))
+                        {
+                            Outdated(item, $"{MigrationLogText.KindText(item.Kind)} '{item.Name}' appeared after the migration was planned, so it was not shown for approval; it is left as it is. Run the migration again.");
+                            continue;
+                        }
+                        if (shown != null && !shown.ChangesSomething)
+                        {
+                            // Planned as nothing to do (or failing) when confirmed, and made migratable since, typically by an earlier item of
+                            // this run (a name conflict it resolved): part of "everything" when everything was approved, else not asked about.
+                            if (!options.ShouldProcess(item))
+                            {
+                                Outdated(item, $"{MigrationLogText.KindText(item.Kind)} '{item.Name}' needed no change when the migration was confirmed and needs one now, so it was not asked about; it is left as it is. Run the migration again.");
+                                continue;
+                            }
+                        }
+                        else if (!options.ShouldProcess(item))
+                        {
+                            Record(item, MigrationOutcome.Declined, null, ErrorIds.MigrationDeclined, "declined", installations, credentialSets, parameterSets);
+                            warnings.Add($"{item.Kind} {item.Name} was declined; schema.json is not updated until it is migrated.");
+                            errors.Add(new MigrationError(ErrorIds.MigrationDeclined, PorterErrorKind.OperationStopped, store.FullName(item.Source ?? item.Name), $"The migration of {item.Kind} '{item.Name}' was declined."));
+                            if (!IsHiddenFromPorter(item))
+                            {
+                                blocking++;
+                            }
+                            continue;
+                        }
+                        else if (shown != null && !MigrationPlanItemKey.Covers(shown, item))
+                        {
+                            Outdated(item, $"{MigrationLogText.KindText(item.Kind)} '{item.Name}' changed after it was approved (approved: {MigrationConfirmation.Of(shown)}; now: {MigrationConfirmation.Of(item)}); it is left as it is. Run the migration again.");
+                            continue;
+                        }
+                        try
+                        {
+                            Execute(store, item, options, Log, installations, credentialSets, parameterSets, warnings, cancel);
+                        }
+                        catch (Exception caught) when (caught is PorterStorageException || caught is IOException || caught is UnauthorizedAccessException)
+                        {
+                            PorterStorageException ex = IOErrors.Map(caught, store.FullName(item.Source ?? string.Empty), IOOperation.Write,
+                                $"{item.Kind} '{item.Name}' was not migrated.");
+                            Record(item, MigrationOutcome.Failed, null, ex.ErrorId, ex.Message, installations, credentialSets, parameterSets);
+                            Fail(ex.ErrorId, ex.Kind, ex.Target ?? store.Location, ex.Message, MigrationLogText.ErrorLine(item, ex.ErrorId, ex.Message), !IsHiddenFromPorter(item));
+                        }
                     }
-                    catch (Exception caught) when (caught is PorterStorageException || caught is IOException || caught is UnauthorizedAccessException)
+                    finally
                     {
-                        PorterStorageException ex = IOErrors.Map(caught, store.FullName(item.Source ?? string.Empty), IOOperation.Write,
-                            $"{item.Kind} '{item.Name}' was not migrated.");
-                        Record(item, MigrationOutcome.Failed, null, ex.ErrorId, ex.Message, installations, credentialSets, parameterSets);
-                        Fail(ex.ErrorId, ex.Kind, ex.Target ?? store.Location, ex.Message, MigrationLogText.ErrorLine(item, ex.ErrorId, ex.Message), !IsHiddenFromPorter(item));
+                        (item.Prepared as IDisposable)?.Dispose(); // what planning parsed for it, whatever became of the item
+                    }
+                }
+
+                if (approved != null)
+                {
+                    // An approved change that the run no longer finds to make, while its item is still there, is not dropped silently.
+                    foreach (PorterMigrationPlanItem gone in approved.Values.Where(i => i.ChangesSomething && i.Source != null && i.Kind != MigrationItemKind.Interrupted
+                                 && i.Kind != MigrationItemKind.Schema && i.Kind != MigrationItemKind.Repair && !seen!.Contains(MigrationPlanItemKey.Of(i))
+                                 && options.ShouldProcess(i) && store.Exists(i.Source)))
+                    {
+                        Outdated(gone, $"{MigrationLogText.KindText(gone.Kind)} '{gone.Name}' was approved ({MigrationConfirmation.Of(gone)}), but the run no longer finds a change to make for it; it is left as it is. Run the migration again.");
                     }
                 }
 

@@ -78,14 +78,16 @@ namespace PorterStorage.Core.Migration
             var shown = new Dictionary<string, PorterMigrationPlanItem>(StringComparer.Ordinal);
             var approved = new HashSet<string>(StringComparer.Ordinal);
             string? declinedFinish = null;
+            int wanted = 0;
             foreach (PorterMigrationPlanItem item in MigrationPlanner.PlanItems(source, cancel))
             {
+                string key = MigrationPlanItemKey.Of(item);
+                shown[key] = item;
                 if (!item.ChangesSomething)
                 {
                     continue;
                 }
-                string key = MigrationPlanItemKey.Of(item);
-                shown[key] = item;
+                wanted++;
                 string where = copy != null ? copy.FullName(item.Source ?? item.Name) : source.FullName(item.Source ?? item.Name);
                 if (request.Approve(where, MigrationConfirmation.Of(item)))
                 {
@@ -96,11 +98,11 @@ namespace PorterStorage.Core.Migration
                     declinedFinish ??= item.Name;
                 }
             }
-            if (shown.Count > 0 && approved.Count == 0)
+            if (wanted > 0 && approved.Count == 0)
             {
                 return null;
             }
-            if (shown.Count == 0 && !request.Approve(source.Location, MigrationConfirmation.CheckOnly))
+            if (wanted == 0 && !request.Approve(source.Location, MigrationConfirmation.CheckOnly))
             {
                 return null;
             }
@@ -119,7 +121,7 @@ namespace PorterStorage.Core.Migration
                 target = copy.Create(e => request.OnCopyError?.Invoke(e), cancel);
             }
             // Everything approved (the usual case): the run needs no list of keys to hold.
-            bool all = approved.Count == shown.Count;
+            bool all = approved.Count == wanted;
             if (all)
             {
                 approved.Clear();
@@ -166,13 +168,27 @@ namespace PorterStorage.Core.Migration
         public static string Of(PorterMigrationPlanItem item) => item.Kind + ":" + (item.Source ?? item.Name);
 
         /// <summary>
-        /// Both make the same change: the same action, name, writes and deletes. A repair is the same repair whatever files it
-        /// finds by then: it only ever sets modes to 0600, and the items migrated before it have already set their own.
+        /// <paramref name="now"/> makes no change beyond the one confirmed as <paramref name="shown"/>: the same action, name,
+        /// writes and deletes. Two changes an earlier item of the same run can bring about are covered too: a legacy claim
+        /// confirmed for migration that is now a duplicate of one migrated meanwhile (it goes, its content already migrated),
+        /// and a repair that finds only some of the items it was confirmed for.
         /// </summary>
-        public static bool SameChange(PorterMigrationPlanItem shown, PorterMigrationPlanItem now) =>
-            shown.Action == now.Action && shown.Name == now.Name
-            && (now.Action == MigrationAction.Repair
-                || (shown.Writes.SequenceEqual(now.Writes, StringComparer.Ordinal) && shown.Deletes.SequenceEqual(now.Deletes, StringComparer.Ordinal)));
+        public static bool Covers(PorterMigrationPlanItem shown, PorterMigrationPlanItem now)
+        {
+            if (shown.Name != now.Name)
+            {
+                return false;
+            }
+            if (shown.Action == MigrationAction.Migrate && now.Action == MigrationAction.RemoveDuplicate)
+            {
+                return now.Deletes.All(d => shown.Deletes.Contains(d, StringComparer.Ordinal));
+            }
+            if (shown.Action == MigrationAction.Repair && now.Action == MigrationAction.Repair)
+            {
+                return now.Writes.All(w => shown.Writes.Contains(w, StringComparer.Ordinal));
+            }
+            return shown.Action == now.Action && shown.Writes.SequenceEqual(now.Writes, StringComparer.Ordinal) && shown.Deletes.SequenceEqual(now.Deletes, StringComparer.Ordinal);
+        }
     }
 
     /// <summary>The words a confirmation prompt uses for a planned item.</summary>
