@@ -18,10 +18,11 @@ namespace PorterStorage.Tests
                 .Select(f => (f, File.ReadAllText(f)));
 
         [Fact]
-        public void NoStoreTypeIsCheckedOrCast_AnywhereInSrc()
+        public void NoStoreTypeIsCheckedOrCast_OutsideStorage()
         {
             var pattern = new Regex(@"\b(?:is|as)\s+(?:AzureBlob|FileSystem)\w*Store\b|\(\s*(?:AzureBlob|FileSystem)\w*Store\s*\)\s*\w");
-            foreach ((string file, string text) in Sources("PorterStorage.Core").Concat(Sources("PorterStorage")))
+            string storage = Path.DirectorySeparatorChar + "Storage" + Path.DirectorySeparatorChar;
+            foreach ((string file, string text) in Sources("PorterStorage.Core").Concat(Sources("PorterStorage")).Where(s => !s.File.Contains(storage)))
             {
                 Match m = pattern.Match(text);
                 Assert.False(m.Success, $"{file} checks or casts a store type ('{m.Value}'); ask the store interface instead");
@@ -50,6 +51,17 @@ namespace PorterStorage.Tests
                     Assert.True(name == "PorterStores" || name == m.Groups[1].Value,
                         $"{file} opens a {m.Groups[1].Value} itself; go through PorterStores.Open");
                 }
+            }
+        }
+
+        [Fact]
+        public void TheHomeServiceOpensItsReadersThroughTheFactory()
+        {
+            var opening = new Regex(@"new\s+(?:AzureBlob|FileSystem)\w*Store\s*\(");
+            foreach ((string file, string text) in Sources(Path.Combine("PorterStorage.Core", "Home")))
+            {
+                Match m = opening.Match(text);
+                Assert.False(m.Success, $"{file} opens a store itself ('{m.Value}'); go through PorterStores");
             }
         }
 

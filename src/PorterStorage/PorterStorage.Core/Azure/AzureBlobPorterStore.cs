@@ -29,6 +29,9 @@ namespace PorterStorage.Core.Azure
 
         public string Location => _storage.ContainerUri.ToString();
 
+        /// <summary>The container read.</summary>
+        internal PorterAzureStorage Storage => _storage;
+
         public IReadOnlyList<string> List(string itemType, string? group, CancellationToken cancellationToken = default)
         {
             string? groupTag = PorterBlobTags.GroupTag(itemType);

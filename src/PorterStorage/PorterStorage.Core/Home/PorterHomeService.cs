@@ -115,19 +115,12 @@ namespace PorterStorage.Core.Home
 
             try
             {
-                if (home.Storage?.IsAzureBlob == true && home.Config != null)
-                {
-                    // The data lives in the plugin's container: count it there and read its schema blob.
-                    home.AzureStorage = AzureStorageFactory.FromConfig(home.Config, null, PorterAzureStorage.DefaultContainer, Environment.GetEnvironmentVariable, cancellationToken);
-                    var store = new AzureBlobPorterStore(home.AzureStorage);
-                    home.Items = store.Count(cancellationToken);
-                    home.Layout = LayoutOf(home.Items);
-                    home.Schema = SchemaInspector.Evaluate(homePath, store, home.Items, cancellationToken);
-                }
-                else
-                {
-                    home.Schema = SchemaInspector.Evaluate(homePath, new FileSystemPorterStore(homePath, io), scanner.Counts, cancellationToken);
-                }
+                // For an azure.blob home the data lives in the plugin's container: it is counted there and its schema blob read.
+                IPorterStore data = PorterStores.OpenReader(homePath, home.Config, io, Environment.GetEnvironmentVariable, cancellationToken);
+                home.AzureStorage = PorterStores.ContainerOf(data);
+                home.Items = PorterStores.CountItems(data, () => scanner.Counts, cancellationToken);
+                home.Layout = LayoutOf(home.Items);
+                home.Schema = SchemaInspector.Evaluate(homePath, data, home.Items, cancellationToken);
             }
             catch (PorterStorageException ex)
             {
@@ -158,19 +151,18 @@ namespace PorterStorage.Core.Home
                     $"The Porter home '{homePath}' does not exist.");
             }
             PorterConfig config = PorterConfigReader.Read(homePath, io);
-            if (config.ResolvedStorage.IsAzureBlob)
+            IPorterStore data = PorterStores.OpenReader(homePath, config, io, Environment.GetEnvironmentVariable, cancellationToken);
+            PorterItemCounts counts = PorterStores.CountItems(data, () =>
             {
-                var store = new AzureBlobPorterStore(AzureStorageFactory.FromConfig(config, null, PorterAzureStorage.DefaultContainer,
-                    Environment.GetEnvironmentVariable, cancellationToken));
-                return SchemaInspector.Evaluate(homePath, store, store.Count(cancellationToken), cancellationToken);
-            }
-            var scanner = new HomeScanner(homePath, cancellationToken, io);
-            scanner.Scan(null);
-            if (scanner.Failures.Count > 0)
-            {
-                throw scanner.Failures[0];
-            }
-            return SchemaInspector.Evaluate(homePath, new FileSystemPorterStore(homePath, io), scanner.Counts, cancellationToken);
+                var scanner = new HomeScanner(homePath, cancellationToken, io);
+                scanner.Scan(null);
+                if (scanner.Failures.Count > 0)
+                {
+                    throw scanner.Failures[0];
+                }
+                return scanner.Counts;
+            }, cancellationToken);
+            return SchemaInspector.Evaluate(homePath, data, counts, cancellationToken);
         }
 
         /// <summary>Reads the config of an existing home (Get-PorterConfig).</summary>

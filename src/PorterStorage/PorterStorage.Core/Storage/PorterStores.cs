@@ -4,6 +4,7 @@ using PorterStorage.Core.Azure;
 using PorterStorage.Core.Config;
 using PorterStorage.Core.Errors;
 using PorterStorage.Core.Home;
+using PorterStorage.Core.IO;
 using PorterStorage.Core.Migration;
 
 namespace PorterStorage.Core.Storage
@@ -34,6 +35,25 @@ namespace PorterStorage.Core.Storage
             }
             return new FileSystemMigrationStore(homePath);
         }
+
+        /// <summary>
+        /// The store Porter reads a home's data from, as its config selects it: the azure.blob plugin's container, reached as the
+        /// plugin reaches it, or else the folder itself (read through <paramref name="io"/>). Raises config and Azure errors.
+        /// </summary>
+        internal static IPorterStore OpenReader(string homePath, PorterConfig? config, IFileIO io, Func<string, string?> environment, CancellationToken cancellationToken) =>
+            config?.ResolvedStorage.IsAzureBlob == true
+                ? new AzureBlobPorterStore(AzureStorageFactory.FromConfig(config, null, PorterAzureStorage.DefaultContainer, environment, cancellationToken))
+                : new FileSystemPorterStore(homePath, io);
+
+        /// <summary>The plugin's container a reader from <see cref="OpenReader"/> reads, or null when it reads the home folder.</summary>
+        internal static PorterAzureStorage? ContainerOf(IPorterStore reader) => (reader as AzureBlobPorterStore)?.Storage;
+
+        /// <summary>
+        /// What a reader's store holds, legacy and current: counted in the container by its tags and schema versions, or, for the
+        /// home folder, by <paramref name="countFolder"/> (the home scan).
+        /// </summary>
+        internal static PorterItemCounts CountItems(IPorterStore reader, Func<PorterItemCounts> countFolder, CancellationToken cancellationToken) =>
+            reader is AzureBlobPorterStore container ? container.Count(cancellationToken) : countFolder();
 
         /// <summary>The azure.blob plugin's container as a store; its migration log goes to <paramref name="logFolder"/>.</summary>
         public static IMigrationStore Open(PorterAzureStorage container, string logFolder) => new AzureBlobMigrationStore(container, logFolder);
