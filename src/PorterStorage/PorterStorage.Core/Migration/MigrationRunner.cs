@@ -90,7 +90,10 @@ namespace PorterStorage.Core.Migration
                 PorterSchemaDocument? storedSchema = SchemaInspector.ReadSchema(store, out _, cancel);
                 schemaBefore = storedSchema ?? PorterSchemaDocument.Empty;
                 IEnumerable<PorterMigrationPlanItem> items = MigrationPlanner.PlanItems(store, storedSchema, cancel, prepare: true);
-                int total = store.Entries(ItemTypes.Claims).Count + store.Entries(ItemTypes.Credentials).Count + store.Entries(ItemTypes.Parameters).Count;
+                // The progress total: the confirmed plan already counted the items; only a run without one lists the store for it.
+                int total = approved != null
+                    ? approved.Values.Count(i => i.Kind == MigrationItemKind.Installation || i.Kind == MigrationItemKind.CredentialSet || i.Kind == MigrationItemKind.ParameterSet)
+                    : store.Entries(ItemTypes.Claims).Count + store.Entries(ItemTypes.Credentials).Count + store.Entries(ItemTypes.Parameters).Count;
                 int done = 0;
                 int sections = 0; // Porter logs its three sections, in order, whether or not they hold items
                 PorterMigrationPlanItem? schemaItem = null;

@@ -58,8 +58,9 @@ namespace PorterStorage.Core.Migration
     }
 
     /// <summary>
-    /// One migration from start to end, the same for every store: plan once, take the approvals, check the backup, make the
-    /// copy for a destination, then run that plan under the store's lock.
+    /// One migration from start to end, the same for every store: plan the changes to confirm, take the approvals, check the
+    /// backup, make the copy for a destination, then run under the store's lock, where each item is planned again and run only
+    /// if it makes the change confirmed.
     /// </summary>
     public static class MigrationSession
     {
@@ -120,13 +121,8 @@ namespace PorterStorage.Core.Migration
             {
                 target = copy.Create(e => request.OnCopyError?.Invoke(e), cancel);
             }
-            // Everything approved (the usual case): the run needs no list of keys to hold.
+            // Everything approved (the usual case) also covers what the run itself makes migratable (see MigrationRunner).
             bool all = approved.Count == wanted;
-            if (all)
-            {
-                approved.Clear();
-                approved.TrimExcess();
-            }
             bool inPlace = copy == null;
             var options = new MigrationOptions
             {
