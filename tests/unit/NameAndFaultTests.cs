@@ -181,7 +181,7 @@ namespace PorterStorage.Tests
             Assert.Equal(ErrorIds.PathNotFolder, ex.ErrorId);
             Assert.Equal(home.P(folder), ex.Target);
             Assert.Equal(before, Digest(home.Path));
-            PorterStorageVerification v = StorageVerifier.Verify(home.Path);
+            PorterStorageVerification v = StorageVerifier.Verify(PorterStores.OpenFolder(home.Path, FileIO.System));
             Assert.Contains(v.Findings, f => f.Code == ErrorIds.PathNotFolder && f.Severity == FindingSeverity.Error);
         }
 

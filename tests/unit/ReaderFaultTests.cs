@@ -180,7 +180,7 @@ namespace PorterStorage.Tests
         {
             using TempHome home = MixedHome();
             File.Delete(home.P("claims/mybun.json"));
-            PorterStorageVerification v = StorageVerifier.Verify(home.Path, new DenyingIO(home.P(folder)));
+            PorterStorageVerification v = StorageVerifier.Verify(PorterStores.OpenFolder(home.Path, new DenyingIO(home.P(folder))));
             StorageFinding f = Assert.Single(v.Findings, x => x.Code == ErrorIds.AccessDenied);
             Assert.Equal(home.P(folder), f.Path);
             Assert.Equal(FindingSeverity.Error, f.Severity);
@@ -192,7 +192,7 @@ namespace PorterStorage.Tests
         public void Verify_DocumentNotReadable_DocumentUnreadableNamingItAndTheCause(string document)
         {
             using TempHome home = MixedHome();
-            PorterStorageVerification v = StorageVerifier.Verify(home.Path, new DenyingIO(home.P(document)));
+            PorterStorageVerification v = StorageVerifier.Verify(PorterStores.OpenFolder(home.Path, new DenyingIO(home.P(document))));
             StorageFinding f = Assert.Single(v.Findings, x => x.Code == "DocumentUnreadable");
             Assert.Equal(home.P(document), f.Path);
             Assert.StartsWith(ErrorIds.AccessDenied + ":", f.Message, StringComparison.Ordinal);
@@ -202,7 +202,7 @@ namespace PorterStorage.Tests
         public void Verify_SchemaNotReadable_SchemaUnreadableNamingIt()
         {
             using TempHome home = MixedHome();
-            PorterStorageVerification v = StorageVerifier.Verify(home.Path, new DenyingIO(home.P("schema.json")));
+            PorterStorageVerification v = StorageVerifier.Verify(PorterStores.OpenFolder(home.Path, new DenyingIO(home.P("schema.json"))));
             StorageFinding f = Assert.Single(v.Findings, x => x.Code == "SchemaUnreadable");
             Assert.Equal(home.P("schema.json"), f.Path);
         }

@@ -7,7 +7,9 @@ using System.Text;
 using System.Threading;
 using PorterStorage.Core.Backup;
 using PorterStorage.Core.Errors;
+using PorterStorage.Core.IO;
 using PorterStorage.Core.Migration;
+using PorterStorage.Core.Storage;
 using Xunit;
 
 namespace PorterStorage.Tests.Corpus
@@ -133,7 +135,7 @@ namespace PorterStorage.Tests.Corpus
             Assert.Contains("1.0.0-DRAFT+TODO", File.ReadAllText(home.P("parameters/good-params.json")));
 
             // Test-PorterStorage's engine agrees: a clean run verifies, a run with refusals does not pass silently.
-            var verification = StorageVerifier.Verify(home.Path);
+            var verification = StorageVerifier.Verify(PorterStores.OpenFolder(home.Path, FileIO.System));
             if (c.VerifierValid != null)
             {
                 Assert.True(verification.IsValid == c.VerifierValid, string.Join("; ", verification.Findings.DefaultIfEmpty()));
@@ -169,7 +171,7 @@ namespace PorterStorage.Tests.Corpus
         private static void AssertNoSecret(string text, string where) =>
             Assert.False(text.Contains(Secret, StringComparison.Ordinal), $"the planted secret appeared in the {where}");
 
-        private static void PlantGood(TempHome home)
+        internal static void PlantGood(TempHome home)
         {
             home.Write("claims/good.json", HostileHomes.Claim("good", parameters: "{\"db-password\":\"" + Secret + "\",\"n\":5}"));
             home.Write("parameters/good-params.json", "{\"name\":\"good-params\",\"created\":\"2020-01-01T00:00:00Z\",\"modified\":\"2020-01-01T00:00:00Z\",\"parameters\":[{\"name\":\"pw\",\"source\":{\"value\":\"" + Secret + "\"}}]}");

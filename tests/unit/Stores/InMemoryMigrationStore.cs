@@ -44,12 +44,14 @@ namespace PorterStorage.Tests.Stores
         /// <summary>Paths <see cref="ItemsToRepair"/> reports, and <see cref="Repair"/> clears.</summary>
         public List<string> NeedRepair { get; } = new List<string>();
 
-        public IReadOnlyDictionary<string, byte[]> Items => _items;
+        public IReadOnlyDictionary<string, byte[]> Contents => _items;
 
         /// <summary>The copy the last session with a destination made of this store.</summary>
         public InMemoryMigrationStore? LastCopy { get; private set; }
 
         public void Put(string path, string content) => _items[path] = System.Text.Encoding.UTF8.GetBytes(content);
+
+        public void Put(string path, byte[] content) => _items[path] = content;
 
         public void Remove(string path) => _items.Remove(path);
 
@@ -215,22 +217,46 @@ namespace PorterStorage.Tests.Stores
 
         public MigrationLog CreateLog(DateTime localNow) => new MigrationLog(Location + "/migrate.log", new LineWriter(LogLines));
 
-        /// <summary>Porter's view, in brief: a legacy claim or a missing or outdated schema is an error.</summary>
-        public PorterStorageVerification Verify(CancellationToken cancel)
+        public bool IsRemote => false;
+
+        /// <summary>Every key under a type's prefix: <c>type/name.ext</c> is ungrouped, <c>type/group/name.ext</c> grouped (claims, results, outputs).</summary>
+        public IReadOnlyDictionary<string, StoreListing> Items(IEnumerable<string> itemTypes, CancellationToken cancellationToken)
         {
-            var findings = new List<StorageFinding>();
-            foreach (StoreEntry entry in Entries(ItemTypes.Claims).Where(e => e.IsDocument))
+            var listings = new Dictionary<string, StoreListing>(StringComparer.Ordinal);
+            foreach (string type in itemTypes.Distinct())
             {
-                findings.Add(new StorageFinding(FindingSeverity.Error, "LegacyClaim", FullName(entry.RelativePath), "not migrated"));
+                string prefix = type + "/", ext = ItemTypes.Extension(type);
+                var items = new List<StoreItem>();
+                var groups = new SortedDictionary<string, string>(StringComparer.Ordinal);
+                foreach (string key in _items.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)))
+                {
+                    string[] parts = key.Substring(prefix.Length).Split('/');
+                    string file = parts[parts.Length - 1];
+                    string? group = parts.Length == 2 && ItemTypes.IsGrouped(type) ? parts[0] : null;
+                    if (group != null)
+                    {
+                        groups[group] = FullName(prefix + group);
+                    }
+                    if ((parts.Length == 1 || group != null) && (ext.Length == 0 || file.EndsWith(ext, StringComparison.Ordinal)))
+                    {
+                        items.Add(new StoreItem(type, group, file.Substring(0, file.Length - ext.Length), key, FullName(key), null));
+                    }
+                }
+                listings[type] = new StoreListing(items, groups, Array.Empty<PorterStorageException>());
             }
-            if (!_items.ContainsKey(SchemaPath))
-            {
-                findings.Add(new StorageFinding(FindingSeverity.Error, "SchemaMissing", FullName(SchemaPath), "schema.json is missing"));
-            }
-            int claims = _items.Keys.Count(k => k.StartsWith("claims/", StringComparison.Ordinal) && k.Count(ch => ch == '/') == 2);
-            return new PorterStorageVerification(Location, List(ItemTypes.Installations, null).Count, claims,
-                _items.Keys.Count(k => k.StartsWith("results/", StringComparison.Ordinal)), _items.Keys.Count(k => k.StartsWith("outputs/", StringComparison.Ordinal)), findings);
+            return listings;
         }
+
+        /// <summary>A listed item's content, for verification and counting; not counted in <see cref="Reads"/>, which the planning checks use.</summary>
+        public byte[] ReadItem(StoreItem item, CancellationToken cancellationToken) =>
+            _items.TryGetValue(item.StorePath, out byte[]? content) ? content : ReadFile(item.StorePath);
+
+        public string ItemLocation(string itemType, string? group, string name) =>
+            FullName((itemType.Length == 0 ? string.Empty : itemType + "/") + (group == null ? string.Empty : group + "/") + name + ItemTypes.Extension(itemType));
+
+        /// <summary>Memory has no shape or modes of its own to get wrong.</summary>
+        public IEnumerable<StorageFinding> NativeFindings(IReadOnlyDictionary<string, StoreListing> listings, CancellationToken cancellationToken) =>
+            Array.Empty<StorageFinding>();
 
         /// <summary>What a killed process leaves behind: the exception stands for the kill.</summary>
         public sealed class SimulatedCrash : Exception

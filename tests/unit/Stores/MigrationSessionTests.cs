@@ -52,8 +52,8 @@ namespace PorterStorage.Tests.Stores
             Assert.True(result.Succeeded, string.Join("; ", result.Errors));
             Assert.True(result.SchemaWritten);
             Assert.Equal(SchemaVersions.CurrentSchemaJson, store.Text("schema.json"));
-            Assert.DoesNotContain(store.Items.Keys, k => k.StartsWith("claims/", StringComparison.Ordinal) && k.Count(c => c == '/') == 1);
-            Assert.True(store.Items.ContainsKey("installations/" + result.Installations[0].Installation));
+            Assert.DoesNotContain(store.Contents.Keys, k => k.StartsWith("claims/", StringComparison.Ordinal) && k.Count(c => c == '/') == 1);
+            Assert.True(store.Contents.ContainsKey("installations/" + result.Installations[0].Installation));
             Assert.True(result.Verification!.IsValid);
             Assert.Contains(MigrationLogText.ClaimsSpecLine, store.LogLines);
         }
@@ -87,7 +87,7 @@ namespace PorterStorage.Tests.Stores
             Assert.Contains(asked, a => a.StartsWith("memory://porter/schema.json | Record the current schema versions", StringComparison.Ordinal));
             Assert.Equal(MigrationOutcome.Declined, result.ParameterSets.Single().Outcome);
             Assert.False(result.SchemaWritten);
-            Assert.True(store.Items.ContainsKey("parameters/mybun.json"));
+            Assert.True(store.Contents.ContainsKey("parameters/mybun.json"));
             Assert.Contains(result.Errors, e => e.ErrorId == ErrorIds.MigrationDeclined);
         }
 
@@ -95,10 +95,10 @@ namespace PorterStorage.Tests.Stores
         public void Session_EverythingDeclined_ReturnsNull_NothingChanged()
         {
             InMemoryMigrationStore store = LegacyStore();
-            var before = store.Items.ToDictionary(i => i.Key, i => i.Value);
+            var before = store.Contents.ToDictionary(i => i.Key, i => i.Value);
 
             Assert.Null(MigrationSession.Run(Request(store, (_, _) => false)));
-            Assert.Equal(before, store.Items.ToDictionary(i => i.Key, i => i.Value));
+            Assert.Equal(before, store.Contents.ToDictionary(i => i.Key, i => i.Value));
         }
 
         [Fact]
@@ -123,12 +123,12 @@ namespace PorterStorage.Tests.Stores
         public void Session_WithoutBackup_IsRefusedBeforeAnythingIsWritten()
         {
             InMemoryMigrationStore store = LegacyStore();
-            var before = store.Items.Keys.ToList();
+            var before = store.Contents.Keys.ToList();
 
             var ex = Assert.Throws<MigrationRefusedException>(() => MigrationSession.Run(new MigrationRequest(store)));
 
             Assert.Equal(ErrorIds.BackupRequired, ex.ErrorId);
-            Assert.Equal(before, store.Items.Keys.ToList());
+            Assert.Equal(before, store.Contents.Keys.ToList());
             Assert.Empty(store.LogLines);
         }
 
@@ -136,7 +136,7 @@ namespace PorterStorage.Tests.Stores
         public void Session_WithDestination_MigratesTheCopy_SourceUntouched()
         {
             InMemoryMigrationStore store = LegacyStore();
-            var before = store.Items.ToDictionary(i => i.Key, i => i.Value);
+            var before = store.Contents.ToDictionary(i => i.Key, i => i.Value);
             var asked = new List<string>();
             MigrationRequest request = Request(store, (where, _) =>
             {
@@ -147,11 +147,11 @@ namespace PorterStorage.Tests.Stores
 
             PorterMigrationResult result = MigrationSession.Run(request)!;
 
-            Assert.Equal(before, store.Items.ToDictionary(i => i.Key, i => i.Value));
+            Assert.Equal(before, store.Contents.ToDictionary(i => i.Key, i => i.Value));
             Assert.All(asked, a => Assert.StartsWith("memory://copy/", a));
             Assert.Equal("memory://porter", result.Source);
             Assert.Equal("memory://copy", result.Destination);
-            Assert.True(store.LastCopy!.Items.ContainsKey("schema.json"));
+            Assert.True(store.LastCopy!.Contents.ContainsKey("schema.json"));
         }
 
         [Fact]
@@ -276,7 +276,7 @@ namespace PorterStorage.Tests.Stores
             PorterMigrationResult result = MigrationSession.Run(Request(store))!;
 
             Assert.Contains("FOO_ONLY", store.Text("credentials/azure.json"));
-            Assert.False(store.Items.ContainsKey("credentials/foo.json"));
+            Assert.False(store.Contents.ContainsKey("credentials/foo.json"));
             Assert.Equal(Yaml(), store.Text("credentials/mybuns.yaml"));
             Assert.DoesNotContain(result.CredentialSets, c => c.Outcome == MigrationOutcome.Converted);
         }
@@ -292,9 +292,9 @@ namespace PorterStorage.Tests.Stores
             PorterMigrationResult result = MigrationSession.Run(Request(store))!;
 
             Assert.Equal(MigrationOutcome.Converted, Assert.Single(result.CredentialSets, c => c.SourceFile == "credentials/mybuns.yaml").Outcome);
-            Assert.True(store.Items.ContainsKey("credentials/mybuns.yaml.migrated"));
-            Assert.True(store.Items.ContainsKey("credentials/second.yaml"));
-            Assert.False(store.Items.ContainsKey("credentials/second.yaml.migrated"));
+            Assert.True(store.Contents.ContainsKey("credentials/mybuns.yaml.migrated"));
+            Assert.True(store.Contents.ContainsKey("credentials/second.yaml"));
+            Assert.False(store.Contents.ContainsKey("credentials/second.yaml.migrated"));
         }
 
         [Fact]
@@ -317,7 +317,7 @@ namespace PorterStorage.Tests.Stores
             Assert.Contains("appeared after the migration was planned", error.Message);
             Assert.Equal(Fixture("claims/upgraded.json"), store.Text("claims/late.json"));
             Assert.False(result.SchemaWritten);
-            Assert.False(store.Items.ContainsKey("schema.json"));
+            Assert.False(store.Contents.ContainsKey("schema.json"));
             Assert.Equal(2, result.Installations.Count(i => i.Outcome == MigrationOutcome.Migrated));
         }
 
@@ -345,7 +345,7 @@ namespace PorterStorage.Tests.Stores
             Assert.Empty(errors);
             Assert.Equal(MigrationOutcome.RemovedDuplicate, Assert.Single(result.Installations, i => i.Outcome != MigrationOutcome.AlreadyCurrent).Outcome);
             Assert.Single(store.List(ItemTypes.Claims, "mybun"));
-            Assert.False(store.Items.ContainsKey("claims/installed.json"));
+            Assert.False(store.Contents.ContainsKey("claims/installed.json"));
         }
 
         [Fact]
@@ -354,12 +354,12 @@ namespace PorterStorage.Tests.Stores
             InMemoryMigrationStore store = LegacyStore();
             store.CrashAfter = 3;
             Assert.Throws<InMemoryMigrationStore.SimulatedCrash>(() => MigrationEngine.Run(store, new MigrationOptions()));
-            var before = store.Items.Keys.ToList();
+            var before = store.Contents.Keys.ToList();
 
             var ex = Assert.Throws<MigrationRefusedException>(() => MigrationSession.Run(Request(store, (_, what) => what != "Finish an interrupted migration step")));
 
             Assert.Equal(ErrorIds.MigrationDeclined, ex.ErrorId);
-            Assert.Equal(before, store.Items.Keys.ToList());
+            Assert.Equal(before, store.Contents.Keys.ToList());
             Assert.Single(store.PendingJournals());
         }
         private static string WithParametersAndOutputs(string claim)
@@ -385,8 +385,8 @@ namespace PorterStorage.Tests.Stores
             Assert.Empty(errors);
             Assert.True(result.Succeeded);
             Assert.Equal(2, result.Installations.Count(i => i.Outcome == MigrationOutcome.Migrated));
-            Assert.Contains(store.Items, i => i.Key.StartsWith("claims/mybun/", StringComparison.Ordinal) && System.Text.Encoding.UTF8.GetString(i.Value).Contains("\"region\""));
-            Assert.Contains(store.Items.Keys, k => k.StartsWith("outputs/", StringComparison.Ordinal) && k.EndsWith("-endpoint", StringComparison.Ordinal));
+            Assert.Contains(store.Contents, i => i.Key.StartsWith("claims/mybun/", StringComparison.Ordinal) && System.Text.Encoding.UTF8.GetString(i.Value).Contains("\"region\""));
+            Assert.Contains(store.Contents.Keys, k => k.StartsWith("outputs/", StringComparison.Ordinal) && k.EndsWith("-endpoint", StringComparison.Ordinal));
         }
 
         [Fact]
@@ -418,7 +418,7 @@ namespace PorterStorage.Tests.Stores
 
             Assert.True(result.Succeeded, string.Join("; ", result.Errors));
             Assert.Equal(new[] { MigrationOutcome.Migrated, MigrationOutcome.RemovedDuplicate }, result.Installations.Select(i => i.Outcome).OrderBy(o => o));
-            Assert.Equal(2, store.Items.Keys.Count(k => k.StartsWith("outputs/", StringComparison.Ordinal)));
+            Assert.Equal(2, store.Contents.Keys.Count(k => k.StartsWith("outputs/", StringComparison.Ordinal)));
         }
 
         [Fact]
@@ -427,7 +427,7 @@ namespace PorterStorage.Tests.Stores
             var store = new InMemoryMigrationStore();
             store.Put("claims/a.json", Fixture("claims/has-name.json"));
             MigrationSession.Run(Request(store));
-            foreach (string output in store.Items.Keys.Where(k => k.StartsWith("outputs/", StringComparison.Ordinal)).ToList())
+            foreach (string output in store.Contents.Keys.Where(k => k.StartsWith("outputs/", StringComparison.Ordinal)).ToList())
             {
                 store.Remove(output);
             }
@@ -448,7 +448,7 @@ namespace PorterStorage.Tests.Stores
 
             Assert.True(result.Succeeded, string.Join("; ", result.Errors));
             Assert.True(result.SchemaWritten);
-            Assert.Equal(new[] { "credentials/b.json", "credentials/c.json" }, store.Items.Keys.Where(k => k.StartsWith("credentials/", StringComparison.Ordinal)));
+            Assert.Equal(new[] { "credentials/b.json", "credentials/c.json" }, store.Contents.Keys.Where(k => k.StartsWith("credentials/", StringComparison.Ordinal)));
         }
 
         [Fact]

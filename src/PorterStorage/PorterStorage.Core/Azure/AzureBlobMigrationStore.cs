@@ -24,14 +24,13 @@ namespace PorterStorage.Core.Azure
     /// tagged writes, then deletions of legacy blobs, then the journal is removed; a later run replays what is left.
     /// The lock is a 15-second blob lease renewed while the run lives, so a killed run never blocks for long.
     /// </summary>
-    public sealed class AzureBlobMigrationStore : IMigrationStore
+    public sealed class AzureBlobMigrationStore : ReaderBackedStore, IMigrationStore
     {
         private const string JournalPrefix = ".porterstorage/journal/";
         private const string LockBlob = ".porterstorage/lock";
 
         private readonly PorterAzureStorage _storage;
         private readonly BlobContainerClient _container;
-        private readonly AzureBlobPorterStore _reader;
         private readonly string _logFolder;
 
         /// <summary>Installation -> its current-layout claim blobs, listed once per run and kept up to date by this store's writes.</summary>
@@ -40,10 +39,10 @@ namespace PorterStorage.Core.Azure
         private LeaseHandle? _lease;
 
         public AzureBlobMigrationStore(PorterAzureStorage storage, string logFolder)
+            : base(new AzureBlobPorterStore(storage))
         {
             _storage = storage;
             _container = storage.CreateContainerClient();
-            _reader = new AzureBlobPorterStore(storage);
             _logFolder = logFolder;
         }
 
@@ -51,13 +50,6 @@ namespace PorterStorage.Core.Azure
 
         /// <summary>The local folder the migration log is written to.</summary>
         public string LogFolder => _logFolder;
-
-        public string Location => _storage.ContainerUri.ToString();
-
-        public IReadOnlyList<string> List(string itemType, string? group, CancellationToken cancellationToken = default) => _reader.List(itemType, group, cancellationToken);
-
-        public byte[]? Read(string itemType, string name, out string? location, CancellationToken cancellationToken = default) =>
-            _reader.Read(itemType, name, out location, cancellationToken);
 
         public string FullName(string path) => Location + "/" + path;
 
@@ -369,7 +361,6 @@ namespace PorterStorage.Core.Azure
             return MigrationLog.Create(_logFolder, localNow);
         }
 
-        public PorterStorageVerification Verify(CancellationToken cancel) => AzureStoreVerifier.Verify(_storage, cancel);
 
         /// <summary>The plugin's blob name of a document: <c>&lt;type&gt;/&lt;name&gt;</c>, or the bare name for the root type.</summary>
         public StoreNameLimits NameLimits => StoreNameLimits.Blob;

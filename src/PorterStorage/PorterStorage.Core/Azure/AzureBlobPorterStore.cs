@@ -7,7 +7,7 @@ using System.Threading;
 using global::Azure;
 using global::Azure.Storage.Blobs;
 using global::Azure.Storage.Blobs.Models;
-using PorterStorage.Core.Home;
+using PorterStorage.Core.Migration;
 using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Core.Azure
@@ -61,76 +61,73 @@ namespace PorterStorage.Core.Azure
             }
         }
 
-        /// <summary>Legacy and current items in the container, told apart by the plugin's tags and the sets' schemaVersion.</summary>
-        public PorterItemCounts Count(CancellationToken cancel)
+        public bool IsRemote => true;
+
+        /// <summary>One listing of the container with tags; each blob under a type's prefix is an item, grouped by its group tag.</summary>
+        public IReadOnlyDictionary<string, StoreListing> Items(IEnumerable<string> itemTypes, CancellationToken cancellationToken)
         {
-            var counts = new PorterItemCounts();
-            foreach (BlobItem b in Blobs(null, cancel))
+            var wanted = new HashSet<string>(itemTypes, StringComparer.Ordinal);
+            var items = wanted.ToDictionary(t => t, _ => new List<StoreItem>(), StringComparer.Ordinal);
+            var groups = wanted.ToDictionary(t => t, _ => new SortedDictionary<string, string>(StringComparer.Ordinal), StringComparer.Ordinal);
+            foreach (BlobItem b in Blobs(null, cancellationToken))
             {
                 int slash = b.Name.IndexOf('/');
                 string type = slash > 0 ? b.Name.Substring(0, slash) : string.Empty;
-                switch (type)
+                if (slash <= 0 || !wanted.Contains(type))
                 {
-                    case ItemTypes.Installations:
-                        counts.Installations++;
-                        break;
-                    case ItemTypes.Claims:
-                        if (b.Tags != null && b.Tags.ContainsKey(PorterBlobTags.Installation))
-                        {
-                            counts.Claims++;
-                        }
-                        else
-                        {
-                            counts.LegacyClaims++;
-                        }
-                        break;
-                    case ItemTypes.Results:
-                        counts.Results++;
-                        break;
-                    case ItemTypes.Outputs:
-                        counts.Outputs++;
-                        break;
-                    case ItemTypes.Credentials:
-                        if (HasSchemaVersion(b.Name, requireValue: true, cancel))
-                        {
-                            counts.Credentials++;
-                        }
-                        else
-                        {
-                            counts.LegacyCredentials++;
-                        }
-                        break;
-                    case ItemTypes.Parameters:
-                        if (HasSchemaVersion(b.Name, requireValue: false, cancel))
-                        {
-                            counts.Parameters++;
-                        }
-                        else
-                        {
-                            counts.LegacyParameters++;
-                        }
-                        break;
+                    continue;
+                }
+                string? groupTag = PorterBlobTags.GroupTag(type);
+                string? group = groupTag != null && b.Tags != null && b.Tags.TryGetValue(groupTag, out string? g) ? g : null;
+                var tags = b.Tags == null ? null : new SortedDictionary<string, string>(b.Tags, StringComparer.Ordinal);
+                string location = Location + "/" + b.Name;
+                items[type].Add(new StoreItem(type, group, b.Name.Substring(slash + 1), b.Name, location, tags));
+                if (group != null && !groups[type].ContainsKey(group))
+                {
+                    groups[type][group] = location;
                 }
             }
-            return counts;
+            return wanted.ToDictionary(t => t, t => new StoreListing(items[t], groups[t], Array.Empty<PorterStorage.Core.Errors.PorterStorageException>()), StringComparer.Ordinal);
         }
 
-        private bool HasSchemaVersion(string blob, bool requireValue, CancellationToken cancel)
+        public byte[] ReadItem(StoreItem item, CancellationToken cancellationToken)
         {
-            byte[]? content = Read(string.Empty, blob, out _, cancel);
-            if (content == null)
-            {
-                return false;
-            }
             try
             {
-                using JsonDocument doc = JsonDocument.Parse(content, PorterStorage.Core.Json.GoJson.DocumentOptions);
-                return PorterDocuments.HasSchemaVersion(doc.RootElement, requireValue);
+                return _container.GetBlobClient(item.StorePath).DownloadContent(cancellationToken).Value.Content.ToArray();
             }
-            catch (JsonException)
+            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
             {
-                return false;
+                throw AzureErrors.Translate(ex, item.StorePath, "Reading the blob");
             }
+        }
+
+        public string ItemLocation(string itemType, string? group, string name) => Location + "/" + (itemType.Length == 0 ? name : itemType + "/" + name);
+
+        /// <summary>
+        /// Blobs lacking the tags the plugin lists them by, and tagged blobs Porter's tag queries do not find once the index has
+        /// had <see cref="BlobIndexProbe.DefaultIndexTimeout"/> to catch up (List with tags is the truth; the index lags).
+        /// </summary>
+        public IEnumerable<StorageFinding> NativeFindings(IReadOnlyDictionary<string, StoreListing> listings, CancellationToken cancellationToken)
+        {
+            var findings = new List<StorageFinding>();
+            List<StoreItem> all = listings.Values.SelectMany(l => l.Items).OrderBy(i => i.StorePath, StringComparer.Ordinal).ToList();
+            foreach (StoreItem item in all)
+            {
+                bool legacyClaim = item.ItemType == ItemTypes.Claims && item.Group == null;
+                if (!legacyClaim && !PorterBlobTags.HasPorterTags(item.ItemType, item.Tags))
+                {
+                    findings.Add(new StorageFinding(FindingSeverity.Error, FindingCodes.UntaggedBlob, item.Location,
+                        $"'{item.StorePath}' lacks the index tags Porter lists it by; Porter cannot see it."));
+                }
+            }
+            IndexCheck index = BlobIndexProbe.WaitForIndex(_storage, all, BlobIndexProbe.DefaultIndexTimeout, cancellationToken);
+            foreach (IndexMiss miss in index.Missing)
+            {
+                findings.Add(new StorageFinding(FindingSeverity.Error, FindingCodes.NotFoundByTags, Location + "/" + miss.Blob,
+                    $"{miss.Blob}: not found by Porter's query for type '{miss.Type}' after waiting {index.Waited.TotalSeconds:0} s for the index ({PorterStorage.Core.Errors.ErrorIds.BlobIndexLagging} if it catches up later)"));
+            }
+            return findings;
         }
 
         private IEnumerable<BlobItem> Blobs(string? itemType, CancellationToken cancel)

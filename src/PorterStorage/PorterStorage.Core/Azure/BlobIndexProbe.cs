@@ -223,19 +223,29 @@ namespace PorterStorage.Core.Azure
         /// with back-off until they return every tagged blob of <paramref name="listed"/> or <paramref name="timeout"/>
         /// passes. Only the types still missing something are queried again.
         /// </summary>
-        public static IndexCheck WaitForIndex(PorterAzureStorage storage, IEnumerable<BlobItem> listed, TimeSpan timeout, CancellationToken cancel)
+        public static IndexCheck WaitForIndex(PorterAzureStorage storage, IEnumerable<BlobItem> listed, TimeSpan timeout, CancellationToken cancel) =>
+            WaitForIndex(storage, listed.Select(b => (b.Name, TypeTag(b.Tags))), timeout, cancel);
+
+        /// <summary>As above, for the items a store listed (their store paths are the blob names).</summary>
+        public static IndexCheck WaitForIndex(PorterAzureStorage storage, IEnumerable<StoreItem> listed, TimeSpan timeout, CancellationToken cancel) =>
+            WaitForIndex(storage, listed.Select(i => (i.StorePath, i.Tags != null && i.Tags.TryGetValue(PorterBlobTags.Type, out string? t) ? t : null)), timeout, cancel);
+
+        private static string? TypeTag(IDictionary<string, string>? tags) => tags != null && tags.TryGetValue(PorterBlobTags.Type, out string? t) ? t : null;
+
+        /// <summary>Polls Porter's tag query of each type until it finds every blob listed with that type tag, or the timeout passes.</summary>
+        private static IndexCheck WaitForIndex(PorterAzureStorage storage, IEnumerable<(string Blob, string? TypeTag)> listed, TimeSpan timeout, CancellationToken cancel)
         {
             BlobServiceClient service = storage.CreateServiceClient();
             var pending = new SortedDictionary<string, HashSet<string>>(StringComparer.Ordinal);
-            foreach (BlobItem b in listed)
+            foreach ((string blob, string? t) in listed)
             {
-                if (b.Tags != null && b.Tags.TryGetValue(PorterBlobTags.Type, out string? t) && ItemTypes.All.Contains(t))
+                if (t != null && ItemTypes.All.Contains(t))
                 {
                     if (!pending.TryGetValue(t, out HashSet<string>? names))
                     {
                         pending[t] = names = new HashSet<string>(StringComparer.Ordinal);
                     }
-                    names.Add(b.Name);
+                    names.Add(blob);
                 }
             }
             var clock = Stopwatch.StartNew();
@@ -295,7 +305,7 @@ namespace PorterStorage.Core.Azure
                     continue;
                 }
                 blobs[type]++;
-                if (!PorterBlobTags.HasPorterTags(type, item.Tags))
+                if (!PorterBlobTags.HasPorterTags(type, PorterBlobTags.Of(item.Tags)))
                 {
                     missing[type]++;
                 }

@@ -31,7 +31,7 @@ namespace PorterStorage.Core.Azure
             type == ItemTypes.Claims ? Installation : type == ItemTypes.Results ? ClaimId : type == ItemTypes.Outputs ? ResultId : null;
 
         /// <summary>True when a blob under a Porter prefix carries the tags the plugin lists it by.</summary>
-        public static bool HasPorterTags(string type, IDictionary<string, string>? tags)
+        public static bool HasPorterTags(string type, IReadOnlyDictionary<string, string>? tags)
         {
             if (tags == null || !tags.TryGetValue(Type, out string? t) || t != type)
             {
@@ -40,6 +40,10 @@ namespace PorterStorage.Core.Azure
             string? group = GroupTag(type);
             return group == null || (tags.TryGetValue(group, out string? g) && g.Length > 0);
         }
+
+        /// <summary>A listed blob's tags as a read-only map (null when it has none).</summary>
+        public static IReadOnlyDictionary<string, string>? Of(IDictionary<string, string>? tags) =>
+            tags == null ? null : tags as IReadOnlyDictionary<string, string> ?? new Dictionary<string, string>(tags);
 
         /// <summary>The tags the plugin writes on a document: <c>type</c> (none for the root type) and, for grouped types, the group tag.</summary>
         public static IReadOnlyDictionary<string, string> For(string itemType, string? group)

@@ -10,7 +10,10 @@ using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Core.Home
 {
-    /// <summary>Reads a PORTER_HOME folder without changing it: item counts, size and problems.</summary>
+    /// <summary>
+    /// Reads a PORTER_HOME folder without changing it for what Get-PorterHome shows beside the counts (which
+    /// <see cref="StoreCounter"/> makes for any store): its size and the problems only a folder has.
+    /// </summary>
     internal sealed class HomeScanner
     {
         private readonly string _home;
@@ -30,20 +33,16 @@ namespace PorterStorage.Core.Home
             _io = io;
         }
 
-        public PorterItemCounts Counts { get; } = new PorterItemCounts();
-
         public List<PorterHomeProblem> Problems { get; } = new List<PorterHomeProblem>();
 
         public long SizeBytes { get; private set; }
 
-        /// <summary>
-        /// The folders that could not be listed and the documents that could not be read, as named errors (<c>AccessDenied</c>,
-        /// <c>StoreReadError</c>, <c>FileUnreadable</c>); each is also a problem. The counts leave them out.
-        /// </summary>
-        public List<PorterStorageException> Failures { get; } = new List<PorterStorageException>();
+        private IReadOnlyList<string> _yamlOnly = Array.Empty<string>();
 
-        public void Scan(string? configFile)
+        /// <summary>Scans the home; <paramref name="yamlOnly"/> are its YAML-only credential sets, as its store lists them.</summary>
+        public void Scan(string? configFile, IReadOnlyList<string> yamlOnly)
         {
+            _yamlOnly = yamlOnly;
             SizeBytes = SumSizes(new DirectoryInfo(_home));
             foreach (LinkedDataFolder link in DataFolderLinks.Find(_home))
             {
@@ -51,8 +50,6 @@ namespace PorterStorage.Core.Home
             }
             ScanClaims();
             ScanIndex();
-            Results(ItemTypes.Results, c => Counts.Results += c, ".json");
-            Results(ItemTypes.Outputs, c => Counts.Outputs += c, null);
             ScanCredentials();
             ScanParameters();
             CheckPermissions(configFile);
@@ -66,7 +63,7 @@ namespace PorterStorage.Core.Home
         /// A folder's entries; one that cannot be listed is a problem named by the <see cref="IOErrors"/> mapping (its path,
         /// <c>AccessDenied</c> or <c>StoreReadError</c>) and is taken as empty. Sizes, counts and modes then leave it out.
         /// </summary>
-        private List<FileSystemInfo> Entries(string folder, bool counted = true)
+        private List<FileSystemInfo> Entries(string folder)
         {
             try
             {
@@ -75,10 +72,6 @@ namespace PorterStorage.Core.Home
             catch (Exception ex) when (IOErrors.IsIOFailure(ex))
             {
                 PorterStorageException named = IOErrors.Map(ex, folder, IOOperation.List, "What it holds is not counted.");
-                if (counted && !Failures.Any(f => f.Target == folder))
-                {
-                    Failures.Add(named);
-                }
                 if (_unlisted.Add(folder))
                 {
                     Problems.Add(new PorterHomeProblem(named.ErrorId, folder, named.Message));
@@ -97,7 +90,7 @@ namespace PorterStorage.Core.Home
         private long SumSizes(DirectoryInfo dir)
         {
             long total = 0;
-            foreach (FileSystemInfo entry in Entries(dir.FullName, counted: false))
+            foreach (FileSystemInfo entry in Entries(dir.FullName))
             {
                 _cancel.ThrowIfCancellationRequested();
                 if (IsLink(entry))
@@ -127,14 +120,10 @@ namespace PorterStorage.Core.Home
             List<FileSystemInfo> entries = Entries(folder);
             foreach (string file in entries.Where(e => e is FileInfo && e.Name.EndsWith(".json", StringComparison.Ordinal)).Select(e => e.FullName))
             {
-                Counts.LegacyClaims++;
                 names.Add(Path.GetFileNameWithoutExtension(file));
             }
             foreach (string dir in entries.Where(e => e is DirectoryInfo).Select(e => e.FullName))
             {
-                _cancel.ThrowIfCancellationRequested();
-                Counts.InstallationFolders++;
-                Counts.Claims += Files(dir, ".json").Count();
                 names.Add(Path.GetFileName(dir));
             }
             ReportCaseCollisions(ItemTypes.Claims, names);
@@ -149,27 +138,12 @@ namespace PorterStorage.Core.Home
             }
             foreach (string file in Files(folder))
             {
-                Counts.Installations++;
                 string name = Path.GetFileName(file);
                 if (!Directory.Exists(Path.Combine(Folder(ItemTypes.Claims), name)))
                 {
                     Problems.Add(new PorterHomeProblem(ProblemCodes.IndexWithoutClaims, file,
                         $"The index entry '{file}' has no claims folder; 'porter list' fails on it."));
                 }
-            }
-        }
-
-        private void Results(string type, Action<int> add, string? suffix)
-        {
-            string folder = Folder(type);
-            if (!Directory.Exists(folder))
-            {
-                return;
-            }
-            foreach (string dir in Folders(folder))
-            {
-                _cancel.ThrowIfCancellationRequested();
-                add(Files(dir, suffix).Count());
             }
         }
 
@@ -181,29 +155,16 @@ namespace PorterStorage.Core.Home
                 return;
             }
             var names = new List<string>();
-            foreach (string file in Files(folder))
+            foreach (string file in Files(folder, ".json"))
             {
                 _cancel.ThrowIfCancellationRequested();
-                string ext = Path.GetExtension(file);
-                string name = Path.GetFileNameWithoutExtension(file);
-                if (ext == ".json")
-                {
-                    names.Add(name);
-                    if (HasSchemaVersion(file, requireValue: true))
-                    {
-                        Counts.Credentials++;
-                    }
-                    else
-                    {
-                        Counts.LegacyCredentials++;
-                    }
-                }
-                else if (ext == ".yaml" && !File.Exists(Path.Combine(folder, name + ".json")))
-                {
-                    Counts.YamlCredentials++;
-                    Problems.Add(new PorterHomeProblem(ProblemCodes.YamlOnlyCredential, file,
-                        $"The credential set '{file}' exists only as YAML (Porter ≤ v0.22); Porter v0.28+ ignores it."));
-                }
+                names.Add(Path.GetFileNameWithoutExtension(file));
+                CheckReadable(file);
+            }
+            foreach (string file in _yamlOnly)
+            {
+                Problems.Add(new PorterHomeProblem(ProblemCodes.YamlOnlyCredential, file,
+                    $"The credential set '{file}' exists only as YAML (Porter ≤ v0.22); Porter v0.28+ ignores it."));
             }
             ReportCaseCollisions(ItemTypes.Credentials, names);
         }
@@ -220,23 +181,13 @@ namespace PorterStorage.Core.Home
             {
                 _cancel.ThrowIfCancellationRequested();
                 names.Add(Path.GetFileNameWithoutExtension(file));
-                if (HasSchemaVersion(file, requireValue: false))
-                {
-                    Counts.Parameters++;
-                }
-                else
-                {
-                    Counts.LegacyParameters++;
-                }
+                CheckReadable(file);
             }
             ReportCaseCollisions(ItemTypes.Parameters, names);
         }
 
-        /// <summary>
-        /// True when the document is a JSON object with a schemaVersion by <see cref="PorterDocuments.HasSchemaVersion"/>.
-        /// An unreadable document is reported as a problem (position only, never its content).
-        /// </summary>
-        private bool HasSchemaVersion(string file, bool requireValue)
+        /// <summary>A set that is not a readable JSON object is reported as a problem (position only, never its content).</summary>
+        private void CheckReadable(string file)
         {
             try
             {
@@ -245,9 +196,7 @@ namespace PorterStorage.Core.Home
                     if (doc.RootElement.ValueKind != JsonValueKind.Object)
                     {
                         Problems.Add(new PorterHomeProblem(ProblemCodes.UnreadableDocument, file, $"'{file}' is not a JSON object."));
-                        return false;
                     }
-                    return PorterDocuments.HasSchemaVersion(doc.RootElement, requireValue);
                 }
             }
             catch (JsonException ex)
@@ -258,10 +207,8 @@ namespace PorterStorage.Core.Home
             catch (Exception ex) when (IOErrors.IsIOFailure(ex))
             {
                 PorterStorageException named = IOErrors.Map(ex, file, IOOperation.Read, "It is not counted.");
-                Failures.Add(named);
                 Problems.Add(new PorterHomeProblem(ProblemCodes.UnreadableDocument, file, $"{named.ErrorId}: {named.Message}"));
             }
-            return false;
         }
 
         private void ReportCaseCollisions(string type, List<string> names)

@@ -106,20 +106,24 @@ namespace PorterStorage.Core.Home
                 problems.Add(new PorterHomeProblem(ProblemCodes.ConfigUnreadable, ex.Target, $"{ex.ErrorId}: {ex.Message}"));
             }
 
+            IPorterStore folder = PorterStores.OpenReader(homePath, null, io, Environment.GetEnvironmentVariable, cancellationToken);
             var scanner = new HomeScanner(homePath, cancellationToken, io);
-            scanner.Scan(home.ConfigPath);
+            scanner.Scan(home.ConfigPath, PorterStores.YamlOnlyCredentialSets(folder));
             problems.AddRange(scanner.Problems);
-            home.Items = scanner.Counts;
             home.SizeBytes = scanner.SizeBytes;
-            home.Layout = LayoutOf(scanner.Counts);
+            home.Items = PorterStores.CountItems(folder, out _, cancellationToken);
+            home.Layout = LayoutOf(home.Items);
 
             try
             {
                 // For an azure.blob home the data lives in the plugin's container: it is counted there and its schema blob read.
                 IPorterStore data = PorterStores.OpenReader(homePath, home.Config, io, Environment.GetEnvironmentVariable, cancellationToken);
                 home.AzureStorage = PorterStores.ContainerOf(data);
-                home.Items = PorterStores.CountItems(data, () => scanner.Counts, cancellationToken);
-                home.Layout = LayoutOf(home.Items);
+                if (home.AzureStorage != null)
+                {
+                    home.Items = PorterStores.CountItems(data, out _, cancellationToken);
+                    home.Layout = LayoutOf(home.Items);
+                }
                 home.Schema = SchemaInspector.Evaluate(homePath, data, home.Items, cancellationToken);
             }
             catch (PorterStorageException ex)
@@ -152,16 +156,11 @@ namespace PorterStorage.Core.Home
             }
             PorterConfig config = PorterConfigReader.Read(homePath, io);
             IPorterStore data = PorterStores.OpenReader(homePath, config, io, Environment.GetEnvironmentVariable, cancellationToken);
-            PorterItemCounts counts = PorterStores.CountItems(data, () =>
+            PorterItemCounts counts = PorterStores.CountItems(data, out IReadOnlyList<PorterStorageException> failures, cancellationToken);
+            if (failures.Count > 0)
             {
-                var scanner = new HomeScanner(homePath, cancellationToken, io);
-                scanner.Scan(null);
-                if (scanner.Failures.Count > 0)
-                {
-                    throw scanner.Failures[0];
-                }
-                return scanner.Counts;
-            }, cancellationToken);
+                throw failures[0];
+            }
             return SchemaInspector.Evaluate(homePath, data, counts, cancellationToken);
         }
 

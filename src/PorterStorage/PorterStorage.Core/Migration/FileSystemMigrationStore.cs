@@ -21,11 +21,9 @@ namespace PorterStorage.Core.Migration
     /// <c>.porterstorage/staging/&lt;id&gt;-&lt;n&gt;</c>; writing <c>.porterstorage/journal/&lt;id&gt;.json</c> commits it; the
     /// staged files are then renamed into place and the deletions done. New files are 0600, new folders 0700.
     /// </summary>
-    public sealed class FileSystemMigrationStore : IMigrationStore
+    public sealed class FileSystemMigrationStore : ReaderBackedStore, IMigrationStore
     {
         public const string WorkFolderName = ".porterstorage";
-
-        private readonly FileSystemPorterStore _reader;
 
         /// <summary>Target folders known to exist in this run.</summary>
         private readonly HashSet<string> _folders = new HashSet<string>(StringComparer.Ordinal);
@@ -34,34 +32,38 @@ namespace PorterStorage.Core.Migration
 
         private Stream? _journal;
 
+        private readonly string? _configFile;
+
+        /// <summary>The store of a home whose config file, if any, is found as Porter finds it (its mode is checked and repaired).</summary>
         public FileSystemMigrationStore(string homePath)
-            : this(homePath, FileIO.System)
+            : this(homePath, FileIO.System, Config.PorterConfigReader.FindConfigFile(homePath, out _, out _))
         {
         }
 
-        /// <summary>A store doing its file operations through <paramref name="io"/> (tests inject faults there).</summary>
-        internal FileSystemMigrationStore(string homePath, IFileIO io)
+        /// <summary>
+        /// A store doing its file operations through <paramref name="io"/> (tests inject faults there); <paramref name="configFile"/>
+        /// is the config file Porter reads in the home, or null.
+        /// </summary>
+        internal FileSystemMigrationStore(string homePath, IFileIO io, string? configFile)
+            : base(new FileSystemPorterStore(homePath, io, configFile))
         {
             HomePath = homePath;
             _io = io;
-            _reader = new FileSystemPorterStore(homePath, io);
+            _configFile = configFile;
+        }
+
+        internal FileSystemMigrationStore(string homePath, IFileIO io)
+            : this(homePath, io, Config.PorterConfigReader.FindConfigFile(homePath, out _, out _))
+        {
         }
 
         public string HomePath { get; }
-
-        public string Location => HomePath;
 
         private string WorkFolder => Path.Combine(HomePath, WorkFolderName);
 
         private string JournalPath => Path.Combine(WorkFolder, "journal.log");
 
         private string StagingFolder => Path.Combine(WorkFolder, "staging");
-
-        public IReadOnlyList<string> List(string itemType, string? group, System.Threading.CancellationToken cancellationToken = default) =>
-            _reader.List(itemType, group, cancellationToken);
-
-        public byte[]? Read(string itemType, string name, out string? location, System.Threading.CancellationToken cancellationToken = default) =>
-            _reader.Read(itemType, name, out location, cancellationToken);
 
         public string FullPath(string relative) => Path.Combine(HomePath, relative.Replace('/', Path.DirectorySeparatorChar));
 
@@ -85,13 +87,11 @@ namespace PorterStorage.Core.Migration
             return new StoreCopy(folder, path => Path.Combine(folder, path), (_, cancel) =>
             {
                 CopyHome(HomePath, folder, cancel);
-                return new FileSystemMigrationStore(folder);
+                return new FileSystemMigrationStore(folder, FileIO.System, _configFile == null ? null : Path.Combine(folder, Path.GetFileName(_configFile)));
             });
         });
 
         public MigrationLog CreateLog(DateTime localNow) => MigrationLog.Create(HomePath, localNow);
-
-        public PorterStorageVerification Verify(System.Threading.CancellationToken cancel) => StorageVerifier.Verify(HomePath, _io, cancel);
 
         /// <summary>The entries directly under a data folder, sorted ordinally.</summary>
         public IReadOnlyList<StoreEntry> Entries(string folder)
@@ -573,11 +573,10 @@ namespace PorterStorage.Core.Migration
             {
                 return result;
             }
-            string? config = Config.PorterConfigReader.FindConfigFile(HomePath, out _, out _);
             var candidates = new List<string>();
-            if (config != null)
+            if (_configFile != null && File.Exists(_configFile))
             {
-                candidates.Add(config);
+                candidates.Add(_configFile);
             }
             foreach (string folder in PorterFileModes.CheckedFolders)
             {

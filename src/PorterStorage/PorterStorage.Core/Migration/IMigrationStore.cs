@@ -80,9 +80,6 @@ namespace PorterStorage.Core.Migration
 
         /// <summary>Opens the migration log (0600) for this run.</summary>
         MigrationLog CreateLog(DateTime localNow);
-
-        /// <summary>Checks the result the way Porter reads it.</summary>
-        PorterStorageVerification Verify(CancellationToken cancel);
     }
 
     /// <summary>A copy of a store that a non-destructive migration works on: where it goes, and making it.</summary>

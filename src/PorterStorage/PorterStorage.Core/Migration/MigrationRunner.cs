@@ -228,7 +228,7 @@ namespace PorterStorage.Core.Migration
                 schemaAfter = SchemaInspector.ReadSchema(store, out _, cancel) ?? PorterSchemaDocument.Empty;
             }
 
-            PorterStorageVerification verification = store.Verify(cancel);
+            PorterStorageVerification verification = StorageVerifier.Verify(store, cancel);
             foreach (StorageFinding finding in verification.Findings.Where(f => f.Severity == FindingSeverity.Error))
             {
                 warnings.Add($"Test-PorterStorage: {finding.Code}: {finding.Message}");

@@ -1,10 +1,8 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
 using System.Text.Json;
 using System.Threading;
-using PorterStorage.Core.Config;
 using PorterStorage.Core.Errors;
 using PorterStorage.Core.IO;
 using PorterStorage.Core.Json;
@@ -78,90 +76,43 @@ namespace PorterStorage.Core.Migration
     }
 
     /// <summary>
-    /// Checks a home in the v0.28–v0.38 layout: documents, cross references, index, order, schema, modes. What makes
-    /// Porter fail (missing or old schema, legacy leftovers, unreadable claims, index entries without claims, wide
-    /// modes) is an error; orphaned or mislabelled results and outputs, which Porter tolerates, are warnings.
+    /// Checks any store in the v0.28–v0.38 layout the way Porter reads it: schema, claims, index, results, outputs and sets, then
+    /// what only that kind of store can get wrong (<see cref="IPorterStore.NativeFindings"/>: a folder's shape and modes, a
+    /// container's tags and tag queries). What makes Porter fail (missing or old schema, legacy leftovers, unreadable claims,
+    /// index entries without claims, wide modes, blobs Porter cannot find) is an error; orphaned or mislabelled results and
+    /// outputs, which Porter tolerates, are warnings. A local store has every claim and result read and checked against its
+    /// path; a remote one is judged by its index (names and tags) and has only its sets and schema read.
     /// </summary>
     public static class StorageVerifier
     {
-        public static PorterStorageVerification Verify(string homePath, CancellationToken cancel = default) => Verify(homePath, FileIO.System, cancel);
-
         /// <summary>
-        /// As above, listing and reading through <paramref name="io"/>. A folder that cannot be listed or a document that cannot be
-        /// read is an error finding naming it (<c>AccessDenied</c>, <c>StoreReadError</c>; <c>DocumentUnreadable</c>), never a raw exception.
+        /// Checks <paramref name="store"/>. A part that cannot be listed or a document that cannot be read is an error finding naming
+        /// it (<c>AccessDenied</c>, <c>StoreReadError</c>; <c>DocumentUnreadable</c>), never a raw exception.
         /// </summary>
-        internal static PorterStorageVerification Verify(string homePath, IFileIO io, CancellationToken cancel = default)
-        {
-            if (!Directory.Exists(homePath))
-            {
-                throw new PorterStorageException(ErrorIds.HomeNotFound, PorterErrorKind.ObjectNotFound, homePath, $"The Porter home '{homePath}' does not exist.");
-            }
-            try
-            {
-                return VerifyHome(homePath, io, cancel);
-            }
-            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
-            {
-                throw IOErrors.Map(ex, homePath, IOOperation.List, "The home could not be checked.");
-            }
-        }
-
-        private static PorterStorageVerification VerifyHome(string homePath, IFileIO io, CancellationToken cancel)
+        public static PorterStorageVerification Verify(IPorterStore store, CancellationToken cancel = default)
         {
             var findings = new List<StorageFinding>();
             void Add(FindingSeverity s, string code, string path, string message) => findings.Add(new StorageFinding(s, code, path, message));
-            string P(params string[] parts) => Path.Combine(new[] { homePath }.Concat(parts).ToArray());
-
-            // A folder's entries sorted by name; one that cannot be listed is an error finding naming it (once), and is taken as empty.
+            IReadOnlyDictionary<string, StoreListing> listings = store.Items(ItemTypes.All, cancel);
             var unlisted = new HashSet<string>(StringComparer.Ordinal);
-            List<FileSystemInfo> Entries(string dir)
+            foreach (PorterStorageException u in ItemTypes.All.SelectMany(t => listings[t].Unlisted))
             {
-                if (!Directory.Exists(dir))
+                if (unlisted.Add(u.Target ?? string.Empty))
                 {
-                    return new List<FileSystemInfo>();
-                }
-                try
-                {
-                    return io.List(dir).OrderBy(e => e.Name, StringComparer.Ordinal).ToList();
-                }
-                catch (Exception ex) when (IOErrors.IsIOFailure(ex))
-                {
-                    PorterStorageException named = IOErrors.Map(ex, dir, IOOperation.List, "What it holds was not checked.");
-                    if (unlisted.Add(dir))
-                    {
-                        Add(FindingSeverity.Error, named.ErrorId, dir, named.Message);
-                    }
-                    return new List<FileSystemInfo>();
+                    Add(FindingSeverity.Error, u.ErrorId, u.Target ?? store.Location, u.Message);
                 }
             }
-            IEnumerable<string> Files(string dir, string? suffix = null) =>
-                Entries(dir).Where(e => e is FileInfo && (suffix == null || e.Name.EndsWith(suffix, StringComparison.Ordinal))).Select(e => e.FullName);
-            IEnumerable<string> Folders(string dir) => Entries(dir).Where(e => e is DirectoryInfo).Select(e => e.FullName);
-            IEnumerable<string> AllFiles(string dir) =>
-                Entries(dir).SelectMany(e => e is DirectoryInfo ? ((e.Attributes & FileAttributes.ReparsePoint) != 0 ? Enumerable.Empty<string>() : AllFiles(e.FullName))
-                    : new[] { e.FullName });
-            JsonElement? Read(string file) => ReadObject(file, io, Add);
+            JsonElement? Read(StoreItem item) => ReadObject(store, item, cancel, Add);
+            bool readAll = !store.IsRemote;
 
-            // the home's shape: Porter fails on a data folder that is a file and on schema.json that is a folder
-            foreach (string folder in ItemTypes.DataFolders)
-            {
-                if (File.Exists(P(folder)))
-                {
-                    Add(FindingSeverity.Error, ErrorIds.PathNotFolder, P(folder), $"'{P(folder)}' is a file where Porter keeps a folder.");
-                }
-            }
-            if (Directory.Exists(P(SchemaVersions.FileName)))
-            {
-                Add(FindingSeverity.Error, ErrorIds.PathNotFile, P(SchemaVersions.FileName), $"'{P(SchemaVersions.FileName)}' is a folder where Porter keeps a file.");
-            }
-
-            // schema.json
+            // schema
+            string schemaLocation = store.ItemLocation(ItemTypes.Root, null, ItemTypes.SchemaName);
             try
             {
-                PorterSchemaDocument? schema = SchemaInspector.ReadSchema(new FileSystemPorterStore(homePath, io), out string? where, cancel);
+                PorterSchemaDocument? schema = SchemaInspector.ReadSchema(store, out string? where, cancel);
                 if (schema == null)
                 {
-                    Add(FindingSeverity.Error, FindingCodes.SchemaMissing, P(SchemaVersions.FileName), SchemaVersions.FileName + " is missing; Porter demands a migration.");
+                    Add(FindingSeverity.Error, FindingCodes.SchemaMissing, schemaLocation, $"'{schemaLocation}' is missing; Porter demands a migration.");
                 }
                 else if (!schema.IsCurrent)
                 {
@@ -170,176 +121,123 @@ namespace PorterStorage.Core.Migration
             }
             catch (PorterStorageException ex)
             {
-                Add(FindingSeverity.Error, FindingCodes.SchemaUnreadable, ex.Target ?? P(SchemaVersions.FileName), ex.Message);
+                Add(FindingSeverity.Error, FindingCodes.SchemaUnreadable, ex.Target ?? schemaLocation, ex.Message);
             }
 
-            // claims
+            // claims: an ungrouped claim is a legacy one (claims/<installation>.json, or a blob without the installation tag)
+            StoreListing claims = listings[ItemTypes.Claims];
             var claimIds = new HashSet<string>(StringComparer.Ordinal);
-            var installationFolders = new List<string>();
             int claimCount = 0;
-            string claimsDir = P(ItemTypes.Claims);
-            if (Directory.Exists(claimsDir))
+            foreach (StoreItem item in claims.Items.Where(i => i.Group == null))
             {
-                List<FileSystemInfo> claimEntries = Entries(claimsDir);
-                foreach (string file in claimEntries.Where(e => e is FileInfo && e.Name.EndsWith(".json", StringComparison.Ordinal)).Select(e => e.FullName))
+                Add(FindingSeverity.Error, FindingCodes.LegacyClaim, item.Location, $"'{item.Location}' is a pre-v0.28 claim that has not been migrated.");
+            }
+            foreach (IGrouping<string, StoreItem> installation in claims.Items.Where(i => i.Group != null).GroupBy(i => i.Group!, StringComparer.Ordinal))
+            {
+                cancel.ThrowIfCancellationRequested();
+                var created = new List<KeyValuePair<string, string>>();
+                foreach (StoreItem item in installation)
                 {
-                    Add(FindingSeverity.Error, FindingCodes.LegacyClaim, file, $"'{file}' is a pre-v0.28 claim that has not been migrated.");
-                }
-                foreach (string dir in claimEntries.Where(e => e is DirectoryInfo).Select(e => e.FullName))
-                {
-                    cancel.ThrowIfCancellationRequested();
-                    string installation = Path.GetFileName(dir);
-                    installationFolders.Add(installation);
-                    var created = new List<KeyValuePair<string, string>>();
-                    foreach (string file in Files(dir, ".json"))
+                    claimCount++;
+                    claimIds.Add(item.Name);
+                    if (!UlidGenerator.IsValid(item.Name))
                     {
-                        claimCount++;
-                        string id = Path.GetFileNameWithoutExtension(file);
-                        claimIds.Add(id);
-                        if (!UlidGenerator.IsValid(id))
-                        {
-                            Add(FindingSeverity.Warning, FindingCodes.InvalidUlid, file, $"The claim ID '{id}' is not a valid ULID; Porter orders claims by this text.");
-                        }
-                        JsonElement? doc = Read(file);
-                        if (doc == null)
-                        {
-                            continue;
-                        }
-                        if (Str(doc.Value, "id") != id || Str(doc.Value, "installation") != installation)
-                        {
-                            Add(FindingSeverity.Error, FindingCodes.ClaimMismatch, file, $"'{file}' does not carry the id and installation its path names.");
-                        }
-                        string? stamp = Str(doc.Value, "created");
-                        if (stamp == null || !GoTime.TryNormalize(stamp, out _))
-                        {
-                            Add(FindingSeverity.Error, FindingCodes.ClaimUnreadable, file, $"'{file}' has no valid created time.");
-                        }
-                        else
-                        {
-                            created.Add(new KeyValuePair<string, string>(id, stamp));
-                        }
+                        Add(FindingSeverity.Warning, FindingCodes.InvalidUlid, item.Location, $"The claim ID '{item.Name}' is not a valid ULID; Porter orders claims by this text.");
                     }
-                    CheckOrder(dir, created, Add);
+                    JsonElement? doc = readAll ? Read(item) : null;
+                    if (doc == null)
+                    {
+                        continue;
+                    }
+                    if (Str(doc.Value, "id") != item.Name || Str(doc.Value, "installation") != installation.Key)
+                    {
+                        Add(FindingSeverity.Error, FindingCodes.ClaimMismatch, item.Location, $"'{item.Location}' does not carry the id and installation its path names.");
+                    }
+                    string? stamp = Str(doc.Value, "created");
+                    if (stamp == null || !GoTime.TryNormalize(stamp, out _))
+                    {
+                        Add(FindingSeverity.Error, FindingCodes.ClaimUnreadable, item.Location, $"'{item.Location}' has no valid created time.");
+                    }
+                    else
+                    {
+                        created.Add(new KeyValuePair<string, string>(item.Name, stamp));
+                    }
                 }
+                CheckOrder(claims.Groups.TryGetValue(installation.Key, out string? where) ? where : installation.Key, created, Add);
             }
 
             // index
             var index = new HashSet<string>(StringComparer.Ordinal);
-            string indexDir = P(ItemTypes.Installations);
+            foreach (StoreItem item in listings[ItemTypes.Installations].Items)
             {
-                foreach (string file in Files(indexDir))
+                index.Add(item.Name);
+                if (!claims.Groups.ContainsKey(item.Name))
                 {
-                    string name = Path.GetFileName(file);
-                    index.Add(name);
-                    if (!installationFolders.Contains(name))
-                    {
-                        Add(FindingSeverity.Error, FindingCodes.IndexWithoutClaims, file, $"The index entry '{file}' has no claims folder; 'porter list' fails on it.");
-                    }
+                    Add(FindingSeverity.Error, FindingCodes.IndexWithoutClaims, item.Location, $"The index entry '{item.Location}' has no claims; 'porter list' fails on it.");
                 }
             }
-            foreach (string installation in installationFolders.Where(i => !index.Contains(i)))
+            foreach (string installation in claims.Groups.Keys.Where(i => !index.Contains(i)))
             {
-                Add(FindingSeverity.Warning, FindingCodes.MissingIndex, P(ItemTypes.Installations, installation),
+                Add(FindingSeverity.Warning, FindingCodes.MissingIndex, store.ItemLocation(ItemTypes.Installations, null, installation),
                     $"The installation '{installation}' has claims but no index entry; Porter v1's migration skips it.");
             }
 
             // results
+            StoreListing results = listings[ItemTypes.Results];
             var resultIds = new HashSet<string>(StringComparer.Ordinal);
-            int resultCount = 0;
-            string resultsDir = P(ItemTypes.Results);
+            foreach (KeyValuePair<string, string> group in results.Groups.Where(g => !claimIds.Contains(g.Key)))
             {
-                foreach (string dir in Folders(resultsDir))
+                Add(FindingSeverity.Warning, FindingCodes.ResultWithoutClaim, group.Value, $"The results in '{group.Value}' belong to no claim.");
+            }
+            foreach (StoreItem item in results.Items)
+            {
+                cancel.ThrowIfCancellationRequested();
+                resultIds.Add(item.Name);
+                JsonElement? doc = readAll && item.Group != null ? Read(item) : null;
+                if (doc != null && (Str(doc.Value, "id") != item.Name || Str(doc.Value, "claimId") != item.Group))
                 {
-                    string claimId = Path.GetFileName(dir);
-                    if (!claimIds.Contains(claimId))
-                    {
-                        Add(FindingSeverity.Warning, FindingCodes.ResultWithoutClaim, dir, $"The results in '{dir}' belong to no claim.");
-                    }
-                    foreach (string file in Files(dir, ".json"))
-                    {
-                        resultCount++;
-                        string id = Path.GetFileNameWithoutExtension(file);
-                        resultIds.Add(id);
-                        JsonElement? doc = Read(file);
-                        if (doc != null && (Str(doc.Value, "id") != id || Str(doc.Value, "claimId") != claimId))
-                        {
-                            Add(FindingSeverity.Warning, FindingCodes.ResultMismatch, file, $"'{file}' does not carry the id and claimId its path names.");
-                        }
-                    }
+                    Add(FindingSeverity.Warning, FindingCodes.ResultMismatch, item.Location, $"'{item.Location}' does not carry the id and claimId its path names.");
                 }
             }
 
             // outputs
-            int outputCount = 0;
-            string outputsDir = P(ItemTypes.Outputs);
+            StoreListing outputs = listings[ItemTypes.Outputs];
+            foreach (KeyValuePair<string, string> group in outputs.Groups.Where(g => !resultIds.Contains(g.Key)))
             {
-                foreach (string dir in Folders(outputsDir))
+                Add(FindingSeverity.Warning, FindingCodes.OutputWithoutResult, group.Value, $"The outputs in '{group.Value}' belong to no result.");
+            }
+            foreach (StoreItem item in outputs.Items.Where(i => i.Group != null))
+            {
+                string resultId = item.Group!;
+                if (!item.Name.StartsWith(resultId + "-", StringComparison.Ordinal))
                 {
-                    string resultId = Path.GetFileName(dir);
-                    if (!resultIds.Contains(resultId))
-                    {
-                        Add(FindingSeverity.Warning, FindingCodes.OutputWithoutResult, dir, $"The outputs in '{dir}' belong to no result.");
-                    }
-                    foreach (string file in Files(dir))
-                    {
-                        outputCount++;
-                        string fileName = Path.GetFileName(file);
-                        if (!fileName.StartsWith(resultId + "-", StringComparison.Ordinal))
-                        {
-                            Add(FindingSeverity.Error, FindingCodes.OutputMisnamed, file, $"'{file}' is not named <result id>-<output name>.");
-                        }
-                        else if (fileName.Length > resultId.Length + 1 && (resultId + "-").IndexOf(fileName[resultId.Length + 1]) >= 0)
-                        {
-                            // cnab-go v0.19 strips the prefix with a character-set trim (E17).
-                            Add(FindingSeverity.Warning, FindingCodes.OutputNameTrimmed, file,
-                                $"The output name in '{file}' starts with a character of its result ID; Porter v0.38 may read it with that character cut off.");
-                        }
-                    }
+                    Add(FindingSeverity.Error, FindingCodes.OutputMisnamed, item.Location, $"'{item.Location}' is not named <result id>-<output name>.");
+                }
+                else if (item.Name.Length > resultId.Length + 1 && (resultId + "-").IndexOf(item.Name[resultId.Length + 1]) >= 0)
+                {
+                    // cnab-go v0.19 strips the prefix with a character-set trim (E17).
+                    Add(FindingSeverity.Warning, FindingCodes.OutputNameTrimmed, item.Location,
+                        $"The output name in '{item.Location}' starts with a character of its result ID; Porter v0.38 may read it with that character cut off.");
                 }
             }
 
             // sets
-            foreach (string file in Files(P(ItemTypes.Credentials), ".json"))
+            foreach (string type in new[] { ItemTypes.Credentials, ItemTypes.Parameters })
             {
-                JsonElement? doc = Read(file);
-                if (doc != null && !PorterDocuments.HasSchemaVersion(doc.Value, requireValue: true))
+                foreach (StoreItem item in listings[type].Items.Where(i => i.Group == null))
                 {
-                    Add(FindingSeverity.Error, FindingCodes.LegacyCredentialSet, file, PorterDocuments.NotMigrated(file));
-                }
-            }
-            foreach (string file in Files(P(ItemTypes.Parameters), ".json"))
-            {
-                JsonElement? doc = Read(file);
-                if (doc != null && !PorterDocuments.HasSchemaVersion(doc.Value, requireValue: false))
-                {
-                    Add(FindingSeverity.Error, FindingCodes.LegacyParameterSet, file, PorterDocuments.NotMigrated(file));
-                }
-            }
-
-            // permissions (Porter v0.38.7+)
-            if (UnixPermissions.CanRead)
-            {
-                string? config = PorterConfigReader.FindConfigFile(homePath, out _, out _);
-                var toCheck = new List<string>();
-                if (config != null)
-                {
-                    toCheck.Add(config);
-                }
-                foreach (string folder in PorterFileModes.CheckedFolders)
-                {
-                    toCheck.AddRange(AllFiles(P(folder)).OrderBy(f => f, StringComparer.Ordinal));
-                }
-                foreach (string file in toCheck)
-                {
-                    int? mode = PorterFileModes.ModeBeyondPrivate(file, followLinks: true);
-                    if (mode.HasValue)
+                    cancel.ThrowIfCancellationRequested();
+                    JsonElement? doc = Read(item);
+                    if (doc != null && !PorterDocuments.HasSchemaVersion(doc.Value, requireValue: type == ItemTypes.Credentials))
                     {
-                        Add(FindingSeverity.Error, FindingCodes.FilePermissions, file, PorterFileModes.Refusal(file, mode.Value));
+                        Add(FindingSeverity.Error, type == ItemTypes.Credentials ? FindingCodes.LegacyCredentialSet : FindingCodes.LegacyParameterSet,
+                            item.Location, PorterDocuments.NotMigrated(item.Location));
                     }
                 }
             }
 
-            return new PorterStorageVerification(homePath, index.Count, claimCount, resultCount, outputCount, findings);
+            findings.AddRange(store.NativeFindings(listings, cancel));
+            return new PorterStorageVerification(store.Location, index.Count, claimCount, results.Items.Count, outputs.Items.Count, findings);
         }
 
         private static void CheckOrder(string dir, List<KeyValuePair<string, string>> created, Action<FindingSeverity, string, string, string> add)
@@ -367,25 +265,24 @@ namespace PorterStorage.Core.Migration
         private static string? Str(JsonElement e, string key) =>
             e.TryGetProperty(key, out JsonElement v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
-        private static JsonElement? ReadObject(string file, IFileIO io, Action<FindingSeverity, string, string, string> add)
+        private static JsonElement? ReadObject(IPorterStore store, StoreItem item, CancellationToken cancel, Action<FindingSeverity, string, string, string> add)
         {
             try
             {
-                using JsonDocument doc = JsonDocument.Parse(io.ReadAllBytes(file), GoJson.DocumentOptions);
+                using JsonDocument doc = JsonDocument.Parse(store.ReadItem(item, cancel), GoJson.DocumentOptions);
                 if (doc.RootElement.ValueKind == JsonValueKind.Object)
                 {
                     return doc.RootElement.Clone();
                 }
-                add(FindingSeverity.Error, FindingCodes.DocumentUnreadable, file, $"'{file}' is not a JSON object.");
+                add(FindingSeverity.Error, FindingCodes.DocumentUnreadable, item.Location, $"'{item.Location}' is not a JSON object.");
             }
             catch (JsonException ex)
             {
-                add(FindingSeverity.Error, FindingCodes.DocumentUnreadable, file, $"'{file}' is not valid JSON (line {(ex.LineNumber ?? 0) + 1}).");
+                add(FindingSeverity.Error, FindingCodes.DocumentUnreadable, item.Location, $"'{item.Location}' is not valid JSON (line {(ex.LineNumber ?? 0) + 1}).");
             }
-            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
+            catch (PorterStorageException named)
             {
-                PorterStorageException named = IOErrors.Map(ex, file, IOOperation.Read);
-                add(FindingSeverity.Error, FindingCodes.DocumentUnreadable, file, $"{named.ErrorId}: {named.Message}");
+                add(FindingSeverity.Error, FindingCodes.DocumentUnreadable, item.Location, $"{named.ErrorId}: {named.Message}");
             }
             return null;
         }

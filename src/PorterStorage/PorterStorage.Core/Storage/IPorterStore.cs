@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Threading;
+using PorterStorage.Core.Migration;
 
 namespace PorterStorage.Core.Storage
 {
@@ -23,5 +24,30 @@ namespace PorterStorage.Core.Storage
         /// path or blob name is returned in <paramref name="location"/>.
         /// </summary>
         byte[]? Read(string itemType, string name, out string? location, CancellationToken cancellationToken = default);
+
+        /// <summary>
+        /// Every item of each of the types, grouped as Porter groups it (a folder's subfolder, a blob's group tag), with its native
+        /// record, in one pass the store chooses (one listing of a container). Read-only. A part that cannot be listed is in
+        /// <see cref="StoreListing.Unlisted"/>, never a raw exception.
+        /// </summary>
+        IReadOnlyDictionary<string, StoreListing> Items(IEnumerable<string> itemTypes, CancellationToken cancellationToken);
+
+        /// <summary>The content of a listed item; raises a named error (<c>FileUnreadable</c>, <c>AccessDenied</c>, Azure errors).</summary>
+        byte[] ReadItem(StoreItem item, CancellationToken cancellationToken);
+
+        /// <summary>The full name (for messages) of where an item of a type, group and name is or would be.</summary>
+        string ItemLocation(string itemType, string? group, string name);
+
+        /// <summary>
+        /// True when each read is a request to a remote service. Engines then judge documents by the index the store keeps
+        /// (tags, names) and read only the few they must (sets, the schema); a local store has every document read.
+        /// </summary>
+        bool IsRemote { get; }
+
+        /// <summary>
+        /// What only this kind of store can get wrong in the way Porter reads it, given what was listed: a folder's shape and file
+        /// modes, a container's missing tags and tag queries that do not find a blob.
+        /// </summary>
+        IEnumerable<StorageFinding> NativeFindings(IReadOnlyDictionary<string, StoreListing> listings, CancellationToken cancellationToken);
     }
 }

@@ -25,6 +25,12 @@ namespace PorterStorage.Core.Storage
         /// <summary>The same types as <see cref="All"/>, as the data folders of a home, in the order Porter's migration visits them.</summary>
         public static IReadOnlyList<string> DataFolders { get; } = new List<string> { Claims, Results, Outputs, Installations, Credentials, Parameters }.AsReadOnly();
 
+        /// <summary>
+        /// True for the types whose items Porter keeps in groups: claims by installation, results by claim, outputs by result (a
+        /// folder's subfolders, a blob's group tag).
+        /// </summary>
+        public static bool IsGrouped(string itemType) => itemType == Claims || itemType == Results || itemType == Outputs;
+
         /// <summary>The filesystem store's extension for an item type: ".json" or "" (none).</summary>
         public static string Extension(string itemType)
         {

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using PorterStorage.Core.Azure;
 using PorterStorage.Core.Config;
@@ -33,7 +34,20 @@ namespace PorterStorage.Core.Storage
                 throw new PorterStorageException(ErrorIds.StorageNotLocal, PorterErrorKind.InvalidOperation, config.FilePath ?? homePath,
                     $"The home '{homePath}' keeps its data in the '{config.ResolvedStorage.Plugin}' plugin, which PorterStorage cannot migrate.");
             }
-            return new FileSystemMigrationStore(homePath);
+            return new FileSystemMigrationStore(homePath, FileIO.System, config.FilePath);
+        }
+
+        /// <summary>
+        /// A home folder as a read-only store, read through <paramref name="io"/>, whose config file (found as Porter finds it) has
+        /// its mode checked. Raises <c>HomeNotFound</c>.
+        /// </summary>
+        internal static IPorterStore OpenFolder(string homePath, IFileIO io)
+        {
+            if (!System.IO.Directory.Exists(homePath))
+            {
+                throw new PorterStorageException(ErrorIds.HomeNotFound, PorterErrorKind.ObjectNotFound, homePath, $"The Porter home '{homePath}' does not exist.");
+            }
+            return new FileSystemPorterStore(homePath, io, PorterConfigReader.FindConfigFile(homePath, out _, out _));
         }
 
         /// <summary>
@@ -43,17 +57,25 @@ namespace PorterStorage.Core.Storage
         internal static IPorterStore OpenReader(string homePath, PorterConfig? config, IFileIO io, Func<string, string?> environment, CancellationToken cancellationToken) =>
             config?.ResolvedStorage.IsAzureBlob == true
                 ? new AzureBlobPorterStore(AzureStorageFactory.FromConfig(config, null, PorterAzureStorage.DefaultContainer, environment, cancellationToken))
-                : new FileSystemPorterStore(homePath, io);
+                : new FileSystemPorterStore(homePath, io, config?.FilePath);
 
         /// <summary>The plugin's container a reader from <see cref="OpenReader"/> reads, or null when it reads the home folder.</summary>
         internal static PorterAzureStorage? ContainerOf(IPorterStore reader) => (reader as AzureBlobPorterStore)?.Storage;
 
         /// <summary>
-        /// What a reader's store holds, legacy and current: counted in the container by its tags and schema versions, or, for the
-        /// home folder, by <paramref name="countFolder"/> (the home scan).
+        /// What a reader's store holds, legacy and current (<see cref="StoreCounter"/>), with a folder's YAML-only credential sets,
+        /// which only a folder can hold (Porter ≤ v0.22 had no other store). What could not be listed or read is in <paramref name="failures"/>.
         /// </summary>
-        internal static PorterItemCounts CountItems(IPorterStore reader, Func<PorterItemCounts> countFolder, CancellationToken cancellationToken) =>
-            reader is AzureBlobPorterStore container ? container.Count(cancellationToken) : countFolder();
+        internal static PorterItemCounts CountItems(IPorterStore reader, out IReadOnlyList<PorterStorageException> failures, CancellationToken cancellationToken)
+        {
+            PorterItemCounts counts = StoreCounter.Count(reader, out failures, cancellationToken);
+            counts.YamlCredentials = YamlOnlyCredentialSets(reader).Count;
+            return counts;
+        }
+
+        /// <summary>A folder's credential sets that exist only as YAML (full paths); none in any other store.</summary>
+        internal static IReadOnlyList<string> YamlOnlyCredentialSets(IPorterStore reader) =>
+            reader is FileSystemPorterStore folder ? folder.YamlOnlyCredentialSets() : Array.Empty<string>();
 
         /// <summary>The azure.blob plugin's container as a store; its migration log goes to <paramref name="logFolder"/>.</summary>
         public static IMigrationStore Open(PorterAzureStorage container, string logFolder) => new AzureBlobMigrationStore(container, logFolder);

@@ -38,7 +38,7 @@ namespace PorterStorage.Commands
 
         private void Report(IMigrationStore store)
         {
-            PorterStorageVerification result = store.Verify(CancellationToken);
+            PorterStorageVerification result = StorageVerifier.Verify(store, CancellationToken);
             foreach (StorageFinding finding in result.Findings)
             {
                 WriteVerbose(finding.ToString());

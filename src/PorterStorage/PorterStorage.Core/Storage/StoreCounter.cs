@@ -1,0 +1,79 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text.Json;
+using System.Threading;
+using PorterStorage.Core.Errors;
+using PorterStorage.Core.Home;
+using PorterStorage.Core.Json;
+
+namespace PorterStorage.Core.Storage
+{
+    /// <summary>
+    /// Counts what any store holds, legacy and current, in Porter's model: an ungrouped claim is a legacy one, a set without a
+    /// schemaVersion is a legacy one, the groups of claims are the installations that have them.
+    /// </summary>
+    public static class StoreCounter
+    {
+        /// <summary>
+        /// The counts of <paramref name="store"/>. What could not be listed or read is left out of them and returned in
+        /// <paramref name="failures"/> as named errors (<c>AccessDenied</c>, <c>StoreReadError</c>, <c>FileUnreadable</c>).
+        /// </summary>
+        public static PorterItemCounts Count(IPorterStore store, out IReadOnlyList<PorterStorageException> failures, CancellationToken cancel = default)
+        {
+            var failed = new List<PorterStorageException>();
+            IReadOnlyDictionary<string, StoreListing> listings = store.Items(ItemTypes.All, cancel);
+            failed.AddRange(ItemTypes.All.SelectMany(t => listings[t].Unlisted));
+            StoreListing claims = listings[ItemTypes.Claims];
+            var counts = new PorterItemCounts
+            {
+                Installations = listings[ItemTypes.Installations].Items.Count,
+                LegacyClaims = claims.Items.Count(i => i.Group == null),
+                Claims = claims.Items.Count(i => i.Group != null),
+                InstallationFolders = claims.Groups.Count,
+                Results = listings[ItemTypes.Results].Items.Count,
+                Outputs = listings[ItemTypes.Outputs].Items.Count,
+            };
+            foreach (string type in new[] { ItemTypes.Credentials, ItemTypes.Parameters })
+            {
+                bool credentials = type == ItemTypes.Credentials;
+                foreach (StoreItem set in listings[type].Items.Where(i => i.Group == null))
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    bool current = HasSchemaVersion(store, set, requireValue: credentials, failed, cancel);
+                    if (credentials)
+                    {
+                        counts.Credentials += current ? 1 : 0;
+                        counts.LegacyCredentials += current ? 0 : 1;
+                    }
+                    else
+                    {
+                        counts.Parameters += current ? 1 : 0;
+                        counts.LegacyParameters += current ? 0 : 1;
+                    }
+                }
+            }
+            failures = failed;
+            return counts;
+        }
+
+        /// <summary>True for a JSON object with a schemaVersion; an unreadable or invalid document counts as legacy.</summary>
+        private static bool HasSchemaVersion(IPorterStore store, StoreItem set, bool requireValue, List<PorterStorageException> failed, CancellationToken cancel)
+        {
+            try
+            {
+                using JsonDocument doc = JsonDocument.Parse(store.ReadItem(set, cancel), GoJson.DocumentOptions);
+                return doc.RootElement.ValueKind == JsonValueKind.Object && PorterDocuments.HasSchemaVersion(doc.RootElement, requireValue);
+            }
+            catch (JsonException)
+            {
+                return false;
+            }
+            catch (PorterStorageException ex)
+            {
+                failed.Add(ex);
+                return false;
+            }
+        }
+    }
+}
