@@ -27,7 +27,7 @@ const DEFAULTS = {
     stallRate: 0,            // share of requests held for stallMs before they are forwarded
     stallMs: 0,
     indexLagMs: 0,           // Find Blobs by Tags hides a blob whose tags were written less than this ago
-    enforceSasPermissions: false, // 't' for tags (Set/Get Tags, tags on copy), 'f' for Find
+    enforceSasPermissions: false, // 't' for tags (Set/Get Tags, tags on copy), 'f' for Find; a container SAS never reaches the container itself
     noBlobIndexAccounts: [], // accounts answered as Azure answers an account without Blob Index
     pauseAfter: null,        // { operation: 'CopyBlob', count: 50 }: pause once that many more were answered
     faultOperations: null,   // null = every operation may be faulted; else only these
@@ -106,6 +106,10 @@ function xmlError(status, code, message) {
         body: `<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${message}\nTime:${new Date().toISOString()}</Message></Error>`,
     };
 }
+
+// Operations on a container (or the account) that a container SAS cannot authorize.
+const CONTAINER_LEVEL = ['GetContainerProperties', 'CreateContainer', 'DeleteContainer', 'LeaseContainer', 'SetContainerMetadata',
+    'GetContainerAcl', 'SetContainerAcl', 'ListContainers', 'GetServiceProperties', 'SetServiceProperties'];
 
 // The account of a request: the first path segment (Azurite's path-style URLs).
 function accountOf(url) { return url.pathname.split('/').filter(s => s.length > 0)[0] || ''; }
@@ -229,6 +233,10 @@ class FaultProxy {
             return xmlError(409, 'FeatureNotSupportedForAccount', 'Blob index tags are not supported for this account.');
         }
         if (s.enforceSasPermissions) {
+            // A container SAS (sr=c) reaches the container's blobs, never the container itself (its properties, creation, lease).
+            if (url.searchParams.get('sig') && url.searchParams.get('sr') === 'c' && CONTAINER_LEVEL.includes(op)) {
+                return xmlError(403, 'AuthorizationResourceTypeMismatch', 'This request is not authorized to perform this operation using this resource type.');
+            }
             const need = op === 'FindBlobsByTags' ? 'f' : (tagged ? 't' : null);
             const sp = url.searchParams.get('sp');
             if (need && url.searchParams.get('sig') && sp !== null && !sp.includes(need)) {

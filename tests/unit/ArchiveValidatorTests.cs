@@ -252,7 +252,7 @@ namespace PorterStorage.Tests
             // The restores: the same id, nothing written.
             if (kind == "container")
             {
-                PorterAzureStorage storage = AzureStorageFactory.FromConnectionString(Azurite, "c", "test");
+                PorterAzureStorage storage = AzureStorageFactory.FromConnectionString(Azurite, "never-reached", "test");
                 var rex = Assert.Throws<PorterStorageException>(() =>
                     ContainerBackup.Restore(archive, null, storage, false, _ => throw new InvalidOperationException("must not be asked"), null, CancellationToken.None));
                 Assert.Equal(errorId, rex.ErrorId);

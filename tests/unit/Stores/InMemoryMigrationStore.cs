@@ -96,6 +96,8 @@ namespace PorterStorage.Tests.Stores
             return LastCopy;
         }));
 
+        public PorterStorage.Core.Azure.RequestCounter? Requests => null;
+
         public string SchemaPath => "schema.json";
 
         public IReadOnlyList<StoreEntry> Entries(string itemType)

@@ -59,7 +59,7 @@ namespace PorterStorage.Core.Azure
         public IStoreCopy CopyTo(object destination) => StoreCopies.To<PorterAzureStorage>(destination, container =>
         {
             string location = container.ContainerUri.ToString();
-            return new StoreCopy(location, path => location + "/" + path, (onItemError, cancel) => CopyInto(container, location, onItemError, cancel));
+            return new StoreCopy(location, path => location + "/" + path, (onItemError, cancel) => CopyInto(container, location, onItemError, cancel), container.Counter);
         });
 
         /// <summary>A verified server-side copy in another container or account; the copy's migration log goes where this store's does.</summary>
@@ -80,6 +80,8 @@ namespace PorterStorage.Core.Azure
             }
             return new AzureBlobMigrationStore(destination, _logFolder);
         }
+
+        public RequestCounter? Requests => _storage.Counter;
 
         public string SchemaPath => ItemTypes.SchemaName;
 
@@ -190,7 +192,7 @@ namespace PorterStorage.Core.Azure
         {
             try
             {
-                _container.CreateIfNotExists();
+                ContainerChecks.EnsureExists(_container, CancellationToken.None);
                 BlobClient blob = _container.GetBlobClient(LockBlob);
                 if (!blob.Exists().Value)
                 {

@@ -25,6 +25,14 @@ namespace PorterStorage.Core.Azure
                         return new PorterStorageException(ErrorIds.AzureConnectionFailed, PorterErrorKind.ConnectionError, target,
                             $"{operation} on '{target}' failed: the storage endpoint could not be reached.", ex);
                     }
+                    if (r.Status == 403 && (code == "AuthorizationPermissionMismatch" || code == "CannotVerifyCopySource" || code == "AuthorizationResourceTypeMismatch"))
+                    {
+                        string? letters = SasPermissionsFor(operation);
+                        return new PorterStorageException(ErrorIds.AzureAuthFailed, PorterErrorKind.AuthenticationError, target,
+                            detail + (letters == null
+                                ? " (the SAS or role does not allow this step)."
+                                : $" (the SAS or role does not allow this step: it needs the SAS permission{(letters.Length > 1 ? "s" : string.Empty)} '{letters}'{(code == "AuthorizationResourceTypeMismatch" ? " on an account SAS, or a role; a container SAS cannot do it" : string.Empty)}; see docs/azure.md)."), ex);
+                    }
                     if (r.Status == 401 || r.Status == 403)
                     {
                         return new PorterStorageException(ErrorIds.AzureAuthFailed, PorterErrorKind.AuthenticationError, target,
@@ -55,6 +63,39 @@ namespace PorterStorage.Core.Azure
                         $"{operation} on '{target}' failed ({ex.GetType().Name}).", ex);
             }
         }
+
+        /// <summary>
+        /// The SAS permission letters a step of this module needs, by the operation text it names its requests with (r read,
+        /// l list, w write, c create, d delete, t tags, f find by tags). Null for a step this table does not know.
+        /// </summary>
+        internal static string? SasPermissionsFor(string operation)
+        {
+            foreach ((string prefix, string letters) in SasPermissions)
+            {
+                if (operation.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    return letters;
+                }
+            }
+            return null;
+        }
+
+        private static readonly (string Prefix, string Letters)[] SasPermissions =
+        {
+            ("Reading the blobs and their tags", "lt"),
+            ("Reading the blob", "r"),
+            ("Listing", "l"),
+            ("Preparing the container", "l"),
+            ("Taking the migration lock", "rwc"),
+            ("Committing", "wc"),
+            ("Applying", "rwcdt"),
+            ("Writing the schema blob", "wc"),
+            ("Writing and finding a tagged probe blob", "rwcdtf"),
+            ("Restoring the blob", "wct"),
+            ("Copying the blob", "rwct"),
+            ("Setting the tags", "t"),
+            ("Querying by tags", "f"),
+        };
 
         public static bool IsAzureFailure(Exception ex) =>
             ex is RequestFailedException || ex is AuthenticationFailedException

@@ -71,6 +71,18 @@ namespace PorterStorage.Core.Azure
         /// </summary>
         public string State { get; internal set; } = "Unsupported";
 
+        /// <summary>Requests made to Azure (each once, however often sent); 0 for a local store.</summary>
+        public long Requests { get; internal set; }
+
+        /// <summary>Of those, how many were sent again after throttling, a timeout or a reset.</summary>
+        public long RetriedRequests { get; internal set; }
+
+        internal void Record(Azure.RequestCount count)
+        {
+            Requests = count.Requests;
+            RetriedRequests = count.Retries;
+        }
+
         public override string ToString() => $"{Account}: Blob Index {(Supported ? "supported" : State == "Lagging" ? "lagging" : "NOT supported")}";
     }
 
@@ -122,34 +134,50 @@ namespace PorterStorage.Core.Azure
         /// </summary>
         public static PorterBlobIndexStatus Probe(PorterAzureStorage storage, TimeSpan timeout, CancellationToken cancel)
         {
+            RequestCount before = storage.Counter.Snapshot();
+            PorterBlobIndexStatus result = ProbeCounted(storage, timeout, cancel);
+            result.Record(storage.Counter.Snapshot().Since(before));
+            return result;
+        }
+
+        private static PorterBlobIndexStatus ProbeCounted(PorterAzureStorage storage, TimeSpan timeout, CancellationToken cancel)
+        {
             var clock = Stopwatch.StartNew();
             BlobServiceClient service = storage.CreateServiceClient();
             BlobContainerClient container = service.GetBlobContainerClient(storage.Container);
             string target = storage.ContainerUri.ToString();
             string? sku = null, kind = null;
-            try
-            {
-                AccountInfo info = service.GetAccountInfo(cancel).Value;
-                sku = info.SkuName.ToString();
-                kind = info.AccountKind.ToString();
-            }
-            catch (RequestFailedException)
-            {
-                // A SAS or a role without account-level read cannot see this; it is optional.
-            }
-
             List<PrefixTagReport> prefixes;
-            try
+            // The first request is bounded by the timeout too: an unreachable or unresolvable endpoint is named within it, not
+            // after the SDK's retries. Any answer, a refusal included, shows the endpoint is reachable.
+            using (var reach = CancellationTokenSource.CreateLinkedTokenSource(cancel))
             {
-                if (!container.Exists(cancel).Value)
+                reach.CancelAfter(timeout);
+                try
                 {
-                    throw new PorterStorageException(ErrorIds.ContainerNotFound, PorterErrorKind.ObjectNotFound, target, $"The container '{target}' does not exist.");
+                    try
+                    {
+                        AccountInfo info = service.GetAccountInfo(reach.Token).Value;
+                        sku = info.SkuName.ToString();
+                        kind = info.AccountKind.ToString();
+                    }
+                    catch (RequestFailedException r) when (r.Status != 0)
+                    {
+                        // A container SAS or a role without account-level read cannot see this; it is optional.
+                    }
+                    // Listed, not checked for existence first: a container SAS may list blobs but not read the container's
+                    // properties. A missing container is ContainerNotFound from the listing.
+                    prefixes = CountUntagged(container, cancel);
                 }
-                prefixes = CountUntagged(container, cancel);
-            }
-            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
-            {
-                throw AzureErrors.Translate(ex, target, "Listing the blobs");
+                catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+                {
+                    throw new PorterStorageException(ErrorIds.AzureConnectionFailed, PorterErrorKind.ConnectionError, target,
+                        $"'{target}' did not answer within {timeout.TotalSeconds:0} s (-TimeoutSeconds); the endpoint could not be reached.");
+                }
+                catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+                {
+                    throw AzureErrors.Translate(ex, target, "Listing the blobs");
+                }
             }
 
             string marker = Guid.NewGuid().ToString("N");
@@ -161,14 +189,14 @@ namespace PorterStorage.Core.Azure
             {
                 probe.Upload(BinaryData.FromString("PorterStorage Blob Index probe"),
                     new BlobUploadOptions { Tags = new Dictionary<string, string> { [ProbeTag] = marker } }, cancel);
-                string query = $"\"{ProbeTag}\"='{marker}' AND @container='{storage.Container}'";
+                string condition = $"\"{ProbeTag}\"='{marker}'";
                 supported = false;
                 reason = $"the tagged probe blob did not appear in a tag query within {timeout.TotalSeconds:0} s";
                 TimeSpan wait = TimeSpan.FromMilliseconds(100);
                 var deadline = Stopwatch.StartNew();
                 while (true)
                 {
-                    if (service.FindBlobsByTags(query, cancel).Any(b => b.BlobName == probe.Name))
+                    if (storage.FindByTags(service, condition, cancel).Any(b => b == probe.Name))
                     {
                         supported = true;
                         reason = $"a tagged blob was found by a tag query after {deadline.Elapsed.TotalSeconds:0.0} s";
@@ -258,9 +286,9 @@ namespace PorterStorage.Core.Azure
                     try
                     {
                         queries++;
-                        foreach (TaggedBlobItem item in service.FindBlobsByTags(PorterBlobTags.TypeQuery(type, storage.Container), cancel))
+                        foreach (string blob in storage.FindByTags(service, PorterBlobTags.TypeCondition(type), cancel))
                         {
-                            pending[type].Remove(item.BlobName);
+                            pending[type].Remove(blob);
                         }
                     }
                     catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))

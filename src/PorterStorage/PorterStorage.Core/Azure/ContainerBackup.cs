@@ -39,6 +39,18 @@ namespace PorterStorage.Core.Azure
 
         public TimeSpan Duration { get; }
 
+        /// <summary>Requests made to Azure (each once, however often sent); 0 for a local store.</summary>
+        public long Requests { get; internal set; }
+
+        /// <summary>Of those, how many were sent again after throttling, a timeout or a reset.</summary>
+        public long RetriedRequests { get; internal set; }
+
+        internal void Record(Azure.RequestCount count)
+        {
+            Requests = count.Requests;
+            RetriedRequests = count.Retries;
+        }
+
         public override string ToString() => Container.ToString();
     }
 
@@ -50,6 +62,14 @@ namespace PorterStorage.Core.Azure
         /// hashes, headers, metadata and tags; written 0600 under a temporary name, verified, renamed.
         /// </summary>
         public static PorterBackup Create(PorterAzureStorage storage, string archivePath, bool force, IProgress<OperationProgress>? progress, CancellationToken cancel)
+        {
+            RequestCount before = storage.Counter.Snapshot();
+            PorterBackup result = CreateCounted(storage, archivePath, force, progress, cancel);
+            result.Record(storage.Counter.Snapshot().Since(before));
+            return result;
+        }
+
+        private static PorterBackup CreateCounted(PorterAzureStorage storage, string archivePath, bool force, IProgress<OperationProgress>? progress, CancellationToken cancel)
         {
             var clock = Stopwatch.StartNew();
             DateTime created = DateTime.UtcNow;
@@ -135,6 +155,15 @@ namespace PorterStorage.Core.Azure
         public static PorterContainerRestoreResult Restore(string archivePath, string? expectedSha256, PorterAzureStorage storage, bool force,
             Func<string, bool> shouldProcess, IProgress<OperationProgress>? progress, CancellationToken cancel)
         {
+            RequestCount before = storage.Counter.Snapshot();
+            PorterContainerRestoreResult result = RestoreCounted(archivePath, expectedSha256, storage, force, shouldProcess, progress, cancel);
+            result.Record(storage.Counter.Snapshot().Since(before));
+            return result;
+        }
+
+        private static PorterContainerRestoreResult RestoreCounted(string archivePath, string? expectedSha256, PorterAzureStorage storage, bool force,
+            Func<string, bool> shouldProcess, IProgress<OperationProgress>? progress, CancellationToken cancel)
+        {
             var clock = Stopwatch.StartNew();
             PorterBackupVerification check = BackupVerifier.Verify(archivePath, expectedSha256, progress, cancel);
             PorterStorageException? refusal = check.ToException();
@@ -152,7 +181,7 @@ namespace PorterStorage.Core.Azure
             BlobContainerClient container = storage.CreateContainerClient();
             try
             {
-                if (container.Exists(cancel).Value && container.GetBlobs(cancellationToken: cancel).Any() && !force)
+                if (ContainerChecks.HoldsBlobs(container, cancel) == true && !force)
                 {
                     throw new PorterStorageException(ErrorIds.ContainerNotEmpty, PorterErrorKind.ResourceExists, target,
                         $"The container '{target}' is not empty; use -Force to restore into it (blobs of the same name are replaced, others are kept).");
@@ -161,7 +190,7 @@ namespace PorterStorage.Core.Azure
                 {
                     return new PorterContainerRestoreResult(archivePath, storage.ContainerUri, 0, 0, 0, clock.Elapsed);
                 }
-                container.CreateIfNotExists(cancellationToken: cancel);
+                ContainerChecks.EnsureExists(container, cancel);
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
             {

@@ -94,6 +94,18 @@ namespace PorterStorage.Core.Azure
 
         public TimeSpan Duration { get; }
 
+        /// <summary>Requests made to Azure (each once, however often sent); 0 for a local store.</summary>
+        public long Requests { get; internal set; }
+
+        /// <summary>Of those, how many were sent again after throttling, a timeout or a reset.</summary>
+        public long RetriedRequests { get; internal set; }
+
+        internal void Record(Azure.RequestCount count)
+        {
+            Requests = count.Requests;
+            RetriedRequests = count.Retries;
+        }
+
         public override string ToString() => $"{Source} -> {Destination}: {Copied} copied, {Skipped} skipped, {Failed} failed";
     }
 
@@ -103,6 +115,10 @@ namespace PorterStorage.Core.Azure
     /// </summary>
     public static class ContainerCopy
     {
+        /// <summary>What both accounts of a copy have counted (once, when they are one account object).</summary>
+        private static RequestCount Requests(PorterAzureStorage source, PorterAzureStorage destination) =>
+            ReferenceEquals(source.Counter, destination.Counter) ? source.Counter.Snapshot() : source.Counter.Snapshot() + destination.Counter.Snapshot();
+
         /// <summary>Blobs up to this size use Copy Blob From URL (synchronous); larger ones the asynchronous copy with explicit tags.</summary>
         public const long SyncCopyLimit = 256L * 1024 * 1024;
 
@@ -122,6 +138,15 @@ namespace PorterStorage.Core.Azure
         public static PorterContainerCopyResult Run(PorterAzureStorage source, PorterAzureStorage destination, int concurrency, bool force,
             TimeSpan indexTimeout, Action<CopyEvent> onEvent, CancellationToken cancel)
         {
+            RequestCount before = Requests(source, destination);
+            PorterContainerCopyResult result = RunCounted(source, destination, concurrency, force, indexTimeout, onEvent, cancel);
+            result.Record(Requests(source, destination).Since(before));
+            return result;
+        }
+
+        private static PorterContainerCopyResult RunCounted(PorterAzureStorage source, PorterAzureStorage destination, int concurrency, bool force,
+            TimeSpan indexTimeout, Action<CopyEvent> onEvent, CancellationToken cancel)
+        {
             var clock = Stopwatch.StartNew();
             BlobContainerClient from = source.CreateContainerClient();
             BlobContainerClient to = destination.CreateContainerClient();
@@ -131,13 +156,13 @@ namespace PorterStorage.Core.Azure
             Dictionary<string, BlobItem> existing;
             try
             {
-                if (!from.Exists(cancel).Value)
+                if (ContainerChecks.HoldsBlobs(from, cancel) == null)
                 {
                     throw new PorterStorageException(ErrorIds.ContainerNotFound, PorterErrorKind.ObjectNotFound, sourceName, $"The container '{sourceName}' does not exist.");
                 }
                 sourceBlobs = from.GetBlobs(BlobTraits.Metadata | BlobTraits.Tags, BlobStates.None, null, cancel)
                     .Where(b => !b.Name.StartsWith(BlobIndexProbe.ProbePrefix, StringComparison.Ordinal)).ToList();
-                to.CreateIfNotExists(cancellationToken: cancel);
+                ContainerChecks.EnsureExists(to, cancel);
                 existing = to.GetBlobs(BlobTraits.Metadata | BlobTraits.Tags, BlobStates.None, null, cancel).ToDictionary(b => b.Name, StringComparer.Ordinal);
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))

@@ -1,7 +1,11 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
 using Azure.Core;
 using Azure.Storage;
 using Azure.Storage.Blobs;
+using PorterStorage.Core.Errors;
 
 namespace PorterStorage.Core.Azure
 {
@@ -38,8 +42,15 @@ namespace PorterStorage.Core.Azure
         private readonly TokenCredential? _token;
 
         internal PorterAzureStorage(string accountName, Uri blobEndpoint, string container, AzureAuthentication authentication, string source,
-            StorageSharedKeyCredential? sharedKey = null, string? sas = null, TokenCredential? token = null)
+            StorageSharedKeyCredential? sharedKey = null, string? sas = null, TokenCredential? token = null, RequestCounter? counter = null)
         {
+            string? problem = ContainerNameProblem(container);
+            if (problem != null)
+            {
+                throw new PorterStorageException(ErrorIds.ContainerNameInvalid, PorterErrorKind.InvalidArgument, container,
+                    $"'{container}' cannot name a blob container: {problem}. A container name is 3 to 63 lowercase letters, digits and hyphens, starts with a letter or digit, and has no two hyphens in a row and none at the end.");
+            }
+            Counter = counter ?? new RequestCounter();
             AccountName = accountName;
             BlobEndpoint = new Uri(blobEndpoint.GetLeftPart(UriPartial.Path).TrimEnd('/'));
             Container = container;
@@ -50,7 +61,41 @@ namespace PorterStorage.Core.Azure
             _token = token;
         }
 
+        /// <summary>Why Azure would refuse <paramref name="name"/> as a container name, or null (<c>$root</c> and <c>$web</c> are Azure's own).</summary>
+        public static string? ContainerNameProblem(string? name)
+        {
+            if (name == "$root" || name == "$web")
+            {
+                return null;
+            }
+            if (string.IsNullOrEmpty(name))
+            {
+                return "it is empty";
+            }
+            if (name!.Length < 3 || name.Length > 63)
+            {
+                return $"it has {name.Length} characters";
+            }
+            for (int i = 0; i < name.Length; i++)
+            {
+                char c = name[i];
+                bool letterOrDigit = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+                if (!letterOrDigit && c != '-')
+                {
+                    return c >= 'A' && c <= 'Z' ? "it has an uppercase letter" : $"it has the character U+{(int)c:X4}";
+                }
+                if (c == '-' && (i == 0 || i == name.Length - 1 || name[i - 1] == '-'))
+                {
+                    return i == 0 ? "it starts with a hyphen" : i == name.Length - 1 ? "it ends with a hyphen" : "it has two hyphens in a row";
+                }
+            }
+            return null;
+        }
+
         public string AccountName { get; }
+
+        /// <summary>The requests made to this account through this object (and its <see cref="WithContainer"/> copies), and the retries.</summary>
+        public RequestCounter Counter { get; }
 
         /// <summary>The blob service endpoint, without any query (no SAS).</summary>
         public Uri BlobEndpoint { get; }
@@ -70,13 +115,14 @@ namespace PorterStorage.Core.Azure
 
         /// <summary>The same account and credentials, another container.</summary>
         public PorterAzureStorage WithContainer(string container) =>
-            new PorterAzureStorage(AccountName, BlobEndpoint, container, Authentication, Source, _sharedKey, _sas, _token);
+            new PorterAzureStorage(AccountName, BlobEndpoint, container, Authentication, Source, _sharedKey, _sas, _token, Counter);
 
         public override string ToString() => $"{ContainerUri} ({Authentication})";
 
-        internal static BlobClientOptions ClientOptions()
+        internal BlobClientOptions ClientOptions()
         {
             var options = new BlobClientOptions();
+            Counter.AttachTo(options);
             options.Retry.Mode = global::Azure.Core.RetryMode.Exponential;
             options.Retry.MaxRetries = 6;
             options.Retry.Delay = TimeSpan.FromMilliseconds(500);
@@ -102,6 +148,19 @@ namespace PorterStorage.Core.Azure
         }
 
         internal BlobContainerClient CreateContainerClient() => CreateServiceClient().GetBlobContainerClient(Container);
+
+        /// <summary>True when the SAS is a service SAS on the container (<c>sr=c</c>): it reaches the container's blobs only.</summary>
+        internal bool IsContainerSas => _sas != null && ("&" + _sas + "&").IndexOf("&sr=c&", StringComparison.Ordinal) >= 0;
+
+        /// <summary>
+        /// The blobs of this container whose tags match <paramref name="tagCondition"/>: Porter's own query (account-level Find
+        /// Blobs by Tags with <c>@container</c>), or, for a container SAS, which cannot query the account, the same condition
+        /// asked of the container.
+        /// </summary>
+        internal IEnumerable<string> FindByTags(BlobServiceClient service, string tagCondition, CancellationToken cancel) =>
+            IsContainerSas
+                ? service.GetBlobContainerClient(Container).FindBlobsByTags(tagCondition, cancel).Select(b => b.BlobName)
+                : service.FindBlobsByTags(tagCondition + $" AND @container='{Container}'", cancel).Select(b => b.BlobName);
 
         internal StorageSharedKeyCredential? SharedKey => _sharedKey;
 

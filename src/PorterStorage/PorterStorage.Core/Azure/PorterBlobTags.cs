@@ -61,7 +61,10 @@ namespace PorterStorage.Core.Azure
             return tags;
         }
 
-        /// <summary>Porter's tag query for the blobs of one type in a container.</summary>
-        public static string TypeQuery(string type, string container) => $"\"{Type}\"='{type}' AND @container='{container}'";
+        /// <summary>
+        /// The tag condition of Porter's query for the blobs of one type; Porter asks it of the account with
+        /// <c>AND @container='…'</c> (<see cref="PorterAzureStorage.FindByTags"/>).
+        /// </summary>
+        public static string TypeCondition(string type) => $"\"{Type}\"='{type}'";
     }
 }

@@ -61,6 +61,18 @@ namespace PorterStorage.Core.Azure
 
         public TimeSpan Duration { get; }
 
+        /// <summary>Requests made to Azure (each once, however often sent); 0 for a local store.</summary>
+        public long Requests { get; internal set; }
+
+        /// <summary>Of those, how many were sent again after throttling, a timeout or a reset.</summary>
+        public long RetriedRequests { get; internal set; }
+
+        internal void Record(Azure.RequestCount count)
+        {
+            Requests = count.Requests;
+            RetriedRequests = count.Retries;
+        }
+
         public override string ToString() => $"{Container}: {Repaired} of {Checked} blobs retagged";
     }
 
@@ -136,6 +148,15 @@ namespace PorterStorage.Core.Azure
         /// reported through <paramref name="onError"/> and the others go on.
         /// </summary>
         public static PorterTagRepairResult Run(PorterAzureStorage storage, Func<BlobTagChange, bool> shouldProcess, Action<PorterStorageException> onError,
+            CancellationToken cancel)
+        {
+            RequestCount before = storage.Counter.Snapshot();
+            PorterTagRepairResult result = RunCounted(storage, shouldProcess, onError, cancel);
+            result.Record(storage.Counter.Snapshot().Since(before));
+            return result;
+        }
+
+        private static PorterTagRepairResult RunCounted(PorterAzureStorage storage, Func<BlobTagChange, bool> shouldProcess, Action<PorterStorageException> onError,
             CancellationToken cancel)
         {
             int failed = 0;

@@ -57,6 +57,18 @@ namespace PorterStorage.Core.Backup
         /// <summary>Files that could not be recorded (unreadable, changed while read).</summary>
         public IReadOnlyList<BackupSkippedItem> Skipped { get; }
 
+        /// <summary>Requests made to Azure (each once, however often sent); 0 for a local store.</summary>
+        public long Requests { get; internal set; }
+
+        /// <summary>Of those, how many were sent again after throttling, a timeout or a reset.</summary>
+        public long RetriedRequests { get; internal set; }
+
+        internal void Record(Azure.RequestCount count)
+        {
+            Requests = count.Requests;
+            RetriedRequests = count.Retries;
+        }
+
         public override string ToString() => Path;
     }
 

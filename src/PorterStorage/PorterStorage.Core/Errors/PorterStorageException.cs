@@ -120,6 +120,7 @@ namespace PorterStorage.Core.Errors
         public const string AzureCredentialNotFound = "AzureCredentialNotFound";
         public const string AzureConfigIncomplete = "AzureConfigIncomplete";
         public const string AzureConnectionInvalid = "AzureConnectionInvalid";
+        public const string ContainerNameInvalid = "ContainerNameInvalid";
         public const string AzureAuthFailed = "AzureAuthFailed";
         public const string AzureConnectionFailed = "AzureConnectionFailed";
         public const string AzureRequestFailed = "AzureRequestFailed";

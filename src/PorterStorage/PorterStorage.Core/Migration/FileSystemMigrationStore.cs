@@ -69,6 +69,8 @@ namespace PorterStorage.Core.Migration
 
         public string FullName(string path) => FullPath(path);
 
+        public Azure.RequestCounter? Requests => null;
+
         public string SchemaPath => SchemaVersions.FileName;
 
         public string SetPath(string itemType, string name) => itemType + "/" + name + ".json";

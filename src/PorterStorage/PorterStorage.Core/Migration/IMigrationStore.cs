@@ -16,6 +16,9 @@ namespace PorterStorage.Core.Migration
         /// <summary>The full name of a store path for messages and error targets (a file path or a blob URL, never a secret).</summary>
         string FullName(string path);
 
+        /// <summary>What counts this store's requests to a remote service (its account's counter), or null for a local store.</summary>
+        Azure.RequestCounter? Requests { get; }
+
         /// <summary>The kind of backup that vouches for this store (<c>Home</c> or <c>Container</c>; see <c>PorterBackup.Kind</c>).</summary>
         string BackupKind { get; }
 
@@ -91,6 +94,9 @@ namespace PorterStorage.Core.Migration
         /// <summary>The full name a store path will have in the copy (for confirmations).</summary>
         string FullName(string path);
 
+        /// <summary>What counts the requests made to the copy's remote service, or null for a local copy.</summary>
+        Azure.RequestCounter? Requests { get; }
+
         /// <summary>
         /// Copies the whole store there, verified, and opens the copy. A failing item of a resumable copy is passed to
         /// <paramref name="onItemError"/> before the copy is refused. Raises <c>DestinationNotEmpty</c>, <c>DestinationInsideHome</c>,
@@ -105,14 +111,18 @@ namespace PorterStorage.Core.Migration
         private readonly Func<string, string> _fullName;
         private readonly Func<Action<PorterStorageException>, CancellationToken, IMigrationStore> _create;
 
-        public StoreCopy(string location, Func<string, string> fullName, Func<Action<PorterStorageException>, CancellationToken, IMigrationStore> create)
+        public StoreCopy(string location, Func<string, string> fullName, Func<Action<PorterStorageException>, CancellationToken, IMigrationStore> create,
+            Azure.RequestCounter? requests = null)
         {
+            Requests = requests;
             Location = location;
             _fullName = fullName;
             _create = create;
         }
 
         public string Location { get; }
+
+        public Azure.RequestCounter? Requests { get; }
 
         public string FullName(string path) => _fullName(path);
 

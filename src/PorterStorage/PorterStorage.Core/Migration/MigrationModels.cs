@@ -311,6 +311,18 @@ namespace PorterStorage.Core.Migration
                         : $"Migration incomplete: {Errors.Count} item(s) failed or were declined, so {SchemaVersions.FileName} was not updated. Fix them and run again; finished items are not migrated twice."
                     : $"Migration incomplete: {SchemaVersions.FileName} could not be updated.";
 
+        /// <summary>Requests made to Azure (each once, however often sent); 0 for a local store.</summary>
+        public long Requests { get; internal set; }
+
+        /// <summary>Of those, how many were sent again after throttling, a timeout or a reset.</summary>
+        public long RetriedRequests { get; internal set; }
+
+        internal void Record(Azure.RequestCount count)
+        {
+            Requests = count.Requests;
+            RetriedRequests = count.Retries;
+        }
+
         public override string ToString() => Summary;
     }
 

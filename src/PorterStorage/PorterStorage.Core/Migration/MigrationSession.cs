@@ -73,6 +73,9 @@ namespace PorterStorage.Core.Migration
         {
             IMigrationStore source = request.Store;
             IStoreCopy? copy = request.Destination == null ? null : source.CopyTo(request.Destination);
+            Azure.RequestCounter?[] counters = { source.Requests, copy?.Requests };
+            Azure.RequestCount Counted() => counters.Where(c => c != null).Distinct().Aggregate(default(Azure.RequestCount), (sum, c) => sum + c!.Snapshot());
+            Azure.RequestCount before = Counted();
 
             // The plan every change is confirmed from. The run plans each item again under the lock, just before it runs, and
             // runs it only if it makes the change confirmed here; anything else fails with PlanOutdated.
@@ -136,7 +139,9 @@ namespace PorterStorage.Core.Migration
                 SourceHome = inPlace ? null : source.Location,
             };
             // The copy holds the same items under the same store paths, so what was shown for the source holds for it.
-            return MigrationRunner.Run(target, shown, options, cancel);
+            PorterMigrationResult result = MigrationRunner.Run(target, shown, options, cancel);
+            result.Record(Counted().Since(before));
+            return result;
         }
 
         private static BackupEvidence? CheckBackup(MigrationRequest request, IMigrationStore store, CancellationToken cancel)

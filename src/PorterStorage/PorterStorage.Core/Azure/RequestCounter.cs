@@ -1,0 +1,78 @@
+using System.Threading;
+using System.Threading.Tasks;
+using global::Azure.Core;
+using global::Azure.Core.Pipeline;
+
+namespace PorterStorage.Core.Azure
+{
+    /// <summary>
+    /// Counts the requests the SDK's clients of one account make, and how many of them it had to send again (throttling,
+    /// timeouts, resets). Shared by every client a <see cref="PorterAzureStorage"/> creates; safe across threads.
+    /// </summary>
+    public sealed class RequestCounter
+    {
+        private long _requests;
+        private long _attempts;
+
+        /// <summary>Requests made (each counted once, however often it was sent).</summary>
+        public long Requests => Interlocked.Read(ref _requests);
+
+        /// <summary>Sends beyond the first: the retries.</summary>
+        public long Retries => Interlocked.Read(ref _attempts) - Interlocked.Read(ref _requests);
+
+        /// <summary>What was counted up to now, to subtract from a later <see cref="Snapshot"/>.</summary>
+        public RequestCount Snapshot() => new RequestCount(Requests, Retries);
+
+        /// <summary>Adds the two policies that count to a client's options: one per call, one per send.</summary>
+        internal void AttachTo(ClientOptions options)
+        {
+            options.AddPolicy(new Counting(this, perCall: true), HttpPipelinePosition.PerCall);
+            options.AddPolicy(new Counting(this, perCall: false), HttpPipelinePosition.PerRetry);
+        }
+
+        private sealed class Counting : HttpPipelineSynchronousPolicy
+        {
+            private readonly RequestCounter _counter;
+            private readonly bool _perCall;
+
+            public Counting(RequestCounter counter, bool perCall)
+            {
+                _counter = counter;
+                _perCall = perCall;
+            }
+
+            public override void OnSendingRequest(HttpMessage message)
+            {
+                if (_perCall)
+                {
+                    Interlocked.Increment(ref _counter._requests);
+                }
+                else
+                {
+                    Interlocked.Increment(ref _counter._attempts);
+                }
+            }
+        }
+    }
+
+    /// <summary>How many requests an operation made against Azure and how many of them were retried.</summary>
+    public readonly struct RequestCount
+    {
+        public RequestCount(long requests, long retries)
+        {
+            Requests = requests;
+            Retries = retries;
+        }
+
+        public long Requests { get; }
+
+        public long Retries { get; }
+
+        /// <summary>What was made between <paramref name="before"/> and this count.</summary>
+        public RequestCount Since(RequestCount before) => new RequestCount(Requests - before.Requests, Retries - before.Retries);
+
+        public static RequestCount operator +(RequestCount a, RequestCount b) => new RequestCount(a.Requests + b.Requests, a.Retries + b.Retries);
+
+        public override string ToString() => $"{Requests} request(s), {Retries} retried";
+    }
+}

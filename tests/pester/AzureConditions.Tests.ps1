@@ -1,0 +1,297 @@
+# Real Azure conditions through the fault proxy: latency, throttling, resets, index lag, least-privilege SAS, unreachable
+# endpoints. Small stores (tens of blobs) and seeded faults, so each run sees the same faults and the file stays quick.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'AzureCommon.ps1')
+
+    # A service SAS on one container (sr=c), signed with the account key as Azure signs it (version 2021-08-06).
+    function New-ContainerSas {
+        param([Parameter(Mandatory)] [string] $Container, [Parameter(Mandatory)] [string] $Permissions, [string] $Account = 'devstoreaccount1')
+        $sv = '2021-08-06'
+        $st = [DateTime]::UtcNow.AddMinutes(-5).ToString('yyyy-MM-ddTHH:mm:ssZ')
+        $se = [DateTime]::UtcNow.AddHours(2).ToString('yyyy-MM-ddTHH:mm:ssZ')
+        $toSign = @($Permissions, $st, $se, "/blob/$Account/$Container", '', '', 'https,http', $sv, 'c', '', '', '', '', '', '', '') -join "`n"
+        $hmac = [Security.Cryptography.HMACSHA256]::new([Convert]::FromBase64String($script:AzuriteAccounts[$Account]))
+        try { $sig = [Convert]::ToBase64String($hmac.ComputeHash([Text.Encoding]::UTF8.GetBytes($toSign))) } finally { $hmac.Dispose() }
+        $e = { param($v) [uri]::EscapeDataString($v) }
+        "sv=$sv&st=$(& $e $st)&se=$(& $e $se)&sr=c&sp=$Permissions&spr=$(& $e 'https,http')&sig=$(& $e $sig)"
+    }
+
+    # The same container through the proxy, authenticated by a container SAS.
+    function Get-SasStorage {
+        param([Parameter(Mandatory)] $Proxy, [Parameter(Mandatory)] [string] $Container, [Parameter(Mandatory)] [string] $Permissions, [string] $Account = 'devstoreaccount1')
+        Get-PorterAzureStorage -AccountName $Account -BlobEndpoint "$($Proxy.Endpoint)/$Account" -SasToken (New-ContainerSas -Container $Container -Permissions $Permissions -Account $Account) -Container $Container
+    }
+
+    # What a cmdlet reports it sent (requests and retries) against what reached the proxy since its last reset, Azurite's own
+    # source checks left out. .NET resends a request on a fresh connection by itself when a pooled one was reset before
+    # the request went out, which the SDK never sees: those resends are the only difference allowed.
+    function Assert-RequestCount {
+        param([Parameter(Mandatory)] $Proxy, [Parameter(Mandatory)] $Result)
+        $stats = Get-FaultProxyStats $Proxy
+        $internal = 0
+        foreach ($p in $stats.operations.PSObject.Properties) { if ($p.Name -like 'Internal:*') { $internal += $p.Value } }
+        $seen = $stats.total - $internal
+        $sent = $Result.Requests + $Result.RetriedRequests
+        $Result.Requests | Should -BeGreaterThan 0
+        $sent | Should -BeLessOrEqual $seen
+        $sent | Should -BeGreaterOrEqual ($seen - [int]$stats.faults.resetRequest)
+    }
+
+    # Real Azure at its ordinary worst: latency within a region, a little throttling and some resets, an index that lags.
+    # A stall holds a request 1.5 s, well within the client's timeout (a latency spike, not a dead connection).
+    $script:RealAzure = @{ latencyMs = 20; jitterMs = 5; throttleRate = 0.02; retryAfterSeconds = 0; resetRequestRate = 0.005; resetResponseRate = 0.005
+        stallRate = 0.005; stallMs = 1500; indexLagMs = 5000 }
+}
+
+Describe 'Azure cmdlets under real-Azure conditions' {
+    It 'backs up, restores, copies, probes, plans, migrates and verifies with 20 ms latency, throttling, resets and a 5 s index lag; nothing lost or doubled' {
+        $source = New-SeededContainer -Installations 4 -LegacyInstallations 3 -Secret 'RealAzureSecret'
+        $expected = Get-ContainerDigest $source
+        $proxy = Start-SuiteFaultProxy $script:RealAzure -Seed 7
+        try {
+            $via = Get-ProxiedStorage $proxy $source
+            $retried = 0
+
+            # container backup: every blob, verified; the request count agrees with what reached the proxy
+            Reset-FaultProxy $proxy; Set-FaultProxy $proxy $script:RealAzure | Out-Null
+            $backup = Backup-PorterAzureContainer -Storage $via -Destination (Join-Path $TestDrive 'real.zip')
+            $backup.Verified | Should -BeTrue
+            $backup.FileCount | Should -Be $expected.Count
+            Assert-RequestCount $proxy $backup
+            $retried += $backup.RetriedRequests
+
+            # restore into a fresh container of the other account: the same blobs and tags
+            $restoredName = New-TestContainerName
+            $restoreTarget = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['porterdest'] -Container $restoredName
+            Reset-FaultProxy $proxy; Set-FaultProxy $proxy $script:RealAzure | Out-Null
+            $restore = Restore-PorterAzureContainer -Path $backup.Path -Storage $restoreTarget -Confirm:$false
+            $restore.BlobCount | Should -Be $expected.Count
+            Assert-RequestCount $proxy $restore
+            $retried += $restore.RetriedRequests
+            Get-ContainerDigest (Get-PorterAzureStorage -ConnectionString $script:DestinationConnection -Container $restoredName) | Should -Be $expected
+
+            # copy between accounts: verified once the lagging index catches up
+            $copyTarget = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['porterdest'] -Container (New-TestContainerName)
+            Reset-FaultProxy $proxy; Set-FaultProxy $proxy $script:RealAzure | Out-Null
+            $copy = Copy-PorterAzureContainer -Source $via -Destination $copyTarget -Confirm:$false
+            $copy.Verified | Should -BeTrue
+            $copy.Failed | Should -Be 0
+            $copy.Copied | Should -Be $expected.Count
+            Assert-RequestCount $proxy $copy
+            $retried += $copy.RetriedRequests
+            Get-ContainerDigest (Get-PorterAzureStorage -ConnectionString $script:DestinationConnection -Container $copyTarget.Container) | Should -Be $expected
+
+            # the probe: supported, though the index lags behind the probe blob's tag write
+            $probe = Test-PorterAzureBlobIndex -Storage $via -TimeoutSeconds 30
+            $probe.Supported | Should -BeTrue
+            $probe.Requests | Should -BeGreaterThan 0
+
+            # plan, migrate, verify: every legacy installation migrated once, Porter's queries find every tagged blob
+            $plan = Get-PorterMigrationPlan -Storage $via
+            $plan.ToChange | Should -BeGreaterThan 0
+            $plan.ToFail | Should -Be 0
+            Reset-FaultProxy $proxy; Set-FaultProxy $proxy $script:RealAzure | Out-Null
+            $run = Invoke-PorterStorageMigration -Storage $via -SkipBackupCheck -LogPath $TestDrive -Confirm:$false
+            $run.Succeeded | Should -BeTrue
+            $run.Verification.IsValid | Should -BeTrue
+            Assert-RequestCount $proxy $run
+            $retried += $run.RetriedRequests
+            $again = Invoke-PorterStorageMigration -Storage $via -SkipBackupCheck -LogPath $TestDrive -Confirm:$false
+            $again.Succeeded | Should -BeTrue
+            @($again.Installations | Where-Object Outcome -eq 'Migrated').Count | Should -Be 0 -Because 'a rerun migrates nothing twice'
+            (Test-PorterStorage -Storage $via).IsValid | Should -BeTrue
+
+            # tag repair on a store whose tags were lost: every blob retagged
+            $untagged = New-SeededContainer -Installations 2 -NoTags
+            $repair = Get-ProxiedStorage $proxy $untagged | Repair-PorterAzureBlobTag -Confirm:$false
+            $repair.Failed | Should -Be 0
+            $repair.Repaired | Should -BeGreaterThan 0
+            $retried += $repair.RetriedRequests
+
+            $retried | Should -BeGreaterThan 0 -Because 'throttling and resets were answered, and the output says how often a request was sent again'
+            (Get-FaultProxyStats $proxy).faults.PSObject.Properties.Name | Should -Not -BeNullOrEmpty
+        }
+        finally { Stop-FaultProxy $proxy }
+    }
+
+    It 'retries transient errors while planning and listing instead of failing the plan' {
+        $source = New-SeededContainer -Installations 2 -LegacyInstallations 2
+        $clean = Get-PorterMigrationPlan -Storage $source
+        $proxy = Start-SuiteFaultProxy @{ throttleRate = 0.5; retryAfterSeconds = 0; faultOperations = @('ListBlobs', 'GetBlob') } -Seed 3
+        try {
+            $plan = Get-PorterMigrationPlan -Storage (Get-ProxiedStorage $proxy $source)
+            ($plan.Items | ForEach-Object { "$($_.Action) $($_.Name)" }) | Should -Be ($clean.Items | ForEach-Object { "$($_.Action) $($_.Name)" })
+            (Get-FaultProxyStats $proxy).faults.PSObject.Properties.Name | Should -Not -BeNullOrEmpty
+        }
+        finally { Stop-FaultProxy $proxy }
+    }
+
+    It 'stops with a named error when throttling never ends, and a rerun finishes what was left' {
+        $source = New-SeededContainer -Installations 1
+        $expected = Get-ContainerDigest $source
+        $destName = New-TestContainerName
+        $proxy = Start-SuiteFaultProxy @{ throttleRate = 1; retryAfterSeconds = 0; faultOperations = @('CopyBlobFromUrl') }
+        try {
+            $dest = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['porterdest'] -Container $destName
+            $r = Copy-PorterAzureContainer -Source (Get-ProxiedStorage $proxy $source) -Destination $dest -Confirm:$false -ErrorVariable copyErrors -ErrorAction SilentlyContinue
+            $r.Failed | Should -Be $expected.Count
+            $r.Verified | Should -BeFalse
+            $failed = @($copyErrors | Where-Object FullyQualifiedErrorId -like 'BlobCopyFailed,*')
+            $failed.Count | Should -Be $expected.Count -Because 'each blob that could not be copied is named once'
+            $failed[0].Exception.Message | Should -Match 'HTTP (503|500)'
+            $r.RetriedRequests | Should -BeGreaterOrEqual (6 * $expected.Count) -Because 'each blob was tried the SDK''s six retries more'
+
+            Set-FaultProxy $proxy @{ throttleRate = 0 } | Out-Null
+            $finish = Copy-PorterAzureContainer -Source (Get-ProxiedStorage $proxy $source) -Destination $dest -Confirm:$false
+            $finish.Verified | Should -BeTrue
+            $finish.Copied | Should -Be $expected.Count
+        }
+        finally { Stop-FaultProxy $proxy }
+        Get-ContainerDigest (Get-PorterAzureStorage -ConnectionString $script:DestinationConnection -Container $destName) | Should -Be $expected
+    }
+
+    It 'names each installation it could not write when every write is throttled, withholds the schema, and a rerun finishes' {
+        $victim = New-SeededContainer -Installations 1 -LegacyInstallations 1
+        $twin = New-SeededContainer -Installations 1 -LegacyInstallations 1
+        # Every write of an index entry is answered 503, retries included; the journal and the other documents get through.
+        $proxy = Start-SuiteFaultProxy @{ failRules = @(@{ operation = 'PutBlob'; pathContains = '/installations/'; status = 503; code = 'ServerBusy' }) }
+        try {
+            $via = Get-ProxiedStorage $proxy $victim
+            $r = Invoke-PorterStorageMigration -Storage $via -SkipBackupCheck -LogPath $TestDrive -Confirm:$false -ErrorVariable runErrors -ErrorAction SilentlyContinue
+            $r | Should -Not -BeNullOrEmpty
+            $r.Succeeded | Should -BeFalse
+            $r.RetriedRequests | Should -BeGreaterOrEqual 6
+            @($runErrors | Where-Object FullyQualifiedErrorId -like 'MigrationWriteError,*').Count | Should -Be 1 -Because ($runErrors.FullyQualifiedErrorId -join ', ')
+            ($runErrors | ForEach-Object { $_.Exception.Message }) -join ' ' | Should -Match 'HTTP (503|500)'
+            $r.SchemaWritten | Should -BeFalse -Because 'the schema is withheld while anything failed'
+
+            Set-FaultProxy $proxy @{ failRules = @() } | Out-Null
+            $finish = Invoke-PorterStorageMigration -Storage $via -SkipBackupCheck -LogPath $TestDrive -Confirm:$false
+            $finish.Succeeded | Should -BeTrue
+            $finish.Verification.IsValid | Should -BeTrue
+        }
+        finally { Stop-FaultProxy $proxy }
+        $null = Invoke-PorterStorageMigration -Storage $twin -SkipBackupCheck -LogPath $TestDrive -Confirm:$false
+        Get-ContainerDigest $victim -MaskIds | Should -Be (Get-ContainerDigest $twin -MaskIds) -Because 'the failed run left nothing a rerun does not put right'
+    }
+
+    It 'stops a container backup with a named error when reads keep failing, leaves no archive, and a rerun backs up' {
+        $source = New-SeededContainer -Installations 1
+        $proxy = Start-SuiteFaultProxy @{ throttleRate = 1; retryAfterSeconds = 0; throttleStatuses = @(500); faultOperations = @('GetBlob') }
+        $archive = Join-Path $TestDrive 'throttled.zip'
+        try {
+            { Backup-PorterAzureContainer -Storage (Get-ProxiedStorage $proxy $source) -Destination $archive -ErrorAction Stop } |
+                Should -Throw -ErrorId 'AzureRequestFailed,PorterStorage.Commands.BackupPorterAzureContainerCommand'
+            Test-Path $archive | Should -BeFalse
+            Set-FaultProxy $proxy @{ throttleRate = 0 } | Out-Null
+            (Backup-PorterAzureContainer -Storage (Get-ProxiedStorage $proxy $source) -Destination $archive).Verified | Should -BeTrue
+        }
+        finally { Stop-FaultProxy $proxy }
+    }
+
+    It 'names BlobIndexUnsupported for each tagged blob when the destination account has no Blob Index' {
+        $source = New-SeededContainer -Installations 1
+        $proxy = Start-SuiteFaultProxy @{ noBlobIndexAccounts = @('porterdest') }
+        try {
+            $dest = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['porterdest'] -Container (New-TestContainerName)
+            $r = Copy-PorterAzureContainer -Source (Get-ProxiedStorage $proxy $source) -Destination $dest -Confirm:$false -ErrorVariable copyErrors -ErrorAction SilentlyContinue
+            $r.Verified | Should -BeFalse
+            $r.Failed | Should -BeGreaterThan 0
+            @($copyErrors | Where-Object { $_.Exception.Message -match 'Blob Index' }).Count | Should -BeGreaterThan 0
+        }
+        finally { Stop-FaultProxy $proxy }
+    }
+
+    It 'cancels a throttling back-off at once on Ctrl+C (StopProcessing)' {
+        $source = New-SeededContainer -Installations 1
+        # Every listing is answered 503 with Retry-After 30 s: the backup waits in the SDK's back-off when Stop comes.
+        $proxy = Start-SuiteFaultProxy @{ throttleRate = 1; throttleStatuses = @(503); retryAfterSeconds = 30; faultOperations = @('ListBlobs') }
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddCommand('Import-Module').AddParameter('Name', $env:PORTERSTORAGE_MODULE).AddStatement()
+            $null = $ps.AddCommand('Backup-PorterAzureContainer').AddParameter('Storage', (Get-ProxiedStorage $proxy $source)).
+                AddParameter('Destination', (Join-Path $TestDrive 'stopped.zip'))
+            $async = $ps.BeginInvoke()
+            $deadline = [DateTime]::UtcNow.AddSeconds(60)
+            while (-not (Get-FaultProxyStats $proxy).faults.throttle503 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            (Get-FaultProxyStats $proxy).faults.throttle503 | Should -BeGreaterThan 0 -Because 'the listing was throttled'
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $clock.Elapsed.TotalSeconds | Should -BeLessThan 5 -Because 'a back-off of 30 s is cancelled, not waited out'
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+            Test-Path (Join-Path $TestDrive 'stopped.zip') | Should -BeFalse -Because 'no partial archive is left'
+        }
+        finally {
+            $ps.Dispose()
+            Stop-FaultProxy $proxy
+        }
+    }
+}
+
+Describe 'Least privilege: a container SAS' {
+    It 'probes, backs up, restores, copies, migrates and verifies with container-scoped SAS tokens (sr=c) on both sides' {
+        $source = New-SeededContainer -Installations 2 -LegacyInstallations 2
+        $expected = Get-ContainerDigest $source
+        $proxy = Start-SuiteFaultProxy @{ enforceSasPermissions = $true }
+        try {
+            $sas = Get-SasStorage $proxy $source.Container 'rcwdltf'
+            (Test-PorterAzureBlobIndex -Storage $sas -TimeoutSeconds 30).Supported | Should -BeTrue
+            $backup = Backup-PorterAzureContainer -Storage (Get-SasStorage $proxy $source.Container 'rlt') -Destination (Join-Path $TestDrive 'sas.zip')
+            $backup.Verified | Should -BeTrue
+
+            # containers the owner created (an account key can, a container SAS cannot); the operator's SAS reaches their blobs
+            $restoredName = New-TestContainerName
+            $null = Restore-PorterAzureContainer -Path $backup.Path -Storage (Get-PorterAzureStorage -ConnectionString $script:DestinationConnection -Container $restoredName) -Confirm:$false
+            $restoreAgain = Restore-PorterAzureContainer -Path $backup.Path -Storage (Get-SasStorage $proxy $restoredName 'rcwlt' -Account 'porterdest') -Force -Confirm:$false
+            $restoreAgain.BlobCount | Should -Be $expected.Count
+            Get-ContainerDigest (Get-PorterAzureStorage -ConnectionString $script:DestinationConnection -Container $restoredName) | Should -Be $expected
+
+            $copyName = New-TestContainerName
+            $null = Restore-PorterAzureContainer -Path $backup.Path -Storage (Get-PorterAzureStorage -ConnectionString $script:DestinationConnection -Container $copyName) -Confirm:$false
+            $copy = Copy-PorterAzureContainer -Source (Get-SasStorage $proxy $source.Container 'rlt') -Destination (Get-SasStorage $proxy $copyName 'rcwltf' -Account 'porterdest') -Force -Confirm:$false
+            $copy.Failed | Should -Be 0
+            $copy.Verified | Should -BeTrue
+
+            $run = Invoke-PorterStorageMigration -Storage $sas -SkipBackupCheck -LogPath $TestDrive -Confirm:$false
+            $run.Succeeded | Should -BeTrue
+            (Test-PorterStorage -Storage $sas).IsValid | Should -BeTrue
+            (Get-FaultProxyStats $proxy).operations.PSObject.Properties.Name | Should -Not -Contain 'GetContainerProperties'
+        }
+        finally { Stop-FaultProxy $proxy }
+    }
+
+    It 'names the missing permission letter: t for tags, f for Find' {
+        $source = New-SeededContainer -Installations 1 -NoTags
+        $proxy = Start-SuiteFaultProxy @{ enforceSasPermissions = $true }
+        try {
+            $noTags = Get-SasStorage $proxy $source.Container 'rwl'
+            $r = Repair-PorterAzureBlobTag -Storage $noTags -Confirm:$false -ErrorVariable repairErrors -ErrorAction SilentlyContinue
+            $repairErrors | Should -Not -BeNullOrEmpty
+            $repairErrors[0].FullyQualifiedErrorId | Should -BeLike 'AzureAuthFailed,*'
+            $repairErrors[0].Exception.Message | Should -Match "needs the SAS permission 't'"
+
+            $noFind = Get-SasStorage $proxy $source.Container 'rcwdlt'
+            { Test-PorterAzureBlobIndex -Storage $noFind -TimeoutSeconds 5 -ErrorAction Stop } | Should -Throw -ExpectedMessage "*SAS permission*'rwcdtf'*"
+            $text = ($repairErrors | Out-String) + ($r | Out-String)
+            $text | Should -Not -Match 'sig='
+        }
+        finally { Stop-FaultProxy $proxy }
+    }
+}
+
+Describe 'Errors are ours' {
+    It 'names an unresolvable account AzureConnectionFailed within -TimeoutSeconds' {
+        $s = Get-PorterAzureStorage -AccountName nosuchaccount -BlobEndpoint 'http://nosuchaccount.blob.invalid/nosuchaccount' -SasToken 'sv=2021-08-06&sr=c&sp=rl&sig=abc' -Container porter
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        { Test-PorterAzureBlobIndex -Storage $s -TimeoutSeconds 3 -ErrorAction Stop } | Should -Throw -ErrorId 'AzureConnectionFailed,PorterStorage.Commands.TestPorterAzureBlobIndexCommand'
+        $clock.Elapsed.TotalSeconds | Should -BeLessThan 15
+    }
+
+    It 'refuses an invalid container name before any request, with the naming rule' -TestCases @(
+        @{ Name = 'Porter' }, @{ Name = 'po' }, @{ Name = 'por--ter' }, @{ Name = '-porter' }, @{ Name = 'porter-' }, @{ Name = 'por_ter' }, @{ Name = ('p' * 64) }
+    ) {
+        param($Name)
+        { Get-PorterAzureStorage -ConnectionString $script:SourceConnection -Container $Name -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ContainerNameInvalid,PorterStorage.Commands.GetPorterAzureStorageCommand' -ExpectedMessage '*3 to 63 lowercase letters*'
+    }
+}
