@@ -189,6 +189,41 @@ Describe 'Azure cmdlets under real-Azure conditions' {
         finally { Stop-FaultProxy $proxy }
     }
 
+    It 'stops a restore with a named error when writes keep failing, and a rerun with -Force restores every blob' {
+        $source = New-SeededContainer -Installations 1
+        $expected = Get-ContainerDigest $source
+        $backup = Backup-PorterAzureContainer -Storage $source -Destination (Join-Path $TestDrive 'restore-src.zip')
+        $name = New-TestContainerName
+        $proxy = Start-SuiteFaultProxy @{ failRules = @(@{ operation = 'PutBlob'; pathContains = '/claims/'; status = 500; code = 'OperationTimedOut' }) }
+        try {
+            $target = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['porterdest'] -Container $name
+            { Restore-PorterAzureContainer -Path $backup.Path -Storage $target -Confirm:$false -ErrorAction Stop } |
+                Should -Throw -ErrorId 'AzureRequestFailed,PorterStorage.Commands.RestorePorterAzureContainerCommand' -ExpectedMessage '*HTTP 500 OperationTimedOut*'
+            Set-FaultProxy $proxy @{ failRules = @() } | Out-Null
+            $again = Restore-PorterAzureContainer -Path $backup.Path -Storage $target -Force -Confirm:$false
+            $again.BlobCount | Should -Be $expected.Count
+        }
+        finally { Stop-FaultProxy $proxy }
+        Get-ContainerDigest (Get-PorterAzureStorage -ConnectionString $script:DestinationConnection -Container $name) | Should -Be $expected
+    }
+
+    It 'refuses to restore or migrate tags into an account without Blob Index, naming BlobIndexUnsupported' {
+        $legacy = New-SeededContainer -Installations 1 -LegacyInstallations 1
+        $backup = Backup-PorterAzureContainer -Storage $legacy -Destination (Join-Path $TestDrive 'noindex.zip')
+        $proxy = Start-SuiteFaultProxy @{ noBlobIndexAccounts = @('porterdest', 'devstoreaccount1') }
+        try {
+            $target = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['porterdest'] -Container (New-TestContainerName)
+            { Restore-PorterAzureContainer -Path $backup.Path -Storage $target -Confirm:$false -ErrorAction Stop } |
+                Should -Throw -ErrorId 'BlobIndexUnsupported,PorterStorage.Commands.RestorePorterAzureContainerCommand'
+            $r = Invoke-PorterStorageMigration -Storage (Get-ProxiedStorage $proxy $legacy) -SkipBackupCheck -LogPath $TestDrive -Confirm:$false -ErrorVariable runErrors -ErrorAction SilentlyContinue
+            $r.Succeeded | Should -BeFalse
+            ($runErrors | ForEach-Object { $_.Exception.Message }) -join ' ' | Should -Match 'Blob Index'
+        }
+        finally { Stop-FaultProxy $proxy }
+        $null = Invoke-PorterStorageMigration -Storage $legacy -SkipBackupCheck -LogPath $TestDrive -Confirm:$false
+        (Test-PorterStorage -Storage $legacy).IsValid | Should -BeTrue -Because 'what the refused run left, a run on an indexed account finishes'
+    }
+
     It 'names BlobIndexUnsupported for each tagged blob when the destination account has no Blob Index' {
         $source = New-SeededContainer -Installations 1
         $proxy = Start-SuiteFaultProxy @{ noBlobIndexAccounts = @('porterdest') }

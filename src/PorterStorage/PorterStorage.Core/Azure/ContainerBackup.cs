@@ -57,6 +57,9 @@ namespace PorterStorage.Core.Azure
     /// <summary>Backs up and restores a whole blob container: content, metadata, content headers and index tags.</summary>
     public static class ContainerBackup
     {
+        /// <summary>Blobs up to this size are restored with one request each, held in memory while they are sent.</summary>
+        private const long SingleRequestRestoreLimit = 32L * 1024 * 1024;
+
         /// <summary>
         /// Every blob found by List Blobs (never Find, which misses untagged blobs), streamed into one zip with a manifest of
         /// hashes, headers, metadata and tags; written 0600 under a temporary name, verified, renamed.
@@ -181,7 +184,8 @@ namespace PorterStorage.Core.Azure
             BlobContainerClient container = storage.CreateContainerClient();
             try
             {
-                if (ContainerChecks.HoldsBlobs(container, cancel) == true && !force)
+                bool? holds = ContainerChecks.HoldsBlobs(container, cancel);
+                if (holds == true && !force)
                 {
                     throw new PorterStorageException(ErrorIds.ContainerNotEmpty, PorterErrorKind.ResourceExists, target,
                         $"The container '{target}' is not empty; use -Force to restore into it (blobs of the same name are replaced, others are kept).");
@@ -190,7 +194,10 @@ namespace PorterStorage.Core.Azure
                 {
                     return new PorterContainerRestoreResult(archivePath, storage.ContainerUri, 0, 0, 0, clock.Elapsed);
                 }
-                ContainerChecks.EnsureExists(container, cancel);
+                if (holds == null)
+                {
+                    container.CreateIfNotExists(cancellationToken: cancel);
+                }
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
             {
@@ -215,7 +222,17 @@ namespace PorterStorage.Core.Azure
                     try
                     {
                         using Stream content = entry.Open();
-                        container.GetBlobClient(e.Path).Upload(content, options, cancel);
+                        BlobClient blob = container.GetBlobClient(e.Path);
+                        if (e.Size <= SingleRequestRestoreLimit)
+                        {
+                            // Read whole, so the upload is one Put Blob; a zip entry's stream cannot seek, and the SDK would
+                            // otherwise stage it as blocks (Put Block and Put Block List: two requests for a small document).
+                            blob.Upload(BinaryData.FromStream(content), options, cancel);
+                        }
+                        else
+                        {
+                            blob.Upload(content, options, cancel);
+                        }
                     }
                     catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
                     {
