@@ -263,6 +263,35 @@ Describe 'Azure cmdlets under real-Azure conditions' {
     }
 }
 
+Describe 'Ctrl+C while a request is held' {
+    It 'stops <Name> at once while the proxy holds its <Operation> request' -TestCases @(
+        @{ Name = 'the probe'; Operation = 'PutBlob'; Command = 'Test-PorterAzureBlobIndex'; Extra = @{ TimeoutSeconds = 30 } }
+        @{ Name = 'a migration'; Operation = 'LeaseBlob'; Command = 'Invoke-PorterStorageMigration'; Extra = @{ SkipBackupCheck = $true; Confirm = $false } }
+    ) {
+        param($Name, $Operation, $Command, $Extra)
+        $source = New-SeededContainer -Installations 0 -LegacyInstallations 1
+        $proxy = Start-SuiteFaultProxy @{ pauseAfter = @{ operation = $Operation; count = 0 } }
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddCommand('Import-Module').AddParameter('Name', $env:PORTERSTORAGE_MODULE).AddStatement()
+            $null = $ps.AddCommand($Command).AddParameter('Storage', (Get-ProxiedStorage $proxy $source))
+            foreach ($k in $Extra.Keys) { $null = $ps.AddParameter($k, $Extra[$k]) }
+            if ($Command -eq 'Invoke-PorterStorageMigration') { $null = $ps.AddParameter('LogPath', "$TestDrive") }
+            $async = $ps.BeginInvoke()
+            Wait-FaultProxyPaused $proxy | Should -BeTrue -Because "the $Operation request is held"
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $clock.Elapsed.TotalSeconds | Should -BeLessThan 5
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+        }
+        finally {
+            Resume-FaultProxy $proxy
+            $ps.Dispose()
+            Stop-FaultProxy $proxy
+        }
+    }
+}
+
 Describe 'Least privilege: a container SAS' {
     It 'probes, backs up, restores, copies, migrates and verifies with container-scoped SAS tokens (sr=c) on both sides' {
         $source = New-SeededContainer -Installations 2 -LegacyInstallations 2
@@ -295,6 +324,33 @@ Describe 'Least privilege: a container SAS' {
         finally { Stop-FaultProxy $proxy }
     }
 
+    It 'warns that the probe blob stayed when the SAS may not delete it' {
+        $source = New-SeededContainer -Installations 1
+        $proxy = Start-SuiteFaultProxy @{ enforceSasPermissions = $true; failRules = @(@{ operation = 'DeleteBlob'; pathContains = '.probe-porterstorage-'; status = 403; code = 'AuthorizationPermissionMismatch' }) }
+        try {
+            $status = Test-PorterAzureBlobIndex -Storage (Get-SasStorage $proxy $source.Container 'rcwltf') -TimeoutSeconds 30 -WarningVariable probeWarnings
+            $status.Supported | Should -BeTrue
+            $status.ProbeBlobLeft | Should -Match "\.probe-porterstorage-.*'d'"
+            ($probeWarnings -join ' ') | Should -Match 'probe-porterstorage'
+            ($probeWarnings -join ' ') | Should -Not -Match 'sig='
+        }
+        finally { Stop-FaultProxy $proxy }
+    }
+
+    It 'names the destination and the letter when the copy may not list or create it' {
+        $source = New-SeededContainer -Installations 1
+        $proxy = Start-SuiteFaultProxy @{ enforceSasPermissions = $true; failRules = @(@{ operation = 'ListBlobs'; pathContains = '/porterdest/'; status = 403; code = 'AuthorizationPermissionMismatch' }) }
+        try {
+            $name = New-TestContainerName
+            { Copy-PorterAzureContainer -Source (Get-SasStorage $proxy $source.Container 'rlt') -Destination (Get-SasStorage $proxy $name 'rcwtf' -Account 'porterdest') -Confirm:$false -ErrorAction Stop } |
+                Should -Throw -ExpectedMessage "*porterdest/$name*'l'*"
+            Set-FaultProxy $proxy @{ failRules = @() } | Out-Null
+            { Copy-PorterAzureContainer -Source (Get-SasStorage $proxy $source.Container 'rlt') -Destination (Get-SasStorage $proxy $name 'rcwdltf' -Account 'porterdest') -Confirm:$false -ErrorAction Stop } |
+                Should -Throw -ExpectedMessage "*Creating the container on *porterdest/$name*'c' on an account SAS*"
+        }
+        finally { Stop-FaultProxy $proxy }
+    }
+
     It 'names the missing permission letter: t for tags, f for Find' {
         $source = New-SeededContainer -Installations 1 -NoTags
         $proxy = Start-SuiteFaultProxy @{ enforceSasPermissions = $true }
@@ -320,6 +376,16 @@ Describe 'Errors are ours' {
         $clock = [Diagnostics.Stopwatch]::StartNew()
         { Test-PorterAzureBlobIndex -Storage $s -TimeoutSeconds 3 -ErrorAction Stop } | Should -Throw -ErrorId 'AzureConnectionFailed,PorterStorage.Commands.TestPorterAzureBlobIndexCommand'
         $clock.Elapsed.TotalSeconds | Should -BeLessThan 15
+    }
+
+    It 'says an endpoint that answers but keeps refusing is throttled, not unreachable' {
+        $source = New-SeededContainer -Installations 1
+        $proxy = Start-SuiteFaultProxy @{ throttleRate = 1; retryAfterSeconds = 1; faultOperations = @('GetAccountInfo') }
+        try {
+            { Test-PorterAzureBlobIndex -Storage (Get-ProxiedStorage $proxy $source) -TimeoutSeconds 3 -ErrorAction Stop } |
+                Should -Throw -ErrorId 'AzureRequestFailed,PorterStorage.Commands.TestPorterAzureBlobIndexCommand' -ExpectedMessage '*answered but did not succeed*HTTP 50*'
+        }
+        finally { Stop-FaultProxy $proxy }
     }
 
     It 'refuses an invalid container name before any request, with the naming rule' -TestCases @(

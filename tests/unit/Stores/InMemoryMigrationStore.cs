@@ -239,7 +239,8 @@ namespace PorterStorage.Tests.Stores
                     {
                         groups[group] = FullName(prefix + group);
                     }
-                    if ((parts.Length == 1 || group != null) && (ext.Length == 0 || file.EndsWith(ext, StringComparison.Ordinal)))
+                    bool ungroupedItem = parts.Length == 1 && (!ItemTypes.IsGrouped(type) || type == ItemTypes.Claims);
+                    if ((ungroupedItem || group != null) && (ext.Length == 0 || file.EndsWith(ext, StringComparison.Ordinal)))
                     {
                         items.Add(new StoreItem(type, group, file.Substring(0, file.Length - ext.Length), key, FullName(key), null));
                     }

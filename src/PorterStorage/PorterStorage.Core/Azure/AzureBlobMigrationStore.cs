@@ -38,9 +38,13 @@ namespace PorterStorage.Core.Azure
 
         private LeaseHandle? _lease;
 
-        public AzureBlobMigrationStore(PorterAzureStorage storage, string logFolder)
+        /// <summary>Cancels every request the store makes (Ctrl+C): a stalled or throttled request never holds the run.</summary>
+        private readonly CancellationToken _cancel;
+
+        public AzureBlobMigrationStore(PorterAzureStorage storage, string logFolder, CancellationToken cancel = default)
             : base(new AzureBlobPorterStore(storage))
         {
+            _cancel = cancel;
             _storage = storage;
             _container = storage.CreateContainerClient();
             _logFolder = logFolder;
@@ -78,7 +82,7 @@ namespace PorterStorage.Core.Azure
                 throw new PorterStorageException(ErrorIds.BlobVerificationFailed, PorterErrorKind.InvalidData, location,
                     $"The copy to '{location}' did not verify ({copy.Failed} failed, {copy.Mismatches.Count} mismatched); nothing was migrated.");
             }
-            return new AzureBlobMigrationStore(destination, _logFolder);
+            return new AzureBlobMigrationStore(destination, _logFolder, cancel);
         }
 
         public RequestCounter? Requests => _storage.Counter;
@@ -117,7 +121,7 @@ namespace PorterStorage.Core.Azure
         {
             try
             {
-                using JsonDocument doc = JsonDocument.Parse(_container.GetBlobClient(blob).DownloadContent().Value.Content.ToMemory(), GoJson.DocumentOptions);
+                using JsonDocument doc = JsonDocument.Parse(_container.GetBlobClient(blob).DownloadContent(_cancel).Value.Content.ToMemory(), GoJson.DocumentOptions);
                 JsonElement root = doc.RootElement;
                 return root.ValueKind == JsonValueKind.Object && root.TryGetProperty("id", out JsonElement id) && id.ValueKind == JsonValueKind.String
                        && root.TryGetProperty("installation", out JsonElement i) && i.ValueKind == JsonValueKind.String
@@ -135,13 +139,13 @@ namespace PorterStorage.Core.Azure
             try
             {
                 BlobClient blob = _container.GetBlobClient(path);
-                long length = blob.GetProperties().Value.ContentLength;
+                long length = blob.GetProperties(cancellationToken: _cancel).Value.ContentLength;
                 if (length > LegacyClaim.MaxDocumentBytes)
                 {
                     throw new PorterStorageException(ErrorIds.DocumentTooLarge, PorterErrorKind.InvalidData, FullName(path),
                         $"'{FullName(path)}' is {length} bytes, larger than any Porter document; it is left in place.");
                 }
-                return blob.DownloadContent().Value.Content.ToArray();
+                return blob.DownloadContent(_cancel).Value.Content.ToArray();
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
             {
@@ -149,9 +153,9 @@ namespace PorterStorage.Core.Azure
             }
         }
 
-        public DateTime ModifiedUtc(string path) => _container.GetBlobClient(path).GetProperties().Value.LastModified.UtcDateTime;
+        public DateTime ModifiedUtc(string path) => _container.GetBlobClient(path).GetProperties(cancellationToken: _cancel).Value.LastModified.UtcDateTime;
 
-        public bool Exists(string path) => _container.GetBlobClient(path).Exists().Value;
+        public bool Exists(string path) => _container.GetBlobClient(path).Exists(_cancel).Value;
 
         public IEnumerable<byte[]> CurrentClaims(string installation)
         {
@@ -159,7 +163,7 @@ namespace PorterStorage.Core.Azure
             {
                 return Array.Empty<byte[]>();
             }
-            return blobs.Select(blob => _container.GetBlobClient(blob).DownloadContent().Value.Content.ToArray()).ToList();
+            return blobs.Select(blob => _container.GetBlobClient(blob).DownloadContent(_cancel).Value.Content.ToArray()).ToList();
         }
 
         private Dictionary<string, List<string>> ClaimIndex()
@@ -192,13 +196,13 @@ namespace PorterStorage.Core.Azure
         {
             try
             {
-                ContainerChecks.EnsureExists(_container, CancellationToken.None);
+                ContainerChecks.EnsureExists(_container, Location, _cancel);
                 BlobClient blob = _container.GetBlobClient(LockBlob);
-                if (!blob.Exists().Value)
+                if (!blob.Exists(_cancel).Value)
                 {
                     try
                     {
-                        blob.Upload(BinaryData.FromString("PorterStorage migration lock"), overwrite: false);
+                        blob.Upload(BinaryData.FromString("PorterStorage migration lock"), overwrite: false, _cancel);
                     }
                     catch (RequestFailedException ex) when (ex.Status == 409 || ex.Status == 412)
                     {
@@ -206,7 +210,7 @@ namespace PorterStorage.Core.Azure
                     }
                 }
                 BlobLeaseClient lease = blob.GetBlobLeaseClient();
-                lease.Acquire(TimeSpan.FromSeconds(15));
+                lease.Acquire(TimeSpan.FromSeconds(15), cancellationToken: _cancel);
                 _lease = new LeaseHandle(lease);
                 return _lease;
             }
@@ -262,7 +266,7 @@ namespace PorterStorage.Core.Azure
             w.EndArray().EndObject();
             try
             {
-                _container.GetBlobClient(JournalPrefix + id).Upload(BinaryData.FromBytes(w.ToUtf8()), overwrite: false);
+                _container.GetBlobClient(JournalPrefix + id).Upload(BinaryData.FromBytes(w.ToUtf8()), overwrite: false, _cancel);
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
             {
@@ -278,7 +282,7 @@ namespace PorterStorage.Core.Azure
             string description = id;
             try
             {
-                using JsonDocument doc = JsonDocument.Parse(_container.GetBlobClient(JournalPrefix + id).DownloadContent().Value.Content.ToMemory());
+                using JsonDocument doc = JsonDocument.Parse(_container.GetBlobClient(JournalPrefix + id).DownloadContent(_cancel).Value.Content.ToMemory());
                 description = doc.RootElement.GetProperty("description").GetString()!;
                 List<BlobWrite> writes = doc.RootElement.GetProperty("writes").EnumerateArray().Select(w => new BlobWrite(
                     w.GetProperty("blob").GetString()!,
@@ -303,7 +307,7 @@ namespace PorterStorage.Core.Azure
                 foreach (BlobWrite write in writes)
                 {
                     _container.GetBlobClient(write.Blob).Upload(BinaryData.FromBytes(write.Content),
-                        new BlobUploadOptions { Tags = write.Tags.Count > 0 ? write.Tags.ToDictionary(t => t.Key, t => t.Value) : null });
+                        new BlobUploadOptions { Tags = write.Tags.Count > 0 ? write.Tags.ToDictionary(t => t.Key, t => t.Value) : null }, _cancel);
                     if (_claimsByInstallation != null && write.Tags.TryGetValue(PorterBlobTags.Installation, out string? installation))
                     {
                         AddClaim(_claimsByInstallation, installation, write.Blob);
@@ -311,9 +315,9 @@ namespace PorterStorage.Core.Azure
                 }
                 foreach (string delete in deletes)
                 {
-                    _container.GetBlobClient(delete).DeleteIfExists();
+                    _container.GetBlobClient(delete).DeleteIfExists(cancellationToken: _cancel);
                 }
-                _container.GetBlobClient(JournalPrefix + id).DeleteIfExists();
+                _container.GetBlobClient(JournalPrefix + id).DeleteIfExists(cancellationToken: _cancel);
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
             {
@@ -332,7 +336,7 @@ namespace PorterStorage.Core.Azure
         {
             try
             {
-                _container.GetBlobClient(ItemTypes.SchemaName).Upload(BinaryData.FromBytes(content), overwrite: true);
+                _container.GetBlobClient(ItemTypes.SchemaName).Upload(BinaryData.FromBytes(content), overwrite: true, _cancel);
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
             {
@@ -378,7 +382,7 @@ namespace PorterStorage.Core.Azure
         {
             try
             {
-                return _container.GetBlobs(BlobTraits.Tags, BlobStates.None, prefix, CancellationToken.None).ToList();
+                return _container.GetBlobs(BlobTraits.Tags, BlobStates.None, prefix, _cancel).ToList();
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
             {
@@ -476,9 +480,11 @@ namespace PorterStorage.Core.Azure
                 _renew.Dispose();
                 try
                 {
-                    _lease.Release();
+                    // Bounded: a stalled endpoint never holds the end of a run; an unreleased lease expires within 15 s.
+                    using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                    _lease.Release(cancellationToken: timeout.Token);
                 }
-                catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+                catch (Exception ex) when (AzureErrors.IsAzureFailure(ex) || ex is OperationCanceledException)
                 {
                 }
             }

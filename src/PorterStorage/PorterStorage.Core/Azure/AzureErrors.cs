@@ -27,11 +27,14 @@ namespace PorterStorage.Core.Azure
                     }
                     if (r.Status == 403 && (code == "AuthorizationPermissionMismatch" || code == "CannotVerifyCopySource" || code == "AuthorizationResourceTypeMismatch"))
                     {
-                        string? letters = SasPermissionsFor(operation);
+                        // The copy's source is read by the service with the source's SAS: that SAS needs read and tags.
+                        bool source = code == "CannotVerifyCopySource";
+                        string? letters = source ? "rt" : SasPermissionsFor(operation);
+                        string whose = source ? "the source's SAS does not allow the copy to read it" : "the SAS or role does not allow this step";
                         return new PorterStorageException(ErrorIds.AzureAuthFailed, PorterErrorKind.AuthenticationError, target,
                             detail + (letters == null
-                                ? " (the SAS or role does not allow this step)."
-                                : $" (the SAS or role does not allow this step: it needs the SAS permission{(letters.Length > 1 ? "s" : string.Empty)} '{letters}'{(code == "AuthorizationResourceTypeMismatch" ? " on an account SAS, or a role; a container SAS cannot do it" : string.Empty)}; see docs/azure.md)."), ex);
+                                ? $" ({whose})."
+                                : $" ({whose}: it needs the SAS permission{(letters.Length > 1 ? "s" : string.Empty)} '{letters}'{(code == "AuthorizationResourceTypeMismatch" ? " on an account SAS, or a role; a container SAS cannot do it" : string.Empty)}; see docs/azure.md)."), ex);
                     }
                     if (r.Status == 401 || r.Status == 403)
                     {
@@ -82,10 +85,12 @@ namespace PorterStorage.Core.Azure
 
         private static readonly (string Prefix, string Letters)[] SasPermissions =
         {
-            ("Reading the blobs and their tags", "lt"),
+            ("Reading the blobs and their tags", "rlt"),
             ("Reading the blob", "r"),
             ("Listing", "l"),
             ("Preparing the container", "l"),
+            ("Listing the source", "l"),
+            ("Listing the destination", "l"),
             ("Taking the migration lock", "rwc"),
             ("Committing", "wc"),
             ("Applying", "rwcdt"),
@@ -94,6 +99,8 @@ namespace PorterStorage.Core.Azure
             ("Restoring the blob", "wct"),
             ("Copying the blob", "rwct"),
             ("Setting the tags", "t"),
+            ("Deleting the probe blob", "d"),
+            ("Creating the container", "c"),
             ("Querying by tags", "f"),
         };
 

@@ -71,6 +71,9 @@ namespace PorterStorage.Core.Azure
         /// </summary>
         public string State { get; internal set; } = "Unsupported";
 
+        /// <summary>Null, or why the probe blob is still in the container (it could not be deleted); the cmdlet warns.</summary>
+        public string? ProbeBlobLeft { get; internal set; }
+
         /// <summary>Requests made to Azure (each once, however often sent); 0 for a local store.</summary>
         public long Requests { get; internal set; }
 
@@ -150,6 +153,7 @@ namespace PorterStorage.Core.Azure
             List<PrefixTagReport> prefixes;
             // The first request is bounded by the timeout too: an unreachable or unresolvable endpoint is named within it, not
             // after the SDK's retries. Any answer, a refusal included, shows the endpoint is reachable.
+            long answersBefore = storage.Counter.Responses;
             using (var reach = CancellationTokenSource.CreateLinkedTokenSource(cancel))
             {
                 reach.CancelAfter(timeout);
@@ -171,6 +175,11 @@ namespace PorterStorage.Core.Azure
                 }
                 catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
                 {
+                    if (storage.Counter.Responses > answersBefore)
+                    {
+                        throw new PorterStorageException(ErrorIds.AzureRequestFailed, PorterErrorKind.ConnectionError, target,
+                            $"'{target}' answered but did not succeed within {timeout.TotalSeconds:0} s (-TimeoutSeconds; last answer HTTP {storage.Counter.LastStatus}): it is throttled or failing. Run the probe again later or raise -TimeoutSeconds.");
+                    }
                     throw new PorterStorageException(ErrorIds.AzureConnectionFailed, PorterErrorKind.ConnectionError, target,
                         $"'{target}' did not answer within {timeout.TotalSeconds:0} s (-TimeoutSeconds); the endpoint could not be reached.");
                 }
@@ -184,6 +193,7 @@ namespace PorterStorage.Core.Azure
             BlobClient probe = container.GetBlobClient(ProbePrefix + marker);
             bool supported;
             bool lagging = false;
+            string? leftBehind = null;
             string reason;
             try
             {
@@ -229,17 +239,25 @@ namespace PorterStorage.Core.Azure
             }
             finally
             {
+                // Removed even after Ctrl+C (given 2 s then, 10 s otherwise), never held longer by a stalled endpoint; one left
+                // behind is named.
+                TimeSpan bound = TimeSpan.FromSeconds(cancel.IsCancellationRequested ? 2 : 10);
                 try
                 {
-                    probe.DeleteIfExists(cancellationToken: CancellationToken.None);
+                    using var bounded = new CancellationTokenSource(bound);
+                    probe.DeleteIfExists(cancellationToken: bounded.Token);
                 }
-                catch (RequestFailedException)
+                catch (Exception ex) when (AzureErrors.IsAzureFailure(ex) || ex is OperationCanceledException)
                 {
+                    leftBehind = ex is OperationCanceledException
+                        ? $"The probe blob '{probe.Name}' could not be deleted within {bound.TotalSeconds:0} s; delete it, or it is backed up and copied with the container."
+                        : AzureErrors.Translate(ex, probe.Name, "Deleting the probe blob").Message + " Delete it, or it is backed up and copied with the container.";
                 }
             }
             return new PorterBlobIndexStatus(storage.AccountName, storage.ContainerUri, supported, reason, sku, kind, clock.Elapsed, prefixes)
             {
                 State = supported ? "Supported" : lagging ? "Lagging" : "Unsupported",
+                ProbeBlobLeft = leftBehind,
             };
         }
 

@@ -184,7 +184,7 @@ namespace PorterStorage.Core.Azure
             BlobContainerClient container = storage.CreateContainerClient();
             try
             {
-                bool? holds = ContainerChecks.HoldsBlobs(container, cancel);
+                bool? holds = ContainerChecks.HoldsBlobs(container, target, cancel);
                 if (holds == true && !force)
                 {
                     throw new PorterStorageException(ErrorIds.ContainerNotEmpty, PorterErrorKind.ResourceExists, target,
@@ -196,7 +196,7 @@ namespace PorterStorage.Core.Azure
                 }
                 if (holds == null)
                 {
-                    container.CreateIfNotExists(cancellationToken: cancel);
+                    ContainerChecks.Create(container, target, cancel);
                 }
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))

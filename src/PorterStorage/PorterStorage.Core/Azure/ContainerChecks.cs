@@ -1,3 +1,4 @@
+using System;
 using System.Linq;
 using System.Threading;
 using global::Azure;
@@ -12,8 +13,11 @@ namespace PorterStorage.Core.Azure
     /// </summary>
     internal static class ContainerChecks
     {
-        /// <summary>Null when the container does not exist; else whether it holds any blob (one listing page of one blob).</summary>
-        public static bool? HoldsBlobs(BlobContainerClient container, CancellationToken cancel)
+        /// <summary>
+        /// Null when the container does not exist; else whether it holds any blob (one listing page of one blob). A failure is a
+        /// named error for <paramref name="target"/> ("Listing the blobs").
+        /// </summary>
+        public static bool? HoldsBlobs(BlobContainerClient container, string target, CancellationToken cancel)
         {
             try
             {
@@ -24,14 +28,34 @@ namespace PorterStorage.Core.Azure
             {
                 return null;
             }
+            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+            {
+                throw AzureErrors.Translate(ex, target, "Listing the blobs");
+            }
         }
 
-        /// <summary>Creates the container when a listing finds it missing (an account key or account SAS can; a container SAS cannot).</summary>
-        public static void EnsureExists(BlobContainerClient container, CancellationToken cancel)
+        /// <summary>
+        /// Creates the container (an account key, account SAS or role can; a container SAS cannot: the error then says so, naming
+        /// <paramref name="target"/>).
+        /// </summary>
+        public static void Create(BlobContainerClient container, string target, CancellationToken cancel)
         {
-            if (HoldsBlobs(container, cancel) == null)
+            try
             {
                 container.CreateIfNotExists(cancellationToken: cancel);
+            }
+            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+            {
+                throw AzureErrors.Translate(ex, target, "Creating the container");
+            }
+        }
+
+        /// <summary>Creates the container when a listing finds it missing.</summary>
+        public static void EnsureExists(BlobContainerClient container, string target, CancellationToken cancel)
+        {
+            if (HoldsBlobs(container, target, cancel) == null)
+            {
+                Create(container, target, cancel);
             }
         }
     }

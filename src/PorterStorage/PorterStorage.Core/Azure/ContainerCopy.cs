@@ -154,20 +154,27 @@ namespace PorterStorage.Core.Azure
 
             List<BlobItem> sourceBlobs;
             Dictionary<string, BlobItem> existing;
+            if (ContainerChecks.HoldsBlobs(from, sourceName, cancel) == null)
+            {
+                throw new PorterStorageException(ErrorIds.ContainerNotFound, PorterErrorKind.ObjectNotFound, sourceName, $"The container '{sourceName}' does not exist.");
+            }
             try
             {
-                if (ContainerChecks.HoldsBlobs(from, cancel) == null)
-                {
-                    throw new PorterStorageException(ErrorIds.ContainerNotFound, PorterErrorKind.ObjectNotFound, sourceName, $"The container '{sourceName}' does not exist.");
-                }
                 sourceBlobs = from.GetBlobs(BlobTraits.Metadata | BlobTraits.Tags, BlobStates.None, null, cancel)
                     .Where(b => !b.Name.StartsWith(BlobIndexProbe.ProbePrefix, StringComparison.Ordinal)).ToList();
-                ContainerChecks.EnsureExists(to, cancel);
+            }
+            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+            {
+                throw AzureErrors.Translate(ex, sourceName, "Listing the source");
+            }
+            ContainerChecks.EnsureExists(to, destName, cancel);
+            try
+            {
                 existing = to.GetBlobs(BlobTraits.Metadata | BlobTraits.Tags, BlobStates.None, null, cancel).ToDictionary(b => b.Name, StringComparer.Ordinal);
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
             {
-                throw AzureErrors.Translate(ex, sourceName, "Listing the containers");
+                throw AzureErrors.Translate(ex, destName, "Listing the destination");
             }
 
             var sourceByName = sourceBlobs.ToDictionary(b => b.Name, StringComparer.Ordinal);

@@ -61,12 +61,15 @@ namespace PorterStorage.Core.Azure
             _token = token;
         }
 
-        /// <summary>Why Azure would refuse <paramref name="name"/> as a container name, or null (<c>$root</c> and <c>$web</c> are Azure's own).</summary>
+        /// <summary>
+        /// Why <paramref name="name"/> cannot name a container of Porter's data, or null: Azure's naming rule. Azure's own containers
+        /// (<c>$root</c>, <c>$web</c>, <c>$logs</c>) are refused too; tag queries cannot name them, and Porter's plugin never uses them.
+        /// </summary>
         public static string? ContainerNameProblem(string? name)
         {
-            if (name == "$root" || name == "$web")
+            if (name != null && name.StartsWith("$", StringComparison.Ordinal))
             {
-                return null;
+                return "it names one of Azure's own containers, which Porter's tag queries cannot name";
             }
             if (string.IsNullOrEmpty(name))
             {

@@ -13,12 +13,20 @@ namespace PorterStorage.Core.Azure
     {
         private long _requests;
         private long _attempts;
+        private long _responses;
+        private int _lastStatus;
 
         /// <summary>Requests made (each counted once, however often it was sent).</summary>
         public long Requests => Interlocked.Read(ref _requests);
 
         /// <summary>Sends beyond the first: the retries.</summary>
         public long Retries => Interlocked.Read(ref _attempts) - Interlocked.Read(ref _requests);
+
+        /// <summary>Answers received, of any status (an endpoint that answers is reachable, however it answers).</summary>
+        public long Responses => Interlocked.Read(ref _responses);
+
+        /// <summary>The status of the last answer received, or 0.</summary>
+        public int LastStatus => Volatile.Read(ref _lastStatus);
 
         /// <summary>What was counted up to now, to subtract from a later <see cref="Snapshot"/>.</summary>
         public RequestCount Snapshot() => new RequestCount(Requests, Retries);
@@ -50,6 +58,15 @@ namespace PorterStorage.Core.Azure
                 else
                 {
                     Interlocked.Increment(ref _counter._attempts);
+                }
+            }
+
+            public override void OnReceivedResponse(HttpMessage message)
+            {
+                if (!_perCall && message.HasResponse)
+                {
+                    Interlocked.Increment(ref _counter._responses);
+                    Volatile.Write(ref _counter._lastStatus, message.Response.Status);
                 }
             }
         }

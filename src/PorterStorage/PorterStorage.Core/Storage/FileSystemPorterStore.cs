@@ -164,7 +164,11 @@ namespace PorterStorage.Core.Storage
                 }
             }
             List<FileSystemInfo> top = TryList(folder, unlisted);
-            AddFiles(top, null);
+            // A file directly under claims/ is a legacy claim; directly under results/ or outputs/, Porter lists nothing.
+            if (!ItemTypes.IsGrouped(itemType) || itemType == ItemTypes.Claims)
+            {
+                AddFiles(top, null);
+            }
             if (ItemTypes.IsGrouped(itemType))
             {
                 foreach (FileSystemInfo dir in top.Where(e => e is DirectoryInfo))

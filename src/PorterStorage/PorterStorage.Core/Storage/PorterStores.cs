@@ -27,7 +27,7 @@ namespace PorterStorage.Core.Storage
             if (config.ResolvedStorage.IsAzureBlob)
             {
                 PorterAzureStorage storage = AzureStorageFactory.FromConfig(config, null, PorterAzureStorage.DefaultContainer, environment, cancellationToken);
-                return Open(storage, logFolder ?? homePath);
+                return Open(storage, logFolder ?? homePath, cancellationToken);
             }
             if (!config.ResolvedStorage.IsFilesystem)
             {
@@ -78,6 +78,7 @@ namespace PorterStorage.Core.Storage
             reader is FileSystemPorterStore folder ? folder.YamlOnlyCredentialSets() : Array.Empty<string>();
 
         /// <summary>The azure.blob plugin's container as a store; its migration log goes to <paramref name="logFolder"/>.</summary>
-        public static IMigrationStore Open(PorterAzureStorage container, string logFolder) => new AzureBlobMigrationStore(container, logFolder);
+        public static IMigrationStore Open(PorterAzureStorage container, string logFolder, CancellationToken cancellationToken = default) =>
+            new AzureBlobMigrationStore(container, logFolder, cancellationToken);
     }
 }

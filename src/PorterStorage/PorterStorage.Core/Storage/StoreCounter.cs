@@ -40,16 +40,20 @@ namespace PorterStorage.Core.Storage
                 foreach (StoreItem set in listings[type].Items.Where(i => i.Group == null))
                 {
                     cancel.ThrowIfCancellationRequested();
-                    bool current = HasSchemaVersion(store, set, requireValue: credentials, failed, cancel);
+                    bool? current = HasSchemaVersion(store, set, requireValue: credentials, failed, cancel);
+                    if (current == null)
+                    {
+                        continue; // unreadable: left out, and named in the failures
+                    }
                     if (credentials)
                     {
-                        counts.Credentials += current ? 1 : 0;
-                        counts.LegacyCredentials += current ? 0 : 1;
+                        counts.Credentials += current.Value ? 1 : 0;
+                        counts.LegacyCredentials += current.Value ? 0 : 1;
                     }
                     else
                     {
-                        counts.Parameters += current ? 1 : 0;
-                        counts.LegacyParameters += current ? 0 : 1;
+                        counts.Parameters += current.Value ? 1 : 0;
+                        counts.LegacyParameters += current.Value ? 0 : 1;
                     }
                 }
             }
@@ -57,8 +61,8 @@ namespace PorterStorage.Core.Storage
             return counts;
         }
 
-        /// <summary>True for a JSON object with a schemaVersion; an unreadable or invalid document counts as legacy.</summary>
-        private static bool HasSchemaVersion(IPorterStore store, StoreItem set, bool requireValue, List<PorterStorageException> failed, CancellationToken cancel)
+        /// <summary>True for a JSON object with a schemaVersion; false for invalid JSON (a legacy set to convert); null when it cannot be read.</summary>
+        private static bool? HasSchemaVersion(IPorterStore store, StoreItem set, bool requireValue, List<PorterStorageException> failed, CancellationToken cancel)
         {
             try
             {
@@ -72,7 +76,7 @@ namespace PorterStorage.Core.Storage
             catch (PorterStorageException ex)
             {
                 failed.Add(ex);
-                return false;
+                return null;
             }
         }
     }

@@ -25,7 +25,7 @@ namespace PorterStorage.Commands
         {
             if (Storage != null)
             {
-                RunItemOrWriteError(() => WriteObject(MigrationEngine.Plan(PorterStores.Open(Storage, CurrentFolder), CancellationToken)));
+                RunItemOrWriteError(() => WriteObject(MigrationEngine.Plan(PorterStores.Open(Storage, CurrentFolder, CancellationToken), CancellationToken)));
                 return;
             }
             ForEachHome((home, _) => WriteObject(MigrationEngine.Plan(

@@ -80,7 +80,7 @@ namespace PorterStorage.Commands
                 IMigrationStore store;
                 if (Storage != null)
                 {
-                    store = PorterStores.Open(Storage, logFolder ?? CurrentFolder);
+                    store = PorterStores.Open(Storage, logFolder ?? CurrentFolder, CancellationToken);
                 }
                 else
                 {

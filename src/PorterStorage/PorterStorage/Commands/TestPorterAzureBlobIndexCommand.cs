@@ -33,6 +33,10 @@ namespace PorterStorage.Commands
             {
                 PorterBlobIndexStatus status = BlobIndexProbe.Probe(Storage!, TimeSpan.FromSeconds(TimeoutSeconds), CancellationToken);
                 WriteVerbose($"{status.Account}: {status.Reason}.");
+                if (status.ProbeBlobLeft != null)
+                {
+                    WriteWarning(status.ProbeBlobLeft);
+                }
                 WriteObject(Quiet ? (object)status.Supported : status);
             }
             catch (PorterStorageException ex)

@@ -30,7 +30,7 @@ namespace PorterStorage.Commands
         {
             if (Storage != null)
             {
-                RunItemOrWriteError(() => Report(PorterStores.Open(Storage, CurrentFolder)), QuietFalse);
+                RunItemOrWriteError(() => Report(PorterStores.Open(Storage, CurrentFolder, CancellationToken)), QuietFalse);
                 return;
             }
             ForEachHome((home, _) => Report(PorterStores.Open(home, null, Environment.GetEnvironmentVariable, CancellationToken)), QuietFalse);
