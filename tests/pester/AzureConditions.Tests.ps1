@@ -267,6 +267,7 @@ Describe 'Ctrl+C while a request is held' {
     It 'stops <Name> at once while the proxy holds its <Operation> request' -TestCases @(
         @{ Name = 'the probe'; Operation = 'PutBlob'; Command = 'Test-PorterAzureBlobIndex'; Extra = @{ TimeoutSeconds = 30 } }
         @{ Name = 'a migration'; Operation = 'LeaseBlob'; Command = 'Invoke-PorterStorageMigration'; Extra = @{ SkipBackupCheck = $true; Confirm = $false } }
+        @{ Name = 'a container backup reading ahead'; Operation = 'GetBlob'; Command = 'Backup-PorterAzureContainer'; Extra = @{} }
     ) {
         param($Name, $Operation, $Command, $Extra)
         $source = New-SeededContainer -Installations 0 -LegacyInstallations 1
@@ -277,12 +278,15 @@ Describe 'Ctrl+C while a request is held' {
             $null = $ps.AddCommand($Command).AddParameter('Storage', (Get-ProxiedStorage $proxy $source))
             foreach ($k in $Extra.Keys) { $null = $ps.AddParameter($k, $Extra[$k]) }
             if ($Command -eq 'Invoke-PorterStorageMigration') { $null = $ps.AddParameter('LogPath', "$TestDrive") }
+            $archive = Join-Path $TestDrive 'held.zip'
+            if ($Command -eq 'Backup-PorterAzureContainer') { $null = $ps.AddParameter('Destination', $archive) }
             $async = $ps.BeginInvoke()
             Wait-FaultProxyPaused $proxy | Should -BeTrue -Because "the $Operation request is held"
             $clock = [Diagnostics.Stopwatch]::StartNew()
             $ps.Stop()
             $clock.Elapsed.TotalSeconds | Should -BeLessThan 5
             $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+            Test-Path $archive | Should -BeFalse -Because 'a stopped backup leaves no archive'
         }
         finally {
             Resume-FaultProxy $proxy

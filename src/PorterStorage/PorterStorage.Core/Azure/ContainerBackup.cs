@@ -100,6 +100,7 @@ namespace PorterStorage.Core.Azure
                 using (var hashing = new HashingStream(fs))
                 {
                     using (var zip = new ZipArchive(hashing, ZipArchiveMode.Create, leaveOpen: true))
+                    using (var reads = new BlobPrefetch(container, blobs, cancel))
                     {
                         var buffer = new byte[81920];
                         int done = 0;
@@ -111,7 +112,8 @@ namespace PorterStorage.Core.Azure
                             long length;
                             try
                             {
-                                using Stream source = container.GetBlobClient(blob.Name).DownloadStreaming(cancellationToken: cancel).Value.Content;
+                                // Small blobs arrive read ahead, many at once; a large one is streamed when its turn comes.
+                                using Stream source = reads.Next(blob) ?? container.GetBlobClient(blob.Name).DownloadStreaming(cancellationToken: cancel).Value.Content;
                                 using Stream sink = entry.Open();
                                 hash = Hex.Copy(source, sink, buffer, out length, cancel);
                             }
