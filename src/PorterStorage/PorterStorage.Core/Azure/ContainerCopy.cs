@@ -154,12 +154,9 @@ namespace PorterStorage.Core.Azure
 
             List<BlobItem> sourceBlobs;
             Dictionary<string, BlobItem> existing;
-            if (ContainerChecks.HoldsBlobs(from, sourceName, cancel) == null)
-            {
-                throw new PorterStorageException(ErrorIds.ContainerNotFound, PorterErrorKind.ObjectNotFound, sourceName, $"The container '{sourceName}' does not exist.");
-            }
             try
             {
+                // A missing source is ContainerNotFound from this listing itself; no separate existence check is needed.
                 sourceBlobs = from.GetBlobs(BlobTraits.Metadata | BlobTraits.Tags, BlobStates.None, null, cancel)
                     .Where(b => !b.Name.StartsWith(BlobIndexProbe.ProbePrefix, StringComparison.Ordinal)).ToList();
             }
