@@ -112,7 +112,7 @@ namespace PorterStorage.Tests
             var store = new AzureBlobMigrationStore(s, logs.Path);
             using (LegacyClaim legacy = LegacyClaim.Parse(Fixture("claims/upgraded.json"), "claims/mybun"))
             {
-                store.Commit(ClaimSplitter.Split(legacy, "claims/mybun", new UlidGenerator()).Changes);
+                new ChangeJournal(store).Commit(ClaimSplitter.Split(legacy, "claims/mybun", new UlidGenerator()).Changes);
             }
             // The process dies here: only the journal blob exists.
             Assert.Contains(List(s).Keys, k => k.StartsWith(".porterstorage/journal/", StringComparison.Ordinal));
@@ -128,12 +128,12 @@ namespace PorterStorage.Tests
         {
             using var logs = new TempHome();
             PorterAzureStorage s = LegacyStore();
-            using (new AzureBlobMigrationStore(s, logs.Path).Lock())
+            using (new ChangeJournal(new AzureBlobMigrationStore(s, logs.Path)).Lock())
             {
-                var ex = Assert.Throws<PorterStorageException>(() => new AzureBlobMigrationStore(s, logs.Path).Lock());
+                var ex = Assert.Throws<PorterStorageException>(() => new ChangeJournal(new AzureBlobMigrationStore(s, logs.Path)).Lock());
                 Assert.Equal(ErrorIds.MigrationInProgress, ex.ErrorId);
             }
-            using (new AzureBlobMigrationStore(s, logs.Path).Lock())
+            using (new ChangeJournal(new AzureBlobMigrationStore(s, logs.Path)).Lock())
             {
             }
         }
@@ -144,14 +144,15 @@ namespace PorterStorage.Tests
             using var logs = new TempHome();
             PorterAzureStorage s = LegacyStore();
             var store = new AzureBlobMigrationStore(s, logs.Path);
-            using (store.Lock())
+            var journal = new ChangeJournal(store);
+            using (StoreLock held = journal.Lock())
             {
                 // Another party breaks the lease: the next renewal (the timer's, every 5 s; here one made at once) is refused.
                 Client(s).GetBlobClient(".porterstorage/lock").GetBlobLeaseClient().Break(TimeSpan.Zero);
-                store.RenewLeaseNow();
+                held.RenewNow();
                 var changes = new ChangeSet("installation x");
                 changes.Writes.Add(new StoredDocument(ItemTypes.Installations, null, "x", Array.Empty<byte>()));
-                var ex = Assert.Throws<PorterStorageException>(() => store.Apply(changes));
+                var ex = Assert.Throws<PorterStorageException>(() => journal.Apply(changes));
                 Assert.Equal(ErrorIds.MigrationLockLost, ex.ErrorId);
             }
             Assert.False(Client(s).GetBlobClient("installations/x").Exists().Value);

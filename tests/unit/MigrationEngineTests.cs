@@ -400,7 +400,7 @@ namespace PorterStorage.Tests
             var store = new FileSystemMigrationStore(home.Path);
             using (LegacyClaim legacy = LegacyClaim.Parse(File.ReadAllBytes(home.P("claims/mybun.json")), "x"))
             {
-                store.Commit(ClaimSplitter.Split(legacy, "claims/mybun.json", new UlidGenerator()).Changes);
+                new ChangeJournal(store).Commit(ClaimSplitter.Split(legacy, "claims/mybun.json", new UlidGenerator()).Changes);
             }
             // The process dies here: nothing is in place yet, the journal holds the commit.
             Assert.False(Directory.Exists(home.P("claims/mybun")));
@@ -420,13 +420,13 @@ namespace PorterStorage.Tests
             var first = new ChangeSet("installation a");
             first.Writes.Add(new StoredDocument(ItemTypes.Installations, null, "a", Array.Empty<byte>()));
             first.Deletes.Add("claims/a.json");
-            store.Apply(first);
+            new ChangeJournal(store).Apply(first);
             var second = new ChangeSet("installation b");
             second.Writes.Add(new StoredDocument(ItemTypes.Installations, null, "b", Array.Empty<byte>()));
-            store.Commit(second);
+            new ChangeJournal(store).Commit(second);
             File.AppendAllText(home.P(".porterstorage/journal.log"), "{\"commit\":\"x\",\"desc");
 
-            Assert.Equal(new[] { "installation b" }, new FileSystemMigrationStore(home.Path).Recover().Select(c => c.Finished ? c.Description : c.ErrorId));
+            Assert.Equal(new[] { "installation b" }, new ChangeJournal(new FileSystemMigrationStore(home.Path)).Recover().Select(c => c.Finished ? c.Description : c.ErrorId));
             Assert.True(File.Exists(home.P("installations/a")));
             Assert.True(File.Exists(home.P("installations/b")));
             Assert.False(File.Exists(home.P("claims/a.json")));
@@ -454,13 +454,13 @@ namespace PorterStorage.Tests
         {
             using var home = new TempHome();
             var store = new FileSystemMigrationStore(home.Path);
-            using (store.Lock())
+            using (new ChangeJournal(store).Lock())
             {
-                var ex = Assert.Throws<PorterStorageException>(() => new FileSystemMigrationStore(home.Path).Lock());
+                var ex = Assert.Throws<PorterStorageException>(() => new ChangeJournal(new FileSystemMigrationStore(home.Path)).Lock());
                 Assert.Equal(ErrorIds.MigrationInProgress, ex.ErrorId);
             }
             home.Write(".porterstorage/lock", "pid 999999 since long ago");
-            using (store.Lock())
+            using (new ChangeJournal(store).Lock())
             {
             }
         }

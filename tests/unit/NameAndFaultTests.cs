@@ -141,7 +141,7 @@ namespace PorterStorage.Tests
             Assert.Equal(before, File.ReadAllBytes(legacy));
             Assert.Contains(r.Errors, e => e.ErrorId == ErrorIds.InvalidItemName && e.Target == legacy);
             Assert.Single(Directory.GetFiles(home.P("claims/good")));
-            Assert.Empty(store.PendingJournals());
+            Assert.Empty(new ChangeJournal(store).Pending());
             Assert.False(Directory.Exists(home.P(".porterstorage")));
             string log = File.ReadAllText(r.LogPath!);
             Assert.Contains(ErrorIds.InterruptedChangeRolledBack, log);

@@ -66,5 +66,15 @@ namespace PorterStorage.Tests
             AssertOnlyIn("Azure/PorterBlobTags.cs", "\"claim-id\"", "the claim-id tag");
             AssertOnlyIn("Azure/PorterBlobTags.cs", "\"result-id\"", "the result-id tag");
         }
+
+        [Fact]
+        public void ChangeSets_RecoveryAndRenewal_LiveOnlyInTheirEngines()
+        {
+            AssertOnlyIn("Storage/ChangeJournal.cs", @"\bRoll(Back|Forward)\(", "rolling a change set forward or back");
+            AssertOnlyIn("Storage/ChangeJournal.cs", @"ErrorIds\.InterruptedChangeRolledBack", "the roll back of an interrupted change");
+            AssertOnlyIn("Storage/StoreLock.cs", @"\bnew\s+Timer\(", "a lock renewal timer");
+            AssertOnlyIn("Storage/StoreLock.cs", @"ErrorIds\.MigrationLockLost", "a lost lock");
+            AssertOnlyIn("Storage/JournalRecord.cs", @"\(\s*""commit""", "the journal record's format");
+        }
     }
 }

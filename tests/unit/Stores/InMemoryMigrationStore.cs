@@ -21,7 +21,7 @@ namespace PorterStorage.Tests.Stores
     internal sealed class InMemoryMigrationStore : IMigrationStore
     {
         private readonly SortedDictionary<string, byte[]> _items = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
-        private readonly List<ChangeSet> _journal = new List<ChangeSet>();
+        private readonly List<JournalRecord> _journal = new List<JournalRecord>();
         private int _operations;
         private bool _locked;
 
@@ -41,7 +41,10 @@ namespace PorterStorage.Tests.Stores
         /// <summary>When set, the apply stops (a simulated crash) after this many more writes, renames or deletes.</summary>
         public int? CrashAfter { get; set; }
 
-        /// <summary>Paths <see cref="ItemsToRepair"/> reports, and <see cref="Repair"/> clears.</summary>
+        /// <summary>When set, the step after this many more writes, renames or deletes fails once with a named error (a refused write).</summary>
+        public int? FailAfter { get; set; }
+
+        /// <summary>Paths <see cref="ItemsToRepair"/> reports, and <see cref="RepairItem"/> clears.</summary>
         public List<string> NeedRepair { get; } = new List<string>();
 
         public IReadOnlyDictionary<string, byte[]> Contents => _items;
@@ -140,62 +143,83 @@ namespace PorterStorage.Tests.Stores
             return _items.Where(i => i.Key.StartsWith(prefix, StringComparison.Ordinal)).Select(i => i.Value).ToList();
         }
 
-        public IDisposable Lock()
+        /// <summary>When set, the lock is this lease (one that lasts a while, as a container's does) instead of the store's own.</summary>
+        public IStoreLease? Lease { get; set; }
+
+        /// <summary>Items whose repair is refused with a named error.</summary>
+        public HashSet<string> RepairRefused { get; } = new HashSet<string>(StringComparer.Ordinal);
+
+        public IStoreLease AcquireLock()
         {
+            if (Lease != null)
+            {
+                return Lease;
+            }
             if (_locked)
             {
                 throw new PorterStorageException(ErrorIds.MigrationInProgress, PorterErrorKind.ResourceBusy, Location, $"Another migration of '{Location}' is running.");
             }
             _locked = true;
-            return new Releaser(() => _locked = false);
+            return new Releaser(Location + "/lock", () => _locked = false);
         }
 
-        public IReadOnlyList<string> PendingJournals() => _journal.Select(c => c.Description).ToList();
+        /// <summary>The pending change sets' ids (the commit order is the journal's).</summary>
+        public IReadOnlyList<string> PendingJournals() => Committed();
 
-        public IReadOnlyList<RecoveredChange> Recover()
+        public IReadOnlyList<string> Committed() => _journal.Select(r => r.Id).ToList();
+
+        public JournalRecord ReadCommitted(string id) => _journal.Single(r => r.Id == id);
+
+        public void Recovered()
         {
-            var result = new List<RecoveredChange>();
-            foreach (ChangeSet changes in _journal.ToList())
-            {
-                Complete(changes);
-                result.Add(new RecoveredChange(changes.Description, null, null));
-            }
-            return result;
         }
 
-        public void Apply(ChangeSet changes)
+        public IReadOnlyList<int>? Existing(IReadOnlyList<string> paths) => Enumerable.Range(0, paths.Count).Where(i => _items.ContainsKey(paths[i])).ToList();
+
+        /// <summary>The commit point: the record, holding every write's content, joins the journal.</summary>
+        public JournalRecord Commit(JournalRecord record, IReadOnlyList<StoredDocument> writes)
         {
-            _journal.Add(changes); // the commit point
-            Complete(changes);
+            var held = new JournalRecord(record.Id, record.Description, record.Writes, record.Renames, record.Deletes, record.Replaced,
+                writes.Select(d => new JournalContent(new Dictionary<string, string>(), d.Content)).ToList());
+            _journal.Add(held);
+            return held;
         }
 
-        private void Complete(ChangeSet changes)
+        public void Place(JournalRecord record, int index)
         {
-            foreach (StoredDocument doc in changes.Writes)
-            {
-                Step();
-                _items[doc.FileSystemPath] = doc.Content;
-            }
-            foreach (KeyValuePair<string, string> rename in changes.Renames)
-            {
-                Step();
-                if (_items.TryGetValue(rename.Key, out byte[]? content))
-                {
-                    _items.Remove(rename.Key);
-                    _items[rename.Value] = content;
-                }
-            }
-            foreach (string delete in changes.Deletes)
-            {
-                Step();
-                _items.Remove(delete);
-            }
-            _journal.Remove(changes);
+            Step();
+            _items[record.Writes[index]] = record.Contents![index].Content;
         }
+
+        public bool Discard(JournalRecord record, int index) => false;
+
+        public void Move(string from, string to, bool overwrite)
+        {
+            Step();
+            if (!overwrite && _items.ContainsKey(to))
+            {
+                throw new PorterStorageException(ErrorIds.MigrationWriteError, PorterErrorKind.WriteError, FullName(to), $"'{FullName(to)}' exists.");
+            }
+            _items[to] = _items[from];
+            _items.Remove(from);
+        }
+
+        public void Delete(string path)
+        {
+            Step();
+            _items.Remove(path);
+        }
+
+        public void Finish(JournalRecord record, string? rolledBackBy) => _journal.RemoveAll(r => r.Id == record.Id);
 
         private void Step()
         {
             _operations++;
+            if (FailAfter.HasValue && FailAfter-- <= 0)
+            {
+                FailAfter = null;
+                throw new PorterStorageException(ErrorIds.MigrationWriteError, PorterErrorKind.WriteError, Location, "The write was refused (injected).");
+            }
             if (CrashAfter.HasValue && CrashAfter-- <= 0)
             {
                 CrashAfter = null;
@@ -210,12 +234,16 @@ namespace PorterStorage.Tests.Stores
 
         public string RepairReason(int count) => $"{count} item(s) need repair";
 
-        public string Repair(CancellationToken cancel)
+        public void RepairItem(string item, CancellationToken cancel)
         {
-            int count = NeedRepair.Count;
-            NeedRepair.Clear();
-            return $"Repaired {count} item(s)";
+            if (RepairRefused.Contains(item))
+            {
+                throw new PorterStorageException(ErrorIds.MigrationWriteError, PorterErrorKind.WriteError, item, $"'{item}' could not be repaired (injected).");
+            }
+            NeedRepair.Remove(item);
         }
+
+        public string RepairSummary(int count) => $"Repaired {count} item(s)";
 
         public MigrationLog CreateLog(DateTime localNow) => new MigrationLog(Location + "/migrate.log", new LineWriter(LogLines));
 
@@ -266,11 +294,21 @@ namespace PorterStorage.Tests.Stores
         {
         }
 
-        private sealed class Releaser : IDisposable
+        private sealed class Releaser : IStoreLease
         {
             private Action? _release;
 
-            public Releaser(Action release) => _release = release;
+            public Releaser(string name, Action release)
+            {
+                Name = name;
+                _release = release;
+            }
+
+            public string Name { get; }
+
+            public TimeSpan? Duration => null;
+
+            public bool Renew(CancellationToken cancellationToken) => true;
 
             public void Dispose()
             {

@@ -204,7 +204,7 @@ namespace PorterStorage.Tests.Stores
         public void Runner_LockHeld_MigrationInProgress()
         {
             InMemoryMigrationStore store = LegacyStore();
-            using (store.Lock())
+            using (new ChangeJournal(store).Lock())
             {
                 Assert.Equal(ErrorIds.MigrationInProgress, Assert.Throws<PorterStorageException>(() => MigrationEngine.Run(store, new MigrationOptions())).ErrorId);
             }

@@ -19,10 +19,11 @@ namespace PorterStorage.Core.Azure
 {
     /// <summary>
     /// The azure.blob plugin's container as a migration store. Documents are written in the plugin's v0.9+ shape: blob
-    /// <c>&lt;type&gt;/&lt;name&gt;</c> with index tags <c>type</c> plus <c>installation</c>, <c>claim-id</c> or <c>result-id</c>. Each change
-    /// set is first written whole to a journal blob under <c>.porterstorage/journal/</c> (the commit point), then applied:
-    /// tagged writes, then deletions of legacy blobs, then the journal is removed; a later run replays what is left.
-    /// The lock is a 15-second blob lease renewed while the run lives, so a killed run never blocks for long.
+    /// <c>&lt;type&gt;/&lt;name&gt;</c> with index tags <c>type</c> plus <c>installation</c>, <c>claim-id</c> or <c>result-id</c>. For
+    /// <see cref="ChangeJournal"/>, each change set is first written whole to a journal blob under <c>.porterstorage/journal/</c>
+    /// (the commit point, the record with every document's content and tags), then applied: tagged writes, then deletions of
+    /// legacy blobs, then the journal blob is removed; a later run replays what is left. The lock is a 15-second blob lease
+    /// that <see cref="StoreLock"/> renews while the run lives, so a killed run never blocks for long.
     /// </summary>
     public sealed class AzureBlobMigrationStore : ReaderBackedStore, IMigrationStore
     {
@@ -36,7 +37,8 @@ namespace PorterStorage.Core.Azure
         /// <summary>Installation -> its current-layout claim blobs, listed once per run and kept up to date by this store's writes.</summary>
         private Dictionary<string, List<string>>? _claimsByInstallation;
 
-        private LeaseHandle? _lease;
+        /// <summary>The tag repairs the last <see cref="ItemsToRepair"/> planned, by blob.</summary>
+        private Dictionary<string, BlobTagChange>? _repairs;
 
         /// <summary>Cancels every request the store makes (Ctrl+C): a stalled or throttled request never holds the run.</summary>
         private readonly CancellationToken _cancel;
@@ -192,7 +194,8 @@ namespace PorterStorage.Core.Azure
             blobs.Add(blob);
         }
 
-        public IDisposable Lock()
+        /// <summary>Takes a 15-second lease on <c>.porterstorage/lock</c> (created when missing); <see cref="StoreLock"/> renews it while the run lives.</summary>
+        public IStoreLease AcquireLock()
         {
             try
             {
@@ -210,9 +213,8 @@ namespace PorterStorage.Core.Azure
                     }
                 }
                 BlobLeaseClient lease = blob.GetBlobLeaseClient();
-                lease.Acquire(TimeSpan.FromSeconds(15), cancellationToken: _cancel);
-                _lease = new LeaseHandle(lease);
-                return _lease;
+                lease.Acquire(BlobLease.Length, cancellationToken: _cancel);
+                return new BlobLease(lease, FullName(LockBlob));
             }
             catch (RequestFailedException ex) when (ex.Status == 409)
             {
@@ -225,111 +227,116 @@ namespace PorterStorage.Core.Azure
             }
         }
 
-        public IReadOnlyList<string> PendingJournals() =>
+        public IReadOnlyList<string> Committed() =>
             Blobs(JournalPrefix).Select(b => b.Name.Substring(JournalPrefix.Length)).OrderBy(n => n, StringComparer.Ordinal).ToList();
 
-        public IReadOnlyList<RecoveredChange> Recover() => PendingJournals().Select(id => new RecoveredChange(Replay(id), null, null)).ToList();
-
-        public void Apply(ChangeSet changes)
+        /// <summary>A journal blob; one that cannot be read as a record cannot be finished, and stops the run until it is looked at.</summary>
+        public JournalRecord ReadCommitted(string id)
         {
-            List<BlobWrite> writes = changes.Writes.Select(d => new BlobWrite(BlobName(d), Tags(d), d.Content)).ToList();
-            ApplyCommitted(Commit(changes.Description, writes, changes.Deletes), changes.Description, writes, changes.Deletes);
-        }
-
-        /// <summary>Writes the journal blob holding every document of the change set: the commit point. Returns its id.</summary>
-        internal string Commit(ChangeSet changes) =>
-            Commit(changes.Description, changes.Writes.Select(d => new BlobWrite(BlobName(d), Tags(d), d.Content)).ToList(), changes.Deletes);
-
-        private string Commit(string description, IReadOnlyList<BlobWrite> writes, IReadOnlyList<string> deletes)
-        {
-            if (_lease != null && _lease.Lost)
-            {
-                throw new PorterStorageException(ErrorIds.MigrationLockLost, PorterErrorKind.ResourceBusy, Location + "/" + LockBlob,
-                    $"The lease on '{Location}/{LockBlob}' could not be renewed, so another run may hold it now; {description} and what follows were not started. Run the migration again: what was committed is finished and nothing is migrated twice.");
-            }
-            string id = DateTime.UtcNow.ToString("yyyyMMddHHmmssfffffff", System.Globalization.CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N").Substring(0, 8);
-            var w = new GoJsonWriter(indented: false).StartObject().Property("description", description).Name("writes").StartArray();
-            foreach (BlobWrite write in writes)
-            {
-                w.StartObject().Property("blob", write.Blob).Name("tags").StartObject();
-                foreach (KeyValuePair<string, string> tag in write.Tags)
-                {
-                    w.Property(tag.Key, tag.Value);
-                }
-                w.EndObject().Property("content", Convert.ToBase64String(write.Content)).EndObject();
-            }
-            w.EndArray().Name("deletes").StartArray();
-            foreach (string d in deletes)
-            {
-                w.String(d);
-            }
-            w.EndArray().EndObject();
+            BinaryData content;
             try
             {
-                _container.GetBlobClient(JournalPrefix + id).Upload(BinaryData.FromBytes(w.ToUtf8()), overwrite: false, _cancel);
+                content = _container.GetBlobClient(JournalPrefix + id).DownloadContent(_cancel).Value.Content;
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
             {
-                PorterStorageException named = AzureErrors.Translate(ex, Location, "Committing " + description);
+                throw Write(ex, "Reading the interrupted change " + id);
+            }
+            if (!JournalRecord.TryParse(content.ToMemory(), id, out JournalRecord? record, out _) || record?.Contents == null)
+            {
+                throw new PorterStorageException(ErrorIds.MigrationWriteError, PorterErrorKind.InvalidData, FullName(JournalPrefix + id),
+                    $"'{FullName(JournalPrefix + id)}' is not a change this module committed; nothing else was changed. Move it aside to go on.");
+            }
+            _claimsByInstallation = null; // the replay may add claims the index has not seen
+            return record;
+        }
+
+        public void Recovered()
+        {
+        }
+
+        /// <summary>Null: knowing would cost a request per write. A roll back then removes only what is always new (claims, results, outputs).</summary>
+        public IReadOnlyList<int>? Existing(IReadOnlyList<string> paths) => null;
+
+        /// <summary>Writes the journal blob holding the record and every document of the change set, with its tags: the commit point.</summary>
+        public JournalRecord Commit(JournalRecord record, IReadOnlyList<StoredDocument> writes)
+        {
+            var contents = writes.Select(d => new JournalContent(Tags(d), d.Content)).ToList();
+            var held = new JournalRecord(record.Id, record.Description, record.Writes, record.Renames, record.Deletes, record.Replaced, contents);
+            try
+            {
+                _container.GetBlobClient(JournalPrefix + record.Id).Upload(BinaryData.FromBytes(held.ToJson()), overwrite: false, _cancel);
+            }
+            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+            {
+                PorterStorageException named = AzureErrors.Translate(ex, Location, "Committing " + record.Description);
                 throw new PorterStorageException(ErrorIds.MigrationWriteError, named.Kind, Location,
-                    $"The changes for {description} could not be committed: {named.Message} Nothing of them was applied.", ex);
+                    $"The changes for {record.Description} could not be committed: {named.Message} Nothing of them was applied.", ex);
             }
-            return id;
+            return held;
         }
 
-        private string Replay(string id)
+        /// <summary>Uploads the n-th write with its tags (repeating it is harmless).</summary>
+        public void Place(JournalRecord record, int index)
         {
-            string description = id;
+            JournalContent write = record.Contents![index];
+            string blob = record.Writes[index];
             try
             {
-                using JsonDocument doc = JsonDocument.Parse(_container.GetBlobClient(JournalPrefix + id).DownloadContent(_cancel).Value.Content.ToMemory());
-                description = doc.RootElement.GetProperty("description").GetString()!;
-                List<BlobWrite> writes = doc.RootElement.GetProperty("writes").EnumerateArray().Select(w => new BlobWrite(
-                    w.GetProperty("blob").GetString()!,
-                    w.GetProperty("tags").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!),
-                    Convert.FromBase64String(w.GetProperty("content").GetString()!))).ToList();
-                var deletes = doc.RootElement.GetProperty("deletes").EnumerateArray().Select(d => d.GetString()!).ToList();
-                _claimsByInstallation = null; // the replay may add claims the index has not seen
-                ApplyCommitted(id, description, writes, deletes);
+                _container.GetBlobClient(blob).Upload(BinaryData.FromBytes(write.Content),
+                    new BlobUploadOptions { Tags = write.Tags.Count > 0 ? write.Tags.ToDictionary(t => t.Key, t => t.Value) : null }, _cancel);
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
             {
-                throw Incomplete(description, ex);
+                throw Write(ex, "Writing " + blob);
             }
-            return description;
+            if (_claimsByInstallation != null && write.Tags.TryGetValue(PorterBlobTags.Installation, out string? installation))
+            {
+                AddClaim(_claimsByInstallation, installation, blob);
+            }
         }
 
-        /// <summary>Uploads every write with its tags, deletes, then removes the journal blob; each step may be repeated safely.</summary>
-        private void ApplyCommitted(string id, string description, IEnumerable<BlobWrite> writes, IEnumerable<string> deletes)
+        /// <summary>False: the content is held in the journal blob, never apart, and a write may have landed.</summary>
+        public bool Discard(JournalRecord record, int index) => false;
+
+        /// <summary>Copies the blob's content to the new name and removes the old one (a rename is a local YAML set's; blobs have no rename).</summary>
+        public void Move(string from, string to, bool overwrite)
         {
             try
             {
-                foreach (BlobWrite write in writes)
-                {
-                    _container.GetBlobClient(write.Blob).Upload(BinaryData.FromBytes(write.Content),
-                        new BlobUploadOptions { Tags = write.Tags.Count > 0 ? write.Tags.ToDictionary(t => t.Key, t => t.Value) : null }, _cancel);
-                    if (_claimsByInstallation != null && write.Tags.TryGetValue(PorterBlobTags.Installation, out string? installation))
-                    {
-                        AddClaim(_claimsByInstallation, installation, write.Blob);
-                    }
-                }
-                foreach (string delete in deletes)
-                {
-                    _container.GetBlobClient(delete).DeleteIfExists(cancellationToken: _cancel);
-                }
-                _container.GetBlobClient(JournalPrefix + id).DeleteIfExists(cancellationToken: _cancel);
+                BinaryData content = _container.GetBlobClient(from).DownloadContent(_cancel).Value.Content;
+                _container.GetBlobClient(to).Upload(content, overwrite, _cancel);
+                _container.GetBlobClient(from).DeleteIfExists(cancellationToken: _cancel);
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
             {
-                throw Incomplete(description, ex);
+                throw Write(ex, "Moving " + from);
             }
         }
 
-        private PorterStorageException Incomplete(string description, Exception ex)
+        public void Delete(string path)
         {
-            PorterStorageException named = AzureErrors.Translate(ex, Location, "Applying " + description);
-            return new PorterStorageException(ErrorIds.MigrationWriteError, named.Kind, Location,
-                $"The committed changes for {description} could not be completed: {named.Message} The next run completes them.", ex);
+            try
+            {
+                _container.GetBlobClient(path).DeleteIfExists(cancellationToken: _cancel);
+            }
+            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+            {
+                throw Write(ex, "Deleting " + path);
+            }
+        }
+
+        /// <summary>Removes the journal blob: the change set is finished (or rolled back) and never replayed.</summary>
+        public void Finish(JournalRecord record, string? rolledBackBy)
+        {
+            Delete(JournalPrefix + record.Id);
+        }
+
+        /// <summary>A failed step of a committed change: <c>MigrationWriteError</c>, with the service's reason.</summary>
+        private PorterStorageException Write(Exception ex, string operation)
+        {
+            PorterStorageException named = AzureErrors.Translate(ex, Location, operation);
+            return new PorterStorageException(ErrorIds.MigrationWriteError, named.Kind, Location, named.Message, ex);
         }
 
         public void WriteSchema(byte[] content)
@@ -345,21 +352,26 @@ namespace PorterStorage.Core.Azure
         }
 
         /// <summary>Blobs whose index tags differ from what the plugin would have set (rebuilt from names and content).</summary>
-        public IReadOnlyList<string> ItemsToRepair(CancellationToken cancel) => TagRepair.Plan(_storage, cancel, out _).Select(c => c.Blob).ToList();
+        public IReadOnlyList<string> ItemsToRepair(CancellationToken cancel)
+        {
+            List<BlobTagChange> plan = TagRepair.Plan(_storage, cancel, out _);
+            _repairs = plan.ToDictionary(c => c.Blob, StringComparer.Ordinal);
+            return plan.Select(c => c.Blob).ToList();
+        }
 
         public string RepairReason(int count) => $"{count} blob(s) lack the index tags Porter lists them by; their tags are rebuilt from names and content";
 
-        public string Repair(CancellationToken cancel)
+        /// <summary>Sets the tags the last <see cref="ItemsToRepair"/> planned for the blob.</summary>
+        public void RepairItem(string item, CancellationToken cancel)
         {
-            PorterStorageException? first = null;
-            PorterTagRepairResult result = TagRepair.Run(_storage, _ => true, e => first = first ?? e, cancel);
-            if (first != null)
+            if (_repairs == null || !_repairs.TryGetValue(item, out BlobTagChange? change))
             {
-                // Every blob was tried; the repair step fails on the first that could not be retagged, and a rerun retries it.
-                throw first;
+                throw new InvalidOperationException($"No tag repair is planned for '{item}'.");
             }
-            return $"Rebuilt the index tags of {result.Repaired} blob(s)";
+            TagRepair.Apply(_container, change, cancel);
         }
+
+        public string RepairSummary(int count) => $"Rebuilt the index tags of {count} blob(s)";
 
         public MigrationLog CreateLog(DateTime localNow)
         {
@@ -390,94 +402,37 @@ namespace PorterStorage.Core.Azure
             }
         }
 
-        /// <summary>One blob a change set writes: its name, the plugin's tags and the content.</summary>
-        private sealed class BlobWrite
+        /// <summary>The 15-second lease on the lock blob; the release is bounded, and an unreleased lease expires by itself.</summary>
+        private sealed class BlobLease : IStoreLease
         {
-            public BlobWrite(string blob, IReadOnlyDictionary<string, string> tags, byte[] content)
-            {
-                Blob = blob;
-                Tags = tags;
-                Content = content;
-            }
-
-            public string Blob { get; }
-
-            public IReadOnlyDictionary<string, string> Tags { get; }
-
-            public byte[] Content { get; }
-        }
-
-        /// <summary>
-        /// Holds the 15-second lease on the lock blob, renewed every 5 s on a timer. A renewal never throws on the timer's
-        /// thread (that would end the process); a lease that could not be renewed for its whole duration, or that the service
-        /// says is no longer ours, counts as lost, and the store then refuses to commit another change set.
-        /// </summary>
-        /// <summary>Test seam: renews the migration lease at once instead of waiting for the timer's next renewal.</summary>
-        internal void RenewLeaseNow() => _lease?.RenewNow();
-
-        private sealed class LeaseHandle : IDisposable
-        {
-            private static readonly TimeSpan Duration = TimeSpan.FromSeconds(15);
+            public static readonly TimeSpan Length = TimeSpan.FromSeconds(15);
             private readonly BlobLeaseClient _lease;
-            private readonly Timer _renew;
-            private readonly System.Diagnostics.Stopwatch _sinceRenewed = System.Diagnostics.Stopwatch.StartNew();
-            private int _renewing;
-            private volatile bool _taken;
-            private volatile bool _disposed;
 
-            public LeaseHandle(BlobLeaseClient lease)
+            public BlobLease(BlobLeaseClient lease, string name)
             {
                 _lease = lease;
-                _renew = new Timer(_ => _ = Renew(), null, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
+                Name = name;
             }
 
-            /// <summary>True once the lease may have passed to another run: never renewed for its duration, or refused.</summary>
-            public bool Lost => !_disposed && (_taken || _sinceRenewed.Elapsed >= Duration - TimeSpan.FromSeconds(1));
+            public string Name { get; }
 
-            /// <summary>Renews the lease now, on this thread, after any renewal the timer has under way (tests).</summary>
-            public void RenewNow()
-            {
-                while (!Renew())
-                {
-                    Thread.Sleep(10);
-                }
-            }
+            public TimeSpan? Duration => Length;
 
-            /// <summary>One renewal; false when another is still under way (and this one did nothing).</summary>
-            private bool Renew()
+            public bool Renew(CancellationToken cancellationToken)
             {
-                if (Interlocked.Exchange(ref _renewing, 1) == 1)
-                {
-                    return false; // the previous renewal is still waiting for the service
-                }
                 try
                 {
-                    using (var timeout = new CancellationTokenSource(Duration))
-                    {
-                        _lease.Renew(cancellationToken: timeout.Token);
-                    }
-                    _sinceRenewed.Restart();
+                    _lease.Renew(cancellationToken: cancellationToken);
+                    return true;
                 }
                 catch (RequestFailedException ex) when (ex.Status == 409 || ex.Status == 412)
                 {
-                    _taken = true; // expired and taken, or broken: no longer ours
+                    return false; // expired and taken, or broken: no longer ours
                 }
-#pragma warning disable CA1031 // A timer callback must not throw: the failure is reported through Lost.
-                catch (Exception)
-#pragma warning restore CA1031
-                {
-                }
-                finally
-                {
-                    Interlocked.Exchange(ref _renewing, 0);
-                }
-                return true;
             }
 
             public void Dispose()
             {
-                _disposed = true;
-                _renew.Dispose();
                 try
                 {
                     // Bounded: a stalled endpoint never holds the end of a run; an unreleased lease expires within 15 s.

@@ -173,17 +173,30 @@ namespace PorterStorage.Core.Azure
                 }
                 try
                 {
-                    container.GetBlobClient(change.Blob).SetTags(change.After.ToDictionary(kv => kv.Key, kv => kv.Value), cancellationToken: cancel);
+                    Apply(container, change, cancel);
                 }
-                catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+                catch (PorterStorageException ex)
                 {
                     failed++;
-                    onError(AzureErrors.Translate(ex, change.Blob, "Setting the tags"));
+                    onError(ex);
                     continue;
                 }
                 done.Add(change);
             }
             return new PorterTagRepairResult(storage.ContainerUri, checkedBlobs, planned.Count, done, failed, clock.Elapsed);
+        }
+
+        /// <summary>Sets the planned tags on one blob; raises the translated Azure error naming it.</summary>
+        internal static void Apply(BlobContainerClient container, BlobTagChange change, CancellationToken cancel)
+        {
+            try
+            {
+                container.GetBlobClient(change.Blob).SetTags(change.After.ToDictionary(kv => kv.Key, kv => kv.Value), cancellationToken: cancel);
+            }
+            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+            {
+                throw AzureErrors.Translate(ex, change.Blob, "Setting the tags");
+            }
         }
 
         /// <summary>A string field of a blob's JSON; for claims only when the document is a current claim (it has an <c>id</c>).</summary>

@@ -17,9 +17,10 @@ namespace PorterStorage.Core.Migration
 {
     /// <summary>
     /// The PORTER_HOME side of the migration: reads legacy items and applies change sets so that a crash at any
-    /// moment is either invisible (nothing committed) or finished by the next run. Each change set is staged as
-    /// <c>.porterstorage/staging/&lt;id&gt;-&lt;n&gt;</c>; writing <c>.porterstorage/journal/&lt;id&gt;.json</c> commits it; the
-    /// staged files are then renamed into place and the deletions done. New files are 0600, new folders 0700.
+    /// moment is either invisible (nothing committed) or finished by the next run (<see cref="ChangeJournal"/> runs the steps). Each
+    /// change set's writes are staged as <c>.porterstorage/staging/&lt;id&gt;-&lt;n&gt;</c>; appending its record to
+    /// <c>.porterstorage/journal.log</c> commits it; the staged files are then renamed into place and the deletions done. New files
+    /// are 0600, new folders 0700.
     /// </summary>
     public sealed class FileSystemMigrationStore : ReaderBackedStore, IMigrationStore
     {
@@ -31,6 +32,9 @@ namespace PorterStorage.Core.Migration
         private readonly IFileIO _io;
 
         private Stream? _journal;
+
+        /// <summary>The pending records <see cref="Committed"/> last read, by id.</summary>
+        private Dictionary<string, JournalRecord>? _pending;
 
         private readonly string? _configFile;
 
@@ -174,11 +178,11 @@ namespace PorterStorage.Core.Migration
         }
 
         /// <summary>
-        /// Takes the migration lock: an exclusive lock on <c>.porterstorage/lock</c> held while the returned object
+        /// Takes the migration lock: an exclusive lock on <c>.porterstorage/lock</c> held while the returned lease
         /// lives. The operating system releases it when a process dies, so a killed run never blocks the next one.
         /// Raises <c>MigrationInProgress</c>, and <c>DataFolderIsLink</c> (before anything is written) when a data folder is a link.
         /// </summary>
-        public IDisposable Lock()
+        public IStoreLease AcquireLock()
         {
             Home.DataFolderLinks.Refuse(HomePath);
             string path = Path.Combine(WorkFolder, "lock");
@@ -214,31 +218,21 @@ namespace PorterStorage.Core.Migration
         }
 
         /// <summary>Change sets committed by a run that was interrupted (committed in the journal, never marked done).</summary>
-        public IReadOnlyList<string> PendingJournals() => ReadPending().Select(r => r.Id).ToList();
-
-        /// <summary>
-        /// Finishes every committed change set of an interrupted run and discards staged but uncommitted ones. A change set
-        /// that cannot be finished (a name no file system can hold, written by an earlier build; a file that cannot be
-        /// moved) is rolled back instead, so no home is ever stuck on it: what it had written is removed, its originals
-        /// stay, and the next plan meets them again. Raises a named I/O error only when neither is possible.
-        /// </summary>
-        public IReadOnlyList<RecoveredChange> Recover()
+        public IReadOnlyList<string> Committed()
         {
-            var result = new List<RecoveredChange>();
-            foreach (JournalRecord record in ReadPending())
-            {
-                try
-                {
-                    RollForward(record);
-                    result.Add(new RecoveredChange(record.Description, null, null));
-                }
-                catch (PorterStorageException ex)
-                {
-                    string how = RollBack(record, ex);
-                    result.Add(new RecoveredChange(record.Description, ErrorIds.InterruptedChangeRolledBack,
-                        $"The interrupted change for {record.Description} could not be finished ({ex.ErrorId}: {ex.Message}); {how}"));
-                }
-            }
+            _pending = ReadPending().ToDictionary(r => r.Id, StringComparer.Ordinal);
+            return _pending.Keys.ToList();
+        }
+
+        public JournalRecord ReadCommitted(string id) =>
+            (_pending != null && _pending.TryGetValue(id, out JournalRecord? record) ? record : null)
+            ?? ReadPending().FirstOrDefault(r => r.Id == id)
+            ?? throw new PorterStorageException(ErrorIds.FileUnreadable, PorterErrorKind.ReadError, JournalPath, $"The journal '{JournalPath}' holds no change '{id}'.");
+
+        /// <summary>The journal and the files staged beside it go once recovery is done; what is left in staging was never committed.</summary>
+        public void Recovered()
+        {
+            _pending = null;
             CloseJournal();
             Try(JournalPath, IOOperation.Write, () =>
             {
@@ -265,70 +259,28 @@ namespace PorterStorage.Core.Migration
                     });
                 }
             }
-            return result;
         }
 
-        /// <summary>Applies a change set: stage, commit (journal), move into place, delete, mark done. A change that cannot complete is rolled back.</summary>
-        public void Apply(ChangeSet changes)
-        {
-            JournalRecord record = Commit(changes);
-            try
-            {
-                RollForward(record);
-            }
-            catch (PorterStorageException ex)
-            {
-                string how;
-                try
-                {
-                    how = RollBack(record, ex);
-                }
-                catch (PorterStorageException)
-                {
-                    throw ex; // still committed: the next run finishes it or rolls it back
-                }
-                throw new PorterStorageException(ex.ErrorId, ex.Kind, ex.Target, $"{ex.Message} The change for {changes.Description} {how}", ex);
-            }
-            try
-            {
-                AppendJournal(new GoJsonWriter(indented: false).StartObject().Property("done", record.Id).EndObject().ToUtf8(), durable: false);
-            }
-            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
-            {
-                CloseJournal();
-                throw IOErrors.Map(ex, JournalPath, IOOperation.Write,
-                    $"The change for {changes.Description} is complete; the next run finds it finished (replaying it is harmless).");
-            }
-        }
+        public IReadOnlyList<int>? Existing(IReadOnlyList<string> paths) =>
+            Enumerable.Range(0, paths.Count).Where(i => File.Exists(FullPath(paths[i]))).ToList();
 
         /// <summary>
-        /// Stages a change set and appends its record to the journal, flushed to disk (the commit point). One append-only
-        /// journal file per run, not one file per change set: creating and deleting files is what costs most here.
+        /// Stages the writes as <c>.porterstorage/staging/&lt;id&gt;-&lt;n&gt;</c> and appends the record to the journal, flushed to disk
+        /// (the commit point). One append-only journal file per run, not one file per change set: creating and deleting files is
+        /// what costs most here.
         /// </summary>
-        internal JournalRecord Commit(ChangeSet changes)
+        public JournalRecord Commit(JournalRecord record, IReadOnlyList<StoredDocument> writes)
         {
-            List<string> writes = changes.Writes.Select(d => d.FileSystemPath).ToList();
-            var replaced = new List<int>();
-            for (int i = 0; i < writes.Count; i++)
-            {
-                if (File.Exists(FullPath(writes[i])))
-                {
-                    replaced.Add(i);
-                }
-            }
-            var record = new JournalRecord(
-                DateTime.UtcNow.ToString("yyyyMMddHHmmssfffffff", System.Globalization.CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N").Substring(0, 8),
-                changes.Description, writes, changes.Renames, changes.Deletes, replaced);
             string at = StagingFolder;
             try
             {
                 // Staged files lie flat in one folder (<id>-<n>): creating folders is costly too.
                 _io.CreateDirectory(StagingFolder);
-                for (int i = 0; i < changes.Writes.Count; i++)
+                for (int i = 0; i < writes.Count; i++)
                 {
                     at = StagedPath(record.Id, i);
                     using Stream fs = _io.CreateNew(at, 81920);
-                    fs.Write(changes.Writes[i].Content, 0, changes.Writes[i].Content.Length);
+                    fs.Write(writes[i].Content, 0, writes[i].Content.Length);
                 }
                 at = JournalPath;
                 AppendJournal(record.ToJson(), durable: true);
@@ -338,139 +290,110 @@ namespace PorterStorage.Core.Migration
                 CloseJournal(); // a torn line is no commit; the next append starts afresh
                 try
                 {
-                    DeleteStaged(record.Id, changes.Writes.Count);
+                    for (int i = 0; i < writes.Count; i++)
+                    {
+                        Discard(record, i);
+                    }
                 }
-                catch (Exception cleanup) when (IOErrors.IsIOFailure(cleanup))
+                catch (PorterStorageException)
                 {
                     // Staged, never committed: the next run discards it.
                 }
-                throw IOErrors.Map(ex, at, IOOperation.Write, $"The changes for {changes.Description} were not committed; nothing of them was applied.");
+                throw IOErrors.Map(ex, at, IOOperation.Write, $"The changes for {record.Description} were not committed; nothing of them was applied.");
             }
             return record;
         }
 
-        /// <summary>Moves the staged files into place, renames, deletes. Each step is skipped when already done, so a replay is harmless.</summary>
-        private void RollForward(JournalRecord record)
+        /// <summary>Moves the n-th staged file into place (creating its folder, 0700); gone from staging means moved before an interruption.</summary>
+        public void Place(JournalRecord record, int index)
         {
-            string at = HomePath;
+            string staged = StagedPath(record.Id, index);
+            if (!File.Exists(staged))
+            {
+                return;
+            }
+            string target = FullPath(record.Writes[index]);
+            string folder = Path.GetDirectoryName(target)!;
+            string at = folder;
             try
             {
-                foreach (string path in record.Writes.Concat(record.Renames.Select(r => r.Value)))
+                if (_folders.Add(folder))
                 {
-                    string name = path.Substring(path.LastIndexOf('/') + 1);
-                    string? problem = ItemNames.NameProblem(name) ?? ItemNames.PathProblem(path, NameLimits)
-                                      ?? (path.Split('/').Any(p => p.Length == 0 || p == "." || p == ".." || p.IndexOf('\\') >= 0 || p.IndexOf('\0') >= 0)
-                                          ? "it would not be a file of its folder" : null);
-                    ItemNames.Throw("item", path, problem, FullName(path));
+                    _io.CreateDirectory(folder);
                 }
-                for (int i = 0; i < record.Writes.Count; i++)
-                {
-                    string staged = StagedPath(record.Id, i);
-                    if (!File.Exists(staged))
-                    {
-                        continue; // moved before the interruption
-                    }
-                    string target = FullPath(record.Writes[i]);
-                    string folder = Path.GetDirectoryName(target)!;
-                    at = folder;
-                    if (_folders.Add(folder))
-                    {
-                        _io.CreateDirectory(folder);
-                    }
-                    at = target;
-                    _io.Move(staged, target, overwrite: true);
-                }
-                foreach (KeyValuePair<string, string> r in record.Renames)
-                {
-                    string from = FullPath(r.Key), to = FullPath(r.Value);
-                    if (File.Exists(from))
-                    {
-                        at = to;
-                        _io.Move(from, to, overwrite: true);
-                        UnixPermissions.SetModeIfSupported(to, PorterFileModes.PrivateFile);
-                    }
-                }
-                foreach (string d in record.Deletes)
-                {
-                    string path = FullPath(d);
-                    if (File.Exists(path))
-                    {
-                        at = path;
-                        _io.Delete(path);
-                    }
-                }
+                at = target;
+                _io.Move(staged, target, overwrite: true);
             }
             catch (Exception ex) when (IOErrors.IsIOFailure(ex))
             {
                 _folders.Clear();
-                throw IOErrors.Map(ex, at, IOOperation.Write, $"The committed changes for {record.Description} could not be completed.");
+                throw IOErrors.Map(ex, at, IOOperation.Write);
             }
         }
 
-        /// <summary>
-        /// Undoes a committed change set that cannot complete and marks it done, so it never blocks a run again. While
-        /// none of its originals is deleted: the renames are moved back and the files it created removed, and the originals
-        /// are where they were. Once a deletion has happened, every write has landed: the change is set aside as it is and
-        /// the next plan treats what is left (a legacy file already migrated) as a duplicate. Returns what was done.
-        /// </summary>
-        private string RollBack(JournalRecord record, PorterStorageException cause)
+        public bool Discard(JournalRecord record, int index)
         {
-            string at = HomePath;
-            string how;
+            string staged = StagedPath(record.Id, index);
+            if (!File.Exists(staged))
+            {
+                return false;
+            }
+            Try(staged, IOOperation.Write, () => _io.Delete(staged));
+            return true;
+        }
+
+        public void Move(string from, string to, bool overwrite)
+        {
+            string target = FullPath(to);
+            Try(target, IOOperation.Write, () =>
+            {
+                _io.Move(FullPath(from), target, overwrite);
+                UnixPermissions.SetModeIfSupported(target, PorterFileModes.PrivateFile);
+            });
+        }
+
+        /// <summary>Removes a file of the home; a path that is no file of the home (a name no file system holds, one that leads out) is left alone.</summary>
+        public void Delete(string path)
+        {
+            string target;
             try
             {
-                bool deleting = record.Deletes.Any(d => !record.Writes.Contains(d) && !File.Exists(FullPath(d)));
-                if (deleting)
+                target = Path.GetFullPath(FullPath(path));
+            }
+            catch (Exception ex) when (ex is ArgumentException || ex is NotSupportedException || ex is PathTooLongException)
+            {
+                return; // a name no file system holds was never written
+            }
+            if (File.Exists(target) && ArchivePaths.IsInside(target, HomePath))
+            {
+                Try(target, IOOperation.Write, () => _io.Delete(target));
+            }
+        }
+
+        /// <summary>Appends the done line: flushed to disk for a roll back, which must never be redone; a finished change replays harmlessly.</summary>
+        public void Finish(JournalRecord record, string? rolledBackBy)
+        {
+            GoJsonWriter line = new GoJsonWriter(indented: false).StartObject().Property("done", record.Id);
+            if (rolledBackBy != null)
+            {
+                line.Property("rolledBack", rolledBackBy);
+            }
+            try
+            {
+                if (rolledBackBy != null)
                 {
-                    how = "its writes had all landed and some originals were removed, so it was set aside as it is; the next run removes the rest as duplicates.";
-                }
-                else
-                {
-                    foreach (KeyValuePair<string, string> r in record.Renames)
-                    {
-                        string from = FullPath(r.Key), to = FullPath(r.Value);
-                        if (!File.Exists(from) && File.Exists(to))
-                        {
-                            at = from;
-                            _io.Move(to, from, overwrite: false);
-                        }
-                    }
                     for (int i = 0; i < record.Writes.Count; i++)
                     {
-                        string staged = StagedPath(record.Id, i);
-                        if (File.Exists(staged))
-                        {
-                            at = staged;
-                            _io.Delete(staged);
-                            continue;
-                        }
-                        string target;
-                        try
-                        {
-                            target = Path.GetFullPath(FullPath(record.Writes[i]));
-                        }
-                        catch (Exception ex) when (ex is ArgumentException || ex is NotSupportedException || ex is PathTooLongException)
-                        {
-                            continue; // a name no file system holds was never written
-                        }
-                        if (record.CreatedFile(i) && File.Exists(target) && ArchivePaths.IsInside(target, HomePath))
-                        {
-                            at = target;
-                            _io.Delete(target);
-                        }
+                        Discard(record, i);
                     }
-                    how = "it was rolled back: what it had written was removed and its originals are untouched.";
                 }
-                at = JournalPath;
-                DeleteStaged(record.Id, record.Writes.Count);
-                AppendJournal(new GoJsonWriter(indented: false).StartObject().Property("done", record.Id).Property("rolledBack", cause.ErrorId).EndObject().ToUtf8(), durable: true);
+                AppendJournal(line.EndObject().ToUtf8(), durable: rolledBackBy != null);
             }
             catch (Exception ex) when (IOErrors.IsIOFailure(ex))
             {
-                throw IOErrors.Map(ex, at, IOOperation.Write,
-                    $"The committed changes for {record.Description} could neither be completed ({cause.ErrorId}) nor rolled back; nothing else was changed.");
+                CloseJournal();
+                throw IOErrors.Map(ex, JournalPath, IOOperation.Write);
             }
-            return how;
         }
 
         /// <summary>The committed records of the journal that were never marked done, in commit order. A torn last line is no commit.</summary>
@@ -616,16 +539,14 @@ namespace PorterStorage.Core.Migration
 
         public string RepairReason(int count) => $"{count} file(s) have modes beyond 0600, which Porter v0.38.7+ refuses; they are set to 0600";
 
-        /// <summary>Sets those files to 0600 (as 'porter storage fix-permissions' does).</summary>
-        public string Repair(CancellationToken cancel = default)
+        /// <summary>Sets a file to 0600 (as 'porter storage fix-permissions' does).</summary>
+        public void RepairItem(string item, CancellationToken cancel)
         {
-            IReadOnlyList<string> files = ItemsToRepair(cancel);
-            foreach (string rel in files)
-            {
-                UnixPermissions.SetModeIfSupported(FullPath(rel), PorterFileModes.PrivateFile);
-            }
-            return $"Set {files.Count} file(s) to mode 0600 for Porter v0.38.7+";
+            string path = FullPath(item);
+            Try(path, IOOperation.Write, () => UnixPermissions.SetModeIfSupported(path, PorterFileModes.PrivateFile));
         }
+
+        public string RepairSummary(int count) => $"Set {count} file(s) to mode 0600 for Porter v0.38.7+";
 
         /// <summary>Writes schema.json (compact, no newline, 0600) by rename, so it is never half written.</summary>
         public void WriteSchema(byte[] content)
@@ -672,18 +593,6 @@ namespace PorterStorage.Core.Migration
         }
 
         private string StagedPath(string id, int index) => Path.Combine(StagingFolder, id + "-" + index.ToString(System.Globalization.CultureInfo.InvariantCulture));
-
-        private void DeleteStaged(string id, int count)
-        {
-            for (int i = 0; i < count; i++)
-            {
-                string staged = StagedPath(id, i);
-                if (File.Exists(staged))
-                {
-                    File.Delete(staged);
-                }
-            }
-        }
 
         /// <summary>
         /// Where a home may be copied to: a new or empty folder that neither lies in the home nor holds it, links followed.
@@ -771,7 +680,8 @@ namespace PorterStorage.Core.Migration
             }
         }
 
-        private sealed class LockHandle : IDisposable
+        /// <summary>The open lock file: held as long as the process lives, so never renewed.</summary>
+        private sealed class LockHandle : IStoreLease
         {
             private readonly FileStream _stream;
             private readonly string _path;
@@ -783,6 +693,12 @@ namespace PorterStorage.Core.Migration
                 _path = path;
                 _store = store;
             }
+
+            public string Name => _path;
+
+            public TimeSpan? Duration => null;
+
+            public bool Renew(CancellationToken cancellationToken) => true;
 
             public void Dispose()
             {

@@ -9,13 +9,11 @@ namespace PorterStorage.Core.Migration
     /// <summary>
     /// What the migration engine needs of a store: a PORTER_HOME folder or the azure.blob plugin's container. Paths are
     /// store paths ('/'-separated: <c>claims/mybun.json</c> in a folder, <c>claims/mybun</c> in a container). A store applies
-    /// each <see cref="ChangeSet"/> so that an interruption is either invisible or finished by <see cref="Recover"/>.
+    /// the single steps of a change set (<see cref="ITransactionalStore"/>); <see cref="ChangeJournal"/> applies each <see cref="ChangeSet"/> with them so
+    /// that an interruption is either invisible or finished by the next run.
     /// </summary>
-    public interface IMigrationStore : IPorterStore
+    public interface IMigrationStore : IPorterStore, ITransactionalStore
     {
-        /// <summary>The full name of a store path for messages and error targets (a file path or a blob URL, never a secret).</summary>
-        string FullName(string path);
-
         /// <summary>What counts this store's requests to a remote service (its account's counter), or null for a local store.</summary>
         Azure.RequestCounter? Requests { get; }
 
@@ -40,32 +38,11 @@ namespace PorterStorage.Core.Migration
 
         DateTime ModifiedUtc(string path);
 
-        bool Exists(string path);
-
-        /// <summary>What names this store can hold (a folder's file names, a container's blob names); the rule is <see cref="ItemNames"/>.</summary>
-        StoreNameLimits NameLimits { get; }
-
-        /// <summary>The store path a document is written to ('/'-separated: <c>claims/x/id.json</c>, the blob <c>claims/id</c>).</summary>
-        string StorePath(StoredDocument document);
-
         /// <summary>The store path of a credential or parameter set named <paramref name="name"/>.</summary>
         string SetPath(string itemType, string name);
 
         /// <summary>The content of each current-layout claim of an installation; one that cannot be read is left out.</summary>
         IEnumerable<byte[]> CurrentClaims(string installation);
-
-        /// <summary>Exclusive for one migration; released when disposed or when the process dies. Raises <c>MigrationInProgress</c>.</summary>
-        IDisposable Lock();
-
-        IReadOnlyList<string> PendingJournals();
-
-        /// <summary>
-        /// Finishes committed change sets of an interrupted run; one that cannot be finished is rolled back (or set aside) and
-        /// reported with <c>InterruptedChangeRolledBack</c>, never left to block the next run.
-        /// </summary>
-        IReadOnlyList<RecoveredChange> Recover();
-
-        void Apply(ChangeSet changes);
 
         void WriteSchema(byte[] content);
 
@@ -78,8 +55,11 @@ namespace PorterStorage.Core.Migration
         /// <summary>Why those items need repair, for the plan.</summary>
         string RepairReason(int count);
 
-        /// <summary>Repairs them (recomputed at the time) and returns the log line saying what was done.</summary>
-        string Repair(CancellationToken cancel);
+        /// <summary>Puts one of them right (as planned by the last <see cref="ItemsToRepair"/>); raises a named error for that item.</summary>
+        void RepairItem(string item, CancellationToken cancel);
+
+        /// <summary>The log line saying what repairing <paramref name="count"/> items did.</summary>
+        string RepairSummary(int count);
 
         /// <summary>Opens the migration log (0600) for this run.</summary>
         MigrationLog CreateLog(DateTime localNow);

@@ -31,7 +31,7 @@ namespace PorterStorage.Core.Migration
         /// </summary>
         internal static IEnumerable<PorterMigrationPlanItem> PlanItems(IMigrationStore store, PorterSchemaDocument? schema, CancellationToken cancel, bool prepare = false)
         {
-            foreach (string journal in store.PendingJournals())
+            foreach (string journal in new ChangeJournal(store).Pending())
             {
                 yield return new PorterMigrationPlanItem(MigrationItemKind.Interrupted, journal, null, MigrationAction.Finish,
                     "a change committed by an interrupted run is finished (rolled back when it cannot be)", Array.Empty<string>(), Array.Empty<string>());

@@ -36,7 +36,8 @@ namespace PorterStorage.Core.Migration
             bool schemaWritten = false;
             string logPath;
 
-            using (store.Lock())
+            var journal = new ChangeJournal(store);
+            using (journal.Lock())
             using (MigrationLog log = OpenLog(store))
             {
                 logPath = log.Path;
@@ -65,7 +66,7 @@ namespace PorterStorage.Core.Migration
 
                 try
                 {
-                    foreach (RecoveredChange change in store.Recover())
+                    foreach (RecoveredChange change in journal.Recover())
                     {
                         if (change.Finished)
                         {
@@ -169,7 +170,7 @@ namespace PorterStorage.Core.Migration
                         }
                         try
                         {
-                            Execute(store, item, options, Log, installations, credentialSets, parameterSets, warnings, cancel);
+                            Execute(store, journal, item, options, Log, installations, credentialSets, parameterSets, warnings, cancel);
                         }
                         catch (Exception caught) when (caught is PorterStorageException || caught is IOException || caught is UnauthorizedAccessException)
                         {
@@ -278,7 +279,7 @@ namespace PorterStorage.Core.Migration
             }
         }
 
-        private static void Execute(IMigrationStore store, PorterMigrationPlanItem item, MigrationOptions options, Action<string> log,
+        private static void Execute(IMigrationStore store, ChangeJournal journal, PorterMigrationPlanItem item, MigrationOptions options, Action<string> log,
             List<InstallationMigrationRecord> installations, List<SetMigrationRecord> credentialSets, List<SetMigrationRecord> parameterSets, List<string> warnings,
             CancellationToken cancel)
         {
@@ -297,7 +298,7 @@ namespace PorterStorage.Core.Migration
                         log(MigrationLogText.RenamedClaimLine(fileName));
                     }
                     SplitClaim split = ClaimSplitter.Split(legacy, source, options.Ids);
-                    ApplyChecked(store, split.Changes, full, options);
+                    ApplyChecked(store, journal, split.Changes, full, options);
                     installations.Add(new InstallationMigrationRecord(split.Installation, source, MigrationOutcome.Migrated, split.ClaimIds, split.ResultIds, split.OutputNames, null, null));
                     break;
                 }
@@ -305,7 +306,7 @@ namespace PorterStorage.Core.Migration
                 {
                     var changes = new ChangeSet($"installation {item.Name} (duplicate legacy claim)");
                     changes.Deletes.Add(source);
-                    ApplyChecked(store, changes, full, options);
+                    ApplyChecked(store, journal, changes, full, options);
                     warnings.Add($"'{full}' was already migrated by an earlier run; the legacy file was removed.");
                     installations.Add(new InstallationMigrationRecord(item.Name, source, MigrationOutcome.RemovedDuplicate, Array.Empty<string>(), Array.Empty<string>(), Array.Empty<string>(), null, null));
                     break;
@@ -326,7 +327,7 @@ namespace PorterStorage.Core.Migration
                     {
                         changes.Deletes.Add(source);
                     }
-                    ApplyChecked(store, changes, full, options);
+                    ApplyChecked(store, journal, changes, full, options);
                     credentialSets.Add(new SetMigrationRecord("credentials", rewrite.Name, source, target, MigrationOutcome.Rewritten, null, null));
                     break;
                 }
@@ -337,7 +338,7 @@ namespace PorterStorage.Core.Migration
                     var changes = new ChangeSet($"YAML credential set {converted.Name}");
                     changes.Writes.Add(new StoredDocument(ItemTypes.Credentials, null, converted.Name, converted.Content) { Expected = converted.Expected });
                     changes.Renames.Add(new KeyValuePair<string, string>(source, source + ".migrated"));
-                    ApplyChecked(store, changes, full, options);
+                    ApplyChecked(store, journal, changes, full, options);
                     credentialSets.Add(new SetMigrationRecord("credentials", converted.Name, source, store.SetPath(ItemTypes.Credentials, converted.Name), MigrationOutcome.Converted, null, null));
                     break;
                 }
@@ -352,13 +353,13 @@ namespace PorterStorage.Core.Migration
                     log($" - Migrating parameter set {fileName} to the new schema...");
                     var changes = new ChangeSet($"parameter set {fileName}");
                     changes.Writes.Add(new StoredDocument(ItemTypes.Parameters, null, fileName, rewrite.Content) { Expected = rewrite.Expected });
-                    ApplyChecked(store, changes, full, options);
+                    ApplyChecked(store, journal, changes, full, options);
                     parameterSets.Add(new SetMigrationRecord("parameters", fileName, source, source, MigrationOutcome.Rewritten, null, null));
                     break;
                 }
                 case MigrationAction.Repair:
                 {
-                    log(store.Repair(cancel));
+                    log(StoreRepairs.Run(store, cancel));
                     break;
                 }
                 case MigrationAction.Finish:
@@ -387,7 +388,7 @@ namespace PorterStorage.Core.Migration
             }
         }
 
-        private static void ApplyChecked(IMigrationStore store, ChangeSet changes, string source, MigrationOptions options)
+        private static void ApplyChecked(IMigrationStore store, ChangeJournal journal, ChangeSet changes, string source, MigrationOptions options)
         {
             if (options.WriterFault != null)
             {
@@ -400,7 +401,7 @@ namespace PorterStorage.Core.Migration
             ChangeSetNames.Check(store, changes, source);
             WrittenDocumentGuard.Check(changes, source);
             RequireEvidence(store, changes, options.Evidence);
-            store.Apply(changes);
+            journal.Apply(changes);
         }
 
     }

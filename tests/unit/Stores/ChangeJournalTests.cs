@@ -1,0 +1,311 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using CsCheck;
+using PorterStorage.Core.Errors;
+using PorterStorage.Core.Migration;
+using PorterStorage.Core.Storage;
+using Xunit;
+
+namespace PorterStorage.Tests.Stores
+{
+    /// <summary>
+    /// The change journal, lock and repair engines over any store (here the in-memory one): a change set interrupted at any
+    /// step is finished by the next run, and one refused at any step is rolled back or set aside with nothing lost.
+    /// </summary>
+    public class ChangeJournalTests
+    {
+        private static readonly string[] Pool = { "credentials/a.json", "credentials/b.json", "credentials/c.json", "parameters/d.json", "parameters/e.json" };
+
+        /// <summary>A store's items before, and a change set over them: writes (new or replacing), renames and deletes of what exists.</summary>
+        public sealed class Case
+        {
+            public Dictionary<string, string> Before = new Dictionary<string, string>();
+            public List<string> Writes = new List<string>();
+            public List<string> Renames = new List<string>();
+            public List<string> Deletes = new List<string>();
+            public int Step;
+
+            public override string ToString() =>
+                $"before [{string.Join(",", Before.Keys)}] writes [{string.Join(",", Writes)}] renames [{string.Join(",", Renames)}] deletes [{string.Join(",", Deletes)}] step {Step}";
+        }
+
+        private static readonly Gen<Case> Cases =
+            from present in Gen.Bool.Array[Pool.Length]
+            from roles in Gen.Int[0, 3].Array[Pool.Length]
+            from step in Gen.Int[0, 12]
+            select Make(present, roles, step);
+
+        private static Case Make(bool[] present, int[] roles, int step)
+        {
+            var c = new Case { Step = step };
+            for (int i = 0; i < Pool.Length; i++)
+            {
+                if (present[i])
+                {
+                    c.Before[Pool[i]] = "old " + i;
+                }
+                // 1: written; 2: renamed (when present); 3: deleted (when present); 0: untouched.
+                if (roles[i] == 1)
+                {
+                    c.Writes.Add(Pool[i]);
+                }
+                else if (roles[i] == 2 && present[i])
+                {
+                    c.Renames.Add(Pool[i]);
+                }
+                else if (roles[i] == 3 && present[i])
+                {
+                    c.Deletes.Add(Pool[i]);
+                }
+            }
+            return c;
+        }
+
+        private static (InMemoryMigrationStore Store, ChangeSet Changes) Setup(Case c)
+        {
+            var store = new InMemoryMigrationStore();
+            foreach (KeyValuePair<string, string> item in c.Before)
+            {
+                store.Put(item.Key, item.Value);
+            }
+            var changes = new ChangeSet("the change");
+            foreach (string w in c.Writes)
+            {
+                string[] parts = w.Split('/');
+                changes.Writes.Add(new StoredDocument(parts[0], null, parts[1].Substring(0, parts[1].Length - ".json".Length), Encoding.UTF8.GetBytes("new " + w)));
+            }
+            changes.Renames.AddRange(c.Renames.Select(r => new KeyValuePair<string, string>(r, r + ".migrated")));
+            changes.Deletes.AddRange(c.Deletes);
+            return (store, changes);
+        }
+
+        private static Dictionary<string, string> Applied(Case c)
+        {
+            var after = new Dictionary<string, string>(c.Before);
+            foreach (string w in c.Writes)
+            {
+                after[w] = "new " + w;
+            }
+            foreach (string r in c.Renames)
+            {
+                after[r + ".migrated"] = after[r];
+                after.Remove(r);
+            }
+            foreach (string d in c.Deletes)
+            {
+                after.Remove(d);
+            }
+            return after;
+        }
+
+        private static Dictionary<string, string> State(InMemoryMigrationStore store) =>
+            store.Contents.ToDictionary(i => i.Key, i => Encoding.UTF8.GetString(i.Value));
+
+        [Fact]
+        public void Property_KilledAtAnyStep_TheNextRunFinishesTheChange()
+        {
+            Cases.Sample(c =>
+            {
+                (InMemoryMigrationStore store, ChangeSet changes) = Setup(c);
+                store.CrashAfter = c.Step;
+                try
+                {
+                    new ChangeJournal(store).Apply(changes);
+                }
+                catch (InMemoryMigrationStore.SimulatedCrash)
+                {
+                    IReadOnlyList<RecoveredChange> recovered = new ChangeJournal(store).Recover();
+                    Assert.True(Assert.Single(recovered).Finished);
+                }
+                Assert.Equal(Applied(c).OrderBy(i => i.Key), State(store).OrderBy(i => i.Key));
+                Assert.Empty(store.PendingJournals());
+            }, iter: 300, threads: 1);
+        }
+
+        [Fact]
+        public void Property_RefusedAtAnyStep_RolledBackOrSetAside_NothingLost()
+        {
+            Cases.Sample(c =>
+            {
+                (InMemoryMigrationStore store, ChangeSet changes) = Setup(c);
+                store.FailAfter = c.Step;
+                PorterStorageException? refused = null;
+                try
+                {
+                    new ChangeJournal(store).Apply(changes);
+                }
+                catch (PorterStorageException ex)
+                {
+                    refused = ex;
+                }
+                Dictionary<string, string> state = State(store);
+                Assert.Empty(store.PendingJournals());
+                if (refused == null)
+                {
+                    Assert.Equal(Applied(c).OrderBy(i => i.Key), state.OrderBy(i => i.Key));
+                    return;
+                }
+                Assert.Equal(ErrorIds.MigrationWriteError, refused.ErrorId);
+                Assert.Contains("the change", refused.Message, StringComparison.Ordinal);
+                bool setAside = refused.Message.Contains("set aside", StringComparison.Ordinal);
+                foreach (string path in Pool.Concat(Pool.Select(p => p + ".migrated")))
+                {
+                    c.Before.TryGetValue(path, out string? before);
+                    state.TryGetValue(path, out string? now);
+                    bool written = c.Writes.Contains(path);
+                    if (setAside)
+                    {
+                        // Every write landed and the renames were done; a deletion may or may not have happened.
+                        Applied(c).TryGetValue(path, out string? applied);
+                        Assert.True(now == applied || (c.Deletes.Contains(path) && now == before), $"{path}: {now} ({c})");
+                    }
+                    else if (written)
+                    {
+                        // Rolled back: what the change created is gone; what it replaced holds either content.
+                        Assert.True(before == null ? now == null : now == before || now == "new " + path, $"{path}: {now} ({c})");
+                    }
+                    else
+                    {
+                        Assert.True(now == before, $"{path}: {now} ({c})");
+                    }
+                }
+            }, iter: 300, threads: 1);
+        }
+
+        [Fact]
+        public void RecoveredRollBack_IsReportedAsSuch_AndTheStoreRunsOn()
+        {
+            var c = Make(new[] { true, false, false, false, false }, new[] { 3, 1, 0, 0, 0 }, 0);
+            (InMemoryMigrationStore store, ChangeSet changes) = Setup(c);
+            store.CrashAfter = 0;
+            Assert.Throws<InMemoryMigrationStore.SimulatedCrash>(() => new ChangeJournal(store).Apply(changes));
+            store.FailAfter = 0; // the replay's first write is refused too: it is rolled back instead
+
+            RecoveredChange change = Assert.Single(new ChangeJournal(store).Recover());
+
+            Assert.Equal(ErrorIds.InterruptedChangeRolledBack, change.ErrorId);
+            Assert.Contains("rolled back", change.Message, StringComparison.Ordinal);
+            Assert.Equal(new[] { "credentials/a.json" }, store.Contents.Keys);
+            Assert.Empty(store.PendingJournals());
+        }
+
+        [Fact]
+        public void Lock_LostWhenTheStoreSaysSo_OrWhenNeverRenewedForItsDuration_CommitsRefused()
+        {
+            var taken = new FakeLease(TimeSpan.FromMinutes(1)) { Answer = false };
+            var store = new InMemoryMigrationStore { Lease = taken };
+            var journal = new ChangeJournal(store);
+            using (StoreLock held = journal.Lock())
+            {
+                Assert.False(held.Lost);
+                held.RenewNow();
+                Assert.True(held.Lost);
+                var changes = new ChangeSet("installation x");
+                changes.Writes.Add(new StoredDocument(ItemTypes.Installations, null, "x", Array.Empty<byte>()));
+                PorterStorageException ex = Assert.Throws<PorterStorageException>(() => journal.Apply(changes));
+                Assert.Equal(ErrorIds.MigrationLockLost, ex.ErrorId);
+                Assert.Contains("installation x", ex.Message, StringComparison.Ordinal);
+                Assert.Empty(store.Contents);
+            }
+            Assert.True(taken.Released);
+
+            var failing = new FakeLease(TimeSpan.FromSeconds(1.2)) { Throws = true };
+            using (StoreLock held = StoreLock.Take(new InMemoryMigrationStore { Lease = failing }))
+            {
+                held.RenewNow(); // a failure that may pass: not lost until the lease would have run out
+                Assert.False(held.Lost);
+                Thread.Sleep(300);
+                Assert.True(held.Lost);
+            }
+
+            var renewed = new FakeLease(TimeSpan.FromSeconds(1.2));
+            using (StoreLock held = StoreLock.Take(new InMemoryMigrationStore { Lease = renewed }))
+            {
+                SpinWait.SpinUntil(() => renewed.Renewals >= 2, TimeSpan.FromSeconds(10));
+                Assert.True(renewed.Renewals >= 2, "the timer renews every third of the duration");
+                held.RenewNow();
+                Assert.False(held.Lost);
+            }
+            int after = renewed.Renewals;
+            Thread.Sleep(600);
+            Assert.Equal(after, renewed.Renewals);
+        }
+
+        [Fact]
+        public void Repairs_OneFailingItem_TheOthersRepaired_TheFirstErrorNamesTheCount()
+        {
+            var store = new InMemoryMigrationStore();
+            store.RepairRefused.Add("claims/b");
+            store.NeedRepair.AddRange(new[] { "claims/a", "claims/b", "claims/c" });
+
+            PorterStorageException ex = Assert.Throws<PorterStorageException>(() => StoreRepairs.Run(store, CancellationToken.None));
+
+            Assert.Equal(ErrorIds.MigrationWriteError, ex.ErrorId);
+            Assert.Equal("claims/b", ex.Target);
+            Assert.Contains("1 of 3 item(s) could not be repaired", ex.Message, StringComparison.Ordinal);
+            Assert.Equal(new[] { "claims/b" }, store.NeedRepair);
+            store.RepairRefused.Clear();
+            Assert.Equal("Repaired 1 item(s)", StoreRepairs.Run(store, CancellationToken.None));
+            Assert.Empty(store.NeedRepair);
+        }
+
+        [Fact]
+        public void Journal_OneFormat_ContentRoundTrips_AndEarlierContainerJournalsStillRead()
+        {
+            var record = new JournalRecord("20260101000000000000-0123abcd", "installation a", new[] { "installations/a", "claims/01ARZ3NDEKTSV4RRFFQ69G5FAV" },
+                new[] { new KeyValuePair<string, string>("x", "x.migrated") }, new[] { "claims/a" }, null,
+                new[] { new JournalContent(new Dictionary<string, string> { ["type"] = "installations" }, new byte[] { 1, 2 }), new JournalContent(new Dictionary<string, string>(), Array.Empty<byte>()) });
+            Assert.True(JournalRecord.TryParse(record.ToJson(), null, out JournalRecord? back, out _));
+            Assert.Equal(record.Id, back!.Id);
+            Assert.Equal(record.Writes, back.Writes);
+            Assert.Equal(record.Renames, back.Renames);
+            Assert.Equal(record.Deletes, back.Deletes);
+            Assert.Null(back.Replaced);
+            Assert.Equal(new byte[] { 1, 2 }, back.Contents![0].Content);
+            Assert.Equal("installations", back.Contents[0].Tags["type"]);
+
+            // A journal blob of an earlier build: no id of its own (the blob name is it), each write an object.
+            byte[] earlier = Encoding.UTF8.GetBytes("{\"description\":\"installation a\",\"writes\":[{\"blob\":\"installations/a\",\"tags\":{\"type\":\"installations\"},\"content\":\"AQI=\"}],\"deletes\":[\"claims/a\"]}");
+            Assert.True(JournalRecord.TryParse(earlier, "20250101000000000000-00000000", out JournalRecord? old, out _));
+            Assert.Equal("20250101000000000000-00000000", old!.Id);
+            Assert.Equal(new[] { "installations/a" }, old.Writes);
+            Assert.Equal(new byte[] { 1, 2 }, old.Contents![0].Content);
+            Assert.Empty(old.Renames);
+
+            Assert.False(JournalRecord.TryParse(earlier, null, out _, out _));
+            Assert.False(JournalRecord.TryParse(Encoding.UTF8.GetBytes("{\"commit\":\"x\",\"description\":\"d\",\"writes\":[\"a\"],\"deletes\":[],\"contents\":[]}"), null, out _, out _));
+        }
+
+        private sealed class FakeLease : IStoreLease
+        {
+            public FakeLease(TimeSpan duration) => Duration = duration;
+
+            public string Name => "memory://porter/lock";
+
+            public TimeSpan? Duration { get; }
+
+            public bool Answer { get; set; } = true;
+
+            public bool Throws { get; set; }
+
+            public int Renewals;
+
+            public bool Released { get; private set; }
+
+            public bool Renew(CancellationToken cancellationToken)
+            {
+                Interlocked.Increment(ref Renewals);
+                if (Throws)
+                {
+                    throw new TimeoutException("the service did not answer (injected)");
+                }
+                return Answer;
+            }
+
+            public void Dispose() => Released = true;
+        }
+    }
+}
