@@ -45,6 +45,12 @@ function parseArgs(argv) {
     return { port: Number(args.port), seed: Number(args.seed), targetHost: host, targetPort: Number(port) };
 }
 
+// The first part of a blob's name after its container ('claims' of /account/container/claims/x), or '-' for none.
+function itemTypeOf(url) {
+    const parts = url.pathname.split('/').filter(p => p.length > 0);
+    return parts.length >= 3 ? decodeURIComponent(parts[2]) : '-';
+}
+
 // mulberry32: small, seeded, the same sequence on every run.
 function seededRandom(seed) {
     let a = seed >>> 0;
@@ -125,6 +131,7 @@ class FaultProxy {
         this.settings = JSON.parse(JSON.stringify(DEFAULTS));
         this.random = seededRandom(this.options.seed);
         this.counts = {};
+        this.byType = {};
         this.total = 0;
         this.faults = {};
         this.answered = {};
@@ -177,7 +184,7 @@ class FaultProxy {
     }
 
     stats() {
-        return { total: this.total, operations: this.counts, faults: this.faults, paused: this.paused, held: this.held };
+        return { total: this.total, operations: this.counts, byType: this.byType, faults: this.faults, paused: this.paused, held: this.held };
     }
 
     count(table, op) { table[op] = (table[op] || 0) + 1; }
@@ -287,6 +294,7 @@ class FaultProxy {
         const label = internal ? `Internal:${op}` : op;
         this.total++;
         this.count(this.counts, label);
+        this.count(this.byType, `${label} ${itemTypeOf(url)}`);
         const s = this.settings;
         const mayFault = !internal && this.faultable(op);
 
@@ -347,8 +355,8 @@ class FaultProxy {
         if (mayFault && body.length > 1 && this.chance(s.resetResponseRate)) {
             this.count(this.faults, 'resetResponse');
             res.writeHead(response.statusCode, headers);
-            res.write(body.subarray(0, Math.floor(body.length / 2)));
-            res.destroy();
+            // The headers and half the body reach the client before the connection drops: a real cut mid-body.
+            res.write(body.subarray(0, Math.floor(body.length / 2)), () => setTimeout(() => res.destroy(), 5));
             return undefined;
         }
         res.writeHead(response.statusCode, headers).end(body);

@@ -175,6 +175,30 @@ Describe 'Azure cmdlets under real-Azure conditions' {
         Get-ContainerDigest $victim -MaskIds | Should -Be (Get-ContainerDigest $twin -MaskIds) -Because 'the failed run left nothing a rerun does not put right'
     }
 
+    It 'migrates each legacy installation in the requests the work needs: one read of the legacy claim, no HEADs, no re-read of what it wrote' {
+        $n = 12
+        $store = New-SeededContainer -Installations 1 -LegacyInstallations $n
+        $proxy = Start-SuiteFaultProxy @{}
+        try {
+            $via = Get-ProxiedStorage $proxy $store
+            $r = Invoke-PorterStorageMigration -Storage $via -SkipBackupCheck -LogPath $TestDrive -Confirm:$false
+            $r.Succeeded | Should -BeTrue
+            $stats = Get-FaultProxyStats $proxy
+            $by = $stats.byType
+            # Per legacy installation its claim is read twice (the session's plan, then the run's, under the lock); the tag
+            # repair trusts the tags this run wrote and never reads a legacy claim, which has no installation tag to derive.
+            [int]$by.'GetBlob claims' | Should -BeLessOrEqual (2 * $n + 4) -Because ($by | ConvertTo-Json -Compress)
+            [int]$by.'GetBlob results' | Should -BeLessOrEqual 2 -Because 'the results this run wrote are not read back for their tags'
+            [int]$stats.operations.GetBlobProperties | Should -BeLessOrEqual 1 -Because 'a read is one GET; only the lock blob is looked up'
+            [int]$by.'DeleteBlob claims' | Should -Be $n
+            [int]$by.'PutBlob installations' | Should -Be $n
+            Assert-RequestCount $proxy $r
+            # About 11 per installation (8 are the work itself, 2 the journal blob, 1 the second read) and a few dozen per run.
+            $r.Requests | Should -BeLessOrEqual (11.5 * $n + 40) -Because "$($r.Requests) requests for $n installations"
+        }
+        finally { Stop-FaultProxy $proxy }
+    }
+
     It 'stops a container backup with a named error when reads keep failing, leaves no archive, and a rerun backs up' {
         $source = New-SeededContainer -Installations 1
         $proxy = Start-SuiteFaultProxy @{ throttleRate = 1; retryAfterSeconds = 0; throttleStatuses = @(500); faultOperations = @('GetBlob') }

@@ -37,6 +37,9 @@ namespace PorterStorage.Core.Azure
         /// <summary>Installation -> its current-layout claim blobs, listed once per run and kept up to date by this store's writes.</summary>
         private Dictionary<string, List<string>>? _claimsByInstallation;
 
+        /// <summary>The blobs this store wrote in this run, with the tags it derived from their content (the tag repair need not read them again).</summary>
+        private readonly Dictionary<string, IReadOnlyDictionary<string, string>> _written = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
+
         /// <summary>The tag repairs the last <see cref="ItemsToRepair"/> planned, by blob.</summary>
         private Dictionary<string, BlobTagChange>? _repairs;
 
@@ -140,14 +143,27 @@ namespace PorterStorage.Core.Azure
         {
             try
             {
+                // One request: at most one byte more than any Porter document is read, and the answer says how long the blob is.
                 BlobClient blob = _container.GetBlobClient(path);
-                long length = blob.GetProperties(cancellationToken: _cancel).Value.ContentLength;
+                BlobDownloadResult download;
+                try
+                {
+                    download = blob.DownloadContent(new BlobDownloadOptions { Range = new HttpRange(0, LegacyClaim.MaxDocumentBytes + 1) }, _cancel).Value;
+                }
+                catch (RequestFailedException ex) when (ex.Status == 416)
+                {
+                    return Array.Empty<byte>(); // an empty blob has no byte 0 to start a range at
+                }
+                long length = download.Details.ContentRange is string range && range.LastIndexOf('/') is int slash && slash > 0
+                    && long.TryParse(range.Substring(slash + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long total)
+                    ? total
+                    : download.Details.ContentLength;
                 if (length > LegacyClaim.MaxDocumentBytes)
                 {
                     throw new PorterStorageException(ErrorIds.DocumentTooLarge, PorterErrorKind.InvalidData, FullName(path),
                         $"'{FullName(path)}' is {length} bytes, larger than any Porter document; it is left in place.");
                 }
-                return blob.DownloadContent(_cancel).Value.Content.ToArray();
+                return download.Content.ToArray();
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
             {
@@ -290,6 +306,7 @@ namespace PorterStorage.Core.Azure
             {
                 throw Write(ex, "Writing " + blob);
             }
+            _written[blob] = write.Tags;
             if (_claimsByInstallation != null && write.Tags.TryGetValue(PorterBlobTags.Installation, out string? installation))
             {
                 AddClaim(_claimsByInstallation, installation, blob);
@@ -319,6 +336,7 @@ namespace PorterStorage.Core.Azure
             try
             {
                 _container.GetBlobClient(path).DeleteIfExists(cancellationToken: _cancel);
+                _written.Remove(path);
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
             {
@@ -354,7 +372,7 @@ namespace PorterStorage.Core.Azure
         /// <summary>Blobs whose index tags differ from what the plugin would have set (rebuilt from names and content).</summary>
         public IReadOnlyList<string> ItemsToRepair(CancellationToken cancel)
         {
-            List<BlobTagChange> plan = TagRepair.Plan(_storage, cancel, out _);
+            List<BlobTagChange> plan = TagRepair.Plan(_storage, _written, cancel, out _);
             _repairs = plan.ToDictionary(c => c.Blob, StringComparer.Ordinal);
             return plan.Select(c => c.Blob).ToList();
         }

@@ -31,39 +31,56 @@ namespace PorterStorage.Core.Azure
         /// <summary>What was counted up to now, to subtract from a later <see cref="Snapshot"/>.</summary>
         public RequestCount Snapshot() => new RequestCount(Requests, Retries);
 
-        /// <summary>Adds the two policies that count to a client's options: one per call, one per send.</summary>
+        /// <summary>
+        /// Counts a client's calls (a policy run once per call) and every request it sends (its transport, wrapped). Counting at the
+        /// transport sees what no pipeline policy does: a download whose answer broke off mid-body is resumed by the SDK's
+        /// retriable stream with a request of its own, which is a retry here.
+        /// </summary>
         internal void AttachTo(ClientOptions options)
         {
-            options.AddPolicy(new Counting(this, perCall: true), HttpPipelinePosition.PerCall);
-            options.AddPolicy(new Counting(this, perCall: false), HttpPipelinePosition.PerRetry);
+            options.AddPolicy(new CallCounting(this), HttpPipelinePosition.PerCall);
+            options.Transport = new CountingTransport(options.Transport, this);
         }
 
-        private sealed class Counting : HttpPipelineSynchronousPolicy
+        private sealed class CallCounting : HttpPipelineSynchronousPolicy
         {
             private readonly RequestCounter _counter;
-            private readonly bool _perCall;
 
-            public Counting(RequestCounter counter, bool perCall)
+            public CallCounting(RequestCounter counter) => _counter = counter;
+
+            public override void OnSendingRequest(HttpMessage message) => Interlocked.Increment(ref _counter._requests);
+        }
+
+        private sealed class CountingTransport : HttpPipelineTransport
+        {
+            private readonly HttpPipelineTransport _inner;
+            private readonly RequestCounter _counter;
+
+            public CountingTransport(HttpPipelineTransport inner, RequestCounter counter)
             {
+                _inner = inner;
                 _counter = counter;
-                _perCall = perCall;
             }
 
-            public override void OnSendingRequest(HttpMessage message)
+            public override Request CreateRequest() => _inner.CreateRequest();
+
+            public override void Process(HttpMessage message)
             {
-                if (_perCall)
-                {
-                    Interlocked.Increment(ref _counter._requests);
-                }
-                else
-                {
-                    Interlocked.Increment(ref _counter._attempts);
-                }
+                Interlocked.Increment(ref _counter._attempts);
+                _inner.Process(message);
+                Received(message);
             }
 
-            public override void OnReceivedResponse(HttpMessage message)
+            public override async System.Threading.Tasks.ValueTask ProcessAsync(HttpMessage message)
             {
-                if (!_perCall && message.HasResponse)
+                Interlocked.Increment(ref _counter._attempts);
+                await _inner.ProcessAsync(message).ConfigureAwait(false);
+                Received(message);
+            }
+
+            private void Received(HttpMessage message)
+            {
+                if (message.HasResponse)
                 {
                     Interlocked.Increment(ref _counter._responses);
                     Volatile.Write(ref _counter._lastStatus, message.Response.Status);

@@ -84,7 +84,15 @@ namespace PorterStorage.Core.Azure
     public static class TagRepair
     {
         /// <summary>The blobs whose tags differ from what the plugin would have set, with the tags they should carry.</summary>
-        public static List<BlobTagChange> Plan(PorterAzureStorage storage, CancellationToken cancel, out int checkedBlobs)
+        public static List<BlobTagChange> Plan(PorterAzureStorage storage, CancellationToken cancel, out int checkedBlobs) =>
+            Plan(storage, null, cancel, out checkedBlobs);
+
+        /// <summary>
+        /// The same, trusting the tags of the blobs in <paramref name="written"/> while they still carry exactly those (a store wrote them,
+        /// tags derived from the content, in this run): their content is not read again.
+        /// </summary>
+        internal static List<BlobTagChange> Plan(PorterAzureStorage storage, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? written, CancellationToken cancel,
+            out int checkedBlobs)
         {
             BlobContainerClient container = storage.CreateContainerClient();
             var changes = new List<BlobTagChange>();
@@ -100,6 +108,10 @@ namespace PorterStorage.Core.Azure
                         continue;
                     }
                     checkedBlobs++;
+                    if (written != null && written.TryGetValue(b.Name, out IReadOnlyDictionary<string, string>? tags) && ContainerCopy.SameTags(tags.ToDictionary(t => t.Key, t => t.Value), b.Tags ?? new Dictionary<string, string>()))
+                    {
+                        continue;
+                    }
                     var before = new SortedDictionary<string, string>(b.Tags ?? new Dictionary<string, string>(), StringComparer.Ordinal);
                     var after = new SortedDictionary<string, string>(before.Where(kv => !PorterBlobTags.Names.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value), StringComparer.Ordinal)
                     {
@@ -109,7 +121,8 @@ namespace PorterStorage.Core.Azure
                     switch (type)
                     {
                         case ItemTypes.Claims:
-                            string? installation = Field(container, b.Name, "installation", requireId: true, cancel);
+                            // A current claim is named by its ULID; any other name is a legacy document, which carries no installation tag.
+                            string? installation = UlidGenerator.IsValid(name) ? Field(container, b.Name, "installation", requireId: true, cancel) : null;
                             if (installation != null)
                             {
                                 after[PorterBlobTags.Installation] = installation;
