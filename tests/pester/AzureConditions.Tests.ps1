@@ -267,7 +267,10 @@ Describe 'Azure cmdlets under real-Azure conditions' {
         $proxy = Start-SuiteFaultProxy @{ throttleRate = 1; throttleStatuses = @(503); retryAfterSeconds = 30; faultOperations = @('ListBlobs') }
         $ps = [powershell]::Create()
         try {
-            $null = $ps.AddCommand('Import-Module').AddParameter('Name', $env:PORTERSTORAGE_MODULE).AddStatement()
+            # The module is imported first, on its own: a batch of statements runs on the thread pool, and a statement the
+            # batch starts after Stop would meet a disposed runspace and end the test process.
+            $null = $ps.AddCommand('Import-Module').AddParameter('Name', $env:PORTERSTORAGE_MODULE).Invoke()
+            $ps.Commands.Clear()
             $null = $ps.AddCommand('Backup-PorterAzureContainer').AddParameter('Storage', (Get-ProxiedStorage $proxy $source)).
                 AddParameter('Destination', (Join-Path $TestDrive 'stopped.zip'))
             $async = $ps.BeginInvoke()
@@ -298,7 +301,10 @@ Describe 'Ctrl+C while a request is held' {
         $proxy = Start-SuiteFaultProxy @{ pauseAfter = @{ operation = $Operation; count = 0 } }
         $ps = [powershell]::Create()
         try {
-            $null = $ps.AddCommand('Import-Module').AddParameter('Name', $env:PORTERSTORAGE_MODULE).AddStatement()
+            # The module is imported first, on its own: a batch of statements runs on the thread pool, and a statement the
+            # batch starts after Stop would meet a disposed runspace and end the test process.
+            $null = $ps.AddCommand('Import-Module').AddParameter('Name', $env:PORTERSTORAGE_MODULE).Invoke()
+            $ps.Commands.Clear()
             $null = $ps.AddCommand($Command).AddParameter('Storage', (Get-ProxiedStorage $proxy $source))
             foreach ($k in $Extra.Keys) { $null = $ps.AddParameter($k, $Extra[$k]) }
             if ($Command -eq 'Invoke-PorterStorageMigration') { $null = $ps.AddParameter('LogPath', "$TestDrive") }

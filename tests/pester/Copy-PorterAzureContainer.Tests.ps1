@@ -85,7 +85,10 @@ Describe 'Copy-PorterAzureContainer' {
         try {
             $viaSource = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['devstoreaccount1'] -Container $source.Container
             $viaDest = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['porterdest'] -Container $destName
-            $null = $ps.AddCommand('Import-Module').AddParameter('Name', $env:PORTERSTORAGE_MODULE).AddStatement()
+            # The module is imported first, on its own: a batch of statements runs on the thread pool, and a statement the
+            # batch starts after Stop would meet a disposed runspace and end the test process.
+            $null = $ps.AddCommand('Import-Module').AddParameter('Name', $env:PORTERSTORAGE_MODULE).Invoke()
+            $ps.Commands.Clear()
             $null = $ps.AddCommand('Copy-PorterAzureContainer').AddParameter('Source', $viaSource).AddParameter('Destination', $viaDest).
                 AddParameter('ConcurrentTaskCount', 1).AddParameter('Confirm', $false)
             $async = $ps.BeginInvoke()

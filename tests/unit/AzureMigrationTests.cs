@@ -124,6 +124,35 @@ namespace PorterStorage.Tests
         }
 
         [Fact]
+        public void Recover_AJournalBlobOfAnEarlierBuildThatOnlyDeletes_IsFinished()
+        {
+            using var logs = new TempHome();
+            PorterAzureStorage s = LegacyStore();
+            // What an earlier build committed to remove a duplicate legacy claim: no writes, no "commit" id (the blob's name is it).
+            Put(Client(s), ".porterstorage/journal/20240101000000000000-0123abcd",
+                Encoding.UTF8.GetBytes("{\"description\":\"installation mybun (duplicate legacy claim)\",\"writes\":[],\"deletes\":[\"claims/mybun\"]}"));
+            PorterMigrationResult r = Run(s, logs);
+            Assert.True(r.Succeeded, string.Join("; ", r.Errors));
+            Assert.DoesNotContain(List(s).Keys, k => k.StartsWith(".porterstorage/journal/", StringComparison.Ordinal));
+        }
+
+        [Fact]
+        public void Recover_AForeignJournalBlob_StopsWithANamedReadError_AndOneMovedBelowIsSetAside()
+        {
+            using var logs = new TempHome();
+            PorterAzureStorage s = LegacyStore();
+            Put(Client(s), ".porterstorage/journal/20240101000000000000-notjson", Encoding.UTF8.GetBytes("not json"));
+            var ex = Assert.Throws<PorterStorageException>(() => Run(s, logs));
+            Assert.Equal(ErrorIds.StoreReadError, ex.ErrorId);
+            Assert.EndsWith(".porterstorage/journal/20240101000000000000-notjson", ex.Target, StringComparison.Ordinal);
+            Assert.Contains("move it out of", ex.Message, StringComparison.Ordinal);
+
+            Client(s).GetBlobClient(".porterstorage/journal/20240101000000000000-notjson").Delete();
+            Put(Client(s), ".porterstorage/journal/aside/notes.txt", Encoding.UTF8.GetBytes("not json"));
+            Assert.True(Run(s, logs).Succeeded);
+        }
+
+        [Fact]
         public void Lock_LeaseHeld_MigrationInProgress()
         {
             using var logs = new TempHome();

@@ -203,6 +203,48 @@ namespace PorterStorage.Tests
 
         private static readonly string[] IOIds = { ErrorIds.AccessDenied, ErrorIds.DiskFull, ErrorIds.FileWriteFailed, ErrorIds.FileUnreadable, ErrorIds.StoreReadError };
 
+        /// <summary>A home of one legacy claim, a fault at each I/O call in turn, then a clean run: the claim is migrated, never lost (a refused journal line is no commit).</summary>
+        [Theory]
+        [InlineData(Fault.DiskFull)]
+        [InlineData(Fault.ReadError)]
+        [InlineData(Fault.AccessDenied)]
+        public void OneLegacyClaim_FaultAtEveryIOCall_ThenACleanRun_MigratedNeverLost(Fault fault)
+        {
+            List<string> reference;
+            int calls;
+            using (var clean = new TempHome())
+            {
+                clean.Write("claims/one.json", Claim("one", "{\"a\":\"1\"}"));
+                var counting = new FaultyIO(int.MaxValue, fault);
+                Assert.True(MigrationEngine.Run(new FileSystemMigrationStore(clean.Path, counting), new MigrationOptions()).Succeeded);
+                reference = Digest(clean.Path);
+                calls = counting.Calls;
+            }
+            var failures = new List<string>();
+            for (int n = 1; n <= calls; n++)
+            {
+                using var home = new TempHome();
+                home.Write("claims/one.json", Claim("one", "{\"a\":\"1\"}"));
+                try
+                {
+                    MigrationEngine.Run(new FileSystemMigrationStore(home.Path, new FaultyIO(n, fault)), new MigrationOptions());
+                }
+                catch (PorterStorageException)
+                {
+                }
+                string jl = System.IO.Path.Combine(home.Path, ".porterstorage", "journal.log");
+                string journalText = File.Exists(jl) ? File.ReadAllText(jl) : "(no journal)";
+                bool staged = Directory.Exists(System.IO.Path.Combine(home.Path, ".porterstorage", "staging")) && Directory.EnumerateFiles(System.IO.Path.Combine(home.Path, ".porterstorage", "staging")).Any();
+                PorterMigrationResult next = MigrationEngine.Run(new FileSystemMigrationStore(home.Path), new MigrationOptions());
+                List<string> after = Digest(home.Path);
+                if (!next.Succeeded || !after.SequenceEqual(reference))
+                {
+                    failures.Add($"call {n}: journal.log after the faulted run: {journalText.Length} chars, ends with newline: {journalText.EndsWith("\n")}, staged files left: {staged}; after the next run: [{string.Join(" | ", after)}] errors: {string.Join("; ", next.Errors.Select(e => e.ErrorId))}");
+                }
+            }
+            Assert.True(failures.Count == 0, string.Join("\n", failures));
+        }
+
         [Theory]
         [InlineData(Fault.AccessDenied)]
         [InlineData(Fault.DiskFull)]

@@ -279,6 +279,103 @@ namespace PorterStorage.Tests.Stores
             Assert.False(JournalRecord.TryParse(Encoding.UTF8.GetBytes("{\"commit\":\"x\",\"description\":\"d\",\"writes\":[\"a\"],\"deletes\":[],\"contents\":[]}"), null, out _, out _));
         }
 
+        /// <summary>Delegates every step to the in-memory store; Existing can answer null and one step can be refused.</summary>
+        private sealed class Wrapped : ITransactionalStore
+        {
+            private readonly InMemoryMigrationStore _s;
+            public Wrapped(InMemoryMigrationStore s) => _s = s;
+            public bool ExistingUnknown;
+            public string? RefuseDeleteOf;
+            public int RefuseFinishTimes;
+
+            public string FullName(string path) => _s.FullName(path);
+            public StoreNameLimits NameLimits => _s.NameLimits;
+            public bool Exists(string path) => _s.Exists(path);
+            public string StorePath(StoredDocument document) => _s.StorePath(document);
+            public IStoreLease AcquireLock() => _s.AcquireLock();
+            public IReadOnlyList<int>? Existing(IReadOnlyList<string> paths) => ExistingUnknown ? null : _s.Existing(paths);
+            public JournalRecord Commit(JournalRecord record, IReadOnlyList<StoredDocument> writes) => _s.Commit(record, writes);
+            public IReadOnlyList<string> Committed() => _s.Committed();
+            public JournalRecord ReadCommitted(string id) => _s.ReadCommitted(id);
+            public void Place(JournalRecord record, int index) => _s.Place(record, index);
+            public bool Discard(JournalRecord record, int index) => _s.Discard(record, index);
+            public void Move(string from, string to, bool overwrite) => _s.Move(from, to, overwrite);
+            public void Delete(string path)
+            {
+                if (path == RefuseDeleteOf)
+                {
+                    throw new PorterStorageException(ErrorIds.MigrationWriteError, PorterErrorKind.WriteError, path, "403 (injected).");
+                }
+                _s.Delete(path);
+            }
+            public void Finish(JournalRecord record, string? rolledBackBy)
+            {
+                if (RefuseFinishTimes-- > 0)
+                {
+                    throw new PorterStorageException(ErrorIds.MigrationWriteError, PorterErrorKind.WriteError, "journal", "503 (injected).");
+                }
+                _s.Finish(record, rolledBackBy);
+            }
+            public void Recovered() => _s.Recovered();
+        }
+
+        /// <summary>
+        /// A credential set saved under its own name (target != source, as the runner builds it) whose old document cannot be
+        /// deleted (403). A store that cannot tell what exists (Existing == null) keeps only what may have existed; the runner's
+        /// stores answer, so the new set is removed, as the message says, and the next plan meets no name conflict.
+        /// </summary>
+        [Fact]
+        public void RollBack_StoreCannotTellWhatExists_ASetItWroteIsKept_AndTheMessageSaysSo()
+        {
+            var mem = new InMemoryMigrationStore();
+            mem.Put("credentials/foo.json", "{\"name\":\"bar\"}");
+            var store = new Wrapped(mem) { ExistingUnknown = true, RefuseDeleteOf = "credentials/foo.json" };
+            var changes = new ChangeSet("credential set bar");
+            changes.Writes.Add(new StoredDocument(ItemTypes.Credentials, null, "bar", Encoding.UTF8.GetBytes("{\"schemaVersion\":\"1.0.1\",\"name\":\"bar\"}")));
+            changes.Deletes.Add("credentials/foo.json");
+
+            var ex = Assert.Throws<PorterStorageException>(() => new ChangeJournal(store).Apply(changes));
+            Assert.True(mem.Exists("credentials/foo.json"));
+            Assert.True(mem.Exists("credentials/bar.json"), "unknown: a set may have existed, so it is kept");
+            Assert.Contains("kept what may have been there before", ex.Message);
+        }
+
+        /// <summary>The same with a store that knows what exists (the folder, the container, memory).</summary>
+        [Fact]
+        public void RollBack_ASetSavedUnderANewName_IsRemoved_TheOriginalKept()
+        {
+            var mem = new InMemoryMigrationStore();
+            mem.Put("credentials/foo.json", "{\"name\":\"bar\"}");
+            var store = new Wrapped(mem) { RefuseDeleteOf = "credentials/foo.json" };
+            var changes = new ChangeSet("credential set bar");
+            changes.Writes.Add(new StoredDocument(ItemTypes.Credentials, null, "bar", Encoding.UTF8.GetBytes("{}")));
+            changes.Deletes.Add("credentials/foo.json");
+            Assert.Throws<PorterStorageException>(() => new ChangeJournal(store).Apply(changes));
+            Assert.False(mem.Exists("credentials/bar.json"));
+        }
+
+        /// <summary>
+        /// Recover: the change rolled forward completely, then Finish failed once (a 503 on deleting the journal blob, a full disk on the
+        /// done line). Recover rolls the COMPLETED change back: the .migrated YAML moves back and the converted set is deleted, and it
+        /// is reported InterruptedChangeRolledBack. Apply, by contrast, leaves a completed change alone when Finish fails.
+        /// </summary>
+        [Fact]
+        public void Recover_FinishRefusedAfterTheChangeCompleted_TheChangeIsNotUndone()
+        {
+            var mem = new InMemoryMigrationStore();
+            mem.Put("credentials/x.yaml", "name: x\n");
+            var store = new Wrapped(mem);
+            var changes = new ChangeSet("YAML credential set x");
+            changes.Writes.Add(new StoredDocument(ItemTypes.Credentials, null, "x", Encoding.UTF8.GetBytes("{\"name\":\"x\"}")));
+            changes.Renames.Add(new KeyValuePair<string, string>("credentials/x.yaml", "credentials/x.yaml.migrated"));
+            new ChangeJournal(store).Commit(changes); // killed just after the commit point
+
+            store.RefuseFinishTimes = 1;
+            IReadOnlyList<RecoveredChange> recovered = new ChangeJournal(store).Recover();
+            Assert.True(mem.Exists("credentials/x.json"), "the completed conversion was undone: " + string.Join(",", mem.Contents.Keys));
+            Assert.True(Assert.Single(recovered).Finished, recovered[0].Message);
+        }
+
         private sealed class FakeLease : IStoreLease
         {
             public FakeLease(TimeSpan duration) => Duration = duration;

@@ -40,6 +40,9 @@ namespace PorterStorage.Core.Azure
         /// <summary>The blobs this store wrote in this run, with the tags it derived from their content (the tag repair need not read them again).</summary>
         private readonly Dictionary<string, IReadOnlyDictionary<string, string>> _written = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
 
+        /// <summary>The blob names of each type <see cref="Existing"/> was asked about, listed once per run and tracked through this store's writes.</summary>
+        private readonly Dictionary<string, HashSet<string>> _known = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+
         /// <summary>The tag repairs the last <see cref="ItemsToRepair"/> planned, by blob.</summary>
         private Dictionary<string, BlobTagChange>? _repairs;
 
@@ -243,8 +246,9 @@ namespace PorterStorage.Core.Azure
             }
         }
 
+        /// <summary>The journal blobs directly under <c>.porterstorage/journal/</c>; one moved into a folder below it is set aside.</summary>
         public IReadOnlyList<string> Committed() =>
-            Blobs(JournalPrefix).Select(b => b.Name.Substring(JournalPrefix.Length)).OrderBy(n => n, StringComparer.Ordinal).ToList();
+            Blobs(JournalPrefix).Select(b => b.Name.Substring(JournalPrefix.Length)).Where(n => n.IndexOf('/') < 0).OrderBy(n => n, StringComparer.Ordinal).ToList();
 
         /// <summary>A journal blob; one that cannot be read as a record cannot be finished, and stops the run until it is looked at.</summary>
         public JournalRecord ReadCommitted(string id)
@@ -258,10 +262,11 @@ namespace PorterStorage.Core.Azure
             {
                 throw Write(ex, "Reading the interrupted change " + id);
             }
-            if (!JournalRecord.TryParse(content.ToMemory(), id, out JournalRecord? record, out _) || record?.Contents == null)
+            if (!JournalRecord.TryParse(content.ToMemory(), id, out JournalRecord? record, out _) || record == null
+                || (record.Contents?.Count ?? 0) != record.Writes.Count)
             {
-                throw new PorterStorageException(ErrorIds.MigrationWriteError, PorterErrorKind.InvalidData, FullName(JournalPrefix + id),
-                    $"'{FullName(JournalPrefix + id)}' is not a change this module committed; nothing else was changed. Move it aside to go on.");
+                throw new PorterStorageException(ErrorIds.StoreReadError, PorterErrorKind.InvalidData, FullName(JournalPrefix + id),
+                    $"'{FullName(JournalPrefix + id)}' is not a change this module committed, so the interrupted run's changes cannot be known and nothing was changed. Look at it, then move it out of '{JournalPrefix}' (to '.porterstorage/aside/', say) to go on.");
             }
             _claimsByInstallation = null; // the replay may add claims the index has not seen
             return record;
@@ -271,8 +276,57 @@ namespace PorterStorage.Core.Azure
         {
         }
 
-        /// <summary>Null: knowing would cost a request per write. A roll back then removes only what is always new (claims, results, outputs).</summary>
-        public IReadOnlyList<int>? Existing(IReadOnlyList<string> paths) => null;
+        /// <summary>
+        /// Which targets exist, without a request per write: claims, results and outputs are named by new ULIDs and never exist;
+        /// the blobs of any other type are listed once per run (under the lock nothing else writes) and kept up to date by this store.
+        /// </summary>
+        public IReadOnlyList<int>? Existing(IReadOnlyList<string> paths)
+        {
+            var existing = new List<int>();
+            for (int i = 0; i < paths.Count; i++)
+            {
+                int slash = paths[i].IndexOf('/');
+                string type = slash < 0 ? string.Empty : paths[i].Substring(0, slash);
+                if (type == ItemTypes.Claims || type == ItemTypes.Results || type == ItemTypes.Outputs)
+                {
+                    continue;
+                }
+                if (Known(type).Contains(paths[i]))
+                {
+                    existing.Add(i);
+                }
+            }
+            return existing;
+        }
+
+        /// <summary>The names of a type's blobs (the root type: blobs without a folder), listed once and kept up to date.</summary>
+        private HashSet<string> Known(string type)
+        {
+            if (!_known.TryGetValue(type, out HashSet<string>? names))
+            {
+                IEnumerable<string> listed = type.Length == 0
+                    ? Blobs(string.Empty).Select(b => b.Name).Where(n => n.IndexOf('/') < 0)
+                    : Blobs(type + "/").Select(b => b.Name);
+                _known[type] = names = new HashSet<string>(listed, StringComparer.Ordinal);
+            }
+            return names;
+        }
+
+        private void Track(string blob, bool exists)
+        {
+            int slash = blob.IndexOf('/');
+            if (_known.TryGetValue(slash < 0 ? string.Empty : blob.Substring(0, slash), out HashSet<string>? names))
+            {
+                if (exists)
+                {
+                    names.Add(blob);
+                }
+                else
+                {
+                    names.Remove(blob);
+                }
+            }
+        }
 
         /// <summary>Writes the journal blob holding the record and every document of the change set, with its tags: the commit point.</summary>
         public JournalRecord Commit(JournalRecord record, IReadOnlyList<StoredDocument> writes)
@@ -307,6 +361,7 @@ namespace PorterStorage.Core.Azure
                 throw Write(ex, "Writing " + blob);
             }
             _written[blob] = write.Tags;
+            Track(blob, exists: true);
             if (_claimsByInstallation != null && write.Tags.TryGetValue(PorterBlobTags.Installation, out string? installation))
             {
                 AddClaim(_claimsByInstallation, installation, blob);
@@ -324,6 +379,8 @@ namespace PorterStorage.Core.Azure
                 BinaryData content = _container.GetBlobClient(from).DownloadContent(_cancel).Value.Content;
                 _container.GetBlobClient(to).Upload(content, overwrite, _cancel);
                 _container.GetBlobClient(from).DeleteIfExists(cancellationToken: _cancel);
+                Track(to, exists: true);
+                Track(from, exists: false);
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
             {
@@ -337,6 +394,7 @@ namespace PorterStorage.Core.Azure
             {
                 _container.GetBlobClient(path).DeleteIfExists(cancellationToken: _cancel);
                 _written.Remove(path);
+                Track(path, exists: false);
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
             {

@@ -31,7 +31,7 @@ namespace PorterStorage.Core.Azure
     }
 
     /// <summary>The result of Test-PorterAzureBlobIndex.</summary>
-    public sealed class PorterBlobIndexStatus
+    public sealed class PorterBlobIndexStatus : Azure.CountedResult
     {
         internal PorterBlobIndexStatus(string account, Uri container, bool supported, string reason, string? skuName, string? accountKind,
             TimeSpan probeTime, IReadOnlyList<PrefixTagReport> prefixes)
@@ -73,18 +73,6 @@ namespace PorterStorage.Core.Azure
 
         /// <summary>Null, or why the probe blob is still in the container (it could not be deleted); the cmdlet warns.</summary>
         public string? ProbeBlobLeft { get; internal set; }
-
-        /// <summary>Requests made to Azure (each once, however often sent); 0 for a local store.</summary>
-        public long Requests { get; internal set; }
-
-        /// <summary>Of those, how many were sent again after throttling, a timeout or a reset.</summary>
-        public long RetriedRequests { get; internal set; }
-
-        internal void Record(Azure.RequestCount count)
-        {
-            Requests = count.Requests;
-            RetriedRequests = count.Retries;
-        }
 
         public override string ToString() => $"{Account}: Blob Index {(Supported ? "supported" : State == "Lagging" ? "lagging" : "NOT supported")}";
     }

@@ -15,7 +15,7 @@ using PorterStorage.Core.IO;
 namespace PorterStorage.Core.Azure
 {
     /// <summary>What Restore-PorterAzureContainer did.</summary>
-    public sealed class PorterContainerRestoreResult
+    public sealed class PorterContainerRestoreResult : Azure.CountedResult
     {
         internal PorterContainerRestoreResult(string archivePath, Uri container, int blobCount, long bytes, int tagged, TimeSpan duration)
         {
@@ -38,18 +38,6 @@ namespace PorterStorage.Core.Azure
         public int TaggedBlobs { get; }
 
         public TimeSpan Duration { get; }
-
-        /// <summary>Requests made to Azure (each once, however often sent); 0 for a local store.</summary>
-        public long Requests { get; internal set; }
-
-        /// <summary>Of those, how many were sent again after throttling, a timeout or a reset.</summary>
-        public long RetriedRequests { get; internal set; }
-
-        internal void Record(Azure.RequestCount count)
-        {
-            Requests = count.Requests;
-            RetriedRequests = count.Retries;
-        }
 
         public override string ToString() => Container.ToString();
     }

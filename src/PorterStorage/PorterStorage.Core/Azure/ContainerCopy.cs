@@ -34,7 +34,7 @@ namespace PorterStorage.Core.Azure
     }
 
     /// <summary>The result of Copy-PorterAzureContainer.</summary>
-    public sealed class PorterContainerCopyResult
+    public sealed class PorterContainerCopyResult : Azure.CountedResult
     {
         internal PorterContainerCopyResult(Uri source, Uri destination, int total, int copied, int skipped, int failed, long bytes, int tagsCopied,
             IReadOnlyList<string> mismatches, IndexCheck? index, TimeSpan duration)
@@ -93,18 +93,6 @@ namespace PorterStorage.Core.Azure
         public TimeSpan IndexWait { get; }
 
         public TimeSpan Duration { get; }
-
-        /// <summary>Requests made to Azure (each once, however often sent); 0 for a local store.</summary>
-        public long Requests { get; internal set; }
-
-        /// <summary>Of those, how many were sent again after throttling, a timeout or a reset.</summary>
-        public long RetriedRequests { get; internal set; }
-
-        internal void Record(Azure.RequestCount count)
-        {
-            Requests = count.Requests;
-            RetriedRequests = count.Retries;
-        }
 
         public override string ToString() => $"{Source} -> {Destination}: {Copied} copied, {Skipped} skipped, {Failed} failed";
     }

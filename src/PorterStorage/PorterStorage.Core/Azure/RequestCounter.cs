@@ -89,6 +89,22 @@ namespace PorterStorage.Core.Azure
         }
     }
 
+    /// <summary>A result of work that may reach Azure: how many requests it made, and how many of them were sent again.</summary>
+    public abstract class CountedResult
+    {
+        /// <summary>Requests made to Azure (each once, however often sent); 0 for a local store.</summary>
+        public long Requests { get; internal set; }
+
+        /// <summary>Of those, how many were sent again after throttling, a timeout or a reset.</summary>
+        public long RetriedRequests { get; internal set; }
+
+        internal void Record(RequestCount count)
+        {
+            Requests = count.Requests;
+            RetriedRequests = count.Retries;
+        }
+    }
+
     /// <summary>How many requests an operation made against Azure and how many of them were retried.</summary>
     public readonly struct RequestCount
     {

@@ -33,7 +33,7 @@ namespace PorterStorage.Core.Azure
     }
 
     /// <summary>The result of Repair-PorterAzureBlobTag.</summary>
-    public sealed class PorterTagRepairResult
+    public sealed class PorterTagRepairResult : Azure.CountedResult
     {
         internal PorterTagRepairResult(Uri container, int checkedBlobs, int planned, IReadOnlyList<BlobTagChange> changes, int failed, TimeSpan duration)
         {
@@ -60,18 +60,6 @@ namespace PorterStorage.Core.Azure
         public int Failed { get; }
 
         public TimeSpan Duration { get; }
-
-        /// <summary>Requests made to Azure (each once, however often sent); 0 for a local store.</summary>
-        public long Requests { get; internal set; }
-
-        /// <summary>Of those, how many were sent again after throttling, a timeout or a reset.</summary>
-        public long RetriedRequests { get; internal set; }
-
-        internal void Record(Azure.RequestCount count)
-        {
-            Requests = count.Requests;
-            RetriedRequests = count.Retries;
-        }
 
         public override string ToString() => $"{Container}: {Repaired} of {Checked} blobs retagged";
     }

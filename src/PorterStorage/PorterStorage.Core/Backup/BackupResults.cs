@@ -6,7 +6,7 @@ using PorterStorage.Core.Errors;
 namespace PorterStorage.Core.Backup
 {
     /// <summary>A backup archive, as written by Backup-PorterHome (the evidence the migration asks for).</summary>
-    public sealed class PorterBackup
+    public sealed class PorterBackup : Azure.CountedResult
     {
         internal PorterBackup(string path, string kind, string source, DateTime created, int fileCount, long totalBytes, long archiveBytes,
             string sha256, bool dataOnly, bool verified, TimeSpan duration, IReadOnlyList<BackupSkippedItem> skipped)
@@ -56,18 +56,6 @@ namespace PorterStorage.Core.Backup
 
         /// <summary>Files that could not be recorded (unreadable, changed while read).</summary>
         public IReadOnlyList<BackupSkippedItem> Skipped { get; }
-
-        /// <summary>Requests made to Azure (each once, however often sent); 0 for a local store.</summary>
-        public long Requests { get; internal set; }
-
-        /// <summary>Of those, how many were sent again after throttling, a timeout or a reset.</summary>
-        public long RetriedRequests { get; internal set; }
-
-        internal void Record(Azure.RequestCount count)
-        {
-            Requests = count.Requests;
-            RetriedRequests = count.Retries;
-        }
 
         public override string ToString() => Path;
     }

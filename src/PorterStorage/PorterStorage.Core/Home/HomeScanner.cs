@@ -147,31 +147,21 @@ namespace PorterStorage.Core.Home
             }
         }
 
-        private void ScanCredentials()
+        private void ScanCredentials() => ScanSets(ItemTypes.Credentials, () =>
         {
-            string folder = Folder(ItemTypes.Credentials);
-            if (!Directory.Exists(folder))
-            {
-                return;
-            }
-            var names = new List<string>();
-            foreach (string file in Files(folder, ".json"))
-            {
-                _cancel.ThrowIfCancellationRequested();
-                names.Add(Path.GetFileNameWithoutExtension(file));
-                CheckReadable(file);
-            }
             foreach (string file in _yamlOnly)
             {
                 Problems.Add(new PorterHomeProblem(ProblemCodes.YamlOnlyCredential, file,
                     $"The credential set '{file}' exists only as YAML (Porter ≤ v0.22); Porter v0.28+ ignores it."));
             }
-            ReportCaseCollisions(ItemTypes.Credentials, names);
-        }
+        });
 
-        private void ScanParameters()
+        private void ScanParameters() => ScanSets(ItemTypes.Parameters, null);
+
+        /// <summary>Checks that each set of a type can be read, then what <paramref name="more"/> adds, then that no two names differ only in case.</summary>
+        private void ScanSets(string itemType, Action? more)
         {
-            string folder = Folder(ItemTypes.Parameters);
+            string folder = Folder(itemType);
             if (!Directory.Exists(folder))
             {
                 return;
@@ -183,7 +173,8 @@ namespace PorterStorage.Core.Home
                 names.Add(Path.GetFileNameWithoutExtension(file));
                 CheckReadable(file);
             }
-            ReportCaseCollisions(ItemTypes.Parameters, names);
+            more?.Invoke();
+            ReportCaseCollisions(itemType, names);
         }
 
         /// <summary>A set that is not a readable JSON object is reported as a problem (position only, never its content).</summary>

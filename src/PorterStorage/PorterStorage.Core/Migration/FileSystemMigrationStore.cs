@@ -33,6 +33,9 @@ namespace PorterStorage.Core.Migration
 
         private Stream? _journal;
 
+        /// <summary>True when a failed append may have left part of a line at the journal's end: the next line starts on its own.</summary>
+        private bool _tornTail;
+
         /// <summary>The pending records <see cref="Committed"/> last read, by id.</summary>
         private Dictionary<string, JournalRecord>? _pending;
 
@@ -287,7 +290,7 @@ namespace PorterStorage.Core.Migration
             }
             catch (Exception ex) when (IOErrors.IsIOFailure(ex))
             {
-                CloseJournal(); // a torn line is no commit; the next append starts afresh
+                CloseJournal(); // a refused line was cut back (AppendJournal); the next append starts afresh
                 try
                 {
                     for (int i = 0; i < writes.Count; i++)
@@ -308,11 +311,17 @@ namespace PorterStorage.Core.Migration
         public void Place(JournalRecord record, int index)
         {
             string staged = StagedPath(record.Id, index);
+            string target = FullPath(record.Writes[index]);
             if (!File.Exists(staged))
             {
-                return;
+                if (File.Exists(target))
+                {
+                    return; // moved before the interruption
+                }
+                // Neither staged nor in place: the content is gone, so nothing of the change may be deleted.
+                throw new PorterStorageException(ErrorIds.MigrationWriteError, PorterErrorKind.WriteError, target,
+                    $"The staged content of '{target}' is missing, so '{record.Description}' cannot be finished; nothing it would remove was removed.");
             }
-            string target = FullPath(record.Writes[index]);
             string folder = Path.GetDirectoryName(target)!;
             string at = folder;
             try
@@ -439,22 +448,78 @@ namespace PorterStorage.Core.Migration
             return pending;
         }
 
+        /// <summary>
+        /// Appends one line in one write. When the append fails, the journal is cut back to where it stood, so a line that was
+        /// refused can never be read as committed later (closing a stream would flush what it buffered); when even that fails,
+        /// the next append starts on a line of its own.
+        /// </summary>
         private void AppendJournal(byte[] line, bool durable)
         {
-            if (_journal == null)
+            long start = -1;
+            try
             {
-                _io.CreateDirectory(WorkFolder);
-                _journal = _io.OpenAppend(JournalPath);
+                if (_journal == null)
+                {
+                    _io.CreateDirectory(WorkFolder);
+                    _journal = _io.OpenAppend(JournalPath);
+                }
+                start = _journal.CanSeek ? _journal.Length : -1;
+                bool fresh = _tornTail;
+                byte[] buffer = new byte[line.Length + (fresh ? 2 : 1)];
+                int at = 0;
+                if (fresh)
+                {
+                    buffer[at++] = (byte)'\n';
+                }
+                Buffer.BlockCopy(line, 0, buffer, at, line.Length);
+                buffer[buffer.Length - 1] = (byte)'\n';
+                _journal.Write(buffer, 0, buffer.Length);
+                if (durable && _journal is FileStream file)
+                {
+                    file.Flush(true);
+                }
+                else
+                {
+                    _journal.Flush();
+                }
+                _tornTail = false;
             }
-            _journal.Write(line, 0, line.Length);
-            _journal.WriteByte((byte)'\n');
-            if (durable && _journal is FileStream file)
+            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
             {
-                file.Flush(true);
+                CutJournalBack(start);
+                throw;
             }
-            else
+        }
+
+        /// <summary>Drops what a failed append left at the journal's end (buffered and on disk); marks the tail torn when it cannot.</summary>
+        private void CutJournalBack(long start)
+        {
+            Stream? journal = _journal;
+            _journal = null;
+            _tornTail = true;
+            if (journal == null)
             {
-                _journal.Flush();
+                return;
+            }
+            try
+            {
+                if (start >= 0)
+                {
+                    journal.SetLength(start); // discards the buffered bytes too: nothing of the line is flushed on close
+                    _tornTail = false;
+                }
+            }
+            catch (Exception ex) when (IOErrors.IsIOFailure(ex) || ex is NotSupportedException)
+            {
+                // Left torn: the next append begins with a newline, and a torn line is no commit.
+            }
+            try
+            {
+                journal.Dispose();
+            }
+            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
+            {
+                // What it still buffered is at most the refused line, which starts on a line of its own.
             }
         }
 

@@ -240,7 +240,7 @@ namespace PorterStorage.Core.Migration
     }
 
     /// <summary>The outcome of Invoke-PorterStorageMigration.</summary>
-    public sealed class PorterMigrationResult
+    public sealed class PorterMigrationResult : Azure.CountedResult
     {
         internal PorterMigrationResult(string source, string? destination, string? logPath, PorterBackup? backup, PorterSchemaDocument schemaBefore,
             PorterSchemaDocument schemaAfter, bool schemaWritten, IReadOnlyList<InstallationMigrationRecord> installations,
@@ -310,18 +310,6 @@ namespace PorterStorage.Core.Migration
                         ? $"Migration incomplete: {Errors.Count} item(s) failed or were declined and stay as they are; {SchemaVersions.FileName} is current (nothing Porter reads is left behind). Fix them and run again."
                         : $"Migration incomplete: {Errors.Count} item(s) failed or were declined, so {SchemaVersions.FileName} was not updated. Fix them and run again; finished items are not migrated twice."
                     : $"Migration incomplete: {SchemaVersions.FileName} could not be updated.";
-
-        /// <summary>Requests made to Azure (each once, however often sent); 0 for a local store.</summary>
-        public long Requests { get; internal set; }
-
-        /// <summary>Of those, how many were sent again after throttling, a timeout or a reset.</summary>
-        public long RetriedRequests { get; internal set; }
-
-        internal void Record(Azure.RequestCount count)
-        {
-            Requests = count.Requests;
-            RetriedRequests = count.Retries;
-        }
 
         public override string ToString() => Summary;
     }

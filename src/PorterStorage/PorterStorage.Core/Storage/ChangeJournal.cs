@@ -42,15 +42,23 @@ namespace PorterStorage.Core.Storage
                 try
                 {
                     RollForward(record);
-                    _store.Finish(record, null);
-                    result.Add(new RecoveredChange(record.Description, null, null));
                 }
                 catch (PorterStorageException ex)
                 {
                     string how = RollBack(record, ex);
                     result.Add(new RecoveredChange(record.Description, ErrorIds.InterruptedChangeRolledBack,
                         $"The interrupted change for {record.Description} could not be finished ({ex.ErrorId}: {ex.Message}); {how}"));
+                    continue;
                 }
+                try
+                {
+                    _store.Finish(record, null);
+                }
+                catch (PorterStorageException)
+                {
+                    // The change is complete: a record left unfinished is replayed by a later run, which changes nothing.
+                }
+                result.Add(new RecoveredChange(record.Description, null, null));
             }
             _store.Recovered();
             return result;
@@ -156,14 +164,25 @@ namespace PorterStorage.Core.Storage
                             _store.Move(r.Value, r.Key, overwrite: false);
                         }
                     }
+                    var kept = new List<string>();
                     for (int i = 0; i < record.Writes.Count; i++)
                     {
-                        if (!_store.Discard(record, i) && record.CreatedFile(i))
+                        if (_store.Discard(record, i))
+                        {
+                            continue;
+                        }
+                        if (record.CreatedFile(i))
                         {
                             _store.Delete(record.Writes[i]);
                         }
+                        else if (record.Replaced == null)
+                        {
+                            kept.Add(_store.FullName(record.Writes[i]));
+                        }
                     }
-                    how = "it was rolled back: what it had written was removed and its originals are untouched.";
+                    how = kept.Count == 0
+                        ? "it was rolled back: what it had written was removed and its originals are untouched."
+                        : $"it was rolled back: what it had created was removed and its originals are untouched; it kept what may have been there before ('{string.Join("', '", kept)}'), which the next run checks again.";
                 }
                 _store.Finish(record, cause.ErrorId);
             }
