@@ -175,7 +175,7 @@ Describe 'Azure cmdlets under real-Azure conditions' {
         Get-ContainerDigest $victim -MaskIds | Should -Be (Get-ContainerDigest $twin -MaskIds) -Because 'the failed run left nothing a rerun does not put right'
     }
 
-    It 'migrates each legacy installation in the requests the work needs: one read of the legacy claim, no HEADs, no re-read of what it wrote' {
+    It 'migrates each legacy installation in the requests the work needs: one read of each legacy claim, no HEADs, no re-read of what it wrote' {
         $n = 12
         $store = New-SeededContainer -Installations 1 -LegacyInstallations $n
         $proxy = Start-SuiteFaultProxy @{}
@@ -185,18 +185,46 @@ Describe 'Azure cmdlets under real-Azure conditions' {
             $r.Succeeded | Should -BeTrue
             $stats = Get-FaultProxyStats $proxy
             $by = $stats.byType
-            # Per legacy installation its claim is read twice (the session's plan, then the run's, under the lock); the tag
-            # repair trusts the tags this run wrote and never reads a legacy claim, which has no installation tag to derive.
-            [int]$by.'GetBlob claims' | Should -BeLessOrEqual (2 * $n + 4) -Because ($by | ConvertTo-Json -Compress)
+            # Per legacy installation its claim is read once: the run's planning, which lists the store again under the lock, takes
+            # what the session's plan read when the listing shows the blob unchanged. The tag repair trusts the tags this run wrote
+            # and never reads a legacy claim, which has no installation tag to derive.
+            [int]$by.'GetBlob claims' | Should -BeLessOrEqual ($n + 4) -Because ($by | ConvertTo-Json -Compress)
             [int]$by.'GetBlob results' | Should -BeLessOrEqual 2 -Because 'the results this run wrote are not read back for their tags'
             [int]$stats.operations.GetBlobProperties | Should -BeLessOrEqual 1 -Because 'a read is one GET; only the lock blob is looked up'
             [int]$by.'DeleteBlob claims' | Should -Be $n
             [int]$by.'PutBlob installations' | Should -Be $n
             Assert-RequestCount $proxy $r
-            # About 11 per installation (8 are the work itself, 2 the journal blob, 1 the second read) and a few dozen per run.
-            $r.Requests | Should -BeLessOrEqual (11.5 * $n + 40) -Because "$($r.Requests) requests for $n installations"
+            # About 10 per installation (8 are the work itself, 2 the journal blob) and a few dozen per run.
+            $r.Requests | Should -BeLessOrEqual (10.5 * $n + 40) -Because "$($r.Requests) requests for $n installations"
         }
         finally { Stop-FaultProxy $proxy }
+    }
+
+    It 'reads the legacy documents of a plan ahead: several reads are in flight while the first answer is held' {
+        $store = New-SeededContainer -Installations 0 -LegacyInstallations 12
+        # The proxy holds the first legacy document's answer (the schema blob is read first) and every request after it: a plan
+        # that reads one document at a time has one request held; one that reads ahead has the next ones in flight too.
+        $proxy = Start-SuiteFaultProxy @{ pauseAfter = @{ operation = 'GetBlob'; count = 2 } }
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddCommand('Import-Module').AddParameter('Name', $env:PORTERSTORAGE_MODULE).Invoke()
+            $ps.Commands.Clear()
+            $null = $ps.AddCommand('Get-PorterMigrationPlan').AddParameter('Storage', (Get-ProxiedStorage $proxy $store))
+            $async = $ps.BeginInvoke()
+            Wait-FaultProxyPaused $proxy | Should -BeTrue
+            $deadline = [DateTime]::UtcNow.AddSeconds(20)
+            while ((Get-FaultProxyStats $proxy).held -lt 8 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            (Get-FaultProxyStats $proxy).held | Should -BeGreaterOrEqual 8
+            Resume-FaultProxy $proxy
+            $plan = $ps.EndInvoke($async)
+            @($plan.Items | Where-Object Kind -eq 'Installation').Count | Should -Be 12
+            (Get-FaultProxyStats $proxy).byType.'GetBlob claims' | Should -Be 12 -Because 'each legacy claim is read once, ahead or not'
+        }
+        finally {
+            Resume-FaultProxy $proxy
+            $ps.Dispose()
+            Stop-FaultProxy $proxy
+        }
     }
 
     It 'stops a container backup with a named error when reads keep failing, leaves no archive, and a rerun backs up' {

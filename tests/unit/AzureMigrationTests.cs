@@ -153,6 +153,25 @@ namespace PorterStorage.Tests
         }
 
         [Fact]
+        public void Run_ALegacyClaimChangedAfterThePlan_IsReadAgain_NotTakenFromThePlan()
+        {
+            using var logs = new TempHome();
+            PorterAzureStorage s = LegacyStore();
+            var store = new AzureBlobMigrationStore(s, logs.Path);
+            Assert.Contains(MigrationEngine.Plan(store).Items, i => i.Name == "mybun");
+            // Another writer changes the legacy claim between the plan and the run: its ETag changes, and the run reads it again.
+            string changed = Encoding.UTF8.GetString(Fixture("claims/upgraded.json"))
+                .Replace("An example Porter bundle demonstrating exec mixin outputs", "changed after the plan", StringComparison.Ordinal);
+            Put(Client(s), "claims/mybun", Encoding.UTF8.GetBytes(changed));
+
+            PorterMigrationResult r = MigrationEngine.Run(store, new MigrationOptions());
+
+            Assert.True(r.Succeeded, string.Join("; ", r.Errors));
+            string claim = r.Installations.Single(i => i.Installation == "mybun").Claims.First();
+            Assert.Contains("changed after the plan", Text(s, "claims/" + claim), StringComparison.Ordinal);
+        }
+
+        [Fact]
         public void Lock_LeaseHeld_MigrationInProgress()
         {
             using var logs = new TempHome();

@@ -27,20 +27,22 @@ namespace PorterStorage.Tests.Stores
             public List<string> Renames = new List<string>();
             public List<string> Deletes = new List<string>();
             public int Step;
+            public int Concurrency = 1;
 
             public override string ToString() =>
-                $"before [{string.Join(",", Before.Keys)}] writes [{string.Join(",", Writes)}] renames [{string.Join(",", Renames)}] deletes [{string.Join(",", Deletes)}] step {Step}";
+                $"before [{string.Join(",", Before.Keys)}] writes [{string.Join(",", Writes)}] renames [{string.Join(",", Renames)}] deletes [{string.Join(",", Deletes)}] step {Step} concurrency {Concurrency}";
         }
 
         private static readonly Gen<Case> Cases =
             from present in Gen.Bool.Array[Pool.Length]
             from roles in Gen.Int[0, 3].Array[Pool.Length]
             from step in Gen.Int[0, 12]
-            select Make(present, roles, step);
+            from concurrency in Gen.Int[1, 4]
+            select Make(present, roles, step, concurrency);
 
-        private static Case Make(bool[] present, int[] roles, int step)
+        private static Case Make(bool[] present, int[] roles, int step, int concurrency = 1)
         {
-            var c = new Case { Step = step };
+            var c = new Case { Step = step, Concurrency = concurrency };
             for (int i = 0; i < Pool.Length; i++)
             {
                 if (present[i])
@@ -66,7 +68,7 @@ namespace PorterStorage.Tests.Stores
 
         private static (InMemoryMigrationStore Store, ChangeSet Changes) Setup(Case c)
         {
-            var store = new InMemoryMigrationStore();
+            var store = new InMemoryMigrationStore { PlaceConcurrency = c.Concurrency };
             foreach (KeyValuePair<string, string> item in c.Before)
             {
                 store.Put(item.Key, item.Value);
@@ -298,6 +300,7 @@ namespace PorterStorage.Tests.Stores
             public IReadOnlyList<string> Committed() => _s.Committed();
             public JournalRecord ReadCommitted(string id) => _s.ReadCommitted(id);
             public void Place(JournalRecord record, int index) => _s.Place(record, index);
+            public int PlaceConcurrency => _s.PlaceConcurrency;
             public bool Discard(JournalRecord record, int index) => _s.Discard(record, index);
             public void Move(string from, string to, bool overwrite) => _s.Move(from, to, overwrite);
             public void Delete(string path)

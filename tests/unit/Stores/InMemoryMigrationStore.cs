@@ -185,10 +185,16 @@ namespace PorterStorage.Tests.Stores
             return held;
         }
 
+        /// <summary>How many writes the journal may put in place at once (1 unless a test asks for more).</summary>
+        public int PlaceConcurrency { get; set; } = 1;
+
         public void Place(JournalRecord record, int index)
         {
-            Step();
-            _items[record.Writes[index]] = record.Contents![index].Content;
+            lock (_items)
+            {
+                Step();
+                _items[record.Writes[index]] = record.Contents![index].Content;
+            }
         }
 
         public bool Discard(JournalRecord record, int index) => false;

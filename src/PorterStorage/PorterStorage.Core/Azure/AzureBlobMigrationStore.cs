@@ -40,6 +40,55 @@ namespace PorterStorage.Core.Azure
         /// <summary>The blobs this store wrote in this run, with the tags it derived from their content (the tag repair need not read them again).</summary>
         private readonly Dictionary<string, IReadOnlyDictionary<string, string>> _written = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
 
+        /// <summary>
+        /// Documents read while planning, kept (up to <see cref="MaxCachedBytes"/>) so that the run's own planning, which lists the store
+        /// again under the lock, need not read a blob whose listing shows it unchanged: the plan confirmed and the run then read each
+        /// legacy document once between them.
+        /// </summary>
+        private readonly Dictionary<string, CachedRead> _reads = new Dictionary<string, CachedRead>(StringComparer.Ordinal);
+
+        /// <summary>Each blob's ETag as last listed, and when.</summary>
+        private readonly Dictionary<string, Listed> _listed = new Dictionary<string, Listed>(StringComparer.Ordinal);
+
+        private const long MaxCachedBytes = 64L * 1024 * 1024;
+
+        /// <summary>Guards what this store knows of its blobs while several writes are put in place at once.</summary>
+        private readonly object _placing = new object();
+
+        /// <summary>The documents of the last listing of a data folder, read ahead for the plan.</summary>
+        private DocumentReadAhead? _readAhead;
+        private long _cachedBytes;
+        private long _sequence;
+
+        private sealed class CachedRead
+        {
+            public CachedRead(ETag etag, long read, byte[] content)
+            {
+                ETag = etag;
+                Read = read;
+                Content = content;
+            }
+
+            public ETag ETag { get; }
+
+            public long Read { get; }
+
+            public byte[] Content { get; }
+        }
+
+        private sealed class Listed
+        {
+            public Listed(ETag etag, long seen)
+            {
+                ETag = etag;
+                Seen = seen;
+            }
+
+            public ETag ETag { get; }
+
+            public long Seen { get; }
+        }
+
         /// <summary>The blob names of each type <see cref="Existing"/> was asked about, listed once per run and tracked through this store's writes.</summary>
         private readonly Dictionary<string, HashSet<string>> _known = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
 
@@ -102,6 +151,7 @@ namespace PorterStorage.Core.Azure
         public IReadOnlyList<StoreEntry> Entries(string itemType)
         {
             var entries = new List<StoreEntry>();
+            var documents = new List<BlobItem>();
             var groups = new SortedSet<string>(StringComparer.Ordinal);
             foreach (BlobItem b in Blobs(itemType + "/"))
             {
@@ -119,9 +169,15 @@ namespace PorterStorage.Core.Azure
                     }
                 }
                 entries.Add(new StoreEntry(name, b.Name, false, false, name, isDocument: true));
+                documents.Add(b);
             }
             entries.AddRange(groups.Select(g => new StoreEntry(g, ItemTypes.Claims + "/" + g, true, false, g)));
-            return entries.OrderBy(e => e.ItemName, StringComparer.Ordinal).ToList();
+            List<StoreEntry> sorted = entries.OrderBy(e => e.ItemName, StringComparer.Ordinal).ToList();
+            // The plan reads these documents next, in this order: read them ahead, except those read before and unchanged since.
+            var byName = documents.ToDictionary(d => d.Name, StringComparer.Ordinal);
+            _readAhead = new DocumentReadAhead(_container, sorted.Where(e => e.IsDocument && byName.ContainsKey(e.RelativePath) && !Unchanged(e.RelativePath))
+                .Select(e => byName[e.RelativePath]), _cancel);
+            return sorted;
         }
 
         /// <summary>The installation of a current-layout claim document (it has an id and an installation), else null (a legacy document).</summary>
@@ -144,6 +200,50 @@ namespace PorterStorage.Core.Azure
 
         public byte[] ReadFile(string path)
         {
+            if (Unchanged(path))
+            {
+                // Listed again since it was read, and unchanged (the same ETag): the content read before is the blob's content.
+                byte[] known = _reads[path].Content;
+                Forget(path);
+                return known;
+            }
+            if (_readAhead == null || !_readAhead.TryTake(path, out byte[] content, out ETag etag))
+            {
+                content = Download(path, out etag);
+            }
+            Forget(path);
+            if (_cachedBytes + content.Length <= MaxCachedBytes)
+            {
+                _reads[path] = new CachedRead(etag, ++_sequence, content);
+                _cachedBytes += content.Length;
+            }
+            return content;
+        }
+
+        /// <summary>True when the blob was read, then listed again with the same ETag.</summary>
+        private bool Unchanged(string path) =>
+            _reads.TryGetValue(path, out CachedRead? cached) && _listed.TryGetValue(path, out Listed? listed)
+            && listed.Seen > cached.Read && SameETag(listed.ETag, cached.ETag);
+
+        /// <summary>One ETag as a listing and as a download's headers give it (a listing may leave out the quotes); an empty one is never equal.</summary>
+        private static bool SameETag(ETag a, ETag b)
+        {
+            string x = a.ToString().Trim('"'), y = b.ToString().Trim('"');
+            return x.Length > 0 && string.Equals(x, y, StringComparison.Ordinal);
+        }
+
+        /// <summary>Drops what is known of a blob's content (it was written, deleted or moved, or its cached copy was used).</summary>
+        private void Forget(string path)
+        {
+            if (_reads.TryGetValue(path, out CachedRead? cached))
+            {
+                _cachedBytes -= cached.Content.Length;
+                _reads.Remove(path);
+            }
+        }
+
+        private byte[] Download(string path, out ETag etag)
+        {
             try
             {
                 // One request: at most one byte more than any Porter document is read, and the answer says how long the blob is.
@@ -155,6 +255,7 @@ namespace PorterStorage.Core.Azure
                 }
                 catch (RequestFailedException ex) when (ex.Status == 416)
                 {
+                    etag = default; // never equal to a listed ETag: an empty blob is read again, which costs nothing
                     return Array.Empty<byte>(); // an empty blob has no byte 0 to start a range at
                 }
                 long length = download.Details.ContentRange is string range && range.LastIndexOf('/') is int slash && slash > 0
@@ -166,6 +267,7 @@ namespace PorterStorage.Core.Azure
                     throw new PorterStorageException(ErrorIds.DocumentTooLarge, PorterErrorKind.InvalidData, FullName(path),
                         $"'{FullName(path)}' is {length} bytes, larger than any Porter document; it is left in place.");
                 }
+                etag = download.Details.ETag;
                 return download.Content.ToArray();
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
@@ -346,7 +448,10 @@ namespace PorterStorage.Core.Azure
             return held;
         }
 
-        /// <summary>Uploads the n-th write with its tags (repeating it is harmless).</summary>
+        /// <summary>Each write is a round trip: a few at once hide the latency (a change set's writes of one type are few).</summary>
+        public int PlaceConcurrency => 8;
+
+        /// <summary>Uploads the n-th write with its tags (repeating it is harmless); safe to call for several writes at once.</summary>
         public void Place(JournalRecord record, int index)
         {
             JournalContent write = record.Contents![index];
@@ -360,11 +465,16 @@ namespace PorterStorage.Core.Azure
             {
                 throw Write(ex, "Writing " + blob);
             }
-            _written[blob] = write.Tags;
-            Track(blob, exists: true);
-            if (_claimsByInstallation != null && write.Tags.TryGetValue(PorterBlobTags.Installation, out string? installation))
+            lock (_placing)
             {
-                AddClaim(_claimsByInstallation, installation, blob);
+                _written[blob] = write.Tags;
+                Track(blob, exists: true);
+                Forget(blob);
+                _listed.Remove(blob);
+                if (_claimsByInstallation != null && write.Tags.TryGetValue(PorterBlobTags.Installation, out string? installation))
+                {
+                    AddClaim(_claimsByInstallation, installation, blob);
+                }
             }
         }
 
@@ -381,6 +491,10 @@ namespace PorterStorage.Core.Azure
                 _container.GetBlobClient(from).DeleteIfExists(cancellationToken: _cancel);
                 Track(to, exists: true);
                 Track(from, exists: false);
+                Forget(to);
+                Forget(from);
+                _listed.Remove(to);
+                _listed.Remove(from);
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
             {
@@ -395,6 +509,8 @@ namespace PorterStorage.Core.Azure
                 _container.GetBlobClient(path).DeleteIfExists(cancellationToken: _cancel);
                 _written.Remove(path);
                 Track(path, exists: false);
+                Forget(path);
+                _listed.Remove(path);
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
             {
@@ -470,7 +586,16 @@ namespace PorterStorage.Core.Azure
         {
             try
             {
-                return _container.GetBlobs(BlobTraits.Tags, BlobStates.None, prefix, _cancel).ToList();
+                List<BlobItem> blobs = _container.GetBlobs(BlobTraits.Tags, BlobStates.None, prefix, _cancel).ToList();
+                long seen = ++_sequence;
+                foreach (BlobItem b in blobs)
+                {
+                    if (b.Properties?.ETag is ETag etag)
+                    {
+                        _listed[b.Name] = new Listed(etag, seen);
+                    }
+                }
+                return blobs;
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
             {

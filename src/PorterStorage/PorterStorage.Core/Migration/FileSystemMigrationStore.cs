@@ -340,6 +340,9 @@ namespace PorterStorage.Core.Migration
             }
         }
 
+        /// <summary>1: a local rename costs less than a thread.</summary>
+        public int PlaceConcurrency => 1;
+
         public bool Discard(JournalRecord record, int index)
         {
             string staged = StagedPath(record.Id, index);

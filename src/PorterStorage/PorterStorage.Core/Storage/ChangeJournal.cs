@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Threading.Tasks;
 using PorterStorage.Core.Errors;
 using PorterStorage.Core.Migration;
 
@@ -117,10 +118,7 @@ namespace PorterStorage.Core.Storage
             }
             try
             {
-                for (int i = 0; i < record.Writes.Count; i++)
-                {
-                    _store.Place(record, i);
-                }
+                PlaceAll(record);
                 foreach (KeyValuePair<string, string> r in record.Renames)
                 {
                     if (_store.Exists(r.Key))
@@ -137,6 +135,51 @@ namespace PorterStorage.Core.Storage
             {
                 throw Appended(ex, $"The committed changes for {record.Description} could not be completed.");
             }
+        }
+
+        /// <summary>
+        /// Puts the writes in place in their order, one item type after another (outputs, results, claims, the index: readers never
+        /// see a document before those it names). The writes of one type go to the store up to its <see cref="ITransactionalStore.PlaceConcurrency"/>
+        /// at once, and all of them end before the next type starts or an error is raised.
+        /// </summary>
+        private void PlaceAll(JournalRecord record)
+        {
+            int width = Math.Max(1, _store.PlaceConcurrency);
+            for (int start = 0; start < record.Writes.Count;)
+            {
+                string type = TypeOf(record.Writes[start]);
+                int end = start + 1;
+                while (end < record.Writes.Count && end - start < width && TypeOf(record.Writes[end]) == type)
+                {
+                    end++;
+                }
+                if (end - start == 1)
+                {
+                    _store.Place(record, start);
+                }
+                else
+                {
+                    Task[] placing = Enumerable.Range(start, end - start).Select(i => Task.Run(() => _store.Place(record, i))).ToArray();
+                    try
+                    {
+                        Task.WaitAll(placing);
+                    }
+                    catch (AggregateException all)
+                    {
+                        Exception first = all.InnerExceptions.FirstOrDefault(e => e is OperationCanceledException)
+                                          ?? all.InnerExceptions.FirstOrDefault(e => e is PorterStorageException)
+                                          ?? all.InnerExceptions[0];
+                        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
+                    }
+                }
+                start = end;
+            }
+        }
+
+        private static string TypeOf(string path)
+        {
+            int slash = path.IndexOf('/');
+            return slash < 0 ? string.Empty : path.Substring(0, slash);
         }
 
         /// <summary>

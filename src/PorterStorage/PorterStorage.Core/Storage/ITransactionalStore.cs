@@ -43,8 +43,14 @@ namespace PorterStorage.Core.Storage
         /// <summary>A committed change set by its id (with its content, when the record holds it).</summary>
         JournalRecord ReadCommitted(string id);
 
-        /// <summary>Puts the n-th write in place from where <see cref="Commit"/> kept it; does nothing when it is already in place.</summary>
+        /// <summary>
+        /// Puts the n-th write in place from where <see cref="Commit"/> kept it; does nothing when it is already in place. Called for
+        /// up to <see cref="PlaceConcurrency"/> writes of one item type at once.
+        /// </summary>
         void Place(JournalRecord record, int index);
+
+        /// <summary>How many writes of one item type <see cref="Place"/> may put in place at once: 1 for a local store, more where each is a round trip.</summary>
+        int PlaceConcurrency { get; }
 
         /// <summary>Drops the n-th write's content when it is still held apart and was never placed; true when it was (its target is untouched).</summary>
         bool Discard(JournalRecord record, int index);
