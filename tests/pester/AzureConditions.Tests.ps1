@@ -37,6 +37,14 @@ BeforeAll {
         $sent | Should -BeGreaterOrEqual ($seen - [int]$stats.faults.resetRequest)
     }
 
+    # How many requests the paused proxy holds, once it holds at least -AtLeast of them or 20 s have passed.
+    function Wait-FaultProxyHeld {
+        param([Parameter(Mandatory)] $Proxy, [Parameter(Mandatory)] [int] $AtLeast)
+        $deadline = [DateTime]::UtcNow.AddSeconds(20)
+        while (($held = (Get-FaultProxyStats $Proxy).held) -lt $AtLeast -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+        $held
+    }
+
     # Real Azure at its ordinary worst: latency within a region, a little throttling and some resets, an index that lags.
     # A stall holds a request 1.5 s, well within the client's timeout (a latency spike, not a dead connection).
     $script:RealAzure = @{ latencyMs = 20; jitterMs = 5; throttleRate = 0.02; retryAfterSeconds = 0; resetRequestRate = 0.005; resetResponseRate = 0.005
@@ -212,9 +220,7 @@ Describe 'Azure cmdlets under real-Azure conditions' {
             $null = $ps.AddCommand('Get-PorterMigrationPlan').AddParameter('Storage', (Get-ProxiedStorage $proxy $store))
             $async = $ps.BeginInvoke()
             Wait-FaultProxyPaused $proxy | Should -BeTrue
-            $deadline = [DateTime]::UtcNow.AddSeconds(20)
-            while ((Get-FaultProxyStats $proxy).held -lt 8 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
-            (Get-FaultProxyStats $proxy).held | Should -BeGreaterOrEqual 8
+            Wait-FaultProxyHeld $proxy -AtLeast 8 | Should -BeGreaterOrEqual 8
             Resume-FaultProxy $proxy
             $plan = $ps.EndInvoke($async)
             @($plan.Items | Where-Object Kind -eq 'Installation').Count | Should -Be 12
@@ -256,6 +262,34 @@ Describe 'Azure cmdlets under real-Azure conditions' {
             $again.BlobCount | Should -Be $expected.Count
         }
         finally { Stop-FaultProxy $proxy }
+        Get-ContainerDigest (Get-PorterAzureStorage -ConnectionString $script:DestinationConnection -Container $name) | Should -Be $expected
+    }
+
+    It 'restores several blobs at once: uploads are in flight while the first answer is held, and every blob lands once' {
+        $source = New-SeededContainer -Installations 6
+        $expected = Get-ContainerDigest $source
+        $backup = Backup-PorterAzureContainer -Storage $source -Destination (Join-Path $TestDrive 'restore-ahead.zip')
+        $name = New-TestContainerName
+        $proxy = Start-SuiteFaultProxy @{ pauseAfter = @{ operation = 'PutBlob'; count = 1 } }
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddCommand('Import-Module').AddParameter('Name', $env:PORTERSTORAGE_MODULE).Invoke()
+            $ps.Commands.Clear()
+            $target = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['porterdest'] -Container $name
+            $null = $ps.AddCommand('Restore-PorterAzureContainer').AddParameter('Path', $backup.Path).AddParameter('Storage', $target).AddParameter('Confirm', $false)
+            $async = $ps.BeginInvoke()
+            Wait-FaultProxyPaused $proxy | Should -BeTrue
+            Wait-FaultProxyHeld $proxy -AtLeast 8 | Should -BeGreaterOrEqual 8
+            Resume-FaultProxy $proxy
+            $result = $ps.EndInvoke($async) | Select-Object -Last 1
+            $result.BlobCount | Should -Be $expected.Count
+            (Get-FaultProxyStats $proxy).operations.PutBlob | Should -Be $expected.Count -Because 'each blob is one Put Blob, sent once'
+        }
+        finally {
+            Resume-FaultProxy $proxy
+            $ps.Dispose()
+            Stop-FaultProxy $proxy
+        }
         Get-ContainerDigest (Get-PorterAzureStorage -ConnectionString $script:DestinationConnection -Container $name) | Should -Be $expected
     }
 

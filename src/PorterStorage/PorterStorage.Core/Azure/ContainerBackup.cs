@@ -5,6 +5,7 @@ using System.IO;
 using System.IO.Compression;
 using System.Linq;
 using System.Threading;
+using System.Threading.Tasks;
 using global::Azure;
 using global::Azure.Storage.Blobs;
 using global::Azure.Storage.Blobs.Models;
@@ -154,6 +155,12 @@ namespace PorterStorage.Core.Azure
             return result;
         }
 
+        /// <summary>How many small blobs a restore sends at once.</summary>
+        internal const int RestoreWindow = 16;
+
+        /// <summary>Blobs up to this size are read from the archive into memory and sent beside others (at most a window of them is held).</summary>
+        internal const long RestoreAheadLimit = 4L * 1024 * 1024;
+
         private static PorterContainerRestoreResult RestoreCounted(string archivePath, string? expectedSha256, PorterAzureStorage storage, bool force,
             Func<string, bool> shouldProcess, IProgress<OperationProgress>? progress, CancellationToken cancel)
         {
@@ -196,45 +203,118 @@ namespace PorterStorage.Core.Azure
 
             int count = 0, tagged = 0;
             long bytes = 0;
+            // Small blobs are read from the archive one by one (a zip is read by one thread) and sent up to RestoreWindow at
+            // once, so a restore waits for one round trip per window instead of one per blob; a large one is streamed alone.
+            var inFlight = new Queue<(BackupEntry Entry, bool Tagged, Task Upload)>();
+            int total = manifest.Entries.Count(x => x.Type == BackupEntryType.File);
+            PorterStorageException? failed = null;
+            void Complete((BackupEntry Entry, bool Tagged, Task Upload) sent)
+            {
+                try
+                {
+                    sent.Upload.GetAwaiter().GetResult();
+                }
+                catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+                {
+                    failed ??= AzureErrors.Translate(ex, sent.Entry.Path, "Restoring the blob");
+                    return;
+                }
+                count++;
+                bytes += sent.Entry.Size;
+                if (sent.Tagged)
+                {
+                    tagged++;
+                }
+                progress?.Report(new OperationProgress("Restoring", sent.Entry.Path, count, total, bytes));
+            }
+            void Drain(int keep)
+            {
+                while (inFlight.Count > keep)
+                {
+                    Complete(inFlight.Dequeue());
+                }
+            }
             using (ZipArchive zip = ZipFile.OpenRead(archivePath))
             {
                 List<BackupEntry> files = manifest.Entries.Where(e => e.Type == BackupEntryType.File).ToList();
-                foreach (BackupEntry e in files)
+                try
                 {
-                    cancel.ThrowIfCancellationRequested();
-                    ZipArchiveEntry entry = zip.GetEntry(manifest.EntryName(e.Path))!;
-                    var options = new BlobUploadOptions
+                    foreach (BackupEntry e in files)
                     {
-                        HttpHeaders = HttpHeaders(e.Headers),
-                        Metadata = e.Metadata?.ToDictionary(kv => kv.Key, kv => kv.Value),
-                        Tags = e.Tags != null && e.Tags.Count > 0 ? e.Tags.ToDictionary(kv => kv.Key, kv => kv.Value) : null,
-                    };
-                    try
-                    {
-                        using Stream content = entry.Open();
+                        cancel.ThrowIfCancellationRequested();
+                        if (failed != null)
+                        {
+                            break;
+                        }
+                        ZipArchiveEntry entry = zip.GetEntry(manifest.EntryName(e.Path))!;
+                        var options = new BlobUploadOptions
+                        {
+                            HttpHeaders = HttpHeaders(e.Headers),
+                            Metadata = e.Metadata?.ToDictionary(kv => kv.Key, kv => kv.Value),
+                            Tags = e.Tags != null && e.Tags.Count > 0 ? e.Tags.ToDictionary(kv => kv.Key, kv => kv.Value) : null,
+                        };
                         BlobClient blob = container.GetBlobClient(e.Path);
-                        if (e.Size <= SingleRequestRestoreLimit)
+                        if (e.Size <= RestoreAheadLimit)
                         {
                             // Read whole, so the upload is one Put Blob; a zip entry's stream cannot seek, and the SDK would
                             // otherwise stage it as blocks (Put Block and Put Block List: two requests for a small document).
-                            blob.Upload(BinaryData.FromStream(content), options, cancel);
+                            BinaryData content;
+                            using (Stream read = entry.Open())
+                            {
+                                content = BinaryData.FromStream(read);
+                            }
+                            inFlight.Enqueue((e, options.Tags != null, (Task)blob.UploadAsync(content, options, cancel)));
+                            Drain(RestoreWindow - 1);
+                            continue;
                         }
-                        else
+                        Drain(0);
+                        if (failed != null)
                         {
-                            blob.Upload(content, options, cancel);
+                            break;
+                        }
+                        try
+                        {
+                            using Stream content = entry.Open();
+                            if (e.Size <= SingleRequestRestoreLimit)
+                            {
+                                blob.Upload(BinaryData.FromStream(content), options, cancel);
+                            }
+                            else
+                            {
+                                blob.Upload(content, options, cancel);
+                            }
+                        }
+                        catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+                        {
+                            throw AzureErrors.Translate(ex, e.Path, "Restoring the blob");
+                        }
+                        count++;
+                        bytes += e.Size;
+                        if (options.Tags != null)
+                        {
+                            tagged++;
+                        }
+                        progress?.Report(new OperationProgress("Restoring", e.Path, count, files.Count, bytes));
+                    }
+                }
+                finally
+                {
+                    // Nothing outlives the restore: what is in flight ends (or is cancelled) before it returns or raises.
+                    while (inFlight.Count > 0)
+                    {
+                        try
+                        {
+                            Complete(inFlight.Dequeue());
+                        }
+                        catch (OperationCanceledException)
+                        {
                         }
                     }
-                    catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
-                    {
-                        throw AzureErrors.Translate(ex, e.Path, "Restoring the blob");
-                    }
-                    count++;
-                    bytes += e.Size;
-                    if (options.Tags != null)
-                    {
-                        tagged++;
-                    }
-                    progress?.Report(new OperationProgress("Restoring", e.Path, count, files.Count, bytes));
+                }
+                cancel.ThrowIfCancellationRequested();
+                if (failed != null)
+                {
+                    throw failed;
                 }
             }
             return new PorterContainerRestoreResult(archivePath, storage.ContainerUri, count, bytes, tagged, clock.Elapsed);
