@@ -387,9 +387,8 @@ namespace PorterStorage.Core.Azure
             var existing = new List<int>();
             for (int i = 0; i < paths.Count; i++)
             {
-                int slash = paths[i].IndexOf('/');
-                string type = slash < 0 ? string.Empty : paths[i].Substring(0, slash);
-                if (type == ItemTypes.Claims || type == ItemTypes.Results || type == ItemTypes.Outputs)
+                string type = ItemTypes.OfPath(paths[i]);
+                if (ItemTypes.IsGrouped(type))
                 {
                     continue;
                 }
@@ -414,10 +413,13 @@ namespace PorterStorage.Core.Azure
             return names;
         }
 
-        private void Track(string blob, bool exists)
+        /// <summary>
+        /// What this store knows of a blob it has just written or removed: whether it exists, the index tags it was written with
+        /// (null: none the tag repair may trust), and that a content read or listed before is out of date.
+        /// </summary>
+        private void Changed(string blob, bool exists, IReadOnlyDictionary<string, string>? tags = null)
         {
-            int slash = blob.IndexOf('/');
-            if (_known.TryGetValue(slash < 0 ? string.Empty : blob.Substring(0, slash), out HashSet<string>? names))
+            if (_known.TryGetValue(ItemTypes.OfPath(blob), out HashSet<string>? names))
             {
                 if (exists)
                 {
@@ -428,6 +430,16 @@ namespace PorterStorage.Core.Azure
                     names.Remove(blob);
                 }
             }
+            if (tags != null)
+            {
+                _written[blob] = tags;
+            }
+            else
+            {
+                _written.Remove(blob);
+            }
+            Forget(blob);
+            _listed.Remove(blob);
         }
 
         /// <summary>Writes the journal blob holding the record and every document of the change set, with its tags: the commit point.</summary>
@@ -467,10 +479,7 @@ namespace PorterStorage.Core.Azure
             }
             lock (_placing)
             {
-                _written[blob] = write.Tags;
-                Track(blob, exists: true);
-                Forget(blob);
-                _listed.Remove(blob);
+                Changed(blob, exists: true, write.Tags);
                 if (_claimsByInstallation != null && write.Tags.TryGetValue(PorterBlobTags.Installation, out string? installation))
                 {
                     AddClaim(_claimsByInstallation, installation, blob);
@@ -489,12 +498,8 @@ namespace PorterStorage.Core.Azure
                 BinaryData content = _container.GetBlobClient(from).DownloadContent(_cancel).Value.Content;
                 _container.GetBlobClient(to).Upload(content, overwrite, _cancel);
                 _container.GetBlobClient(from).DeleteIfExists(cancellationToken: _cancel);
-                Track(to, exists: true);
-                Track(from, exists: false);
-                Forget(to);
-                Forget(from);
-                _listed.Remove(to);
-                _listed.Remove(from);
+                Changed(to, exists: true);
+                Changed(from, exists: false);
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
             {
@@ -507,10 +512,7 @@ namespace PorterStorage.Core.Azure
             try
             {
                 _container.GetBlobClient(path).DeleteIfExists(cancellationToken: _cancel);
-                _written.Remove(path);
-                Track(path, exists: false);
-                Forget(path);
-                _listed.Remove(path);
+                Changed(path, exists: false);
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
             {

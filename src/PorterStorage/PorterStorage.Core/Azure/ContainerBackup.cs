@@ -206,7 +206,8 @@ namespace PorterStorage.Core.Azure
             // Small blobs are read from the archive one by one (a zip is read by one thread) and sent up to RestoreWindow at
             // once, so a restore waits for one round trip per window instead of one per blob; a large one is streamed alone.
             var inFlight = new Queue<(BackupEntry Entry, bool Tagged, Task Upload)>();
-            int total = manifest.Entries.Count(x => x.Type == BackupEntryType.File);
+            List<BackupEntry> files = manifest.Entries.Where(e => e.Type == BackupEntryType.File).ToList();
+            int total = files.Count;
             PorterStorageException? failed = null;
             void Complete((BackupEntry Entry, bool Tagged, Task Upload) sent)
             {
@@ -219,13 +220,17 @@ namespace PorterStorage.Core.Azure
                     failed ??= AzureErrors.Translate(ex, sent.Entry.Path, "Restoring the blob");
                     return;
                 }
+                Landed(sent.Entry, sent.Tagged);
+            }
+            void Landed(BackupEntry entry, bool withTags)
+            {
                 count++;
-                bytes += sent.Entry.Size;
-                if (sent.Tagged)
+                bytes += entry.Size;
+                if (withTags)
                 {
                     tagged++;
                 }
-                progress?.Report(new OperationProgress("Restoring", sent.Entry.Path, count, total, bytes));
+                progress?.Report(new OperationProgress("Restoring", entry.Path, count, total, bytes));
             }
             void Drain(int keep)
             {
@@ -236,7 +241,6 @@ namespace PorterStorage.Core.Azure
             }
             using (ZipArchive zip = ZipFile.OpenRead(archivePath))
             {
-                List<BackupEntry> files = manifest.Entries.Where(e => e.Type == BackupEntryType.File).ToList();
                 try
                 {
                     foreach (BackupEntry e in files)
@@ -288,13 +292,7 @@ namespace PorterStorage.Core.Azure
                         {
                             throw AzureErrors.Translate(ex, e.Path, "Restoring the blob");
                         }
-                        count++;
-                        bytes += e.Size;
-                        if (options.Tags != null)
-                        {
-                            tagged++;
-                        }
-                        progress?.Report(new OperationProgress("Restoring", e.Path, count, files.Count, bytes));
+                        Landed(e, options.Tags != null);
                     }
                 }
                 finally

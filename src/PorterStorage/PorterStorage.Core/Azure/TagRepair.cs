@@ -89,8 +89,7 @@ namespace PorterStorage.Core.Azure
             {
                 foreach (BlobItem b in container.GetBlobs(BlobTraits.Tags, BlobStates.None, null, cancel))
                 {
-                    int slash = b.Name.IndexOf('/');
-                    string type = slash > 0 ? b.Name.Substring(0, slash) : string.Empty;
+                    string type = ItemTypes.OfPath(b.Name);
                     if (!ItemTypes.All.Contains(type))
                     {
                         continue;
@@ -105,7 +104,7 @@ namespace PorterStorage.Core.Azure
                     {
                         [PorterBlobTags.Type] = type,
                     };
-                    string name = b.Name.Substring(slash + 1);
+                    string name = b.Name.Substring(b.Name.IndexOf('/') + 1);
                     switch (type)
                     {
                         case ItemTypes.Claims:

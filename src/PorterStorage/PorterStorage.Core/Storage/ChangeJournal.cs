@@ -147,9 +147,9 @@ namespace PorterStorage.Core.Storage
             int width = Math.Max(1, _store.PlaceConcurrency);
             for (int start = 0; start < record.Writes.Count;)
             {
-                string type = TypeOf(record.Writes[start]);
+                string type = ItemTypes.OfPath(record.Writes[start]);
                 int end = start + 1;
-                while (end < record.Writes.Count && end - start < width && TypeOf(record.Writes[end]) == type)
+                while (end < record.Writes.Count && end - start < width && ItemTypes.OfPath(record.Writes[end]) == type)
                 {
                     end++;
                 }
@@ -174,12 +174,6 @@ namespace PorterStorage.Core.Storage
                 }
                 start = end;
             }
-        }
-
-        private static string TypeOf(string path)
-        {
-            int slash = path.IndexOf('/');
-            return slash < 0 ? string.Empty : path.Substring(0, slash);
         }
 
         /// <summary>

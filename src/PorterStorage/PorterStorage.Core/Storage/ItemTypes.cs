@@ -31,6 +31,13 @@ namespace PorterStorage.Core.Storage
         /// </summary>
         public static bool IsGrouped(string itemType) => itemType == Claims || itemType == Results || itemType == Outputs;
 
+        /// <summary>The item type a '/'-separated store path lies under (its first part), or the root type "" for a path without one.</summary>
+        public static string OfPath(string storePath)
+        {
+            int slash = storePath.IndexOf('/');
+            return slash < 0 ? string.Empty : storePath.Substring(0, slash);
+        }
+
         /// <summary>The filesystem store's extension for an item type: ".json" or "" (none).</summary>
         public static string Extension(string itemType)
         {

@@ -56,8 +56,7 @@ namespace PorterStorage.Core.Storage
             {
                 return !Replaced.Contains(index);
             }
-            string first = Writes[index].Split('/')[0];
-            return first == ItemTypes.Claims || first == ItemTypes.Results || first == ItemTypes.Outputs;
+            return ItemTypes.IsGrouped(ItemTypes.OfPath(Writes[index]));
         }
 
         /// <summary>A new journal id: sortable by commit time, unique across runs.</summary>
