@@ -13,6 +13,8 @@ using Azure.Storage.Sas;
 // Baseline loops for bench/Invoke-Benchmark.ps1. Each prints one line: the seconds its work took.
 //   copy <source connection> <source container> <destination connection> <destination container> <concurrency>
 //     one Copy Blob From URL per blob (tags copied by the service), at the given concurrency
+//   sas <connection> <container>
+//     prints a read and list SAS URL of the container (for azcopy), valid for two hours
 //   migrate <connection> <container>
 //     per legacy claims/<installation> blob: download it, upload the claim, result, output and installation blobs
 //     (with the plugin's tags) the migration would write, delete the legacy blob
@@ -26,11 +28,15 @@ internal static class Program
             case "copy" when args.Length == 6:
                 Copy(Container(args[1], args[2]), Container(args[3], args[4]), int.Parse(args[5])).GetAwaiter().GetResult();
                 break;
+            case "sas" when args.Length == 3:
+                Console.WriteLine(Container(args[1], args[2]).GenerateSasUri(
+                    BlobContainerSasPermissions.Read | BlobContainerSasPermissions.List | BlobContainerSasPermissions.Tag, DateTimeOffset.UtcNow.AddHours(2)));
+                return 0;
             case "migrate" when args.Length == 3:
                 Migrate(Container(args[1], args[2]));
                 break;
             default:
-                Console.Error.WriteLine("usage: Baseline copy <src cs> <src container> <dst cs> <dst container> <concurrency> | migrate <cs> <container>");
+                Console.Error.WriteLine("usage: Baseline copy <src cs> <src container> <dst cs> <dst container> <concurrency> | sas <cs> <container> | migrate <cs> <container>");
                 return 2;
         }
         Console.WriteLine(watch.Elapsed.TotalSeconds.ToString("F3", System.Globalization.CultureInfo.InvariantCulture));

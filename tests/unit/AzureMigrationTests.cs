@@ -124,6 +124,37 @@ namespace PorterStorage.Tests
         }
 
         [Fact]
+        public void Batch_OneJournalBlobForSeveralChangeSets_RecoveredTogether_ARollBackTakesItsRecordOut()
+        {
+            using var logs = new TempHome();
+            PorterAzureStorage s = LegacyStore();
+            var store = new AzureBlobMigrationStore(s, logs.Path);
+            ChangeSet Set(string name)
+            {
+                var c = new ChangeSet("parameter set " + name);
+                c.Writes.Add(new StoredDocument(ItemTypes.Parameters, null, name, Encoding.UTF8.GetBytes("{\"name\":\"" + name + "\"}")));
+                return c;
+            }
+            IReadOnlyList<JournalRecord> committed = new ChangeJournal(store).CommitAll(new[] { Set("one"), Set("two"), Set("three") });
+            Assert.Single(List(s).Keys, k => k.StartsWith(".porterstorage/journal/", StringComparison.Ordinal));
+
+            // A record rolled back while the others are open is taken out of the blob at once, so no later run replays it.
+            store.Finish(committed[0], ErrorIds.MigrationWriteError);
+            var reader = new AzureBlobMigrationStore(s, logs.Path);
+            Assert.Equal(new[] { committed[1].Id, committed[2].Id }, reader.Committed());
+            Assert.Equal("parameters/three", reader.ReadCommitted(committed[2].Id).Writes.Single());
+
+            // The process dies: the next run finishes the two left, and the blob goes.
+            PorterMigrationResult r = Run(s, logs);
+            Assert.True(r.Succeeded, string.Join("; ", r.Errors));
+            Dictionary<string, BlobItem> blobs = List(s);
+            Assert.DoesNotContain(blobs.Keys, k => k.StartsWith(".porterstorage/journal/", StringComparison.Ordinal));
+            Assert.Contains("parameters/two", blobs.Keys);
+            Assert.Contains("parameters/three", blobs.Keys);
+            Assert.DoesNotContain("parameters/one", blobs.Keys);
+        }
+
+        [Fact]
         public void Recover_AJournalBlobOfAnEarlierBuildThatOnlyDeletes_IsFinished()
         {
             using var logs = new TempHome();

@@ -177,6 +177,133 @@ namespace PorterStorage.Tests.Stores
             }, iter: 300, threads: 1);
         }
 
+        /// <summary>Several independent change sets (each over its own items) applied together in one batch.</summary>
+        public sealed class BatchCase
+        {
+            public List<Case> Sets = new List<Case>();
+            public int Step;
+            public int Concurrency = 1;
+
+            public override string ToString() => $"step {Step} concurrency {Concurrency}: " + string.Join(" | ", Sets);
+        }
+
+        private static readonly Gen<BatchCase> Batches =
+            from sets in Gen.Select(Gen.Bool.Array[Pool.Length], Gen.Int[0, 3].Array[Pool.Length], (p, r) => Make(p, r, 0)).Array[1, 4]
+            from step in Gen.Int[0, 30]
+            from concurrency in Gen.Int[1, 5]
+            select new BatchCase { Sets = sets.ToList(), Step = step, Concurrency = concurrency };
+
+        /// <summary>The n-th set's items are named apart: <c>credentials/a.json</c> becomes <c>credentials/a-n.json</c>.</summary>
+        private static string Apart(string path, int n) => path.Insert(path.LastIndexOf('.'), "-" + n);
+
+        private static Case Renamed(Case c, int n) => new Case
+        {
+            Before = c.Before.ToDictionary(i => Apart(i.Key, n), i => i.Value),
+            Writes = c.Writes.Select(w => Apart(w, n)).ToList(),
+            Renames = c.Renames.Select(w => Apart(w, n)).ToList(),
+            Deletes = c.Deletes.Select(w => Apart(w, n)).ToList(),
+        };
+
+        private static (InMemoryMigrationStore Store, List<ChangeSet> Changes, List<Case> Sets) Setup(BatchCase b)
+        {
+            var store = new InMemoryMigrationStore { PlaceConcurrency = b.Concurrency };
+            var changes = new List<ChangeSet>();
+            var sets = b.Sets.Select(Renamed).ToList();
+            for (int n = 0; n < sets.Count; n++)
+            {
+                (InMemoryMigrationStore one, ChangeSet set) = Setup(sets[n]);
+                foreach (KeyValuePair<string, byte[]> item in one.Contents)
+                {
+                    store.Put(item.Key, item.Value);
+                }
+                changes.Add(new ChangeSet("change " + n));
+                changes[n].Writes.AddRange(set.Writes);
+                changes[n].Renames.AddRange(set.Renames);
+                changes[n].Deletes.AddRange(set.Deletes);
+            }
+            return (store, changes, sets);
+        }
+
+        private static Dictionary<string, string> Applied(IEnumerable<Case> sets) =>
+            sets.SelectMany(Applied).ToDictionary(i => i.Key, i => i.Value);
+
+        [Fact]
+        public void Property_BatchKilledAtAnyStep_OneCommit_TheNextRunFinishesEveryChange()
+        {
+            Batches.Sample(b =>
+            {
+                (InMemoryMigrationStore store, List<ChangeSet> changes, List<Case> sets) = Setup(b);
+                store.CrashAfter = b.Step;
+                try
+                {
+                    IReadOnlyList<PorterStorageException?> outcomes = new ChangeJournal(store).ApplyAll(changes);
+                    Assert.All(outcomes, Assert.Null);
+                }
+                catch (InMemoryMigrationStore.SimulatedCrash)
+                {
+                    Assert.Equal(changes.Count, store.PendingJournals().Count);
+                    IReadOnlyList<RecoveredChange> recovered = new ChangeJournal(store).Recover();
+                    Assert.Equal(changes.Count, recovered.Count);
+                    Assert.All(recovered, r => Assert.True(r.Finished));
+                }
+                Assert.Equal(1, store.Commits);
+                Assert.Equal(Applied(sets).OrderBy(i => i.Key), State(store).OrderBy(i => i.Key));
+                Assert.Empty(store.PendingJournals());
+            }, iter: 300, threads: 1);
+        }
+
+        [Fact]
+        public void Property_BatchRefusedAtAnyStep_OnlyThatChangeRolledBackOrSetAside_TheOthersApplied()
+        {
+            Batches.Sample(b =>
+            {
+                (InMemoryMigrationStore store, List<ChangeSet> changes, List<Case> sets) = Setup(b);
+                store.FailAfter = b.Step;
+                IReadOnlyList<PorterStorageException?> outcomes = new ChangeJournal(store).ApplyAll(changes);
+                Dictionary<string, string> state = State(store);
+                Assert.Empty(store.PendingJournals());
+                Assert.True(outcomes.Count(o => o != null) <= 1, b.ToString());
+                for (int n = 0; n < sets.Count; n++)
+                {
+                    Case c = sets[n];
+                    IEnumerable<string> paths = c.Before.Keys.Concat(c.Writes).SelectMany(p => new[] { p, p + ".migrated" }).Distinct();
+                    PorterStorageException? refused = outcomes[n];
+                    if (refused == null)
+                    {
+                        Dictionary<string, string> applied = Applied(c);
+                        foreach (string path in paths)
+                        {
+                            applied.TryGetValue(path, out string? want);
+                            state.TryGetValue(path, out string? now);
+                            Assert.True(want == now, $"{path}: {now}, not {want} ({b})");
+                        }
+                        continue;
+                    }
+                    Assert.Equal(ErrorIds.MigrationWriteError, refused.ErrorId);
+                    Assert.Contains("change " + n, refused.Message, StringComparison.Ordinal);
+                    bool setAside = refused.Message.Contains("set aside", StringComparison.Ordinal);
+                    foreach (string path in paths)
+                    {
+                        c.Before.TryGetValue(path, out string? before);
+                        state.TryGetValue(path, out string? now);
+                        if (setAside)
+                        {
+                            Applied(c).TryGetValue(path, out string? applied);
+                            Assert.True(now == applied || (c.Deletes.Contains(path) && now == before), $"{path}: {now} ({b})");
+                        }
+                        else if (c.Writes.Contains(path))
+                        {
+                            Assert.True(before == null ? now == null : now == before || now == "new " + path, $"{path}: {now} ({b})");
+                        }
+                        else
+                        {
+                            Assert.True(now == before, $"{path}: {now} ({b})");
+                        }
+                    }
+                }
+            }, iter: 300, threads: 1);
+        }
+
         [Fact]
         public void RecoveredRollBack_IsReportedAsSuch_AndTheStoreRunsOn()
         {
@@ -296,7 +423,7 @@ namespace PorterStorage.Tests.Stores
             public string StorePath(StoredDocument document) => _s.StorePath(document);
             public IStoreLease AcquireLock() => _s.AcquireLock();
             public IReadOnlyList<int>? Existing(IReadOnlyList<string> paths) => ExistingUnknown ? null : _s.Existing(paths);
-            public JournalRecord Commit(JournalRecord record, IReadOnlyList<StoredDocument> writes) => _s.Commit(record, writes);
+            public IReadOnlyList<JournalRecord> Commit(IReadOnlyList<JournalRecord> records, IReadOnlyList<IReadOnlyList<StoredDocument>> writes) => _s.Commit(records, writes);
             public IReadOnlyList<string> Committed() => _s.Committed();
             public JournalRecord ReadCommitted(string id) => _s.ReadCommitted(id);
             public void Place(JournalRecord record, int index) => _s.Place(record, index);

@@ -176,12 +176,16 @@ namespace PorterStorage.Tests.Stores
 
         public IReadOnlyList<int>? Existing(IReadOnlyList<string> paths) => Enumerable.Range(0, paths.Count).Where(i => _items.ContainsKey(paths[i])).ToList();
 
-        /// <summary>The commit point: the record, holding every write's content, joins the journal.</summary>
-        public JournalRecord Commit(JournalRecord record, IReadOnlyList<StoredDocument> writes)
+        /// <summary>How many commits were made (a batch of change sets is one).</summary>
+        public int Commits { get; private set; }
+
+        /// <summary>The commit point: the records, holding every write's content, join the journal together.</summary>
+        public IReadOnlyList<JournalRecord> Commit(IReadOnlyList<JournalRecord> records, IReadOnlyList<IReadOnlyList<StoredDocument>> writes)
         {
-            var held = new JournalRecord(record.Id, record.Description, record.Writes, record.Renames, record.Deletes, record.Replaced,
-                writes.Select(d => new JournalContent(new Dictionary<string, string>(), d.Content)).ToList());
-            _journal.Add(held);
+            var held = records.Select((record, r) => new JournalRecord(record.Id, record.Description, record.Writes, record.Renames, record.Deletes, record.Replaced,
+                writes[r].Select(d => new JournalContent(new Dictionary<string, string>(), d.Content)).ToList())).ToList();
+            _journal.AddRange(held);
+            Commits++;
             return held;
         }
 
@@ -212,8 +216,11 @@ namespace PorterStorage.Tests.Stores
 
         public void Delete(string path)
         {
-            Step();
-            _items.Remove(path);
+            lock (_items)
+            {
+                Step();
+                _items.Remove(path);
+            }
         }
 
         public void Finish(JournalRecord record, string? rolledBackBy) => _journal.RemoveAll(r => r.Id == record.Id);

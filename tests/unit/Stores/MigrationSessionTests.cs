@@ -170,7 +170,9 @@ namespace PorterStorage.Tests.Stores
             store.CrashAfter = 3;
 
             Assert.Throws<InMemoryMigrationStore.SimulatedCrash>(() => MigrationEngine.Run(store, new MigrationOptions()));
-            Assert.Single(store.PendingJournals());
+            // Both installations were committed together (one batch) before the crash.
+            Assert.Equal(2, store.PendingJournals().Count);
+            Assert.Equal(1, store.Commits);
             Assert.Contains(MigrationEngine.Plan(store).Items, i => i.Action == MigrationAction.Finish);
 
             PorterMigrationResult next = MigrationSession.Run(Request(store))!;
@@ -355,12 +357,13 @@ namespace PorterStorage.Tests.Stores
             store.CrashAfter = 3;
             Assert.Throws<InMemoryMigrationStore.SimulatedCrash>(() => MigrationEngine.Run(store, new MigrationOptions()));
             var before = store.Contents.Keys.ToList();
+            IReadOnlyList<string> pending = store.PendingJournals();
 
             var ex = Assert.Throws<MigrationRefusedException>(() => MigrationSession.Run(Request(store, (_, what) => what != "Finish an interrupted migration step")));
 
             Assert.Equal(ErrorIds.MigrationDeclined, ex.ErrorId);
             Assert.Equal(before, store.Contents.Keys.ToList());
-            Assert.Single(store.PendingJournals());
+            Assert.Equal(pending, store.PendingJournals());
         }
         private static string WithParametersAndOutputs(string claim)
         {
@@ -387,6 +390,29 @@ namespace PorterStorage.Tests.Stores
             Assert.Equal(2, result.Installations.Count(i => i.Outcome == MigrationOutcome.Migrated));
             Assert.Contains(store.Contents, i => i.Key.StartsWith("claims/mybun/", StringComparison.Ordinal) && System.Text.Encoding.UTF8.GetString(i.Value).Contains("\"region\""));
             Assert.Contains(store.Contents.Keys, k => k.StartsWith("outputs/", StringComparison.Ordinal) && k.EndsWith("-endpoint", StringComparison.Ordinal));
+        }
+
+        [Fact]
+        public void Run_ManyInstallations_CommittedInBatches_OneCommitPerBatch_ResultsInPlanOrder()
+        {
+            var store = new InMemoryMigrationStore();
+            string claim = Fixture("claims/installed.json");
+            int n = MigrationRunner.BatchCount + 36;
+            for (int i = 0; i < n; i++)
+            {
+                store.Put($"claims/inst{i:D3}.json", claim.Replace("\"mybun\"", $"\"inst{i:D3}\"", StringComparison.Ordinal));
+            }
+            store.Put("parameters/p.json", "{\"name\":\"p\",\"parameters\":[]}");
+
+            PorterMigrationResult result = MigrationSession.Run(Request(store))!;
+
+            Assert.True(result.Succeeded, string.Join("; ", result.Errors));
+            Assert.Equal(Enumerable.Range(0, n).Select(i => $"inst{i:D3}"), result.Installations.Select(i => i.Installation));
+            Assert.All(result.Installations, i => Assert.Equal(MigrationOutcome.Migrated, i.Outcome));
+            Assert.Equal(MigrationOutcome.Rewritten, Assert.Single(result.ParameterSets).Outcome);
+            // Two batches of installations and one of the parameter set (each section is applied before the next is logged).
+            Assert.Equal(3, store.Commits);
+            Assert.Equal(n, store.List(ItemTypes.Installations, null).Count);
         }
 
         [Fact]

@@ -52,6 +52,15 @@ namespace PorterStorage.Core.Azure
 
         private const long MaxCachedBytes = 64L * 1024 * 1024;
 
+        /// <summary>The journal blobs of this run and of the interrupted one, each with its records not yet finished.</summary>
+        private readonly Dictionary<string, List<JournalRecord>> _batches = new Dictionary<string, List<JournalRecord>>(StringComparer.Ordinal);
+
+        /// <summary>The journal blob of each open record.</summary>
+        private readonly Dictionary<string, string> _blobOf = new Dictionary<string, string>(StringComparer.Ordinal);
+
+        /// <summary>What the last <see cref="Committed"/> found, by id: the blob and its record (null: the blob is not a journal of this module's).</summary>
+        private readonly Dictionary<string, (string Blob, JournalRecord? Record)> _pending = new Dictionary<string, (string, JournalRecord?)>(StringComparer.Ordinal);
+
         /// <summary>Guards what this store knows of its blobs while several writes are put in place at once.</summary>
         private readonly object _placing = new object();
 
@@ -348,30 +357,87 @@ namespace PorterStorage.Core.Azure
             }
         }
 
-        /// <summary>The journal blobs directly under <c>.porterstorage/journal/</c>; one moved into a folder below it is set aside.</summary>
-        public IReadOnlyList<string> Committed() =>
-            Blobs(JournalPrefix).Select(b => b.Name.Substring(JournalPrefix.Length)).Where(n => n.IndexOf('/') < 0).OrderBy(n => n, StringComparer.Ordinal).ToList();
+        /// <summary>
+        /// The committed records of the journal blobs directly under <c>.porterstorage/journal/</c> (one moved into a folder below it
+        /// is set aside), in commit order. A blob that cannot be read as records is reported by its name, and
+        /// <see cref="ReadCommitted"/> refuses it.
+        /// </summary>
+        public IReadOnlyList<string> Committed()
+        {
+            var ids = new List<string>();
+            _pending.Clear();
+            foreach (string name in Blobs(JournalPrefix).Select(b => b.Name.Substring(JournalPrefix.Length)).Where(n => n.IndexOf('/') < 0).OrderBy(n => n, StringComparer.Ordinal))
+            {
+                string blob = JournalPrefix + name;
+                BinaryData content;
+                try
+                {
+                    content = _container.GetBlobClient(blob).DownloadContent(_cancel).Value.Content;
+                }
+                catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+                {
+                    throw Write(ex, "Reading the interrupted change " + name);
+                }
+                List<JournalRecord>? records = ParseJournal(content.ToMemory(), name);
+                if (records == null)
+                {
+                    _pending[name] = (blob, null);
+                    ids.Add(name);
+                    continue;
+                }
+                _batches[blob] = new List<JournalRecord>(records);
+                foreach (JournalRecord record in records)
+                {
+                    _pending[record.Id] = (blob, record);
+                    _blobOf[record.Id] = blob;
+                    ids.Add(record.Id);
+                }
+            }
+            return ids;
+        }
 
-        /// <summary>A journal blob; one that cannot be read as a record cannot be finished, and stops the run until it is looked at.</summary>
+        /// <summary>
+        /// A journal blob's records: lines of records, or one record (a blob of an earlier build, which may carry no id of its own and
+        /// is named by its blob). Null when any of it is not a record this module commits, with the content of each write.
+        /// </summary>
+        private static List<JournalRecord>? ParseJournal(ReadOnlyMemory<byte> content, string name)
+        {
+            static bool Whole(JournalRecord? r) => r != null && (r.Contents?.Count ?? 0) == r.Writes.Count;
+            if (JournalRecord.TryParse(content, name, out JournalRecord? single, out _) && Whole(single))
+            {
+                return new List<JournalRecord> { single! };
+            }
+            var records = new List<JournalRecord>();
+            foreach (string line in System.Text.Encoding.UTF8.GetString(content.ToArray()).Split('\n'))
+            {
+                if (line.Length == 0)
+                {
+                    continue;
+                }
+                if (!JournalRecord.TryParse(line, out JournalRecord? record, out _) || !Whole(record))
+                {
+                    return null;
+                }
+                records.Add(record!);
+            }
+            return records.Count == 0 ? null : records;
+        }
+
+        /// <summary>A committed record; a journal blob that cannot be read as records cannot be finished, and stops the run until it is looked at.</summary>
         public JournalRecord ReadCommitted(string id)
         {
-            BinaryData content;
-            try
+            if (!_pending.ContainsKey(id))
             {
-                content = _container.GetBlobClient(JournalPrefix + id).DownloadContent(_cancel).Value.Content;
+                Committed();
             }
-            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+            if (!_pending.TryGetValue(id, out (string Blob, JournalRecord? Record) found) || found.Record == null)
             {
-                throw Write(ex, "Reading the interrupted change " + id);
-            }
-            if (!JournalRecord.TryParse(content.ToMemory(), id, out JournalRecord? record, out _) || record == null
-                || (record.Contents?.Count ?? 0) != record.Writes.Count)
-            {
-                throw new PorterStorageException(ErrorIds.StoreReadError, PorterErrorKind.InvalidData, FullName(JournalPrefix + id),
-                    $"'{FullName(JournalPrefix + id)}' is not a change this module committed, so the interrupted run's changes cannot be known and nothing was changed. Look at it, then move it out of '{JournalPrefix}' (to '.porterstorage/aside/', say) to go on.");
+                string blob = found.Blob ?? JournalPrefix + id;
+                throw new PorterStorageException(ErrorIds.StoreReadError, PorterErrorKind.InvalidData, FullName(blob),
+                    $"'{FullName(blob)}' is not a change this module committed, so the interrupted run's changes cannot be known and nothing was changed. Look at it, then move it out of '{JournalPrefix}' (to '.porterstorage/aside/', say) to go on.");
             }
             _claimsByInstallation = null; // the replay may add claims the index has not seen
-            return record;
+            return found.Record;
         }
 
         public void Recovered()
@@ -442,26 +508,48 @@ namespace PorterStorage.Core.Azure
             _listed.Remove(blob);
         }
 
-        /// <summary>Writes the journal blob holding the record and every document of the change set, with its tags: the commit point.</summary>
-        public JournalRecord Commit(JournalRecord record, IReadOnlyList<StoredDocument> writes)
+        /// <summary>
+        /// Writes one journal blob holding the records, one line each, with every document of their change sets and its tags: the
+        /// commit point of them all. The blob is named by the first record's id, so blobs sort in commit order.
+        /// </summary>
+        public IReadOnlyList<JournalRecord> Commit(IReadOnlyList<JournalRecord> records, IReadOnlyList<IReadOnlyList<StoredDocument>> writes)
         {
-            var contents = writes.Select(d => new JournalContent(Tags(d), d.Content)).ToList();
-            var held = new JournalRecord(record.Id, record.Description, record.Writes, record.Renames, record.Deletes, record.Replaced, contents);
+            var held = records.Select((record, r) => new JournalRecord(record.Id, record.Description, record.Writes, record.Renames, record.Deletes, record.Replaced,
+                writes[r].Select(d => new JournalContent(Tags(d), d.Content)).ToList())).ToList();
+            string blob = JournalPrefix + held[0].Id;
             try
             {
-                _container.GetBlobClient(JournalPrefix + record.Id).Upload(BinaryData.FromBytes(held.ToJson()), overwrite: false, _cancel);
+                _container.GetBlobClient(blob).Upload(BinaryData.FromBytes(JournalBlob(held)), overwrite: false, _cancel);
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
             {
-                PorterStorageException named = AzureErrors.Translate(ex, Location, "Committing " + record.Description);
+                string description = JournalRecord.Describe(records);
+                PorterStorageException named = AzureErrors.Translate(ex, Location, "Committing " + description);
                 throw new PorterStorageException(ErrorIds.MigrationWriteError, named.Kind, Location,
-                    $"The changes for {record.Description} could not be committed: {named.Message} Nothing of them was applied.", ex);
+                    $"The changes for {description} could not be committed: {named.Message} Nothing of them was applied.", ex);
+            }
+            _batches[blob] = new List<JournalRecord>(held);
+            foreach (JournalRecord record in held)
+            {
+                _blobOf[record.Id] = blob;
             }
             return held;
         }
 
-        /// <summary>Each write is a round trip: a few at once hide the latency (a change set's writes of one type are few).</summary>
-        public int PlaceConcurrency => 8;
+        private static byte[] JournalBlob(IReadOnlyList<JournalRecord> records)
+        {
+            using var ms = new System.IO.MemoryStream();
+            foreach (JournalRecord record in records)
+            {
+                byte[] line = record.ToJson();
+                ms.Write(line, 0, line.Length);
+                ms.WriteByte((byte)'\n');
+            }
+            return ms.ToArray();
+        }
+
+        /// <summary>Each write or deletion is a round trip: as many at once as azcopy would send hide the latency.</summary>
+        public int PlaceConcurrency => AzureConcurrency.Default;
 
         /// <summary>Uploads the n-th write with its tags (repeating it is harmless); safe to call for several writes at once.</summary>
         public void Place(JournalRecord record, int index)
@@ -512,7 +600,10 @@ namespace PorterStorage.Core.Azure
             try
             {
                 _container.GetBlobClient(path).DeleteIfExists(cancellationToken: _cancel);
-                Changed(path, exists: false);
+                lock (_placing)
+                {
+                    Changed(path, exists: false);
+                }
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
             {
@@ -520,10 +611,41 @@ namespace PorterStorage.Core.Azure
             }
         }
 
-        /// <summary>Removes the journal blob: the change set is finished (or rolled back) and never replayed.</summary>
+        /// <summary>
+        /// A record is finished: its journal blob is removed once every record in it is. A record rolled back while others of its
+        /// blob are still open is taken out of the blob at once (rewritten without it), so it is never replayed; one that completed
+        /// may be replayed harmlessly until the blob goes.
+        /// </summary>
         public void Finish(JournalRecord record, string? rolledBackBy)
         {
-            Delete(JournalPrefix + record.Id);
+            if (!_blobOf.TryGetValue(record.Id, out string? blob) || !_batches.TryGetValue(blob, out List<JournalRecord>? open))
+            {
+                Delete(JournalPrefix + record.Id);
+                return;
+            }
+            int at = open.FindIndex(r => r.Id == record.Id);
+            var left = open.Where((_, i) => i != at).ToList();
+            if (left.Count == 0)
+            {
+                Delete(blob);
+            }
+            else if (rolledBackBy != null)
+            {
+                try
+                {
+                    _container.GetBlobClient(blob).Upload(BinaryData.FromBytes(JournalBlob(left)), overwrite: true, _cancel);
+                }
+                catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+                {
+                    throw Write(ex, "Finishing " + record.Description);
+                }
+            }
+            _batches[blob] = left;
+            _blobOf.Remove(record.Id);
+            if (left.Count == 0)
+            {
+                _batches.Remove(blob);
+            }
         }
 
         /// <summary>A failed step of a committed change: <c>MigrationWriteError</c>, with the service's reason.</summary>

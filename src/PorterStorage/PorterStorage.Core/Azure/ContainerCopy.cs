@@ -111,7 +111,7 @@ namespace PorterStorage.Core.Azure
         public const long SyncCopyLimit = 256L * 1024 * 1024;
 
         /// <summary>How many blobs are copied at once unless the caller says otherwise.</summary>
-        public const int DefaultConcurrency = 8;
+        public static int DefaultConcurrency => AzureConcurrency.Default;
 
         /// <summary>
         /// Copies every blob (found by List) except the module's own probe blobs. Events are raised on the calling thread only.

@@ -268,43 +268,49 @@ namespace PorterStorage.Core.Migration
             Enumerable.Range(0, paths.Count).Where(i => File.Exists(FullPath(paths[i]))).ToList();
 
         /// <summary>
-        /// Stages the writes as <c>.porterstorage/staging/&lt;id&gt;-&lt;n&gt;</c> and appends the record to the journal, flushed to disk
-        /// (the commit point). One append-only journal file per run, not one file per change set: creating and deleting files is
-        /// what costs most here.
+        /// Stages the writes as <c>.porterstorage/staging/&lt;id&gt;-&lt;n&gt;</c> and appends the records to the journal in one write,
+        /// flushed to disk once (the commit point of them all). One append-only journal file per run, not one file per change set:
+        /// creating and deleting files is what costs most here. A record's line is complete only once all its writes are staged.
         /// </summary>
-        public JournalRecord Commit(JournalRecord record, IReadOnlyList<StoredDocument> writes)
+        public IReadOnlyList<JournalRecord> Commit(IReadOnlyList<JournalRecord> records, IReadOnlyList<IReadOnlyList<StoredDocument>> writes)
         {
             string at = StagingFolder;
             try
             {
                 // Staged files lie flat in one folder (<id>-<n>): creating folders is costly too.
                 _io.CreateDirectory(StagingFolder);
-                for (int i = 0; i < writes.Count; i++)
+                for (int r = 0; r < records.Count; r++)
                 {
-                    at = StagedPath(record.Id, i);
-                    using Stream fs = _io.CreateNew(at, 81920);
-                    fs.Write(writes[i].Content, 0, writes[i].Content.Length);
+                    for (int i = 0; i < writes[r].Count; i++)
+                    {
+                        at = StagedPath(records[r].Id, i);
+                        using Stream fs = _io.CreateNew(at, 81920);
+                        fs.Write(writes[r][i].Content, 0, writes[r][i].Content.Length);
+                    }
                 }
                 at = JournalPath;
-                AppendJournal(record.ToJson(), durable: true);
+                AppendJournal(records.Select(r => r.ToJson()).ToList(), durable: true);
             }
             catch (Exception ex) when (IOErrors.IsIOFailure(ex))
             {
                 CloseJournal(); // a refused line was cut back (AppendJournal); the next append starts afresh
                 try
                 {
-                    for (int i = 0; i < writes.Count; i++)
+                    for (int r = 0; r < records.Count; r++)
                     {
-                        Discard(record, i);
+                        for (int i = 0; i < writes[r].Count; i++)
+                        {
+                            Discard(records[r], i);
+                        }
                     }
                 }
                 catch (PorterStorageException)
                 {
                     // Staged, never committed: the next run discards it.
                 }
-                throw IOErrors.Map(ex, at, IOOperation.Write, $"The changes for {record.Description} were not committed; nothing of them was applied.");
+                throw IOErrors.Map(ex, at, IOOperation.Write, $"The changes for {JournalRecord.Describe(records)} were not committed; nothing of them was applied.");
             }
-            return record;
+            return records;
         }
 
         /// <summary>Moves the n-th staged file into place (creating its folder, 0700); gone from staging means moved before an interruption.</summary>
@@ -399,7 +405,7 @@ namespace PorterStorage.Core.Migration
                         Discard(record, i);
                     }
                 }
-                AppendJournal(line.EndObject().ToUtf8(), durable: rolledBackBy != null);
+                AppendJournal(new[] { line.EndObject().ToUtf8() }, durable: rolledBackBy != null);
             }
             catch (Exception ex) when (IOErrors.IsIOFailure(ex))
             {
@@ -452,11 +458,11 @@ namespace PorterStorage.Core.Migration
         }
 
         /// <summary>
-        /// Appends one line in one write. When the append fails, the journal is cut back to where it stood, so a line that was
+        /// Appends lines in one write. When the append fails, the journal is cut back to where it stood, so a line that was
         /// refused can never be read as committed later (closing a stream would flush what it buffered); when even that fails,
         /// the next append starts on a line of its own.
         /// </summary>
-        private void AppendJournal(byte[] line, bool durable)
+        private void AppendJournal(IReadOnlyList<byte[]> lines, bool durable)
         {
             long start = -1;
             try
@@ -468,14 +474,18 @@ namespace PorterStorage.Core.Migration
                 }
                 start = _journal.CanSeek ? _journal.Length : -1;
                 bool fresh = _tornTail;
-                byte[] buffer = new byte[line.Length + (fresh ? 2 : 1)];
+                byte[] buffer = new byte[lines.Sum(l => l.Length + 1) + (fresh ? 1 : 0)];
                 int at = 0;
                 if (fresh)
                 {
                     buffer[at++] = (byte)'\n';
                 }
-                Buffer.BlockCopy(line, 0, buffer, at, line.Length);
-                buffer[buffer.Length - 1] = (byte)'\n';
+                foreach (byte[] line in lines)
+                {
+                    Buffer.BlockCopy(line, 0, buffer, at, line.Length);
+                    at += line.Length;
+                    buffer[at++] = (byte)'\n';
+                }
                 _journal.Write(buffer, 0, buffer.Length);
                 if (durable && _journal is FileStream file)
                 {

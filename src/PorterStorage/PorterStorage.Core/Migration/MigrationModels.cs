@@ -94,6 +94,9 @@ namespace PorterStorage.Core.Migration
         /// <summary>An installation already in the current layout (left alone).</summary>
         public bool IsCurrentLayout { get; internal set; }
 
+        /// <summary>The store entry the item was planned from (a legacy claim, a set), so it can be planned again.</summary>
+        internal StoreEntry? Entry { get; set; }
+
         public override string ToString() => $"{Action} {Kind} {Name}: {Reason}";
     }
 

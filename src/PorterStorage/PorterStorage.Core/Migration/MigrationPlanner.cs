@@ -27,9 +27,12 @@ namespace PorterStorage.Core.Migration
 
         /// <summary>
         /// The plan's items; with <paramref name="prepare"/> each item that changes something also keeps what planning read and
-        /// parsed (<see cref="PorterMigrationPlanItem.Prepared"/>), so the runner does not read and parse it again.
+        /// parsed (<see cref="PorterMigrationPlanItem.Prepared"/>), so the runner does not read and parse it again. A runner that
+        /// holds changes back to apply them together passes <paramref name="settle"/>: it is called before anything is planned
+        /// from the whole store (the repairs), so that planning sees every earlier item applied.
         /// </summary>
-        internal static IEnumerable<PorterMigrationPlanItem> PlanItems(IMigrationStore store, PorterSchemaDocument? schema, CancellationToken cancel, bool prepare = false)
+        internal static IEnumerable<PorterMigrationPlanItem> PlanItems(IMigrationStore store, PorterSchemaDocument? schema, CancellationToken cancel, bool prepare = false,
+            Action? settle = null)
         {
             foreach (string journal in new ChangeJournal(store).Pending())
             {
@@ -40,7 +43,9 @@ namespace PorterStorage.Core.Migration
             foreach (StoreEntry entry in store.Entries(ItemTypes.Claims))
             {
                 cancel.ThrowIfCancellationRequested();
-                yield return PlanClaim(store, entry, prepare);
+                PorterMigrationPlanItem claim = PlanClaim(store, entry, prepare);
+                claim.Entry = entry;
+                yield return claim;
             }
             foreach (StoreEntry entry in store.Entries(ItemTypes.Credentials))
             {
@@ -59,6 +64,7 @@ namespace PorterStorage.Core.Migration
                 }
             }
 
+            settle?.Invoke();
             IReadOnlyList<string> repairs = store.ItemsToRepair(cancel);
             if (repairs.Count > 0)
             {
@@ -71,6 +77,17 @@ namespace PorterStorage.Core.Migration
                 current ? MigrationAction.Skip : MigrationAction.WriteSchema,
                 current ? "already current" : "written last, and only when every item succeeded",
                 current ? Array.Empty<string>() : new[] { store.SchemaPath }, Array.Empty<string>());
+        }
+
+        /// <summary>
+        /// An installation planned again from its legacy claim, against the store as it is now (the runner applied the changes an
+        /// earlier item of the same installation was waiting on).
+        /// </summary>
+        internal static PorterMigrationPlanItem Replan(IMigrationStore store, PorterMigrationPlanItem item, bool prepare)
+        {
+            PorterMigrationPlanItem again = PlanClaim(store, item.Entry!, prepare);
+            again.Entry = item.Entry;
+            return again;
         }
 
         private static PorterMigrationPlanItem Failed(MigrationItemKind kind, string name, string source, PorterStorageException ex) =>

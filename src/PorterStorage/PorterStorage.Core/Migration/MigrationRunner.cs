@@ -90,7 +90,98 @@ namespace PorterStorage.Core.Migration
 
                 PorterSchemaDocument? storedSchema = SchemaInspector.ReadSchema(store, out _, cancel);
                 schemaBefore = storedSchema ?? PorterSchemaDocument.Empty;
-                IEnumerable<PorterMigrationPlanItem> items = MigrationPlanner.PlanItems(store, storedSchema, cancel, prepare: true);
+                // Change sets wait here to be applied together (one commit, many writes at once): installations and parameter sets,
+                // which depend on nothing an item of another name does. An item is planned against the store as the items before it
+                // left it: one of a name a waiting change set has is planned again once those are applied.
+                var pending = new List<Queued>();
+                var pendingKeys = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+                long pendingBytes = 0;
+                int Reserve(MigrationItemKind kind)
+                {
+                    switch (kind)
+                    {
+                        case MigrationItemKind.CredentialSet:
+                            credentialSets.Add(null!);
+                            return credentialSets.Count - 1;
+                        case MigrationItemKind.ParameterSet:
+                            parameterSets.Add(null!);
+                            return parameterSets.Count - 1;
+                        default:
+                            installations.Add(null!);
+                            return installations.Count - 1;
+                    }
+                }
+                void Put(int slot, object record)
+                {
+                    switch (record)
+                    {
+                        case InstallationMigrationRecord i:
+                            installations[slot] = i;
+                            break;
+                        case SetMigrationRecord c when c.Kind == "credentials":
+                            credentialSets[slot] = c;
+                            break;
+                        case SetMigrationRecord p:
+                            parameterSets[slot] = p;
+                            break;
+                    }
+                }
+                void NotMigrated(PorterMigrationPlanItem item, Exception caught, int? slot)
+                {
+                    PorterStorageException ex = IOErrors.Map(caught, store.FullName(item.Source ?? string.Empty), IOOperation.Write,
+                        $"{item.Kind} '{item.Name}' was not migrated.");
+                    object? record = Outcome(item, MigrationOutcome.Failed, null, ex.ErrorId, ex.Message);
+                    if (slot is int at && record != null)
+                    {
+                        Put(at, record);
+                    }
+                    else
+                    {
+                        Record(item, MigrationOutcome.Failed, null, ex.ErrorId, ex.Message, installations, credentialSets, parameterSets);
+                    }
+                    Fail(ex.ErrorId, ex.Kind, ex.Target ?? store.Location, ex.Message, MigrationLogText.ErrorLine(item, ex.ErrorId, ex.Message), !IsHiddenFromPorter(item));
+                }
+                void Flush()
+                {
+                    if (pending.Count == 0)
+                    {
+                        return;
+                    }
+                    List<Queued> batch = pending.ToList();
+                    pending.Clear();
+                    pendingKeys.Clear();
+                    pendingBytes = 0;
+                    IReadOnlyList<PorterStorageException?> outcomes = journal.ApplyAll(batch.Select(q => q.Changes).ToList());
+                    for (int i = 0; i < batch.Count; i++)
+                    {
+                        if (outcomes[i] == null)
+                        {
+                            Put(batch[i].Slot, batch[i].Applied());
+                        }
+                        else
+                        {
+                            NotMigrated(batch[i].Item, outcomes[i]!, batch[i].Slot);
+                        }
+                    }
+                }
+                void Enqueue(Queued queued)
+                {
+                    List<string> keys = Keys(store, queued.Item, queued.Changes).ToList();
+                    if (keys.Any(pendingKeys.Contains))
+                    {
+                        Flush();
+                    }
+                    queued.Slot = Reserve(queued.Item.Kind);
+                    pending.Add(queued);
+                    pendingKeys.UnionWith(keys);
+                    pendingBytes += queued.Changes.Writes.Sum(w => (long)w.Content.Length);
+                    if (queued.Item.Kind == MigrationItemKind.CredentialSet || pending.Count >= BatchCount || pendingBytes >= BatchBytes)
+                    {
+                        Flush();
+                    }
+                }
+
+                IEnumerable<PorterMigrationPlanItem> items = MigrationPlanner.PlanItems(store, storedSchema, cancel, prepare: true, settle: Flush);
                 // The progress total: the confirmed plan already counted the items; only a run without one lists the store for it.
                 int total = approved != null
                     ? approved.Values.Count(i => i.Kind == MigrationItemKind.Installation || i.Kind == MigrationItemKind.CredentialSet || i.Kind == MigrationItemKind.ParameterSet)
@@ -100,14 +191,25 @@ namespace PorterStorage.Core.Migration
                 PorterMigrationPlanItem? schemaItem = null;
 
                 var seen = approved == null ? null : new HashSet<string>(StringComparer.Ordinal);
-                foreach (PorterMigrationPlanItem item in items)
+                foreach (PorterMigrationPlanItem planned in items)
                 {
-                    seen?.Add(MigrationPlanItemKey.Of(item));
+                    PorterMigrationPlanItem item = planned;
                     try
                     {
                         cancel.ThrowIfCancellationRequested();
+                        if (pending.Count > 0 && Waits(item, pendingKeys))
+                        {
+                            // Planned before the change set of the same name was applied: apply it, then plan this one again.
+                            Flush();
+                            if (item.Kind == MigrationItemKind.Installation && item.Entry != null)
+                            {
+                                item = MigrationPlanner.Replan(store, item, prepare: true);
+                            }
+                        }
+                        seen?.Add(MigrationPlanItemKey.Of(item));
                         for (; sections < MigrationLogText.Sections.Count && sections <= MigrationLogText.SectionOf(item.Kind); sections++)
                         {
+                            Flush(); // each section's errors are logged under it
                             MigrationLogText.SectionHeader(MigrationLogText.Sections[sections], schemaBefore, Log);
                         }
                         if (item.Kind == MigrationItemKind.Schema)
@@ -170,21 +272,32 @@ namespace PorterStorage.Core.Migration
                         }
                         try
                         {
-                            Execute(store, journal, item, options, Log, installations, credentialSets, parameterSets, warnings, cancel);
+                            if (item.Kind == MigrationItemKind.CredentialSet || item.Action == MigrationAction.Repair)
+                            {
+                                Flush(); // a credential set's target, and the repairs, depend on what came before
+                            }
+                            Queued? queued = Execute(store, item, options, Log, installations, credentialSets, parameterSets, warnings, cancel);
+                            if (queued != null)
+                            {
+                                Enqueue(queued);
+                            }
                         }
                         catch (Exception caught) when (caught is PorterStorageException || caught is IOException || caught is UnauthorizedAccessException)
                         {
-                            PorterStorageException ex = IOErrors.Map(caught, store.FullName(item.Source ?? string.Empty), IOOperation.Write,
-                                $"{item.Kind} '{item.Name}' was not migrated.");
-                            Record(item, MigrationOutcome.Failed, null, ex.ErrorId, ex.Message, installations, credentialSets, parameterSets);
-                            Fail(ex.ErrorId, ex.Kind, ex.Target ?? store.Location, ex.Message, MigrationLogText.ErrorLine(item, ex.ErrorId, ex.Message), !IsHiddenFromPorter(item));
+                            NotMigrated(item, caught, null);
                         }
                     }
                     finally
                     {
-                        (item.Prepared as IDisposable)?.Dispose(); // what planning parsed for it, whatever became of the item
+                        // What planning parsed for it, whatever became of the item (a waiting change set holds its own content).
+                        (planned.Prepared as IDisposable)?.Dispose();
+                        if (!ReferenceEquals(item, planned))
+                        {
+                            (item.Prepared as IDisposable)?.Dispose();
+                        }
                     }
                 }
+                Flush();
 
                 if (approved != null)
                 {
@@ -262,24 +375,96 @@ namespace PorterStorage.Core.Migration
         private static void Record(PorterMigrationPlanItem item, MigrationOutcome outcome, string? target, string? errorId, string? error,
             List<InstallationMigrationRecord> installations, List<SetMigrationRecord> credentialSets, List<SetMigrationRecord> parameterSets)
         {
-            switch (item.Kind)
+            switch (Outcome(item, outcome, target, errorId, error))
             {
-                case MigrationItemKind.Repair:
+                case InstallationMigrationRecord i:
+                    installations.Add(i);
                     break;
-                case MigrationItemKind.Installation:
-                case MigrationItemKind.Interrupted:
-                    installations.Add(new InstallationMigrationRecord(item.Name, item.Source, outcome, Array.Empty<string>(), Array.Empty<string>(), Array.Empty<string>(), errorId, error));
+                case SetMigrationRecord c when item.Kind == MigrationItemKind.CredentialSet:
+                    credentialSets.Add(c);
                     break;
-                case MigrationItemKind.CredentialSet:
-                    credentialSets.Add(new SetMigrationRecord("credentials", item.Name, item.Source!, target, outcome, errorId, error));
-                    break;
-                case MigrationItemKind.ParameterSet:
-                    parameterSets.Add(new SetMigrationRecord("parameters", item.Name, item.Source!, target, outcome, errorId, error));
+                case SetMigrationRecord p:
+                    parameterSets.Add(p);
                     break;
             }
         }
 
-        private static void Execute(IMigrationStore store, ChangeJournal journal, PorterMigrationPlanItem item, MigrationOptions options, Action<string> log,
+        /// <summary>The record of an item's outcome (null for the repairs, which have none of their own).</summary>
+        private static object? Outcome(PorterMigrationPlanItem item, MigrationOutcome outcome, string? target, string? errorId, string? error)
+        {
+            switch (item.Kind)
+            {
+                case MigrationItemKind.Installation:
+                case MigrationItemKind.Interrupted:
+                    return new InstallationMigrationRecord(item.Name, item.Source, outcome, Array.Empty<string>(), Array.Empty<string>(), Array.Empty<string>(), errorId, error);
+                case MigrationItemKind.CredentialSet:
+                    return new SetMigrationRecord("credentials", item.Name, item.Source!, target, outcome, errorId, error);
+                case MigrationItemKind.ParameterSet:
+                    return new SetMigrationRecord("parameters", item.Name, item.Source!, target, outcome, errorId, error);
+                default:
+                    return null;
+            }
+        }
+
+        /// <summary>How many change sets wait to be applied together at most, and how many bytes of documents they hold.</summary>
+        internal const int BatchCount = 64;
+
+        internal const long BatchBytes = 4L * 1024 * 1024;
+
+        /// <summary>A change set waiting to be applied with others, and the record it leaves when it is.</summary>
+        private sealed class Queued
+        {
+            public Queued(PorterMigrationPlanItem item, ChangeSet changes, Func<object> applied)
+            {
+                Item = item;
+                Changes = changes;
+                Applied = applied;
+            }
+
+            public PorterMigrationPlanItem Item { get; }
+
+            public ChangeSet Changes { get; }
+
+            public Func<object> Applied { get; }
+
+            /// <summary>Where its record goes in the result, kept in plan order.</summary>
+            public int Slot { get; set; }
+        }
+
+        /// <summary>What a change set is known by while it waits: its item's kind and name, and every path it touches.</summary>
+        private static IEnumerable<string> Keys(IMigrationStore store, PorterMigrationPlanItem item, ChangeSet changes)
+        {
+            yield return NameKey(item);
+            if (item.Source != null)
+            {
+                yield return item.Source;
+            }
+            foreach (StoredDocument d in changes.Writes)
+            {
+                yield return store.StorePath(d);
+            }
+            foreach (string d in changes.Deletes)
+            {
+                yield return d;
+            }
+            foreach (KeyValuePair<string, string> r in changes.Renames)
+            {
+                yield return r.Key;
+                yield return r.Value;
+            }
+        }
+
+        private static string NameKey(PorterMigrationPlanItem item) => item.Kind + ":" + item.Name;
+
+        /// <summary>True when the item was planned while a change set of its name or source waited (its plan may be out of date).</summary>
+        private static bool Waits(PorterMigrationPlanItem item, HashSet<string> pendingKeys) =>
+            pendingKeys.Contains(NameKey(item)) || (item.Source != null && pendingKeys.Contains(item.Source));
+
+        /// <summary>
+        /// Does what an item needs: the change set it makes (checked, waiting to be applied, with the record it leaves once it is),
+        /// or null when it was done here (nothing to change, the repairs, an interrupted change already finished).
+        /// </summary>
+        private static Queued? Execute(IMigrationStore store, PorterMigrationPlanItem item, MigrationOptions options, Action<string> log,
             List<InstallationMigrationRecord> installations, List<SetMigrationRecord> credentialSets, List<SetMigrationRecord> parameterSets, List<string> warnings,
             CancellationToken cancel)
         {
@@ -298,18 +483,18 @@ namespace PorterStorage.Core.Migration
                         log(MigrationLogText.RenamedClaimLine(fileName));
                     }
                     SplitClaim split = ClaimSplitter.Split(legacy, source, options.Ids);
-                    ApplyChecked(store, journal, split.Changes, full, options);
-                    installations.Add(new InstallationMigrationRecord(split.Installation, source, MigrationOutcome.Migrated, split.ClaimIds, split.ResultIds, split.OutputNames, null, null));
-                    break;
+                    return Checked(store, item, split.Changes, full, options,
+                        () => new InstallationMigrationRecord(split.Installation, source, MigrationOutcome.Migrated, split.ClaimIds, split.ResultIds, split.OutputNames, null, null));
                 }
                 case MigrationAction.RemoveDuplicate:
                 {
                     var changes = new ChangeSet($"installation {item.Name} (duplicate legacy claim)");
                     changes.Deletes.Add(source);
-                    ApplyChecked(store, journal, changes, full, options);
-                    warnings.Add($"'{full}' was already migrated by an earlier run; the legacy file was removed.");
-                    installations.Add(new InstallationMigrationRecord(item.Name, source, MigrationOutcome.RemovedDuplicate, Array.Empty<string>(), Array.Empty<string>(), Array.Empty<string>(), null, null));
-                    break;
+                    return Checked(store, item, changes, full, options, () =>
+                    {
+                        warnings.Add($"'{full}' was already migrated by an earlier run; the legacy file was removed.");
+                        return new InstallationMigrationRecord(item.Name, source, MigrationOutcome.RemovedDuplicate, Array.Empty<string>(), Array.Empty<string>(), Array.Empty<string>(), null, null);
+                    });
                 }
                 case MigrationAction.Rewrite when item.Kind == MigrationItemKind.CredentialSet:
                 {
@@ -317,7 +502,7 @@ namespace PorterStorage.Core.Migration
                     if (rewrite == null)
                     {
                         credentialSets.Add(new SetMigrationRecord("credentials", item.Name, source, null, MigrationOutcome.AlreadyCurrent, null, null));
-                        break;
+                        return null;
                     }
                     log($" - Migrating credential set {rewrite.Name} to the new schema...");
                     string target = MigrationPlanner.CredentialTarget(store, rewrite.Name, new StoreEntry(Path.GetFileName(source), source, false, false, fileName, true));
@@ -327,9 +512,8 @@ namespace PorterStorage.Core.Migration
                     {
                         changes.Deletes.Add(source);
                     }
-                    ApplyChecked(store, journal, changes, full, options);
-                    credentialSets.Add(new SetMigrationRecord("credentials", rewrite.Name, source, target, MigrationOutcome.Rewritten, null, null));
-                    break;
+                    return Checked(store, item, changes, full, options,
+                        () => new SetMigrationRecord("credentials", rewrite.Name, source, target, MigrationOutcome.Rewritten, null, null));
                 }
                 case MigrationAction.Convert:
                 {
@@ -338,9 +522,9 @@ namespace PorterStorage.Core.Migration
                     var changes = new ChangeSet($"YAML credential set {converted.Name}");
                     changes.Writes.Add(new StoredDocument(ItemTypes.Credentials, null, converted.Name, converted.Content) { Expected = converted.Expected });
                     changes.Renames.Add(new KeyValuePair<string, string>(source, source + ".migrated"));
-                    ApplyChecked(store, journal, changes, full, options);
-                    credentialSets.Add(new SetMigrationRecord("credentials", converted.Name, source, store.SetPath(ItemTypes.Credentials, converted.Name), MigrationOutcome.Converted, null, null));
-                    break;
+                    string target = store.SetPath(ItemTypes.Credentials, converted.Name);
+                    return Checked(store, item, changes, full, options,
+                        () => new SetMigrationRecord("credentials", converted.Name, source, target, MigrationOutcome.Converted, null, null));
                 }
                 case MigrationAction.Rewrite:
                 {
@@ -348,30 +532,27 @@ namespace PorterStorage.Core.Migration
                     if (rewrite == null)
                     {
                         parameterSets.Add(new SetMigrationRecord("parameters", item.Name, source, null, MigrationOutcome.AlreadyCurrent, null, null));
-                        break;
+                        return null;
                     }
                     log($" - Migrating parameter set {fileName} to the new schema...");
                     var changes = new ChangeSet($"parameter set {fileName}");
                     changes.Writes.Add(new StoredDocument(ItemTypes.Parameters, null, fileName, rewrite.Content) { Expected = rewrite.Expected });
-                    ApplyChecked(store, journal, changes, full, options);
-                    parameterSets.Add(new SetMigrationRecord("parameters", fileName, source, source, MigrationOutcome.Rewritten, null, null));
-                    break;
+                    return Checked(store, item, changes, full, options,
+                        () => new SetMigrationRecord("parameters", fileName, source, source, MigrationOutcome.Rewritten, null, null));
                 }
                 case MigrationAction.Repair:
                 {
                     log(StoreRepairs.Run(store, cancel));
-                    break;
+                    return null;
                 }
                 case MigrationAction.Finish:
                     installations.Add(new InstallationMigrationRecord(item.Name, null, MigrationOutcome.Finished, Array.Empty<string>(), Array.Empty<string>(), Array.Empty<string>(), null, null));
-                    break;
+                    return null;
+                default:
+                    return null;
             }
         }
 
-        /// <summary>
-        /// Every change set goes to the store through here: its documents are re-read strictly and compared with what they
-        /// must hold (<see cref="WrittenDocumentGuard"/>) before anything is deleted or overwritten, whatever the store.
-        /// </summary>
         /// <summary>Every stored item the change set deletes, renames or overwrites must be in the backup, byte for byte.</summary>
         private static void RequireEvidence(IMigrationStore store, ChangeSet changes, BackupEvidence? evidence)
         {
@@ -388,7 +569,12 @@ namespace PorterStorage.Core.Migration
             }
         }
 
-        private static void ApplyChecked(IMigrationStore store, ChangeJournal journal, ChangeSet changes, string source, MigrationOptions options)
+        /// <summary>
+        /// Every change set goes to the store through here: its names are checked, its documents re-read strictly and compared with
+        /// what they must hold (<see cref="WrittenDocumentGuard"/>), and what it replaces must be in the backup, before it waits to
+        /// be committed, whatever the store.
+        /// </summary>
+        private static Queued Checked(IMigrationStore store, PorterMigrationPlanItem item, ChangeSet changes, string source, MigrationOptions options, Func<object> applied)
         {
             if (options.WriterFault != null)
             {
@@ -401,8 +587,7 @@ namespace PorterStorage.Core.Migration
             ChangeSetNames.Check(store, changes, source);
             WrittenDocumentGuard.Check(changes, source);
             RequireEvidence(store, changes, options.Evidence);
-            journal.Apply(changes);
+            return new Queued(item, changes, applied);
         }
-
     }
 }

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Threading.Tasks;
+using System.Threading;
 using PorterStorage.Core.Errors;
 using PorterStorage.Core.Migration;
 
@@ -68,45 +68,197 @@ namespace PorterStorage.Core.Storage
         /// <summary>Applies a change set: commit, put in place, finish. A change that cannot complete is rolled back (see <see cref="Recover"/>).</summary>
         public void Apply(ChangeSet changes)
         {
-            JournalRecord record = Commit(changes);
-            try
+            PorterStorageException? failed = ApplyAll(new[] { changes })[0];
+            if (failed != null)
             {
-                RollForward(record);
+                throw failed;
             }
-            catch (PorterStorageException ex)
+        }
+
+        /// <summary>
+        /// Applies independent change sets together (none writes, renames or deletes what another touches): one commit for all of
+        /// them (one journal flush, one journal blob), then their writes put in place round by round (each change set's own order
+        /// kept, many at once across the batch), their renames and deletions, and each is finished. Every change set completes or
+        /// fails on its own: one that cannot complete is rolled back as <see cref="Apply"/> does, and the others go on. Returns
+        /// what each one raised (null when it was applied). A cancellation or a failure that is not a named error stops the batch
+        /// and is raised once nothing is in flight; what was committed is finished by the next run.
+        /// </summary>
+        public IReadOnlyList<PorterStorageException?> ApplyAll(IReadOnlyList<ChangeSet> batch)
+        {
+            var failed = new PorterStorageException?[batch.Count];
+            var records = new List<JournalRecord>();
+            var writes = new List<IReadOnlyList<StoredDocument>>();
+            var index = new List<int>(); // the change set of each record
+            for (int i = 0; i < batch.Count; i++)
             {
-                string how;
                 try
                 {
-                    how = RollBack(record, ex);
+                    _lock?.RequireHeld(batch[i].Description);
                 }
-                catch (PorterStorageException)
+                catch (PorterStorageException ex)
                 {
-                    throw ex; // still committed: the next run finishes it or rolls it back
+                    failed[i] = ex;
+                    continue;
                 }
-                throw new PorterStorageException(ex.ErrorId, ex.Kind, ex.Target, $"{ex.Message} The change for {changes.Description} {how}", ex);
+                records.Add(Record(batch[i]));
+                writes.Add(batch[i].Writes);
+                index.Add(i);
             }
+            if (records.Count == 0)
+            {
+                return failed;
+            }
+            IReadOnlyList<JournalRecord> committed;
             try
             {
-                _store.Finish(record, null);
+                committed = _store.Commit(records, writes);
             }
             catch (PorterStorageException ex)
             {
-                throw Appended(ex, $"The change for {changes.Description} is complete; the next run finds it finished (replaying it is harmless).");
+                foreach (int i in index)
+                {
+                    failed[i] = ex;
+                }
+                return failed;
             }
+
+            var broken = new PorterStorageException?[committed.Count];
+            RollForward(committed, broken);
+            for (int r = 0; r < committed.Count; r++)
+            {
+                ChangeSet changes = batch[index[r]];
+                if (broken[r] is PorterStorageException ex)
+                {
+                    string how;
+                    try
+                    {
+                        how = RollBack(committed[r], ex);
+                    }
+                    catch (PorterStorageException)
+                    {
+                        failed[index[r]] = ex; // still committed: the next run finishes it or rolls it back
+                        continue;
+                    }
+                    failed[index[r]] = new PorterStorageException(ex.ErrorId, ex.Kind, ex.Target, $"{ex.Message} The change for {changes.Description} {how}", ex);
+                    continue;
+                }
+                try
+                {
+                    _store.Finish(committed[r], null);
+                }
+                catch (PorterStorageException unfinished)
+                {
+                    failed[index[r]] = Appended(unfinished, $"The change for {changes.Description} is complete; the next run finds it finished (replaying it is harmless).");
+                }
+            }
+            return failed;
         }
 
         /// <summary>Commits a change set without applying it (what a run killed just after its commit point leaves).</summary>
-        internal JournalRecord Commit(ChangeSet changes)
+        internal JournalRecord Commit(ChangeSet changes) => CommitAll(new[] { changes })[0];
+
+        /// <summary>Commits change sets together without applying them (a batch whose run was killed just after its commit point).</summary>
+        internal IReadOnlyList<JournalRecord> CommitAll(IReadOnlyList<ChangeSet> batch)
         {
-            _lock?.RequireHeld(changes.Description);
-            List<string> writes = changes.Writes.Select(_store.StorePath).ToList();
-            var record = new JournalRecord(JournalRecord.NewId(), changes.Description, writes, changes.Renames.ToList(), changes.Deletes.ToList(), _store.Existing(writes));
-            return _store.Commit(record, changes.Writes);
+            foreach (ChangeSet changes in batch)
+            {
+                _lock?.RequireHeld(changes.Description);
+            }
+            return _store.Commit(batch.Select(Record).ToList(), batch.Select(c => (IReadOnlyList<StoredDocument>)c.Writes).ToList());
         }
 
-        /// <summary>Puts the writes in place, renames, deletes. Each step is skipped when already done, so a replay is harmless.</summary>
+        private JournalRecord Record(ChangeSet changes)
+        {
+            List<string> writes = changes.Writes.Select(_store.StorePath).ToList();
+            return new JournalRecord(JournalRecord.NewId(), changes.Description, writes, changes.Renames.ToList(), changes.Deletes.ToList(), _store.Existing(writes));
+        }
+
+        /// <summary>Finishes one committed change set found by recovery (see <see cref="RollForward(IReadOnlyList{JournalRecord}, PorterStorageException?[])"/>).</summary>
         private void RollForward(JournalRecord record)
+        {
+            var broken = new PorterStorageException?[1];
+            RollForward(new[] { record }, broken);
+            if (broken[0] != null)
+            {
+                throw broken[0]!;
+            }
+        }
+
+        /// <summary>
+        /// Puts the writes in place, renames, deletes, for each record; each step is skipped when already done, so a replay is
+        /// harmless. A record whose step fails stops there (<paramref name="broken"/> holds why) and the others go on. The writes
+        /// go round by round: the n-th round places the n-th run of writes of one item type of every record (outputs, results,
+        /// claims, then the index: readers never see a document before those it names), up to the store's
+        /// <see cref="ITransactionalStore.PlaceConcurrency"/> at once, and every round ends before the next starts.
+        /// </summary>
+        private void RollForward(IReadOnlyList<JournalRecord> records, PorterStorageException?[] broken)
+        {
+            for (int r = 0; r < records.Count; r++)
+            {
+                try
+                {
+                    CheckNames(records[r]);
+                }
+                catch (PorterStorageException ex)
+                {
+                    broken[r] = ex;
+                }
+            }
+            List<List<(int Start, int End)>> runs = records.Select(Runs).ToList();
+            int width = Math.Max(1, _store.PlaceConcurrency);
+            for (int round = 0; round < runs.Max(r => r.Count); round++)
+            {
+                var steps = new List<(int Record, Action Step)>();
+                for (int r = 0; r < records.Count; r++)
+                {
+                    if (broken[r] == null && round < runs[r].Count)
+                    {
+                        JournalRecord record = records[r];
+                        for (int i = runs[r][round].Start; i < runs[r][round].End; i++)
+                        {
+                            int at = i;
+                            steps.Add((r, () => _store.Place(record, at)));
+                        }
+                    }
+                }
+                RunSteps(steps, width, records, broken);
+            }
+            for (int r = 0; r < records.Count; r++)
+            {
+                if (broken[r] != null)
+                {
+                    continue;
+                }
+                try
+                {
+                    foreach (KeyValuePair<string, string> rename in records[r].Renames)
+                    {
+                        if (_store.Exists(rename.Key))
+                        {
+                            _store.Move(rename.Key, rename.Value, overwrite: true);
+                        }
+                    }
+                }
+                catch (PorterStorageException ex)
+                {
+                    broken[r] = Completing(ex, records[r]);
+                }
+            }
+            var deletes = new List<(int Record, Action Step)>();
+            for (int r = 0; r < records.Count; r++)
+            {
+                if (broken[r] == null)
+                {
+                    foreach (string path in records[r].Deletes)
+                    {
+                        deletes.Add((r, () => _store.Delete(path)));
+                    }
+                }
+            }
+            RunSteps(deletes, width, records, broken);
+        }
+
+        private void CheckNames(JournalRecord record)
         {
             foreach (string path in record.Writes.Concat(record.Renames.Select(r => r.Value)))
             {
@@ -116,65 +268,71 @@ namespace PorterStorage.Core.Storage
                                       ? "it would not be an item of its folder" : null);
                 ItemNames.Throw("item", path, problem, _store.FullName(path));
             }
-            try
-            {
-                PlaceAll(record);
-                foreach (KeyValuePair<string, string> r in record.Renames)
-                {
-                    if (_store.Exists(r.Key))
-                    {
-                        _store.Move(r.Key, r.Value, overwrite: true);
-                    }
-                }
-                foreach (string d in record.Deletes)
-                {
-                    _store.Delete(d);
-                }
-            }
-            catch (PorterStorageException ex)
-            {
-                throw Appended(ex, $"The committed changes for {record.Description} could not be completed.");
-            }
         }
 
-        /// <summary>
-        /// Puts the writes in place in their order, one item type after another (outputs, results, claims, the index: readers never
-        /// see a document before those it names). The writes of one type go to the store up to its <see cref="ITransactionalStore.PlaceConcurrency"/>
-        /// at once, and all of them end before the next type starts or an error is raised.
-        /// </summary>
-        private void PlaceAll(JournalRecord record)
+        /// <summary>A record's writes as runs of one item type, in their order.</summary>
+        private static List<(int Start, int End)> Runs(JournalRecord record)
         {
-            int width = Math.Max(1, _store.PlaceConcurrency);
+            var runs = new List<(int, int)>();
             for (int start = 0; start < record.Writes.Count;)
             {
                 string type = ItemTypes.OfPath(record.Writes[start]);
                 int end = start + 1;
-                while (end < record.Writes.Count && end - start < width && ItemTypes.OfPath(record.Writes[end]) == type)
+                while (end < record.Writes.Count && ItemTypes.OfPath(record.Writes[end]) == type)
                 {
                     end++;
                 }
-                if (end - start == 1)
-                {
-                    _store.Place(record, start);
-                }
-                else
-                {
-                    Task[] placing = Enumerable.Range(start, end - start).Select(i => Task.Run(() => _store.Place(record, i))).ToArray();
-                    try
-                    {
-                        Task.WaitAll(placing);
-                    }
-                    catch (AggregateException all)
-                    {
-                        Exception first = all.InnerExceptions.FirstOrDefault(e => e is OperationCanceledException)
-                                          ?? all.InnerExceptions.FirstOrDefault(e => e is PorterStorageException)
-                                          ?? all.InnerExceptions[0];
-                        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
-                    }
-                }
+                runs.Add((start, end));
                 start = end;
             }
+            return runs;
         }
+
+        /// <summary>
+        /// Runs the steps of several records at once; a record's first named failure breaks it. Once all have ended, a cancellation
+        /// or any other failure (one no store names) is raised as it is.
+        /// </summary>
+        private static void RunSteps(List<(int Record, Action Step)> steps, int width, IReadOnlyList<JournalRecord> records, PorterStorageException?[] broken)
+        {
+            if (steps.Count == 0)
+            {
+                return;
+            }
+            // A record's steps after its first failure are not started (in one round the others may already be in flight).
+            var stopped = new int[records.Count];
+            Exception?[] failures = ConcurrentSteps.Run(steps.Select(s => (Action)(() =>
+            {
+                if (Volatile.Read(ref stopped[s.Record]) != 0)
+                {
+                    return;
+                }
+                try
+                {
+                    s.Step();
+                }
+                catch
+                {
+                    Volatile.Write(ref stopped[s.Record], 1);
+                    throw;
+                }
+            })).ToList(), width);
+            Exception? fatal = failures.FirstOrDefault(e => e is OperationCanceledException) ?? failures.FirstOrDefault(e => e != null && !(e is PorterStorageException));
+            if (fatal != null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(fatal).Throw();
+            }
+            for (int i = 0; i < steps.Count; i++)
+            {
+                int r = steps[i].Record;
+                if (failures[i] is PorterStorageException ex && broken[r] == null)
+                {
+                    broken[r] = Completing(ex, records[r]);
+                }
+            }
+        }
+
+        private static PorterStorageException Completing(PorterStorageException ex, JournalRecord record) =>
+            Appended(ex, $"The committed changes for {record.Description} could not be completed.");
 
         /// <summary>
         /// Undoes a committed change set that cannot complete and finishes it, so it never blocks a run again. While none of its

@@ -32,10 +32,11 @@ namespace PorterStorage.Core.Storage
         IReadOnlyList<int>? Existing(IReadOnlyList<string> paths);
 
         /// <summary>
-        /// The commit point: makes the record and every write's content durable where readers do not see it. When it raises, nothing
-        /// of the change set is committed or visible. Returns the record as committed: with the content, when the record holds it.
+        /// The commit point of one or more change sets, in one durable step (one journal flush, one journal blob): makes each record
+        /// and every write's content (<paramref name="writes"/>, by record) durable where readers do not see it. When it raises,
+        /// nothing of them is committed or visible. Returns the records as committed: with their content, when a record holds it.
         /// </summary>
-        JournalRecord Commit(JournalRecord record, IReadOnlyList<StoredDocument> writes);
+        IReadOnlyList<JournalRecord> Commit(IReadOnlyList<JournalRecord> records, IReadOnlyList<IReadOnlyList<StoredDocument>> writes);
 
         /// <summary>The ids of committed change sets never finished, in commit order.</summary>
         IReadOnlyList<string> Committed();
@@ -45,11 +46,11 @@ namespace PorterStorage.Core.Storage
 
         /// <summary>
         /// Puts the n-th write in place from where <see cref="Commit"/> kept it; does nothing when it is already in place. Called for
-        /// up to <see cref="PlaceConcurrency"/> writes of one item type at once.
+        /// up to <see cref="PlaceConcurrency"/> writes at once (of different change sets, or of one item type of one).
         /// </summary>
         void Place(JournalRecord record, int index);
 
-        /// <summary>How many writes of one item type <see cref="Place"/> may put in place at once: 1 for a local store, more where each is a round trip.</summary>
+        /// <summary>How many <see cref="Place"/> or <see cref="Delete"/> steps may run at once: 1 for a local store, more where each is a round trip.</summary>
         int PlaceConcurrency { get; }
 
         /// <summary>Drops the n-th write's content when it is still held apart and was never placed; true when it was (its target is untouched).</summary>
@@ -58,7 +59,7 @@ namespace PorterStorage.Core.Storage
         /// <summary>Moves an item to another path, replacing what is there when <paramref name="overwrite"/>; keeps it private.</summary>
         void Move(string from, string to, bool overwrite);
 
-        /// <summary>Removes an item if it is there.</summary>
+        /// <summary>Removes an item if it is there; safe to call for several items at once.</summary>
         void Delete(string path);
 
         /// <summary>Marks a committed change set finished (<paramref name="rolledBackBy"/>: the error id that made it roll back), durably when it rolled back.</summary>

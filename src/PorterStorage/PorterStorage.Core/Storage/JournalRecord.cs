@@ -59,6 +59,10 @@ namespace PorterStorage.Core.Storage
             return ItemTypes.IsGrouped(ItemTypes.OfPath(Writes[index]));
         }
 
+        /// <summary>What a commit of these records is called in messages: the change set's description, or how many and the first and last.</summary>
+        public static string Describe(IReadOnlyList<JournalRecord> records) =>
+            records.Count == 1 ? records[0].Description : $"{records.Count} change sets ({records[0].Description} … {records[records.Count - 1].Description})";
+
         /// <summary>A new journal id: sortable by commit time, unique across runs.</summary>
         public static string NewId() =>
             DateTime.UtcNow.ToString("yyyyMMddHHmmssfffffff", System.Globalization.CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N").Substring(0, 8);

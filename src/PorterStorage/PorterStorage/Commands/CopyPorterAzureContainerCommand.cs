@@ -22,9 +22,9 @@ namespace PorterStorage.Commands
         [Parameter(Mandatory = true, Position = 1)]
         public PorterAzureStorage? Destination { get; set; }
 
-        /// <summary>How many blobs are copied at once.</summary>
+        /// <summary>How many blobs are copied at once (azcopy's default: 32 on up to four cores, 16 per core above).</summary>
         [Parameter]
-        [ValidateRange(1, 64)]
+        [ValidateRange(1, AzureConcurrency.Max)]
         public int ConcurrentTaskCount { get; set; } = ContainerCopy.DefaultConcurrency;
 
         /// <summary>
