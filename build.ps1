@@ -22,7 +22,8 @@
     Demo   builds, then runs the main job on a sample legacy Porter home in a temporary folder and on a
            sample plugin container in Azurite (started and stopped by the task).
     Bench  builds, then runs bench/Invoke-Benchmark.ps1 (ours against a baseline in the same run, as ratios);
-           -Quick for small sizes (under two minutes); a full run writes bench/RESULTS.md. Not part of Test.
+           -Quick for small sizes (under three minutes); a full run writes bench/RESULTS.md. Installs azcopy (npm)
+           for P7 and starts an Azurite of its own for each Azure row. Not part of Test.
     Fuzz   builds tests/fuzz, instruments PorterStorage.Core.dll with SharpFuzz (dotnet tool sharpfuzz), installs
            AFL++ with apt-get when afl-fuzz is missing, and runs each fuzz target (claim, credential-json,
            credential-yaml, parameter, roundtrip) under afl-fuzz for -Seconds N (default 60) from the seed corpus
@@ -410,24 +411,42 @@ function Invoke-Demo {
     if ($code -ne 0) { exit $code }
 }
 
+# azcopy 10.32 for the benchmark's P7 baseline: the npm package ships the Linux binary, which needs Debian's libsecret-1-0.
+# Returns the binary's path, or $null (with the reason printed) where it cannot be had.
+function Install-Azcopy {
+    if (-not $IsLinux) { Write-Host 'azcopy: the benchmark installs it on Linux only.'; return $null }
+    $prefix = Join-Path $OutRoot 'tools/azcopy'
+    $binary = Join-Path $prefix 'node_modules/@azure-tools/azcopy-linux/dist/bin/azcopy_linux_amd64'
+    if (-not (Test-Path $binary)) {
+        New-Item -ItemType Directory -Path $prefix -Force | Out-Null
+        & npm install --no-audit --no-fund --loglevel=error --prefix $prefix '@azure-tools/azcopy-linux@10.32.2' | Out-Host
+        if ($LASTEXITCODE -ne 0 -or -not (Test-Path $binary)) { Write-Host 'azcopy: npm install failed.'; return $null }
+    }
+    & chmod +x $binary
+    & $binary --version *> $null
+    if ($LASTEXITCODE -ne 0 -and (Get-Command apt-get -ErrorAction SilentlyContinue)) {
+        Write-Host 'Installing libsecret-1-0 for azcopy (apt-get)...'
+        & apt-get install -y -qq libsecret-1-0 *> $null
+        if ($LASTEXITCODE -ne 0) { & apt-get update -qq *> $null; & apt-get install -y -qq libsecret-1-0 *> $null }
+        & $binary --version *> $null
+    }
+    if ($LASTEXITCODE -ne 0) { Write-Host 'azcopy: the binary does not run here (libsecret-1-0 missing?).'; return $null }
+    $binary
+}
+
 function Invoke-Bench {
     Invoke-Build
     $baselineOut = Join-Path $OutRoot 'bench-baseline'
     Invoke-Native dotnet @('build', (Join-Path $RepoRoot 'bench/Baseline/Baseline.csproj'), '-c', 'Release', '-o', $baselineOut, '--nologo', '-v', 'quiet')
     . (Join-Path $RepoRoot 'tests/Azurite.ps1')
-    $azurite = Start-PorterAzurite
-    try {
-        $arguments = @('-NoProfile', '-NonInteractive', '-File', (Join-Path $RepoRoot 'bench/Invoke-Benchmark.ps1'), '-ModuleRoot', $OutRoot,
-            '-Baseline', (Join-Path $baselineOut 'Baseline.dll'),
-            '-SourceConnectionString', $azurite.ConnectionStrings['devstoreaccount1'], '-DestinationConnectionString', $azurite.ConnectionStrings['porterdest'])
-        if ($Quick) { $arguments += '-Quick' } else { $arguments += '-ResultsPath', (Join-Path $RepoRoot 'bench/RESULTS.md') }
-        & $PwshHost @PwshArgs @arguments | Out-Host
-        $code = $LASTEXITCODE
-    }
-    finally {
-        Stop-PorterAzurite $azurite
-    }
-    if ($code -ne 0) { exit $code }
+    $null = Install-Azurite
+    $azcopy = Install-Azcopy
+    $arguments = @('-NoProfile', '-NonInteractive', '-File', (Join-Path $RepoRoot 'bench/Invoke-Benchmark.ps1'), '-ModuleRoot', $OutRoot,
+        '-Baseline', (Join-Path $baselineOut 'Baseline.dll'))
+    if ($azcopy) { $arguments += '-Azcopy', $azcopy }
+    if ($Quick) { $arguments += '-Quick' } else { $arguments += '-ResultsPath', (Join-Path $RepoRoot 'bench/RESULTS.md') }
+    & $PwshHost @PwshArgs @arguments | Out-Host
+    if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
 }
 
 switch ($Task) {

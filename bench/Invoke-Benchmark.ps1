@@ -8,15 +8,22 @@
     P2  Backup-PorterHome of the legacy home vs 'tar czf' of it; Test-PorterBackup of the archive vs the backup.
     P3  Copy-PorterAzureContainer of tagged Porter-shaped blobs between two Azurite accounts vs a bare parallel loop
         of Copy Blob From URL at the same concurrency (bench/Baseline).
-    P4  Azure migration of legacy installations in Azurite vs a bare loop issuing the requests the migration needs.
+    P4  Azure migration of legacy installations in Azurite vs a bare loop issuing the requests the migration needs, as
+        many installations at once as the migration writes.
+    P6  P3 and P4 through the fault proxy adding 20 ms to every request: against the same work on loopback, against the
+        bare loop at that latency, and the requests made against the minimum the work needs.
+    P7  Backup-PorterAzureContainer of the P3 container vs azcopy's download of it, on loopback and at 20 ms.
     P5  Import-Module plus the first Get-PorterHome in a fresh pwsh.
-    Every ours-side run happens in a fresh pwsh; data comes from the seeded generators the tests use.
+    Every ours-side run happens in a fresh pwsh; data comes from the seeded generators the tests use. Each Azure row runs on
+    an Azurite of its own (in memory), started here and stopped by its process id.
 #>
 param(
     [Parameter(Mandatory)] [string] $ModuleRoot,
     [Parameter(Mandatory)] [string] $Baseline,
-    [string] $SourceConnectionString,
-    [string] $DestinationConnectionString,
+    # azcopy's binary (P7); the row is reported as not run without it.
+    [string] $Azcopy,
+    # Run P1, P2 and P5 only.
+    [switch] $NoAzure,
     [switch] $Quick,
     # Write the lines, with the date and the machine, to this Markdown file.
     [string] $ResultsPath
@@ -26,13 +33,18 @@ Set-StrictMode -Version 3.0
 . (Join-Path $PSScriptRoot '../tests/ChildPwsh.ps1')
 . (Join-Path $PSScriptRoot '../tests/LegacyHomeGenerator.ps1')
 . (Join-Path $PSScriptRoot '../tests/SampleContainer.ps1')
+. (Join-Path $PSScriptRoot '../tests/Azurite.ps1')
+. (Join-Path $PSScriptRoot '../tests/FaultProxy.ps1')
 Import-Module (Join-Path $ModuleRoot 'PorterStorage') -Force
 
 $sizes = if ($Quick) {
-    @{ Homes = 200, 2000; Backup = 2000; Blobs = 1000; AzureInstallations = 300; Concurrency = 8 }
+    @{ Homes = 200, 2000; Backup = 2000; Blobs = 1000; AzureInstallations = 300 }
 } else {
-    @{ Homes = 2000, 20000; Backup = 20000; Blobs = 4000; AzureInstallations = 1000; Concurrency = 8 }
+    @{ Homes = 2000, 20000; Backup = 20000; Blobs = 4000; AzureInstallations = 5000 }
 }
+# The concurrency azcopy uses on this machine (32 up to four cores, else 16 per core), which is also the module's default.
+$concurrency = if ([Environment]::ProcessorCount -le 4) { 32 } else { [Math]::Min(16 * [Environment]::ProcessorCount, 300) }
+$latency = 20
 $work = Join-Path ([IO.Path]::GetTempPath()) ('porterstorage-bench-' + [Guid]::NewGuid().ToString('N').Substring(0, 8))
 New-Item -ItemType Directory -Path $work | Out-Null
 $module = Join-Path $ModuleRoot 'PorterStorage'
@@ -106,30 +118,131 @@ try {
     Write-Row ('P2 backup {0}: ours {1:N1} s, tar czf {2:N1} s, ratio {3}, archive {4:N1} MB vs tar.gz {5:N1} MB ({6}x), peak {7} MB' -f $sizes.Backup, $backup.Seconds, $tar.Seconds, (Format-Ratio $backup.Seconds $tar.Seconds), $zipMB, $tarMB, (Format-Ratio $zipMB $tarMB), $backup.PeakMB)
     Write-Row ('P2 test backup {0}: ours {1:N1} s, backup {2:N1} s, ratio {3}, peak {4} MB' -f $sizes.Backup, $test.Seconds, $backup.Seconds, (Format-Ratio $test.Seconds $backup.Seconds), $test.PeakMB)
 
-    if ($SourceConnectionString) {
-        # P3: container copy vs a bare parallel loop of sync copies, same concurrency, same source. Azurite 3.37's Find Blobs
-        # by Tags stops (empty continuation) once a page scans 5,000 blobs of the account without filling, so an account
-        # holding more cannot pass Porter's tag queries in the emulator: ours copies into the second account, which holds
-        # nothing else, the loop into the source account, and the size stays below that limit.
-        $installations = [int][Math]::Ceiling(($sizes.Blobs - 3) / 4) # about four blobs an installation, plus the sets and the schema
-        $archive = New-PorterBlobStoreArchive -Path "$work/copy-source.zip" -Installations $installations
-        $source = Get-PorterAzureStorage -ConnectionString $SourceConnectionString -Container 'benchcopy'
-        Restore-PorterAzureContainer -Path $archive.FullName -Storage $source -Confirm:$false | Out-Null
-        $c = $sizes.Concurrency
-        $ours = Measure-Ours "`$s = Get-PorterAzureStorage -ConnectionString '$SourceConnectionString' -Container benchcopy; `$d = Get-PorterAzureStorage -ConnectionString '$DestinationConnectionString' -Container oursdest; `$r = Copy-PorterAzureContainer -Source `$s -Destination `$d -ConcurrentTaskCount $c -Confirm:`$false; if (-not `$r.Verified -or `$r.Failed) { throw 'copy not verified' }; 'TOTAL ' + `$r.Total"
-        $blobs = [int][regex]::Match($ours.Output, 'TOTAL (\d+)').Groups[1].Value
-        $loop = Measure-Native dotnet @($Baseline, 'copy', $SourceConnectionString, 'benchcopy', $SourceConnectionString, 'loopdest', "$c")
-        Write-Row ('P3 copy {0} blobs at {1} tasks: ours {2:N1} s ({3:N0} blobs/s, tags verified), loop {4:N1} s ({5:N0} blobs/s), throughput ratio {6}, peak {7} MB' -f $blobs, $c, $ours.Seconds, ($blobs / $ours.Seconds), $loop.Seconds, ($blobs / $loop.Seconds), (Format-Ratio $loop.Seconds $ours.Seconds), $ours.PeakMB)
-
-        # P4: Azure migration vs the bare loop, each on its own copy of the same legacy container.
-        $n = $sizes.AzureInstallations
-        $archive = New-PorterBlobStoreArchive -Path "$work/azure-legacy.zip" -Installations 1 -LegacyInstallations $n -NoSchema
-        foreach ($name in 'oursmigrate', 'loopmigrate') {
-            Restore-PorterAzureContainer -Path $archive.FullName -Storage (Get-PorterAzureStorage -ConnectionString $SourceConnectionString -Container $name) -Confirm:$false | Out-Null
+    if (-not $NoAzure) {
+        # Every Azure row on an Azurite of its own: in-memory Azurite slows as an account fills, and its Find Blobs by Tags
+        # stops once a page scans 5,000 blobs of the account (bench/README.md), which Porter's tag queries in the verification hit.
+        function Use-Azurite([scriptblock] $Body) {
+            $azurite = Start-PorterAzurite
+            try { & $Body $azurite } finally { Stop-PorterAzurite $azurite }
         }
-        $ours = Measure-Ours "`$s = Get-PorterAzureStorage -ConnectionString '$SourceConnectionString' -Container oursmigrate; `$r = Invoke-PorterStorageMigration -Storage `$s -SkipBackupCheck -LogPath '$work' -Confirm:`$false; if (-not `$r.Succeeded -or `$r.Migrated -ne $n) { throw 'migration incomplete' }"
-        $loop = Measure-Native dotnet @($Baseline, 'migrate', $SourceConnectionString, 'loopmigrate')
-        Write-Row ('P4 azure migrate {0}: ours {1:N1} s, loop {2:N1} s, throughput ratio {3}, peak {4} MB' -f $n, $ours.Seconds, $loop.Seconds, (Format-Ratio $loop.Seconds $ours.Seconds), $ours.PeakMB)
+        function Connection($Azurite, [string] $Account = 'devstoreaccount1') { $Azurite.ConnectionStrings[$Account] }
+        $installations = [int][Math]::Ceiling(($sizes.Blobs - 3) / 4) # about four blobs an installation, plus the sets and the schema
+        $copyArchive = New-PorterBlobStoreArchive -Path "$work/copy-source.zip" -Installations $installations
+        $n = $sizes.AzureInstallations
+        $legacyArchive = New-PorterBlobStoreArchive -Path "$work/azure-legacy.zip" -Installations 1 -LegacyInstallations $n -NoSchema
+        function Seed([string] $Connection, [string] $Container, $Archive) {
+            Restore-PorterAzureContainer -Path $Archive.FullName -Storage (Get-PorterAzureStorage -ConnectionString $Connection -Container $Container) -Confirm:$false | Out-Null
+        }
+        # What the fault proxy saw, as "requests by operation and item type".
+        function Requests($Proxy, [string[]] $Types) {
+            $by = (Get-FaultProxyStats $Proxy).byType
+            $sum = 0
+            foreach ($t in $Types) { if ($by.PSObject.Properties[$t]) { $sum += [int]$by.$t } }
+            $sum
+        }
+        $copyScript = { param([string] $From, [string] $To, [string] $Container)
+            "`$s = Get-PorterAzureStorage -ConnectionString '$From' -Container benchcopy; `$d = Get-PorterAzureStorage -ConnectionString '$To' -Container $Container; `$r = Copy-PorterAzureContainer -Source `$s -Destination `$d -ConcurrentTaskCount $concurrency -Confirm:`$false; if (-not `$r.Verified -or `$r.Failed) { throw 'copy not verified' }; 'TOTAL ' + `$r.Total; 'REQUESTS ' + `$r.Requests"
+        }
+        $migrateScript = { param([string] $Connection)
+            "`$s = Get-PorterAzureStorage -ConnectionString '$Connection' -Container oursmigrate; `$r = Invoke-PorterStorageMigration -Storage `$s -SkipBackupCheck -LogPath '$work' -Confirm:`$false; if (-not `$r.Succeeded -or `$r.Migrated -ne $n) { throw 'migration incomplete' }; 'REQUESTS ' + `$r.Requests"
+        }
+        function Field([string] $Output, [string] $Name) { [int][regex]::Match($Output, "$Name (\d+)").Groups[1].Value }
+
+        # P3: container copy vs a bare parallel loop of sync copies, same concurrency, same source. Ours copies into the second
+        # account, which holds nothing else, the loop into the source account.
+        $p3 = Use-Azurite {
+            param($az)
+            Seed (Connection $az) 'benchcopy' $copyArchive
+            $ours = Measure-Ours (& $copyScript (Connection $az) (Connection $az 'porterdest') 'oursdest')
+            $blobs = Field $ours.Output 'TOTAL'
+            $loop = Measure-Native dotnet @($Baseline, 'copy', (Connection $az), 'benchcopy', (Connection $az), 'loopdest', "$concurrency")
+            Write-Row ('P3 copy {0} blobs at {1} tasks: ours {2:N1} s ({3:N0} blobs/s, tags verified), loop {4:N1} s ({5:N0} blobs/s), throughput ratio {6}, peak {7} MB' -f $blobs, $concurrency, $ours.Seconds, ($blobs / $ours.Seconds), $loop.Seconds, ($blobs / $loop.Seconds), (Format-Ratio $loop.Seconds $ours.Seconds), $ours.PeakMB)
+            [pscustomobject]@{ Seconds = $ours.Seconds; Blobs = $blobs }
+        }
+
+        # P6 copy: the same work through the fault proxy at 20 ms. The minimum: one Copy Blob From URL per blob, the source's
+        # listing pages, the destination's creation.
+        Use-Azurite {
+            param($az)
+            Seed (Connection $az) 'benchcopy' $copyArchive
+            $proxy = Start-FaultProxy $az -Settings @{ latencyMs = $latency }
+            try {
+                $ours = Measure-Ours (& $copyScript $proxy.ConnectionStrings['devstoreaccount1'] $proxy.ConnectionStrings['porterdest'] 'oursdest')
+                $requests = Field $ours.Output 'REQUESTS'
+                $blobs = Field $ours.Output 'TOTAL'
+                $minimum = $blobs + [Math]::Ceiling($blobs / 5000) + 1
+                $loop = Measure-Native dotnet @($Baseline, 'copy', $proxy.ConnectionStrings['devstoreaccount1'], 'benchcopy', $proxy.ConnectionStrings['devstoreaccount1'], 'loopdest', "$concurrency")
+                Write-Row ('P6 copy {0} blobs at {1} ms, {2} tasks: ours {3:N1} s, {4}x ours on loopback ({5:N1} s); loop {6:N1} s, throughput ratio {7}; requests {8} vs minimum {9} ({10}x)' -f $blobs, $latency, $concurrency, $ours.Seconds, (Format-Ratio $ours.Seconds $p3.Seconds), $p3.Seconds, $loop.Seconds, (Format-Ratio $loop.Seconds $ours.Seconds), $requests, $minimum, (Format-Ratio $requests $minimum))
+            }
+            finally { Stop-FaultProxy $proxy }
+        }
+
+        # P4: Azure migration vs the bare loop, each on an Azurite of its own holding the same legacy container.
+        $p4 = Use-Azurite {
+            param($az)
+            Seed (Connection $az) 'oursmigrate' $legacyArchive
+            $ours = Measure-Ours (& $migrateScript (Connection $az))
+            [pscustomobject]@{ Seconds = $ours.Seconds; PeakMB = $ours.PeakMB }
+        }
+        $p4loop = Use-Azurite {
+            param($az)
+            Seed (Connection $az) 'loopmigrate' $legacyArchive
+            Measure-Native dotnet @($Baseline, 'migrate', (Connection $az), 'loopmigrate', "$concurrency")
+        }
+        Write-Row ('P4 azure migrate {0}: ours {1:N1} s, loop {2:N1} s ({3} installations at once), throughput ratio {4}, peak {5} MB' -f $n, $p4.Seconds, $p4loop.Seconds, $concurrency, (Format-Ratio $p4loop.Seconds $p4.Seconds), $p4.PeakMB)
+
+        # P6 migrate: the same work at 20 ms. The minimum, per the issue: per installation one read of its legacy blob, one write
+        # per document Porter needs (what the proxy saw written of claims, results, outputs and installations), one delete of the
+        # legacy blob; per run the listing pages, the schema read and write, and the lock (taken and released).
+        $p6ours = Use-Azurite {
+            param($az)
+            Seed (Connection $az) 'oursmigrate' $legacyArchive
+            $proxy = Start-FaultProxy $az -Settings @{ latencyMs = $latency }
+            try {
+                $ours = Measure-Ours (& $migrateScript $proxy.ConnectionStrings['devstoreaccount1'])
+                $writes = Requests $proxy @('PutBlob claims', 'PutBlob results', 'PutBlob outputs', 'PutBlob installations')
+                $blobs = $n + 5 # the legacy container: the legacy claims, one current installation's blobs and the sets
+                $minimum = $n + $writes + $n + 2 * [Math]::Ceiling($blobs / 5000) + 2 + 2
+                [pscustomobject]@{ Seconds = $ours.Seconds; Requests = (Field $ours.Output 'REQUESTS'); Minimum = $minimum }
+            }
+            finally { Stop-FaultProxy $proxy }
+        }
+        $p6loop = Use-Azurite {
+            param($az)
+            Seed (Connection $az) 'loopmigrate' $legacyArchive
+            $proxy = Start-FaultProxy $az -Settings @{ latencyMs = $latency }
+            try { Measure-Native dotnet @($Baseline, 'migrate', $proxy.ConnectionStrings['devstoreaccount1'], 'loopmigrate', "$concurrency") }
+            finally { Stop-FaultProxy $proxy }
+        }
+        Write-Row ('P6 azure migrate {0} at {1} ms: ours {2:N1} s, {3}x ours on loopback ({4:N1} s); loop {5:N1} s ({6} at once), throughput ratio {7}; requests {8} vs minimum {9} ({10}x)' -f $n, $latency, $p6ours.Seconds, (Format-Ratio $p6ours.Seconds $p4.Seconds), $p4.Seconds, $p6loop.Seconds, $concurrency, (Format-Ratio $p6loop.Seconds $p6ours.Seconds), $p6ours.Requests, $p6ours.Minimum, (Format-Ratio $p6ours.Requests $p6ours.Minimum))
+
+        # P7: container backup vs azcopy's download of the same container (copy --from-to BlobLocal), both through the proxy, on
+        # loopback (0 ms added) and at 20 ms. Ours also keeps tags and metadata, writes one archive and verifies it.
+        if ($Azcopy) {
+            Use-Azurite {
+                param($az)
+                Seed (Connection $az) 'benchcopy' $copyArchive
+                $proxy = Start-FaultProxy $az
+                $env:AZCOPY_LOG_LOCATION = Join-Path $work 'azcopy-logs'
+                $env:AZCOPY_JOB_PLAN_LOCATION = Join-Path $work 'azcopy-plans'
+                try {
+                    foreach ($ms in 0, $latency) {
+                        Set-FaultProxy $proxy @{ latencyMs = $ms } | Out-Null
+                        $via = $proxy.ConnectionStrings['devstoreaccount1']
+                        $sas = & dotnet $Baseline sas $via benchcopy | Select-Object -First 1
+                        $theirs = Measure-Native $Azcopy @('copy', $sas, "$work/azcopy-$ms", '--recursive', '--from-to', 'BlobLocal', '--log-level', 'ERROR', '--output-level', 'quiet')
+                        $files = @(Get-ChildItem -LiteralPath "$work/azcopy-$ms" -Recurse -File).Count
+                        $ours = Measure-Ours "`$b = Backup-PorterAzureContainer -Storage (Get-PorterAzureStorage -ConnectionString '$via' -Container benchcopy) -Destination '$work/container-$ms.zip'; if (-not `$b.Verified) { throw 'backup not verified' }; 'BLOBS ' + `$b.FileCount"
+                        Write-Row ('P7 container backup {0} blobs at {1} ms: ours {2:N1} s (tags, metadata, verified), azcopy {3:N1} s ({4} files), ratio {5}, peak {6} MB' -f (Field $ours.Output 'BLOBS'), $ms, $ours.Seconds, $theirs.Seconds, $files, (Format-Ratio $ours.Seconds $theirs.Seconds), $ours.PeakMB)
+                        Remove-Item -LiteralPath "$work/azcopy-$ms", "$work/container-$ms.zip" -Recurse -Force
+                    }
+                }
+                finally { Stop-FaultProxy $proxy }
+            }
+        }
+        else {
+            Write-Row 'P7 container backup vs azcopy: not run (azcopy is not installed; build.ps1 Bench installs it from npm)'
+        }
     }
 
     # P5: import and first use in a fresh pwsh (inside the process: the module's cost, not pwsh's start).

@@ -15,9 +15,9 @@ using Azure.Storage.Sas;
 //     one Copy Blob From URL per blob (tags copied by the service), at the given concurrency
 //   sas <connection> <container>
 //     prints a read and list SAS URL of the container (for azcopy), valid for two hours
-//   migrate <connection> <container>
-//     per legacy claims/<installation> blob: download it, upload the claim, result, output and installation blobs
-//     (with the plugin's tags) the migration would write, delete the legacy blob
+//   migrate <connection> <container> <concurrency>
+//     per legacy claims/<installation> blob, that many installations at once: download it, upload the outputs, result, claim
+//     and installation blobs (with the plugin's tags) the migration would write, one after another, delete the legacy blob
 internal static class Program
 {
     private static int Main(string[] args)
@@ -32,11 +32,11 @@ internal static class Program
                 Console.WriteLine(Container(args[1], args[2]).GenerateSasUri(
                     BlobContainerSasPermissions.Read | BlobContainerSasPermissions.List | BlobContainerSasPermissions.Tag, DateTimeOffset.UtcNow.AddHours(2)));
                 return 0;
-            case "migrate" when args.Length == 3:
-                Migrate(Container(args[1], args[2]));
+            case "migrate" when args.Length == 4:
+                Migrate(Container(args[1], args[2]), int.Parse(args[3])).GetAwaiter().GetResult();
                 break;
             default:
-                Console.Error.WriteLine("usage: Baseline copy <src cs> <src container> <dst cs> <dst container> <concurrency> | sas <cs> <container> | migrate <cs> <container>");
+                Console.Error.WriteLine("usage: Baseline copy <src cs> <src container> <dst cs> <dst container> <concurrency> | sas <cs> <container> | migrate <cs> <container> <concurrency>");
                 return 2;
         }
         Console.WriteLine(watch.Elapsed.TotalSeconds.ToString("F3", System.Globalization.CultureInfo.InvariantCulture));
@@ -73,35 +73,52 @@ internal static class Program
         }));
     }
 
-    private static void Migrate(BlobContainerClient container)
+    private static async Task Migrate(BlobContainerClient container, int concurrency)
     {
         int id = 0;
-        string NewId() => "01BASELINE" + (id++).ToString("D16");
-        foreach (BlobItem item in container.GetBlobs(BlobTraits.Tags, BlobStates.None, "claims/", CancellationToken.None).ToList())
+        string NewId() => "01BASELINE" + Interlocked.Increment(ref id).ToString("D16");
+        List<BlobItem> legacy = container.GetBlobs(BlobTraits.Tags, BlobStates.None, "claims/", CancellationToken.None)
+            .Where(item => item.Tags == null || !item.Tags.ContainsKey("installation")) // already in the current shape otherwise
+            .ToList();
+        using var gate = new SemaphoreSlim(concurrency);
+        await Task.WhenAll(legacy.Select(async item =>
         {
-            if (item.Tags != null && item.Tags.ContainsKey("installation"))
+            await gate.WaitAsync();
+            try
             {
-                continue; // already in the current shape
-            }
-            BlobClient legacy = container.GetBlobClient(item.Name);
-            byte[] content = legacy.DownloadContent().Value.Content.ToArray();
-            using JsonDocument doc = JsonDocument.Parse(content);
-            string installation = doc.RootElement.TryGetProperty("installation", out JsonElement i) ? i.GetString()! : item.Name.Substring("claims/".Length);
-            string claimId = NewId(), resultId = NewId();
-            Upload(container, "claims/" + claimId, content, ("type", "claims"), ("installation", installation));
-            Upload(container, "results/" + resultId, Encoding.UTF8.GetBytes("{\"id\":\"" + resultId + "\"}"), ("type", "results"), ("claim-id", claimId));
-            if (doc.RootElement.TryGetProperty("outputs", out JsonElement outputs) && outputs.ValueKind == JsonValueKind.Object)
-            {
-                foreach (JsonProperty output in outputs.EnumerateObject())
+                BlobClient blob = container.GetBlobClient(item.Name);
+                byte[] content = (await blob.DownloadContentAsync()).Value.Content.ToArray();
+                string installation;
+                var uploads = new List<(string Name, byte[] Content, (string, string)[] Tags)>();
+                string claimId = NewId(), resultId = NewId();
+                using (JsonDocument doc = JsonDocument.Parse(content))
                 {
-                    Upload(container, "outputs/" + resultId + "-" + output.Name, Encoding.UTF8.GetBytes(output.Value.ToString()), ("type", "outputs"), ("result-id", resultId));
+                    installation = doc.RootElement.TryGetProperty("installation", out JsonElement i) ? i.GetString()! : item.Name.Substring("claims/".Length);
+                    if (doc.RootElement.TryGetProperty("outputs", out JsonElement outputs) && outputs.ValueKind == JsonValueKind.Object)
+                    {
+                        foreach (JsonProperty output in outputs.EnumerateObject())
+                        {
+                            uploads.Add(("outputs/" + resultId + "-" + output.Name, Encoding.UTF8.GetBytes(output.Value.ToString()), new[] { ("type", "outputs"), ("result-id", resultId) }));
+                        }
+                    }
                 }
+                // The order the migration keeps (outputs, result, claim, then the index), each a round trip of its own.
+                uploads.Add(("results/" + resultId, Encoding.UTF8.GetBytes("{\"id\":\"" + resultId + "\"}"), new[] { ("type", "results"), ("claim-id", claimId) }));
+                uploads.Add(("claims/" + claimId, content, new[] { ("type", "claims"), ("installation", installation) }));
+                uploads.Add(("installations/" + installation, Array.Empty<byte>(), new[] { ("type", "installations") }));
+                foreach ((string name, byte[] body, (string, string)[] tags) in uploads)
+                {
+                    await Upload(container, name, body, tags);
+                }
+                await blob.DeleteAsync();
             }
-            Upload(container, "installations/" + installation, Array.Empty<byte>(), ("type", "installations"));
-            legacy.Delete();
-        }
+            finally
+            {
+                gate.Release();
+            }
+        }));
     }
 
-    private static void Upload(BlobContainerClient container, string name, byte[] content, params (string Key, string Value)[] tags) =>
-        container.GetBlobClient(name).Upload(BinaryData.FromBytes(content), new BlobUploadOptions { Tags = tags.ToDictionary(t => t.Key, t => t.Value) });
+    private static Task Upload(BlobContainerClient container, string name, byte[] content, (string Key, string Value)[] tags) =>
+        container.GetBlobClient(name).UploadAsync(BinaryData.FromBytes(content), new BlobUploadOptions { Tags = tags.ToDictionary(t => t.Key, t => t.Value) });
 }
