@@ -16,8 +16,8 @@ namespace PorterStorage.Core.Azure
     /// </summary>
     internal sealed class BlobPrefetch : IDisposable
     {
-        /// <summary>How many reads are in flight at once (azcopy's downloads run many more; this keeps memory small).</summary>
-        public const int Window = 16;
+        /// <summary>How many reads are in flight at once: as many as azcopy sends (<see cref="AzureConcurrency"/>).</summary>
+        public static readonly int Window = AzureConcurrency.Default;
 
         /// <summary>Blobs up to this size are read ahead into memory.</summary>
         public const long SizeLimit = 4L * 1024 * 1024;

@@ -156,7 +156,7 @@ namespace PorterStorage.Core.Azure
         }
 
         /// <summary>How many small blobs a restore sends at once.</summary>
-        internal const int RestoreWindow = 16;
+        internal static readonly int RestoreWindow = AzureConcurrency.Default;
 
         /// <summary>Blobs up to this size are read from the archive into memory and sent beside others (at most a window of them is held).</summary>
         internal const long RestoreAheadLimit = 4L * 1024 * 1024;
