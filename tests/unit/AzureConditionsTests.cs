@@ -18,6 +18,20 @@ namespace PorterStorage.Tests
     /// <summary>The rules behind the module's behaviour on real Azure: container names, SAS letters, request counts.</summary>
     public class AzureConditionsTests
     {
+        [Theory]
+        [InlineData(1, 32)]
+        [InlineData(2, 32)]
+        [InlineData(4, 32)]
+        [InlineData(5, 80)]
+        [InlineData(8, 128)]
+        [InlineData(64, 300)]
+        public void Concurrency_AzcopysDefault_32UpToFourCores_Then16PerCore_AtMost300(int cores, int expected)
+        {
+            Assert.Equal(expected, AzureConcurrency.For(cores));
+            Assert.Equal(AzureConcurrency.For(Environment.ProcessorCount), AzureConcurrency.Default);
+            Assert.Equal(AzureConcurrency.Default, ContainerCopy.DefaultConcurrency);
+        }
+
         /// <summary>Azure's container naming rule, written as a pattern, against the module's rule, over generated names.</summary>
         [Fact]
         public void ContainerNameProblem_AgreesWithAzuresRule()
