@@ -96,48 +96,19 @@ namespace PorterStorage.Core.Migration
                 var pending = new List<Queued>();
                 var pendingKeys = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
                 long pendingBytes = 0;
-                int Reserve(MigrationItemKind kind)
-                {
-                    switch (kind)
-                    {
-                        case MigrationItemKind.CredentialSet:
-                            credentialSets.Add(null!);
-                            return credentialSets.Count - 1;
-                        case MigrationItemKind.ParameterSet:
-                            parameterSets.Add(null!);
-                            return parameterSets.Count - 1;
-                        default:
-                            installations.Add(null!);
-                            return installations.Count - 1;
-                    }
-                }
-                void Put(int slot, object record)
-                {
-                    switch (record)
-                    {
-                        case InstallationMigrationRecord i:
-                            installations[slot] = i;
-                            break;
-                        case SetMigrationRecord c when c.Kind == "credentials":
-                            credentialSets[slot] = c;
-                            break;
-                        case SetMigrationRecord p:
-                            parameterSets[slot] = p;
-                            break;
-                    }
-                }
+                System.Collections.IList Outcomes(MigrationItemKind kind) => ListOf(kind, installations, credentialSets, parameterSets);
                 void NotMigrated(PorterMigrationPlanItem item, Exception caught, int? slot)
                 {
                     PorterStorageException ex = IOErrors.Map(caught, store.FullName(item.Source ?? string.Empty), IOOperation.Write,
                         $"{item.Kind} '{item.Name}' was not migrated.");
                     object? record = Outcome(item, MigrationOutcome.Failed, null, ex.ErrorId, ex.Message);
-                    if (slot is int at && record != null)
+                    if (slot is int at)
                     {
-                        Put(at, record);
+                        Outcomes(item.Kind)[at] = record;
                     }
-                    else
+                    else if (record != null)
                     {
-                        Record(item, MigrationOutcome.Failed, null, ex.ErrorId, ex.Message, installations, credentialSets, parameterSets);
+                        Outcomes(item.Kind).Add(record);
                     }
                     Fail(ex.ErrorId, ex.Kind, ex.Target ?? store.Location, ex.Message, MigrationLogText.ErrorLine(item, ex.ErrorId, ex.Message), !IsHiddenFromPorter(item));
                 }
@@ -156,7 +127,7 @@ namespace PorterStorage.Core.Migration
                     {
                         if (outcomes[i] == null)
                         {
-                            Put(batch[i].Slot, batch[i].Applied());
+                            Outcomes(batch[i].Item.Kind)[batch[i].Slot] = batch[i].Applied();
                         }
                         else
                         {
@@ -171,7 +142,8 @@ namespace PorterStorage.Core.Migration
                     {
                         Flush();
                     }
-                    queued.Slot = Reserve(queued.Item.Kind);
+                    System.Collections.IList list = Outcomes(queued.Item.Kind);
+                    queued.Slot = list.Add(null); // kept in plan order: filled when the batch is applied
                     pending.Add(queued);
                     pendingKeys.UnionWith(keys);
                     pendingBytes += queued.Changes.Writes.Sum(w => (long)w.Content.Length);
@@ -375,19 +347,17 @@ namespace PorterStorage.Core.Migration
         private static void Record(PorterMigrationPlanItem item, MigrationOutcome outcome, string? target, string? errorId, string? error,
             List<InstallationMigrationRecord> installations, List<SetMigrationRecord> credentialSets, List<SetMigrationRecord> parameterSets)
         {
-            switch (Outcome(item, outcome, target, errorId, error))
+            object? record = Outcome(item, outcome, target, errorId, error);
+            if (record != null)
             {
-                case InstallationMigrationRecord i:
-                    installations.Add(i);
-                    break;
-                case SetMigrationRecord c when item.Kind == MigrationItemKind.CredentialSet:
-                    credentialSets.Add(c);
-                    break;
-                case SetMigrationRecord p:
-                    parameterSets.Add(p);
-                    break;
+                ListOf(item.Kind, installations, credentialSets, parameterSets).Add(record);
             }
         }
+
+        /// <summary>The result's list an item of this kind is recorded in.</summary>
+        private static System.Collections.IList ListOf(MigrationItemKind kind,
+            List<InstallationMigrationRecord> installations, List<SetMigrationRecord> credentialSets, List<SetMigrationRecord> parameterSets) =>
+            kind == MigrationItemKind.CredentialSet ? credentialSets : kind == MigrationItemKind.ParameterSet ? (System.Collections.IList)parameterSets : installations;
 
         /// <summary>The record of an item's outcome (null for the repairs, which have none of their own).</summary>
         private static object? Outcome(PorterMigrationPlanItem item, MigrationOutcome outcome, string? target, string? errorId, string? error)
