@@ -55,11 +55,12 @@ function Write-Row([string] $Line) {
     $lines.Add($Line)
 }
 
-# Runs a script in a fresh pwsh that has imported the module; returns its wall time, its own peak resident memory
-# (VmHWM, so the whole process, runtime included) and what it printed before that.
+# Runs a script in a fresh pwsh that imports the module; returns its wall time as a whole process (Seconds) and from
+# Import-Module on (Module: pwsh's own start is not the module's), its own peak resident memory (VmHWM, so the whole
+# process, runtime included) and what it printed before that.
 function Measure-Ours {
     param([Parameter(Mandatory)] [string] $Script)
-    $psi = New-ChildPwshStartInfo "Import-Module '$module'; $Script; 'PEAK ' + ((Get-Content /proc/self/status | Where-Object { `$_ -like 'VmHWM:*' }) -replace '\D', '')"
+    $psi = New-ChildPwshStartInfo "`$benchClock = [Diagnostics.Stopwatch]::StartNew(); Import-Module '$module'; $Script; 'MODULE ' + `$benchClock.Elapsed.TotalSeconds.ToString([Globalization.CultureInfo]::InvariantCulture); 'PEAK ' + ((Get-Content /proc/self/status | Where-Object { `$_ -like 'VmHWM:*' }) -replace '\D', '')"
     $psi.RedirectStandardOutput = $true
     $watch = [Diagnostics.Stopwatch]::StartNew()
     $p = [Diagnostics.Process]::Start($psi)
@@ -68,7 +69,8 @@ function Measure-Ours {
     $watch.Stop()
     if ($p.ExitCode -ne 0) { throw "The measured run failed ($($p.ExitCode)): $out" }
     $peak = [regex]::Match($out, 'PEAK (\d+)').Groups[1].Value
-    [pscustomobject]@{ Seconds = $watch.Elapsed.TotalSeconds; PeakMB = [Math]::Round([double]$peak / 1024); Output = $out }
+    $inner = [double]::Parse([regex]::Match($out, 'MODULE ([0-9.E+-]+)').Groups[1].Value, [Globalization.CultureInfo]::InvariantCulture)
+    [pscustomobject]@{ Seconds = $watch.Elapsed.TotalSeconds; Module = $inner; PeakMB = [Math]::Round([double]$peak / 1024); Output = $out }
 }
 
 function Measure-Native {
@@ -99,7 +101,7 @@ try {
         $cp = Measure-Native cp @('-a', $target, (Join-Path $work "copy-$n"))
         $peaks[$n] = $ours.PeakMB
         $mb = (Get-ChildItem -LiteralPath $legacy -Recurse -File | Measure-Object Length -Sum).Sum / 1MB
-        Write-Row ('P1 migrate {0} ({1:N0} MB legacy): ours {2:N1} s, cp -a {3:N1} s, ratio {4}, peak {5} MB' -f $n, $mb, $ours.Seconds, $cp.Seconds, (Format-Ratio $ours.Seconds $cp.Seconds), $ours.PeakMB)
+        Write-Row ('P1 migrate {0} ({1:N0} MB legacy): ours {2:N2} s from Import-Module ({3:N2} s as a process), cp -a {4:N2} s, ratio {5} ({6} as a process), peak {7} MB' -f $n, $mb, $ours.Module, $ours.Seconds, $cp.Seconds, (Format-Ratio $ours.Module $cp.Seconds), (Format-Ratio $ours.Seconds $cp.Seconds), $ours.PeakMB)
         Remove-Item -LiteralPath (Join-Path $work "copy-$n"), $target -Recurse -Force
     }
     $small, $large = $sizes.Homes
@@ -108,15 +110,15 @@ try {
     # P2: backup vs tar czf; test vs backup.
     $legacy = Join-Path $work "legacy-$($sizes.Backup)"
     Step
-    $backup = Measure-Ours "`$b = Backup-PorterHome -LiteralPath '$legacy' -Destination '$work/backup.zip'; if (-not `$b.Verified) { throw 'backup not verified' }"
+    $backup = Measure-Ours "`$b = Backup-PorterHome -LiteralPath '$legacy' -Destination '$work/backup.tar.gz'; if (-not `$b.Verified) { throw 'backup not verified' }"
     Step
     $tar = Measure-Native tar @('czf', "$work/home.tar.gz", '-C', $legacy, '.')
     Step
-    $test = Measure-Ours "if (-not (Test-PorterBackup -Path '$work/backup.zip' -Quiet)) { throw 'backup does not verify' }"
-    $zipMB = (Get-Item "$work/backup.zip").Length / 1MB
+    $test = Measure-Ours "if (-not (Test-PorterBackup -Path '$work/backup.tar.gz' -Quiet)) { throw 'backup does not verify' }"
+    $oursMB = (Get-Item "$work/backup.tar.gz").Length / 1MB
     $tarMB = (Get-Item "$work/home.tar.gz").Length / 1MB
-    Write-Row ('P2 backup {0}: ours {1:N1} s, tar czf {2:N1} s, ratio {3}, archive {4:N1} MB vs tar.gz {5:N1} MB ({6}x), peak {7} MB' -f $sizes.Backup, $backup.Seconds, $tar.Seconds, (Format-Ratio $backup.Seconds $tar.Seconds), $zipMB, $tarMB, (Format-Ratio $zipMB $tarMB), $backup.PeakMB)
-    Write-Row ('P2 test backup {0}: ours {1:N1} s, backup {2:N1} s, ratio {3}, peak {4} MB' -f $sizes.Backup, $test.Seconds, $backup.Seconds, (Format-Ratio $test.Seconds $backup.Seconds), $test.PeakMB)
+    Write-Row ('P2 backup {0}: ours {1:N2} s from Import-Module ({2:N2} s as a process), tar czf {3:N2} s, ratio {4} ({5} as a process), archive {6:N2} MB vs tar.gz {7:N2} MB ({8}x), peak {9} MB' -f $sizes.Backup, $backup.Module, $backup.Seconds, $tar.Seconds, (Format-Ratio $backup.Module $tar.Seconds), (Format-Ratio $backup.Seconds $tar.Seconds), $oursMB, $tarMB, (Format-Ratio $oursMB $tarMB), $backup.PeakMB)
+    Write-Row ('P2 test backup {0}: ours {1:N2} s, backup {2:N2} s (from Import-Module, both), ratio {3}, peak {4} MB' -f $sizes.Backup, $test.Module, $backup.Module, (Format-Ratio $test.Module $backup.Module), $test.PeakMB)
 
     if (-not $NoAzure) {
         # Every Azure row on an Azurite of its own: in-memory Azurite slows as an account fills, and its Find Blobs by Tags
@@ -156,8 +158,8 @@ try {
             $ours = Measure-Ours (& $copyScript (Connection $az) (Connection $az 'porterdest') 'oursdest')
             $blobs = Field $ours.Output 'TOTAL'
             $loop = Measure-Native dotnet @($Baseline, 'copy', (Connection $az), 'benchcopy', (Connection $az), 'loopdest', "$concurrency")
-            Write-Row ('P3 copy {0} blobs at {1} tasks: ours {2:N1} s ({3:N0} blobs/s, tags verified), loop {4:N1} s ({5:N0} blobs/s), throughput ratio {6}, peak {7} MB' -f $blobs, $concurrency, $ours.Seconds, ($blobs / $ours.Seconds), $loop.Seconds, ($blobs / $loop.Seconds), (Format-Ratio $loop.Seconds $ours.Seconds), $ours.PeakMB)
-            [pscustomobject]@{ Seconds = $ours.Seconds; Blobs = $blobs }
+            Write-Row ('P3 copy {0} blobs at {1} tasks: ours {2:N2} s from Import-Module ({3:N2} s as a process; {4:N0} blobs/s, tags verified), loop {5:N2} s ({6:N0} blobs/s), throughput ratio {7} ({8} as a process), peak {9} MB' -f $blobs, $concurrency, $ours.Module, $ours.Seconds, ($blobs / $ours.Module), $loop.Seconds, ($blobs / $loop.Seconds), (Format-Ratio $loop.Seconds $ours.Module), (Format-Ratio $loop.Seconds $ours.Seconds), $ours.PeakMB)
+            [pscustomobject]@{ Seconds = $ours.Module; Blobs = $blobs }
         }
 
         # P6 copy: the same work through the fault proxy at 20 ms. The minimum: one Copy Blob From URL per blob, the source's
@@ -172,7 +174,7 @@ try {
                 $blobs = Field $ours.Output 'TOTAL'
                 $minimum = $blobs + [Math]::Ceiling($blobs / 5000) + 1
                 $loop = Measure-Native dotnet @($Baseline, 'copy', $proxy.ConnectionStrings['devstoreaccount1'], 'benchcopy', $proxy.ConnectionStrings['devstoreaccount1'], 'loopdest', "$concurrency")
-                Write-Row ('P6 copy {0} blobs at {1} ms, {2} tasks: ours {3:N1} s, {4}x ours on loopback ({5:N1} s); loop {6:N1} s, throughput ratio {7}; requests {8} vs minimum {9} ({10}x)' -f $blobs, $latency, $concurrency, $ours.Seconds, (Format-Ratio $ours.Seconds $p3.Seconds), $p3.Seconds, $loop.Seconds, (Format-Ratio $loop.Seconds $ours.Seconds), $requests, $minimum, (Format-Ratio $requests $minimum))
+                Write-Row ('P6 copy {0} blobs at {1} ms, {2} tasks: ours {3:N2} s from Import-Module ({4:N2} s as a process), {5}x ours on loopback ({6:N2} s); loop {7:N2} s, throughput ratio {8} ({9} as a process); requests {10} vs minimum {11} ({12}x)' -f $blobs, $latency, $concurrency, $ours.Module, $ours.Seconds, (Format-Ratio $ours.Module $p3.Seconds), $p3.Seconds, $loop.Seconds, (Format-Ratio $loop.Seconds $ours.Module), (Format-Ratio $loop.Seconds $ours.Seconds), $requests, $minimum, (Format-Ratio $requests $minimum))
             }
             finally { Stop-FaultProxy $proxy }
         }
@@ -182,14 +184,14 @@ try {
             param($az)
             Seed (Connection $az) 'oursmigrate' $legacyArchive
             $ours = Measure-Ours (& $migrateScript (Connection $az))
-            [pscustomobject]@{ Seconds = $ours.Seconds; PeakMB = $ours.PeakMB }
+            [pscustomobject]@{ Seconds = $ours.Module; Process = $ours.Seconds; PeakMB = $ours.PeakMB }
         }
         $p4loop = Use-Azurite {
             param($az)
             Seed (Connection $az) 'loopmigrate' $legacyArchive
             Measure-Native dotnet @($Baseline, 'migrate', (Connection $az), 'loopmigrate', "$concurrency")
         }
-        Write-Row ('P4 azure migrate {0}: ours {1:N1} s, loop {2:N1} s ({3} installations at once), throughput ratio {4}, peak {5} MB' -f $n, $p4.Seconds, $p4loop.Seconds, $concurrency, (Format-Ratio $p4loop.Seconds $p4.Seconds), $p4.PeakMB)
+        Write-Row ('P4 azure migrate {0}: ours {1:N2} s from Import-Module ({2:N2} s as a process), loop {3:N2} s ({4} installations at once), throughput ratio {5} ({6} as a process), peak {7} MB' -f $n, $p4.Seconds, $p4.Process, $p4loop.Seconds, $concurrency, (Format-Ratio $p4loop.Seconds $p4.Seconds), (Format-Ratio $p4loop.Seconds $p4.Process), $p4.PeakMB)
 
         # P6 migrate: the same work at 20 ms. The minimum, per the issue: per installation one read of its legacy blob, one write
         # per document Porter needs (what the proxy saw written of claims, results, outputs and installations), one delete of the
@@ -203,7 +205,7 @@ try {
                 $writes = Requests $proxy @('PutBlob claims', 'PutBlob results', 'PutBlob outputs', 'PutBlob installations')
                 $blobs = $n + 5 # the legacy container: the legacy claims, one current installation's blobs and the sets
                 $minimum = $n + $writes + $n + 2 * [Math]::Ceiling($blobs / 5000) + 2 + 2
-                [pscustomobject]@{ Seconds = $ours.Seconds; Requests = (Field $ours.Output 'REQUESTS'); Minimum = $minimum }
+                [pscustomobject]@{ Seconds = $ours.Module; Process = $ours.Seconds; Requests = (Field $ours.Output 'REQUESTS'); Minimum = $minimum }
             }
             finally { Stop-FaultProxy $proxy }
         }
@@ -214,7 +216,7 @@ try {
             try { Measure-Native dotnet @($Baseline, 'migrate', $proxy.ConnectionStrings['devstoreaccount1'], 'loopmigrate', "$concurrency") }
             finally { Stop-FaultProxy $proxy }
         }
-        Write-Row ('P6 azure migrate {0} at {1} ms: ours {2:N1} s, {3}x ours on loopback ({4:N1} s); loop {5:N1} s ({6} at once), throughput ratio {7}; requests {8} vs minimum {9} ({10}x)' -f $n, $latency, $p6ours.Seconds, (Format-Ratio $p6ours.Seconds $p4.Seconds), $p4.Seconds, $p6loop.Seconds, $concurrency, (Format-Ratio $p6loop.Seconds $p6ours.Seconds), $p6ours.Requests, $p6ours.Minimum, (Format-Ratio $p6ours.Requests $p6ours.Minimum))
+        Write-Row ('P6 azure migrate {0} at {1} ms: ours {2:N2} s from Import-Module ({3:N2} s as a process), {4}x ours on loopback ({5:N2} s); loop {6:N2} s ({7} at once), throughput ratio {8} ({9} as a process); requests {10} vs minimum {11} ({12}x)' -f $n, $latency, $p6ours.Seconds, $p6ours.Process, (Format-Ratio $p6ours.Seconds $p4.Seconds), $p4.Seconds, $p6loop.Seconds, $concurrency, (Format-Ratio $p6loop.Seconds $p6ours.Seconds), (Format-Ratio $p6loop.Seconds $p6ours.Process), $p6ours.Requests, $p6ours.Minimum, (Format-Ratio $p6ours.Requests $p6ours.Minimum))
 
         # P7: container backup vs azcopy's download of the same container (copy --from-to BlobLocal), both through the proxy, on
         # loopback (0 ms added) and at 20 ms. Ours also keeps tags and metadata, writes one archive and verifies it.
@@ -232,9 +234,9 @@ try {
                         $sas = & dotnet $Baseline sas $via benchcopy | Select-Object -First 1
                         $theirs = Measure-Native $Azcopy @('copy', $sas, "$work/azcopy-$ms", '--recursive', '--from-to', 'BlobLocal', '--log-level', 'ERROR', '--output-level', 'quiet')
                         $files = @(Get-ChildItem -LiteralPath "$work/azcopy-$ms" -Recurse -File).Count
-                        $ours = Measure-Ours "`$b = Backup-PorterAzureContainer -Storage (Get-PorterAzureStorage -ConnectionString '$via' -Container benchcopy) -Destination '$work/container-$ms.zip'; if (-not `$b.Verified) { throw 'backup not verified' }; 'BLOBS ' + `$b.FileCount"
-                        Write-Row ('P7 container backup {0} blobs at {1} ms: ours {2:N1} s (tags, metadata, verified), azcopy {3:N1} s ({4} files), ratio {5}, peak {6} MB' -f (Field $ours.Output 'BLOBS'), $ms, $ours.Seconds, $theirs.Seconds, $files, (Format-Ratio $ours.Seconds $theirs.Seconds), $ours.PeakMB)
-                        Remove-Item -LiteralPath "$work/azcopy-$ms", "$work/container-$ms.zip" -Recurse -Force
+                        $ours = Measure-Ours "`$b = Backup-PorterAzureContainer -Storage (Get-PorterAzureStorage -ConnectionString '$via' -Container benchcopy) -Destination '$work/container-$ms.tar.gz'; if (-not `$b.Verified) { throw 'backup not verified' }; 'BLOBS ' + `$b.FileCount"
+                        Write-Row ('P7 container backup {0} blobs at {1} ms: ours {2:N2} s from Import-Module ({3:N2} s as a process; tags, metadata, verified), azcopy {4:N2} s ({5} files), ratio {6} ({7} as a process), peak {8} MB' -f (Field $ours.Output 'BLOBS'), $ms, $ours.Module, $ours.Seconds, $theirs.Seconds, $files, (Format-Ratio $ours.Module $theirs.Seconds), (Format-Ratio $ours.Seconds $theirs.Seconds), $ours.PeakMB)
+                        Remove-Item -LiteralPath "$work/azcopy-$ms", "$work/container-$ms.tar.gz" -Recurse -Force
                     }
                 }
                 finally { Stop-FaultProxy $proxy }

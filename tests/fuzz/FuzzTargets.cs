@@ -1,6 +1,10 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
+using System.IO.Compression;
 using System.Text;
+using System.Threading;
+using PorterStorage.Core.Backup;
 using System.Text.Json;
 using PorterStorage.Core.Errors;
 using PorterStorage.Core.Json;
@@ -33,7 +37,55 @@ namespace PorterStorage.Fuzz
             ["credential-yaml"] = CredentialYaml,
             ["parameter"] = Parameter,
             ["roundtrip"] = RoundTrip,
+            ["archive"] = Archive,
         };
+
+        /// <summary>
+        /// The backup validator over any tar stream (gzipped here, as a backup is) and, when the bytes already are a zip or
+        /// gzip, over them as they are: it returns a verdict and never raises; and an archive it accepts restores, every
+        /// file to its recorded bytes (the restore checks each against the manifest and raises if one differs).
+        /// </summary>
+        public static void Archive(byte[] data)
+        {
+            string dir = Path.Combine(Path.GetTempPath(), "porterstorage-fuzz-" + Guid.NewGuid().ToString("N").Substring(0, 8));
+            Directory.CreateDirectory(dir);
+            try
+            {
+                bool asIs = data.Length >= 2 && ((data[0] == 0x1F && data[1] == 0x8B) || (data[0] == (byte)'P' && data[1] == (byte)'K'));
+                string archive = Path.Combine(dir, "fuzz.tar.gz");
+                if (asIs)
+                {
+                    File.WriteAllBytes(archive, data);
+                }
+                else
+                {
+                    using FileStream file = File.Create(archive);
+                    using var gzip = new GZipStream(file, CompressionLevel.Fastest);
+                    gzip.Write(data, 0, data.Length);
+                }
+                PorterBackupVerification v = ArchiveValidator.Validate(archive, null, null, CancellationToken.None);
+                if (!v.IsValid)
+                {
+                    if (v.ErrorId == null)
+                    {
+                        throw new FuzzInvariantException("an archive refused without an error id: " + v.Reason);
+                    }
+                    return;
+                }
+                try
+                {
+                    HomeRestore.Execute(HomeRestore.Plan(archive, null, Path.Combine(dir, "restored"), "/", false, null, CancellationToken.None), null, CancellationToken.None);
+                }
+                catch (PorterStorageException ex) when (ex.ErrorId == ErrorIds.BackupKindMismatch)
+                {
+                    // a valid container backup: Restore-PorterAzureContainer's, not a home's
+                }
+            }
+            finally
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
 
         /// <summary>The legacy claim reader and splitter: every document of the change set passes the guard.</summary>
         public static void Claim(byte[] data)

@@ -23,7 +23,7 @@ Describe 'Backup-PorterAzureContainer and Restore-PorterAzureContainer' {
         $restored.TaggedBlobs | Should -Be 18
 
         $again = $target | Backup-PorterAzureContainer -Destination (Join-Path $TestDrive 'bk2')
-        $read = { param($p) $z = [IO.Compression.ZipFile]::OpenRead($p); try { $r = [IO.StreamReader]::new($z.GetEntry('manifest.json').Open()); ($r.ReadToEnd() | ConvertFrom-Json).entries } finally { $z.Dispose() } }
+        $read = { param($p) (Get-ArchiveManifest -Path $p).entries }
         $a = & $read $backup.Path | Sort-Object path
         $b = & $read $again.Path | Sort-Object path
         $b.path | Should -Be $a.path

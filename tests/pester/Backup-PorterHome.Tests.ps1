@@ -26,7 +26,7 @@ Describe 'Backup-PorterHome' {
     It 'writes one verified archive, 0600, with the properties the migration needs' {
         $out = Join-Path $TestDrive 'props'
         $b = Backup-PorterHome -Path $legacy -Destination $out
-        $b.Path | Should -Match 'porter-home-\d{8}-\d{6}\.zip$'
+        $b.Path | Should -Match 'porter-home-\d{8}-\d{6}\.tar\.gz$'
         $b.Source | Should -Be $legacy
         $b.Verified | Should -BeTrue
         $b.FileCount | Should -Be 7
@@ -79,9 +79,7 @@ Describe 'Backup-PorterHome' {
         Set-Content (Join-Path $outside 'secret.txt') 'outside the home'
         New-Item -ItemType SymbolicLink -Path (Join-Path $h 'escape') -Target $outside.FullName | Out-Null
         $b = Backup-PorterHome -Path $h -Destination (Join-Path $TestDrive 'linked-out')
-        $zip = [IO.Compression.ZipFile]::OpenRead($b.Path)
-        try { $zip.Entries.FullName | Where-Object { $_ -like 'home/escape*' } | Should -BeNullOrEmpty }
-        finally { $zip.Dispose() }
+        (Get-ArchiveEntry -Path $b.Path).Name | Where-Object { $_ -like 'home/escape*' } | Should -BeNullOrEmpty
         # The link is recorded as a link (restored as one, never written through), so the backup verifies.
         $b.Verified | Should -BeTrue
         (Test-PorterBackup -InputObject $b).IsValid | Should -BeTrue

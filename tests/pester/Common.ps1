@@ -30,14 +30,61 @@ function Get-TreeDigest {
 }
 
 # Flips one bit inside the stored content of an archive entry.
+# The entries of a backup archive, zip or tar.gz, read by .NET's own readers (not the module's): Name and Content.
+function Get-ArchiveEntry {
+    param([Parameter(Mandatory)] [string] $Path)
+    $bytes = [IO.File]::ReadAllBytes($Path)
+    if ($bytes[0] -eq 0x1F -and $bytes[1] -eq 0x8B) {
+        $gz = [IO.Compression.GZipStream]::new([IO.MemoryStream]::new($bytes), [IO.Compression.CompressionMode]::Decompress)
+        $tar = [Formats.Tar.TarReader]::new($gz)
+        try {
+            while ($null -ne ($e = $tar.GetNextEntry($true))) {
+                $content = [IO.MemoryStream]::new()
+                if ($e.DataStream) { $e.DataStream.CopyTo($content) }
+                [pscustomobject]@{ Name = $e.Name; Content = $content.ToArray() }
+            }
+        }
+        finally { $tar.Dispose(); $gz.Dispose() }
+        return
+    }
+    $zip = [IO.Compression.ZipArchive]::new([IO.MemoryStream]::new($bytes))
+    try {
+        foreach ($e in $zip.Entries) {
+            $content = [IO.MemoryStream]::new(); $s = $e.Open(); $s.CopyTo($content); $s.Dispose()
+            [pscustomobject]@{ Name = $e.FullName; Content = $content.ToArray() }
+        }
+    }
+    finally { $zip.Dispose() }
+}
+
+# The manifest of a backup archive, parsed.
+function Get-ArchiveManifest {
+    param([Parameter(Mandatory)] [string] $Path)
+    $m = Get-ArchiveEntry -Path $Path | Where-Object Name -eq 'manifest.json'
+    [Text.Encoding]::UTF8.GetString($m.Content) | ConvertFrom-Json
+}
+
+# Flips one byte of an entry's content: in a zip, inside its compressed data; in a tar.gz, inside the tar (the
+# stream is decompressed, changed and compressed again, so the archive still reads and only that entry differs).
 function Set-ArchiveByteFlip {
     param([Parameter(Mandatory)] [string] $Path, [Parameter(Mandatory)] [string] $EntryName)
     $bytes = [IO.File]::ReadAllBytes($Path)
-    # Latin-1 maps every byte to one char, so a string search finds the entry's local header name.
+    $gzip = $bytes[0] -eq 0x1F -and $bytes[1] -eq 0x8B
+    if ($gzip) {
+        $in = [IO.Compression.GZipStream]::new([IO.MemoryStream]::new($bytes), [IO.Compression.CompressionMode]::Decompress)
+        $tar = [IO.MemoryStream]::new(); $in.CopyTo($tar); $in.Dispose()
+        $bytes = $tar.ToArray()
+    }
+    # Latin-1 maps every byte to one char, so a string search finds the entry's header name.
     $at = [Text.Encoding]::Latin1.GetString($bytes).IndexOf($EntryName, [StringComparison]::Ordinal)
     if ($at -lt 0) { throw "Entry $EntryName not found." }
-    $i = $at + $EntryName.Length + 40
+    $i = if ($gzip) { $at + 512 } else { $at + $EntryName.Length + 40 }
     $bytes[$i] = $bytes[$i] -bxor 1
+    if ($gzip) {
+        $out = [IO.MemoryStream]::new()
+        $z = [IO.Compression.GZipStream]::new($out, [IO.Compression.CompressionLevel]::Optimal, $true); $z.Write($bytes, 0, $bytes.Length); $z.Dispose()
+        $bytes = $out.ToArray()
+    }
     [IO.File]::WriteAllBytes($Path, $bytes)
 }
 

@@ -16,7 +16,7 @@ Describe 'The Azure Automation runbook example' {
         $r.Output | Should -Match 'SUCCEEDED True'
         $s | Test-PorterStorage -Quiet | Should -BeTrue
         Get-ChildItem $work -Filter '*-migrate.log' | Should -Not -BeNullOrEmpty
-        Get-ChildItem $work -Filter '*.zip' | Should -Not -BeNullOrEmpty
+        Get-ChildItem $work -Filter 'porter-container-*.tar.gz' | Should -Not -BeNullOrEmpty
     }
 
     It 'fails the job, naming the step, when the container is missing' {

@@ -40,9 +40,16 @@ namespace PorterStorage.Tests
 
         private static string Sha(byte[] b) => Convert.ToHexString(SHA256.HashData(b)).ToLowerInvariant();
 
-        /// <summary>Writes a zip with a manifest of <paramref name="kind"/>; every hash is right unless an item says otherwise.</summary>
+        /// <summary>
+        /// Writes a zip (a name ending in .zip) or a tar.gz with a manifest of <paramref name="kind"/>; every hash is right
+        /// unless an item says otherwise. A Unix mode of a link, folder or special file becomes that tar entry type.
+        /// </summary>
         private static string Craft(TempHome dir, string kind, IEnumerable<Item> items, string name = "crafted.zip", int manifests = 1)
         {
+            if (!name.EndsWith(".zip", StringComparison.Ordinal))
+            {
+                return CraftTar(dir, kind, items, name, manifests);
+            }
             string prefix = kind == BackupManifest.ContainerKind ? BackupManifest.ContainerPrefix : BackupManifest.HomePrefix;
             string archive = dir.P(name);
             var entries = new List<BackupEntry>();
@@ -77,6 +84,44 @@ namespace PorterStorage.Tests
                     manifest.WriteTo(ms);
                 }
             }
+            return archive;
+        }
+
+        private static BackupEntry Record(Item i) =>
+            i.Type == "file"
+                ? new BackupEntry(i.Path, BackupEntryType.File, i.RecordedSize ?? i.Content.Length, i.RecordedSha ?? Sha(i.Content), 0x180, DateTime.UtcNow, null)
+                : i.Type == "dir"
+                    ? new BackupEntry(i.Path, BackupEntryType.Directory, 0, null, 0x1C0, DateTime.UtcNow, null)
+                    : new BackupEntry(i.Path, BackupEntryType.SymbolicLink, 0, null, null, DateTime.UtcNow, i.Target);
+
+        private static string CraftTar(TempHome dir, string kind, IEnumerable<Item> items, string name, int manifests)
+        {
+            string prefix = kind == BackupManifest.ContainerKind ? BackupManifest.ContainerPrefix : BackupManifest.HomePrefix;
+            var entries = new List<BackupEntry>();
+            var tar = new RawTar();
+            foreach (Item i in items)
+            {
+                if (i.Type == "file" && i.InZip)
+                {
+                    int type = (i.UnixMode ?? 0x8000) & 0xF000;
+                    char flag = type == 0xA000 ? '2' : type == 0x1000 ? '6' : type == 0x2000 ? '3' : type == 0x6000 ? '4' : type == 0x4000 ? '5' : '0';
+                    tar.Add(i.ZipName ?? prefix + i.Path, flag == '0' ? i.Content : Array.Empty<byte>(), flag, flag == '2' ? Encoding.UTF8.GetString(i.Content) : null);
+                }
+                if (i.InManifest)
+                {
+                    entries.Add(Record(i));
+                }
+            }
+            for (int m = 0; m < manifests; m++)
+            {
+                var manifest = new BackupManifest(kind, DateTime.UtcNow, kind == BackupManifest.ContainerKind ? "http://127.0.0.1:1/devstoreaccount1/c" : dir.P("home"),
+                    false, "test", entries, Array.Empty<BackupSkippedItem>());
+                var ms = new MemoryStream();
+                manifest.WriteTo(ms);
+                tar.Add(BackupManifest.ManifestEntryName, ms.ToArray());
+            }
+            string archive = dir.P(name);
+            File.WriteAllBytes(archive, RawTar.Gzip(tar.ToArray()));
             return archive;
         }
 
@@ -133,13 +178,16 @@ namespace PorterStorage.Tests
             new object[] { "unknown kind", "table?", new[] { F("a") }, ErrorIds.BackupCorrupt },
         };
 
+        public static IEnumerable<object[]> HostileInBothFormats() =>
+            Hostile().SelectMany(c => new[] { c.Append(".zip").ToArray(), c.Append(".tar.gz").ToArray() });
+
         [Theory]
-        [MemberData(nameof(Hostile))]
-        public void Hostile_EveryDoorRefusesWithTheSameId(string label, string kind, Item[] items, string errorId)
+        [MemberData(nameof(HostileInBothFormats))]
+        public void Hostile_EveryDoorRefusesWithTheSameId(string label, string kind, Item[] items, string errorId, string ext)
         {
             using var dir = new TempHome();
-            string archive = Craft(dir, kind, items);
-            AssertAllAgree(dir, archive, kind, errorId, label);
+            string archive = Craft(dir, kind, items, "crafted" + ext);
+            AssertAllAgree(dir, archive, kind, errorId, label + " " + ext);
         }
 
         [Fact]
@@ -153,18 +201,22 @@ namespace PorterStorage.Tests
             Assert.Contains(v.Mismatched, m => m.Path == "a");
         }
 
-        [Fact]
-        public void TwoManifests_EveryDoorRefusesWithBackupCorrupt()
+        [Theory]
+        [InlineData(".zip")]
+        [InlineData(".tar.gz")]
+        public void TwoManifests_EveryDoorRefusesWithBackupCorrupt(string ext)
         {
             using var dir = new TempHome();
-            string archive = Craft(dir, "home", new[] { F("a") }, manifests: 2);
+            string archive = Craft(dir, "home", new[] { F("a") }, "crafted" + ext, manifests: 2);
             AssertAllAgree(dir, archive, "home", ErrorIds.BackupCorrupt, "two manifests");
         }
 
         [Theory]
-        [InlineData("home")]
-        [InlineData("container")]
-        public void WellFormed_EveryDoorAccepts(string kind)
+        [InlineData("home", ".zip")]
+        [InlineData("container", ".zip")]
+        [InlineData("home", ".tar.gz")]
+        [InlineData("container", ".tar.gz")]
+        public void WellFormed_EveryDoorAccepts(string kind, string ext)
         {
             using var dir = new TempHome();
             var items = new List<Item> { F("claims/a.json"), F("schema", "{}") };
@@ -175,8 +227,11 @@ namespace PorterStorage.Tests
                 // A home's binary or mixin linked from elsewhere: restored as a link, never written through.
                 items.Add(new Item { Path = "porter", Type = "link", Target = "/usr/local/bin/porter" });
                 items.Add(new Item { Path = "mixins", Type = "link", Target = "../shared/mixins" });
+                // A name longer than ustar's 100 bytes, and one that is not ASCII: pax headers in a tar.
+                items.Add(F("claims/" + new string('n', 150) + ".json"));
+                items.Add(F("claims/ünïcødé-ß.json"));
             }
-            string archive = Craft(dir, kind, items);
+            string archive = Craft(dir, kind, items, "crafted" + ext);
             PorterBackupVerification v = ArchiveValidator.Validate(archive, null, null, CancellationToken.None);
             Assert.True(v.IsValid, v.Reason);
             Assert.Null(v.ErrorId);

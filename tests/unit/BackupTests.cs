@@ -28,9 +28,9 @@ namespace PorterStorage.Tests
         }
 
         private static PorterBackup Backup(TempHome home, TempHome outDir, bool dataOnly = false, List<PorterStorageException>? errors = null,
-            Func<string, byte[]>? reader = null)
+            Func<string, byte[]>? reader = null, string ext = ".tar.gz")
         {
-            string archive = HomeBackup.PlanArchivePath(home.Path, outDir.Path, outDir.Path, false, Now);
+            string archive = HomeBackup.PlanArchivePath(home.Path, outDir.P("backup" + ext), outDir.Path, false, Now);
             return HomeBackup.Create(home.Path, archive, dataOnly, false, null, e => errors?.Add(e), reader ?? File.ReadAllBytes, CancellationToken.None);
         }
 
@@ -39,7 +39,7 @@ namespace PorterStorage.Tests
         {
             using var home = new TempHome();
             using var outDir = new TempHome();
-            Assert.Equal(Path.Combine(outDir.Path, "porter-home-20260102-030405.zip"), HomeBackup.PlanArchivePath(home.Path, outDir.Path, "/", false, Now));
+            Assert.Equal(Path.Combine(outDir.Path, "porter-home-20260102-030405.tar.gz"), HomeBackup.PlanArchivePath(home.Path, outDir.Path, "/", false, Now));
         }
 
         [Fact]
@@ -84,9 +84,27 @@ namespace PorterStorage.Tests
         {
             using var home = new TempHome();
             using var outDir = new TempHome();
-            outDir.Write("porter-home-20260102-030405.zip", "x");
-            outDir.Write("porter-home-20260102-030405-2.zip", "x");
-            Assert.Equal(outDir.P("porter-home-20260102-030405-3.zip"), HomeBackup.PlanArchivePath(home.Path, outDir.Path, "/", false, Now));
+            outDir.Write("porter-home-20260102-030405.tar.gz", "x");
+            outDir.Write("porter-home-20260102-030405-2.tar.gz", "x");
+            Assert.Equal(outDir.P("porter-home-20260102-030405-3.tar.gz"), HomeBackup.PlanArchivePath(home.Path, outDir.Path, "/", false, Now));
+        }
+
+        [Theory]
+        [InlineData("b.tar.gz", ArchiveFormat.TarGzip)]
+        [InlineData("b.TGZ", ArchiveFormat.TarGzip)]
+        [InlineData("b.zip", ArchiveFormat.Zip)]
+        public void PlanArchivePath_ArchiveName_UsedAsFile_InTheFormatItNames(string name, ArchiveFormat format)
+        {
+            using var home = new TempHome();
+            using var outDir = new TempHome();
+            string file = Path.Combine(outDir.Path, "new", name);
+            Assert.Equal(file, HomeBackup.PlanArchivePath(home.Path, file, "/", false, Now));
+            Assert.Equal(format, ArchiveFormats.ForName(file));
+            Sample(home);
+            PorterBackup b = HomeBackup.Create(home.Path, file, false, false, null, null, CancellationToken.None);
+            Assert.True(b.Verified);
+            byte[] head = File.ReadAllBytes(file).Take(2).ToArray();
+            Assert.Equal(format == ArchiveFormat.Zip ? new byte[] { (byte)'P', (byte)'K' } : new byte[] { 0x1F, 0x8B }, head);
         }
 
         [Fact]
@@ -96,14 +114,16 @@ namespace PorterStorage.Tests
                 Assert.Throws<PorterStorageException>(() => HomeBackup.PlanArchivePath("/nonexistent/h", "/tmp", "/", false, Now)).ErrorId);
         }
 
-        [Fact]
-        public void Create_ManifestRecordsEveryFileWithHashModeAndTime()
+        [Theory]
+        [InlineData(".tar.gz")]
+        [InlineData(".zip")]
+        public void Create_ManifestRecordsEveryFileWithHashModeAndTime(string ext)
         {
             using var home = new TempHome();
             using var outDir = new TempHome();
             Sample(home);
             File.SetLastWriteTimeUtc(home.P("claims/mybun.json"), new DateTime(2019, 11, 7, 12, 1, 44, 719, DateTimeKind.Utc).AddTicks(1234));
-            PorterBackup b = Backup(home, outDir);
+            PorterBackup b = Backup(home, outDir, ext: ext);
             Assert.True(b.Verified);
             Assert.Equal(5, b.FileCount);
             BackupManifest m = BackupVerifier.ReadManifest(b.Path);
@@ -118,34 +138,40 @@ namespace PorterStorage.Tests
             Assert.Equal(0x1ED, m.Entries.Single(e => e.Path == "plugins/azure/azure").Mode);
         }
 
-        [Fact]
-        public void Create_ArchiveIs0600AndShaMatchesFile()
+        [Theory]
+        [InlineData(".tar.gz")]
+        [InlineData(".zip")]
+        public void Create_ArchiveIs0600AndShaMatchesFile(string ext)
         {
             using var home = new TempHome();
             using var outDir = new TempHome();
             Sample(home);
-            PorterBackup b = Backup(home, outDir);
+            PorterBackup b = Backup(home, outDir, ext: ext);
             Assert.Equal(0x180, UnixPermissions.TryGetMode(b.Path));
             Assert.Equal(Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(b.Path))).ToLowerInvariant(), b.Sha256);
             Assert.Equal(new FileInfo(b.Path).Length, b.ArchiveBytes);
             Assert.Single(Directory.GetFiles(outDir.Path));
         }
 
-        [Fact]
-        public void Create_DataOnly_KeepsDataFoldersConfigSchemaAndLogs()
+        [Theory]
+        [InlineData(".tar.gz")]
+        [InlineData(".zip")]
+        public void Create_DataOnly_KeepsDataFoldersConfigSchemaAndLogs(string ext)
         {
             using var home = new TempHome();
             using var outDir = new TempHome();
             Sample(home);
             home.Write("schema.json", "{}");
-            PorterBackup b = Backup(home, outDir, dataOnly: true);
+            PorterBackup b = Backup(home, outDir, ext: ext, dataOnly: true);
             var paths = BackupVerifier.ReadManifest(b.Path).Entries.Where(e => e.Type == BackupEntryType.File).Select(e => e.Path).OrderBy(p => p, StringComparer.Ordinal);
             Assert.Equal(new[] { "20200825143015-migrate.log", "claims/mybun.json", "config.toml", "credentials/mybun.json", "schema.json" }, paths);
             Assert.True(b.DataOnly);
         }
 
-        [Fact]
-        public void Create_SymbolicLink_RecordedNotFollowed()
+        [Theory]
+        [InlineData(".tar.gz")]
+        [InlineData(".zip")]
+        public void Create_SymbolicLink_RecordedNotFollowed(string ext)
         {
             using var home = new TempHome();
             using var outside = new TempHome();
@@ -154,7 +180,7 @@ namespace PorterStorage.Tests
             home.Write("claims/a.json", "{}");
             File.CreateSymbolicLink(home.P("escape"), outside.P("secret"));
             File.CreateSymbolicLink(home.P("claims/b.json"), "a.json");
-            PorterBackup b = Backup(home, outDir);
+            PorterBackup b = Backup(home, outDir, ext: ext);
             BackupManifest m = BackupVerifier.ReadManifest(b.Path);
             Assert.Equal(outside.P("secret"), m.Entries.Single(e => e.Path == "escape").LinkTarget);
             Assert.Equal(BackupEntryType.SymbolicLink, m.Entries.Single(e => e.Path == "claims/b.json").Type);
@@ -162,15 +188,17 @@ namespace PorterStorage.Tests
             Assert.Equal(1, b.FileCount);
         }
 
-        [Fact]
-        public void Create_UnreadableFile_ReportedNamedAndNotVerified()
+        [Theory]
+        [InlineData(".tar.gz")]
+        [InlineData(".zip")]
+        public void Create_UnreadableFile_ReportedNamedAndNotVerified(string ext)
         {
             using var home = new TempHome();
             using var outDir = new TempHome();
             Sample(home);
             string victim = home.P("credentials/mybun.json");
             var errors = new List<PorterStorageException>();
-            PorterBackup b = Backup(home, outDir, errors: errors, reader: p => p == victim ? throw new UnauthorizedAccessException("denied") : File.ReadAllBytes(p));
+            PorterBackup b = Backup(home, outDir, ext: ext, errors: errors, reader: p => p == victim ? throw new UnauthorizedAccessException("denied") : File.ReadAllBytes(p));
             Assert.False(b.Verified);
             PorterStorageException e = Assert.Single(errors);
             Assert.Equal(ErrorIds.AccessDenied, e.ErrorId); // the cause is named (issue 11, class 5)
@@ -179,8 +207,10 @@ namespace PorterStorage.Tests
             Assert.False(BackupVerifier.Verify(b.Path, null, null, CancellationToken.None).IsValid);
         }
 
-        [Fact]
-        public void Create_FileChangingOnEveryRead_FileChangedDuringBackup()
+        [Theory]
+        [InlineData(".tar.gz")]
+        [InlineData(".zip")]
+        public void Create_FileChangingOnEveryRead_FileChangedDuringBackup(string ext)
         {
             using var home = new TempHome();
             using var outDir = new TempHome();
@@ -188,7 +218,7 @@ namespace PorterStorage.Tests
             string victim = home.P("claims/mybun.json");
             var errors = new List<PorterStorageException>();
             int stamp = 0;
-            PorterBackup b = Backup(home, outDir, errors: errors, reader: p =>
+            PorterBackup b = Backup(home, outDir, ext: ext, errors: errors, reader: p =>
             {
                 byte[] bytes = File.ReadAllBytes(p);
                 if (p == victim)
@@ -202,14 +232,16 @@ namespace PorterStorage.Tests
             Assert.Equal(3, stamp);
         }
 
-        [Fact]
-        public void Create_FileChangingOnce_ReadAgainAndRecordedAsItNowIs()
+        [Theory]
+        [InlineData(".tar.gz")]
+        [InlineData(".zip")]
+        public void Create_FileChangingOnce_ReadAgainAndRecordedAsItNowIs(string ext)
         {
             using var home = new TempHome();
             using var outDir = new TempHome();
             string victim = home.Write("claims/a.json", "old");
             bool changed = false;
-            PorterBackup b = Backup(home, outDir, reader: p =>
+            PorterBackup b = Backup(home, outDir, ext: ext, reader: p =>
             {
                 byte[] bytes = File.ReadAllBytes(p);
                 if (!changed)
@@ -224,8 +256,10 @@ namespace PorterStorage.Tests
             Assert.Equal(5, BackupVerifier.ReadManifest(b.Path).Entries.Single(e => e.Path == "claims/a.json").Size);
         }
 
-        [Fact]
-        public void Create_LargeFileStreamed_RoundTrips()
+        [Theory]
+        [InlineData(".tar.gz")]
+        [InlineData(".zip")]
+        public void Create_LargeFileStreamed_RoundTrips(string ext)
         {
             using var home = new TempHome();
             using var outDir = new TempHome();
@@ -233,7 +267,7 @@ namespace PorterStorage.Tests
             var data = new byte[HomeBackup.StableReadLimit + 12345];
             new Random(7).NextBytes(data);
             home.WriteBytes("outputs/r/r-big", data);
-            PorterBackup b = Backup(home, outDir);
+            PorterBackup b = Backup(home, outDir, ext: ext);
             Assert.True(b.Verified);
             RestorePlan plan = HomeRestore.Plan(b.Path, b.Sha256, restored.P("h"), "/", false, null, CancellationToken.None);
             HomeRestore.Execute(plan, null, CancellationToken.None);
@@ -253,8 +287,10 @@ namespace PorterStorage.Tests
             Assert.Empty(Directory.GetFileSystemEntries(outDir.Path));
         }
 
-        [Fact]
-        public void Restore_RoundTrip_SameBytesModesAndTimes()
+        [Theory]
+        [InlineData(".tar.gz")]
+        [InlineData(".zip")]
+        public void Restore_RoundTrip_SameBytesModesAndTimes(string ext)
         {
             using var home = new TempHome();
             using var outDir = new TempHome();
@@ -263,7 +299,7 @@ namespace PorterStorage.Tests
             File.CreateSymbolicLink(home.P("claims/link.json"), "mybun.json");
             DateTime t = new DateTime(2019, 11, 7, 12, 1, 44, DateTimeKind.Utc).AddTicks(7);
             File.SetLastWriteTimeUtc(home.P("claims/mybun.json"), t);
-            PorterBackup b = Backup(home, outDir);
+            PorterBackup b = Backup(home, outDir, ext: ext);
             string dest = target.P("restored");
             PorterRestoreResult r = HomeRestore.Execute(HomeRestore.Plan(b.Path, b.Sha256, dest, "/", false, null, CancellationToken.None), null, CancellationToken.None);
             Assert.Equal(dest, r.Destination);
@@ -280,26 +316,30 @@ namespace PorterStorage.Tests
             Assert.Empty(Directory.GetDirectories(target.Path, "*.restoring-*"));
         }
 
-        [Fact]
-        public void Restore_DefaultDestination_IsRecordedHome()
+        [Theory]
+        [InlineData(".tar.gz")]
+        [InlineData(".zip")]
+        public void Restore_DefaultDestination_IsRecordedHome(string ext)
         {
             using var home = new TempHome();
             using var outDir = new TempHome();
             Sample(home);
-            PorterBackup b = Backup(home, outDir);
+            PorterBackup b = Backup(home, outDir, ext: ext);
             Directory.Delete(home.Path, true);
             RestorePlan plan = HomeRestore.Plan(b.Path, null, null, "/", false, null, CancellationToken.None);
             Assert.Equal(home.Path, plan.Destination);
             Assert.False(plan.MoveAside);
         }
 
-        [Fact]
-        public void Restore_NonEmptyDestination_RefusedThenMovedAsideWithForce()
+        [Theory]
+        [InlineData(".tar.gz")]
+        [InlineData(".zip")]
+        public void Restore_NonEmptyDestination_RefusedThenMovedAsideWithForce(string ext)
         {
             using var home = new TempHome();
             using var outDir = new TempHome();
             Sample(home);
-            PorterBackup b = Backup(home, outDir);
+            PorterBackup b = Backup(home, outDir, ext: ext);
             home.Write("claims/added-later.json", "{}");
             Assert.Equal(ErrorIds.DestinationNotEmpty,
                 Assert.Throws<PorterStorageException>(() => HomeRestore.Plan(b.Path, null, null, "/", false, null, CancellationToken.None)).ErrorId);
@@ -311,16 +351,19 @@ namespace PorterStorage.Tests
             Directory.Delete(r.MovedAside!, true);
         }
 
-        [Fact]
-        public void Verify_FlippedByte_Mismatch()
+        [Theory]
+        [InlineData(".tar.gz")]
+        [InlineData(".zip")]
+        public void Verify_FlippedByte_Mismatch(string ext)
         {
             using var home = new TempHome();
             using var outDir = new TempHome();
             Sample(home);
-            PorterBackup b = Backup(home, outDir);
+            PorterBackup b = Backup(home, outDir, ext: ext);
             byte[] bytes = File.ReadAllBytes(b.Path);
             byte[] name = Encoding.UTF8.GetBytes("home/claims/mybun.json");
-            int at = bytes.AsSpan().IndexOf(name) + name.Length + 40; // inside the entry's compressed content
+            // inside the entry's compressed content (a zip names it in the clear; a tar.gz is one stream)
+            int at = ext == ".zip" ? bytes.AsSpan().IndexOf(name) + name.Length + 40 : bytes.Length / 2;
             bytes[at] ^= 0x01;
             File.WriteAllBytes(b.Path, bytes);
             PorterBackupVerification v = BackupVerifier.Verify(b.Path, null, null, CancellationToken.None);
@@ -339,7 +382,7 @@ namespace PorterStorage.Tests
             using var home = new TempHome();
             using var outDir = new TempHome();
             Sample(home);
-            PorterBackup b = Backup(home, outDir);
+            PorterBackup b = Backup(home, outDir, ext: ".zip");
             using (ZipArchive zip = ZipFile.Open(b.Path, ZipArchiveMode.Update))
             {
                 zip.GetEntry("home/config.toml")!.Delete();

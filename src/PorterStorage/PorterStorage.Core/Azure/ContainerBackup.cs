@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
-using System.IO.Compression;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -88,7 +87,7 @@ namespace PorterStorage.Core.Azure
                 using (FileStream fs = FileSystemExtras.CreateNewPrivate(temp))
                 using (var hashing = new HashingStream(fs))
                 {
-                    using (var zip = new ZipArchive(hashing, ZipArchiveMode.Create, leaveOpen: true))
+                    using (ArchiveWriter archive = ArchiveWriter.Create(hashing, ArchiveFormats.ForName(archivePath)))
                     using (var reads = new BlobPrefetch(container, blobs, cancel))
                     {
                         var buffer = new byte[81920];
@@ -96,15 +95,33 @@ namespace PorterStorage.Core.Azure
                         foreach (BlobItem blob in blobs)
                         {
                             cancel.ThrowIfCancellationRequested();
-                            ZipArchiveEntry entry = zip.CreateEntry(BackupManifest.ContainerPrefix + blob.Name, CompressionLevel.Optimal);
                             string hash;
                             long length;
                             try
                             {
                                 // Small blobs arrive read ahead, many at once; a large one is streamed when its turn comes.
-                                using Stream source = reads.Next(blob) ?? container.GetBlobClient(blob.Name).DownloadStreaming(cancellationToken: cancel).Value.Content;
-                                using Stream sink = entry.Open();
-                                hash = Hex.Copy(source, sink, buffer, out length, cancel);
+                                Stream? ahead = reads.Next(blob);
+                                long declared;
+                                if (ahead == null)
+                                {
+                                    BlobDownloadStreamingResult download = container.GetBlobClient(blob.Name).DownloadStreaming(cancellationToken: cancel).Value;
+                                    ahead = download.Content;
+                                    declared = download.Details.ContentLength;
+                                }
+                                else
+                                {
+                                    declared = ahead.Length;
+                                }
+                                using Stream source = ahead;
+                                using (Stream sink = archive.Open(BackupManifest.ContainerPrefix + blob.Name, declared, blob.Properties.LastModified?.UtcDateTime ?? created))
+                                {
+                                    hash = Hex.Copy(source, sink, buffer, out length, cancel);
+                                }
+                                if (length != declared)
+                                {
+                                    throw new PorterStorageException(ErrorIds.BackupWriteError, PorterErrorKind.ReadError, blob.Name,
+                                        $"The blob '{blob.Name}' sent {length} bytes where it declared {declared}; no backup was written. Back up again.");
+                                }
                             }
                             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
                             {
@@ -116,8 +133,10 @@ namespace PorterStorage.Core.Azure
                             progress?.Report(new OperationProgress("Backing up", blob.Name, ++done, blobs.Count, total));
                         }
                         var manifest = new BackupManifest(BackupKinds.ContainerManifest, created, target, false, HomeBackup.Tool, entries, Array.Empty<BackupSkippedItem>());
-                        using Stream ms = zip.CreateEntry(BackupManifest.ManifestEntryName, CompressionLevel.Optimal).Open();
+                        var ms = new MemoryStream();
                         manifest.WriteTo(ms);
+                        archive.Add(BackupManifest.ManifestEntryName, ms.ToArray(), created);
+                        archive.Finish();
                     }
                     hashing.Flush();
                     sha = hashing.HexDigest();
@@ -171,7 +190,7 @@ namespace PorterStorage.Core.Azure
             {
                 throw refusal;
             }
-            BackupManifest manifest = BackupVerifier.ReadManifest(archivePath);
+            BackupManifest manifest = check.Manifest!;
             if (manifest.Kind != BackupKinds.ContainerManifest)
             {
                 throw new PorterStorageException(ErrorIds.BackupKindMismatch, PorterErrorKind.InvalidArgument, archivePath,
@@ -239,18 +258,24 @@ namespace PorterStorage.Core.Azure
                     Complete(inFlight.Dequeue());
                 }
             }
-            using (ZipArchive zip = ZipFile.OpenRead(archivePath))
+            var byName = files.ToDictionary(e => manifest.EntryName(e.Path), StringComparer.Ordinal);
+            // In archive order, so that a tar.gz is read once; the archive was verified, so each blob is there once.
+            using (ArchiveReader archive = OpenVerified(archivePath))
             {
                 try
                 {
-                    foreach (BackupEntry e in files)
+                    foreach (ArchiveItem entry in archive.Items())
                     {
                         cancel.ThrowIfCancellationRequested();
                         if (failed != null)
                         {
                             break;
                         }
-                        ZipArchiveEntry entry = zip.GetEntry(manifest.EntryName(e.Path))!;
+                        if (!byName.TryGetValue(entry.Name, out BackupEntry? e))
+                        {
+                            continue;
+                        }
+                        byName.Remove(entry.Name);
                         var options = new BlobUploadOptions
                         {
                             HttpHeaders = HttpHeaders(e.Headers),
@@ -295,6 +320,10 @@ namespace PorterStorage.Core.Azure
                         Landed(e, options.Tags != null);
                     }
                 }
+                catch (InvalidDataException ex)
+                {
+                    failed ??= BackupManifest.Corrupt(archivePath, "it changed since it was verified (" + ex.Message + ")", ex);
+                }
                 finally
                 {
                     // Nothing outlives the restore: what is in flight ends (or is cancelled) before it returns or raises.
@@ -314,8 +343,29 @@ namespace PorterStorage.Core.Azure
                 {
                     throw failed;
                 }
+                if (byName.Count > 0)
+                {
+                    throw BackupManifest.Corrupt(archivePath, $"'{byName.Values.First().Path}' is missing", null);
+                }
             }
             return new PorterContainerRestoreResult(archivePath, storage.ContainerUri, count, bytes, tagged, clock.Elapsed);
+        }
+
+        /// <summary>The archive a restore has just verified, opened again to be read in order.</summary>
+        private static ArchiveReader OpenVerified(string archivePath)
+        {
+            try
+            {
+                return ArchiveReader.Open(new FileStream(archivePath, FileMode.Open, FileAccess.Read, FileShare.Read, 81920));
+            }
+            catch (InvalidDataException ex)
+            {
+                throw BackupManifest.Corrupt(archivePath, "it changed since it was verified (" + ex.Message + ")", ex);
+            }
+            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
+            {
+                throw IOErrors.Map(ex, archivePath, IOOperation.Read, "Nothing was restored.");
+            }
         }
 
         internal static IReadOnlyDictionary<string, string> Headers(BlobItemProperties p)

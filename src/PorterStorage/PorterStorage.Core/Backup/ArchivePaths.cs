@@ -1,5 +1,7 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.IO;
+using PorterStorage.Core.IO;
 
 namespace PorterStorage.Core.Backup
 {
@@ -10,6 +12,7 @@ namespace PorterStorage.Core.Backup
         /// True for a relative, '/'-separated path with no empty, '.' or '..' segment, no backslash, drive or NUL:
         /// a path that cannot leave the folder it is extracted into.
         /// </summary>
+        [MethodImpl(Hot.Path)]
         public static bool IsSafeRelative(string path)
         {
             if (string.IsNullOrEmpty(path) || path.IndexOf('\\') >= 0 || path.IndexOf('\0') >= 0 || path[0] == '/' || path.IndexOf(':') >= 0)
@@ -69,6 +72,7 @@ namespace PorterStorage.Core.Backup
             IsInside(path, folder) || IsInside(IO.FileSystemExtras.RealPath(path), IO.FileSystemExtras.RealPath(folder));
 
         /// <summary>'/'-separated relative path of <paramref name="full"/> under <paramref name="root"/>.</summary>
+        [MethodImpl(Hot.Path)]
         public static string Relative(string root, string full) =>
             full.Substring(root.Length).TrimStart(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar).Replace(Path.DirectorySeparatorChar, '/');
     }

@@ -1,12 +1,12 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Collections.Generic;
 using System.IO;
-using System.IO.Compression;
 using System.Linq;
-using System.Reflection;
 using System.Security.Cryptography;
 using System.Threading;
 using PorterStorage.Core.Errors;
+using PorterStorage.Core.IO;
 
 namespace PorterStorage.Core.Backup
 {
@@ -17,14 +17,12 @@ namespace PorterStorage.Core.Backup
     /// It checks: the archive's hash (when one is expected); a manifest, exactly once, of a known kind; every recorded
     /// path (relative, '/'-separated, no empty, '.' or '..' segment, no backslash, drive, NUL or control character, not
     /// too long), entry types the kind allows, link targets that stay inside, no path recorded twice (also by case where
-    /// names fold case), nothing beneath a file or a link; every zip entry (a safe name, no duplicate, no link or special
-    /// file by its Unix mode, declared size equal to the recorded one); and every byte (size and SHA-256 as recorded,
+    /// names fold case), nothing beneath a file or a link; every archive entry, zip or tar (a safe name, no duplicate, no link,
+    /// folder or special entry, declared size equal to the recorded one); and every byte (size and SHA-256 as recorded,
     /// nothing missing, nothing extra).
     /// </summary>
     public static class ArchiveValidator
     {
-        private static readonly PropertyInfo? ExternalAttributesProperty = typeof(ZipArchiveEntry).GetProperty("ExternalAttributes");
-
         /// <summary>
         /// Validates the archive. Raises <c>BackupNotFound</c> only when the file does not exist; every defect is reported
         /// in the result (<see cref="PorterBackupVerification.ErrorId"/>, <see cref="PorterBackupVerification.Reason"/>).
@@ -50,31 +48,14 @@ namespace PorterStorage.Core.Backup
 
             try
             {
-                using var zip = new ZipArchive(new FileStream(archivePath, FileMode.Open, FileAccess.Read, FileShare.Read, buffer.Length), ZipArchiveMode.Read);
-                List<ZipArchiveEntry> manifests = zip.Entries.Where(e => e.FullName == BackupManifest.ManifestEntryName).ToList();
-                if (manifests.Count == 0)
-                {
-                    return Failed(archivePath, sha, "the archive has no manifest.json", false);
-                }
-                if (manifests.Count > 1)
-                {
-                    return Failed(archivePath, sha, "the archive holds more than one manifest.json", false);
-                }
-                BackupManifest manifest;
-                using (Stream ms = manifests[0].Open())
-                {
-                    manifest = BackupManifest.Read(ms, archivePath);
-                }
-                ArchiveKindRules? rules = ArchiveKindRules.For(manifest.Kind);
-                if (rules == null)
-                {
-                    return Failed(archivePath, sha, $"the manifest is of the kind '{ArchiveRefusal.Printable(manifest.Kind)}', which this version does not know", true);
-                }
-                return Check(archivePath, sha, zip, manifest, rules, buffer, progress, cancel);
+                using ArchiveReader archive = ArchiveReader.Open(new FileStream(archivePath, FileMode.Open, FileAccess.Read, FileShare.Read, buffer.Length));
+                return archive.RandomAccess
+                    ? ValidateListed(archivePath, sha, archive, buffer, progress, cancel)
+                    : ValidateStreamed(archivePath, sha, archive, buffer, progress, cancel);
             }
             catch (InvalidDataException ex)
             {
-                return Failed(archivePath, sha, "it is not a readable zip archive (" + ex.Message + ")", false);
+                return Failed(archivePath, sha, "it is not a readable archive (" + ex.Message + ")", false);
             }
             catch (PorterStorageException ex) when (ex.ErrorId == ErrorIds.BackupCorrupt)
             {
@@ -82,7 +63,122 @@ namespace PorterStorage.Core.Backup
             }
         }
 
+        /// <summary>A zip: the manifest first (from the central directory), then each entry, read at most as long as recorded.</summary>
+        private static PorterBackupVerification ValidateListed(string archivePath, string sha, ArchiveReader archive, byte[] buffer,
+            IProgress<OperationProgress>? progress, CancellationToken cancel)
+        {
+            List<ArchiveItem> items = archive.Items().ToList();
+            List<ArchiveItem> manifests = items.Where(e => e.Name == BackupManifest.ManifestEntryName).ToList();
+            PorterBackupVerification? unusable = ManifestCountProblem(archivePath, sha, manifests.Count);
+            if (unusable != null)
+            {
+                return unusable;
+            }
+            BackupManifest manifest;
+            using (Stream ms = manifests[0].Open())
+            {
+                manifest = BackupManifest.Read(ms, archivePath);
+            }
+            return CheckManifest(archivePath, sha, manifest, items.Where(e => e.Name != BackupManifest.ManifestEntryName).Select(e => new Observed(e.Name, e.Length, e.Special,
+                record =>
+                {
+                    using Stream s = e.Open();
+                    string entrySha = HashAtMost(s, record.Size + 1, buffer, out long length, cancel);
+                    return (entrySha, length);
+                })), progress, cancel);
+        }
+
+        /// <summary>
+        /// A tar.gz: one pass hashes every entry as far as its header declares (the tar framing bounds each) and keeps the
+        /// manifest, written last; then the same checks as for a zip run over what was seen.
+        /// </summary>
+        [MethodImpl(Hot.Path)]
+        private static PorterBackupVerification ValidateStreamed(string archivePath, string sha, ArchiveReader archive, byte[] buffer,
+            IProgress<OperationProgress>? progress, CancellationToken cancel)
+        {
+            var seen = new List<Observed>();
+            var manifests = new List<byte[]>();
+            long bytes = 0;
+            foreach (ArchiveItem item in archive.Items())
+            {
+                cancel.ThrowIfCancellationRequested();
+                if (item.Name == BackupManifest.ManifestEntryName)
+                {
+                    if (item.Length > MaxManifestBytes)
+                    {
+                        return Failed(archivePath, sha, $"the archive's manifest.json is larger than {MaxManifestBytes / (1024 * 1024)} MiB", false);
+                    }
+                    var content = new MemoryStream();
+                    using (Stream s = item.Open())
+                    {
+                        s.CopyTo(content);
+                    }
+                    manifests.Add(content.ToArray());
+                    continue;
+                }
+                string entrySha = string.Empty;
+                long length = 0;
+                if (item.Special == null)
+                {
+                    using Stream s = item.Open();
+                    entrySha = HashAtMost(s, item.Length, buffer, out length, cancel);
+                    bytes += length;
+                }
+                (string, long) hashed = (entrySha, length);
+                seen.Add(new Observed(item.Name, item.Length, item.Special, _ => hashed));
+                progress?.Report(new OperationProgress("Verifying", item.Name, seen.Count, 0, bytes));
+            }
+            PorterBackupVerification? unusable = ManifestCountProblem(archivePath, sha, manifests.Count);
+            if (unusable != null)
+            {
+                return unusable;
+            }
+            BackupManifest manifest = BackupManifest.Read(new MemoryStream(manifests[0]), archivePath);
+            return CheckManifest(archivePath, sha, manifest, seen, progress, cancel);
+        }
+
+        private const long MaxManifestBytes = 512L * 1024 * 1024;
+
+        private static PorterBackupVerification? ManifestCountProblem(string archivePath, string sha, int count) =>
+            count == 0 ? Failed(archivePath, sha, "the archive has no manifest.json", false)
+            : count > 1 ? Failed(archivePath, sha, "the archive holds more than one manifest.json", false)
+            : null;
+
+        private static PorterBackupVerification CheckManifest(string archivePath, string sha, BackupManifest manifest, IEnumerable<Observed> entries,
+            IProgress<OperationProgress>? progress, CancellationToken cancel)
+        {
+            ArchiveKindRules? rules = ArchiveKindRules.For(manifest.Kind);
+            if (rules == null)
+            {
+                return Failed(archivePath, sha, $"the manifest is of the kind '{ArchiveRefusal.Printable(manifest.Kind)}', which this version does not know", true);
+            }
+            PorterBackupVerification result = Check(archivePath, sha, entries, manifest, rules, progress, cancel);
+            result.Manifest = manifest;
+            return result;
+        }
+
+        /// <summary>An archive entry other than the manifest: its name, declared size, why it is no plain file, and its hash (read on demand, bounded by the record).</summary>
+        private sealed class Observed
+        {
+            public Observed(string name, long length, string? special, Func<BackupEntry, (string Sha, long Length)> hash)
+            {
+                Name = name;
+                Length = length;
+                Special = special;
+                Hash = hash;
+            }
+
+            public string Name { get; }
+
+            public long Length { get; }
+
+            public string? Special { get; }
+
+            public Func<BackupEntry, (string Sha, long Length)> Hash { get; }
+        }
+
         /// <summary>Why a recorded path is unsafe for <paramref name="rules"/>, or null when it is safe.</summary>
+        [MethodImpl(Hot.Path)]
         public static string? PathProblem(string path, ArchiveKindRules rules)
         {
             if (string.IsNullOrEmpty(path))
@@ -108,8 +204,9 @@ namespace PorterStorage.Core.Backup
             return null;
         }
 
-        private static PorterBackupVerification Check(string archivePath, string sha, ZipArchive zip, BackupManifest manifest, ArchiveKindRules rules,
-            byte[] buffer, IProgress<OperationProgress>? progress, CancellationToken cancel)
+        [MethodImpl(Hot.Path)]
+        private static PorterBackupVerification Check(string archivePath, string sha, IEnumerable<Observed> entries, BackupManifest manifest, ArchiveKindRules rules,
+            IProgress<OperationProgress>? progress, CancellationToken cancel)
         {
             var refused = new List<ArchiveRefusal>();
             var missing = new List<string>();
@@ -170,24 +267,20 @@ namespace PorterStorage.Core.Backup
                 }
             }
 
-            // The zip: names, duplicates, links by mode bits, declared sizes, content.
+            // The archive: names, duplicates, links and special entries, declared sizes, content.
             var seen = new HashSet<string>(StringComparer.Ordinal);
             int checkedCount = 0;
             long checkedBytes = 0;
-            foreach (ZipArchiveEntry entry in zip.Entries)
+            foreach (Observed entry in entries)
             {
                 cancel.ThrowIfCancellationRequested();
-                string name = entry.FullName;
-                if (name == BackupManifest.ManifestEntryName)
-                {
-                    continue;
-                }
+                string name = entry.Name;
                 if (!seen.Add(name))
                 {
                     Refuse(name, "the archive holds more than one entry of that name");
                     continue;
                 }
-                string? linkProblem = SpecialEntry(entry);
+                string? linkProblem = entry.Special;
                 if (linkProblem != null)
                 {
                     Refuse(name, linkProblem);
@@ -214,17 +307,12 @@ namespace PorterStorage.Core.Backup
                 checkedCount++;
                 if (entry.Length != record.Size)
                 {
-                    mismatched.Add(new BackupMismatch(record.Path, $"the zip declares {entry.Length} bytes, the manifest {record.Size}"));
+                    mismatched.Add(new BackupMismatch(record.Path, $"the archive declares {entry.Length} bytes, the manifest {record.Size}"));
                     continue;
                 }
                 try
                 {
-                    string entrySha;
-                    long length;
-                    using (Stream s = entry.Open())
-                    {
-                        entrySha = HashAtMost(s, record.Size + 1, buffer, out length, cancel);
-                    }
+                    (string entrySha, long length) = entry.Hash(record);
                     checkedBytes += length;
                     if (length != record.Size)
                     {
@@ -252,21 +340,8 @@ namespace PorterStorage.Core.Backup
                 manifest.Skipped, null, refused, manifest.Kind);
         }
 
-        /// <summary>A zip entry whose Unix mode marks a link, device, FIFO or socket (what an extractor would create as such).</summary>
-        private static string? SpecialEntry(ZipArchiveEntry entry)
-        {
-            if (ExternalAttributesProperty == null)
-            {
-                return null;
-            }
-            int attributes = (int)ExternalAttributesProperty.GetValue(entry)!;
-            int type = (attributes >> 16) & 0xF000;
-            return type == 0xA000 ? "it is a symbolic link entry in the zip"
-                : type != 0 && type != 0x8000 && type != 0x4000 ? "it is a device, FIFO or socket entry in the zip"
-                : null;
-        }
-
         /// <summary>SHA-256 and length of at most <paramref name="limit"/> bytes: a zip bomb is read no further than it may be long.</summary>
+        [MethodImpl(Hot.Path)]
         private static string HashAtMost(Stream source, long limit, byte[] buffer, out long length, CancellationToken cancel)
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);

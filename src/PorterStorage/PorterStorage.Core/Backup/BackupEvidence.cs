@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Security.Cryptography;
 using PorterStorage.Core.Errors;
 
 namespace PorterStorage.Core.Backup
@@ -22,9 +21,8 @@ namespace PorterStorage.Core.Backup
         }
 
         /// <summary>The evidence of a backup that passed <see cref="BackupVerifier.RequireBackupOf"/>, which returns it.</summary>
-        internal static BackupEvidence From(PorterBackup backup)
+        internal static BackupEvidence From(PorterBackup backup, BackupManifest manifest)
         {
-            BackupManifest manifest = BackupVerifier.ReadManifest(backup.Path);
             var map = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (BackupEntry e in manifest.Entries)
             {
@@ -49,10 +47,6 @@ namespace PorterStorage.Core.Backup
             }
         }
 
-        private static string Sha256(byte[] content)
-        {
-            using var sha = SHA256.Create();
-            return Hex.Of(sha.ComputeHash(content));
-        }
+        private static string Sha256(byte[] content) => Hex.Sha256(content);
     }
 }

@@ -128,7 +128,7 @@ namespace PorterStorage.Core.Backup
 
         public static string ArchiveName(string relativePath) => HomePrefix + relativePath;
 
-        /// <summary>The zip entry of an item of this manifest: <c>home/…</c> for homes, <c>blobs/…</c> for containers.</summary>
+        /// <summary>The archive entry of an item of this manifest: <c>home/…</c> for homes, <c>blobs/…</c> for containers.</summary>
         public string EntryName(string path) => (ArchiveKindRules.For(Kind)?.EntryPrefix ?? HomePrefix) + path;
 
         public void WriteTo(Stream stream)

@@ -9,20 +9,22 @@ namespace PorterStorage.Core.Backup
     public static class BackupPaths
     {
         /// <summary>
-        /// <paramref name="destination"/> (absolute) as a file when it ends in .zip and is no folder, else a folder with the
-        /// name <c>&lt;stem&gt;-yyyyMMdd-HHmmss.zip</c>, numbered <c>-2</c>, <c>-3</c>… when a backup of that second exists.
+        /// <paramref name="destination"/> (absolute) as a file when it names an archive (<see cref="ArchiveFormats.IsArchiveName"/>)
+        /// and is no folder, else a folder with the name <c>&lt;stem&gt;-yyyyMMdd-HHmmss</c> and the extension of
+        /// <paramref name="format"/>, numbered <c>-2</c>, <c>-3</c>… when a backup of that second exists.
         /// </summary>
-        public static string ArchivePath(string destination, string stem, DateTime now)
+        public static string ArchivePath(string destination, string stem, DateTime now, ArchiveFormat format)
         {
-            if (destination.EndsWith(".zip", StringComparison.OrdinalIgnoreCase) && !Directory.Exists(destination))
+            if (ArchiveFormats.IsArchiveName(destination) && !Directory.Exists(destination))
             {
                 return destination;
             }
+            string extension = ArchiveFormats.Extension(format);
             string baseName = Path.Combine(destination, stem + "-" + now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
-            string candidate = baseName + ".zip";
+            string candidate = baseName + extension;
             for (int n = 2; File.Exists(candidate) || Directory.Exists(candidate); n++)
             {
-                candidate = baseName + "-" + n.ToString(CultureInfo.InvariantCulture) + ".zip";
+                candidate = baseName + "-" + n.ToString(CultureInfo.InvariantCulture) + extension;
             }
             return candidate;
         }
@@ -42,9 +44,9 @@ namespace PorterStorage.Core.Backup
         }
 
         /// <summary>The archive path for a container backup: checked as for homes.</summary>
-        public static string PlanArchivePath(string destination, string stem, bool force, DateTime now)
+        public static string PlanArchivePath(string destination, string stem, bool force, DateTime now, ArchiveFormat format)
         {
-            string archive = ArchivePath(destination, stem, now);
+            string archive = ArchivePath(destination, stem, now, format);
             CheckWritable(archive, force);
             return archive;
         }

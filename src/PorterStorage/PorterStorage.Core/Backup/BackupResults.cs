@@ -138,6 +138,9 @@ namespace PorterStorage.Core.Backup
 
         public string Path { get; }
 
+        /// <summary>The manifest the check read (null when none could be read): what a restore or a migration's evidence works from.</summary>
+        internal BackupManifest? Manifest { get; set; }
+
         /// <summary>SHA-256 of the archive file as read now.</summary>
         public string? Sha256 { get; }
 
@@ -162,7 +165,7 @@ namespace PorterStorage.Core.Backup
         /// <summary>Files the backup could not record when it was written.</summary>
         public IReadOnlyList<BackupSkippedItem> Skipped { get; }
 
-        /// <summary>Why the archive could not be checked at all (unreadable zip, no manifest, hash differs from the expected one).</summary>
+        /// <summary>Why the archive could not be checked at all (an unreadable archive, no manifest, hash differs from the expected one).</summary>
         public string? Problem { get; }
 
         /// <summary>The manifest's kind (<c>home</c>, <c>container</c>), when it could be read.</summary>

@@ -1,6 +1,5 @@
 using System;
 using System.IO;
-using System.IO.Compression;
 using System.Threading;
 using PorterStorage.Core.Errors;
 
@@ -39,10 +38,11 @@ namespace PorterStorage.Core.Backup
                     : "it is not verified: the archive did not pass its check when it was written (Test-PorterBackup names the entries)")
                 : string.Empty;
             PorterStorageException? refusal = null;
+            PorterBackupVerification? check = null;
             if (why.Length == 0)
             {
                 // The same validator a restore uses: an archive that cannot be restored is no evidence.
-                PorterBackupVerification check = Verify(backup.Path, backup.Sha256, null, cancel);
+                check = Verify(backup.Path, backup.Sha256, null, cancel);
                 refusal = check.ToException();
                 why = check.IsValid ? string.Empty : $"it cannot be restored ({check.ErrorId}): {check.Reason}";
             }
@@ -51,17 +51,29 @@ namespace PorterStorage.Core.Backup
                 throw new PorterStorageException(ErrorIds.BackupRequired, PorterErrorKind.InvalidOperation, backup.Path,
                     $"The backup '{backup.Path}' cannot vouch for '{identity}': {why}.", refusal);
             }
-            return BackupEvidence.From(backup);
+            return BackupEvidence.From(backup, check!.Manifest!);
         }
 
-        /// <summary>Reads the manifest of an archive that has been verified.</summary>
+        /// <summary>Reads the manifest of an archive (either format) that has been verified; raises <c>BackupCorrupt</c> when there is none.</summary>
         public static BackupManifest ReadManifest(string archivePath)
         {
-            using var zip = ZipFile.OpenRead(archivePath);
-            ZipArchiveEntry entry = zip.GetEntry(BackupManifest.ManifestEntryName)
-                                    ?? throw BackupManifest.Corrupt(archivePath, "the archive has no manifest.json", null);
-            using Stream s = entry.Open();
-            return BackupManifest.Read(s, archivePath);
+            try
+            {
+                using ArchiveReader archive = ArchiveReader.Open(new FileStream(archivePath, FileMode.Open, FileAccess.Read, FileShare.Read, 81920));
+                foreach (ArchiveItem item in archive.Items())
+                {
+                    if (item.Name == BackupManifest.ManifestEntryName)
+                    {
+                        using Stream s = item.Open();
+                        return BackupManifest.Read(s, archivePath);
+                    }
+                }
+            }
+            catch (InvalidDataException ex)
+            {
+                throw BackupManifest.Corrupt(archivePath, "it is not a readable archive (" + ex.Message + ")", ex);
+            }
+            throw BackupManifest.Corrupt(archivePath, "the archive has no manifest.json", null);
         }
 
         private static PorterBackupVerification Failed(string path, string sha, string problem) =>

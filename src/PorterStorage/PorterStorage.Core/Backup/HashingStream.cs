@@ -1,6 +1,8 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.IO;
 using System.Security.Cryptography;
+using PorterStorage.Core.IO;
 
 namespace PorterStorage.Core.Backup
 {
@@ -63,6 +65,19 @@ namespace PorterStorage.Core.Backup
 
     internal static class Hex
     {
+        [ThreadStatic]
+        private static IncrementalHash? _sha256;
+
+        /// <summary>The SHA-256 of <paramref name="content"/> in lower-case hex (one hash object per thread, reused).</summary>
+        [MethodImpl(Hot.Path)]
+        public static string Sha256(byte[] content)
+        {
+            IncrementalHash hash = _sha256 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            hash.AppendData(content);
+            return Of(hash.GetHashAndReset());
+        }
+
+        [MethodImpl(Hot.Path)]
         public static string Of(byte[] bytes)
         {
             var chars = new char[bytes.Length * 2];
@@ -76,6 +91,7 @@ namespace PorterStorage.Core.Backup
         }
 
         /// <summary>Streams <paramref name="source"/> into <paramref name="destination"/> (when given), returning SHA-256 and length.</summary>
+        [MethodImpl(Hot.Path)]
         public static string Copy(Stream source, Stream? destination, byte[] buffer, out long length, System.Threading.CancellationToken cancel)
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);

@@ -1,9 +1,9 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
-using System.IO.Compression;
 using System.Linq;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
@@ -15,7 +15,7 @@ using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Core.Backup
 {
-    /// <summary>Writes and checks PORTER_HOME backups: one zip with a manifest of every file's hash, mode and time.</summary>
+    /// <summary>Writes and checks PORTER_HOME backups: one archive (tar.gz, or zip by name) with a manifest of every file's hash, mode and time.</summary>
     public static class HomeBackup
     {
         /// <summary>Files up to this size are read whole and re-checked, so a file changing mid-read is read again.</summary>
@@ -28,9 +28,9 @@ namespace PorterStorage.Core.Backup
         public static string Tool { get; } = "PorterStorage " + typeof(HomeBackup).Assembly.GetName().Version;
 
         /// <summary>
-        /// Where the archive goes: <paramref name="destination"/> as a file (when it ends in .zip and is no folder) or
-        /// folder (created later), default the current folder, with the name <c>porter-home-yyyyMMdd-HHmmss.zip</c>
-        /// (numbered <c>-2</c>, <c>-3</c>… when a backup of that second exists).
+        /// Where the archive goes: <paramref name="destination"/> as a file (when it ends in .tar.gz, .tgz or .zip and is no
+        /// folder; .zip writes a zip) or folder (created later), default the current folder, with the name
+        /// <c>porter-home-yyyyMMdd-HHmmss.tar.gz</c> (numbered <c>-2</c>, <c>-3</c>… when a backup of that second exists).
         /// Raises <c>HomeNotFound</c>, <c>DestinationInsideHome</c> and (without <paramref name="force"/>) <c>BackupExists</c>.
         /// </summary>
         public static string PlanArchivePath(string homePath, string? destination, string currentDirectory, bool force, DateTime now)
@@ -43,7 +43,7 @@ namespace PorterStorage.Core.Backup
 
             string target = string.IsNullOrEmpty(destination) ? currentDirectory
                 : Path.GetFullPath(Path.IsPathRooted(destination) ? destination : Path.Combine(currentDirectory, destination));
-            string archive = BackupPaths.ArchivePath(target, "porter-home", now);
+            string archive = BackupPaths.ArchivePath(target, "porter-home", now, ArchiveFormat.TarGzip);
             if (ArchivePaths.MayBeInside(archive, homePath))
             {
                 throw new PorterStorageException(ErrorIds.DestinationInsideHome, PorterErrorKind.InvalidArgument, archive,
@@ -111,14 +111,14 @@ namespace PorterStorage.Core.Backup
                 {
                     using (var hashing = new HashingStream(fs))
                     {
-                        using (var zip = new ZipArchive(hashing, ZipArchiveMode.Create, leaveOpen: true))
+                        using (ArchiveWriter archive = ArchiveWriter.Create(hashing, ArchiveFormats.ForName(archivePath)))
                         {
                             var buffer = new byte[81920];
                             foreach (FileSystemInfo item in items)
                             {
                                 cancel.ThrowIfCancellationRequested();
                                 string rel = ArchivePaths.Relative(homePath, item.FullName);
-                                BackupEntry? entry = Record(zip, item, rel, buffer, skipped, onItemError, readAll, cancel);
+                                BackupEntry? entry = Record(archive, item, rel, buffer, skipped, onItemError, readAll, cancel);
                                 if (entry == null)
                                 {
                                     continue;
@@ -133,11 +133,10 @@ namespace PorterStorage.Core.Backup
                             }
 
                             var manifest = new BackupManifest(BackupKinds.HomeManifest, created, homePath, dataOnly, Tool, entries, skipped);
-                            ZipArchiveEntry m = zip.CreateEntry(BackupManifest.ManifestEntryName, CompressionLevel.Optimal);
-                            using (Stream ms = m.Open())
-                            {
-                                manifest.WriteTo(ms);
-                            }
+                            var ms = new MemoryStream();
+                            manifest.WriteTo(ms);
+                            archive.Add(BackupManifest.ManifestEntryName, ms.ToArray(), created);
+                            archive.Finish();
                         }
                         hashing.Flush();
                         archiveSha = hashing.HexDigest();
@@ -197,6 +196,7 @@ namespace PorterStorage.Core.Backup
             return name == SchemaVersions.FileName || name.StartsWith("config.", StringComparison.Ordinal) || MigrationLog.IsMatch(name);
         }
 
+        [MethodImpl(Hot.Path)]
         private static IEnumerable<FileSystemInfo> Sorted(DirectoryInfo dir)
         {
             try
@@ -209,6 +209,7 @@ namespace PorterStorage.Core.Backup
             }
         }
 
+        [MethodImpl(Hot.Path)]
         private static void Walk(FileSystemInfo item, List<FileSystemInfo> result, CancellationToken cancel)
         {
             cancel.ThrowIfCancellationRequested();
@@ -222,10 +223,11 @@ namespace PorterStorage.Core.Backup
             }
         }
 
-        private static BackupEntry? Record(ZipArchive zip, FileSystemInfo item, string rel, byte[] buffer, List<BackupSkippedItem> skipped,
+        [MethodImpl(Hot.Path)]
+        private static BackupEntry? Record(ArchiveWriter archive, FileSystemInfo item, string rel, byte[] buffer, List<BackupSkippedItem> skipped,
             Action<PorterStorageException>? onItemError, Func<string, byte[]> readAll, CancellationToken cancel)
         {
-            int? mode = UnixPermissions.TryGetMode(item.FullName);
+            int? mode = UnixPermissions.TryGetMode(item);
             string? link = FileSystemExtras.ReadLink(item);
             if (link != null)
             {
@@ -239,7 +241,7 @@ namespace PorterStorage.Core.Backup
             var file = (FileInfo)item;
             try
             {
-                return RecordFile(zip, file, rel, mode, buffer, readAll, cancel);
+                return RecordFile(archive, file, rel, mode, buffer, readAll, cancel);
             }
             catch (PorterStorageException ex) when (!IOErrors.IsWriteFailure(ex))
             {
@@ -255,9 +257,10 @@ namespace PorterStorage.Core.Backup
             return null;
         }
 
-        private static BackupEntry RecordFile(ZipArchive zip, FileInfo file, string rel, int? mode, byte[] buffer, Func<string, byte[]> readAll, CancellationToken cancel)
+        [MethodImpl(Hot.Path)]
+        private static BackupEntry RecordFile(ArchiveWriter archive, FileInfo file, string rel, int? mode, byte[] buffer, Func<string, byte[]> readAll, CancellationToken cancel)
         {
-            file.Refresh();
+            // The status the listing read is the "before": a change from then until the read is done is seen below.
             long size = file.Length;
             DateTime mtime = file.LastWriteTimeUtc;
             string name = BackupManifest.ArchiveName(rel);
@@ -270,16 +273,8 @@ namespace PorterStorage.Core.Backup
                     file.Refresh();
                     if (content.Length == size && file.Length == size && file.LastWriteTimeUtc == mtime)
                     {
-                        ZipArchiveEntry entry = NewEntry(zip, name, mtime);
-                        using (Stream s = entry.Open())
-                        {
-                            s.Write(content, 0, content.Length);
-                        }
-                        string sha;
-                        using (var h = SHA256.Create())
-                        {
-                            sha = Hex.Of(h.ComputeHash(content));
-                        }
+                        archive.Add(name, content, mtime);
+                        string sha = Hex.Sha256(content);
                         return new BackupEntry(rel, BackupEntryType.File, size, sha, mode, mtime, null);
                     }
                     size = file.Length;
@@ -289,11 +284,10 @@ namespace PorterStorage.Core.Backup
             }
 
             // Large files stream through; a change during the read is detected afterwards.
-            ZipArchiveEntry big = NewEntry(zip, name, mtime);
             string hash;
             long length;
             using (Stream source = FileSystemExtras.OpenRegularForRead(file.FullName, buffer.Length))
-            using (Stream target = big.Open())
+            using (Stream target = archive.Open(name, size, mtime))
             {
                 hash = Hex.Copy(source, target, buffer, out length, cancel);
             }
@@ -308,16 +302,6 @@ namespace PorterStorage.Core.Backup
         private static PorterStorageException Changed(string path) =>
             new PorterStorageException(ErrorIds.FileChangedDuringBackup, PorterErrorKind.ReadError, path,
                 $"'{path}' kept changing while it was read; it is not in the backup. Stop whatever writes to the home and back up again.");
-
-        private static ZipArchiveEntry NewEntry(ZipArchive zip, string name, DateTime mtimeUtc)
-        {
-            ZipArchiveEntry entry = zip.CreateEntry(name, CompressionLevel.Optimal);
-            // Zip timestamps cover 1980-2107; the exact time is kept in the manifest.
-            DateTime clamped = mtimeUtc.Year < 1981 ? new DateTime(1981, 1, 1, 0, 0, 0, DateTimeKind.Utc)
-                : mtimeUtc.Year > 2106 ? new DateTime(2106, 1, 1, 0, 0, 0, DateTimeKind.Utc) : mtimeUtc;
-            entry.LastWriteTime = new DateTimeOffset(clamped);
-            return entry;
-        }
 
         private static DateTime SafeTime(FileSystemInfo item)
         {

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
-using System.IO.Compression;
 using System.Linq;
 using System.Threading;
 using PorterStorage.Core.Errors;
@@ -57,7 +56,7 @@ namespace PorterStorage.Core.Backup
             {
                 throw refusal;
             }
-            BackupManifest manifest = Try(archivePath, IOOperation.Read, null, () => BackupVerifier.ReadManifest(archivePath));
+            BackupManifest manifest = check.Manifest!;
             if (manifest.Kind != BackupKinds.HomeManifest)
             {
                 throw new PorterStorageException(ErrorIds.BackupKindMismatch, PorterErrorKind.InvalidArgument, archivePath,
@@ -145,28 +144,35 @@ namespace PorterStorage.Core.Backup
                 Try(staging, IOOperation.Write, untouched, () => io.CreateDirectory(staging));
                 var buffer = new byte[81920];
                 List<BackupEntry> fileEntries = plan.Manifest.Entries.Where(e => e.Type == BackupEntryType.File).ToList();
-                using (Stream archive = Try(plan.ArchivePath, IOOperation.Read, untouched, () => io.OpenRead(plan.ArchivePath, 81920)))
-                using (ZipArchive zip = Try(plan.ArchivePath, IOOperation.Read, untouched, () => new ZipArchive(archive, ZipArchiveMode.Read, leaveOpen: true)))
+                var byName = fileEntries.ToDictionary(e => BackupManifest.ArchiveName(e.Path), StringComparer.Ordinal);
+                foreach (BackupEntry e in plan.Manifest.Entries.Where(e => e.Type == BackupEntryType.Directory))
                 {
-                    foreach (BackupEntry e in plan.Manifest.Entries.Where(e => e.Type == BackupEntryType.Directory))
-                    {
-                        string folder = Local(staging, e.Path);
-                        Try(folder, IOOperation.Write, untouched, () => io.CreateDirectory(folder));
-                    }
-                    foreach (BackupEntry e in fileEntries)
+                    string folder = Local(staging, e.Path);
+                    Try(folder, IOOperation.Write, untouched, () => io.CreateDirectory(folder));
+                }
+                // In archive order, so that a tar.gz is read once; the archive was verified, so each file is there once.
+                using (Stream raw = Try(plan.ArchivePath, IOOperation.Read, untouched, () => io.OpenRead(plan.ArchivePath, 81920)))
+                using (ArchiveReader archive = Try(plan.ArchivePath, IOOperation.Read, untouched, () => ArchiveReader.Open(raw, leaveOpen: true)))
+                using (IEnumerator<ArchiveItem> items = archive.Items().GetEnumerator())
+                {
+                    var restored = new HashSet<string>(StringComparer.Ordinal);
+                    while (Try(plan.ArchivePath, IOOperation.Read, untouched, () => items.MoveNext()))
                     {
                         cancel.ThrowIfCancellationRequested();
+                        ArchiveItem item = items.Current;
+                        if (!byName.TryGetValue(item.Name, out BackupEntry? e) || !restored.Add(item.Name))
+                        {
+                            continue;
+                        }
                         string path = Local(staging, e.Path);
                         string folder = Path.GetDirectoryName(path)!;
                         Try(folder, IOOperation.Write, untouched, () => io.CreateDirectory(folder));
-                        ZipArchiveEntry entry = Try(plan.ArchivePath, IOOperation.Read, untouched, () => zip.GetEntry(BackupManifest.ArchiveName(e.Path)))
-                                                ?? throw BackupManifest.Corrupt(plan.ArchivePath, $"'{e.Path}' is missing", null);
                         string sha = string.Empty;
                         long length = 0;
                         // A failed read is the archive's; a failed write is named by the stream (the staged file).
                         Try(plan.ArchivePath, IOOperation.Read, untouched, () =>
                         {
-                            using (Stream source = entry.Open())
+                            using (Stream source = item.Open())
                             using (Stream target = new NamedWriteStream(Try(path, IOOperation.Write, untouched, () => io.CreateNew(path, 81920)), path))
                             {
                                 sha = Hex.Copy(source, target, buffer, out length, cancel);
@@ -187,6 +193,11 @@ namespace PorterStorage.Core.Backup
                         files++;
                         bytes += length;
                         progress?.Report(new OperationProgress("Restoring", e.Path, files, fileEntries.Count, bytes));
+                    }
+                    BackupEntry? absent = fileEntries.FirstOrDefault(e => !restored.Contains(BackupManifest.ArchiveName(e.Path)));
+                    if (absent != null)
+                    {
+                        throw BackupManifest.Corrupt(plan.ArchivePath, $"'{absent.Path}' is missing", null);
                     }
                 }
                 foreach (BackupEntry e in plan.Manifest.Entries.Where(e => e.Type == BackupEntryType.SymbolicLink))
@@ -285,8 +296,13 @@ namespace PorterStorage.Core.Backup
             }
             catch (InvalidDataException ex) when (ex.InnerException != null && IOErrors.IsIOFailure(ex.InnerException))
             {
-                // the zip reader wraps a failed read of the archive
+                // the archive readers wrap a failed read of the archive
                 throw IOErrors.Map(ex.InnerException, path, operation, consequence);
+            }
+            catch (InvalidDataException ex)
+            {
+                // the archive no longer reads as it did when it was verified
+                throw BackupManifest.Corrupt(path, "it changed since it was verified (" + ex.Message + ")", ex);
             }
         }
 

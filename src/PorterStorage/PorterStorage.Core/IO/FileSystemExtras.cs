@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Collections.Generic;
 using System.IO;
 using System.Reflection;
@@ -95,6 +96,7 @@ namespace PorterStorage.Core.IO
         }
 
         /// <summary>Reads a whole regular file (see <see cref="OpenRegularForRead"/>).</summary>
+        [MethodImpl(Hot.Path)]
         public static byte[] ReadAllBytes(string path)
         {
             using FileStream stream = OpenRegularForRead(path, 4096);

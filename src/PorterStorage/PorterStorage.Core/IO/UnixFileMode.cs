@@ -1,4 +1,6 @@
 using System;
+using System.IO;
+using System.Linq.Expressions;
 using System.Reflection;
 using System.Runtime.InteropServices;
 
@@ -38,6 +40,43 @@ namespace PorterStorage.Core.IO
             {
                 return null;
             }
+        }
+
+        /// <summary>
+        /// The permission bits of <paramref name="info"/> from the status it already holds (.NET 7+'s
+        /// FileSystemInfo.UnixFileMode, no further system call), else as <see cref="TryGetMode(string)"/>.
+        /// </summary>
+        public static int? TryGetMode(FileSystemInfo info)
+        {
+            if (!CanRead)
+            {
+                return null;
+            }
+            if (InfoMode == null)
+            {
+                return TryGetMode(info.FullName);
+            }
+            try
+            {
+                return InfoMode(info) & 0xFFF;
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
+
+        private static readonly Func<FileSystemInfo, int>? InfoMode = CompileInfoMode();
+
+        private static Func<FileSystemInfo, int>? CompileInfoMode()
+        {
+            PropertyInfo? property = typeof(FileSystemInfo).GetProperty("UnixFileMode");
+            if (property == null || !IsUnix)
+            {
+                return null;
+            }
+            ParameterExpression info = Expression.Parameter(typeof(FileSystemInfo), "info");
+            return Expression.Lambda<Func<FileSystemInfo, int>>(Expression.Convert(Expression.Property(info, property), typeof(int)), info).Compile();
         }
 
         /// <summary>Sets permission bits; a no-op where the platform has none.</summary>

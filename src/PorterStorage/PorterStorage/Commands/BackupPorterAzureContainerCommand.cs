@@ -15,7 +15,7 @@ namespace PorterStorage.Commands
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
         public PorterAzureStorage? Storage { get; set; }
 
-        /// <summary>A folder (created when missing) or a .zip file name. Default: the current folder.</summary>
+        /// <summary>A folder (created when missing) or the archive's file name (.tar.gz or .tgz for a tar.gz, .zip for a zip). Default: the current folder.</summary>
         [Parameter(Position = 1)]
         [ValidateNotNullOrEmpty]
         public string? Destination { get; set; }
@@ -28,7 +28,7 @@ namespace PorterStorage.Commands
         {
             string cwd = CurrentFolder;
             string destination = Destination == null ? cwd : GetUnresolvedProviderPathFromPSPath(Destination);
-            string archive = BackupPaths.PlanArchivePath(destination, "porter-container-" + Storage!.AccountName + "-" + Storage.Container, Force, DateTime.Now);
+            string archive = BackupPaths.PlanArchivePath(destination, "porter-container-" + Storage!.AccountName + "-" + Storage.Container, Force, DateTime.Now, ArchiveFormat.TarGzip);
             if (!ShouldProcess(archive, $"Back up the container '{Storage.ContainerUri}'"))
             {
                 return;

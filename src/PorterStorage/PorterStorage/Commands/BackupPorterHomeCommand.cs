@@ -13,7 +13,7 @@ namespace PorterStorage.Commands
     [OutputType(typeof(PorterBackup))]
     public sealed class BackupPorterHomeCommand : PorterHomeCmdlet
     {
-        /// <summary>A folder (created when missing) or a .zip file name. Default: the current folder.</summary>
+        /// <summary>A folder (created when missing) or the archive's file name (.tar.gz or .tgz for a tar.gz, .zip for a zip). Default: the current folder.</summary>
         [Parameter(Position = 1)]
         [ValidateNotNullOrEmpty]
         public string? Destination { get; set; }

@@ -1,0 +1,545 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Text;
+using PorterStorage.Core.IO;
+
+namespace PorterStorage.Core.Backup
+{
+    /// <summary>
+    /// Writes a POSIX tar stream (ustar headers, pax extended headers for names, sizes and times that do not fit), the
+    /// shape GNU tar, bsdtar and Windows' tar.exe all read. Only regular files are written: folders, links and modes live
+    /// in the backup's manifest.
+    /// </summary>
+    internal sealed class TarWriter
+    {
+        internal const int Block = 512;
+        private const long MaxOctal11 = (1L << 33) - 1; // 8^11 - 1
+        private static readonly DateTime Epoch = new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+        private readonly Stream _out;
+        private readonly byte[] _header = new byte[Block];
+        private readonly byte[] _zeros = new byte[Block];
+
+        public TarWriter(Stream output)
+        {
+            _out = output;
+        }
+
+        /// <summary>Writes one file of <paramref name="content"/>.</summary>
+        public void Add(string name, byte[] content, DateTime modifiedUtc)
+        {
+            using Stream s = Open(name, content.Length, modifiedUtc);
+            s.Write(content, 0, content.Length);
+        }
+
+        /// <summary>
+        /// Starts a file of exactly <paramref name="size"/> bytes: what is written beyond it is dropped and what is missing
+        /// when the stream is disposed is written as zeros, so the stream stays well formed when a source changes mid-read
+        /// (the caller sees that from its own hash and leaves the entry out of the manifest).
+        /// </summary>
+        [MethodImpl(Hot.Path)]
+        public Stream Open(string name, long size, DateTime modifiedUtc)
+        {
+            long seconds = (long)Math.Floor((modifiedUtc.ToUniversalTime() - Epoch).TotalSeconds);
+            byte[] path = Encoding.UTF8.GetBytes(name);
+            bool asciiName = path.Length <= 100 && path.Length == name.Length && !name.Contains("\0");
+            var pax = new List<KeyValuePair<string, string>>();
+            if (!asciiName)
+            {
+                pax.Add(new KeyValuePair<string, string>("path", name));
+            }
+            if (size > MaxOctal11)
+            {
+                pax.Add(new KeyValuePair<string, string>("size", size.ToString(CultureInfo.InvariantCulture)));
+            }
+            if (seconds < 0 || seconds > MaxOctal11)
+            {
+                pax.Add(new KeyValuePair<string, string>("mtime", seconds.ToString(CultureInfo.InvariantCulture)));
+            }
+            string shortName = asciiName ? name : Ascii(name, 100);
+            if (pax.Count > 0)
+            {
+                byte[] records = PaxRecords(pax);
+                WriteHeader("PaxHeaders/" + Ascii(Path(name), 89), records.Length, 0, 'x');
+                _out.Write(records, 0, records.Length);
+                Pad(records.Length);
+            }
+            WriteHeader(shortName, size > MaxOctal11 ? 0 : size, seconds < 0 || seconds > MaxOctal11 ? 0 : seconds, '0');
+            return new EntryStream(this, size);
+        }
+
+        /// <summary>Ends the archive: two zero blocks.</summary>
+        public void Finish()
+        {
+            _out.Write(_zeros, 0, Block);
+            _out.Write(_zeros, 0, Block);
+        }
+
+        private static string Path(string name)
+        {
+            int slash = name.LastIndexOf('/');
+            return slash >= 0 ? name.Substring(slash + 1) : name;
+        }
+
+        /// <summary>At most <paramref name="max"/> printable ASCII characters of <paramref name="text"/> ('_' for the rest).</summary>
+        private static string Ascii(string text, int max)
+        {
+            var sb = new StringBuilder(Math.Min(max, text.Length));
+            foreach (char c in text)
+            {
+                if (sb.Length == max)
+                {
+                    break;
+                }
+                sb.Append(c >= 0x20 && c < 0x7F ? c : '_');
+            }
+            return sb.ToString();
+        }
+
+        private static byte[] PaxRecords(List<KeyValuePair<string, string>> items)
+        {
+            var all = new MemoryStream();
+            foreach (KeyValuePair<string, string> item in items)
+            {
+                int body = Encoding.UTF8.GetByteCount(" " + item.Key + "=" + item.Value + "\n");
+                int length = body + 1;
+                while (length != body + length.ToString(CultureInfo.InvariantCulture).Length)
+                {
+                    length = body + length.ToString(CultureInfo.InvariantCulture).Length;
+                }
+                byte[] record = Encoding.UTF8.GetBytes(length.ToString(CultureInfo.InvariantCulture) + " " + item.Key + "=" + item.Value + "\n");
+                all.Write(record, 0, record.Length);
+            }
+            return all.ToArray();
+        }
+
+        [MethodImpl(Hot.Path)]
+        private void WriteHeader(string name, long size, long seconds, char type)
+        {
+            Array.Clear(_header, 0, Block);
+            Encoding.ASCII.GetBytes(name, 0, name.Length, _header, 0);
+            Octal(100, 8, PorterFileModes.PrivateFile); // the manifest keeps each file's own mode
+            Octal(108, 8, 0);
+            Octal(116, 8, 0);
+            Octal(124, 12, size);
+            Octal(136, 12, seconds);
+            _header[156] = (byte)type;
+            Encoding.ASCII.GetBytes("ustar\0", 0, 6, _header, 257);
+            _header[263] = (byte)'0';
+            _header[264] = (byte)'0';
+            for (int i = 148; i < 156; i++)
+            {
+                _header[i] = (byte)' ';
+            }
+            int sum = 0;
+            foreach (byte b in _header)
+            {
+                sum += b;
+            }
+            Octal(148, 7, sum);
+            _out.Write(_header, 0, Block);
+        }
+
+        [MethodImpl(Hot.Path)]
+        private void Octal(int offset, int width, long value)
+        {
+            string digits = Convert.ToString(value, 8).PadLeft(width - 1, '0');
+            Encoding.ASCII.GetBytes(digits, 0, width - 1, _header, offset);
+            _header[offset + width - 1] = 0;
+        }
+
+        private void Pad(long size)
+        {
+            int rest = (int)(size % Block);
+            if (rest != 0)
+            {
+                _out.Write(_zeros, 0, Block - rest);
+            }
+        }
+
+        private sealed class EntryStream : WriteOnlyStream
+        {
+            private readonly TarWriter _tar;
+            private readonly long _size;
+            private long _written;
+            private bool _closed;
+
+            public EntryStream(TarWriter tar, long size)
+            {
+                _tar = tar;
+                _size = size;
+            }
+
+            protected override long Written => _written;
+
+            [MethodImpl(Hot.Path)]
+            public override void Write(byte[] buffer, int offset, int count)
+            {
+                int take = (int)Math.Min(count, _size - _written);
+                if (take > 0)
+                {
+                    _tar._out.Write(buffer, offset, take);
+                    _written += take;
+                }
+            }
+
+            protected override void Dispose(bool disposing)
+            {
+                if (disposing && !_closed)
+                {
+                    _closed = true;
+                    while (_written < _size)
+                    {
+                        int n = (int)Math.Min(Block, _size - _written);
+                        _tar._out.Write(_tar._zeros, 0, n);
+                        _written += n;
+                    }
+                    _tar.Pad(_size);
+                }
+                base.Dispose(disposing);
+            }
+        }
+    }
+
+    /// <summary>One entry of a tar stream as <see cref="TarReader"/> reads it.</summary>
+    internal sealed class TarEntry
+    {
+        public TarEntry(string name, long size, char type, string? linkName)
+        {
+            Name = name;
+            Size = size;
+            Type = type;
+            LinkName = linkName;
+        }
+
+        public string Name { get; }
+
+        public long Size { get; }
+
+        /// <summary>The ustar type flag ('0' for a regular file; '\0' and '7' are read as '0').</summary>
+        public char Type { get; }
+
+        public string? LinkName { get; }
+
+        public bool IsFile => Type == '0';
+    }
+
+    /// <summary>
+    /// Reads a tar stream written by any POSIX tar: ustar and v7 headers (checksums checked), pax extended headers
+    /// ('x'; path, linkpath, size) and GNU long names ('L', 'K'). Anything malformed or truncated, and a stream without the
+    /// end-of-archive block, raises <see cref="InvalidDataException"/>; no declared size is trusted beyond the bytes read.
+    /// </summary>
+    internal sealed class TarReader
+    {
+        private const int MaxExtendedHeader = 1024 * 1024;
+
+        private readonly Stream _in;
+        private readonly byte[] _block = new byte[TarWriter.Block];
+        private readonly byte[] _skip = new byte[64 * 1024];
+        private long _remaining;
+        private long _padding;
+
+        public TarReader(Stream input)
+        {
+            _in = input;
+        }
+
+        /// <summary>The next entry, or null at the end-of-archive block. The previous entry's unread data is skipped.</summary>
+        [MethodImpl(Hot.Path)]
+        public TarEntry? Next()
+        {
+            Skip(_remaining + _padding);
+            _remaining = 0;
+            _padding = 0;
+            string? longName = null;
+            string? longLink = null;
+            long? paxSize = null;
+            for (int headers = 0; ; headers++)
+            {
+                if (headers > 16)
+                {
+                    throw new InvalidDataException("a tar entry has too many extended headers");
+                }
+                if (!ReadBlock(allowEnd: true))
+                {
+                    throw new InvalidDataException("the tar stream ends without its end-of-archive block");
+                }
+                if (IsZero(_block))
+                {
+                    return null;
+                }
+                CheckSum();
+                long size = Number(124, 12);
+                char type = (char)_block[156];
+                if (type == '\0' || type == '7')
+                {
+                    type = '0';
+                }
+                if (type == 'x' || type == 'L' || type == 'K')
+                {
+                    if (size > MaxExtendedHeader)
+                    {
+                        throw new InvalidDataException("a tar extended header is larger than 1 MiB");
+                    }
+                    byte[] data = ReadData(size);
+                    if (type == 'L')
+                    {
+                        longName = CString(data, 0, data.Length);
+                    }
+                    else if (type == 'K')
+                    {
+                        longLink = CString(data, 0, data.Length);
+                    }
+                    else
+                    {
+                        foreach (KeyValuePair<string, string> record in Pax(data))
+                        {
+                            switch (record.Key)
+                            {
+                                case "path":
+                                    longName = record.Value;
+                                    break;
+                                case "linkpath":
+                                    longLink = record.Value;
+                                    break;
+                                case "size":
+                                    paxSize = long.TryParse(record.Value, NumberStyles.None, CultureInfo.InvariantCulture, out long s) && s >= 0 ? s
+                                        : throw new InvalidDataException("a tar extended header has an invalid size");
+                                    break;
+                            }
+                        }
+                    }
+                    continue;
+                }
+
+                string name = longName ?? HeaderName();
+                string? link = longLink ?? NullIfEmpty(CString(_block, 157, 100));
+                long entrySize = paxSize ?? size;
+                // Only regular files (and, for the caller to refuse, unknown types) carry data.
+                if (type == '1' || type == '2' || type == '3' || type == '4' || type == '5' || type == '6')
+                {
+                    entrySize = 0;
+                }
+                _remaining = entrySize;
+                _padding = (TarWriter.Block - entrySize % TarWriter.Block) % TarWriter.Block;
+                return new TarEntry(name, entrySize, type, link);
+            }
+        }
+
+        /// <summary>The current entry's data; reading past it returns 0, a stream ending inside it raises.</summary>
+        public Stream Data => new DataStream(this);
+
+        private string HeaderName()
+        {
+            string name = CString(_block, 0, 100);
+            bool ustar = _block[257] == 'u' && _block[258] == 's' && _block[259] == 't' && _block[260] == 'a' && _block[261] == 'r';
+            if (ustar)
+            {
+                string prefix = CString(_block, 345, 155);
+                if (prefix.Length > 0)
+                {
+                    name = prefix + "/" + name;
+                }
+            }
+            return name;
+        }
+
+        private static string? NullIfEmpty(string s) => s.Length == 0 ? null : s;
+
+        [MethodImpl(Hot.Path)]
+        private static string CString(byte[] data, int offset, int max)
+        {
+            int end = offset;
+            while (end < offset + max && data[end] != 0)
+            {
+                end++;
+            }
+            return Encoding.UTF8.GetString(data, offset, end - offset);
+        }
+
+        [MethodImpl(Hot.Path)]
+        private void CheckSum()
+        {
+            long recorded = Number(148, 8);
+            long unsigned = 0;
+            long signed = 0;
+            for (int i = 0; i < TarWriter.Block; i++)
+            {
+                int b = i >= 148 && i < 156 ? ' ' : _block[i];
+                unsigned += b;
+                signed += (sbyte)(byte)b;
+            }
+            if (recorded != unsigned && recorded != signed)
+            {
+                throw new InvalidDataException("a tar header's checksum does not match");
+            }
+        }
+
+        /// <summary>An octal field (NUL- or space-terminated) or a base-256 one (high bit set); negative values are refused.</summary>
+        [MethodImpl(Hot.Path)]
+        private long Number(int offset, int width)
+        {
+            if ((_block[offset] & 0x80) != 0)
+            {
+                if ((_block[offset] & 0x40) != 0)
+                {
+                    throw new InvalidDataException("a tar header holds a negative number");
+                }
+                long value = _block[offset] & 0x3F;
+                for (int i = offset + 1; i < offset + width; i++)
+                {
+                    if (value > (long.MaxValue >> 9))
+                    {
+                        throw new InvalidDataException("a tar header holds a number too large");
+                    }
+                    value = (value << 8) | _block[i];
+                }
+                return value;
+            }
+            long result = 0;
+            int k = offset;
+            while (k < offset + width && _block[k] == ' ')
+            {
+                k++;
+            }
+            for (; k < offset + width; k++)
+            {
+                byte b = _block[k];
+                if (b == 0 || b == ' ')
+                {
+                    break;
+                }
+                if (b < '0' || b > '7')
+                {
+                    throw new InvalidDataException("a tar header holds a number that is not octal");
+                }
+                result = (result << 3) | (uint)(b - '0');
+            }
+            return result;
+        }
+
+        private static List<KeyValuePair<string, string>> Pax(byte[] data)
+        {
+            var result = new List<KeyValuePair<string, string>>();
+            int pos = 0;
+            while (pos < data.Length)
+            {
+                if (data[pos] == 0)
+                {
+                    break;
+                }
+                int space = Array.IndexOf(data, (byte)' ', pos, Math.Min(20, data.Length - pos));
+                if (space <= pos || !int.TryParse(Encoding.ASCII.GetString(data, pos, space - pos), NumberStyles.None, CultureInfo.InvariantCulture, out int length)
+                    || length <= space - pos + 1 || length > data.Length - pos || data[pos + length - 1] != '\n')
+                {
+                    throw new InvalidDataException("a tar extended header record is malformed");
+                }
+                string record = Encoding.UTF8.GetString(data, space + 1, pos + length - 1 - (space + 1));
+                int eq = record.IndexOf('=');
+                if (eq <= 0)
+                {
+                    throw new InvalidDataException("a tar extended header record is malformed");
+                }
+                result.Add(new KeyValuePair<string, string>(record.Substring(0, eq), record.Substring(eq + 1)));
+                pos += length;
+            }
+            return result;
+        }
+
+        [MethodImpl(Hot.Path)]
+        private static bool IsZero(byte[] block)
+        {
+            foreach (byte b in block)
+            {
+                if (b != 0)
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private byte[] ReadData(long size)
+        {
+            var data = new byte[size];
+            ReadExactly(data, 0, (int)size);
+            Skip((TarWriter.Block - size % TarWriter.Block) % TarWriter.Block);
+            return data;
+        }
+
+        private bool ReadBlock(bool allowEnd)
+        {
+            int got = 0;
+            while (got < TarWriter.Block)
+            {
+                int n = _in.Read(_block, got, TarWriter.Block - got);
+                if (n <= 0)
+                {
+                    if (got == 0 && allowEnd)
+                    {
+                        return false;
+                    }
+                    throw new InvalidDataException("the tar stream ends inside a header");
+                }
+                got += n;
+            }
+            return true;
+        }
+
+        private void ReadExactly(byte[] buffer, int offset, int count)
+        {
+            while (count > 0)
+            {
+                int n = _in.Read(buffer, offset, count);
+                if (n <= 0)
+                {
+                    throw new InvalidDataException("the tar stream ends inside an entry");
+                }
+                offset += n;
+                count -= n;
+            }
+        }
+
+        private void Skip(long count)
+        {
+            while (count > 0)
+            {
+                int n = _in.Read(_skip, 0, (int)Math.Min(_skip.Length, count));
+                if (n <= 0)
+                {
+                    throw new InvalidDataException("the tar stream ends inside an entry");
+                }
+                count -= n;
+            }
+        }
+
+        private sealed class DataStream : ReadOnlyForwardStream
+        {
+            private readonly TarReader _tar;
+
+            public DataStream(TarReader tar)
+            {
+                _tar = tar;
+            }
+
+            [MethodImpl(Hot.Path)]
+            public override int Read(byte[] buffer, int offset, int count)
+            {
+                if (_tar._remaining == 0 || count == 0)
+                {
+                    return 0;
+                }
+                int n = _tar._in.Read(buffer, offset, (int)Math.Min(count, _tar._remaining));
+                if (n <= 0)
+                {
+                    throw new InvalidDataException("the tar stream ends inside an entry");
+                }
+                _tar._remaining -= n;
+                return n;
+            }
+        }
+    }
+}

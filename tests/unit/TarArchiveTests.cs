@@ -1,0 +1,243 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using CsCheck;
+using PorterStorage.Core.Backup;
+using PorterStorage.Core.Errors;
+using Xunit;
+
+namespace PorterStorage.Tests
+{
+    /// <summary>
+    /// The tar.gz backup format: what the module writes, every POSIX tar reads; what any tar may hold, the module reads
+    /// without trusting it (a malformed stream is a named verdict, never an exception or a write).
+    /// </summary>
+    public class TarArchiveTests
+    {
+        private static string Manifest(TempHome dir, params (string Path, byte[] Content)[] files)
+        {
+            var entries = files.Select(f => new BackupEntry(f.Path, BackupEntryType.File, f.Content.Length,
+                Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(f.Content)).ToLowerInvariant(), 0x180, DateTime.UtcNow, null)).ToList();
+            var ms = new MemoryStream();
+            new BackupManifest(BackupManifest.HomeKind, DateTime.UtcNow, dir.P("home"), false, "test", entries, Array.Empty<BackupSkippedItem>()).WriteTo(ms);
+            return Encoding.UTF8.GetString(ms.ToArray());
+        }
+
+        private static PorterBackupVerification Validate(TempHome dir, byte[] archive, string name = "t.tar.gz")
+        {
+            string path = dir.P(name);
+            File.WriteAllBytes(path, archive);
+            return ArchiveValidator.Validate(path, null, null, CancellationToken.None);
+        }
+
+        [Theory]
+        [InlineData(0)]
+        [InlineData(1)]
+        [InlineData(511)]
+        [InlineData(512)]
+        [InlineData(513)]
+        [InlineData(70000)]
+        public void WriterAndReader_RoundTripNamesSizesAndTimes(int size)
+        {
+            var content = new byte[size];
+            new Random(size).NextBytes(content);
+            string[] names =
+            {
+                "home/a", "home/claims/" + new string('x', 99), "home/claims/" + new string('y', 300), "home/ünï/çødé ß.json", "home/sp ace/tab\tname",
+            };
+            DateTime[] times = { new DateTime(1960, 1, 1, 0, 0, 0, DateTimeKind.Utc), DateTime.UtcNow, new DateTime(2500, 1, 1, 0, 0, 0, DateTimeKind.Utc) };
+            var ms = new MemoryStream();
+            var writer = new TarWriter(ms);
+            for (int i = 0; i < names.Length; i++)
+            {
+                writer.Add(names[i], content, times[i % times.Length]);
+            }
+            writer.Finish();
+            ms.Position = 0;
+            var reader = new TarReader(ms);
+            foreach (string name in names)
+            {
+                TarEntry e = reader.Next()!;
+                Assert.Equal(name, e.Name);
+                Assert.True(e.IsFile);
+                Assert.Equal(size, e.Size);
+                var back = new MemoryStream();
+                reader.Data.CopyTo(back);
+                Assert.Equal(content, back.ToArray());
+            }
+            Assert.Null(reader.Next());
+        }
+
+        [Fact]
+        public void WriterEntryStream_KeepsTheDeclaredSize_WhenTheSourceGrowsOrShrinks()
+        {
+            var ms = new MemoryStream();
+            var writer = new TarWriter(ms);
+            using (Stream s = writer.Open("home/grew", 3, DateTime.UtcNow))
+            {
+                s.Write(new byte[] { 1, 2, 3, 4, 5 }, 0, 5);
+            }
+            using (Stream s = writer.Open("home/shrank", 4, DateTime.UtcNow))
+            {
+                s.Write(new byte[] { 9 }, 0, 1);
+            }
+            writer.Finish();
+            ms.Position = 0;
+            var reader = new TarReader(ms);
+            Assert.Equal(3, reader.Next()!.Size);
+            Assert.Equal(new byte[] { 9, 0, 0, 0 }, Read(reader, reader.Next()!));
+            Assert.Null(reader.Next());
+        }
+
+        private static byte[] Read(TarReader reader, TarEntry entry)
+        {
+            var back = new MemoryStream();
+            reader.Data.CopyTo(back);
+            Assert.Equal(entry.Size, back.Length);
+            return back.ToArray();
+        }
+
+        /// <summary>A backup the module wrote is a tar.gz the system's tar lists and extracts, byte for byte.</summary>
+        [Fact]
+        public void ModuleBackup_ExtractsWithTheSystemTar()
+        {
+            if (!File.Exists("/usr/bin/tar") && !File.Exists("/bin/tar"))
+            {
+                return; // Windows runners have tar.exe, but not at these paths; the round trip above covers the format.
+            }
+            using var home = new TempHome();
+            using var outDir = new TempHome();
+            home.Write("claims/" + new string('l', 180) + ".json", "{\"long\":true}");
+            home.Write("credentials/ünïcødé.json", "{}");
+            home.WriteBytes("outputs/big", Enumerable.Range(0, 200_000).Select(i => (byte)(i * 7)).ToArray());
+            PorterBackup b = HomeBackup.Create(home.Path, outDir.P("b.tar.gz"), false, false, null, null, CancellationToken.None);
+            Assert.True(b.Verified);
+            string into = outDir.P("x");
+            Directory.CreateDirectory(into);
+            var psi = new ProcessStartInfo("tar", $"-xzf \"{b.Path}\" -C \"{into}\"") { RedirectStandardError = true };
+            using (Process p = Process.Start(psi)!)
+            {
+                string err = p.StandardError.ReadToEnd();
+                p.WaitForExit();
+                Assert.True(p.ExitCode == 0, err);
+            }
+            foreach (string file in Directory.GetFiles(home.Path, "*", SearchOption.AllDirectories))
+            {
+                string rel = Path.GetRelativePath(home.Path, file);
+                Assert.Equal(File.ReadAllBytes(file), File.ReadAllBytes(Path.Combine(into, "home", rel)));
+            }
+            Assert.True(File.Exists(Path.Combine(into, BackupManifest.ManifestEntryName)));
+        }
+
+        public static IEnumerable<object[]> Malformed()
+        {
+            byte[] a = Encoding.UTF8.GetBytes("hello");
+            RawTar Valid(Action<RawTar>? before = null)
+            {
+                var t = new RawTar();
+                before?.Invoke(t);
+                return t;
+            }
+            byte[] WithManifest(RawTar t, TempHome dir, bool end = true)
+            {
+                t.Add("manifest.json", Encoding.UTF8.GetBytes(Manifest(dir, ("a", a))));
+                return RawTar.Gzip(t.ToArray(end));
+            }
+            yield return new object[] { "no end block", (Func<TempHome, byte[]>)(d => { var t = Valid(); t.Add("home/a", a); return WithManifest(t, d, end: false); }), ErrorIds.BackupCorrupt };
+            yield return new object[] { "bad checksum", (Func<TempHome, byte[]>)(d => { var t = Valid(); t.Add("home/a", a, badChecksum: true); return WithManifest(t, d); }), ErrorIds.BackupCorrupt };
+            yield return new object[] { "size beyond the stream", (Func<TempHome, byte[]>)(d =>
+            {
+                var t = Valid();
+                t.Add("manifest.json", Encoding.UTF8.GetBytes(Manifest(d, ("a", a))));
+                t.Add("home/a", a, declaredSize: 1L << 40);
+                return RawTar.Gzip(t.ToArray(false));
+            }), ErrorIds.BackupCorrupt };
+            yield return new object[] { "truncated header", (Func<TempHome, byte[]>)(d =>
+            {
+                var t = Valid();
+                t.Add("home/a", a);
+                t.Raw(new byte[100].Select((_, i) => (byte)('a' + i % 26)).ToArray());
+                return RawTar.Gzip(t.ToArray(false));
+            }), ErrorIds.BackupCorrupt };
+            yield return new object[] { "pax path climbs out", (Func<TempHome, byte[]>)(d => { var t = Valid(); t.Add("home/a", a); t.Add("home/safe", a, paxPath: "home/../../x"); return WithManifest(t, d); }), ErrorIds.UnsafeArchiveEntry };
+            yield return new object[] { "GNU long name climbs out", (Func<TempHome, byte[]>)(d => { var t = Valid(); t.Add("home/a", a); t.Add("home/" + new string('.', 2) + "/" + new string('z', 120), a, gnuLongName: true); return WithManifest(t, d); }), ErrorIds.UnsafeArchiveEntry };
+            yield return new object[] { "malformed pax record", (Func<TempHome, byte[]>)(d => { var t = Valid(); t.Pax("path", "home/a"); t.Raw(new byte[0]); var x = t.ToArray(false); x[512 + 0] = (byte)'9'; x[512 + 1] = (byte)'9'; var u = new RawTar(); u.Raw(x); u.Add("home/a", a); return WithManifest(u, d); }), ErrorIds.BackupCorrupt };
+            yield return new object[] { "hard link entry", (Func<TempHome, byte[]>)(d => { var t = Valid(); t.Add("home/a", a); t.Add("home/b", Array.Empty<byte>(), '1', "home/a"); return WithManifest(t, d); }), ErrorIds.UnsafeArchiveEntry };
+            yield return new object[] { "block device entry", (Func<TempHome, byte[]>)(d => { var t = Valid(); t.Add("home/a", a); t.Add("home/sda", Array.Empty<byte>(), '4'); return WithManifest(t, d); }), ErrorIds.UnsafeArchiveEntry };
+            yield return new object[] { "folder entry", (Func<TempHome, byte[]>)(d => { var t = Valid(); t.Add("home/a", a); t.Add("home/claims", Array.Empty<byte>(), '5'); return WithManifest(t, d); }), ErrorIds.UnsafeArchiveEntry };
+            yield return new object[] { "global pax header", (Func<TempHome, byte[]>)(d => { var t = Valid(); t.Add("home/a", a); t.Add("pax_global_header", Encoding.UTF8.GetBytes("17 path=../../x\n"), 'g'); return WithManifest(t, d); }), ErrorIds.UnsafeArchiveEntry };
+            yield return new object[] { "sparse entry", (Func<TempHome, byte[]>)(d => { var t = Valid(); t.Add("home/a", a); t.Add("home/s", a, 'S'); return WithManifest(t, d); }), ErrorIds.UnsafeArchiveEntry };
+            yield return new object[] { "gzip of no tar", (Func<TempHome, byte[]>)(d => RawTar.Gzip(Encoding.UTF8.GetBytes("just some text, no tar headers"))), ErrorIds.BackupCorrupt };
+            yield return new object[] { "gzip magic, then garbage", (Func<TempHome, byte[]>)(d => new byte[] { 0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6, 7 }), ErrorIds.BackupCorrupt };
+            yield return new object[] { "neither format", (Func<TempHome, byte[]>)(d => Encoding.UTF8.GetBytes("MZ not an archive")), ErrorIds.BackupCorrupt };
+            yield return new object[] { "empty file", (Func<TempHome, byte[]>)(d => Array.Empty<byte>()), ErrorIds.BackupCorrupt };
+        }
+
+        [Theory]
+        [MemberData(nameof(Malformed))]
+        public void Malformed_NamedVerdict_RestoreRefusesAndWritesNothing(string label, Func<TempHome, byte[]> build, string errorId)
+        {
+            using var dir = new TempHome();
+            PorterBackupVerification v = Validate(dir, build(dir));
+            Assert.False(v.IsValid, label);
+            Assert.Equal(errorId, v.ErrorId);
+            var ex = Assert.Throws<PorterStorageException>(() => HomeRestore.Plan(dir.P("t.tar.gz"), null, dir.P("dest"), "/", false, null, CancellationToken.None));
+            Assert.Equal(errorId, ex.ErrorId);
+            Assert.False(Directory.Exists(dir.P("dest")));
+        }
+
+        /// <summary>Any damage to a backup's bytes (flips, cuts, insertions) gives a verdict, never an exception, and never "valid" unless the bytes still are.</summary>
+        [Fact]
+        public void DamagedArchives_AlwaysAVerdict()
+        {
+            using var home = new TempHome();
+            using var outDir = new TempHome();
+            home.Write("claims/a.json", "{\"a\":1}");
+            home.Write("claims/" + new string('b', 130) + ".json", "{\"b\":2}");
+            home.WriteBytes("outputs/o", Enumerable.Range(0, 3000).Select(i => (byte)i).ToArray());
+            PorterBackup b = HomeBackup.Create(home.Path, outDir.P("good.tar.gz"), false, false, null, null, CancellationToken.None);
+            byte[] good = File.ReadAllBytes(b.Path);
+            byte[] tar;
+            using (var gz = new System.IO.Compression.GZipStream(new MemoryStream(good), System.IO.Compression.CompressionMode.Decompress))
+            {
+                var ms = new MemoryStream();
+                gz.CopyTo(ms);
+                tar = ms.ToArray();
+            }
+            string path = outDir.P("damaged.tar.gz");
+            Gen<(int Kind, int At, byte Value, bool Raw)> damage = Gen.Select(Gen.Int[0, 2], Gen.Int[0, int.MaxValue], Gen.Byte, Gen.Bool);
+            damage.Sample(d =>
+            {
+                // Damage either the compressed bytes or the tar inside (then compressed again, so the tar reader sees it).
+                byte[] bytes = (d.Raw ? good : tar).ToArray();
+                int at = d.At % bytes.Length;
+                bytes = d.Kind switch
+                {
+                    0 => bytes.Select((x, i) => i == at ? (byte)(x ^ (d.Value | 1)) : x).ToArray(),
+                    1 => bytes.Take(at).ToArray(),
+                    _ => bytes.Take(at).Append(d.Value).Concat(bytes.Skip(at)).ToArray(),
+                };
+                File.WriteAllBytes(path, d.Raw ? bytes : RawTar.Gzip(bytes));
+                PorterBackupVerification v = ArchiveValidator.Validate(path, null, null, CancellationToken.None);
+                if (v.IsValid)
+                {
+                    // Only damage the format ignores (padding, the end blocks' tail) may leave it valid: then every file still reads as recorded.
+                    using var restored = new TempHome();
+                    HomeRestore.Execute(HomeRestore.Plan(path, null, restored.P("h"), "/", false, null, CancellationToken.None), null, CancellationToken.None);
+                    foreach (string file in Directory.GetFiles(home.Path, "*", SearchOption.AllDirectories))
+                    {
+                        Assert.Equal(File.ReadAllBytes(file), File.ReadAllBytes(Path.Combine(restored.P("h"), Path.GetRelativePath(home.Path, file))));
+                    }
+                }
+                else
+                {
+                    Assert.NotNull(v.ErrorId);
+                }
+            }, iter: 300, threads: 1, seed: "0N0XIzNsQ0O2");
+        }
+    }
+}
