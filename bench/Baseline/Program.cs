@@ -77,6 +77,8 @@ internal static class Program
     {
         int id = 0;
         string NewId() => "01BASELINE" + Interlocked.Increment(ref id).ToString("D16");
+        // The documents Porter needs per installation (the minimum): a claim and its result, each output, the index,
+        // and a placeholder install claim with its result when the last action was not the install.
         List<BlobItem> legacy = container.GetBlobs(BlobTraits.Tags, BlobStates.None, "claims/", CancellationToken.None)
             .Where(item => item.Tags == null || !item.Tags.ContainsKey("installation")) // already in the current shape otherwise
             .ToList();
@@ -94,6 +96,18 @@ internal static class Program
                 using (JsonDocument doc = JsonDocument.Parse(content))
                 {
                     installation = doc.RootElement.TryGetProperty("installation", out JsonElement i) ? i.GetString()! : item.Name.Substring("claims/".Length);
+                    // As Porter's migration: an installation whose last action was not its install gets a placeholder install
+                    // claim and its result as well (created differs from modified).
+                    string action = doc.RootElement.TryGetProperty("result", out JsonElement r) && r.ValueKind == JsonValueKind.Object
+                        && r.TryGetProperty("action", out JsonElement a) ? a.GetString() ?? "" : "";
+                    bool placeholder = action != "install" && doc.RootElement.TryGetProperty("created", out JsonElement created)
+                        && doc.RootElement.TryGetProperty("modified", out JsonElement modified) && created.ToString() != modified.ToString();
+                    if (placeholder)
+                    {
+                        string installClaim = NewId(), installResult = NewId();
+                        uploads.Add(("results/" + installResult, Encoding.UTF8.GetBytes("{\"id\":\"" + installResult + "\"}"), new[] { ("type", "results"), ("claim-id", installClaim) }));
+                        uploads.Add(("claims/" + installClaim, content, new[] { ("type", "claims"), ("installation", installation) }));
+                    }
                     if (doc.RootElement.TryGetProperty("outputs", out JsonElement outputs) && outputs.ValueKind == JsonValueKind.Object)
                     {
                         foreach (JsonProperty output in outputs.EnumerateObject())

@@ -129,7 +129,13 @@ namespace PorterStorage.Tests.Stores
 
         public DateTime ModifiedUtc(string path) => new DateTime(2020, 1, 2, 3, 4, 5, DateTimeKind.Utc);
 
-        public bool Exists(string path) => _items.ContainsKey(path) || _items.Keys.Any(k => k.StartsWith(path + "/", StringComparison.Ordinal));
+        public bool Exists(string path)
+        {
+            lock (_items)
+            {
+                return _items.ContainsKey(path) || _items.Keys.Any(k => k.StartsWith(path + "/", StringComparison.Ordinal));
+            }
+        }
 
         public StoreNameLimits NameLimits => StoreNameLimits.Folder;
 
@@ -205,13 +211,16 @@ namespace PorterStorage.Tests.Stores
 
         public void Move(string from, string to, bool overwrite)
         {
-            Step();
-            if (!overwrite && _items.ContainsKey(to))
+            lock (_items)
             {
-                throw new PorterStorageException(ErrorIds.MigrationWriteError, PorterErrorKind.WriteError, FullName(to), $"'{FullName(to)}' exists.");
+                Step();
+                if (!overwrite && _items.ContainsKey(to))
+                {
+                    throw new PorterStorageException(ErrorIds.MigrationWriteError, PorterErrorKind.WriteError, FullName(to), $"'{FullName(to)}' exists.");
+                }
+                _items[to] = _items[from];
+                _items.Remove(from);
             }
-            _items[to] = _items[from];
-            _items.Remove(from);
         }
 
         public void Delete(string path)

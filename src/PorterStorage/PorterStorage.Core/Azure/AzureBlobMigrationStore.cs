@@ -578,7 +578,10 @@ namespace PorterStorage.Core.Azure
         /// <summary>False: the content is held in the journal blob, never apart, and a write may have landed.</summary>
         public bool Discard(JournalRecord record, int index) => false;
 
-        /// <summary>Copies the blob's content to the new name and removes the old one (a rename is a local YAML set's; blobs have no rename).</summary>
+        /// <summary>
+        /// Copies the blob's content to the new name and removes the old one (a rename is a local YAML set's; blobs have no
+        /// rename); safe beside other records' writes and deletions.
+        /// </summary>
         public void Move(string from, string to, bool overwrite)
         {
             try
@@ -586,8 +589,11 @@ namespace PorterStorage.Core.Azure
                 BinaryData content = _container.GetBlobClient(from).DownloadContent(_cancel).Value.Content;
                 _container.GetBlobClient(to).Upload(content, overwrite, _cancel);
                 _container.GetBlobClient(from).DeleteIfExists(cancellationToken: _cancel);
-                Changed(to, exists: true);
-                Changed(from, exists: false);
+                lock (_placing)
+                {
+                    Changed(to, exists: true);
+                    Changed(from, exists: false);
+                }
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
             {

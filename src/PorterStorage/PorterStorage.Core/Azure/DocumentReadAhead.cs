@@ -16,7 +16,7 @@ namespace PorterStorage.Core.Azure
     /// </summary>
     internal sealed class DocumentReadAhead
     {
-        public const int Window = 16;
+        public static readonly int Window = AzureConcurrency.Default;
 
         public const long SizeLimit = 4L * 1024 * 1024;
 

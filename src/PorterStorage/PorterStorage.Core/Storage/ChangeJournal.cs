@@ -186,13 +186,17 @@ namespace PorterStorage.Core.Storage
 
         /// <summary>
         /// Puts the writes in place, renames, deletes, for each record; each step is skipped when already done, so a replay is
-        /// harmless. A record whose step fails stops there (<paramref name="broken"/> holds why) and the others go on. The writes
-        /// go round by round: the n-th round places the n-th run of writes of one item type of every record (outputs, results,
-        /// claims, then the index: readers never see a document before those it names), up to the store's
-        /// <see cref="ITransactionalStore.PlaceConcurrency"/> at once, and every round ends before the next starts.
+        /// harmless. A record whose step fails stops there (<paramref name="broken"/> holds why) and the others go on. Each record
+        /// is a chain of stages: its runs of writes of one item type in order (outputs, results, claims, then the index: readers
+        /// never see a document before those it names), then its renames, then its deletions; a stage's steps run at once, and
+        /// the next stage of that record starts when it has ended. The records of a batch touch no common name (the runner
+        /// sees to it), so their chains run beside one another, up to the store's <see cref="ITransactionalStore.PlaceConcurrency"/>
+        /// steps at once: no record waits for another's round. Once all have ended, a cancellation or any failure no store
+        /// names is raised as it is.
         /// </summary>
         private void RollForward(IReadOnlyList<JournalRecord> records, PorterStorageException?[] broken)
         {
+            var chains = new List<IReadOnlyList<IReadOnlyList<Action>>>();
             for (int r = 0; r < records.Count; r++)
             {
                 try
@@ -203,59 +207,55 @@ namespace PorterStorage.Core.Storage
                 {
                     broken[r] = ex;
                 }
+                chains.Add(broken[r] == null ? Chain(records[r]) : Array.Empty<IReadOnlyList<Action>>());
             }
-            List<List<(int Start, int End)>> runs = records.Select(Runs).ToList();
-            int width = Math.Max(1, _store.PlaceConcurrency);
-            for (int round = 0; round < runs.Max(r => r.Count); round++)
+            Exception?[] failures = ConcurrentSteps.RunChains(chains, Math.Max(1, _store.PlaceConcurrency));
+            Exception? fatal = failures.FirstOrDefault(e => e is OperationCanceledException) ?? failures.FirstOrDefault(e => e != null && !(e is PorterStorageException));
+            if (fatal != null)
             {
-                var steps = new List<(int Record, Action Step)>();
-                for (int r = 0; r < records.Count; r++)
-                {
-                    if (broken[r] == null && round < runs[r].Count)
-                    {
-                        JournalRecord record = records[r];
-                        for (int i = runs[r][round].Start; i < runs[r][round].End; i++)
-                        {
-                            int at = i;
-                            steps.Add((r, () => _store.Place(record, at)));
-                        }
-                    }
-                }
-                RunSteps(steps, width, records, broken);
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(fatal).Throw();
             }
             for (int r = 0; r < records.Count; r++)
             {
-                if (broken[r] != null)
-                {
-                    continue;
-                }
-                try
-                {
-                    foreach (KeyValuePair<string, string> rename in records[r].Renames)
-                    {
-                        if (_store.Exists(rename.Key))
-                        {
-                            _store.Move(rename.Key, rename.Value, overwrite: true);
-                        }
-                    }
-                }
-                catch (PorterStorageException ex)
+                if (failures[r] is PorterStorageException ex && broken[r] == null)
                 {
                     broken[r] = Completing(ex, records[r]);
                 }
             }
-            var deletes = new List<(int Record, Action Step)>();
-            for (int r = 0; r < records.Count; r++)
+        }
+
+        /// <summary>One record's stages: each run of writes of one type, its renames (one after another), its deletions.</summary>
+        private List<IReadOnlyList<Action>> Chain(JournalRecord record)
+        {
+            var stages = new List<IReadOnlyList<Action>>();
+            foreach ((int start, int end) in Runs(record))
             {
-                if (broken[r] == null)
+                var run = new List<Action>();
+                for (int i = start; i < end; i++)
                 {
-                    foreach (string path in records[r].Deletes)
-                    {
-                        deletes.Add((r, () => _store.Delete(path)));
-                    }
+                    int at = i;
+                    run.Add(() => _store.Place(record, at));
                 }
+                stages.Add(run);
             }
-            RunSteps(deletes, width, records, broken);
+            if (record.Renames.Count > 0)
+            {
+                stages.Add(new Action[]
+                {
+                    () =>
+                    {
+                        foreach (KeyValuePair<string, string> rename in record.Renames)
+                        {
+                            if (_store.Exists(rename.Key))
+                            {
+                                _store.Move(rename.Key, rename.Value, overwrite: true);
+                            }
+                        }
+                    },
+                });
+            }
+            stages.Add(record.Deletes.Select(path => (Action)(() => _store.Delete(path))).ToList());
+            return stages;
         }
 
         private void CheckNames(JournalRecord record)
@@ -286,49 +286,6 @@ namespace PorterStorage.Core.Storage
                 start = end;
             }
             return runs;
-        }
-
-        /// <summary>
-        /// Runs the steps of several records at once; a record's first named failure breaks it. Once all have ended, a cancellation
-        /// or any other failure (one no store names) is raised as it is.
-        /// </summary>
-        private static void RunSteps(List<(int Record, Action Step)> steps, int width, IReadOnlyList<JournalRecord> records, PorterStorageException?[] broken)
-        {
-            if (steps.Count == 0)
-            {
-                return;
-            }
-            // A record's steps after its first failure are not started (in one round the others may already be in flight).
-            var stopped = new int[records.Count];
-            Exception?[] failures = ConcurrentSteps.Run(steps.Select(s => (Action)(() =>
-            {
-                if (Volatile.Read(ref stopped[s.Record]) != 0)
-                {
-                    return;
-                }
-                try
-                {
-                    s.Step();
-                }
-                catch
-                {
-                    Volatile.Write(ref stopped[s.Record], 1);
-                    throw;
-                }
-            })).ToList(), width);
-            Exception? fatal = failures.FirstOrDefault(e => e is OperationCanceledException) ?? failures.FirstOrDefault(e => e != null && !(e is PorterStorageException));
-            if (fatal != null)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(fatal).Throw();
-            }
-            for (int i = 0; i < steps.Count; i++)
-            {
-                int r = steps[i].Record;
-                if (failures[i] is PorterStorageException ex && broken[r] == null)
-                {
-                    broken[r] = Completing(ex, records[r]);
-                }
-            }
         }
 
         private static PorterStorageException Completing(PorterStorageException ex, JournalRecord record) =>
