@@ -175,6 +175,29 @@ namespace PorterStorage.Tests
             yield return new object[] { "gzip magic, then garbage", (Func<TempHome, byte[]>)(d => new byte[] { 0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6, 7 }), ErrorIds.BackupCorrupt };
             yield return new object[] { "neither format", (Func<TempHome, byte[]>)(d => Encoding.UTF8.GetBytes("MZ not an archive")), ErrorIds.BackupCorrupt };
             yield return new object[] { "empty file", (Func<TempHome, byte[]>)(d => Array.Empty<byte>()), ErrorIds.BackupCorrupt };
+            byte[] Good(TempHome d)
+            {
+                var t = Valid();
+                t.Add("home/a", a);
+                return WithManifest(t, d);
+            }
+            yield return new object[] { "gzip trailer cut off", (Func<TempHome, byte[]>)(d => Good(d).SkipLast(8).ToArray()), ErrorIds.BackupCorrupt };
+            yield return new object[] { "bytes after the gzip trailer", (Func<TempHome, byte[]>)(d => Good(d).Concat(Encoding.ASCII.GetBytes("GARBAGE")).ToArray()), ErrorIds.BackupCorrupt };
+            yield return new object[] { "a second gzip member holding an entry", (Func<TempHome, byte[]>)(d =>
+            {
+                var hidden = new RawTar();
+                hidden.Add("home/hidden", a);
+                return Good(d).Concat(RawTar.Gzip(hidden.ToArray())).ToArray();
+            }), ErrorIds.BackupCorrupt };
+            yield return new object[] { "an entry after one zero block", (Func<TempHome, byte[]>)(d =>
+            {
+                var t = Valid();
+                t.Add("home/a", a);
+                t.Add("manifest.json", Encoding.UTF8.GetBytes(Manifest(d, ("a", a))));
+                t.Raw(new byte[512]);
+                t.Add("home/hidden", a);
+                return RawTar.Gzip(t.ToArray());
+            }), ErrorIds.BackupCorrupt };
         }
 
         [Theory]
@@ -238,6 +261,58 @@ namespace PorterStorage.Tests
                     Assert.NotNull(v.ErrorId);
                 }
             }, iter: 300, threads: 1, seed: "0N0XIzNsQ0O2");
+        }
+    
+        private static byte[] WithManifestText(TempHome dir, Func<string, string> edit)
+        {
+            byte[] a = Encoding.UTF8.GetBytes("hello");
+            var t = new RawTar();
+            t.Add("home/a", a);
+            t.Add("manifest.json", Encoding.UTF8.GetBytes(edit(Manifest(dir, ("a", a)))));
+            return RawTar.Gzip(t.ToArray());
+        }
+
+        /// <summary>Manifest values a reader could trip on: each is a named BackupCorrupt, never another exception.</summary>
+        [Theory]
+        [InlineData("\"mode\": \"0600\"", "\"mode\": \"777777777777\"")]
+        [InlineData("\"mode\": \"0600\"", "\"mode\": \"37777777777\"")]
+        [InlineData("\"mode\": \"0600\"", "\"mode\": null")]
+        [InlineData("\"kind\": \"home\"", "\"kind\": null")]
+        [InlineData("\"path\": \"a\"", "\"path\": null")]
+        [InlineData("\"format\": \"porterstorage-backup/1\"", "\"format\": null")]
+        public void ManifestValues_Malformed_BackupCorrupt(string from, string to)
+        {
+            using var dir = new TempHome();
+            PorterBackupVerification v = Validate(dir, WithManifestText(dir, m =>
+            {
+                Assert.Contains(from, m);
+                return m.Replace(from, to);
+            }));
+            Assert.False(v.IsValid);
+            Assert.Equal(ErrorIds.BackupCorrupt, v.ErrorId);
+        }
+
+        [Fact]
+        public void Restore_SetsPermissionBitsOnly_NeverSetuidSetgidOrSticky()
+        {
+            using var dir = new TempHome();
+            Validate(dir, WithManifestText(dir, m => m.Replace("\"mode\": \"0600\"", "\"mode\": \"7777\"")));
+            HomeRestore.Execute(HomeRestore.Plan(dir.P("t.tar.gz"), null, dir.P("dest"), "/", false, null, CancellationToken.None), null, CancellationToken.None);
+            Assert.Equal(0x1FF, PorterStorage.Core.IO.UnixPermissions.TryGetMode(dir.P("dest/a")));
+        }
+
+        [Theory]
+        [InlineData("relative/home")]
+        [InlineData("")]
+        [InlineData("/srv/../etc")]
+        public void Restore_WithoutDestination_RefusesASourceThatIsNoAbsoluteHome(string source)
+        {
+            using var dir = new TempHome();
+            Validate(dir, WithManifestText(dir, m => m.Replace("\"source\": \"" + dir.P("home") + "\"", "\"source\": \"" + source + "\"")));
+            var ex = Assert.Throws<PorterStorageException>(() => HomeRestore.Plan(dir.P("t.tar.gz"), null, null, dir.Path, false, null, CancellationToken.None));
+            Assert.Equal(ErrorIds.BackupCorrupt, ex.ErrorId);
+            Assert.Contains("-Destination", ex.Message);
+            Assert.Equal(dir.P("given"), HomeRestore.Plan(dir.P("t.tar.gz"), null, dir.P("given"), "/", false, null, CancellationToken.None).Destination);
         }
     }
 }

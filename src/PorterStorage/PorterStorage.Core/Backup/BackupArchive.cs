@@ -250,6 +250,7 @@ namespace PorterStorage.Core.Backup
             private readonly Stream _input;
             private readonly bool _leaveOpen;
             private readonly GZipStream _gzip;
+            private readonly Crc32Stream _crc;
             private readonly BackgroundReadStream _ahead;
             private readonly TarReader _tar;
             private bool _listed;
@@ -260,7 +261,8 @@ namespace PorterStorage.Core.Backup
                 _leaveOpen = leaveOpen;
                 // Decompressed on a thread of its own while the caller parses and hashes what came before.
                 _gzip = new GZipStream(input, CompressionMode.Decompress, leaveOpen: true);
-                _ahead = new BackgroundReadStream(_gzip, "PorterStorage archive reader");
+                _crc = new Crc32Stream(_gzip);
+                _ahead = new BackgroundReadStream(_crc, "PorterStorage archive reader");
                 _tar = new TarReader(_ahead);
             }
 
@@ -277,6 +279,31 @@ namespace PorterStorage.Core.Backup
                 while ((entry = _tar.Next()) != null)
                 {
                     yield return new ArchiveItem(entry.Name, entry.Size, Special(entry), () => _tar.Data);
+                }
+                CheckTrailer();
+            }
+
+            /// <summary>
+            /// The tar has been read to its end: the file must end in the gzip trailer of what was read (CRC-32 and length), so a
+            /// cut trailer or bytes appended after it are refused (the gzip reader itself ends quietly on both).
+            /// </summary>
+            private void CheckTrailer()
+            {
+                var trailer = new byte[8];
+                if (_input.Length < 18)
+                {
+                    throw new InvalidDataException("the gzip stream has no trailer");
+                }
+                _input.Seek(-8, SeekOrigin.End);
+                int got = 0, n;
+                while (got < 8 && (n = _input.Read(trailer, got, 8 - got)) > 0)
+                {
+                    got += n;
+                }
+                uint crc = BitConverter.ToUInt32(trailer, 0), size = BitConverter.ToUInt32(trailer, 4);
+                if (got != 8 || crc != _crc.Crc || size != (uint)_crc.BytesRead)
+                {
+                    throw new InvalidDataException("the file does not end in the gzip trailer of its content (cut short, or bytes after it)");
                 }
             }
 
@@ -299,6 +326,53 @@ namespace PorterStorage.Core.Backup
                 '5' => "it is a folder entry in the tar (a backup records folders in its manifest)",
                 _ => $"it is a tar entry of type '{(entry.Type >= 0x20 && entry.Type < 0x7F ? entry.Type.ToString() : "?")}', which a backup never holds",
             };
+        }
+    }
+
+    /// <summary>Passes a stream's bytes through, keeping their CRC-32 (the gzip polynomial) and count.</summary>
+    internal sealed class Crc32Stream : ReadOnlyForwardStream
+    {
+        private static readonly uint[] Table = BuildTable();
+        private readonly Stream _inner;
+        private uint _crc = 0xFFFFFFFF;
+        private long _length;
+
+        public Crc32Stream(Stream inner)
+        {
+            _inner = inner;
+        }
+
+        public uint Crc => ~_crc;
+
+        public long BytesRead => _length;
+
+        [System.Runtime.CompilerServices.MethodImpl(Hot.Path)]
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            int n = _inner.Read(buffer, offset, count);
+            uint crc = _crc;
+            for (int i = offset; i < offset + n; i++)
+            {
+                crc = Table[(crc ^ buffer[i]) & 0xFF] ^ (crc >> 8);
+            }
+            _crc = crc;
+            _length += n;
+            return n;
+        }
+
+        private static uint[] BuildTable()
+        {
+            var table = new uint[256];
+            for (uint i = 0; i < 256; i++)
+            {
+                uint c = i;
+                for (int k = 0; k < 8; k++)
+                {
+                    c = (c & 1) != 0 ? 0xEDB88320 ^ (c >> 1) : c >> 1;
+                }
+                table[i] = c;
+            }
+            return table;
         }
     }
 }

@@ -203,7 +203,7 @@ namespace PorterStorage.Core.Backup
             var result = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (JsonProperty p in map.EnumerateObject())
             {
-                result[p.Name] = p.Value.GetString()!;
+                result[p.Name] = p.Value.GetString() ?? throw new FormatException($"'{name}.{p.Name}' is null");
             }
             return result;
         }
@@ -215,44 +215,55 @@ namespace PorterStorage.Core.Backup
             {
                 using JsonDocument doc = JsonDocument.Parse(stream);
                 JsonElement root = doc.RootElement;
-                if (root.GetProperty("format").GetString() != Format)
+                if (Required(root, "format") != Format)
                 {
                     throw Corrupt(archivePath, "the manifest is of an unknown format", null);
                 }
                 var entries = new List<BackupEntry>();
                 foreach (JsonElement e in root.GetProperty("entries").EnumerateArray())
                 {
-                    string type = e.GetProperty("type").GetString()!;
+                    string type = Required(e, "type");
                     BackupEntryType kind = type == "file" ? BackupEntryType.File : type == "directory" ? BackupEntryType.Directory
                         : type == "symlink" ? BackupEntryType.SymbolicLink : throw Corrupt(archivePath, $"unknown entry type '{type}'", null);
                     entries.Add(new BackupEntry(
-                        e.GetProperty("path").GetString()!,
+                        Required(e, "path"),
                         kind,
                         e.TryGetProperty("size", out JsonElement size) ? size.GetInt64() : 0,
                         e.TryGetProperty("sha256", out JsonElement sha) ? sha.GetString() : null,
-                        e.TryGetProperty("mode", out JsonElement mode) ? Convert.ToInt32(mode.GetString(), 8) : (int?)null,
-                        DateTime.Parse(e.GetProperty("mtime").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
+                        e.TryGetProperty("mode", out JsonElement mode) ? Mode(mode) : (int?)null,
+                        DateTime.Parse(Required(e, "mtime"), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
                         e.TryGetProperty("target", out JsonElement target) ? target.GetString() : null,
                         ReadMap(e, "headers"), ReadMap(e, "metadata"), ReadMap(e, "tags")));
                 }
                 var skipped = new List<BackupSkippedItem>();
                 foreach (JsonElement s in root.GetProperty("skipped").EnumerateArray())
                 {
-                    skipped.Add(new BackupSkippedItem(s.GetProperty("path").GetString()!, s.GetProperty("errorId").GetString()!, s.GetProperty("reason").GetString()!));
+                    skipped.Add(new BackupSkippedItem(Required(s, "path"), Required(s, "errorId"), Required(s, "reason")));
                 }
                 return new BackupManifest(
-                    root.GetProperty("kind").GetString()!,
-                    DateTime.Parse(root.GetProperty("created").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
-                    root.GetProperty("source").GetString()!,
+                    Required(root, "kind"),
+                    DateTime.Parse(Required(root, "created"), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
+                    Required(root, "source"),
                     root.GetProperty("dataOnly").GetBoolean(),
-                    root.GetProperty("tool").GetString()!,
+                    Required(root, "tool"),
                     entries,
                     skipped);
             }
-            catch (Exception ex) when (ex is JsonException || ex is KeyNotFoundException || ex is InvalidOperationException || ex is FormatException || ex is ArgumentException)
+            catch (Exception ex) when (ex is JsonException || ex is KeyNotFoundException || ex is InvalidOperationException || ex is FormatException || ex is ArgumentException || ex is OverflowException)
             {
                 throw Corrupt(archivePath, "the manifest cannot be read", ex);
             }
+        }
+
+        /// <summary>A string property that must be there and not null (a missing or null one makes the manifest unreadable).</summary>
+        private static string Required(JsonElement element, string name) =>
+            element.GetProperty(name).GetString() ?? throw new FormatException($"'{name}' is null");
+
+        /// <summary>A recorded Unix mode: octal digits of at most the twelve mode bits (type bits and beyond make it unreadable).</summary>
+        private static int Mode(JsonElement mode)
+        {
+            int value = Convert.ToInt32(mode.GetString() ?? throw new FormatException("a mode is null"), 8);
+            return value < 0 || value > 0xFFF ? throw new FormatException("a mode beyond 07777") : value;
         }
 
         internal static PorterStorageException Corrupt(string archivePath, string detail, Exception? inner)

@@ -63,7 +63,12 @@ namespace PorterStorage.Core.Backup
                     $"'{archivePath}' is a backup of a blob container, not of a Porter home; use Restore-PorterAzureContainer.");
             }
 
-            string target = string.IsNullOrEmpty(destination) ? manifest.Source
+            if (string.IsNullOrEmpty(destination) && !IsAbsoluteHome(manifest.Source))
+            {
+                throw new PorterStorageException(ErrorIds.BackupCorrupt, PorterErrorKind.InvalidData, archivePath,
+                    $"The backup '{archivePath}' records no absolute home path ('{ArchiveRefusal.Printable(manifest.Source)}') to restore to; pass -Destination.");
+            }
+            string target = string.IsNullOrEmpty(destination) ? Path.GetFullPath(manifest.Source)
                 : Path.GetFullPath(Path.IsPathRooted(destination) ? destination : Path.Combine(currentDirectory, destination));
             target = target.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
             if (File.Exists(target))
@@ -78,6 +83,18 @@ namespace PorterStorage.Core.Backup
                     $"The folder '{target}' is not empty. Use -Force to move it aside (to '{target}.before-restore-<time>') and restore in its place.");
             }
             return new RestorePlan(archivePath, target, occupied, manifest, check);
+        }
+
+        /// <summary>True for a recorded home path a restore may use as it is: absolute, no control character, no '..' segment.</summary>
+        private static bool IsAbsoluteHome(string source)
+        {
+            if (string.IsNullOrEmpty(source) || !Path.IsPathRooted(source) || source.Any(c => c < 0x20 || c == 0x7F))
+            {
+                return false;
+            }
+            string root = Path.GetPathRoot(source) ?? string.Empty;
+            return root.Length > 0 && source.Length > root.Length
+                && !source.Split('/', '\\').Any(part => part == "..") && (Path.DirectorySeparatorChar == '/' ? source[0] == '/' : root.Length >= 3);
         }
 
         /// <summary>A sentence naming what is wrong with an archive.</summary>
@@ -186,7 +203,8 @@ namespace PorterStorage.Core.Backup
                         {
                             if (e.Mode.HasValue)
                             {
-                                UnixPermissions.SetModeIfSupported(path, e.Mode.Value);
+                                // The permission bits only: a home never needs setuid, setgid or sticky, and a crafted archive must not set them.
+                                UnixPermissions.SetModeIfSupported(path, e.Mode.Value & PorterFileModes.AllPermissionBits);
                             }
                             File.SetLastWriteTimeUtc(path, e.ModifiedUtc);
                         });
@@ -215,7 +233,7 @@ namespace PorterStorage.Core.Backup
                     {
                         if (e.Mode.HasValue)
                         {
-                            UnixPermissions.SetModeIfSupported(path, e.Mode.Value);
+                            UnixPermissions.SetModeIfSupported(path, e.Mode.Value & PorterFileModes.AllPermissionBits);
                         }
                         Directory.SetLastWriteTimeUtc(path, e.ModifiedUtc);
                     });

@@ -229,8 +229,8 @@ namespace PorterStorage.Core.Backup
 
     /// <summary>
     /// Reads a tar stream written by any POSIX tar: ustar and v7 headers (checksums checked), pax extended headers
-    /// ('x'; path, linkpath, size) and GNU long names ('L', 'K'). Anything malformed or truncated, and a stream without the
-    /// end-of-archive block, raises <see cref="InvalidDataException"/>; no declared size is trusted beyond the bytes read.
+    /// ('x'; path, linkpath, size) and GNU long names ('L', 'K'). Anything malformed or truncated, a stream without the
+    /// end-of-archive block, and anything but zeros after it, raises <see cref="InvalidDataException"/>; no declared size is trusted beyond the bytes read.
     /// </summary>
     internal sealed class TarReader
     {
@@ -269,6 +269,7 @@ namespace PorterStorage.Core.Backup
                 }
                 if (IsZero(_block))
                 {
+                    EndOfArchive();
                     return null;
                 }
                 CheckSum();
@@ -450,6 +451,25 @@ namespace PorterStorage.Core.Backup
         }
 
         [MethodImpl(Hot.Path)]
+        /// <summary>
+        /// After the first zero block only zeros may follow, to the end of the stream (tar pads its last record; anything else
+        /// is data no listing shows). Reading to the end also has the gzip stream check its length and CRC.
+        /// </summary>
+        private void EndOfArchive()
+        {
+            int n;
+            while ((n = _in.Read(_skip, 0, _skip.Length)) > 0)
+            {
+                for (int i = 0; i < n; i++)
+                {
+                    if (_skip[i] != 0)
+                    {
+                        throw new InvalidDataException("the tar stream holds data after its end-of-archive block");
+                    }
+                }
+            }
+        }
+
         private static bool IsZero(byte[] block)
         {
             foreach (byte b in block)
