@@ -89,6 +89,17 @@ Describe 'Backup-PorterHome' {
         Get-Content (Join-Path $outside 'secret.txt') | Should -Be 'outside the home'
     }
 
+    It 'warns that a backup failed its check (not that files are missing) when every file was recorded' {
+        $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'newline') -Kind Current).FullName
+        Set-Content -LiteralPath (Join-Path $h "claims/odd`nname.json") '{}'
+        $b = Backup-PorterHome -Path $h -Destination (Join-Path $TestDrive 'newline-out') -WarningVariable w -WarningAction SilentlyContinue
+        $b.Verified | Should -BeFalse
+        $b.Skipped | Should -BeNullOrEmpty
+        $w | Should -HaveCount 1
+        "$w" | Should -Match 'did not pass its check'
+        "$w" | Should -Not -Match 'not recorded'
+    }
+
     It 'never verifies a home whose data folder is a link, and names it (DataFolderIsLink)' {
         $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'linkedclaims') -Kind Legacy).FullName
         $real = Join-Path $TestDrive 'real-claims'

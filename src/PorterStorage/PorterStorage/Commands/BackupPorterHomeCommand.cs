@@ -43,7 +43,9 @@ namespace PorterStorage.Commands
                 WriteVerbose($"Wrote '{backup.Path}': {backup.FileCount} files, {backup.TotalBytes} bytes, archive {backup.ArchiveBytes} bytes, SHA-256 {backup.Sha256}.");
                 if (!backup.Verified)
                 {
-                    WriteWarning($"The backup '{backup.Path}' is incomplete ({backup.Skipped.Count} file(s) not recorded); the migration will not accept it.");
+                    WriteWarning(backup.Skipped.Count > 0
+                        ? $"The backup '{backup.Path}' is incomplete ({backup.Skipped.Count} file(s) not recorded); the migration will not accept it."
+                        : $"The backup '{backup.Path}' did not pass its check when it was read back (Test-PorterBackup names the entries); the migration will not accept it.");
                 }
                 WriteObject(backup);
             }
