@@ -133,9 +133,7 @@ namespace PorterStorage.Core.Azure
                             progress?.Report(new OperationProgress("Backing up", blob.Name, ++done, blobs.Count, total));
                         }
                         var manifest = new BackupManifest(BackupKinds.ContainerManifest, created, target, false, HomeBackup.Tool, entries, Array.Empty<BackupSkippedItem>());
-                        var ms = new MemoryStream();
-                        manifest.WriteTo(ms);
-                        archive.Add(BackupManifest.ManifestEntryName, ms.ToArray(), created);
+                        archive.Add(manifest);
                         archive.Finish();
                     }
                     hashing.Flush();
@@ -258,24 +256,17 @@ namespace PorterStorage.Core.Azure
                     Complete(inFlight.Dequeue());
                 }
             }
-            var byName = files.ToDictionary(e => manifest.EntryName(e.Path), StringComparer.Ordinal);
-            // In archive order, so that a tar.gz is read once; the archive was verified, so each blob is there once.
             using (ArchiveReader archive = OpenVerified(archivePath))
             {
                 try
                 {
-                    foreach (ArchiveItem entry in archive.Items())
+                    foreach ((ArchiveItem entry, BackupEntry e) in archive.Files(manifest, archivePath))
                     {
                         cancel.ThrowIfCancellationRequested();
                         if (failed != null)
                         {
                             break;
                         }
-                        if (!byName.TryGetValue(entry.Name, out BackupEntry? e))
-                        {
-                            continue;
-                        }
-                        byName.Remove(entry.Name);
                         var options = new BlobUploadOptions
                         {
                             HttpHeaders = HttpHeaders(e.Headers),
@@ -343,10 +334,6 @@ namespace PorterStorage.Core.Azure
                 {
                     throw failed;
                 }
-                if (byName.Count > 0)
-                {
-                    throw BackupManifest.Corrupt(archivePath, $"'{byName.Values.First().Path}' is missing", null);
-                }
             }
             return new PorterContainerRestoreResult(archivePath, storage.ContainerUri, count, bytes, tagged, clock.Elapsed);
         }
@@ -356,7 +343,7 @@ namespace PorterStorage.Core.Azure
         {
             try
             {
-                return ArchiveReader.Open(new FileStream(archivePath, FileMode.Open, FileAccess.Read, FileShare.Read, 81920));
+                return ArchiveReader.OpenFile(archivePath);
             }
             catch (InvalidDataException ex)
             {

@@ -46,6 +46,14 @@ namespace PorterStorage.Core.Backup
         /// <summary>An entry of <paramref name="size"/> bytes written through the stream (see <see cref="TarWriter.Open"/>).</summary>
         public abstract Stream Open(string name, long size, DateTime modifiedUtc);
 
+        /// <summary>Writes the manifest, as the archive's last entry.</summary>
+        public void Add(BackupManifest manifest)
+        {
+            var content = new MemoryStream();
+            manifest.WriteTo(content);
+            Add(BackupManifest.ManifestEntryName, content.ToArray(), manifest.CreatedUtc);
+        }
+
         /// <summary>Writes what ends the archive and flushes it into the output.</summary>
         public abstract void Finish();
 
@@ -197,7 +205,40 @@ namespace PorterStorage.Core.Backup
             throw new InvalidDataException("it is neither a tar.gz nor a zip archive");
         }
 
+        /// <summary>Opens the archive file at <paramref name="archivePath"/> (see <see cref="Open(Stream, bool)"/>).</summary>
+        public static ArchiveReader OpenFile(string archivePath) =>
+            Open(new FileStream(archivePath, FileMode.Open, FileAccess.Read, FileShare.Read, 81920));
+
         public abstract ArchiveFormat Format { get; }
+
+        /// <summary>
+        /// The files <paramref name="manifest"/> records, in archive order (so a tar.gz is read once), each once with its
+        /// record; entries it does not record are passed over. Raises <c>BackupCorrupt</c> naming a recorded file the archive
+        /// does not hold. For an archive that was verified; a restore reads it this way.
+        /// </summary>
+        public IEnumerable<(ArchiveItem Item, BackupEntry Entry)> Files(BackupManifest manifest, string archivePath)
+        {
+            var left = new Dictionary<string, BackupEntry>(StringComparer.Ordinal);
+            foreach (BackupEntry e in manifest.Entries)
+            {
+                if (e.Type == BackupEntryType.File)
+                {
+                    left[manifest.EntryName(e.Path)] = e;
+                }
+            }
+            foreach (ArchiveItem item in Items())
+            {
+                if (left.TryGetValue(item.Name, out BackupEntry? entry))
+                {
+                    left.Remove(item.Name);
+                    yield return (item, entry);
+                }
+            }
+            foreach (BackupEntry missing in left.Values)
+            {
+                throw BackupManifest.Corrupt(archivePath, $"'{missing.Path}' is missing", null);
+            }
+        }
 
         /// <summary>True when entries can be listed (and the manifest read) before any content is read.</summary>
         public bool RandomAccess => Format == ArchiveFormat.Zip;

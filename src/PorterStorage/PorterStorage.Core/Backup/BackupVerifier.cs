@@ -59,7 +59,7 @@ namespace PorterStorage.Core.Backup
         {
             try
             {
-                using ArchiveReader archive = ArchiveReader.Open(new FileStream(archivePath, FileMode.Open, FileAccess.Read, FileShare.Read, 81920));
+                using ArchiveReader archive = ArchiveReader.OpenFile(archivePath);
                 foreach (ArchiveItem item in archive.Items())
                 {
                     if (item.Name == BackupManifest.ManifestEntryName)

@@ -133,9 +133,7 @@ namespace PorterStorage.Core.Backup
                             }
 
                             var manifest = new BackupManifest(BackupKinds.HomeManifest, created, homePath, dataOnly, Tool, entries, skipped);
-                            var ms = new MemoryStream();
-                            manifest.WriteTo(ms);
-                            archive.Add(BackupManifest.ManifestEntryName, ms.ToArray(), created);
+                            archive.Add(manifest);
                             archive.Finish();
                         }
                         hashing.Flush();

@@ -151,7 +151,7 @@ namespace PorterStorage.Core.Backup
                 Try(parent!, IOOperation.Write, untouched, () => io.CreateDirectory(parent!));
             }
             string staging = dest + ".restoring-" + Guid.NewGuid().ToString("N").Substring(0, 8);
-            int files = 0;
+            int restored = 0;
             long bytes = 0;
             string? movedAside = null;
             bool removedEmpty = false;
@@ -160,27 +160,21 @@ namespace PorterStorage.Core.Backup
             {
                 Try(staging, IOOperation.Write, untouched, () => io.CreateDirectory(staging));
                 var buffer = new byte[81920];
-                List<BackupEntry> fileEntries = plan.Manifest.Entries.Where(e => e.Type == BackupEntryType.File).ToList();
-                var byName = fileEntries.ToDictionary(e => BackupManifest.ArchiveName(e.Path), StringComparer.Ordinal);
+                int fileCount = plan.Manifest.Entries.Count(e => e.Type == BackupEntryType.File);
                 foreach (BackupEntry e in plan.Manifest.Entries.Where(e => e.Type == BackupEntryType.Directory))
                 {
                     string folder = Local(staging, e.Path);
                     Try(folder, IOOperation.Write, untouched, () => io.CreateDirectory(folder));
                 }
-                // In archive order, so that a tar.gz is read once; the archive was verified, so each file is there once.
+                // In archive order, so that a tar.gz is read once.
                 using (Stream raw = Try(plan.ArchivePath, IOOperation.Read, untouched, () => io.OpenRead(plan.ArchivePath, 81920)))
                 using (ArchiveReader archive = Try(plan.ArchivePath, IOOperation.Read, untouched, () => ArchiveReader.Open(raw, leaveOpen: true)))
-                using (IEnumerator<ArchiveItem> items = archive.Items().GetEnumerator())
+                using (IEnumerator<(ArchiveItem Item, BackupEntry Entry)> files = archive.Files(plan.Manifest, plan.ArchivePath).GetEnumerator())
                 {
-                    var restored = new HashSet<string>(StringComparer.Ordinal);
-                    while (Try(plan.ArchivePath, IOOperation.Read, untouched, () => items.MoveNext()))
+                    while (Try(plan.ArchivePath, IOOperation.Read, untouched, () => files.MoveNext()))
                     {
                         cancel.ThrowIfCancellationRequested();
-                        ArchiveItem item = items.Current;
-                        if (!byName.TryGetValue(item.Name, out BackupEntry? e) || !restored.Add(item.Name))
-                        {
-                            continue;
-                        }
+                        (ArchiveItem item, BackupEntry e) = files.Current;
                         string path = Local(staging, e.Path);
                         string folder = Path.GetDirectoryName(path)!;
                         Try(folder, IOOperation.Write, untouched, () => io.CreateDirectory(folder));
@@ -208,14 +202,9 @@ namespace PorterStorage.Core.Backup
                             }
                             File.SetLastWriteTimeUtc(path, e.ModifiedUtc);
                         });
-                        files++;
+                        restored++;
                         bytes += length;
-                        progress?.Report(new OperationProgress("Restoring", e.Path, files, fileEntries.Count, bytes));
-                    }
-                    BackupEntry? absent = fileEntries.FirstOrDefault(e => !restored.Contains(BackupManifest.ArchiveName(e.Path)));
-                    if (absent != null)
-                    {
-                        throw BackupManifest.Corrupt(plan.ArchivePath, $"'{absent.Path}' is missing", null);
+                        progress?.Report(new OperationProgress("Restoring", e.Path, restored, fileCount, bytes));
                     }
                 }
                 foreach (BackupEntry e in plan.Manifest.Entries.Where(e => e.Type == BackupEntryType.SymbolicLink))
@@ -256,7 +245,7 @@ namespace PorterStorage.Core.Backup
                 }
                 Try(dest, IOOperation.Write, untouched, () => io.MoveDirectory(staging, dest));
                 placed = true;
-                return new PorterRestoreResult(plan.ArchivePath, dest, movedAside, files, bytes, clock.Elapsed);
+                return new PorterRestoreResult(plan.ArchivePath, dest, movedAside, restored, bytes, clock.Elapsed);
             }
             finally
             {
