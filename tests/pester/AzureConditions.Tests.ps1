@@ -417,6 +417,14 @@ Describe 'Least privilege: a container SAS' {
             $copy = Copy-PorterAzureContainer -Source (Get-SasStorage $proxy $source.Container 'rlt') -Destination (Get-SasStorage $proxy $copyName 'rcwltf' -Account 'porterdest') -Force -Confirm:$false
             $copy.Failed | Should -Be 0
             $copy.Verified | Should -BeTrue
+            # A source SAS that may not read tags: the service may not copy them (the proxy refuses as Azure does), so the
+            # listed tags are sent with each copy instead.
+            $untagged = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['porterdest'] -Container (New-TestContainerName)
+            $copyWithoutT = Copy-PorterAzureContainer -Source (Get-SasStorage $proxy $source.Container 'rl') -Destination $untagged -Confirm:$false
+            $copyWithoutT.Failed | Should -Be 0
+            $copyWithoutT.TagsCopied | Should -BeGreaterThan 0
+            $copyWithoutT.Verified | Should -BeTrue
+            Get-ContainerDigest $untagged | Should -Be $expected
 
             $run = Invoke-PorterStorageMigration -Storage $sas -SkipBackupCheck -LogPath $TestDrive -Confirm:$false
             $run.Succeeded | Should -BeTrue

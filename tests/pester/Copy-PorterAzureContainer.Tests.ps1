@@ -32,6 +32,31 @@ Describe 'Copy-PorterAzureContainer' {
         $again.Verified | Should -BeTrue
     }
 
+    It 'reports progress in blobs, against what this run copies, and ends it' {
+        $source = New-SeededContainer -Installations 3
+        $dest = Get-PorterAzureStorage -ConnectionString $script:DestinationConnection -Container (New-TestContainerName)
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddCommand('Import-Module').AddParameter('Name', $env:PORTERSTORAGE_MODULE).Invoke()
+            $ps.Commands.Clear()
+            $result = $ps.AddCommand('Copy-PorterAzureContainer').AddParameter('Source', $source).AddParameter('Destination', $dest).AddParameter('Confirm', $false).Invoke()
+            $total = $result[0].Copied
+            $records = @($ps.Streams.Progress)
+            $records[0].StatusDescription | Should -Match "^Copying: 1 of $total blobs, \d+ (B|KB|MB)$"
+            $records[0].PercentComplete | Should -BeLessThan 100
+            $records[-2].StatusDescription | Should -Match "^Copying: $total of $total blobs, \d+ (B|KB|MB)$"
+            $records[-2].PercentComplete | Should -Be 100
+            $records[-1].RecordType | Should -Be 'Completed'
+            # A rerun copies nothing: no count of blobs to copy, and still a closed bar.
+            $ps.Commands.Clear()
+            $ps.Streams.Progress.Clear()
+            $null = $ps.AddCommand('Copy-PorterAzureContainer').AddParameter('Source', $source).AddParameter('Destination', $dest).AddParameter('Confirm', $false).Invoke()
+            @($ps.Streams.Progress | Where-Object RecordType -ne 'Completed') | Should -BeNullOrEmpty
+            @($ps.Streams.Progress)[-1].RecordType | Should -Be 'Completed'
+        }
+        finally { $ps.Dispose() }
+    }
+
     It 'refuses a destination holding different data unless -Force (ContainerNotEmpty)' {
         $source = New-SeededContainer -Installations 1
         $other = New-SeededContainer -Connection $script:DestinationConnection -Installations 2

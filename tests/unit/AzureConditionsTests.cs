@@ -32,6 +32,18 @@ namespace PorterStorage.Tests
             Assert.Equal(AzureConcurrency.Default, ContainerCopy.DefaultConcurrency);
         }
 
+        [Theory]
+        [InlineData("sv=2021-08-06&sr=c&sp=rlt&sig=x", true)]
+        [InlineData("?sp=rt&sig=x", true)]
+        [InlineData("sv=2021-08-06&sr=c&sp=rl&sig=x", false)]
+        [InlineData("sig=x&st=2026-01-01T00%3A00%3A00Z", false)]
+        [InlineData("spr=https&sp=racwdl&sig=t", false)]
+        [InlineData("", false)]
+        public void GrantsTagRead_ReadsTheSignedPermissionsOnly(string sas, bool expected)
+        {
+            Assert.Equal(expected, ContainerCopy.GrantsTagRead(sas));
+        }
+
         /// <summary>Azure's container naming rule, written as a pattern, against the module's rule, over generated names.</summary>
         [Fact]
         public void ContainerNameProblem_AgreesWithAzuresRule()

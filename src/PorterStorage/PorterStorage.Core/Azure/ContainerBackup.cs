@@ -130,7 +130,7 @@ namespace PorterStorage.Core.Azure
                             entries.Add(new BackupEntry(blob.Name, BackupEntryType.File, length, hash, null,
                                 blob.Properties.LastModified?.UtcDateTime ?? created, null, Headers(blob.Properties), Copy(blob.Metadata), Copy(blob.Tags)));
                             total += length;
-                            progress?.Report(new OperationProgress("Backing up", blob.Name, ++done, blobs.Count, total));
+                            progress?.Report(new OperationProgress("Backing up", blob.Name, ++done, blobs.Count, total, "blobs"));
                         }
                         var manifest = new BackupManifest(BackupKinds.ContainerManifest, created, target, false, HomeBackup.Tool, entries, Array.Empty<BackupSkippedItem>());
                         archive.Add(manifest);
@@ -247,7 +247,7 @@ namespace PorterStorage.Core.Azure
                 {
                     tagged++;
                 }
-                progress?.Report(new OperationProgress("Restoring", entry.Path, count, total, bytes));
+                progress?.Report(new OperationProgress("Restoring", entry.Path, count, total, bytes, "blobs"));
             }
             void Drain(int keep)
             {

@@ -31,6 +31,9 @@ namespace PorterStorage.Core.Azure
         public long Bytes { get; }
 
         public PorterStorageException? Error { get; }
+
+        /// <summary>How many blobs this run copies (those equal on both sides are skipped before it starts).</summary>
+        public int ToCopy { get; internal set; }
     }
 
     /// <summary>The result of Copy-PorterAzureContainer.</summary>
@@ -174,6 +177,7 @@ namespace PorterStorage.Core.Azure
             var todo = sourceBlobs.Where(b => !(existing.TryGetValue(b.Name, out BlobItem? d) && SameContent(b, d) && SameTags(b.Tags, d.Tags))).ToList();
             int skipped = sourceBlobs.Count - todo.Count;
             string sas = SourceSas(source, from, cancel);
+            bool serviceCopiesTags = GrantsTagRead(sas);
 
             var events = new BlockingCollection<CopyEvent>();
             var gate = new SemaphoreSlim(Math.Max(1, concurrency));
@@ -187,7 +191,7 @@ namespace PorterStorage.Core.Azure
                     {
                         try
                         {
-                            await CopyOne(from, to, blob, sas, cancel).ConfigureAwait(false);
+                            await CopyOne(from, to, blob, sas, serviceCopiesTags, cancel).ConfigureAwait(false);
                             events.Add(new CopyEvent(blob.Name, true, blob.Properties.ContentLength ?? 0, null));
                         }
                         catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
@@ -232,6 +236,7 @@ namespace PorterStorage.Core.Azure
                     {
                         failed++;
                     }
+                    e.ToCopy = todo.Count;
                     onEvent(e);
                 }
                 all.GetAwaiter().GetResult();
@@ -257,14 +262,23 @@ namespace PorterStorage.Core.Azure
                 mismatches, index, clock.Elapsed);
         }
 
-        private static async Task CopyOne(BlobContainerClient from, BlobContainerClient to, BlobItem blob, string sas, CancellationToken cancel)
+        /// <summary>
+        /// Copies one blob. A synchronous copy lets the service copy the source's tags when the source SAS may read them
+        /// (less work for the service than parsing them from a header, and the tags the source holds at that moment);
+        /// otherwise, and for the asynchronous copy (which never copies tags), the listed tags are sent.
+        /// </summary>
+        private static async Task CopyOne(BlobContainerClient from, BlobContainerClient to, BlobItem blob, string sas, bool serviceCopiesTags,
+            CancellationToken cancel)
         {
             var sourceUri = new Uri(from.GetBlobClient(blob.Name).Uri + "?" + sas);
             BlobClient target = to.GetBlobClient(blob.Name);
             var tags = blob.Tags != null && blob.Tags.Count > 0 ? new Dictionary<string, string>(blob.Tags) : null;
             if ((blob.Properties.ContentLength ?? 0) <= SyncCopyLimit)
             {
-                await target.SyncCopyFromUriAsync(sourceUri, new BlobCopyFromUriOptions { Tags = tags }, cancel).ConfigureAwait(false);
+                BlobCopyFromUriOptions options = serviceCopiesTags
+                    ? new BlobCopyFromUriOptions { CopySourceTagsMode = BlobCopySourceTagsMode.Copy }
+                    : new BlobCopyFromUriOptions { Tags = tags };
+                await target.SyncCopyFromUriAsync(sourceUri, options, cancel).ConfigureAwait(false);
             }
             else
             {
@@ -302,6 +316,19 @@ namespace PorterStorage.Core.Azure
             {
                 throw AzureErrors.Translate(ex, source.ContainerUri.ToString(), "Getting a user delegation key for the copy");
             }
+        }
+
+        /// <summary>Whether a SAS's signed permissions (<c>sp</c>) include reading tags (<c>t</c>).</summary>
+        internal static bool GrantsTagRead(string sas)
+        {
+            foreach (string part in sas.TrimStart('?').Split('&'))
+            {
+                if (part.StartsWith("sp=", StringComparison.Ordinal))
+                {
+                    return Uri.UnescapeDataString(part.Substring(3)).IndexOf('t') >= 0;
+                }
+            }
+            return false;
         }
 
         internal static bool SameContent(BlobItem a, BlobItem b)

@@ -26,13 +26,14 @@ namespace PorterStorage.Commands
 
         public void Report(OperationProgress value)
         {
-            if (_started && _since.ElapsedMilliseconds < 200 && value.Done < value.Total)
+            // Throttled to five records a second; the last of a known total always shows.
+            if (_started && _since.ElapsedMilliseconds < 200 && (value.Total <= 0 || value.Done < value.Total))
             {
                 return;
             }
             _since.Restart();
             _started = true;
-            var record = new ProgressRecord(_activityId, _activity, $"{value.Activity}: {value.Done} of {value.Total} files, {value.Bytes / 1024} KB")
+            var record = new ProgressRecord(_activityId, _activity, value.ToString())
             {
                 CurrentOperation = value.Item,
                 PercentComplete = value.Total > 0 ? Math.Min(100, (int)(100L * value.Done / value.Total)) : -1,

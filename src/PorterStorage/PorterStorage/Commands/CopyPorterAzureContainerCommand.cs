@@ -58,7 +58,7 @@ namespace PorterStorage.Commands
                     {
                         WriteCoreError(e.Error);
                     }
-                    progress.Report(new OperationProgress("Copying", e.Blob, done, done, bytes));
+                    progress.Report(new OperationProgress("Copying", e.Blob, done, e.ToCopy, bytes, "blobs"));
                 }, CancellationToken);
                 foreach (string mismatch in result.Mismatches)
                 {

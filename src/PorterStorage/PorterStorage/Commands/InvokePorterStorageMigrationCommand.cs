@@ -169,7 +169,7 @@ namespace PorterStorage.Commands
                 _inner = new CmdletProgress(cmdlet, 4, activity);
             }
 
-            public void Report(MigrationProgress value) => _inner.Report(new OperationProgress("Migrating", value.Item, value.Done, value.Total, 0));
+            public void Report(MigrationProgress value) => _inner.Report(new OperationProgress("Migrating", value.Item, value.Done, value.Total, 0, "items"));
 
             public void Complete() => _inner.Complete();
         }
