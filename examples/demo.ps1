@@ -51,8 +51,8 @@ try {
     Write-Host "`n== Get-PorterMigrationPlan: what the migration would do" -ForegroundColor Cyan
     (Get-PorterMigrationPlan -Path $legacy).Items | Format-Table Kind, Name, Action, Reason -Wrap | Out-String -Width 200 | Write-Host
 
-    Write-Host "== Get-PorterHome | Backup-PorterHome | Invoke-PorterStorageMigration -Confirm:`$false" -ForegroundColor Cyan
-    $result = Get-PorterHome -Path $legacy | Backup-PorterHome -Destination $backups | Invoke-PorterStorageMigration -Confirm:$false
+    Write-Host "== Get-PorterHome | Backup-PorterHome | Invoke-PorterStorageMigration -Confirm:`$false -Detailed"  -ForegroundColor Cyan
+    $result = Get-PorterHome -Path $legacy | Backup-PorterHome -Destination $backups | Invoke-PorterStorageMigration -Confirm:$false -Detailed
     $result | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
     $result.Installations | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
     Write-Host "The migration log ($($result.LogPath)):"

@@ -4,7 +4,9 @@
 
 # A container backup archive holding a v0.9+ plugin store (tagged) plus, optionally, pre-v0.9 blobs (untagged).
 function New-PorterBlobStoreArchive {
-    param([Parameter(Mandatory)] [string] $Path, [int] $Installations = 5, [switch] $Legacy, [switch] $NoSchema, [switch] $NoTags, [int] $LegacyInstallations = 0, [string] $Secret = 'value')
+    param([Parameter(Mandatory)] [string] $Path, [int] $Installations = 5, [switch] $Legacy, [switch] $NoSchema, [switch] $NoTags, [int] $LegacyInstallations = 0, [string] $Secret = 'value',
+        # A legacy claim without its bundle, which the migration names (ClaimBundleMissing) and leaves in place.
+        [switch] $BrokenLegacy)
     $alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
     $rng = [Random]::new(11)
     function Ulid { '01' + (-join (1..24 | ForEach-Object { $alphabet[$rng.Next(32)] })) }
@@ -27,6 +29,7 @@ function New-PorterBlobStoreArchive {
         $action = if ($i % 2) { 'install' } else { 'upgrade' }
         Add-Blob "claims/legacy$i" "{`"installation`":`"legacy$i`",`"created`":`"2020-01-01T00:00:00Z`",`"modified`":`"2020-01-0$((($i % 8) + 2))T00:00:00Z`",`"bundle`":{`"name`":`"legacy$i`"},`"parameters`":{`"password`":`"$Secret`"},`"result`":{`"action`":`"$action`",`"status`":`"success`"},`"outputs`":{`"token`":`"$Secret`",`"port`":8080}}" $null
     }
+    if ($BrokenLegacy) { Add-Blob 'claims/broken' '{"installation":"broken"}' $null }
     if ($Legacy) {
         Add-Blob 'claims/oldapp' '{"installation":"oldapp","bundle":{"name":"oldapp"},"result":{"action":"install","status":"success"}}' $null
         Add-Blob 'credentials/old' '{"name":"old","credentials":[]}' $null

@@ -13,10 +13,10 @@ function New-TestContainerName { 'c' + [Guid]::NewGuid().ToString('N').Substring
 
 function New-SeededContainer {
     param([string] $Connection = $script:SourceConnection, [int] $Installations = 5, [switch] $Legacy, [switch] $NoSchema, [switch] $NoTags, [int] $LegacyInstallations = 0, [string] $Secret = 'value',
-        [string] $Name = (New-TestContainerName), [switch] $Force)
+        [string] $Name = (New-TestContainerName), [switch] $Force, [switch] $BrokenLegacy)
     $name = $Name
     $archive = Join-Path $TestDrive "$name-$([Guid]::NewGuid().ToString('N').Substring(0, 8)).zip"
-    New-PorterBlobStoreArchive -Path $archive -Installations $Installations -Legacy:$Legacy -NoSchema:$NoSchema -NoTags:$NoTags -LegacyInstallations $LegacyInstallations -Secret $Secret | Out-Null
+    New-PorterBlobStoreArchive -Path $archive -Installations $Installations -Legacy:$Legacy -NoSchema:$NoSchema -NoTags:$NoTags -LegacyInstallations $LegacyInstallations -Secret $Secret -BrokenLegacy:$BrokenLegacy | Out-Null
     $storage = Get-PorterAzureStorage -ConnectionString $Connection -Container $name
     Restore-PorterAzureContainer -Path $archive -Storage $storage -Force:$Force -Confirm:$false | Out-Null
     $storage

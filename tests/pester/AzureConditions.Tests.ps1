@@ -104,7 +104,7 @@ Describe 'Azure cmdlets under real-Azure conditions' {
             $run.Verification.IsValid | Should -BeTrue
             Assert-RequestCount $proxy $run
             $retried += $run.RetriedRequests
-            $again = Invoke-PorterStorageMigration -Storage $via -SkipBackupCheck -LogPath $TestDrive -Confirm:$false
+            $again = Invoke-PorterStorageMigration -Storage $via -SkipBackupCheck -LogPath $TestDrive -Confirm:$false -Detailed
             $again.Succeeded | Should -BeTrue
             @($again.Installations | Where-Object Outcome -eq 'Migrated').Count | Should -Be 0 -Because 'a rerun migrates nothing twice'
             (Test-PorterStorage -Storage $via).IsValid | Should -BeTrue

@@ -23,10 +23,23 @@ Describe 'Backup-PorterHome' {
         $v.EntriesChecked | Should -Be 7
     }
 
+    It 'names each home in its backup''s file name, so backups of several homes in one folder tell them apart' {
+        $root = Join-Path $TestDrive 'many'
+        $names = 'alpha', 'c[1]', '.porter', 'team a'
+        $null = New-Item -ItemType Directory -Path $root
+        foreach ($n in $names) { Copy-Item -LiteralPath $legacy -Destination (Join-Path $root $n) -Recurse }
+        $out = Join-Path $TestDrive 'many-backups'
+        $backups = $names | ForEach-Object { Get-PorterHome -LiteralPath (Join-Path $root $_) } | Backup-PorterHome -Destination $out
+        $backups.Count | Should -Be 4
+        $leaves = $backups | ForEach-Object { ($_.Path | Split-Path -Leaf) -replace '-\d{8}-\d{6}(-\d+)?\.tar\.gz$', '' } | Sort-Object
+        $leaves | Should -Be @('porter-home-alpha', 'porter-home-c-1', 'porter-home-porter', 'porter-home-team-a')
+        ($backups | ForEach-Object Source | Sort-Object) | Should -Be ($names | ForEach-Object { Join-Path $root $_ } | Sort-Object)
+    }
+
     It 'writes one verified archive, 0600, with the properties the migration needs' {
         $out = Join-Path $TestDrive 'props'
         $b = Backup-PorterHome -Path $legacy -Destination $out
-        $b.Path | Should -Match 'porter-home-\d{8}-\d{6}\.tar\.gz$'
+        $b.Path | Should -Match ('porter-home-' + [regex]::Escape((Split-Path $legacy -Leaf)) + '-\d{8}-\d{6}\.tar\.gz$')
         $b.Source | Should -Be $legacy
         $b.Verified | Should -BeTrue
         $b.FileCount | Should -Be 7

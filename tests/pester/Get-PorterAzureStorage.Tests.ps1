@@ -37,6 +37,20 @@ Describe 'Get-PorterAzureStorage' {
         $s.Source | Should -Match '"team"'
     }
 
+    It 'gives one storage per home for wildcards and arrays, and takes piped homes literally (a home named c[1])' {
+        $root = Join-Path $TestDrive 'azure-homes'
+        foreach ($n in 'a', 'c[1]') {
+            $h = New-Item -ItemType Directory -Path (Join-Path $root $n) -Force
+            Set-Content -LiteralPath (Join-Path $h.FullName 'config.toml') "default-storage = `"team`"`n[[storage]]`nname = `"team`"`nplugin = `"azure.blob`"`n[storage.config]`nenv = `"TEAM_PORTER_STORAGE`"`n"
+        }
+        $env:TEAM_PORTER_STORAGE = $script:SourceConnection
+        @(Get-PorterAzureStorage -Path (Join-Path $root '*')).Count | Should -Be 2
+        @(Get-PorterAzureStorage -Path (Join-Path $root 'a'), (Join-Path $root 'a')).Count | Should -Be 2
+        (Get-PorterHome -LiteralPath (Join-Path $root 'c[1]') | Get-PorterAzureStorage).AccountName | Should -Be 'devstoreaccount1'
+        (Get-Item -LiteralPath (Join-Path $root 'c[1]') | Get-PorterAzureStorage).AccountName | Should -Be 'devstoreaccount1'
+        @(Get-PorterHome -Path (Join-Path $root '*') | Get-PorterAzureStorage -ErrorAction Stop).Count | Should -Be 2
+    }
+
     It 'names the missing variable (AzureCredentialNotFound)' {
         $h = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'nocred') -Force
         Set-Content (Join-Path $h 'config.toml') "default-storage-plugin = `"azure.blob`"`n"

@@ -77,6 +77,24 @@ Describe 'Get-PorterHome' {
         (Get-PorterHome -LiteralPath (Join-Path $TestDrive 'c*')).Exists | Should -BeFalse
     }
 
+    It 'acts on every match of a wildcard and every path of an array; piped homes bind literally (a home named c[1])' {
+        $root = Join-Path $TestDrive 'bracket-homes'
+        $names = 'a', 'b', 'c[1]'
+        foreach ($n in $names) { $null = New-PorterSampleHome -Path (Join-Path $root $n) -Kind Current }
+        (Get-PorterHome -Path (Join-Path $root '*')).Count | Should -Be 3
+        (Get-PorterHome -Path (Join-Path $root 'a'), (Join-Path $root 'b')).Path | Should -Be @((Join-Path $root 'a'), (Join-Path $root 'b'))
+        # The README's pipeline: every home found is checked, the one whose name looks like a pattern too.
+        $checked = Get-PorterHome -Path (Join-Path $root '*') | Test-PorterSchema -ErrorAction Stop
+        $checked.Count | Should -Be 3
+        ($checked | Where-Object { $_.HomePath -like '*c`[1`]' }) | Should -Not -BeNullOrEmpty
+        (Get-PorterHome -Path (Join-Path $root '*') | Test-PorterStorage -ErrorAction Stop).Count | Should -Be 3
+        (Get-PorterHome -Path (Join-Path $root '*') | Get-PorterConfig -ErrorAction Stop).Count | Should -Be 3
+        (Get-PorterHome -Path (Join-Path $root '*') | Get-PorterMigrationPlan -ErrorAction Stop).Count | Should -Be 3
+        (Get-PorterHome -LiteralPath (Join-Path $root 'c[1]') | Get-PorterHome).Exists | Should -BeTrue
+        # -LiteralPath never globs: 'c[1]' is the folder, not 'c1'.
+        (Get-PorterHome -LiteralPath (Join-Path $root 'c[1]')).Exists | Should -BeTrue
+    }
+
     It 'names an unmatched wildcard with HomeNotFound' {
         { Get-PorterHome -Path (Join-Path $TestDrive 'zz*') -ErrorAction Stop } | Should -Throw -ErrorId 'HomeNotFound,PorterStorage.Commands.GetPorterHomeCommand'
     }

@@ -37,6 +37,27 @@ Describe 'Invoke-PorterStorageMigration on the Azure plugin''s container' {
         ($s | Test-PorterAzureBlobIndex).UntaggedBlobs | Should -Be 0
     }
 
+    It 'writes the log of a -Storage run without -LogPath to the per-user log folder, never the current folder' {
+        $s = New-SeededContainer -Installations 1 -LegacyInstallations 1
+        $state = Join-Path $TestDrive 'xdg-state'
+        $work = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'cwd') -Force
+        $saved = $env:XDG_STATE_HOME
+        $env:XDG_STATE_HOME = $state
+        Push-Location $work.FullName
+        try {
+            $r = Invoke-PorterStorageMigration -Storage $s -SkipBackupCheck -Confirm:$false
+            $r.Succeeded | Should -BeTrue
+            Split-Path $r.LogPath | Should -Be (Join-Path $state 'porterstorage/logs')
+            $r.LogPath | Should -Exist
+            @(Get-ChildItem -LiteralPath $work.FullName) | Should -BeNullOrEmpty
+            if (-not $IsWindows) { [IO.File]::GetUnixFileMode($r.LogPath) | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite') }
+        }
+        finally {
+            Pop-Location
+            $env:XDG_STATE_HOME = $saved
+        }
+    }
+
     It 'demands a verified container backup (BackupRequired) and changes nothing with -WhatIf' {
         $s = New-SeededContainer -Installations 1 -LegacyInstallations 2 -NoSchema
         $before = Get-ContainerDigest $s

@@ -11,7 +11,7 @@ Describe 'Invoke-PorterStorageMigration' {
 
     It 'Get-PorterHome | Backup-PorterHome | Invoke-PorterStorageMigration migrates the home' {
         $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'pipe') -Kind Legacy).FullName
-        $r = Get-PorterHome -Path $h | Backup-PorterHome -Destination (Join-Path $TestDrive 'pipe-backup') | Invoke-PorterStorageMigration -Confirm:$false
+        $r = Get-PorterHome -Path $h | Backup-PorterHome -Destination (Join-Path $TestDrive 'pipe-backup') | Invoke-PorterStorageMigration -Confirm:$false -Detailed
         $r.Succeeded | Should -BeTrue
         $r.Source | Should -Be $h
         $r.Backup.Verified | Should -BeTrue
@@ -101,6 +101,64 @@ Describe 'Invoke-PorterStorageMigration' {
         $r.Migrated | Should -Be 2
         Join-Path $h 'schema.json' | Should -Not -Exist
         Join-Path $h 'claims/broken.json' | Should -Exist
+        # The default result is compact: the counts, and a record only for the item that did not end well.
+        $r.Detailed | Should -BeFalse
+        $r.Failed | Should -Be 1
+        $r.Installations.Installation | Should -Be @('broken')
+        $r.Installations.Outcome | Should -Be @('Failed')
+    }
+
+    It 'keeps the default result compact however many installations (a job stream holds 1 MiB), detail with -Detailed' {
+        . (Join-Path $PSScriptRoot '../LegacyHomeGenerator.ps1')
+        $sizes = foreach ($n in 20, 400) {
+            $h = Join-Path $TestDrive "compact-$n"
+            New-PorterLegacyHome -Path $h -Installations $n -Seed 3 | Out-Null
+            $r = Invoke-PorterStorageMigration -LiteralPath $h -SkipBackupCheck -Confirm:$false
+            $r.Succeeded | Should -BeTrue
+            $r.Migrated | Should -Be $n
+            $r.Installations | Should -BeNullOrEmpty
+            $r.SetsMigrated | Should -BeGreaterThan 0
+            ([Management.Automation.PSSerializer]::Serialize($r, 3)).Length
+        }
+        # what a job stream or ConvertTo-Json carries does not grow with the home
+        $sizes[1] | Should -BeLessThan ($sizes[0] * 1.2)
+        $sizes[1] | Should -BeLessThan 200KB
+        $h = Join-Path $TestDrive 'detailed'
+        New-PorterLegacyHome -Path $h -Installations 20 -Seed 3 | Out-Null
+        $d = Invoke-PorterStorageMigration -LiteralPath $h -SkipBackupCheck -Confirm:$false -Detailed
+        $d.Detailed | Should -BeTrue
+        $d.Installations.Count | Should -Be 20
+        # every installation is still named in the log
+        $log = Get-Content -Raw -LiteralPath $d.LogPath
+        foreach ($i in $d.Installations) { $log | Should -Match ([regex]::Escape($i.Installation)) }
+    }
+
+    It 'asks once per home with a summary of the plan, and under -WhatIf still writes a line per item' {
+        . (Join-Path $PSScriptRoot '../LegacyHomeGenerator.ps1')
+        $h = Join-Path $TestDrive 'ask-once'
+        New-PorterLegacyHome -Path $h -Installations 12 -Seed 5 | Out-Null
+        # An interactive pwsh answering from its input: every prompt would read one "Y".
+        $psi = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
+        if ([IO.Path]::GetFileNameWithoutExtension($psi.FileName) -eq 'dotnet') { $psi.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
+        foreach ($a in '-NoProfile', '-Command', "Import-Module '$env:PORTERSTORAGE_MODULE'; `$r = Invoke-PorterStorageMigration -LiteralPath '$h' -SkipBackupCheck -Confirm; 'MIGRATED ' + `$r.Migrated") { $psi.ArgumentList.Add($a) }
+        $psi.UseShellExecute = $false
+        $psi.RedirectStandardInput = $true
+        $psi.RedirectStandardOutput = $true
+        $p = [Diagnostics.Process]::Start($psi)
+        $p.StandardInput.Write("Y`n" * 40)
+        $p.StandardInput.Close()
+        $out = $p.StandardOutput.ReadToEnd()
+        $p.WaitForExit()
+        ([regex]::Matches($out, 'Are you sure you want to perform this action')).Count | Should -Be 1 -Because $out
+        $flat = $out -replace '\s+', ' '
+        $flat | Should -Match 'Migrate the Porter data: 12 installation\(s\) to migrate, \d+ credential set\(s\) to rewrite or convert'
+        $out | Should -Match 'MIGRATED 12'
+
+        $w = Join-Path $TestDrive 'whatif-lines'
+        New-PorterLegacyHome -Path $w -Installations 5 -Seed 5 | Out-Null
+        $child = Invoke-ChildPwsh "Invoke-PorterStorageMigration -LiteralPath '$w' -SkipBackupCheck -WhatIf"
+        ([regex]::Matches($child.Output, "What if: Performing the operation ""Migrate installation")).Count | Should -Be 5
+        (Get-PorterHome -LiteralPath $w).Layout | Should -Be 'Legacy'
     }
 
     It 'refuses a second migration of the same home (MigrationInProgress)' {
@@ -172,21 +230,34 @@ Describe 'Invoke-PorterStorageMigration' {
         Get-ChildItem -LiteralPath $creds -Filter '*.yaml' | Should -Not -BeNullOrEmpty
         Set-Content -LiteralPath (Join-Path $creds 'foo.json') -NoNewline -Value '{"name":"azure","created":"2020-01-01T00:00:00Z","modified":"2020-01-01T00:00:00Z","credentials":[{"name":"FOO_ONLY","source":{"env":"X"}}]}'
         $yaml = Get-ChildItem -LiteralPath $creds -Filter '*.yaml' | ForEach-Object { [IO.File]::ReadAllText($_.FullName) }
-        $r = Invoke-PorterStorageMigration -Path $h -SkipBackupCheck -Confirm:$false
+        $r = Invoke-PorterStorageMigration -Path $h -SkipBackupCheck -Confirm:$false -Detailed
         Get-Content -Raw -LiteralPath (Join-Path $creds 'azure.json') | Should -Match 'FOO_ONLY'
         Get-ChildItem -LiteralPath $creds -Filter '*.yaml' | ForEach-Object { [IO.File]::ReadAllText($_.FullName) } | Should -Be $yaml
         $r.CredentialSets.Outcome | Should -Not -Contain 'Converted'
     }
 
-    It 'refuses a -Path that names several homes, an empty -Destination and a file as -Destination, before asking anything' {
-        $a = (New-PorterSampleHome -Path (Join-Path $TestDrive 'many-a') -Kind Legacy).FullName
-        $b = (New-PorterSampleHome -Path (Join-Path $TestDrive 'many-b') -Kind Legacy).FullName
+    It 'migrates every home a wildcard or an array names, and refuses several homes for one -Backup' {
+        $a = (New-PorterSampleHome -Path (Join-Path $TestDrive 'each-a') -Kind Legacy).FullName
+        $b = (New-PorterSampleHome -Path (Join-Path $TestDrive 'each-b') -Kind Legacy).FullName
+        $c = (New-PorterSampleHome -Path (Join-Path $TestDrive 'each-c[1]') -Kind Legacy).FullName
+        $d = (New-PorterSampleHome -Path (Join-Path $TestDrive 'each-d') -Kind Legacy).FullName
+        $backup = Backup-PorterHome -LiteralPath $a -Destination (Join-Path $TestDrive 'each-backup')
         $before = Get-TreeDigest $a
-        Invoke-PorterStorageMigration -Path (Join-Path $TestDrive 'many-?') -SkipBackupCheck -Confirm:$false -ErrorVariable e -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Invoke-PorterStorageMigration -Path (Join-Path $TestDrive 'each-?') -Backup $backup -Confirm:$false -ErrorVariable e -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $e[0].FullyQualifiedErrorId | Should -Be 'HomePathInvalid,PorterStorage.Commands.InvokePorterStorageMigrationCommand'
-        $e[0].Exception.Message | Should -Match '2 homes'
+        $e[0].Exception.Message | Should -Match '3 homes'
         (Get-TreeDigest $a).Keys | Should -Be $before.Keys
-        (Get-TreeDigest $b).Keys | Should -Be $before.Keys
+
+        $runs = Invoke-PorterStorageMigration -Path (Join-Path $TestDrive 'each-[ab]') -SkipBackupCheck -Confirm:$false
+        $runs.Source | Should -Be @($a, $b)
+        $runs.Succeeded | Should -Be @($true, $true)
+        $more = Invoke-PorterStorageMigration -LiteralPath $c, $d -SkipBackupCheck -Confirm:$false
+        $more.Source | Should -Be @($c, $d)
+        (Get-PorterHome -LiteralPath $c).Layout | Should -Be 'Current'
+    }
+
+    It 'refuses an empty -Destination and a file as -Destination, before asking anything' {
+        $a = (New-PorterSampleHome -Path (Join-Path $TestDrive 'many-a') -Kind Legacy).FullName
         Invoke-PorterStorageMigration -Path $a -SkipBackupCheck -Destination '' -WhatIf -ErrorVariable e2 -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $e2[0].FullyQualifiedErrorId | Should -Be 'HomePathInvalid,PorterStorage.Commands.InvokePorterStorageMigrationCommand'
         $file = Join-Path $TestDrive 'a-file'

@@ -19,6 +19,59 @@ Describe 'The Azure Automation runbook example' {
         Get-ChildItem $work -Filter 'porter-container-*.tar.gz' | Should -Not -BeNullOrEmpty
     }
 
+    It 'attempts every installation under Stop when one is bad, writes the result, then fails the job naming the item' {
+        $s = New-SeededContainer -Installations 1 -LegacyInstallations 3 -NoSchema -BrokenLegacy
+        $work = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'runbook-bad') -Force
+        $r = Invoke-ChildPwsh -Command "`$ErrorActionPreference = 'Stop'; try { & '$script:Runbook' -SourceConnectionString '$($script:SourceConnection)' -Container '$($s.Container)' -WorkFolder '$($work.FullName)' | ForEach-Object { if (`$_.GetType().Name -eq 'PorterMigrationResult') { 'MIGRATED ' + `$_.Migrated; 'FAILED ' + `$_.Failed } } } catch { 'JOBFAILED ' + `$_.Exception.Message; exit 1 }"
+        $r.ExitCode | Should -Be 1 -Because $r.Output
+        $r.Output | Should -Match 'MIGRATED 3'
+        $r.Output | Should -Match 'FAILED 1'
+        $r.Output | Should -Match 'JOBFAILED The migration of .* did not complete'
+        $r.Output | Should -Match 'ClaimBundleMissing: .*broken'
+        # the three good ones are in the current layout, the bad one is left as it was
+        $plan = Get-PorterMigrationPlan -Storage $s
+        @($plan.Items | Where-Object { $_.Kind -eq 'Installation' -and $_.Action -eq 'Migrate' }) | Should -BeNullOrEmpty
+        @($plan.Items | Where-Object Action -eq 'Fail').Name | Should -Contain 'broken'
+    }
+
+    It 'copies the verified backup to a blob container so that it outlives the sandbox, and says where' {
+        $s = New-SeededContainer -Installations 1 -LegacyInstallations 2 -NoSchema
+        $work = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'runbook-copy') -Force
+        $backups = New-TestContainerName
+        $r = Invoke-ChildPwsh -Command "& '$script:Runbook' -SourceConnectionString '$($script:SourceConnection)' -Container '$($s.Container)' -BackupContainer '$backups' -WorkFolder '$($work.FullName)' | ForEach-Object { if (`$_.GetType().Name -eq 'PorterBackup') { 'COPIEDTO ' + `$_.CopiedTo; 'SHA ' + `$_.Sha256 } }"
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        $uri = [regex]::Match($r.Output, 'COPIEDTO (\S+)').Groups[1].Value
+        $uri | Should -Match "/$backups/porter-container-.*\.tar\.gz$"
+        $uri | Should -Not -Match 'sig='
+        $sha = [regex]::Match($r.Output, 'SHA ([0-9a-f]{64})').Groups[1].Value
+        # the blob holds the same bytes as the verified archive
+        $copy = Get-PorterAzureStorage -ConnectionString $script:SourceConnection -Container $backups
+        $local = Join-Path $TestDrive 'fetched'
+        $null = Backup-PorterAzureContainer -Storage $copy -Destination (Join-Path $local 'b.zip')
+        $entry = Get-ArchiveManifest (Join-Path $local 'b.zip')
+        @($entry.entries).Count | Should -Be 1
+        $entry.entries[0].path | Should -Be ($uri -split '/')[-1]
+        $archive = Get-ChildItem $work -Filter 'porter-container-*.tar.gz'
+        (Get-FileHash $archive.FullName -Algorithm SHA256).Hash.ToLowerInvariant() | Should -Be $sha
+        $entry.entries[0].sha256 | Should -Be $sha
+    }
+
+    It 'takes what it is not given from Automation variables, and says what it needs when there are none' {
+        $s = New-SeededContainer -Installations 1 -LegacyInstallations 1 -NoSchema
+        $work = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'runbook-vars') -Force
+        # Get-AutomationVariable as the sandbox provides it (a stub); the account comes from a connection string here, the
+        # container from the variable.
+        $stub = "function Get-AutomationVariable([string] `$Name) { switch (`$Name) { 'PorterStorageContainer' { '$($s.Container)' } default { throw ""no variable `$Name"" } } }"
+        $r = Invoke-ChildPwsh -Command "$stub; & '$script:Runbook' -SourceConnectionString '$($script:SourceConnection)' -WorkFolder '$($work.FullName)' | ForEach-Object { if (`$_.GetType().Name -eq 'PorterMigrationResult') { 'SOURCE ' + `$_.Source; 'SUCCEEDED ' + `$_.Succeeded } }"
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        $r.Output | Should -Match "SOURCE .*/$($s.Container)"
+        $r.Output | Should -Match 'SUCCEEDED True'
+        $none = Invoke-ChildPwsh -Command "& '$script:Runbook'"
+        $none.ExitCode | Should -Not -Be 0
+        $none.Output | Should -Match 'Nothing to migrate: give -SourceAccountName'
+        $none.Output | Should -Match 'PorterStorageSourceAccountName'
+    }
+
     It 'fails the job, naming the step, when the container is missing' {
         $r = Invoke-ChildPwsh -Command "& '$script:Runbook' -SourceConnectionString '$($script:SourceConnection)' -Container 'nosuchcontainer' -WorkFolder '$TestDrive'"
         $r.ExitCode | Should -Not -Be 0

@@ -19,6 +19,28 @@ Describe 'Test-PorterAzureBlobIndex' {
         ($s | Backup-PorterAzureContainer -Destination (Join-Path $TestDrive 'after')).FileCount | Should -Be 11
     }
 
+    It 'writes nothing under -WhatIf: says what it would probe and runs the read-only checks' {
+        $s = New-SeededContainer -Installations 2 -Legacy
+        $proxy = Start-SuiteFaultProxy @{}
+        try {
+            $via = Get-ProxiedStorage $proxy $s
+            $status = Test-PorterAzureBlobIndex -Storage $via -WhatIf
+            $status.State | Should -Be 'NotProbed'
+            $status.Supported | Should -BeFalse
+            $status.Reason | Should -Match 'tag query for installations answered'
+            $status.UntaggedBlobs | Should -Be 2
+            $ops = (Get-FaultProxyStats $proxy).operations.PSObject.Properties.Name
+            $ops | Should -Not -Contain 'PutBlob'
+            $ops | Should -Not -Contain 'DeleteBlob'
+            $ops | Should -Contain 'FindBlobsByTags'
+            # The host shows what it would do.
+            $child = Invoke-ChildPwsh "Test-PorterAzureBlobIndex -Storage (Get-PorterAzureStorage -ConnectionString '$($proxy.ConnectionStrings['devstoreaccount1'])' -Container $($s.Container)) -WhatIf | Out-Null"
+            $child.Output | Should -Match 'What if: .*tagged probe blob'
+            (Get-FaultProxyStats $proxy).operations.PSObject.Properties.Name | Should -Not -Contain 'PutBlob'
+        }
+        finally { Stop-FaultProxy $proxy }
+    }
+
     It 'counts the blobs per Porter prefix that lack the plugin''s tags' {
         $s = New-SeededContainer -Installations 2 -Legacy
         $status = Test-PorterAzureBlobIndex -Storage $s

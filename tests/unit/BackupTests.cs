@@ -6,6 +6,7 @@ using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
+using CsCheck;
 using PorterStorage.Core.Backup;
 using PorterStorage.Core.Errors;
 using PorterStorage.Core.IO;
@@ -39,7 +40,33 @@ namespace PorterStorage.Tests
         {
             using var home = new TempHome();
             using var outDir = new TempHome();
-            Assert.Equal(Path.Combine(outDir.Path, "porter-home-20260102-030405.tar.gz"), HomeBackup.PlanArchivePath(home.Path, outDir.Path, "/", false, Now));
+            string stem = BackupPaths.HomeStem(home.Path);
+            Assert.StartsWith("porter-home-", stem);
+            Assert.Equal(Path.Combine(outDir.Path, stem + "-20260102-030405.tar.gz"), HomeBackup.PlanArchivePath(home.Path, outDir.Path, "/", false, Now));
+        }
+
+        [Theory]
+        [InlineData("/root/.porter", "porter-home-porter")]
+        [InlineData("/srv/porter/c[1]", "porter-home-c-1")]
+        [InlineData("/srv/porter/team a/", "porter-home-team-a")]
+        [InlineData("/srv/porter/prod_eu-2", "porter-home-prod_eu-2")]
+        [InlineData("/srv/porter/..", "porter-home")]
+        [InlineData("/srv/porter/домашний", "porter-home")]
+        [InlineData("/", "porter-home")]
+        public void HomeStem_NamesTheHomeInPlainCharacters(string home, string expected)
+        {
+            Assert.Equal(expected, BackupPaths.HomeStem(home));
+        }
+
+        [Fact]
+        public void HomeStem_IsAlwaysAPlainBoundedFileName()
+        {
+            Gen.String.Sample(leaf =>
+            {
+                string stem = BackupPaths.HomeStem("/srv/" + leaf);
+                return stem.StartsWith("porter-home", StringComparison.Ordinal) && stem.Length <= "porter-home-".Length + 64
+                    && stem.All(c => char.IsAsciiLetterOrDigit(c) || c == '-' || c == '_' || c == '.') && !stem.EndsWith("-", StringComparison.Ordinal);
+            }, iter: 2000, seed: "0N0XIzNsQ0O2");
         }
 
         [Fact]
@@ -84,9 +111,10 @@ namespace PorterStorage.Tests
         {
             using var home = new TempHome();
             using var outDir = new TempHome();
-            outDir.Write("porter-home-20260102-030405.tar.gz", "x");
-            outDir.Write("porter-home-20260102-030405-2.tar.gz", "x");
-            Assert.Equal(outDir.P("porter-home-20260102-030405-3.tar.gz"), HomeBackup.PlanArchivePath(home.Path, outDir.Path, "/", false, Now));
+            string stem = BackupPaths.HomeStem(home.Path);
+            outDir.Write(stem + "-20260102-030405.tar.gz", "x");
+            outDir.Write(stem + "-20260102-030405-2.tar.gz", "x");
+            Assert.Equal(outDir.P(stem + "-20260102-030405-3.tar.gz"), HomeBackup.PlanArchivePath(home.Path, outDir.Path, "/", false, Now));
         }
 
         [Theory]

@@ -98,6 +98,7 @@ namespace PorterStorage.Core.Azure
             ("Writing and finding a tagged probe blob", "rwcdtf"),
             ("Restoring the blob", "wct"),
             ("Copying the blob", "rwct"),
+            ("Copying the backup to a blob", "rcw"),
             ("Setting the tags", "t"),
             ("Deleting the probe blob", "d"),
             ("Creating the container", "c"),

@@ -67,14 +67,16 @@ namespace PorterStorage.Core.Azure
 
         /// <summary>
         /// <c>Supported</c>; <c>Lagging</c> (the probe's tags were written and read back, but the index did not return it
-        /// within the timeout: the account indexes, slowly); or <c>Unsupported</c> (the account refuses tags or tag queries).
+        /// within the timeout: the account indexes, slowly); <c>Unsupported</c> (the account refuses tags or tag queries); or
+        /// <c>NotProbed</c> (-WhatIf: only read-only checks ran).
         /// </summary>
         public string State { get; internal set; } = "Unsupported";
 
         /// <summary>Null, or why the probe blob is still in the container (it could not be deleted); the cmdlet warns.</summary>
         public string? ProbeBlobLeft { get; internal set; }
 
-        public override string ToString() => $"{Account}: Blob Index {(Supported ? "supported" : State == "Lagging" ? "lagging" : "NOT supported")}";
+        public override string ToString() =>
+            $"{Account}: Blob Index {(Supported ? "supported" : State == "Lagging" ? "lagging" : State == "NotProbed" ? "not probed (-WhatIf)" : "NOT supported")}";
     }
 
     /// <summary>A blob List shows with a Porter type tag that Porter's tag query did not return.</summary>
@@ -123,15 +125,23 @@ namespace PorterStorage.Core.Azure
         /// Writes a marked blob with a tag, queries Find until it appears (or <paramref name="timeout"/>), deletes it; reads the
         /// account kind and SKU when allowed; counts blobs lacking Porter's tags per prefix (by List, which sees every blob).
         /// </summary>
-        public static PorterBlobIndexStatus Probe(PorterAzureStorage storage, TimeSpan timeout, CancellationToken cancel)
+        public static PorterBlobIndexStatus Probe(PorterAzureStorage storage, TimeSpan timeout, CancellationToken cancel) =>
+            Probe(storage, timeout, true, cancel);
+
+        /// <summary>
+        /// As above; with <paramref name="writeProbe"/> false (-WhatIf) only reads: the account kind and SKU, the untagged
+        /// counts, and whether a tag query of Porter's own is answered. Nothing is written; <see cref="PorterBlobIndexStatus.State"/>
+        /// is <c>NotProbed</c> and <see cref="PorterBlobIndexStatus.Supported"/> false, since only a written probe shows support.
+        /// </summary>
+        public static PorterBlobIndexStatus Probe(PorterAzureStorage storage, TimeSpan timeout, bool writeProbe, CancellationToken cancel)
         {
             RequestCount before = storage.Counter.Snapshot();
-            PorterBlobIndexStatus result = ProbeCounted(storage, timeout, cancel);
+            PorterBlobIndexStatus result = ProbeCounted(storage, timeout, writeProbe, cancel);
             result.Record(storage.Counter.Snapshot().Since(before));
             return result;
         }
 
-        private static PorterBlobIndexStatus ProbeCounted(PorterAzureStorage storage, TimeSpan timeout, CancellationToken cancel)
+        private static PorterBlobIndexStatus ProbeCounted(PorterAzureStorage storage, TimeSpan timeout, bool writeProbe, CancellationToken cancel)
         {
             var clock = Stopwatch.StartNew();
             BlobServiceClient service = storage.CreateServiceClient();
@@ -177,6 +187,10 @@ namespace PorterStorage.Core.Azure
                 }
             }
 
+            if (!writeProbe)
+            {
+                return ReadOnlyStatus(storage, service, target, sku, kind, prefixes, clock, cancel);
+            }
             string marker = Guid.NewGuid().ToString("N");
             BlobClient probe = container.GetBlobClient(ProbePrefix + marker);
             bool supported;
@@ -247,6 +261,24 @@ namespace PorterStorage.Core.Azure
                 State = supported ? "Supported" : lagging ? "Lagging" : "Unsupported",
                 ProbeBlobLeft = leftBehind,
             };
+        }
+
+        /// <summary>The -WhatIf status: one read-only tag query of Porter's own says whether the account answers tag queries at all.</summary>
+        private static PorterBlobIndexStatus ReadOnlyStatus(PorterAzureStorage storage, BlobServiceClient service, string target, string? sku, string? kind,
+            List<PrefixTagReport> prefixes, Stopwatch clock, CancellationToken cancel)
+        {
+            string answered;
+            try
+            {
+                int found = storage.FindByTags(service, PorterBlobTags.TypeCondition(ItemTypes.Installations), cancel).Count();
+                answered = $"Porter's tag query for installations answered ({found} found)";
+            }
+            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+            {
+                answered = "Porter's tag query for installations was refused: " + AzureErrors.Translate(ex, target, "Querying by tags").Message;
+            }
+            string reason = $"not probed (its write was not approved, as under -WhatIf): the probe would write a tagged blob '{ProbePrefix}<id>', find it by its tag and delete it; {answered}";
+            return new PorterBlobIndexStatus(storage.AccountName, storage.ContainerUri, false, reason, sku, kind, clock.Elapsed, prefixes) { State = "NotProbed" };
         }
 
         /// <summary>How long a verification waits by default for the index to show what List already shows (format A§2).</summary>

@@ -29,6 +29,36 @@ namespace PorterStorage.Core.Backup
             return candidate;
         }
 
+        /// <summary>
+        /// The file name stem of a home's backups: <c>porter-home-</c> and the home folder's name in letters, digits, '.', '_'
+        /// and '-' (any other run of characters becomes one '-', leading dots and dashes are dropped: <c>~/.porter</c> gives
+        /// <c>porter-home-porter</c>, <c>/srv/porter/c[1]</c> gives <c>porter-home-c-1</c>), at most 64 characters of it;
+        /// <c>porter-home</c> alone when nothing is left.
+        /// </summary>
+        public static string HomeStem(string homePath)
+        {
+            string leaf = Path.GetFileName(homePath.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar));
+            var name = new System.Text.StringBuilder();
+            foreach (char c in leaf)
+            {
+                bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+                if (plain)
+                {
+                    name.Append(c);
+                }
+                else if (name.Length > 0 && name[name.Length - 1] != '-')
+                {
+                    name.Append('-');
+                }
+            }
+            string cleaned = name.ToString().TrimStart('.', '-').TrimEnd('-', '.');
+            if (cleaned.Length > 64)
+            {
+                cleaned = cleaned.Substring(0, 64).TrimEnd('-', '.');
+            }
+            return cleaned.Length == 0 ? "porter-home" : "porter-home-" + cleaned;
+        }
+
         /// <summary>Raises <c>BackupExists</c> for an existing file (unless <paramref name="force"/>) or a folder of that name.</summary>
         public static void CheckWritable(string archive, bool force)
         {

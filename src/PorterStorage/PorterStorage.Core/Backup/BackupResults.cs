@@ -57,6 +57,9 @@ namespace PorterStorage.Core.Backup
         /// <summary>Files that could not be recorded (unreadable, changed while read).</summary>
         public IReadOnlyList<BackupSkippedItem> Skipped { get; }
 
+        /// <summary>The blob the archive was also copied to (-CopyTo), without any SAS; null when it was not.</summary>
+        public Uri? CopiedTo { get; internal set; }
+
         public override string ToString() => Path;
     }
 

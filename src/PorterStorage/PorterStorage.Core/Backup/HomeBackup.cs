@@ -30,7 +30,8 @@ namespace PorterStorage.Core.Backup
         /// <summary>
         /// Where the archive goes: <paramref name="destination"/> as a file (when it ends in .tar.gz, .tgz or .zip and is no
         /// folder; .zip writes a zip) or folder (created later), default the current folder, with the name
-        /// <c>porter-home-yyyyMMdd-HHmmss.tar.gz</c> (numbered <c>-2</c>, <c>-3</c>… when a backup of that second exists).
+        /// <c>porter-home-&lt;home&gt;-yyyyMMdd-HHmmss.tar.gz</c> (<see cref="BackupPaths.HomeStem"/>; numbered <c>-2</c>, <c>-3</c>… when a
+        /// backup of that second exists), so that backups of several homes in one folder tell their homes apart.
         /// Raises <c>HomeNotFound</c>, <c>DestinationInsideHome</c> and (without <paramref name="force"/>) <c>BackupExists</c>.
         /// </summary>
         public static string PlanArchivePath(string homePath, string? destination, string currentDirectory, bool force, DateTime now)
@@ -43,7 +44,7 @@ namespace PorterStorage.Core.Backup
 
             string target = string.IsNullOrEmpty(destination) ? currentDirectory
                 : Path.GetFullPath(Path.IsPathRooted(destination) ? destination : Path.Combine(currentDirectory, destination));
-            string archive = BackupPaths.ArchivePath(target, "porter-home", now, ArchiveFormat.TarGzip);
+            string archive = BackupPaths.ArchivePath(target, BackupPaths.HomeStem(homePath), now, ArchiveFormat.TarGzip);
             if (ArchivePaths.MayBeInside(archive, homePath))
             {
                 throw new PorterStorageException(ErrorIds.DestinationInsideHome, PorterErrorKind.InvalidArgument, archive,

@@ -23,6 +23,39 @@ namespace PorterStorage.Core.Migration
 
         public string Path { get; }
 
+        /// <summary>
+        /// Where the log of a container's migration goes when no folder is given and no home is at hand: a per-user folder
+        /// that is the same on every run, never the current folder. Windows: <c>%LOCALAPPDATA%\PorterStorage\logs</c>; macOS:
+        /// <c>~/Library/Logs/PorterStorage</c>; elsewhere <c>$XDG_STATE_HOME/porterstorage/logs</c> (when absolute), else
+        /// <c>~/.local/state/porterstorage/logs</c>. Null when the user's folders are unknown.
+        /// </summary>
+        public static string? DefaultFolder(Func<string, string?> environment, string os)
+        {
+            static string? Absolute(string? p) => !string.IsNullOrEmpty(p) && System.IO.Path.IsPathRooted(p) ? p : null;
+            switch (os)
+            {
+                case "Windows":
+                    string? local = Absolute(environment("LOCALAPPDATA"));
+                    return local == null ? null : System.IO.Path.Combine(local, "PorterStorage", "logs");
+                case "OSX":
+                    string? mac = Absolute(environment("HOME"));
+                    return mac == null ? null : System.IO.Path.Combine(mac, "Library", "Logs", "PorterStorage");
+                default:
+                    string? state = Absolute(environment("XDG_STATE_HOME"));
+                    if (state != null)
+                    {
+                        return System.IO.Path.Combine(state, "porterstorage", "logs");
+                    }
+                    string? home = Absolute(environment("HOME"));
+                    return home == null ? null : System.IO.Path.Combine(home, ".local", "state", "porterstorage", "logs");
+            }
+        }
+
+        /// <summary>The name of the running operating system as <see cref="DefaultFolder"/> takes it.</summary>
+        public static string CurrentOs =>
+            System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Windows) ? "Windows"
+            : System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.OSX) ? "OSX" : "Linux";
+
         public static MigrationLog Create(string folder, DateTime localNow)
         {
             string path = System.IO.Path.Combine(folder, localNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture) + "-migrate.log");

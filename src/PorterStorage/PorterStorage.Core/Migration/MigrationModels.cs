@@ -264,7 +264,59 @@ namespace PorterStorage.Core.Migration
             Errors = errors;
             Verification = verification;
             Duration = duration;
+            _installationOutcomes = Count(installations.Select(i => i.Outcome));
+            _setOutcomes = Count(credentialSets.Concat(parameterSets).Select(i => i.Outcome));
         }
+
+        private readonly IReadOnlyDictionary<MigrationOutcome, int> _installationOutcomes;
+        private readonly IReadOnlyDictionary<MigrationOutcome, int> _setOutcomes;
+
+        private static IReadOnlyDictionary<MigrationOutcome, int> Count(IEnumerable<MigrationOutcome> outcomes) =>
+            outcomes.GroupBy(o => o).ToDictionary(g => g.Key, g => g.Count());
+
+        private static int Of(IReadOnlyDictionary<MigrationOutcome, int> counts, params MigrationOutcome[] outcomes) =>
+            outcomes.Sum(o => counts.TryGetValue(o, out int n) ? n : 0);
+
+        /// <summary>
+        /// The result as the cmdlet writes it without -Detailed: the same counts, errors, warnings, backup and verification,
+        /// with the per-item records kept only for the items that did not end well (failed, declined, rolled back), so that
+        /// a run over thousands of installations stays a small object in a job stream. Every item is named in the log.
+        /// </summary>
+        public PorterMigrationResult Compact()
+        {
+            if (!Detailed)
+            {
+                return this;
+            }
+            static bool Notable(MigrationOutcome o) => o == MigrationOutcome.Failed || o == MigrationOutcome.Declined || o == MigrationOutcome.RolledBack;
+            var compact = new PorterMigrationResult(Source, Destination, LogPath, Backup, SchemaBefore, SchemaAfter, SchemaWritten,
+                Installations.Where(i => Notable(i.Outcome)).ToList(), CredentialSets.Where(i => Notable(i.Outcome)).ToList(),
+                ParameterSets.Where(i => Notable(i.Outcome)).ToList(), Warnings, Errors, Verification, Duration, _installationOutcomes, _setOutcomes)
+            {
+                Requests = Requests,
+                RetriedRequests = RetriedRequests,
+            };
+            return compact;
+        }
+
+        private PorterMigrationResult(string source, string? destination, string? logPath, PorterBackup? backup, PorterSchemaDocument schemaBefore,
+            PorterSchemaDocument schemaAfter, bool schemaWritten, IReadOnlyList<InstallationMigrationRecord> installations,
+            IReadOnlyList<SetMigrationRecord> credentialSets, IReadOnlyList<SetMigrationRecord> parameterSets, IReadOnlyList<string> warnings,
+            IReadOnlyList<MigrationError> errors, PorterStorageVerification? verification, TimeSpan duration,
+            IReadOnlyDictionary<MigrationOutcome, int> installationOutcomes, IReadOnlyDictionary<MigrationOutcome, int> setOutcomes)
+            : this(source, destination, logPath, backup, schemaBefore, schemaAfter, schemaWritten, installations, credentialSets, parameterSets,
+                warnings, errors, verification, duration)
+        {
+            _installationOutcomes = installationOutcomes;
+            _setOutcomes = setOutcomes;
+            Detailed = false;
+        }
+
+        /// <summary>
+        /// True when Installations, CredentialSets and ParameterSets hold a record for every item (-Detailed); false in the
+        /// default compact result, where they hold only the items that failed, were declined or rolled back.
+        /// </summary>
+        public bool Detailed { get; } = true;
 
         /// <summary>What was migrated: the home's full path or the container's URL (the source, when -Destination was used).</summary>
         public string Source { get; }
@@ -300,9 +352,23 @@ namespace PorterStorage.Core.Migration
 
         public TimeSpan Duration { get; }
 
-        public int Migrated => Installations.Count(i => i.Outcome == MigrationOutcome.Migrated || i.Outcome == MigrationOutcome.Finished);
+        /// <summary>Installations migrated (or finished from an interrupted run).</summary>
+        public int Migrated => Of(_installationOutcomes, MigrationOutcome.Migrated, MigrationOutcome.Finished);
 
-        public int Failed => Installations.Count(i => i.Outcome == MigrationOutcome.Failed);
+        /// <summary>Installations that could not be migrated and stay as they were.</summary>
+        public int Failed => Of(_installationOutcomes, MigrationOutcome.Failed);
+
+        /// <summary>Installations already in the current layout.</summary>
+        public int AlreadyCurrent => Of(_installationOutcomes, MigrationOutcome.AlreadyCurrent);
+
+        /// <summary>Installations declined at a prompt, or rolled back from an interrupted run.</summary>
+        public int NotMigrated => Of(_installationOutcomes, MigrationOutcome.Declined, MigrationOutcome.RolledBack);
+
+        /// <summary>Credential and parameter sets rewritten, converted or removed as duplicates.</summary>
+        public int SetsMigrated => Of(_setOutcomes, MigrationOutcome.Migrated, MigrationOutcome.Rewritten, MigrationOutcome.Converted, MigrationOutcome.RemovedDuplicate, MigrationOutcome.Finished);
+
+        /// <summary>Credential and parameter sets that failed, were declined or rolled back.</summary>
+        public int SetsFailed => Of(_setOutcomes, MigrationOutcome.Failed, MigrationOutcome.Declined, MigrationOutcome.RolledBack);
 
         /// <summary>Why the schema was not written, when it was not.</summary>
         public string Summary =>

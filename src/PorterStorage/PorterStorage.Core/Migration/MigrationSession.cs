@@ -33,6 +33,13 @@ namespace PorterStorage.Core.Migration
         /// </summary>
         public Func<string, string, bool> Approve { get; set; } = (_, _) => true;
 
+        /// <summary>
+        /// When set, asked once for the whole store (its location, a summary of every change: "Migrate 2000 installation(s), …")
+        /// instead of <see cref="Approve"/> once per item; false declines the run. The items failing to plan are named in the
+        /// summary too, and are not migrated either way.
+        /// </summary>
+        public Func<string, string, bool>? ApproveAll { get; set; }
+
         /// <summary>What the session itself says along the way (verbose output).</summary>
         public Action<string>? OnNote { get; set; }
 
@@ -83,7 +90,18 @@ namespace PorterStorage.Core.Migration
             var approved = new HashSet<string>(StringComparer.Ordinal);
             string? declinedFinish = null;
             int wanted = 0;
-            foreach (PorterMigrationPlanItem item in MigrationPlanner.PlanItems(source, cancel))
+            IEnumerable<PorterMigrationPlanItem> planned = MigrationPlanner.PlanItems(source, cancel);
+            Func<string, string, bool> approve = request.Approve;
+            if (request.ApproveAll != null)
+            {
+                // One question for the whole store, from the whole plan; then every item has the answer given.
+                List<PorterMigrationPlanItem> whole = planned.ToList();
+                planned = whole;
+                bool yes = !whole.Any(i => i.ChangesSomething)
+                    || request.ApproveAll(copy != null ? copy.FullName(string.Empty) : source.Location, MigrationConfirmation.Summary(whole));
+                approve = (_, action) => action == MigrationConfirmation.CheckOnly ? request.ApproveAll(source.Location, action) : yes;
+            }
+            foreach (PorterMigrationPlanItem item in planned)
             {
                 string key = MigrationPlanItemKey.Of(item);
                 shown[key] = item;
@@ -93,7 +111,7 @@ namespace PorterStorage.Core.Migration
                 }
                 wanted++;
                 string where = copy != null ? copy.FullName(item.Source ?? item.Name) : source.FullName(item.Source ?? item.Name);
-                if (request.Approve(where, MigrationConfirmation.Of(item)))
+                if (approve(where, MigrationConfirmation.Of(item)))
                 {
                     approved.Add(key);
                 }
@@ -106,7 +124,7 @@ namespace PorterStorage.Core.Migration
             {
                 return null;
             }
-            if (wanted == 0 && !request.Approve(source.Location, MigrationConfirmation.CheckOnly))
+            if (wanted == 0 && !approve(source.Location, MigrationConfirmation.CheckOnly))
             {
                 return null;
             }
@@ -197,6 +215,36 @@ namespace PorterStorage.Core.Migration
     {
         /// <summary>The action confirmed when nothing needs to change.</summary>
         public const string CheckOnly = "Check the Porter data (nothing to migrate)";
+
+        /// <summary>
+        /// The whole plan in one line for a single confirmation: "Migrate 2000 installation(s), rewrite 14 credential set(s) and
+        /// 3 parameter set(s), record the schema versions; 2 item(s) cannot be migrated and stay as they are".
+        /// </summary>
+        public static string Summary(IReadOnlyCollection<PorterMigrationPlanItem> items)
+        {
+            int Count(Func<PorterMigrationPlanItem, bool> which) => items.Count(i => i.ChangesSomething && which(i));
+            var parts = new List<string>();
+            void Add(int n, string text)
+            {
+                if (n > 0)
+                {
+                    parts.Add($"{n} {text}");
+                }
+            }
+            Add(Count(i => i.Action == MigrationAction.Finish), "interrupted step(s) to finish");
+            Add(Count(i => i.Kind == MigrationItemKind.Installation && i.Action == MigrationAction.Migrate), "installation(s) to migrate");
+            Add(Count(i => i.Action == MigrationAction.RemoveDuplicate), "already migrated legacy claim(s) to remove");
+            Add(Count(i => i.Kind == MigrationItemKind.CredentialSet && i.Action != MigrationAction.Finish), "credential set(s) to rewrite or convert");
+            Add(Count(i => i.Kind == MigrationItemKind.ParameterSet && i.Action != MigrationAction.Finish), "parameter set(s) to rewrite");
+            Add(Count(i => i.Action == MigrationAction.Repair), "repair(s)");
+            string text = "Migrate the Porter data: " + string.Join(", ", parts);
+            if (items.Any(i => i.Action == MigrationAction.WriteSchema))
+            {
+                text += parts.Count > 0 ? ", then record the schema versions" : "record the schema versions";
+            }
+            int failing = items.Count(i => i.Action == MigrationAction.Fail);
+            return failing > 0 ? $"{text}; {failing} item(s) cannot be migrated and stay as they are" : text;
+        }
 
         /// <summary>What <paramref name="item"/> would do, with the documents it writes.</summary>
         public static string Of(PorterMigrationPlanItem item)

@@ -20,16 +20,24 @@ namespace PorterStorage.Commands
         [ValidateNotNullOrEmpty]
         public string? Destination { get; set; }
 
-        /// <summary>Replace an existing archive of the same name.</summary>
+        /// <summary>Replace an existing archive of the same name (and, with -CopyTo, the blob of that name).</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
+
+        /// <summary>
+        /// A blob container (from Get-PorterAzureStorage) to copy the finished archive to, so that it outlives this machine:
+        /// the blob is named after the archive, checked by length and MD5, and named in the result's CopiedTo.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNull]
+        public PorterStorage.Core.Azure.PorterAzureStorage? CopyTo { get; set; }
 
         protected override void ProcessRecord()
         {
             string cwd = CurrentFolder;
             string destination = Destination == null ? cwd : GetUnresolvedProviderPathFromPSPath(Destination);
             string archive = BackupPaths.PlanArchivePath(destination, "porter-container-" + Storage!.AccountName + "-" + Storage.Container, Force, DateTime.Now, ArchiveFormat.TarGzip);
-            if (!ShouldProcess(archive, $"Back up the container '{Storage.ContainerUri}'"))
+            if (!ShouldProcess(archive, $"Back up the container '{Storage.ContainerUri}'{(CopyTo != null ? $" and copy the archive to '{CopyTo.ContainerUri}'" : string.Empty)}"))
             {
                 return;
             }
@@ -38,6 +46,7 @@ namespace PorterStorage.Commands
             {
                 PorterBackup backup = ContainerBackup.Create(Storage, archive, Force, progress, CancellationToken);
                 WriteVerbose($"Wrote '{backup.Path}': {backup.FileCount} blobs, {backup.TotalBytes} bytes, SHA-256 {backup.Sha256}.");
+                SendCopy(backup, CopyTo, Force);
                 WriteObject(backup);
             }
             catch (PorterStorageException ex)

@@ -22,16 +22,24 @@ namespace PorterStorage.Commands
         [Parameter]
         public SwitchParameter DataOnly { get; set; }
 
-        /// <summary>Replace an existing archive of the same name.</summary>
+        /// <summary>Replace an existing archive of the same name (and, with -CopyTo, the blob of that name).</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
+
+        /// <summary>
+        /// A blob container (from Get-PorterAzureStorage) to copy the finished archive to, so that it outlives this machine:
+        /// the blob is named after the archive, checked by length and MD5, and named in the result's CopiedTo.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNull]
+        public PorterStorage.Core.Azure.PorterAzureStorage? CopyTo { get; set; }
 
         protected override void ProcessRecord() => ForEachHome((home, _) =>
         {
             string cwd = CurrentFolder;
             string destination = Destination == null ? cwd : GetUnresolvedProviderPathFromPSPath(Destination);
             string archive = HomeBackup.PlanArchivePath(home, destination, cwd, Force, DateTime.Now);
-            if (!ShouldProcess(archive, $"Back up the Porter home '{home}'{(DataOnly ? " (data only)" : string.Empty)}"))
+            if (!ShouldProcess(archive, $"Back up the Porter home '{home}'{(DataOnly ? " (data only)" : string.Empty)}{(CopyTo != null ? $" and copy the archive to '{CopyTo.ContainerUri}'" : string.Empty)}"))
             {
                 return;
             }
@@ -47,6 +55,7 @@ namespace PorterStorage.Commands
                         ? $"The backup '{backup.Path}' is incomplete ({backup.Skipped.Count} file(s) not recorded); the migration will not accept it."
                         : $"The backup '{backup.Path}' did not pass its check when it was read back (Test-PorterBackup names the entries); the migration will not accept it.");
                 }
+                SendCopy(backup, CopyTo, Force);
                 WriteObject(backup);
             }
             finally

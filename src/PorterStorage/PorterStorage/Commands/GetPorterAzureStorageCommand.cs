@@ -16,18 +16,36 @@ namespace PorterStorage.Commands
     public sealed class GetPorterAzureStorageCommand : PorterCmdlet
     {
         private const string ConfigSet = "Config";
+        private const string LiteralPathSet = "LiteralPath";
+        private const string HomeSet = "Home";
         private const string ConnectionStringSet = "ConnectionString";
         private const string SasSet = "SasToken";
         private const string IdentitySet = "Identity";
 
-        /// <summary>The Porter home whose config names the storage. Default: PORTER_HOME, else ~/.porter.</summary>
-        [Parameter(ParameterSetName = ConfigSet, Position = 0, ValueFromPipelineByPropertyName = true)]
+        /// <summary>
+        /// The Porter home whose config names the storage; wildcards allowed, one storage per matching home. Default:
+        /// PORTER_HOME, else ~/.porter.
+        /// </summary>
+        [Parameter(ParameterSetName = ConfigSet, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("HomePath")]
         [ValidateNotNullOrEmpty]
-        public string? Path { get; set; }
+        public string[]? Path { get; set; }
+
+        /// <summary>The Porter home, taken literally; a folder from Get-ChildItem binds here by its PSPath.</summary>
+        [Parameter(ParameterSetName = LiteralPathSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("PSPath", "LP")]
+        [ValidateNotNullOrEmpty]
+        public string[]? LiteralPath { get; set; }
+
+        /// <summary>A home from Get-PorterHome, taken literally.</summary>
+        [Parameter(ParameterSetName = HomeSet, Mandatory = true, ValueFromPipeline = true)]
+        [ValidateNotNull]
+        public PorterHome? InputObject { get; set; }
 
         /// <summary>The [[storage]] entry to use instead of the one that applies.</summary>
         [Parameter(ParameterSetName = ConfigSet)]
+        [Parameter(ParameterSetName = LiteralPathSet)]
+        [Parameter(ParameterSetName = HomeSet)]
         [ValidateNotNullOrEmpty]
         [ArgumentCompleter(typeof(StorageNameCompleter))]
         public string? StorageName { get; set; }
@@ -70,16 +88,31 @@ namespace PorterStorage.Commands
 
         protected override void ProcessRecord()
         {
+            if (ParameterSetName == ConfigSet || ParameterSetName == LiteralPathSet || ParameterSetName == HomeSet)
+            {
+                // One storage per home: each home's config is read on its own, a failing one named and the next one read.
+                string[]? literal = InputObject != null ? new[] { InputObject.Path } : LiteralPath;
+                foreach (ResolvedHome home in ResolveHomes(Path, literal))
+                {
+                    RunItemOrWriteError(() => Write(AzureStorageFactory.FromConfig(PorterHomeService.ReadConfig(home.Path), StorageName, Container,
+                        Environment.GetEnvironmentVariable, CancellationToken)), null, home.Path);
+                }
+                return;
+            }
             try
             {
-                PorterAzureStorage storage = Resolve();
-                WriteVerbose($"Using {storage.ContainerUri} ({storage.Authentication}) from {storage.Source}.");
-                WriteObject(storage);
+                Write(Resolve());
             }
             catch (PorterStorageException ex)
             {
                 WriteCoreError(ex);
             }
+        }
+
+        private void Write(PorterAzureStorage storage)
+        {
+            WriteVerbose($"Using {storage.ContainerUri} ({storage.Authentication}) from {storage.Source}.");
+            WriteObject(storage);
         }
 
         private PorterAzureStorage Resolve()
@@ -95,17 +128,7 @@ namespace PorterStorage.Commands
                     RequireAccount();
                     return AzureStorageFactory.FromTokenCredential(AccountName, BlobEndpoint, UseManagedIdentity, ClientId, Container);
                 default:
-                    string? home = null;
-                    foreach (ResolvedHome h in ResolveHomes(Path == null ? null : new[] { Path }, null))
-                    {
-                        home = h.Path;
-                    }
-                    if (home == null)
-                    {
-                        throw new PorterStorageException(ErrorIds.HomeNotFound, PorterErrorKind.ObjectNotFound, Path, "No Porter home could be resolved.");
-                    }
-                    PorterConfig config = PorterHomeService.ReadConfig(home);
-                    return AzureStorageFactory.FromConfig(config, StorageName, Container, Environment.GetEnvironmentVariable, CancellationToken);
+                    throw new InvalidOperationException("The config set is resolved per home.");
             }
         }
 

@@ -26,18 +26,22 @@ namespace PorterStorage.Commands
         private const string HomeSet = "Home";
         private const string StorageSet = "Storage";
 
-        /// <summary>The Porter home. Default: the backup's home, else PORTER_HOME, else ~/.porter.</summary>
+        /// <summary>
+        /// The Porter home; wildcards allowed, each match migrated in turn (each needs its own backup, so several homes
+        /// go with -SkipBackupCheck or one by one through the pipeline from Backup-PorterHome). Default: the backup's home,
+        /// else PORTER_HOME, else ~/.porter.
+        /// </summary>
         [Parameter(ParameterSetName = PathSet, Position = 0)]
         [Parameter(ParameterSetName = BackupSet, Position = 0)]
         [Alias("HomePath")]
         [ValidateNotNullOrEmpty]
-        public string? Path { get; set; }
+        public string[]? Path { get; set; }
 
-        /// <summary>The Porter home, taken literally.</summary>
+        /// <summary>The Porter home, taken literally (never a pattern).</summary>
         [Parameter(ParameterSetName = LiteralPathSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
         [Alias("PSPath", "LP")]
         [ValidateNotNullOrEmpty]
-        public string? LiteralPath { get; set; }
+        public string[]? LiteralPath { get; set; }
 
         /// <summary>A home from Get-PorterHome.</summary>
         [Parameter(ParameterSetName = HomeSet, Mandatory = true, ValueFromPipeline = true)]
@@ -55,10 +59,21 @@ namespace PorterStorage.Commands
         [Parameter(ParameterSetName = StorageSet)]
         public PorterBackup? Backup { get; set; }
 
-        /// <summary>The folder for the migration log of a container (default: the home, else the current folder).</summary>
+        /// <summary>
+        /// The folder for the migration log of a container. Default: the home whose config names the container; for -Storage,
+        /// a per-user folder (Windows %LOCALAPPDATA%\PorterStorage\logs, macOS ~/Library/Logs/PorterStorage, else
+        /// $XDG_STATE_HOME/porterstorage/logs or ~/.local/state/porterstorage/logs). The result's LogPath names the file.
+        /// </summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? LogPath { get; set; }
+
+        /// <summary>
+        /// Write the result with a record for every installation and set. Without it the result is compact: the counts, the
+        /// errors, the backup and the verification, and records only for the items that did not end well (the log names every item).
+        /// </summary>
+        [Parameter]
+        public SwitchParameter Detailed { get; set; }
 
         /// <summary>Run without a backup. Only for homes that are backed up some other way.</summary>
         [Parameter]
@@ -74,28 +89,34 @@ namespace PorterStorage.Commands
 
         protected override void ProcessRecord()
         {
-            try
+            string? logFolder = LogPath == null ? null : GetUnresolvedProviderPathFromPSPath(LogPath);
+            if (Storage != null)
             {
-                string? logFolder = LogPath == null ? null : GetUnresolvedProviderPathFromPSPath(LogPath);
-                IMigrationStore store;
-                if (Storage != null)
+                // A container given directly has no home to hold its log: a per-user folder, the same on every run.
+                string folder = logFolder ?? MigrationLog.DefaultFolder(Environment.GetEnvironmentVariable, MigrationLog.CurrentOs) ?? CurrentFolder;
+                MigrateGuarded(() => PorterStores.Open(Storage, folder, CancellationToken));
+                return;
+            }
+            foreach (string home in ResolveHomesToMigrate())
+            {
+                MigrateGuarded(() =>
                 {
-                    store = PorterStores.Open(Storage, logFolder ?? CurrentFolder, CancellationToken);
-                }
-                else
-                {
-                    string? home = ResolveHome();
-                    if (home == null)
-                    {
-                        return;
-                    }
-                    store = PorterStores.Open(home, logFolder, Environment.GetEnvironmentVariable, CancellationToken);
+                    IMigrationStore store = PorterStores.Open(home, logFolder, Environment.GetEnvironmentVariable, CancellationToken);
                     if (store.Location != home)
                     {
                         WriteVerbose($"The home '{home}' keeps its data in {store.Location}; migrating the container.");
                     }
-                }
-                Migrate(store);
+                    return store;
+                });
+            }
+        }
+
+        /// <summary>Migrates one store; a refusal (no backup that vouches for it) ends the command, any other failure this store only.</summary>
+        private void MigrateGuarded(Func<IMigrationStore> open)
+        {
+            try
+            {
+                Migrate(open());
             }
             catch (MigrationRefusedException ex)
             {
@@ -107,21 +128,20 @@ namespace PorterStorage.Commands
             }
         }
 
-        private string? ResolveHome()
+        private System.Collections.Generic.List<string> ResolveHomesToMigrate()
         {
-            string[]? path = Path != null ? new[] { Path } : null;
-            string[]? literal = LiteralPath != null ? new[] { LiteralPath }
-                : InputObject != null ? new[] { InputObject.Path }
-                : Path == null && Backup != null ? new[] { Backup.Source } : null;
-            var homes = ResolveHomes(path, literal).Select(h => h.Path).ToList();
-            if (homes.Count > 1)
+            string[]? literal = LiteralPath ?? (InputObject != null ? new[] { InputObject.Path }
+                : Path == null && Backup != null ? new[] { Backup.Source } : null);
+            var homes = ResolveHomes(Path, literal).Select(h => h.Path).Distinct(StringComparer.Ordinal).ToList();
+            if (homes.Count > 1 && Backup != null)
             {
-                // One backup vouches for one home: a pattern that names several is refused rather than migrating the first.
-                WriteCoreError(new PorterStorageException(ErrorIds.HomePathInvalid, PorterErrorKind.InvalidArgument, Path,
-                    $"'{Path}' names {homes.Count} homes ({string.Join(", ", homes.Take(3))}{(homes.Count > 3 ? ", ..." : string.Empty)}); migrate one home at a time, e.g. Get-PorterHome -Path '{Path}' | Backup-PorterHome -Destination <folder> | Invoke-PorterStorageMigration."));
-                return null;
+                // One backup vouches for one home: a pattern that names several with one -Backup is refused as a whole.
+                string named = string.Join(", ", Path ?? LiteralPath ?? Array.Empty<string>());
+                WriteCoreError(new PorterStorageException(ErrorIds.HomePathInvalid, PorterErrorKind.InvalidArgument, named,
+                    $"'{named}' names {homes.Count} homes ({string.Join(", ", homes.Take(3))}{(homes.Count > 3 ? ", ..." : string.Empty)}) and one -Backup vouches for one home; give each home its own backup, e.g. Get-PorterHome -Path '{named}' | Backup-PorterHome -Destination <folder> | Invoke-PorterStorageMigration."));
+                homes.Clear();
             }
-            return homes.Count == 1 ? homes[0] : null;
+            return homes;
         }
 
         private void Migrate(IMigrationStore store)
@@ -135,8 +155,10 @@ namespace PorterStorage.Commands
                     Backup = Backup,
                     SkipBackupCheck = SkipBackupCheck,
                     Destination = destination is string folder && !string.IsNullOrWhiteSpace(folder) ? GetUnresolvedProviderPathFromPSPath(folder) : destination,
-                    // One ShouldProcess per item: -WhatIf lists every change and nothing at all is written.
+                    // -WhatIf lists every change, one line per item, and writes nothing; a confirmation is asked once per
+                    // store with a summary of the whole plan (not once per installation).
                     Approve = ShouldProcess,
+                    ApproveAll = WhatIfRequested() ? null : (Func<string, string, bool>)ShouldProcess,
                     OnNote = WriteVerbose,
                     OnLog = WriteVerbose,
                     OnError = e => WriteCoreError(e.ToException()),
@@ -152,13 +174,18 @@ namespace PorterStorage.Commands
                 {
                     WriteWarning(warning);
                 }
-                WriteObject(result);
+                WriteObject(Detailed ? result : result.Compact());
             }
             finally
             {
                 progress.Complete();
             }
         }
+
+        private bool WhatIfRequested() =>
+            MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? bound)
+                ? bound is SwitchParameter sw ? sw.IsPresent : LanguagePrimitives.IsTrue(bound)
+                : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
 
         private sealed class ProgressAdapter : IProgress<MigrationProgress>
         {

@@ -71,6 +71,27 @@ namespace PorterStorage.Commands
             }
         }
 
+        /// <summary>
+        /// Copies a finished backup to <paramref name="target"/> when one was given (-CopyTo); a failure is written as an error
+        /// naming the blob and the local backup is still written.
+        /// </summary>
+        protected void SendCopy(PorterStorage.Core.Backup.PorterBackup backup, PorterStorage.Core.Azure.PorterAzureStorage? target, bool force)
+        {
+            if (target == null)
+            {
+                return;
+            }
+            try
+            {
+                PorterStorage.Core.Azure.BackupUpload.Send(target, backup, force, CancellationToken);
+                WriteVerbose($"Copied '{backup.Path}' to '{backup.CopiedTo}'.");
+            }
+            catch (PorterStorageException ex)
+            {
+                WriteCoreError(ex);
+            }
+        }
+
         /// <summary>The session's current file system folder.</summary>
         protected string CurrentFolder => SessionState.Path.CurrentFileSystemLocation.ProviderPath;
 
@@ -199,12 +220,22 @@ namespace PorterStorage.Commands
     {
         protected const string PathSet = "Path";
         protected const string LiteralPathSet = "LiteralPath";
+        protected const string HomeSet = "Home";
 
-        /// <summary>The Porter home; wildcards allowed. Defaults to PORTER_HOME, else ~/.porter.</summary>
+        /// <summary>
+        /// The Porter home; wildcards allowed, each match acted on. Defaults to PORTER_HOME, else ~/.porter. Strings on the
+        /// pipeline bind here, as does an object's Path property; a PorterHome binds literally to -InputObject, a folder by its
+        /// PSPath to -LiteralPath.
+        /// </summary>
         [Parameter(ParameterSetName = PathSet, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("HomePath")]
         [ValidateNotNullOrEmpty]
         public string[]? Path { get; set; }
+
+        /// <summary>A home from Get-PorterHome, taken literally: a home named <c>c[1]</c> is that folder, never a pattern.</summary>
+        [Parameter(ParameterSetName = HomeSet, Mandatory = true, ValueFromPipeline = true)]
+        [ValidateNotNull]
+        public PorterHome? InputObject { get; set; }
 
         /// <summary>The Porter home, taken literally (no wildcards).</summary>
         [Parameter(ParameterSetName = LiteralPathSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
@@ -218,7 +249,8 @@ namespace PorterStorage.Commands
         /// </summary>
         protected void ForEachHome(Action<string, string> action, Action? afterError = null)
         {
-            foreach (ResolvedHome home in ResolveHomes(Path, LiteralPath))
+            string[]? literal = InputObject != null ? new[] { InputObject.Path } : LiteralPath;
+            foreach (ResolvedHome home in ResolveHomes(Path, literal))
             {
                 RunItemOrWriteError(() => action(home.Path, home.ResolvedFrom), afterError, home.Path);
             }

@@ -20,7 +20,7 @@ namespace PorterStorage.Commands
             CommandAst commandAst, IDictionary fakeBoundParameters)
         {
             string typed = (wordToComplete ?? string.Empty).Trim('\'', '"');
-            foreach (PorterPluginEntry entry in Entries(fakeBoundParameters["Path"] as string))
+            foreach (PorterPluginEntry entry in Entries(FirstPath(fakeBoundParameters["Path"]) ?? FirstPath(fakeBoundParameters["LiteralPath"])))
             {
                 if (entry.Name.StartsWith(typed, StringComparison.OrdinalIgnoreCase))
                 {
@@ -29,6 +29,10 @@ namespace PorterStorage.Commands
                 }
             }
         }
+
+        /// <summary>The home typed so far: one path, or the first of several.</summary>
+        private static string? FirstPath(object? bound) =>
+            bound is string one ? one : bound is object[] many && many.Length > 0 ? (many[0] is PSObject p ? p.BaseObject : many[0]) as string : null;
 
         private static string CurrentFolder()
         {

@@ -8,8 +8,9 @@ namespace PorterStorage.Commands
     /// <summary>
     /// Test-PorterAzureBlobIndex: whether the account supports Blob Index tags (a live probe: write a tagged blob, find it by
     /// tag, delete it), its kind and SKU when readable, and how many Porter blobs lack the tags the plugin lists them by.
+    /// -WhatIf writes nothing: it says what it would probe and runs the read-only checks.
     /// </summary>
-    [Cmdlet(VerbsDiagnostic.Test, "PorterAzureBlobIndex")]
+    [Cmdlet(VerbsDiagnostic.Test, "PorterAzureBlobIndex", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(PorterBlobIndexStatus))]
     [OutputType(typeof(bool))]
     public sealed class TestPorterAzureBlobIndexCommand : PorterCmdlet
@@ -31,7 +32,8 @@ namespace PorterStorage.Commands
         {
             try
             {
-                PorterBlobIndexStatus status = BlobIndexProbe.Probe(Storage!, TimeSpan.FromSeconds(TimeoutSeconds), CancellationToken);
+                bool write = ShouldProcess(Storage!.ContainerUri.ToString(), $"Write a tagged probe blob '{BlobIndexProbe.ProbePrefix}<id>', find it by its tag, then delete it");
+                PorterBlobIndexStatus status = BlobIndexProbe.Probe(Storage, TimeSpan.FromSeconds(TimeoutSeconds), write, CancellationToken);
                 WriteVerbose($"{status.Account}: {status.Reason}.");
                 if (status.ProbeBlobLeft != null)
                 {

@@ -1,0 +1,99 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Security.Cryptography;
+using System.Threading;
+using global::Azure;
+using global::Azure.Storage;
+using global::Azure.Storage.Blobs;
+using global::Azure.Storage.Blobs.Models;
+using PorterStorage.Core.Backup;
+using PorterStorage.Core.Errors;
+
+namespace PorterStorage.Core.Azure
+{
+    /// <summary>
+    /// Sends a finished backup archive to a blob container, so that it outlives the machine that wrote it (an Automation
+    /// sandbox's temporary folder ends with the job).
+    /// </summary>
+    public static class BackupUpload
+    {
+        /// <summary>
+        /// Uploads <paramref name="backup"/>'s archive as the blob named after its file into <paramref name="target"/>'s
+        /// container (created when missing and allowed), every request checksummed by the service (MD5), the whole archive's
+        /// MD5 as its Content-MD5 and its SHA-256 in the metadata; then reads the blob's properties back and compares length
+        /// and MD5, and records it in <see cref="PorterBackup.CopiedTo"/>. An existing blob of that name is refused with <c>BackupExists</c> unless <paramref name="force"/>; a
+        /// difference read back is <c>BackupUploadFailed</c>. Returns the blob's URI, never with a SAS.
+        /// </summary>
+        public static Uri Send(PorterAzureStorage target, PorterBackup backup, bool force, CancellationToken cancel)
+        {
+            string name = Path.GetFileName(backup.Path);
+            BlobContainerClient container = target.CreateContainerClient();
+            BlobClient blob = container.GetBlobClient(name);
+            var shown = new Uri(target.ContainerUri + "/" + Uri.EscapeDataString(name));
+            byte[] md5;
+            using (FileStream read = File.OpenRead(backup.Path))
+            using (var hash = MD5.Create())
+            {
+                md5 = hash.ComputeHash(read);
+            }
+            try
+            {
+                try
+                {
+                    container.CreateIfNotExists(cancellationToken: cancel);
+                }
+                catch (RequestFailedException r) when (r.Status == 403)
+                {
+                    // A container SAS may write blobs but not create the container; the upload names a missing one.
+                }
+                using FileStream content = File.OpenRead(backup.Path);
+                var options = new BlobUploadOptions
+                {
+                    HttpHeaders = new BlobHttpHeaders
+                    {
+                        ContentHash = md5,
+                        ContentType = backup.Path.EndsWith(".zip", StringComparison.OrdinalIgnoreCase) ? "application/zip" : "application/gzip",
+                    },
+                    Metadata = new Dictionary<string, string> { ["sha256"] = backup.Sha256, ["kind"] = backup.Kind.ToLowerInvariant() },
+                    Conditions = force ? null : new BlobRequestConditions { IfNoneMatch = ETag.All },
+                    TransferValidation = new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5 },
+                };
+                blob.Upload(content, options, cancel);
+                BlobProperties written = blob.GetProperties(cancellationToken: cancel).Value;
+                if (written.ContentLength != backup.ArchiveBytes || !Same(written.ContentHash, md5))
+                {
+                    throw new PorterStorageException(ErrorIds.BackupUploadFailed, PorterErrorKind.InvalidData, shown.ToString(),
+                        $"The copy of '{backup.Path}' at '{shown}' reads back {written.ContentLength} bytes with a different MD5 (the archive has {backup.ArchiveBytes}); it is not a good copy.");
+                }
+                backup.CopiedTo = shown;
+                return shown;
+            }
+            catch (RequestFailedException r) when (r.Status == 409 || r.Status == 412)
+            {
+                throw new PorterStorageException(ErrorIds.BackupExists, PorterErrorKind.ResourceExists, shown.ToString(),
+                    $"The blob '{shown}' already exists; use -Force to replace it.");
+            }
+            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+            {
+                throw AzureErrors.Translate(ex, shown.ToString(), "Copying the backup to a blob");
+            }
+        }
+
+        private static bool Same(byte[]? a, byte[] b)
+        {
+            if (a == null || a.Length != b.Length)
+            {
+                return false;
+            }
+            for (int i = 0; i < a.Length; i++)
+            {
+                if (a[i] != b[i])
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+}
