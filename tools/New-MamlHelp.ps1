@@ -17,7 +17,13 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
 $module = Import-Module $ModulePath -PassThru -Force
-$common = [Management.Automation.PSCmdlet]::CommonParameters + [Management.Automation.PSCmdlet]::OptionalCommonParameters
+# -WhatIf and -Confirm are written into SYNTAX and PARAMETERS of every cmdlet that supports ShouldProcess (with these
+# descriptions unless its page gives its own); the other common parameters are left to about_CommonParameters.
+$common = [Management.Automation.PSCmdlet]::CommonParameters + @('UseTransaction')
+$shouldProcessText = @{
+    WhatIf  = 'Shows what the cmdlet would do, item by item, without doing any of it.'
+    Confirm = 'Prompts for confirmation before the cmdlet changes anything.'
+}
 $problems = [Collections.Generic.List[string]]::new()
 
 # Splits a page into '## ' sections, and a section into '### ' subsections (title -> text), in order.
@@ -89,17 +95,23 @@ function Add-Parameter([System.Xml.XmlElement] $Parent, $Parameter, $SetParamete
     [void](Add $t 'maml' 'name' $Parameter.ParameterType.FullName)
 }
 
+$highImpactNames = @(Get-Command -Module $module.Name -CommandType Cmdlet | Where-Object {
+        $_.ImplementingType.GetCustomAttributes([Management.Automation.CmdletAttribute], $false) | Where-Object { $_.SupportsShouldProcess -and $_.ConfirmImpact -ge [Management.Automation.ConfirmImpact]::High }
+    } | ForEach-Object Name)
 foreach ($command in Get-Command -Module $module.Name -CommandType Cmdlet | Sort-Object Name) {
     $page = Join-Path $DocsPath "$($command.Name).md"
     if (-not (Test-Path -LiteralPath $page)) { $problems.Add("$($command.Name): no page $page"); continue }
     $sections = Split-Markdown (Get-Content -Raw -LiteralPath $page) '##'
+    $before = $problems.Count
     foreach ($required in 'SYNOPSIS', 'DESCRIPTION', 'EXAMPLES', 'PARAMETERS', 'INPUTS', 'OUTPUTS', 'RELATED LINKS') {
         if (-not $sections.Contains($required) -or -not $sections[$required]) { $problems.Add("$page`: section '$required' is missing or empty") }
     }
-    if ($problems.Count) { continue }
+    # This page's sections are missing: its other checks cannot run, the next pages' still do.
+    if ($problems.Count -gt $before) { continue }
     $parameterDocs = Split-Markdown $sections['PARAMETERS'] '###'
     $own = $command.Parameters.Values | Where-Object { $_.Name -notin $common }
     foreach ($p in $own) {
+        if ($shouldProcessText.Contains($p.Name) -and -not $parameterDocs.Contains('-' + $p.Name)) { $parameterDocs['-' + $p.Name] = $shouldProcessText[$p.Name]; continue }
         if (-not $parameterDocs.Contains('-' + $p.Name) -or -not $parameterDocs['-' + $p.Name]) { $problems.Add("$page`: parameter -$($p.Name) is not described") }
     }
     foreach ($name in $parameterDocs.Keys) {
@@ -151,10 +163,20 @@ foreach ($command in Get-Command -Module $module.Name -CommandType Cmdlet | Sort
     foreach ($entry in $examples.GetEnumerator()) {
         $m = [regex]::Match($entry.Value, '(?s)```powershell\r?\n(.*?)\r?\n```(.*)')
         if (-not $m.Success) { $problems.Add("$page`: example '$($entry.Key)' has no powershell code fence"); continue }
+        $code = $m.Groups[1].Value
+        $remarks = $m.Groups[2].Value.Trim()
+        if (-not $remarks) { $problems.Add("$page`: example '$($entry.Key)' has no description after its code") }
+        # A High-impact cmdlet prompts under the default $ConfirmPreference: an example that runs it as written must say it
+        # asks, or not ask (-Confirm:$false, -WhatIf).
+        foreach ($high in $highImpactNames) {
+            if ($code -match "\b$([regex]::Escape($high))\b" -and $code -notmatch '-Confirm:\$false|-WhatIf' -and $remarks -notmatch '(?i)\b(asks?|prompts?|confirm)') {
+                $problems.Add("$page`: example '$($entry.Key)' runs $high, which prompts as written; add -Confirm:`$false or -WhatIf, or say that it asks")
+            }
+        }
         $e = Add $exampleList 'command' 'example'
         [void](Add $e 'maml' 'title' "---------- $($entry.Key) ----------")
-        [void](Add $e 'dev' 'code' $m.Groups[1].Value)
-        ConvertTo-Paragraphs $doc (Add $e 'dev' 'remarks') $m.Groups[2].Value.Trim()
+        [void](Add $e 'dev' 'code' $code)
+        ConvertTo-Paragraphs $doc (Add $e 'dev' 'remarks') $remarks
     }
     $links = Add $c 'command' 'relatedLinks'
     foreach ($line in $sections['RELATED LINKS'] -split "`r?`n" | Where-Object { $_ -match '^\s*[-*]\s+(.+)$' }) {

@@ -67,4 +67,34 @@ Describe 'Backup-PorterAzureContainer and Restore-PorterAzureContainer' {
         { $hb | Restore-PorterAzureContainer -Storage $source -Force -Confirm:$false -ErrorAction Stop } |
             Should -Throw -ErrorId 'BackupKindMismatch,PorterStorage.Commands.RestorePorterAzureContainerCommand'
     }
+
+    It 'copies a verified backup to a container with -CopyTo, never an unverified one, and never into the container it backs up' {
+        $s = New-SeededContainer -Installations 2
+        $target = Get-PorterAzureStorage -ConnectionString $script:DestinationConnection -Container (New-TestContainerName)
+        $b = Backup-PorterAzureContainer -Storage $s -Destination (Join-Path $TestDrive 'copyto') -CopyTo $target
+        $b.Verified | Should -BeTrue
+        $b.CopiedTo.ToString() | Should -Be ($target.ContainerUri.ToString() + '/' + (Split-Path $b.Path -Leaf))
+        { Backup-PorterAzureContainer -Storage $s -Destination (Join-Path $TestDrive 'copyto' (Split-Path $b.Path -Leaf)) -Force -CopyTo $target -ErrorAction Stop } | Should -Not -Throw
+        { Backup-PorterAzureContainer -Storage $s -Destination (Join-Path $TestDrive 'copyto-again' (Split-Path $b.Path -Leaf)) -CopyTo $target -ErrorAction Stop } |
+            Should -Throw -ErrorId 'BackupExists,PorterStorage.Commands.BackupPorterAzureContainerCommand'
+        { Backup-PorterAzureContainer -Storage $s -Destination (Join-Path $TestDrive 'self') -CopyTo $s -ErrorAction Stop } |
+            Should -Throw -ErrorId 'BackupUploadFailed,PorterStorage.Commands.BackupPorterAzureContainerCommand'
+        @(Get-ChildItem -LiteralPath (Join-Path $TestDrive 'self') -ErrorAction SilentlyContinue) | Should -BeNullOrEmpty
+
+        # A home backup that does not verify (a data folder that is a link is not recorded) is not copied over the good one.
+        $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'copyto-home') -Kind Current).FullName
+        $good = Backup-PorterHome -LiteralPath $h -Destination (Join-Path $TestDrive 'nightly.tar.gz') -CopyTo $target
+        $good.Verified | Should -BeTrue
+        $before = (Backup-PorterAzureContainer -Storage $target -Destination (Join-Path $TestDrive 'remote-before.zip')).FileCount
+        $elsewhere = Join-Path $TestDrive 'claims-elsewhere'
+        Move-Item -LiteralPath (Join-Path $h 'claims') -Destination $elsewhere
+        $null = New-Item -ItemType SymbolicLink -Path (Join-Path $h 'claims') -Target $elsewhere
+        $bad = Backup-PorterHome -LiteralPath $h -Destination (Join-Path $TestDrive 'nightly.tar.gz') -Force -CopyTo $target -ErrorVariable err -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $bad.Verified | Should -BeFalse
+        $bad.CopiedTo | Should -BeNullOrEmpty
+        $err.FullyQualifiedErrorId | Should -Contain 'BackupUploadFailed,PorterStorage.Commands.BackupPorterHomeCommand'
+        $remote = Get-ArchiveManifest (Backup-PorterAzureContainer -Storage $target -Destination (Join-Path $TestDrive 'remote-after.zip')).Path
+        ($remote.entries | Where-Object path -eq 'nightly.tar.gz').sha256 | Should -Be $good.Sha256
+    }
+
 }

@@ -81,7 +81,10 @@ Describe 'Get-PorterHome' {
         $root = Join-Path $TestDrive 'bracket-homes'
         $names = 'a', 'b', 'c[1]'
         foreach ($n in $names) { $null = New-PorterSampleHome -Path (Join-Path $root $n) -Kind Current }
+        Set-Content -LiteralPath (Join-Path $root 'README.txt') -Value 'not a home'
+        # a pattern acts on folders only: the file beside the homes is not one
         (Get-PorterHome -Path (Join-Path $root '*')).Count | Should -Be 3
+        { Get-PorterHome -Path (Join-Path $root '*.txt') -ErrorAction Stop } | Should -Throw -ErrorId 'HomeNotFound,PorterStorage.Commands.GetPorterHomeCommand'
         (Get-PorterHome -Path (Join-Path $root 'a'), (Join-Path $root 'b')).Path | Should -Be @((Join-Path $root 'a'), (Join-Path $root 'b'))
         # The README's pipeline: every home found is checked, the one whose name looks like a pattern too.
         $checked = Get-PorterHome -Path (Join-Path $root '*') | Test-PorterSchema -ErrorAction Stop

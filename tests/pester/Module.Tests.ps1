@@ -125,6 +125,41 @@ Describe 'Help' {
         }
     }
 
+    It '<Name> shows -WhatIf and -Confirm in every syntax and describes them, when it changes state' -TestCases $cmdlets {
+        $command = Get-Command $Name
+        if (-not $command.Parameters.ContainsKey('WhatIf')) { return }
+        $syntax = (Get-Help $Name -Full).Syntax.SyntaxItem
+        @($syntax).Count | Should -Be @($command.ParameterSets).Count
+        foreach ($item in $syntax) {
+            $item.Parameter.Name | Should -Contain 'WhatIf'
+            $item.Parameter.Name | Should -Contain 'Confirm'
+        }
+        ((Get-Help $Name -Parameter WhatIf).Description.Text -join ' ') | Should -Match 'without doing'
+        ((Get-Help $Name -Parameter Confirm).Description.Text -join ' ') | Should -Match 'confirmation'
+    }
+
+    It '<Name> describes what each example does' -TestCases $cmdlets {
+        foreach ($e in (Get-Help $Name -Full).Examples.Example) {
+            ($e.Remarks.Text -join ' ').Trim() | Should -Not -BeNullOrEmpty -Because "$($e.Title) of $Name needs a description"
+        }
+    }
+
+    It 'the help gate refuses an example without a description, and one that would prompt as written' {
+        $docs = Join-Path $TestDrive 'docs'
+        Copy-Item -Path (Join-Path $PSScriptRoot '../../docs/cmdlets') -Destination $docs -Recurse
+        $gate = Join-Path $PSScriptRoot '../../tools/New-MamlHelp.ps1'
+        $page = Join-Path $docs 'Restore-PorterHome.md'
+        $text = Get-Content -Raw -LiteralPath $page
+        Set-Content -LiteralPath $page -NoNewline -Value ($text -replace ' -Confirm:\$false\r?\n```\r?\nRestores into the new folder without a prompt;', "`n```````nThe folder is new, so")
+        $page2 = Join-Path $docs 'Get-PorterHome.md'
+        $text2 = Get-Content -Raw -LiteralPath $page2
+        Set-Content -LiteralPath $page2 -NoNewline -Value ([regex]::Replace($text2, '(?s)(### Example 1[^\n]*\n```powershell\n.*?\n```\n)[^#]*', '$1' + "`n"))
+        $r = Invoke-ChildPwsh "& '$gate' -ModulePath '$env:PORTERSTORAGE_MODULE' -DocsPath '$docs' -OutFile '$(Join-Path $TestDrive 'help.xml')'"
+        $r.ExitCode | Should -Not -Be 0
+        $r.Output | Should -Match "Restore-PorterHome.md: example 'Example 1.*' runs Restore-PorterHome, which prompts as written"
+        $r.Output | Should -Match "Get-PorterHome.md: example 'Example 1.*' has no description"
+    }
+
     It 'has the about topics of the whole flow and of runbooks' {
         (Get-Help about_PorterStorage | Out-String) | Should -Match 'Invoke-PorterStorageMigration'
         (Get-Help about_PorterStorage_Runbooks | Out-String) | Should -Match 'UseManagedIdentity'

@@ -34,6 +34,12 @@ namespace PorterStorage.Commands
 
         protected override void ProcessRecord()
         {
+            if (CopyTo != null && string.Equals(CopyTo.ContainerUri.ToString().TrimEnd('/'), Storage!.ContainerUri.ToString().TrimEnd('/'), StringComparison.OrdinalIgnoreCase))
+            {
+                // The archive would become part of the data it backs up, and every later backup would hold the earlier ones.
+                ThrowCoreError(new PorterStorageException(ErrorIds.BackupUploadFailed, PorterErrorKind.InvalidArgument, CopyTo.ContainerUri.ToString(),
+                    $"-CopyTo names the container that is backed up ('{CopyTo.ContainerUri}'); copy the backup to another container."));
+            }
             string cwd = CurrentFolder;
             string destination = Destination == null ? cwd : GetUnresolvedProviderPathFromPSPath(Destination);
             string archive = BackupPaths.PlanArchivePath(destination, "porter-container-" + Storage!.AccountName + "-" + Storage.Container, Force, DateTime.Now, ArchiveFormat.TarGzip);

@@ -93,7 +93,13 @@ namespace PorterStorage.Commands
             if (Storage != null)
             {
                 // A container given directly has no home to hold its log: a per-user folder, the same on every run.
-                string folder = logFolder ?? MigrationLog.DefaultFolder(Environment.GetEnvironmentVariable, MigrationLog.CurrentOs) ?? CurrentFolder;
+                string? folder = logFolder ?? MigrationLog.DefaultFolder(Environment.GetEnvironmentVariable, MigrationLog.CurrentOs);
+                if (folder == null)
+                {
+                    WriteCoreError(new PorterStorageException(ErrorIds.HomePathInvalid, PorterErrorKind.InvalidArgument, Storage.ContainerUri.ToString(),
+                        "No per-user folder is known for the migration log (HOME, or LOCALAPPDATA on Windows, is not set); give -LogPath."));
+                    return;
+                }
                 MigrateGuarded(() => PorterStores.Open(Storage, folder, CancellationToken));
                 return;
             }

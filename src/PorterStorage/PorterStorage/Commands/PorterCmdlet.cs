@@ -81,6 +81,13 @@ namespace PorterStorage.Commands
             {
                 return;
             }
+            if (!backup.Verified)
+            {
+                // A copy meant to outlive this machine is never replaced by an archive that did not pass its check.
+                WriteCoreError(new PorterStorageException(ErrorIds.BackupUploadFailed, PorterErrorKind.InvalidData, backup.Path,
+                    $"The backup '{backup.Path}' did not verify, so it is not copied to '{target.ContainerUri}'."));
+                return;
+            }
             try
             {
                 PorterStorage.Core.Azure.BackupUpload.Send(target, backup, force, CancellationToken);
@@ -171,6 +178,8 @@ namespace PorterStorage.Commands
                     {
                         throw new PSArgumentException($"'{item}' is not a file system path.");
                     }
+                    // A home is a folder: files a pattern also matches (a README beside the homes) are not homes.
+                    results.RemoveAll(r => !System.IO.Directory.Exists(r));
                     if (results.Count == 0)
                     {
                         throw new ItemNotFoundException($"No folder matches '{item}'.");
