@@ -25,6 +25,8 @@
         'Test-PorterAzureBlobIndex'
         'Copy-PorterAzureContainer'
         'Repair-PorterAzureBlobTag'
+        'Get-PorterBackup'
+        'Remove-PorterBackup'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -1,0 +1,98 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using PorterStorage.Core.Backup;
+using PorterStorage.Core.Errors;
+
+namespace PorterStorage.Commands
+{
+    /// <summary>The folder and file parameters of the backup catalogue's cmdlets, and the archive files they name.</summary>
+    public abstract class PorterBackupFolderCmdlet : PorterCmdlet
+    {
+        protected const string PathSet = "Path";
+        protected const string LiteralPathSet = "LiteralPath";
+
+        /// <summary>Folders holding backups, or archive files; wildcards allowed. Default: the current folder.</summary>
+        [Parameter(ParameterSetName = PathSet, Position = 0, ValueFromPipeline = true)]
+        [ValidateNotNullOrEmpty]
+        public string[]? Path { get; set; }
+
+        /// <summary>Folders or archive files, taken literally; a folder or file from Get-ChildItem binds here by its PSPath.</summary>
+        [Parameter(ParameterSetName = LiteralPathSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("PSPath", "LP")]
+        [ValidateNotNullOrEmpty]
+        public string[]? LiteralPath { get; set; }
+
+        /// <summary>Look in the folders below too.</summary>
+        [Parameter]
+        public SwitchParameter Recurse { get; set; }
+
+        /// <summary>The archive files the paths name: the files themselves, or the archives in the folders (below too with -Recurse).</summary>
+        protected List<string> ArchiveFiles(bool defaultToCurrentFolder)
+        {
+            var named = new List<string>();
+            if (defaultToCurrentFolder && (Path == null || Path.Length == 0) && (LiteralPath == null || LiteralPath.Length == 0))
+            {
+                named.Add(CurrentFolder);
+            }
+            foreach (string p in Path ?? Array.Empty<string>())
+            {
+                try
+                {
+                    named.AddRange(WildcardPattern.ContainsWildcardCharacters(p) ? GetResolvedProviderPathFromPSPath(p, out _) : new[] { GetUnresolvedProviderPathFromPSPath(p) });
+                }
+                catch (ItemNotFoundException ex)
+                {
+                    WriteCoreError(new PorterStorageException(ErrorIds.BackupNotFound, PorterErrorKind.ObjectNotFound, p, ex.Message));
+                }
+            }
+            named.AddRange((LiteralPath ?? Array.Empty<string>()).Select(GetUnresolvedProviderPathFromPSPath));
+            var files = new List<string>();
+            foreach (string item in named)
+            {
+                if (Directory.Exists(item))
+                {
+                    files.AddRange(Directory.EnumerateFiles(item, "*", Recurse ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly)
+                        .Where(ArchiveFormats.IsArchiveName).OrderBy(f => f, StringComparer.Ordinal));
+                }
+                else if (File.Exists(item))
+                {
+                    files.Add(item);
+                }
+                else
+                {
+                    WriteCoreError(new PorterStorageException(ErrorIds.BackupNotFound, PorterErrorKind.ObjectNotFound, item, $"'{item}' is neither a folder nor a file."));
+                }
+            }
+            return files;
+        }
+
+        /// <summary>The backups among <paramref name="files"/>, each checked in full; files that are no backup named in verbose output.</summary>
+        protected List<PorterBackup> ReadBackups(IEnumerable<string> files) =>
+            BackupCatalog.Read(files, (file, why) => WriteVerbose($"'{file}' is not a PorterStorage backup: {why}"), CancellationToken);
+    }
+
+    /// <summary>
+    /// Get-PorterBackup: the PorterStorage backups in a folder (or the archives named), each read and checked in full:
+    /// what it backs up, its kind, when, its size, and whether it verifies now. The objects pipe into Test-PorterBackup,
+    /// Restore-PorterHome, Invoke-PorterStorageMigration -Backup and Remove-PorterBackup.
+    /// </summary>
+    [Cmdlet(VerbsCommon.Get, "PorterBackup", DefaultParameterSetName = PathSet)]
+    [OutputType(typeof(PorterBackup))]
+    public sealed class GetPorterBackupCommand : PorterBackupFolderCmdlet
+    {
+        protected override void ProcessRecord()
+        {
+            foreach (PorterBackup backup in ReadBackups(ArchiveFiles(defaultToCurrentFolder: true)))
+            {
+                if (!backup.Verified)
+                {
+                    WriteWarning($"The backup '{backup.Path}' of '{backup.Source}' does not verify now; Test-PorterBackup names what is wrong.");
+                }
+                WriteObject(backup);
+            }
+        }
+    }
+}
