@@ -51,6 +51,41 @@ Describe 'Get-PorterAzureStorage' {
         @(Get-PorterHome -Path (Join-Path $root '*') | Get-PorterAzureStorage -ErrorAction Stop).Count | Should -Be 2
     }
 
+    It 'takes an Az.Storage context by its properties, as -Context and wherever a storage is expected' {
+        # The shape of New-AzStorageContext's output (Az.Storage is not installed here): a key-based context carries its
+        # connection string, a SAS-based one its token, a connected-account one neither.
+        $null = New-SeededContainer -Installations 1 -Name porter -Force
+        $keyed = [pscustomobject]@{
+            StorageAccountName = 'devstoreaccount1'
+            BlobEndPoint = ([regex]::Match($script:SourceConnection, 'BlobEndpoint=([^;]+)').Groups[1].Value + '/')
+            ConnectionString = $script:SourceConnection
+            StorageAccount = [pscustomobject]@{ Credentials = [pscustomobject]@{ IsSAS = $false; IsSharedKey = $true } }
+        }
+        $fromContext = Get-PorterAzureStorage -Context $keyed
+        $fromContext.AccountName | Should -Be 'devstoreaccount1'
+        $fromContext.Container | Should -Be 'porter'
+        ($fromContext | Out-String) | Should -Not -Match 'AccountKey|Eby8vdM02'
+        (Get-PorterAzureStorage -Context $keyed -Container other).Container | Should -Be 'other'
+        # where a storage is expected, the context stands for Porter's container
+        Test-PorterStorage -Storage $keyed -Quiet | Should -BeTrue
+        $keyed | Test-PorterStorage -Quiet | Should -BeTrue
+        (Test-PorterAzureBlobIndex -Storage $keyed -WhatIf).State | Should -Be 'NotProbed'
+
+        $sasContext = [pscustomobject]@{
+            StorageAccountName = 'stporter'; BlobEndPoint = 'https://stporter.blob.core.windows.net/'; ConnectionString = 'BlobEndpoint=https://stporter.blob.core.windows.net/;'
+            StorageAccount = [pscustomobject]@{ Credentials = [pscustomobject]@{ IsSAS = $true; SASToken = '?sv=2024-01-01&sp=rl&sig=SECRETSIG' } }
+        }
+        $sas = Get-PorterAzureStorage -Context $sasContext
+        $sas.Authentication | Should -Be 'SasToken'
+        ($sas | Format-List * | Out-String) | Should -Not -Match 'SECRETSIG'
+        $oauth = Get-PorterAzureStorage -Context ([pscustomobject]@{ StorageAccountName = 'stporter'; BlobEndPoint = 'https://stporter.blob.core.windows.net/'; ConnectionString = 'BlobEndpoint=https://stporter.blob.core.windows.net/;' })
+        $oauth.Authentication | Should -Not -Be 'SasToken'
+        $oauth.Authentication | Should -Not -Be 'SharedKey'
+        { Get-PorterAzureStorage -Context ([pscustomobject]@{ Name = 'x' }) -ErrorAction Stop } |
+            Should -Throw -ErrorId 'AzureCredentialNotFound,PorterStorage.Commands.GetPorterAzureStorageCommand'
+        (Get-Command Get-PorterAzureStorage).Parameters.Keys | Should -Contain 'UseConnectedAccount'
+    }
+
     It 'names the missing variable (AzureCredentialNotFound)' {
         $h = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'nocred') -Force
         Set-Content (Join-Path $h 'config.toml') "default-storage-plugin = `"azure.blob`"`n"

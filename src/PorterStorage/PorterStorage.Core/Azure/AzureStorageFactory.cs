@@ -87,6 +87,34 @@ namespace PorterStorage.Core.Azure
         }
 
         /// <summary>An account name or blob endpoint with a SAS token.</summary>
+        /// <summary>
+        /// The storage an Az.Storage context describes (New-AzStorageContext's output, read by its properties so that the module
+        /// needs no Az): its connection string when it carries a credential (an account key or a SAS), else its SAS token, else
+        /// the signed-in identity (DefaultAzureCredential, as Az's -UseConnectedAccount). Raises <c>AzureCredentialNotFound</c>
+        /// when the context names no account or endpoint.
+        /// </summary>
+        public static PorterAzureStorage FromAzContext(string? accountName, string? blobEndpoint, string? connectionString, string? sasToken, string container)
+        {
+            bool carriesCredential = connectionString != null
+                && (connectionString.IndexOf("AccountKey=", StringComparison.OrdinalIgnoreCase) >= 0
+                    || connectionString.IndexOf("SharedAccessSignature=", StringComparison.OrdinalIgnoreCase) >= 0);
+            if (carriesCredential)
+            {
+                return FromConnectionString(connectionString!, container, "an Az.Storage context (-Context)");
+            }
+            Uri? endpoint = Uri.TryCreate(blobEndpoint, UriKind.Absolute, out Uri? parsed) ? parsed : null;
+            if (string.IsNullOrEmpty(accountName) && endpoint == null)
+            {
+                throw new PorterStorageException(ErrorIds.AzureCredentialNotFound, PorterErrorKind.InvalidArgument, "-Context",
+                    "The Az.Storage context names no storage account (StorageAccountName) or blob endpoint (BlobEndPoint).");
+            }
+            if (!string.IsNullOrEmpty(sasToken))
+            {
+                return FromSas(string.IsNullOrEmpty(accountName) ? null : accountName, endpoint, sasToken!, container);
+            }
+            return FromTokenCredential(string.IsNullOrEmpty(accountName) ? null : accountName, endpoint, false, null, container);
+        }
+
         public static PorterAzureStorage FromSas(string? accountName, Uri? blobEndpoint, string sasToken, string container) =>
             new PorterAzureStorage(accountName ?? AccountFromEndpoint(blobEndpoint!), blobEndpoint ?? PublicEndpoint(accountName!), container,
                 AzureAuthentication.SasToken, "SAS token (-SasToken)", sas: sasToken);

@@ -13,6 +13,7 @@ namespace PorterStorage.Commands
     {
         /// <summary>The container, from Get-PorterAzureStorage.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+        [AzContextTransformation]
         public PorterAzureStorage? Storage { get; set; }
 
         /// <summary>A folder (created when missing) or the archive's file name (.tar.gz or .tgz for a tar.gz, .zip for a zip). Default: the current folder.</summary>
@@ -30,6 +31,7 @@ namespace PorterStorage.Commands
         /// </summary>
         [Parameter]
         [ValidateNotNull]
+        [AzContextTransformation]
         public PorterStorage.Core.Azure.PorterAzureStorage? CopyTo { get; set; }
 
         protected override void ProcessRecord()

@@ -32,6 +32,7 @@ namespace PorterStorage.Commands
         /// </summary>
         [Parameter]
         [ValidateNotNull]
+        [AzContextTransformation]
         public PorterStorage.Core.Azure.PorterAzureStorage? CopyTo { get; set; }
 
         protected override void ProcessRecord() => ForEachHome((home, _) =>

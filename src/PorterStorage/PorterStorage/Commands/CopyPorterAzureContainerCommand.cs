@@ -16,10 +16,12 @@ namespace PorterStorage.Commands
     {
         /// <summary>The container to copy from.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+        [AzContextTransformation]
         public PorterAzureStorage? Source { get; set; }
 
         /// <summary>The container to copy to (created when missing).</summary>
         [Parameter(Mandatory = true, Position = 1)]
+        [AzContextTransformation]
         public PorterAzureStorage? Destination { get; set; }
 
         /// <summary>How many blobs are copied at once (azcopy's default: 32 on up to four cores, 16 per core above).</summary>

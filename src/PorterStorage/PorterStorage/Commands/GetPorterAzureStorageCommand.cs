@@ -21,6 +21,15 @@ namespace PorterStorage.Commands
         private const string ConnectionStringSet = "ConnectionString";
         private const string SasSet = "SasToken";
         private const string IdentitySet = "Identity";
+        private const string ContextSet = "Context";
+
+        /// <summary>
+        /// An Az.Storage context (New-AzStorageContext, or a storage account's .Context): its account, endpoint and credential
+        /// (account key, SAS, or the signed-in account) are used as they are, with -Container (default 'porter'). Az is not needed.
+        /// </summary>
+        [Parameter(ParameterSetName = ContextSet, Mandatory = true)]
+        [ValidateNotNull]
+        public object? Context { get; set; }
 
         /// <summary>
         /// The Porter home whose config names the storage; wildcards allowed, one storage per matching home. Default:
@@ -76,6 +85,10 @@ namespace PorterStorage.Commands
         [Parameter(ParameterSetName = IdentitySet)]
         public SwitchParameter UseManagedIdentity { get; set; }
 
+        /// <summary>Authenticate as the signed-in account (DefaultAzureCredential: Azure CLI, Az PowerShell, environment), as Az's -UseConnectedAccount; the default of this set.</summary>
+        [Parameter(ParameterSetName = IdentitySet)]
+        public SwitchParameter UseConnectedAccount { get; set; }
+
         /// <summary>The client ID of a user-assigned managed identity.</summary>
         [Parameter(ParameterSetName = IdentitySet)]
         [ValidateNotNullOrEmpty]
@@ -124,8 +137,16 @@ namespace PorterStorage.Commands
                 case SasSet:
                     RequireAccount();
                     return AzureStorageFactory.FromSas(AccountName, BlobEndpoint, SasToken!, Container);
+                case ContextSet:
+                    return AzContextTransformationAttribute.FromContext(Context, Container)
+                        ?? throw new PorterStorageException(ErrorIds.AzureCredentialNotFound, PorterErrorKind.InvalidArgument, "-Context",
+                            "-Context takes an Az.Storage context (New-AzStorageContext): an object with StorageAccountName or BlobEndPoint.");
                 case IdentitySet:
                     RequireAccount();
+                    if (UseConnectedAccount && UseManagedIdentity)
+                    {
+                        ThrowTerminatingError(new ErrorRecord(new PSArgumentException("Give -UseManagedIdentity or -UseConnectedAccount, not both."), "IdentityConflict", ErrorCategory.InvalidArgument, null));
+                    }
                     return AzureStorageFactory.FromTokenCredential(AccountName, BlobEndpoint, UseManagedIdentity, ClientId, Container);
                 default:
                     throw new InvalidOperationException("The config set is resolved per home.");

@@ -19,6 +19,7 @@ namespace PorterStorage.Commands
 
         /// <summary>The Azure plugin's container, from Get-PorterAzureStorage.</summary>
         [Parameter(ParameterSetName = StorageSet, Mandatory = true, ValueFromPipeline = true)]
+        [AzContextTransformation]
         public PorterAzureStorage? Storage { get; set; }
 
         protected override void ProcessRecord()

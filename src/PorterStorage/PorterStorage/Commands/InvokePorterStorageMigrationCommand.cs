@@ -49,6 +49,7 @@ namespace PorterStorage.Commands
 
         /// <summary>The Azure plugin's container to migrate, from Get-PorterAzureStorage.</summary>
         [Parameter(ParameterSetName = StorageSet, Mandatory = true, ValueFromPipeline = true)]
+        [AzContextTransformation]
         public PorterAzureStorage? Storage { get; set; }
 
         /// <summary>A verified backup of this home (Backup-PorterHome) or container (Backup-PorterAzureContainer).</summary>

@@ -14,6 +14,7 @@ namespace PorterStorage.Commands
     {
         /// <summary>The container, from Get-PorterAzureStorage.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+        [AzContextTransformation]
         public PorterAzureStorage? Storage { get; set; }
 
         protected override void ProcessRecord()

@@ -11,6 +11,7 @@ namespace PorterStorage.Commands
     {
         /// <summary>The container to restore into (created when missing).</summary>
         [Parameter(Mandatory = true)]
+        [AzContextTransformation]
         public PorterAzureStorage? Storage { get; set; }
 
         /// <summary>Restore into a container that already holds blobs (same names are replaced).</summary>

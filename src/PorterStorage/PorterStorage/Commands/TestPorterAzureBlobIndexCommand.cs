@@ -17,6 +17,7 @@ namespace PorterStorage.Commands
     {
         /// <summary>The container, from Get-PorterAzureStorage.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+        [AzContextTransformation]
         public PorterAzureStorage? Storage { get; set; }
 
         /// <summary>How long to wait for the index to list the probe blob.</summary>
