@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using System.Text.RegularExpressions;
+using System.Threading;
 using PorterStorage.Core.Errors;
 using PorterStorage.Core.Home;
 using PorterStorage.Core.IO;
@@ -36,6 +37,39 @@ namespace PorterStorage.Tests
             home.CopyFixture(Testdata + "claims/has-name.json", "claims/has-name.json");
             home.CopyFixture(Testdata + "credentials/mybun.json", "credentials/mybun.json");
             home.CopyFixture(Testdata + "parameters/mybun.json", "parameters/mybun.json");
+        }
+
+        private sealed class Reporter : IProgress<MigrationProgress>
+        {
+            private readonly Action<MigrationProgress> _on;
+
+            public Reporter(Action<MigrationProgress> on) => _on = on;
+
+            public void Report(MigrationProgress value) => _on(value);
+        }
+
+        [Fact]
+        public void Run_StoppedPartWay_SaysWhatWasCommitted_AndARerunFinishesTheRest()
+        {
+            using var home = new TempHome();
+            for (int i = 0; i < 200; i++)
+            {
+                home.Write($"claims/app{i:D3}.json",
+                    $"{{\"installation\":\"app{i:D3}\",\"created\":\"2020-01-01T00:00:00Z\",\"modified\":\"2020-01-02T00:00:00Z\",\"bundle\":{{\"name\":\"app{i:D3}\"}},\"result\":{{\"action\":\"install\",\"status\":\"success\"}}}}");
+            }
+            using var stop = new CancellationTokenSource();
+            var options = new MigrationOptions { Progress = new Reporter(p => { if (p.Done == 150) { stop.Cancel(); } }) };
+            MigrationStoppedException stopped = Assert.Throws<MigrationStoppedException>(() => MigrationEngine.Run(new FileSystemMigrationStore(home.Path), options, stop.Token));
+            Assert.InRange(stopped.InstallationsMigrated, 1, 150);
+            Assert.Contains($"stopped after {stopped.InstallationsMigrated} installation(s)", stopped.Message);
+            Assert.Contains("Run the same command again", stopped.Message);
+            Assert.True(File.Exists(stopped.LogPath));
+            Assert.False(File.Exists(home.P("schema.json")));
+
+            PorterMigrationResult rerun = Run(home);
+            Assert.True(rerun.Succeeded, string.Join("; ", rerun.Errors));
+            Assert.Equal(200, stopped.InstallationsMigrated + rerun.Migrated);
+            Assert.Equal(200, Directory.GetDirectories(home.P("claims")).Length);
         }
 
         [Fact]

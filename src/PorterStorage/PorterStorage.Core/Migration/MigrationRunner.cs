@@ -24,10 +24,28 @@ namespace PorterStorage.Core.Migration
         /// </summary>
         public static PorterMigrationResult Run(IMigrationStore store, IReadOnlyDictionary<string, PorterMigrationPlanItem>? approved, MigrationOptions options, CancellationToken cancel)
         {
-            var clock = Stopwatch.StartNew();
             var installations = new List<InstallationMigrationRecord>();
             var credentialSets = new List<SetMigrationRecord>();
             var parameterSets = new List<SetMigrationRecord>();
+            string? openedLog = null;
+            try
+            {
+                return Run(store, approved, options, cancel, installations, credentialSets, parameterSets, path => openedLog = path);
+            }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                // Slots of change sets still waiting to be applied are empty: only what was committed is counted.
+                int migrated = installations.Count(i => i != null && (i.Outcome == MigrationOutcome.Migrated || i.Outcome == MigrationOutcome.Finished));
+                int sets = credentialSets.Concat(parameterSets).Count(i => i != null && i.Outcome != MigrationOutcome.Failed && i.Outcome != MigrationOutcome.Declined);
+                throw new MigrationStoppedException(store.Location, migrated, sets, openedLog);
+            }
+        }
+
+        private static PorterMigrationResult Run(IMigrationStore store, IReadOnlyDictionary<string, PorterMigrationPlanItem>? approved, MigrationOptions options,
+            CancellationToken cancel, List<InstallationMigrationRecord> installations, List<SetMigrationRecord> credentialSets, List<SetMigrationRecord> parameterSets,
+            Action<string> logOpened)
+        {
+            var clock = Stopwatch.StartNew();
             var warnings = new List<string>();
             var errors = new List<MigrationError>();
             int blocking = 0; // failures that keep schema.json from being written
@@ -41,6 +59,7 @@ namespace PorterStorage.Core.Migration
             using (MigrationLog log = OpenLog(store))
             {
                 logPath = log.Path;
+                logOpened(logPath);
                 void Log(string line)
                 {
                     log.Line(line);

@@ -65,6 +65,32 @@ namespace PorterStorage.Core.Migration
     }
 
     /// <summary>
+    /// A migration stopped by its caller (Ctrl+C): what was committed before it stopped, and that a rerun finishes the rest.
+    /// Nothing is left half-done: a change set that was being applied is in the journal and finished by the next run.
+    /// </summary>
+    public sealed class MigrationStoppedException : OperationCanceledException
+    {
+        public MigrationStoppedException(string location, int installationsMigrated, int setsMigrated, string? logPath)
+            : base($"The migration of '{location}' was stopped after {installationsMigrated} installation(s) and {setsMigrated} credential or parameter set(s) " +
+                   "were migrated and committed; schema.json is not updated yet. Run the same command again: it finishes any change that was being " +
+                   $"applied and migrates the rest, nothing twice.{(logPath != null ? $" The log: {logPath}." : string.Empty)}")
+        {
+            Location = location;
+            InstallationsMigrated = installationsMigrated;
+            SetsMigrated = setsMigrated;
+            LogPath = logPath;
+        }
+
+        public string Location { get; }
+
+        public int InstallationsMigrated { get; }
+
+        public int SetsMigrated { get; }
+
+        public string? LogPath { get; }
+    }
+
+    /// <summary>
     /// One migration from start to end, the same for every store: plan the changes to confirm, take the approvals, check the
     /// backup, make the copy for a destination, then run under the store's lock, where each item is planned again and run only
     /// if it makes the change confirmed.

@@ -41,9 +41,17 @@ namespace PorterStorage.Commands
             _cmdlet.WriteProgress(record);
         }
 
+        /// <summary>Closes the bar; after Ctrl+C nothing can be written, and the exception that says why the command ended is kept.</summary>
         public void Complete()
         {
-            _cmdlet.WriteProgress(new ProgressRecord(_activityId, _activity, "Done") { RecordType = ProgressRecordType.Completed });
+            try
+            {
+                _cmdlet.WriteProgress(new ProgressRecord(_activityId, _activity, "Done") { RecordType = ProgressRecordType.Completed });
+            }
+            catch (PipelineStoppedException)
+            {
+                // The pipeline is stopping: the host clears its progress itself.
+            }
         }
     }
 }

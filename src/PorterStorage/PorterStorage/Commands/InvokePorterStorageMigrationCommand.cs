@@ -129,6 +129,19 @@ namespace PorterStorage.Commands
             {
                 ThrowCoreError(ex);
             }
+            catch (MigrationStoppedException ex)
+            {
+                // The pipeline is stopping, so nothing can be written to it: the host is told directly.
+                try
+                {
+                    Host.UI.WriteWarningLine(ex.Message);
+                }
+                catch (Exception ignored) when (ignored is PipelineStoppedException || ignored is InvalidOperationException || ignored is NotImplementedException)
+                {
+                    // A host without a UI: the log has every line written before the stop.
+                }
+                throw;
+            }
             catch (PorterStorageException ex)
             {
                 WriteCoreError(ex);
