@@ -183,6 +183,8 @@ function Invoke-Test {
     Invoke-Native dotnet @('publish', (Join-Path $RepoRoot 'tests/isolation/Net8Harness/Net8Harness.csproj'), '-c', $Configuration,
         '-o', (Join-Path $TestOut 'net8-harness'), '--nologo', '-v', 'quiet')
 
+    $env:PORTERSTORAGE_CHROMIUM = Install-Chromium
+
     # Azurite, the real Azure Blob endpoint for the Azure suites: two accounts on one 127.0.0.1 port.
     . (Join-Path $RepoRoot 'tests/Azurite.ps1')
     $azurite = Start-PorterAzurite
@@ -327,6 +329,20 @@ function Invoke-FuzzSmoke {
     $null = $summary -match '^fuzz: (\d+) passed, (\d+) failed$'
     Write-Host "fuzz smoke: $($Matches[1]) passed, $($Matches[2]) failed"
     [pscustomobject]@{ Passed = [int]$Matches[1]; Failed = [int]$Matches[2] }
+}
+
+# Headless Chromium, which renders the migration report in a test (Debian's chromium, with apt-get when it is missing).
+function Install-Chromium {
+    foreach ($name in 'chromium', 'chromium-browser') {
+        $found = Get-Command $name -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+        if ($found) { return $found.Source }
+    }
+    if (-not (Get-Command apt-get -ErrorAction SilentlyContinue)) { return $null }
+    Write-Host 'Installing Chromium (apt-get install chromium)...'
+    & apt-get install -y -qq chromium *> $null
+    if ($LASTEXITCODE -ne 0) { & apt-get update -qq *> $null; & apt-get install -y -qq chromium *> $null }
+    $found = Get-Command chromium -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+    if ($found) { $found.Source } else { $null }
 }
 
 function Install-Afl {

@@ -45,6 +45,21 @@ Describe 'The staged module' {
         $engine.Location | Should -Be (Join-Path $moduleDir 'Dependencies/PorterStorage.Core.dll')
     }
 
+    It 'loads every public type of the root assembly without the engine, as Import-Module does before the load context is hooked' {
+        # A field of an engine value type (an enum parameter) would make the cmdlet's type need the engine at once.
+        $copy = Join-Path $TestDrive 'root-alone'
+        $null = New-Item -ItemType Directory -Path $copy
+        Copy-Item -LiteralPath (Get-Module PorterStorage).ImplementingAssembly.Location -Destination $copy
+        $alone = [Runtime.Loader.AssemblyLoadContext]::new('root-alone', $true)
+        try {
+            $assembly = $alone.LoadFromAssemblyPath((Join-Path $copy 'PorterStorage.dll'))
+            # non-public nested types that implement an engine interface (progress adapters) may need the engine; public ones not
+            $exported = { $assembly.GetExportedTypes() }
+            $exported | Should -Not -Throw
+        }
+        finally { $alone.Unload() }
+    }
+
     It 'keeps every third-party type out of the root assembly, so only the engine crosses into the private context' {
         $root = (Get-Module PorterStorage).ImplementingAssembly
         $names = $root.GetReferencedAssemblies().Name | Sort-Object

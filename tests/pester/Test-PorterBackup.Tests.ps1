@@ -102,4 +102,21 @@ Describe 'Test-PorterBackup' {
             Test-Path $dest | Should -BeFalse
         }
     }
+
+    It 'checks every archive a wildcard matches, takes -LiteralPath literally, and a restore takes exactly one' {
+        $folder = Join-Path $TestDrive 'many-archives'
+        $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'wild-home') -Kind Current).FullName
+        $one = Backup-PorterHome -LiteralPath $h -Destination (Join-Path $folder 'a[1].tar.gz')
+        $two = Backup-PorterHome -LiteralPath $h -Destination (Join-Path $folder 'b.tar.gz')
+        $checked = Test-PorterBackup -Path (Join-Path $folder '*.tar.gz')
+        $checked.Count | Should -Be 2
+        $checked.IsValid | Should -Be @($true, $true)
+        (Test-PorterBackup -LiteralPath $one.Path).IsValid | Should -BeTrue
+        (Get-ChildItem -LiteralPath $folder -Filter '*.tar.gz' | Test-PorterBackup).Count | Should -Be 2
+        { Test-PorterBackup -Path (Join-Path $folder '*.zip') -ErrorAction Stop } | Should -Throw -ErrorId 'BackupNotFound,PorterStorage.Commands.TestPorterBackupCommand'
+        { Restore-PorterHome -Path (Join-Path $folder '*.tar.gz') -Destination (Join-Path $TestDrive 'wild-restored') -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'BackupNotFound,PorterStorage.Commands.RestorePorterHomeCommand'
+        Join-Path $TestDrive 'wild-restored' | Should -Not -Exist
+    }
+
 }

@@ -64,6 +64,7 @@ namespace PorterStorage.Core.Errors
         public const string BackupExists = "BackupExists";
         public const string BackupWriteError = "BackupWriteError";
         public const string BackupUploadFailed = "BackupUploadFailed";
+        public const string ReportExists = "ReportExists";
         public const string DestinationInsideHome = "DestinationInsideHome";
         public const string DestinationNotEmpty = "DestinationNotEmpty";
         public const string FileUnreadable = "FileUnreadable";

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using System.Text.RegularExpressions;
 using System.Threading;
@@ -272,18 +273,69 @@ namespace PorterStorage.Commands
         protected const string PathSet = "Path";
         protected const string InputObjectSet = "InputObject";
 
-        /// <summary>The archive.</summary>
+        protected const string LiteralPathSet = "LiteralPath";
+
+        /// <summary>The archive; wildcards allowed (Test-PorterBackup checks every match, a restore takes exactly one).</summary>
         [Parameter(ParameterSetName = PathSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        [Alias("PSPath", "LiteralPath")]
         [ValidateNotNullOrEmpty]
         public string? Path { get; set; }
+
+        /// <summary>The archive, taken literally; a file from Get-ChildItem binds here by its PSPath.</summary>
+        [Parameter(ParameterSetName = LiteralPathSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("PSPath", "LP")]
+        [ValidateNotNullOrEmpty]
+        public string? LiteralPath { get; set; }
 
         /// <summary>A backup object (from Backup-PorterHome); the archive hash it recorded is checked too.</summary>
         [Parameter(ParameterSetName = InputObjectSet, Mandatory = true, ValueFromPipeline = true)]
         public PorterStorage.Core.Backup.PorterBackup? InputObject { get; set; }
 
-        /// <summary>The archive's file-system path.</summary>
-        protected string ArchivePath => InputObject?.Path ?? GetUnresolvedProviderPathFromPSPath(Path!);
+        /// <summary>
+        /// The archives named: the object's, the literal path, or every file a pattern matches (none matching is
+        /// <c>BackupNotFound</c>, written here).
+        /// </summary>
+        protected IReadOnlyList<string> ArchivePaths()
+        {
+            if (InputObject != null)
+            {
+                return new[] { InputObject.Path };
+            }
+            if (LiteralPath != null || !WildcardPattern.ContainsWildcardCharacters(Path!))
+            {
+                return new[] { GetUnresolvedProviderPathFromPSPath(LiteralPath ?? Path!) };
+            }
+            var matches = new List<string>();
+            try
+            {
+                matches.AddRange(GetResolvedProviderPathFromPSPath(Path!, out _));
+            }
+            catch (ItemNotFoundException)
+            {
+                // named below
+            }
+            matches.RemoveAll(System.IO.Directory.Exists);
+            if (matches.Count == 0)
+            {
+                WriteCoreError(new PorterStorageException(ErrorIds.BackupNotFound, PorterErrorKind.ObjectNotFound, Path, $"No archive matches '{Path}'."));
+            }
+            return matches;
+        }
+
+        /// <summary>The one archive a restore works from: a pattern must name exactly one (else an error, and null).</summary>
+        protected string? ArchivePath
+        {
+            get
+            {
+                IReadOnlyList<string> all = ArchivePaths();
+                if (all.Count > 1)
+                {
+                    WriteCoreError(new PorterStorageException(ErrorIds.BackupNotFound, PorterErrorKind.InvalidArgument, Path,
+                        $"'{Path}' names {all.Count} archives ({string.Join(", ", all.Take(3))}{(all.Count > 3 ? ", ..." : string.Empty)}); a restore takes one."));
+                    return null;
+                }
+                return all.Count == 1 ? all[0] : null;
+            }
+        }
 
         /// <summary>The archive hash recorded when the backup was written, when known.</summary>
         protected string? ExpectedSha256 => InputObject?.Sha256;

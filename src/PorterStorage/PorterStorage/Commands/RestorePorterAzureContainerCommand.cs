@@ -20,11 +20,16 @@ namespace PorterStorage.Commands
 
         protected override void ProcessRecord()
         {
+            string? archive = ArchivePath;
+            if (archive == null)
+            {
+                return;
+            }
             var progress = new CmdletProgress(this, 6, $"Restoring {Storage!.ContainerUri}");
             try
             {
-                PorterContainerRestoreResult result = ContainerBackup.Restore(ArchivePath, ExpectedSha256, Storage, Force,
-                    target => ShouldProcess(target, $"Restore the blobs of '{ArchivePath}'"), progress, CancellationToken);
+                PorterContainerRestoreResult result = ContainerBackup.Restore(archive, ExpectedSha256, Storage, Force,
+                    target => ShouldProcess(target, $"Restore the blobs of '{archive}'"), progress, CancellationToken);
                 if (result.BlobCount > 0 || result.Bytes > 0)
                 {
                     WriteObject(result);

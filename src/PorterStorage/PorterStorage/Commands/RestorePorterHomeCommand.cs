@@ -25,7 +25,11 @@ namespace PorterStorage.Commands
 
         protected override void ProcessRecord()
         {
-            string archive = ArchivePath;
+            string? archive = ArchivePath;
+            if (archive == null)
+            {
+                return;
+            }
             string cwd = CurrentFolder;
             string? destination = Destination == null ? null : GetUnresolvedProviderPathFromPSPath(Destination);
             var progress = new CmdletProgress(this, 3, $"Restoring {archive}");

@@ -18,7 +18,14 @@ namespace PorterStorage.Commands
 
         protected override void ProcessRecord()
         {
-            string archive = ArchivePath;
+            foreach (string archive in ArchivePaths())
+            {
+                Check(archive);
+            }
+        }
+
+        private void Check(string archive)
+        {
             var progress = new CmdletProgress(this, 2, $"Verifying {archive}");
             try
             {

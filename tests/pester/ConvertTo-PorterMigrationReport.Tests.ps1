@@ -1,0 +1,75 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+}
+
+Describe 'ConvertTo-PorterMigrationReport' {
+    BeforeAll {
+        # A home whose name needs escaping, with one bad item, backed up and migrated with every record kept.
+        $script:h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'team <a&b>') -Kind Legacy).FullName
+        Set-Content -LiteralPath (Join-Path $h 'claims/broken.json') -Value '{"installation":"broken"}' -NoNewline
+        $script:backup = Backup-PorterHome -LiteralPath $h -Destination (Join-Path $TestDrive 'backups')
+        $script:plan = Get-PorterMigrationPlan -LiteralPath $h
+        $script:result = $backup | Invoke-PorterStorageMigration -Confirm:$false -Detailed -ErrorAction SilentlyContinue
+    }
+
+    It 'declares its output types' {
+        (Get-Command ConvertTo-PorterMigrationReport).OutputType.Name | Should -Contain 'System.String'
+    }
+
+    It 'writes one self-contained HTML page of a run: what moved, what failed and why, the backup, the verification' {
+        $html = $result | ConvertTo-PorterMigrationReport
+        $html | Should -Match '^<!DOCTYPE html>'
+        $html | Should -Not -Match '<script|<link |src="http'
+        $html | Should -Match 'Incomplete'
+        $html | Should -Match '<td>ClaimBundleMissing</td>'
+        $html | Should -Match ([regex]::Escape([Net.WebUtility]::HtmlEncode((Join-Path $h 'claims/broken.json'))))
+        $html | Should -Match '<td>mybun</td><td>Migrated</td>'
+        $html | Should -Match ([regex]::Escape($backup.Sha256))
+        $html | Should -Match 'Verification findings'
+        # every name is escaped: the home's '<a&b>' never becomes markup
+        $html | Should -Not -Match '<a&b>'
+        $html | Should -Match 'team &lt;a&amp;b&gt;'
+    }
+
+    It 'writes Markdown tables, and a plan as well as a run' {
+        $md = ConvertTo-PorterMigrationReport -Result $result -Format Markdown
+        $md | Should -Match '(?m)^# Porter storage migration report$'
+        $md | Should -Match '(?m)^\| Error id \| Item \| Why \|$'
+        $md | Should -Match '(?m)^\| ClaimBundleMissing \| .*broken\.json \|'
+        $planned = $plan | ConvertTo-PorterMigrationReport -Format Markdown
+        $planned | Should -Match '(?m)^## Planned changes$'
+        $planned | Should -Match '\| Installation \| mybun \| Migrate \|'
+        $planned | Should -Match '\| Installation \| broken \| Fail \|'
+    }
+
+    It 'writes the report to a file, 0600, and replaces one only with -Force' {
+        $file = Join-Path $TestDrive 'change-1234.html'
+        $written = $result | ConvertTo-PorterMigrationReport -Path $file
+        $written.FullName | Should -Be $file
+        if (-not $IsWindows) { [IO.File]::GetUnixFileMode($file) | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite') }
+        { $result | ConvertTo-PorterMigrationReport -Path $file -ErrorAction Stop } | Should -Throw -ErrorId 'ReportExists,PorterStorage.Commands.ConvertToPorterMigrationReportCommand'
+        { $result | ConvertTo-PorterMigrationReport -Path $file -Force -ErrorAction Stop } | Should -Not -Throw
+    }
+
+    It 'renders in headless Chromium: the screenshot of the report is not the screenshot of an empty page' {
+        $chromium = $env:PORTERSTORAGE_CHROMIUM
+        $chromium | Should -Not -BeNullOrEmpty -Because 'build.ps1 Test installs Chromium (Debian chromium) for this check'
+        $report = Join-Path $TestDrive 'render.html'
+        $result | ConvertTo-PorterMigrationReport -Path $report | Out-Null
+        $blank = Join-Path $TestDrive 'blank.html'
+        Set-Content -LiteralPath $blank -Value '<!DOCTYPE html><html><body></body></html>'
+        $shots = foreach ($page in $report, $blank) {
+            $png = [IO.Path]::ChangeExtension($page, '.png')
+            $profile = Join-Path $TestDrive ('chromium-' + [IO.Path]::GetFileNameWithoutExtension($page))
+            & $chromium --headless --disable-gpu --no-sandbox --hide-scrollbars "--user-data-dir=$profile" "--screenshot=$png" --window-size=1200,900 ([Uri]::new($page).AbsoluteUri) 2>&1 | Out-Null
+            $png | Should -Exist -Because "Chromium renders $page"
+            Get-Item $png
+        }
+        $bytes = [IO.File]::ReadAllBytes($shots[0].FullName)
+        # a PNG of the window's size
+        [Text.Encoding]::ASCII.GetString($bytes, 1, 3) | Should -Be 'PNG'
+        [Net.IPAddress]::NetworkToHostOrder([BitConverter]::ToInt32($bytes, 16)) | Should -Be 1200
+        # text and tables compress far worse than an empty page
+        $shots[0].Length | Should -BeGreaterThan ($shots[1].Length * 3)
+    }
+}
