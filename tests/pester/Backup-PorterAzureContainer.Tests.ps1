@@ -97,4 +97,26 @@ Describe 'Backup-PorterAzureContainer and Restore-PorterAzureContainer' {
         ($remote.entries | Where-Object path -eq 'nightly.tar.gz').sha256 | Should -Be $good.Sha256
     }
 
+
+    It 'lists the backups kept in a container (Get-PorterBackup -Storage), each downloaded and checked, and fetches them to restore' {
+        $target = Get-PorterAzureStorage -ConnectionString $script:DestinationConnection -Container (New-TestContainerName)
+        $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'kept-home') -Kind Current).FullName
+        $one = Backup-PorterHome -LiteralPath $h -Destination (Join-Path $TestDrive 'kept') -CopyTo $target
+        $s = New-SeededContainer -Installations 1
+        $two = Backup-PorterAzureContainer -Storage $s -Destination (Join-Path $TestDrive 'kept') -CopyTo $target
+        $listed = Get-PorterBackup -Storage $target
+        $listed.Count | Should -Be 2
+        ($listed | Sort-Object Kind).Kind | Should -Be @('Container', 'Home')
+        $listed.Verified | Should -Be @($true, $true)
+        ($listed | Where-Object Kind -eq 'Home').Sha256 | Should -Be $one.Sha256
+        ($listed | Where-Object Kind -eq 'Home').Path | Should -Be $one.CopiedTo.ToString()
+        ($listed | Where-Object Kind -eq 'Home').CopiedTo | Should -Be $one.CopiedTo
+        $fetched = $target | Get-PorterBackup -Destination (Join-Path $TestDrive 'fetched')
+        $fetchedHome = $fetched | Where-Object Kind -eq 'Home'
+        $fetchedHome.Path | Should -Exist
+        if (-not $IsWindows) { [IO.File]::GetUnixFileMode($fetchedHome.Path) | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite') }
+        $null = $fetchedHome | Restore-PorterHome -Destination (Join-Path $TestDrive 'from-container') -Confirm:$false
+        (Get-TreeDigest (Join-Path $TestDrive 'from-container')).Keys | Should -Be (Get-TreeDigest $h).Keys
+    }
+
 }

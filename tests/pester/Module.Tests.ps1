@@ -75,9 +75,10 @@ Describe 'The staged module' {
         foreach ($c in Get-Command -Module PorterStorage) {
             $p = $c.Parameters
             if ($p.ContainsKey('LiteralPath')) { $p['LiteralPath'].Aliases | Should -Contain 'PSPath' -Because $c.Name }
-            # a -Path that is a home carries the alias HomePath; the backup catalogue's -Path is a folder of backups
-            if ($p.ContainsKey('Path') -and $p.ContainsKey('LiteralPath') -and $c.Noun -ne 'PorterBackup') { $p['Path'].Aliases | Should -Contain 'HomePath' -Because "$($c.Name) takes a home" }
-            if ($c.Noun -eq 'PorterBackup' -and $p.ContainsKey('Path')) { $p['Path'].Aliases | Should -Not -Contain 'HomePath' -Because "$($c.Name) takes backups, not a home" }
+            # a -Path that is a home carries the alias HomePath; an archive's or a folder of backups' -Path does not
+            $takesBackups = $c.Noun -eq 'PorterBackup' -or $c.ImplementingType.IsSubclassOf([PorterStorage.Commands.PorterArchiveCmdlet])
+            if ($p.ContainsKey('Path') -and $p.ContainsKey('LiteralPath') -and -not $takesBackups) { $p['Path'].Aliases | Should -Contain 'HomePath' -Because "$($c.Name) takes a home" }
+            if ($takesBackups -and $p.ContainsKey('Path')) { $p['Path'].Aliases | Should -Not -Contain 'HomePath' -Because "$($c.Name) takes backups, not a home" }
             if ($p.ContainsKey('Storage')) { $p['Storage'].ParameterType.Name | Should -Be 'PorterAzureStorage' -Because $c.Name }
             if ($p.ContainsKey('Force')) { $p['Force'].SwitchParameter | Should -BeTrue -Because $c.Name }
             if ($p.ContainsKey('Quiet')) { $c.Verb | Should -Be 'Test' -Because "only Test- cmdlets return a bool ($($c.Name))" }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Security.Cryptography;
 using System.Threading;
 using global::Azure;
@@ -78,6 +79,60 @@ namespace PorterStorage.Core.Azure
             {
                 throw AzureErrors.Translate(ex, shown.ToString(), "Copying the backup to a blob");
             }
+        }
+
+        /// <summary>
+        /// The backups held in <paramref name="storage"/>'s container (blobs with an archive's name, as -CopyTo writes them),
+        /// each downloaded into <paramref name="folder"/> (0600) and checked in full by the one validator. With
+        /// <paramref name="keep"/> the copies stay there and are the backups' <see cref="PorterBackup.Path"/>; without it they are
+        /// removed and Path is the blob's URI. <see cref="PorterBackup.CopiedTo"/> is the blob's URI either way (never a SAS).
+        /// </summary>
+        public static List<PorterBackup> List(PorterAzureStorage storage, string folder, bool keep, Action<string, string>? notABackup, CancellationToken cancel)
+        {
+            BlobContainerClient container = storage.CreateContainerClient();
+            var fetched = new List<(Uri Blob, string File)>();
+            IO.FileSystemExtras.CreatePrivateDirectory(folder);
+            try
+            {
+                foreach (BlobItem item in container.GetBlobs(BlobTraits.None, BlobStates.None, null, cancel))
+                {
+                    if (!ArchiveFormats.IsArchiveName(item.Name) || item.Name.IndexOf('/') >= 0)
+                    {
+                        continue;
+                    }
+                    string file = Path.Combine(folder, item.Name);
+                    if (File.Exists(file))
+                    {
+                        throw new PorterStorageException(ErrorIds.BackupExists, PorterErrorKind.ResourceExists, file, $"The file '{file}' already exists; choose an empty -Destination.");
+                    }
+                    using (FileStream output = IO.FileSystemExtras.CreateNewPrivate(file))
+                    {
+                        container.GetBlobClient(item.Name).DownloadTo(output, cancel);
+                    }
+                    fetched.Add((new Uri(storage.ContainerUri + "/" + Uri.EscapeDataString(item.Name)), file));
+                }
+            }
+            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+            {
+                throw AzureErrors.Translate(ex, storage.ContainerUri.ToString(), "Listing the backups");
+            }
+            var byFile = fetched.ToDictionary(f => f.File, f => f.Blob, StringComparer.Ordinal);
+            var found = new List<PorterBackup>();
+            foreach (PorterBackup local in BackupCatalog.Read(fetched.Select(f => f.File), notABackup, cancel))
+            {
+                Uri blob = byFile[local.Path];
+                PorterBackup backup = keep ? local : local.At(blob.ToString());
+                backup.CopiedTo = blob;
+                found.Add(backup);
+            }
+            if (!keep)
+            {
+                foreach ((Uri _, string file) in fetched)
+                {
+                    File.Delete(file);
+                }
+            }
+            return found;
         }
 
         private static bool Same(byte[]? a, byte[] b)

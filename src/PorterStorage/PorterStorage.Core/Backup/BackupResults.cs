@@ -57,6 +57,10 @@ namespace PorterStorage.Core.Backup
         /// <summary>Files that could not be recorded (unreadable, changed while read).</summary>
         public IReadOnlyList<BackupSkippedItem> Skipped { get; }
 
+        /// <summary>The same backup, found at <paramref name="path"/> (a blob's URI when it was only read from a container).</summary>
+        internal PorterBackup At(string path) =>
+            new PorterBackup(path, Kind, Source, Created, FileCount, TotalBytes, ArchiveBytes, Sha256, DataOnly, Verified, Duration, Skipped);
+
         /// <summary>The blob the archive was also copied to (-CopyTo), without any SAS; null when it was not.</summary>
         public Uri? CopiedTo { get; internal set; }
 

@@ -83,9 +83,49 @@ namespace PorterStorage.Commands
     [OutputType(typeof(PorterBackup))]
     public sealed class GetPorterBackupCommand : PorterBackupFolderCmdlet
     {
+        private const string StorageSet = "Storage";
+
+        /// <summary>A blob container holding backups (as -CopyTo writes them): each is downloaded and checked in full.</summary>
+        [Parameter(ParameterSetName = StorageSet, Mandatory = true, ValueFromPipeline = true)]
+        [AzContextTransformation]
+        [ValidateNotNull]
+        public PorterStorage.Core.Azure.PorterAzureStorage? Storage { get; set; }
+
+        /// <summary>With -Storage: a folder to keep the downloaded backups in (their Path); without it they are checked in a private temporary folder and removed, and Path is the blob's URI.</summary>
+        [Parameter(ParameterSetName = StorageSet)]
+        [ValidateNotNullOrEmpty]
+        public string? Destination { get; set; }
+
         protected override void ProcessRecord()
         {
-            foreach (PorterBackup backup in ReadBackups(ArchiveFiles(defaultToCurrentFolder: true)))
+            List<PorterBackup> found;
+            if (Storage != null)
+            {
+                string folder = Destination != null ? GetUnresolvedProviderPathFromPSPath(Destination)
+                    : System.IO.Path.Combine(System.IO.Path.GetTempPath(), "porterstorage-backups-" + Guid.NewGuid().ToString("N"));
+                try
+                {
+                    found = PorterStorage.Core.Azure.BackupUpload.List(Storage, folder, Destination != null,
+                        (file, why) => WriteVerbose($"'{System.IO.Path.GetFileName(file)}' is not a PorterStorage backup: {why}"), CancellationToken);
+                }
+                catch (PorterStorageException ex)
+                {
+                    WriteCoreError(ex);
+                    return;
+                }
+                finally
+                {
+                    if (Destination == null && Directory.Exists(folder))
+                    {
+                        Directory.Delete(folder, true);
+                    }
+                }
+            }
+            else
+            {
+                found = ReadBackups(ArchiveFiles(defaultToCurrentFolder: true));
+            }
+            foreach (PorterBackup backup in found)
             {
                 if (!backup.Verified)
                 {
