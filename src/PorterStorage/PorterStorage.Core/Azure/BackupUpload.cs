@@ -23,11 +23,17 @@ namespace PorterStorage.Core.Azure
         /// Uploads <paramref name="backup"/>'s archive as the blob named after its file into <paramref name="target"/>'s
         /// container (created when missing and allowed), every request checksummed by the service (MD5), the whole archive's
         /// MD5 as its Content-MD5 and its SHA-256 in the metadata; then reads the blob's properties back and compares length
-        /// and MD5, and records it in <see cref="PorterBackup.CopiedTo"/>. An existing blob of that name is refused with <c>BackupExists</c> unless <paramref name="force"/>; a
+        /// and MD5, and records it in <see cref="PorterBackup.CopiedTo"/>. A backup that did not verify is never sent (<c>BackupUploadFailed</c>). An existing blob of that name is refused with <c>BackupExists</c> unless <paramref name="force"/>; a
         /// difference read back is <c>BackupUploadFailed</c>. Returns the blob's URI, never with a SAS.
         /// </summary>
         public static Uri Send(PorterAzureStorage target, PorterBackup backup, bool force, CancellationToken cancel)
         {
+            if (!backup.Verified)
+            {
+                // A copy meant to outlive this machine is never replaced by an archive that did not pass its check.
+                throw new PorterStorageException(ErrorIds.BackupUploadFailed, PorterErrorKind.InvalidData, backup.Path,
+                    $"The backup '{backup.Path}' did not verify, so it is not copied to '{target.ContainerUri}'.");
+            }
             string name = Path.GetFileName(backup.Path);
             BlobContainerClient container = target.CreateContainerClient();
             BlobClient blob = container.GetBlobClient(name);
@@ -134,6 +140,16 @@ namespace PorterStorage.Core.Azure
             }
             return found;
         }
+
+        /// <summary>
+        /// Why a backup of <paramref name="backedUp"/> may not be copied to <paramref name="target"/>, or null: not into the
+        /// container backed up, where the archive would become part of the data and every later backup would hold the earlier ones.
+        /// </summary>
+        public static PorterStorageException? RefusalFor(PorterAzureStorage backedUp, PorterAzureStorage target) =>
+            string.Equals(target.ContainerUri.ToString().TrimEnd('/'), backedUp.ContainerUri.ToString().TrimEnd('/'), StringComparison.OrdinalIgnoreCase)
+                ? new PorterStorageException(ErrorIds.BackupUploadFailed, PorterErrorKind.InvalidArgument, target.ContainerUri.ToString(),
+                    $"-CopyTo names the container that is backed up ('{target.ContainerUri}'); copy the backup to another container.")
+                : null;
 
         private static bool Same(byte[]? a, byte[] b)
         {

@@ -66,6 +66,18 @@ namespace PorterStorage.Core.Backup
         }
 
         /// <summary>
+        /// Remove-PorterBackup's decisions for the archives <paramref name="asked"/> about: every backup in their folders is read
+        /// and checked, since "never a home's last verified backup" looks at all of them, then <see cref="Plan"/> decides.
+        /// </summary>
+        public static List<BackupRemoval> PlanRemoval(IReadOnlyCollection<string> asked, int? keepLast, Action<string, string>? notABackup, CancellationToken cancel)
+        {
+            IEnumerable<string> folders = asked.Select(p => Path.GetDirectoryName(Path.GetFullPath(p))!).Distinct(StringComparer.Ordinal);
+            List<PorterBackup> all = Read(folders.SelectMany(Directory.EnumerateFiles).Concat(asked.Select(Path.GetFullPath)), notABackup, cancel);
+            var askedFull = new HashSet<string>(asked.Select(Path.GetFullPath), StringComparer.Ordinal);
+            return Plan(all, all.Where(b => askedFull.Contains(Path.GetFullPath(b.Path))).ToList(), keepLast);
+        }
+
+        /// <summary>
         /// Which backups go. With <paramref name="keepLast"/>, per home or container (kind and source) the newest
         /// <paramref name="keepLast"/> are kept and the older ones removed; without it, exactly <paramref name="asked"/>. Either
         /// way the newest verified backup of a home or container is never removed when it would leave that home without a

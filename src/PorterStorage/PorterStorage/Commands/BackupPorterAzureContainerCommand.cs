@@ -36,11 +36,14 @@ namespace PorterStorage.Commands
 
         protected override void ProcessRecord()
         {
-            if (CopyTo != null && string.Equals(CopyTo.ContainerUri.ToString().TrimEnd('/'), Storage!.ContainerUri.ToString().TrimEnd('/'), StringComparison.OrdinalIgnoreCase))
+            if (CopyTo != null)
             {
-                // The archive would become part of the data it backs up, and every later backup would hold the earlier ones.
-                ThrowCoreError(new PorterStorageException(ErrorIds.BackupUploadFailed, PorterErrorKind.InvalidArgument, CopyTo.ContainerUri.ToString(),
-                    $"-CopyTo names the container that is backed up ('{CopyTo.ContainerUri}'); copy the backup to another container."));
+                // Refused before anything is written.
+                PorterStorageException? refusal = BackupUpload.RefusalFor(Storage!, CopyTo);
+                if (refusal != null)
+                {
+                    ThrowCoreError(refusal);
+                }
             }
             string cwd = CurrentFolder;
             string destination = Destination == null ? cwd : GetUnresolvedProviderPathFromPSPath(Destination);

@@ -82,13 +82,6 @@ namespace PorterStorage.Commands
             {
                 return;
             }
-            if (!backup.Verified)
-            {
-                // A copy meant to outlive this machine is never replaced by an archive that did not pass its check.
-                WriteCoreError(new PorterStorageException(ErrorIds.BackupUploadFailed, PorterErrorKind.InvalidData, backup.Path,
-                    $"The backup '{backup.Path}' did not verify, so it is not copied to '{target.ContainerUri}'."));
-                return;
-            }
             try
             {
                 PorterStorage.Core.Azure.BackupUpload.Send(target, backup, force, CancellationToken);

@@ -46,12 +46,8 @@ namespace PorterStorage.Commands
             {
                 return;
             }
-            // Every backup in the folders of those asked about: the rule "never the last verified one" looks at all of them.
-            IEnumerable<string> folders = _asked.Select(p => System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(p))!).Distinct();
-            List<PorterBackup> all = ReadBackups(folders.SelectMany(f => Directory.EnumerateFiles(f)).Concat(_asked));
-            var asked = new HashSet<string>(_asked.Select(System.IO.Path.GetFullPath));
-            List<PorterBackup> named = all.Where(b => asked.Contains(System.IO.Path.GetFullPath(b.Path))).ToList();
-            foreach (BackupRemoval decision in BackupCatalog.Plan(all, named, KeepLast))
+            foreach (BackupRemoval decision in BackupCatalog.PlanRemoval(_asked, KeepLast,
+                         (file, why) => WriteVerbose($"'{file}' is not a PorterStorage backup: {why}"), CancellationToken))
             {
                 if (decision.Remove)
                 {
