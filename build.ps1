@@ -185,12 +185,13 @@ function Invoke-Test {
 
     $env:PORTERSTORAGE_CHROMIUM = Install-Chromium
 
-    # Azurite, the real Azure Blob endpoint for the Azure suites: two accounts on one 127.0.0.1 port.
+    # Azurite, the real Azure Blob and Table endpoints for the Azure suites: two accounts on one 127.0.0.1 port per service;
+    # each connection string names both endpoints.
     . (Join-Path $RepoRoot 'tests/Azurite.ps1')
-    $azurite = Start-PorterAzurite
+    $azurite = Start-PorterAzurite -WithTable
     $env:PORTERSTORAGE_AZURITE_ENDPOINT = $azurite.Endpoint
     $env:PORTERSTORAGE_AZURITE_CS1 = $azurite.ConnectionStrings['devstoreaccount1']
-    $env:PORTERSTORAGE_AZURITE_CS2 = $azurite.ConnectionStrings['porterdest']
+    $env:PORTERSTORAGE_AZURITE_CS2 = $azurite.ConnectionStrings['destaccount']
     try {
         $ok = Invoke-TestSuites
     }
@@ -415,10 +416,10 @@ function Invoke-LongPropertyRun {
 function Invoke-Demo {
     Invoke-Build
     . (Join-Path $RepoRoot 'tests/Azurite.ps1')
-    $azurite = Start-PorterAzurite
+    $azurite = Start-PorterAzurite -WithTable
     try {
         & $PwshHost @PwshArgs -NoProfile -NonInteractive -File (Join-Path $RepoRoot 'examples/demo.ps1') -ModuleRoot $OutRoot `
-            -SourceConnectionString $azurite.ConnectionStrings['devstoreaccount1'] -DestinationConnectionString $azurite.ConnectionStrings['porterdest'] | Out-Host
+            -SourceConnectionString $azurite.ConnectionStrings['devstoreaccount1'] -DestinationConnectionString $azurite.ConnectionStrings['destaccount'] | Out-Host
         $code = $LASTEXITCODE
     }
     finally {

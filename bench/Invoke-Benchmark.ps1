@@ -163,7 +163,7 @@ try {
                 $proxy = if ($Proxied) { Start-FaultProxy $az -Settings @{ latencyMs = $latency } }
                 try {
                     $strings = if ($proxy) { $proxy.ConnectionStrings } else { $az.ConnectionStrings }
-                    $null = Measure-Native dotnet @($Baseline, 'copy', $strings['devstoreaccount1'], 'warmup', $strings['porterdest'], 'warmupcopy', "$concurrency")
+                    $null = Measure-Native dotnet @($Baseline, 'copy', $strings['devstoreaccount1'], 'warmup', $strings['destaccount'], 'warmupcopy', "$concurrency")
                     & $Measured $strings $proxy
                 }
                 finally { if ($proxy) { Stop-FaultProxy $proxy } }
@@ -171,12 +171,12 @@ try {
         }
         $p3 = Use-CopyAzurite $false {
             param($cs)
-            $ours = Measure-Ours (& $copyScript $cs['devstoreaccount1'] $cs['porterdest'] 'oursdest')
+            $ours = Measure-Ours (& $copyScript $cs['devstoreaccount1'] $cs['destaccount'] 'oursdest')
             [pscustomobject]@{ Seconds = $ours.Module; Process = $ours.Seconds; PeakMB = $ours.PeakMB; Blobs = (Field $ours.Output 'TOTAL') }
         }
         $p3loop = Use-CopyAzurite $false {
             param($cs)
-            Measure-Native dotnet @($Baseline, 'copy', $cs['devstoreaccount1'], 'benchcopy', $cs['porterdest'], 'loopdest', "$concurrency")
+            Measure-Native dotnet @($Baseline, 'copy', $cs['devstoreaccount1'], 'benchcopy', $cs['destaccount'], 'loopdest', "$concurrency")
         }
         $blobs = $p3.Blobs
         Write-Row ('P3 copy {0} blobs at {1} tasks: ours {2:N2} s from Import-Module ({3:N2} s as a process; {4:N0} blobs/s, tags verified), loop {5:N2} s ({6:N0} blobs/s), throughput ratio {7} ({8} as a process), peak {9} MB' -f $blobs, $concurrency, $p3.Seconds, $p3.Process, ($blobs / $p3.Seconds), $p3loop.Seconds, ($blobs / $p3loop.Seconds), (Format-Ratio $p3loop.Seconds $p3.Seconds), (Format-Ratio $p3loop.Seconds $p3.Process), $p3.PeakMB)
@@ -185,12 +185,12 @@ try {
         # one Copy Blob From URL per blob, the source's listing pages, the destination's creation.
         $p6copy = Use-CopyAzurite $true {
             param($cs)
-            $ours = Measure-Ours (& $copyScript $cs['devstoreaccount1'] $cs['porterdest'] 'oursdest')
+            $ours = Measure-Ours (& $copyScript $cs['devstoreaccount1'] $cs['destaccount'] 'oursdest')
             [pscustomobject]@{ Seconds = $ours.Module; Process = $ours.Seconds; Requests = (Field $ours.Output 'REQUESTS'); Blobs = (Field $ours.Output 'TOTAL') }
         }
         $p6copyLoop = Use-CopyAzurite $true {
             param($cs)
-            Measure-Native dotnet @($Baseline, 'copy', $cs['devstoreaccount1'], 'benchcopy', $cs['porterdest'], 'loopdest', "$concurrency")
+            Measure-Native dotnet @($Baseline, 'copy', $cs['devstoreaccount1'], 'benchcopy', $cs['destaccount'], 'loopdest', "$concurrency")
         }
         $minimum = $p6copy.Blobs + [Math]::Ceiling($p6copy.Blobs / 5000) + 1
         Write-Row ('P6 copy {0} blobs at {1} ms, {2} tasks: ours {3:N2} s from Import-Module ({4:N2} s as a process), {5}x ours on loopback ({6:N2} s); loop {7:N2} s, throughput ratio {8} ({9} as a process); requests {10} vs minimum {11} ({12}x)' -f $p6copy.Blobs, $latency, $concurrency, $p6copy.Seconds, $p6copy.Process, (Format-Ratio $p6copy.Seconds $p3.Seconds), $p3.Seconds, $p6copyLoop.Seconds, (Format-Ratio $p6copyLoop.Seconds $p6copy.Seconds), (Format-Ratio $p6copyLoop.Seconds $p6copy.Process), $p6copy.Requests, $minimum, (Format-Ratio $p6copy.Requests $minimum))

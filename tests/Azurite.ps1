@@ -5,7 +5,7 @@
 $script:RepoRoot = Split-Path $PSScriptRoot -Parent
 $script:AzuriteAccounts = [ordered]@{
     devstoreaccount1 = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
-    porterdest       = 'cG9ydGVyc3RvcmFnZS10ZXN0LWFjY291bnQta2V5LW5vdC1hLXNlY3JldC0wMTIzNDU2Nzg5YWJjZGVm'
+    destaccount       = 'cG9ydGVyc3RvcmFnZS10ZXN0LWFjY291bnQta2V5LW5vdC1hLXNlY3JldC0wMTIzNDU2Nzg5YWJjZGVm'
 }
 
 function Install-Azurite {
@@ -29,10 +29,11 @@ function Get-FreeTcpPort {
 
 <#
 .SYNOPSIS
-    Starts Azurite's blob service; returns an object with Process, Port, Endpoint and a connection string per account.
+    Starts Azurite's blob service (and with -WithTable its table service beside it, as a second process on its own port);
+    returns an object with Process, Port, Endpoint (TableProcess, TablePort, TableEndpoint) and a connection string per account.
 #>
 function Start-PorterAzurite {
-    param([int] $Port = 0, [string] $Location)
+    param([int] $Port = 0, [string] $Location, [switch] $WithTable)
     $entry = Install-Azurite
     if ($Port -eq 0) { $Port = Get-FreeTcpPort }
     $inMemory = -not $Location
@@ -54,20 +55,45 @@ function Start-PorterAzurite {
     $psi.RedirectStandardOutput = $true
     $psi.RedirectStandardError = $true
     $process = [Diagnostics.Process]::Start($psi)
-    $deadline = [DateTime]::UtcNow.AddSeconds(60)
-    while ($true) {
-        if ($process.HasExited) { throw "Azurite exited at start: $($process.StandardError.ReadToEnd())" }
-        $client = [Net.Sockets.TcpClient]::new()
-        try { $client.Connect('127.0.0.1', $Port); break } catch { } finally { $client.Dispose() }
-        if ([DateTime]::UtcNow -gt $deadline) { $process.Kill(); throw "Azurite did not listen on port $Port within 60 s." }
-        Start-Sleep -Milliseconds 200
+    Wait-AzuriteListening $process $Port
+    $tableProcess = $null
+    $tablePort = 0
+    $tableEndpoint = $null
+    if ($WithTable) {
+        $tablePort = Get-FreeTcpPort
+        $tableEntry = Join-Path (Split-Path (Split-Path $entry -Parent) -Parent) 'table/main.js'
+        $tpsi = [Diagnostics.ProcessStartInfo]::new('node')
+        $tpsi.WorkingDirectory = $Location
+        foreach ($a in @($tableEntry, '--tableHost', '127.0.0.1', '--tablePort', "$tablePort", '--disableTelemetry', '--skipApiVersionCheck', '--silent')) { $tpsi.ArgumentList.Add($a) }
+        if ($inMemory) { $tpsi.ArgumentList.Add('--inMemoryPersistence') } else { $tpsi.ArgumentList.Add('--location'); $tpsi.ArgumentList.Add($Location) }
+        $tpsi.Environment['AZURITE_ACCOUNTS'] = $psi.Environment['AZURITE_ACCOUNTS']
+        $tpsi.UseShellExecute = $false
+        $tpsi.RedirectStandardOutput = $true
+        $tpsi.RedirectStandardError = $true
+        $tableProcess = [Diagnostics.Process]::Start($tpsi)
+        try { Wait-AzuriteListening $tableProcess $tablePort }
+        catch { $process.Kill($true); throw }
+        $tableEndpoint = "http://127.0.0.1:$tablePort"
     }
     $endpoint = "http://127.0.0.1:$Port"
     $strings = [ordered]@{}
     foreach ($a in $script:AzuriteAccounts.GetEnumerator()) {
-        $strings[$a.Key] = "DefaultEndpointsProtocol=http;AccountName=$($a.Key);AccountKey=$($a.Value);BlobEndpoint=$endpoint/$($a.Key);"
+        $strings[$a.Key] = "DefaultEndpointsProtocol=http;AccountName=$($a.Key);AccountKey=$($a.Value);BlobEndpoint=$endpoint/$($a.Key);" +
+            $(if ($tableEndpoint) { "TableEndpoint=$tableEndpoint/$($a.Key);" } else { '' })
     }
-    [pscustomobject]@{ Process = $process; Port = $Port; Endpoint = $endpoint; Location = $Location; InMemory = $inMemory; ConnectionStrings = $strings }
+    [pscustomobject]@{ Process = $process; Port = $Port; Endpoint = $endpoint; Location = $Location; InMemory = $inMemory; ConnectionStrings = $strings
+        TableProcess = $tableProcess; TablePort = $tablePort; TableEndpoint = $tableEndpoint }
+}
+
+function Wait-AzuriteListening([Diagnostics.Process] $Process, [int] $Port) {
+    $deadline = [DateTime]::UtcNow.AddSeconds(60)
+    while ($true) {
+        if ($Process.HasExited) { throw "Azurite exited at start: $($Process.StandardError.ReadToEnd())" }
+        $client = [Net.Sockets.TcpClient]::new()
+        try { $client.Connect('127.0.0.1', $Port); break } catch { } finally { $client.Dispose() }
+        if ([DateTime]::UtcNow -gt $deadline) { $Process.Kill(); throw "Azurite did not listen on port $Port within 60 s." }
+        Start-Sleep -Milliseconds 200
+    }
 }
 
 function Stop-PorterAzurite {
@@ -77,9 +103,11 @@ function Stop-PorterAzurite {
         & kill -INT $Azurite.Process.Id
         if (-not $Azurite.Process.WaitForExit(30000)) { $Azurite.Process.Kill($true) }
     }
-    if (-not $Azurite.Process.HasExited) {
-        $Azurite.Process.Kill($true)
-        $Azurite.Process.WaitForExit()
+    foreach ($p in @($Azurite.Process, $Azurite.TableProcess)) {
+        if ($p -and -not $p.HasExited) {
+            $p.Kill($true)
+            $p.WaitForExit()
+        }
     }
     if (-not $KeepData) { Remove-Item -LiteralPath $Azurite.Location -Recurse -Force -ErrorAction SilentlyContinue }
 }

@@ -70,7 +70,7 @@ Describe 'Azure cmdlets under real-Azure conditions' {
 
             # restore into a fresh container of the other account: the same blobs and tags
             $restoredName = New-TestContainerName
-            $restoreTarget = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['porterdest'] -Container $restoredName
+            $restoreTarget = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['destaccount'] -Container $restoredName
             Reset-FaultProxy $proxy; Set-FaultProxy $proxy $script:RealAzure | Out-Null
             $restore = Restore-PorterAzureContainer -Path $backup.Path -Storage $restoreTarget -Confirm:$false
             $restore.BlobCount | Should -Be $expected.Count
@@ -79,7 +79,7 @@ Describe 'Azure cmdlets under real-Azure conditions' {
             Get-ContainerDigest (Get-PorterAzureStorage -ConnectionString $script:DestinationConnection -Container $restoredName) | Should -Be $expected
 
             # copy between accounts: verified once the lagging index catches up
-            $copyTarget = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['porterdest'] -Container (New-TestContainerName)
+            $copyTarget = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['destaccount'] -Container (New-TestContainerName)
             Reset-FaultProxy $proxy; Set-FaultProxy $proxy $script:RealAzure | Out-Null
             $copy = Copy-PorterAzureContainer -Source $via -Destination $copyTarget -Confirm:$false
             $copy.Verified | Should -BeTrue
@@ -140,7 +140,7 @@ Describe 'Azure cmdlets under real-Azure conditions' {
         $destName = New-TestContainerName
         $proxy = Start-SuiteFaultProxy @{ throttleRate = 1; retryAfterSeconds = 0; faultOperations = @('CopyBlobFromUrl') }
         try {
-            $dest = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['porterdest'] -Container $destName
+            $dest = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['destaccount'] -Container $destName
             $r = Copy-PorterAzureContainer -Source (Get-ProxiedStorage $proxy $source) -Destination $dest -Confirm:$false -ErrorVariable copyErrors -ErrorAction SilentlyContinue
             $r.Failed | Should -Be $expected.Count
             $r.Verified | Should -BeFalse
@@ -260,7 +260,7 @@ Describe 'Azure cmdlets under real-Azure conditions' {
         $name = New-TestContainerName
         $proxy = Start-SuiteFaultProxy @{ failRules = @(@{ operation = 'PutBlob'; pathContains = '/claims/'; status = 500; code = 'OperationTimedOut' }) }
         try {
-            $target = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['porterdest'] -Container $name
+            $target = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['destaccount'] -Container $name
             { Restore-PorterAzureContainer -Path $backup.Path -Storage $target -Confirm:$false -ErrorAction Stop } |
                 Should -Throw -ErrorId 'AzureRequestFailed,PorterStorage.Commands.RestorePorterAzureContainerCommand' -ExpectedMessage '*HTTP 500 OperationTimedOut*'
             Set-FaultProxy $proxy @{ failRules = @() } | Out-Null
@@ -281,7 +281,7 @@ Describe 'Azure cmdlets under real-Azure conditions' {
         try {
             $null = $ps.AddCommand('Import-Module').AddParameter('Name', $env:PORTERSTORAGE_MODULE).Invoke()
             $ps.Commands.Clear()
-            $target = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['porterdest'] -Container $name
+            $target = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['destaccount'] -Container $name
             $null = $ps.AddCommand('Restore-PorterAzureContainer').AddParameter('Path', $backup.Path).AddParameter('Storage', $target).AddParameter('Confirm', $false)
             $async = $ps.BeginInvoke()
             Wait-FaultProxyPaused $proxy | Should -BeTrue
@@ -302,9 +302,9 @@ Describe 'Azure cmdlets under real-Azure conditions' {
     It 'refuses to restore or migrate tags into an account without Blob Index, naming BlobIndexUnsupported' {
         $legacy = New-SeededContainer -Installations 1 -LegacyInstallations 1
         $backup = Backup-PorterAzureContainer -Storage $legacy -Destination (Join-Path $TestDrive 'noindex.zip')
-        $proxy = Start-SuiteFaultProxy @{ noBlobIndexAccounts = @('porterdest', 'devstoreaccount1') }
+        $proxy = Start-SuiteFaultProxy @{ noBlobIndexAccounts = @('destaccount', 'devstoreaccount1') }
         try {
-            $target = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['porterdest'] -Container (New-TestContainerName)
+            $target = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['destaccount'] -Container (New-TestContainerName)
             { Restore-PorterAzureContainer -Path $backup.Path -Storage $target -Confirm:$false -ErrorAction Stop } |
                 Should -Throw -ErrorId 'BlobIndexUnsupported,PorterStorage.Commands.RestorePorterAzureContainerCommand'
             $r = Invoke-PorterStorageMigration -Storage (Get-ProxiedStorage $proxy $legacy) -SkipBackupCheck -LogPath $TestDrive -Confirm:$false -ErrorVariable runErrors -ErrorAction SilentlyContinue
@@ -318,9 +318,9 @@ Describe 'Azure cmdlets under real-Azure conditions' {
 
     It 'names BlobIndexUnsupported for each tagged blob when the destination account has no Blob Index' {
         $source = New-SeededContainer -Installations 1
-        $proxy = Start-SuiteFaultProxy @{ noBlobIndexAccounts = @('porterdest') }
+        $proxy = Start-SuiteFaultProxy @{ noBlobIndexAccounts = @('destaccount') }
         try {
-            $dest = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['porterdest'] -Container (New-TestContainerName)
+            $dest = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['destaccount'] -Container (New-TestContainerName)
             $r = Copy-PorterAzureContainer -Source (Get-ProxiedStorage $proxy $source) -Destination $dest -Confirm:$false -ErrorVariable copyErrors -ErrorAction SilentlyContinue
             $r.Verified | Should -BeFalse
             $r.Failed | Should -BeGreaterThan 0
@@ -408,18 +408,18 @@ Describe 'Least privilege: a container SAS' {
             # containers the owner created (an account key can, a container SAS cannot); the operator's SAS reaches their blobs
             $restoredName = New-TestContainerName
             $null = Restore-PorterAzureContainer -Path $backup.Path -Storage (Get-PorterAzureStorage -ConnectionString $script:DestinationConnection -Container $restoredName) -Confirm:$false
-            $restoreAgain = Restore-PorterAzureContainer -Path $backup.Path -Storage (Get-SasStorage $proxy $restoredName 'rcwlt' -Account 'porterdest') -Force -Confirm:$false
+            $restoreAgain = Restore-PorterAzureContainer -Path $backup.Path -Storage (Get-SasStorage $proxy $restoredName 'rcwlt' -Account 'destaccount') -Force -Confirm:$false
             $restoreAgain.BlobCount | Should -Be $expected.Count
             Get-ContainerDigest (Get-PorterAzureStorage -ConnectionString $script:DestinationConnection -Container $restoredName) | Should -Be $expected
 
             $copyName = New-TestContainerName
             $null = Restore-PorterAzureContainer -Path $backup.Path -Storage (Get-PorterAzureStorage -ConnectionString $script:DestinationConnection -Container $copyName) -Confirm:$false
-            $copy = Copy-PorterAzureContainer -Source (Get-SasStorage $proxy $source.Container 'rlt') -Destination (Get-SasStorage $proxy $copyName 'rcwltf' -Account 'porterdest') -Force -Confirm:$false
+            $copy = Copy-PorterAzureContainer -Source (Get-SasStorage $proxy $source.Container 'rlt') -Destination (Get-SasStorage $proxy $copyName 'rcwltf' -Account 'destaccount') -Force -Confirm:$false
             $copy.Failed | Should -Be 0
             $copy.Verified | Should -BeTrue
             # A source SAS that may not read tags: the service may not copy them (the proxy refuses as Azure does), so the
             # listed tags are sent with each copy instead.
-            $untagged = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['porterdest'] -Container (New-TestContainerName)
+            $untagged = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['destaccount'] -Container (New-TestContainerName)
             $copyWithoutT = Copy-PorterAzureContainer -Source (Get-SasStorage $proxy $source.Container 'rl') -Destination $untagged -Confirm:$false
             $copyWithoutT.Failed | Should -Be 0
             $copyWithoutT.TagsCopied | Should -BeGreaterThan 0
@@ -449,14 +449,14 @@ Describe 'Least privilege: a container SAS' {
 
     It 'names the destination and the letter when the copy may not list or create it' {
         $source = New-SeededContainer -Installations 1
-        $proxy = Start-SuiteFaultProxy @{ enforceSasPermissions = $true; failRules = @(@{ operation = 'ListBlobs'; pathContains = '/porterdest/'; status = 403; code = 'AuthorizationPermissionMismatch' }) }
+        $proxy = Start-SuiteFaultProxy @{ enforceSasPermissions = $true; failRules = @(@{ operation = 'ListBlobs'; pathContains = '/destaccount/'; status = 403; code = 'AuthorizationPermissionMismatch' }) }
         try {
             $name = New-TestContainerName
-            { Copy-PorterAzureContainer -Source (Get-SasStorage $proxy $source.Container 'rlt') -Destination (Get-SasStorage $proxy $name 'rcwtf' -Account 'porterdest') -Confirm:$false -ErrorAction Stop } |
-                Should -Throw -ExpectedMessage "*porterdest/$name*'l'*"
+            { Copy-PorterAzureContainer -Source (Get-SasStorage $proxy $source.Container 'rlt') -Destination (Get-SasStorage $proxy $name 'rcwtf' -Account 'destaccount') -Confirm:$false -ErrorAction Stop } |
+                Should -Throw -ExpectedMessage "*destaccount/$name*'l'*"
             Set-FaultProxy $proxy @{ failRules = @() } | Out-Null
-            { Copy-PorterAzureContainer -Source (Get-SasStorage $proxy $source.Container 'rlt') -Destination (Get-SasStorage $proxy $name 'rcwdltf' -Account 'porterdest') -Confirm:$false -ErrorAction Stop } |
-                Should -Throw -ExpectedMessage "*Creating the container on *porterdest/$name*'c' on an account SAS*"
+            { Copy-PorterAzureContainer -Source (Get-SasStorage $proxy $source.Container 'rlt') -Destination (Get-SasStorage $proxy $name 'rcwdltf' -Account 'destaccount') -Confirm:$false -ErrorAction Stop } |
+                Should -Throw -ExpectedMessage "*Creating the container on *destaccount/$name*'c' on an account SAS*"
         }
         finally { Stop-FaultProxy $proxy }
     }

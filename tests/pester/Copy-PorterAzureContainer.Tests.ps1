@@ -78,7 +78,7 @@ Describe 'Copy-PorterAzureContainer' {
         $proxy = Start-SuiteFaultProxy @{ indexLagMs = 3000 }
         try {
             $viaSource = Get-ProxiedStorage $proxy $source
-            $dest = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['porterdest'] -Container (New-TestContainerName)
+            $dest = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['destaccount'] -Container (New-TestContainerName)
             $r = Copy-PorterAzureContainer -Source $viaSource -Destination $dest -Confirm:$false -WarningVariable lagWarnings
             $r.Verified | Should -BeTrue -Because 'the index caught up within the default timeout'
             $r.IndexLagging | Should -BeFalse
@@ -87,7 +87,7 @@ Describe 'Copy-PorterAzureContainer' {
             (Get-FaultProxyStats $proxy).operations.FindBlobsByTags | Should -BeGreaterThan 5 -Because 'Find was polled while the index lagged'
 
             Set-FaultProxy $proxy @{ indexLagMs = 60000 } | Out-Null
-            $dest2 = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['porterdest'] -Container (New-TestContainerName)
+            $dest2 = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['destaccount'] -Container (New-TestContainerName)
             $lag = Copy-PorterAzureContainer -Source $viaSource -Destination $dest2 -IndexTimeoutSeconds 1 -Confirm:$false -WarningVariable lagWarnings -ErrorVariable copyErrors
             $lag.Verified | Should -BeFalse
             $lag.IndexLagging | Should -BeTrue
@@ -109,7 +109,7 @@ Describe 'Copy-PorterAzureContainer' {
         $ps = [powershell]::Create()
         try {
             $viaSource = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['devstoreaccount1'] -Container $source.Container
-            $viaDest = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['porterdest'] -Container $destName
+            $viaDest = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['destaccount'] -Container $destName
             # The module is imported first, on its own: a batch of statements runs on the thread pool, and a statement the
             # batch starts after Stop would meet a disposed runspace and end the test process.
             $null = $ps.AddCommand('Import-Module').AddParameter('Name', $env:PORTERSTORAGE_MODULE).Invoke()
@@ -146,13 +146,13 @@ Describe 'Copy-PorterAzureContainer' {
             # The first run goes through the fault proxy, which holds it after its 100th copy of 483.
             $proxy = Start-FaultProxy $own
             $src = $proxy.ConnectionStrings['devstoreaccount1']
-            $dst = $proxy.ConnectionStrings['porterdest']
+            $dst = $proxy.ConnectionStrings['destaccount']
             $destName = New-TestContainerName
             $crash = Invoke-AzuriteCrashDuring $own -Proxy $proxy -PauseAfter @{ operation = 'CopyBlobFromUrl'; count = 100 } -Command "`$s = Get-PorterAzureStorage -ConnectionString '$src' -Container '$($source.Container)'; `$d = Get-PorterAzureStorage -ConnectionString '$dst' -Container '$destName'; Copy-PorterAzureContainer -Source `$s -Destination `$d -ConcurrentTaskCount 2 -Confirm:`$false"
             $own = $crash.Azurite
             $crash.Interrupted | Should -BeTrue -Because 'the proxy holds the first copy until Azurite is dead'
             $source = Get-PorterAzureStorage -ConnectionString $own.ConnectionStrings['devstoreaccount1'] -Container $source.Container
-            $dest = Get-PorterAzureStorage -ConnectionString $own.ConnectionStrings['porterdest'] -Container $destName
+            $dest = Get-PorterAzureStorage -ConnectionString $own.ConnectionStrings['destaccount'] -Container $destName
             $result = Copy-PorterAzureContainer -Source $source -Destination $dest -Confirm:$false
             $result.Total | Should -Be 483
             $result.Failed | Should -Be 0

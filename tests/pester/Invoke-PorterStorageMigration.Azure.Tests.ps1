@@ -80,7 +80,7 @@ Describe 'Invoke-PorterStorageMigration on the Azure plugin''s container' {
         try {
             $r = Invoke-PorterStorageMigration -Path $h.FullName -SkipBackupCheck -Confirm:$false
             $r.Succeeded | Should -BeTrue
-            $r.Source | Should -Match '/porterdest/porter$'
+            $r.Source | Should -Match '/destaccount/porter$'
             Split-Path $r.LogPath | Should -Be $h.FullName
             (Test-PorterSchema -Path $h.FullName).State | Should -Be 'Current'
         }

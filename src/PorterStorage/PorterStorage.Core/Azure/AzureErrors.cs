@@ -41,6 +41,11 @@ namespace PorterStorage.Core.Azure
                         return new PorterStorageException(ErrorIds.AzureAuthFailed, PorterErrorKind.AuthenticationError, target,
                             detail + " (wrong key, expired or too narrow SAS, or missing role).", ex);
                     }
+                    if (code == "TableNotFound" || (r.Status == 404 && code == "ResourceNotFound" && operation.StartsWith("Reading the table", StringComparison.Ordinal)))
+                    {
+                        return new PorterStorageException(ErrorIds.TableNotFound, PorterErrorKind.ObjectNotFound, target,
+                            $"The table '{target}' does not exist.", ex);
+                    }
                     if (code == "ContainerNotFound")
                     {
                         return new PorterStorageException(ErrorIds.ContainerNotFound, PorterErrorKind.ObjectNotFound, target,
@@ -103,6 +108,10 @@ namespace PorterStorage.Core.Azure
             ("Deleting the probe blob", "d"),
             ("Creating the container", "c"),
             ("Querying by tags", "f"),
+            ("Reading the table", "r"),
+            ("Writing the entities", "au"),
+            ("Creating the table", "c"),
+            ("Writing the moved blob", "wct"),
         };
 
         public static bool IsAzureFailure(Exception ex) =>

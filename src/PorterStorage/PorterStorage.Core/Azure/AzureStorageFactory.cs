@@ -44,6 +44,12 @@ namespace PorterStorage.Core.Azure
                 parts["AccountName"] = "devstoreaccount1";
                 parts["AccountKey"] = DevelopmentKey;
                 parts["BlobEndpoint"] = "http://127.0.0.1:10000/devstoreaccount1";
+                parts["TableEndpoint"] = "http://127.0.0.1:10002/devstoreaccount1";
+            }
+            Uri? tableEndpoint = null;
+            if (parts.TryGetValue("TableEndpoint", out string? tableText) && !Uri.TryCreate(tableText, UriKind.Absolute, out tableEndpoint))
+            {
+                throw Invalid(source, "TableEndpoint is not a URL");
             }
             parts.TryGetValue("AccountName", out string? account);
             Uri endpoint;
@@ -57,6 +63,10 @@ namespace PorterStorage.Core.Azure
             }
             else
             {
+                if (string.IsNullOrEmpty(account) && tableEndpoint != null)
+                {
+                    account = AccountFromEndpoint(tableEndpoint);
+                }
                 if (string.IsNullOrEmpty(account))
                 {
                     throw Invalid(source, "it names neither AccountName nor BlobEndpoint");
@@ -77,11 +87,13 @@ namespace PorterStorage.Core.Azure
                 {
                     throw Invalid(source, "AccountKey is not base64");
                 }
-                return new PorterAzureStorage(account!, endpoint, container, AzureAuthentication.ConnectionString, source, sharedKey: credential);
+                return new PorterAzureStorage(account!, endpoint, container, AzureAuthentication.ConnectionString, source, sharedKey: credential,
+                    tableEndpoint: tableEndpoint, accountKey: key);
             }
             if (parts.TryGetValue("SharedAccessSignature", out string? sas))
             {
-                return new PorterAzureStorage(account ?? AccountFromEndpoint(endpoint), endpoint, container, AzureAuthentication.SasToken, source, sas: sas);
+                return new PorterAzureStorage(account ?? AccountFromEndpoint(endpoint), endpoint, container, AzureAuthentication.SasToken, source, sas: sas,
+                    tableEndpoint: tableEndpoint);
             }
             throw Invalid(source, "it holds neither AccountKey nor SharedAccessSignature");
         }
@@ -115,12 +127,13 @@ namespace PorterStorage.Core.Azure
             return FromTokenCredential(string.IsNullOrEmpty(accountName) ? null : accountName, endpoint, false, null, container);
         }
 
-        public static PorterAzureStorage FromSas(string? accountName, Uri? blobEndpoint, string sasToken, string container) =>
+        public static PorterAzureStorage FromSas(string? accountName, Uri? blobEndpoint, string sasToken, string container, Uri? tableEndpoint = null) =>
             new PorterAzureStorage(accountName ?? AccountFromEndpoint(blobEndpoint!), blobEndpoint ?? PublicEndpoint(accountName!), container,
-                AzureAuthentication.SasToken, "SAS token (-SasToken)", sas: sasToken);
+                AzureAuthentication.SasToken, "SAS token (-SasToken)", sas: sasToken, tableEndpoint: tableEndpoint);
 
         /// <summary>An account name or blob endpoint with a token credential: a managed identity, else DefaultAzureCredential.</summary>
-        public static PorterAzureStorage FromTokenCredential(string? accountName, Uri? blobEndpoint, bool managedIdentity, string? clientId, string container)
+        public static PorterAzureStorage FromTokenCredential(string? accountName, Uri? blobEndpoint, bool managedIdentity, string? clientId, string container,
+            Uri? tableEndpoint = null)
         {
             TokenCredential credential = managedIdentity
                 ? new ManagedIdentityCredential(string.IsNullOrEmpty(clientId) ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(clientId))
@@ -128,7 +141,7 @@ namespace PorterStorage.Core.Azure
             return new PorterAzureStorage(accountName ?? AccountFromEndpoint(blobEndpoint!), blobEndpoint ?? PublicEndpoint(accountName!), container,
                 managedIdentity ? AzureAuthentication.ManagedIdentity : AzureAuthentication.DefaultCredential,
                 managedIdentity ? (string.IsNullOrEmpty(clientId) ? "system-assigned managed identity" : "user-assigned managed identity") : "DefaultAzureCredential",
-                token: credential);
+                token: credential, tableEndpoint: tableEndpoint);
         }
 
         /// <summary>
@@ -165,17 +178,22 @@ namespace PorterStorage.Core.Azure
                 table = config.ResolvedStorage.Values;
                 label = config.ResolvedStorage.Name != null ? $"[[storage]] \"{config.ResolvedStorage.Name}\" in {where}" : $"default-storage-plugin in {where}";
             }
-            if (plugin != PorterResolvedStorage.AzureBlobPlugin)
+            bool isTable = plugin == PorterResolvedStorage.AzureTablePlugin;
+            if (plugin != PorterResolvedStorage.AzureBlobPlugin && !isTable)
             {
                 throw new PorterStorageException(ErrorIds.StorageNotAzure, PorterErrorKind.InvalidArgument, where,
-                    $"The storage that applies ({label}) uses the '{plugin}' plugin, not azure.blob.");
+                    $"The storage that applies ({label}) uses the '{plugin}' plugin, not azure.blob or azure.table.");
             }
+            // Both plugins connect alike (the same credentials code); the table plugin's store is always the table 'porter'.
+            string? entryName = !string.IsNullOrEmpty(storageName) ? storageName : config.ResolvedStorage.Name;
+            PorterAzureStorage Kinded(PorterAzureStorage connected) =>
+                (isTable ? connected.WithTable(PorterAzureStorage.DefaultTable) : connected).FromConfigOf(config.HomePath, config.FilePath, entryName);
 
             string variable = Text(table, "env") is string v && v.Length > 0 ? v : DefaultConnectionStringVariable;
             string? connectionString = environment(variable);
             if (!string.IsNullOrEmpty(connectionString))
             {
-                return FromConnectionString(connectionString!, container, $"env {variable} ({label})");
+                return Kinded(FromConnectionString(connectionString!, container, $"env {variable} ({label})"));
             }
 
             string? account = Text(table, "account"), group = Text(table, "resource-group");
@@ -194,8 +212,8 @@ namespace PorterStorage.Core.Azure
                             $"{label} sets no 'subscription-id' and ~/.azure/azureProfile.json names no default AzureCloud subscription.");
                 }
                 string key = ArmAccountKeys.FirstKey(subscription!, group!, account!, armCredential ?? new AzureCliCredential(), armTransport, cancel);
-                return new PorterAzureStorage(account!, PublicEndpoint(account!), container, AzureAuthentication.AccountKeyLookup,
-                    $"account key of '{account}' from Azure Resource Manager ({label})", sharedKey: new StorageSharedKeyCredential(account, key));
+                return Kinded(new PorterAzureStorage(account!, PublicEndpoint(account!), container, AzureAuthentication.AccountKeyLookup,
+                    $"account key of '{account}' from Azure Resource Manager ({label})", sharedKey: new StorageSharedKeyCredential(account, key), accountKey: key));
             }
 
             throw new PorterStorageException(ErrorIds.AzureCredentialNotFound, PorterErrorKind.AuthenticationError, variable,

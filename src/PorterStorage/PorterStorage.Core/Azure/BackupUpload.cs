@@ -146,7 +146,10 @@ namespace PorterStorage.Core.Azure
         /// container backed up, where the archive would become part of the data and every later backup would hold the earlier ones.
         /// </summary>
         public static PorterStorageException? RefusalFor(PorterAzureStorage backedUp, PorterAzureStorage target) =>
-            string.Equals(target.ContainerUri.ToString().TrimEnd('/'), backedUp.ContainerUri.ToString().TrimEnd('/'), StringComparison.OrdinalIgnoreCase)
+            target.IsTable
+                ? new PorterStorageException(ErrorIds.AzureStoreKindMismatch, PorterErrorKind.InvalidArgument, target.StoreUri.ToString(),
+                    $"-CopyTo names the table '{target.StoreUri}'; a backup is copied to a blob container.")
+            : !backedUp.IsTable && string.Equals(target.ContainerUri.ToString().TrimEnd('/'), backedUp.ContainerUri.ToString().TrimEnd('/'), StringComparison.OrdinalIgnoreCase)
                 ? new PorterStorageException(ErrorIds.BackupUploadFailed, PorterErrorKind.InvalidArgument, target.ContainerUri.ToString(),
                     $"-CopyTo names the container that is backed up ('{target.ContainerUri}'); copy the backup to another container.")
                 : null;

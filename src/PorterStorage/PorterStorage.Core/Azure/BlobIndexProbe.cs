@@ -301,47 +301,63 @@ namespace PorterStorage.Core.Azure
         /// <summary>Polls Porter's tag query of each type until it finds every blob listed with that type tag, or the timeout passes.</summary>
         private static IndexCheck WaitForIndex(PorterAzureStorage storage, IEnumerable<(string Blob, string? TypeTag)> listed, TimeSpan timeout, CancellationToken cancel)
         {
-            BlobServiceClient service = storage.CreateServiceClient();
             var pending = new SortedDictionary<string, HashSet<string>>(StringComparer.Ordinal);
+            var types = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach ((string blob, string? t) in listed)
             {
                 if (t != null && ItemTypes.All.Contains(t))
                 {
-                    if (!pending.TryGetValue(t, out HashSet<string>? names))
+                    string condition = PorterBlobTags.TypeCondition(t);
+                    if (!pending.TryGetValue(condition, out HashSet<string>? names))
                     {
-                        pending[t] = names = new HashSet<string>(StringComparer.Ordinal);
+                        pending[condition] = names = new HashSet<string>(StringComparer.Ordinal);
                     }
                     names.Add(blob);
+                    types[blob] = t;
                 }
             }
+            return WaitForQueries(storage, pending, types, Array.Empty<IndexMiss>(), timeout, cancel);
+        }
+
+        /// <summary>
+        /// Polls each tag condition (asked as Porter asks it, <see cref="PorterAzureStorage.FindByTags"/>) until it returns every blob
+        /// <paramref name="pending"/> expects of it, or the timeout passes (the index lags behind writes); <paramref name="types"/> names
+        /// each blob's type for the misses, which follow <paramref name="missedAlready"/>. Cancellable at once.
+        /// </summary>
+        internal static IndexCheck WaitForQueries(PorterAzureStorage storage, SortedDictionary<string, HashSet<string>> pending, IReadOnlyDictionary<string, string> types,
+            IReadOnlyList<IndexMiss> missedAlready, TimeSpan timeout, CancellationToken cancel)
+        {
+            BlobServiceClient service = storage.CreateServiceClient();
             var clock = Stopwatch.StartNew();
             TimeSpan pause = TimeSpan.FromMilliseconds(250);
             int queries = 0;
             while (true)
             {
-                foreach (string type in pending.Keys.ToList())
+                foreach (string condition in pending.Keys.ToList())
                 {
                     try
                     {
                         queries++;
-                        foreach (string blob in storage.FindByTags(service, PorterBlobTags.TypeCondition(type), cancel))
+                        foreach (string blob in storage.FindByTags(service, condition, cancel))
                         {
-                            pending[type].Remove(blob);
+                            pending[condition].Remove(blob);
                         }
                     }
                     catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
                     {
                         throw AzureErrors.Translate(ex, storage.ContainerUri.ToString(), "Querying by tags");
                     }
-                    if (pending[type].Count == 0)
+                    if (pending[condition].Count == 0)
                     {
-                        pending.Remove(type);
+                        pending.Remove(condition);
                     }
                 }
                 TimeSpan left = timeout - clock.Elapsed;
                 if (pending.Count == 0 || left <= TimeSpan.Zero)
                 {
-                    var missing = pending.SelectMany(kv => kv.Value.OrderBy(n => n, StringComparer.Ordinal).Select(n => new IndexMiss(n, kv.Key))).ToList();
+                    var missing = missedAlready.Concat(pending.Values.SelectMany(n => n).Distinct(StringComparer.Ordinal)
+                        .Where(n => !missedAlready.Any(m => m.Blob == n)).OrderBy(n => n, StringComparer.Ordinal)
+                        .Select(n => new IndexMiss(n, types.TryGetValue(n, out string? t) ? t : string.Empty))).ToList();
                     return new IndexCheck(missing, clock.Elapsed, queries);
                 }
                 // Cancellable at once: Ctrl+C never waits out a back-off.

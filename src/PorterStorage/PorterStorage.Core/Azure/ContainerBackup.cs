@@ -54,6 +54,7 @@ namespace PorterStorage.Core.Azure
         /// </summary>
         public static PorterBackup Create(PorterAzureStorage storage, string archivePath, bool force, IProgress<OperationProgress>? progress, CancellationToken cancel)
         {
+            storage.RequireKind(PorterAzureStorage.ContainerKind, "a container backup");
             RequestCount before = storage.Counter.Snapshot();
             PorterBackup result = CreateCounted(storage, archivePath, force, progress, cancel);
             result.Record(storage.Counter.Snapshot().Since(before));
@@ -76,87 +77,59 @@ namespace PorterStorage.Core.Azure
                 throw AzureErrors.Translate(ex, target, "Listing the blobs");
             }
 
-            FileSystemExtras.CreatePrivateDirectory(Path.GetDirectoryName(archivePath)!);
-            string temp = archivePath + ".partial-" + Guid.NewGuid().ToString("N").Substring(0, 8);
             var entries = new List<BackupEntry>();
             long total = 0;
-            try
+            (string sha, long archiveBytes, PorterBackupVerification check) = ArchiveFiles.WriteVerified(archivePath, force, progress, cancel, archive =>
             {
-                string sha;
-                long archiveBytes;
-                using (FileStream fs = FileSystemExtras.CreateNewPrivate(temp))
-                using (var hashing = new HashingStream(fs))
+                using (var reads = new BlobPrefetch(container, blobs, cancel))
                 {
-                    using (ArchiveWriter archive = ArchiveWriter.Create(hashing, ArchiveFormats.ForName(archivePath)))
-                    using (var reads = new BlobPrefetch(container, blobs, cancel))
+                    var buffer = new byte[81920];
+                    int done = 0;
+                    foreach (BlobItem blob in blobs)
                     {
-                        var buffer = new byte[81920];
-                        int done = 0;
-                        foreach (BlobItem blob in blobs)
+                        cancel.ThrowIfCancellationRequested();
+                        string hash;
+                        long length;
+                        try
                         {
-                            cancel.ThrowIfCancellationRequested();
-                            string hash;
-                            long length;
-                            try
+                            // Small blobs arrive read ahead, many at once; a large one is streamed when its turn comes.
+                            Stream? ahead = reads.Next(blob);
+                            long declared;
+                            if (ahead == null)
                             {
-                                // Small blobs arrive read ahead, many at once; a large one is streamed when its turn comes.
-                                Stream? ahead = reads.Next(blob);
-                                long declared;
-                                if (ahead == null)
-                                {
-                                    BlobDownloadStreamingResult download = container.GetBlobClient(blob.Name).DownloadStreaming(cancellationToken: cancel).Value;
-                                    ahead = download.Content;
-                                    declared = download.Details.ContentLength;
-                                }
-                                else
-                                {
-                                    declared = ahead.Length;
-                                }
-                                using Stream source = ahead;
-                                using (Stream sink = archive.Open(BackupManifest.ContainerPrefix + blob.Name, declared, blob.Properties.LastModified?.UtcDateTime ?? created))
-                                {
-                                    hash = Hex.Copy(source, sink, buffer, out length, cancel);
-                                }
-                                if (length != declared)
-                                {
-                                    throw new PorterStorageException(ErrorIds.BackupWriteError, PorterErrorKind.ReadError, blob.Name,
-                                        $"The blob '{blob.Name}' sent {length} bytes where it declared {declared}; no backup was written. Back up again.");
-                                }
+                                BlobDownloadStreamingResult download = container.GetBlobClient(blob.Name).DownloadStreaming(cancellationToken: cancel).Value;
+                                ahead = download.Content;
+                                declared = download.Details.ContentLength;
                             }
-                            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+                            else
                             {
-                                throw AzureErrors.Translate(ex, blob.Name, "Reading the blob");
+                                declared = ahead.Length;
                             }
-                            entries.Add(new BackupEntry(blob.Name, BackupEntryType.File, length, hash, null,
-                                blob.Properties.LastModified?.UtcDateTime ?? created, null, Headers(blob.Properties), Copy(blob.Metadata), Copy(blob.Tags)));
-                            total += length;
-                            progress?.Report(new OperationProgress("Backing up", blob.Name, ++done, blobs.Count, total, "blobs"));
+                            using Stream source = ahead;
+                            using (Stream sink = archive.Open(BackupManifest.ContainerPrefix + blob.Name, declared, blob.Properties.LastModified?.UtcDateTime ?? created))
+                            {
+                                hash = Hex.Copy(source, sink, buffer, out length, cancel);
+                            }
+                            if (length != declared)
+                            {
+                                throw new PorterStorageException(ErrorIds.BackupWriteError, PorterErrorKind.ReadError, blob.Name,
+                                    $"The blob '{blob.Name}' sent {length} bytes where it declared {declared}; no backup was written. Back up again.");
+                            }
                         }
-                        var manifest = new BackupManifest(BackupKinds.ContainerManifest, created, target, false, HomeBackup.Tool, entries, Array.Empty<BackupSkippedItem>());
-                        archive.Add(manifest);
-                        archive.Finish();
+                        catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+                        {
+                            throw AzureErrors.Translate(ex, blob.Name, "Reading the blob");
+                        }
+                        entries.Add(new BackupEntry(blob.Name, BackupEntryType.File, length, hash, null,
+                            blob.Properties.LastModified?.UtcDateTime ?? created, null, Headers(blob.Properties), Copy(blob.Metadata), Copy(blob.Tags)));
+                        total += length;
+                        progress?.Report(new OperationProgress("Backing up", blob.Name, ++done, blobs.Count, total, "blobs"));
                     }
-                    hashing.Flush();
-                    sha = hashing.HexDigest();
-                    archiveBytes = hashing.BytesWritten;
                 }
-                PorterBackupVerification check = BackupVerifier.Verify(temp, sha, progress, cancel);
-                FileSystemExtras.MoveFile(temp, archivePath, force);
-                return new PorterBackup(archivePath, BackupKinds.Container, target, created, entries.Count, total, archiveBytes, sha, false, check.IsValid, clock.Elapsed,
-                    Array.Empty<BackupSkippedItem>());
-            }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-            {
-                throw new PorterStorageException(ErrorIds.BackupWriteError, PorterErrorKind.WriteError, archivePath,
-                    $"The backup '{archivePath}' could not be written: {ex.Message}", ex);
-            }
-            finally
-            {
-                if (File.Exists(temp))
-                {
-                    File.Delete(temp);
-                }
-            }
+                return new BackupManifest(BackupKinds.ContainerManifest, created, target, false, HomeBackup.Tool, entries, Array.Empty<BackupSkippedItem>());
+            });
+            return new PorterBackup(archivePath, BackupKinds.Container, target, created, entries.Count, total, archiveBytes, sha, false, check.IsValid, clock.Elapsed,
+                Array.Empty<BackupSkippedItem>());
         }
 
         /// <summary>
@@ -182,18 +155,8 @@ namespace PorterStorage.Core.Azure
             Func<string, bool> shouldProcess, IProgress<OperationProgress>? progress, CancellationToken cancel)
         {
             var clock = Stopwatch.StartNew();
-            PorterBackupVerification check = BackupVerifier.Verify(archivePath, expectedSha256, progress, cancel);
-            PorterStorageException? refusal = check.ToException();
-            if (refusal != null)
-            {
-                throw refusal;
-            }
+            PorterBackupVerification check = BackupVerifier.RequireValidOfKind(archivePath, expectedSha256, BackupKinds.ContainerManifest, progress, cancel);
             BackupManifest manifest = check.Manifest!;
-            if (manifest.Kind != BackupKinds.ContainerManifest)
-            {
-                throw new PorterStorageException(ErrorIds.BackupKindMismatch, PorterErrorKind.InvalidArgument, archivePath,
-                    $"'{archivePath}' is a backup of a Porter home, not of a blob container; use Restore-PorterHome.");
-            }
             string target = storage.ContainerUri.ToString();
             BlobContainerClient container = storage.CreateContainerClient();
             try
@@ -338,8 +301,8 @@ namespace PorterStorage.Core.Azure
             return new PorterContainerRestoreResult(archivePath, storage.ContainerUri, count, bytes, tagged, clock.Elapsed);
         }
 
-        /// <summary>The archive a restore has just verified, opened again to be read in order.</summary>
-        private static ArchiveReader OpenVerified(string archivePath)
+        /// <summary>The archive a restore has just verified, opened again to be read in order (of a container or a table).</summary>
+        internal static ArchiveReader OpenVerified(string archivePath)
         {
             try
             {

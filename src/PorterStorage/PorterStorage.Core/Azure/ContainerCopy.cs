@@ -97,6 +97,18 @@ namespace PorterStorage.Core.Azure
 
         public TimeSpan Duration { get; }
 
+        /// <summary>
+        /// For a table moved to a container: the change to Porter's config that makes Porter read the container (the entry's
+        /// <c>plugin</c> becomes <c>azure.blob</c>), as text to apply by hand; null for a copy.
+        /// </summary>
+        public string? ConfigChange { get; internal set; }
+
+        /// <summary>The config file changed by -UpdateConfig, and where its old text was kept; null when it was not changed.</summary>
+        public string? ConfigUpdated { get; internal set; }
+
+        /// <summary>For a table moved to a container: the entities that are not Porter items (other partitions), left in the table only.</summary>
+        public IReadOnlyList<string> LeftOut { get; internal set; } = Array.Empty<string>();
+
         public override string ToString() => $"{Source} -> {Destination}: {Copied} copied, {Skipped} skipped, {Failed} failed";
     }
 
@@ -107,7 +119,7 @@ namespace PorterStorage.Core.Azure
     public static class ContainerCopy
     {
         /// <summary>What both accounts of a copy have counted (once, when they are one account object).</summary>
-        private static RequestCount Requests(PorterAzureStorage source, PorterAzureStorage destination) =>
+        internal static RequestCount Requests(PorterAzureStorage source, PorterAzureStorage destination) =>
             ReferenceEquals(source.Counter, destination.Counter) ? source.Counter.Snapshot() : source.Counter.Snapshot() + destination.Counter.Snapshot();
 
         /// <summary>Blobs up to this size use Copy Blob From URL (synchronous); larger ones the asynchronous copy with explicit tags.</summary>

@@ -29,21 +29,45 @@ namespace PorterStorage.Core.Azure
     }
 
     /// <summary>
-    /// A blob container holding Porter data, and how to reach it. Secrets (connection string, key, SAS, token) are
-    /// kept in private fields: no property, display or <see cref="ToString"/> ever shows them.
+    /// A store of Porter data in an Azure storage account, and how to reach it: the azure.blob plugin's container (<see cref="Kind"/>
+    /// <c>Container</c>) or the azure.table plugin's table (<c>Table</c>). Secrets (connection string, key, SAS, token) are kept in
+    /// private fields: no property, display or <see cref="ToString"/> ever shows them.
     /// </summary>
     public sealed class PorterAzureStorage
     {
-        /// <summary>The container the Azure plugin always uses.</summary>
+        /// <summary>The container the azure.blob plugin always uses.</summary>
         public const string DefaultContainer = "porter";
+
+        /// <summary>The table the azure.table plugin always uses.</summary>
+        public const string DefaultTable = "porter";
+
+        /// <summary>The <see cref="Kind"/> of the azure.blob plugin's store.</summary>
+        public const string ContainerKind = "Container";
+
+        /// <summary>The <see cref="Kind"/> of the azure.table plugin's store.</summary>
+        public const string TableKind = "Table";
 
         private readonly StorageSharedKeyCredential? _sharedKey;
         private readonly string? _sas;
         private readonly TokenCredential? _token;
+        private readonly string? _accountKey;
 
         internal PorterAzureStorage(string accountName, Uri blobEndpoint, string container, AzureAuthentication authentication, string source,
-            StorageSharedKeyCredential? sharedKey = null, string? sas = null, TokenCredential? token = null, RequestCounter? counter = null)
+            StorageSharedKeyCredential? sharedKey = null, string? sas = null, TokenCredential? token = null, RequestCounter? counter = null,
+            Uri? tableEndpoint = null, string? table = null, string? accountKey = null)
         {
+            _accountKey = accountKey;
+            if (table != null)
+            {
+                string? tableProblem = TableNameProblem(table);
+                if (tableProblem != null)
+                {
+                    throw new PorterStorageException(ErrorIds.TableNameInvalid, PorterErrorKind.InvalidArgument, table,
+                        $"'{table}' cannot name a table: {tableProblem}. A table name is 3 to 63 letters and digits and starts with a letter.");
+                }
+            }
+            Table = table;
+            TableEndpoint = tableEndpoint == null ? null : new Uri(tableEndpoint.GetLeftPart(UriPartial.Path).TrimEnd('/'));
             string? problem = ContainerNameProblem(container);
             if (problem != null)
             {
@@ -95,6 +119,54 @@ namespace PorterStorage.Core.Azure
             return null;
         }
 
+        /// <summary>
+        /// Why <paramref name="name"/> cannot name a table, or null: Azure's rule (3 to 63 letters and digits, a letter first, not the
+        /// reserved <c>tables</c>).
+        /// </summary>
+        public static string? TableNameProblem(string? name)
+        {
+            if (string.IsNullOrEmpty(name))
+            {
+                return "it is empty";
+            }
+            if (name!.Length < 3 || name.Length > 63)
+            {
+                return $"it has {name.Length} characters";
+            }
+            if (string.Equals(name, "tables", StringComparison.OrdinalIgnoreCase))
+            {
+                return "'tables' is reserved";
+            }
+            for (int i = 0; i < name.Length; i++)
+            {
+                char c = name[i];
+                bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+                if (!letter && (i == 0 || c < '0' || c > '9'))
+                {
+                    return i == 0 && c >= '0' && c <= '9' ? "it starts with a digit" : $"it has the character U+{(int)c:X4}";
+                }
+            }
+            return null;
+        }
+
+        /// <summary><c>Container</c> (the azure.blob plugin's container) or <c>Table</c> (the azure.table plugin's table).</summary>
+        public string Kind => Table == null ? ContainerKind : TableKind;
+
+        /// <summary>True for the azure.table plugin's table.</summary>
+        public bool IsTable => Table != null;
+
+        /// <summary>The table, for a table store; null for a container.</summary>
+        public string? Table { get; }
+
+        /// <summary>The table service endpoint given by the connection (a connection string's <c>TableEndpoint</c>), or null when derived.</summary>
+        public Uri? TableEndpoint { get; }
+
+        /// <summary>The table's URL, without credentials; null for a container.</summary>
+        public Uri? TableUri => Table == null ? null : new Uri(TableServiceUri().AbsoluteUri.TrimEnd('/') + "/" + Table);
+
+        /// <summary>The store's URL, without credentials: the table's for a table store, the container's otherwise.</summary>
+        public Uri StoreUri => TableUri ?? ContainerUri;
+
         public string AccountName { get; }
 
         /// <summary>The requests made to this account through this object (and its <see cref="WithContainer"/> copies), and the retries.</summary>
@@ -116,15 +188,79 @@ namespace PorterStorage.Core.Azure
         /// <summary>True when a service SAS can be signed for copies (Shared Key).</summary>
         public bool CanSignSas => _sharedKey != null;
 
-        /// <summary>The same account and credentials, another container.</summary>
+        /// <summary>The same account and credentials, another container (a container store, even when this one is a table).</summary>
         public PorterAzureStorage WithContainer(string container) =>
-            new PorterAzureStorage(AccountName, BlobEndpoint, container, Authentication, Source, _sharedKey, _sas, _token, Counter);
+            new PorterAzureStorage(AccountName, BlobEndpoint, container, Authentication, Source, _sharedKey, _sas, _token, Counter, TableEndpoint, null, _accountKey)
+                .FromConfigOf(ConfigHome, ConfigFile, ConfigEntry);
 
-        public override string ToString() => $"{ContainerUri} ({Authentication})";
+        /// <summary>The same account and credentials, the table <paramref name="table"/> (the azure.table plugin's store).</summary>
+        public PorterAzureStorage WithTable(string table) =>
+            new PorterAzureStorage(AccountName, BlobEndpoint, Container, Authentication, Source, _sharedKey, _sas, _token, Counter, TableEndpoint, table, _accountKey)
+                .FromConfigOf(ConfigHome, ConfigFile, ConfigEntry);
 
-        internal BlobClientOptions ClientOptions()
+        /// <summary>The Porter config file that named this store, or null when it was given directly.</summary>
+        public string? ConfigFileName => ConfigFile;
+
+        /// <summary>The home whose Porter config named this store, or null when it was given directly.</summary>
+        internal string? ConfigHome { get; private set; }
+
+        /// <summary>That config's file.</summary>
+        internal string? ConfigFile { get; private set; }
+
+        /// <summary>The <c>[[storage]]</c> entry that named it, or null for <c>default-storage-plugin</c>.</summary>
+        internal string? ConfigEntry { get; private set; }
+
+        internal PorterAzureStorage FromConfigOf(string? home, string? file, string? entry)
         {
-            var options = new BlobClientOptions();
+            ConfigHome = home;
+            ConfigFile = file;
+            ConfigEntry = entry;
+            return this;
+        }
+
+        public override string ToString() => $"{StoreUri} ({Authentication})";
+
+        /// <summary>
+        /// The table service endpoint: the one the connection named, else the blob endpoint's public-cloud twin
+        /// (<c>https://acct.blob.…</c> → <c>https://acct.table.…</c>). Raises <c>AzureConnectionInvalid</c> for an emulator or
+        /// custom blob endpoint given without a table endpoint.
+        /// </summary>
+        internal Uri TableServiceUri()
+        {
+            if (TableEndpoint != null)
+            {
+                return TableEndpoint;
+            }
+            string host = BlobEndpoint.Host;
+            int blob = host.IndexOf(".blob.", StringComparison.OrdinalIgnoreCase);
+            if (blob > 0)
+            {
+                return new Uri(BlobEndpoint.Scheme + "://" + host.Substring(0, blob) + ".table." + host.Substring(blob + 6) + BlobEndpoint.AbsolutePath.TrimEnd('/'));
+            }
+            throw new PorterStorageException(ErrorIds.AzureConnectionInvalid, PorterErrorKind.InvalidArgument, Source,
+                $"The connection from {Source} names the blob endpoint '{BlobEndpoint}' but no table endpoint; add TableEndpoint=… to the connection string.");
+        }
+
+        /// <summary>
+        /// <c>AzureStoreKindMismatch</c> unless this is a store of <paramref name="kind"/>: a table handed to a command that works on a
+        /// container, or the reverse, is named before any request.
+        /// </summary>
+        internal void RequireKind(string kind, string command)
+        {
+            if (Kind != kind)
+            {
+                throw new PorterStorageException(ErrorIds.AzureStoreKindMismatch, PorterErrorKind.InvalidArgument, StoreUri.ToString(),
+                    kind == ContainerKind
+                        ? $"'{StoreUri}' is the azure.table plugin's table, not a blob container; {command} works on a container. Back up, restore, check and copy a table (or move it to a container) with Backup-PorterAzureContainer, Restore-PorterAzureContainer, Test-PorterStorage and Copy-PorterAzureContainer."
+                        : $"'{StoreUri}' is a blob container, not the azure.table plugin's table; {command} needs a table (Get-PorterAzureStorage -Table).");
+            }
+        }
+
+        internal BlobClientOptions ClientOptions() => Configure(new BlobClientOptions());
+
+        /// <summary>What every client of this account gets: request counting, exponential retries (6, 0.5 s to 8 s, 60 s network timeout), no content logging or telemetry.</summary>
+        private T Configure<T>(T options) where T : global::Azure.Core.ClientOptions
+        {
             Counter.AttachTo(options);
             options.Retry.Mode = global::Azure.Core.RetryMode.Exponential;
             options.Retry.MaxRetries = 6;
@@ -138,6 +274,7 @@ namespace PorterStorage.Core.Azure
 
         internal BlobServiceClient CreateServiceClient()
         {
+            RequireKind(ContainerKind, "this command");
             BlobClientOptions options = ClientOptions();
             if (_sharedKey != null)
             {
@@ -148,6 +285,43 @@ namespace PorterStorage.Core.Azure
                 return new BlobServiceClient(new Uri(BlobEndpoint + "?" + _sas), options);
             }
             return new BlobServiceClient(BlobEndpoint, _token!, options);
+        }
+
+        /// <summary>A client of this store's table, with the same retries and request counting as the blob clients.</summary>
+        internal global::Azure.Data.Tables.TableClient CreateTableClient()
+        {
+            RequireKind(TableKind, "this command");
+            global::Azure.Data.Tables.TableClientOptions options = Configure(new global::Azure.Data.Tables.TableClientOptions());
+            Uri service = TableServiceUri();
+            try
+            {
+                return TableClientFor(service, options);
+            }
+            catch (UriFormatException)
+            {
+                // Azure.Data.Tables cuts the table's name out of the endpoint wherever it occurs, so a path-style endpoint
+                // (emulators) whose account name contains the table's cannot be addressed.
+                throw new PorterStorageException(ErrorIds.AzureConnectionInvalid, PorterErrorKind.InvalidArgument, Source,
+                    $"The table endpoint of {Source} names the account '{AccountName}' in its path, and the name contains the table's ('{Table}'); the table client cannot address it. Use a host-style endpoint (https://{AccountName}.table.…).");
+            }
+        }
+
+        private global::Azure.Data.Tables.TableClient TableClientFor(Uri service, global::Azure.Data.Tables.TableClientOptions options)
+        {
+            if (_sharedKey != null && _accountKey != null)
+            {
+                return new global::Azure.Data.Tables.TableServiceClient(service, new global::Azure.Data.Tables.TableSharedKeyCredential(AccountName, _accountKey), options).GetTableClient(Table);
+            }
+            if (_sas != null)
+            {
+                return new global::Azure.Data.Tables.TableServiceClient(service, new global::Azure.AzureSasCredential(_sas), options).GetTableClient(Table);
+            }
+            if (_token != null)
+            {
+                return new global::Azure.Data.Tables.TableServiceClient(service, _token, options).GetTableClient(Table);
+            }
+            throw new PorterStorageException(ErrorIds.AzureCredentialNotFound, PorterErrorKind.AuthenticationError, Source,
+                $"The connection from {Source} carries no credential the table service takes.");
         }
 
         internal BlobContainerClient CreateContainerClient() => CreateServiceClient().GetBlobContainerClient(Container);

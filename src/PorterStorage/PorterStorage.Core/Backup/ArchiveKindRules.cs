@@ -64,8 +64,15 @@ namespace PorterStorage.Core.Backup
         public static ArchiveKindRules Container { get; } = new ArchiveKindRules(BackupKinds.ContainerManifest, BackupManifest.ContainerPrefix, "a blob container",
             allowDirectories: false, allowLinks: false, namesFoldCase: false, maxPathLength: 1024);
 
+        /// <summary>
+        /// A table: one entry per entity, named by its escaped keys (<c>PartitionKey/RowKey</c>; keys are up to 1 KiB, three
+        /// characters per escaped byte), case-sensitive as the service's keys.
+        /// </summary>
+        public static ArchiveKindRules Table { get; } = new ArchiveKindRules(BackupKinds.TableManifest, BackupManifest.TablePrefix, "a table",
+            allowDirectories: false, allowLinks: false, namesFoldCase: false, maxPathLength: 8192);
+
         /// <summary>Every kind the module writes.</summary>
-        public static IReadOnlyList<ArchiveKindRules> All { get; } = new[] { Home, Container };
+        public static IReadOnlyList<ArchiveKindRules> All { get; } = new[] { Home, Container, Table };
 
         /// <summary>The rules of a manifest kind, or null for a kind this build does not know.</summary>
         public static ArchiveKindRules? For(string? kind) => All.FirstOrDefault(r => string.Equals(r.Kind, kind, StringComparison.Ordinal));

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.IO.Compression;
 using System.Reflection;
+using PorterStorage.Core.Errors;
 using PorterStorage.Core.IO;
 
 namespace PorterStorage.Core.Backup
@@ -414,6 +415,55 @@ namespace PorterStorage.Core.Backup
                 table[i] = c;
             }
             return table;
+        }
+    }
+
+    /// <summary>How a finished archive file comes to be: written, then verified, then put in place.</summary>
+    internal static class ArchiveFiles
+    {
+        /// <summary>
+        /// Writes an archive 0600 under a temporary name beside <paramref name="archivePath"/> (its folder created private), hashing it
+        /// as it goes: <paramref name="write"/> adds the content and returns the manifest, which is added last. The archive is then
+        /// re-read against its manifest and renamed into place (replacing one only with <paramref name="force"/>); the temporary
+        /// file never outlives the call. Raises <c>BackupWriteError</c> for a file that cannot be written.
+        /// </summary>
+        internal static (string Sha256, long Bytes, PorterBackupVerification Check) WriteVerified(string archivePath, bool force, IProgress<OperationProgress>? progress,
+            System.Threading.CancellationToken cancel, Func<ArchiveWriter, BackupManifest> write)
+        {
+            IO.FileSystemExtras.CreatePrivateDirectory(Path.GetDirectoryName(archivePath)!);
+            string temp = archivePath + ".partial-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+            try
+            {
+                string sha;
+                long bytes;
+                using (FileStream fs = IO.FileSystemExtras.CreateNewPrivate(temp))
+                using (var hashing = new HashingStream(fs))
+                {
+                    using (ArchiveWriter archive = ArchiveWriter.Create(hashing, ArchiveFormats.ForName(archivePath)))
+                    {
+                        archive.Add(write(archive));
+                        archive.Finish();
+                    }
+                    hashing.Flush();
+                    sha = hashing.HexDigest();
+                    bytes = hashing.BytesWritten;
+                }
+                PorterBackupVerification check = BackupVerifier.Verify(temp, sha, progress, cancel);
+                IO.FileSystemExtras.MoveFile(temp, archivePath, force);
+                return (sha, bytes, check);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw new PorterStorageException(ErrorIds.BackupWriteError, PorterErrorKind.WriteError, archivePath,
+                    $"The backup '{archivePath}' could not be written: {ex.Message}", ex);
+            }
+            finally
+            {
+                if (File.Exists(temp))
+                {
+                    File.Delete(temp);
+                }
+            }
         }
     }
 }

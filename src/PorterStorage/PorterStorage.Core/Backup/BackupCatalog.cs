@@ -57,7 +57,7 @@ namespace PorterStorage.Core.Backup
                     notABackup?.Invoke(file, check.Reason ?? "it has no readable manifest");
                     continue;
                 }
-                string kind = manifest.Kind == BackupKinds.ContainerManifest ? BackupKinds.Container : BackupKinds.Home;
+                string kind = BackupKinds.FromManifest(manifest.Kind);
                 found.Add(new PorterBackup(file, kind, manifest.Source, manifest.CreatedUtc, manifest.Entries.Count(e => e.Type != BackupEntryType.Directory),
                     manifest.Entries.Where(e => e.Type == BackupEntryType.File).Sum(e => e.Size), new FileInfo(file).Length, check.Sha256 ?? string.Empty, manifest.DataOnly, check.IsValid,
                     TimeSpan.Zero, check.Skipped));

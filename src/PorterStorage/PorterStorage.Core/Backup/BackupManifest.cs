@@ -91,6 +91,7 @@ namespace PorterStorage.Core.Backup
         public const string ManifestEntryName = "manifest.json";
         public const string HomePrefix = "home/";
         public const string ContainerPrefix = "blobs/";
+        public const string TablePrefix = "entities/";
         /// <summary>The manifest kinds, as <see cref="BackupKinds"/> names them.</summary>
         public const string HomeKind = BackupKinds.HomeManifest;
         public const string ContainerKind = BackupKinds.ContainerManifest;

@@ -17,6 +17,32 @@ namespace PorterStorage.Core.Backup
             ArchiveValidator.Validate(archivePath, expectedSha256, progress, cancel);
 
         /// <summary>
+        /// What every restore checks first: the archive passes <see cref="Verify"/> (else its named refusal, <c>BackupCorrupt</c> and
+        /// the rest) and is a backup of the kind <paramref name="manifestKind"/> (else <c>BackupKindMismatch</c>, saying where a backup
+        /// of its own kind goes). Returns the check, whose manifest is set.
+        /// </summary>
+        public static PorterBackupVerification RequireValidOfKind(string archivePath, string? expectedSha256, string manifestKind, IProgress<OperationProgress>? progress,
+            CancellationToken cancel)
+        {
+            PorterBackupVerification check = Verify(archivePath, expectedSha256, progress, cancel);
+            PorterStorageException? refusal = check.ToException();
+            if (refusal != null)
+            {
+                throw refusal;
+            }
+            BackupManifest manifest = check.Manifest!;
+            if (manifest.Kind != manifestKind)
+            {
+                string where = manifest.Kind == BackupKinds.HomeManifest ? "use Restore-PorterHome"
+                    : manifest.Kind == BackupKinds.TableManifest ? "restore it into a table (Restore-PorterAzureContainer -Storage from Get-PorterAzureStorage -Table)"
+                    : "restore it into a blob container with Restore-PorterAzureContainer";
+                throw new PorterStorageException(ErrorIds.BackupKindMismatch, PorterErrorKind.InvalidArgument, archivePath,
+                    $"'{archivePath}' is a backup of {ArchiveKindRules.For(manifest.Kind)?.Description ?? "something else"}, not of {ArchiveKindRules.For(manifestKind)!.Description}; {where}.");
+            }
+            return check;
+        }
+
+        /// <summary>
         /// The migration's evidence rule: <paramref name="backup"/> must be a verified backup of this very home or container
         /// (<paramref name="kind"/> Home or Container, <paramref name="identity"/> its full path or container URL) whose archive
         /// still matches it byte for byte. Raises <c>BackupRequired</c> saying why not. Returns what the backup vouches for,

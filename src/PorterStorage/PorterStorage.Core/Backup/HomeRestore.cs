@@ -50,18 +50,8 @@ namespace PorterStorage.Core.Backup
         internal static RestorePlan Plan(string archivePath, string? expectedSha256, string? destination, string currentDirectory, bool force,
             IProgress<OperationProgress>? progress, IFileIO io, CancellationToken cancel)
         {
-            PorterBackupVerification check = BackupVerifier.Verify(archivePath, expectedSha256, progress, cancel);
-            PorterStorageException? refusal = check.ToException();
-            if (refusal != null)
-            {
-                throw refusal;
-            }
+            PorterBackupVerification check = BackupVerifier.RequireValidOfKind(archivePath, expectedSha256, BackupKinds.HomeManifest, progress, cancel);
             BackupManifest manifest = check.Manifest!;
-            if (manifest.Kind != BackupKinds.HomeManifest)
-            {
-                throw new PorterStorageException(ErrorIds.BackupKindMismatch, PorterErrorKind.InvalidArgument, archivePath,
-                    $"'{archivePath}' is a backup of a blob container, not of a Porter home; use Restore-PorterAzureContainer.");
-            }
 
             if (string.IsNullOrEmpty(destination) && !IsAbsoluteHome(manifest.Source))
             {

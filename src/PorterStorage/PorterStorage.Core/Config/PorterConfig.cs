@@ -87,6 +87,8 @@ namespace PorterStorage.Core.Config
 
         public bool IsAzureBlob => string.Equals(Plugin, AzureBlobPlugin, StringComparison.Ordinal);
 
+        public bool IsAzureTable => string.Equals(Plugin, AzureTablePlugin, StringComparison.Ordinal);
+
         public static PorterResolvedStorage Default() =>
             new PorterResolvedStorage(null, FilesystemPlugin, new Dictionary<string, object?>(), "built-in default");
 

@@ -119,6 +119,14 @@ namespace PorterStorage.Core.Errors
         public const string MigrationDeclined = "MigrationDeclined";
         public const string PlanOutdated = "PlanOutdated";
         public const string StorageNotAzure = "StorageNotAzure";
+        public const string TableNameInvalid = "TableNameInvalid";
+        public const string AzureStoreKindMismatch = "AzureStoreKindMismatch";
+        public const string TableNotFound = "TableNotFound";
+        public const string TableNotEmpty = "TableNotEmpty";
+        public const string TableEntityTooLarge = "TableEntityTooLarge";
+        public const string TableEntityUndecodable = "TableEntityUndecodable";
+        public const string TableVerificationFailed = "TableVerificationFailed";
+        public const string ConfigNotUpdated = "ConfigNotUpdated";
         public const string AzureCredentialNotFound = "AzureCredentialNotFound";
         public const string AzureConfigIncomplete = "AzureConfigIncomplete";
         public const string AzureConnectionInvalid = "AzureConnectionInvalid";

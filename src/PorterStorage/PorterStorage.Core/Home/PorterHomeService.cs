@@ -116,7 +116,7 @@ namespace PorterStorage.Core.Home
 
             try
             {
-                // For an azure.blob home the data lives in the plugin's container: it is counted there and its schema blob read.
+                // For an azure.blob or azure.table home the data lives in the plugin's container or table: it is counted there and its schema read.
                 IPorterStore data = PorterStores.OpenReader(homePath, home.Config, io, Environment.GetEnvironmentVariable, cancellationToken);
                 home.AzureStorage = PorterStores.ContainerOf(data);
                 if (home.AzureStorage != null)
@@ -128,7 +128,7 @@ namespace PorterStorage.Core.Home
             }
             catch (PorterStorageException ex)
             {
-                problems.Add(new PorterHomeProblem(home.Storage?.IsAzureBlob == true && home.Schema == null && ex.ErrorId != ErrorIds.SchemaParseError
+                problems.Add(new PorterHomeProblem((home.Storage?.IsAzureBlob == true || home.Storage?.IsAzureTable == true) && home.Schema == null && ex.ErrorId != ErrorIds.SchemaParseError
                     ? ProblemCodes.StorageUnreachable : ProblemCodes.SchemaUnreadable, ex.Target, $"{ex.ErrorId}: {ex.Message}"));
             }
 

@@ -68,5 +68,17 @@ namespace PorterStorage.Core.Migration
 
         /// <summary>A tagged blob Porter's tag query did not return.</summary>
         public const string NotFoundByTags = "NotFoundByTags";
+
+        /// <summary>A table entity over the plugin's 64 KiB limit.</summary>
+        public const string TableEntityTooLarge = "TableEntityTooLarge";
+
+        /// <summary>A table entity whose <c>data</c>, <c>group</c> or <c>compressed</c> property the plugin cannot read as it was meant.</summary>
+        public const string TableEntityUndecodable = "TableEntityUndecodable";
+
+        /// <summary>A table entity of a grouped type without a group, or without a <c>group</c> property: Porter's List never returns it.</summary>
+        public const string TableEntityUngrouped = "TableEntityUngrouped";
+
+        /// <summary>A table entity in a partition Porter never writes.</summary>
+        public const string TableEntityUnknown = "TableEntityUnknown";
     }
 }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using PorterStorage.Core.Azure;
+using PorterStorage.Core.AzureTable;
 using PorterStorage.Core.Config;
 using PorterStorage.Core.Errors;
 using PorterStorage.Core.Home;
@@ -24,6 +25,12 @@ namespace PorterStorage.Core.Storage
         public static IMigrationStore Open(string homePath, string? logFolder, Func<string, string?> environment, CancellationToken cancellationToken = default)
         {
             PorterConfig config = PorterHomeService.ReadConfig(homePath);
+            if (config.ResolvedStorage.IsAzureTable)
+            {
+                // The table plugin postdates the v0.28 format: there is nothing to migrate, only a store to move off the dropped plugin.
+                throw new PorterStorageException(ErrorIds.AzureStoreKindMismatch, PorterErrorKind.InvalidOperation, config.FilePath ?? homePath,
+                    $"The home '{homePath}' keeps its data in the azure.table plugin's table, which holds the current format and is not migrated; check it with Test-PorterStorage and move it to a blob container with Copy-PorterAzureContainer.");
+            }
             if (config.ResolvedStorage.IsAzureBlob)
             {
                 PorterAzureStorage storage = AzureStorageFactory.FromConfig(config, null, PorterAzureStorage.DefaultContainer, environment, cancellationToken);
@@ -55,12 +62,32 @@ namespace PorterStorage.Core.Storage
         /// plugin reaches it, or else the folder itself (read through <paramref name="io"/>). Raises config and Azure errors.
         /// </summary>
         internal static IPorterStore OpenReader(string homePath, PorterConfig? config, IFileIO io, Func<string, string?> environment, CancellationToken cancellationToken) =>
-            config?.ResolvedStorage.IsAzureBlob == true
-                ? new AzureBlobPorterStore(AzureStorageFactory.FromConfig(config, null, PorterAzureStorage.DefaultContainer, environment, cancellationToken))
+            config?.ResolvedStorage.IsAzureBlob == true || config?.ResolvedStorage.IsAzureTable == true
+                ? OpenReader(AzureStorageFactory.FromConfig(config, null, PorterAzureStorage.DefaultContainer, environment, cancellationToken))
                 : new FileSystemPorterStore(homePath, io, config?.FilePath);
 
-        /// <summary>The plugin's container a reader from <see cref="OpenReader"/> reads, or null when it reads the home folder.</summary>
-        internal static PorterAzureStorage? ContainerOf(IPorterStore reader) => (reader as AzureBlobPorterStore)?.Storage;
+        /// <summary>An Azure store as a read-only store: the azure.table plugin's table, or the azure.blob plugin's container.</summary>
+        public static IPorterStore OpenReader(PorterAzureStorage storage) =>
+            storage.IsTable ? new AzureTablePorterStore(storage) : (IPorterStore)new AzureBlobPorterStore(storage);
+
+        /// <summary>
+        /// The store Test-PorterStorage checks for a home: the migration store (<see cref="Open(string, string?, Func{string, string?}, CancellationToken)"/>),
+        /// or the table a home on the azure.table plugin keeps, which is read, never migrated.
+        /// </summary>
+        public static IPorterStore OpenForCheck(string homePath, Func<string, string?> environment, CancellationToken cancellationToken)
+        {
+            PorterConfig config = PorterHomeService.ReadConfig(homePath);
+            return config.ResolvedStorage.IsAzureTable
+                ? OpenReader(AzureStorageFactory.FromConfig(config, null, PorterAzureStorage.DefaultContainer, environment, cancellationToken))
+                : Open(homePath, null, environment, cancellationToken);
+        }
+
+        /// <summary>The store Test-PorterStorage checks for a store from Get-PorterAzureStorage (a container's log would go to <paramref name="logFolder"/>).</summary>
+        public static IPorterStore OpenForCheck(PorterAzureStorage storage, string logFolder, CancellationToken cancellationToken) =>
+            storage.IsTable ? OpenReader(storage) : Open(storage, logFolder, cancellationToken);
+
+        /// <summary>The plugin's store (container or table) a reader from <see cref="OpenReader(string, PorterConfig?, IFileIO, Func{string, string?}, CancellationToken)"/> reads, or null when it reads the home folder.</summary>
+        internal static PorterAzureStorage? ContainerOf(IPorterStore reader) => (reader as AzureBlobPorterStore)?.Storage ?? (reader as AzureTablePorterStore)?.Storage;
 
         /// <summary>
         /// What a reader's store holds, legacy and current (<see cref="StoreCounter"/>), with a folder's YAML-only credential sets,

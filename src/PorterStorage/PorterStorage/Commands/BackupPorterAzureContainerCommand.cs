@@ -1,17 +1,21 @@
 using System;
 using System.Management.Automation;
 using PorterStorage.Core.Azure;
+using PorterStorage.Core.AzureTable;
 using PorterStorage.Core.Backup;
 using PorterStorage.Core.Errors;
 
 namespace PorterStorage.Commands
 {
-    /// <summary>Backup-PorterAzureContainer: every blob of the container (by List), with headers, metadata and tags, in one verified zip.</summary>
+    /// <summary>
+    /// Backup-PorterAzureContainer: every blob of the container (by List), with headers, metadata and tags, in one verified archive;
+    /// or, given the azure.table plugin's table, every entity with every property and its type.
+    /// </summary>
     [Cmdlet(VerbsData.Backup, "PorterAzureContainer", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(PorterBackup))]
     public sealed class BackupPorterAzureContainerCommand : PorterCmdlet
     {
-        /// <summary>The container, from Get-PorterAzureStorage.</summary>
+        /// <summary>The container, or the azure.table plugin's table, from Get-PorterAzureStorage.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
         [AzContextTransformation]
         public PorterAzureStorage? Storage { get; set; }
@@ -47,16 +51,20 @@ namespace PorterStorage.Commands
             }
             string cwd = CurrentFolder;
             string destination = Destination == null ? cwd : GetUnresolvedProviderPathFromPSPath(Destination);
-            string archive = BackupPaths.PlanArchivePath(destination, "porter-container-" + Storage!.AccountName + "-" + Storage.Container, Force, DateTime.Now, ArchiveFormat.TarGzip);
-            if (!ShouldProcess(archive, $"Back up the container '{Storage.ContainerUri}'{(CopyTo != null ? $" and copy the archive to '{CopyTo.ContainerUri}'" : string.Empty)}"))
+            bool table = Storage!.IsTable;
+            string stem = table ? "porter-table-" + Storage.AccountName + "-" + Storage.Table : "porter-container-" + Storage.AccountName + "-" + Storage.Container;
+            string archive = BackupPaths.PlanArchivePath(destination, stem, Force, DateTime.Now, ArchiveFormat.TarGzip);
+            if (!ShouldProcess(archive, $"Back up the {(table ? "table" : "container")} '{Storage.StoreUri}'{(CopyTo != null ? $" and copy the archive to '{CopyTo.ContainerUri}'" : string.Empty)}"))
             {
                 return;
             }
-            var progress = new CmdletProgress(this, 5, $"Backing up {Storage.ContainerUri}");
+            var progress = new CmdletProgress(this, 5, $"Backing up {Storage.StoreUri}");
             try
             {
-                PorterBackup backup = ContainerBackup.Create(Storage, archive, Force, progress, CancellationToken);
-                WriteVerbose($"Wrote '{backup.Path}': {backup.FileCount} blobs, {backup.TotalBytes} bytes, SHA-256 {backup.Sha256}.");
+                PorterBackup backup = table
+                    ? TableBackup.Create(Storage, archive, Force, progress, CancellationToken)
+                    : ContainerBackup.Create(Storage, archive, Force, progress, CancellationToken);
+                WriteVerbose($"Wrote '{backup.Path}': {backup.FileCount} {(table ? "entities" : "blobs")}, {backup.TotalBytes} bytes, SHA-256 {backup.Sha256}.");
                 SendCopy(backup, CopyTo, Force);
                 WriteObject(backup);
             }

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using PorterStorage.Core;
 using PorterStorage.Core.Azure;
+using PorterStorage.Core.AzureTable;
 using PorterStorage.Core.Backup;
 using PorterStorage.Core.Errors;
 
@@ -8,18 +9,20 @@ namespace PorterStorage.Commands
 {
     /// <summary>
     /// Copy-PorterAzureContainer: server-side copy of the Porter container to another container or account, keeping index
-    /// tags, metadata and content headers; a rerun skips what is already copied; verified at the end.
+    /// tags, metadata and content headers; a rerun skips what is already copied; verified at the end. Given the azure.table
+    /// plugin's table, copies it to another table entity by entity, or moves its items into a container in the azure.blob
+    /// plugin's layout and tags (the table untouched) and says how Porter's config changes.
     /// </summary>
     [Cmdlet(VerbsCommon.Copy, "PorterAzureContainer", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(PorterContainerCopyResult))]
     public sealed class CopyPorterAzureContainerCommand : PorterCmdlet
     {
-        /// <summary>The container to copy from.</summary>
+        /// <summary>The container, or the azure.table plugin's table, to copy from.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
         [AzContextTransformation]
         public PorterAzureStorage? Source { get; set; }
 
-        /// <summary>The container to copy to (created when missing).</summary>
+        /// <summary>The container (or, from a table, another table) to copy to; created when missing.</summary>
         [Parameter(Mandatory = true, Position = 1)]
         [AzContextTransformation]
         public PorterAzureStorage? Destination { get; set; }
@@ -41,8 +44,25 @@ namespace PorterStorage.Commands
         [Parameter]
         public SwitchParameter Force { get; set; }
 
+        /// <summary>
+        /// After a verified move of a table into a container, change the Porter config that named the table (Get-PorterAzureStorage
+        /// -Path) to the azure.blob plugin, keeping the old config beside it. Without it the change is only printed.
+        /// </summary>
+        [Parameter]
+        public SwitchParameter UpdateConfig { get; set; }
+
         protected override void ProcessRecord()
         {
+            if (Source!.IsTable)
+            {
+                CopyTable();
+                return;
+            }
+            if (UpdateConfig)
+            {
+                ThrowCoreError(new PorterStorageException(ErrorIds.ConfigNotUpdated, PorterErrorKind.InvalidArgument, Source.StoreUri.ToString(),
+                    "-UpdateConfig applies only to moving the azure.table plugin's table into a container."));
+            }
             if (!ShouldProcess(Destination!.ContainerUri.ToString(), $"Copy every blob of '{Source!.ContainerUri}' with its tags"))
             {
                 return;
@@ -82,6 +102,84 @@ namespace PorterStorage.Commands
             finally
             {
                 progress.Complete();
+            }
+        }
+
+        private void CopyTable()
+        {
+            bool toTable = Destination!.IsTable;
+            string what = toTable ? $"Copy every entity of the table '{Source!.StoreUri}'" : $"Write every Porter item of the table '{Source!.StoreUri}' as the azure.blob plugin's blobs and tags";
+            if (!ShouldProcess(Destination.StoreUri.ToString(), what))
+            {
+                return;
+            }
+            var progress = new CmdletProgress(this, 7, $"Copying {Source.StoreUri} to {Destination.StoreUri}");
+            int done = 0;
+            long bytes = 0;
+            void OnEvent(CopyEvent e)
+            {
+                done++;
+                bytes += e.Bytes;
+                if (e.Error != null)
+                {
+                    WriteCoreError(e.Error);
+                }
+                progress.Report(new OperationProgress("Copying", e.Blob, done, e.ToCopy, bytes, toTable ? "entities" : "blobs"));
+            }
+            try
+            {
+                PorterContainerCopyResult result = toTable
+                    ? TableCopy.ToTable(Source, Destination, Force, OnEvent, CancellationToken)
+                    : TableCopy.ToContainer(Source, Destination, ConcurrentTaskCount, Force, System.TimeSpan.FromSeconds(IndexTimeoutSeconds), OnEvent, CancellationToken);
+                foreach (string mismatch in result.Mismatches)
+                {
+                    WriteError(ToErrorRecord(new PorterStorageException(toTable ? ErrorIds.TableVerificationFailed : ErrorIds.BlobVerificationFailed, PorterErrorKind.InvalidData,
+                        mismatch.Split(':')[0], "Verification: " + mismatch)));
+                }
+                if (result.LeftOut.Count > 0)
+                {
+                    WriteWarning($"{result.LeftOut.Count} entit{(result.LeftOut.Count == 1 ? "y is" : "ies are")} not Porter items (e.g. '{result.LeftOut[0]}') and stay in the table only.");
+                }
+                if (result.IndexLagging)
+                {
+                    WriteWarning($"{ErrorIds.BlobIndexLagging}: every item is written and reads back equal, but after {result.IndexWait.TotalSeconds:0} s " +
+                        $"Porter's tag queries did not yet return {result.NotYetIndexed.Count} blob(s) (e.g. '{result.NotYetIndexed[0]}'). " +
+                        "The account's Blob Index is behind; run the move again later (nothing is written twice) or raise -IndexTimeoutSeconds.");
+                }
+                if (!toTable)
+                {
+                    WriteInformation(new HostInformationMessage { Message = "Porter config: " + result.ConfigChange }, new[] { "PSHOST" });
+                    if (UpdateConfig)
+                    {
+                        try
+                        {
+                            ApplyConfig(result);
+                        }
+                        catch (PorterStorageException ex)
+                        {
+                            WriteCoreError(ex);
+                        }
+                    }
+                }
+                WriteObject(result);
+            }
+            catch (PorterStorageException ex)
+            {
+                WriteCoreError(ex);
+            }
+            finally
+            {
+                progress.Complete();
+            }
+        }
+
+        private void ApplyConfig(PorterContainerCopyResult result)
+        {
+            string config = Source!.ConfigFileName ?? Source.Source;
+            if (!result.Verified || ShouldProcess(config, "Switch Porter's storage from the azure.table plugin to the azure.blob plugin"))
+            {
+                string kept = TableCopy.UpdateConfig(result, Source, Destination!, System.DateTime.Now);
+                WriteVerbose($"Changed '{config}' to the azure.blob plugin; its old text is in '{kept}'.");
             }
         }
     }

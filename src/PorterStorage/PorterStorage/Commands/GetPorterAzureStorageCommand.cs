@@ -8,8 +8,9 @@ using PorterStorage.Core.Home;
 namespace PorterStorage.Commands
 {
     /// <summary>
-    /// Get-PorterAzureStorage: the blob container holding Porter data and how to reach it — from the home's Porter config
-    /// (as the azure.blob plugin connects), a connection string, a SAS token, or a managed identity. Never shows a secret.
+    /// Get-PorterAzureStorage: the blob container (azure.blob) or table (azure.table) holding Porter data and how to reach it —
+    /// from the home's Porter config (as the plugin connects), a connection string, a SAS token, or a managed identity. Never
+    /// shows a secret.
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "PorterAzureStorage", DefaultParameterSetName = ConfigSet)]
     [OutputType(typeof(PorterAzureStorage))]
@@ -99,6 +100,23 @@ namespace PorterStorage.Commands
         [ValidateNotNullOrEmpty]
         public string Container { get; set; } = PorterAzureStorage.DefaultContainer;
 
+        /// <summary>
+        /// A table of the account instead of a container: the azure.table plugin's store (the plugin always uses 'porter'). A home's
+        /// config says by itself which store it uses.
+        /// </summary>
+        [Parameter(ParameterSetName = ConnectionStringSet)]
+        [Parameter(ParameterSetName = SasSet)]
+        [Parameter(ParameterSetName = IdentitySet)]
+        [Parameter(ParameterSetName = ContextSet)]
+        [ValidateNotNullOrEmpty]
+        public string? Table { get; set; }
+
+        /// <summary>The table service endpoint, for other clouds or emulators (a connection string gives it as TableEndpoint=…).</summary>
+        [Parameter(ParameterSetName = SasSet)]
+        [Parameter(ParameterSetName = IdentitySet)]
+        [ValidateNotNull]
+        public Uri? TableEndpoint { get; set; }
+
         protected override void ProcessRecord()
         {
             if (ParameterSetName == ConfigSet || ParameterSetName == LiteralPathSet || ParameterSetName == HomeSet)
@@ -114,7 +132,8 @@ namespace PorterStorage.Commands
             }
             try
             {
-                Write(Resolve());
+                PorterAzureStorage storage = Resolve();
+                Write(Table != null ? storage.WithTable(Table) : storage);
             }
             catch (PorterStorageException ex)
             {
@@ -124,7 +143,7 @@ namespace PorterStorage.Commands
 
         private void Write(PorterAzureStorage storage)
         {
-            WriteVerbose($"Using {storage.ContainerUri} ({storage.Authentication}) from {storage.Source}.");
+            WriteVerbose($"Using the {(storage.IsTable ? "table" : "container")} {storage.StoreUri} ({storage.Authentication}) from {storage.Source}.");
             WriteObject(storage);
         }
 
@@ -136,7 +155,7 @@ namespace PorterStorage.Commands
                     return AzureStorageFactory.FromConnectionString(ConnectionString!, Container, "-ConnectionString");
                 case SasSet:
                     RequireAccount();
-                    return AzureStorageFactory.FromSas(AccountName, BlobEndpoint, SasToken!, Container);
+                    return AzureStorageFactory.FromSas(AccountName, BlobEndpoint, SasToken!, Container, TableEndpoint);
                 case ContextSet:
                     return AzContextTransformationAttribute.FromContext(Context, Container)
                         ?? throw new PorterStorageException(ErrorIds.AzureCredentialNotFound, PorterErrorKind.InvalidArgument, "-Context",
@@ -147,7 +166,7 @@ namespace PorterStorage.Commands
                     {
                         ThrowTerminatingError(new ErrorRecord(new PSArgumentException("Give -UseManagedIdentity or -UseConnectedAccount, not both."), "IdentityConflict", ErrorCategory.InvalidArgument, null));
                     }
-                    return AzureStorageFactory.FromTokenCredential(AccountName, BlobEndpoint, UseManagedIdentity, ClientId, Container);
+                    return AzureStorageFactory.FromTokenCredential(AccountName, BlobEndpoint, UseManagedIdentity, ClientId, Container, TableEndpoint);
                 default:
                     throw new InvalidOperationException("The config set is resolved per home.");
             }
@@ -158,6 +177,10 @@ namespace PorterStorage.Commands
             if (AccountName == null && BlobEndpoint == null)
             {
                 ThrowTerminatingError(new ErrorRecord(new PSArgumentException("Give -AccountName or -BlobEndpoint."), "AccountRequired", ErrorCategory.InvalidArgument, null));
+            }
+            if (TableEndpoint != null && Table == null)
+            {
+                ThrowTerminatingError(new ErrorRecord(new PSArgumentException("-TableEndpoint goes with -Table."), "TableRequired", ErrorCategory.InvalidArgument, null));
             }
         }
     }

@@ -9,7 +9,7 @@ namespace PorterStorage.Commands
 {
     /// <summary>
     /// Test-PorterStorage: checks v0.28–v0.38 data the way Porter reads it: a home's folder, the container its config selects,
-    /// or a container from Get-PorterAzureStorage. Reads only.
+    /// the table, or a container or table from Get-PorterAzureStorage. Reads only.
     /// </summary>
     [Cmdlet(VerbsDiagnostic.Test, "PorterStorage", DefaultParameterSetName = PathSet)]
     [OutputType(typeof(PorterStorageVerification))]
@@ -18,7 +18,7 @@ namespace PorterStorage.Commands
     {
         private const string StorageSet = "Storage";
 
-        /// <summary>The Azure plugin's container, from Get-PorterAzureStorage.</summary>
+        /// <summary>The azure.blob plugin's container or the azure.table plugin's table, from Get-PorterAzureStorage.</summary>
         [Parameter(ParameterSetName = StorageSet, Mandatory = true, ValueFromPipeline = true)]
         [AzContextTransformation]
         public PorterAzureStorage? Storage { get; set; }
@@ -31,13 +31,13 @@ namespace PorterStorage.Commands
         {
             if (Storage != null)
             {
-                RunItemOrWriteError(() => Report(PorterStores.Open(Storage, CurrentFolder, CancellationToken)), QuietFalse);
+                RunItemOrWriteError(() => Report(PorterStores.OpenForCheck(Storage, CurrentFolder, CancellationToken)), QuietFalse);
                 return;
             }
-            ForEachHome((home, _) => Report(PorterStores.Open(home, null, Environment.GetEnvironmentVariable, CancellationToken)), QuietFalse);
+            ForEachHome((home, _) => Report(PorterStores.OpenForCheck(home, Environment.GetEnvironmentVariable, CancellationToken)), QuietFalse);
         }
 
-        private void Report(IMigrationStore store)
+        private void Report(IPorterStore store)
         {
             PorterStorageVerification result = StorageVerifier.Verify(store, CancellationToken);
             foreach (StorageFinding finding in result.Findings)

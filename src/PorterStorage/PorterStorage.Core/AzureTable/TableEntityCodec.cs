@@ -1,0 +1,430 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Text;
+using System.Text.Json;
+using PorterStorage.Core.Errors;
+using PorterStorage.Core.Storage;
+
+namespace PorterStorage.Core.AzureTable
+{
+    /// <summary>One property of a table entity as the service keeps it: its name, its EDM type and its value.</summary>
+    public sealed class TableProperty
+    {
+        public TableProperty(string name, string edmType, object value)
+        {
+            Name = name;
+            EdmType = edmType;
+            Value = value;
+        }
+
+        public string Name { get; }
+
+        /// <summary><c>Edm.String</c>, <c>Edm.Binary</c>, <c>Edm.Boolean</c>, <c>Edm.DateTime</c>, <c>Edm.Double</c>, <c>Edm.Guid</c>, <c>Edm.Int32</c> or <c>Edm.Int64</c>.</summary>
+        public string EdmType { get; }
+
+        /// <summary>The value: string, byte[], bool, DateTimeOffset, double, Guid, int or long, as <see cref="EdmType"/> says.</summary>
+        public object Value { get; }
+
+        public override string ToString() => $"{Name} ({EdmType})";
+    }
+
+    /// <summary>
+    /// One entity of the porter table exactly as stored: its keys and every property with its type (the service's
+    /// <c>Timestamp</c> and ETag are the service's, not the entity's, and are left out).
+    /// </summary>
+    public sealed class PorterTableEntity
+    {
+        public PorterTableEntity(string partitionKey, string rowKey, IEnumerable<TableProperty> properties)
+        {
+            PartitionKey = partitionKey;
+            RowKey = rowKey;
+            Properties = properties.OrderBy(p => p.Name, StringComparer.Ordinal).ToList().AsReadOnly();
+        }
+
+        public string PartitionKey { get; }
+
+        public string RowKey { get; }
+
+        /// <summary>Every property but the keys, sorted by name.</summary>
+        public IReadOnlyList<TableProperty> Properties { get; }
+
+        /// <summary>The property of a name, or null.</summary>
+        public TableProperty? Property(string name) => Properties.FirstOrDefault(p => p.Name == name);
+
+        /// <summary>The entity's key as one text (<c>PartitionKey/RowKey</c>, each escaped), the name it has in a backup and in messages.</summary>
+        public string Key => TableEntityCodec.EscapeKey(PartitionKey) + "/" + TableEntityCodec.EscapeKey(RowKey);
+
+        public override string ToString() => Key;
+    }
+
+    /// <summary>What a Porter item an entity holds, decoded the way the azure.table plugin's Read and List see it.</summary>
+    public sealed class TableItem
+    {
+        internal TableItem(PorterTableEntity entity, string itemType, string name, string? group, byte[] data, bool compressed, bool hasGroup)
+        {
+            Entity = entity;
+            ItemType = itemType;
+            Name = name;
+            Group = group;
+            Data = data;
+            Compressed = compressed;
+            HasGroup = hasGroup;
+        }
+
+        public PorterTableEntity Entity { get; }
+
+        /// <summary>The item type (the partition key); empty for the schema document.</summary>
+        public string ItemType { get; }
+
+        /// <summary>The item name (the row key).</summary>
+        public string Name { get; }
+
+        /// <summary>The <c>group</c> property; null when the entity has none, or has <c>""</c>.</summary>
+        public string? Group { get; }
+
+        /// <summary>The document, decompressed when the entity says it is compressed; empty for an installation marker.</summary>
+        public byte[] Data { get; }
+
+        public bool Compressed { get; }
+
+        /// <summary>False when the entity has no <c>group</c> property: the plugin's List (<c>group eq '…'</c>) never returns it.</summary>
+        public bool HasGroup { get; }
+    }
+
+    /// <summary>
+    /// The azure.table plugin's entity (format A§1.7, <c>pkg/azure/table/store.go</c>): PartitionKey = item type (<c>schema</c> for
+    /// the schema document, whose row key is <c>schema</c>), RowKey = name, <c>group</c> (string, <c>""</c> when none) and <c>data</c>
+    /// (Edm.Binary; absent when the plugin saved nil data, as for an installation marker). Later plugin builds may set
+    /// <c>compressed</c> (Edm.Boolean) and store <c>data</c> gzipped. The plugin refuses data over <see cref="MaxDataBytes"/>.
+    /// Also the one canonical JSON form of an entity that backups hold. The only place that knows these shapes.
+    /// </summary>
+    public static class TableEntityCodec
+    {
+        /// <summary>The plugin's limit on <c>data</c> (its <c>maxSize</c>); it refuses to save more.</summary>
+        public const int MaxDataBytes = 65536;
+
+        /// <summary>The most a compressed <c>data</c> may expand to before it is judged hostile.</summary>
+        internal const int MaxDecompressedBytes = 64 * 1024 * 1024;
+
+        public const string SchemaPartition = "schema";
+        public const string SchemaRow = "schema";
+        public const string GroupProperty = "group";
+        public const string DataProperty = "data";
+        public const string CompressedProperty = "compressed";
+
+        public const string EdmString = "Edm.String";
+        public const string EdmBinary = "Edm.Binary";
+        public const string EdmBoolean = "Edm.Boolean";
+        public const string EdmDateTime = "Edm.DateTime";
+        public const string EdmDouble = "Edm.Double";
+        public const string EdmGuid = "Edm.Guid";
+        public const string EdmInt32 = "Edm.Int32";
+        public const string EdmInt64 = "Edm.Int64";
+
+        /// <summary>The partition and row key the plugin stores an item under (the schema document's empty type is <c>schema</c>).</summary>
+        public static (string PartitionKey, string RowKey) KeyOf(string itemType, string name) =>
+            itemType.Length == 0 && name == SchemaRow ? (SchemaPartition, SchemaRow) : (itemType, name);
+
+        /// <summary>The entity the plugin's Save writes for an item: <c>group</c> and, unless the data is empty, <c>data</c>.</summary>
+        public static PorterTableEntity Encode(string itemType, string? group, string name, byte[] data)
+        {
+            (string pk, string rk) = KeyOf(itemType, name);
+            var properties = new List<TableProperty> { new TableProperty(GroupProperty, EdmString, group ?? string.Empty) };
+            if (data.Length > 0)
+            {
+                properties.Add(new TableProperty(DataProperty, EdmBinary, data));
+            }
+            return new PorterTableEntity(pk, rk, properties);
+        }
+
+        /// <summary>
+        /// The item an entity holds, as the plugin reads it. Raises <c>TableEntityTooLarge</c> (data over the plugin's limit) and
+        /// <c>TableEntityUndecodable</c> (a <c>data</c> that is not binary, a <c>compressed</c> that is not a boolean, a gzip that does not
+        /// inflate), each naming the entity by <paramref name="location"/>.
+        /// </summary>
+        public static TableItem Decode(PorterTableEntity entity, string location)
+        {
+            string itemType = entity.PartitionKey == SchemaPartition && entity.RowKey == SchemaRow ? string.Empty : entity.PartitionKey;
+            TableProperty? groupProperty = entity.Property(GroupProperty);
+            if (groupProperty != null && groupProperty.EdmType != EdmString)
+            {
+                throw Undecodable(location, $"its 'group' property is {groupProperty.EdmType}, not Edm.String");
+            }
+            string? group = groupProperty == null || ((string)groupProperty.Value).Length == 0 ? null : (string)groupProperty.Value;
+            TableProperty? dataProperty = entity.Property(DataProperty);
+            byte[] data;
+            if (dataProperty == null)
+            {
+                data = Array.Empty<byte>();
+            }
+            else if (dataProperty.EdmType != EdmBinary)
+            {
+                throw Undecodable(location, $"its 'data' property is {dataProperty.EdmType}, not Edm.Binary (the plugin would read it as empty)");
+            }
+            else
+            {
+                data = (byte[])dataProperty.Value;
+            }
+            if (data.Length > MaxDataBytes)
+            {
+                throw new PorterStorageException(ErrorIds.TableEntityTooLarge, PorterErrorKind.InvalidData, location,
+                    $"The entity '{location}' holds {data.Length} bytes of data; the azure.table plugin saves at most {MaxDataBytes}, so no plugin wrote it.");
+            }
+            TableProperty? compressedProperty = entity.Property(CompressedProperty);
+            bool compressed = false;
+            if (compressedProperty != null)
+            {
+                if (compressedProperty.EdmType != EdmBoolean)
+                {
+                    throw Undecodable(location, $"its 'compressed' property is {compressedProperty.EdmType}, not Edm.Boolean");
+                }
+                compressed = (bool)compressedProperty.Value;
+            }
+            if (compressed && data.Length > 0)
+            {
+                data = Inflate(data, location);
+            }
+            return new TableItem(entity, itemType, entity.RowKey, group, data, compressed, groupProperty != null);
+        }
+
+        /// <summary>The inflated data, refused (<c>TableEntityUndecodable</c>) past <paramref name="limit"/> bytes or when it is not gzip.</summary>
+        internal static byte[] Inflate(byte[] data, string location, int limit = MaxDecompressedBytes)
+        {
+            try
+            {
+                using var input = new MemoryStream(data, writable: false);
+                using var gzip = new GZipStream(input, CompressionMode.Decompress);
+                using var output = new MemoryStream();
+                var buffer = new byte[81920];
+                int read;
+                while ((read = gzip.Read(buffer, 0, buffer.Length)) > 0)
+                {
+                    if (output.Length + read > limit)
+                    {
+                        throw Undecodable(location, $"its compressed data expands beyond {limit} bytes");
+                    }
+                    output.Write(buffer, 0, read);
+                }
+                return output.ToArray();
+            }
+            catch (InvalidDataException ex)
+            {
+                throw Undecodable(location, "it says its data is compressed, but the data is not gzip (" + ex.Message + ")");
+            }
+        }
+
+        private static PorterStorageException Undecodable(string location, string why) =>
+            new PorterStorageException(ErrorIds.TableEntityUndecodable, PorterErrorKind.InvalidData, location,
+                $"The entity '{location}' cannot be read as a Porter item: {why}.");
+
+        /// <summary>
+        /// The EDM type of a value as the SDK returns it (null for a type no table property has). Binary arrives as byte[] or
+        /// BinaryData; a DateTime as DateTimeOffset or DateTime.
+        /// </summary>
+        public static TableProperty? FromValue(string name, object? value) => value switch
+        {
+            null => null,
+            string s => new TableProperty(name, EdmString, s),
+            byte[] b => new TableProperty(name, EdmBinary, b),
+            BinaryData d => new TableProperty(name, EdmBinary, d.ToArray()),
+            bool v => new TableProperty(name, EdmBoolean, v),
+            DateTimeOffset t => new TableProperty(name, EdmDateTime, t.ToUniversalTime()),
+            DateTime t => new TableProperty(name, EdmDateTime, new DateTimeOffset(t.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(t, DateTimeKind.Utc) : t.ToUniversalTime())),
+            double v => new TableProperty(name, EdmDouble, v),
+            Guid g => new TableProperty(name, EdmGuid, g),
+            int v => new TableProperty(name, EdmInt32, v),
+            long v => new TableProperty(name, EdmInt64, v),
+            _ => null,
+        };
+
+        /// <summary>True when both entities have the same keys and the same properties, types and values.</summary>
+        public static bool Same(PorterTableEntity a, PorterTableEntity b)
+        {
+            if (a.PartitionKey != b.PartitionKey || a.RowKey != b.RowKey || a.Properties.Count != b.Properties.Count)
+            {
+                return false;
+            }
+            for (int i = 0; i < a.Properties.Count; i++)
+            {
+                TableProperty x = a.Properties[i], y = b.Properties[i];
+                if (x.Name != y.Name || x.EdmType != y.EdmType || !SameValue(x.Value, y.Value))
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private static bool SameValue(object x, object y) => x switch
+        {
+            byte[] b => y is byte[] c && b.AsSpan().SequenceEqual(c),
+            double d => y is double e && BitConverter.DoubleToInt64Bits(d) == BitConverter.DoubleToInt64Bits(e),
+            DateTimeOffset t => y is DateTimeOffset u && t.UtcTicks == u.UtcTicks,
+            _ => x.Equals(y),
+        };
+
+        /// <summary>
+        /// The canonical JSON of an entity (UTF-8): <c>{"PartitionKey":…,"RowKey":…,"properties":[{"name":…,"type":…,"value":…}]}</c>,
+        /// every value as a string (base64 for binary, round-trip forms for numbers and times), so that it reads back exactly.
+        /// </summary>
+        public static byte[] ToJson(PorterTableEntity entity)
+        {
+            using var buffer = new MemoryStream();
+            using (var json = new Utf8JsonWriter(buffer))
+            {
+                json.WriteStartObject();
+                json.WriteString("PartitionKey", entity.PartitionKey);
+                json.WriteString("RowKey", entity.RowKey);
+                json.WriteStartArray("properties");
+                foreach (TableProperty p in entity.Properties)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("name", p.Name);
+                    json.WriteString("type", p.EdmType);
+                    json.WriteString("value", ValueText(p));
+                    json.WriteEndObject();
+                }
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+            return buffer.ToArray();
+        }
+
+        private static string ValueText(TableProperty p) => p.Value switch
+        {
+            string s => s,
+            byte[] b => Convert.ToBase64String(b),
+            bool v => v ? "true" : "false",
+            DateTimeOffset t => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture),
+            double v => v.ToString("R", CultureInfo.InvariantCulture),
+            Guid g => g.ToString("D"),
+            int v => v.ToString(CultureInfo.InvariantCulture),
+            long v => v.ToString(CultureInfo.InvariantCulture),
+            _ => throw new ArgumentException($"A table property cannot hold a {p.Value.GetType().Name}."),
+        };
+
+        /// <summary>An entity from its canonical JSON; raises <see cref="InvalidDataException"/> naming what is wrong.</summary>
+        public static PorterTableEntity FromJson(byte[] utf8)
+        {
+            try
+            {
+                using JsonDocument doc = JsonDocument.Parse(utf8);
+                JsonElement root = doc.RootElement;
+                if (root.ValueKind != JsonValueKind.Object)
+                {
+                    throw new InvalidDataException("an entity is not a JSON object");
+                }
+                string pk = Text(root, "PartitionKey"), rk = Text(root, "RowKey");
+                if (!root.TryGetProperty("properties", out JsonElement list) || list.ValueKind != JsonValueKind.Array)
+                {
+                    throw new InvalidDataException($"the entity '{pk}/{rk}' has no properties array");
+                }
+                var properties = new List<TableProperty>();
+                var names = new HashSet<string>(StringComparer.Ordinal);
+                foreach (JsonElement p in list.EnumerateArray())
+                {
+                    if (p.ValueKind != JsonValueKind.Object)
+                    {
+                        throw new InvalidDataException($"a property of '{pk}/{rk}' is not an object");
+                    }
+                    string name = Text(p, "name"), type = Text(p, "type"), value = Text(p, "value");
+                    if (!names.Add(name) || name == "PartitionKey" || name == "RowKey" || name == "Timestamp")
+                    {
+                        throw new InvalidDataException($"the entity '{pk}/{rk}' repeats or reserves the property '{name}'");
+                    }
+                    properties.Add(new TableProperty(name, type, ParseValue(type, value, pk + "/" + rk + " " + name)));
+                }
+                return new PorterTableEntity(pk, rk, properties);
+            }
+            catch (JsonException ex)
+            {
+                throw new InvalidDataException("an entity is not valid JSON (" + ex.Message + ")", ex);
+            }
+        }
+
+        private static object ParseValue(string type, string text, string what)
+        {
+            bool ok;
+            object value;
+            switch (type)
+            {
+                case EdmString:
+                    return text;
+                case EdmBinary:
+                    try
+                    {
+                        return Convert.FromBase64String(text);
+                    }
+                    catch (FormatException)
+                    {
+                        throw new InvalidDataException($"{what}: the binary value is not base64");
+                    }
+                case EdmBoolean:
+                    ok = text == "true" || text == "false";
+                    value = text == "true";
+                    break;
+                case EdmDateTime:
+                    ok = DateTimeOffset.TryParseExact(text, "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture,
+                        DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out DateTimeOffset t);
+                    value = t;
+                    break;
+                case EdmDouble:
+                    ok = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double d);
+                    value = d;
+                    break;
+                case EdmGuid:
+                    ok = Guid.TryParseExact(text, "D", out Guid g);
+                    value = g;
+                    break;
+                case EdmInt32:
+                    ok = int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int i);
+                    value = i;
+                    break;
+                case EdmInt64:
+                    ok = long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long l);
+                    value = l;
+                    break;
+                default:
+                    throw new InvalidDataException($"{what}: '{type}' is not a table property type");
+            }
+            if (!ok)
+            {
+                throw new InvalidDataException($"{what}: '{text}' is not a {type}");
+            }
+            return value;
+        }
+
+        private static string Text(JsonElement e, string name) =>
+            e.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.String
+                ? v.GetString()!
+                : throw new InvalidDataException($"'{name}' is missing or not a string");
+
+        /// <summary>
+        /// A key as one path segment: every character but ASCII letters, digits, '-', '_' and '.' as %XX of its UTF-8 bytes, a key of
+        /// only dots with its dots escaped, an empty key as a lone '%' (which no escaped key is). Reversible, and never '.' or '..'.
+        /// </summary>
+        public static string EscapeKey(string key)
+        {
+            if (key.Length == 0)
+            {
+                return "%";
+            }
+            bool allDots = key.All(c => c == '.');
+            var text = new StringBuilder(key.Length);
+            foreach (byte b in Encoding.UTF8.GetBytes(key))
+            {
+                char c = (char)b;
+                bool plain = b < 0x80 && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || (c == '.' && !allDots));
+                text.Append(plain ? c.ToString() : "%" + b.ToString("X2", CultureInfo.InvariantCulture));
+            }
+            return text.ToString();
+        }
+
+        /// <summary>The item types Porter keeps in the table, and the schema partition.</summary>
+        public static bool IsPorterPartition(string partitionKey) => partitionKey == SchemaPartition || ItemTypes.All.Contains(partitionKey);
+    }
+}

@@ -1,0 +1,153 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using global::Azure;
+using global::Azure.Data.Tables;
+using PorterStorage.Core.Azure;
+using PorterStorage.Core.Errors;
+
+namespace PorterStorage.Core.AzureTable
+{
+    /// <summary>
+    /// Writes entities into a table as they are (every property and type, replacing an entity of the same keys) and checks them back.
+    /// Entities of one partition go in transactions of up to 100 (the service's limit) and about 2 MiB, several transactions at once,
+    /// so a table of thousands of entities costs tens of requests. Each write is an upsert: repeating one is harmless.
+    /// </summary>
+    internal static class TableWriter
+    {
+        internal const int MaxBatchEntities = 100;
+        internal const int MaxBatchBytes = 2 * 1024 * 1024;
+        internal const int Concurrency = 8;
+
+        /// <summary>Creates the table unless it exists; raises the Azure errors naming <paramref name="location"/>.</summary>
+        internal static void EnsureTable(TableClient table, string location, CancellationToken cancel)
+        {
+            try
+            {
+                table.CreateIfNotExists(cancel);
+            }
+            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+            {
+                throw AzureErrors.Translate(ex, location, "Creating the table");
+            }
+        }
+
+        /// <summary>
+        /// Upserts (replace) every entity; <paramref name="written"/> is told of each batch that landed. Raises the first failure as a
+        /// named error naming an entity of the failing batch; batches already sent stay written (a rerun writes them again, harmlessly).
+        /// </summary>
+        internal static void Upsert(TableClient table, string location, IReadOnlyList<PorterTableEntity> entities, Action<IReadOnlyList<PorterTableEntity>>? written,
+            CancellationToken cancel)
+        {
+            var batches = new List<List<PorterTableEntity>>();
+            foreach (IGrouping<string, PorterTableEntity> partition in entities.GroupBy(e => e.PartitionKey, StringComparer.Ordinal))
+            {
+                var batch = new List<PorterTableEntity>();
+                long bytes = 0;
+                foreach (PorterTableEntity e in partition)
+                {
+                    long size = EstimatedBytes(e);
+                    if (batch.Count > 0 && (batch.Count >= MaxBatchEntities || bytes + size > MaxBatchBytes))
+                    {
+                        batches.Add(batch);
+                        batch = new List<PorterTableEntity>();
+                        bytes = 0;
+                    }
+                    batch.Add(e);
+                    bytes += size;
+                }
+                if (batch.Count > 0)
+                {
+                    batches.Add(batch);
+                }
+            }
+            PorterStorageException? failed = null;
+            var inFlight = new Queue<(List<PorterTableEntity> Batch, Task Send)>();
+            void Complete((List<PorterTableEntity> Batch, Task Send) sent)
+            {
+                try
+                {
+                    sent.Send.GetAwaiter().GetResult();
+                }
+                catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+                {
+                    PorterTableEntity named = sent.Batch[0];
+                    if (ex is TableTransactionFailedException t && t.FailedTransactionActionIndex is int index && index >= 0 && index < sent.Batch.Count)
+                    {
+                        named = sent.Batch[index];
+                    }
+                    failed ??= AzureErrors.Translate(ex, AzureTablePorterStore.EntityLocation(location, named), "Writing the entities");
+                    return;
+                }
+                written?.Invoke(sent.Batch);
+            }
+            try
+            {
+                foreach (List<PorterTableEntity> batch in batches)
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    if (failed != null)
+                    {
+                        break;
+                    }
+                    Task send = batch.Count == 1
+                        ? table.UpsertEntityAsync(AzureTablePorterStore.ToSdk(batch[0]), TableUpdateMode.Replace, cancel)
+                        : table.SubmitTransactionAsync(batch.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, AzureTablePorterStore.ToSdk(e))).ToList(), cancel);
+                    inFlight.Enqueue((batch, send));
+                    while (inFlight.Count >= Concurrency)
+                    {
+                        Complete(inFlight.Dequeue());
+                    }
+                }
+            }
+            finally
+            {
+                // Nothing outlives the write: what is in flight ends (or is cancelled) before it returns or raises.
+                while (inFlight.Count > 0)
+                {
+                    try
+                    {
+                        Complete(inFlight.Dequeue());
+                    }
+                    catch (OperationCanceledException)
+                    {
+                    }
+                }
+            }
+            cancel.ThrowIfCancellationRequested();
+            if (failed != null)
+            {
+                throw failed;
+            }
+        }
+
+        /// <summary>What an entity costs in a transaction's body (binary travels as base64).</summary>
+        private static long EstimatedBytes(PorterTableEntity e) =>
+            512 + (e.PartitionKey.Length + e.RowKey.Length) * 3L
+            + e.Properties.Sum(p => p.Name.Length + 64L + (p.Value is byte[] b ? b.Length * 4L / 3 : p.Value is string s ? s.Length * 6L : 32));
+
+        /// <summary>
+        /// The entities of <paramref name="expected"/> that the table does not hold exactly (missing, or another property, type or
+        /// value), each as "key: why", read back in one pass.
+        /// </summary>
+        internal static List<string> Differences(IReadOnlyList<PorterTableEntity> expected, IReadOnlyList<PorterTableEntity> actual)
+        {
+            var byKey = actual.ToDictionary(e => e.Key, StringComparer.Ordinal);
+            var differences = new List<string>();
+            foreach (PorterTableEntity e in expected)
+            {
+                if (!byKey.TryGetValue(e.Key, out PorterTableEntity? found))
+                {
+                    differences.Add($"{e.Key}: missing");
+                }
+                else if (!TableEntityCodec.Same(e, found))
+                {
+                    differences.Add($"{e.Key}: its properties differ ({string.Join(", ", found.Properties)} where {string.Join(", ", e.Properties)} was written)");
+                }
+            }
+            return differences;
+        }
+    }
+}
