@@ -192,6 +192,7 @@ function Invoke-Test {
     $env:PORTERSTORAGE_AZURITE_ENDPOINT = $azurite.Endpoint
     $env:PORTERSTORAGE_AZURITE_CS1 = $azurite.ConnectionStrings['devstoreaccount1']
     $env:PORTERSTORAGE_AZURITE_CS2 = $azurite.ConnectionStrings['destaccount']
+    $env:PORTERSTORAGE_AZURITE_CS3 = $azurite.ConnectionStrings['tablestore']
     try {
         $ok = Invoke-TestSuites
     }

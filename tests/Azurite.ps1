@@ -1,11 +1,13 @@
 # Starts and stops Azurite (npm azurite, pinned in package.json) for tests and the demo. Dot-source it.
-# Two accounts on one 127.0.0.1 endpoint (one host string for both, as cross-account copy needs), any free
+# Three accounts on one 127.0.0.1 endpoint (one host string for both, as cross-account copy needs), any free
 # port, in memory unless a folder is given, telemetry off, API version check off (the SDK is newer).
 
 $script:RepoRoot = Split-Path $PSScriptRoot -Parent
 $script:AzuriteAccounts = [ordered]@{
     devstoreaccount1 = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
     destaccount       = 'cG9ydGVyc3RvcmFnZS10ZXN0LWFjY291bnQta2V5LW5vdC1hLXNlY3JldC0wMTIzNDU2Nzg5YWJjZGVm'
+    # A third account for the table suite, whose table and container are both 'porter' as the plugins hard-code them.
+    tablestore       = 'dGFibGVzdG9yZS10ZXN0LWFjY291bnQta2V5LW5vdC1hLXNlY3JldC0wMTIzNDU2Nzg5YWJjZGVmMDE='
 }
 
 function Install-Azurite {

@@ -80,10 +80,15 @@ function Set-PorterTableEntity {
         -Headers @{ Prefer = 'return-no-content'; Accept = 'application/json;odata=nometadata' }
 }
 
-# Creates the table (as the plugin's init does) and saves the sample items in it; returns the items.
+# Creates the table unless it exists (as the plugin's init does) and saves the sample items in it; returns the items.
 function New-PorterTableStore {
     param([Parameter(Mandatory)] [string] $ConnectionString, [Parameter(Mandatory)] [string] $Table, [int] $Installations = 5, [string] $Secret = 'value')
-    $null = Invoke-PorterTableRequest -ConnectionString $ConnectionString -Method Post -Resource 'Tables' -Body "{`"TableName`":`"$Table`"}" -Headers @{ Prefer = 'return-no-content' }
+    try {
+        $null = Invoke-PorterTableRequest -ConnectionString $ConnectionString -Method Post -Resource 'Tables' -Body "{`"TableName`":`"$Table`"}" -Headers @{ Prefer = 'return-no-content' }
+    }
+    catch [Microsoft.PowerShell.Commands.HttpResponseException] {
+        if ($_.Exception.Response.StatusCode -ne [Net.HttpStatusCode]::Conflict) { throw }
+    }
     $items = Get-PorterTableSampleItems -Installations $Installations -Secret $Secret
     foreach ($item in $items) {
         Set-PorterTableEntity -ConnectionString $ConnectionString -Table $Table -PartitionKey $item.Type -RowKey $item.Name -Group $item.Group -Data $item.Bytes
@@ -113,4 +118,32 @@ function Get-PorterTableDigest {
     (Get-PorterTableEntity -ConnectionString $ConnectionString -Table $Table | ForEach-Object {
             ($_.PSObject.Properties | Sort-Object Name | ForEach-Object { "$($_.Name)=$($_.Value)" }) -join '|'
         } | Sort-Object) -join "`n"
+}
+
+# Porter's own List query (format A§1.3), sent as the azure.blob plugin sends it: a service-level Find Blobs by Tags whose
+# where is every tag as "key"='value' AND, keys sorted, then @container='porter'. Signed with Shared Key (Azurite's blob
+# service takes no Shared Key Lite); every page.
+# Returns the blob names found in the container.
+function Find-PorterBlobByTag {
+    param([Parameter(Mandatory)] [string] $ConnectionString, [Parameter(Mandatory)] [hashtable] $Tags, [string] $Container = 'porter')
+    $cs = ConvertFrom-PorterConnectionString $ConnectionString
+    $account = $cs['AccountName']
+    $where = (@($Tags.Keys | Sort-Object -CaseSensitive | ForEach-Object { "`"$_`"='$($Tags[$_])'" }) + "@container='$Container'") -join ' AND '
+    $marker = ''
+    while ($true) {
+        $query = "comp=blobs&where=$([Uri]::EscapeDataString($where))$(if ($marker) { '&marker=' + [Uri]::EscapeDataString($marker) })"
+        $uri = [Uri]::new($cs['BlobEndpoint'].TrimEnd('/') + '/?' + $query)
+        $date = [DateTime]::UtcNow.ToString('R')
+        $version = '2021-04-10'
+        # Path-style (emulator) URLs carry the account in the path, so the canonical resource names it twice; each query
+        # parameter follows as "name:value", names sorted, values decoded.
+        $canonical = "/$account$($uri.AbsolutePath)`ncomp:blobs" + $(if ($marker) { "`nmarker:$marker" }) + "`nwhere:$where"
+        $hmac = [Security.Cryptography.HMACSHA256]::new([Convert]::FromBase64String($cs['AccountKey']))
+        $signature = [Convert]::ToBase64String($hmac.ComputeHash([Text.Encoding]::UTF8.GetBytes("GET`n`n`n`n`n`n`n`n`n`n`n`nx-ms-date:$date`nx-ms-version:$version`n$canonical")))
+        $response = Invoke-WebRequest -Uri $uri -Headers @{ 'x-ms-date' = $date; 'x-ms-version' = $version; Authorization = "SharedKey ${account}:$signature" }
+        [xml] $xml = $response.Content.TrimStart([char]0xFEFF)
+        foreach ($b in $xml.EnumerationResults.Blobs.Blob) { if ($b.ContainerName -eq $Container) { $b.Name } }
+        $marker = $xml.EnumerationResults.NextMarker
+        if (-not $marker) { break }
+    }
 }

@@ -70,8 +70,12 @@ try
     Type blobStore = engine.GetType("PorterStorage.Core.Azure.AzureBlobPorterStore", throwOnError: true)!;
     object store = Activator.CreateInstance(blobStore, storage)!;
     Check(((string)blobStore.GetProperty("Location")!.GetValue(store)!).EndsWith("/devstoreaccount1/porter", StringComparison.Ordinal), "Azure blob client created");
+    object tableStorage = storage.GetType().GetMethod("WithTable")!.Invoke(storage, new object[] { "porter" })!;
+    Type tableStore = engine.GetType("PorterStorage.Core.AzureTable.AzureTablePorterStore", throwOnError: true)!;
+    object tables = Activator.CreateInstance(tableStore, tableStorage)!;
+    Check(((string)tableStore.GetProperty("Location")!.GetValue(tables)!).EndsWith("/devstoreaccount1/porter", StringComparison.Ordinal), "Azure table client created");
 
-    foreach (string dependency in new[] { "Tomlyn", "System.Text.Json", "Azure.Core", "Azure.Storage.Blobs" })
+    foreach (string dependency in new[] { "Tomlyn", "System.Text.Json", "Azure.Core", "Azure.Storage.Blobs", "Azure.Data.Tables" })
     {
         Assembly? loaded = engineContext.Assemblies.FirstOrDefault(a => a.GetName().Name == dependency);
         Console.WriteLine($"{dependency}: {loaded?.GetName().Version} from {loaded?.Location}");
