@@ -5,7 +5,7 @@
     Author               = 'PorterStorage contributors'
     CompanyName          = 'PorterStorage'
     Copyright            = '(c) PorterStorage contributors. MIT licence.'
-    Description          = 'Moves Porter''s stored data (PORTER_HOME and the Azure blob container) safely to the storage format of Porter v0.28-v0.38: inspect, back up, migrate, verify and restore, as cmdlets that pipe into each other.'
+    Description          = 'Moves Porter''s stored data (PORTER_HOME, the azure.blob plugin''s container and the azure.table plugin''s table) safely to the storage format of Porter v0.28-v0.38: inspect, back up, migrate, verify and restore, as cmdlets that pipe into each other.'
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Core', 'Desktop')
     FormatsToProcess     = @('PorterStorage.format.ps1xml')

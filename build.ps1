@@ -420,7 +420,8 @@ function Invoke-Demo {
     $azurite = Start-PorterAzurite -WithTable
     try {
         & $PwshHost @PwshArgs -NoProfile -NonInteractive -File (Join-Path $RepoRoot 'examples/demo.ps1') -ModuleRoot $OutRoot `
-            -SourceConnectionString $azurite.ConnectionStrings['devstoreaccount1'] -DestinationConnectionString $azurite.ConnectionStrings['destaccount'] | Out-Host
+            -SourceConnectionString $azurite.ConnectionStrings['devstoreaccount1'] -DestinationConnectionString $azurite.ConnectionStrings['destaccount'] `
+            -TableConnectionString $azurite.ConnectionStrings['tablestore'] | Out-Host
         $code = $LASTEXITCODE
     }
     finally {

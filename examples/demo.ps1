@@ -7,12 +7,15 @@ param(
     [Parameter(Mandatory)] [string] $ModuleRoot,
     # Two Azurite accounts (build.ps1 Demo starts them); without them the Azure part is left out.
     [string] $SourceConnectionString,
-    [string] $DestinationConnectionString
+    [string] $DestinationConnectionString,
+    # A third account for the azure.table flow (its table and its container are both 'porter'); without it that part is left out.
+    [string] $TableConnectionString
 )
 $ErrorActionPreference = 'Stop'
 Import-Module (Join-Path $ModuleRoot 'PorterStorage') -Force
 . (Join-Path $PSScriptRoot '../tests/SampleHome.ps1')
 . (Join-Path $PSScriptRoot '../tests/SampleContainer.ps1')
+. (Join-Path $PSScriptRoot '../tests/SampleTable.ps1')
 
 $work = Join-Path ([IO.Path]::GetTempPath()) ("porterstorage-demo-" + [Guid]::NewGuid().ToString('N').Substring(0, 8))
 try {
@@ -106,6 +109,42 @@ try {
         Test-PorterSchema -Path $azureHome.FullName | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
         $rerunAzure = Invoke-PorterStorageMigration -Path $azureHome.FullName -SkipBackupCheck -Confirm:$false
         Write-Host ("Second run on the container: {0} migrated, schema written again: {1}" -f $rerunAzure.Migrated, $rerunAzure.SchemaWritten)
+        Remove-Item Env:TEAM_PORTER_STORAGE
+    }
+
+    if ($SourceConnectionString -and $TableConnectionString) {
+        Write-Host "`n== Azure Table: a home on the azure.table plugin (azure-plugins v0.11), its table seeded as the plugin writes it" -ForegroundColor Cyan
+        $null = New-PorterTableStore -ConnectionString $TableConnectionString -Table porter -Installations 3
+        $tableHome = New-Item -ItemType Directory -Path (Join-Path $work 'table-home')
+        Set-Content -LiteralPath (Join-Path $tableHome 'config.toml') -Value "default-storage = `"team`"`n[[storage]]`n  name = `"team`"`n  plugin = `"azure.table`"`n  [storage.config]`n    env = `"TEAM_PORTER_STORAGE`"`n"
+        $env:TEAM_PORTER_STORAGE = $TableConnectionString
+        $table = Get-PorterAzureStorage -Path $tableHome.FullName
+        $table | Format-List Kind, AccountName, TableUri, Authentication, Source | Out-String -Width 200 | Write-Host
+        Get-PorterHome -Path $tableHome.FullName | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+        Test-PorterSchema -Path $tableHome.FullName | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+        Test-PorterStorage -Path $tableHome.FullName | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+
+        Write-Host "== Backup-PorterAzureContainer on the table: every entity, property and type | Test-PorterBackup" -ForegroundColor Cyan
+        $tableBackup = $table | Backup-PorterAzureContainer -Destination $backups
+        $tableBackup | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+        $tableBackup | Test-PorterBackup | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+
+        Write-Host "== Copy-PorterAzureContainer to a table in a second account, entity by entity, verified" -ForegroundColor Cyan
+        $otherTable = Get-PorterAzureStorage -ConnectionString $DestinationConnectionString -Table porter
+        $tableCopy = Copy-PorterAzureContainer -Source $table -Destination $otherTable -Confirm:$false
+        $tableCopy | Format-List Source, Destination, Total, Copied, Skipped, Verified | Out-String -Width 200 | Write-Host
+
+        Write-Host "== Copy-PorterAzureContainer -UpdateConfig: move the table into the account's 'porter' container, off the dropped plugin" -ForegroundColor Cyan
+        $container = Get-PorterAzureStorage -ConnectionString $TableConnectionString
+        $moved = Copy-PorterAzureContainer -Source $table -Destination $container -UpdateConfig -Confirm:$false
+        $moved | Format-List Source, Destination, Total, Copied, TagsCopied, Verified, ConfigChange, ConfigUpdated | Out-String -Width 200 | Write-Host
+        Write-Host "The home's config now:"
+        Get-Content -LiteralPath (Join-Path $tableHome 'config.toml') | ForEach-Object { Write-Host "  $_" }
+        Write-Host ("Porter's own query for type 'claims' finds: {0}" -f ((Find-PorterBlobByTag -ConnectionString $TableConnectionString -Tags @{ type = 'claims' }) -join ', '))
+        Write-Host "The home now reads: $((Get-PorterAzureStorage -Path $tableHome.FullName).StoreUri)"
+        Test-PorterStorage -Path $tableHome.FullName | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+        $movedAgain = Copy-PorterAzureContainer -Source $table -Destination $container -Confirm:$false 6>$null
+        Write-Host ("Second move: {0} written, {1} already in place, verified: {2}" -f $movedAgain.Copied, $movedAgain.Skipped, $movedAgain.Verified)
         Remove-Item Env:TEAM_PORTER_STORAGE
     }
 }

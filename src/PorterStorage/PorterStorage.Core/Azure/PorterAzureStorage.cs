@@ -83,6 +83,11 @@ namespace PorterStorage.Core.Azure
             _sharedKey = sharedKey;
             _sas = sas?.TrimStart('?');
             _token = token;
+            if (table != null)
+            {
+                // A table store whose endpoint cannot be known is named now, not at its first request.
+                TableServiceUri();
+            }
         }
 
         /// <summary>
