@@ -82,6 +82,8 @@ Describe 'The azure.table plugin''s store' {
         ($check.Findings | Where-Object Code -eq 'TableEntityUndecodable').Path | Should -Match 'claims/01BADDATA'
         Test-PorterStorage -Storage $storage -Quiet | Should -BeFalse
 
+        { Get-PorterMigrationPlan -Storage $storage -ErrorAction Stop } | Should -Throw -ErrorId 'AzureStoreKindMismatch*'
+        { Invoke-PorterStorageMigration -Storage $storage -SkipBackupCheck -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'AzureStoreKindMismatch*'
         $missing = Get-PorterAzureStorage -ConnectionString $script:SourceConnection -Table (New-TableName)
         { Test-PorterStorage -Storage $missing -ErrorAction Stop } | Should -Throw -ErrorId 'TableNotFound*'
     }
@@ -111,6 +113,13 @@ Describe 'The azure.table plugin''s store' {
         $check.IsValid | Should -BeTrue
         $check.Kind | Should -Be 'table'
         (Get-PorterBackup -Path (Join-Path $TestDrive 'table-backups')).Kind | Should -Be 'Table'
+        # A copy that outlives this machine, in a blob container; never into a table.
+        $kept = Get-PorterAzureStorage -ConnectionString $script:DestinationConnection -Container (New-TestContainerName)
+        $sent = Backup-PorterAzureContainer -Storage $source -Destination (Join-Path $TestDrive 'table-backups-sent') -CopyTo $kept
+        $sent.CopiedTo | Should -Match ([regex]::Escape($kept.ContainerUri.ToString()))
+        (Get-PorterBackup -Storage $kept -Destination (Join-Path $TestDrive 'table-backups-back')).Kind | Should -Be 'Table'
+        { Backup-PorterAzureContainer -Storage $source -Destination (Join-Path $TestDrive 'never') -CopyTo $source -ErrorAction Stop } | Should -Throw -ErrorId 'AzureStoreKindMismatch*'
+        Test-Path (Join-Path $TestDrive 'never') | Should -BeFalse
 
         $targetTable = New-TableName
         $target = Get-PorterAzureStorage -ConnectionString $script:DestinationConnection -Table $targetTable

@@ -27,9 +27,7 @@ namespace PorterStorage.Core.Storage
             PorterConfig config = PorterHomeService.ReadConfig(homePath);
             if (config.ResolvedStorage.IsAzureTable)
             {
-                // The table plugin postdates the v0.28 format: there is nothing to migrate, only a store to move off the dropped plugin.
-                throw new PorterStorageException(ErrorIds.AzureStoreKindMismatch, PorterErrorKind.InvalidOperation, config.FilePath ?? homePath,
-                    $"The home '{homePath}' keeps its data in the azure.table plugin's table, which holds the current format and is not migrated; check it with Test-PorterStorage and move it to a blob container with Copy-PorterAzureContainer.");
+                throw TableNotMigrated(config.FilePath ?? homePath, $"The home '{homePath}' keeps its data in the azure.table plugin's table");
             }
             if (config.ResolvedStorage.IsAzureBlob)
             {
@@ -104,8 +102,21 @@ namespace PorterStorage.Core.Storage
         internal static IReadOnlyList<string> YamlOnlyCredentialSets(IPorterStore reader) =>
             reader is FileSystemPorterStore folder ? folder.YamlOnlyCredentialSets() : Array.Empty<string>();
 
-        /// <summary>The azure.blob plugin's container as a store; its migration log goes to <paramref name="logFolder"/>.</summary>
+        /// <summary>
+        /// The azure.blob plugin's container as a store; its migration log goes to <paramref name="logFolder"/>. A table is refused
+        /// (<c>AzureStoreKindMismatch</c>): it is read, never migrated.
+        /// </summary>
         public static IMigrationStore Open(PorterAzureStorage container, string logFolder, CancellationToken cancellationToken = default) =>
-            new AzureBlobMigrationStore(container, logFolder, cancellationToken);
+            container.IsTable
+                ? throw TableNotMigrated(container.StoreUri.ToString(), $"'{container.StoreUri}' is the azure.table plugin's table")
+                : new AzureBlobMigrationStore(container, logFolder, cancellationToken);
+
+        /// <summary>
+        /// The table plugin postdates the v0.28 format: there is nothing to migrate in its table, only a store to move off the
+        /// dropped plugin.
+        /// </summary>
+        private static PorterStorageException TableNotMigrated(string target, string what) =>
+            new PorterStorageException(ErrorIds.AzureStoreKindMismatch, PorterErrorKind.InvalidOperation, target,
+                what + ", which holds the current format and is not migrated; check it with Test-PorterStorage and move it to a blob container with Copy-PorterAzureContainer.");
     }
 }
