@@ -39,7 +39,7 @@ Import-Module '$($env:PORTERSTORAGE_MODULE)'
         $r.Output | Should -Match 'defaultAzure=1\.38\.0'
         # A real call to Azurite through the module's own Azure.Core (the container does not exist: a named error, not a load failure).
         $r.Output | Should -Match 'azureCall=ContainerNotFound,PorterStorage\.Commands\.TestPorterAzureBlobIndexCommand'
-        $r.Output | Should -Match 'moduleAzure=1\.60\.'
+        $r.Output | Should -Match 'moduleAzure=1\.62\.'
         $r.ExitCode | Should -Be 0
     }
 

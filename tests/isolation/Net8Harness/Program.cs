@@ -63,7 +63,7 @@ try
     string state = status.GetType().GetProperty("State")!.GetValue(status)!.ToString()!;
     Check(state == "Current", $"schema document parsed (state {state})");
 
-    // The Azure SDK (Azure.Core 1.60 needs System.Text.Json 10) comes up on .NET 8 too: a store client for Azurite's
+    // The Azure SDK (Azure.Core 1.62 needs System.Text.Json 10) comes up on .NET 8 too: a store client for Azurite's
     // well-known development account is built without any network call.
     Type factory = engine.GetType("PorterStorage.Core.Azure.AzureStorageFactory", throwOnError: true)!;
     object storage = factory.GetMethod("FromConnectionString")!.Invoke(null, new object[] { "UseDevelopmentStorage=true", "porter", "harness" })!;
