@@ -94,7 +94,7 @@ Describe 'The azure.table plugin''s store' {
         $null = New-PorterTableStore -ConnectionString $script:SourceConnection -Table $table -Installations 4 -Secret $secret
         # A property the plugin never writes, of another type: kept as it is.
         Set-PorterTableEntity -ConnectionString $script:SourceConnection -Table $table -PartitionKey notes -RowKey n1 `
-            -Json '{"PartitionKey":"notes","RowKey":"n1","count":"42","count@odata.type":"Edm.Int64","when":"2021-04-08T10:00:00.1234567Z","when@odata.type":"Edm.DateTime","ok":true,"ratio":0.5}'
+            -Json '{"PartitionKey":"notes","RowKey":"n1","count":"42","count@odata.type":"Edm.Int64","when":"2021-04-08T10:00:00.1234567Z","when@odata.type":"Edm.DateTime","ok":true,"ratio":0.5,"far":"-Infinity","far@odata.type":"Edm.Double"}'
         $source = Get-PorterAzureStorage -ConnectionString $script:SourceConnection -Table $table
         $sourceDigest = Get-PorterTableDigest -ConnectionString $script:SourceConnection -Table $table
 

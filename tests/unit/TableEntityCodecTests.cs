@@ -130,6 +130,135 @@ namespace PorterStorage.Tests
             Assert.Contains("expands beyond", ex.Message);
         }
 
+        private static byte[] Gzip(byte[] doc)
+        {
+            using var packed = new MemoryStream();
+            using (var gzip = new GZipStream(packed, CompressionLevel.Optimal, leaveOpen: true))
+            {
+                gzip.Write(doc, 0, doc.Length);
+            }
+            return packed.ToArray();
+        }
+
+        /// <summary>Go's gzip reader refuses a stream cut short or followed by bytes; GZipStream alone does not, so the trailer is checked.</summary>
+        [Fact]
+        public void Inflate_AStreamCutShortPaddedOrFollowed_IsRefused_NeverATruncatedDocument()
+        {
+            byte[] doc = Encoding.UTF8.GetBytes("{\"id\":\"gz\",\"payload\":\"" + new string('a', 500) + "\"}");
+            byte[] good = Gzip(doc);
+            Assert.Equal(doc, TableEntityCodec.Inflate(good, Where));
+            foreach (byte[] bad in new[]
+            {
+                good.Take(good.Length - 20).ToArray(),
+                good.Take(good.Length - 8).ToArray(),
+                good.Concat(new byte[] { 1, 2, 3 }).ToArray(),
+                good.Concat(new byte[16]).ToArray(),
+            })
+            {
+                PorterStorageException ex = Assert.Throws<PorterStorageException>(() => TableEntityCodec.Inflate(bad, Where));
+                Assert.Equal(ErrorIds.TableEntityUndecodable, ex.ErrorId);
+            }
+        }
+
+        [Fact]
+        public void EntryProblem_AnEntryMustHoldTheEntityItsNameRecords()
+        {
+            PorterTableEntity e = TableEntityCodec.Encode("claims", "app", "01A", new byte[] { 1 });
+            byte[] json = TableEntityCodec.ToJson(e);
+            Assert.Null(TableEntityCodec.EntryProblem("claims/01A", json));
+            Assert.Contains("not the one its name records", TableEntityCodec.EntryProblem("claims/01a", json));
+            Assert.Contains("not an entity", TableEntityCodec.EntryProblem("claims/01A", Encoding.UTF8.GetBytes("{}")));
+            Assert.Contains("not an entity", TableEntityCodec.EntryProblem("a/b",
+                Encoding.UTF8.GetBytes("{\"PartitionKey\":\"a\",\"RowKey\":\"b\",\"properties\":[{\"name\":\"\",\"type\":\"Edm.String\",\"value\":\"x\"}]}")));
+            Assert.Contains("not an entity", TableEntityCodec.EntryProblem("a/b",
+                Encoding.UTF8.GetBytes("{\"PartitionKey\":\"a\",\"RowKey\":\"b\",\"properties\":[{\"name\":\"x@odata.type\",\"type\":\"Edm.String\",\"value\":\"Edm.Int64\"}]}")));
+        }
+
+        /// <summary>A table backup whose entry holds another entity than its name records fails Test-PorterBackup, so no restore starts on it.</summary>
+        [Fact]
+        public void ATableBackupWhoseEntryHoldsAnotherEntity_IsNotValid()
+        {
+            string path = Path.Combine(Path.GetTempPath(), "porterstorage-tests", Guid.NewGuid().ToString("N") + ".tar.gz");
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            try
+            {
+                foreach ((string name, byte[] content, bool valid) in new[]
+                {
+                    ("claims/01A", TableEntityCodec.ToJson(TableEntityCodec.Encode("claims", "app", "01A", new byte[] { 1 })), true),
+                    ("claims/01A", TableEntityCodec.ToJson(TableEntityCodec.Encode("claims", "app", "01B", new byte[] { 1 })), false),
+                    ("claims/01A", Encoding.UTF8.GetBytes("not json"), false),
+                })
+                {
+                    using (FileStream fs = File.Create(path))
+                    using (var archive = PorterStorage.Core.Backup.ArchiveWriter.Create(fs, PorterStorage.Core.Backup.ArchiveFormat.TarGzip))
+                    {
+                        archive.Add("entities/" + name, content, DateTime.UtcNow);
+                        archive.Add(new PorterStorage.Core.Backup.BackupManifest("table", DateTime.UtcNow, "t", false, "test",
+                            new[] { new PorterStorage.Core.Backup.BackupEntry(name, PorterStorage.Core.Backup.BackupEntryType.File, content.Length,
+                                Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(content)).ToLowerInvariant(), null, DateTime.UtcNow, null) },
+                            Array.Empty<PorterStorage.Core.Backup.BackupSkippedItem>()));
+                        archive.Finish();
+                    }
+                    PorterStorage.Core.Backup.PorterBackupVerification check = PorterStorage.Core.Backup.BackupVerifier.Verify(path, null, null, CancellationToken.None);
+                    Assert.Equal(valid, check.IsValid);
+                    if (!valid)
+                    {
+                        Assert.Contains(check.Mismatched, m => m.Path == name);
+                    }
+                }
+            }
+            finally
+            {
+                File.Delete(path);
+            }
+        }
+
+        [Fact]
+        public void NonFiniteDoubles_AreWrittenAsTheServiceSpellsThem()
+        {
+            var e = new PorterTableEntity("notes", "n", new[]
+            {
+                new TableProperty("inf", TableEntityCodec.EdmDouble, double.PositiveInfinity),
+                new TableProperty("ninf", TableEntityCodec.EdmDouble, double.NegativeInfinity),
+                new TableProperty("nan", TableEntityCodec.EdmDouble, double.NaN),
+                new TableProperty("d", TableEntityCodec.EdmDouble, 0.5),
+            });
+            Azure.Data.Tables.TableEntity sdk = AzureTablePorterStore.ToSdk(e);
+            Assert.Equal("Infinity", sdk["inf"]);
+            Assert.Equal("-Infinity", sdk["ninf"]);
+            Assert.Equal("NaN", sdk["nan"]);
+            Assert.Equal("Edm.Double", sdk["inf@odata.type"]);
+            Assert.Equal(0.5, sdk["d"]);
+            Assert.True(TableEntityCodec.Same(e, TableEntityCodec.FromJson(TableEntityCodec.ToJson(e))));
+        }
+
+        [Theory]
+        [InlineData("claims", "", "app")]
+        [InlineData("claims", ".", "app")]
+        [InlineData("claims", "..", "app")]
+        [InlineData("claims", "a.", "app")]
+        [InlineData("claims", "a/", "app")]
+        [InlineData("claims", "a\\b", "app")]
+        [InlineData("claims", "01A", "o'neil")]
+        [InlineData("claims", "01A", "grüße")]
+        [InlineData("results", "01A", "@x")]
+        public void MoveProblem_WhatNoBlobNameOrTagHolds(string type, string name, string group)
+        {
+            TableItem item = TableEntityCodec.Decode(TableEntityCodec.Encode(type, group, name, new byte[] { 1 }), Where);
+            Assert.NotNull(TableCopy.MoveProblem(item));
+        }
+
+        [Theory]
+        [InlineData("claims", "01EZ", "my-app_1.2:x=y/z w+")]
+        [InlineData("outputs", "01EZ-config.json", "01EZ")]
+        [InlineData("credentials", "team.prod", "")]
+        public void MoveProblem_WhatPorterWrites_Moves(string type, string name, string group)
+        {
+            TableItem item = TableEntityCodec.Decode(TableEntityCodec.Encode(type, group, name, new byte[] { 1 }), Where);
+            Assert.Null(TableCopy.MoveProblem(item));
+            Assert.NotNull(TableCopy.MoveProblem(TableEntityCodec.Decode(TableEntityCodec.Encode("claims", new string('g', 257), "01A", new byte[] { 1 }), Where)));
+        }
+
         private static readonly Gen<TableProperty> Property = Gen.OneOf(
             Gen.String.Select(v => new TableProperty("s", TableEntityCodec.EdmString, v)),
             Gen.Byte.Array[0, 300].Select(v => new TableProperty("b", TableEntityCodec.EdmBinary, v)),

@@ -51,6 +51,11 @@ namespace PorterStorage.Core.Azure
                         return new PorterStorageException(ErrorIds.ContainerNotFound, PorterErrorKind.ObjectNotFound, target,
                             $"The container '{target}' does not exist.", ex);
                     }
+                    if (code == "TagsTooLarge" || code == "InvalidTag" || code == "DuplicateTagNames" || code == "InvalidTagValue")
+                    {
+                        return new PorterStorageException(ErrorIds.AzureRequestFailed, PorterErrorKind.InvalidArgument, target,
+                            detail + ": the service refused the blob's index tags (a key or value too long, repeated, or of characters tags cannot hold).", ex);
+                    }
                     if (code.IndexOf("Tag", StringComparison.OrdinalIgnoreCase) >= 0 || code == "FeatureNotSupportedForAccount" || code == "FeatureNotSupported")
                     {
                         return new PorterStorageException(ErrorIds.BlobIndexUnsupported, PorterErrorKind.NotImplemented, target,

@@ -88,6 +88,13 @@ namespace PorterStorage.Core.AzureTable
             var e = new TableEntity(entity.PartitionKey, entity.RowKey);
             foreach (TableProperty p in entity.Properties)
             {
+                if (p.Value is double d && (double.IsInfinity(d) || double.IsNaN(d)))
+                {
+                    // JSON has no number for these; the service takes them as the strings OData spells, with the type annotated.
+                    e[p.Name] = double.IsNaN(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity";
+                    e[p.Name + "@odata.type"] = TableEntityCodec.EdmDouble;
+                    continue;
+                }
                 e[p.Name] = p.Value;
             }
             return e;
@@ -206,6 +213,12 @@ namespace PorterStorage.Core.AzureTable
                     findings.Add(new StorageFinding(FindingSeverity.Warning, FindingCodes.TableEntityUnknown, location,
                         $"'{entity.Key}' is in the partition '{entity.PartitionKey}', which Porter never writes; it is backed up and copied, but not moved to a container."));
                     continue;
+                }
+                string? unmovable = TableCopy.MoveProblem(item!);
+                if (unmovable != null)
+                {
+                    findings.Add(new StorageFinding(FindingSeverity.Warning, FindingCodes.TableEntityNotMovable, location,
+                        $"'{entity.Key}' cannot be moved into a blob container: {unmovable}."));
                 }
                 if (item!.ItemType.Length > 0 && !item.HasGroup)
                 {

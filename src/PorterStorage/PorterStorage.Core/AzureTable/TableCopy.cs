@@ -116,12 +116,19 @@ namespace PorterStorage.Core.AzureTable
             leftOut = new List<string>();
             foreach (PorterTableEntity e in entities)
             {
-                if (!TableEntityCodec.IsPorterPartition(e.PartitionKey))
+                if (!TableEntityCodec.IsPorterPartition(e.PartitionKey) || (e.PartitionKey == TableEntityCodec.SchemaPartition && e.RowKey != TableEntityCodec.SchemaRow))
                 {
                     leftOut.Add(e.Key);
                     continue;
                 }
-                TableItem item = TableEntityCodec.Decode(e, AzureTablePorterStore.EntityLocation(tableLocation, e));
+                string location = AzureTablePorterStore.EntityLocation(tableLocation, e);
+                TableItem item = TableEntityCodec.Decode(e, location);
+                string? problem = MoveProblem(item);
+                if (problem != null)
+                {
+                    throw new PorterStorageException(ErrorIds.TableEntityNotMovable, PorterErrorKind.InvalidData, location,
+                        $"The entity '{location}' cannot be kept by the azure.blob plugin: {problem}. Nothing was moved; rename or remove it in the table (after a backup) and move again.");
+                }
                 string name = item.ItemType.Length == 0 ? item.Name : item.ItemType + "/" + item.Name;
                 planned.Add(new PlannedBlob(name, item.Data, PorterBlobTags.For(item.ItemType, item.Group), item.ItemType, item.Group));
             }
@@ -331,6 +338,41 @@ namespace PorterStorage.Core.AzureTable
         /// Polls each of Porter's queries until it returns every blob it should, or the timeout passes (the index lags behind the
         /// writes). A query Porter could not send (a value with a quote) is a miss at once.
         /// </summary>
+        /// <summary>
+        /// Why the azure.blob plugin could not keep an item as a blob, or null: its name must be a blob name that survives a URL
+        /// (not empty, not '.' or '..', not ending in '.' or '/', no control character, at most 1,024 characters with its type), and
+        /// its group an index tag value (at most 256 characters of letters, digits, space and <c>+ - . / : = _</c>).
+        /// </summary>
+        internal static string? MoveProblem(TableItem item)
+        {
+            string name = item.Name;
+            if (name.Length == 0 || name == "." || name == ".." || name.EndsWith(".", StringComparison.Ordinal) || name.EndsWith("/", StringComparison.Ordinal))
+            {
+                return $"its name '{name}' is not a blob name that survives a URL (empty, a dot segment, or ending in '.' or '/')";
+            }
+            if (name.Any(c => c < 0x20 || c == 0x7F || c == '\\'))
+            {
+                return "its name holds a control character or a backslash";
+            }
+            if (item.ItemType.Length + 1 + name.Length > 1024)
+            {
+                return "its blob name would be longer than 1,024 characters";
+            }
+            if (item.Group != null && PorterBlobTags.GroupTag(item.ItemType) != null)
+            {
+                if (item.Group.Length > 256)
+                {
+                    return $"its group has {item.Group.Length} characters, more than the 256 an index tag value holds";
+                }
+                char bad = item.Group.FirstOrDefault(c => !(char.IsLetterOrDigit(c) && c < 0x80) && " +-./:=_".IndexOf(c) < 0);
+                if (bad != default(char))
+                {
+                    return $"its group holds the character U+{(int)bad:X4}, which an index tag value cannot hold";
+                }
+            }
+            return null;
+        }
+
         /// <summary>A blob whose tag value holds a quote: the plugin's query (values not escaped) cannot be sent for it.</summary>
         private static bool Unqueryable(PlannedBlob p) => p.Tags.Values.Any(v => v.IndexOf('\'') >= 0);
 

@@ -107,6 +107,26 @@ namespace PorterStorage.Core.AzureTable
         /// <summary>The plugin's limit on <c>data</c> (its <c>maxSize</c>); it refuses to save more.</summary>
         public const int MaxDataBytes = 65536;
 
+        /// <summary>The largest entity a backup entry may hold (an entity of the service is at most 1 MiB; its JSON here a few times that).</summary>
+        public const long MaxEntryBytes = 4L * 1024 * 1024;
+
+        /// <summary>
+        /// What is wrong with a table backup's entry, or null: it must be an entity in the canonical JSON whose escaped keys are
+        /// its recorded path. Test-PorterBackup and every restore apply it to each entry before anything is written.
+        /// </summary>
+        public static string? EntryProblem(string recordedPath, byte[] content)
+        {
+            try
+            {
+                PorterTableEntity entity = FromJson(content);
+                return entity.Key == recordedPath ? null : $"it holds the entity '{entity.Key}', not the one its name records";
+            }
+            catch (InvalidDataException ex)
+            {
+                return "it is not an entity: " + ex.Message;
+            }
+        }
+
         /// <summary>The most a compressed <c>data</c> may expand to before it is judged hostile.</summary>
         internal const int MaxDecompressedBytes = 64 * 1024 * 1024;
 
@@ -209,12 +229,41 @@ namespace PorterStorage.Core.AzureTable
                     }
                     output.Write(buffer, 0, read);
                 }
-                return output.ToArray();
+                byte[] inflated = output.ToArray();
+                // GZipStream ends quietly where the data ends; Go's reader, which the plugin uses, refuses a stream cut short or
+                // followed by anything. The last eight bytes must be this one member's trailer: the CRC-32 and size of what inflated.
+                if (data.Length < 18 || BitConverter.ToUInt32(LittleEndian(data, data.Length - 8), 0) != Crc32(inflated)
+                    || BitConverter.ToUInt32(LittleEndian(data, data.Length - 4), 0) != (uint)inflated.Length)
+                {
+                    throw Undecodable(location, "its compressed data does not end in the gzip trailer of what it inflates to (it is cut short, padded or followed by other bytes)");
+                }
+                return inflated;
             }
             catch (InvalidDataException ex)
             {
                 throw Undecodable(location, "it says its data is compressed, but the data is not gzip (" + ex.Message + ")");
             }
+        }
+
+        private static byte[] LittleEndian(byte[] data, int at)
+        {
+            var four = new byte[4];
+            Array.Copy(data, at, four, 0, 4);
+            if (!BitConverter.IsLittleEndian)
+            {
+                Array.Reverse(four);
+            }
+            return four;
+        }
+
+        private static uint Crc32(byte[] bytes)
+        {
+            using var crc = new Backup.Crc32Stream(new MemoryStream(bytes, writable: false));
+            var buffer = new byte[81920];
+            while (crc.Read(buffer, 0, buffer.Length) > 0)
+            {
+            }
+            return crc.Crc;
         }
 
         private static PorterStorageException Undecodable(string location, string why) =>
@@ -332,6 +381,10 @@ namespace PorterStorage.Core.AzureTable
                         throw new InvalidDataException($"a property of '{pk}/{rk}' is not an object");
                     }
                     string name = Text(p, "name"), type = Text(p, "type"), value = Text(p, "value");
+                    if (name.Length == 0 || name.EndsWith("@odata.type", StringComparison.Ordinal) || name.StartsWith("odata.", StringComparison.Ordinal))
+                    {
+                        throw new InvalidDataException($"the entity '{pk}/{rk}' has a property named '{name}', which no table property is");
+                    }
                     if (!names.Add(name) || name == "PartitionKey" || name == "RowKey" || name == "Timestamp")
                     {
                         throw new InvalidDataException($"the entity '{pk}/{rk}' repeats or reserves the property '{name}'");

@@ -13,8 +13,10 @@ namespace PorterStorage.Core.Backup
     public sealed class ArchiveKindRules
     {
         public ArchiveKindRules(string kind, string entryPrefix, string description, bool allowDirectories, bool allowLinks, bool namesFoldCase, int maxPathLength,
-            int maxSegmentBytes = int.MaxValue, bool allowOutwardLinks = false)
+            int maxSegmentBytes = int.MaxValue, bool allowOutwardLinks = false, Func<string, byte[], string?>? contentProblem = null, long maxContentBytes = long.MaxValue)
         {
+            ContentProblem = contentProblem;
+            MaxContentBytes = maxContentBytes;
             MaxSegmentBytes = maxSegmentBytes;
             AllowOutwardLinks = allowOutwardLinks;
             Kind = kind;
@@ -25,6 +27,15 @@ namespace PorterStorage.Core.Backup
             NamesFoldCase = namesFoldCase;
             MaxPathLength = maxPathLength;
         }
+
+        /// <summary>
+        /// What is wrong with an entry's content (its recorded path and bytes), or null: a kind whose entries are records, not
+        /// opaque files (a table's entities), has each one read as a restore would read it, so a check never passes what a restore refuses.
+        /// </summary>
+        public Func<string, byte[], string?>? ContentProblem { get; }
+
+        /// <summary>The largest entry whose content <see cref="ContentProblem"/> reads.</summary>
+        public long MaxContentBytes { get; }
 
         /// <summary>The manifest's <c>kind</c>.</summary>
         public string Kind { get; }
@@ -69,7 +80,8 @@ namespace PorterStorage.Core.Backup
         /// characters per escaped byte), case-sensitive as the service's keys.
         /// </summary>
         public static ArchiveKindRules Table { get; } = new ArchiveKindRules(BackupKinds.TableManifest, BackupManifest.TablePrefix, "a table",
-            allowDirectories: false, allowLinks: false, namesFoldCase: false, maxPathLength: 8192);
+            allowDirectories: false, allowLinks: false, namesFoldCase: false, maxPathLength: 8192,
+            contentProblem: AzureTable.TableEntityCodec.EntryProblem, maxContentBytes: AzureTable.TableEntityCodec.MaxEntryBytes);
 
         /// <summary>Every kind the module writes.</summary>
         public static IReadOnlyList<ArchiveKindRules> All { get; } = new[] { Home, Container, Table };

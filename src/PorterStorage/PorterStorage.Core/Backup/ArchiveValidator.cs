@@ -79,12 +79,14 @@ namespace PorterStorage.Core.Backup
             {
                 manifest = BackupManifest.Read(ms, archivePath);
             }
+            ArchiveKindRules? rules = ArchiveKindRules.For(manifest.Kind);
             return CheckManifest(archivePath, sha, manifest, items.Where(e => e.Name != BackupManifest.ManifestEntryName).Select(e => new Observed(e.Name, e.Length, e.Special,
                 record =>
                 {
                     using Stream s = e.Open();
-                    string entrySha = HashAtMost(s, record.Size + 1, buffer, out long length, cancel);
-                    return (entrySha, length);
+                    MemoryStream? kept = Keeps(rules, e.Name, record.Size) ? new MemoryStream() : null;
+                    string entrySha = HashAtMost(s, record.Size + 1, buffer, out long length, cancel, kept);
+                    return (entrySha, length, ContentProblemOf(rules, e.Name, kept));
                 })), progress, cancel);
         }
 
@@ -118,13 +120,18 @@ namespace PorterStorage.Core.Backup
                 }
                 string entrySha = string.Empty;
                 long length = 0;
+                string? contentProblem = null;
                 if (item.Special == null)
                 {
                     using Stream s = item.Open();
-                    entrySha = HashAtMost(s, item.Length, buffer, out length, cancel);
+                    // The kind is known only from the manifest, written last: content is judged by the kind whose prefix names the entry.
+                    ArchiveKindRules? owner = ArchiveKindRules.All.FirstOrDefault(r => r.ContentProblem != null && item.Name.StartsWith(r.EntryPrefix, StringComparison.Ordinal));
+                    MemoryStream? kept = Keeps(owner, item.Name, item.Length) ? new MemoryStream() : null;
+                    entrySha = HashAtMost(s, item.Length, buffer, out length, cancel, kept);
+                    contentProblem = ContentProblemOf(owner, item.Name, kept);
                     bytes += length;
                 }
-                (string, long) hashed = (entrySha, length);
+                (string, long, string?) hashed = (entrySha, length, contentProblem);
                 seen.Add(new Observed(item.Name, item.Length, item.Special, _ => hashed));
                 progress?.Report(new OperationProgress("Verifying", item.Name, seen.Count, 0, bytes));
             }
@@ -160,7 +167,7 @@ namespace PorterStorage.Core.Backup
         /// <summary>An archive entry other than the manifest: its name, declared size, why it is no plain file, and its hash (read on demand, bounded by the record).</summary>
         private sealed class Observed
         {
-            public Observed(string name, long length, string? special, Func<BackupEntry, (string Sha, long Length)> hash)
+            public Observed(string name, long length, string? special, Func<BackupEntry, (string Sha, long Length, string? ContentProblem)> hash)
             {
                 Name = name;
                 Length = length;
@@ -174,7 +181,8 @@ namespace PorterStorage.Core.Backup
 
             public string? Special { get; }
 
-            public Func<BackupEntry, (string Sha, long Length)> Hash { get; }
+            /// <summary>The entry's hash and length, and what its kind finds wrong in its content (null when nothing, or when its kind checks none).</summary>
+            public Func<BackupEntry, (string Sha, long Length, string? ContentProblem)> Hash { get; }
         }
 
         /// <summary>Why a recorded path is unsafe for <paramref name="rules"/>, or null when it is safe.</summary>
@@ -312,7 +320,7 @@ namespace PorterStorage.Core.Backup
                 }
                 try
                 {
-                    (string entrySha, long length) = entry.Hash(record);
+                    (string entrySha, long length, string? contentProblem) = entry.Hash(record);
                     checkedBytes += length;
                     if (length != record.Size)
                     {
@@ -321,6 +329,10 @@ namespace PorterStorage.Core.Backup
                     else if (!string.Equals(entrySha, record.Sha256, StringComparison.Ordinal))
                     {
                         mismatched.Add(new BackupMismatch(record.Path, "content differs from the recorded SHA-256"));
+                    }
+                    else if (rules.ContentProblem != null && contentProblem != null)
+                    {
+                        mismatched.Add(new BackupMismatch(record.Path, contentProblem));
                     }
                 }
                 catch (InvalidDataException ex)
@@ -342,7 +354,7 @@ namespace PorterStorage.Core.Backup
 
         /// <summary>SHA-256 and length of at most <paramref name="limit"/> bytes: a zip bomb is read no further than it may be long.</summary>
         [MethodImpl(Hot.Path)]
-        private static string HashAtMost(Stream source, long limit, byte[] buffer, out long length, CancellationToken cancel)
+        private static string HashAtMost(Stream source, long limit, byte[] buffer, out long length, CancellationToken cancel, MemoryStream? keep = null)
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             length = 0;
@@ -351,9 +363,26 @@ namespace PorterStorage.Core.Backup
             {
                 cancel.ThrowIfCancellationRequested();
                 hash.AppendData(buffer, 0, n);
+                keep?.Write(buffer, 0, n);
                 length += n;
             }
             return Hex.Of(hash.GetHashAndReset());
+        }
+
+        /// <summary>True when an entry's content is kept to be judged by its kind: under the kind's prefix, and no larger than it allows.</summary>
+        private static bool Keeps(ArchiveKindRules? rules, string name, long size) =>
+            rules?.ContentProblem != null && name.StartsWith(rules.EntryPrefix, StringComparison.Ordinal) && size <= rules.MaxContentBytes;
+
+        /// <summary>What the kind finds wrong in a kept entry (one too large to keep is wrong by size), or null.</summary>
+        private static string? ContentProblemOf(ArchiveKindRules? rules, string name, MemoryStream? kept)
+        {
+            if (rules?.ContentProblem == null || !name.StartsWith(rules.EntryPrefix, StringComparison.Ordinal))
+            {
+                return null;
+            }
+            return kept == null
+                ? $"it is larger than the {rules.MaxContentBytes} bytes an entry of {rules.Description} may hold"
+                : rules.ContentProblem(name.Substring(rules.EntryPrefix.Length), kept.ToArray());
         }
 
         private static PorterBackupVerification Failed(string path, string sha, string problem, bool manifestFound) =>

@@ -125,6 +125,7 @@ namespace PorterStorage.Core.Errors
         public const string TableNotEmpty = "TableNotEmpty";
         public const string TableEntityTooLarge = "TableEntityTooLarge";
         public const string TableEntityUndecodable = "TableEntityUndecodable";
+        public const string TableEntityNotMovable = "TableEntityNotMovable";
         public const string TableVerificationFailed = "TableVerificationFailed";
         public const string ConfigNotUpdated = "ConfigNotUpdated";
         public const string AzureCredentialNotFound = "AzureCredentialNotFound";

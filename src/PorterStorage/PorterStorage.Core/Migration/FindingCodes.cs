@@ -78,6 +78,9 @@ namespace PorterStorage.Core.Migration
         /// <summary>A table entity of a grouped type without a group, or without a <c>group</c> property: Porter's List never returns it.</summary>
         public const string TableEntityUngrouped = "TableEntityUngrouped";
 
+        /// <summary>A table entity the azure.blob plugin could not keep (a name no blob has, a group no index tag holds).</summary>
+        public const string TableEntityNotMovable = "TableEntityNotMovable";
+
         /// <summary>A table entity in a partition Porter never writes.</summary>
         public const string TableEntityUnknown = "TableEntityUnknown";
     }
