@@ -138,6 +138,26 @@ namespace PorterStorage.Tests
         }
 
         [Fact]
+        public void ConfigChange_OfALinkedConfig_IsMadeWhereItLives_AndTheLinkStays()
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                return;
+            }
+            using var temp = new TempHome();
+            using var elsewhere = new TempHome();
+            string text = "default-storage-plugin = \"azure.table\"\n";
+            File.WriteAllText(elsewhere.P("porter-config.toml"), text);
+            File.CreateSymbolicLink(temp.P("config.toml"), elsewhere.P("porter-config.toml"));
+            PorterAzureStorage table = AzureStorageFactory.FromConfig(PorterHomeService.ReadConfig(temp.Path), null, "porter", _ => Azurite);
+            string kept = TableConfigChange.Apply(table, PorterContainer, DateTime.Now);
+            Assert.NotNull(new FileInfo(temp.P("config.toml")).LinkTarget);
+            Assert.Equal(text.Replace("azure.table", "azure.blob"), File.ReadAllText(elsewhere.P("porter-config.toml")));
+            Assert.StartsWith(elsewhere.Path, kept);
+            Assert.True(PorterHomeService.ReadConfig(temp.Path).ResolvedStorage.IsAzureBlob);
+        }
+
+        [Fact]
         public void ConfigChange_IsRefused_WhenWhichValueIsNotClear_OrTheNameAloneIsNotEnough()
         {
             using var temp = new TempHome();

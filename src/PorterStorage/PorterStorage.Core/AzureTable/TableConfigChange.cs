@@ -68,6 +68,8 @@ namespace PorterStorage.Core.AzureTable
             {
                 throw NotUpdated(file, blocker);
             }
+            // A linked config is changed where it lives, and stays a link.
+            file = FileSystemExtras.RealPath(file);
             string text;
             try
             {
@@ -95,6 +97,11 @@ namespace PorterStorage.Core.AzureTable
             }
             catch (Exception ex) when (IOErrors.IsIOFailure(ex))
             {
+                if (File.Exists(file) && File.Exists(kept) && File.ReadAllText(file) == text)
+                {
+                    // Nothing was changed: no copy of the old text is left beside it.
+                    File.Delete(kept);
+                }
                 throw IOErrors.Map(ex, file, IOOperation.Write, "The config was not changed.");
             }
             finally
