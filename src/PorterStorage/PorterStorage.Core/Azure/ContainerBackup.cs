@@ -281,16 +281,7 @@ namespace PorterStorage.Core.Azure
                 finally
                 {
                     // Nothing outlives the restore: what is in flight ends (or is cancelled) before it returns or raises.
-                    while (inFlight.Count > 0)
-                    {
-                        try
-                        {
-                            Complete(inFlight.Dequeue());
-                        }
-                        catch (OperationCanceledException)
-                        {
-                        }
-                    }
+                    Storage.ConcurrentSteps.Settle(inFlight, Complete);
                 }
                 cancel.ThrowIfCancellationRequested();
                 if (failed != null)

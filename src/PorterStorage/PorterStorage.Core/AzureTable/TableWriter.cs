@@ -105,16 +105,7 @@ namespace PorterStorage.Core.AzureTable
             finally
             {
                 // Nothing outlives the write: what is in flight ends (or is cancelled) before it returns or raises.
-                while (inFlight.Count > 0)
-                {
-                    try
-                    {
-                        Complete(inFlight.Dequeue());
-                    }
-                    catch (OperationCanceledException)
-                    {
-                    }
-                }
+                Storage.ConcurrentSteps.Settle(inFlight, Complete);
             }
             cancel.ThrowIfCancellationRequested();
             if (failed != null)

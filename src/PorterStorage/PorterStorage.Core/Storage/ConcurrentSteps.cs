@@ -13,6 +13,24 @@ namespace PorterStorage.Core.Storage
     internal static class ConcurrentSteps
     {
         /// <summary>
+        /// Completes every step still in <paramref name="inFlight"/> (one that was cancelled is let go), so that nothing outlives the
+        /// operation that started them, whether it returns or raises.
+        /// </summary>
+        internal static void Settle<T>(System.Collections.Generic.Queue<T> inFlight, System.Action<T> complete)
+        {
+            while (inFlight.Count > 0)
+            {
+                try
+                {
+                    complete(inFlight.Dequeue());
+                }
+                catch (System.OperationCanceledException)
+                {
+                }
+            }
+        }
+
+        /// <summary>
         /// Runs chains of stages: within a chain each stage starts once the one before it has ended (its steps run at once);
         /// the chains run beside one another, so no chain waits for another's stage. At most <paramref name="width"/> steps
         /// run at once (the calling thread takes part). A chain stops at its first failure (the steps of that stage already
