@@ -514,6 +514,20 @@ namespace PorterStorage.Tests
                 Tick(true);
                 FileIO.System.DeleteEmptyDirectory(path);
             }
+
+            public FileStream OpenLocked(string path)
+            {
+                Tick(true);
+                return FileIO.System.OpenLocked(path);
+            }
+
+            public void SetMode(string path, int mode)
+            {
+                Tick(true);
+                FileIO.System.SetMode(path, mode);
+            }
+
+            public FileIdentity? Identity(string path) => FileIO.System.Identity(path);
         }
 
         private sealed class FaultyStream : PorterStorage.Core.IO.DelegatingStream

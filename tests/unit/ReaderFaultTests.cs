@@ -290,6 +290,12 @@ namespace PorterStorage.Tests
             public void MoveDirectory(string source, string destination) => FileIO.System.MoveDirectory(source, destination);
 
             public void DeleteEmptyDirectory(string path) => FileIO.System.DeleteEmptyDirectory(path);
+
+            public FileStream OpenLocked(string path) => FileIO.System.OpenLocked(path);
+
+            public void SetMode(string path, int mode) => FileIO.System.SetMode(path, mode);
+
+            public FileIdentity? Identity(string path) => FileIO.System.Identity(path);
         }
     }
 }

@@ -110,6 +110,19 @@ namespace PorterStorage.Core.Errors
 
         /// <summary>A data folder (claims, credentials…) of a home is a symbolic link; the migration refuses the home before any write.</summary>
         public const string DataFolderIsLink = "DataFolderIsLink";
+
+        /// <summary>
+        /// A file or folder the module creates or changes for itself (<c>.porterstorage/</c>, its lock, journal and staging, a log, a
+        /// temporary file, a report), or a folder on the way to a file it writes in a home, is a symbolic link: never followed, refused.
+        /// </summary>
+        public const string UnsafeLink = "UnsafeLink";
+
+        /// <summary>
+        /// Another process changed (rewrote, replaced or removed) a document after this run read it and before the run removed or
+        /// replaced it: the change for that item was rolled back (or set aside), the other writer's version is kept, and the next
+        /// run migrates it.
+        /// </summary>
+        public const string ItemChangedDuringMigration = "ItemChangedDuringMigration";
         public const string CredentialSetParseError = "CredentialSetParseError";
         public const string CredentialSetNameConflict = "CredentialSetNameConflict";
         public const string YamlUnsupported = "YamlUnsupported";

@@ -40,6 +40,15 @@ namespace PorterStorage.Core.IO
 
         /// <summary>Deletes an empty folder.</summary>
         void DeleteEmptyDirectory(string path);
+
+        /// <summary>Opens (creating when missing, 0600) a file for reading and writing and takes an exclusive lock on it: a lock file.</summary>
+        FileStream OpenLocked(string path);
+
+        /// <summary>Sets the permission bits of a file.</summary>
+        void SetMode(string path, int mode);
+
+        /// <summary>The status of a path without following a link (null when nothing is there, or where the platform tells none).</summary>
+        FileIdentity? Identity(string path);
     }
 
     /// <summary>The file system itself.</summary>
@@ -70,5 +79,11 @@ namespace PorterStorage.Core.IO
         public void MoveDirectory(string source, string destination) => Directory.Move(source, destination);
 
         public void DeleteEmptyDirectory(string path) => Directory.Delete(path, recursive: false);
+
+        public FileStream OpenLocked(string path) => new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+
+        public void SetMode(string path, int mode) => UnixPermissions.SetModeIfSupported(path, mode);
+
+        public FileIdentity? Identity(string path) => UnixFiles.Lstat(path);
     }
 }

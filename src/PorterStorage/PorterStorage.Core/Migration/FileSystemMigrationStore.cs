@@ -66,6 +66,9 @@ namespace PorterStorage.Core.Migration
 
         public string HomePath { get; }
 
+        /// <summary>True while a migration of the home at <paramref name="homePath"/> holds its lock (another process, or this one).</summary>
+        public static bool IsMigrating(string homePath) => UnixFiles.IsLockedByAnother(Path.Combine(homePath, WorkFolderName, "lock"));
+
         private string WorkFolder => Path.Combine(HomePath, WorkFolderName);
 
         private string JournalPath => Path.Combine(WorkFolder, "journal.log");

@@ -1,0 +1,420 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace PorterStorage.Core.IO
+{
+    /// <summary>
+    /// The file system below one folder (a home) that a less trusted user may write, for a process that may be root. The folder
+    /// is opened once, when first written to, and everything below it is reached from that handle one name at a time without
+    /// following a link (openat with O_NOFOLLOW): a link planted anywhere below it, or the folder swapped for a link meanwhile,
+    /// is refused (<see cref="LinkRefusedException"/>) and nothing is written through it. What it creates is 0600 (files) or
+    /// 0700 (folders) and, when the process may set owners, belongs to the folder's owner and group; a file put in place of
+    /// another keeps the owner and group of the one it replaces. Reads and listings are the system's. Off Linux it is
+    /// <see cref="FileIO.System"/>.
+    /// </summary>
+    internal sealed class ConfinedFileIO : IFileIO
+    {
+        private readonly string _root;
+        private readonly object _gate = new object();
+        private SafeFileHandle? _rootHandle;
+        private FileIdentity? _rootIdentity;
+
+        public ConfinedFileIO(string root)
+        {
+            _root = Path.GetFullPath(root).TrimEnd(Path.DirectorySeparatorChar);
+        }
+
+        /// <summary>The owner and group new files get (the folder's, read when it was opened); null off Linux or when unread.</summary>
+        public FileIdentity? RootIdentity
+        {
+            get
+            {
+                if (UnixFiles.Supported && _rootIdentity == null)
+                {
+                    RootFd();
+                }
+                return _rootIdentity;
+            }
+        }
+
+        /// <summary>Files whose owner could not be set to the folder's (the process may not); each named once.</summary>
+        public List<string> OwnersNotSet { get; } = new List<string>();
+
+        public Stream OpenRead(string path, int bufferSize) => FileIO.System.OpenRead(path, bufferSize);
+
+        public byte[] ReadAllBytes(string path) => FileIO.System.ReadAllBytes(path);
+
+        public IEnumerable<FileSystemInfo> List(string folder) => FileIO.System.List(folder);
+
+        public Stream CreateNew(string path, int bufferSize)
+        {
+            if (!UnixFiles.Supported)
+            {
+                return FileIO.System.CreateNew(path, bufferSize);
+            }
+            return Open(path, UnixFiles.ORdWr | UnixFiles.OCreat | UnixFiles.OExcl, bufferSize, FileAccess.ReadWrite);
+        }
+
+        public Stream OpenAppend(string path)
+        {
+            if (!UnixFiles.Supported)
+            {
+                return FileIO.System.OpenAppend(path);
+            }
+            FileStream stream = Open(path, UnixFiles.OWrOnly | UnixFiles.OCreat, 4096, FileAccess.Write);
+            stream.Seek(0, SeekOrigin.End);
+            return stream;
+        }
+
+        /// <summary>
+        /// Opens (creating when missing) a file for reading and writing, never through a link, and takes an exclusive lock on it
+        /// (flock, as the runtime's FileShare.None does); raises an <see cref="IOException"/> when another process holds it.
+        /// </summary>
+        public FileStream OpenLocked(string path)
+        {
+            if (!UnixFiles.Supported)
+            {
+                return FileIO.System.OpenLocked(path);
+            }
+            FileStream stream = Open(path, UnixFiles.ORdWr | UnixFiles.OCreat, 4096, FileAccess.ReadWrite);
+            if (UnixFiles.Native.flock((int)stream.SafeFileHandle.DangerousGetHandle(), 2 | 4 /* LOCK_EX | LOCK_NB */) != 0)
+            {
+                int errno = Marshal.GetLastWin32Error();
+                stream.Dispose();
+                throw new IOException($"The file '{path}' is locked by another process (errno {errno}).", 11);
+            }
+            return stream;
+        }
+
+        public void CreateDirectory(string path)
+        {
+            if (!UnixFiles.Supported)
+            {
+                FileIO.System.CreateDirectory(path);
+                return;
+            }
+            Walk(path, create: true, leafIsFolder: true, (dir, leaf) => true);
+        }
+
+        public void Move(string source, string destination, bool overwrite)
+        {
+            if (!UnixFiles.Supported)
+            {
+                FileIO.System.Move(source, destination, overwrite);
+                return;
+            }
+            Walk(source, create: false, leafIsFolder: false, (fromDir, fromLeaf) => Walk(destination, create: false, leafIsFolder: false, (toDir, toLeaf) =>
+            {
+                FileIdentity? replaced = UnixFiles.Stat(toDir, toLeaf, UnixFiles.AtSymlinkNoFollow);
+                FileIdentity? moved = UnixFiles.Stat(fromDir, fromLeaf, UnixFiles.AtSymlinkNoFollow);
+                if (moved == null)
+                {
+                    throw new FileNotFoundException($"'{source}' does not exist.", source);
+                }
+                if (moved.Value.IsLink)
+                {
+                    throw new LinkRefusedException(source);
+                }
+                if (replaced != null)
+                {
+                    if (!overwrite)
+                    {
+                        throw new IOException($"'{destination}' already exists.", UnixFiles.EExist);
+                    }
+                    if (replaced.Value.IsDirectory)
+                    {
+                        throw new IOException($"'{destination}' is a folder.", 21);
+                    }
+                    GiveTo(fromDir, fromLeaf, source, moved.Value, replaced.Value.Owner, replaced.Value.Group);
+                }
+                int rc = overwrite
+                    ? UnixFiles.Native.renameat(fromDir, fromLeaf, toDir, toLeaf)
+                    : UnixFiles.Native.renameat2(fromDir, fromLeaf, toDir, toLeaf, 1 /* RENAME_NOREPLACE */);
+                if (rc != 0)
+                {
+                    throw UnixFiles.Error(Marshal.GetLastWin32Error(), destination, "move a file to");
+                }
+                return true;
+            }));
+        }
+
+        public void Delete(string path)
+        {
+            if (!UnixFiles.Supported)
+            {
+                FileIO.System.Delete(path);
+                return;
+            }
+            Walk(path, create: false, leafIsFolder: false, (dir, leaf) =>
+            {
+                if (UnixFiles.Native.unlinkat(dir, leaf, 0) != 0)
+                {
+                    int errno = Marshal.GetLastWin32Error();
+                    if (errno != UnixFiles.ENoEnt)
+                    {
+                        throw UnixFiles.Error(errno, path, "delete");
+                    }
+                }
+                return true;
+            });
+        }
+
+        public void MoveDirectory(string source, string destination)
+        {
+            if (!UnixFiles.Supported)
+            {
+                FileIO.System.MoveDirectory(source, destination);
+                return;
+            }
+            Walk(source, create: false, leafIsFolder: false, (fromDir, fromLeaf) => Walk(destination, create: false, leafIsFolder: false, (toDir, toLeaf) =>
+            {
+                if (UnixFiles.Native.renameat2(fromDir, fromLeaf, toDir, toLeaf, 1 /* RENAME_NOREPLACE */) != 0)
+                {
+                    throw UnixFiles.Error(Marshal.GetLastWin32Error(), destination, "move a folder to");
+                }
+                return true;
+            }));
+        }
+
+        public void DeleteEmptyDirectory(string path)
+        {
+            if (!UnixFiles.Supported)
+            {
+                FileIO.System.DeleteEmptyDirectory(path);
+                return;
+            }
+            Walk(path, create: false, leafIsFolder: false, (dir, leaf) =>
+            {
+                if (UnixFiles.Native.unlinkat(dir, leaf, UnixFiles.AtRemoveDir) != 0)
+                {
+                    throw UnixFiles.Error(Marshal.GetLastWin32Error(), path, "remove the folder");
+                }
+                return true;
+            });
+        }
+
+        /// <summary>Sets the permission bits of a file below the folder, never of what a link leads to (a link is refused).</summary>
+        public void SetMode(string path, int mode)
+        {
+            if (!UnixFiles.Supported)
+            {
+                UnixPermissions.SetModeIfSupported(path, mode);
+                return;
+            }
+            Walk(path, create: false, leafIsFolder: false, (dir, leaf) =>
+            {
+                // glibc refuses a link here (EOPNOTSUPP) rather than change what it leads to.
+                if (UnixFiles.Native.fchmodat(dir, leaf, (uint)(mode & 0xFFF), UnixFiles.AtSymlinkNoFollow) != 0)
+                {
+                    int errno = Marshal.GetLastWin32Error();
+                    FileIdentity? there = UnixFiles.Stat(dir, leaf, UnixFiles.AtSymlinkNoFollow);
+                    throw there != null && there.Value.IsLink ? new LinkRefusedException(path) : UnixFiles.Error(errno, path, "set the mode of");
+                }
+                return true;
+            });
+        }
+
+        /// <summary>The status of a file below the folder without following a link (the link itself); null when nothing is there.</summary>
+        public FileIdentity? Identity(string path)
+        {
+            if (!UnixFiles.Supported)
+            {
+                return null;
+            }
+            FileIdentity? result = null;
+            try
+            {
+                Walk(path, create: false, leafIsFolder: false, (dir, leaf) =>
+                {
+                    result = UnixFiles.Stat(dir, leaf, UnixFiles.AtSymlinkNoFollow);
+                    return true;
+                });
+            }
+            catch (DirectoryNotFoundException)
+            {
+                return null;
+            }
+            return result;
+        }
+
+        private FileStream Open(string path, int flags, int bufferSize, FileAccess access, bool created = true)
+        {
+            FileStream? result = null;
+            Walk(path, create: false, leafIsFolder: false, (dir, leaf) =>
+            {
+                FileIdentity? before = created ? UnixFiles.Stat(dir, leaf, UnixFiles.AtSymlinkNoFollow) : null;
+                int fd = UnixFiles.Native.openat(dir, leaf, flags | UnixFiles.ONoFollow | UnixFiles.OCloExec, PorterFileModes.PrivateFile);
+                if (fd < 0)
+                {
+                    int errno = Marshal.GetLastWin32Error();
+                    if (errno == UnixFiles.EExist && (flags & UnixFiles.OExcl) != 0)
+                    {
+                        FileIdentity? there = UnixFiles.Stat(dir, leaf, UnixFiles.AtSymlinkNoFollow);
+                        if (there != null && there.Value.IsLink)
+                        {
+                            throw new LinkRefusedException(path);
+                        }
+                        throw new IOException($"The file '{path}' already exists.", UnixFiles.EExist);
+                    }
+                    throw UnixFiles.Error(errno, path, "open");
+                }
+                var handle = new SafeFileHandle((IntPtr)fd, ownsHandle: true);
+                FileIdentity opened = UnixFiles.Fstat(handle);
+                if (!opened.IsRegularFile)
+                {
+                    handle.Dispose();
+                    throw new IOException($"'{path}' is not a regular file (a folder, pipe, socket or device).");
+                }
+                if (created && before == null)
+                {
+                    GiveTo(fd, path, opened);
+                }
+                result = new FileStream(handle, access, Math.Max(1, bufferSize));
+                return true;
+            });
+            return result!;
+        }
+
+        /// <summary>
+        /// Reaches the folder that holds <paramref name="path"/>'s last name from the root, one name at a time without following
+        /// a link, and calls <paramref name="act"/> with that folder's handle and the name. <paramref name="create"/> creates the
+        /// missing folders on the way (0700, the root's owner), the last one too when <paramref name="leafIsFolder"/>.
+        /// </summary>
+        private T Walk<T>(string path, bool create, bool leafIsFolder, Func<int, string, T> act)
+        {
+            string full = Path.GetFullPath(path);
+            if (!full.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            {
+                throw new IOException($"'{path}' is not below '{_root}'.");
+            }
+            string[] parts = full.Substring(_root.Length + 1).Split(new[] { Path.DirectorySeparatorChar }, StringSplitOptions.RemoveEmptyEntries);
+            int folders = leafIsFolder ? parts.Length : parts.Length - 1;
+            var opened = new List<SafeFileHandle>();
+            try
+            {
+                int dir = RootFd();
+                string at = _root;
+                for (int i = 0; i < folders; i++)
+                {
+                    at = at + Path.DirectorySeparatorChar + parts[i];
+                    int fd = UnixFiles.Native.openat(dir, parts[i], UnixFiles.ORdOnly | UnixFiles.ODirectory | UnixFiles.ONoFollow | UnixFiles.OCloExec, 0);
+                    if (fd < 0)
+                    {
+                        int errno = Marshal.GetLastWin32Error();
+                        if (errno == UnixFiles.ENoEnt && create)
+                        {
+                            if (UnixFiles.Native.mkdirat(dir, parts[i], PorterFileModes.PrivateFolder) != 0 && Marshal.GetLastWin32Error() != UnixFiles.EExist)
+                            {
+                                throw UnixFiles.Error(Marshal.GetLastWin32Error(), at, "create the folder");
+                            }
+                            fd = UnixFiles.Native.openat(dir, parts[i], UnixFiles.ORdOnly | UnixFiles.ODirectory | UnixFiles.ONoFollow | UnixFiles.OCloExec, 0);
+                            if (fd >= 0)
+                            {
+                                FileIdentity made = UnixFiles.Fstat(new SafeFileHandle((IntPtr)fd, ownsHandle: false));
+                                GiveTo(fd, at, made);
+                            }
+                            else
+                            {
+                                errno = Marshal.GetLastWin32Error();
+                            }
+                        }
+                        if (fd < 0)
+                        {
+                            throw FolderError(errno, dir, parts[i], at);
+                        }
+                    }
+                    var handle = new SafeFileHandle((IntPtr)fd, ownsHandle: true);
+                    opened.Add(handle);
+                    dir = fd;
+                }
+                return leafIsFolder ? act(dir, string.Empty) : act(dir, parts[parts.Length - 1]);
+            }
+            finally
+            {
+                foreach (SafeFileHandle handle in opened)
+                {
+                    handle.Dispose();
+                }
+            }
+        }
+
+        private static Exception FolderError(int errno, int dir, string name, string at)
+        {
+            if (errno == UnixFiles.ENotDir || errno == UnixFiles.ELoop)
+            {
+                FileIdentity? there = UnixFiles.Stat(dir, name, UnixFiles.AtSymlinkNoFollow);
+                if (there != null && there.Value.IsLink)
+                {
+                    return new LinkRefusedException(at);
+                }
+                return new IOException($"'{at}' is not a folder.", UnixFiles.ENotDir);
+            }
+            if (errno == UnixFiles.ENoEnt)
+            {
+                return new DirectoryNotFoundException($"The folder '{at}' does not exist.");
+            }
+            return UnixFiles.Error(errno, at, "open the folder");
+        }
+
+        /// <summary>The root folder, opened once (the path to it may hold links: the home may be one); later swaps of it change nothing.</summary>
+        private int RootFd()
+        {
+            lock (_gate)
+            {
+                if (_rootHandle == null)
+                {
+                    int fd = UnixFiles.Native.openat(UnixFiles.AtFdCwd, _root, UnixFiles.ORdOnly | UnixFiles.ODirectory | UnixFiles.OCloExec, 0);
+                    if (fd < 0)
+                    {
+                        int errno = Marshal.GetLastWin32Error();
+                        throw errno == UnixFiles.ENoEnt ? new DirectoryNotFoundException($"The folder '{_root}' does not exist.") : UnixFiles.Error(errno, _root, "open the folder");
+                    }
+                    _rootHandle = new SafeFileHandle((IntPtr)fd, ownsHandle: true);
+                    _rootIdentity = UnixFiles.Fstat(_rootHandle);
+                }
+                return (int)_rootHandle.DangerousGetHandle();
+            }
+        }
+
+        /// <summary>Gives a file this process just created to the root's owner and group, when they differ and the process may.</summary>
+        private void GiveTo(int fd, string path, FileIdentity created)
+        {
+            FileIdentity root = _rootIdentity!.Value;
+            if (created.Owner == root.Owner && created.Group == root.Group)
+            {
+                return;
+            }
+            if (UnixFiles.Native.fchown(fd, root.Owner, root.Group) != 0)
+            {
+                NotSet(path);
+            }
+        }
+
+        /// <summary>Gives a staged file the owner and group of the file it is about to replace.</summary>
+        private void GiveTo(int dir, string leaf, string path, FileIdentity file, uint owner, uint group)
+        {
+            if (file.Owner == owner && file.Group == group)
+            {
+                return;
+            }
+            if (UnixFiles.Native.fchownat(dir, leaf, owner, group, UnixFiles.AtSymlinkNoFollow) != 0)
+            {
+                NotSet(path);
+            }
+        }
+
+        private void NotSet(string path)
+        {
+            lock (OwnersNotSet)
+            {
+                if (OwnersNotSet.Count < 1000 && !OwnersNotSet.Contains(path))
+                {
+                    OwnersNotSet.Add(path);
+                }
+            }
+        }
+    }
+}
