@@ -429,15 +429,16 @@ namespace PorterStorage.Tests.Stores
             public void Place(JournalRecord record, int index) => _s.Place(record, index);
             public int PlaceConcurrency => _s.PlaceConcurrency;
             public bool Discard(JournalRecord record, int index) => _s.Discard(record, index);
-            public void Move(string from, string to, bool overwrite) => _s.Move(from, to, overwrite);
-            public void Delete(string path)
+            public void Move(string from, string to, bool overwrite, string? expected) => _s.Move(from, to, overwrite, expected);
+            public void Delete(string path, string? expected)
             {
                 if (path == RefuseDeleteOf)
                 {
                     throw new PorterStorageException(ErrorIds.MigrationWriteError, PorterErrorKind.WriteError, path, "403 (injected).");
                 }
-                _s.Delete(path);
+                _s.Delete(path, expected);
             }
+            public string? VersionOf(string path) => _s.VersionOf(path);
             public void Finish(JournalRecord record, string? rolledBackBy)
             {
                 if (RefuseFinishTimes-- > 0)

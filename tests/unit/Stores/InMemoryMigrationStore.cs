@@ -25,6 +25,11 @@ namespace PorterStorage.Tests.Stores
         private int _operations;
         private bool _locked;
 
+        /// <summary>Each item's version: a new one at every write, by this store or by <see cref="OtherWriter"/>.</summary>
+        private readonly Dictionary<string, long> _generation = new Dictionary<string, long>(StringComparer.Ordinal);
+        private readonly Dictionary<string, string> _read = new Dictionary<string, string>(StringComparer.Ordinal);
+        private long _nextGeneration;
+
         public InMemoryMigrationStore(string location = "memory://porter")
         {
             Location = location;
@@ -52,11 +57,46 @@ namespace PorterStorage.Tests.Stores
         /// <summary>The copy the last session with a destination made of this store.</summary>
         public InMemoryMigrationStore? LastCopy { get; private set; }
 
-        public void Put(string path, string content) => _items[path] = System.Text.Encoding.UTF8.GetBytes(content);
+        public void Put(string path, string content) => Put(path, System.Text.Encoding.UTF8.GetBytes(content));
 
-        public void Put(string path, byte[] content) => _items[path] = content;
+        public void Put(string path, byte[] content)
+        {
+            lock (_items)
+            {
+                _items[path] = content;
+                _generation[path] = ++_nextGeneration;
+            }
+        }
 
-        public void Remove(string path) => _items.Remove(path);
+        public void Remove(string path)
+        {
+            lock (_items)
+            {
+                _items.Remove(path);
+                _generation.Remove(path);
+            }
+        }
+
+        /// <summary>
+        /// Called before every write, rename or delete the journal makes (after <see cref="CrashAfter"/> is counted): another process
+        /// writing the same store (an older Porter), which may <see cref="Put"/> or <see cref="Remove"/> items there.
+        /// </summary>
+        public Action<InMemoryMigrationStore>? OtherWriter { get; set; }
+
+        private string Version(string path) => _generation.TryGetValue(path, out long g) ? g.ToString(System.Globalization.CultureInfo.InvariantCulture) : "absent";
+
+        private PorterStorageException Changed(string path) =>
+            new PorterStorageException(ErrorIds.ItemChangedDuringMigration, PorterErrorKind.InvalidOperation, FullName(path), $"'{FullName(path)}' was changed by another process after this run read it.");
+
+        public string? VersionOf(string path)
+        {
+            lock (_items)
+            {
+                return _read.TryGetValue(path, out string? v) ? v : null;
+            }
+        }
+
+        public IReadOnlyList<string> RunWarnings() => Array.Empty<string>();
 
         public string Text(string path) => System.Text.Encoding.UTF8.GetString(_items[path]);
 
@@ -66,7 +106,7 @@ namespace PorterStorage.Tests.Stores
             var copy = new InMemoryMigrationStore(location);
             foreach (KeyValuePair<string, byte[]> item in _items)
             {
-                copy._items[item.Key] = (byte[])item.Value.Clone();
+                copy.Put(item.Key, (byte[])item.Value.Clone());
             }
             copy._journal.AddRange(_journal);
             return copy;
@@ -120,11 +160,18 @@ namespace PorterStorage.Tests.Stores
         public byte[] ReadFile(string path)
         {
             Reads[path] = Reads.TryGetValue(path, out int n) ? n + 1 : 1;
-            if (!_items.TryGetValue(path, out byte[]? content))
+            lock (_items)
             {
-                throw new PorterStorageException(ErrorIds.FileUnreadable, PorterErrorKind.ReadError, FullName(path), $"'{FullName(path)}' does not exist.");
+                if (!_items.TryGetValue(path, out byte[]? content))
+                {
+                    throw new PorterStorageException(ErrorIds.FileUnreadable, PorterErrorKind.ReadError, FullName(path), $"'{FullName(path)}' does not exist.");
+                }
+                if (!_read.ContainsKey(path))
+                {
+                    _read[path] = Version(path);
+                }
+                return content;
             }
-            return content;
         }
 
         public DateTime ModifiedUtc(string path) => new DateTime(2020, 1, 2, 3, 4, 5, DateTimeKind.Utc);
@@ -176,9 +223,7 @@ namespace PorterStorage.Tests.Stores
 
         public JournalRecord ReadCommitted(string id) => _journal.Single(r => r.Id == id);
 
-        public void Recovered()
-        {
-        }
+        public void Recovered() => _read.Clear();
 
         public IReadOnlyList<int>? Existing(IReadOnlyList<string> paths) => Enumerable.Range(0, paths.Count).Where(i => _items.ContainsKey(paths[i])).ToList();
 
@@ -188,8 +233,7 @@ namespace PorterStorage.Tests.Stores
         /// <summary>The commit point: the records, holding every write's content, join the journal together.</summary>
         public IReadOnlyList<JournalRecord> Commit(IReadOnlyList<JournalRecord> records, IReadOnlyList<IReadOnlyList<StoredDocument>> writes)
         {
-            var held = records.Select((record, r) => new JournalRecord(record.Id, record.Description, record.Writes, record.Renames, record.Deletes, record.Replaced,
-                writes[r].Select(d => new JournalContent(new Dictionary<string, string>(), d.Content)).ToList())).ToList();
+            var held = records.Select((record, r) => record.WithContents(writes[r].Select(d => new JournalContent(new Dictionary<string, string>(), d.Content)).ToList())).ToList();
             _journal.AddRange(held);
             Commits++;
             return held;
@@ -203,32 +247,51 @@ namespace PorterStorage.Tests.Stores
             lock (_items)
             {
                 Step();
-                _items[record.Writes[index]] = record.Contents![index].Content;
+                string path = record.Writes[index];
+                byte[] content = record.Contents![index].Content;
+                string? expected = record.ExpectedVersion(path);
+                if (expected != null && Version(path) != expected && !(_items.TryGetValue(path, out byte[]? there) && there.AsSpan().SequenceEqual(content)))
+                {
+                    throw Changed(path);
+                }
+                Put(path, content);
+                _read.Remove(path);
             }
         }
 
         public bool Discard(JournalRecord record, int index) => false;
 
-        public void Move(string from, string to, bool overwrite)
+        public void Move(string from, string to, bool overwrite, string? expected)
         {
             lock (_items)
             {
                 Step();
+                if (expected != null && Version(from) != expected)
+                {
+                    throw Changed(from);
+                }
                 if (!overwrite && _items.ContainsKey(to))
                 {
                     throw new PorterStorageException(ErrorIds.MigrationWriteError, PorterErrorKind.WriteError, FullName(to), $"'{FullName(to)}' exists.");
                 }
-                _items[to] = _items[from];
-                _items.Remove(from);
+                Put(to, _items[from]);
+                Remove(from);
+                _read.Remove(from);
+                _read.Remove(to);
             }
         }
 
-        public void Delete(string path)
+        public void Delete(string path, string? expected)
         {
             lock (_items)
             {
                 Step();
-                _items.Remove(path);
+                if (expected != null && _items.ContainsKey(path) && Version(path) != expected)
+                {
+                    throw Changed(path);
+                }
+                Remove(path);
+                _read.Remove(path);
             }
         }
 
@@ -248,6 +311,7 @@ namespace PorterStorage.Tests.Stores
                 _locked = false; // a dead process holds no lock
                 throw new SimulatedCrash();
             }
+            OtherWriter?.Invoke(this);
         }
 
         public void WriteSchema(byte[] content) => _items[SchemaPath] = content;

@@ -47,6 +47,9 @@ namespace PorterStorage.Core.Azure
         /// </summary>
         private readonly Dictionary<string, CachedRead> _reads = new Dictionary<string, CachedRead>(StringComparer.Ordinal);
 
+        /// <summary>Each document's ETag as this run first read it: what a change that removes or replaces it must still find.</summary>
+        private readonly Dictionary<string, string> _versions = new Dictionary<string, string>(StringComparer.Ordinal);
+
         /// <summary>Each blob's ETag as last listed, and when.</summary>
         private readonly Dictionary<string, Listed> _listed = new Dictionary<string, Listed>(StringComparer.Ordinal);
 
@@ -212,15 +215,17 @@ namespace PorterStorage.Core.Azure
             if (Unchanged(path))
             {
                 // Listed again since it was read, and unchanged (the same ETag): the content read before is the blob's content.
-                byte[] known = _reads[path].Content;
+                CachedRead cached = _reads[path];
                 Forget(path);
-                return known;
+                Read(path, cached.ETag);
+                return cached.Content;
             }
             if (_readAhead == null || !_readAhead.TryTake(path, out byte[] content, out ETag etag))
             {
                 content = Download(path, out etag);
             }
             Forget(path);
+            Read(path, etag);
             if (_cachedBytes + content.Length <= MaxCachedBytes)
             {
                 _reads[path] = new CachedRead(etag, ++_sequence, content);
@@ -228,6 +233,30 @@ namespace PorterStorage.Core.Azure
             }
             return content;
         }
+
+        /// <summary>Records the version of a document the first time this run reads it (an empty blob's unknown ETag records nothing).</summary>
+        private void Read(string path, ETag etag)
+        {
+            string version = etag.ToString();
+            lock (_placing)
+            {
+                if (version.Trim('"').Length > 0 && !_versions.ContainsKey(path))
+                {
+                    _versions[path] = version;
+                }
+            }
+        }
+
+        /// <inheritdoc />
+        public string? VersionOf(string path)
+        {
+            lock (_placing)
+            {
+                return _versions.TryGetValue(path, out string? version) ? version : null;
+            }
+        }
+
+        public IReadOnlyList<string> RunWarnings() => Array.Empty<string>();
 
         /// <summary>True when the blob was read, then listed again with the same ETag.</summary>
         private bool Unchanged(string path) =>
@@ -440,8 +469,13 @@ namespace PorterStorage.Core.Azure
             return found.Record;
         }
 
+        /// <summary>The run begins: what it reads from now on is what its changes must still find.</summary>
         public void Recovered()
         {
+            lock (_placing)
+            {
+                _versions.Clear();
+            }
         }
 
         /// <summary>
@@ -506,6 +540,7 @@ namespace PorterStorage.Core.Azure
             }
             Forget(blob);
             _listed.Remove(blob);
+            _versions.Remove(blob);
         }
 
         /// <summary>
@@ -514,8 +549,7 @@ namespace PorterStorage.Core.Azure
         /// </summary>
         public IReadOnlyList<JournalRecord> Commit(IReadOnlyList<JournalRecord> records, IReadOnlyList<IReadOnlyList<StoredDocument>> writes)
         {
-            var held = records.Select((record, r) => new JournalRecord(record.Id, record.Description, record.Writes, record.Renames, record.Deletes, record.Replaced,
-                writes[r].Select(d => new JournalContent(Tags(d), d.Content)).ToList())).ToList();
+            var held = records.Select((record, r) => record.WithContents(writes[r].Select(d => new JournalContent(Tags(d), d.Content)).ToList())).ToList();
             string blob = JournalPrefix + held[0].Id;
             try
             {
@@ -551,15 +585,31 @@ namespace PorterStorage.Core.Azure
         /// <summary>Each write or deletion is a round trip: as many at once as azcopy would send hide the latency.</summary>
         public int PlaceConcurrency => AzureConcurrency.Default;
 
-        /// <summary>Uploads the n-th write with its tags (repeating it is harmless); safe to call for several writes at once.</summary>
+        /// <summary>
+        /// Uploads the n-th write with its tags (repeating it is harmless); safe to call for several writes at once. A blob this run
+        /// read is replaced only while it has the ETag read (If-Match), and one the commit found missing is only created (If-None-Match):
+        /// a blob another process wrote meanwhile is kept, unless it already holds exactly this write (a replay), and the step raises
+        /// <c>ItemChangedDuringMigration</c>.
+        /// </summary>
         public void Place(JournalRecord record, int index)
         {
             JournalContent write = record.Contents![index];
             string blob = record.Writes[index];
+            string? expected = record.ExpectedVersion(blob);
+            BlobRequestConditions? conditions = expected != null ? new BlobRequestConditions { IfMatch = new ETag(expected) }
+                : record.Replaced != null && !record.Replaced.Contains(index) ? new BlobRequestConditions { IfNoneMatch = ETag.All } : null;
             try
             {
                 _container.GetBlobClient(blob).Upload(BinaryData.FromBytes(write.Content),
-                    new BlobUploadOptions { Tags = write.Tags.Count > 0 ? write.Tags.ToDictionary(t => t.Key, t => t.Value) : null }, _cancel);
+                    new BlobUploadOptions { Tags = write.Tags.Count > 0 ? write.Tags.ToDictionary(t => t.Key, t => t.Value) : null, Conditions = conditions }, _cancel);
+            }
+            catch (RequestFailedException ex) when (conditions != null && (ex.Status == 412 || ex.Status == 409) && !Holds(blob, write.Content))
+            {
+                throw Changed(blob, expected != null ? "replaced" : "created");
+            }
+            catch (RequestFailedException ex) when (conditions != null && (ex.Status == 412 || ex.Status == 409))
+            {
+                // This very write landed before an interruption.
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
             {
@@ -582,13 +632,21 @@ namespace PorterStorage.Core.Azure
         /// Copies the blob's content to the new name and removes the old one (a rename is a local YAML set's; blobs have no
         /// rename); safe beside other records' writes and deletions.
         /// </summary>
-        public void Move(string from, string to, bool overwrite)
+        public void Move(string from, string to, bool overwrite, string? expected)
         {
             try
             {
-                BinaryData content = _container.GetBlobClient(from).DownloadContent(_cancel).Value.Content;
-                _container.GetBlobClient(to).Upload(content, overwrite, _cancel);
-                _container.GetBlobClient(from).DeleteIfExists(cancellationToken: _cancel);
+                BlobDownloadResult read;
+                try
+                {
+                    read = _container.GetBlobClient(from).DownloadContent(new BlobDownloadOptions { Conditions = expected == null ? null : new BlobRequestConditions { IfMatch = new ETag(expected) } }, _cancel).Value;
+                }
+                catch (RequestFailedException ex) when (expected != null && ex.Status == 412)
+                {
+                    throw Changed(from, "renamed");
+                }
+                _container.GetBlobClient(to).Upload(read.Content, overwrite, _cancel);
+                _container.GetBlobClient(from).DeleteIfExists(DeleteSnapshotsOption.None, new BlobRequestConditions { IfMatch = read.Details.ETag }, _cancel);
                 lock (_placing)
                 {
                     Changed(to, exists: true);
@@ -601,11 +659,23 @@ namespace PorterStorage.Core.Azure
             }
         }
 
-        public void Delete(string path)
+        /// <summary>
+        /// Removes a blob if it is there; with <paramref name="expected"/> only while it has that ETag (If-Match), so a blob another
+        /// process rewrote after this run read it is kept (<c>ItemChangedDuringMigration</c>).
+        /// </summary>
+        public void Delete(string path, string? expected)
         {
             try
             {
-                _container.GetBlobClient(path).DeleteIfExists(cancellationToken: _cancel);
+                try
+                {
+                    _container.GetBlobClient(path).DeleteIfExists(DeleteSnapshotsOption.None,
+                        expected == null ? null : new BlobRequestConditions { IfMatch = new ETag(expected) }, _cancel);
+                }
+                catch (RequestFailedException ex) when (expected != null && ex.Status == 412)
+                {
+                    throw Changed(path, "removed");
+                }
                 lock (_placing)
                 {
                     Changed(path, exists: false);
@@ -626,14 +696,14 @@ namespace PorterStorage.Core.Azure
         {
             if (!_blobOf.TryGetValue(record.Id, out string? blob) || !_batches.TryGetValue(blob, out List<JournalRecord>? open))
             {
-                Delete(JournalPrefix + record.Id);
+                Delete(JournalPrefix + record.Id, null);
                 return;
             }
             int at = open.FindIndex(r => r.Id == record.Id);
             var left = open.Where((_, i) => i != at).ToList();
             if (left.Count == 0)
             {
-                Delete(blob);
+                Delete(blob, null);
             }
             else if (rolledBackBy != null)
             {
@@ -653,6 +723,24 @@ namespace PorterStorage.Core.Azure
                 _batches.Remove(blob);
             }
         }
+
+        /// <summary>True when the blob holds exactly <paramref name="content"/> (a write that landed before an interruption).</summary>
+        private bool Holds(string blob, byte[] content)
+        {
+            try
+            {
+                return _container.GetBlobClient(blob).DownloadContent(_cancel).Value.Content.ToMemory().Span.SequenceEqual(content);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                return false;
+            }
+        }
+
+        /// <summary><c>ItemChangedDuringMigration</c>: another process changed a blob after this run read it; its version is kept.</summary>
+        private PorterStorageException Changed(string blob, string verb) =>
+            new PorterStorageException(ErrorIds.ItemChangedDuringMigration, PorterErrorKind.InvalidOperation, FullName(blob),
+                $"'{FullName(blob)}' was changed by another process after this run read it (its ETag is not the one read), so it was not {verb}; it is left as the other writer made it, and the next run migrates it.");
 
         /// <summary>A failed step of a committed change: <c>MigrationWriteError</c>, with the service's reason.</summary>
         private PorterStorageException Write(Exception ex, string operation)

@@ -26,11 +26,12 @@ namespace PorterStorage.Core.IO
                 return new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
             }
             bool mac = RuntimeInformation.IsOSPlatform(OSPlatform.OSX);
-            int flags = 1 /* O_WRONLY */ | (mac ? 0x200 | 0x1000000 : 0x40 | 0x80000); // O_CREAT | O_CLOEXEC
+            int flags = 1 /* O_WRONLY */ | (mac ? 0x200 | 0x1000000 | 0x100 : 0x40 | 0x80000 | UnixFiles.ONoFollow); // O_CREAT | O_CLOEXEC | O_NOFOLLOW
             int fd = Native.open(path, flags, PorterFileModes.PrivateFile);
             if (fd < 0)
             {
-                throw new IOException($"The file '{path}' could not be opened (errno {Marshal.GetLastWin32Error()}).");
+                int errno = Marshal.GetLastWin32Error();
+                throw errno == 40 || (mac && errno == 62) ? new LinkRefusedException(path) : new IOException($"The file '{path}' could not be opened (errno {errno}).");
             }
             var stream = new FileStream(new SafeFileHandle((IntPtr)fd, ownsHandle: true), FileAccess.Write, 4096);
             stream.Seek(0, SeekOrigin.End);
@@ -53,6 +54,10 @@ namespace PorterStorage.Core.IO
                 int errno = Marshal.GetLastWin32Error();
                 if (errno == 17 /* EEXIST */)
                 {
+                    if (UnixFiles.Lstat(path) is FileIdentity there && there.IsLink)
+                    {
+                        throw new LinkRefusedException(path);
+                    }
                     throw new IOException($"The file '{path}' already exists.");
                 }
                 throw new IOException($"The file '{path}' could not be created (errno {errno}).");

@@ -20,7 +20,10 @@ namespace PorterStorage.Core.Migration
     /// moment is either invisible (nothing committed) or finished by the next run (<see cref="ChangeJournal"/> runs the steps). Each
     /// change set's writes are staged as <c>.porterstorage/staging/&lt;id&gt;-&lt;n&gt;</c>; appending its record to
     /// <c>.porterstorage/journal.log</c> commits it; the staged files are then renamed into place and the deletions done. New files
-    /// are 0600, new folders 0700.
+    /// are 0600, new folders 0700. Everything it writes in the home goes through the home's own file system
+    /// (<see cref="ConfinedFileIO"/>): never through a link, and given to the home's owner when the process may. A document it removes,
+    /// renames or replaces is removed only while it is the version this run read (<see cref="FolderVersions"/>), so what another
+    /// writer made of it meanwhile stays.
     /// </summary>
     public sealed class FileSystemMigrationStore : ReaderBackedStore, IMigrationStore
     {
@@ -41,9 +44,12 @@ namespace PorterStorage.Core.Migration
 
         private readonly string? _configFile;
 
+        /// <summary>The version of each document as this run first read it (identity and content hash), by store path.</summary>
+        private readonly Dictionary<string, string> _versions = new Dictionary<string, string>(StringComparer.Ordinal);
+
         /// <summary>The store of a home whose config file, if any, is found as Porter finds it (its mode is checked and repaired).</summary>
         public FileSystemMigrationStore(string homePath)
-            : this(homePath, FileIO.System, Config.PorterConfigReader.FindConfigFile(homePath, out _, out _))
+            : this(homePath, new ConfinedFileIO(homePath), Config.PorterConfigReader.FindConfigFile(homePath, out _, out _))
         {
         }
 
@@ -55,7 +61,7 @@ namespace PorterStorage.Core.Migration
             : base(new FileSystemPorterStore(homePath, io, configFile))
         {
             HomePath = homePath;
-            _io = io;
+            _io = ReferenceEquals(io, FileIO.System) ? new ConfinedFileIO(homePath) : io;
             _configFile = configFile;
         }
 
@@ -74,6 +80,9 @@ namespace PorterStorage.Core.Migration
         private string JournalPath => Path.Combine(WorkFolder, "journal.log");
 
         private string StagingFolder => Path.Combine(WorkFolder, "staging");
+
+        /// <summary>Where a document goes for the moment between its removal and the check that it was the version read.</summary>
+        private string AsideFolder => Path.Combine(WorkFolder, "aside");
 
         public string FullPath(string relative) => Path.Combine(HomePath, relative.Replace('/', Path.DirectorySeparatorChar));
 
@@ -103,7 +112,45 @@ namespace PorterStorage.Core.Migration
             });
         });
 
-        public MigrationLog CreateLog(DateTime localNow) => MigrationLog.Create(HomePath, localNow);
+        /// <summary>The log goes through the home's own file system (never a link, the home's owner) even when a test fails the store's calls.</summary>
+        public MigrationLog CreateLog(DateTime localNow) => MigrationLog.Create(HomePath, localNow, _io as ConfinedFileIO ?? new ConfinedFileIO(HomePath));
+
+        /// <summary>What this run could not do as asked without failing: files it may not give to the home's owner.</summary>
+        public IReadOnlyList<string> RunWarnings()
+        {
+            if (!(_io is ConfinedFileIO confined) || confined.OwnersNotSet.Count == 0)
+            {
+                return Array.Empty<string>();
+            }
+            List<string> files = confined.OwnersNotSet;
+            lock (files)
+            {
+                string owner = confined.RootIdentity is FileIdentity root ? $"{root.Owner}:{root.Group}" : "the home's owner";
+                return new[]
+                {
+                    $"{files.Count} file(s) written in '{HomePath}' could not be given to its owner ({owner}); this process may not change owners, so Porter running as that user may not read them: '"
+                    + string.Join("', '", files.Take(20)) + "'" + (files.Count > 20 ? " …" : string.Empty),
+                };
+            }
+        }
+
+        /// <summary>The version of <paramref name="path"/> as this run first read it, or null when it did not.</summary>
+        public string? VersionOf(string path)
+        {
+            lock (_versions)
+            {
+                return _versions.TryGetValue(path, out string? version) ? version : null;
+            }
+        }
+
+        /// <summary>Forgets what was read of a path this run has written, moved or removed.</summary>
+        private void Forget(string path)
+        {
+            lock (_versions)
+            {
+                _versions.Remove(path);
+            }
+        }
 
         /// <summary>The entries directly under a data folder, sorted ordinally.</summary>
         public IReadOnlyList<StoreEntry> Entries(string folder)
@@ -144,7 +191,15 @@ namespace PorterStorage.Core.Migration
                     throw new PorterStorageException(ErrorIds.DocumentTooLarge, PorterErrorKind.InvalidData, path,
                         $"'{path}' is {info.Length} bytes, larger than any Porter document; it is left in place.");
                 }
-                return _io.ReadAllBytes(path);
+                byte[] content = FolderVersions.Read(_io, path, out string version);
+                lock (_versions)
+                {
+                    if (!_versions.ContainsKey(relative))
+                    {
+                        _versions[relative] = version; // the first read: what the plan saw, and what the change must still find
+                    }
+                }
+                return content;
             }
             catch (Exception ex) when (IOErrors.IsIOFailure(ex))
             {
@@ -202,24 +257,39 @@ namespace PorterStorage.Core.Migration
             {
                 throw IOErrors.Map(ex, WorkFolder, IOOperation.Write, "The home is not writable; nothing was changed.");
             }
+            foreach (string own in new[] { path, JournalPath, StagingFolder, AsideFolder })
+            {
+                if (_io.Identity(own) is FileIdentity there && there.IsLink)
+                {
+                    throw IOErrors.Map(new LinkRefusedException(own), own, IOOperation.Write, "Nothing was changed.");
+                }
+            }
             try
             {
-                stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                stream = _io.OpenLocked(path);
             }
-            catch (IOException ex) when (!IOErrors.IsDiskFull(ex))
+            catch (IOException ex) when (!(ex is LinkRefusedException) && (ex.HResult == 11 || ex.HResult == 32 || ex.HResult == unchecked((int)0x80070020)))
             {
                 throw new PorterStorageException(ErrorIds.MigrationInProgress, PorterErrorKind.ResourceBusy, HomePath,
                     $"Another migration of '{HomePath}' is running (lock '{path}').", ex);
             }
-            catch (UnauthorizedAccessException ex)
+            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
             {
                 throw IOErrors.Map(ex, path, IOOperation.Write, "Nothing was changed.");
             }
-            UnixPermissions.SetModeIfSupported(path, PorterFileModes.PrivateFile);
-            stream.SetLength(0);
-            byte[] owner = Encoding.UTF8.GetBytes($"pid {System.Diagnostics.Process.GetCurrentProcess().Id} since {DateTime.UtcNow:o}\n");
-            stream.Write(owner, 0, owner.Length);
-            stream.Flush();
+            try
+            {
+                _io.SetMode(path, PorterFileModes.PrivateFile);
+                stream.SetLength(0);
+                byte[] owner = Encoding.UTF8.GetBytes($"pid {System.Diagnostics.Process.GetCurrentProcess().Id} since {DateTime.UtcNow:o}\n");
+                stream.Write(owner, 0, owner.Length);
+                stream.Flush();
+            }
+            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
+            {
+                stream.Dispose();
+                throw IOErrors.Map(ex, path, IOOperation.Write, "Nothing was changed.");
+            }
             return new LockHandle(stream, path, this);
         }
 
@@ -238,6 +308,10 @@ namespace PorterStorage.Core.Migration
         /// <summary>The journal and the files staged beside it go once recovery is done; what is left in staging was never committed.</summary>
         public void Recovered()
         {
+            lock (_versions)
+            {
+                _versions.Clear(); // what this run reads from now on is what its changes must still find
+            }
             _pending = null;
             CloseJournal();
             Try(JournalPath, IOOperation.Write, () =>
@@ -252,19 +326,24 @@ namespace PorterStorage.Core.Migration
                 // What is left here was staged but never committed (folders: the per-set layout of earlier builds).
                 foreach (FileSystemInfo item in Try(StagingFolder, IOOperation.List, () => _io.List(StagingFolder).ToList()))
                 {
-                    Try(item.FullName, IOOperation.Write, () =>
-                    {
-                        if (item is DirectoryInfo)
-                        {
-                            Directory.Delete(item.FullName, recursive: true);
-                        }
-                        else
-                        {
-                            _io.Delete(item.FullName);
-                        }
-                    });
+                    Try(item.FullName, IOOperation.Write, () => DeleteTree(item));
                 }
             }
+        }
+
+        /// <summary>Removes a file, or a folder with all it holds, never following a link (a link is removed as itself).</summary>
+        private void DeleteTree(FileSystemInfo item)
+        {
+            if (item is DirectoryInfo && (item.Attributes & FileAttributes.ReparsePoint) == 0)
+            {
+                foreach (FileSystemInfo inner in _io.List(item.FullName).ToList())
+                {
+                    DeleteTree(inner);
+                }
+                _io.DeleteEmptyDirectory(item.FullName);
+                return;
+            }
+            _io.Delete(item.FullName);
         }
 
         public IReadOnlyList<int>? Existing(IReadOnlyList<string> paths) =>
@@ -335,12 +414,18 @@ namespace PorterStorage.Core.Migration
             string at = folder;
             try
             {
+                string? expected = record.ExpectedVersion(record.Writes[index]);
+                if (expected != null && !FolderVersions.Holds(_io, target, expected))
+                {
+                    throw Changed(record.Writes[index], "replaced", null);
+                }
                 if (_folders.Add(folder))
                 {
                     _io.CreateDirectory(folder);
                 }
                 at = target;
                 _io.Move(staged, target, overwrite: true);
+                Forget(record.Writes[index]);
             }
             catch (Exception ex) when (IOErrors.IsIOFailure(ex))
             {
@@ -363,18 +448,30 @@ namespace PorterStorage.Core.Migration
             return true;
         }
 
-        public void Move(string from, string to, bool overwrite)
+        public void Move(string from, string to, bool overwrite, string? expected)
         {
             string target = FullPath(to);
+            if (expected != null && !Try(FullPath(from), IOOperation.Read, () => FolderVersions.Holds(_io, FullPath(from), expected)))
+            {
+                throw Changed(from, "renamed", null);
+            }
             Try(target, IOOperation.Write, () =>
             {
                 _io.Move(FullPath(from), target, overwrite);
-                UnixPermissions.SetModeIfSupported(target, PorterFileModes.PrivateFile);
+                _io.SetMode(target, PorterFileModes.PrivateFile);
             });
+            Forget(from);
+            Forget(to);
         }
 
-        /// <summary>Removes a file of the home; a path that is no file of the home (a name no file system holds, one that leads out) is left alone.</summary>
-        public void Delete(string path)
+        /// <summary>
+        /// Removes a file of the home; a path that is no file of the home (a name no file system holds, one that leads out) is left
+        /// alone. With <paramref name="expected"/>, only while it is that version: the file is first moved aside (one rename, so a
+        /// writer that opens the path from then on makes a new file), its identity and content compared with what was read, and
+        /// only then removed; a file that changed is put back (or kept under <c>.porterstorage/changed/</c> when the path has a new
+        /// file meanwhile) and <c>ItemChangedDuringMigration</c> raised. Repeating it after an interruption finishes or undoes it.
+        /// </summary>
+        public void Delete(string path, string? expected)
         {
             string target;
             try
@@ -385,11 +482,36 @@ namespace PorterStorage.Core.Migration
             {
                 return; // a name no file system holds was never written
             }
-            if (File.Exists(target) && ArchivePaths.IsInside(target, HomePath))
+            if (!ArchivePaths.IsInside(target, HomePath))
             {
-                Try(target, IOOperation.Write, () => _io.Delete(target));
+                return;
             }
+            if (expected == null)
+            {
+                if (File.Exists(target))
+                {
+                    Try(target, IOOperation.Write, () => _io.Delete(target));
+                }
+            }
+            else
+            {
+                string aside = Path.Combine(AsideFolder, FolderVersions.AsideName(path, expected));
+                bool changed = false;
+                string? kept = Try(target, IOOperation.Write, () => FolderVersions.RemoveIfUnchanged(_io, target, aside, Path.Combine(WorkFolder, "changed"), expected, out changed));
+                if (changed)
+                {
+                    throw Changed(path, "removed", kept);
+                }
+            }
+            Forget(path);
         }
+
+        /// <summary><c>ItemChangedDuringMigration</c>: another process changed a document after this run read it; its version is kept.</summary>
+        private PorterStorageException Changed(string path, string verb, string? keptAt) =>
+            new PorterStorageException(ErrorIds.ItemChangedDuringMigration, PorterErrorKind.InvalidOperation, FullName(path),
+                $"'{FullName(path)}' was changed by another process after this run read it, so it was not {verb}; "
+                + (keptAt == null ? "it is left as the other writer made it" : $"the other writer's version is kept at '{keptAt}' (a new file took its place meanwhile)")
+                + ", and the next run migrates it.");
 
         /// <summary>Appends the done line: flushed to disk for a roll back, which must never be redone; a finished change replays harmlessly.</summary>
         public void Finish(JournalRecord record, string? rolledBackBy)
@@ -624,7 +746,7 @@ namespace PorterStorage.Core.Migration
         public void RepairItem(string item, CancellationToken cancel)
         {
             string path = FullPath(item);
-            Try(path, IOOperation.Write, () => UnixPermissions.SetModeIfSupported(path, PorterFileModes.PrivateFile));
+            Try(path, IOOperation.Write, () => _io.SetMode(path, PorterFileModes.PrivateFile));
         }
 
         public string RepairSummary(int count) => $"Set {count} file(s) to mode 0600 for Porter v0.38.7+";
@@ -636,21 +758,34 @@ namespace PorterStorage.Core.Migration
             string tmp = Path.Combine(HomePath, "." + SchemaVersions.FileName + "." + Guid.NewGuid().ToString("N").Substring(0, 8));
             try
             {
-                using (FileStream fs = FileSystemExtras.CreateNewPrivate(tmp))
+                using (Stream fs = _io.CreateNew(tmp, 4096))
                 {
                     fs.Write(content, 0, content.Length);
-                    fs.Flush(true);
+                    if (fs is FileStream file)
+                    {
+                        file.Flush(true);
+                    }
                 }
-                FileSystemExtras.MoveFile(tmp, target, overwrite: true);
+                _io.Move(tmp, target, overwrite: true);
+            }
+            catch (LinkRefusedException ex)
+            {
+                throw IOErrors.Map(ex, ex.PathName, IOOperation.Write, "The schema was not written.");
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                if (File.Exists(tmp))
+                try
                 {
-                    File.Delete(tmp);
+                    if (_io.Identity(tmp) != null)
+                    {
+                        _io.Delete(tmp);
+                    }
                 }
-                throw new PorterStorageException(ErrorIds.MigrationWriteError, PorterErrorKind.WriteError, target,
-                    $"'{target}' could not be written: {ex.Message}", ex);
+                catch (Exception cleanup) when (IOErrors.IsIOFailure(cleanup))
+                {
+                    // A temporary name no reader takes for the schema.
+                }
+                throw IOErrors.Map(ex, target, IOOperation.Write, "The schema was not updated; the next run writes it.");
             }
         }
 
@@ -660,16 +795,20 @@ namespace PorterStorage.Core.Migration
             CloseJournal();
             if (File.Exists(JournalPath) && ReadPending().Count == 0)
             {
-                File.Delete(JournalPath);
+                _io.Delete(JournalPath);
             }
             RemoveIfEmpty(StagingFolder);
+            RemoveIfEmpty(AsideFolder);
         }
 
-        private static void RemoveIfEmpty(string folder)
+        private void RemoveIfEmpty(string folder)
         {
-            if (Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any())
+            if (_io.Identity(folder) is FileIdentity there ? there.IsDirectory : Directory.Exists(folder))
             {
-                Directory.Delete(folder);
+                if (!Directory.EnumerateFileSystemEntries(folder).Any())
+                {
+                    _io.DeleteEmptyDirectory(folder);
+                }
             }
         }
 
@@ -786,7 +925,7 @@ namespace PorterStorage.Core.Migration
                 try
                 {
                     _store.CloseRun();
-                    File.Delete(_path);
+                    _store._io.Delete(_path);
                 }
                 catch (Exception ex) when (IOErrors.IsIOFailure(ex) || ex is PorterStorageException)
                 {
@@ -798,7 +937,7 @@ namespace PorterStorage.Core.Migration
                 }
                 try
                 {
-                    RemoveIfEmpty(_store.WorkFolder);
+                    _store.RemoveIfEmpty(_store.WorkFolder);
                 }
                 catch (Exception ex) when (IOErrors.IsIOFailure(ex))
                 {

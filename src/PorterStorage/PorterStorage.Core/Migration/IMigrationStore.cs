@@ -63,6 +63,9 @@ namespace PorterStorage.Core.Migration
 
         /// <summary>Opens the migration log (0600) for this run.</summary>
         MigrationLog CreateLog(DateTime localNow);
+
+        /// <summary>What the store could not do as asked in this run without failing it (files it may not give to the home's owner), as warnings.</summary>
+        IReadOnlyList<string> RunWarnings();
     }
 
     /// <summary>A copy of a store that a non-destructive migration works on: where it goes, and making it.</summary>

@@ -56,19 +56,32 @@ namespace PorterStorage.Core.Migration
             System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Windows) ? "Windows"
             : System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.OSX) ? "OSX" : "Linux";
 
-        public static MigrationLog Create(string folder, DateTime localNow)
+        /// <summary>
+        /// Opens the log of this minute's second in <paramref name="folder"/> (created 0600, or appended to when a run of the same
+        /// second made it), through <paramref name="io"/> (a home's own file system, which never follows a link and gives what it
+        /// creates to the home's owner); a link in its place is refused (<c>UnsafeLink</c>), never written through.
+        /// </summary>
+        public static MigrationLog Create(string folder, DateTime localNow) => Create(folder, localNow, FileIO.System);
+
+        internal static MigrationLog Create(string folder, DateTime localNow, IFileIO io)
         {
             string path = System.IO.Path.Combine(folder, localNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture) + "-migrate.log");
-            FileStream stream;
+            Stream stream;
             try
             {
-                stream = FileSystemExtras.CreateNewPrivate(path, 4096);
+                try
+                {
+                    stream = io.CreateNew(path, 4096);
+                }
+                catch (IOException ex) when (!(ex is LinkRefusedException) && io.Identity(path) is FileIdentity there && there.IsRegularFile)
+                {
+                    // A second run within the same second appends to the same log.
+                    stream = io.OpenAppend(path);
+                }
             }
-            catch (IOException) when (File.Exists(path))
+            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
             {
-                // A second run within the same second appends to the same log.
-                UnixPermissions.SetModeIfSupported(path, PorterFileModes.PrivateFile);
-                stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
+                throw IOErrors.Map(ex, path, IOOperation.Write, "The migration did not start.");
             }
             return new MigrationLog(path, new StreamWriter(stream, new UTF8Encoding(false)) { NewLine = "\n", AutoFlush = true });
         }

@@ -333,6 +333,7 @@ namespace PorterStorage.Core.Migration
                 schemaAfter = SchemaInspector.ReadSchema(store, out _, cancel) ?? PorterSchemaDocument.Empty;
             }
 
+            warnings.AddRange(store.RunWarnings());
             PorterStorageVerification verification = StorageVerifier.Verify(store, cancel);
             foreach (StorageFinding finding in verification.Findings.Where(f => f.Severity == FindingSeverity.Error))
             {

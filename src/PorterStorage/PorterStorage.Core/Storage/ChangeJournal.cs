@@ -170,7 +170,16 @@ namespace PorterStorage.Core.Storage
         private JournalRecord Record(ChangeSet changes)
         {
             List<string> writes = changes.Writes.Select(_store.StorePath).ToList();
-            return new JournalRecord(JournalRecord.NewId(), changes.Description, writes, changes.Renames.ToList(), changes.Deletes.ToList(), _store.Existing(writes));
+            var expected = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (string path in changes.Deletes.Concat(changes.Renames.Select(r => r.Key)).Concat(writes))
+            {
+                if (!expected.ContainsKey(path) && _store.VersionOf(path) is string version)
+                {
+                    expected[path] = version;
+                }
+            }
+            return new JournalRecord(JournalRecord.NewId(), changes.Description, writes, changes.Renames.ToList(), changes.Deletes.ToList(), _store.Existing(writes),
+                expected: expected.Count == 0 ? null : expected);
         }
 
         /// <summary>Finishes one committed change set found by recovery (see <see cref="RollForward(IReadOnlyList{JournalRecord}, PorterStorageException?[])"/>).</summary>
@@ -248,13 +257,13 @@ namespace PorterStorage.Core.Storage
                         {
                             if (_store.Exists(rename.Key))
                             {
-                                _store.Move(rename.Key, rename.Value, overwrite: true);
+                                _store.Move(rename.Key, rename.Value, overwrite: true, record.ExpectedVersion(rename.Key));
                             }
                         }
                     },
                 });
             }
-            stages.Add(record.Deletes.Select(path => (Action)(() => _store.Delete(path))).ToList());
+            stages.Add(record.Deletes.Select(path => (Action)(() => _store.Delete(path, record.ExpectedVersion(path)))).ToList());
             return stages;
         }
 
@@ -313,7 +322,7 @@ namespace PorterStorage.Core.Storage
                     {
                         if (!_store.Exists(r.Key) && _store.Exists(r.Value))
                         {
-                            _store.Move(r.Value, r.Key, overwrite: false);
+                            _store.Move(r.Value, r.Key, overwrite: false, null);
                         }
                     }
                     var kept = new List<string>();
@@ -325,7 +334,7 @@ namespace PorterStorage.Core.Storage
                         }
                         if (record.CreatedFile(i))
                         {
-                            _store.Delete(record.Writes[i]);
+                            _store.Delete(record.Writes[i], null);
                         }
                         else if (record.Replaced == null)
                         {

@@ -45,7 +45,8 @@ namespace PorterStorage.Core.Storage
         JournalRecord ReadCommitted(string id);
 
         /// <summary>
-        /// Puts the n-th write in place from where <see cref="Commit"/> kept it; does nothing when it is already in place. Called for
+        /// Puts the n-th write in place from where <see cref="Commit"/> kept it; does nothing when it is already in place. A write whose
+        /// target the record expects at a version (<see cref="JournalRecord.ExpectedVersion"/>) replaces it only while it is that version. Called for
         /// up to <see cref="PlaceConcurrency"/> writes at once (of different change sets, or of one item type of one).
         /// </summary>
         void Place(JournalRecord record, int index);
@@ -56,11 +57,26 @@ namespace PorterStorage.Core.Storage
         /// <summary>Drops the n-th write's content when it is still held apart and was never placed; true when it was (its target is untouched).</summary>
         bool Discard(JournalRecord record, int index);
 
-        /// <summary>Moves an item to another path, replacing what is there when <paramref name="overwrite"/>; keeps it private.</summary>
-        void Move(string from, string to, bool overwrite);
+        /// <summary>
+        /// Moves an item to another path, replacing what is there when <paramref name="overwrite"/>; keeps it private. With
+        /// <paramref name="expected"/> (what <see cref="VersionOf"/> gave), only while the item is still that version; raises
+        /// <c>ItemChangedDuringMigration</c> otherwise and moves nothing.
+        /// </summary>
+        void Move(string from, string to, bool overwrite, string? expected);
 
-        /// <summary>Removes an item if it is there; safe to call for several items at once.</summary>
-        void Delete(string path);
+        /// <summary>
+        /// Removes an item if it is there; safe to call for several items at once. With <paramref name="expected"/> (what
+        /// <see cref="VersionOf"/> gave), only while the item is still that version (a blob's ETag, a file's identity and content):
+        /// an item another process changed meanwhile is kept as it made it, and <c>ItemChangedDuringMigration</c> raised.
+        /// </summary>
+        void Delete(string path, string? expected);
+
+        /// <summary>
+        /// The version of an item as this run first read it (a blob's ETag, a file's identity and content hash), or null when this
+        /// run did not read it. A change records it for every item it removes, renames or replaces (<see cref="JournalRecord.Expected"/>),
+        /// and <see cref="Place"/>, <see cref="Move"/> and <see cref="Delete"/> act on the item only while it is that version.
+        /// </summary>
+        string? VersionOf(string path);
 
         /// <summary>Marks a committed change set finished (<paramref name="rolledBackBy"/>: the error id that made it roll back), durably when it rolled back.</summary>
         void Finish(JournalRecord record, string? rolledBackBy);

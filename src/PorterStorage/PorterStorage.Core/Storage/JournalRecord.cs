@@ -15,8 +15,9 @@ namespace PorterStorage.Core.Storage
     public sealed class JournalRecord
     {
         public JournalRecord(string id, string description, IReadOnlyList<string> writes, IReadOnlyList<KeyValuePair<string, string>> renames, IReadOnlyList<string> deletes,
-            IReadOnlyList<int>? replaced = null, IReadOnlyList<JournalContent>? contents = null)
+            IReadOnlyList<int>? replaced = null, IReadOnlyList<JournalContent>? contents = null, IReadOnlyDictionary<string, string>? expected = null)
         {
+            Expected = expected;
             Replaced = replaced;
             Contents = contents;
             Id = id;
@@ -42,6 +43,20 @@ namespace PorterStorage.Core.Storage
         /// null when the store could not tell without a request per write, and in records of earlier builds.
         /// </summary>
         public IReadOnlyList<int>? Replaced { get; }
+
+        /// <summary>
+        /// The version each document this change removes, renames or replaces had when the run read it (a blob's ETag, a file's
+        /// identity and content hash), by store path: the store removes or replaces it only while it is still that version, so
+        /// what another writer made of it meanwhile is never lost. Null in records of earlier builds (the steps are then
+        /// unconditional, as they were).
+        /// </summary>
+        public IReadOnlyDictionary<string, string>? Expected { get; }
+
+        /// <summary>The version <paramref name="path"/> must still have for this change to remove or replace it, or null.</summary>
+        public string? ExpectedVersion(string path) => Expected != null && Expected.TryGetValue(path, out string? version) ? version : null;
+
+        /// <summary>This record with its content (a store that holds the content in the record itself).</summary>
+        public JournalRecord WithContents(IReadOnlyList<JournalContent> contents) => new JournalRecord(Id, Description, Writes, Renames, Deletes, Replaced, contents, Expected);
 
         /// <summary>The content of each write, when the record holds it (a container's journal blob); null when staged apart.</summary>
         public IReadOnlyList<JournalContent>? Contents { get; }
@@ -93,6 +108,15 @@ namespace PorterStorage.Core.Storage
                     w.RawNumber(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 }
                 w.EndArray();
+            }
+            if (Expected != null && Expected.Count > 0)
+            {
+                w.Name("expect").StartObject();
+                foreach (KeyValuePair<string, string> e in Expected.OrderBy(e => e.Key, StringComparer.Ordinal))
+                {
+                    w.Property(e.Key, e.Value);
+                }
+                w.EndObject();
             }
             if (Contents != null)
             {
@@ -180,7 +204,10 @@ namespace PorterStorage.Core.Storage
                         : new List<KeyValuePair<string, string>>(),
                     root.GetProperty("deletes").EnumerateArray().Select(e => e.GetString()!).ToList(),
                     root.TryGetProperty("replaced", out JsonElement replaced) ? replaced.EnumerateArray().Select(e => e.GetInt32()).ToList() : null,
-                    contents);
+                    contents,
+                    root.TryGetProperty("expect", out JsonElement expect)
+                        ? expect.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!, StringComparer.Ordinal)
+                        : null);
                 return true;
             }
             catch (Exception ex) when (ex is JsonException || ex is InvalidOperationException || ex is KeyNotFoundException || ex is IndexOutOfRangeException || ex is FormatException)
