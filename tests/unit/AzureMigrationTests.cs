@@ -202,6 +202,63 @@ namespace PorterStorage.Tests
             Assert.Contains("changed after the plan", Text(s, "claims/" + claim), StringComparison.Ordinal);
         }
 
+        /// <summary>
+        /// An older Porter rewrites (or replaces, or removes) a legacy claim blob after the run read it and before the run removes it:
+        /// the removal is conditional on the ETag read, so the other writer's version is kept (ItemChangedDuringMigration, the change
+        /// rolled back) and the rerun migrates it; a blob the writer removed stays removed. Each step of the run is a place the writer
+        /// may act: before each document is committed, and at each seed of the schedule.
+        /// </summary>
+        [Theory]
+        [InlineData("rewrite")]
+        [InlineData("remove")]
+        public void Run_AnotherWriterChangesALegacyBlobAfterTheRunReadIt_ItsVersionIsKept_AndTheRerunMigratesIt(string act)
+        {
+            using var logs = new TempHome();
+            PorterAzureStorage s = LegacyStore();
+            string rewritten = Corpus.HostileHomes.Claim("written-meanwhile");
+            bool done = false;
+            var options = new MigrationOptions
+            {
+                // Called for each change set after the run read its documents and before they are committed.
+                WriterFault = d =>
+                {
+                    if (!done && d.ItemType == ItemTypes.Installations && d.Name == "mybun")
+                    {
+                        done = true;
+                        if (act == "rewrite")
+                        {
+                            Put(Client(s), "claims/mybun", Encoding.UTF8.GetBytes(rewritten));
+                        }
+                        else
+                        {
+                            Client(s).GetBlobClient("claims/mybun").Delete();
+                        }
+                    }
+                    return d.Content;
+                },
+            };
+
+            PorterMigrationResult first = MigrationEngine.Run(new AzureBlobMigrationStore(s, logs.Path), options);
+
+            Assert.True(done);
+            if (act == "rewrite")
+            {
+                Assert.Contains(first.Errors, e => e.ErrorId == ErrorIds.ItemChangedDuringMigration && e.Target.EndsWith("claims/mybun", StringComparison.Ordinal));
+                Assert.Equal(rewritten, Text(s, "claims/mybun"));
+                Assert.False(first.SchemaWritten);
+                Assert.False(List(s).ContainsKey("installations/mybun"), "the change for the old version was rolled back");
+                PorterMigrationResult second = Run(s, logs);
+                Assert.True(second.Succeeded, string.Join("; ", second.Errors));
+                Assert.True(List(s).ContainsKey("installations/written-meanwhile"));
+                Assert.False(List(s).ContainsKey("claims/mybun"));
+            }
+            else
+            {
+                Assert.True(first.Succeeded, string.Join("; ", first.Errors));
+                Assert.False(List(s).ContainsKey("claims/mybun"));
+            }
+        }
+
         [Fact]
         public void Lock_LeaseHeld_MigrationInProgress()
         {

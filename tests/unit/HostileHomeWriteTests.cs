@@ -1,0 +1,147 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using PorterStorage.Core.Errors;
+using PorterStorage.Core.IO;
+using PorterStorage.Core.Migration;
+using PorterStorage.Tests.Corpus;
+using Xunit;
+
+namespace PorterStorage.Tests
+{
+    /// <summary>
+    /// A home a less trusted user arranged, migrated by root: a link planted at any path the module creates or writes through
+    /// changes nothing outside the home, and everything the migration writes belongs to the home's owner. The test command
+    /// runs as root (CI); as another user the owner checks have nothing to check and the link checks still hold.
+    /// </summary>
+    public class HostileHomeWriteTests
+    {
+        private static TempHome LegacyHome()
+        {
+            var home = new TempHome();
+            home.Write("claims/c0.json", HostileHomes.Claim("inst0", outputs: "{\"o\":\"v\"}"));
+            home.Write("claims/c1.json", HostileHomes.Claim("inst1"));
+            home.Write("parameters/p.json", "{\"name\":\"p\",\"created\":\"2020-01-01T00:00:00Z\",\"modified\":\"2020-01-01T00:00:00Z\",\"parameters\":[]}");
+            return home;
+        }
+
+        /// <summary>Every path a migration creates or writes through in a home, as a planted link pointing outside it.</summary>
+        public static IEnumerable<object[]> PlantedLinks()
+        {
+            foreach (string path in new[]
+                     {
+                         ".porterstorage", ".porterstorage/lock", ".porterstorage/journal.log", ".porterstorage/staging", ".porterstorage/aside",
+                         "{log}", "claims/inst0", "results", "outputs", "installations", "schema.json", ".schema.json",
+                     })
+            {
+                yield return new object[] { path };
+            }
+        }
+
+        [Theory]
+        [MemberData(nameof(PlantedLinks))]
+        public void Migration_LinkPlantedWhereItWrites_NothingOutsideTheHomeChanges(string planted)
+        {
+            using var home = LegacyHome();
+            using var outside = new TempHome();
+            outside.Write("victim", "precious\n", 0x1A4);
+            outside.Mkdir("folder");
+            outside.Write("folder/victim", "precious too\n", 0x1A4);
+            bool folder = planted.IndexOf('.') < 0 || planted == ".porterstorage" || planted.EndsWith("staging", StringComparison.Ordinal) || planted.EndsWith("aside", StringComparison.Ordinal);
+            string target = folder ? outside.P("folder") : outside.P("victim");
+            var links = new List<string>();
+            if (planted == "{log}")
+            {
+                // The log of each of the next seconds.
+                for (int s = 0; s < 8; s++)
+                {
+                    links.Add(home.P(DateTime.Now.AddSeconds(s).ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture) + "-migrate.log"));
+                }
+            }
+            else
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(home.P(planted))!);
+                links.Add(home.P(planted));
+            }
+            foreach (string link in links)
+            {
+                FileSystemExtras.CreateSymbolicLink(link, target, folder);
+            }
+            Dictionary<string, string> before = Snapshot(outside.Path);
+
+            PorterMigrationResult? result = null;
+            try
+            {
+                result = MigrationSession.Run(new MigrationRequest(new FileSystemMigrationStore(home.Path)) { SkipBackupCheck = true, Approve = (_, _) => true });
+            }
+            catch (PorterStorageException ex)
+            {
+                // A link read as a document (schema.json) is judged by what it leads to; nothing is written through it.
+                Assert.Contains(ex.ErrorId, new[] { ErrorIds.UnsafeLink, ErrorIds.DataFolderIsLink, ErrorIds.PathNotFolder, ErrorIds.SchemaParseError });
+            }
+
+            Assert.Equal(before, Snapshot(outside.Path));
+            if (result != null)
+            {
+                foreach (MigrationError e in result.Errors)
+                {
+                    Assert.Contains(e.ErrorId, new[] { ErrorIds.UnsafeLink, ErrorIds.DataFolderIsLink, ErrorIds.DataFileIsLink, ErrorIds.FileWriteFailed, ErrorIds.MigrationWriteError });
+                }
+            }
+            // A rerun after the link is gone finishes the work.
+            foreach (string link in links)
+            {
+                File.Delete(link);
+            }
+            PorterMigrationResult again = MigrationSession.Run(new MigrationRequest(new FileSystemMigrationStore(home.Path)) { SkipBackupCheck = true, Approve = (_, _) => true })!;
+            Assert.True(again.Succeeded, planted + ": " + string.Join("; ", again.Errors));
+            Assert.False(File.Exists(home.P("claims/c0.json")));
+            Assert.Equal(before, Snapshot(outside.Path));
+        }
+
+        [Fact]
+        public void Migration_RootOnAUsersHome_EveryFileStaysTheUsers()
+        {
+            if (!UnixFiles.MayChangeOwners)
+            {
+                return; // only root may give files to another owner; the test command runs as root
+            }
+            using var home = LegacyHome();
+            ChangeOwner(home.Path, 1000, 1000);
+
+            PorterMigrationResult result = MigrationSession.Run(new MigrationRequest(new FileSystemMigrationStore(home.Path)) { SkipBackupCheck = true, Approve = (_, _) => true })!;
+
+            Assert.True(result.Succeeded, string.Join("; ", result.Errors));
+            Assert.DoesNotContain(result.Warnings, w => w.Contains("could not be given", StringComparison.Ordinal));
+            var paths = Directory.EnumerateFileSystemEntries(home.Path, "*", SearchOption.AllDirectories).ToList();
+            Assert.Contains(paths, p => p.EndsWith("schema.json", StringComparison.Ordinal));
+            Assert.Contains(paths, p => p.EndsWith("-migrate.log", StringComparison.Ordinal));
+            foreach (string path in paths.Append(home.Path))
+            {
+                FileIdentity id = UnixFiles.Lstat(path)!.Value;
+                Assert.True(id.Owner == 1000 && id.Group == 1000, $"'{path}' is owned by {id.Owner}:{id.Group}");
+            }
+        }
+
+        private static void ChangeOwner(string root, uint uid, uint gid)
+        {
+            foreach (string path in Directory.EnumerateFileSystemEntries(root, "*", SearchOption.AllDirectories).Append(root))
+            {
+                Assert.True(UnixFiles.TryChangeOwner(path, uid, gid));
+            }
+        }
+
+        private static Dictionary<string, string> Snapshot(string root) =>
+            Directory.EnumerateFileSystemEntries(root, "*", SearchOption.AllDirectories).ToDictionary(
+                p => Path.GetRelativePath(root, p),
+                p =>
+                {
+                    FileIdentity id = UnixFiles.Lstat(p)!.Value;
+                    string content = id.IsRegularFile ? Convert.ToBase64String(File.ReadAllBytes(p)) : string.Empty;
+                    return $"{id.Mode}:{id.Owner}:{id.Group}:{id.Size}:{content}";
+                },
+                StringComparer.Ordinal);
+    }
+}
