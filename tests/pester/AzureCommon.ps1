@@ -22,9 +22,10 @@ function New-SeededContainer {
     $storage
 }
 
-# Blob name, tag list and SHA-256 of every blob of a container, through a container backup's manifest.
+# Blob name, tag list and SHA-256 of every blob of a container, through a container backup's manifest; the module's own
+# .porterstorage/ blobs left out unless -Full, which also adds each blob's metadata and content headers (but ContentMD5).
 function Get-ContainerDigest {
-    param([Parameter(Mandatory)] $Storage, [switch] $MaskIds)
+    param([Parameter(Mandatory)] $Storage, [switch] $MaskIds, [switch] $Full)
     $backup = $Storage | Backup-PorterAzureContainer -Destination (Join-Path $TestDrive ('digest-' + [Guid]::NewGuid().ToString('N').Substring(0, 8) + '.zip'))
     $zip = [IO.Compression.ZipFile]::OpenRead($backup.Path)
     try {
@@ -33,9 +34,11 @@ function Get-ContainerDigest {
     }
     finally { $zip.Dispose() }
     $ulid = '[0-9A-HJKMNP-TV-Z]{26}'
-    $entries | Where-Object { $_.path -notlike '.porterstorage/*' } | ForEach-Object {
-        $tags = if ($_.tags) { ($_.tags.PSObject.Properties | Sort-Object Name | ForEach-Object { "$($_.Name)=$($_.Value)" }) -join ',' } else { '' }
+    $pairs = { param($map, $skip) if ($map) { ($map.PSObject.Properties | Where-Object Name -ne $skip | Sort-Object Name | ForEach-Object { "$($_.Name)=$($_.Value)" }) -join ',' } else { '' } }
+    $entries | Where-Object { $Full -or $_.path -notlike '.porterstorage/*' } | ForEach-Object {
+        $tags = & $pairs $_.tags
         $line = "$($_.path) [$tags]" + $(if ($MaskIds) { '' } else { " $($_.sha256)" })
+        if ($Full) { $line += " {$(& $pairs $_.metadata)} <$(& $pairs $_.headers 'ContentMD5')>" }
         if ($MaskIds) { $line -replace $ulid, '<ULID>' } else { $line }
     } | Sort-Object
 }

@@ -88,7 +88,7 @@ Describe 'The azure.table plugin''s store' {
         { Test-PorterStorage -Storage $missing -ErrorAction Stop } | Should -Throw -ErrorId 'TableNotFound*'
     }
 
-    It 'is backed up (every entity, property and type, 0600), checked, restored into an empty table and, with -Force, over one' {
+    It 'is backed up (every entity, property and type, 0600), checked, restored into an empty table and, with -Force, over one (made equal to the backup)' {
         $secret = 'TableSecret-' + [Guid]::NewGuid().ToString('N')
         $table = New-TableName
         $null = New-PorterTableStore -ConnectionString $script:SourceConnection -Table $table -Installations 4 -Secret $secret
@@ -135,9 +135,12 @@ Describe 'The azure.table plugin''s store' {
         Set-PorterTableEntity -ConnectionString $script:DestinationConnection -Table $targetTable -PartitionKey credentials -RowKey extra -Group '' -Data ([byte[]](2))
         $again = Restore-PorterAzureContainer -Path $backup.Path -Storage $target -Force -Confirm:$false
         $again.Verified | Should -BeTrue
+        $again.Replaced | Should -Be 1
+        $again.Removed | Should -Be 1
+        $again.PreRestoreBackup | Should -Exist
         $after = Get-PorterTableEntity -ConnectionString $script:DestinationConnection -Table $targetTable
-        @($after).Count | Should -Be 21
-        ($after | Where-Object RowKey -eq 'extra') | Should -Not -BeNullOrEmpty
+        @($after).Count | Should -Be 20
+        ($after | Where-Object RowKey -eq 'extra') | Should -BeNullOrEmpty -Because '-Force makes the table equal to the backup'
         [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String(($after | Where-Object { $_.PartitionKey -eq 'credentials' -and $_.RowKey -eq 'team' }).data)) | Should -Match $secret
 
         # A table backup is not restored into a container, nor a container backup into a table.

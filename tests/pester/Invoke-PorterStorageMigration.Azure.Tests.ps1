@@ -28,8 +28,10 @@ Describe 'Invoke-PorterStorageMigration on the Azure plugin''s container' {
 
     It 'completes a half-tagged v0.9 store so that every item is found by tags' {
         $s = New-SeededContainer -Installations 4 -NoSchema
-        $archive = New-PorterBlobStoreArchive -Path (Join-Path $TestDrive 'half.zip') -Installations 2 -NoSchema -NoTags
-        Restore-PorterAzureContainer -Path $archive.FullName -Storage $s -Force -Confirm:$false | Out-Null
+        # Two of the four installations' blobs overwritten by untagged ones (a restore with -Force would make the container equal to them).
+        $untagged = New-SeededContainer -Installations 2 -NoSchema -NoTags
+        Copy-PorterAzureContainer -Source $untagged -Destination $s -Force -Confirm:$false -WarningAction SilentlyContinue | Out-Null
+        ($s | Test-PorterAzureBlobIndex).Prefixes.Where({ $_.Prefix -eq 'installations' }).Blobs | Should -Be 4
         ($s | Test-PorterAzureBlobIndex).UntaggedBlobs | Should -BeGreaterThan 0
         $r = Invoke-PorterStorageMigration -Storage $s -SkipBackupCheck -LogPath $TestDrive -Confirm:$false
         $r.Succeeded | Should -BeTrue

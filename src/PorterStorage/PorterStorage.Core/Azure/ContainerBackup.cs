@@ -14,14 +14,19 @@ using PorterStorage.Core.IO;
 
 namespace PorterStorage.Core.Azure
 {
-    /// <summary>What Restore-PorterAzureContainer did.</summary>
+    /// <summary>What Restore-PorterAzureContainer did with a container backup.</summary>
     public sealed class PorterContainerRestoreResult : Azure.CountedResult
     {
-        internal PorterContainerRestoreResult(string archivePath, Uri container, int blobCount, long bytes, int tagged, TimeSpan duration)
+        internal PorterContainerRestoreResult(string archivePath, Uri container, int blobCount, int restored, int replaced, int removed, string? preRestoreBackup,
+            long bytes, int tagged, TimeSpan duration)
         {
             ArchivePath = archivePath;
             Container = container;
             BlobCount = blobCount;
+            Restored = restored;
+            Replaced = replaced;
+            Removed = removed;
+            PreRestoreBackup = preRestoreBackup;
             Bytes = bytes;
             TaggedBlobs = tagged;
             Duration = duration;
@@ -31,10 +36,25 @@ namespace PorterStorage.Core.Azure
 
         public Uri Container { get; }
 
+        /// <summary>The backup's blobs, all of which the container now holds as backed up (written now or already so).</summary>
         public int BlobCount { get; }
 
+        /// <summary>Blobs written: the backup's blobs the container did not hold, or held otherwise.</summary>
+        public int Restored { get; }
+
+        /// <summary>Of the blobs written, those that replaced a blob of the same name with other content, metadata, tags or headers.</summary>
+        public int Replaced { get; }
+
+        /// <summary>Blobs the backup does not hold, removed (after they were saved to <see cref="PreRestoreBackup"/>).</summary>
+        public int Removed { get; }
+
+        /// <summary>The container backup of the container as it was before the restore changed it; null when nothing had to be replaced or removed.</summary>
+        public string? PreRestoreBackup { get; }
+
+        /// <summary>The bytes written.</summary>
         public long Bytes { get; }
 
+        /// <summary>Of the blobs written, those with index tags.</summary>
         public int TaggedBlobs { get; }
 
         public TimeSpan Duration { get; }
@@ -63,85 +83,116 @@ namespace PorterStorage.Core.Azure
 
         private static PorterBackup CreateCounted(PorterAzureStorage storage, string archivePath, bool force, IProgress<OperationProgress>? progress, CancellationToken cancel)
         {
-            var clock = Stopwatch.StartNew();
-            DateTime created = DateTime.UtcNow;
             string target = storage.ContainerUri.ToString();
             BlobContainerClient container = storage.CreateContainerClient();
-            List<BlobItem> blobs;
+            return Write(container, target, List(container, target, cancel), archivePath, force, progress, cancel);
+        }
+
+        /// <summary>Every blob of the container, found by List Blobs (never Find, which misses untagged blobs), with metadata and tags.</summary>
+        private static List<BlobItem> List(BlobContainerClient container, string target, CancellationToken cancel)
+        {
             try
             {
-                blobs = container.GetBlobs(BlobTraits.Metadata | BlobTraits.Tags, BlobStates.None, null, cancel).ToList();
+                return container.GetBlobs(BlobTraits.Metadata | BlobTraits.Tags, BlobStates.None, null, cancel).ToList();
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
             {
                 throw AzureErrors.Translate(ex, target, "Listing the blobs");
             }
+        }
 
-            var entries = new List<BackupEntry>();
-            long total = 0;
+        /// <summary>A container backup of <paramref name="blobs"/>, written 0600 under a temporary name, verified and renamed.</summary>
+        private static PorterBackup Write(BlobContainerClient container, string target, List<BlobItem> blobs, string archivePath, bool force,
+            IProgress<OperationProgress>? progress, CancellationToken cancel) => Write(container, target, blobs, archivePath, force, progress, cancel, out _);
+
+        private static PorterBackup Write(BlobContainerClient container, string target, List<BlobItem> blobs, string archivePath, bool force,
+            IProgress<OperationProgress>? progress, CancellationToken cancel, out List<BackupEntry> entries)
+        {
+            var clock = Stopwatch.StartNew();
+            DateTime created = DateTime.UtcNow;
+            var written = new List<BackupEntry>();
             (string sha, long archiveBytes, PorterBackupVerification check) = ArchiveFiles.WriteVerified(archivePath, force, progress, cancel, archive =>
             {
-                using (var reads = new BlobPrefetch(container, blobs, cancel))
-                {
-                    var buffer = new byte[81920];
-                    int done = 0;
-                    foreach (BlobItem blob in blobs)
-                    {
-                        cancel.ThrowIfCancellationRequested();
-                        string hash;
-                        long length;
-                        try
-                        {
-                            // Small blobs arrive read ahead, many at once; a large one is streamed when its turn comes.
-                            Stream? ahead = reads.Next(blob);
-                            long declared;
-                            if (ahead == null)
-                            {
-                                BlobDownloadStreamingResult download = container.GetBlobClient(blob.Name).DownloadStreaming(cancellationToken: cancel).Value;
-                                ahead = download.Content;
-                                declared = download.Details.ContentLength;
-                            }
-                            else
-                            {
-                                declared = ahead.Length;
-                            }
-                            using Stream source = ahead;
-                            using (Stream sink = archive.Open(BackupManifest.ContainerPrefix + blob.Name, declared, blob.Properties.LastModified?.UtcDateTime ?? created))
-                            {
-                                hash = Hex.Copy(source, sink, buffer, out length, cancel);
-                            }
-                            if (length != declared)
-                            {
-                                throw new PorterStorageException(ErrorIds.BackupWriteError, PorterErrorKind.ReadError, blob.Name,
-                                    $"The blob '{blob.Name}' sent {length} bytes where it declared {declared}; no backup was written. Back up again.");
-                            }
-                        }
-                        catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
-                        {
-                            throw AzureErrors.Translate(ex, blob.Name, "Reading the blob");
-                        }
-                        entries.Add(new BackupEntry(blob.Name, BackupEntryType.File, length, hash, null,
-                            blob.Properties.LastModified?.UtcDateTime ?? created, null, Headers(blob.Properties), Copy(blob.Metadata), Copy(blob.Tags)));
-                        total += length;
-                        progress?.Report(new OperationProgress("Backing up", blob.Name, ++done, blobs.Count, total, "blobs"));
-                    }
-                }
-                return new BackupManifest(BackupKinds.ContainerManifest, created, target, false, HomeBackup.Tool, entries, Array.Empty<BackupSkippedItem>());
+                written = Read(container, blobs, created, archive, "Backing up", progress, cancel);
+                return new BackupManifest(BackupKinds.ContainerManifest, created, target, false, HomeBackup.Tool, written, Array.Empty<BackupSkippedItem>());
             });
-            return new PorterBackup(archivePath, BackupKinds.Container, target, created, entries.Count, total, archiveBytes, sha, false, check.IsValid, clock.Elapsed,
-                Array.Empty<BackupSkippedItem>());
+            entries = written;
+            return new PorterBackup(archivePath, BackupKinds.Container, target, created, written.Count, written.Sum(e => e.Size), archiveBytes, sha, false, check.IsValid,
+                clock.Elapsed, Array.Empty<BackupSkippedItem>());
+        }
+
+        /// <summary>
+        /// Reads every blob of <paramref name="blobs"/> (small ones many at once) into <paramref name="archive"/>, or only hashes
+        /// them when it is null, and describes each as a backup entry: size, SHA-256, headers, metadata and tags.
+        /// </summary>
+        private static List<BackupEntry> Read(BlobContainerClient container, List<BlobItem> blobs, DateTime created, ArchiveWriter? archive, string activity,
+            IProgress<OperationProgress>? progress, CancellationToken cancel)
+        {
+            var entries = new List<BackupEntry>();
+            long total = 0;
+            using (var reads = new BlobPrefetch(container, blobs, cancel))
+            {
+                var buffer = new byte[81920];
+                int done = 0;
+                foreach (BlobItem blob in blobs)
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    string hash;
+                    long length;
+                    DateTime modified = blob.Properties.LastModified?.UtcDateTime ?? created;
+                    try
+                    {
+                        // Small blobs arrive read ahead, many at once; a large one is streamed when its turn comes.
+                        Stream? ahead = reads.Next(blob);
+                        long declared;
+                        if (ahead == null)
+                        {
+                            BlobDownloadStreamingResult download = container.GetBlobClient(blob.Name).DownloadStreaming(cancellationToken: cancel).Value;
+                            ahead = download.Content;
+                            declared = download.Details.ContentLength;
+                        }
+                        else
+                        {
+                            declared = ahead.Length;
+                        }
+                        using Stream source = ahead;
+                        using (Stream? sink = archive?.Open(BackupManifest.ContainerPrefix + blob.Name, declared, modified))
+                        {
+                            hash = Hex.Copy(source, sink, buffer, out length, cancel);
+                        }
+                        if (length != declared)
+                        {
+                            throw new PorterStorageException(ErrorIds.BackupWriteError, PorterErrorKind.ReadError, blob.Name,
+                                $"The blob '{blob.Name}' sent {length} bytes where it declared {declared}; no backup was written. Back up again.");
+                        }
+                    }
+                    catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+                    {
+                        throw AzureErrors.Translate(ex, blob.Name, "Reading the blob");
+                    }
+                    entries.Add(new BackupEntry(blob.Name, BackupEntryType.File, length, hash, null, modified, null, Headers(blob.Properties), Copy(blob.Metadata), Copy(blob.Tags)));
+                    total += length;
+                    progress?.Report(new OperationProgress(activity, blob.Name, ++done, blobs.Count, total, "blobs"));
+                }
+            }
+            return entries;
         }
 
         /// <summary>
         /// Restores a container backup: verified first (<c>BackupCorrupt</c>), refused into a non-empty container unless
-        /// <paramref name="force"/> (<c>ContainerNotEmpty</c>); each blob is uploaded with its headers, metadata and tags.
+        /// <paramref name="force"/> (<c>ContainerNotEmpty</c>), and into one holding a leased blob (<c>MigrationInProgress</c>: a
+        /// migration's lock). With <paramref name="force"/> the container is made equal to the backup (<see cref="RestoreChanges"/>):
+        /// when a blob is to be replaced or removed, the whole container is first saved to a verified pre-restore backup beside the
+        /// archive (<see cref="RestoreChanges.PreRestorePath"/>); then each blob the container lacks or holds otherwise is uploaded with
+        /// its headers, metadata and tags, and each blob the backup does not hold is removed if it is still as saved. The rest is
+        /// not touched. <paramref name="shouldProcess"/> gets the target and the counts; null when it declines.
         /// </summary>
-        public static PorterContainerRestoreResult Restore(string archivePath, string? expectedSha256, PorterAzureStorage storage, bool force,
-            Func<string, bool> shouldProcess, IProgress<OperationProgress>? progress, CancellationToken cancel)
+        public static PorterContainerRestoreResult? Restore(string archivePath, string? expectedSha256, PorterAzureStorage storage, bool force,
+            Func<string, string, bool> shouldProcess, IProgress<OperationProgress>? progress, CancellationToken cancel)
         {
             RequestCount before = storage.Counter.Snapshot();
-            PorterContainerRestoreResult result = RestoreCounted(archivePath, expectedSha256, storage, force, shouldProcess, progress, cancel);
-            result.Record(storage.Counter.Snapshot().Since(before));
+            PorterContainerRestoreResult? result = RestoreCounted(archivePath, expectedSha256, storage, force, shouldProcess, progress, cancel);
+            result?.Record(storage.Counter.Snapshot().Since(before));
             return result;
         }
 
@@ -151,56 +202,76 @@ namespace PorterStorage.Core.Azure
         /// <summary>Blobs up to this size are read from the archive into memory and sent beside others (at most a window of them is held).</summary>
         internal const long RestoreAheadLimit = 4L * 1024 * 1024;
 
-        private static PorterContainerRestoreResult RestoreCounted(string archivePath, string? expectedSha256, PorterAzureStorage storage, bool force,
-            Func<string, bool> shouldProcess, IProgress<OperationProgress>? progress, CancellationToken cancel)
+        private static PorterContainerRestoreResult? RestoreCounted(string archivePath, string? expectedSha256, PorterAzureStorage storage, bool force,
+            Func<string, string, bool> shouldProcess, IProgress<OperationProgress>? progress, CancellationToken cancel)
         {
             var clock = Stopwatch.StartNew();
             PorterBackupVerification check = BackupVerifier.RequireValidOfKind(archivePath, expectedSha256, BackupKinds.ContainerManifest, progress, cancel);
             BackupManifest manifest = check.Manifest!;
             string target = storage.ContainerUri.ToString();
             BlobContainerClient container = storage.CreateContainerClient();
-            try
+            bool? holds = ContainerChecks.HoldsBlobs(container, target, cancel);
+            if (holds == true && !force)
             {
-                bool? holds = ContainerChecks.HoldsBlobs(container, target, cancel);
-                if (holds == true && !force)
-                {
-                    throw new PorterStorageException(ErrorIds.ContainerNotEmpty, PorterErrorKind.ResourceExists, target,
-                        $"The container '{target}' is not empty; use -Force to restore into it (blobs of the same name are replaced, others are kept).");
-                }
-                if (!shouldProcess(target))
-                {
-                    return new PorterContainerRestoreResult(archivePath, storage.ContainerUri, 0, 0, 0, clock.Elapsed);
-                }
-                if (holds == null)
-                {
-                    ContainerChecks.Create(container, target, cancel);
-                }
+                throw new PorterStorageException(ErrorIds.ContainerNotEmpty, PorterErrorKind.ResourceExists, target,
+                    $"The container '{target}' is not empty; use -Force to make it equal to the backup (what it holds that the backup does not, or holds otherwise, is saved first to a pre-restore backup, then replaced or removed).");
             }
-            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+            List<BlobItem> current = holds == true ? List(container, target, cancel) : new List<BlobItem>();
+            BlobItem? leased = current.FirstOrDefault(b => b.Properties.LeaseState == LeaseState.Leased);
+            if (leased != null)
             {
-                throw AzureErrors.Translate(ex, target, "Preparing the container");
+                throw new PorterStorageException(ErrorIds.MigrationInProgress, PorterErrorKind.ResourceBusy, target,
+                    $"The blob '{leased.Name}' of '{target}' is leased: a migration (or another tool) is working on the container, and a restore would race it. Nothing was restored; try again once it has finished (a killed run's lease expires within 15 s).");
             }
+            DateTime now = DateTime.UtcNow;
+            RestoreChanges changes = RestoreChanges.Compare(manifest.Entries,
+                current.Count == 0 ? new List<BackupEntry>() : Read(container, current, now, null, "Comparing", progress, cancel));
+            if (!shouldProcess(target, changes.Describe(archivePath, "blobs")))
+            {
+                return null;
+            }
+            if (holds == null)
+            {
+                ContainerChecks.Create(container, target, cancel);
+            }
+            string? saved = null;
+            if (changes.ChangesStoredItems)
+            {
+                // The whole container as it is now, so that restoring the pre-restore backup with -Force undoes this restore; what is
+                // then replaced or removed is decided by what it holds.
+                List<BackupEntry> held = new List<BackupEntry>();
+                saved = RestoreChanges.SaveFirst(archivePath, now, path =>
+                    Write(container, target, current, path, false, progress, cancel, out held));
+                changes = RestoreChanges.Compare(manifest.Entries, held);
+            }
+            ISet<string> toWrite = changes.ToWrite();
 
-            int count = 0, tagged = 0;
+            int count = 0, tagged = 0, removed = 0;
             long bytes = 0;
             // Small blobs are read from the archive one by one (a zip is read by one thread) and sent up to RestoreWindow at
             // once, so a restore waits for one round trip per window instead of one per blob; a large one is streamed alone.
-            var inFlight = new Queue<(BackupEntry Entry, bool Tagged, Task Upload)>();
-            List<BackupEntry> files = manifest.Entries.Where(e => e.Type == BackupEntryType.File).ToList();
-            int total = files.Count;
+            // The removals then go the same way.
+            var inFlight = new Queue<(string Name, string Operation, Task Step, Action Done)>();
+            int total = toWrite.Count;
             PorterStorageException? failed = null;
-            void Complete((BackupEntry Entry, bool Tagged, Task Upload) sent)
+            void Complete((string Name, string Operation, Task Step, Action Done) sent)
             {
                 try
                 {
-                    sent.Upload.GetAwaiter().GetResult();
+                    sent.Step.GetAwaiter().GetResult();
+                }
+                catch (RequestFailedException ex) when (ex.Status == 412)
+                {
+                    failed ??= new PorterStorageException(ErrorIds.AzureRequestFailed, PorterErrorKind.ResourceBusy, sent.Name,
+                        $"The blob '{sent.Name}' changed after the restore read it (HTTP 412 ConditionNotMet); it was left as it is. Restore again: its state then is saved first like the rest.", ex);
+                    return;
                 }
                 catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
                 {
-                    failed ??= AzureErrors.Translate(ex, sent.Entry.Path, "Restoring the blob");
+                    failed ??= AzureErrors.Translate(ex, sent.Name, sent.Operation);
                     return;
                 }
-                Landed(sent.Entry, sent.Tagged);
+                sent.Done();
             }
             void Landed(BackupEntry entry, bool withTags)
             {
@@ -230,6 +301,10 @@ namespace PorterStorage.Core.Azure
                         {
                             break;
                         }
+                        if (!toWrite.Contains(e.Path))
+                        {
+                            continue; // held as backed up already
+                        }
                         var options = new BlobUploadOptions
                         {
                             HttpHeaders = HttpHeaders(e.Headers),
@@ -246,7 +321,8 @@ namespace PorterStorage.Core.Azure
                             {
                                 content = BinaryData.FromStream(read);
                             }
-                            inFlight.Enqueue((e, options.Tags != null, (Task)blob.UploadAsync(content, options, cancel)));
+                            bool withTags = options.Tags != null;
+                            inFlight.Enqueue((e.Path, "Restoring the blob", blob.UploadAsync(content, options, cancel), () => Landed(e, withTags)));
                             Drain(RestoreWindow - 1);
                             continue;
                         }
@@ -273,6 +349,22 @@ namespace PorterStorage.Core.Azure
                         }
                         Landed(e, options.Tags != null);
                     }
+                    // Only once every blob of the backup is in place, and each removed one is in the pre-restore backup: the
+                    // removals, each only if the blob is still what was saved (If-Match on the ETag listed before it was read).
+                    Drain(0);
+                    Dictionary<string, ETag?> etags = current.ToDictionary(b => b.Name, b => b.Properties.ETag, StringComparer.Ordinal);
+                    foreach (BackupEntry gone in failed == null ? changes.Removed : Array.Empty<BackupEntry>())
+                    {
+                        cancel.ThrowIfCancellationRequested();
+                        Drain(failed == null ? RestoreWindow - 1 : 0);
+                        if (failed != null)
+                        {
+                            break;
+                        }
+                        var conditions = new BlobRequestConditions { IfMatch = etags.TryGetValue(gone.Path, out ETag? etag) ? etag : null };
+                        inFlight.Enqueue((gone.Path, "Removing the blob",
+                            container.GetBlobClient(gone.Path).DeleteIfExistsAsync(DeleteSnapshotsOption.None, conditions, cancel), () => removed++));
+                    }
                 }
                 catch (InvalidDataException ex)
                 {
@@ -289,7 +381,8 @@ namespace PorterStorage.Core.Azure
                     throw failed;
                 }
             }
-            return new PorterContainerRestoreResult(archivePath, storage.ContainerUri, count, bytes, tagged, clock.Elapsed);
+            return new PorterContainerRestoreResult(archivePath, storage.ContainerUri, changes.Added.Count + changes.Replaced.Count + changes.Unchanged, count,
+                changes.Replaced.Count, removed, saved, bytes, tagged, clock.Elapsed);
         }
 
         /// <summary>The archive a restore has just verified, opened again to be read in order (of a container or a table).</summary>

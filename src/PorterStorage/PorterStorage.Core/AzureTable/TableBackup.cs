@@ -14,11 +14,16 @@ namespace PorterStorage.Core.AzureTable
     /// <summary>What Restore-PorterAzureContainer did with a table backup.</summary>
     public sealed class PorterTableRestoreResult : CountedResult
     {
-        internal PorterTableRestoreResult(string archivePath, Uri table, int entityCount, long bytes, bool verified, TimeSpan duration)
+        internal PorterTableRestoreResult(string archivePath, Uri table, int entityCount, int restored, int replaced, int removed, string? preRestoreBackup,
+            long bytes, bool verified, TimeSpan duration)
         {
             ArchivePath = archivePath;
             Table = table;
             EntityCount = entityCount;
+            Restored = restored;
+            Replaced = replaced;
+            Removed = removed;
+            PreRestoreBackup = preRestoreBackup;
             Bytes = bytes;
             Verified = verified;
             Duration = duration;
@@ -28,12 +33,25 @@ namespace PorterStorage.Core.AzureTable
 
         public Uri Table { get; }
 
+        /// <summary>The backup's entities, all of which the table now holds as backed up (written now or already so).</summary>
         public int EntityCount { get; }
 
-        /// <summary>The size of the restored entities as the backup holds them.</summary>
+        /// <summary>Entities written: the backup's entities the table did not hold, or held otherwise.</summary>
+        public int Restored { get; }
+
+        /// <summary>Of the entities written, those that replaced an entity of the same keys with other properties, types or values.</summary>
+        public int Replaced { get; }
+
+        /// <summary>Entities the backup does not hold, removed (after they were saved to <see cref="PreRestoreBackup"/>).</summary>
+        public int Removed { get; }
+
+        /// <summary>The table backup of the table as it was before the restore changed it; null when nothing had to be replaced or removed.</summary>
+        public string? PreRestoreBackup { get; }
+
+        /// <summary>The size of the written entities as the backup holds them.</summary>
         public long Bytes { get; }
 
-        /// <summary>Every restored entity was read back with the same properties, types and values.</summary>
+        /// <summary>The table, read back, holds exactly the backup's entities (every property, type and value) and no other.</summary>
         public bool Verified { get; }
 
         public TimeSpan Duration { get; }
@@ -62,11 +80,16 @@ namespace PorterStorage.Core.AzureTable
         private static PorterBackup CreateCounted(PorterAzureStorage storage, string archivePath, bool force, IProgress<OperationProgress>? progress, CancellationToken cancel)
         {
             storage.RequireKind(PorterAzureStorage.TableKind, "a table backup");
+            string target = storage.TableUri!.ToString();
+            return Write(target, AzureTablePorterStore.ReadAll(storage.CreateTableClient(), target, cancel), archivePath, force, progress, cancel);
+        }
+
+        /// <summary>A table backup of <paramref name="entities"/>, written 0600 under a temporary name, verified and renamed.</summary>
+        private static PorterBackup Write(string target, List<PorterTableEntity> entities, string archivePath, bool force, IProgress<OperationProgress>? progress,
+            CancellationToken cancel)
+        {
             var clock = Stopwatch.StartNew();
             DateTime created = DateTime.UtcNow;
-            string target = storage.TableUri!.ToString();
-            List<PorterTableEntity> entities = AzureTablePorterStore.ReadAll(storage.CreateTableClient(), target, cancel);
-
             var entries = new List<BackupEntry>();
             long total = 0;
             (string sha, long archiveBytes, PorterBackupVerification check) = ArchiveFiles.WriteVerified(archivePath, force, progress, cancel, archive =>
@@ -77,7 +100,7 @@ namespace PorterStorage.Core.AzureTable
                     cancel.ThrowIfCancellationRequested();
                     byte[] json = TableEntityCodec.ToJson(entity);
                     archive.Add(BackupManifest.TablePrefix + entity.Key, json, created);
-                    entries.Add(new BackupEntry(entity.Key, BackupEntryType.File, json.Length, Hex.Sha256(json), null, created, null));
+                    entries.Add(Entry(entity, json, created));
                     total += json.Length;
                     progress?.Report(new OperationProgress("Backing up", entity.Key, ++done, entities.Count, total, "entities"));
                 }
@@ -87,22 +110,30 @@ namespace PorterStorage.Core.AzureTable
                 Array.Empty<BackupSkippedItem>());
         }
 
+        /// <summary>An entity as a table backup's manifest records it: its key, and the size and SHA-256 of its canonical JSON.</summary>
+        internal static BackupEntry Entry(PorterTableEntity entity, byte[] json, DateTime created) =>
+            new BackupEntry(entity.Key, BackupEntryType.File, json.Length, Hex.Sha256(json), null, created, null);
+
         /// <summary>
         /// Restores a table backup: verified first (<c>BackupCorrupt</c>), refused into a table that holds entities unless
-        /// <paramref name="force"/> (<c>TableNotEmpty</c>; entities of the same keys are then replaced, others kept), every entity
-        /// written as it was and read back (<c>TableVerificationFailed</c> names one that differs).
+        /// <paramref name="force"/> (<c>TableNotEmpty</c>). With <paramref name="force"/> the table is made equal to the backup
+        /// (<see cref="RestoreChanges"/>): when an entity is to be replaced or removed, the whole table is first saved to a verified
+        /// pre-restore backup beside the archive (<see cref="RestoreChanges.PreRestorePath"/>); then each entity the table lacks or
+        /// holds otherwise is written as it was, and each entity the backup does not hold is removed. The table is then read back
+        /// and must hold exactly the backup's entities (<c>TableVerificationFailed</c> names one that differs).
+        /// <paramref name="shouldProcess"/> gets the target and the counts; null when it declines.
         /// </summary>
-        public static PorterTableRestoreResult Restore(string archivePath, string? expectedSha256, PorterAzureStorage storage, bool force,
-            Func<string, bool> shouldProcess, IProgress<OperationProgress>? progress, CancellationToken cancel)
+        public static PorterTableRestoreResult? Restore(string archivePath, string? expectedSha256, PorterAzureStorage storage, bool force,
+            Func<string, string, bool> shouldProcess, IProgress<OperationProgress>? progress, CancellationToken cancel)
         {
             RequestCount before = storage.Counter.Snapshot();
-            PorterTableRestoreResult result = RestoreCounted(archivePath, expectedSha256, storage, force, shouldProcess, progress, cancel);
-            result.Record(storage.Counter.Snapshot().Since(before));
+            PorterTableRestoreResult? result = RestoreCounted(archivePath, expectedSha256, storage, force, shouldProcess, progress, cancel);
+            result?.Record(storage.Counter.Snapshot().Since(before));
             return result;
         }
 
-        private static PorterTableRestoreResult RestoreCounted(string archivePath, string? expectedSha256, PorterAzureStorage storage, bool force,
-            Func<string, bool> shouldProcess, IProgress<OperationProgress>? progress, CancellationToken cancel)
+        private static PorterTableRestoreResult? RestoreCounted(string archivePath, string? expectedSha256, PorterAzureStorage storage, bool force,
+            Func<string, string, bool> shouldProcess, IProgress<OperationProgress>? progress, CancellationToken cancel)
         {
             var clock = Stopwatch.StartNew();
             PorterBackupVerification check = BackupVerifier.RequireValidOfKind(archivePath, expectedSha256, BackupKinds.TableManifest, progress, cancel);
@@ -127,24 +158,32 @@ namespace PorterStorage.Core.AzureTable
             if (holds && !force)
             {
                 throw new PorterStorageException(ErrorIds.TableNotEmpty, PorterErrorKind.ResourceExists, target,
-                    $"The table '{target}' holds entities; use -Force to restore into it (entities of the same keys are replaced, others are kept).");
+                    $"The table '{target}' holds entities; use -Force to make it equal to the backup (what it holds that the backup does not, or holds otherwise, is saved first to a pre-restore backup, then replaced or removed).");
             }
-            if (!shouldProcess(target))
+            DateTime now = DateTime.UtcNow;
+            List<PorterTableEntity> current = holds ? AzureTablePorterStore.ReadAll(table, target, cancel) : new List<PorterTableEntity>();
+            RestoreChanges changes = RestoreChanges.Compare(manifest.Entries, current.Select(e => Entry(e, TableEntityCodec.ToJson(e), now)));
+            if (!shouldProcess(target, changes.Describe(archivePath, "entities")))
             {
-                return new PorterTableRestoreResult(archivePath, storage.TableUri, 0, 0, false, clock.Elapsed);
+                return null;
             }
             TableWriter.EnsureTable(table, target, cancel);
+            // The whole table as it is now, so that restoring the pre-restore backup with -Force undoes this restore.
+            string? saved = changes.ChangesStoredItems
+                ? RestoreChanges.SaveFirst(archivePath, now, path => Write(target, current, path, false, progress, cancel))
+                : null;
+            ISet<string> toWrite = changes.ToWrite();
 
-            var restored = new List<PorterTableEntity>();
-            int total = manifest.Entries.Count(e => e.Type == BackupEntryType.File);
+            var backedUp = new List<PorterTableEntity>();
+            int written = 0;
             long bytes = 0;
             var chunk = new List<PorterTableEntity>();
             void Send()
             {
                 TableWriter.Upsert(table, target, chunk, batch =>
                 {
-                    restored.AddRange(batch);
-                    progress?.Report(new OperationProgress("Restoring", batch[batch.Count - 1].Key, restored.Count, total, bytes, "entities"));
+                    written += batch.Count;
+                    progress?.Report(new OperationProgress("Restoring", batch[batch.Count - 1].Key, written, toWrite.Count, bytes, "entities"));
                 }, cancel);
                 chunk = new List<PorterTableEntity>();
             }
@@ -167,6 +206,11 @@ namespace PorterStorage.Core.AzureTable
                         {
                             throw new InvalidDataException($"the entry '{e.Path}' holds the entity '{entity.Key}'");
                         }
+                        backedUp.Add(entity);
+                        if (!toWrite.Contains(entity.Key))
+                        {
+                            continue; // held as backed up already
+                        }
                         bytes += json.Length;
                         chunk.Add(entity);
                         if (chunk.Count >= RestoreChunk)
@@ -184,13 +228,22 @@ namespace PorterStorage.Core.AzureTable
             {
                 Send();
             }
-            List<string> differences = TableWriter.Differences(restored, AzureTablePorterStore.ReadAll(table, target, cancel));
+            // Only once every entity of the backup is in place, and each removed one is in the pre-restore backup.
+            var removedKeys = new HashSet<string>(changes.Removed.Select(e => e.Path), StringComparer.Ordinal);
+            int removed = 0;
+            TableWriter.Delete(table, target, current.Where(e => removedKeys.Contains(e.Key)).ToList(), batch => removed += batch.Count, cancel);
+
+            List<PorterTableEntity> after = AzureTablePorterStore.ReadAll(table, target, cancel);
+            var backedUpKeys = new HashSet<string>(backedUp.Select(e => e.Key), StringComparer.Ordinal);
+            List<string> differences = TableWriter.Differences(backedUp, after)
+                .Concat(after.Where(e => !backedUpKeys.Contains(e.Key)).Select(e => $"{e.Key}: not in the backup, still held"))
+                .ToList();
             if (differences.Count > 0)
             {
                 throw new PorterStorageException(ErrorIds.TableVerificationFailed, PorterErrorKind.InvalidData, target,
-                    $"The table '{target}' does not hold {differences.Count} restored entit{(differences.Count == 1 ? "y" : "ies")} as written (e.g. {differences[0]}); restore again.");
+                    $"The table '{target}' does not hold {differences.Count} entit{(differences.Count == 1 ? "y" : "ies")} as the backup does (e.g. {differences[0]}); restore again.");
             }
-            return new PorterTableRestoreResult(archivePath, storage.TableUri, restored.Count, bytes, true, clock.Elapsed);
+            return new PorterTableRestoreResult(archivePath, storage.TableUri, backedUp.Count, written, changes.Replaced.Count, removed, saved, bytes, true, clock.Elapsed);
         }
     }
 }

@@ -39,7 +39,17 @@ namespace PorterStorage.Core.AzureTable
         /// named error naming an entity of the failing batch; batches already sent stay written (a rerun writes them again, harmlessly).
         /// </summary>
         internal static void Upsert(TableClient table, string location, IReadOnlyList<PorterTableEntity> entities, Action<IReadOnlyList<PorterTableEntity>>? written,
-            CancellationToken cancel)
+            CancellationToken cancel) => Send(table, location, entities, TableTransactionActionType.UpsertReplace, "Writing the entities", written, cancel);
+
+        /// <summary>
+        /// Deletes every entity (of any ETag); one already gone counts as deleted, so a rerun, or a transaction the service
+        /// committed before its answer was lost, is harmless. Raises the first failure as <see cref="Upsert"/> does.
+        /// </summary>
+        internal static void Delete(TableClient table, string location, IReadOnlyList<PorterTableEntity> entities, Action<IReadOnlyList<PorterTableEntity>>? deleted,
+            CancellationToken cancel) => Send(table, location, entities, TableTransactionActionType.Delete, "Removing the entities", deleted, cancel);
+
+        private static void Send(TableClient table, string location, IReadOnlyList<PorterTableEntity> entities, TableTransactionActionType kind, string operation,
+            Action<IReadOnlyList<PorterTableEntity>>? done, CancellationToken cancel)
         {
             var batches = new List<List<PorterTableEntity>>();
             foreach (IGrouping<string, PorterTableEntity> partition in entities.GroupBy(e => e.PartitionKey, StringComparer.Ordinal))
@@ -69,7 +79,24 @@ namespace PorterStorage.Core.AzureTable
             {
                 try
                 {
-                    sent.Send.GetAwaiter().GetResult();
+                    try
+                    {
+                        sent.Send.GetAwaiter().GetResult();
+                    }
+                    catch (RequestFailedException ex) when (kind == TableTransactionActionType.Delete && ex.Status == 404)
+                    {
+                        // A transaction fails whole when one entity is gone already: the rest go one by one (a missing one is no error).
+                        foreach (PorterTableEntity e in sent.Batch)
+                        {
+                            try
+                            {
+                                table.DeleteEntity(e.PartitionKey, e.RowKey, ETag.All, cancel);
+                            }
+                            catch (RequestFailedException gone) when (gone.Status == 404)
+                            {
+                            }
+                        }
+                    }
                 }
                 catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
                 {
@@ -78,10 +105,10 @@ namespace PorterStorage.Core.AzureTable
                     {
                         named = sent.Batch[index];
                     }
-                    failed ??= AzureErrors.Translate(ex, AzureTablePorterStore.EntityLocation(location, named), "Writing the entities");
+                    failed ??= AzureErrors.Translate(ex, AzureTablePorterStore.EntityLocation(location, named), operation);
                     return;
                 }
-                written?.Invoke(sent.Batch);
+                done?.Invoke(sent.Batch);
             }
             try
             {
@@ -92,9 +119,13 @@ namespace PorterStorage.Core.AzureTable
                     {
                         break;
                     }
-                    Task send = batch.Count == 1
-                        ? table.UpsertEntityAsync(AzureTablePorterStore.ToSdk(batch[0]), TableUpdateMode.Replace, cancel)
-                        : table.SubmitTransactionAsync(batch.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, AzureTablePorterStore.ToSdk(e))).ToList(), cancel);
+                    Task send = batch.Count > 1
+                        ? table.SubmitTransactionAsync(batch.Select(e => (kind == TableTransactionActionType.Delete
+                            ? new TableTransactionAction(kind, AzureTablePorterStore.ToSdk(e), ETag.All)
+                            : new TableTransactionAction(kind, AzureTablePorterStore.ToSdk(e)))).ToList(), cancel)
+                        : kind == TableTransactionActionType.Delete
+                        ? table.DeleteEntityAsync(batch[0].PartitionKey, batch[0].RowKey, ETag.All, cancel)
+                        : table.UpsertEntityAsync(AzureTablePorterStore.ToSdk(batch[0]), TableUpdateMode.Replace, cancel);
                     inFlight.Enqueue((batch, send));
                     while (inFlight.Count >= Concurrency)
                     {

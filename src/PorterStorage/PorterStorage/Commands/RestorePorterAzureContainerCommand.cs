@@ -19,7 +19,10 @@ namespace PorterStorage.Commands
         [AzContextTransformation]
         public PorterAzureStorage? Storage { get; set; }
 
-        /// <summary>Restore into a container that already holds blobs, or a table that holds entities (same names or keys are replaced, others kept).</summary>
+        /// <summary>
+        /// Restore into a container that already holds blobs, or a table that holds entities, making it equal to the backup: what it
+        /// holds otherwise or in addition is saved first to a pre-restore backup beside the archive, then replaced or removed.
+        /// </summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
 
@@ -35,17 +38,15 @@ namespace PorterStorage.Commands
             {
                 if (Storage.IsTable)
                 {
-                    PorterTableRestoreResult restored = TableBackup.Restore(archive, ExpectedSha256, Storage, Force,
-                        target => ShouldProcess(target, $"Restore the entities of '{archive}'"), progress, CancellationToken);
-                    if (restored.EntityCount > 0)
+                    PorterTableRestoreResult? restored = TableBackup.Restore(archive, ExpectedSha256, Storage, Force, ShouldProcess, progress, CancellationToken);
+                    if (restored != null)
                     {
                         WriteObject(restored);
                     }
                     return;
                 }
-                PorterContainerRestoreResult result = ContainerBackup.Restore(archive, ExpectedSha256, Storage, Force,
-                    target => ShouldProcess(target, $"Restore the blobs of '{archive}'"), progress, CancellationToken);
-                if (result.BlobCount > 0 || result.Bytes > 0)
+                PorterContainerRestoreResult? result = ContainerBackup.Restore(archive, ExpectedSha256, Storage, Force, ShouldProcess, progress, CancellationToken);
+                if (result != null)
                 {
                     WriteObject(result);
                 }
