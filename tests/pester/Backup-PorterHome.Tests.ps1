@@ -127,4 +127,18 @@ Describe 'Backup-PorterHome' {
             Should -Throw -ErrorId 'DataFolderIsLink,PorterStorage.Commands.InvokePorterStorageMigrationCommand'
         (Get-ChildItem $real -Recurse -File | Get-FileHash).Hash | Should -Be $before.Hash
     }
+
+    It 'refuses while a migration holds the home''s lock (MigrationInProgress) and writes nothing' {
+        $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'migrating') -Kind Legacy).FullName
+        New-Item -ItemType Directory -Path (Join-Path $h '.porterstorage') -Force | Out-Null
+        $out = Join-Path $TestDrive 'migrating-out'
+        $lock = [IO.FileStream]::new((Join-Path $h '.porterstorage/lock'), 'OpenOrCreate', 'ReadWrite', 'None')
+        try {
+            { Backup-PorterHome -Path $h -Destination $out -ErrorAction Stop } |
+                Should -Throw -ErrorId 'MigrationInProgress,PorterStorage.Commands.BackupPorterHomeCommand'
+        }
+        finally { $lock.Dispose() }
+        @(Get-ChildItem -LiteralPath $out -ErrorAction SilentlyContinue) | Should -BeNullOrEmpty
+        (Backup-PorterHome -Path $h -Destination $out).Verified | Should -BeTrue
+    }
 }

@@ -494,6 +494,47 @@ namespace PorterStorage.Tests
         }
 
         /// <summary>A well-formed archive (valid manifest and hashes) whose entries are hostile.</summary>
+        [Fact]
+        public void Create_WhileAMigrationHoldsTheLock_MigrationInProgress_NothingWritten()
+        {
+            using var home = new TempHome();
+            using var outDir = new TempHome();
+            Sample(home);
+            home.Mkdir(".porterstorage");
+            using (new FileStream(home.P(".porterstorage/lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+            {
+                Assert.True(PorterStorage.Core.Migration.FileSystemMigrationStore.IsMigrating(home.Path));
+                var ex = Assert.Throws<PorterStorageException>(() => Backup(home, outDir));
+                Assert.Equal(ErrorIds.MigrationInProgress, ex.ErrorId);
+                Assert.Equal(home.Path, ex.Target);
+            }
+            Assert.Empty(Directory.EnumerateFileSystemEntries(outDir.Path));
+            Assert.True(Backup(home, outDir).Verified);
+        }
+
+        [Fact]
+        public void Create_AMigrationRanMeanwhile_MigrationInProgress_NothingWritten()
+        {
+            using var home = new TempHome();
+            using var outDir = new TempHome();
+            Sample(home);
+            home.Write(".porterstorage/journal.log", "");
+            bool once = false;
+            // a migration commits (its journal grows) while the backup reads the home's files
+            byte[] Reader(string path)
+            {
+                if (!once)
+                {
+                    once = true;
+                    File.AppendAllText(home.P(".porterstorage/journal.log"), "{\"op\":\"commit\"}\n");
+                }
+                return File.ReadAllBytes(path);
+            }
+            var ex = Assert.Throws<PorterStorageException>(() => Backup(home, outDir, reader: Reader));
+            Assert.Equal(ErrorIds.MigrationInProgress, ex.ErrorId);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(outDir.Path));
+        }
+
         private static string CraftArchive(TempHome dir, IEnumerable<(string Path, string Type, string? Target)> items)
         {
             string archive = dir.P("crafted.zip");

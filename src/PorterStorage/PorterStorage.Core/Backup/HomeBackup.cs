@@ -78,6 +78,9 @@ namespace PorterStorage.Core.Backup
         {
             var clock = Stopwatch.StartNew();
             DateTime created = DateTime.UtcNow;
+            // A backup taken while a migration runs holds whatever the timing gives: refused before, and checked again after.
+            RefuseWhileMigrating(homePath, null);
+            string marks = MigrationMarks(homePath);
             List<FileSystemInfo> items = Collect(homePath, dataOnly, cancel);
             // The bytes behind a linked data folder are not in the archive, yet the migration works there: such a backup is never verified.
             var skipped = new List<BackupSkippedItem>();
@@ -144,6 +147,7 @@ namespace PorterStorage.Core.Backup
                 }
 
                 PorterBackupVerification check = BackupVerifier.Verify(temp, archiveSha, progress, cancel);
+                RefuseWhileMigrating(homePath, marks);
                 io.Move(temp, archivePath, force);
                 bool verified = check.IsValid;
                 return new PorterBackup(archivePath, BackupKinds.Home, homePath, created, files, totalBytes, archiveBytes, archiveSha, dataOnly,
@@ -167,6 +171,30 @@ namespace PorterStorage.Core.Backup
                     // The partial archive could not be removed; its name says what it is.
                 }
             }
+        }
+
+        /// <summary>
+        /// Raises <c>MigrationInProgress</c> when a migration holds the home's lock now or, with <paramref name="marksBefore"/>, when
+        /// the migration's work folder (<c>.porterstorage</c>, its journal and lock) changed since the backup began: a migration ran
+        /// meanwhile, so the archive may hold some of its changes and not others.
+        /// </summary>
+        private static void RefuseWhileMigrating(string homePath, string? marksBefore)
+        {
+            bool running = Migration.FileSystemMigrationStore.IsMigrating(homePath);
+            if (running || (marksBefore != null && marksBefore != MigrationMarks(homePath)))
+            {
+                throw new PorterStorageException(ErrorIds.MigrationInProgress, PorterErrorKind.ResourceBusy, homePath,
+                    running
+                        ? $"A migration of '{homePath}' is running; a backup taken now could hold some of its changes and not others. No backup was written; back up once it has finished."
+                        : $"A migration of '{homePath}' ran while the backup was written; the archive could hold some of its changes and not others. No backup was written; back up again.");
+            }
+        }
+
+        /// <summary>What a migration changes in a home's work folder (the folder, its journal and lock: device, inode, size, time), read without following links.</summary>
+        private static string MigrationMarks(string homePath)
+        {
+            string work = Path.Combine(homePath, Migration.FileSystemMigrationStore.WorkFolderName);
+            return string.Join("|", new[] { work, Path.Combine(work, "journal.log"), Path.Combine(work, "lock") }.Select(p => UnixFiles.Lstat(p)?.Token ?? "-"));
         }
 
         /// <summary>The items to record, in a stable order: each folder's entries sorted ordinally, folders before their content.</summary>
