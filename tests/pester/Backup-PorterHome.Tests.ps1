@@ -141,4 +141,22 @@ Describe 'Backup-PorterHome' {
         @(Get-ChildItem -LiteralPath $out -ErrorAction SilentlyContinue) | Should -BeNullOrEmpty
         (Backup-PorterHome -Path $h -Destination $out).Verified | Should -BeTrue
     }
+
+    It 'refuses a destination reaching into the home through a link or a bind mount (DestinationInsideHome)' {
+        $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'mounted') -Kind Legacy).FullName
+        $link = Join-Path $TestDrive 'into-mounted'
+        New-Item -ItemType SymbolicLink -Path $link -Target (Join-Path $h 'claims') | Out-Null
+        { Backup-PorterHome -Path $h -Destination $link -ErrorAction Stop } |
+            Should -Throw -ErrorId 'DestinationInsideHome,PorterStorage.Commands.BackupPorterHomeCommand'
+        if ($IsLinux -and (id -u) -eq 0) {
+            $mnt = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'mnt') -Force
+            mount --bind $h $mnt.FullName
+            try {
+                { Backup-PorterHome -Path $h -Destination (Join-Path $mnt.FullName 'backups') -ErrorAction Stop } |
+                    Should -Throw -ErrorId 'DestinationInsideHome,PorterStorage.Commands.BackupPorterHomeCommand'
+                Join-Path $h 'backups' | Should -Not -Exist
+            }
+            finally { umount $mnt.FullName }
+        }
+    }
 }

@@ -45,13 +45,19 @@ namespace PorterStorage.Core.Backup
             string target = string.IsNullOrEmpty(destination) ? currentDirectory
                 : Path.GetFullPath(Path.IsPathRooted(destination) ? destination : Path.Combine(currentDirectory, destination));
             string archive = BackupPaths.ArchivePath(target, BackupPaths.HomeStem(homePath), now, ArchiveFormat.TarGzip);
+            RefuseInsideHome(archive, homePath);
+            BackupPaths.CheckWritable(archive, force);
+            return archive;
+        }
+
+        /// <summary>Raises <c>DestinationInsideHome</c> when the archive would lie inside the home by any path (as written, through a link, or a bind mount).</summary>
+        private static void RefuseInsideHome(string archive, string homePath)
+        {
             if (ArchivePaths.MayBeInside(archive, homePath))
             {
                 throw new PorterStorageException(ErrorIds.DestinationInsideHome, PorterErrorKind.InvalidArgument, archive,
-                    $"The backup '{archive}' would be written inside the home '{homePath}' it backs up; choose a folder outside it.");
+                    $"The backup '{archive}' would be written inside the home '{homePath}' it backs up (as written, through a link or a mount of it); choose a folder outside it.");
             }
-            BackupPaths.CheckWritable(archive, force);
-            return archive;
         }
 
         /// <summary>
@@ -101,6 +107,8 @@ namespace PorterStorage.Core.Backup
             {
                 throw IOErrors.Map(ex, folder, IOOperation.Write, "No backup was written.");
             }
+            // Asked again now that the folder exists: it may have been made (or mounted) into the home since the plan.
+            RefuseInsideHome(archivePath, homePath);
             string temp = archivePath + ".partial-" + Guid.NewGuid().ToString("N").Substring(0, 8);
 
             var entries = new List<BackupEntry>();
