@@ -127,4 +127,36 @@ Describe 'Backup-PorterHome' {
             Should -Throw -ErrorId 'DataFolderIsLink,PorterStorage.Commands.InvokePorterStorageMigrationCommand'
         (Get-ChildItem $real -Recurse -File | Get-FileHash).Hash | Should -Be $before.Hash
     }
+
+    It 'refuses while a migration holds the home''s lock (MigrationInProgress) and writes nothing' {
+        $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'migrating') -Kind Legacy).FullName
+        New-Item -ItemType Directory -Path (Join-Path $h '.porterstorage') -Force | Out-Null
+        $out = Join-Path $TestDrive 'migrating-out'
+        $lock = [IO.FileStream]::new((Join-Path $h '.porterstorage/lock'), 'OpenOrCreate', 'ReadWrite', 'None')
+        try {
+            { Backup-PorterHome -Path $h -Destination $out -ErrorAction Stop } |
+                Should -Throw -ErrorId 'MigrationInProgress,PorterStorage.Commands.BackupPorterHomeCommand'
+        }
+        finally { $lock.Dispose() }
+        @(Get-ChildItem -LiteralPath $out -ErrorAction SilentlyContinue) | Should -BeNullOrEmpty
+        (Backup-PorterHome -Path $h -Destination $out).Verified | Should -BeTrue
+    }
+
+    It 'refuses a destination reaching into the home through a link or a bind mount (DestinationInsideHome)' {
+        $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'mounted') -Kind Legacy).FullName
+        $link = Join-Path $TestDrive 'into-mounted'
+        New-Item -ItemType SymbolicLink -Path $link -Target (Join-Path $h 'claims') | Out-Null
+        { Backup-PorterHome -Path $h -Destination $link -ErrorAction Stop } |
+            Should -Throw -ErrorId 'DestinationInsideHome,PorterStorage.Commands.BackupPorterHomeCommand'
+        if ($IsLinux -and (id -u) -eq 0) {
+            $mnt = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'mnt') -Force
+            mount --bind $h $mnt.FullName
+            try {
+                { Backup-PorterHome -Path $h -Destination (Join-Path $mnt.FullName 'backups') -ErrorAction Stop } |
+                    Should -Throw -ErrorId 'DestinationInsideHome,PorterStorage.Commands.BackupPorterHomeCommand'
+                Join-Path $h 'backups' | Should -Not -Exist
+            }
+            finally { umount $mnt.FullName }
+        }
+    }
 }

@@ -80,4 +80,37 @@ Describe 'Get-PorterBackup and Remove-PorterBackup' {
         $a1.Path | Should -Not -Exist
         $a2.Path | Should -Exist
     }
+
+    It 'lists and prunes each archive once through loop -> ., latest -> folder, a hard link, a link and a FIFO, and never hangs' -Skip:($IsWindows) {
+        $arranged = Join-Path $root 'arranged'
+        New-Item -ItemType Directory -Path (Join-Path $arranged 'h1') | Out-Null
+        $only = Join-Path $arranged 'only.tar.gz'
+        $other = Join-Path $arranged 'h1/other.tar.gz'
+        Copy-Item -LiteralPath $a1.Path -Destination $only
+        Copy-Item -LiteralPath $b1.Path -Destination $other
+        ln $only (Join-Path $arranged 'z-hard.tar.gz')
+        New-Item -ItemType SymbolicLink -Path (Join-Path $arranged 'link.tar.gz') -Target $only | Out-Null
+        New-Item -ItemType SymbolicLink -Path (Join-Path $arranged 'loop') -Target '.' | Out-Null
+        New-Item -ItemType SymbolicLink -Path (Join-Path $arranged 'latest') -Target 'h1' | Out-Null
+        mkfifo (Join-Path $arranged 'pipe.tar.gz')
+
+        $job = Start-ThreadJob { param($p) Import-Module PorterStorage; Get-PorterBackup -Path $p -Recurse -WarningVariable w -WarningAction SilentlyContinue; $w } -ArgumentList $arranged
+        $out = $job | Wait-Job -Timeout 60 | Receive-Job
+        $job.State | Should -Be 'Completed'
+        $listed = @($out | Where-Object { $_ -isnot [Management.Automation.WarningRecord] })
+        $listed.Path | Should -Be @($only, $other)
+        ($out | Where-Object { $_ -is [Management.Automation.WarningRecord] } | Out-String) | Should -Match 'link.tar.gz'' is passed over'
+        ($out | Where-Object { $_ -is [Management.Automation.WarningRecord] } | Out-String) | Should -Match 'pipe.tar.gz'' is passed over'
+
+        $decisions = Remove-PorterBackup -Path $arranged -Recurse -KeepLast 1 -Confirm:$false -WarningAction SilentlyContinue
+        @($decisions | Where-Object Remove) | Should -BeNullOrEmpty
+        $only | Should -Exist
+        $other | Should -Exist
+        Join-Path $arranged 'z-hard.tar.gz' | Should -Exist
+
+        $t = Start-ThreadJob { param($p) Import-Module PorterStorage; Test-PorterBackup -LiteralPath $p -ErrorAction SilentlyContinue -ErrorVariable e; $e } -ArgumentList (Join-Path $arranged 'pipe.tar.gz')
+        $errors = $t | Wait-Job -Timeout 60 | Receive-Job
+        $t.State | Should -Be 'Completed'
+        ($errors | Out-String) | Should -Match 'not a regular file'
+    }
 }

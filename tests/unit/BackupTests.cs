@@ -89,6 +89,59 @@ namespace PorterStorage.Tests
         }
 
         [Fact]
+        public void PlanArchivePath_ThroughALinkIntoTheHome_DestinationInsideHome()
+        {
+            using var home = new TempHome();
+            using var outDir = new TempHome();
+            home.Mkdir("cache");
+            Directory.CreateSymbolicLink(outDir.P("into-home"), home.P("cache"));
+            var ex = Assert.Throws<PorterStorageException>(() => HomeBackup.PlanArchivePath(home.Path, outDir.P("into-home/deeper"), "/", false, Now));
+            Assert.Equal(ErrorIds.DestinationInsideHome, ex.ErrorId);
+        }
+
+        [Fact]
+        public void PlanArchivePath_BindMountOfTheHome_DestinationInsideHome()
+        {
+            if (PorterStorage.Core.IO.UnixFiles.EffectiveUser != 0)
+            {
+                return; // mount --bind needs root
+            }
+            using var home = new TempHome();
+            using var outDir = new TempHome();
+            Sample(home);
+            string mount = outDir.Mkdir("mnt");
+            Assert.Equal(0, Run("mount", "--bind", home.Path, mount));
+            try
+            {
+                foreach (string destination in new[] { mount, Path.Combine(mount, "cache"), Path.Combine(mount, "new/folder") })
+                {
+                    var ex = Assert.Throws<PorterStorageException>(() => HomeBackup.PlanArchivePath(home.Path, destination, "/", false, Now));
+                    Assert.Equal(ErrorIds.DestinationInsideHome, ex.ErrorId);
+                }
+                // and the other way round: the home named by its mount, the destination by its own path
+                Assert.Equal(ErrorIds.DestinationInsideHome,
+                    Assert.Throws<PorterStorageException>(() => HomeBackup.PlanArchivePath(mount, home.P("cache"), "/", false, Now)).ErrorId);
+                Assert.False(Directory.Exists(home.P("new")));
+            }
+            finally
+            {
+                Run("umount", mount);
+            }
+        }
+
+        private static int Run(string file, params string[] args)
+        {
+            var psi = new System.Diagnostics.ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
+            foreach (string a in args)
+            {
+                psi.ArgumentList.Add(a);
+            }
+            using var p = System.Diagnostics.Process.Start(psi)!;
+            p.WaitForExit();
+            return p.ExitCode;
+        }
+
+        [Fact]
         public void PlanArchivePath_SiblingWithCommonPrefix_Allowed()
         {
             using var home = new TempHome();
@@ -494,6 +547,47 @@ namespace PorterStorage.Tests
         }
 
         /// <summary>A well-formed archive (valid manifest and hashes) whose entries are hostile.</summary>
+        [Fact]
+        public void Create_WhileAMigrationHoldsTheLock_MigrationInProgress_NothingWritten()
+        {
+            using var home = new TempHome();
+            using var outDir = new TempHome();
+            Sample(home);
+            home.Mkdir(".porterstorage");
+            using (new FileStream(home.P(".porterstorage/lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+            {
+                Assert.True(PorterStorage.Core.Migration.FileSystemMigrationStore.IsMigrating(home.Path));
+                var ex = Assert.Throws<PorterStorageException>(() => Backup(home, outDir));
+                Assert.Equal(ErrorIds.MigrationInProgress, ex.ErrorId);
+                Assert.Equal(home.Path, ex.Target);
+            }
+            Assert.Empty(Directory.EnumerateFileSystemEntries(outDir.Path));
+            Assert.True(Backup(home, outDir).Verified);
+        }
+
+        [Fact]
+        public void Create_AMigrationRanMeanwhile_MigrationInProgress_NothingWritten()
+        {
+            using var home = new TempHome();
+            using var outDir = new TempHome();
+            Sample(home);
+            home.Write(".porterstorage/journal.log", "");
+            bool once = false;
+            // a migration commits (its journal grows) while the backup reads the home's files
+            byte[] Reader(string path)
+            {
+                if (!once)
+                {
+                    once = true;
+                    File.AppendAllText(home.P(".porterstorage/journal.log"), "{\"op\":\"commit\"}\n");
+                }
+                return File.ReadAllBytes(path);
+            }
+            var ex = Assert.Throws<PorterStorageException>(() => Backup(home, outDir, reader: Reader));
+            Assert.Equal(ErrorIds.MigrationInProgress, ex.ErrorId);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(outDir.Path));
+        }
+
         private static string CraftArchive(TempHome dir, IEnumerable<(string Path, string Type, string? Target)> items)
         {
             string archive = dir.P("crafted.zip");

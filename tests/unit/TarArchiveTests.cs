@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
+using System.IO.Compression;
 using System.Linq;
 using System.Text;
 using System.Threading;
@@ -198,6 +199,145 @@ namespace PorterStorage.Tests
                 t.Add("home/hidden", a);
                 return RawTar.Gzip(t.ToArray());
             }), ErrorIds.BackupCorrupt };
+        }
+
+        /// <summary>Endless zeros, counting what was read: a bomb no disk holds.</summary>
+        private sealed class Zeros : Stream
+        {
+            private readonly byte[] _head;
+
+            public Zeros(byte[] head)
+            {
+                _head = head;
+            }
+
+            public long Produced { get; private set; }
+
+            public override int Read(byte[] buffer, int offset, int count)
+            {
+                int n = count;
+                if (Produced < _head.Length)
+                {
+                    n = (int)Math.Min(count, _head.Length - Produced);
+                    Buffer.BlockCopy(_head, (int)Produced, buffer, offset, n);
+                }
+                else
+                {
+                    Array.Clear(buffer, offset, n);
+                }
+                Produced += n;
+                return n;
+            }
+
+            public override bool CanRead => true;
+            public override bool CanSeek => false;
+            public override bool CanWrite => false;
+            public override long Length => throw new NotSupportedException();
+            public override long Position { get => Produced; set => throw new NotSupportedException(); }
+            public override void Flush() { }
+            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+            public override void SetLength(long value) => throw new NotSupportedException();
+            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        }
+
+        [Fact]
+        public void EndlessZerosAfterTheEndBlock_RefusedWithinTheAllowance()
+        {
+            var t = new RawTar();
+            t.Add("home/a", Encoding.UTF8.GetBytes("hello"));
+            byte[] head = t.ToArray(endBlocks: false);
+            var zeros = new Zeros(head);
+            var reader = new TarReader(zeros);
+            Assert.NotNull(reader.Next());
+            var ex = Assert.Throws<InvalidDataException>(() => reader.Next());
+            Assert.Contains("beyond", ex.Message);
+            // what was inflated: the entry, the first end block, the allowance and at most one more read
+            Assert.True(zeros.Produced <= head.Length + 512 + TarReader.EndAllowance + 64 * 1024, $"read {zeros.Produced} bytes");
+        }
+
+        [Fact]
+        public void GzipBombOfPadding_BackupCorrupt_HavingInflatedLittle()
+        {
+            using var dir = new TempHome();
+            byte[] a = Encoding.UTF8.GetBytes("hello");
+            var t = new RawTar();
+            t.Add("home/a", a);
+            t.Add("manifest.json", Encoding.UTF8.GetBytes(Manifest(dir, ("a", a))));
+            // 256 MiB of zeros after the end blocks, compressed in memory to a few hundred KiB
+            var compressed = new MemoryStream();
+            using (var gz = new GZipStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
+            {
+                byte[] tar = t.ToArray();
+                gz.Write(tar, 0, tar.Length);
+                var chunk = new byte[1 << 20];
+                for (int i = 0; i < 256; i++)
+                {
+                    gz.Write(chunk, 0, chunk.Length);
+                }
+            }
+            byte[] bomb = compressed.ToArray();
+            var counted = new CountingStream(new MemoryStream(bomb));
+            using (ArchiveReader reader = ArchiveReader.Open(counted, leaveOpen: true))
+            {
+                var ex = Assert.Throws<InvalidDataException>(() => reader.Items().Select(i => { using Stream s = i.Open(); s.CopyTo(Stream.Null); return i.Name; }).ToList());
+                Assert.Contains("beyond", ex.Message);
+            }
+            // 256 MiB inflate from all of it; refused, the reader had taken a small part (the read-ahead's few buffers)
+            Assert.True(counted.BytesRead < bomb.Length / 8, $"read {counted.BytesRead} of {bomb.Length} compressed bytes");
+            PorterBackupVerification v = Validate(dir, bomb);
+            Assert.Equal(ErrorIds.BackupCorrupt, v.ErrorId);
+        }
+
+        /// <summary>Zero padding of every length after the end block: accepted up to the allowance, refused beyond it.</summary>
+        [Fact]
+        public void Property_PaddingAfterTheEndBlock_AcceptedExactlyUpToTheAllowance()
+        {
+            byte[] a = Encoding.UTF8.GetBytes("hello");
+            Gen.Int[0, 3 * TarReader.EndAllowance].Sample(padding =>
+            {
+                var t = new RawTar();
+                t.Add("home/a", a);
+                t.Raw(new byte[512 + padding]);
+                var reader = new TarReader(new MemoryStream(t.ToArray(endBlocks: false)));
+                reader.Next();
+                try
+                {
+                    return reader.Next() == null && padding <= TarReader.EndAllowance;
+                }
+                catch (InvalidDataException)
+                {
+                    return padding > TarReader.EndAllowance;
+                }
+            }, iter: 500, seed: "0N0XIzNsQ0O2");
+        }
+
+        private sealed class CountingStream : Stream
+        {
+            private readonly Stream _inner;
+
+            public CountingStream(Stream inner)
+            {
+                _inner = inner;
+            }
+
+            public long BytesRead { get; private set; }
+
+            public override int Read(byte[] buffer, int offset, int count)
+            {
+                int n = _inner.Read(buffer, offset, count);
+                BytesRead += n;
+                return n;
+            }
+
+            public override bool CanRead => true;
+            public override bool CanSeek => _inner.CanSeek;
+            public override bool CanWrite => false;
+            public override long Length => _inner.Length;
+            public override long Position { get => _inner.Position; set => _inner.Position = value; }
+            public override void Flush() { }
+            public override long Seek(long offset, SeekOrigin origin) => _inner.Seek(offset, origin);
+            public override void SetLength(long value) => throw new NotSupportedException();
+            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         }
 
         [Theory]

@@ -39,7 +39,7 @@ namespace PorterStorage.Core.Azure
             BlobClient blob = container.GetBlobClient(name);
             var shown = new Uri(target.ContainerUri + "/" + Uri.EscapeDataString(name));
             byte[] md5;
-            using (FileStream read = File.OpenRead(backup.Path))
+            using (FileStream read = IO.FileSystemExtras.OpenRegularForRead(backup.Path))
             using (var hash = MD5.Create())
             {
                 md5 = hash.ComputeHash(read);
@@ -54,7 +54,7 @@ namespace PorterStorage.Core.Azure
                 {
                     // A container SAS may write blobs but not create the container; the upload names a missing one.
                 }
-                using FileStream content = File.OpenRead(backup.Path);
+                using FileStream content = IO.FileSystemExtras.OpenRegularForRead(backup.Path);
                 var options = new BlobUploadOptions
                 {
                     HttpHeaders = new BlobHttpHeaders

@@ -65,11 +65,47 @@ namespace PorterStorage.Core.Backup
         }
 
         /// <summary>
-        /// True when <paramref name="path"/> is or lies beneath <paramref name="folder"/> as written, or once symbolic links are
-        /// followed: for refusing a destination that reaches into a home through a link.
+        /// True when <paramref name="path"/> is or lies beneath <paramref name="folder"/> by any path: as written, once symbolic
+        /// links are followed, or because <paramref name="path"/> or one of its existing ancestors is that very folder by device
+        /// and inode (a bind mount of it, a second mount): for refusing a destination that reaches into a home.
         /// </summary>
         public static bool MayBeInside(string path, string folder) =>
-            IsInside(path, folder) || IsInside(IO.FileSystemExtras.RealPath(path), IO.FileSystemExtras.RealPath(folder));
+            IsInside(path, folder) || IsInside(IO.FileSystemExtras.RealPath(path), IO.FileSystemExtras.RealPath(folder)) || ReachesByIdentity(path, folder);
+
+        /// <summary>True when <paramref name="path"/> or an existing ancestor of it is <paramref name="folder"/> itself (same device and inode).</summary>
+        private static bool ReachesByIdentity(string path, string folder)
+        {
+            if (!UnixFiles.Supported)
+            {
+                return false;
+            }
+            FileIdentity? target = Status(folder);
+            if (target == null)
+            {
+                return false;
+            }
+            for (string? p = Path.GetFullPath(path); !string.IsNullOrEmpty(p); p = Path.GetDirectoryName(p))
+            {
+                FileIdentity? id = Status(p!);
+                if (id != null && id.Value.SameFile(target.Value))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private static FileIdentity? Status(string path)
+        {
+            try
+            {
+                return UnixFiles.StatFollowing(path);
+            }
+            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
+            {
+                return null;
+            }
+        }
 
         /// <summary>'/'-separated relative path of <paramref name="full"/> under <paramref name="root"/>.</summary>
         [MethodImpl(Hot.Path)]

@@ -27,39 +27,60 @@ namespace PorterStorage.Core.Backup
         /// Validates the archive. Raises <c>BackupNotFound</c> only when the file does not exist; every defect is reported
         /// in the result (<see cref="PorterBackupVerification.ErrorId"/>, <see cref="PorterBackupVerification.Reason"/>).
         /// </summary>
-        public static PorterBackupVerification Validate(string archivePath, string? expectedSha256, IProgress<OperationProgress>? progress, CancellationToken cancel)
+        public static PorterBackupVerification Validate(string archivePath, string? expectedSha256, IProgress<OperationProgress>? progress, CancellationToken cancel) =>
+            Validate(archivePath, expectedSha256, progress, cancel, null);
+
+        /// <summary>
+        /// As above; with <paramref name="expected"/> (the status a catalogue listed) the opened file must be that very file, else
+        /// an <see cref="IOException"/>. The archive is opened once, non-blocking and only when it is a regular file (a FIFO,
+        /// socket or device is refused, never waited on), hashed, then read from its start through the same handle.
+        /// </summary>
+        internal static PorterBackupVerification Validate(string archivePath, string? expectedSha256, IProgress<OperationProgress>? progress, CancellationToken cancel,
+            FileIdentity? expected)
         {
-            if (!File.Exists(archivePath))
+            if (Directory.Exists(archivePath))
+            {
+                throw new PorterStorageException(ErrorIds.BackupNotFound, PorterErrorKind.ObjectNotFound, archivePath,
+                    $"'{archivePath}' is a folder, not a backup archive.");
+            }
+            var buffer = new byte[81920];
+            FileStream raw;
+            try
+            {
+                raw = FileSystemExtras.OpenRegularForRead(archivePath, buffer.Length);
+            }
+            catch (Exception ex) when (ex is FileNotFoundException || ex is DirectoryNotFoundException || (ex is IOException && !File.Exists(archivePath) && !Directory.Exists(archivePath)))
             {
                 throw new PorterStorageException(ErrorIds.BackupNotFound, PorterErrorKind.ObjectNotFound, archivePath,
                     $"The backup '{archivePath}' does not exist.");
             }
-
-            var buffer = new byte[81920];
-            string sha;
-            using (var raw = new FileStream(archivePath, FileMode.Open, FileAccess.Read, FileShare.Read, buffer.Length))
+            using (raw)
             {
-                sha = Hex.Copy(raw, null, buffer, out _, cancel);
-            }
-            if (expectedSha256 != null && !string.Equals(expectedSha256, sha, StringComparison.OrdinalIgnoreCase))
-            {
-                return Failed(archivePath, sha, "the archive's SHA-256 differs from the one recorded when it was written", true);
-            }
-
-            try
-            {
-                using ArchiveReader archive = ArchiveReader.Open(new FileStream(archivePath, FileMode.Open, FileAccess.Read, FileShare.Read, buffer.Length));
-                return archive.RandomAccess
-                    ? ValidateListed(archivePath, sha, archive, buffer, progress, cancel)
-                    : ValidateStreamed(archivePath, sha, archive, buffer, progress, cancel);
-            }
-            catch (InvalidDataException ex)
-            {
-                return Failed(archivePath, sha, "it is not a readable archive (" + ex.Message + ")", false);
-            }
-            catch (PorterStorageException ex) when (ex.ErrorId == ErrorIds.BackupCorrupt)
-            {
-                return Failed(archivePath, sha, ex.Message, true);
+                if (expected != null && UnixFiles.Supported && !UnixFiles.Fstat(raw.SafeFileHandle).SameFile(expected.Value))
+                {
+                    throw new IOException($"'{archivePath}' was replaced after it was listed; it was not read.");
+                }
+                string sha = Hex.Copy(raw, null, buffer, out _, cancel);
+                if (expectedSha256 != null && !string.Equals(expectedSha256, sha, StringComparison.OrdinalIgnoreCase))
+                {
+                    return Failed(archivePath, sha, "the archive's SHA-256 differs from the one recorded when it was written", true);
+                }
+                raw.Seek(0, SeekOrigin.Begin);
+                try
+                {
+                    using ArchiveReader archive = ArchiveReader.Open(raw, leaveOpen: true);
+                    return archive.RandomAccess
+                        ? ValidateListed(archivePath, sha, archive, buffer, progress, cancel)
+                        : ValidateStreamed(archivePath, sha, archive, buffer, progress, cancel);
+                }
+                catch (InvalidDataException ex)
+                {
+                    return Failed(archivePath, sha, "it is not a readable archive (" + ex.Message + ")", false);
+                }
+                catch (PorterStorageException ex) when (ex.ErrorId == ErrorIds.BackupCorrupt)
+                {
+                    return Failed(archivePath, sha, ex.Message, true);
+                }
             }
         }
 

@@ -208,7 +208,7 @@ namespace PorterStorage.Core.Backup
 
         /// <summary>Opens the archive file at <paramref name="archivePath"/> (see <see cref="Open(Stream, bool)"/>).</summary>
         public static ArchiveReader OpenFile(string archivePath) =>
-            Open(new FileStream(archivePath, FileMode.Open, FileAccess.Read, FileShare.Read, 81920));
+            Open(FileSystemExtras.OpenRegularForRead(archivePath));
 
         public abstract ArchiveFormat Format { get; }
 

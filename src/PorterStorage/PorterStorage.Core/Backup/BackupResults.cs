@@ -64,6 +64,12 @@ namespace PorterStorage.Core.Backup
         /// <summary>The blob the archive was also copied to (-CopyTo), without any SAS; null when it was not.</summary>
         public Uri? CopiedTo { get; internal set; }
 
+        /// <summary>What makes this archive one file (device and inode) when the catalogue read it; null otherwise.</summary>
+        internal string? FileKey { get; set; }
+
+        /// <summary>The archive file's status when the catalogue read it (Linux); a removal checks it is still that file.</summary>
+        internal IO.FileIdentity? Identity { get; set; }
+
         public override string ToString() => Path;
     }
 

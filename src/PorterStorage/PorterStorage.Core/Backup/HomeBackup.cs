@@ -45,13 +45,19 @@ namespace PorterStorage.Core.Backup
             string target = string.IsNullOrEmpty(destination) ? currentDirectory
                 : Path.GetFullPath(Path.IsPathRooted(destination) ? destination : Path.Combine(currentDirectory, destination));
             string archive = BackupPaths.ArchivePath(target, BackupPaths.HomeStem(homePath), now, ArchiveFormat.TarGzip);
+            RefuseInsideHome(archive, homePath);
+            BackupPaths.CheckWritable(archive, force);
+            return archive;
+        }
+
+        /// <summary>Raises <c>DestinationInsideHome</c> when the archive would lie inside the home by any path (as written, through a link, or a bind mount).</summary>
+        private static void RefuseInsideHome(string archive, string homePath)
+        {
             if (ArchivePaths.MayBeInside(archive, homePath))
             {
                 throw new PorterStorageException(ErrorIds.DestinationInsideHome, PorterErrorKind.InvalidArgument, archive,
-                    $"The backup '{archive}' would be written inside the home '{homePath}' it backs up; choose a folder outside it.");
+                    $"The backup '{archive}' would be written inside the home '{homePath}' it backs up (as written, through a link or a mount of it); choose a folder outside it.");
             }
-            BackupPaths.CheckWritable(archive, force);
-            return archive;
         }
 
         /// <summary>
@@ -78,6 +84,9 @@ namespace PorterStorage.Core.Backup
         {
             var clock = Stopwatch.StartNew();
             DateTime created = DateTime.UtcNow;
+            // A backup taken while a migration runs holds whatever the timing gives: refused before, and checked again after.
+            RefuseWhileMigrating(homePath, null);
+            string marks = MigrationMarks(homePath);
             List<FileSystemInfo> items = Collect(homePath, dataOnly, cancel);
             // The bytes behind a linked data folder are not in the archive, yet the migration works there: such a backup is never verified.
             var skipped = new List<BackupSkippedItem>();
@@ -98,6 +107,8 @@ namespace PorterStorage.Core.Backup
             {
                 throw IOErrors.Map(ex, folder, IOOperation.Write, "No backup was written.");
             }
+            // Asked again now that the folder exists: it may have been made (or mounted) into the home since the plan.
+            RefuseInsideHome(archivePath, homePath);
             string temp = archivePath + ".partial-" + Guid.NewGuid().ToString("N").Substring(0, 8);
 
             var entries = new List<BackupEntry>();
@@ -144,6 +155,7 @@ namespace PorterStorage.Core.Backup
                 }
 
                 PorterBackupVerification check = BackupVerifier.Verify(temp, archiveSha, progress, cancel);
+                RefuseWhileMigrating(homePath, marks);
                 io.Move(temp, archivePath, force);
                 bool verified = check.IsValid;
                 return new PorterBackup(archivePath, BackupKinds.Home, homePath, created, files, totalBytes, archiveBytes, archiveSha, dataOnly,
@@ -167,6 +179,30 @@ namespace PorterStorage.Core.Backup
                     // The partial archive could not be removed; its name says what it is.
                 }
             }
+        }
+
+        /// <summary>
+        /// Raises <c>MigrationInProgress</c> when a migration holds the home's lock now or, with <paramref name="marksBefore"/>, when
+        /// the migration's work folder (<c>.porterstorage</c>, its journal and lock) changed since the backup began: a migration ran
+        /// meanwhile, so the archive may hold some of its changes and not others.
+        /// </summary>
+        private static void RefuseWhileMigrating(string homePath, string? marksBefore)
+        {
+            bool running = Migration.FileSystemMigrationStore.IsMigrating(homePath);
+            if (running || (marksBefore != null && marksBefore != MigrationMarks(homePath)))
+            {
+                throw new PorterStorageException(ErrorIds.MigrationInProgress, PorterErrorKind.ResourceBusy, homePath,
+                    running
+                        ? $"A migration of '{homePath}' is running; a backup taken now could hold some of its changes and not others. No backup was written; back up once it has finished."
+                        : $"A migration of '{homePath}' ran while the backup was written; the archive could hold some of its changes and not others. No backup was written; back up again.");
+            }
+        }
+
+        /// <summary>What a migration changes in a home's work folder (the folder, its journal and lock: device, inode, size, time), read without following links.</summary>
+        private static string MigrationMarks(string homePath)
+        {
+            string work = Path.Combine(homePath, Migration.FileSystemMigrationStore.WorkFolderName);
+            return string.Join("|", new[] { work, Path.Combine(work, "journal.log"), Path.Combine(work, "lock") }.Select(p => UnixFiles.Lstat(p)?.Token ?? "-"));
         }
 
         /// <summary>The items to record, in a stable order: each folder's entries sorted ordinally, folders before their content.</summary>

@@ -230,7 +230,7 @@ namespace PorterStorage.Core.Backup
     /// <summary>
     /// Reads a tar stream written by any POSIX tar: ustar and v7 headers (checksums checked), pax extended headers
     /// ('x'; path, linkpath, size) and GNU long names ('L', 'K'). Anything malformed or truncated, a stream without the
-    /// end-of-archive block, and anything but zeros after it, raises <see cref="InvalidDataException"/>; no declared size is trusted beyond the bytes read.
+    /// end-of-archive block, and anything but zeros after it (or more zeros than a record's padding, <see cref="EndAllowance"/>), raises <see cref="InvalidDataException"/>; no declared size is trusted beyond the bytes read.
     /// </summary>
     internal sealed class TarReader
     {
@@ -450,15 +450,23 @@ namespace PorterStorage.Core.Backup
             return result;
         }
 
-        [MethodImpl(Hot.Path)]
         /// <summary>
-        /// After the first zero block only zeros may follow, to the end of the stream (tar pads its last record; anything else
-        /// is data no listing shows). Reading to the end also has the gzip stream check its length and CRC.
+        /// What may follow the first zero block: the second end block and tar's padding of its last record (GNU tar writes
+        /// records of 20 blocks, 10 KiB), zeros only. Anything longer is data no listing shows (a bomb of padding), refused once
+        /// this much and one more read have been inflated.
         /// </summary>
+        internal const int EndAllowance = 20 * TarWriter.Block;
+
+        /// <summary>
+        /// After the first zero block only zeros may follow, at most <see cref="EndAllowance"/> of them, to the end of the stream.
+        /// Reading to the end also has the gzip stream check its length and CRC.
+        /// </summary>
+        [MethodImpl(Hot.Path)]
         private void EndOfArchive()
         {
+            long after = 0;
             int n;
-            while ((n = _in.Read(_skip, 0, _skip.Length)) > 0)
+            while ((n = _in.Read(_skip, 0, (int)Math.Min(_skip.Length, EndAllowance + 1 - after))) > 0)
             {
                 for (int i = 0; i < n; i++)
                 {
@@ -466,6 +474,11 @@ namespace PorterStorage.Core.Backup
                     {
                         throw new InvalidDataException("the tar stream holds data after its end-of-archive block");
                     }
+                }
+                after += n;
+                if (after > EndAllowance)
+                {
+                    throw new InvalidDataException($"the tar stream goes on after its end-of-archive blocks beyond the {EndAllowance / 1024} KiB of a tar record's padding");
                 }
             }
         }

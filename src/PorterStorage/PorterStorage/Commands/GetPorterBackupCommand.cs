@@ -29,7 +29,10 @@ namespace PorterStorage.Commands
         [Parameter]
         public SwitchParameter Recurse { get; set; }
 
-        /// <summary>The archive files the paths name: the files themselves, or the archives in the folders (below too with -Recurse).</summary>
+        /// <summary>
+        /// The archive files the paths name: the files themselves, or the archives in the folders (below too with -Recurse, never
+        /// through a link); a link or special file named like a backup is passed over with a warning and never opened.
+        /// </summary>
         protected List<string> ArchiveFiles(bool defaultToCurrentFolder)
         {
             var named = new List<string>();
@@ -49,24 +52,11 @@ namespace PorterStorage.Commands
                 }
             }
             named.AddRange((LiteralPath ?? Array.Empty<string>()).Select(GetUnresolvedProviderPathFromPSPath));
-            var files = new List<string>();
-            foreach (string item in named)
-            {
-                if (Directory.Exists(item))
-                {
-                    files.AddRange(Directory.EnumerateFiles(item, "*", Recurse ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly)
-                        .Where(ArchiveFormats.IsArchiveName).OrderBy(f => f, StringComparer.Ordinal));
-                }
-                else if (File.Exists(item))
-                {
-                    files.Add(item);
-                }
-                else
-                {
-                    WriteCoreError(new PorterStorageException(ErrorIds.BackupNotFound, PorterErrorKind.ObjectNotFound, item, $"'{item}' is neither a folder nor a file."));
-                }
-            }
-            return files;
+            // Walked as find -P does: regular files only, no linked folder entered below what was named, each file once.
+            return BackupCatalog.Locate(named.Select(System.IO.Path.GetFullPath), Recurse,
+                (file, why) => WriteWarning($"'{file}' is passed over: {why}."),
+                item => WriteCoreError(new PorterStorageException(ErrorIds.BackupNotFound, PorterErrorKind.ObjectNotFound, item, $"'{item}' is neither a folder nor a file.")),
+                CancellationToken);
         }
 
         /// <summary>The backups among <paramref name="files"/>, each checked in full; files that are no backup named in verbose output.</summary>

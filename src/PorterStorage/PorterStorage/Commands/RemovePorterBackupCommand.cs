@@ -57,7 +57,7 @@ namespace PorterStorage.Commands
                     }
                     try
                     {
-                        File.Delete(decision.Backup.Path);
+                        BackupCatalog.Delete(decision.Backup);
                     }
                     catch (System.Exception ex) when (PorterStorage.Core.IO.IOErrors.IsIOFailure(ex))
                     {
