@@ -179,7 +179,8 @@ namespace PorterStorage.Core.Migration
                 // The progress total: the confirmed plan already counted the items; only a run without one lists the store for it.
                 int total = approved != null
                     ? approved.Values.Count(i => i.Kind == MigrationItemKind.Installation || i.Kind == MigrationItemKind.CredentialSet || i.Kind == MigrationItemKind.ParameterSet)
-                    : store.Entries(ItemTypes.Claims).Count + store.Entries(ItemTypes.Credentials).Count + store.Entries(ItemTypes.Parameters).Count;
+                    : store.Entries(ItemTypes.Claims).Count + MigrationPlanner.SetEntries(store, MigrationItemKind.CredentialSet, out _).Count
+                      + MigrationPlanner.SetEntries(store, MigrationItemKind.ParameterSet, out _).Count;
                 int done = 0;
                 int sections = 0; // Porter logs its three sections, in order, whether or not they hold items
                 PorterMigrationPlanItem? schemaItem = null;
