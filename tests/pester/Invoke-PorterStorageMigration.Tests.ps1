@@ -190,6 +190,55 @@ Describe 'Invoke-PorterStorageMigration' {
         foreach ($k in $before.Keys) { $after[$k] | Should -Be $before[$k] }
     }
 
+    It 'migrates the claims and the other sets when another user may not list credentials/ or parameters/, and withholds the schema' -TestCases @(
+        @{ Denied = 'credentials'; Other = 'parameters/mybun.json' }
+        @{ Denied = 'parameters'; Other = 'credentials/mybun.json' }
+    ) {
+        # chmod 000 denies nothing to root: the run is a child pwsh as uid 1000 (setpriv), on a home that user owns.
+        if ($IsWindows -or (& id -u) -ne '0' -or -not (Get-Command setpriv -ErrorAction Ignore)) {
+            Set-ItResult -Skipped -Because 'needs root on Linux and setpriv to run as another user'; return
+        }
+        $asUser = @('setpriv', '--reuid', '1000', '--regid', '1000', '--clear-groups')
+        # PowerShell may sit under a folder uid 1000 cannot enter (a root-only tools folder): a linked copy it can read.
+        $shell = Join-Path $TestDrive "pwsh-$Denied"
+        & cp -al $PSHOME $shell 2>$null
+        if ($LASTEXITCODE -ne 0) { & cp -a $PSHOME $shell }
+        $module = (Get-Module PorterStorage).Path
+        & $asUser[0] $asUser[1..5] test -r $module -a -r (Join-Path $shell 'pwsh.dll')
+        if ($LASTEXITCODE -ne 0) { Set-ItResult -Skipped -Because 'uid 1000 cannot read the staged module or PowerShell'; return }
+
+        $h = (New-PorterSampleHome -Path (Join-Path $TestDrive "unlistable-$Denied") -Kind Legacy).FullName
+        $userHome = New-Item -ItemType Directory -Path (Join-Path $TestDrive "user-$Denied")
+        & chown -R 1000:1000 $h $userHome.FullName
+        $deniedFolder = Join-Path $h $Denied
+        $deniedBefore = Get-TreeDigest $deniedFolder
+        & chmod 000 $deniedFolder
+        try {
+            $command = "Import-Module '$module'; " +
+                "`$r = Invoke-PorterStorageMigration -LiteralPath '$h' -SkipBackupCheck -Confirm:`$false -ErrorVariable e -ErrorAction SilentlyContinue -WarningAction SilentlyContinue; " +
+                "[pscustomobject]@{ Succeeded = `$r.Succeeded; SchemaWritten = `$r.SchemaWritten; Migrated = `$r.Migrated; " +
+                "Errors = @(`$e | ForEach-Object { `$_.FullyQualifiedErrorId + '|' + `$_.TargetObject }) } | ConvertTo-Json -Compress"
+            $env:HOME, $saved = $userHome.FullName, $env:HOME
+            try { $out = & $asUser[0] $asUser[1..5] ([Environment]::ProcessPath) (Join-Path $shell 'pwsh.dll') -NoProfile -NonInteractive -Command $command 2>&1 }
+            finally { $env:HOME = $saved }
+        }
+        finally { & chmod 700 $deniedFolder }
+        # Under coverage the instrumented engine's exit handler, as uid 1000, may fail after the answer is printed.
+        $json = @($out | ForEach-Object { "$_" } | Where-Object { $_.StartsWith('{') })
+        $json.Count | Should -Be 1 -Because ($out -join "`n")
+        $r = $json[0] | ConvertFrom-Json
+        $r.Errors | Should -Be @("AccessDenied,PorterStorage.Commands.InvokePorterStorageMigrationCommand|$deniedFolder")
+        $r.Succeeded | Should -BeFalse
+        $r.SchemaWritten | Should -BeFalse
+        $r.Migrated | Should -Be 2
+        @(Get-ChildItem -File -LiteralPath (Join-Path $h 'claims')).Count | Should -Be 0
+        Join-Path $h 'installations/mybun' | Should -Exist
+        Get-Content -Raw (Join-Path $h $Other) | Should -Match 'schemaVersion'
+        $after = Get-TreeDigest $deniedFolder
+        foreach ($k in $deniedBefore.Keys) { $after[$k] | Should -Be $deniedBefore[$k] }
+        Join-Path $h 'schema.json' | Should -Not -Exist
+    }
+
     It 'rolls back a change it cannot finish, never migrates twice and is never stuck on it' {
         $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'stuck') -Kind Legacy).FullName
         & chattr +i (Join-Path $h 'claims') 2>$null

@@ -33,6 +33,22 @@ Describe 'Test-PorterStorage' {
         $codes | Should -Contain 'ResultWithoutClaim'
     }
 
+    It 'warns of every set Porter will not see because it is only YAML, naming each file, and keeps the home valid' {
+        $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'yaml-only') -Kind Current).FullName
+        $files = 'credentials/old.yaml', 'credentials/other.yml', 'parameters/params.yaml' | ForEach-Object {
+            $f = Join-Path $h $_
+            New-Item -ItemType Directory -Force -Path (Split-Path $f) | Out-Null
+            Set-Content -LiteralPath $f -Value 'name: x' -NoNewline
+            if (-not $IsWindows) { [IO.File]::SetUnixFileMode($f, [IO.UnixFileMode]'UserRead, UserWrite') } # no FilePermissions error
+            $f
+        }
+        $v = Test-PorterStorage -Path $h
+        $v.IsValid | Should -BeTrue -Because ($v.Findings -join '; ')
+        $warned = @($v.Findings | Where-Object Code -eq 'YamlOnlySet')
+        ($warned.Path | Sort-Object) | Should -Be ($files | Sort-Object)
+        $warned.Severity | Sort-Object -Unique | Should -Be 'Warning'
+    }
+
     It 'reports a missing home (HomeNotFound)' {
         { Test-PorterStorage -Path (Join-Path $TestDrive 'none') -ErrorAction Stop } |
             Should -Throw -ErrorId 'HomeNotFound,PorterStorage.Commands.TestPorterStorageCommand'

@@ -172,6 +172,45 @@ namespace PorterStorage.Tests
             Assert.True(File.Exists(home.P("credentials/azure.json")));
             Assert.DoesNotContain("planted-secret", File.ReadAllText(r.LogPath!));
             Assert.Contains("schema.json is current", r.Summary);
+
+            // The schema is current, yet Porter will not see the set that stayed YAML: the run and Test-PorterStorage say so.
+            StorageFinding left = Assert.Single(r.Verification!.Findings, f => f.Code == FindingCodes.YamlOnlySet);
+            Assert.Equal(broken, left.Path);
+            Assert.Equal(FindingSeverity.Warning, left.Severity);
+            Assert.Contains(r.Warnings, w => w.Contains(FindingCodes.YamlOnlySet) && w.Contains(broken));
+            PorterStorageVerification v = StorageVerifier.Verify(PorterStores.OpenFolder(home.Path, FileIO.System));
+            Assert.True(v.IsValid);
+            Assert.Equal(new[] { broken }, v.Findings.Where(f => f.Code == FindingCodes.YamlOnlySet).Select(f => f.Path));
+            Assert.DoesNotContain("planted-secret", string.Join("\n", v.Findings.Select(f => f.Message)));
+        }
+
+        [Fact]
+        public void Verify_EveryYamlOnlySet_WarnedNamingEachFile_TheHomeStillValid()
+        {
+            using var home = new TempHome();
+            home.Write("schema.json", SchemaVersions.CurrentSchemaJson);
+            string[] yamlOnly =
+            {
+                home.Write("credentials/a.yaml", "name: a\n"),
+                home.Write("credentials/b.yml", "name: b\n"),
+                home.Write("parameters/p.yaml", "name: p\n"),
+                home.Write("parameters/q.yml", "name: q\n"),
+            };
+            home.Write("credentials/c.yaml", "name: c\n");
+            home.Write("credentials/c.json", Properties.YamlOnlySetProperties.SetJson("credentials/c.json"));
+            home.Write("credentials/d.yaml.migrated", "name: d\n");
+            home.Write("credentials/d.json", Properties.YamlOnlySetProperties.SetJson("credentials/d.json"));
+            home.Write("parameters/r.yml", "name: r\n");
+            home.Write("parameters/r.json", Properties.YamlOnlySetProperties.SetJson("parameters/r.json"));
+
+            PorterStorageVerification v = StorageVerifier.Verify(PorterStores.OpenFolder(home.Path, FileIO.System));
+
+            Assert.True(v.IsValid, string.Join("; ", v.Findings));
+            StorageFinding[] warned = v.Findings.Where(f => f.Code == FindingCodes.YamlOnlySet).ToArray();
+            Assert.Equal(yamlOnly.OrderBy(f => f, StringComparer.Ordinal), warned.Select(f => f.Path).OrderBy(f => f, StringComparer.Ordinal));
+            Assert.All(warned, f => Assert.Equal(FindingSeverity.Warning, f.Severity));
+            Assert.All(warned, f => Assert.Contains(f.Path, f.Message));
+            Assert.Contains("parameter set", warned.Single(f => f.Path.EndsWith("q.yml", StringComparison.Ordinal)).Message);
         }
 
         [Fact]

@@ -174,6 +174,60 @@ namespace PorterStorage.Tests
             Assert.True(io.Denied > 0, $"'{denied}' was never touched by the plan");
         }
 
+        /// <summary>A legacy home: a claim, a credential set and a parameter set, no schema.</summary>
+        private static TempHome LegacyHome()
+        {
+            var home = new TempHome();
+            home.Write("claims/mybun.json", Claim);
+            home.Write("credentials/creds.json", "{\"name\":\"creds\",\"credentials\":[]}");
+            home.Write("parameters/params.json", "{\"name\":\"params\",\"parameters\":[]}");
+            return home;
+        }
+
+        [Theory]
+        [InlineData("credentials", "parameters/params.json")]
+        [InlineData("parameters", "credentials/creds.json")]
+        public void Migrate_SetFolderNotListable_OnlyItsSetsStop_ClaimsAndTheOtherSetsMigrate_SchemaWithheld(string denied, string otherSet)
+        {
+            using TempHome home = LegacyHome();
+            string deniedSet = Directory.GetFiles(home.P(denied)).Single();
+            byte[] deniedBytes = File.ReadAllBytes(deniedSet);
+            var io = new DenyingIO(home.P(denied));
+
+            PorterMigrationResult r = MigrationSession.Run(new MigrationRequest(new FileSystemMigrationStore(home.Path, io)) { SkipBackupCheck = true })!;
+
+            MigrationError error = Assert.Single(r.Errors);
+            Assert.Equal(ErrorIds.AccessDenied, error.ErrorId);
+            Assert.Equal(home.P(denied), error.Target);
+            Assert.Contains(home.P(denied), error.Message);
+            Assert.False(r.Succeeded);
+            Assert.False(r.SchemaWritten);
+            Assert.False(File.Exists(home.P("schema.json")));
+            Assert.Equal(1, r.Migrated);
+            Assert.False(File.Exists(home.P("claims/mybun.json")));
+            Assert.True(File.Exists(home.P("installations/mybun")));
+            Assert.Contains("schemaVersion", File.ReadAllText(home.P(otherSet)));
+            Assert.Equal(deniedBytes, File.ReadAllBytes(deniedSet));
+            Assert.Contains(File.ReadAllLines(r.LogPath!), l => l.Contains(ErrorIds.AccessDenied) && l.Contains(home.P(denied)));
+        }
+
+        [Theory]
+        [InlineData("credentials")]
+        [InlineData("parameters")]
+        public void Migrate_SetFolderUnreadableForAnotherReason_StoreReadErrorNamingIt_ClaimsMigrate(string denied)
+        {
+            using TempHome home = LegacyHome();
+            var io = new DenyingIO(home.P(denied), () => new IOException("Input/output error (injected)", 5));
+
+            PorterMigrationResult r = MigrationSession.Run(new MigrationRequest(new FileSystemMigrationStore(home.Path, io)) { SkipBackupCheck = true })!;
+
+            MigrationError error = Assert.Single(r.Errors);
+            Assert.Equal(ErrorIds.StoreReadError, error.ErrorId);
+            Assert.Equal(home.P(denied), error.Target);
+            Assert.Equal(1, r.Migrated);
+            Assert.False(r.SchemaWritten);
+        }
+
         [Theory]
         [MemberData(nameof(Folders))]
         public void Verify_FolderNotListable_AccessDeniedFindingNamingIt(string folder)

@@ -121,8 +121,11 @@ namespace PorterStorage.Tests.Properties
             public override string ToString() => $"{FileName}: {Text}";
         }
 
-        public static readonly Gen<Claim> LegacyClaim =
-            from installation in InstallationName
+        public static readonly Gen<Claim> LegacyClaim = LegacyClaimOf(InstallationName);
+
+        /// <summary>Legacy claims of the installations <paramref name="installations"/> gives (a few names: several claims of one installation).</summary>
+        public static Gen<Claim> LegacyClaimOf(Gen<string> installations) =>
+            from installation in installations
             from usesName in Gen.Bool
             from schema in Gen.OneOf("", "\"schemaVersion\":\"1.0.0-DRAFT+d7ffba8\",", "\"schemaVersion\":\"v1.0.0-WD\",")
             from created in Timestamp

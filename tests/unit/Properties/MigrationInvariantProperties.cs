@@ -30,7 +30,7 @@ namespace PorterStorage.Tests.Properties
         private static int Iterations =>
             int.TryParse(Environment.GetEnvironmentVariable("PORTERSTORAGE_PROPERTY_ITER"), out int n) && n > 0 ? n : 250;
 
-        private static string? Seed
+        internal static string? Seed
         {
             get
             {

@@ -23,7 +23,7 @@ namespace PorterStorage.Tests.Stores
         /// <summary>Codes only a folder reports (<see cref="IPorterStore.NativeFindings"/> of the folder store, and listing failures).</summary>
         private static readonly HashSet<string> FolderOnly = new HashSet<string>(StringComparer.Ordinal)
         {
-            FindingCodes.FilePermissions, ErrorIds.PathNotFolder, ErrorIds.PathNotFile, ErrorIds.AccessDenied, ErrorIds.StoreReadError,
+            FindingCodes.FilePermissions, ErrorIds.PathNotFolder, ErrorIds.PathNotFile, ErrorIds.AccessDenied, ErrorIds.StoreReadError, FindingCodes.YamlOnlySet,
         };
 
         public static IEnumerable<object[]> Cases => HostileHomeCorpus.Cases;

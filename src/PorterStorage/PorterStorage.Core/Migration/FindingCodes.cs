@@ -54,6 +54,9 @@ namespace PorterStorage.Core.Migration
         /// <summary>A parameter set without a schemaVersion.</summary>
         public const string LegacyParameterSet = "LegacyParameterSet";
 
+        /// <summary>A credential or parameter set present only as YAML (<c>.yaml</c>/<c>.yml</c>, no <c>.json</c> of its name): Porter v0.28+ does not see it.</summary>
+        public const string YamlOnlySet = "YamlOnlySet";
+
         /// <summary>A file with a mode beyond 0600.</summary>
         public const string FilePermissions = "FilePermissions";
 

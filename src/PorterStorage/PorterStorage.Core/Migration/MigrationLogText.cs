@@ -89,6 +89,8 @@ namespace PorterStorage.Core.Migration
         internal static string ErrorLine(PorterMigrationPlanItem item, string errorId, string message) =>
             item.Kind == MigrationItemKind.Installation
                 ? $"Error migrating installation {item.Name}. Skipping: {errorId}: {message}"
+                : item.IsFolder
+                ? $"Error migrating the {KindText(item.Kind)}s of {item.Source}/. Skipping them all: {errorId}: {message}"
                 : $"Error migrating {(item.Kind == MigrationItemKind.CredentialSet ? "credential" : "parameter")} set {item.Name}. Skipping: {errorId}: {message}";
 
     }

@@ -97,6 +97,9 @@ namespace PorterStorage.Core.Migration
         /// <summary>The store entry the item was planned from (a legacy claim, a set), so it can be planned again.</summary>
         internal StoreEntry? Entry { get; set; }
 
+        /// <summary>A failing item that stands for a whole set folder that could not be listed (<see cref="Source"/> is the folder).</summary>
+        internal bool IsFolder { get; set; }
+
         public override string ToString() => $"{Action} {Kind} {Name}: {Reason}";
     }
 

@@ -47,7 +47,14 @@ namespace PorterStorage.Core.Migration
                 claim.Entry = entry;
                 yield return claim;
             }
-            foreach (StoreEntry entry in store.Entries(ItemTypes.Credentials))
+            var unlisted = new List<string>();
+            IReadOnlyList<StoreEntry> credentials = SetEntries(store, MigrationItemKind.CredentialSet, out PorterMigrationPlanItem? unlistedCredentials);
+            if (unlistedCredentials != null)
+            {
+                unlisted.Add(unlistedCredentials.Source!);
+                yield return unlistedCredentials;
+            }
+            foreach (StoreEntry entry in credentials)
             {
                 PorterMigrationPlanItem? item = PlanCredential(store, entry, prepare);
                 if (item != null)
@@ -55,7 +62,13 @@ namespace PorterStorage.Core.Migration
                     yield return item;
                 }
             }
-            foreach (StoreEntry entry in store.Entries(ItemTypes.Parameters))
+            IReadOnlyList<StoreEntry> parameters = SetEntries(store, MigrationItemKind.ParameterSet, out PorterMigrationPlanItem? unlistedParameters);
+            if (unlistedParameters != null)
+            {
+                unlisted.Add(unlistedParameters.Source!);
+                yield return unlistedParameters;
+            }
+            foreach (StoreEntry entry in parameters)
             {
                 PorterMigrationPlanItem? item = PlanParameter(store, entry, prepare);
                 if (item != null)
@@ -65,7 +78,7 @@ namespace PorterStorage.Core.Migration
             }
 
             settle?.Invoke();
-            IReadOnlyList<string> repairs = store.ItemsToRepair(cancel);
+            IReadOnlyList<string> repairs = ItemsToRepair(store, unlisted, cancel);
             if (repairs.Count > 0)
             {
                 yield return new PorterMigrationPlanItem(MigrationItemKind.Repair, "repairs", null, MigrationAction.Repair,
@@ -77,6 +90,47 @@ namespace PorterStorage.Core.Migration
                 current ? MigrationAction.Skip : MigrationAction.WriteSchema,
                 current ? "already current" : "written last, and only when every item succeeded",
                 current ? Array.Empty<string>() : new[] { store.SchemaPath }, Array.Empty<string>());
+        }
+
+        /// <summary>
+        /// The entries of a set folder (credentials, parameters). One that cannot be listed (<c>AccessDenied</c>, <c>StoreReadError</c>)
+        /// stops only its own sets: no entries, and <paramref name="unlisted"/> is one failing item naming the folder. The claims and
+        /// the other folder's sets go on, and the schema is withheld as for any failed item (Porter's own migrator, too, fails its
+        /// credentials step alone).
+        /// </summary>
+        internal static IReadOnlyList<StoreEntry> SetEntries(IMigrationStore store, MigrationItemKind kind, out PorterMigrationPlanItem? unlisted)
+        {
+            string folder = kind == MigrationItemKind.CredentialSet ? ItemTypes.Credentials : ItemTypes.Parameters;
+            unlisted = null;
+            try
+            {
+                return store.Entries(folder);
+            }
+            catch (PorterStorageException ex) when (ex.ErrorId == ErrorIds.AccessDenied || ex.ErrorId == ErrorIds.StoreReadError)
+            {
+                unlisted = new PorterMigrationPlanItem(kind, folder, folder, MigrationAction.Fail, ex.Message, Array.Empty<string>(), Array.Empty<string>(), ex.ErrorId)
+                {
+                    ErrorKind = ex.Kind,
+                    IsFolder = true,
+                };
+                return Array.Empty<StoreEntry>();
+            }
+        }
+
+        /// <summary>
+        /// What the store would repair. A folder the sets' listing already reported as unlistable stops the scan without a second
+        /// error (the repairs wait for the next run, as the schema does).
+        /// </summary>
+        private static IReadOnlyList<string> ItemsToRepair(IMigrationStore store, List<string> unlisted, CancellationToken cancel)
+        {
+            try
+            {
+                return store.ItemsToRepair(cancel);
+            }
+            catch (PorterStorageException ex) when (unlisted.Any(f => string.Equals(ex.Target, store.FullName(f), StringComparison.Ordinal)))
+            {
+                return Array.Empty<string>();
+            }
         }
 
         /// <summary>

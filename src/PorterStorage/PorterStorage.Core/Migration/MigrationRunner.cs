@@ -54,6 +54,8 @@ namespace PorterStorage.Core.Migration
             bool schemaWritten = false;
             string logPath;
 
+            // What the backup vouches for, and what this run writes as it goes (a later item may overwrite what an earlier one wrote).
+            RunEvidence? evidence = options.Evidence?.StartRun();
             var journal = new ChangeJournal(store);
             using (journal.Lock())
             using (MigrationLog log = OpenLog(store))
@@ -146,6 +148,7 @@ namespace PorterStorage.Core.Migration
                     {
                         if (outcomes[i] == null)
                         {
+                            Vouch(store, batch[i].Changes, evidence);
                             Outcomes(batch[i].Item.Kind)[batch[i].Slot] = batch[i].Applied();
                         }
                         else
@@ -176,7 +179,8 @@ namespace PorterStorage.Core.Migration
                 // The progress total: the confirmed plan already counted the items; only a run without one lists the store for it.
                 int total = approved != null
                     ? approved.Values.Count(i => i.Kind == MigrationItemKind.Installation || i.Kind == MigrationItemKind.CredentialSet || i.Kind == MigrationItemKind.ParameterSet)
-                    : store.Entries(ItemTypes.Claims).Count + store.Entries(ItemTypes.Credentials).Count + store.Entries(ItemTypes.Parameters).Count;
+                    : store.Entries(ItemTypes.Claims).Count + MigrationPlanner.SetEntries(store, MigrationItemKind.CredentialSet, out _).Count
+                      + MigrationPlanner.SetEntries(store, MigrationItemKind.ParameterSet, out _).Count;
                 int done = 0;
                 int sections = 0; // Porter logs its three sections, in order, whether or not they hold items
                 PorterMigrationPlanItem? schemaItem = null;
@@ -267,7 +271,7 @@ namespace PorterStorage.Core.Migration
                             {
                                 Flush(); // a credential set's target, and the repairs, depend on what came before
                             }
-                            Queued? queued = Execute(store, item, options, Log, installations, credentialSets, parameterSets, warnings, cancel);
+                            Queued? queued = Execute(store, item, options, evidence, Log, installations, credentialSets, parameterSets, warnings, cancel);
                             if (queued != null)
                             {
                                 Enqueue(queued);
@@ -335,7 +339,8 @@ namespace PorterStorage.Core.Migration
 
             warnings.AddRange(store.RunWarnings());
             PorterStorageVerification verification = StorageVerifier.Verify(store, cancel);
-            foreach (StorageFinding finding in verification.Findings.Where(f => f.Severity == FindingSeverity.Error))
+            // Its errors, and every set Porter will not see: the schema may be current while a YAML-only set is left behind.
+            foreach (StorageFinding finding in verification.Findings.Where(f => f.Severity == FindingSeverity.Error || f.Code == FindingCodes.YamlOnlySet))
             {
                 warnings.Add($"Test-PorterStorage: {finding.Code}: {finding.Message}");
             }
@@ -454,7 +459,7 @@ namespace PorterStorage.Core.Migration
         /// Does what an item needs: the change set it makes (checked, waiting to be applied, with the record it leaves once it is),
         /// or null when it was done here (nothing to change, the repairs, an interrupted change already finished).
         /// </summary>
-        private static Queued? Execute(IMigrationStore store, PorterMigrationPlanItem item, MigrationOptions options, Action<string> log,
+        private static Queued? Execute(IMigrationStore store, PorterMigrationPlanItem item, MigrationOptions options, RunEvidence? evidence, Action<string> log,
             List<InstallationMigrationRecord> installations, List<SetMigrationRecord> credentialSets, List<SetMigrationRecord> parameterSets, List<string> warnings,
             CancellationToken cancel)
         {
@@ -473,14 +478,14 @@ namespace PorterStorage.Core.Migration
                         log(MigrationLogText.RenamedClaimLine(fileName));
                     }
                     SplitClaim split = ClaimSplitter.Split(legacy, source, options.Ids);
-                    return Checked(store, item, split.Changes, full, options,
+                    return Checked(store, item, split.Changes, full, options, evidence,
                         () => new InstallationMigrationRecord(split.Installation, source, MigrationOutcome.Migrated, split.ClaimIds, split.ResultIds, split.OutputNames, null, null));
                 }
                 case MigrationAction.RemoveDuplicate:
                 {
                     var changes = new ChangeSet($"installation {item.Name} (duplicate legacy claim)");
                     changes.Deletes.Add(source);
-                    return Checked(store, item, changes, full, options, () =>
+                    return Checked(store, item, changes, full, options, evidence, () =>
                     {
                         warnings.Add($"'{full}' was already migrated by an earlier run; the legacy file was removed.");
                         return new InstallationMigrationRecord(item.Name, source, MigrationOutcome.RemovedDuplicate, Array.Empty<string>(), Array.Empty<string>(), Array.Empty<string>(), null, null);
@@ -502,7 +507,7 @@ namespace PorterStorage.Core.Migration
                     {
                         changes.Deletes.Add(source);
                     }
-                    return Checked(store, item, changes, full, options,
+                    return Checked(store, item, changes, full, options, evidence,
                         () => new SetMigrationRecord("credentials", rewrite.Name, source, target, MigrationOutcome.Rewritten, null, null));
                 }
                 case MigrationAction.Convert:
@@ -513,7 +518,7 @@ namespace PorterStorage.Core.Migration
                     changes.Writes.Add(new StoredDocument(ItemTypes.Credentials, null, converted.Name, converted.Content) { Expected = converted.Expected });
                     changes.Renames.Add(new KeyValuePair<string, string>(source, source + ".migrated"));
                     string target = store.SetPath(ItemTypes.Credentials, converted.Name);
-                    return Checked(store, item, changes, full, options,
+                    return Checked(store, item, changes, full, options, evidence,
                         () => new SetMigrationRecord("credentials", converted.Name, source, target, MigrationOutcome.Converted, null, null));
                 }
                 case MigrationAction.Rewrite:
@@ -527,7 +532,7 @@ namespace PorterStorage.Core.Migration
                     log($" - Migrating parameter set {fileName} to the new schema...");
                     var changes = new ChangeSet($"parameter set {fileName}");
                     changes.Writes.Add(new StoredDocument(ItemTypes.Parameters, null, fileName, rewrite.Content) { Expected = rewrite.Expected });
-                    return Checked(store, item, changes, full, options,
+                    return Checked(store, item, changes, full, options, evidence,
                         () => new SetMigrationRecord("parameters", fileName, source, source, MigrationOutcome.Rewritten, null, null));
                 }
                 case MigrationAction.Repair:
@@ -543,8 +548,11 @@ namespace PorterStorage.Core.Migration
             }
         }
 
-        /// <summary>Every stored item the change set deletes, renames or overwrites must be in the backup, byte for byte.</summary>
-        private static void RequireEvidence(IMigrationStore store, ChangeSet changes, BackupEvidence? evidence)
+        /// <summary>
+        /// Every stored item the change set deletes, renames or overwrites must be in the backup, byte for byte, or be what this run
+        /// itself wrote there (<see cref="RunEvidence"/>).
+        /// </summary>
+        private static void RequireEvidence(IMigrationStore store, ChangeSet changes, RunEvidence? evidence)
         {
             if (evidence == null)
             {
@@ -559,12 +567,34 @@ namespace PorterStorage.Core.Migration
             }
         }
 
+        /// <summary>What an applied change set wrote, moved and deleted, for the run's evidence.</summary>
+        private static void Vouch(IMigrationStore store, ChangeSet changes, RunEvidence? evidence)
+        {
+            if (evidence == null)
+            {
+                return;
+            }
+            foreach (StoredDocument d in changes.Writes)
+            {
+                evidence.Wrote(store.StorePath(d), d.Content);
+            }
+            foreach (KeyValuePair<string, string> r in changes.Renames)
+            {
+                evidence.Moved(r.Key, r.Value);
+            }
+            foreach (string d in changes.Deletes)
+            {
+                evidence.Deleted(d);
+            }
+        }
+
         /// <summary>
         /// Every change set goes to the store through here: its names are checked, its documents re-read strictly and compared with
         /// what they must hold (<see cref="WrittenDocumentGuard"/>), and what it replaces must be in the backup, before it waits to
         /// be committed, whatever the store.
         /// </summary>
-        private static Queued Checked(IMigrationStore store, PorterMigrationPlanItem item, ChangeSet changes, string source, MigrationOptions options, Func<object> applied)
+        private static Queued Checked(IMigrationStore store, PorterMigrationPlanItem item, ChangeSet changes, string source, MigrationOptions options, RunEvidence? evidence,
+            Func<object> applied)
         {
             if (options.WriterFault != null)
             {
@@ -576,7 +606,7 @@ namespace PorterStorage.Core.Migration
             }
             ChangeSetNames.Check(store, changes, source);
             WrittenDocumentGuard.Check(changes, source);
-            RequireEvidence(store, changes, options.Evidence);
+            RequireEvidence(store, changes, evidence);
             return new Queued(item, changes, applied);
         }
     }

@@ -186,9 +186,20 @@ namespace PorterStorage.Core.Storage
         /// Credential sets that exist only as YAML (<c>credentials/&lt;name&gt;.yaml</c> with no <c>.json</c> beside it), from Porter
         /// ≤ v0.22: legacy items the migration converts, which Porter v0.28+ ignores. Full paths, sorted.
         /// </summary>
-        public IReadOnlyList<string> YamlOnlyCredentialSets()
+        public IReadOnlyList<string> YamlOnlyCredentialSets() =>
+            YamlOnlySets(ItemTypes.Credentials).Where(f => f.EndsWith(".yaml", StringComparison.Ordinal)).ToList();
+
+        /// <summary>The extensions of a set written as YAML (Porter ≤ v0.22 wrote <c>.yaml</c>; <c>.yml</c> is the same to a reader).</summary>
+        private static readonly string[] YamlExtensions = { ".yaml", ".yml" };
+
+        /// <summary>
+        /// The sets of a set folder (credentials, parameters) that exist only as YAML: <c>&lt;name&gt;.yaml</c> or <c>.yml</c> with no
+        /// <c>&lt;name&gt;.json</c> beside it. Porter v0.28+ reads only the JSON, so it never sees them. Full paths, sorted; a folder
+        /// that cannot be listed holds none here (it is reported where it is listed).
+        /// </summary>
+        public IReadOnlyList<string> YamlOnlySets(string itemType)
         {
-            string folder = Path.Combine(HomePath, ItemTypes.Credentials);
+            string folder = Path.Combine(HomePath, itemType);
             if (!Directory.Exists(folder))
             {
                 return Array.Empty<string>();
@@ -197,8 +208,10 @@ namespace PorterStorage.Core.Storage
             List<FileSystemInfo> entries = TryList(folder, unlisted);
             var json = new HashSet<string>(entries.Where(e => e is FileInfo).Select(e => e.Name), StringComparer.Ordinal);
             return entries
-                .Where(e => e is FileInfo && e.Name.EndsWith(".yaml", StringComparison.Ordinal) && !json.Contains(e.Name.Substring(0, e.Name.Length - 5) + ".json"))
-                .Select(e => e.FullName)
+                .Where(e => e is FileInfo)
+                .Select(e => (File: e.FullName, Extension: YamlExtensions.FirstOrDefault(x => e.Name.EndsWith(x, StringComparison.Ordinal)), e.Name))
+                .Where(e => e.Extension != null && !json.Contains(e.Name.Substring(0, e.Name.Length - e.Extension.Length) + ".json"))
+                .Select(e => e.File)
                 .ToList();
         }
 
@@ -242,6 +255,14 @@ namespace PorterStorage.Core.Storage
             if (Directory.Exists(schema))
             {
                 findings.Add(new StorageFinding(FindingSeverity.Error, ErrorIds.PathNotFile, schema, $"'{schema}' is a folder where Porter keeps a file."));
+            }
+            // Only a folder holds YAML sets (Porter ≤ v0.22 had no other store); Porter v0.28+ works without them, so a warning.
+            foreach (string type in new[] { ItemTypes.Credentials, ItemTypes.Parameters })
+            {
+                foreach (string file in YamlOnlySets(type))
+                {
+                    findings.Add(new StorageFinding(FindingSeverity.Warning, FindingCodes.YamlOnlySet, file, YamlOnlySetMessage(type, file)));
+                }
             }
             if (!UnixPermissions.CanRead)
             {
@@ -296,6 +317,12 @@ namespace PorterStorage.Core.Storage
             }
             return findings;
         }
+
+        private static string YamlOnlySetMessage(string itemType, string file) =>
+            $"The {(itemType == ItemTypes.Credentials ? "credential" : "parameter")} set '{file}' exists only as YAML; Porter v0.28+ reads only JSON and will not see it"
+            + (itemType == ItemTypes.Credentials && file.EndsWith(".yaml", StringComparison.Ordinal)
+                ? " (Invoke-PorterStorageMigration converts it, or names why it cannot)."
+                : " (convert it to JSON by hand).");
 
         /// <summary>A folder's entries, sorted; one that cannot be listed is added to <paramref name="unlisted"/> and taken as empty.</summary>
         private List<FileSystemInfo> TryList(string folder, List<PorterStorageException> unlisted)
