@@ -674,7 +674,11 @@ namespace PorterStorage.Core.Azure
                 }
                 catch (RequestFailedException ex) when (expected != null && ex.Status == 412)
                 {
-                    throw Changed(path, "removed");
+                    // A condition on a blob that is gone fails too: removed meanwhile is removed.
+                    if (_container.GetBlobClient(path).Exists(_cancel).Value)
+                    {
+                        throw Changed(path, "removed");
+                    }
                 }
                 lock (_placing)
                 {
