@@ -136,6 +136,51 @@ namespace PorterStorage.Tests
             Assert.Equal(schema, File.ReadAllBytes(home.P("schema.json")));
         }
 
+        /// <summary>
+        /// Porter writes a current schema.json into an empty home as it loads the schema (format §3, §4 step 1), so its migration
+        /// logs all three sections as up-to-date, then rewrites the schema. An empty home is one without schema.json whose claims,
+        /// credentials and parameters folders hold no JSON document and no folder (a YAML set, a stray file do not count).
+        /// </summary>
+        [Theory]
+        [InlineData("")]
+        [InlineData("claims/ credentials/ parameters/")]
+        [InlineData("credentials/notes.txt parameters/readme")]
+        public void Run_EmptyHome_LogIsPortersUpToDateLog_SchemaWritten(string files)
+        {
+            using var home = new TempHome();
+            foreach (string f in files.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (f.EndsWith("/", StringComparison.Ordinal))
+                {
+                    home.Mkdir(f);
+                }
+                else
+                {
+                    home.Write(f, "x");
+                }
+            }
+            Assert.Equal(PorterSchemaState.EmptyHome, PorterHomeService.TestSchema(home.Path).State);
+
+            PorterMigrationResult r = Run(home);
+
+            Assert.True(r.Succeeded, string.Join("; ", r.Errors));
+            Assert.True(r.SchemaWritten);
+            Assert.Equal("Claims schema is up-to-date\nCredentials schema is up-to-date\nParameters schema is up-to-date\nWrote updated schema.json to storage\n",
+                File.ReadAllText(r.LogPath!));
+        }
+
+        [Fact]
+        public void Run_EmptyHomeInMemory_LogIsPortersUpToDateLog()
+        {
+            var store = new Stores.InMemoryMigrationStore();
+
+            PorterMigrationResult r = MigrationSession.Run(new MigrationRequest(store) { SkipBackupCheck = true })!;
+
+            Assert.True(r.SchemaWritten);
+            Assert.Equal(new[] { "Claims schema is up-to-date", "Credentials schema is up-to-date", "Parameters schema is up-to-date", "Wrote updated schema.json to storage" },
+                store.LogLines);
+        }
+
         [Fact]
         public void Run_FailingClaim_PortersMigratingLineComesFirst()
         {

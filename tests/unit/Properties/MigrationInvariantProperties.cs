@@ -140,6 +140,15 @@ namespace PorterStorage.Tests.Properties
             }
             Assert.Equal(first.Errors.Count == 0, File.Exists(home.P("schema.json")) || c.Claims.Count + c.ParameterSets.Count + c.CredentialSets.Count == 0);
 
+            // Porter's log: its three sections once each, in order, up-to-date exactly when the home is empty (Porter writes a current
+            // schema into an empty home as it loads it), and the schema line whenever nothing failed.
+            string[] log = File.ReadAllLines(first.LogPath!);
+            string[] headers = log.Where(l => Regex.IsMatch(l, "^(Claims|Credentials|Parameters) schema is ")).ToArray();
+            Assert.Equal(new[] { "Claims", "Credentials", "Parameters" }, headers.Select(h => h.Substring(0, h.IndexOf(' '))));
+            bool empty = c.Claims.Count + c.ParameterSets.Count + c.CredentialSets.Count == 0;
+            Assert.All(headers, h => Assert.Equal(empty, h.EndsWith(" schema is up-to-date", StringComparison.Ordinal)));
+            Assert.Equal(first.Errors.Count == 0, log.Contains("Wrote updated schema.json to storage"));
+
             // A rerun converges: nothing new migrated, nothing blocked, every refusal the same.
             Dictionary<string, string> before = Snapshot(home.Path);
             PorterMigrationResult second = MigrationEngine.Run(new FileSystemMigrationStore(home.Path), new MigrationOptions());

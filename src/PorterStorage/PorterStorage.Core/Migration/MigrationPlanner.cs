@@ -48,32 +48,21 @@ namespace PorterStorage.Core.Migration
                 yield return claim;
             }
             var unlisted = new List<string>();
-            IReadOnlyList<StoreEntry> credentials = SetEntries(store, MigrationItemKind.CredentialSet, out PorterMigrationPlanItem? unlistedCredentials);
-            if (unlistedCredentials != null)
+            foreach (MigrationItemKind kind in new[] { MigrationItemKind.CredentialSet, MigrationItemKind.ParameterSet })
             {
-                unlisted.Add(unlistedCredentials.Source!);
-                yield return unlistedCredentials;
-            }
-            foreach (StoreEntry entry in credentials)
-            {
-                PorterMigrationPlanItem? item = PlanCredential(store, entry, prepare);
-                if (item != null)
+                IReadOnlyList<StoreEntry> sets = SetEntries(store, kind, out PorterMigrationPlanItem? unlistedFolder);
+                if (unlistedFolder != null)
                 {
-                    yield return item;
+                    unlisted.Add(unlistedFolder.Source!);
+                    yield return unlistedFolder;
                 }
-            }
-            IReadOnlyList<StoreEntry> parameters = SetEntries(store, MigrationItemKind.ParameterSet, out PorterMigrationPlanItem? unlistedParameters);
-            if (unlistedParameters != null)
-            {
-                unlisted.Add(unlistedParameters.Source!);
-                yield return unlistedParameters;
-            }
-            foreach (StoreEntry entry in parameters)
-            {
-                PorterMigrationPlanItem? item = PlanParameter(store, entry, prepare);
-                if (item != null)
+                foreach (StoreEntry entry in sets)
                 {
-                    yield return item;
+                    PorterMigrationPlanItem? item = kind == MigrationItemKind.CredentialSet ? PlanCredential(store, entry, prepare) : PlanParameter(store, entry, prepare);
+                    if (item != null)
+                    {
+                        yield return item;
+                    }
                 }
             }
 

@@ -111,6 +111,9 @@ namespace PorterStorage.Core.Migration
 
                 PorterSchemaDocument? storedSchema = SchemaInspector.ReadSchema(store, out _, cancel);
                 schemaBefore = storedSchema ?? PorterSchemaDocument.Empty;
+                // What Porter's log sections compare with: Porter writes a current schema into an empty home as it loads the schema,
+                // so all three of its sections are up-to-date there (the run still writes schema.json last, as Porter rewrites it).
+                PorterSchemaDocument logged = storedSchema ?? (IsEmptyForPorter(store, cancel) ? PorterSchemaDocument.Current : PorterSchemaDocument.Empty);
                 // Change sets wait here to be applied together (one commit, many writes at once): installations and parameter sets,
                 // which depend on nothing an item of another name does. An item is planned against the store as the items before it
                 // left it: one of a name a waiting change set has is planned again once those are applied.
@@ -205,7 +208,7 @@ namespace PorterStorage.Core.Migration
                         for (; sections < MigrationLogText.Sections.Count && sections <= MigrationLogText.SectionOf(item.Kind); sections++)
                         {
                             Flush(); // each section's errors are logged under it
-                            MigrationLogText.SectionHeader(MigrationLogText.Sections[sections], schemaBefore, Log);
+                            MigrationLogText.SectionHeader(MigrationLogText.Sections[sections], logged, Log);
                         }
                         if (item.Kind == MigrationItemKind.Schema)
                         {
@@ -346,6 +349,19 @@ namespace PorterStorage.Core.Migration
             }
             return new PorterMigrationResult(options.SourceHome ?? store.Location, options.SourceHome != null ? store.Location : null, logPath, options.Backup,
                 schemaBefore, schemaAfter, schemaWritten, installations, credentialSets, parameterSets, warnings, errors, verification, clock.Elapsed);
+        }
+
+        /// <summary>Porter's empty home, for the log; a folder that cannot be listed is no evidence of one (its sets fail on their own).</summary>
+        private static bool IsEmptyForPorter(IMigrationStore store, CancellationToken cancel)
+        {
+            try
+            {
+                return SchemaInspector.IsEmptyForPorter(store, cancel);
+            }
+            catch (PorterStorageException ex) when (ex.ErrorId == ErrorIds.AccessDenied || ex.ErrorId == ErrorIds.StoreReadError)
+            {
+                return false;
+            }
         }
 
         private static MigrationLog OpenLog(IMigrationStore store)

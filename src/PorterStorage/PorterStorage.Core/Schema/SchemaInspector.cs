@@ -44,10 +44,7 @@ namespace PorterStorage.Core.Schema
             else
             {
                 doc = PorterSchemaDocument.Empty;
-                int porterCount = store.List(ItemTypes.Claims, null, cancellationToken).Count
-                                  + store.List(ItemTypes.Credentials, null, cancellationToken).Count
-                                  + store.List(ItemTypes.Parameters, null, cancellationToken).Count;
-                if (porterCount == 0)
+                if (IsEmptyForPorter(store, cancellationToken))
                 {
                     state = PorterSchemaState.EmptyHome;
                     required = false;
@@ -93,6 +90,16 @@ namespace PorterStorage.Core.Schema
             };
             return new PorterSchemaStatus(homePath, location, state, subsystems, required, reason, store.Location);
         }
+
+        /// <summary>
+        /// Porter's "empty home" (format §3, step 3): with no schema document, a store whose claims, credentials and parameters hold
+        /// no item Porter lists (in a folder: no <c>.json</c> file and no sub-folder; YAML and other files do not count). Porter
+        /// writes a current schema into it as it loads the schema, before any migration.
+        /// </summary>
+        public static bool IsEmptyForPorter(IPorterStore store, CancellationToken cancellationToken = default) =>
+            store.List(ItemTypes.Claims, null, cancellationToken).Count
+            + store.List(ItemTypes.Credentials, null, cancellationToken).Count
+            + store.List(ItemTypes.Parameters, null, cancellationToken).Count == 0;
 
         /// <summary>Any installation already in the current layout (index entry, claim folder, result or output).</summary>
         private static bool HasCurrentClaims(PorterItemCounts counts) =>
