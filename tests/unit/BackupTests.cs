@@ -588,6 +588,71 @@ namespace PorterStorage.Tests
             Assert.Empty(Directory.EnumerateFileSystemEntries(outDir.Path));
         }
 
+        private static void ChownTree(string root, uint uid, uint gid)
+        {
+            Assert.True(PorterStorage.Core.IO.UnixFiles.TryChangeOwner(root, uid, gid));
+            foreach (string path in Directory.EnumerateFileSystemEntries(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+            {
+                Assert.True(PorterStorage.Core.IO.UnixFiles.TryChangeOwner(path, uid, gid));
+            }
+        }
+
+        private static List<(string Path, uint Owner, uint Group)> Owners(string root) =>
+            new[] { root }.Concat(Directory.EnumerateFileSystemEntries(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+                .Select(p => (p, PorterStorage.Core.IO.UnixFiles.Lstat(p)!.Value.Owner, PorterStorage.Core.IO.UnixFiles.Lstat(p)!.Value.Group)).ToList();
+
+        [Fact]
+        public void Restore_AsRoot_GivesEveryItemTheOwnerTheBackupRecorded_NeverThroughALink()
+        {
+            if (!PorterStorage.Core.IO.UnixFiles.MayChangeOwners)
+            {
+                return;
+            }
+            using var home = new TempHome();
+            using var outDir = new TempHome();
+            Sample(home);
+            string outside = outDir.Write("outside.txt", "not the home's");
+            File.CreateSymbolicLink(home.P("cache/escape"), outside);
+            ChownTree(home.Path, 1000, 1001);
+            PorterBackup b = Backup(home, outDir);
+            Assert.True(b.Verified);
+            BackupManifest manifest = BackupVerifier.ReadManifest(b.Path);
+            Assert.All(manifest.Entries, e => Assert.True(e.Owner == 1000 && e.Group == 1001, e.Path));
+            Assert.Equal((1000u, 1001u), manifest.RootOwner);
+
+            string dest = outDir.P("restored");
+            RestorePlan plan = HomeRestore.Plan(b.Path, b.Sha256, dest, "/", false, null, CancellationToken.None);
+            PorterRestoreResult r = HomeRestore.Execute(plan, null, CancellationToken.None);
+            Assert.Empty(r.OwnersNotSet);
+            Assert.All(Owners(dest), o => Assert.True(o.Owner == 1000 && o.Group == 1001, o.Path));
+            Assert.Equal(outside, new FileInfo(Path.Combine(dest, "cache/escape")).LinkTarget);
+            Assert.Equal(0u, PorterStorage.Core.IO.UnixFiles.Lstat(outside)!.Value.Owner);
+
+            // the tar headers carry the numeric owner too (GNU tar restores it as root)
+            var psi = new System.Diagnostics.ProcessStartInfo("tar", $"--numeric-owner -tvzf {b.Path}") { RedirectStandardOutput = true };
+            using var tar = System.Diagnostics.Process.Start(psi)!;
+            string listing = tar.StandardOutput.ReadToEnd();
+            tar.WaitForExit();
+            Assert.Contains("1000/1001", listing);
+        }
+
+        [Fact]
+        public void Restore_AsRoot_ArchiveWithoutOwners_ItemsTakeTheOwnerOfTheDestinationsParent()
+        {
+            if (!PorterStorage.Core.IO.UnixFiles.MayChangeOwners)
+            {
+                return;
+            }
+            using var dir = new TempHome();
+            string archive = CraftArchive(dir, new (string, string, string?)[] { ("claims/a.json", "file", null), ("claims/link", "symlink", "a.json") });
+            string parent = dir.Mkdir("users-homes");
+            Assert.True(PorterStorage.Core.IO.UnixFiles.TryChangeOwner(parent, 1000, 1000));
+            string dest = Path.Combine(parent, "porter");
+            PorterRestoreResult r = HomeRestore.Execute(HomeRestore.Plan(archive, null, dest, "/", false, null, CancellationToken.None), null, CancellationToken.None);
+            Assert.Empty(r.OwnersNotSet);
+            Assert.All(Owners(dest), o => Assert.True(o.Owner == 1000 && o.Group == 1000, o.Path));
+        }
+
         private static string CraftArchive(TempHome dir, IEnumerable<(string Path, string Type, string? Target)> items)
         {
             string archive = dir.P("crafted.zip");
