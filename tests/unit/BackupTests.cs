@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.IO.Compression;
 using System.Linq;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
@@ -651,6 +652,44 @@ namespace PorterStorage.Tests
             PorterRestoreResult r = HomeRestore.Execute(HomeRestore.Plan(archive, null, dest, "/", false, null, CancellationToken.None), null, CancellationToken.None);
             Assert.Empty(r.OwnersNotSet);
             Assert.All(Owners(dest), o => Assert.True(o.Owner == 1000 && o.Group == 1000, o.Path));
+        }
+
+        [DllImport("libc", SetLastError = true)]
+        private static extern int open(byte[] path, int flags, int mode);
+
+        [DllImport("libc", SetLastError = true)]
+        private static extern int close(int fd);
+
+        /// <summary>Creates a file whose name holds the byte 0xFF (no UTF-8), by its bytes.</summary>
+        private static void CreateRawName(string folder, byte[] name)
+        {
+            byte[] path = Encoding.UTF8.GetBytes(folder + "/").Concat(name).Concat(new byte[] { 0 }).ToArray();
+            int fd = open(path, 0x41 /* O_WRONLY | O_CREAT */, 0x180);
+            Assert.True(fd >= 0);
+            close(fd);
+        }
+
+        [Fact]
+        public void Backup_NameNotUtf8_FileNameNotUtf8_NeverALink_AndThePlanSaysSo()
+        {
+            if (!PorterStorage.Core.IO.UnixFiles.Supported)
+            {
+                return;
+            }
+            using var home = new TempHome();
+            using var outDir = new TempHome();
+            Sample(home);
+            CreateRawName(home.P("claims"), new byte[] { 0xFF, (byte)'.', (byte)'j', (byte)'s', (byte)'o', (byte)'n' });
+            var errors = new List<PorterStorageException>();
+            PorterBackup b = Backup(home, outDir, errors: errors);
+            Assert.False(b.Verified);
+            PorterStorageException e = Assert.Single(errors);
+            Assert.Equal(ErrorIds.FileNameNotUtf8, e.ErrorId);
+            Assert.Equal(ErrorIds.FileNameNotUtf8, Assert.Single(b.Skipped).ErrorId);
+            var plan = PorterStorage.Core.Migration.MigrationEngine.Plan(new PorterStorage.Core.Migration.FileSystemMigrationStore(home.Path));
+            Assert.DoesNotContain(plan.Items, i => i.ErrorId == ErrorIds.DataFileIsLink);
+            Assert.Contains(plan.Items, i => i.ErrorId == ErrorIds.FileNameNotUtf8);
+            Run("rm", "-rf", home.Path); // .NET cannot remove a name it cannot spell
         }
 
         private static string CraftArchive(TempHome dir, IEnumerable<(string Path, string Type, string? Target)> items)

@@ -249,7 +249,7 @@ namespace PorterStorage.Core.Backup
         {
             cancel.ThrowIfCancellationRequested();
             result.Add(item);
-            if (item is DirectoryInfo dir && (dir.Attributes & FileAttributes.ReparsePoint) == 0)
+            if (item is DirectoryInfo dir && (dir.Attributes & FileAttributes.ReparsePoint) == 0 && !UnixFiles.IsLossyName(dir.FullName))
             {
                 foreach (FileSystemInfo child in Sorted(dir))
                 {
@@ -262,6 +262,13 @@ namespace PorterStorage.Core.Backup
         private static BackupEntry? Record(ArchiveWriter archive, FileSystemInfo item, string rel, byte[] buffer, List<BackupSkippedItem> skipped,
             Action<PorterStorageException>? onItemError, Func<string, byte[]> readAll, CancellationToken cancel)
         {
+            if (UnixFiles.IsLossyName(item.FullName))
+            {
+                PorterStorageException error = NameNotUtf8(item.FullName);
+                skipped.Add(new BackupSkippedItem(rel, error.ErrorId, error.Message));
+                onItemError?.Invoke(error);
+                return null;
+            }
             int? mode = UnixPermissions.TryGetMode(item);
             string? link = FileSystemExtras.ReadLink(item);
             (uint Uid, uint Gid)? owner = OwnerOf(item.FullName);
@@ -349,6 +356,12 @@ namespace PorterStorage.Core.Backup
                 return null;
             }
         }
+
+        /// <summary><c>FileNameNotUtf8</c>: a name .NET can only read lossily, so the file cannot be opened by it (never called a link).</summary>
+        internal static PorterStorageException NameNotUtf8(string path) =>
+            new PorterStorageException(ErrorIds.FileNameNotUtf8, PorterErrorKind.InvalidData, path,
+                $"The name of '{ArchiveRefusal.Printable(path)}' (shown with U+FFFD) is not valid UTF-8, so it cannot be opened by name here and is not in the backup; "
+                + $"rename it (e.g. with 'mv' using its bytes) or move it out of the home, then back up again.");
 
         private static PorterStorageException Changed(string path) =>
             new PorterStorageException(ErrorIds.FileChangedDuringBackup, PorterErrorKind.ReadError, path,
