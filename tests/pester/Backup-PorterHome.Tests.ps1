@@ -159,4 +159,14 @@ Describe 'Backup-PorterHome' {
             finally { umount $mnt.FullName }
         }
     }
+
+    It 'names a file whose name is not UTF-8 (FileNameNotUtf8), never a link' -Skip:(-not $IsLinux) {
+        $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'rawname') -Kind Legacy).FullName
+        bash -c "printf '{}' > '$h/claims/'`$'\xff'.json"
+        $b = Backup-PorterHome -Path $h -Destination (Join-Path $TestDrive 'rawname-out') -ErrorVariable e -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $b.Verified | Should -BeFalse
+        $e.FullyQualifiedErrorId | Should -Be 'FileNameNotUtf8,PorterStorage.Commands.BackupPorterHomeCommand'
+        $b.Skipped.ErrorId | Should -Be 'FileNameNotUtf8'
+        rm -rf $h  # .NET cannot remove a name it cannot spell; TestDrive's clean-up would fail on it
+    }
 }

@@ -87,4 +87,33 @@ Describe 'Restore-PorterHome' {
         $dest | Should -Not -Exist
         Join-Path $TestDrive 'escaped' | Should -Not -Exist
     }
+
+    It 'restores a home of uid 1000, backed up and restored by root, owned by uid 1000 throughout' -Skip:(-not $IsLinux -or (id -u) -ne 0) {
+        $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'owned') -Kind Legacy).FullName
+        New-Item -ItemType SymbolicLink -Path (Join-Path $h 'claims/link.json') -Target '/etc/hostname' | Out-Null
+        chown -R -h 1000:1000 $h
+        $b = Backup-PorterHome -Path $h -Destination (Join-Path $TestDrive 'owned-out')
+        $b.Verified | Should -BeTrue
+        $dest = Join-Path $TestDrive 'owned-restored'
+        $b | Restore-PorterHome -Destination $dest -Confirm:$false -WarningVariable w | Out-Null
+        $w | Should -BeNullOrEmpty
+        $owners = @(find $dest -printf '%U:%G\n' | Sort-Object -Unique)
+        $owners | Should -Be @('1000:1000')
+        (stat -c %u /etc/hostname) | Should -Be '0'
+    }
+
+    It 'restores a link of the home as a link, never following it (.porterstorage/lock -> /etc/...)' -Skip:($IsWindows) {
+        $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'withlink') -Kind Legacy).FullName
+        New-Item -ItemType Directory -Path (Join-Path $h '.porterstorage') -Force | Out-Null
+        $target = Join-Path $TestDrive 'elsewhere-file'
+        Set-Content -LiteralPath $target -Value 'not the home''s'
+        New-Item -ItemType SymbolicLink -Path (Join-Path $h '.porterstorage/lock') -Target $target | Out-Null
+        $b = Backup-PorterHome -Path $h -Destination (Join-Path $TestDrive 'withlink-out')
+        (Get-ArchiveManifest $b.Path).entries | Where-Object path -eq '.porterstorage/lock' | ForEach-Object { $_.type; $_.target } | Should -Be @('symlink', $target)
+        $dest = Join-Path $TestDrive 'withlink-restored'
+        $b | Restore-PorterHome -Destination $dest -Confirm:$false | Out-Null
+        $restored = Get-Item -LiteralPath (Join-Path $dest '.porterstorage/lock') -Force
+        $restored.LinkTarget | Should -Be $target
+        Get-Content -LiteralPath $target | Should -Be 'not the home''s'
+    }
 }

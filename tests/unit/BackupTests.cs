@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.IO.Compression;
 using System.Linq;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
@@ -586,6 +587,109 @@ namespace PorterStorage.Tests
             var ex = Assert.Throws<PorterStorageException>(() => Backup(home, outDir, reader: Reader));
             Assert.Equal(ErrorIds.MigrationInProgress, ex.ErrorId);
             Assert.Empty(Directory.EnumerateFileSystemEntries(outDir.Path));
+        }
+
+        private static void ChownTree(string root, uint uid, uint gid)
+        {
+            Assert.True(PorterStorage.Core.IO.UnixFiles.TryChangeOwner(root, uid, gid));
+            foreach (string path in Directory.EnumerateFileSystemEntries(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+            {
+                Assert.True(PorterStorage.Core.IO.UnixFiles.TryChangeOwner(path, uid, gid));
+            }
+        }
+
+        private static List<(string Path, uint Owner, uint Group)> Owners(string root) =>
+            new[] { root }.Concat(Directory.EnumerateFileSystemEntries(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+                .Select(p => (p, PorterStorage.Core.IO.UnixFiles.Lstat(p)!.Value.Owner, PorterStorage.Core.IO.UnixFiles.Lstat(p)!.Value.Group)).ToList();
+
+        [Fact]
+        public void Restore_AsRoot_GivesEveryItemTheOwnerTheBackupRecorded_NeverThroughALink()
+        {
+            if (!PorterStorage.Core.IO.UnixFiles.MayChangeOwners)
+            {
+                return;
+            }
+            using var home = new TempHome();
+            using var outDir = new TempHome();
+            Sample(home);
+            string outside = outDir.Write("outside.txt", "not the home's");
+            File.CreateSymbolicLink(home.P("cache/escape"), outside);
+            ChownTree(home.Path, 1000, 1001);
+            PorterBackup b = Backup(home, outDir);
+            Assert.True(b.Verified);
+            BackupManifest manifest = BackupVerifier.ReadManifest(b.Path);
+            Assert.All(manifest.Entries, e => Assert.True(e.Owner == 1000 && e.Group == 1001, e.Path));
+            Assert.Equal((1000u, 1001u), manifest.RootOwner);
+
+            string dest = outDir.P("restored");
+            RestorePlan plan = HomeRestore.Plan(b.Path, b.Sha256, dest, "/", false, null, CancellationToken.None);
+            PorterRestoreResult r = HomeRestore.Execute(plan, null, CancellationToken.None);
+            Assert.Empty(r.OwnersNotSet);
+            Assert.All(Owners(dest), o => Assert.True(o.Owner == 1000 && o.Group == 1001, o.Path));
+            Assert.Equal(outside, new FileInfo(Path.Combine(dest, "cache/escape")).LinkTarget);
+            Assert.Equal(0u, PorterStorage.Core.IO.UnixFiles.Lstat(outside)!.Value.Owner);
+
+            // the tar headers carry the numeric owner too (GNU tar restores it as root)
+            var psi = new System.Diagnostics.ProcessStartInfo("tar", $"--numeric-owner -tvzf {b.Path}") { RedirectStandardOutput = true };
+            using var tar = System.Diagnostics.Process.Start(psi)!;
+            string listing = tar.StandardOutput.ReadToEnd();
+            tar.WaitForExit();
+            Assert.Contains("1000/1001", listing);
+        }
+
+        [Fact]
+        public void Restore_AsRoot_ArchiveWithoutOwners_ItemsTakeTheOwnerOfTheDestinationsParent()
+        {
+            if (!PorterStorage.Core.IO.UnixFiles.MayChangeOwners)
+            {
+                return;
+            }
+            using var dir = new TempHome();
+            string archive = CraftArchive(dir, new (string, string, string?)[] { ("claims/a.json", "file", null), ("claims/link", "symlink", "a.json") });
+            string parent = dir.Mkdir("users-homes");
+            Assert.True(PorterStorage.Core.IO.UnixFiles.TryChangeOwner(parent, 1000, 1000));
+            string dest = Path.Combine(parent, "porter");
+            PorterRestoreResult r = HomeRestore.Execute(HomeRestore.Plan(archive, null, dest, "/", false, null, CancellationToken.None), null, CancellationToken.None);
+            Assert.Empty(r.OwnersNotSet);
+            Assert.All(Owners(dest), o => Assert.True(o.Owner == 1000 && o.Group == 1000, o.Path));
+        }
+
+        [DllImport("libc", SetLastError = true)]
+        private static extern int open(byte[] path, int flags, int mode);
+
+        [DllImport("libc", SetLastError = true)]
+        private static extern int close(int fd);
+
+        /// <summary>Creates a file whose name holds the byte 0xFF (no UTF-8), by its bytes.</summary>
+        private static void CreateRawName(string folder, byte[] name)
+        {
+            byte[] path = Encoding.UTF8.GetBytes(folder + "/").Concat(name).Concat(new byte[] { 0 }).ToArray();
+            int fd = open(path, 0x41 /* O_WRONLY | O_CREAT */, 0x180);
+            Assert.True(fd >= 0);
+            close(fd);
+        }
+
+        [Fact]
+        public void Backup_NameNotUtf8_FileNameNotUtf8_NeverALink_AndThePlanSaysSo()
+        {
+            if (!PorterStorage.Core.IO.UnixFiles.Supported)
+            {
+                return;
+            }
+            using var home = new TempHome();
+            using var outDir = new TempHome();
+            Sample(home);
+            CreateRawName(home.P("claims"), new byte[] { 0xFF, (byte)'.', (byte)'j', (byte)'s', (byte)'o', (byte)'n' });
+            var errors = new List<PorterStorageException>();
+            PorterBackup b = Backup(home, outDir, errors: errors);
+            Assert.False(b.Verified);
+            PorterStorageException e = Assert.Single(errors);
+            Assert.Equal(ErrorIds.FileNameNotUtf8, e.ErrorId);
+            Assert.Equal(ErrorIds.FileNameNotUtf8, Assert.Single(b.Skipped).ErrorId);
+            var plan = PorterStorage.Core.Migration.MigrationEngine.Plan(new PorterStorage.Core.Migration.FileSystemMigrationStore(home.Path));
+            Assert.DoesNotContain(plan.Items, i => i.ErrorId == ErrorIds.DataFileIsLink);
+            Assert.Contains(plan.Items, i => i.ErrorId == ErrorIds.FileNameNotUtf8);
+            Run("rm", "-rf", home.Path); // .NET cannot remove a name it cannot spell
         }
 
         private static string CraftArchive(TempHome dir, IEnumerable<(string Path, string Type, string? Target)> items)

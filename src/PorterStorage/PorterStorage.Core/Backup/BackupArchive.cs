@@ -42,10 +42,11 @@ namespace PorterStorage.Core.Backup
         public static ArchiveWriter Create(Stream output, ArchiveFormat format) =>
             format == ArchiveFormat.Zip ? new ZipWriter(output) : (ArchiveWriter)new TarGzipWriter(output);
 
-        public abstract void Add(string name, byte[] content, DateTime modifiedUtc);
+        /// <summary>An entry holding <paramref name="content"/>; a tar records <paramref name="owner"/> (uid, gid) in its header, a zip has no place for it.</summary>
+        public abstract void Add(string name, byte[] content, DateTime modifiedUtc, (uint Uid, uint Gid)? owner = null);
 
         /// <summary>An entry of <paramref name="size"/> bytes written through the stream (see <see cref="TarWriter.Open"/>).</summary>
-        public abstract Stream Open(string name, long size, DateTime modifiedUtc);
+        public abstract Stream Open(string name, long size, DateTime modifiedUtc, (uint Uid, uint Gid)? owner = null);
 
         /// <summary>Writes the manifest, as the archive's last entry.</summary>
         public void Add(BackupManifest manifest)
@@ -70,13 +71,13 @@ namespace PorterStorage.Core.Backup
                 _zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true);
             }
 
-            public override void Add(string name, byte[] content, DateTime modifiedUtc)
+            public override void Add(string name, byte[] content, DateTime modifiedUtc, (uint Uid, uint Gid)? owner = null)
             {
                 using Stream s = Open(name, content.Length, modifiedUtc);
                 s.Write(content, 0, content.Length);
             }
 
-            public override Stream Open(string name, long size, DateTime modifiedUtc)
+            public override Stream Open(string name, long size, DateTime modifiedUtc, (uint Uid, uint Gid)? owner = null)
             {
                 ZipArchiveEntry entry = _zip.CreateEntry(name, CompressionLevel.Optimal);
                 // Zip timestamps cover 1980-2107; the exact time is kept in the manifest.
@@ -117,9 +118,9 @@ namespace PorterStorage.Core.Backup
                 _tar = new TarWriter(_pipe);
             }
 
-            public override void Add(string name, byte[] content, DateTime modifiedUtc) => _tar.Add(name, content, modifiedUtc);
+            public override void Add(string name, byte[] content, DateTime modifiedUtc, (uint Uid, uint Gid)? owner = null) => _tar.Add(name, content, modifiedUtc, owner);
 
-            public override Stream Open(string name, long size, DateTime modifiedUtc) => _tar.Open(name, size, modifiedUtc);
+            public override Stream Open(string name, long size, DateTime modifiedUtc, (uint Uid, uint Gid)? owner = null) => _tar.Open(name, size, modifiedUtc, owner);
 
             public override void Finish()
             {

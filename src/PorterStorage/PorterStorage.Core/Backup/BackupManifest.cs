@@ -19,8 +19,11 @@ namespace PorterStorage.Core.Backup
     public sealed class BackupEntry
     {
         public BackupEntry(string path, BackupEntryType type, long size, string? sha256, int? mode, DateTime modifiedUtc, string? linkTarget,
-            IReadOnlyDictionary<string, string>? headers = null, IReadOnlyDictionary<string, string>? metadata = null, IReadOnlyDictionary<string, string>? tags = null)
+            IReadOnlyDictionary<string, string>? headers = null, IReadOnlyDictionary<string, string>? metadata = null, IReadOnlyDictionary<string, string>? tags = null,
+            uint? owner = null, uint? group = null)
         {
+            Owner = owner;
+            Group = group;
             Path = path;
             Type = type;
             Size = size;
@@ -58,6 +61,12 @@ namespace PorterStorage.Core.Backup
 
         /// <summary>The link's target exactly as stored (symbolic links only).</summary>
         public string? LinkTarget { get; }
+
+        /// <summary>The numeric owner (uid) the item had, or null where none was recorded (archives before owners were kept, Windows).</summary>
+        public uint? Owner { get; }
+
+        /// <summary>The numeric group (gid) the item had, or null where none was recorded.</summary>
+        public uint? Group { get; }
 
         public override string ToString() => Path;
     }
@@ -127,6 +136,9 @@ namespace PorterStorage.Core.Backup
 
         public bool Complete => Skipped.Count == 0;
 
+        /// <summary>The numeric owner and group of the backed-up folder itself (a home), or null in archives that predate them.</summary>
+        public (uint Owner, uint Group)? RootOwner { get; internal set; }
+
         public static string ArchiveName(string relativePath) => HomePrefix + relativePath;
 
         /// <summary>The archive entry of an item of this manifest: <c>home/…</c> for homes, <c>blobs/…</c> for containers.</summary>
@@ -142,6 +154,11 @@ namespace PorterStorage.Core.Backup
             w.WriteString("source", Source);
             w.WriteBoolean("dataOnly", DataOnly);
             w.WriteString("tool", Tool);
+            if (RootOwner.HasValue)
+            {
+                w.WriteNumber("uid", RootOwner.Value.Owner);
+                w.WriteNumber("gid", RootOwner.Value.Group);
+            }
             w.WriteStartArray("entries");
             foreach (BackupEntry e in Entries)
             {
@@ -161,6 +178,11 @@ namespace PorterStorage.Core.Backup
                 if (e.LinkTarget != null)
                 {
                     w.WriteString("target", e.LinkTarget);
+                }
+                if (e.Owner.HasValue && e.Group.HasValue)
+                {
+                    w.WriteNumber("uid", e.Owner.Value);
+                    w.WriteNumber("gid", e.Group.Value);
                 }
                 WriteMap(w, "headers", e.Headers);
                 WriteMap(w, "metadata", e.Metadata);
@@ -234,7 +256,9 @@ namespace PorterStorage.Core.Backup
                         e.TryGetProperty("mode", out JsonElement mode) ? Mode(mode) : (int?)null,
                         DateTime.Parse(Required(e, "mtime"), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
                         e.TryGetProperty("target", out JsonElement target) ? target.GetString() : null,
-                        ReadMap(e, "headers"), ReadMap(e, "metadata"), ReadMap(e, "tags")));
+                        ReadMap(e, "headers"), ReadMap(e, "metadata"), ReadMap(e, "tags"),
+                        e.TryGetProperty("uid", out JsonElement uid) ? uid.GetUInt32() : (uint?)null,
+                        e.TryGetProperty("gid", out JsonElement gid) ? gid.GetUInt32() : (uint?)null));
                 }
                 var skipped = new List<BackupSkippedItem>();
                 foreach (JsonElement s in root.GetProperty("skipped").EnumerateArray())
@@ -248,7 +272,11 @@ namespace PorterStorage.Core.Backup
                     root.GetProperty("dataOnly").GetBoolean(),
                     Required(root, "tool"),
                     entries,
-                    skipped);
+                    skipped)
+                {
+                    RootOwner = root.TryGetProperty("uid", out JsonElement rootUid) && root.TryGetProperty("gid", out JsonElement rootGid)
+                        ? (rootUid.GetUInt32(), rootGid.GetUInt32()) : ((uint, uint)?)null,
+                };
             }
             catch (Exception ex) when (ex is JsonException || ex is KeyNotFoundException || ex is InvalidOperationException || ex is FormatException || ex is ArgumentException || ex is OverflowException)
             {

@@ -247,6 +247,9 @@ namespace PorterStorage.Core.Backup
 
         public TimeSpan Duration { get; }
 
+        /// <summary>Restored items (paths as the backup records them, "." for the folder) that could not be given the owner the backup recorded: the process may not change owners (run as root to keep them).</summary>
+        public IReadOnlyList<string> OwnersNotSet { get; internal set; } = Array.Empty<string>();
+
         public override string ToString() => Destination;
     }
 }

@@ -144,7 +144,7 @@ namespace PorterStorage.Core.Backup
                                 }
                             }
 
-                            var manifest = new BackupManifest(BackupKinds.HomeManifest, created, homePath, dataOnly, Tool, entries, skipped);
+                            var manifest = new BackupManifest(BackupKinds.HomeManifest, created, homePath, dataOnly, Tool, entries, skipped) { RootOwner = OwnerOf(homePath) };
                             archive.Add(manifest);
                             archive.Finish();
                         }
@@ -249,7 +249,7 @@ namespace PorterStorage.Core.Backup
         {
             cancel.ThrowIfCancellationRequested();
             result.Add(item);
-            if (item is DirectoryInfo dir && (dir.Attributes & FileAttributes.ReparsePoint) == 0)
+            if (item is DirectoryInfo dir && (dir.Attributes & FileAttributes.ReparsePoint) == 0 && !UnixFiles.IsLossyName(dir.FullName))
             {
                 foreach (FileSystemInfo child in Sorted(dir))
                 {
@@ -262,21 +262,29 @@ namespace PorterStorage.Core.Backup
         private static BackupEntry? Record(ArchiveWriter archive, FileSystemInfo item, string rel, byte[] buffer, List<BackupSkippedItem> skipped,
             Action<PorterStorageException>? onItemError, Func<string, byte[]> readAll, CancellationToken cancel)
         {
+            if (UnixFiles.IsLossyName(item.FullName))
+            {
+                PorterStorageException error = NameNotUtf8(item.FullName);
+                skipped.Add(new BackupSkippedItem(rel, error.ErrorId, error.Message));
+                onItemError?.Invoke(error);
+                return null;
+            }
             int? mode = UnixPermissions.TryGetMode(item);
             string? link = FileSystemExtras.ReadLink(item);
+            (uint Uid, uint Gid)? owner = OwnerOf(item.FullName);
             if (link != null)
             {
-                return new BackupEntry(rel, BackupEntryType.SymbolicLink, 0, null, null, SafeTime(item), link);
+                return new BackupEntry(rel, BackupEntryType.SymbolicLink, 0, null, null, SafeTime(item), link, owner: owner?.Uid, group: owner?.Gid);
             }
             if (item is DirectoryInfo)
             {
-                return new BackupEntry(rel, BackupEntryType.Directory, 0, null, mode, SafeTime(item), null);
+                return new BackupEntry(rel, BackupEntryType.Directory, 0, null, mode, SafeTime(item), null, owner: owner?.Uid, group: owner?.Gid);
             }
 
             var file = (FileInfo)item;
             try
             {
-                return RecordFile(archive, file, rel, mode, buffer, readAll, cancel);
+                return RecordFile(archive, file, rel, mode, owner, buffer, readAll, cancel);
             }
             catch (PorterStorageException ex) when (!IOErrors.IsWriteFailure(ex))
             {
@@ -293,7 +301,8 @@ namespace PorterStorage.Core.Backup
         }
 
         [MethodImpl(Hot.Path)]
-        private static BackupEntry RecordFile(ArchiveWriter archive, FileInfo file, string rel, int? mode, byte[] buffer, Func<string, byte[]> readAll, CancellationToken cancel)
+        private static BackupEntry RecordFile(ArchiveWriter archive, FileInfo file, string rel, int? mode, (uint Uid, uint Gid)? owner, byte[] buffer,
+            Func<string, byte[]> readAll, CancellationToken cancel)
         {
             // The status the listing read is the "before": a change from then until the read is done is seen below.
             long size = file.Length;
@@ -308,9 +317,9 @@ namespace PorterStorage.Core.Backup
                     file.Refresh();
                     if (content.Length == size && file.Length == size && file.LastWriteTimeUtc == mtime)
                     {
-                        archive.Add(name, content, mtime);
+                        archive.Add(name, content, mtime, owner);
                         string sha = Hex.Sha256(content);
-                        return new BackupEntry(rel, BackupEntryType.File, size, sha, mode, mtime, null);
+                        return new BackupEntry(rel, BackupEntryType.File, size, sha, mode, mtime, null, owner: owner?.Uid, group: owner?.Gid);
                     }
                     size = file.Length;
                     mtime = file.LastWriteTimeUtc;
@@ -322,7 +331,7 @@ namespace PorterStorage.Core.Backup
             string hash;
             long length;
             using (Stream source = FileSystemExtras.OpenRegularForRead(file.FullName, buffer.Length))
-            using (Stream target = archive.Open(name, size, mtime))
+            using (Stream target = archive.Open(name, size, mtime, owner))
             {
                 hash = Hex.Copy(source, target, buffer, out length, cancel);
             }
@@ -331,8 +340,28 @@ namespace PorterStorage.Core.Backup
             {
                 throw Changed(file.FullName);
             }
-            return new BackupEntry(rel, BackupEntryType.File, size, hash, mode, mtime, null);
+            return new BackupEntry(rel, BackupEntryType.File, size, hash, mode, mtime, null, owner: owner?.Uid, group: owner?.Gid);
         }
+
+        /// <summary>The numeric owner and group of <paramref name="path"/> itself (a link's own), or null where they cannot be read.</summary>
+        internal static (uint Uid, uint Gid)? OwnerOf(string path)
+        {
+            try
+            {
+                FileIdentity? id = UnixFiles.Lstat(path);
+                return id == null ? ((uint, uint)?)null : (id.Value.Owner, id.Value.Group);
+            }
+            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
+            {
+                return null;
+            }
+        }
+
+        /// <summary><c>FileNameNotUtf8</c>: a name .NET can only read lossily, so the file cannot be opened by it (never called a link).</summary>
+        internal static PorterStorageException NameNotUtf8(string path) =>
+            new PorterStorageException(ErrorIds.FileNameNotUtf8, PorterErrorKind.InvalidData, path,
+                $"The name of '{ArchiveRefusal.Printable(path)}' (shown with U+FFFD) is not valid UTF-8, so it cannot be opened by name here and is not in the backup; "
+                + $"rename it (e.g. with 'mv' using its bytes) or move it out of the home, then back up again.");
 
         private static PorterStorageException Changed(string path) =>
             new PorterStorageException(ErrorIds.FileChangedDuringBackup, PorterErrorKind.ReadError, path,

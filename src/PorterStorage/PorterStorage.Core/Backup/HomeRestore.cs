@@ -204,6 +204,7 @@ namespace PorterStorage.Core.Backup
                     Try(folder, IOOperation.Write, untouched, () => io.CreateDirectory(folder));
                     Try(link, IOOperation.Write, untouched, () => FileSystemExtras.CreateSymbolicLink(link, e.LinkTarget!, directory: false));
                 }
+                List<string> ownersKept = Try(staging, IOOperation.Write, untouched, () => GiveOwners(plan, staging));
                 // Folders last, deepest first, so that writing their content does not change their times.
                 foreach (BackupEntry e in plan.Manifest.Entries.Where(e => e.Type == BackupEntryType.Directory).OrderByDescending(e => e.Path.Length))
                 {
@@ -235,7 +236,10 @@ namespace PorterStorage.Core.Backup
                 }
                 Try(dest, IOOperation.Write, untouched, () => io.MoveDirectory(staging, dest));
                 placed = true;
-                return new PorterRestoreResult(plan.ArchivePath, dest, movedAside, restored, bytes, clock.Elapsed);
+                return new PorterRestoreResult(plan.ArchivePath, dest, movedAside, restored, bytes, clock.Elapsed)
+                {
+                    OwnersNotSet = ownersKept,
+                };
             }
             finally
             {
@@ -255,6 +259,71 @@ namespace PorterStorage.Core.Backup
                     // The restore's own scratch folder, beside the destination; what happened is reported by the caller.
                 }
             }
+        }
+
+        /// <summary>
+        /// Gives each restored item (and the restored folder itself) the numeric owner and group its backup recorded, never through
+        /// a link (lchown); items an older archive records no owner for get the owner of the destination folder, or of its parent
+        /// when there is none yet, so a restore run as root leaves a user's home the user's. A process that may not change owners
+        /// (not root) changes none: the items recorded for another owner than this process are returned, to be named in a warning.
+        /// </summary>
+        private static List<string> GiveOwners(RestorePlan plan, string staging)
+        {
+            var notSet = new List<string>();
+            (uint, uint)? fallback = HomeBackup.OwnerOf(plan.Destination) ?? HomeBackup.OwnerOf(Path.GetDirectoryName(plan.Destination) ?? plan.Destination);
+            bool may = UnixFiles.MayChangeOwners;
+            uint? self = UnixFiles.EffectiveUser;
+            void Give(string path, string name, (uint Uid, uint Gid)? recorded)
+            {
+                (uint Uid, uint Gid)? owner = recorded ?? fallback;
+                if (owner == null)
+                {
+                    return;
+                }
+                if (!may)
+                {
+                    if (recorded.HasValue && self.HasValue && recorded.Value.Uid != self.Value)
+                    {
+                        notSet.Add(name);
+                    }
+                    return;
+                }
+                if (!UnixFiles.TryChangeOwner(path, owner.Value.Uid, owner.Value.Gid))
+                {
+                    notSet.Add(name);
+                }
+            }
+            var recorded = new HashSet<string>(StringComparer.Ordinal);
+            foreach (BackupEntry e in plan.Manifest.Entries)
+            {
+                recorded.Add(e.Path);
+                Give(Local(staging, e.Path), e.Path, e.Owner.HasValue && e.Group.HasValue ? (e.Owner.Value, e.Group.Value) : ((uint, uint)?)null);
+            }
+            Give(staging, ".", plan.Manifest.RootOwner);
+            // Folders the archive holds files in but records no entry for (older or other writers) were made here: the folder's owner.
+            (uint, uint)? rootOwner = plan.Manifest.RootOwner ?? fallback;
+            void Unrecorded(string folder)
+            {
+                foreach (string child in Directory.EnumerateFileSystemEntries(folder))
+                {
+                    FileIdentity? id = UnixFiles.Lstat(child);
+                    if (id == null || !id.Value.IsDirectory)
+                    {
+                        continue;
+                    }
+                    string rel = ArchivePaths.Relative(staging, child);
+                    if (!recorded.Contains(rel))
+                    {
+                        Give(child, rel, rootOwner);
+                    }
+                    Unrecorded(child);
+                }
+            }
+            if (UnixFiles.Supported)
+            {
+                Unrecorded(staging);
+            }
+            return notSet;
         }
 
         /// <summary>Undoes the swap of a restore that did not complete: the folder moved aside goes back, an empty one removed is created again.</summary>

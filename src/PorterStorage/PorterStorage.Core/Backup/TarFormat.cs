@@ -17,6 +17,7 @@ namespace PorterStorage.Core.Backup
     {
         internal const int Block = 512;
         private const long MaxOctal11 = (1L << 33) - 1; // 8^11 - 1
+        private const long MaxOctal7 = (1L << 21) - 1; // 8^7 - 1
         private static readonly DateTime Epoch = new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
         private readonly Stream _out;
@@ -29,9 +30,9 @@ namespace PorterStorage.Core.Backup
         }
 
         /// <summary>Writes one file of <paramref name="content"/>.</summary>
-        public void Add(string name, byte[] content, DateTime modifiedUtc)
+        public void Add(string name, byte[] content, DateTime modifiedUtc, (uint Uid, uint Gid)? owner = null)
         {
-            using Stream s = Open(name, content.Length, modifiedUtc);
+            using Stream s = Open(name, content.Length, modifiedUtc, owner);
             s.Write(content, 0, content.Length);
         }
 
@@ -41,8 +42,9 @@ namespace PorterStorage.Core.Backup
         /// (the caller sees that from its own hash and leaves the entry out of the manifest).
         /// </summary>
         [MethodImpl(Hot.Path)]
-        public Stream Open(string name, long size, DateTime modifiedUtc)
+        public Stream Open(string name, long size, DateTime modifiedUtc, (uint Uid, uint Gid)? owner = null)
         {
+            uint uid = owner?.Uid ?? 0, gid = owner?.Gid ?? 0;
             long seconds = (long)Math.Floor((modifiedUtc.ToUniversalTime() - Epoch).TotalSeconds);
             byte[] path = Encoding.UTF8.GetBytes(name);
             bool asciiName = path.Length <= 100 && path.Length == name.Length && !name.Contains("\0");
@@ -59,15 +61,23 @@ namespace PorterStorage.Core.Backup
             {
                 pax.Add(new KeyValuePair<string, string>("mtime", seconds.ToString(CultureInfo.InvariantCulture)));
             }
+            if (uid > MaxOctal7)
+            {
+                pax.Add(new KeyValuePair<string, string>("uid", uid.ToString(CultureInfo.InvariantCulture)));
+            }
+            if (gid > MaxOctal7)
+            {
+                pax.Add(new KeyValuePair<string, string>("gid", gid.ToString(CultureInfo.InvariantCulture)));
+            }
             string shortName = asciiName ? name : Ascii(name, 100);
             if (pax.Count > 0)
             {
                 byte[] records = PaxRecords(pax);
-                WriteHeader("PaxHeaders/" + Ascii(Path(name), 89), records.Length, 0, 'x');
+                WriteHeader("PaxHeaders/" + Ascii(Path(name), 89), records.Length, 0, 'x', 0, 0);
                 _out.Write(records, 0, records.Length);
                 Pad(records.Length);
             }
-            WriteHeader(shortName, size > MaxOctal11 ? 0 : size, seconds < 0 || seconds > MaxOctal11 ? 0 : seconds, '0');
+            WriteHeader(shortName, size > MaxOctal11 ? 0 : size, seconds < 0 || seconds > MaxOctal11 ? 0 : seconds, '0', uid > MaxOctal7 ? 0 : uid, gid > MaxOctal7 ? 0 : gid);
             return new EntryStream(this, size);
         }
 
@@ -117,13 +127,13 @@ namespace PorterStorage.Core.Backup
         }
 
         [MethodImpl(Hot.Path)]
-        private void WriteHeader(string name, long size, long seconds, char type)
+        private void WriteHeader(string name, long size, long seconds, char type, long uid, long gid)
         {
             Array.Clear(_header, 0, Block);
             Encoding.ASCII.GetBytes(name, 0, name.Length, _header, 0);
             Octal(100, 8, PorterFileModes.PrivateFile); // the manifest keeps each file's own mode
-            Octal(108, 8, 0);
-            Octal(116, 8, 0);
+            Octal(108, 8, uid); // the numeric owner, as GNU tar restores it when run as root; the manifest keeps it too
+            Octal(116, 8, gid);
             Octal(124, 12, size);
             Octal(136, 12, seconds);
             _header[156] = (byte)type;

@@ -108,6 +108,9 @@ namespace PorterStorage.Core.Errors
         public const string BlobIndexLagging = "BlobIndexLagging";
         public const string DataFileIsLink = "DataFileIsLink";
 
+        /// <summary>A file's name is not valid UTF-8: .NET cannot name it on Linux, so it can be neither backed up nor migrated; it is left as it is.</summary>
+        public const string FileNameNotUtf8 = "FileNameNotUtf8";
+
         /// <summary>A data folder (claims, credentials…) of a home is a symbolic link; the migration refuses the home before any write.</summary>
         public const string DataFolderIsLink = "DataFolderIsLink";
 

@@ -203,6 +203,13 @@ namespace PorterStorage.Core.IO
             }
         }
 
+        /// <summary>
+        /// True when <paramref name="path"/>, as a folder listing gave it, is a name that is not valid UTF-8 on disk: the runtime
+        /// decodes such bytes lossily (U+FFFD), so the string names no file (or another one). Such a file cannot be opened by name.
+        /// </summary>
+        public static bool IsLossyName(string path) =>
+            Supported && path.IndexOf('\uFFFD') >= 0 && Lstat(path) == null;
+
         /// <summary>The exception an errno stands for, as the runtime would raise it (denied, missing, or an I/O error with its number).</summary>
         internal static Exception Error(int errno, string path, string what)
         {

@@ -137,8 +137,11 @@ namespace PorterStorage.Core.Migration
             new PorterMigrationPlanItem(kind, name, source, MigrationAction.Fail, ex.Message, Array.Empty<string>(), Array.Empty<string>(), ex.ErrorId) { ErrorKind = ex.Kind };
 
         private static PorterStorageException LinkError(IMigrationStore store, StoreEntry entry) =>
-            new PorterStorageException(ErrorIds.DataFileIsLink, PorterErrorKind.InvalidData, store.FullName(entry.RelativePath),
-                $"'{store.FullName(entry.RelativePath)}' is a symbolic link; it is not followed and is left in place.");
+            IO.UnixFiles.IsLossyName(store.FullName(entry.RelativePath))
+                ? new PorterStorageException(ErrorIds.FileNameNotUtf8, PorterErrorKind.InvalidData, store.FullName(entry.RelativePath),
+                    $"The name of '{store.FullName(entry.RelativePath)}' (shown with U+FFFD) is not valid UTF-8, so it cannot be opened by name; it is left in place. Rename it.")
+                : new PorterStorageException(ErrorIds.DataFileIsLink, PorterErrorKind.InvalidData, store.FullName(entry.RelativePath),
+                    $"'{store.FullName(entry.RelativePath)}' is a symbolic link; it is not followed and is left in place.");
 
         /// <summary>A link is never followed (a named failure); a folder is skipped with <paramref name="folderReason"/>; else null.</summary>
         private static PorterMigrationPlanItem? LinkOrFolder(MigrationItemKind kind, IMigrationStore store, StoreEntry entry, string folderReason)

@@ -1,3 +1,4 @@
+using System.Linq;
 using System;
 using System.Management.Automation;
 using PorterStorage.Core.Backup;
@@ -47,6 +48,11 @@ namespace PorterStorage.Commands
                 if (result.MovedAside != null)
                 {
                     WriteVerbose($"Moved the previous '{result.Destination}' to '{result.MovedAside}'.");
+                }
+                if (result.OwnersNotSet.Count > 0)
+                {
+                    WriteWarning($"{result.OwnersNotSet.Count} restored item(s) could not be given the owner their backup recorded (only root may change owners), e.g. "
+                        + string.Join(", ", result.OwnersNotSet.Take(5).Select(p => $"'{p}'")) + "; they belong to this process's user.");
                 }
                 WriteObject(result);
             }
