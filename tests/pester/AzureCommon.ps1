@@ -71,3 +71,36 @@ function Get-ProxiedStorage {
     param([Parameter(Mandatory)] $Proxy, [Parameter(Mandatory)] $Storage, [string] $Account = 'devstoreaccount1')
     Get-PorterAzureStorage -ConnectionString $Proxy.ConnectionStrings[$Account] -Container $Storage.Container
 }
+
+# Another client of the same container (an older Porter): puts, or deletes, one blob straight at Azurite over the Blob REST API,
+# signed with Shared Key, so it is never held or faulted by a proxy the module's run goes through.
+function Invoke-OtherBlobWriter {
+    param([Parameter(Mandatory)] [string] $ConnectionString, [Parameter(Mandatory)] [string] $Container, [Parameter(Mandatory)] [string] $Blob,
+        [ValidateSet('Put', 'Delete')] [string] $Action = 'Put', [string] $Content = '')
+    $cs = @{}
+    foreach ($pair in $ConnectionString.Split(';', [StringSplitOptions]::RemoveEmptyEntries)) {
+        $at = $pair.IndexOf('=')
+        $cs[$pair.Substring(0, $at)] = $pair.Substring($at + 1)
+    }
+    $account = $cs['AccountName']
+    $uri = [Uri]::new($cs['BlobEndpoint'].TrimEnd('/') + "/$Container/$Blob")
+    $body = [Text.UTF8Encoding]::new($false).GetBytes($Content)
+    $headers = [ordered]@{ 'x-ms-date' = [DateTime]::UtcNow.ToString('R'); 'x-ms-version' = '2021-04-10' }
+    $length = ''
+    if ($Action -eq 'Put') {
+        $headers['x-ms-blob-type'] = 'BlockBlob'
+        if ($body.Length -gt 0) { $length = "$($body.Length)" }
+    }
+    $canonicalHeaders = ($headers.Keys | Sort-Object | ForEach-Object { "${_}:$($headers[$_])" }) -join "`n"
+    $verb = $Action.ToUpperInvariant()
+    $contentType = if ($Action -eq 'Put') { 'application/octet-stream' } else { '' }
+    $toSign = "$verb`n`n`n$length`n`n$contentType`n`n`n`n`n`n`n$canonicalHeaders`n/$account$($uri.AbsolutePath)"
+    $hmac = [Security.Cryptography.HMACSHA256]::new([Convert]::FromBase64String($cs['AccountKey']))
+    $headers['Authorization'] = "SharedKey ${account}:$([Convert]::ToBase64String($hmac.ComputeHash([Text.Encoding]::UTF8.GetBytes($toSign))))"
+    if ($Action -eq 'Put') {
+        $null = Invoke-WebRequest -Method Put -Uri $uri -Headers $headers -Body $body -ContentType $contentType
+    }
+    else {
+        $null = Invoke-WebRequest -Method Delete -Uri $uri -Headers $headers -SkipHttpErrorCheck
+    }
+}

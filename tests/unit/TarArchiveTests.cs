@@ -288,6 +288,49 @@ namespace PorterStorage.Tests
             Assert.Equal(ErrorIds.BackupCorrupt, v.ErrorId);
         }
 
+        /// <summary>
+        /// A bomb inside an entry: a header claiming 512 MiB whose zeros compress to well under a MiB. The reader refuses it once it
+        /// has inflated past the floor at more than the allowed ratio, long before the entry's end (counted in bytes, not time).
+        /// </summary>
+        [Fact]
+        public void GzipBombInsideAnEntry_RefusedOnceItInflatesPastTheRatio()
+        {
+            const long size = 512L * 1024 * 1024;
+            var t = new RawTar();
+            t.Add("home/big", Array.Empty<byte>(), declaredSize: size);
+            byte[] header = t.ToArray(endBlocks: false);
+            var compressed = new MemoryStream();
+            using (var gz = new GZipStream(compressed, CompressionLevel.Optimal, leaveOpen: true))
+            {
+                gz.Write(header, 0, header.Length);
+                var chunk = new byte[1 << 20];
+                for (long i = 0; i < size / chunk.Length; i++)
+                {
+                    gz.Write(chunk, 0, chunk.Length);
+                }
+                gz.Write(new byte[1024], 0, 1024);
+            }
+            long inflated = 0;
+            using (ArchiveReader reader = ArchiveReader.Open(new MemoryStream(compressed.ToArray()), leaveOpen: false))
+            {
+                var ex = Assert.Throws<InvalidDataException>(() =>
+                {
+                    foreach (ArchiveItem item in reader.Items())
+                    {
+                        using Stream data = item.Open();
+                        var buffer = new byte[81920];
+                        int n;
+                        while ((n = data.Read(buffer, 0, buffer.Length)) > 0)
+                        {
+                            inflated += n;
+                        }
+                    }
+                });
+                Assert.Contains("gzip bomb", ex.Message);
+            }
+            Assert.InRange(inflated, 0, Crc32Stream.InflationFloor + (16L << 20));
+        }
+
         /// <summary>Zero padding of every length after the end block: accepted up to the allowance, refused beyond it.</summary>
         [Fact]
         public void Property_PaddingAfterTheEndBlock_AcceptedExactlyUpToTheAllowance()

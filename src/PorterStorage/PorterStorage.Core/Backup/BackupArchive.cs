@@ -304,7 +304,7 @@ namespace PorterStorage.Core.Backup
                 _leaveOpen = leaveOpen;
                 // Decompressed on a thread of its own while the caller parses and hashes what came before.
                 _gzip = new GZipStream(input, CompressionMode.Decompress, leaveOpen: true);
-                _crc = new Crc32Stream(_gzip);
+                _crc = new Crc32Stream(_gzip, input.CanSeek ? input : null);
                 _ahead = new BackgroundReadStream(_crc, "PorterStorage archive reader");
                 _tar = new TarReader(_ahead);
             }
@@ -379,10 +379,26 @@ namespace PorterStorage.Core.Backup
         private readonly Stream _inner;
         private uint _crc = 0xFFFFFFFF;
         private long _length;
+        private readonly Stream? _compressed;
 
-        public Crc32Stream(Stream inner)
+        /// <summary>
+        /// How far a gzip stream may inflate before it is taken for a bomb: past <see cref="InflationFloor"/> bytes, never more than
+        /// this many times what was read of the compressed file. Deflate cannot exceed about 1,032 times; Porter's documents
+        /// compress about ten times, and an archive's own content (JSON, compressed bundles) far less than this.
+        /// </summary>
+        internal const int MaxInflation = 200;
+
+        /// <summary>What any archive may inflate to before <see cref="MaxInflation"/> applies.</summary>
+        internal const long InflationFloor = 64L * 1024 * 1024;
+
+        /// <summary>
+        /// Counts and checks the bytes of <paramref name="inner"/>; with <paramref name="compressed"/> (the seekable file a gzip
+        /// stream inflates), a stream that inflates past <see cref="MaxInflation"/> times what it has read is refused at once.
+        /// </summary>
+        public Crc32Stream(Stream inner, Stream? compressed = null)
         {
             _inner = inner;
+            _compressed = compressed;
         }
 
         public uint Crc => ~_crc;
@@ -400,6 +416,11 @@ namespace PorterStorage.Core.Backup
             }
             _crc = crc;
             _length += n;
+            if (_compressed != null && _length > InflationFloor && _length / MaxInflation > Math.Max(1, _compressed.Position))
+            {
+                throw new InvalidDataException(
+                    $"the gzip stream inflates more than {MaxInflation} times its size ({_length} bytes from {_compressed.Position}): a gzip bomb, refused before it is read to its end");
+            }
             return n;
         }
 
