@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
+using PorterStorage.Core.Backup;
 using PorterStorage.Core.Errors;
 using PorterStorage.Core.IO;
 using PorterStorage.Core.Migration;
@@ -125,6 +126,62 @@ namespace PorterStorage.Tests
             }
         }
 
+        /// <summary>
+        /// The user who may write the destination's parent swaps the restore's scratch folder for a link to a folder of theirs choosing
+        /// (holding the same names) before each step of a restore in turn: no step writes, chmods, chowns or touches anything there.
+        /// </summary>
+        [Fact]
+        public void Restore_ScratchFolderSwappedForALinkBeforeAnyStep_NothingOutsideChanges()
+        {
+            using var home = new TempHome();
+            home.Write("claims/c0.json", HostileHomes.Claim("inst0"));
+            home.Write("authorized_keys", "ssh-ed25519 AAAA user\n");
+            using var backups = new TempHome();
+            PorterBackup backup = PorterStorage.Core.Backup.HomeBackup.Create(home.Path, backups.P("h.tar.gz"), false, false, null, null, System.Threading.CancellationToken.None);
+            using var outside = new TempHome();
+            outside.Write("claims/c0.json", "precious\n", 0x1A4);
+            outside.Write("authorized_keys", "root's own\n", 0x1A4);
+            Dictionary<string, string> before = Snapshot(outside.Path);
+
+            int calls = 0;
+            using (var parent = new TempHome())
+            {
+                var counting = new Properties.ConcurrentWriterProperties.HookedIO(new ConfinedFileIO(parent.Path), () => calls++);
+                PorterStorage.Core.Backup.HomeRestore.Execute(Plan(backup, parent.P("restored")), null, counting, System.Threading.CancellationToken.None);
+            }
+            Assert.True(calls > 4, $"only {calls} steps");
+            for (int n = 1; n <= calls; n++)
+            {
+                using var parent = new TempHome();
+                int step = 0;
+                void Swap()
+                {
+                    if (++step != n)
+                    {
+                        return;
+                    }
+                    foreach (string scratch in Directory.GetDirectories(parent.Path, "restored.restoring-*"))
+                    {
+                        Directory.Move(scratch, scratch + ".moved");
+                        Directory.CreateSymbolicLink(scratch, outside.Path);
+                    }
+                }
+                var io = new Properties.ConcurrentWriterProperties.HookedIO(new ConfinedFileIO(parent.Path), Swap);
+                try
+                {
+                    PorterStorage.Core.Backup.HomeRestore.Execute(Plan(backup, parent.P("restored")), null, io, System.Threading.CancellationToken.None);
+                }
+                catch (PorterStorageException ex)
+                {
+                    Assert.True(ex.ErrorId == ErrorIds.UnsafeLink || ex.ErrorId == ErrorIds.RestoreFailed, $"step {n}: {ex.ErrorId}: {ex.Message}");
+                }
+                Assert.Equal(before, Snapshot(outside.Path));
+            }
+        }
+
+        private static PorterStorage.Core.Backup.RestorePlan Plan(PorterBackup backup, string destination) =>
+            PorterStorage.Core.Backup.HomeRestore.Plan(backup.Path, backup.Sha256, destination, "/", false, null, System.Threading.CancellationToken.None);
+
         private static void ChangeOwner(string root, uint uid, uint gid)
         {
             foreach (string path in Directory.EnumerateFileSystemEntries(root, "*", SearchOption.AllDirectories).Append(root))
@@ -140,7 +197,7 @@ namespace PorterStorage.Tests
                 {
                     FileIdentity id = UnixFiles.Lstat(p)!.Value;
                     string content = id.IsRegularFile ? Convert.ToBase64String(File.ReadAllBytes(p)) : string.Empty;
-                    return $"{id.Mode}:{id.Owner}:{id.Group}:{id.Size}:{content}";
+                    return $"{id.Mode}:{id.Owner}:{id.Group}:{id.Size}:{id.ModifiedNanoseconds}:{content}";
                 },
                 StringComparer.Ordinal);
     }

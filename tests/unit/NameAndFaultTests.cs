@@ -528,6 +528,24 @@ namespace PorterStorage.Tests
             }
 
             public FileIdentity? Identity(string path) => FileIO.System.Identity(path);
+
+            public bool TrySetOwner(string path, uint owner, uint group)
+            {
+                Tick(true);
+                return FileIO.System.TrySetOwner(path, owner, group);
+            }
+
+            public void SetModifiedTime(string path, DateTime utc)
+            {
+                Tick(true);
+                FileIO.System.SetModifiedTime(path, utc);
+            }
+
+            public void CreateSymbolicLink(string path, string target)
+            {
+                Tick(true);
+                FileIO.System.CreateSymbolicLink(path, target);
+            }
         }
 
         private sealed class FaultyStream : PorterStorage.Core.IO.DelegatingStream

@@ -350,6 +350,12 @@ namespace PorterStorage.Tests
             public void SetMode(string path, int mode) => FileIO.System.SetMode(path, mode);
 
             public FileIdentity? Identity(string path) => FileIO.System.Identity(path);
+
+            public bool TrySetOwner(string path, uint owner, uint group) => FileIO.System.TrySetOwner(path, owner, group);
+
+            public void SetModifiedTime(string path, DateTime utc) => FileIO.System.SetModifiedTime(path, utc);
+
+            public void CreateSymbolicLink(string path, string target) => FileIO.System.CreateSymbolicLink(path, target);
         }
     }
 }

@@ -196,8 +196,8 @@ namespace PorterStorage.Tests.Properties
             Assert.DoesNotContain(all, p => p.StartsWith("claims/", StringComparison.Ordinal) && p.Count(ch => ch == '/') == 1);
         }
 
-        /// <summary>The file system, calling <paramref name="step"/> before every call that changes something.</summary>
-        private sealed class HookedIO : IFileIO
+        /// <summary>The file system, calling the step before every call that changes something.</summary>
+        internal sealed class HookedIO : IFileIO
         {
             private readonly IFileIO _inner;
             private readonly Action _step;
@@ -212,43 +212,45 @@ namespace PorterStorage.Tests.Properties
 
             public byte[] ReadAllBytes(string path) => _inner.ReadAllBytes(path);
 
-            public Stream CreateNew(string path, int bufferSize)
-            {
-                _step();
-                return _inner.CreateNew(path, bufferSize);
-            }
-
-            public Stream OpenAppend(string path)
-            {
-                _step();
-                return _inner.OpenAppend(path);
-            }
-
-            public void CreateDirectory(string path) => _inner.CreateDirectory(path);
-
-            public void Move(string source, string destination, bool overwrite)
-            {
-                _step();
-                _inner.Move(source, destination, overwrite);
-            }
-
-            public void Delete(string path)
-            {
-                _step();
-                _inner.Delete(path);
-            }
-
             public IEnumerable<FileSystemInfo> List(string folder) => _inner.List(folder);
 
-            public void MoveDirectory(string source, string destination) => _inner.MoveDirectory(source, destination);
-
-            public void DeleteEmptyDirectory(string path) => _inner.DeleteEmptyDirectory(path);
-
-            public FileStream OpenLocked(string path) => _inner.OpenLocked(path);
-
-            public void SetMode(string path, int mode) => _inner.SetMode(path, mode);
-
             public FileIdentity? Identity(string path) => _inner.Identity(path);
+
+            public Stream CreateNew(string path, int bufferSize) => Step(() => _inner.CreateNew(path, bufferSize));
+
+            public Stream OpenAppend(string path) => Step(() => _inner.OpenAppend(path));
+
+            public void CreateDirectory(string path) => Step(() => _inner.CreateDirectory(path));
+
+            public void Move(string source, string destination, bool overwrite) => Step(() => _inner.Move(source, destination, overwrite));
+
+            public void Delete(string path) => Step(() => _inner.Delete(path));
+
+            public void MoveDirectory(string source, string destination) => Step(() => _inner.MoveDirectory(source, destination));
+
+            public void DeleteEmptyDirectory(string path) => Step(() => _inner.DeleteEmptyDirectory(path));
+
+            public FileStream OpenLocked(string path) => Step(() => _inner.OpenLocked(path));
+
+            public void SetMode(string path, int mode) => Step(() => _inner.SetMode(path, mode));
+
+            public bool TrySetOwner(string path, uint owner, uint group) => Step(() => _inner.TrySetOwner(path, owner, group));
+
+            public void SetModifiedTime(string path, DateTime utc) => Step(() => _inner.SetModifiedTime(path, utc));
+
+            public void CreateSymbolicLink(string path, string target) => Step(() => _inner.CreateSymbolicLink(path, target));
+
+            private T Step<T>(Func<T> call)
+            {
+                _step();
+                return call();
+            }
+
+            private void Step(Action call)
+            {
+                _step();
+                call();
+            }
         }
     }
 }

@@ -125,8 +125,21 @@ namespace PorterStorage.Core.Backup
         /// <c>FileUnreadable</c>) with the failing path, and a folder moved aside is moved back (<c>RestoreFailed</c>, naming
         /// where it is, only when even that fails).
         /// </summary>
-        public static PorterRestoreResult Execute(RestorePlan plan, IProgress<OperationProgress>? progress, CancellationToken cancel) =>
-            Execute(plan, progress, FileIO.System, cancel);
+        /// <remarks>
+        /// Everything is written below the destination's parent folder through <see cref="ConfinedFileIO"/>: the scratch folder, the
+        /// files, their modes, times and owners, the swap. A user who may write that parent (their own home folder) cannot redirect
+        /// a write of a root-run restore by swapping the scratch folder or anything in it for a link: it is refused (<c>UnsafeLink</c>).
+        /// </remarks>
+        public static PorterRestoreResult Execute(RestorePlan plan, IProgress<OperationProgress>? progress, CancellationToken cancel)
+        {
+            string? parent = Path.GetDirectoryName(plan.Destination);
+            if (string.IsNullOrEmpty(parent) || !UnixFiles.Supported)
+            {
+                return Execute(plan, progress, FileIO.System, cancel);
+            }
+            Try(parent!, IOOperation.Write, $"Nothing was restored; '{plan.Destination}' is as it was.", () => FileIO.System.CreateDirectory(parent!));
+            return Execute(plan, progress, new ConfinedFileIO(parent!), cancel);
+        }
 
         /// <summary>As above, with every folder, file, move and read of the archive through <paramref name="io"/> (tests fail the n-th call).</summary>
         internal static PorterRestoreResult Execute(RestorePlan plan, IProgress<OperationProgress>? progress, IFileIO io, CancellationToken cancel)
@@ -188,9 +201,9 @@ namespace PorterStorage.Core.Backup
                             if (e.Mode.HasValue)
                             {
                                 // The permission bits only: a home never needs setuid, setgid or sticky, and a crafted archive must not set them.
-                                UnixPermissions.SetModeIfSupported(path, e.Mode.Value & PorterFileModes.AllPermissionBits);
+                                io.SetMode(path, e.Mode.Value & PorterFileModes.AllPermissionBits);
                             }
-                            File.SetLastWriteTimeUtc(path, e.ModifiedUtc);
+                            io.SetModifiedTime(path, e.ModifiedUtc);
                         });
                         restored++;
                         bytes += length;
@@ -202,9 +215,8 @@ namespace PorterStorage.Core.Backup
                     string link = Local(staging, e.Path);
                     string folder = Path.GetDirectoryName(link)!;
                     Try(folder, IOOperation.Write, untouched, () => io.CreateDirectory(folder));
-                    Try(link, IOOperation.Write, untouched, () => FileSystemExtras.CreateSymbolicLink(link, e.LinkTarget!, directory: false));
+                    Try(link, IOOperation.Write, untouched, () => io.CreateSymbolicLink(link, e.LinkTarget!));
                 }
-                List<string> ownersKept = Try(staging, IOOperation.Write, untouched, () => GiveOwners(plan, staging));
                 // Folders last, deepest first, so that writing their content does not change their times.
                 foreach (BackupEntry e in plan.Manifest.Entries.Where(e => e.Type == BackupEntryType.Directory).OrderByDescending(e => e.Path.Length))
                 {
@@ -213,11 +225,13 @@ namespace PorterStorage.Core.Backup
                     {
                         if (e.Mode.HasValue)
                         {
-                            UnixPermissions.SetModeIfSupported(path, e.Mode.Value & PorterFileModes.AllPermissionBits);
+                            io.SetMode(path, e.Mode.Value & PorterFileModes.AllPermissionBits);
                         }
-                        Directory.SetLastWriteTimeUtc(path, e.ModifiedUtc);
+                        io.SetModifiedTime(path, e.ModifiedUtc);
                     });
                 }
+                // Owners last: until the scratch folder is the user's, the user can change nothing in it.
+                List<string> ownersKept = Try(staging, IOOperation.Write, untouched, () => GiveOwners(plan, staging, io));
 
                 cancel.ThrowIfCancellationRequested();
                 if (Directory.Exists(dest))
@@ -267,7 +281,7 @@ namespace PorterStorage.Core.Backup
         /// when there is none yet, so a restore run as root leaves a user's home the user's. A process that may not change owners
         /// (not root) changes none: the items recorded for another owner than this process are returned, to be named in a warning.
         /// </summary>
-        private static List<string> GiveOwners(RestorePlan plan, string staging)
+        private static List<string> GiveOwners(RestorePlan plan, string staging, IFileIO io)
         {
             var notSet = new List<string>();
             (uint, uint)? fallback = HomeBackup.OwnerOf(plan.Destination) ?? HomeBackup.OwnerOf(Path.GetDirectoryName(plan.Destination) ?? plan.Destination);
@@ -288,7 +302,7 @@ namespace PorterStorage.Core.Backup
                     }
                     return;
                 }
-                if (!UnixFiles.TryChangeOwner(path, owner.Value.Uid, owner.Value.Gid))
+                if (!io.TrySetOwner(path, owner.Value.Uid, owner.Value.Gid))
                 {
                     notSet.Add(name);
                 }

@@ -96,6 +96,11 @@ namespace PorterStorage.Core.IO
                 FileIO.System.CreateDirectory(path);
                 return;
             }
+            if (string.Equals(Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar), _root, StringComparison.Ordinal))
+            {
+                RootFd(); // the folder itself: it exists, or nothing below it can be written
+                return;
+            }
             Walk(path, create: true, leafIsFolder: true, (dir, leaf) => true);
         }
 
@@ -212,6 +217,68 @@ namespace PorterStorage.Core.IO
                     int errno = Marshal.GetLastWin32Error();
                     FileIdentity? there = UnixFiles.Stat(dir, leaf, UnixFiles.AtSymlinkNoFollow);
                     throw there != null && there.Value.IsLink ? new LinkRefusedException(path) : UnixFiles.Error(errno, path, "set the mode of");
+                }
+                return true;
+            });
+        }
+
+        /// <summary>Creates a symbolic link below the folder (its folders reached without following a link).</summary>
+        public void CreateSymbolicLink(string path, string target)
+        {
+            if (!UnixFiles.Supported)
+            {
+                FileIO.System.CreateSymbolicLink(path, target);
+                return;
+            }
+            Walk(path, create: false, leafIsFolder: false, (dir, leaf) =>
+            {
+                if (UnixFiles.Native.symlinkat(target, dir, leaf) != 0)
+                {
+                    throw UnixFiles.Error(Marshal.GetLastWin32Error(), path, "create the link");
+                }
+                return true;
+            });
+        }
+
+        /// <summary>Gives a file or folder below the folder an owner and group, never through a link; false when the process may not.</summary>
+        public bool TrySetOwner(string path, uint owner, uint group)
+        {
+            if (!UnixFiles.Supported)
+            {
+                return false;
+            }
+            return Walk(path, create: false, leafIsFolder: false, (dir, leaf) =>
+            {
+                if (UnixFiles.Native.fchownat(dir, leaf, owner, group, UnixFiles.AtSymlinkNoFollow) == 0)
+                {
+                    return true;
+                }
+                int errno = Marshal.GetLastWin32Error();
+                if (errno == UnixFiles.EPerm || errno == UnixFiles.EAccess)
+                {
+                    return false;
+                }
+                throw UnixFiles.Error(errno, path, "change the owner of");
+            });
+        }
+
+        /// <summary>Sets the modification time of a file or folder below the folder (its access time too), never through a link.</summary>
+        public void SetModifiedTime(string path, DateTime utc)
+        {
+            if (!UnixFiles.Supported)
+            {
+                FileIO.System.SetModifiedTime(path, utc);
+                return;
+            }
+            long ticks = utc.ToUniversalTime().Ticks - new DateTime(1970, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
+            long seconds = ticks >= 0 ? ticks / TimeSpan.TicksPerSecond : -((-ticks + TimeSpan.TicksPerSecond - 1) / TimeSpan.TicksPerSecond);
+            long nanoseconds = (ticks - seconds * TimeSpan.TicksPerSecond) * 100;
+            var times = new long[] { seconds, nanoseconds, seconds, nanoseconds };
+            Walk(path, create: false, leafIsFolder: false, (dir, leaf) =>
+            {
+                if (UnixFiles.Native.utimensat(dir, leaf, times, UnixFiles.AtSymlinkNoFollow) != 0)
+                {
+                    throw UnixFiles.Error(Marshal.GetLastWin32Error(), path, "set the time of");
                 }
                 return true;
             });

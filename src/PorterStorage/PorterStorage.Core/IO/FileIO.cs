@@ -49,6 +49,15 @@ namespace PorterStorage.Core.IO
 
         /// <summary>The status of a path without following a link (null when nothing is there, or where the platform tells none).</summary>
         FileIdentity? Identity(string path);
+
+        /// <summary>Gives a file or folder (never what a link leads to) an owner and group; false when the process may not.</summary>
+        bool TrySetOwner(string path, uint owner, uint group);
+
+        /// <summary>Sets a file's or folder's modification time (never through a link).</summary>
+        void SetModifiedTime(string path, DateTime utc);
+
+        /// <summary>Creates a symbolic link at <paramref name="path"/> holding <paramref name="target"/> as given.</summary>
+        void CreateSymbolicLink(string path, string target);
     }
 
     /// <summary>The file system itself.</summary>
@@ -85,5 +94,21 @@ namespace PorterStorage.Core.IO
         public void SetMode(string path, int mode) => UnixPermissions.SetModeIfSupported(path, mode);
 
         public FileIdentity? Identity(string path) => UnixFiles.Lstat(path);
+
+        public bool TrySetOwner(string path, uint owner, uint group) => UnixFiles.TryChangeOwner(path, owner, group);
+
+        public void CreateSymbolicLink(string path, string target) => FileSystemExtras.CreateSymbolicLink(path, target, directory: false);
+
+        public void SetModifiedTime(string path, DateTime utc)
+        {
+            if (Directory.Exists(path))
+            {
+                Directory.SetLastWriteTimeUtc(path, utc);
+            }
+            else
+            {
+                File.SetLastWriteTimeUtc(path, utc);
+            }
+        }
     }
 }

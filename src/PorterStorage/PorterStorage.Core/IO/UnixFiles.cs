@@ -267,6 +267,12 @@ namespace PorterStorage.Core.IO
 
             [DllImport("libc", SetLastError = true)]
             internal static extern int close(int fd);
+
+            [DllImport("libc", SetLastError = true)]
+            internal static extern int symlinkat(string target, int newdirfd, string linkpath);
+
+            [DllImport("libc", SetLastError = true)]
+            internal static extern int utimensat(int dirfd, string path, long[] times, int flags);
 #pragma warning restore IDE1006
         }
     }
