@@ -179,6 +179,42 @@ namespace PorterStorage.Tests
             }
         }
 
+        /// <summary>
+        /// A file of the home swapped for a link to a file the user may not read (root's) after the backup listed it: the backup never
+        /// reads through the link, so the archive never holds the other file's bytes (the file is reported and the backup not verified).
+        /// </summary>
+        [Fact]
+        public void Backup_FileSwappedForALinkAfterTheListing_NeverReadThroughIt()
+        {
+            using var home = new TempHome();
+            home.Write("claims/c0.json", HostileHomes.Claim("inst0"));
+            using var outside = new TempHome();
+            string secret = outside.Write("shadow", "root:SECRET-HASH:19000::::::\n", 0x180);
+            using var backups = new TempHome();
+            var errors = new List<PorterStorageException>();
+            PorterBackup backup = HomeBackup.Create(home.Path, backups.P("h.tar.gz"), false, false, null, errors.Add, path =>
+            {
+                if (path.EndsWith("c0.json", StringComparison.Ordinal))
+                {
+                    File.Delete(path);
+                    File.CreateSymbolicLink(path, secret);
+                }
+                return HomeBackup.ReadFile(path);
+            }, System.Threading.CancellationToken.None);
+
+            Assert.False(backup.Verified);
+            Assert.Contains(errors, e => e.Target != null && e.Target.EndsWith("c0.json", StringComparison.Ordinal));
+            using (ArchiveReader reader = ArchiveReader.OpenFile(backup.Path))
+            {
+                foreach (ArchiveItem item in reader.Items())
+                {
+                    using Stream data = item.Open();
+                    using var text = new StreamReader(data);
+                    Assert.DoesNotContain("SECRET-HASH", text.ReadToEnd(), StringComparison.Ordinal);
+                }
+            }
+        }
+
         private static PorterStorage.Core.Backup.RestorePlan Plan(PorterBackup backup, string destination) =>
             PorterStorage.Core.Backup.HomeRestore.Plan(backup.Path, backup.Sha256, destination, "/", false, null, System.Threading.CancellationToken.None);
 

@@ -67,7 +67,10 @@ namespace PorterStorage.Core.Backup
         /// </summary>
         public static PorterBackup Create(string homePath, string archivePath, bool dataOnly, bool force,
             IProgress<OperationProgress>? progress, Action<PorterStorageException>? onItemError, CancellationToken cancel) =>
-            Create(homePath, archivePath, dataOnly, force, progress, onItemError, FileSystemExtras.ReadAllBytes, cancel);
+            Create(homePath, archivePath, dataOnly, force, progress, onItemError, ReadFile, cancel);
+
+        /// <summary>How a backup reads a small file of the home: whole, never through a link (one swapped in after the listing is refused).</summary>
+        internal static byte[] ReadFile(string path) => FileSystemExtras.ReadAllBytes(path, followLinks: false);
 
         /// <summary>As above, reading small files through <paramref name="readAll"/> (tests simulate unstable and unreadable files).</summary>
         internal static PorterBackup Create(string homePath, string archivePath, bool dataOnly, bool force,
@@ -330,7 +333,8 @@ namespace PorterStorage.Core.Backup
             // Large files stream through; a change during the read is detected afterwards.
             string hash;
             long length;
-            using (Stream source = FileSystemExtras.OpenRegularForRead(file.FullName, buffer.Length))
+            // Never through a link: a file swapped for one after it was listed is not read (a link is recorded as a link when listed).
+            using (Stream source = FileSystemExtras.OpenRegularForRead(file.FullName, buffer.Length, followLinks: false))
             using (Stream target = archive.Open(name, size, mtime, owner))
             {
                 hash = Hex.Copy(source, target, buffer, out length, cancel);

@@ -12,8 +12,8 @@ namespace PorterStorage.Core.IO
     /// following a link (openat with O_NOFOLLOW): a link planted anywhere below it, or the folder swapped for a link meanwhile,
     /// is refused (<see cref="LinkRefusedException"/>) and nothing is written through it. What it creates is 0600 (files) or
     /// 0700 (folders) and, when the process may set owners, belongs to the folder's owner and group; a file put in place of
-    /// another keeps the owner and group of the one it replaces. Reads and listings are the system's. Off Linux it is
-    /// <see cref="FileIO.System"/>.
+    /// another keeps the owner and group of the one it replaces. Listings are the system's. Off Linux it is
+    /// <see cref="FileIO.System"/>. Files below the folder are read the same way (never through a link); a file elsewhere is read as the system reads it.
     /// </summary>
     internal sealed class ConfinedFileIO : IFileIO
     {
@@ -43,9 +43,25 @@ namespace PorterStorage.Core.IO
         /// <summary>Files whose owner could not be set to the folder's (the process may not); each named once.</summary>
         public List<string> OwnersNotSet { get; } = new List<string>();
 
-        public Stream OpenRead(string path, int bufferSize) => FileIO.System.OpenRead(path, bufferSize);
+        private bool Below(string path) => Path.GetFullPath(path).StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 
-        public byte[] ReadAllBytes(string path) => FileIO.System.ReadAllBytes(path);
+        /// <summary>Opens a file below the folder for reading, non-blocking, never through a link (its folders reached from the root).</summary>
+        public Stream OpenRead(string path, int bufferSize)
+        {
+            if (!UnixFiles.Supported || !Below(path))
+            {
+                return FileIO.System.OpenRead(path, bufferSize); // a file elsewhere (an archive being restored) is the caller's to name
+            }
+            return Open(path, UnixFiles.ORdOnly | UnixFiles.ONonBlock, bufferSize, FileAccess.Read, created: false);
+        }
+
+        public byte[] ReadAllBytes(string path)
+        {
+            using Stream stream = OpenRead(path, 4096);
+            using var buffer = new MemoryStream(stream.CanSeek ? (int)Math.Min(stream.Length, int.MaxValue) : 4096);
+            stream.CopyTo(buffer);
+            return buffer.ToArray();
+        }
 
         public IEnumerable<FileSystemInfo> List(string folder) => FileIO.System.List(folder);
 

@@ -69,17 +69,31 @@ namespace PorterStorage.Core.IO
         /// Opens a regular file for reading. On Unix it is opened non-blocking, so a FIFO or device in a home can never hang
         /// a backup or a migration; anything that is not a regular (seekable) file raises an <see cref="IOException"/>.
         /// </summary>
-        public static FileStream OpenRegularForRead(string path, int bufferSize = 81920)
+        public static FileStream OpenRegularForRead(string path, int bufferSize = 81920) => OpenRegularForRead(path, bufferSize, followLinks: true);
+
+        /// <summary>
+        /// As <see cref="OpenRegularForRead(string, int)"/>; without <paramref name="followLinks"/> a link at the path is refused
+        /// (<see cref="LinkRefusedException"/>), so a file swapped for a link after it was listed is never read through it.
+        /// </summary>
+        public static FileStream OpenRegularForRead(string path, int bufferSize, bool followLinks)
         {
             FileStream stream;
             if (UnixPermissions.IsUnix)
             {
                 bool mac = RuntimeInformation.IsOSPlatform(OSPlatform.OSX);
                 int flags = mac ? 0x4 | 0x1000000 : 0x800 | 0x80000; // O_RDONLY | O_NONBLOCK | O_CLOEXEC
+                if (!followLinks)
+                {
+                    flags |= mac ? 0x100 : UnixFiles.ONoFollow;
+                }
                 int fd = Native.open(path, flags, 0);
                 if (fd < 0)
                 {
                     int errno = Marshal.GetLastWin32Error();
+                    if (!followLinks && (errno == 40 || (mac && errno == 62)))
+                    {
+                        throw new LinkRefusedException(path);
+                    }
                     if (errno == 13 || errno == 1)
                     {
                         throw new UnauthorizedAccessException($"Access to '{path}' is denied (errno {errno}).");
@@ -100,11 +114,15 @@ namespace PorterStorage.Core.IO
             return stream;
         }
 
-        /// <summary>Reads a whole regular file (see <see cref="OpenRegularForRead"/>).</summary>
+        /// <summary>Reads a whole regular file (see <see cref="OpenRegularForRead(string, int)"/>).</summary>
         [MethodImpl(Hot.Path)]
-        public static byte[] ReadAllBytes(string path)
+        public static byte[] ReadAllBytes(string path) => ReadAllBytes(path, followLinks: true);
+
+        /// <summary>Reads a whole regular file; without <paramref name="followLinks"/> a link at the path is refused.</summary>
+        [MethodImpl(Hot.Path)]
+        public static byte[] ReadAllBytes(string path, bool followLinks)
         {
-            using FileStream stream = OpenRegularForRead(path, 4096);
+            using FileStream stream = OpenRegularForRead(path, 4096, followLinks);
             var result = new byte[stream.Length];
             int read = 0;
             while (read < result.Length)
