@@ -24,12 +24,12 @@ Describe 'A container migration while an older Porter writes the same container'
         $proxy = Start-SuiteFaultProxy @{}
         $module = $env:PORTERSTORAGE_MODULE
         try {
-            $n = 0
+            $n = 0; $held = 0; $kept = 0
             foreach ($case in $cases) {
                 $n++
                 $s = New-SeededContainer -Installations 1 -LegacyInstallations 4 -NoSchema
                 Set-FaultProxy $proxy @{ pauseAfter = @{ operation = $case.Operation; count = $case.Count } } | Out-Null
-                $child = Start-ChildPwsh -Command "Import-Module '$module'; `$s = Get-PorterAzureStorage -ConnectionString '$($proxy.ConnectionStrings['devstoreaccount1'])' -Container '$($s.Container)'; Invoke-PorterStorageMigration -Storage `$s -SkipBackupCheck -LogPath '$TestDrive' -Confirm:`$false -ErrorAction SilentlyContinue | Out-Null"
+                $child = Start-ChildPwsh -Command "Import-Module '$module'; `$s = Get-PorterAzureStorage -ConnectionString '$($proxy.ConnectionStrings['devstoreaccount1'])' -Container '$($s.Container)'; Invoke-PorterStorageMigration -Storage `$s -SkipBackupCheck -LogPath '$TestDrive' -Confirm:`$false -ErrorAction SilentlyContinue -ErrorVariable e | Out-Null; 'IDS:' + ((`$e | ForEach-Object { `$_.FullyQualifiedErrorId.Split(',')[0] }) -join ' ')"
                 $paused = $false
                 while (-not $paused -and -not $child.HasExited) { $paused = Wait-FaultProxyPaused $proxy -TimeoutSeconds 2 }
                 $because = "case $n ($($case.Act) claims/legacy$($case.Target) after $($case.Count) $($case.Operation), held: $paused)"
@@ -42,7 +42,9 @@ Describe 'A container migration while an older Porter writes the same container'
                 Set-FaultProxy $proxy @{ pauseAfter = $null } | Out-Null
                 Resume-FaultProxy $proxy
                 $child.WaitForExit(120000) | Should -BeTrue -Because $because
-                $child.StandardOutput.ReadToEnd() | Out-Null
+                $said = $child.StandardOutput.ReadToEnd()
+                if ($paused) { $held++ }
+                if ($said -match 'IDS:.*ItemChangedDuringMigration') { $kept++ }
 
                 $rerun = Invoke-PorterStorageMigration -Storage $s -SkipBackupCheck -LogPath $TestDrive -Confirm:$false
                 $rerun.Succeeded | Should -BeTrue -Because $because
@@ -58,6 +60,10 @@ Describe 'A container migration while an older Porter writes the same container'
                     }
                 }
             }
+            # The interleavings are real: the run was held mid-way in most cases, and in some the other writer's change came between
+            # the run's read and its removal (the removal refused, the version kept).
+            $held | Should -BeGreaterOrEqual 6
+            $kept | Should -BeGreaterOrEqual 1
         }
         finally { Stop-FaultProxy $proxy }
     }
