@@ -51,6 +51,22 @@ Describe 'ConvertTo-PorterMigrationReport' {
         { $result | ConvertTo-PorterMigrationReport -Path $file -Force -ErrorAction Stop } | Should -Not -Throw
     }
 
+    It 'never writes through a link at -Path: a link there is taken for an existing file, and -Force replaces the link itself' -Skip:$IsWindows {
+        $victim = Join-Path $TestDrive 'victim.txt'
+        Set-Content -LiteralPath $victim -Value 'precious' -NoNewline
+        $through = Join-Path $TestDrive 'created-through-link.html'
+        foreach ($target in $through, $victim) {
+            $link = Join-Path $TestDrive ('link-' + [Guid]::NewGuid().ToString('N').Substring(0, 6) + '.html')
+            $null = New-Item -ItemType SymbolicLink -Path $link -Target $target
+            { $result | ConvertTo-PorterMigrationReport -Path $link -ErrorAction Stop } | Should -Throw -ErrorId 'ReportExists,PorterStorage.Commands.ConvertToPorterMigrationReportCommand'
+            $result | ConvertTo-PorterMigrationReport -Path $link -Force | Out-Null
+            (Get-Item -LiteralPath $link).LinkType | Should -BeNullOrEmpty
+            [IO.File]::GetUnixFileMode($link) | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite')
+        }
+        $through | Should -Not -Exist
+        Get-Content -LiteralPath $victim -Raw | Should -Be 'precious'
+    }
+
     It 'renders in headless Chromium: the screenshot of the report is not the screenshot of an empty page' {
         $chromium = $env:PORTERSTORAGE_CHROMIUM
         $chromium | Should -Not -BeNullOrEmpty -Because 'build.ps1 Test installs Chromium (Debian chromium) for this check'

@@ -215,6 +215,24 @@ namespace PorterStorage.Tests
             }
         }
 
+        /// <summary>The module's own new files (backups' temporary files, logs, reports) are never created or appended through a link.</summary>
+        [Fact]
+        public void PrivateFiles_ALinkInTheirPlace_RefusedNeverFollowed()
+        {
+            using var dir = new TempHome();
+            string victim = dir.Write("victim", "precious", 0x1A4);
+            File.CreateSymbolicLink(dir.P("dangling"), dir.P("made-through-link"));
+            File.CreateSymbolicLink(dir.P("linked"), victim);
+            Assert.Throws<LinkRefusedException>(() => FileSystemExtras.CreateNewPrivate(dir.P("dangling")));
+            Assert.Throws<LinkRefusedException>(() => FileSystemExtras.CreateNewPrivate(dir.P("linked")));
+            Assert.Throws<LinkRefusedException>(() => FileSystemExtras.OpenPrivateAppend(dir.P("linked")));
+            Assert.Throws<LinkRefusedException>(() => FileSystemExtras.OpenPrivateAppend(dir.P("dangling")));
+            Assert.Equal(ErrorIds.UnsafeLink, IOErrors.Map(new LinkRefusedException(dir.P("linked")), dir.P("linked"), IOOperation.Write).ErrorId);
+            Assert.False(File.Exists(dir.P("made-through-link")));
+            Assert.Equal("precious", File.ReadAllText(victim));
+            Assert.Equal(0x1A4, UnixPermissions.TryGetMode(victim));
+        }
+
         private static PorterStorage.Core.Backup.RestorePlan Plan(PorterBackup backup, string destination) =>
             PorterStorage.Core.Backup.HomeRestore.Plan(backup.Path, backup.Sha256, destination, "/", false, null, System.Threading.CancellationToken.None);
 
