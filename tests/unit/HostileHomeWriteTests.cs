@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
+using CsCheck;
 using PorterStorage.Core.Backup;
 using PorterStorage.Core.Errors;
 using PorterStorage.Core.IO;
@@ -29,47 +30,67 @@ namespace PorterStorage.Tests
         }
 
         /// <summary>Every path a migration creates or writes through in a home, as a planted link pointing outside it.</summary>
-        public static IEnumerable<object[]> PlantedLinks()
+        public static IEnumerable<object[]> PlantedLinks() => Planted.Select(p => new object[] { p });
+
+        private static readonly string[] Planted =
         {
-            foreach (string path in new[]
-                     {
-                         ".porterstorage", ".porterstorage/lock", ".porterstorage/journal.log", ".porterstorage/staging", ".porterstorage/aside",
-                         "{log}", "claims/inst0", "results", "outputs", "installations", "schema.json", ".schema.json",
-                     })
-            {
-                yield return new object[] { path };
-            }
-        }
+            ".porterstorage", ".porterstorage/lock", ".porterstorage/journal.log", ".porterstorage/staging", ".porterstorage/aside",
+            "{log}", "claims/inst0", "claims/inst1", "results", "outputs", "installations", "schema.json", ".schema.json",
+        };
 
         [Theory]
         [MemberData(nameof(PlantedLinks))]
-        public void Migration_LinkPlantedWhereItWrites_NothingOutsideTheHomeChanges(string planted)
+        public void Migration_LinkPlantedWhereItWrites_NothingOutsideTheHomeChanges(string planted) => PlantAndMigrate(new[] { (planted, 0) });
+
+        /// <summary>Several links at once, each to a file, a folder or nowhere, over generated combinations of the paths above.</summary>
+        [Fact]
+        public void Migration_GeneratedSetsOfPlantedLinks_NothingOutsideTheHomeChanges()
+        {
+            (from path in Gen.Int[0, Planted.Length - 1] from kind in Gen.Int[0, 2] select (path, kind)).Array[1, 4]
+                .Sample(links => PlantAndMigrate(links.GroupBy(l => l.Item1).Select(g => (Planted[g.Key], g.First().Item2)).ToList()),
+                    iter: 40, threads: 1, seed: "0pl4nt3dL1nk");
+        }
+
+        /// <summary>Plants each link (kind 0: what the path would be, a file or a folder; 1: the other; 2: nowhere), migrates as this process, checks.</summary>
+        private static void PlantAndMigrate(IReadOnlyList<(string Path, int Kind)> plants)
         {
             using var home = LegacyHome();
             using var outside = new TempHome();
             outside.Write("victim", "precious\n", 0x1A4);
             outside.Mkdir("folder");
             outside.Write("folder/victim", "precious too\n", 0x1A4);
-            bool folder = planted.IndexOf('.') < 0 || planted == ".porterstorage" || planted.EndsWith("staging", StringComparison.Ordinal) || planted.EndsWith("aside", StringComparison.Ordinal);
-            string target = folder ? outside.P("folder") : outside.P("victim");
             var links = new List<string>();
-            if (planted == "{log}")
+            foreach ((string planted, int kind) in plants.OrderBy(p => p.Path.Length))
             {
-                // The log of each of the next seconds.
-                for (int s = 0; s < 8; s++)
+                bool folderLike = planted.IndexOf('.') < 0 || planted == ".porterstorage" || planted.EndsWith("staging", StringComparison.Ordinal) || planted.EndsWith("aside", StringComparison.Ordinal);
+                bool folder = kind == 1 ? !folderLike : folderLike;
+                string target = kind == 2 ? outside.P("nowhere/made") : folder ? outside.P("folder") : outside.P("victim");
+                var here = new List<string>();
+                if (planted == "{log}")
                 {
-                    links.Add(home.P(DateTime.Now.AddSeconds(s).ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture) + "-migrate.log"));
+                    // The log of each of the next seconds.
+                    for (int s = 0; s < 8; s++)
+                    {
+                        here.Add(home.P(DateTime.Now.AddSeconds(s).ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture) + "-migrate.log"));
+                    }
+                }
+                else
+                {
+                    string? parent = Path.GetDirectoryName(home.P(planted));
+                    if (UnixFiles.Lstat(parent!) is FileIdentity p && p.IsLink)
+                    {
+                        continue; // beneath a link planted already
+                    }
+                    Directory.CreateDirectory(parent!);
+                    here.Add(home.P(planted));
+                }
+                foreach (string link in here)
+                {
+                    FileSystemExtras.CreateSymbolicLink(link, target, folder);
+                    links.Add(link);
                 }
             }
-            else
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(home.P(planted))!);
-                links.Add(home.P(planted));
-            }
-            foreach (string link in links)
-            {
-                FileSystemExtras.CreateSymbolicLink(link, target, folder);
-            }
+            string what = string.Join(", ", plants);
             Dictionary<string, string> before = Snapshot(outside.Path);
 
             PorterMigrationResult? result = null;
@@ -80,24 +101,27 @@ namespace PorterStorage.Tests
             catch (PorterStorageException ex)
             {
                 // A link read as a document (schema.json) is judged by what it leads to; nothing is written through it.
-                Assert.Contains(ex.ErrorId, new[] { ErrorIds.UnsafeLink, ErrorIds.DataFolderIsLink, ErrorIds.PathNotFolder, ErrorIds.SchemaParseError });
+                Assert.True(new[] { ErrorIds.UnsafeLink, ErrorIds.DataFolderIsLink, ErrorIds.PathNotFolder, ErrorIds.PathNotFile, ErrorIds.SchemaParseError, ErrorIds.SchemaReadError }.Contains(ex.ErrorId),
+                    $"{what}: {ex.ErrorId}: {ex.Message}");
             }
 
             Assert.Equal(before, Snapshot(outside.Path));
+            Assert.False(Directory.Exists(outside.P("nowhere")), what);
             if (result != null)
             {
                 foreach (MigrationError e in result.Errors)
                 {
-                    Assert.Contains(e.ErrorId, new[] { ErrorIds.UnsafeLink, ErrorIds.DataFolderIsLink, ErrorIds.DataFileIsLink, ErrorIds.FileWriteFailed, ErrorIds.MigrationWriteError });
+                    Assert.True(new[] { ErrorIds.UnsafeLink, ErrorIds.DataFolderIsLink, ErrorIds.DataFileIsLink, ErrorIds.FileWriteFailed, ErrorIds.MigrationWriteError }.Contains(e.ErrorId),
+                        $"{what}: {e.ErrorId}: {e.Message}");
                 }
             }
-            // A rerun after the link is gone finishes the work.
+            // A rerun after the links are gone finishes the work.
             foreach (string link in links)
             {
                 File.Delete(link);
             }
             PorterMigrationResult again = MigrationSession.Run(new MigrationRequest(new FileSystemMigrationStore(home.Path)) { SkipBackupCheck = true, Approve = (_, _) => true })!;
-            Assert.True(again.Succeeded, planted + ": " + string.Join("; ", again.Errors));
+            Assert.True(again.Succeeded, what + ": " + string.Join("; ", again.Errors));
             Assert.False(File.Exists(home.P("claims/c0.json")));
             Assert.Equal(before, Snapshot(outside.Path));
         }
