@@ -126,6 +126,102 @@ namespace PorterStorage.Tests
             Assert.Equal(before, Snapshot(outside.Path));
         }
 
+        /// <summary>
+        /// Hard links planted at the module's own files (the lock, the journal, the next seconds' logs, the schema) and at data files
+        /// (a claim, a file whose mode the run would repair) to files outside the home: nothing outside changes (bytes, mode, owner,
+        /// time), no file of the home ends up holding an outside file's bytes, and the rerun without them finishes.
+        /// </summary>
+        [Theory]
+        [InlineData(".porterstorage/lock")]
+        [InlineData(".porterstorage/journal.log")]
+        [InlineData("{log}")]
+        [InlineData("schema.json")]
+        [InlineData("claims/c0.json")]
+        [InlineData("credentials/notes.txt")]
+        public void Migration_HardLinkWhereItWritesOrReads_NothingOutsideChanges(string planted)
+        {
+            using var home = LegacyHome();
+            using var outside = new TempHome();
+            string victim = outside.Write("victim", planted == "claims/c0.json" ? HostileHomes.Claim("rootonly") : "OUTSIDE-SECRET precious\n", 0x1A4);
+            var links = new List<string>();
+            if (planted == "{log}")
+            {
+                for (int s = 0; s < 8; s++)
+                {
+                    links.Add(home.P(DateTime.Now.AddSeconds(s).ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture) + "-migrate.log"));
+                }
+            }
+            else
+            {
+                links.Add(home.P(planted));
+            }
+            foreach (string link in links)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(link)!);
+                if (File.Exists(link))
+                {
+                    File.Delete(link);
+                }
+                Assert.Equal(0, Link(victim, link));
+            }
+            Dictionary<string, string> before = Snapshot(outside.Path);
+
+            try
+            {
+                PorterMigrationResult result = MigrationSession.Run(new MigrationRequest(new FileSystemMigrationStore(home.Path)) { SkipBackupCheck = true, Approve = (_, _) => true })!;
+                foreach (MigrationError e in result.Errors)
+                {
+                    Assert.Equal(ErrorIds.UnsafeLink, e.ErrorId);
+                }
+            }
+            catch (PorterStorageException ex)
+            {
+                Assert.Equal(ErrorIds.UnsafeLink, ex.ErrorId);
+            }
+
+            Assert.Equal(before, Snapshot(outside.Path));
+            foreach (string file in Directory.EnumerateFiles(home.Path, "*", SearchOption.AllDirectories).Where(f => !links.Contains(f)))
+            {
+                Assert.DoesNotContain("rootonly", File.ReadAllText(file), StringComparison.Ordinal);
+                Assert.DoesNotContain("OUTSIDE-SECRET", File.ReadAllText(file), StringComparison.Ordinal);
+            }
+            foreach (string link in links)
+            {
+                File.Delete(link);
+            }
+            PorterMigrationResult again = MigrationSession.Run(new MigrationRequest(new FileSystemMigrationStore(home.Path)) { SkipBackupCheck = true, Approve = (_, _) => true })!;
+            Assert.True(again.Succeeded, planted + ": " + string.Join("; ", again.Errors));
+            Assert.Equal(before, Snapshot(outside.Path));
+        }
+
+        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "link", SetLastError = true)]
+        private static extern int Link(string existing, string newPath);
+
+        /// <summary>
+        /// A home whose folder root owns but whose data another user owns (a shared mount, a home made by an installer): what the run
+        /// writes is the data's owner's, so Porter, running as that user, reads and writes it afterwards.
+        /// </summary>
+        [Fact]
+        public void Migration_RootOwnedHomeOfAUsersData_EveryNewFileIsTheDataOwners()
+        {
+            if (!UnixFiles.MayChangeOwners)
+            {
+                return; // only root may give files to another owner; the test command runs as root
+            }
+            using var home = LegacyHome();
+            ChangeOwner(home.Path, 1000, 1000);
+            Assert.True(UnixFiles.TryChangeOwner(home.Path, 0, 0));
+
+            PorterMigrationResult result = MigrationSession.Run(new MigrationRequest(new FileSystemMigrationStore(home.Path)) { SkipBackupCheck = true, Approve = (_, _) => true })!;
+
+            Assert.True(result.Succeeded, string.Join("; ", result.Errors));
+            foreach (string path in Directory.EnumerateFileSystemEntries(home.Path, "*", SearchOption.AllDirectories))
+            {
+                FileIdentity id = UnixFiles.Lstat(path)!.Value;
+                Assert.True(id.Owner == 1000 && id.Group == 1000, $"'{path}' is owned by {id.Owner}:{id.Group}");
+            }
+        }
+
         [Fact]
         public void Migration_RootOnAUsersHome_EveryFileStaysTheUsers()
         {

@@ -22,9 +22,35 @@ namespace PorterStorage.Core.IO
         private SafeFileHandle? _rootHandle;
         private FileIdentity? _rootIdentity;
 
+        private readonly Func<FileIdentity, (uint Owner, uint Group)>? _owner;
+        private (uint Owner, uint Group)? _giveTo;
+
         public ConfinedFileIO(string root)
+            : this(root, null)
+        {
+        }
+
+        /// <summary>
+        /// As above; <paramref name="owner"/> chooses, from the root folder's status, the owner and group new files and folders get
+        /// (the root's own when null).
+        /// </summary>
+        public ConfinedFileIO(string root, Func<FileIdentity, (uint Owner, uint Group)>? owner)
         {
             _root = Path.GetFullPath(root).TrimEnd(Path.DirectorySeparatorChar);
+            _owner = owner;
+        }
+
+        /// <summary>The owner and group what this creates is given (read when the root was opened).</summary>
+        public (uint Owner, uint Group)? NewOwner
+        {
+            get
+            {
+                if (UnixFiles.Supported && _giveTo == null)
+                {
+                    RootFd();
+                }
+                return _giveTo;
+            }
         }
 
         /// <summary>The owner and group new files get (the folder's, read when it was opened); null off Linux or when unread.</summary>
@@ -149,7 +175,9 @@ namespace PorterStorage.Core.IO
                     {
                         throw new IOException($"'{destination}' is a folder.", 21);
                     }
-                    GiveTo(fromDir, fromLeaf, source, moved.Value, replaced.Value.Owner, replaced.Value.Group);
+                    // The replaced file's owner, unless it has other names (its owner then is no owner of this folder's).
+                    (uint owner, uint group) = replaced.Value.IsHardLinked ? _giveTo!.Value : (replaced.Value.Owner, replaced.Value.Group);
+                    GiveTo(fromDir, fromLeaf, destination, moved.Value, owner, group);
                 }
                 int rc = overwrite
                     ? UnixFiles.Native.renameat(fromDir, fromLeaf, toDir, toLeaf)
@@ -217,7 +245,7 @@ namespace PorterStorage.Core.IO
             });
         }
 
-        /// <summary>Sets the permission bits of a file below the folder, never of what a link leads to (a link is refused).</summary>
+        /// <summary>Sets the permission bits of a file below the folder, never of what a link leads to (a link, or a hard link, is refused).</summary>
         public void SetMode(string path, int mode)
         {
             if (!UnixFiles.Supported)
@@ -225,14 +253,11 @@ namespace PorterStorage.Core.IO
                 UnixPermissions.SetModeIfSupported(path, mode);
                 return;
             }
-            Walk(path, create: false, leafIsFolder: false, (dir, leaf) =>
+            OnFile(path, (fd, _) =>
             {
-                // glibc refuses a link here (EOPNOTSUPP) rather than change what it leads to.
-                if (UnixFiles.Native.fchmodat(dir, leaf, (uint)(mode & 0xFFF), UnixFiles.AtSymlinkNoFollow) != 0)
+                if (UnixFiles.Native.chmod(UnixFiles.ProcPath(fd), (uint)(mode & 0xFFF)) != 0)
                 {
-                    int errno = Marshal.GetLastWin32Error();
-                    FileIdentity? there = UnixFiles.Stat(dir, leaf, UnixFiles.AtSymlinkNoFollow);
-                    throw there != null && there.Value.IsLink ? new LinkRefusedException(path) : UnixFiles.Error(errno, path, "set the mode of");
+                    throw UnixFiles.Error(Marshal.GetLastWin32Error(), path, "set the mode of");
                 }
                 return true;
             });
@@ -256,16 +281,19 @@ namespace PorterStorage.Core.IO
             });
         }
 
-        /// <summary>Gives a file or folder below the folder an owner and group, never through a link; false when the process may not.</summary>
+        /// <summary>
+        /// Gives a file, folder or symbolic link itself below the folder an owner and group, never what a link leads to, and never a file
+        /// with other names (a hard link); false when the process may not.
+        /// </summary>
         public bool TrySetOwner(string path, uint owner, uint group)
         {
             if (!UnixFiles.Supported)
             {
                 return false;
             }
-            return Walk(path, create: false, leafIsFolder: false, (dir, leaf) =>
+            return OnFile(path, (fd, _) =>
             {
-                if (UnixFiles.Native.fchownat(dir, leaf, owner, group, UnixFiles.AtSymlinkNoFollow) == 0)
+                if (UnixFiles.Native.fchownat(fd, string.Empty, owner, group, UnixFiles.AtEmptyPath) == 0)
                 {
                     return true;
                 }
@@ -275,7 +303,7 @@ namespace PorterStorage.Core.IO
                     return false;
                 }
                 throw UnixFiles.Error(errno, path, "change the owner of");
-            });
+            }, linkItself: true);
         }
 
         /// <summary>Sets the modification time of a file or folder below the folder (its access time too), never through a link.</summary>
@@ -290,9 +318,9 @@ namespace PorterStorage.Core.IO
             long seconds = ticks >= 0 ? ticks / TimeSpan.TicksPerSecond : -((-ticks + TimeSpan.TicksPerSecond - 1) / TimeSpan.TicksPerSecond);
             long nanoseconds = (ticks - seconds * TimeSpan.TicksPerSecond) * 100;
             var times = new long[] { seconds, nanoseconds, seconds, nanoseconds };
-            Walk(path, create: false, leafIsFolder: false, (dir, leaf) =>
+            OnFile(path, (fd, _) =>
             {
-                if (UnixFiles.Native.utimensat(dir, leaf, times, UnixFiles.AtSymlinkNoFollow) != 0)
+                if (UnixFiles.Native.utimensat(UnixFiles.AtFdCwd, UnixFiles.ProcPath(fd), times, 0) != 0)
                 {
                     throw UnixFiles.Error(Marshal.GetLastWin32Error(), path, "set the time of");
                 }
@@ -323,13 +351,52 @@ namespace PorterStorage.Core.IO
             return result;
         }
 
+        /// <summary>
+        /// Calls <paramref name="act"/> with a path-only handle (O_PATH) of the file or folder at <paramref name="path"/> and its status:
+        /// what a change made through the handle reaches is exactly the file checked. A link, or a file with other names, is refused.
+        /// </summary>
+        private T OnFile<T>(string path, Func<int, FileIdentity, T> act, bool linkItself = false) => Walk(path, create: false, leafIsFolder: false, (dir, leaf) =>
+        {
+            int fd = UnixFiles.Native.openat(dir, leaf, UnixFiles.OPath | UnixFiles.ONoFollow | UnixFiles.OCloExec, 0);
+            if (fd < 0)
+            {
+                throw UnixFiles.Error(Marshal.GetLastWin32Error(), path, "open");
+            }
+            using var handle = new SafeFileHandle((IntPtr)fd, ownsHandle: true);
+            FileIdentity id = UnixFiles.Fstat(handle);
+            if (id.IsLink && !linkItself)
+            {
+                throw new LinkRefusedException(path);
+            }
+            if (id.IsHardLinked && !id.IsLink)
+            {
+                throw new LinkRefusedException(path, hard: true);
+            }
+            return act(fd, id);
+        });
+
         private FileStream Open(string path, int flags, int bufferSize, FileAccess access, bool created = true)
         {
             FileStream? result = null;
             Walk(path, create: false, leafIsFolder: false, (dir, leaf) =>
             {
-                FileIdentity? before = created ? UnixFiles.Stat(dir, leaf, UnixFiles.AtSymlinkNoFollow) : null;
-                int fd = UnixFiles.Native.openat(dir, leaf, flags | UnixFiles.ONoFollow | UnixFiles.OCloExec, PorterFileModes.PrivateFile);
+                bool made = false;
+                int fd = -1;
+                if (created && (flags & UnixFiles.OCreat) != 0 && (flags & UnixFiles.OExcl) == 0)
+                {
+                    // Created afresh when missing (so only a file this process made is given away); else the one there is opened.
+                    fd = UnixFiles.Native.openat(dir, leaf, flags | UnixFiles.OExcl | UnixFiles.ONoFollow | UnixFiles.OCloExec, PorterFileModes.PrivateFile);
+                    made = fd >= 0;
+                    if (fd < 0 && Marshal.GetLastWin32Error() == UnixFiles.EExist)
+                    {
+                        fd = UnixFiles.Native.openat(dir, leaf, (flags & ~UnixFiles.OCreat) | UnixFiles.ONoFollow | UnixFiles.OCloExec, 0);
+                    }
+                }
+                else
+                {
+                    fd = UnixFiles.Native.openat(dir, leaf, flags | UnixFiles.ONoFollow | UnixFiles.OCloExec, PorterFileModes.PrivateFile);
+                    made = fd >= 0 && (flags & UnixFiles.OExcl) != 0;
+                }
                 if (fd < 0)
                 {
                     int errno = Marshal.GetLastWin32Error();
@@ -351,7 +418,12 @@ namespace PorterStorage.Core.IO
                     handle.Dispose();
                     throw new IOException($"'{path}' is not a regular file (a folder, pipe, socket or device).");
                 }
-                if (created && before == null)
+                if (opened.IsHardLinked)
+                {
+                    handle.Dispose();
+                    throw new LinkRefusedException(path, hard: true);
+                }
+                if (made)
                 {
                     GiveTo(fd, path, opened);
                 }
@@ -457,6 +529,7 @@ namespace PorterStorage.Core.IO
                     }
                     _rootHandle = new SafeFileHandle((IntPtr)fd, ownsHandle: true);
                     _rootIdentity = UnixFiles.Fstat(_rootHandle);
+                    _giveTo = _owner != null ? _owner(_rootIdentity.Value) : (_rootIdentity.Value.Owner, _rootIdentity.Value.Group);
                 }
                 return (int)_rootHandle.DangerousGetHandle();
             }
@@ -465,12 +538,12 @@ namespace PorterStorage.Core.IO
         /// <summary>Gives a file this process just created to the root's owner and group, when they differ and the process may.</summary>
         private void GiveTo(int fd, string path, FileIdentity created)
         {
-            FileIdentity root = _rootIdentity!.Value;
-            if (created.Owner == root.Owner && created.Group == root.Group)
+            (uint owner, uint group) = _giveTo!.Value;
+            if (created.Owner == owner && created.Group == group)
             {
                 return;
             }
-            if (UnixFiles.Native.fchown(fd, root.Owner, root.Group) != 0)
+            if (UnixFiles.Native.fchown(fd, owner, group) != 0)
             {
                 NotSet(path);
             }

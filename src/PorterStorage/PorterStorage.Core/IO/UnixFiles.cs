@@ -8,8 +8,9 @@ namespace PorterStorage.Core.IO
     /// <summary>What a file is, read without following a link: where it lives (device, inode), its kind, size, time and owner.</summary>
     public readonly struct FileIdentity : IEquatable<FileIdentity>
     {
-        public FileIdentity(ulong device, ulong inode, int mode, long size, long modifiedNanoseconds, uint owner, uint group)
+        public FileIdentity(ulong device, ulong inode, int mode, long size, long modifiedNanoseconds, uint owner, uint group, uint links = 1)
         {
+            Links = links;
             Device = device;
             Inode = inode;
             Mode = mode;
@@ -34,6 +35,12 @@ namespace PorterStorage.Core.IO
         public uint Owner { get; }
 
         public uint Group { get; }
+
+        /// <summary>How many names the file has (st_nlink): a file with more than one may also be reached from outside a folder.</summary>
+        public uint Links { get; }
+
+        /// <summary>True for a file (not a folder) with more than one name: a hard link, whose other names may lie anywhere.</summary>
+        public bool IsHardLinked => !IsDirectory && Links > 1;
 
         public bool IsLink => (Mode & 0xF000) == 0xA000;
 
@@ -83,6 +90,9 @@ namespace PorterStorage.Core.IO
         internal const int OCloExec = 0x80000;
         internal const int OPath = 0x200000;
 
+        /// <summary>An open file's own path in /proc: a change made through it reaches exactly the inode that is open.</summary>
+        internal static string ProcPath(int fd) => "/proc/self/fd/" + fd.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
         internal static int ODirectory => Arm ? 0x4000 : 0x10000;
 
         internal static int ONoFollow => Arm ? 0x8000 : 0x20000;
@@ -131,6 +141,7 @@ namespace PorterStorage.Core.IO
                 }
                 throw Error(errno, name, "read the status of");
             }
+            uint links = BitConverter.ToUInt32(buffer, 16);
             uint uid = BitConverter.ToUInt32(buffer, 20);
             uint gid = BitConverter.ToUInt32(buffer, 24);
             int mode = BitConverter.ToUInt16(buffer, 28);
@@ -138,7 +149,7 @@ namespace PorterStorage.Core.IO
             long size = (long)BitConverter.ToUInt64(buffer, 40);
             long mtime = BitConverter.ToInt64(buffer, 112) * 1_000_000_000L + BitConverter.ToUInt32(buffer, 120);
             ulong dev = ((ulong)BitConverter.ToUInt32(buffer, 136) << 32) | BitConverter.ToUInt32(buffer, 140);
-            return new FileIdentity(dev, ino, mode, size, mtime, uid, gid);
+            return new FileIdentity(dev, ino, mode, size, mtime, uid, gid, links);
         }
 
         /// <summary>Gives <paramref name="path"/> (never what a link leads to) to an owner and group; false when the process may not.</summary>
@@ -245,6 +256,9 @@ namespace PorterStorage.Core.IO
             internal static extern int fchown(int fd, uint owner, uint group);
 
             [DllImport("libc", SetLastError = true)]
+            internal static extern int chmod(string path, uint mode);
+
+            [DllImport("libc", SetLastError = true)]
             internal static extern int fchmodat(int dirfd, string path, uint mode, int flags);
 
             [DllImport("libc", SetLastError = true)]
@@ -280,11 +294,17 @@ namespace PorterStorage.Core.IO
     /// <summary>A symbolic link stood where the module opens, creates or changes a file of its own, and was not followed.</summary>
     public sealed class LinkRefusedException : IOException
     {
-        public LinkRefusedException(string path)
-            : base($"'{path}' is a symbolic link (or lies under one); it is never followed.")
+        public LinkRefusedException(string path, bool hard = false)
+            : base(hard
+                ? $"'{path}' is a hard link (the file has other names, which may lie anywhere); it is never written, changed or read through."
+                : $"'{path}' is a symbolic link (or lies under one); it is never followed.")
         {
             PathName = path;
+            Hard = hard;
         }
+
+        /// <summary>A file with more than one name, rather than a symbolic link.</summary>
+        public bool Hard { get; }
 
         public string PathName { get; }
     }

@@ -49,7 +49,7 @@ namespace PorterStorage.Core.Migration
 
         /// <summary>The store of a home whose config file, if any, is found as Porter finds it (its mode is checked and repaired).</summary>
         public FileSystemMigrationStore(string homePath)
-            : this(homePath, new ConfinedFileIO(homePath), Config.PorterConfigReader.FindConfigFile(homePath, out _, out _))
+            : this(homePath, HomeIO(homePath), Config.PorterConfigReader.FindConfigFile(homePath, out _, out _))
         {
         }
 
@@ -61,7 +61,7 @@ namespace PorterStorage.Core.Migration
             : base(new FileSystemPorterStore(homePath, io, configFile))
         {
             HomePath = homePath;
-            _io = ReferenceEquals(io, FileIO.System) ? new ConfinedFileIO(homePath) : io;
+            _io = ReferenceEquals(io, FileIO.System) ? HomeIO(homePath) : io;
             _configFile = configFile;
         }
 
@@ -71,6 +71,26 @@ namespace PorterStorage.Core.Migration
         }
 
         public string HomePath { get; }
+
+        /// <summary>
+        /// The home's own file system (<see cref="ConfinedFileIO"/>), giving what it creates to whoever owns the home's data: the home
+        /// folder's owner, or, when root owns the folder itself, the owner of its first data folder another user owns.
+        /// </summary>
+        internal static ConfinedFileIO HomeIO(string homePath) => new ConfinedFileIO(homePath, root =>
+        {
+            if (root.Owner != 0)
+            {
+                return (root.Owner, root.Group);
+            }
+            foreach (string folder in ItemTypes.DataFolders)
+            {
+                if (UnixFiles.Lstat(Path.Combine(homePath, folder)) is FileIdentity data && data.IsDirectory && data.Owner != 0)
+                {
+                    return (data.Owner, data.Group);
+                }
+            }
+            return (root.Owner, root.Group);
+        });
 
         /// <summary>True while a migration of the home at <paramref name="homePath"/> holds its lock (another process, or this one).</summary>
         public static bool IsMigrating(string homePath) => UnixFiles.IsLockedByAnother(Path.Combine(homePath, WorkFolderName, "lock"));
@@ -113,7 +133,7 @@ namespace PorterStorage.Core.Migration
         });
 
         /// <summary>The log goes through the home's own file system (never a link, the home's owner) even when a test fails the store's calls.</summary>
-        public MigrationLog CreateLog(DateTime localNow) => MigrationLog.Create(HomePath, localNow, _io as ConfinedFileIO ?? new ConfinedFileIO(HomePath));
+        public MigrationLog CreateLog(DateTime localNow) => MigrationLog.Create(HomePath, localNow, _io as ConfinedFileIO ?? HomeIO(HomePath));
 
         /// <summary>What this run could not do as asked without failing: files it may not give to the home's owner.</summary>
         public IReadOnlyList<string> RunWarnings()
@@ -125,10 +145,10 @@ namespace PorterStorage.Core.Migration
             List<string> files = confined.OwnersNotSet;
             lock (files)
             {
-                string owner = confined.RootIdentity is FileIdentity root ? $"{root.Owner}:{root.Group}" : "the home's owner";
+                string owner = confined.NewOwner is (uint, uint) given ? $"{given.Item1}:{given.Item2}" : "the home's owner";
                 return new[]
                 {
-                    $"{files.Count} file(s) written in '{HomePath}' could not be given to its owner ({owner}); this process may not change owners, so Porter running as that user may not read them: '"
+                    $"{files.Count} file(s) written in '{HomePath}' could not be given the owner of the home's data ({owner}) or of the file each replaced; this process may not change owners, so Porter running as that user may not read them: '"
                     + string.Join("', '", files.Take(20)) + "'" + (files.Count > 20 ? " …" : string.Empty),
                 };
             }
@@ -257,11 +277,24 @@ namespace PorterStorage.Core.Migration
             {
                 throw IOErrors.Map(ex, WorkFolder, IOOperation.Write, "The home is not writable; nothing was changed.");
             }
-            foreach (string own in new[] { path, JournalPath, StagingFolder, AsideFolder })
+            // The module's own files: absent, or of their kind and this folder's alone (never a link, a hard link, a pipe or a device).
+            foreach ((string own, bool folder) in new[] { (path, false), (JournalPath, false), (StagingFolder, true), (AsideFolder, true) })
             {
-                if (_io.Identity(own) is FileIdentity there && there.IsLink)
+                if (!(_io.Identity(own) is FileIdentity there))
                 {
-                    throw IOErrors.Map(new LinkRefusedException(own), own, IOOperation.Write, "Nothing was changed.");
+                    continue;
+                }
+                if (there.IsLink || there.IsHardLinked)
+                {
+                    throw IOErrors.Map(new LinkRefusedException(own, hard: !there.IsLink), own, IOOperation.Write, "Nothing was changed.");
+                }
+                if (folder && !there.IsDirectory)
+                {
+                    throw HomeShape.NotFolder(own);
+                }
+                if (!folder && !there.IsRegularFile)
+                {
+                    throw HomeShape.NotFile(own);
                 }
             }
             try
