@@ -190,6 +190,32 @@ namespace PorterStorage.Tests
             }
         }
 
+        /// <summary>
+        /// Another user drops a newer archive claiming the same home into a shared backups folder: it vouches for nothing, so
+        /// -KeepLast 1 keeps the home's real backup, and the foreign one is neither counted nor removed.
+        /// </summary>
+        [Fact]
+        public void PlanRemoval_ANewerArchiveAnotherUserOwns_NeitherCountedNorRemoved_TheRealOneKept()
+        {
+            if (!UnixFiles.MayChangeOwners)
+            {
+                return; // giving the archive to another user needs root; the test command runs as root
+            }
+            using var home = new TempHome();
+            home.Write("claims/a.json", "{\"name\":\"a\"}");
+            using var backups = new TempHome();
+            string real = HomeBackup.Create(home.Path, backups.P("real.tar.gz"), false, false, null, null, CancellationToken.None).Path;
+            Thread.Sleep(20);
+            string forged = HomeBackup.Create(home.Path, backups.P("forged.tar.gz"), false, false, null, null, CancellationToken.None).Path;
+            Assert.True(UnixFiles.TryChangeOwner(forged, 1000, 1000));
+
+            List<string> asked = BackupCatalog.Locate(new[] { backups.Path }, false, null, null, CancellationToken.None);
+            List<BackupRemoval> plan = BackupCatalog.PlanRemoval(asked, 1, null, CancellationToken.None);
+
+            Assert.DoesNotContain(plan, p => p.Remove);
+            Assert.Contains(plan, p => p.Backup.Path == forged && p.Reason.Contains("uid 1000", StringComparison.Ordinal));
+        }
+
         [Fact]
         public void Verify_Fifo_RefusedAtOnce()
         {

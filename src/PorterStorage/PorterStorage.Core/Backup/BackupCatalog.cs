@@ -220,6 +220,10 @@ namespace PorterStorage.Core.Backup
             File.Delete(backup.Path);
         }
 
+        /// <summary>True for an archive this user or root owns (or whose owner the platform does not tell).</summary>
+        internal static bool Trusted(PorterBackup backup) =>
+            !(backup.Identity is FileIdentity id) || UnixFiles.EffectiveUser is not uint me || id.Owner == me || id.Owner == 0;
+
         /// <summary>What makes two backups one file: device and inode where known, else the full path.</summary>
         internal static string Key(PorterBackup backup) => backup.FileKey ?? Path.GetFullPath(backup.Path);
 
@@ -239,6 +243,14 @@ namespace PorterStorage.Core.Backup
             var askedPaths = new HashSet<string>(asked.Select(Key), StringComparer.Ordinal);
             var plan = new List<BackupRemoval>();
             List<PorterBackup> unique = all.GroupBy(Key, StringComparer.Ordinal).Select(g => g.First()).ToList();
+            // An archive another user owns says whatever its writer made it say (its home, its date): it vouches for no home, so it
+            // neither counts among a home's backups nor is removed in its place.
+            foreach (PorterBackup foreign in unique.Where(b => !Trusted(b) && askedPaths.Contains(Key(b))))
+            {
+                plan.Add(new BackupRemoval(foreign, false,
+                    $"kept and not counted: owned by uid {foreign.Identity!.Value.Owner}, neither this user nor root, so it vouches for no home"));
+            }
+            unique = unique.Where(Trusted).ToList();
             foreach (IGrouping<string, PorterBackup> group in unique.GroupBy(b => b.Kind + "\n" + b.Source, StringComparer.Ordinal))
             {
                 List<PorterBackup> newestFirst = group.OrderByDescending(b => b.Created).ThenByDescending(b => b.Path, StringComparer.Ordinal).ToList();
