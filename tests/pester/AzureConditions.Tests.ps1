@@ -506,3 +506,57 @@ Describe 'Errors are ours' {
             Should -Throw -ErrorId 'ContainerNameInvalid,PorterStorage.Commands.GetPorterAzureStorageCommand' -ExpectedMessage '*3 to 63 lowercase letters*'
     }
 }
+
+Describe 'What real accounts answer, named' {
+    # Each condition as Azure answers it (status and error code, through the fault proxy's failRules), and the id and advice the
+    # operator gets; nothing is written where the step is refused, and the same command finishes once the condition ends.
+    It 'names a firewall or private endpoint (AzureNetworkRefused), a blob in the Archive tier (BlobArchived) and an immutable blob (BlobImmutable)' {
+        $s = New-SeededContainer -Installations 2
+        $cases = @(
+            @{ Rule = @{ operation = 'ListBlobs'; status = 403; code = 'AuthorizationFailure' }; Id = 'AzureNetworkRefused'; Message = '*firewall or private endpoint*Hybrid Runbook Worker*' }
+            @{ Rule = @{ operation = 'GetBlob'; pathContains = '/installations/'; status = 409; code = 'BlobArchived' }; Id = 'BlobArchived'; Message = '*Archive tier*Rehydrate*' }
+        )
+        foreach ($case in $cases) {
+            $proxy = Start-SuiteFaultProxy @{ failRules = @($case.Rule) }
+            try {
+                $via = Get-ProxiedStorage $proxy $s
+                $destination = Join-Path $TestDrive ('real-' + [Guid]::NewGuid().ToString('N').Substring(0, 6))
+                { Backup-PorterAzureContainer -Storage $via -Destination $destination -ErrorAction Stop } |
+                    Should -Throw -ErrorId "$($case.Id),PorterStorage.Commands.BackupPorterAzureContainerCommand" -ExpectedMessage $case.Message
+                @(Get-ChildItem -LiteralPath $destination -File -ErrorAction SilentlyContinue).Count | Should -Be 0 -Because 'a refused backup leaves no archive'
+                Set-FaultProxy $proxy @{ failRules = @() } | Out-Null
+                (Backup-PorterAzureContainer -Storage $via -Destination $destination).Verified | Should -BeTrue
+            }
+            finally { Stop-FaultProxy $proxy }
+        }
+    }
+
+    It 'sends -CopyTo into a container whose blobs are immutable: BlobImmutable, never BackupExists, with -Force or without' {
+        $home1 = (New-PorterSampleHome -Path (Join-Path $TestDrive 'immutable-home') -Kind Legacy).FullName
+        $target = New-SeededContainer -Installations 1
+        $proxy = Start-SuiteFaultProxy @{ failRules = @(@{ operation = 'PutBlob'; pathContains = '.tar.gz'; status = 409; code = 'BlobImmutableDueToPolicy' }) }
+        try {
+            $via = Get-ProxiedStorage $proxy $target
+            foreach ($force in $false, $true) {
+                $null = Backup-PorterHome -Path $home1 -Destination (Join-Path $TestDrive "immutable-$force") -CopyTo $via -Force:$force -ErrorVariable sent -ErrorAction SilentlyContinue
+                @($sent).Count | Should -BeGreaterThan 0
+                $sent[0].FullyQualifiedErrorId | Should -BeLike 'BlobImmutable,*'
+                $sent[0].Exception.Message | Should -BeLike '*retention*'
+            }
+        }
+        finally { Stop-FaultProxy $proxy }
+    }
+
+    It 'names the tags an account with a hierarchical namespace cannot hold (BlobIndexUnsupported), not a raw 400' {
+        $s = New-SeededContainer -Installations 1 -NoTags
+        $proxy = Start-SuiteFaultProxy @{ failRules = @(@{ operation = 'SetBlobTags'; status = 400; code = 'InvalidQueryParameterValue' }) }
+        try {
+            $via = Get-ProxiedStorage $proxy $s
+            $null = Repair-PorterAzureBlobTag -Storage $via -Confirm:$false -ErrorVariable tagErrors -ErrorAction SilentlyContinue
+            @($tagErrors).Count | Should -BeGreaterThan 0
+            $tagErrors[0].FullyQualifiedErrorId | Should -BeLike 'BlobIndexUnsupported,*'
+            $tagErrors[0].Exception.Message | Should -BeLike '*hierarchical namespace*'
+        }
+        finally { Stop-FaultProxy $proxy }
+    }
+}

@@ -25,12 +25,51 @@ namespace PorterStorage.Core.Azure
                         return new PorterStorageException(ErrorIds.AzureConnectionFailed, PorterErrorKind.ConnectionError, target,
                             $"{operation} on '{target}' failed: the storage endpoint could not be reached.", ex);
                     }
+                    if (r.Status == 403 && code == "AuthorizationFailure")
+                    {
+                        return new PorterStorageException(ErrorIds.AzureNetworkRefused, PorterErrorKind.PermissionDenied, target,
+                            detail + ": the storage account's firewall or private endpoint refused this network. Run from a network the account allows " +
+                            "(in Azure Automation, a Hybrid Runbook Worker inside it), or add this network to the account's network rules.", ex);
+                    }
+                    if (r.Status == 403 && code == "AuthenticationFailed")
+                    {
+                        DateTimeOffset? service = ServiceDate(r);
+                        if (service.HasValue && Math.Abs((DateTimeOffset.UtcNow - service.Value).TotalMinutes) > 15)
+                        {
+                            return new PorterStorageException(ErrorIds.AzureClockSkew, PorterErrorKind.AuthenticationError, target,
+                                detail + $": this machine's clock ({DateTimeOffset.UtcNow:u}) is more than 15 minutes off the service's ({service.Value:u}), " +
+                                "so the service refuses every signature made here. Set the clock right (NTP) and run again.", ex);
+                        }
+                        return new PorterStorageException(ErrorIds.AzureAuthFailed, PorterErrorKind.AuthenticationError, target,
+                            detail + " (the account key or the SAS signature is wrong, or the SAS has expired; this machine's clock agrees with the service's).", ex);
+                    }
+                    if (r.Status == 409 && code == "BlobArchived")
+                    {
+                        return new PorterStorageException(ErrorIds.BlobArchived, PorterErrorKind.InvalidOperation, target,
+                            detail + ": the blob is in the Archive tier (a lifecycle rule may have moved it). Rehydrate it to Hot or Cool " +
+                            "(Set Blob Tier, or a copy to the Hot tier), wait until it is readable, and run again.", ex);
+                    }
+                    if (r.Status == 409 && code.StartsWith("BlobImmutableDueTo", StringComparison.Ordinal))
+                    {
+                        string policy = code.EndsWith("LegalHold", StringComparison.Ordinal) ? "a legal hold" : "a time-based retention (immutability) policy";
+                        return new PorterStorageException(ErrorIds.BlobImmutable, PorterErrorKind.PermissionDenied, target,
+                            detail + $": the blob is protected by {policy}, so it cannot be replaced or removed, with -Force or without. " +
+                            "Write to a container without the policy, or to a new blob name.", ex);
+                    }
+                    if (r.Status == 400 && code == "InvalidQueryParameterValue" && operation.IndexOf("tag", StringComparison.OrdinalIgnoreCase) >= 0)
+                    {
+                        return new PorterStorageException(ErrorIds.BlobIndexUnsupported, PorterErrorKind.NotImplemented, target,
+                            detail + ": the account does not take Blob Index tags (an account with a hierarchical namespace, ADLS Gen2, has none), " +
+                            "so Porter's azure.blob plugin cannot list its data there. Copy the container to a general-purpose v2 account without a hierarchical namespace.", ex);
+                    }
                     if (r.Status == 403 && (code == "AuthorizationPermissionMismatch" || code == "CannotVerifyCopySource" || code == "AuthorizationResourceTypeMismatch"))
                     {
                         // The copy's source is read by the service with the source's SAS: that SAS needs read and tags.
                         bool source = code == "CannotVerifyCopySource";
                         string? letters = source ? "rt" : SasPermissionsFor(operation);
-                        string whose = source ? "the source's SAS does not allow the copy to read it" : "the SAS or role does not allow this step";
+                        string whose = source
+                            ? "the service could not read the copy's source: its SAS expired (a copy that outlives the SAS), the clocks disagree, the source account's network rules refuse the destination's service, or the SAS lacks read and tags"
+                            : "the SAS or role does not allow this step";
                         return new PorterStorageException(ErrorIds.AzureAuthFailed, PorterErrorKind.AuthenticationError, target,
                             detail + (letters == null
                                 ? $" ({whose})."
@@ -118,6 +157,18 @@ namespace PorterStorage.Core.Azure
             ("Creating the table", "c"),
             ("Writing the moved blob", "wct"),
         };
+
+        /// <summary>The service's clock, from the answer's Date header, when it has one.</summary>
+        private static DateTimeOffset? ServiceDate(RequestFailedException r)
+        {
+            Response? response = r.GetRawResponse();
+            if (response != null && response.Headers.TryGetValue("Date", out string? date)
+                && DateTimeOffset.TryParse(date, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out DateTimeOffset at))
+            {
+                return at;
+            }
+            return null;
+        }
 
         public static bool IsAzureFailure(Exception ex) =>
             ex is RequestFailedException || ex is AuthenticationFailedException

@@ -76,7 +76,7 @@ namespace PorterStorage.Core.Azure
                 backup.CopiedTo = shown;
                 return shown;
             }
-            catch (RequestFailedException r) when (r.Status == 409 || r.Status == 412)
+            catch (RequestFailedException r) when (!force && (r.Status == 409 || r.Status == 412) && (r.ErrorCode == "BlobAlreadyExists" || r.ErrorCode == "ConditionNotMet" || r.Status == 412))
             {
                 throw new PorterStorageException(ErrorIds.BackupExists, PorterErrorKind.ResourceExists, shown.ToString(),
                     $"The blob '{shown}' already exists; use -Force to replace it.");

@@ -126,6 +126,18 @@ namespace PorterStorage.Core.Errors
         /// run migrates it.
         /// </summary>
         public const string ItemChangedDuringMigration = "ItemChangedDuringMigration";
+
+        /// <summary>The storage account's firewall or private endpoint refused this network (403 AuthorizationFailure).</summary>
+        public const string AzureNetworkRefused = "AzureNetworkRefused";
+
+        /// <summary>The service refused the request's signature and this machine's clock is more than 15 minutes off the service's.</summary>
+        public const string AzureClockSkew = "AzureClockSkew";
+
+        /// <summary>A blob is in the Archive tier (409 BlobArchived): it must be rehydrated before it can be read or copied.</summary>
+        public const string BlobArchived = "BlobArchived";
+
+        /// <summary>A blob or container is under a time-based retention policy or a legal hold (409 BlobImmutableDueTo…).</summary>
+        public const string BlobImmutable = "BlobImmutable";
         public const string CredentialSetParseError = "CredentialSetParseError";
         public const string CredentialSetNameConflict = "CredentialSetNameConflict";
         public const string YamlUnsupported = "YamlUnsupported";
