@@ -353,6 +353,66 @@ namespace PorterStorage.Tests
             Assert.Equal(0x1A4, UnixPermissions.TryGetMode(victim));
         }
 
+        /// <summary>
+        /// The user who may write the destination's parent swaps a folder inside the scratch folder (theirs once owners are given) for a
+        /// link to a folder of root's, and the restore fails at that step: the clean-up of the scratch folder removes the link, never
+        /// what it leads to. Before each step in turn, as root.
+        /// </summary>
+        [Fact]
+        public void Restore_FailsAfterAFolderInsideTheScratchFolderBecameALink_TheCleanUpRemovesNothingOutside()
+        {
+            using var home = new TempHome();
+            home.Write("claims/c0.json", HostileHomes.Claim("inst0"));
+            home.Write("claims/c1.json", HostileHomes.Claim("inst1"));
+            using var backups = new TempHome();
+            PorterBackup backup = HomeBackup.Create(home.Path, backups.P("h.tar.gz"), false, false, null, null, System.Threading.CancellationToken.None);
+            using var outside = new TempHome();
+            for (int i = 0; i < 5; i++)
+            {
+                outside.Write("precious/f" + i, "root's own\n", 0x1A4);
+            }
+            Dictionary<string, string> before = Snapshot(outside.Path);
+            int calls = 0;
+            using (var parent = new TempHome())
+            {
+                HomeRestore.Execute(Plan(backup, parent.P("restored")), null, new Properties.ConcurrentWriterProperties.HookedIO(new ConfinedFileIO(parent.Path), () => calls++),
+                    System.Threading.CancellationToken.None);
+            }
+            for (int n = 1; n <= calls; n++)
+            {
+                using var parent = new TempHome();
+                int step = 0;
+                void SwapAndFail()
+                {
+                    if (++step != n)
+                    {
+                        return;
+                    }
+                    foreach (string scratch in Directory.GetDirectories(parent.Path, "restored.restoring-*"))
+                    {
+                        string claims = Path.Combine(scratch, "claims");
+                        if (Directory.Exists(claims) && UnixFiles.Lstat(claims) is FileIdentity id && !id.IsLink)
+                        {
+                            Directory.Move(claims, Path.Combine(parent.Path, "moved-claims"));
+                            Directory.CreateSymbolicLink(claims, outside.P("precious"));
+                        }
+                    }
+                    throw new IOException("refused (injected)");
+                }
+                var io = new Properties.ConcurrentWriterProperties.HookedIO(new ConfinedFileIO(parent.Path), SwapAndFail);
+                try
+                {
+                    HomeRestore.Execute(Plan(backup, parent.P("restored")), null, io, System.Threading.CancellationToken.None);
+                }
+                catch (PorterStorageException)
+                {
+                    // refused: what matters is what is left outside
+                }
+                Assert.Equal(before, Snapshot(outside.Path));
+                Assert.Empty(Directory.GetDirectories(parent.Path, "restored.restoring-*"));
+            }
+        }
+
         private static PorterStorage.Core.Backup.RestorePlan Plan(PorterBackup backup, string destination) =>
             PorterStorage.Core.Backup.HomeRestore.Plan(backup.Path, backup.Sha256, destination, "/", false, null, System.Threading.CancellationToken.None);
 

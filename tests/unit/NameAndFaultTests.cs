@@ -546,6 +546,12 @@ namespace PorterStorage.Tests
                 Tick(true);
                 FileIO.System.CreateSymbolicLink(path, target);
             }
+
+            public void DeleteTree(string path)
+            {
+                Tick(true);
+                FileIO.System.DeleteTree(path);
+            }
         }
 
         private sealed class FaultyStream : PorterStorage.Core.IO.DelegatingStream

@@ -356,6 +356,8 @@ namespace PorterStorage.Tests
             public void SetModifiedTime(string path, DateTime utc) => FileIO.System.SetModifiedTime(path, utc);
 
             public void CreateSymbolicLink(string path, string target) => FileIO.System.CreateSymbolicLink(path, target);
+
+            public void DeleteTree(string path) => FileIO.System.DeleteTree(path);
         }
     }
 }

@@ -240,6 +240,8 @@ namespace PorterStorage.Tests.Properties
 
             public void CreateSymbolicLink(string path, string target) => Step(() => _inner.CreateSymbolicLink(path, target));
 
+            public void DeleteTree(string path) => Step(() => _inner.DeleteTree(path));
+
             private T Step<T>(Func<T> call)
             {
                 _step();

@@ -239,6 +239,10 @@ namespace PorterStorage.Core.Backup
                     if (plan.MoveAside || Try(dest, IOOperation.List, untouched, () => io.List(dest).Any()))
                     {
                         string aside = dest + ".before-restore-" + stamp;
+                        if (Directory.Exists(aside) || File.Exists(aside) || UnixFiles.Lstat(aside) != null)
+                        {
+                            aside += "-" + Guid.NewGuid().ToString("N").Substring(0, 8); // that name is taken already
+                        }
                         Try(dest, IOOperation.Write, untouched, () => io.MoveDirectory(dest, aside));
                         movedAside = aside;
                     }
@@ -263,9 +267,10 @@ namespace PorterStorage.Core.Backup
                 }
                 try
                 {
-                    if (Directory.Exists(staging))
+                    // Through folder handles: the scratch folder may be the user's by now, and a link put in it is never followed.
+                    if (!placed)
                     {
-                        Directory.Delete(staging, recursive: true);
+                        io.DeleteTree(staging);
                     }
                 }
                 catch (Exception ex) when (IOErrors.IsIOFailure(ex))

@@ -263,6 +263,63 @@ namespace PorterStorage.Core.IO
             });
         }
 
+        /// <summary>
+        /// Removes a folder below the root and everything in it through folder handles (openat, unlinkat): a folder swapped for a link
+        /// meanwhile, anywhere in the tree, is removed as a link and never entered, so nothing outside the tree is removed.
+        /// </summary>
+        public void DeleteTree(string path)
+        {
+            if (!UnixFiles.Supported)
+            {
+                FileIO.System.DeleteTree(path);
+                return;
+            }
+            try
+            {
+                Walk(path, create: false, leafIsFolder: false, (dir, leaf) =>
+                {
+                    RemoveBelow(dir, leaf, path);
+                    return true;
+                });
+            }
+            catch (DirectoryNotFoundException)
+            {
+                // Nothing there.
+            }
+        }
+
+        /// <summary>Removes <paramref name="name"/> of the folder open as <paramref name="dir"/>: a folder with its content, anything else as itself.</summary>
+        private static void RemoveBelow(int dir, string name, string shown)
+        {
+            FileIdentity? id = UnixFiles.Stat(dir, name, UnixFiles.AtSymlinkNoFollow);
+            if (id == null)
+            {
+                return;
+            }
+            if (id.Value.IsDirectory)
+            {
+                int fd = UnixFiles.Native.openat(dir, name, UnixFiles.ORdOnly | UnixFiles.ODirectory | UnixFiles.ONoFollow | UnixFiles.OCloExec, 0);
+                if (fd >= 0)
+                {
+                    using var handle = new SafeFileHandle((IntPtr)fd, ownsHandle: true);
+                    // The names of the folder that is open, whatever its path has become.
+                    foreach (string child in Directory.EnumerateFileSystemEntries(UnixFiles.ProcPath(fd)))
+                    {
+                        RemoveBelow(fd, Path.GetFileName(child), Path.Combine(shown, Path.GetFileName(child)));
+                    }
+                }
+                if (UnixFiles.Native.unlinkat(dir, name, UnixFiles.AtRemoveDir) != 0 && Marshal.GetLastWin32Error() != UnixFiles.ENoEnt)
+                {
+                    throw UnixFiles.Error(Marshal.GetLastWin32Error(), shown, "remove the folder");
+                }
+                return;
+            }
+            if (UnixFiles.Native.unlinkat(dir, name, 0) != 0 && Marshal.GetLastWin32Error() != UnixFiles.ENoEnt)
+            {
+                throw UnixFiles.Error(Marshal.GetLastWin32Error(), shown, "remove");
+            }
+        }
+
         /// <summary>Creates a symbolic link below the folder (its folders reached without following a link).</summary>
         public void CreateSymbolicLink(string path, string target)
         {

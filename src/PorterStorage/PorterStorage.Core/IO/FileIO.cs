@@ -58,6 +58,9 @@ namespace PorterStorage.Core.IO
 
         /// <summary>Creates a symbolic link at <paramref name="path"/> holding <paramref name="target"/> as given.</summary>
         void CreateSymbolicLink(string path, string target);
+
+        /// <summary>Removes a folder and everything in it, never following a link (a link is removed as itself); nothing there is no error.</summary>
+        void DeleteTree(string path);
     }
 
     /// <summary>The file system itself.</summary>
@@ -98,6 +101,14 @@ namespace PorterStorage.Core.IO
         public bool TrySetOwner(string path, uint owner, uint group) => UnixFiles.TryChangeOwner(path, owner, group);
 
         public void CreateSymbolicLink(string path, string target) => FileSystemExtras.CreateSymbolicLink(path, target, directory: false);
+
+        public void DeleteTree(string path)
+        {
+            if (Directory.Exists(path))
+            {
+                Directory.Delete(path, recursive: true);
+            }
+        }
 
         public void SetModifiedTime(string path, DateTime utc)
         {
