@@ -194,6 +194,34 @@ namespace PorterStorage.Tests
             Assert.Equal(before, Snapshot(outside.Path));
         }
 
+        /// <summary>
+        /// Another writer creates a target the run committed to create (the installation's index) before the run puts it in place: the
+        /// run never replaces it, reports ItemChangedDuringMigration, and its roll back leaves the other writer's file as it made it.
+        /// </summary>
+        [Fact]
+        public void Migration_AnotherWriterCreatesATargetFirst_ItsFileIsKept()
+        {
+            using var home = LegacyHome();
+            bool done = false;
+            void CreateFirst()
+            {
+                if (!done && File.Exists(home.P(".porterstorage/journal.log")) && !File.Exists(home.P("installations/inst0")) && Directory.Exists(home.P(".porterstorage/staging")))
+                {
+                    done = true;
+                    Directory.CreateDirectory(home.P("installations"));
+                    File.WriteAllText(home.P("installations/inst0"), "theirs");
+                }
+            }
+            var io = new Properties.ConcurrentWriterProperties.HookedIO(FileSystemMigrationStore.HomeIO(home.Path), CreateFirst);
+
+            PorterMigrationResult result = MigrationSession.Run(new MigrationRequest(new FileSystemMigrationStore(home.Path, io)) { SkipBackupCheck = true, Approve = (_, _) => true })!;
+
+            Assert.True(done);
+            Assert.Contains(result.Errors, e => e.ErrorId == ErrorIds.ItemChangedDuringMigration && e.Target.EndsWith("installations/inst0", StringComparison.Ordinal));
+            Assert.Equal("theirs", File.ReadAllText(home.P("installations/inst0")));
+            Assert.True(File.Exists(home.P("claims/c0.json")), "the legacy claim stays: its change was rolled back");
+        }
+
         [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "link", SetLastError = true)]
         private static extern int Link(string existing, string newPath);
 

@@ -408,6 +408,37 @@ namespace PorterStorage.Tests.Stores
             Assert.False(JournalRecord.TryParse(Encoding.UTF8.GetBytes("{\"commit\":\"x\",\"description\":\"d\",\"writes\":[\"a\"],\"deletes\":[],\"contents\":[]}"), null, out _, out _));
         }
 
+        /// <summary>
+        /// Another writer creates a target the change committed to create, before it is put in place, in any store: the change never
+        /// replaces it, fails as ItemChangedDuringMigration, and its roll back removes only what holds its own writes.
+        /// </summary>
+        [Fact]
+        public void Apply_ATargetAnotherWriterCreatedFirst_IsKept_AndOnlyTheChangesOwnWritesAreRolledBack()
+        {
+            var store = new InMemoryMigrationStore();
+            store.Put("claims/a.json", "legacy");
+            var changes = new ChangeSet("installation a");
+            changes.Writes.Add(new StoredDocument(ItemTypes.Claims, "a", "01ARZ3NDEKTSV4RRFFQ69G5FAV", Encoding.UTF8.GetBytes("{\"claim\":1}")));
+            changes.Writes.Add(new StoredDocument(ItemTypes.Installations, null, "a", Encoding.UTF8.GetBytes("{\"index\":1}")));
+            changes.Deletes.Add("claims/a.json");
+            bool done = false;
+            store.OtherWriter = s =>
+            {
+                if (!done && s.Contents.ContainsKey("claims/a/01ARZ3NDEKTSV4RRFFQ69G5FAV.json"))
+                {
+                    done = true;
+                    s.Put(store.StorePath(changes.Writes[1]), "theirs");
+                }
+            };
+
+            var ex = Assert.Throws<PorterStorageException>(() => new ChangeJournal(store).Apply(changes));
+
+            Assert.Equal(ErrorIds.ItemChangedDuringMigration, ex.ErrorId);
+            Assert.Equal("theirs", store.Text(store.StorePath(changes.Writes[1])));
+            Assert.False(store.Contents.ContainsKey("claims/a/01ARZ3NDEKTSV4RRFFQ69G5FAV.json"), "the change's own write is rolled back");
+            Assert.Equal("legacy", store.Text("claims/a.json"));
+        }
+
         /// <summary>Delegates every step to the in-memory store; Existing can answer null and one step can be refused.</summary>
         private sealed class Wrapped : ITransactionalStore
         {
@@ -429,6 +460,7 @@ namespace PorterStorage.Tests.Stores
             public void Place(JournalRecord record, int index) => _s.Place(record, index);
             public int PlaceConcurrency => _s.PlaceConcurrency;
             public bool Discard(JournalRecord record, int index) => _s.Discard(record, index);
+            public void Unplace(JournalRecord record, int index) => _s.Unplace(record, index);
             public void Move(string from, string to, bool overwrite, string? expected) => _s.Move(from, to, overwrite, expected);
             public void Delete(string path, string? expected)
             {

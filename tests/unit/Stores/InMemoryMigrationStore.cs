@@ -254,12 +254,31 @@ namespace PorterStorage.Tests.Stores
                 {
                     throw Changed(path);
                 }
+                bool create = record.Replaced != null && !record.Replaced.Contains(index);
+                if (create && _items.TryGetValue(path, out byte[]? taken) && !record.IsWrite(index, taken))
+                {
+                    throw Changed(path); // another writer made it first
+                }
                 Put(path, content);
                 _read.Remove(path);
             }
         }
 
         public bool Discard(JournalRecord record, int index) => false;
+
+        public void Unplace(JournalRecord record, int index)
+        {
+            lock (_items)
+            {
+                Step();
+                string path = record.Writes[index];
+                if (_items.TryGetValue(path, out byte[]? now) && record.IsWrite(index, now))
+                {
+                    Remove(path);
+                    _read.Remove(path);
+                }
+            }
+        }
 
         public void Move(string from, string to, bool overwrite, string? expected)
         {

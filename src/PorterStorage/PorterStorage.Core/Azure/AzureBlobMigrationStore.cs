@@ -625,6 +625,36 @@ namespace PorterStorage.Core.Azure
             }
         }
 
+        /// <summary>
+        /// Removes a write's blob for a roll back only while it holds exactly that write, and only the version read (If-Match): a blob
+        /// another writer made or changed is left as it is.
+        /// </summary>
+        public void Unplace(JournalRecord record, int index)
+        {
+            string blob = record.Writes[index];
+            try
+            {
+                BlobDownloadResult now = _container.GetBlobClient(blob).DownloadContent(_cancel).Value;
+                if (!record.IsWrite(index, now.Content.ToArray()))
+                {
+                    return;
+                }
+                _container.GetBlobClient(blob).DeleteIfExists(DeleteSnapshotsOption.None, new BlobRequestConditions { IfMatch = now.Details.ETag }, _cancel);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404 || ex.Status == 412)
+            {
+                return; // gone, or changed since it was read: not this write any more
+            }
+            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+            {
+                throw Write(ex, "Deleting " + blob);
+            }
+            lock (_placing)
+            {
+                Changed(blob, exists: false);
+            }
+        }
+
         /// <summary>False: the content is held in the journal blob, never apart, and a write may have landed.</summary>
         public bool Discard(JournalRecord record, int index) => false;
 

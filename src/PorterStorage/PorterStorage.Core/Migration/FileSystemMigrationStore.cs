@@ -457,7 +457,20 @@ namespace PorterStorage.Core.Migration
                     _io.CreateDirectory(folder);
                 }
                 at = target;
-                _io.Move(staged, target, overwrite: true);
+                // A target the commit found missing is only created: one another writer made meanwhile is theirs.
+                bool create = record.Replaced != null && !record.Replaced.Contains(index);
+                try
+                {
+                    _io.Move(staged, target, overwrite: !create);
+                }
+                catch (IOException ex) when (create && !(ex is LinkRefusedException) && _io.Identity(target) is FileIdentity taken && !taken.IsLink)
+                {
+                    if (!record.IsWrite(index, FolderVersions.Read(_io, target, out _)))
+                    {
+                        throw Changed(record.Writes[index], "created (another process made it first)", null);
+                    }
+                    Discard(record, index); // this very write, in place already
+                }
                 Forget(record.Writes[index]);
             }
             catch (Exception ex) when (IOErrors.IsIOFailure(ex))
@@ -465,6 +478,26 @@ namespace PorterStorage.Core.Migration
                 _folders.Clear();
                 throw IOErrors.Map(ex, at, IOOperation.Write);
             }
+        }
+
+        /// <summary>Removes a write's target for a roll back only while it holds exactly that write, moved aside and checked as a removal is.</summary>
+        public void Unplace(JournalRecord record, int index)
+        {
+            string path = record.Writes[index];
+            string target = FullPath(path);
+            Try(target, IOOperation.Write, () =>
+            {
+                if (_io.Identity(target) is FileIdentity there ? there.IsLink || there.IsDirectory : !File.Exists(target))
+                {
+                    return;
+                }
+                byte[] now = FolderVersions.Read(_io, target, out string version);
+                if (record.IsWrite(index, now))
+                {
+                    FolderVersions.RemoveIfUnchanged(_io, target, Path.Combine(AsideFolder, FolderVersions.AsideName(path, version)), Path.Combine(WorkFolder, "changed"), version, out _);
+                }
+            });
+            Forget(path);
         }
 
         /// <summary>1: a local rename costs less than a thread.</summary>

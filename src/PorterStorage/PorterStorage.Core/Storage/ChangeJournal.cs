@@ -179,7 +179,7 @@ namespace PorterStorage.Core.Storage
                 }
             }
             return new JournalRecord(JournalRecord.NewId(), changes.Description, writes, changes.Renames.ToList(), changes.Deletes.ToList(), _store.Existing(writes),
-                expected: expected.Count == 0 ? null : expected);
+                expected: expected.Count == 0 ? null : expected, hashes: changes.Writes.Select(d => JournalRecord.Hash(d.Content)).ToList());
         }
 
         /// <summary>Finishes one committed change set found by recovery (see <see cref="RollForward(IReadOnlyList{JournalRecord}, PorterStorageException?[])"/>).</summary>
@@ -334,7 +334,7 @@ namespace PorterStorage.Core.Storage
                         }
                         if (record.CreatedFile(i))
                         {
-                            _store.Delete(record.Writes[i], null);
+                            _store.Unplace(record, i); // only while it holds this write: a target another writer made is theirs
                         }
                         else if (record.Replaced == null)
                         {

@@ -54,6 +54,12 @@ namespace PorterStorage.Core.Storage
         /// <summary>How many <see cref="Place"/> or <see cref="Delete"/> steps may run at once: 1 for a local store, more where each is a round trip.</summary>
         int PlaceConcurrency { get; }
 
+        /// <summary>
+        /// Removes the n-th write's target, for a roll back, only while it holds exactly that write (<see cref="JournalRecord.IsWrite"/>):
+        /// a target another writer made or changed is left as it is.
+        /// </summary>
+        void Unplace(JournalRecord record, int index);
+
         /// <summary>Drops the n-th write's content when it is still held apart and was never placed; true when it was (its target is untouched).</summary>
         bool Discard(JournalRecord record, int index);
 

@@ -15,8 +15,10 @@ namespace PorterStorage.Core.Storage
     public sealed class JournalRecord
     {
         public JournalRecord(string id, string description, IReadOnlyList<string> writes, IReadOnlyList<KeyValuePair<string, string>> renames, IReadOnlyList<string> deletes,
-            IReadOnlyList<int>? replaced = null, IReadOnlyList<JournalContent>? contents = null, IReadOnlyDictionary<string, string>? expected = null)
+            IReadOnlyList<int>? replaced = null, IReadOnlyList<JournalContent>? contents = null, IReadOnlyDictionary<string, string>? expected = null,
+            IReadOnlyList<string>? hashes = null)
         {
+            Hashes = hashes;
             Expected = expected;
             Replaced = replaced;
             Contents = contents;
@@ -52,11 +54,33 @@ namespace PorterStorage.Core.Storage
         /// </summary>
         public IReadOnlyDictionary<string, string>? Expected { get; }
 
+        /// <summary>
+        /// The SHA-256 (hex) of each write's content: a roll back removes a target only while it holds exactly that write, and a write
+        /// that finds its new target taken keeps what is there unless it is this very write (a replay). Null in records of earlier builds.
+        /// </summary>
+        public IReadOnlyList<string>? Hashes { get; }
+
+        /// <summary>The SHA-256 (hex) of content, as <see cref="Hashes"/> holds it.</summary>
+        public static string Hash(byte[] content)
+        {
+            using var sha = System.Security.Cryptography.SHA256.Create();
+            byte[] digest = sha.ComputeHash(content);
+            var text = new System.Text.StringBuilder(digest.Length * 2);
+            foreach (byte b in digest)
+            {
+                text.Append(b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+            return text.ToString();
+        }
+
+        /// <summary>True when <paramref name="content"/> is exactly the n-th write (always, for records of earlier builds).</summary>
+        public bool IsWrite(int index, byte[] content) => Hashes == null || index >= Hashes.Count || string.Equals(Hashes[index], Hash(content), StringComparison.Ordinal);
+
         /// <summary>The version <paramref name="path"/> must still have for this change to remove or replace it, or null.</summary>
         public string? ExpectedVersion(string path) => Expected != null && Expected.TryGetValue(path, out string? version) ? version : null;
 
         /// <summary>This record with its content (a store that holds the content in the record itself).</summary>
-        public JournalRecord WithContents(IReadOnlyList<JournalContent> contents) => new JournalRecord(Id, Description, Writes, Renames, Deletes, Replaced, contents, Expected);
+        public JournalRecord WithContents(IReadOnlyList<JournalContent> contents) => new JournalRecord(Id, Description, Writes, Renames, Deletes, Replaced, contents, Expected, Hashes);
 
         /// <summary>The content of each write, when the record holds it (a container's journal blob); null when staged apart.</summary>
         public IReadOnlyList<JournalContent>? Contents { get; }
@@ -106,6 +130,15 @@ namespace PorterStorage.Core.Storage
                 foreach (int i in Replaced)
                 {
                     w.RawNumber(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                }
+                w.EndArray();
+            }
+            if (Hashes != null)
+            {
+                w.Name("hashes").StartArray();
+                foreach (string h in Hashes)
+                {
+                    w.String(h);
                 }
                 w.EndArray();
             }
@@ -207,7 +240,13 @@ namespace PorterStorage.Core.Storage
                     contents,
                     root.TryGetProperty("expect", out JsonElement expect)
                         ? expect.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!, StringComparer.Ordinal)
-                        : null);
+                        : null,
+                    root.TryGetProperty("hashes", out JsonElement hashes) ? hashes.EnumerateArray().Select(e => e.GetString()!).ToList() : null);
+                if (record.Hashes != null && record.Hashes.Count != paths.Count)
+                {
+                    record = null;
+                    return false;
+                }
                 return true;
             }
             catch (Exception ex) when (ex is JsonException || ex is InvalidOperationException || ex is KeyNotFoundException || ex is IndexOutOfRangeException || ex is FormatException)
