@@ -441,6 +441,32 @@ namespace PorterStorage.Tests
             }
         }
 
+        /// <summary>
+        /// An archive another user wrote (a forged manifest naming a root folder as its home, owners of its choosing) is not restored by
+        /// root, and vouches for no migration.
+        /// </summary>
+        [Fact]
+        public void Restore_AnArchiveAnotherUserOwns_BackupNotTrusted_NothingWritten()
+        {
+            if (!UnixFiles.MayChangeOwners)
+            {
+                return; // giving the archive to another user needs root; the test command runs as root
+            }
+            using var home = LegacyHome();
+            using var backups = new TempHome();
+            PorterBackup backup = HomeBackup.Create(home.Path, backups.P("h.tar.gz"), false, false, null, null, System.Threading.CancellationToken.None);
+            Assert.True(UnixFiles.TryChangeOwner(backup.Path, 1000, 1000));
+            using var parent = new TempHome();
+
+            var ex = Assert.Throws<PorterStorageException>(() => HomeRestore.Plan(backup.Path, null, parent.P("restored"), "/", false, null, System.Threading.CancellationToken.None));
+
+            Assert.Equal(ErrorIds.BackupNotTrusted, ex.ErrorId);
+            Assert.Contains("uid 1000", ex.Message, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(parent.P("restored")));
+            var evidence = Assert.Throws<PorterStorageException>(() => BackupVerifier.RequireBackupOf(backup, Path.GetFullPath(home.Path), BackupKinds.Home, System.Threading.CancellationToken.None));
+            Assert.Equal(ErrorIds.BackupRequired, evidence.ErrorId);
+        }
+
         private static PorterStorage.Core.Backup.RestorePlan Plan(PorterBackup backup, string destination) =>
             PorterStorage.Core.Backup.HomeRestore.Plan(backup.Path, backup.Sha256, destination, "/", false, null, System.Threading.CancellationToken.None);
 

@@ -224,6 +224,7 @@ namespace PorterStorage.Core.Backup
         internal static bool Trusted(PorterBackup backup) =>
             !(backup.Identity is FileIdentity id) || UnixFiles.EffectiveUser is not uint me || id.Owner == me || id.Owner == 0;
 
+
         /// <summary>What makes two backups one file: device and inode where known, else the full path.</summary>
         internal static string Key(PorterBackup backup) => backup.FileKey ?? Path.GetFullPath(backup.Path);
 

@@ -24,6 +24,12 @@ namespace PorterStorage.Core.Backup
         public static PorterBackupVerification RequireValidOfKind(string archivePath, string? expectedSha256, string manifestKind, IProgress<OperationProgress>? progress,
             CancellationToken cancel)
         {
+            if (ForeignOwner(archivePath) is uint owner)
+            {
+                throw new PorterStorageException(ErrorIds.BackupNotTrusted, PorterErrorKind.PermissionDenied, archivePath,
+                    $"'{archivePath}' is owned by uid {owner}, neither this user nor root: whoever wrote it chose what its manifest says (the home, the owners, the content), " +
+                    "so it is not restored by this process. Restore it as that user, or check it and take it over (chown) first.");
+            }
             PorterBackupVerification check = Verify(archivePath, expectedSha256, progress, cancel);
             PorterStorageException? refusal = check.ToException();
             if (refusal != null)
@@ -43,6 +49,19 @@ namespace PorterStorage.Core.Backup
         }
 
         /// <summary>
+        /// The owner of an archive file when it is neither this process's user nor root (an archive another user wrote), else null
+        /// (also where the platform tells no owner). Such an archive vouches for nothing and is restored by no other user.
+        /// </summary>
+        public static uint? ForeignOwner(string archivePath)
+        {
+            if (!(IO.UnixFiles.Lstat(archivePath) is IO.FileIdentity id) || !(IO.UnixFiles.EffectiveUser is uint me))
+            {
+                return null;
+            }
+            return id.Owner == me || id.Owner == 0 ? (uint?)null : id.Owner;
+        }
+
+        /// <summary>
         /// The migration's evidence rule: <paramref name="backup"/> must be a verified backup of this very home or container
         /// (<paramref name="kind"/> Home or Container, <paramref name="identity"/> its full path or container URL) whose archive
         /// still matches it byte for byte. Raises <c>BackupRequired</c> saying why not. Returns what the backup vouches for,
@@ -57,7 +76,8 @@ namespace PorterStorage.Core.Backup
                     $"A verified backup of '{identity}' is required: pipe {producer} into this command, pass -Backup, or use -SkipBackupCheck.");
             }
             string recorded = kind == BackupKinds.Home ? System.IO.Path.GetFullPath(backup.Source).TrimEnd('/', '\\') : backup.Source;
-            string why = backup.Kind != kind ? $"it is a backup of a {backup.Kind.ToLowerInvariant()}, not of a {kind.ToLowerInvariant()}"
+            string why = ForeignOwner(backup.Path) is uint foreign ? $"its archive is owned by uid {foreign}, neither this user nor root, so it vouches for nothing"
+                : backup.Kind != kind ? $"it is a backup of a {backup.Kind.ToLowerInvariant()}, not of a {kind.ToLowerInvariant()}"
                 : !string.Equals(recorded, identity, StringComparison.Ordinal) ? $"it is a backup of '{backup.Source}', not of '{identity}'"
                 : !backup.Verified ? (backup.Skipped.Count > 0
                     ? $"it is not verified: {backup.Skipped.Count} item(s) were not recorded (e.g. '{backup.Skipped[0].Path}')"

@@ -127,6 +127,12 @@ namespace PorterStorage.Core.Errors
         /// </summary>
         public const string ItemChangedDuringMigration = "ItemChangedDuringMigration";
 
+        /// <summary>
+        /// An archive another user owns (neither this user nor root) is given to a restore: its manifest says what its writer made it
+        /// say (the home, the owners), so it is not restored by this process.
+        /// </summary>
+        public const string BackupNotTrusted = "BackupNotTrusted";
+
         /// <summary>The storage account's firewall or private endpoint refused this network (403 AuthorizationFailure).</summary>
         public const string AzureNetworkRefused = "AzureNetworkRefused";
 
