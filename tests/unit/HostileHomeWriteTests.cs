@@ -467,6 +467,33 @@ namespace PorterStorage.Tests
             Assert.Equal(ErrorIds.BackupRequired, evidence.ErrorId);
         }
 
+        /// <summary>
+        /// An archive swapped or rewritten after a restore verified it: each entry is checked against the verified manifest as it is
+        /// read, so none of the new content is used (BackupCorrupt), for the container and table restores that read it again.
+        /// </summary>
+        [Fact]
+        public void Restore_ArchiveReplacedAfterItWasVerified_ItsContentIsNeverUsed()
+        {
+            using var home = LegacyHome();
+            using var backups = new TempHome();
+            PorterBackup backup = HomeBackup.Create(home.Path, backups.P("h.tar.gz"), false, false, null, null, System.Threading.CancellationToken.None);
+            BackupManifest manifest = BackupVerifier.Verify(backup.Path, backup.Sha256, null, System.Threading.CancellationToken.None).Manifest!;
+            home.Write("claims/c0.json", HostileHomes.Claim("INJECTED"));
+            HomeBackup.Create(home.Path, backups.P("other.tar.gz"), false, false, null, null, System.Threading.CancellationToken.None);
+            File.Move(backups.P("other.tar.gz"), backup.Path, overwrite: true);
+
+            var ex = Assert.Throws<PorterStorageException>(() =>
+            {
+                using ArchiveReader reader = ArchiveReader.OpenFile(backup.Path);
+                foreach ((ArchiveItem item, BackupEntry entry) in reader.Files(manifest, backup.Path))
+                {
+                    Assert.DoesNotContain("INJECTED", System.Text.Encoding.UTF8.GetString(ArchiveReader.ReadChecked(item, entry, backup.Path)), StringComparison.Ordinal);
+                }
+            });
+            Assert.Equal(ErrorIds.BackupCorrupt, ex.ErrorId);
+            Assert.Contains("changed since the archive was verified", ex.Message, StringComparison.Ordinal);
+        }
+
         private static PorterStorage.Core.Backup.RestorePlan Plan(PorterBackup backup, string destination) =>
             PorterStorage.Core.Backup.HomeRestore.Plan(backup.Path, backup.Sha256, destination, "/", false, null, System.Threading.CancellationToken.None);
 

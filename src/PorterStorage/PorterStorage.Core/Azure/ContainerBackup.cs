@@ -316,11 +316,7 @@ namespace PorterStorage.Core.Azure
                         {
                             // Read whole, so the upload is one Put Blob; a zip entry's stream cannot seek, and the SDK would
                             // otherwise stage it as blocks (Put Block and Put Block List: two requests for a small document).
-                            BinaryData content;
-                            using (Stream read = entry.Open())
-                            {
-                                content = BinaryData.FromStream(read);
-                            }
+                            BinaryData content = BinaryData.FromBytes(ArchiveReader.ReadChecked(entry, e, archivePath));
                             bool withTags = options.Tags != null;
                             inFlight.Enqueue((e.Path, "Restoring the blob", blob.UploadAsync(content, options, cancel), () => Landed(e, withTags)));
                             Drain(RestoreWindow - 1);
@@ -333,7 +329,8 @@ namespace PorterStorage.Core.Azure
                         }
                         try
                         {
-                            using Stream content = entry.Open();
+                            // A large blob goes through a private copy, checked against the verified manifest before it is sent.
+                            using Stream content = CheckedCopy(entry, e, archivePath);
                             if (e.Size <= SingleRequestRestoreLimit)
                             {
                                 blob.Upload(BinaryData.FromStream(content), options, cancel);
@@ -383,6 +380,38 @@ namespace PorterStorage.Core.Azure
             }
             return new PorterContainerRestoreResult(archivePath, storage.ContainerUri, changes.Added.Count + changes.Replaced.Count + changes.Unchanged, count,
                 changes.Replaced.Count, removed, saved, bytes, tagged, clock.Elapsed);
+        }
+
+        /// <summary>
+        /// An entry copied to a private temporary file (0600, removed when the stream is closed) and checked against the verified
+        /// manifest's size and SHA-256: <c>BackupCorrupt</c> when the archive changed since it was verified.
+        /// </summary>
+        private static Stream CheckedCopy(ArchiveItem item, BackupEntry entry, string archivePath)
+        {
+            string temp = Path.Combine(Path.GetTempPath(), "porterstorage-restore-" + Guid.NewGuid().ToString("N"));
+            FileStream copy;
+            if (IO.UnixPermissions.IsUnix)
+            {
+                copy = IO.FileSystemExtras.CreateNewPrivate(temp);
+                File.Delete(temp); // open, nameless: gone when closed
+            }
+            else
+            {
+                copy = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose);
+            }
+            string sha;
+            long length;
+            using (Stream read = item.Open())
+            {
+                sha = Hex.Copy(read, copy, new byte[81920], out length, CancellationToken.None);
+            }
+            if (length != entry.Size || !string.Equals(sha, entry.Sha256, StringComparison.OrdinalIgnoreCase))
+            {
+                copy.Dispose();
+                throw BackupManifest.Corrupt(archivePath, $"'{entry.Path}' changed since the archive was verified (it was rewritten or replaced); nothing of it was used", null);
+            }
+            copy.Position = 0;
+            return copy;
         }
 
         /// <summary>The archive a restore has just verified, opened again to be read in order (of a container or a table).</summary>

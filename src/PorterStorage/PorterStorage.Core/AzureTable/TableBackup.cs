@@ -194,13 +194,7 @@ namespace PorterStorage.Core.AzureTable
                     foreach ((ArchiveItem item, BackupEntry e) in archive.Files(manifest, archivePath))
                     {
                         cancel.ThrowIfCancellationRequested();
-                        byte[] json;
-                        using (Stream read = item.Open())
-                        using (var buffer = new MemoryStream())
-                        {
-                            read.CopyTo(buffer);
-                            json = buffer.ToArray();
-                        }
+                        byte[] json = ArchiveReader.ReadChecked(item, e, archivePath);
                         PorterTableEntity entity = TableEntityCodec.FromJson(json);
                         if (entity.Key != e.Path)
                         {

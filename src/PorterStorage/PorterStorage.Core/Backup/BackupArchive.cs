@@ -218,6 +218,26 @@ namespace PorterStorage.Core.Backup
         /// record; entries it does not record are passed over. Raises <c>BackupCorrupt</c> naming a recorded file the archive
         /// does not hold. For an archive that was verified; a restore reads it this way.
         /// </summary>
+        /// <summary>
+        /// Reads an entry whole and checks it is what <paramref name="entry"/> of the verified manifest records (size and SHA-256): an
+        /// archive rewritten or swapped since it was verified is <c>BackupCorrupt</c> before any of its content is used.
+        /// </summary>
+        public static byte[] ReadChecked(ArchiveItem item, BackupEntry entry, string archivePath)
+        {
+            byte[] content;
+            using (Stream read = item.Open())
+            using (var buffer = new MemoryStream(entry.Size > 0 && entry.Size < int.MaxValue ? (int)entry.Size : 0))
+            {
+                read.CopyTo(buffer);
+                content = buffer.ToArray();
+            }
+            if (content.Length != entry.Size || !string.Equals(Hex.Sha256(content), entry.Sha256, StringComparison.OrdinalIgnoreCase))
+            {
+                throw BackupManifest.Corrupt(archivePath, $"'{entry.Path}' changed since the archive was verified (it was rewritten or replaced); nothing of it was used", null);
+            }
+            return content;
+        }
+
         public IEnumerable<(ArchiveItem Item, BackupEntry Entry)> Files(BackupManifest manifest, string archivePath)
         {
             var left = new Dictionary<string, BackupEntry>(StringComparer.Ordinal);
