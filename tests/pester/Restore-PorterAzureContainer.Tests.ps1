@@ -82,6 +82,37 @@ Describe 'Restore-PorterAzureContainer -Force puts a store back exactly as it wa
         Get-ContainerDigest $s -Full | Should -Be $before
     }
 
+    It 'never overwrites a blob another writer adds while the restore runs (StoreChangedDuringRestore), held at the proxy after its first write' {
+        $s = New-SeededContainer -Installations 1 -Legacy -NoSchema -NoTags -LegacyInstallations 4
+        $folder = Join-Path $TestDrive 'race'
+        $backup = $s | Backup-PorterAzureContainer -Destination $folder
+        $null = Invoke-PorterStorageMigration -Storage $s -Backup $backup -LogPath (Join-Path $TestDrive 'logs') -Confirm:$false
+        # The restore adds the legacy claims back; the other writer writes them while the restore is held after its first write.
+        $proxy = Start-SuiteFaultProxy @{ pauseAfter = @{ operation = 'PutBlob'; count = 1 } }
+        try {
+            $module = $env:PORTERSTORAGE_MODULE
+            $child = Start-ChildPwsh -Command "Import-Module '$module'; `$t = Get-PorterAzureStorage -ConnectionString '$($proxy.ConnectionStrings['devstoreaccount1'])' -Container '$($s.Container)'; try { Restore-PorterAzureContainer -Path '$($backup.Path)' -Storage `$t -Force -Confirm:`$false -ErrorAction Stop | Out-Null; 'IDS:' } catch { 'IDS:' + `$_.FullyQualifiedErrorId.Split(',')[0] }"
+            Wait-FaultProxyPaused $proxy | Should -BeTrue
+            foreach ($i in 1..4) {
+                Invoke-OtherBlobWriter -ConnectionString $script:SourceConnection -Container $s.Container -Blob "claims/legacy$i" -Content "OTHER-WRITER-$i"
+            }
+            Set-FaultProxy $proxy @{ pauseAfter = $null } | Out-Null
+            Resume-FaultProxy $proxy
+            $child.WaitForExit(120000) | Should -BeTrue
+            $child.StandardOutput.ReadToEnd() | Should -Match 'IDS:.*StoreChangedDuringRestore'
+        }
+        finally { Stop-FaultProxy $proxy }
+        $client = Get-PorterAzureStorage -ConnectionString $script:SourceConnection -Container $s.Container
+        $fetched = Join-Path $TestDrive 'after-race'
+        $after = $client | Backup-PorterAzureContainer -Destination $fetched
+        $entries = Get-ArchiveEntry -Path $after.Path
+        foreach ($i in 1..4) {
+            $entry = @($entries | Where-Object { $_.Name -like "*claims/legacy$i" })
+            $entry.Count | Should -Be 1
+            [Text.Encoding]::UTF8.GetString($entry[0].Content) | Should -Be "OTHER-WRITER-$i" -Because "the other writer's claims/legacy$i is never overwritten"
+        }
+    }
+
     It 'refuses a container whose migration lock is leased (MigrationInProgress), before saving or changing anything' {
         $s = New-SeededContainer -Installations 1 -LegacyInstallations 1 -NoSchema
         $folder = Join-Path $TestDrive 'leased'

@@ -50,6 +50,16 @@ namespace PorterStorage.Tests
             Assert.Contains(service.ToString("u", System.Globalization.CultureInfo.InvariantCulture).Substring(0, 13), ex.Message, StringComparison.Ordinal);
         }
 
+        /// <summary>The storage emulator answers a wrong key with AuthorizationFailure and an authentication failure's words: a refused signature, not the network.</summary>
+        [Fact]
+        public void Translate_AuthorizationFailureInTheWordsOfAnAuthenticationFailure_AzureAuthFailed()
+        {
+            var emulator = new RequestFailedException(403, "Server failed to authenticate the request. Make sure the value of the Authorization header is formed correctly.", "AuthorizationFailure", null);
+            Assert.Equal(ErrorIds.AzureAuthFailed, AzureErrors.Translate(emulator, Target, "Reading the blob").ErrorId);
+            var firewall = new RequestFailedException(403, "This request is not authorized to perform this operation.", "AuthorizationFailure", null);
+            Assert.Equal(ErrorIds.AzureNetworkRefused, AzureErrors.Translate(firewall, Target, "Reading the blob").ErrorId);
+        }
+
         [Fact]
         public void Translate_SignatureRefused_NoServiceClock_AzureAuthFailed()
         {

@@ -25,13 +25,17 @@ namespace PorterStorage.Core.Azure
                         return new PorterStorageException(ErrorIds.AzureConnectionFailed, PorterErrorKind.ConnectionError, target,
                             $"{operation} on '{target}' failed: the storage endpoint could not be reached.", ex);
                     }
-                    if (r.Status == 403 && code == "AuthorizationFailure")
+                    // Azure answers a wrong key or signature with AuthenticationFailed; the storage emulator says AuthorizationFailure, with
+                    // the words of an authentication failure: only an AuthorizationFailure that is not one is the network's refusal.
+                    bool signatureRefused = code == "AuthenticationFailed"
+                        || (code == "AuthorizationFailure" && r.Message.IndexOf("failed to authenticate", StringComparison.OrdinalIgnoreCase) >= 0);
+                    if (r.Status == 403 && code == "AuthorizationFailure" && !signatureRefused)
                     {
                         return new PorterStorageException(ErrorIds.AzureNetworkRefused, PorterErrorKind.PermissionDenied, target,
                             detail + ": the storage account's firewall or private endpoint refused this network. Run from a network the account allows " +
                             "(in Azure Automation, a Hybrid Runbook Worker inside it), or add this network to the account's network rules.", ex);
                     }
-                    if (r.Status == 403 && code == "AuthenticationFailed")
+                    if (r.Status == 403 && signatureRefused)
                     {
                         DateTimeOffset? service = ServiceDate(r);
                         if (service.HasValue && Math.Abs((DateTimeOffset.UtcNow - service.Value).TotalMinutes) > 15)

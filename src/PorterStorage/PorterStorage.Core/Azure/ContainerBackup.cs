@@ -245,6 +245,13 @@ namespace PorterStorage.Core.Azure
                 changes = RestoreChanges.Compare(manifest.Entries, held);
             }
             ISet<string> toWrite = changes.ToWrite();
+            // Every write is conditional on what the restore read and saved: a blob it replaces still has the ETag listed, a blob it
+            // adds is still missing. A blob another process wrote meanwhile is never overwritten (StoreChangedDuringRestore).
+            Dictionary<string, ETag?> listed = current.ToDictionary(b => b.Name, b => b.Properties.ETag, StringComparer.Ordinal);
+            var replacing = new HashSet<string>(changes.Replaced.Select(e => e.Path), StringComparer.Ordinal);
+            BlobRequestConditions WriteCondition(string path) => replacing.Contains(path) && listed.TryGetValue(path, out ETag? etag) && etag.HasValue
+                ? new BlobRequestConditions { IfMatch = etag.Value }
+                : new BlobRequestConditions { IfNoneMatch = ETag.All };
 
             int count = 0, tagged = 0, removed = 0;
             long bytes = 0;
@@ -260,10 +267,9 @@ namespace PorterStorage.Core.Azure
                 {
                     sent.Step.GetAwaiter().GetResult();
                 }
-                catch (RequestFailedException ex) when (ex.Status == 412)
+                catch (RequestFailedException ex) when (ex.Status == 412 || (ex.Status == 409 && ex.ErrorCode == "BlobAlreadyExists"))
                 {
-                    failed ??= new PorterStorageException(ErrorIds.AzureRequestFailed, PorterErrorKind.ResourceBusy, sent.Name,
-                        $"The blob '{sent.Name}' changed after the restore read it (HTTP 412 ConditionNotMet); it was left as it is. Restore again: its state then is saved first like the rest.", ex);
+                    failed ??= ChangedDuringRestore(sent.Name, ex);
                     return;
                 }
                 catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
@@ -310,6 +316,7 @@ namespace PorterStorage.Core.Azure
                             HttpHeaders = HttpHeaders(e.Headers),
                             Metadata = e.Metadata?.ToDictionary(kv => kv.Key, kv => kv.Value),
                             Tags = e.Tags != null && e.Tags.Count > 0 ? e.Tags.ToDictionary(kv => kv.Key, kv => kv.Value) : null,
+                            Conditions = WriteCondition(e.Path),
                         };
                         BlobClient blob = container.GetBlobClient(e.Path);
                         if (e.Size <= RestoreAheadLimit)
@@ -340,6 +347,10 @@ namespace PorterStorage.Core.Azure
                                 blob.Upload(content, options, cancel);
                             }
                         }
+                        catch (RequestFailedException ex) when (ex.Status == 412 || (ex.Status == 409 && ex.ErrorCode == "BlobAlreadyExists"))
+                        {
+                            throw ChangedDuringRestore(e.Path, ex);
+                        }
                         catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
                         {
                             throw AzureErrors.Translate(ex, e.Path, "Restoring the blob");
@@ -349,7 +360,7 @@ namespace PorterStorage.Core.Azure
                     // Only once every blob of the backup is in place, and each removed one is in the pre-restore backup: the
                     // removals, each only if the blob is still what was saved (If-Match on the ETag listed before it was read).
                     Drain(0);
-                    Dictionary<string, ETag?> etags = current.ToDictionary(b => b.Name, b => b.Properties.ETag, StringComparer.Ordinal);
+                    Dictionary<string, ETag?> etags = listed;
                     foreach (BackupEntry gone in failed == null ? changes.Removed : Array.Empty<BackupEntry>())
                     {
                         cancel.ThrowIfCancellationRequested();
@@ -381,6 +392,12 @@ namespace PorterStorage.Core.Azure
             return new PorterContainerRestoreResult(archivePath, storage.ContainerUri, changes.Added.Count + changes.Replaced.Count + changes.Unchanged, count,
                 changes.Replaced.Count, removed, saved, bytes, tagged, clock.Elapsed);
         }
+
+        /// <summary><c>StoreChangedDuringRestore</c>: a blob another process wrote after the restore read the container is left as it made it.</summary>
+        private static PorterStorageException ChangedDuringRestore(string blob, Exception ex) =>
+            new PorterStorageException(ErrorIds.StoreChangedDuringRestore, PorterErrorKind.ResourceBusy, blob,
+                $"The blob '{blob}' was written by another process after the restore read the container (HTTP {(ex as RequestFailedException)?.Status}); " +
+                "it was left as that process made it and the restore stopped. Keep Porter and other writers off the store, and restore again: the container as it is then is saved first like the rest.", ex);
 
         /// <summary>
         /// An entry copied to a private temporary file (0600, removed when the stream is closed) and checked against the verified

@@ -79,7 +79,7 @@ namespace PorterStorage.Core.AzureTable
                     properties.Add(p);
                 }
             }
-            return new PorterTableEntity(e.PartitionKey, e.RowKey, properties);
+            return new PorterTableEntity(e.PartitionKey, e.RowKey, properties) { ETag = e.ETag.ToString() is string tag && tag.Length > 0 ? tag : null };
         }
 
         /// <summary>The SDK entity that writes exactly these keys, properties and types.</summary>

@@ -173,6 +173,8 @@ namespace PorterStorage.Core.AzureTable
                 ? RestoreChanges.SaveFirst(archivePath, now, path => Write(target, current, path, false, progress, cancel))
                 : null;
             ISet<string> toWrite = changes.ToWrite();
+            // Every write and removal is over what was read and saved (the ETags read): another process's write is never replaced.
+            Dictionary<string, PorterTableEntity> currentByKey = current.ToDictionary(e => e.Key, StringComparer.Ordinal);
 
             var backedUp = new List<PorterTableEntity>();
             int written = 0;
@@ -180,7 +182,7 @@ namespace PorterStorage.Core.AzureTable
             var chunk = new List<PorterTableEntity>();
             void Send()
             {
-                TableWriter.Upsert(table, target, chunk, batch =>
+                TableWriter.WriteOverRead(table, target, chunk, currentByKey, batch =>
                 {
                     written += batch.Count;
                     progress?.Report(new OperationProgress("Restoring", batch[batch.Count - 1].Key, written, toWrite.Count, bytes, "entities"));
@@ -225,7 +227,7 @@ namespace PorterStorage.Core.AzureTable
             // Only once every entity of the backup is in place, and each removed one is in the pre-restore backup.
             var removedKeys = new HashSet<string>(changes.Removed.Select(e => e.Path), StringComparer.Ordinal);
             int removed = 0;
-            TableWriter.Delete(table, target, current.Where(e => removedKeys.Contains(e.Key)).ToList(), batch => removed += batch.Count, cancel);
+            TableWriter.DeleteRead(table, target, current.Where(e => removedKeys.Contains(e.Key)).ToList(), batch => removed += batch.Count, cancel);
 
             List<PorterTableEntity> after = AzureTablePorterStore.ReadAll(table, target, cancel);
             var backedUpKeys = new HashSet<string>(backedUp.Select(e => e.Key), StringComparer.Ordinal);

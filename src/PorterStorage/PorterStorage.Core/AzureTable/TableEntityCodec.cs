@@ -58,6 +58,9 @@ namespace PorterStorage.Core.AzureTable
         /// <summary>The entity's key as one text (<c>PartitionKey/RowKey</c>, each escaped), the name it has in a backup and in messages.</summary>
         public string Key => TableEntityCodec.EscapeKey(PartitionKey) + "/" + TableEntityCodec.EscapeKey(RowKey);
 
+        /// <summary>The service's ETag of the entity as it was read (null for one not read from a table): what a conditional write expects.</summary>
+        internal string? ETag { get; set; }
+
         public override string ToString() => Key;
     }
 

@@ -39,18 +39,35 @@ namespace PorterStorage.Core.AzureTable
         /// named error naming an entity of the failing batch; batches already sent stay written (a rerun writes them again, harmlessly).
         /// </summary>
         internal static void Upsert(TableClient table, string location, IReadOnlyList<PorterTableEntity> entities, Action<IReadOnlyList<PorterTableEntity>>? written,
-            CancellationToken cancel) => Send(table, location, entities, TableTransactionActionType.UpsertReplace, "Writing the entities", written, cancel);
+            CancellationToken cancel) => Send(table, location, entities, _ => (TableTransactionActionType.UpsertReplace, ETag.All), false, "Writing the entities", written, cancel);
+
+        /// <summary>
+        /// Writes every entity only over what was read: one whose key <paramref name="read"/> holds replaces it only while it has the ETag
+        /// read (If-Match), any other is only added. An entity another process wrote, added or removed meanwhile is left as it is, and
+        /// the write raises <c>StoreChangedDuringRestore</c> naming it.
+        /// </summary>
+        internal static void WriteOverRead(TableClient table, string location, IReadOnlyList<PorterTableEntity> entities, IReadOnlyDictionary<string, PorterTableEntity> read,
+            Action<IReadOnlyList<PorterTableEntity>>? written, CancellationToken cancel) =>
+            Send(table, location, entities, e => read.TryGetValue(e.Key, out PorterTableEntity? was) && was.ETag != null
+                ? (TableTransactionActionType.UpdateReplace, new ETag(was.ETag))
+                : (TableTransactionActionType.Add, default(ETag)), true, "Writing the entities", written, cancel);
+
+        /// <summary>Deletes entities read from the table only while each has the ETag read; one another process changed is left (<c>StoreChangedDuringRestore</c>).</summary>
+        internal static void DeleteRead(TableClient table, string location, IReadOnlyList<PorterTableEntity> entities, Action<IReadOnlyList<PorterTableEntity>>? deleted,
+            CancellationToken cancel) =>
+            Send(table, location, entities, e => (TableTransactionActionType.Delete, e.ETag != null ? new ETag(e.ETag) : ETag.All), true, "Removing the entities", deleted, cancel);
 
         /// <summary>
         /// Deletes every entity (of any ETag); one already gone counts as deleted, so a rerun, or a transaction the service
         /// committed before its answer was lost, is harmless. Raises the first failure as <see cref="Upsert"/> does.
         /// </summary>
         internal static void Delete(TableClient table, string location, IReadOnlyList<PorterTableEntity> entities, Action<IReadOnlyList<PorterTableEntity>>? deleted,
-            CancellationToken cancel) => Send(table, location, entities, TableTransactionActionType.Delete, "Removing the entities", deleted, cancel);
+            CancellationToken cancel) => Send(table, location, entities, _ => (TableTransactionActionType.Delete, ETag.All), false, "Removing the entities", deleted, cancel);
 
-        private static void Send(TableClient table, string location, IReadOnlyList<PorterTableEntity> entities, TableTransactionActionType kind, string operation,
-            Action<IReadOnlyList<PorterTableEntity>>? done, CancellationToken cancel)
+        private static void Send(TableClient table, string location, IReadOnlyList<PorterTableEntity> entities, Func<PorterTableEntity, (TableTransactionActionType Kind, ETag ETag)> how,
+            bool conditional, string operation, Action<IReadOnlyList<PorterTableEntity>>? done, CancellationToken cancel)
         {
+            TableTransactionActionType kind = entities.Count > 0 ? how(entities[0]).Kind : TableTransactionActionType.UpsertReplace;
             var batches = new List<List<PorterTableEntity>>();
             foreach (IGrouping<string, PorterTableEntity> partition in entities.GroupBy(e => e.PartitionKey, StringComparer.Ordinal))
             {
@@ -90,13 +107,26 @@ namespace PorterStorage.Core.AzureTable
                         {
                             try
                             {
-                                table.DeleteEntity(e.PartitionKey, e.RowKey, ETag.All, cancel);
+                                table.DeleteEntity(e.PartitionKey, e.RowKey, how(e).ETag, cancel);
                             }
                             catch (RequestFailedException gone) when (gone.Status == 404)
                             {
                             }
                         }
                     }
+                }
+                catch (RequestFailedException ex) when (conditional && (ex.Status == 412 || ex.Status == 409 || ex.Status == 404))
+                {
+                    PorterTableEntity named = sent.Batch[0];
+                    if (ex is TableTransactionFailedException t && t.FailedTransactionActionIndex is int at && at >= 0 && at < sent.Batch.Count)
+                    {
+                        named = sent.Batch[at];
+                    }
+                    string entity = AzureTablePorterStore.EntityLocation(location, named);
+                    failed ??= new PorterStorageException(ErrorIds.StoreChangedDuringRestore, PorterErrorKind.ResourceBusy, entity,
+                        $"The entity '{entity}' was written, added or removed by another process after the restore read the table (HTTP {ex.Status}); it was left as that process made it " +
+                        "and the restore stopped. Keep Porter and other writers off the table, and restore again: the table as it is then is saved first like the rest.", ex);
+                    return;
                 }
                 catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
                 {
@@ -120,12 +150,14 @@ namespace PorterStorage.Core.AzureTable
                         break;
                     }
                     Task send = batch.Count > 1
-                        ? table.SubmitTransactionAsync(batch.Select(e => (kind == TableTransactionActionType.Delete
-                            ? new TableTransactionAction(kind, AzureTablePorterStore.ToSdk(e), ETag.All)
-                            : new TableTransactionAction(kind, AzureTablePorterStore.ToSdk(e)))).ToList(), cancel)
-                        : kind == TableTransactionActionType.Delete
-                        ? table.DeleteEntityAsync(batch[0].PartitionKey, batch[0].RowKey, ETag.All, cancel)
-                        : table.UpsertEntityAsync(AzureTablePorterStore.ToSdk(batch[0]), TableUpdateMode.Replace, cancel);
+                        ? table.SubmitTransactionAsync(batch.Select(e =>
+                        {
+                            (TableTransactionActionType k, ETag tag) = how(e);
+                            return k == TableTransactionActionType.Delete || k == TableTransactionActionType.UpdateReplace
+                                ? new TableTransactionAction(k, AzureTablePorterStore.ToSdk(e), tag)
+                                : new TableTransactionAction(k, AzureTablePorterStore.ToSdk(e));
+                        }).ToList(), cancel)
+                        : One(table, batch[0], how(batch[0]), cancel);
                     inFlight.Enqueue((batch, send));
                     while (inFlight.Count >= Concurrency)
                     {
@@ -142,6 +174,22 @@ namespace PorterStorage.Core.AzureTable
             if (failed != null)
             {
                 throw failed;
+            }
+        }
+
+        /// <summary>One entity's write or removal as <paramref name="how"/> says, in one request.</summary>
+        private static Task One(TableClient table, PorterTableEntity e, (TableTransactionActionType Kind, ETag ETag) how, CancellationToken cancel)
+        {
+            switch (how.Kind)
+            {
+                case TableTransactionActionType.Delete:
+                    return table.DeleteEntityAsync(e.PartitionKey, e.RowKey, how.ETag, cancel);
+                case TableTransactionActionType.UpdateReplace:
+                    return table.UpdateEntityAsync(AzureTablePorterStore.ToSdk(e), how.ETag, TableUpdateMode.Replace, cancel);
+                case TableTransactionActionType.Add:
+                    return table.AddEntityAsync(AzureTablePorterStore.ToSdk(e), cancel);
+                default:
+                    return table.UpsertEntityAsync(AzureTablePorterStore.ToSdk(e), TableUpdateMode.Replace, cancel);
             }
         }
 

@@ -133,6 +133,12 @@ namespace PorterStorage.Core.Errors
         /// </summary>
         public const string BackupNotTrusted = "BackupNotTrusted";
 
+        /// <summary>
+        /// Another process wrote a blob or entity after the restore read the store and before the restore replaced, added or removed it:
+        /// it was left as that process made it, and the restore stopped. Restoring again saves the store as it is then and goes on.
+        /// </summary>
+        public const string StoreChangedDuringRestore = "StoreChangedDuringRestore";
+
         /// <summary>The storage account's firewall or private endpoint refused this network (403 AuthorizationFailure).</summary>
         public const string AzureNetworkRefused = "AzureNetworkRefused";
 
