@@ -119,4 +119,21 @@ Describe 'Backup-PorterAzureContainer and Restore-PorterAzureContainer' {
         (Get-TreeDigest (Join-Path $TestDrive 'from-container')).Keys | Should -Be (Get-TreeDigest $h).Keys
     }
 
+    It 'stops with FileChangedDuringBackup, writing no archive, when a blob is rewritten between the listing and its read' {
+        $s = New-SeededContainer -Installations 3
+        $proxy = Start-SuiteFaultProxy @{ pauseAfter = @{ operation = 'ListBlobs'; count = 1 } }
+        try {
+            $module = $env:PORTERSTORAGE_MODULE
+            $destination = Join-Path $TestDrive 'torn'
+            $child = Start-ChildPwsh -Command "Import-Module '$module'; `$t = Get-PorterAzureStorage -ConnectionString '$($proxy.ConnectionStrings['devstoreaccount1'])' -Container '$($s.Container)'; try { Backup-PorterAzureContainer -Storage `$t -Destination '$destination' -ErrorAction Stop | Out-Null; 'IDS:' } catch { 'IDS:' + `$_.FullyQualifiedErrorId.Split(',')[0] }"
+            Wait-FaultProxyPaused $proxy | Should -BeTrue
+            Invoke-OtherBlobWriter -ConnectionString $script:SourceConnection -Container $s.Container -Blob 'installations/app1' -Content 'rewritten after the listing'
+            Set-FaultProxy $proxy @{ pauseAfter = $null } | Out-Null
+            Resume-FaultProxy $proxy
+            $child.WaitForExit(120000) | Should -BeTrue
+            $child.StandardOutput.ReadToEnd() | Should -Match 'IDS:FileChangedDuringBackup'
+            @(Get-ChildItem -LiteralPath $destination -File -ErrorAction SilentlyContinue).Count | Should -Be 0
+        }
+        finally { Stop-FaultProxy $proxy }
+    }
 }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
+using global::Azure;
 using global::Azure.Storage.Blobs;
 using global::Azure.Storage.Blobs.Models;
 
@@ -57,12 +58,14 @@ namespace PorterStorage.Core.Azure
             {
                 BlobItem blob = _blobs[_next++];
                 bool small = blob.Properties.ContentLength.HasValue && blob.Properties.ContentLength.Value <= SizeLimit;
-                _ahead.Enqueue((blob.Name, small ? ReadAsync(blob.Name) : null));
+                _ahead.Enqueue((blob.Name, small ? ReadAsync(blob.Name, blob.Properties.ETag) : null));
             }
         }
 
-        private async Task<BinaryData> ReadAsync(string name) =>
-            (await _container.GetBlobClient(name).DownloadContentAsync(_cancel.Token).ConfigureAwait(false)).Value.Content;
+        /// <summary>The blob's content while it is still the version listed (If-Match on the listed ETag): one rewritten since fails (412).</summary>
+        private async Task<BinaryData> ReadAsync(string name, ETag? listed) =>
+            (await _container.GetBlobClient(name).DownloadContentAsync(
+                new BlobDownloadOptions { Conditions = listed.HasValue ? new BlobRequestConditions { IfMatch = listed.Value } : null }, _cancel.Token).ConfigureAwait(false)).Value.Content;
 
         public void Dispose()
         {

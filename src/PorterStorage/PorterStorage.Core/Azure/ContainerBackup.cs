@@ -147,7 +147,10 @@ namespace PorterStorage.Core.Azure
                         long declared;
                         if (ahead == null)
                         {
-                            BlobDownloadStreamingResult download = container.GetBlobClient(blob.Name).DownloadStreaming(cancellationToken: cancel).Value;
+                            BlobDownloadStreamingResult download = container.GetBlobClient(blob.Name).DownloadStreaming(new BlobDownloadOptions
+                            {
+                                Conditions = blob.Properties.ETag.HasValue ? new BlobRequestConditions { IfMatch = blob.Properties.ETag.Value } : null,
+                            }, cancel).Value;
                             ahead = download.Content;
                             declared = download.Details.ContentLength;
                         }
@@ -165,6 +168,12 @@ namespace PorterStorage.Core.Azure
                             throw new PorterStorageException(ErrorIds.BackupWriteError, PorterErrorKind.ReadError, blob.Name,
                                 $"The blob '{blob.Name}' sent {length} bytes where it declared {declared}; no backup was written. Back up again.");
                         }
+                    }
+                    catch (Exception ex) when (AzureErrors.IsAzureFailure(ex) && Unwrap(ex) is RequestFailedException changed && changed.Status == 412)
+                    {
+                        // Its content, tags and metadata are recorded only as one version: the one listed.
+                        throw new PorterStorageException(ErrorIds.FileChangedDuringBackup, PorterErrorKind.ResourceBusy, blob.Name,
+                            $"The blob '{blob.Name}' was rewritten after it was listed and before it was read; no backup was written (it would have paired its new content with the old tags and headers). Back up again, with writers off the container.", ex);
                     }
                     catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
                     {
@@ -392,6 +401,8 @@ namespace PorterStorage.Core.Azure
             return new PorterContainerRestoreResult(archivePath, storage.ContainerUri, changes.Added.Count + changes.Replaced.Count + changes.Unchanged, count,
                 changes.Replaced.Count, removed, saved, bytes, tagged, clock.Elapsed);
         }
+
+        private static Exception Unwrap(Exception ex) => ex is AggregateException a && a.InnerException != null ? Unwrap(a.InnerException) : ex;
 
         /// <summary><c>StoreChangedDuringRestore</c>: a blob another process wrote after the restore read the container is left as it made it.</summary>
         private static PorterStorageException ChangedDuringRestore(string blob, Exception ex) =>
