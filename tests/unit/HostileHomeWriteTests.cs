@@ -494,6 +494,30 @@ namespace PorterStorage.Tests
             Assert.Contains("changed since the archive was verified", ex.Message, StringComparison.Ordinal);
         }
 
+        /// <summary>A link another user owns on the way to a restore's destination (theirs to point anywhere) is refused before anything is written.</summary>
+        [Fact]
+        public void Restore_ALinkAnotherUserOwnsAboveTheDestination_UnsafeLink_NothingWritten()
+        {
+            if (!UnixFiles.MayChangeOwners)
+            {
+                return; // a link of another user's needs root to make; the test command runs as root
+            }
+            using var home = LegacyHome();
+            using var backups = new TempHome();
+            PorterBackup backup = HomeBackup.Create(home.Path, backups.P("h.tar.gz"), false, false, null, null, System.Threading.CancellationToken.None);
+            using var outside = new TempHome();
+            outside.Mkdir("rootcfg");
+            Dictionary<string, string> before = Snapshot(outside.Path);
+            using var users = new TempHome();
+            Directory.CreateSymbolicLink(users.P("cfg"), outside.P("rootcfg"));
+            Assert.True(UnixFiles.TryChangeOwner(users.P("cfg"), 1000, 1000));
+
+            var ex = Assert.Throws<PorterStorageException>(() => HomeRestore.Execute(Plan(backup, users.P("cfg/.porter")), null, System.Threading.CancellationToken.None));
+
+            Assert.Equal(ErrorIds.UnsafeLink, ex.ErrorId);
+            Assert.Equal(before, Snapshot(outside.Path));
+        }
+
         private static PorterStorage.Core.Backup.RestorePlan Plan(PorterBackup backup, string destination) =>
             PorterStorage.Core.Backup.HomeRestore.Plan(backup.Path, backup.Sha256, destination, "/", false, null, System.Threading.CancellationToken.None);
 

@@ -137,6 +137,11 @@ namespace PorterStorage.Core.Backup
             {
                 return Execute(plan, progress, FileIO.System, cancel);
             }
+            if (UnixFiles.LinkAnotherUserOwns(parent!) is string link)
+            {
+                throw IOErrors.Map(new LinkRefusedException(link), link, IOOperation.Write,
+                    $"It is another user's link on the way to '{plan.Destination}', who would choose where the restore lands; nothing was restored. Give the destination without it.");
+            }
             Try(parent!, IOOperation.Write, $"Nothing was restored; '{plan.Destination}' is as it was.", () => FileIO.System.CreateDirectory(parent!));
             return Execute(plan, progress, new ConfinedFileIO(parent!), cancel);
         }

@@ -38,12 +38,15 @@ namespace PorterStorage.Core.Home
             }
         }
 
-        public static PorterStorageException NotFolder(string path) =>
+        public static PorterStorageException NotFolder(string path, string what = "a file") =>
             new PorterStorageException(ErrorIds.PathNotFolder, PorterErrorKind.InvalidData, path,
-                $"'{path}' is a file where Porter keeps a folder; nothing was changed. Move it aside and run again.");
+                $"'{path}' is {what} where a folder belongs; nothing was changed. Move it aside and run again.");
 
-        public static PorterStorageException NotFile(string path) =>
+        public static PorterStorageException NotFile(string path, string what = "a folder") =>
             new PorterStorageException(ErrorIds.PathNotFile, PorterErrorKind.InvalidData, path,
-                $"'{path}' is a folder where Porter keeps a file; nothing was changed. Move it aside and run again.");
+                $"'{path}' is {what} where a file belongs; nothing was changed. Move it aside and run again.");
+
+        /// <summary>What a file system entry is, in words: "a folder", "a file", "a pipe, socket or device".</summary>
+        public static string Kind(IO.FileIdentity id) => id.IsDirectory ? "a folder" : id.IsRegularFile ? "a file" : id.IsLink ? "a symbolic link" : "a pipe, socket or device";
     }
 }

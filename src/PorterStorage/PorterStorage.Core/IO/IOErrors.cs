@@ -69,7 +69,7 @@ namespace PorterStorage.Core.IO
             {
                 return new PorterStorageException(ErrorIds.UnsafeLink, PorterErrorKind.PermissionDenied, link.PathName, link.Hard
                     ? $"'{link.PathName}' is a hard link (the file has other names, which may lie outside the home); nothing was written, changed or read through it.{tail}"
-                    : $"'{link.PathName}' is a symbolic link, or lies under one, where the module writes; it was not followed and nothing was written through it.{tail}", ex);
+                    : $"'{link.PathName}' is a symbolic link, or lies under one, where a file is written or read only as itself; it was not followed and nothing was written or read through it.{tail}", ex);
             }
             string verb = operation == IOOperation.Read ? "read" : operation == IOOperation.List ? "listed" : "written";
             if (ex is UnauthorizedAccessException || ex is System.Security.SecurityException)

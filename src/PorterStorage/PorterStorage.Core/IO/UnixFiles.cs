@@ -172,6 +172,34 @@ namespace PorterStorage.Core.IO
         }
 
         /// <summary>
+        /// The first part of <paramref name="path"/> (made absolute) that is a symbolic link another user owns (neither this process's
+        /// user nor root), or null: such a link lets that user choose where everything below it lands.
+        /// </summary>
+        public static string? LinkAnotherUserOwns(string path)
+        {
+            if (!Supported || !(EffectiveUser is uint me))
+            {
+                return null;
+            }
+            string full = Path.GetFullPath(path);
+            string at = Path.GetPathRoot(full) ?? "/";
+            foreach (string part in full.Substring(at.Length).Split(new[] { Path.DirectorySeparatorChar }, StringSplitOptions.RemoveEmptyEntries))
+            {
+                at = Path.Combine(at, part);
+                FileIdentity? id = Lstat(at);
+                if (id == null)
+                {
+                    return null;
+                }
+                if (id.Value.IsLink && id.Value.Owner != me && id.Value.Owner != 0)
+                {
+                    return at;
+                }
+            }
+            return null;
+        }
+
+        /// <summary>
         /// True when another process holds an exclusive lock on the file <paramref name="path"/> (flock, as the runtime's
         /// FileShare.None takes it); false when the file is missing or free. A link there is never followed (false).
         /// </summary>

@@ -290,11 +290,11 @@ namespace PorterStorage.Core.Migration
                 }
                 if (folder && !there.IsDirectory)
                 {
-                    throw HomeShape.NotFolder(own);
+                    throw HomeShape.NotFolder(own, HomeShape.Kind(there));
                 }
                 if (!folder && !there.IsRegularFile)
                 {
-                    throw HomeShape.NotFile(own);
+                    throw HomeShape.NotFile(own, HomeShape.Kind(there));
                 }
             }
             try
