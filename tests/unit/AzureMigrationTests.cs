@@ -259,6 +259,19 @@ namespace PorterStorage.Tests
             }
         }
 
+        /// <summary>A blob whose name no archive can hold (an empty segment) stops the backup naming it; no archive that cannot be restored is written.</summary>
+        [Fact]
+        public void Backup_ABlobNameNoArchiveHolds_UnsafeArchiveEntryNamingIt_NoArchive()
+        {
+            PorterAzureStorage s = LegacyStore();
+            Put(Client(s), "a//b", Encoding.UTF8.GetBytes("odd"));
+            using var dir = new TempHome();
+            var ex = Assert.Throws<PorterStorageException>(() => ContainerBackup.Create(s, dir.P("c.tar.gz"), false, null, System.Threading.CancellationToken.None));
+            Assert.Equal(ErrorIds.UnsafeArchiveEntry, ex.ErrorId);
+            Assert.Equal("a//b", ex.Target);
+            Assert.Empty(Directory.GetFiles(dir.Path));
+        }
+
         [Fact]
         public void Lock_LeaseHeld_MigrationInProgress()
         {

@@ -140,6 +140,12 @@ namespace PorterStorage.Core.Azure
                     string hash;
                     long length;
                     DateTime modified = blob.Properties.LastModified?.UtcDateTime ?? created;
+                    if (archive != null && ArchiveValidator.PathProblem(blob.Name, ArchiveKindRules.Container) is string unsafeName)
+                    {
+                        // An archive no restore would take is never written as a 'backup': the blob is named now.
+                        throw new PorterStorageException(ErrorIds.UnsafeArchiveEntry, PorterErrorKind.InvalidData, blob.Name,
+                            $"The blob '{blob.Name}' cannot be held in a backup ({unsafeName}): no restore could write it back, so no backup was written. Rename or remove the blob (Porter's plugin never writes such a name) and back up again.");
+                    }
                     try
                     {
                         // Small blobs arrive read ahead, many at once; a large one is streamed when its turn comes.
