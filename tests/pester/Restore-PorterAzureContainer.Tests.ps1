@@ -82,13 +82,15 @@ Describe 'Restore-PorterAzureContainer -Force puts a store back exactly as it wa
         Get-ContainerDigest $s -Full | Should -Be $before
     }
 
-    It 'never overwrites a blob another writer adds while the restore runs (StoreChangedDuringRestore), held at the proxy after its first write' {
+    It 'never overwrites a blob another writer adds while the restore runs (StoreChangedDuringRestore), held at the proxy before its writes' {
         $s = New-SeededContainer -Installations 1 -Legacy -NoSchema -NoTags -LegacyInstallations 4
         $folder = Join-Path $TestDrive 'race'
         $backup = $s | Backup-PorterAzureContainer -Destination $folder
         $null = Invoke-PorterStorageMigration -Storage $s -Backup $backup -LogPath (Join-Path $TestDrive 'logs') -Confirm:$false
-        # The restore adds the legacy claims back; the other writer writes them while the restore is held after its first write.
-        $proxy = Start-SuiteFaultProxy @{ pauseAfter = @{ operation = 'PutBlob'; count = 1 } }
+        # The restore reads every blob twice (to compare, then into the pre-restore backup) before it writes anything: held after
+        # those reads, every write it sends waits at the proxy while the other writer adds the legacy claims the restore will add back.
+        $blobs = @(Get-ContainerDigest $s -Full).Count
+        $proxy = Start-SuiteFaultProxy @{ pauseAfter = @{ operation = 'GetBlob'; count = 2 * $blobs } }
         try {
             $module = $env:PORTERSTORAGE_MODULE
             $child = Start-ChildPwsh -Command "Import-Module '$module'; `$t = Get-PorterAzureStorage -ConnectionString '$($proxy.ConnectionStrings['devstoreaccount1'])' -Container '$($s.Container)'; try { Restore-PorterAzureContainer -Path '$($backup.Path)' -Storage `$t -Force -Confirm:`$false -ErrorAction Stop | Out-Null; 'IDS:' } catch { 'IDS:' + `$_.FullyQualifiedErrorId.Split(',')[0] }"
