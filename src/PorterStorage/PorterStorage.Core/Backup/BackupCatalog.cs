@@ -222,7 +222,7 @@ namespace PorterStorage.Core.Backup
 
         /// <summary>True for an archive this user or root owns (or whose owner the platform does not tell).</summary>
         internal static bool Trusted(PorterBackup backup) =>
-            !(backup.Identity is FileIdentity id) || UnixFiles.EffectiveUser is not uint me || id.Owner == me || id.Owner == 0;
+            !(backup.Identity is FileIdentity id) || UnixFiles.EffectiveUser is not uint me || !BackupVerifier.IsForeign(id.Owner, me);
 
 
         /// <summary>What makes two backups one file: device and inode where known, else the full path.</summary>

@@ -58,8 +58,11 @@ namespace PorterStorage.Core.Backup
             {
                 return null;
             }
-            return id.Owner == me || id.Owner == 0 ? (uint?)null : id.Owner;
+            return IsForeign(id.Owner, me) ? id.Owner : (uint?)null;
         }
+
+        /// <summary>The one trust rule for archives: one owned by neither this process's user nor root is another user's.</summary>
+        internal static bool IsForeign(uint owner, uint me) => owner != me && owner != 0;
 
         /// <summary>
         /// The migration's evidence rule: <paramref name="backup"/> must be a verified backup of this very home or container

@@ -1,7 +1,7 @@
 using System;
 using System.IO;
-using System.Security.Cryptography;
 using System.Text;
+using PorterStorage.Core.Backup;
 using PorterStorage.Core.IO;
 
 namespace PorterStorage.Core.Migration
@@ -172,16 +172,6 @@ namespace PorterStorage.Core.Migration
             return buffer.ToArray();
         }
 
-        private static string Hash(byte[] content)
-        {
-            using SHA256 sha = SHA256.Create();
-            byte[] digest = sha.ComputeHash(content);
-            var text = new StringBuilder(digest.Length * 2);
-            foreach (byte b in digest)
-            {
-                text.Append(b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
-            }
-            return text.ToString();
-        }
+        private static string Hash(byte[] content) => Hex.Sha256(content);
     }
 }
