@@ -15,6 +15,7 @@
 // apart, as 'Internal:<operation>', and are never faulted or held, so a pause holds only the client.
 'use strict';
 const http = require('http');
+const { ACCOUNT_DEFAULTS, AccountConditions } = require('./account-conditions');
 
 const DEFAULTS = {
     latencyMs: 0,            // added before each request is forwarded
@@ -31,7 +32,8 @@ const DEFAULTS = {
     noBlobIndexAccounts: [], // accounts answered as Azure answers an account without Blob Index
     pauseAfter: null,        // { operation: 'CopyBlob', count: 50 }: pause once that many more were answered
     faultOperations: null,   // null = every operation may be faulted; else only these
-    failRules: [],           // [{ operation, pathContains?, status, code }]: answered so, every time, before Azurite sees it
+    failRules: [],           // [{ operation ('*' for any), pathContains?, status, code }]: answered so, every time, before Azurite sees it
+    ...ACCOUNT_DEFAULTS,     // how real accounts answer (account-conditions.js)
 };
 
 function parseArgs(argv) {
@@ -95,6 +97,7 @@ function classify(method, url, headers) {
     if (comp === 'metadata') { return 'SetBlobMetadata'; }
     if (comp === 'properties') { return 'SetBlobProperties'; }
     if (comp === 'copy') { return 'AbortCopyBlob'; }
+    if (comp === 'tier') { return 'SetBlobTier'; }
     if (comp === 'snapshot') { return 'SnapshotBlob'; }
     if (method === 'PUT' && headers['x-ms-copy-source']) {
         return headers['x-ms-requires-sync'] === 'true' ? 'CopyBlobFromUrl' : 'CopyBlob';
@@ -124,6 +127,7 @@ function blobKey(pathname) { return decodeURIComponent(pathname).replace(/^\/+/,
 class FaultProxy {
     constructor(options) {
         this.options = options;
+        this.accounts = new AccountConditions();
         this.reset();
     }
 
@@ -136,6 +140,7 @@ class FaultProxy {
         this.faults = {};
         this.answered = {};
         this.tagWrites = new Map(); // 'account/container/blob' -> ms of its last tag write
+        this.accounts.reset();
         this.resume();
     }
 
@@ -230,12 +235,14 @@ class FaultProxy {
     refusal(op, url, headers) {
         const s = this.settings;
         for (const rule of s.failRules) {
-            if (rule.operation === op && (!rule.pathContains || decodeURIComponent(url.pathname).includes(rule.pathContains))) {
+            if ((rule.operation === op || rule.operation === '*') && (!rule.pathContains || decodeURIComponent(url.pathname).includes(rule.pathContains))) {
                 return xmlError(rule.status, rule.code, `Refused by the test's rule for ${op}.`);
             }
         }
         const tagged = op === 'SetBlobTags' || op === 'GetBlobTags' || op === 'FindBlobsByTags' ||
             (headers['x-ms-tags'] !== undefined) || (headers['x-ms-copy-source-tag-option'] || '').toUpperCase() === 'COPY';
+        const real = this.accounts.refusal(s, op, url, headers);
+        if (real) { return real; }
         if (tagged && s.noBlobIndexAccounts.includes(accountOf(url))) {
             return xmlError(409, 'FeatureNotSupportedForAccount', 'Blob index tags are not supported for this account.');
         }
@@ -326,12 +333,22 @@ class FaultProxy {
             for await (const _ of req) { /* drain the body */ }
             const headers = { 'content-type': 'application/xml', 'x-ms-error-code': answer.code, 'content-length': Buffer.byteLength(answer.body) };
             if (throttled) { headers['retry-after'] = String(s.retryAfterSeconds); }
+            if (answer.date) { headers['date'] = answer.date; }
             res.writeHead(answer.status, headers).end(answer.body);
             this.count(this.answered, label);
             this.checkPauseAfter(op);
             return undefined;
         }
 
+        const canned = internal ? null : this.accounts.canned(s, op, url, req.headers);
+        if (canned) {
+            for await (const _ of req) { /* drain the body */ }
+            canned.headers['content-length'] = String(canned.body.length);
+            delete canned.headers['transfer-encoding'];
+            res.writeHead(canned.status, canned.headers).end(canned.body);
+            this.count(this.answered, label);
+            return undefined;
+        }
         const upstream = http.request({
             host: this.options.targetHost, port: this.options.targetPort, method: req.method,
             path: req.url, headers: req.headers,
@@ -344,6 +361,7 @@ class FaultProxy {
         for await (const chunk of response) { chunks.push(chunk); }
         let body = Buffer.concat(chunks);
         const headers = { ...response.headers };
+        if (!internal) { body = this.accounts.rewrite(s, op, url, response.statusCode, headers, body); }
         if (op === 'FindBlobsByTags' && s.indexLagMs > 0 && response.statusCode === 200) {
             body = Buffer.from(this.hideFresh(body.toString('utf8'), url), 'utf8');
             headers['content-length'] = String(body.length);

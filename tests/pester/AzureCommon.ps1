@@ -72,18 +72,19 @@ function Get-ProxiedStorage {
     Get-PorterAzureStorage -ConnectionString $Proxy.ConnectionStrings[$Account] -Container $Storage.Container
 }
 
-# Another client of the same container (an older Porter): puts, or deletes, one blob straight at Azurite over the Blob REST API,
+# Another client of the same container (an older Porter, or a lifecycle rule setting a tier): puts, deletes or sets the tier of
+# one blob straight at Azurite over the Blob REST API,
 # signed with Shared Key, so it is never held or faulted by a proxy the module's run goes through.
 function Invoke-OtherBlobWriter {
     param([Parameter(Mandatory)] [string] $ConnectionString, [Parameter(Mandatory)] [string] $Container, [Parameter(Mandatory)] [string] $Blob,
-        [ValidateSet('Put', 'Delete')] [string] $Action = 'Put', [string] $Content = '')
+        [ValidateSet('Put', 'Delete', 'SetTier')] [string] $Action = 'Put', [string] $Content = '', [ValidateSet('Hot', 'Cool', 'Archive')] [string] $Tier = 'Hot')
     $cs = @{}
     foreach ($pair in $ConnectionString.Split(';', [StringSplitOptions]::RemoveEmptyEntries)) {
         $at = $pair.IndexOf('=')
         $cs[$pair.Substring(0, $at)] = $pair.Substring($at + 1)
     }
     $account = $cs['AccountName']
-    $uri = [Uri]::new($cs['BlobEndpoint'].TrimEnd('/') + "/$Container/$Blob")
+    $uri = [Uri]::new($cs['BlobEndpoint'].TrimEnd('/') + "/$Container/$Blob" + $(if ($Action -eq 'SetTier') { '?comp=tier' } else { '' }))
     $body = [Text.UTF8Encoding]::new($false).GetBytes($Content)
     $headers = [ordered]@{ 'x-ms-date' = [DateTime]::UtcNow.ToString('R'); 'x-ms-version' = '2021-04-10' }
     $length = ''
@@ -91,14 +92,19 @@ function Invoke-OtherBlobWriter {
         $headers['x-ms-blob-type'] = 'BlockBlob'
         if ($body.Length -gt 0) { $length = "$($body.Length)" }
     }
+    if ($Action -eq 'SetTier') { $headers['x-ms-access-tier'] = $Tier }
     $canonicalHeaders = ($headers.Keys | Sort-Object | ForEach-Object { "${_}:$($headers[$_])" }) -join "`n"
-    $verb = $Action.ToUpperInvariant()
+    $verb = if ($Action -eq 'Delete') { 'DELETE' } else { 'PUT' }
     $contentType = if ($Action -eq 'Put') { 'application/octet-stream' } else { '' }
-    $toSign = "$verb`n`n`n$length`n`n$contentType`n`n`n`n`n`n`n$canonicalHeaders`n/$account$($uri.AbsolutePath)"
+    $resource = "/$account$($uri.AbsolutePath)" + $(if ($Action -eq 'SetTier') { "`ncomp:tier" } else { '' })
+    $toSign = "$verb`n`n`n$length`n`n$contentType`n`n`n`n`n`n`n$canonicalHeaders`n$resource"
     $hmac = [Security.Cryptography.HMACSHA256]::new([Convert]::FromBase64String($cs['AccountKey']))
     $headers['Authorization'] = "SharedKey ${account}:$([Convert]::ToBase64String($hmac.ComputeHash([Text.Encoding]::UTF8.GetBytes($toSign))))"
     if ($Action -eq 'Put') {
         $null = Invoke-WebRequest -Method Put -Uri $uri -Headers $headers -Body $body -ContentType $contentType
+    }
+    elseif ($Action -eq 'SetTier') {
+        $null = Invoke-WebRequest -Method Put -Uri $uri -Headers $headers
     }
     else {
         $null = Invoke-WebRequest -Method Delete -Uri $uri -Headers $headers -SkipHttpErrorCheck

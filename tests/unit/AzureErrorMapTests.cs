@@ -67,7 +67,7 @@ namespace PorterStorage.Tests
         }
 
         /// <summary>An answer of the service with a status, an error code header and, when given, a Date header.</summary>
-        private sealed class FakeResponse : Response
+        internal sealed class FakeResponse : Response
         {
             private readonly Dictionary<string, string> _headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 

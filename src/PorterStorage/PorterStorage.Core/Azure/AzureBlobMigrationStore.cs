@@ -356,6 +356,7 @@ namespace PorterStorage.Core.Azure
         /// <summary>Takes a 15-second lease on <c>.porterstorage/lock</c> (created when missing); <see cref="StoreLock"/> renews it while the run lives.</summary>
         public IStoreLease AcquireLock()
         {
+            CheckAccount();
             try
             {
                 ContainerChecks.EnsureExists(_container, Location, _cancel);
@@ -385,6 +386,37 @@ namespace PorterStorage.Core.Azure
                 throw AzureErrors.Translate(ex, Location, "Taking the migration lock");
             }
         }
+
+        /// <summary>
+        /// Before the first read of a plan and the first write (the lock blob): the account must hold index tags, and no document of Porter's may be in the Archive
+        /// tier (one listing of the container, its tiers only), so a run that could not finish does not start.
+        /// </summary>
+        private void CheckAccount()
+        {
+            if (_accountChecked)
+            {
+                return;
+            }
+            AccountCheck.RequireBlobIndex(_container, Location, "The migration", _cancel);
+            List<BlobItem> all;
+            try
+            {
+                all = _container.GetBlobs(BlobTraits.None, BlobStates.None, null, _cancel).ToList();
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                return;
+            }
+            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+            {
+                throw AzureErrors.Translate(ex, Location, "Listing the blobs");
+            }
+            AccountCheck.RefuseArchived(AccountCheck.PorterDocuments(all), Location, "The migration");
+            _accountChecked = true;
+        }
+
+        /// <summary>Whether <see cref="CheckAccount"/> passed in this run.</summary>
+        private bool _accountChecked;
 
         /// <summary>
         /// The committed records of the journal blobs directly under <c>.porterstorage/journal/</c> (one moved into a folder below it
@@ -836,6 +868,8 @@ namespace PorterStorage.Core.Azure
 
         private List<BlobItem> Blobs(string prefix)
         {
+            // The first listing of a run (its plan reads before it writes) knows the account first.
+            CheckAccount();
             try
             {
                 List<BlobItem> blobs = _container.GetBlobs(BlobTraits.Tags, BlobStates.None, prefix, _cancel).ToList();

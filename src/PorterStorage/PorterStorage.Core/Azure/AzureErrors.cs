@@ -60,7 +60,16 @@ namespace PorterStorage.Core.Azure
                             detail + $": the blob is protected by {policy}, so it cannot be replaced or removed, with -Force or without. " +
                             "Write to a container without the policy, or to a new blob name.", ex);
                     }
-                    if (r.Status == 400 && code == "InvalidQueryParameterValue" && operation.IndexOf("tag", StringComparison.OrdinalIgnoreCase) >= 0)
+                    if (r.Status == 403 && code == "AuthorizationPermissionMismatch" && SignedIn(r))
+                    {
+                        string role = RoleFor(operation);
+                        return new PorterStorageException(ErrorIds.AzureRoleMissing, PorterErrorKind.PermissionDenied, target,
+                            detail + $": the signed-in identity has no data role that allows this step. Assign it '{role}' on the account or the " +
+                            "container (Azure's Owner or Contributor roles manage the account but do not grant its data; a role assignment takes " +
+                            "up to 10 minutes to apply), and run again.", ex);
+                    }
+                    if (r.Status == 400 && code == "InvalidQueryParameterValue"
+                        && (operation.IndexOf("tag", StringComparison.OrdinalIgnoreCase) >= 0 || r.Message.IndexOf("QueryParameterValue: tags", StringComparison.OrdinalIgnoreCase) >= 0))
                     {
                         return new PorterStorageException(ErrorIds.BlobIndexUnsupported, PorterErrorKind.NotImplemented, target,
                             detail + ": the account does not take Blob Index tags (an account with a hierarchical namespace, ADLS Gen2, has none), " +
@@ -161,6 +170,41 @@ namespace PorterStorage.Core.Azure
             ("Creating the table", "c"),
             ("Writing the moved blob", "wct"),
         };
+
+        /// <summary>
+        /// The Azure RBAC data role that allows a step, by the operation text it names its requests with: tags and tag queries need
+        /// Storage Blob Data Owner (Contributor has no tag rights), writes Contributor, reads Reader; the table's steps the table roles.
+        /// </summary>
+        internal static string RoleFor(string operation)
+        {
+            string letters = SasPermissionsFor(operation) ?? "r";
+            bool table = operation.IndexOf("table", StringComparison.OrdinalIgnoreCase) >= 0 || operation.IndexOf("entities", StringComparison.OrdinalIgnoreCase) >= 0;
+            bool writes = letters.IndexOfAny(new[] { 'w', 'c', 'd', 'a', 'u' }) >= 0;
+            if (table)
+            {
+                return writes ? "Storage Table Data Contributor" : "Storage Table Data Reader";
+            }
+            if (letters.IndexOfAny(new[] { 't', 'f' }) >= 0)
+            {
+                return "Storage Blob Data Owner";
+            }
+            return writes ? "Storage Blob Data Contributor" : "Storage Blob Data Reader";
+        }
+
+        /// <summary>The answers to requests sent with a token (a signed-in identity), as the request counter saw them go out.</summary>
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Response, object> TokenAnswers =
+            new System.Runtime.CompilerServices.ConditionalWeakTable<Response, object>();
+
+        /// <summary>Notes that <paramref name="answer"/> answers a request sent with a bearer token.</summary>
+        internal static void NoteTokenAnswer(Response answer) => TokenAnswers.GetValue(answer, _ => Marker);
+
+        private static readonly object Marker = new object();
+
+        private static bool SignedIn(RequestFailedException r)
+        {
+            Response? response = r.GetRawResponse();
+            return response != null && TokenAnswers.TryGetValue(response, out _);
+        }
 
         /// <summary>The service's clock, from the answer's Date header, when it has one.</summary>
         private static DateTimeOffset? ServiceDate(RequestFailedException r)

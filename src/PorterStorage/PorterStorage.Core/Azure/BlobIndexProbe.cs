@@ -157,19 +157,19 @@ namespace PorterStorage.Core.Azure
                 reach.CancelAfter(timeout);
                 try
                 {
-                    try
-                    {
-                        AccountInfo info = service.GetAccountInfo(reach.Token).Value;
-                        sku = info.SkuName.ToString();
-                        kind = info.AccountKind.ToString();
-                    }
-                    catch (RequestFailedException r) when (r.Status != 0)
-                    {
-                        // A container SAS or a role without account-level read cannot see this; it is optional.
-                    }
+                    // Asked through the container: a container SAS may ask there. A credential that may not ask leaves it unknown.
+                    AccountFacts account = AccountCheck.Read(container, target, reach.Token);
+                    sku = account.SkuName;
+                    kind = account.AccountKind;
                     // Listed, not checked for existence first: a container SAS may list blobs but not read the container's
                     // properties. A missing container is ContainerNotFound from the listing.
-                    prefixes = CountUntagged(container, cancel);
+                    prefixes = CountUntagged(container, account, cancel);
+                    if (account.LacksBlobIndex)
+                    {
+                        // Nothing to probe: such an account refuses every tag, so no probe blob is written.
+                        return new PorterBlobIndexStatus(storage.AccountName, storage.ContainerUri, false,
+                            AccountCheck.NoBlobIndex(target, "Porter's azure.blob plugin").Message, sku, kind, clock.Elapsed, prefixes);
+                    }
                 }
                 catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
                 {
@@ -369,7 +369,8 @@ namespace PorterStorage.Core.Azure
             }
         }
 
-        internal static List<PrefixTagReport> CountUntagged(BlobContainerClient container, CancellationToken cancel)
+        /// <summary>Porter's blobs by type and how many lack its tags (every one, in an account that has no tags to list).</summary>
+        internal static List<PrefixTagReport> CountUntagged(BlobContainerClient container, AccountFacts account, CancellationToken cancel)
         {
             var blobs = new Dictionary<string, int>();
             var missing = new Dictionary<string, int>();
@@ -378,7 +379,7 @@ namespace PorterStorage.Core.Azure
                 blobs[p] = 0;
                 missing[p] = 0;
             }
-            foreach (BlobItem item in container.GetBlobs(BlobTraits.Tags, BlobStates.None, null, cancel))
+            foreach (BlobItem item in container.GetBlobs(account.Listing(BlobTraits.None), BlobStates.None, null, cancel))
             {
                 int slash = item.Name.IndexOf('/');
                 string type = slash > 0 ? item.Name.Substring(0, slash) : string.Empty;

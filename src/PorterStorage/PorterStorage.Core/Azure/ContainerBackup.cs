@@ -85,15 +85,20 @@ namespace PorterStorage.Core.Azure
         {
             string target = storage.ContainerUri.ToString();
             BlobContainerClient container = storage.CreateContainerClient();
-            return Write(container, target, List(container, target, cancel), archivePath, force, progress, cancel);
+            List<BlobItem> blobs = List(container, target, AccountCheck.Read(container, target, cancel), cancel);
+            AccountCheck.RefuseArchived(blobs, target, "The backup");
+            return Write(container, target, blobs, archivePath, force, progress, cancel);
         }
 
-        /// <summary>Every blob of the container, found by List Blobs (never Find, which misses untagged blobs), with metadata and tags.</summary>
-        private static List<BlobItem> List(BlobContainerClient container, string target, CancellationToken cancel)
+        /// <summary>
+        /// Every blob of the container, found by List Blobs (never Find, which misses untagged blobs), with metadata and tags (an
+        /// account with a hierarchical namespace has no tags to list, and refuses a listing that asks for them).
+        /// </summary>
+        private static List<BlobItem> List(BlobContainerClient container, string target, AccountFacts account, CancellationToken cancel)
         {
             try
             {
-                return container.GetBlobs(BlobTraits.Metadata | BlobTraits.Tags, BlobStates.None, null, cancel).ToList();
+                return container.GetBlobs(account.Listing(BlobTraits.Metadata), BlobStates.None, null, cancel).ToList();
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
             {
@@ -225,13 +230,19 @@ namespace PorterStorage.Core.Azure
             BackupManifest manifest = check.Manifest!;
             string target = storage.ContainerUri.ToString();
             BlobContainerClient container = storage.CreateContainerClient();
+            AccountFacts account = AccountCheck.Read(container, target, cancel);
+            if (account.LacksBlobIndex && manifest.Entries.Any(e => e.Tags != null && e.Tags.Count > 0))
+            {
+                throw AccountCheck.NoBlobIndex(target, "Restoring a backup of tagged blobs");
+            }
             bool? holds = ContainerChecks.HoldsBlobs(container, target, cancel);
             if (holds == true && !force)
             {
                 throw new PorterStorageException(ErrorIds.ContainerNotEmpty, PorterErrorKind.ResourceExists, target,
                     $"The container '{target}' is not empty; use -Force to make it equal to the backup (what it holds that the backup does not, or holds otherwise, is saved first to a pre-restore backup, then replaced or removed).");
             }
-            List<BlobItem> current = holds == true ? List(container, target, cancel) : new List<BlobItem>();
+            List<BlobItem> current = holds == true ? List(container, target, account, cancel) : new List<BlobItem>();
+            AccountCheck.RefuseArchived(current, target, "The restore (which compares and saves what the container holds)");
             BlobItem? leased = current.FirstOrDefault(b => b.Properties.LeaseState == LeaseState.Leased);
             if (leased != null)
             {

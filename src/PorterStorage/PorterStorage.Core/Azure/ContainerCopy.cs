@@ -123,7 +123,7 @@ namespace PorterStorage.Core.Azure
             ReferenceEquals(source.Counter, destination.Counter) ? source.Counter.Snapshot() : source.Counter.Snapshot() + destination.Counter.Snapshot();
 
         /// <summary>Blobs up to this size use Copy Blob From URL (synchronous); larger ones the asynchronous copy with explicit tags.</summary>
-        public const long SyncCopyLimit = 256L * 1024 * 1024;
+        public const long SyncCopyLimitBytes = 256L * 1024 * 1024;
 
         /// <summary>How many blobs are copied at once unless the caller says otherwise.</summary>
         public static int DefaultConcurrency => AzureConcurrency.Default;
@@ -157,20 +157,29 @@ namespace PorterStorage.Core.Azure
 
             List<BlobItem> sourceBlobs;
             Dictionary<string, BlobItem> existing;
+            AccountFacts sourceAccount;
             try
             {
                 // A missing source is ContainerNotFound from this listing itself; no separate existence check is needed.
-                sourceBlobs = from.GetBlobs(BlobTraits.Metadata | BlobTraits.Tags, BlobStates.None, null, cancel)
+                // An account with a hierarchical namespace has no tags to copy (and refuses a listing that asks for them): copying
+                // its container into one with Blob Index is how Porter's data gets tags at all.
+                sourceAccount = AccountCheck.Read(from, sourceName, cancel);
+                sourceBlobs = from.GetBlobs(sourceAccount.Listing(BlobTraits.Metadata), BlobStates.None, null, cancel)
                     .Where(b => !b.Name.StartsWith(BlobIndexProbe.ProbePrefix, StringComparison.Ordinal)).ToList();
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
             {
                 throw AzureErrors.Translate(ex, sourceName, "Listing the source");
             }
+            AccountCheck.RefuseArchived(sourceBlobs, sourceName, "The copy");
+            // The copy status tells a blob an earlier asynchronous copy left failed or aborted (its content is not the source's).
+            BlobTraits destinationListing = (sourceBlobs.Any(b => b.Tags != null && b.Tags.Count > 0)
+                ? AccountCheck.RequireBlobIndex(to, destName, "Copying tagged blobs", cancel)
+                : AccountCheck.Read(to, destName, cancel)).Listing(BlobTraits.Metadata | BlobTraits.CopyStatus);
             ContainerChecks.EnsureExists(to, destName, cancel);
             try
             {
-                existing = to.GetBlobs(BlobTraits.Metadata | BlobTraits.Tags, BlobStates.None, null, cancel).ToDictionary(b => b.Name, StringComparer.Ordinal);
+                existing = to.GetBlobs(destinationListing, BlobStates.None, null, cancel).ToDictionary(b => b.Name, StringComparer.Ordinal);
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
             {
@@ -179,7 +188,8 @@ namespace PorterStorage.Core.Azure
 
             var sourceByName = sourceBlobs.ToDictionary(b => b.Name, StringComparer.Ordinal);
             string? foreign = existing.Keys.FirstOrDefault(n => !sourceByName.ContainsKey(n))
-                              ?? existing.Values.Where(d => sourceByName.ContainsKey(d.Name) && !SameContent(sourceByName[d.Name], d)).Select(d => d.Name).FirstOrDefault();
+                              ?? existing.Values.Where(d => sourceByName.ContainsKey(d.Name) && !LeftByFailedCopy(d) && !SameContent(sourceByName[d.Name], d))
+                                  .Select(d => d.Name).FirstOrDefault();
             if (foreign != null && !force)
             {
                 throw new PorterStorageException(ErrorIds.ContainerNotEmpty, PorterErrorKind.ResourceExists, destName,
@@ -188,8 +198,10 @@ namespace PorterStorage.Core.Azure
 
             var todo = sourceBlobs.Where(b => !(existing.TryGetValue(b.Name, out BlobItem? d) && SameContent(b, d) && SameTags(b.Tags, d.Tags))).ToList();
             int skipped = sourceBlobs.Count - todo.Count;
-            string sas = SourceSas(source, from, cancel);
-            bool serviceCopiesTags = GrantsTagRead(sas);
+            var sas = new CopySourceSas(source);
+            // The service copies the source's own tags when the SAS may read them, unless the source account has none to copy.
+            bool serviceCopiesTags = GrantsTagRead(sas.Current(cancel)) && !sourceAccount.LacksBlobIndex;
+            long syncLimit = SyncCopyLimit();
 
             var events = new BlockingCollection<CopyEvent>();
             var gate = new SemaphoreSlim(Math.Max(1, concurrency));
@@ -203,15 +215,17 @@ namespace PorterStorage.Core.Azure
                     {
                         try
                         {
-                            await CopyOne(from, to, blob, sas, serviceCopiesTags, cancel).ConfigureAwait(false);
+                            await CopyOne(from, to, blob, sas, serviceCopiesTags, syncLimit, cancel).ConfigureAwait(false);
                             events.Add(new CopyEvent(blob.Name, true, blob.Properties.ContentLength ?? 0, null));
                         }
-                        catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+                        catch (Exception ex) when (AzureErrors.IsAzureFailure(ex) || ex is PorterStorageException)
                         {
-                            // A storage failure fails this blob only; anything else is a defect and ends the copy.
+                            // A storage failure (or a copy the service ended without success) fails this blob only; anything else
+                            // is a defect and ends the copy.
                             PorterStorageException named = AzureErrors.Translate(ex, blob.Name, "Copying the blob");
+                            string cause = ex is RequestFailedException r && r.ErrorCode == "CannotVerifyCopySource" ? " " + sas.Cause() : string.Empty;
                             events.Add(new CopyEvent(blob.Name, false, 0,
-                                new PorterStorageException(ErrorIds.BlobCopyFailed, named.Kind, blob.Name, named.Message, ex)));
+                                new PorterStorageException(ErrorIds.BlobCopyFailed, named.Kind, blob.Name, named.Message + cause, ex)));
                         }
                         finally
                         {
@@ -269,7 +283,7 @@ namespace PorterStorage.Core.Azure
                 gate.Dispose();
             }
 
-            List<string> mismatches = Verify(sourceBlobs, destination, to, indexTimeout, cancel, out IndexCheck? index);
+            List<string> mismatches = Verify(sourceBlobs, destination, to, destinationListing, indexTimeout, cancel, out IndexCheck? index);
             return new PorterContainerCopyResult(source.ContainerUri, destination.ContainerUri, sourceBlobs.Count, copied, skipped, failed, bytes, tags,
                 mismatches, index, clock.Elapsed);
         }
@@ -279,13 +293,13 @@ namespace PorterStorage.Core.Azure
         /// (less work for the service than parsing them from a header, and the tags the source holds at that moment);
         /// otherwise, and for the asynchronous copy (which never copies tags), the listed tags are sent.
         /// </summary>
-        private static async Task CopyOne(BlobContainerClient from, BlobContainerClient to, BlobItem blob, string sas, bool serviceCopiesTags,
-            CancellationToken cancel)
+        private static async Task CopyOne(BlobContainerClient from, BlobContainerClient to, BlobItem blob, CopySourceSas sas, bool serviceCopiesTags,
+            long syncLimit, CancellationToken cancel)
         {
-            var sourceUri = new Uri(from.GetBlobClient(blob.Name).Uri + "?" + sas);
+            var sourceUri = new Uri(from.GetBlobClient(blob.Name).Uri + "?" + sas.Current(cancel));
             BlobClient target = to.GetBlobClient(blob.Name);
             var tags = blob.Tags != null && blob.Tags.Count > 0 ? new Dictionary<string, string>(blob.Tags) : null;
-            if ((blob.Properties.ContentLength ?? 0) <= SyncCopyLimit)
+            if ((blob.Properties.ContentLength ?? 0) <= syncLimit)
             {
                 BlobCopyFromUriOptions options = serviceCopiesTags
                     ? new BlobCopyFromUriOptions { CopySourceTagsMode = BlobCopySourceTagsMode.Copy }
@@ -297,38 +311,26 @@ namespace PorterStorage.Core.Azure
                 CopyFromUriOperation op = await target.StartCopyFromUriAsync(sourceUri,
                     new BlobCopyFromUriOptions { Tags = tags, Metadata = blob.Metadata }, cancel).ConfigureAwait(false);
                 await op.WaitForCompletionAsync(cancel).ConfigureAwait(false);
+                // The wait ends when the copy stops pending, whether it succeeded, failed or was aborted; only the blob's copy
+                // status tells which.
+                BlobProperties copied = (await target.GetPropertiesAsync(cancellationToken: cancel).ConfigureAwait(false)).Value;
+                if (copied.CopyStatus != CopyStatus.Success)
+                {
+                    throw new PorterStorageException(ErrorIds.BlobCopyFailed, PorterErrorKind.WriteError, blob.Name,
+                        $"The service's copy of '{blob.Name}' ended '{copied.CopyStatus.ToString().ToLowerInvariant()}'" +
+                        (string.IsNullOrEmpty(copied.CopyStatusDescription) ? "." : $": {copied.CopyStatusDescription}.") +
+                        " The blob is not counted as copied; a rerun copies it again.");
+                }
             }
         }
 
-        /// <summary>A read+tag SAS on the source valid for an hour: signed with the account key, the caller's own SAS, or a user delegation key.</summary>
-        private static string SourceSas(PorterAzureStorage source, BlobContainerClient from, CancellationToken cancel)
-        {
-            if (source.Sas != null)
-            {
-                return source.Sas;
-            }
-            var builder = new BlobSasBuilder
-            {
-                BlobContainerName = source.Container,
-                Resource = "c",
-                StartsOn = DateTimeOffset.UtcNow.AddMinutes(-5),
-                ExpiresOn = DateTimeOffset.UtcNow.AddHours(1),
-            };
-            builder.SetPermissions(BlobContainerSasPermissions.Read | BlobContainerSasPermissions.Tag);
-            if (source.SharedKey != null)
-            {
-                return builder.ToSasQueryParameters(source.SharedKey).ToString();
-            }
-            try
-            {
-                UserDelegationKey key = source.CreateServiceClient().GetUserDelegationKey(builder.StartsOn, builder.ExpiresOn, cancel).Value;
-                return builder.ToSasQueryParameters(key, source.AccountName).ToString();
-            }
-            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
-            {
-                throw AzureErrors.Translate(ex, source.ContainerUri.ToString(), "Getting a user delegation key for the copy");
-            }
-        }
+        /// <summary>
+        /// Blobs up to this size use Copy Blob From URL (synchronous); larger ones the asynchronous copy. <see cref="SyncCopyLimitBytes"/>
+        /// unless the environment variable PORTERSTORAGE_SYNC_COPY_LIMIT_BYTES sets another (tests use it to send small blobs the
+        /// asynchronous way).
+        /// </summary>
+        internal static long SyncCopyLimit() =>
+            long.TryParse(Environment.GetEnvironmentVariable("PORTERSTORAGE_SYNC_COPY_LIMIT_BYTES"), out long limit) && limit >= 0 ? limit : SyncCopyLimitBytes;
 
         /// <summary>Whether a SAS's signed permissions (<c>sp</c>) include reading tags (<c>t</c>).</summary>
         internal static bool GrantsTagRead(string sas)
@@ -343,8 +345,23 @@ namespace PorterStorage.Core.Azure
             return false;
         }
 
+        /// <summary>
+        /// A blob an asynchronous copy into it left failed or aborted: it holds none of its source's content, so a copy replaces it
+        /// without -Force (it is no one's data).
+        /// </summary>
+        internal static bool LeftByFailedCopy(BlobItem blob) =>
+            blob.Properties.CopyStatus is CopyStatus status && (status == CopyStatus.Failed || status == CopyStatus.Aborted);
+
+        /// <summary>
+        /// Whether the blob <paramref name="b"/> (on the destination) holds what <paramref name="a"/> holds: the same length and MD5, and
+        /// not left by an asynchronous copy that failed or was aborted.
+        /// </summary>
         internal static bool SameContent(BlobItem a, BlobItem b)
         {
+            if (LeftByFailedCopy(b))
+            {
+                return false;
+            }
             if (a.Properties.ContentLength != b.Properties.ContentLength)
             {
                 return false;
@@ -363,15 +380,15 @@ namespace PorterStorage.Core.Azure
         /// List on both sides must agree blob by blob; then Porter's own tag queries must find every tagged item, waited for
         /// up to <paramref name="indexTimeout"/> since the index lags behind List.
         /// </summary>
-        private static List<string> Verify(List<BlobItem> sourceBlobs, PorterAzureStorage destination, BlobContainerClient to, TimeSpan indexTimeout,
-            CancellationToken cancel, out IndexCheck? index)
+        private static List<string> Verify(List<BlobItem> sourceBlobs, PorterAzureStorage destination, BlobContainerClient to, BlobTraits listing,
+            TimeSpan indexTimeout, CancellationToken cancel, out IndexCheck? index)
         {
             index = null;
             var mismatches = new List<string>();
             Dictionary<string, BlobItem> dest;
             try
             {
-                dest = to.GetBlobs(BlobTraits.Metadata | BlobTraits.Tags, BlobStates.None, null, cancel).ToDictionary(b => b.Name, StringComparer.Ordinal);
+                dest = to.GetBlobs(listing, BlobStates.None, null, cancel).ToDictionary(b => b.Name, StringComparer.Ordinal);
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
             {
@@ -385,7 +402,7 @@ namespace PorterStorage.Core.Azure
                 }
                 else if (!SameContent(s, d))
                 {
-                    mismatches.Add($"{s.Name}: length or MD5 differs");
+                    mismatches.Add($"{s.Name}: length or MD5 differs, or the service's copy of it did not succeed");
                 }
                 else if (!SameTags(s.Tags, d.Tags))
                 {

@@ -261,11 +261,18 @@ namespace PorterStorage.Core.Azure
             }
         }
 
+        /// <summary>What sends this object's requests instead of HTTP (tests answer as a real account would); null for HTTP.</summary>
+        internal global::Azure.Core.Pipeline.HttpPipelineTransport? Transport { get; set; }
+
         internal BlobClientOptions ClientOptions() => Configure(new BlobClientOptions());
 
         /// <summary>What every client of this account gets: request counting, exponential retries (6, 0.5 s to 8 s, 60 s network timeout), no content logging or telemetry.</summary>
         private T Configure<T>(T options) where T : global::Azure.Core.ClientOptions
         {
+            if (Transport != null)
+            {
+                options.Transport = Transport;
+            }
             Counter.AttachTo(options);
             options.Retry.Mode = global::Azure.Core.RetryMode.Exponential;
             options.Retry.MaxRetries = 6;

@@ -84,6 +84,12 @@ namespace PorterStorage.Core.Azure
                 {
                     Interlocked.Increment(ref _counter._responses);
                     Volatile.Write(ref _counter._lastStatus, message.Response.Status);
+                    if (message.Response.Status == 403 && message.Request.Headers.TryGetValue("Authorization", out string? auth)
+                        && auth.StartsWith("Bearer ", System.StringComparison.OrdinalIgnoreCase))
+                    {
+                        // Which credential was refused decides the advice: a role for a token, a SAS letter for a SAS.
+                        AzureErrors.NoteTokenAnswer(message.Response);
+                    }
                 }
             }
         }

@@ -83,6 +83,7 @@ namespace PorterStorage.Core.Azure
             out int checkedBlobs)
         {
             BlobContainerClient container = storage.CreateContainerClient();
+            AccountCheck.RequireBlobIndex(container, storage.ContainerUri.ToString(), "Rebuilding index tags", cancel);
             var changes = new List<BlobTagChange>();
             checkedBlobs = 0;
             try

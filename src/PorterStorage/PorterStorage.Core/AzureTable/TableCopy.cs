@@ -155,6 +155,7 @@ namespace PorterStorage.Core.AzureTable
             List<PlannedBlob> planned = Plan(entities, from, out List<string> leftOut);
 
             BlobContainerClient container = destination.CreateContainerClient();
+            AccountCheck.RequireBlobIndex(container, to, "Moving the table into a container", cancel);
             ContainerChecks.EnsureExists(container, to, cancel);
             Dictionary<string, BlobItem> existing = List(container, to, cancel);
             var plannedByName = planned.ToDictionary(p => p.Name, StringComparer.Ordinal);

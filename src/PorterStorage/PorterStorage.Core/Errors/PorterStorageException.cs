@@ -145,6 +145,9 @@ namespace PorterStorage.Core.Errors
         /// <summary>The service refused the request's signature and this machine's clock is more than 15 minutes off the service's.</summary>
         public const string AzureClockSkew = "AzureClockSkew";
 
+        /// <summary>A signed-in identity (token) lacks the data role a step needs (403 AuthorizationPermissionMismatch); the role is named.</summary>
+        public const string AzureRoleMissing = "AzureRoleMissing";
+
         /// <summary>A blob is in the Archive tier (409 BlobArchived): it must be rehydrated before it can be read or copied.</summary>
         public const string BlobArchived = "BlobArchived";
 
