@@ -77,6 +77,17 @@ namespace PorterStorage.Tests
         }
 
         [Fact]
+        public void SignedInAccount_SignsInToTheCloudOfTheEndpoint()
+        {
+            Uri Authority(AzureCloud? cloud, string endpoint) => AzureStorageFactory.CredentialOptions(cloud, new Uri(endpoint)).AuthorityHost;
+            Assert.Equal(new Uri("https://login.microsoftonline.us"), Authority(AzureCloud.UsGovernment, "https://stporter.blob.core.usgovcloudapi.net"));
+            Assert.Equal(new Uri("https://login.microsoftonline.us"), Authority(null, "https://stporter.blob.core.usgovcloudapi.net"));
+            Assert.Equal(new Uri("https://login.chinacloudapi.cn"), Authority(null, "https://stporter.blob.core.chinacloudapi.cn"));
+            Assert.Equal(new Uri("https://login.chinacloudapi.cn"), Authority(AzureCloud.China, "https://porter.contoso.com"));
+            Assert.Equal(new global::Azure.Identity.DefaultAzureCredentialOptions().AuthorityHost, Authority(null, "https://porter.contoso.com"));
+        }
+
+        [Fact]
         public void AccountName_WithoutCloud_IsThePublicCloud_AndASuffixGivesAnyOther()
         {
             Assert.Equal("https://stporter.blob.core.windows.net/porter", AzureStorageFactory.FromSas("stporter", null, Sas, "porter").ContainerUri.ToString());

@@ -145,20 +145,15 @@ namespace PorterStorage.Core.Azure
 
         /// <summary>
         /// An account name or blob endpoint with a token credential: a managed identity, else DefaultAzureCredential signing in to
-        /// <paramref name="cloud"/>'s authority. Account and endpoint as <see cref="FromSas"/>.
+        /// the cloud's authority (<see cref="CredentialOptions"/>). Account and endpoint as <see cref="FromSas"/>.
         /// </summary>
         public static PorterAzureStorage FromTokenCredential(string? accountName, Uri? blobEndpoint, bool managedIdentity, string? clientId, string container,
             Uri? tableEndpoint = null, AzureCloud? cloud = null)
         {
             (string account, Uri endpoint) = Account(accountName, blobEndpoint, cloud);
-            var options = new DefaultAzureCredentialOptions();
-            if (cloud?.AuthorityHost != null)
-            {
-                options.AuthorityHost = cloud.AuthorityHost;
-            }
             TokenCredential credential = managedIdentity
                 ? new ManagedIdentityCredential(string.IsNullOrEmpty(clientId) ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(clientId))
-                : new DefaultAzureCredential(options);
+                : new DefaultAzureCredential(CredentialOptions(cloud, endpoint));
             return new PorterAzureStorage(account, endpoint, container,
                 managedIdentity ? AzureAuthentication.ManagedIdentity : AzureAuthentication.DefaultCredential,
                 managedIdentity ? (string.IsNullOrEmpty(clientId) ? "system-assigned managed identity" : "user-assigned managed identity") : "DefaultAzureCredential",
@@ -263,6 +258,21 @@ namespace PorterStorage.Core.Azure
 
         private static string? Text(IReadOnlyDictionary<string, object?> table, string key) =>
             table.TryGetValue(key, out object? value) ? ConfigDocument.AsString(value) : null;
+
+        /// <summary>
+        /// DefaultAzureCredential's options: the authority of <paramref name="cloud"/>, else of the cloud the blob endpoint is in
+        /// (a sovereign account's token comes from its own cloud's sign-in), else the credential's default.
+        /// </summary>
+        internal static DefaultAzureCredentialOptions CredentialOptions(AzureCloud? cloud, Uri endpoint)
+        {
+            var options = new DefaultAzureCredentialOptions();
+            Uri? authority = (cloud ?? AzureCloud.OfEndpoint(endpoint))?.AuthorityHost;
+            if (authority != null)
+            {
+                options.AuthorityHost = authority;
+            }
+            return options;
+        }
 
         /// <summary>The account and blob endpoint of <c>-AccountName</c> (in <paramref name="cloud"/>, default public) and <c>-BlobEndpoint</c>.</summary>
         private static (string Account, Uri Endpoint) Account(string? accountName, Uri? blobEndpoint, AzureCloud? cloud)
