@@ -200,6 +200,7 @@ namespace PorterStorage.Tests
                 AzureStorageFactory.FromTokenCredential(null, custom, true, null, "porter")).ErrorId);
             Assert.Equal(ErrorIds.AccountRequired, Assert.Throws<PorterStorageException>(() =>
                 AzureStorageFactory.FromAzContext(null, "https://porter.contoso.com/", null, Sas, "porter")).ErrorId);
+            Assert.Equal(ErrorIds.AccountRequired, Assert.Throws<PorterStorageException>(() => AzureStorageFactory.FromSas(null, null, Sas, "porter")).ErrorId);
 
             // A connection string with a key and no AccountName would sign Shared Key for a guessed name: refused, the key never shown.
             foreach (string cs in new[] { $"BlobEndpoint=https://porter.contoso.com;AccountKey={Key}", $"BlobEndpoint=https://porter.contoso.com;SharedAccessSignature={Sas}" })

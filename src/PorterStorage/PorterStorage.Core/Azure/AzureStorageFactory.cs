@@ -253,7 +253,7 @@ namespace PorterStorage.Core.Azure
             }
             return AzureCloud.FromName(name)
                 ?? throw new PorterStorageException(ErrorIds.AzureConfigIncomplete, PorterErrorKind.InvalidArgument, where,
-                    $"{label}: the Azure CLI signs in to the cloud '{name}', and the module looks keys up only in AzureCloud, AzureUSGovernment and AzureChinaCloud. Give -Environment, or a connection string in the variable the entry's 'env' names.");
+                    $"{label}: the Azure CLI's profile places the key lookup in the cloud '{name}', and the module looks keys up only in AzureCloud, AzureUSGovernment and AzureChinaCloud. Give -Environment, or a connection string in the variable the entry's 'env' names.");
         }
 
         private static string? Text(IReadOnlyDictionary<string, object?> table, string key) =>
@@ -278,6 +278,10 @@ namespace PorterStorage.Core.Azure
         private static (string Account, Uri Endpoint) Account(string? accountName, Uri? blobEndpoint, AzureCloud? cloud)
         {
             string? given = string.IsNullOrEmpty(accountName) ? null : accountName;
+            if (blobEndpoint == null && given == null)
+            {
+                throw new PorterStorageException(ErrorIds.AccountRequired, PorterErrorKind.InvalidArgument, "-AccountName", "Give -AccountName or -BlobEndpoint.");
+            }
             if (blobEndpoint == null)
             {
                 return (given!, (cloud ?? AzureCloud.Public).BlobEndpoint(given!));
