@@ -11,7 +11,8 @@
     anything failed or did not verify.
     Parameters left out are read from Automation variables of the same name with the prefix PorterStorage
     (PorterStorageSourceAccountName, PorterStorageTargetAccountName, PorterStorageClientId,
-    PorterStorageBackupContainer, PorterStorageContainer) when the runbook runs in Azure Automation.
+    PorterStorageBackupContainer, PorterStorageContainer, PorterStorageEnvironment) when the runbook runs in Azure Automation.
+    -Environment (AzureUSGovernment, AzureChinaCloud) places the account names in a sovereign cloud.
     Authentication is the Automation account's managed identity (Storage Blob Data Owner on both accounts);
     -SourceConnectionString and -TargetConnectionString replace it where no identity exists (tests, Hybrid Workers).
     Import the PorterStorage module zip into the Automation account first (see about_PorterStorage_Runbooks).
@@ -20,6 +21,8 @@ param(
     [string] $SourceAccountName,
     [string] $TargetAccountName,
     [string] $ClientId,
+    # The Azure cloud of the account names: AzureCloud (default), AzureUSGovernment or AzureChinaCloud.
+    [string] $Environment,
     [string] $SourceConnectionString,
     [string] $TargetConnectionString,
     [string] $Container,
@@ -42,6 +45,7 @@ function Get-Setting([string] $Name, [string] $Value) {
 $SourceAccountName = Get-Setting SourceAccountName $SourceAccountName
 $TargetAccountName = Get-Setting TargetAccountName $TargetAccountName
 $ClientId = Get-Setting ClientId $ClientId
+$Environment = Get-Setting Environment $Environment
 $BackupContainer = Get-Setting BackupContainer $BackupContainer
 $Container = Get-Setting Container $Container
 if (-not $Container) { $Container = 'porter' }
@@ -53,6 +57,7 @@ function Get-Storage([string] $AccountName, [string] $ConnectionString, [string]
     if ($ConnectionString) { return Get-PorterAzureStorage -ConnectionString $ConnectionString -Container $Name }
     $identity = @{ AccountName = $AccountName; UseManagedIdentity = $true; Container = $Name }
     if ($ClientId) { $identity.ClientId = $ClientId }
+    if ($Environment) { $identity.Environment = $Environment }
     Get-PorterAzureStorage @identity
 }
 

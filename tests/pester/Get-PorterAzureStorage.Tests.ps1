@@ -125,4 +125,66 @@ Describe 'Get-PorterAzureStorage' {
         $mi.Authentication | Should -Be 'ManagedIdentity'
         $mi.AccountName | Should -Be 'stporter'
     }
+
+    It 'places -AccountName in the cloud -Environment names, with the table beside it (no request made)' {
+        $sasToken = 'sv=2024-01-01&sp=rl&sig=SECRETSIG'
+        $gov = Get-PorterAzureStorage -Environment AzureUSGovernment -AccountName stporter -SasToken $sasToken
+        $gov.BlobEndpoint.ToString() | Should -Be 'https://stporter.blob.core.usgovcloudapi.net/'
+        $gov.ContainerUri.ToString() | Should -Be 'https://stporter.blob.core.usgovcloudapi.net/porter'
+        $gov.Cloud | Should -Be 'AzureUSGovernment'
+        ($gov | Format-List * | Out-String) | Should -Not -Match 'SECRETSIG'
+        $govTable = Get-PorterAzureStorage -Environment AzureUSGovernment -AccountName stporter -SasToken $sasToken -Table porter
+        $govTable.TableUri.ToString() | Should -Be 'https://stporter.table.core.usgovcloudapi.net/porter'
+        $china = Get-PorterAzureStorage -Environment AzureChinaCloud -AccountName stporter -UseManagedIdentity -Table porter
+        $china.BlobEndpoint.ToString() | Should -Be 'https://stporter.blob.core.chinacloudapi.cn/'
+        $china.TableUri.ToString() | Should -Be 'https://stporter.table.core.chinacloudapi.cn/porter'
+        (Get-PorterAzureStorage -AccountName stporter -SasToken $sasToken).Cloud | Should -Be 'AzureCloud'
+        $stack = Get-PorterAzureStorage -EndpointSuffix local.azurestack.external -AccountName stporter -SasToken $sasToken -Table porter
+        $stack.TableUri.ToString() | Should -Be 'https://stporter.table.local.azurestack.external/porter'
+        (Get-PorterAzureStorage -EndpointSuffix core.usgovcloudapi.net -AccountName stporter -SasToken $sasToken).Cloud | Should -Be 'AzureUSGovernment'
+        { Get-PorterAzureStorage -Environment AzureGermanCloud -AccountName stporter -SasToken $sasToken } |
+            Should -Throw -ErrorId 'ParameterArgumentValidationError,PorterStorage.Commands.GetPorterAzureStorageCommand'
+        { Get-PorterAzureStorage -Environment AzureUSGovernment -EndpointSuffix core.windows.net -AccountName stporter -SasToken $sasToken -ErrorAction Stop } |
+            Should -Throw -ErrorId 'EnvironmentConflict,PorterStorage.Commands.GetPorterAzureStorageCommand'
+        { Get-PorterAzureStorage -ConnectionString "AccountName=stporter;AccountKey=$key" -Environment AzureUSGovernment } |
+            Should -Throw -ErrorId 'AmbiguousParameterSet,PorterStorage.Commands.GetPorterAzureStorageCommand'
+    }
+
+    It 'asks a custom domain for its account instead of guessing it (AccountRequired), and takes the one given' {
+        $sasToken = 'sv=2024-01-01&sp=rl&sig=SECRETSIG'
+        $err = $null
+        Get-PorterAzureStorage -BlobEndpoint https://porter.contoso.com -SasToken $sasToken -ErrorAction SilentlyContinue -ErrorVariable err | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -Be 'AccountRequired,PorterStorage.Commands.GetPorterAzureStorageCommand'
+        $err[0].Exception.Message | Should -Match 'porter\.contoso\.com'
+        $err[0].Exception.Message | Should -Match '-AccountName'
+        ($err | Out-String) | Should -Not -Match 'SECRETSIG'
+        { Get-PorterAzureStorage -ConnectionString "BlobEndpoint=https://porter.contoso.com;AccountKey=$key" -ErrorAction Stop } |
+            Should -Throw -ErrorId 'AzureConnectionInvalid,PorterStorage.Commands.GetPorterAzureStorageCommand'
+        $custom = Get-PorterAzureStorage -BlobEndpoint https://porter.contoso.com -AccountName stporter -SasToken $sasToken
+        $custom.AccountName | Should -Be 'stporter'
+        $custom.ContainerUri.ToString() | Should -Be 'https://porter.contoso.com/porter'
+        $custom.Cloud | Should -BeNullOrEmpty
+        { Get-PorterAzureStorage -BlobEndpoint https://porter.contoso.com -AccountName stporter -SasToken $sasToken -Table porter -ErrorAction Stop } |
+            Should -Throw -ErrorId 'AzureConnectionInvalid,PorterStorage.Commands.GetPorterAzureStorageCommand'
+        (Get-PorterAzureStorage -BlobEndpoint https://porter.contoso.com -AccountName stporter -SasToken $sasToken -Table porter -TableEndpoint https://stporter.table.core.usgovcloudapi.net).TableUri.ToString() |
+            Should -Be 'https://stporter.table.core.usgovcloudapi.net/porter'
+    }
+
+    It 'takes -Environment for a home: a connection string keeps its own endpoints; an Azure CLI cloud the module does not know is named (AzureConfigIncomplete)' {
+        $h = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'cloud-home') -Force
+        Set-Content (Join-Path $h 'config.toml') "default-storage = `"team`"`n[[storage]]`nname = `"team`"`nplugin = `"azure.blob`"`n[storage.config]`nenv = `"TEAM_PORTER_STORAGE`"`naccount = `"stporter`"`nresource-group = `"rg`"`nsubscription-id = `"sub-1`"`n"
+        $env:TEAM_PORTER_STORAGE = $script:SourceConnection
+        (Get-PorterAzureStorage -Path $h.FullName -Environment AzureUSGovernment).AccountName | Should -Be 'devstoreaccount1'
+        Remove-Item Env:TEAM_PORTER_STORAGE
+        $saved = $env:AZURE_CONFIG_DIR, $env:AZURE_CLOUD_NAME
+        try {
+            $env:AZURE_CONFIG_DIR = (New-Item -ItemType Directory -Path (Join-Path $TestDrive 'azure-cli') -Force).FullName
+            $env:AZURE_CLOUD_NAME = 'AzureStackUser'
+            $err = $null
+            Get-PorterAzureStorage -Path $h.FullName -ErrorAction SilentlyContinue -ErrorVariable err | Should -BeNullOrEmpty
+            $err[0].FullyQualifiedErrorId | Should -Be 'AzureConfigIncomplete,PorterStorage.Commands.GetPorterAzureStorageCommand'
+            $err[0].Exception.Message | Should -Match 'AzureStackUser'
+        }
+        finally { $env:AZURE_CONFIG_DIR, $env:AZURE_CLOUD_NAME = $saved }
+    }
 }

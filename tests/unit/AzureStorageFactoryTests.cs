@@ -152,7 +152,8 @@ namespace PorterStorage.Tests
             using var dir = new TempHome();
             dir.WriteBytes("azureProfile.json", new byte[] { 0xEF, 0xBB, 0xBF }.Concat(Encoding.UTF8.GetBytes(
                 "{\"subscriptions\":[{\"id\":\"gov\",\"isDefault\":true,\"environmentName\":\"AzureUSGovernment\"},{\"id\":\"pub\",\"isDefault\":true,\"environmentName\":\"AzureCloud\"}]}")).ToArray());
-            Assert.Equal("pub", AzureStorageFactory.DefaultSubscription(Env(("AZURE_CONFIG_DIR", dir.Path))));
+            AzureCliProfile profile = AzureCliProfile.Read(Env(("AZURE_CONFIG_DIR", dir.Path)));
+            Assert.Equal("pub", profile.DefaultSubscription(AzureStorageFactory.LookupCloud(profile, null, "w", "l").Name));
         }
 
         [Theory]
@@ -180,16 +181,22 @@ namespace PorterStorage.Tests
             Assert.Contains("sr=c", sas);
         }
 
-        private sealed class FakeCredential : TokenCredential
+        /// <summary>A token credential that hands out a fixed token and records the scopes it was asked for.</summary>
+        internal sealed class FakeCredential : TokenCredential
         {
-            public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
-                new AccessToken("fake-token", DateTimeOffset.UtcNow.AddHours(1));
+            public List<string> Scopes { get; } = new List<string>();
+
+            public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken)
+            {
+                Scopes.AddRange(requestContext.Scopes);
+                return new AccessToken("fake-token", DateTimeOffset.UtcNow.AddHours(1));
+            }
 
             public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
                 new ValueTask<AccessToken>(GetToken(requestContext, cancellationToken));
         }
 
-        private sealed class FakeTransport : HttpPipelineTransport
+        internal sealed class FakeTransport : HttpPipelineTransport
         {
             private readonly int _status;
             private readonly string _body;

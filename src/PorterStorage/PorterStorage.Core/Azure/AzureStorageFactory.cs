@@ -1,8 +1,6 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
-using System.Text.Json;
 using System.Threading;
 using global::Azure;
 using global::Azure.Core;
@@ -24,8 +22,10 @@ namespace PorterStorage.Core.Azure
 
         /// <summary>
         /// A connection string: <c>AccountName</c>/<c>AccountKey</c> with <c>DefaultEndpointsProtocol</c>/<c>EndpointSuffix</c>
-        /// or an explicit <c>BlobEndpoint</c> (Azurite), <c>SharedAccessSignature</c>, or <c>UseDevelopmentStorage=true</c>.
-        /// Raises <c>AzureConnectionInvalid</c> naming the source, never the string.
+        /// or an explicit <c>BlobEndpoint</c> (Azurite, a custom domain), <c>SharedAccessSignature</c>, or <c>UseDevelopmentStorage=true</c>.
+        /// The account is <c>AccountName</c>, else the one Azure's own host name (<c>acct.blob.&lt;suffix&gt;</c>) or an emulator's path
+        /// names; a custom domain without <c>AccountName</c> is refused rather than guessed. Raises <c>AzureConnectionInvalid</c>
+        /// naming the source, never the string.
         /// </summary>
         public static PorterAzureStorage FromConnectionString(string connectionString, string container, string source)
         {
@@ -51,7 +51,7 @@ namespace PorterStorage.Core.Azure
             {
                 throw Invalid(source, "TableEndpoint is not a URL");
             }
-            parts.TryGetValue("AccountName", out string? account);
+            string? account = parts.TryGetValue("AccountName", out string? named) && named.Length > 0 ? named : null;
             Uri endpoint;
             if (parts.TryGetValue("BlobEndpoint", out string? blob))
             {
@@ -59,20 +59,20 @@ namespace PorterStorage.Core.Azure
                 {
                     throw Invalid(source, "BlobEndpoint is not a URL");
                 }
-                account ??= AccountFromEndpoint(endpoint);
+                account = AccountFor(account, endpoint, why => Invalid(source, why + "; name the account it serves with AccountName=…"));
             }
             else
             {
                 if (string.IsNullOrEmpty(account) && tableEndpoint != null)
                 {
-                    account = AccountFromEndpoint(tableEndpoint);
+                    account = AzureCloud.AccountOf(tableEndpoint, "table");
                 }
                 if (string.IsNullOrEmpty(account))
                 {
                     throw Invalid(source, "it names neither AccountName nor BlobEndpoint");
                 }
                 string protocol = parts.TryGetValue("DefaultEndpointsProtocol", out string? p) ? p : "https";
-                string suffix = parts.TryGetValue("EndpointSuffix", out string? s) ? s : "core.windows.net";
+                string suffix = parts.TryGetValue("EndpointSuffix", out string? s) ? s : AzureCloud.Public.StorageSuffix;
                 endpoint = new Uri($"{protocol}://{account}.blob.{suffix}");
             }
             if (parts.TryGetValue("AccountKey", out string? key) && !string.IsNullOrEmpty(account))
@@ -92,13 +92,12 @@ namespace PorterStorage.Core.Azure
             }
             if (parts.TryGetValue("SharedAccessSignature", out string? sas))
             {
-                return new PorterAzureStorage(account ?? AccountFromEndpoint(endpoint), endpoint, container, AzureAuthentication.SasToken, source, sas: sas,
+                return new PorterAzureStorage(account!, endpoint, container, AzureAuthentication.SasToken, source, sas: sas,
                     tableEndpoint: tableEndpoint);
             }
             throw Invalid(source, "it holds neither AccountKey nor SharedAccessSignature");
         }
 
-        /// <summary>An account name or blob endpoint with a SAS token.</summary>
         /// <summary>
         /// The storage an Az.Storage context describes (New-AzStorageContext's output, read by its properties so that the module
         /// needs no Az): its connection string when it carries a credential (an account key or a SAS), else its SAS token, else
@@ -120,6 +119,12 @@ namespace PorterStorage.Core.Azure
                 throw new PorterStorageException(ErrorIds.AzureCredentialNotFound, PorterErrorKind.InvalidArgument, "-Context",
                     "The Az.Storage context names no storage account (StorageAccountName) or blob endpoint (BlobEndPoint).");
             }
+            if (endpoint != null)
+            {
+                accountName = AccountFor(string.IsNullOrEmpty(accountName) ? null : accountName, endpoint,
+                    why => new PorterStorageException(ErrorIds.AccountRequired, PorterErrorKind.InvalidArgument, "-Context",
+                        $"The Az.Storage context: {why}; give a context with StorageAccountName."));
+            }
             if (!string.IsNullOrEmpty(sasToken))
             {
                 return FromSas(string.IsNullOrEmpty(accountName) ? null : accountName, endpoint, sasToken!, container);
@@ -127,18 +132,29 @@ namespace PorterStorage.Core.Azure
             return FromTokenCredential(string.IsNullOrEmpty(accountName) ? null : accountName, endpoint, false, null, container);
         }
 
-        public static PorterAzureStorage FromSas(string? accountName, Uri? blobEndpoint, string sasToken, string container, Uri? tableEndpoint = null) =>
-            new PorterAzureStorage(accountName ?? AccountFromEndpoint(blobEndpoint!), blobEndpoint ?? PublicEndpoint(accountName!), container,
-                AzureAuthentication.SasToken, "SAS token (-SasToken)", sas: sasToken, tableEndpoint: tableEndpoint);
-
-        /// <summary>An account name or blob endpoint with a token credential: a managed identity, else DefaultAzureCredential.</summary>
-        public static PorterAzureStorage FromTokenCredential(string? accountName, Uri? blobEndpoint, bool managedIdentity, string? clientId, string container,
-            Uri? tableEndpoint = null)
+        /// <summary>
+        /// An account name or blob endpoint with a SAS token. The account's endpoint is in <paramref name="cloud"/> (default the
+        /// public cloud); a blob endpoint on a custom domain needs the account name (<c>AccountRequired</c> otherwise).
+        /// </summary>
+        public static PorterAzureStorage FromSas(string? accountName, Uri? blobEndpoint, string sasToken, string container, Uri? tableEndpoint = null,
+            AzureCloud? cloud = null)
         {
+            (string account, Uri endpoint) = Account(accountName, blobEndpoint, cloud);
+            return new PorterAzureStorage(account, endpoint, container, AzureAuthentication.SasToken, "SAS token (-SasToken)", sas: sasToken, tableEndpoint: tableEndpoint);
+        }
+
+        /// <summary>
+        /// An account name or blob endpoint with a token credential: a managed identity, else DefaultAzureCredential signing in to
+        /// the cloud's authority (<see cref="CredentialOptions"/>). Account and endpoint as <see cref="FromSas"/>.
+        /// </summary>
+        public static PorterAzureStorage FromTokenCredential(string? accountName, Uri? blobEndpoint, bool managedIdentity, string? clientId, string container,
+            Uri? tableEndpoint = null, AzureCloud? cloud = null)
+        {
+            (string account, Uri endpoint) = Account(accountName, blobEndpoint, cloud);
             TokenCredential credential = managedIdentity
                 ? new ManagedIdentityCredential(string.IsNullOrEmpty(clientId) ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(clientId))
-                : new DefaultAzureCredential();
-            return new PorterAzureStorage(accountName ?? AccountFromEndpoint(blobEndpoint!), blobEndpoint ?? PublicEndpoint(accountName!), container,
+                : new DefaultAzureCredential(CredentialOptions(cloud, endpoint));
+            return new PorterAzureStorage(account, endpoint, container,
                 managedIdentity ? AzureAuthentication.ManagedIdentity : AzureAuthentication.DefaultCredential,
                 managedIdentity ? (string.IsNullOrEmpty(clientId) ? "system-assigned managed identity" : "user-assigned managed identity") : "DefaultAzureCredential",
                 token: credential, tableEndpoint: tableEndpoint);
@@ -148,16 +164,17 @@ namespace PorterStorage.Core.Azure
         /// The plugin's way (format A§1.5): the <c>[[storage]]</c> entry named <paramref name="storageName"/> (else the one
         /// that applies) must use <c>azure.blob</c>; its <c>env</c> variable (default AZURE_STORAGE_CONNECTION_STRING) holds the
         /// connection string; else <c>account</c> + <c>resource-group</c> (+ <c>subscription-id</c>) look the first key up through
-        /// Azure Resource Manager. Raises <c>StorageNotAzure</c>, <c>StorageNotDefined</c>, <c>AzureCredentialNotFound</c>,
-        /// <c>AzureConfigIncomplete</c>.
+        /// Azure Resource Manager of <paramref name="cloud"/> (the plugin's config names no cloud: by default the one the Azure
+        /// CLI's profile gives, <see cref="LookupCloud"/>). Raises <c>StorageNotAzure</c>, <c>StorageNotDefined</c>,
+        /// <c>AzureCredentialNotFound</c>, <c>AzureConfigIncomplete</c>.
         /// </summary>
         public static PorterAzureStorage FromConfig(PorterConfig config, string? storageName, string container, Func<string, string?> environment,
-            CancellationToken cancel = default) =>
-            FromConfig(config, storageName, container, environment, null, null, cancel);
+            CancellationToken cancel = default, AzureCloud? cloud = null) =>
+            FromConfig(config, storageName, container, environment, null, null, cancel, cloud);
 
         /// <summary>As above, with the credential and transport for Azure Resource Manager given (tests use fakes).</summary>
         internal static PorterAzureStorage FromConfig(PorterConfig config, string? storageName, string container, Func<string, string?> environment,
-            TokenCredential? armCredential, HttpPipelineTransport? armTransport, CancellationToken cancel)
+            TokenCredential? armCredential, HttpPipelineTransport? armTransport, CancellationToken cancel, AzureCloud? cloud = null)
         {
             string where = config.FilePath ?? config.HomePath;
             string plugin;
@@ -205,63 +222,94 @@ namespace PorterStorage.Core.Azure
                         $"{label} sets only one of 'account' and 'resource-group'; the Azure plugin needs both.");
                 }
                 string? subscription = Text(table, "subscription-id");
+                var profile = AzureCliProfile.Read(environment);
+                AzureCloud armCloud = cloud ?? LookupCloud(profile, subscription, where, label);
                 if (string.IsNullOrEmpty(subscription))
                 {
-                    subscription = DefaultSubscription(environment)
+                    subscription = profile.DefaultSubscription(armCloud.Name)
                         ?? throw new PorterStorageException(ErrorIds.AzureConfigIncomplete, PorterErrorKind.InvalidArgument, where,
-                            $"{label} sets no 'subscription-id' and ~/.azure/azureProfile.json names no default AzureCloud subscription.");
+                            $"{label} sets no 'subscription-id' and ~/.azure/azureProfile.json names no default {armCloud.Name} subscription.");
                 }
-                string key = ArmAccountKeys.FirstKey(subscription!, group!, account!, armCredential ?? new AzureCliCredential(), armTransport, cancel);
-                return Kinded(new PorterAzureStorage(account!, PublicEndpoint(account!), container, AzureAuthentication.AccountKeyLookup,
-                    $"account key of '{account}' from Azure Resource Manager ({label})", sharedKey: new StorageSharedKeyCredential(account, key), accountKey: key));
+                string key = ArmAccountKeys.FirstKey(armCloud, subscription!, group!, account!, armCredential ?? new AzureCliCredential(), armTransport, cancel);
+                return Kinded(new PorterAzureStorage(account!, armCloud.BlobEndpoint(account!), container, AzureAuthentication.AccountKeyLookup,
+                    $"account key of '{account}' from Azure Resource Manager in {armCloud.Name} ({label})", sharedKey: new StorageSharedKeyCredential(account, key), accountKey: key));
             }
 
             throw new PorterStorageException(ErrorIds.AzureCredentialNotFound, PorterErrorKind.AuthenticationError, variable,
                 $"The environment variable {variable} is not set, and {label} names no account and resource group. Set {variable} to the storage account's connection string.");
         }
 
-        /// <summary>The subscription marked default for AzureCloud in ~/.azure/azureProfile.json (a BOM is tolerated).</summary>
-        internal static string? DefaultSubscription(Func<string, string?> environment)
+        /// <summary>
+        /// The cloud of the plugin's ARM key lookup when the caller names none: the cloud azureProfile.json gives the config's
+        /// <c>subscription-id</c>, else the Azure CLI's current cloud, else the public cloud (the plugin's only one). A cloud the
+        /// module does not know (one registered with <c>az cloud register</c>) is <c>AzureConfigIncomplete</c>, not the public cloud.
+        /// </summary>
+        internal static AzureCloud LookupCloud(AzureCliProfile profile, string? subscription, string where, string label)
         {
-            string? home = environment("AZURE_CONFIG_DIR") ?? Path.Combine(environment("HOME") ?? environment("USERPROFILE") ?? string.Empty, ".azure");
-            string profile = Path.Combine(home, "azureProfile.json");
-            if (!File.Exists(profile))
+            string? name = (string.IsNullOrEmpty(subscription) ? null : profile.EnvironmentOf(subscription!)) ?? profile.CurrentCloud;
+            if (name == null)
             {
-                return null;
+                return AzureCloud.Public;
             }
-            try
-            {
-                string text = File.ReadAllText(profile).TrimStart('\uFEFF');
-                using JsonDocument doc = JsonDocument.Parse(text);
-                foreach (JsonElement sub in doc.RootElement.GetProperty("subscriptions").EnumerateArray())
-                {
-                    if (sub.TryGetProperty("isDefault", out JsonElement d) && d.ValueKind == JsonValueKind.True
-                        && sub.TryGetProperty("environmentName", out JsonElement env) && env.GetString() == "AzureCloud")
-                    {
-                        return sub.GetProperty("id").GetString();
-                    }
-                }
-            }
-            catch (Exception ex) when (ex is JsonException || ex is IOException || ex is KeyNotFoundException || ex is InvalidOperationException)
-            {
-            }
-            return null;
+            return AzureCloud.FromName(name)
+                ?? throw new PorterStorageException(ErrorIds.AzureConfigIncomplete, PorterErrorKind.InvalidArgument, where,
+                    $"{label}: the Azure CLI's profile places the key lookup in the cloud '{name}', and the module looks keys up only in AzureCloud, AzureUSGovernment and AzureChinaCloud. Give -Environment, or a connection string in the variable the entry's 'env' names.");
         }
 
         private static string? Text(IReadOnlyDictionary<string, object?> table, string key) =>
             table.TryGetValue(key, out object? value) ? ConfigDocument.AsString(value) : null;
 
-        internal static Uri PublicEndpoint(string account) => new Uri($"https://{account}.blob.core.windows.net");
-
-        /// <summary>The account of an endpoint: the first host label, or the first path segment for path-style (Azurite) URLs.</summary>
-        internal static string AccountFromEndpoint(Uri endpoint)
+        /// <summary>
+        /// DefaultAzureCredential's options: the authority of <paramref name="cloud"/>, else of the cloud the blob endpoint is in
+        /// (a sovereign account's token comes from its own cloud's sign-in), else the credential's default.
+        /// </summary>
+        internal static DefaultAzureCredentialOptions CredentialOptions(AzureCloud? cloud, Uri endpoint)
         {
-            string path = endpoint.AbsolutePath.Trim('/');
-            if (endpoint.IsLoopback || System.Net.IPAddress.TryParse(endpoint.Host, out _))
+            var options = new DefaultAzureCredentialOptions();
+            Uri? authority = (cloud ?? AzureCloud.OfEndpoint(endpoint))?.AuthorityHost;
+            if (authority != null)
             {
-                return path.Split('/')[0];
+                options.AuthorityHost = authority;
             }
-            return endpoint.Host.Split('.')[0];
+            return options;
+        }
+
+        /// <summary>The account and blob endpoint of <c>-AccountName</c> (in <paramref name="cloud"/>, default public) and <c>-BlobEndpoint</c>.</summary>
+        private static (string Account, Uri Endpoint) Account(string? accountName, Uri? blobEndpoint, AzureCloud? cloud)
+        {
+            string? given = string.IsNullOrEmpty(accountName) ? null : accountName;
+            if (blobEndpoint == null && given == null)
+            {
+                throw new PorterStorageException(ErrorIds.AccountRequired, PorterErrorKind.InvalidArgument, "-AccountName", "Give -AccountName or -BlobEndpoint.");
+            }
+            if (blobEndpoint == null)
+            {
+                return (given!, (cloud ?? AzureCloud.Public).BlobEndpoint(given!));
+            }
+            string account = AccountFor(given, blobEndpoint, why => new PorterStorageException(ErrorIds.AccountRequired, PorterErrorKind.InvalidArgument, "-BlobEndpoint",
+                $"-BlobEndpoint: {why}; give the account it serves with -AccountName."));
+            return (account, blobEndpoint);
+        }
+
+        /// <summary>
+        /// The account of a blob endpoint: the one given, which must agree with the account a known cloud's host name (or an
+        /// emulator's path) names; without one, the account <c>acct.blob.&lt;any suffix&gt;</c> or the path names. A custom domain names none, and a Shared Key signed for a guessed name
+        /// would fail as a misleading authentication error, so it is refused (<paramref name="refuse"/>, given why).
+        /// </summary>
+        internal static string AccountFor(string? given, Uri endpoint, Func<string, PorterStorageException> refuse)
+        {
+            string? named = AzureCloud.AccountOf(endpoint, "blob");
+            if (given == null)
+            {
+                return named ?? throw refuse($"the host '{endpoint.Host}' is not Azure's <account>.blob.<suffix> (a custom domain), so it does not say which account it serves");
+            }
+            // Only a known cloud's host surely names its account: a custom domain may look like one (files.blob.contoso.com).
+            bool surely = named != null && (AzureCloud.OfEndpoint(endpoint) != null || endpoint.IsLoopback || System.Net.IPAddress.TryParse(endpoint.Host, out _));
+            if (surely && !string.Equals(named, given, StringComparison.OrdinalIgnoreCase))
+            {
+                throw refuse($"the account name '{given}' is not the account '{named}' the endpoint '{endpoint.Host}' names");
+            }
+            return given;
         }
 
         private static PorterStorageException Invalid(string source, string why) =>

@@ -174,6 +174,9 @@ namespace PorterStorage.Core.Azure
 
         public string AccountName { get; }
 
+        /// <summary>The Azure cloud the blob endpoint is in (<c>AzureCloud</c>, <c>AzureUSGovernment</c>, <c>AzureChinaCloud</c>), or null for an emulator or a custom domain.</summary>
+        public string? Cloud => AzureCloud.OfEndpoint(BlobEndpoint)?.Name;
+
         /// <summary>The requests made to this account through this object (and its <see cref="WithContainer"/> copies), and the retries.</summary>
         public RequestCounter Counter { get; }
 
@@ -226,9 +229,9 @@ namespace PorterStorage.Core.Azure
         public override string ToString() => $"{StoreUri} ({Authentication})";
 
         /// <summary>
-        /// The table service endpoint: the one the connection named, else the blob endpoint's public-cloud twin
-        /// (<c>https://acct.blob.…</c> → <c>https://acct.table.…</c>). Raises <c>AzureConnectionInvalid</c> for an emulator or
-        /// custom blob endpoint given without a table endpoint.
+        /// The table service endpoint: the one the connection named, else the blob endpoint's twin in any cloud
+        /// (<c>https://acct.blob.&lt;suffix&gt;</c> → <c>https://acct.table.&lt;suffix&gt;</c>) when that host is Azure's name for this
+        /// account. Raises <c>AzureConnectionInvalid</c> for an emulator or a custom domain given without a table endpoint.
         /// </summary>
         internal Uri TableServiceUri()
         {
@@ -238,12 +241,12 @@ namespace PorterStorage.Core.Azure
             }
             string host = BlobEndpoint.Host;
             int blob = host.IndexOf(".blob.", StringComparison.OrdinalIgnoreCase);
-            if (blob > 0)
+            if (blob > 0 && string.Equals(AzureCloud.AccountOf(BlobEndpoint, "blob"), AccountName, StringComparison.OrdinalIgnoreCase))
             {
                 return new Uri(BlobEndpoint.Scheme + "://" + host.Substring(0, blob) + ".table." + host.Substring(blob + 6) + BlobEndpoint.AbsolutePath.TrimEnd('/'));
             }
             throw new PorterStorageException(ErrorIds.AzureConnectionInvalid, PorterErrorKind.InvalidArgument, Source,
-                $"The connection from {Source} names the blob endpoint '{BlobEndpoint}' but no table endpoint; add TableEndpoint=… to the connection string.");
+                $"The connection from {Source} names the blob endpoint '{BlobEndpoint}' but no table endpoint; add TableEndpoint=… to the connection string (or give -TableEndpoint).");
         }
 
         /// <summary>

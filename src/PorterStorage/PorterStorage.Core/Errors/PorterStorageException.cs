@@ -174,6 +174,9 @@ namespace PorterStorage.Core.Errors
         public const string AzureCredentialNotFound = "AzureCredentialNotFound";
         public const string AzureConfigIncomplete = "AzureConfigIncomplete";
         public const string AzureConnectionInvalid = "AzureConnectionInvalid";
+
+        /// <summary>A storage given by endpoint whose account cannot be known: a custom domain without the account's name, or a name the endpoint contradicts.</summary>
+        public const string AccountRequired = "AccountRequired";
         public const string ContainerNameInvalid = "ContainerNameInvalid";
         public const string AzureAuthFailed = "AzureAuthFailed";
         public const string AzureConnectionFailed = "AzureConnectionFailed";

@@ -65,13 +65,16 @@ namespace PorterStorage.Commands
         [ValidateNotNullOrEmpty]
         public string? ConnectionString { get; set; }
 
-        /// <summary>The storage account name (public Azure endpoint).</summary>
+        /// <summary>
+        /// The storage account name. Its endpoints are in the cloud -Environment or -EndpointSuffix names (the public cloud by
+        /// default); with a -BlobEndpoint on a custom domain it names the account the domain serves.
+        /// </summary>
         [Parameter(ParameterSetName = SasSet)]
         [Parameter(ParameterSetName = IdentitySet)]
         [ValidateNotNullOrEmpty]
         public string? AccountName { get; set; }
 
-        /// <summary>The blob service endpoint, for other clouds or emulators.</summary>
+        /// <summary>The blob service endpoint, for emulators or a custom domain (which needs -AccountName too).</summary>
         [Parameter(ParameterSetName = SasSet)]
         [Parameter(ParameterSetName = IdentitySet)]
         [ValidateNotNull]
@@ -117,6 +120,25 @@ namespace PorterStorage.Commands
         [ValidateNotNull]
         public Uri? TableEndpoint { get; set; }
 
+        /// <summary>
+        /// The Azure cloud, named as Az and 'az cloud' name it: the endpoints of -AccountName (and the table's), the authority
+        /// DefaultAzureCredential signs in to, and, for a home's config, Azure Resource Manager of the key lookup. A connection
+        /// string names its own endpoints (EndpointSuffix).
+        /// </summary>
+        [Parameter(ParameterSetName = ConfigSet)]
+        [Parameter(ParameterSetName = LiteralPathSet)]
+        [Parameter(ParameterSetName = HomeSet)]
+        [Parameter(ParameterSetName = SasSet)]
+        [Parameter(ParameterSetName = IdentitySet)]
+        [ValidateSet(AzureCloud.PublicName, AzureCloud.UsGovernmentName, AzureCloud.ChinaName)]
+        public string? Environment { get; set; }
+
+        /// <summary>The storage endpoint suffix of -AccountName's endpoints (core.usgovcloudapi.net, or an Azure Stack Hub's), instead of -Environment.</summary>
+        [Parameter(ParameterSetName = SasSet)]
+        [Parameter(ParameterSetName = IdentitySet)]
+        [ValidateNotNullOrEmpty]
+        public string? EndpointSuffix { get; set; }
+
         protected override void ProcessRecord()
         {
             if (ParameterSetName == ConfigSet || ParameterSetName == LiteralPathSet || ParameterSetName == HomeSet)
@@ -126,7 +148,7 @@ namespace PorterStorage.Commands
                 foreach (ResolvedHome home in ResolveHomes(Path, literal))
                 {
                     RunItemOrWriteError(() => Write(AzureStorageFactory.FromConfig(PorterHomeService.ReadConfig(home.Path), StorageName, Container,
-                        Environment.GetEnvironmentVariable, CancellationToken)), null, home.Path);
+                        System.Environment.GetEnvironmentVariable, CancellationToken, AzureCloud.FromName(Environment))), null, home.Path);
                 }
                 return;
             }
@@ -155,7 +177,7 @@ namespace PorterStorage.Commands
                     return AzureStorageFactory.FromConnectionString(ConnectionString!, Container, "-ConnectionString");
                 case SasSet:
                     RequireAccount();
-                    return AzureStorageFactory.FromSas(AccountName, BlobEndpoint, SasToken!, Container, TableEndpoint);
+                    return AzureStorageFactory.FromSas(AccountName, BlobEndpoint, SasToken!, Container, TableEndpoint, Cloud());
                 case ContextSet:
                     return AzContextTransformationAttribute.FromContext(Context, Container)
                         ?? throw new PorterStorageException(ErrorIds.AzureCredentialNotFound, PorterErrorKind.InvalidArgument, "-Context",
@@ -166,7 +188,7 @@ namespace PorterStorage.Commands
                     {
                         ThrowTerminatingError(new ErrorRecord(new PSArgumentException("Give -UseManagedIdentity or -UseConnectedAccount, not both."), "IdentityConflict", ErrorCategory.InvalidArgument, null));
                     }
-                    return AzureStorageFactory.FromTokenCredential(AccountName, BlobEndpoint, UseManagedIdentity, ClientId, Container, TableEndpoint);
+                    return AzureStorageFactory.FromTokenCredential(AccountName, BlobEndpoint, UseManagedIdentity, ClientId, Container, TableEndpoint, Cloud());
                 default:
                     throw new InvalidOperationException("The config set is resolved per home.");
             }
@@ -182,6 +204,13 @@ namespace PorterStorage.Commands
             {
                 ThrowTerminatingError(new ErrorRecord(new PSArgumentException("-TableEndpoint goes with -Table."), "TableRequired", ErrorCategory.InvalidArgument, null));
             }
+            if (Environment != null && EndpointSuffix != null)
+            {
+                ThrowTerminatingError(new ErrorRecord(new PSArgumentException("Give -Environment or -EndpointSuffix, not both."), "EnvironmentConflict", ErrorCategory.InvalidArgument, null));
+            }
         }
+
+        /// <summary>The cloud -Environment or -EndpointSuffix names, or null (the public cloud).</summary>
+        private AzureCloud? Cloud() => EndpointSuffix != null ? AzureCloud.FromSuffix(EndpointSuffix) : AzureCloud.FromName(Environment);
     }
 }
