@@ -25,7 +25,7 @@ namespace PorterStorage.Tests
 
         private static PorterAzureStorage SignedIn(HttpPipelineTransport transport) =>
             new PorterAzureStorage("acct", new Uri("https://acct.blob.core.windows.net"), "porter", AzureAuthentication.ManagedIdentity, "test identity",
-                token: new FakeCredential()) { Transport = transport };
+                token: new AzureStorageFactoryTests.FakeCredential()) { Transport = transport };
 
         private static PorterAzureStorage WithSas(HttpPipelineTransport transport) =>
             new PorterAzureStorage("acct", new Uri("https://acct.blob.core.windows.net"), "porter", AzureAuthentication.SasToken, "test SAS",
@@ -156,15 +156,6 @@ namespace PorterStorage.Tests
 
         private static BlobItem Blob(string name, AccessTier tier, ArchiveStatus? status) =>
             BlobsModelFactory.BlobItem(name: name, properties: BlobsModelFactory.BlobItemProperties(accessTierInferred: false, accessTier: tier, archiveStatus: status));
-
-        private sealed class FakeCredential : TokenCredential
-        {
-            public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
-                new AccessToken("fake-token", DateTimeOffset.UtcNow.AddHours(1));
-
-            public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
-                new ValueTask<AccessToken>(GetToken(requestContext, cancellationToken));
-        }
 
         /// <summary>Answers every request with one refusal, as the service would; remembers the last request's Authorization header.</summary>
         private sealed class RefusingTransport : HttpPipelineTransport
