@@ -97,7 +97,7 @@ namespace PorterStorage.Core.Migration
             JsonElement? result = null;
             foreach (JsonProperty p in root.EnumerateObject())
             {
-                string key = Fold(p.Name);
+                string key = GoKeys.Fold(p.Name);
                 if (renamed && p.NameEquals("name"))
                 {
                     Installation = Text(p, path);
@@ -148,7 +148,7 @@ namespace PorterStorage.Core.Migration
             {
                 foreach (JsonProperty p in result.Value.EnumerateObject())
                 {
-                    switch (Fold(p.Name))
+                    switch (GoKeys.Fold(p.Name))
                     {
                         case "message":
                             Message = Text(p, path);
@@ -192,18 +192,6 @@ namespace PorterStorage.Core.Migration
                 }
             }
             return false;
-        }
-
-        /// <summary>Go's case-insensitive field match: ASCII case folding plus the Kelvin sign and the long s.</summary>
-        private static string Fold(string key)
-        {
-            var chars = key.ToCharArray();
-            for (int i = 0; i < chars.Length; i++)
-            {
-                char c = chars[i];
-                chars[i] = c == '\u212A' ? 'k' : c == '\u017F' ? 's' : c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
-            }
-            return new string(chars);
         }
 
         private static string Text(JsonProperty p, string path)

@@ -48,19 +48,19 @@ namespace PorterStorage.Core.Migration
             var others = new List<JsonProperty>();
             foreach (JsonProperty p in root.EnumerateObject())
             {
-                switch (p.Name.ToLowerInvariant())
+                switch (GoKeys.Fold(p.Name))
                 {
                     case PorterDocuments.SchemaVersionFolded:
-                        schemaVersion = Text(p, path, ErrorIds.CredentialSetParseError);
+                        schemaVersion = Text(p, path, ErrorIds.CredentialSetParseError) ?? schemaVersion;
                         break;
                     case "name":
-                        name = Text(p, path, ErrorIds.CredentialSetParseError);
+                        name = Text(p, path, ErrorIds.CredentialSetParseError) ?? name;
                         break;
                     case "created":
-                        created = Time(p, path, ErrorIds.CredentialSetParseError);
+                        created = Time(p, path, ErrorIds.CredentialSetParseError) ?? created;
                         break;
                     case "modified":
-                        modified = Time(p, path, ErrorIds.CredentialSetParseError);
+                        modified = Time(p, path, ErrorIds.CredentialSetParseError) ?? modified;
                         break;
                     case "credentials":
                         if (p.Value.ValueKind == JsonValueKind.Array)
@@ -124,10 +124,10 @@ namespace PorterStorage.Core.Migration
             var others = new List<JsonProperty>();
             foreach (JsonProperty p in item.EnumerateObject())
             {
-                switch (p.Name.ToLowerInvariant())
+                switch (GoKeys.Fold(p.Name))
                 {
                     case "name":
-                        name = Text(p, path, ErrorIds.CredentialSetParseError);
+                        name = Text(p, path, ErrorIds.CredentialSetParseError) ?? name;
                         break;
                     case "source":
                         // A repeated "source" replaces the earlier one, as in Go.
@@ -190,7 +190,7 @@ namespace PorterStorage.Core.Migration
         {
             using JsonDocument doc = ParseObject(content, path, ErrorIds.ParameterSetParseError, "parameter set");
             JsonElement root = doc.RootElement.Clone();
-            if (PorterDocuments.HasSchemaVersion(root, requireValue: false))
+            if (PorterDocuments.HasSchemaVersion(root, typed: false))
             {
                 return null;
             }
@@ -317,16 +317,18 @@ namespace PorterStorage.Core.Migration
             return doc;
         }
 
-        private static string Text(JsonProperty p, string path, string errorId) =>
+        /// <summary>A string field's value, or null for a JSON null, which Go's decoder skips (the field keeps what an earlier key gave it).</summary>
+        private static string? Text(JsonProperty p, string path, string errorId) =>
             p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()!
-            : p.Value.ValueKind == JsonValueKind.Null ? string.Empty
+            : p.Value.ValueKind == JsonValueKind.Null ? null
             : throw SetError(errorId, path, $"the field \"{p.Name}\" is not a string");
 
-        private static string Time(JsonProperty p, string path, string errorId)
+        /// <summary>A time field's value, or null for a JSON null (skipped, as for <see cref="Text"/>).</summary>
+        private static string? Time(JsonProperty p, string path, string errorId)
         {
             if (p.Value.ValueKind == JsonValueKind.Null)
             {
-                return GoTime.Zero;
+                return null;
             }
             if (p.Value.ValueKind != JsonValueKind.String || !GoTime.TryNormalize(p.Value.GetString()!, out string t))
             {

@@ -228,7 +228,7 @@ namespace PorterStorage.Core.Migration
                 {
                     cancel.ThrowIfCancellationRequested();
                     JsonElement? doc = Read(item);
-                    if (doc != null && !PorterDocuments.HasSchemaVersion(doc.Value, requireValue: type == ItemTypes.Credentials))
+                    if (doc != null && !PorterDocuments.HasSchemaVersion(doc.Value, typed: type == ItemTypes.Credentials))
                     {
                         Add(FindingSeverity.Error, type == ItemTypes.Credentials ? FindingCodes.LegacyCredentialSet : FindingCodes.LegacyParameterSet,
                             item.Location, PorterDocuments.NotMigrated(item.Location));

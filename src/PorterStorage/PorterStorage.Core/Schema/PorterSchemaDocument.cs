@@ -1,6 +1,7 @@
 using System;
 using System.Text.Json;
 using PorterStorage.Core.Errors;
+using PorterStorage.Core.Json;
 
 namespace PorterStorage.Core.Schema
 {
@@ -72,7 +73,7 @@ namespace PorterStorage.Core.Schema
                 string claims = string.Empty, credentials = string.Empty, parameters = string.Empty;
                 foreach (JsonProperty p in root.EnumerateObject())
                 {
-                    string key = GoFold(p.Name);
+                    string key = GoKeys.Fold(p.Name);
                     if (key != "claims" && key != "credentials" && key != "parameters")
                     {
                         continue;
@@ -101,29 +102,6 @@ namespace PorterStorage.Core.Schema
                 }
                 return new PorterSchemaDocument(claims, credentials, parameters);
             }
-        }
-
-        /// <summary>Go's encoding/json key folding: ASCII case plus the Kelvin sign and the long s.</summary>
-        private static string GoFold(string key)
-        {
-            var chars = key.ToCharArray();
-            for (int i = 0; i < chars.Length; i++)
-            {
-                char c = chars[i];
-                if (c == '\u212A')
-                {
-                    chars[i] = 'k';
-                }
-                else if (c == '\u017F')
-                {
-                    chars[i] = 's';
-                }
-                else if (c >= 'A' && c <= 'Z')
-                {
-                    chars[i] = (char)(c + 32);
-                }
-            }
-            return new string(chars);
         }
 
         private static PorterStorageException Error(string path, string detail, Exception? inner) =>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using PorterStorage.Core.Json;
 
 namespace PorterStorage.Core.Storage
 {
@@ -18,24 +19,32 @@ namespace PorterStorage.Core.Storage
         public const string SchemaVersionFolded = "schemaversion";
 
         /// <summary>
-        /// True when <paramref name="root"/> is an object with the key. With <paramref name="requireValue"/> (credential
-        /// sets, which Porter reads typed) the value must be a non-empty string; without it (parameter sets, which Porter
-        /// reads as a map) the key's presence is enough, whatever its value.
+        /// True when <paramref name="root"/> counts as migrated. With <paramref name="typed"/> (credential sets, which Porter reads
+        /// into a struct) the key matches as Go matches a field (case-insensitively, the last one winning) and its string must be
+        /// non-empty; without it (parameter sets, which Porter reads as a map) the exact key's presence is enough, whatever its value.
         /// </summary>
-        public static bool HasSchemaVersion(JsonElement root, bool requireValue) =>
-            root.ValueKind == JsonValueKind.Object && root.TryGetProperty(SchemaVersionProperty, out JsonElement v)
-            && (!requireValue || (v.ValueKind == JsonValueKind.String && v.GetString()!.Length > 0));
+        public static bool HasSchemaVersion(JsonElement root, bool typed)
+        {
+            if (!typed)
+            {
+                return root.ValueKind == JsonValueKind.Object && root.TryGetProperty(SchemaVersionProperty, out _);
+            }
+            return GoKeys.TryReadString(root, SchemaVersionFolded, out string value, out _) && value.Length > 0;
+        }
 
         /// <summary>What the verifiers say of a set without a schemaVersion (by <see cref="HasSchemaVersion"/>).</summary>
         public static string NotMigrated(string document) => $"'{document}' has no {SchemaVersionProperty}; it has not been migrated.";
 
         /// <summary>
-        /// A claim's rule (migration step 3): a claim is versioned unless the key is missing, null or the empty string (a
-        /// number or an object still counts as versioned). <paramref name="root"/> is an object.
+        /// A claim's rule (migration step 3): Porter peeks at the claim's schemaVersion through a struct, so the key matches as Go
+        /// matches a field (case-insensitively, the last one winning). The claim is versioned unless that leaves the string empty
+        /// (the key missing, null or ""); a value of another type fails the peek, which Porter counts as versioned too.
+        /// <paramref name="root"/> is an object.
         /// </summary>
-        public static bool ClaimHasSchemaVersion(JsonElement root) =>
-            root.TryGetProperty(SchemaVersionProperty, out JsonElement sv)
-            && sv.ValueKind != JsonValueKind.Null
-            && !(sv.ValueKind == JsonValueKind.String && sv.GetString()!.Length == 0);
+        public static bool ClaimHasSchemaVersion(JsonElement root)
+        {
+            bool found = GoKeys.TryReadString(root, SchemaVersionFolded, out string value, out bool mistyped);
+            return mistyped || (found && value.Length > 0);
+        }
     }
 }

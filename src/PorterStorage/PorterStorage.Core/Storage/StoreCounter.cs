@@ -40,7 +40,7 @@ namespace PorterStorage.Core.Storage
                 foreach (StoreItem set in listings[type].Items.Where(i => i.Group == null))
                 {
                     cancel.ThrowIfCancellationRequested();
-                    bool? current = HasSchemaVersion(store, set, requireValue: credentials, failed, cancel);
+                    bool? current = HasSchemaVersion(store, set, typed: credentials, failed, cancel);
                     if (current == null)
                     {
                         continue; // unreadable: left out, and named in the failures
@@ -62,12 +62,12 @@ namespace PorterStorage.Core.Storage
         }
 
         /// <summary>True for a JSON object with a schemaVersion; false for invalid JSON (a legacy set to convert); null when it cannot be read.</summary>
-        private static bool? HasSchemaVersion(IPorterStore store, StoreItem set, bool requireValue, List<PorterStorageException> failed, CancellationToken cancel)
+        private static bool? HasSchemaVersion(IPorterStore store, StoreItem set, bool typed, List<PorterStorageException> failed, CancellationToken cancel)
         {
             try
             {
                 using JsonDocument doc = JsonDocument.Parse(store.ReadItem(set, cancel), GoJson.DocumentOptions);
-                return doc.RootElement.ValueKind == JsonValueKind.Object && PorterDocuments.HasSchemaVersion(doc.RootElement, requireValue);
+                return doc.RootElement.ValueKind == JsonValueKind.Object && PorterDocuments.HasSchemaVersion(doc.RootElement, typed);
             }
             catch (JsonException)
             {
