@@ -144,8 +144,9 @@ namespace PorterStorage.Core.AzureTable
             bool holds;
             try
             {
+                // Any page, not the first: a service may answer a page with no entity and a continuation (Cosmos DB for Table does).
                 holds = table.Query<global::Azure.Data.Tables.TableEntity>(filter: (string?)null, maxPerPage: 1, select: new[] { "PartitionKey" }, cancellationToken: cancel)
-                    .AsPages().First().Values.Count > 0;
+                    .AsPages().Any(page => page.Values.Count > 0);
             }
             catch (global::Azure.RequestFailedException ex) when (ex.Status == 404)
             {
