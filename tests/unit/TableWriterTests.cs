@@ -60,11 +60,14 @@ namespace PorterStorage.Tests
             var service = new ScriptedTransport((_, path) => path.Contains("PartitionKey='p2'") ? 400 : 204);
             PorterTableEntity[] entities = Enumerable.Range(0, 5).Select(i => Entity("p" + i, "r", new byte[] { (byte)i })).ToArray();
             var written = new List<string>();
-            PorterStorageException ex = Assert.Throws<PorterStorageException>(() =>
+            TableWriteIncompleteException ex = Assert.Throws<TableWriteIncompleteException>(() =>
                 TableWriter.Upsert(Client(service), Where, entities, batch => { lock (written) { written.AddRange(batch.Select(e => e.Key)); } }, CancellationToken.None));
             Assert.Equal(ErrorIds.TableWriteIncomplete, ex.ErrorId);
             Assert.Contains("4 of 5 entities were written and 1 were not ('p2/r')", ex.Message);
             Assert.Contains("run the same command again", ex.Message);
+            Assert.Equal((4, 5), (ex.Written, ex.Total));
+            Assert.Equal(new[] { "p2/r" }, ex.NotWritten);
+            Assert.Equal("InvalidInput", ex.FirstFailure.Message.Split(' ').Last().TrimEnd('.'));
             Assert.Equal(new[] { "p0/r", "p1/r", "p3/r", "p4/r" }, written.OrderBy(k => k, StringComparer.Ordinal));
             Assert.Equal(5, service.Requests.Count);
         }
@@ -93,7 +96,7 @@ namespace PorterStorage.Tests
                 Assert.All(batches, b => Assert.True(b.Sum(TableWriter.EstimatedBytes) <= TableWriter.MaxBatchBytes));
                 // What is sent: each transaction refused, so that its body is recorded and nothing needs answering.
                 var service = new ScriptedTransport((_, _) => 400);
-                Assert.Throws<PorterStorageException>(() => TableWriter.Upsert(Client(service), Where, entities, null, CancellationToken.None));
+                Assert.Equal(entities.Count, Assert.Throws<TableWriteIncompleteException>(() => TableWriter.Upsert(Client(service), Where, entities, null, CancellationToken.None)).NotWritten.Count);
                 Assert.Equal(batches.Count, service.Requests.Count);
                 // The transactions go at once, in any order: the smallest sent against the smallest estimate, and so on.
                 IEnumerable<long> estimates = batches.Select(b => b.Sum(TableWriter.EstimatedBytes)).OrderBy(b => b);

@@ -187,17 +187,13 @@ namespace PorterStorage.Core.AzureTable
             {
                 return;
             }
-            List<PorterTableEntity> missed = failures.SelectMany(f => f.Batch).Concat(notSent).ToList();
-            string report = $"{written} of {entities.Count} entities were written and {missed.Count} were not " +
-                            $"({string.Join(", ", missed.Take(5).Select(e => "'" + e.Key + "'"))}{(missed.Count > 5 ? ", …" : string.Empty)})";
+            List<string> missed = failures.SelectMany(f => f.Batch).Concat(notSent).Select(e => e.Key).ToList();
             if (conflict != null)
             {
-                throw new PorterStorageException(conflict.ErrorId, conflict.Kind, conflict.Target, conflict.Message + " " + report + ".", conflict.InnerException);
+                throw new PorterStorageException(conflict.ErrorId, conflict.Kind, conflict.Target,
+                    conflict.Message + " " + TableWriteIncompleteException.Report(written, entities.Count, missed) + ".", conflict.InnerException);
             }
-            PorterStorageException first = failures[0].Error;
-            throw new PorterStorageException(ErrorIds.TableWriteIncomplete, first.Kind, first.Target,
-                $"{operation} into '{location}' did not finish: {report}. The first failure: {first.Message} What was written is complete; run the same command again to write the rest.",
-                first);
+            throw new TableWriteIncompleteException(operation, location, written, entities.Count, missed, failures[0].Error);
         }
 
         /// <summary>
@@ -279,5 +275,36 @@ namespace PorterStorage.Core.AzureTable
             }
             return differences;
         }
+    }
+
+    /// <summary>
+    /// <c>TableWriteIncomplete</c>: a table write sent every transaction, and some were not written. Says how many entities were
+    /// written of how many, names those that were not (the first five), and carries the first failure's cause.
+    /// </summary>
+    public sealed class TableWriteIncompleteException : PorterStorageException
+    {
+        internal TableWriteIncompleteException(string operation, string location, int written, int total, IReadOnlyList<string> notWritten, PorterStorageException first,
+            string rerun = "run the same command again to write the rest")
+            : base(ErrorIds.TableWriteIncomplete, first.Kind, first.Target,
+                $"{operation} into '{location}' did not finish: {Report(written, total, notWritten)}. The first failure: {first.Message} What was written is complete; {rerun}.", first)
+        {
+            Written = written;
+            Total = total;
+            NotWritten = notWritten;
+            FirstFailure = first;
+        }
+
+        public int Written { get; }
+
+        public int Total { get; }
+
+        /// <summary>The keys (type/name as escaped) of the entities not written.</summary>
+        public IReadOnlyList<string> NotWritten { get; }
+
+        public PorterStorageException FirstFailure { get; }
+
+        internal static string Report(int written, int total, IReadOnlyList<string> notWritten) =>
+            $"{written} of {total} entities were written and {notWritten.Count} were not " +
+            $"({string.Join(", ", notWritten.Take(5).Select(k => "'" + k + "'"))}{(notWritten.Count > 5 ? ", …" : string.Empty)})";
     }
 }
