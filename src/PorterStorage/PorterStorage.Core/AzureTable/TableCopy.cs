@@ -363,7 +363,7 @@ namespace PorterStorage.Core.AzureTable
         /// type (<c>"type"='claims'</c>: every blob of the type, paged), and, for a sample of <see cref="SampledGroupsPerType"/> groups of
         /// each grouped type, Porter's query for the type with its group. The listing already shows every blob's tags exactly; what
         /// the index must show is that each blob is found (its type's query) and that the account answers Porter's group queries
-        /// (the sample). So a store of 100,000 groups is verified by its type queries' pages and nine group queries, not 300,000.
+        /// (the sample). So a store of 100,000 groups is verified by its type queries' pages and nine group queries, not 100,000.
         /// A blob whose tag value holds a quote is left out: Porter's unescaped query cannot name it (a mismatch of its own).
         /// </summary>
         internal static SortedDictionary<string, HashSet<string>> PorterQueries(IEnumerable<PlannedBlob> planned)
