@@ -13,6 +13,8 @@
     P6  P3 and P4 through the fault proxy adding 20 ms to every request: against the same work on loopback, against the
         bare loop at that latency, and the requests made against the minimum the work needs.
     P7  Backup-PorterAzureContainer of the P3 container vs azcopy's download of it, on loopback and at 20 ms.
+    P8  The verification of a table move of 1,000 installations at 20 ms (bench/Invoke-TableMoveBenchmark.ps1) vs the same
+        verification one tag query per group, projected from measured group queries.
     P5  Import-Module plus the first Get-PorterHome in a fresh pwsh.
     Every ours-side run happens in a fresh pwsh; data comes from the seeded generators the tests use. Each Azure row runs on
     an Azurite of its own (in memory), started here and stopped by its process id.
@@ -261,6 +263,9 @@ try {
         else {
             Write-Row 'P7 container backup vs azcopy: not run (azcopy is not installed; build.ps1 Bench installs it from npm)'
         }
+
+        # P8: the table move's verification at 20 ms, on an Azurite of its own (the script runs alone too).
+        Write-Row (& (Join-Path $PSScriptRoot 'Invoke-TableMoveBenchmark.ps1') -ModuleRoot $ModuleRoot -Installations 1000 -LatencyMs $latency)
     }
 
     # P5: import and first use in a fresh pwsh (inside the process: the module's cost, not pwsh's start).

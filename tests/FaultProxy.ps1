@@ -4,13 +4,16 @@
 <#
 .SYNOPSIS
     Starts the proxy on a free 127.0.0.1 port in front of $Azurite; returns Process, Port, Endpoint and a
-    connection string per account that reaches Azurite through the proxy.
+    connection string per account that reaches Azurite through the proxy. When $Azurite has a table service (TablePort),
+    the proxy stands before it too, and the connection strings name it as their TableEndpoint.
 #>
 function Start-FaultProxy {
     param([Parameter(Mandatory)] $Azurite, [int] $Seed = 1, [hashtable] $Settings)
     $script = Join-Path $PSScriptRoot 'FaultProxy/fault-proxy.js'
     $psi = [Diagnostics.ProcessStartInfo]::new('node')
     foreach ($a in $script, '--target', "127.0.0.1:$($Azurite.Port)", '--port', '0', '--seed', "$Seed") { $psi.ArgumentList.Add($a) }
+    $tablePort = if ($Azurite.PSObject.Properties['TablePort']) { [int]$Azurite.TablePort } else { 0 }
+    if ($tablePort -gt 0) { $psi.ArgumentList.Add('--tableTarget'); $psi.ArgumentList.Add("127.0.0.1:$tablePort") }
     $psi.UseShellExecute = $false
     $psi.RedirectStandardOutput = $true
     $psi.RedirectStandardError = $true
@@ -24,7 +27,8 @@ function Start-FaultProxy {
     $endpoint = "http://127.0.0.1:$port"
     $strings = [ordered]@{}
     foreach ($a in $script:AzuriteAccounts.GetEnumerator()) {
-        $strings[$a.Key] = "DefaultEndpointsProtocol=http;AccountName=$($a.Key);AccountKey=$($a.Value);BlobEndpoint=$endpoint/$($a.Key);"
+        $strings[$a.Key] = "DefaultEndpointsProtocol=http;AccountName=$($a.Key);AccountKey=$($a.Value);BlobEndpoint=$endpoint/$($a.Key);" +
+            $(if ($tablePort -gt 0) { "TableEndpoint=$endpoint/$($a.Key);" } else { '' })
     }
     $proxy = [pscustomobject]@{ Process = $process; Port = $port; Endpoint = $endpoint; ConnectionStrings = $strings }
     if ($Settings) { Set-FaultProxy $proxy $Settings | Out-Null }
@@ -40,7 +44,8 @@ function Invoke-FaultProxyControl {
 }
 
 # Merges settings (latencyMs, jitterMs, throttleRate, resetRequestRate, resetResponseRate, stallRate, stallMs,
-# indexLagMs, enforceSasPermissions, noBlobIndexAccounts, pauseAfter, faultOperations, seed).
+# indexLagMs, enforceSasPermissions, noBlobIndexAccounts, pauseAfter, faultOperations, failRules, tableThrottleRate,
+# tableRetryAfterMs, tableThrottleNext, tableShuffle, seed).
 function Set-FaultProxy {
     param([Parameter(Mandatory)] $Proxy, [Parameter(Mandatory)] [hashtable] $Settings)
     $r = Invoke-FaultProxyControl $Proxy 'settings' -Body $Settings

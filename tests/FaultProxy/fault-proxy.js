@@ -3,7 +3,10 @@
 // It adds what Azurite on loopback never shows: latency, throttling, connection faults, Blob Index lag,
 // SAS permission letters, accounts without Blob Index, and a way to hold every response at a known point.
 //
-//   node fault-proxy.js --target 127.0.0.1:10000 [--port 0] [--seed 1]
+//   node fault-proxy.js --target 127.0.0.1:10000 [--tableTarget 127.0.0.1:10002] [--port 0] [--seed 1]
+//
+// With --tableTarget it also stands before Azurite's table service: a request the Table SDK sends (it carries
+// DataServiceVersion) goes there and is classified as a table operation (TableBatch, QueryEntities, InsertEntity, ...).
 //
 // Prints 'LISTENING <port>' once it accepts connections. Programmed over HTTP on its own port:
 //   GET  /__proxy/stats                  counts by operation, held requests, whether paused
@@ -33,18 +36,23 @@ const DEFAULTS = {
     pauseAfter: null,        // { operation: 'CopyBlob', count: 50 }: pause once that many more were answered
     faultOperations: null,   // null = every operation may be faulted; else only these
     failRules: [],           // [{ operation ('*' for any), pathContains?, status, code }]: answered so, every time, before Azurite sees it
+    tableThrottleRate: 0,    // share of table requests answered as Cosmos DB for Table throttles: 429 with x-ms-retry-after-ms
+    tableRetryAfterMs: 20,   // the x-ms-retry-after-ms of those answers
+    tableThrottleNext: null, // { operation: 'TableBatch', count: 8 }: the next that many of it answered 429 (outlasting the SDK's retries)
+    tableShuffle: false,     // entity and table queries answer their rows in a seeded random order (Cosmos DB does not sort)
     ...ACCOUNT_DEFAULTS,     // how real accounts answer (account-conditions.js)
 };
 
 function parseArgs(argv) {
-    const args = { port: 0, seed: 1, target: null };
+    const args = { port: 0, seed: 1, target: null, tableTarget: null };
     for (let i = 0; i < argv.length; i += 2) {
         const key = argv[i].replace(/^--/, '');
         args[key] = argv[i + 1];
     }
     if (!args.target) { throw new Error('--target host:port is required'); }
     const [host, port] = args.target.split(':');
-    return { port: Number(args.port), seed: Number(args.seed), targetHost: host, targetPort: Number(port) };
+    const [tableHost, tablePort] = args.tableTarget ? args.tableTarget.split(':') : [null, 0];
+    return { port: Number(args.port), seed: Number(args.seed), targetHost: host, targetPort: Number(port), tableHost, tablePort: Number(tablePort) };
 }
 
 // The first part of a blob's name after its container ('claims' of /account/container/claims/x), or '-' for none.
@@ -109,6 +117,49 @@ function classify(method, url, headers) {
     return `Blob:${method}`;
 }
 
+// A request of the Table service: its SDK (and OData clients) send DataServiceVersion; no blob request does.
+function isTableRequest(headers) {
+    return headers['dataserviceversion'] !== undefined || headers['maxdataserviceversion'] !== undefined;
+}
+
+// The Table REST operation of a request: /account/$batch, /account/Tables[('t')], /account/t(PartitionKey='p',RowKey='r'), /account/t().
+function classifyTable(method, url) {
+    const parts = url.pathname.split('/').filter(s => s.length > 0);
+    const resource = decodeURIComponent(parts[1] || '');
+    if (resource === '$batch') { return 'TableBatch'; }
+    if (url.searchParams.get('comp') === 'acl') { return method === 'PUT' ? 'SetTableAcl' : 'GetTableAcl'; }
+    if (/^Tables(\(.*\))?$/.test(resource)) {
+        return method === 'POST' ? 'CreateTable' : method === 'DELETE' ? 'DeleteTable' : 'QueryTables';
+    }
+    const keyed = /\(.*PartitionKey.*\)$/.test(resource);
+    if (keyed) {
+        if (method === 'GET') { return 'GetEntity'; }
+        if (method === 'PUT') { return 'UpdateEntity'; }
+        if (method === 'DELETE') { return 'DeleteEntity'; }
+        return 'MergeEntity'; // MERGE, PATCH
+    }
+    if (method === 'POST') { return 'InsertEntity'; }
+    if (method === 'GET') { return 'QueryEntities'; }
+    return `Table:${method}`;
+}
+
+// Cosmos DB for Table's answer to a request over the provisioned throughput.
+function tooManyRequests(retryAfterMs) {
+    const body = JSON.stringify({ 'odata.error': { code: 'TooManyRequests', message: { lang: 'en-us', value: 'Message: {"Errors":["Request rate is large."]}' } } });
+    return { status: 429, code: 'TooManyRequests', body, headers: { 'content-type': 'application/json;odata=minimalmetadata', 'x-ms-retry-after-ms': String(retryAfterMs) } };
+}
+
+// A seeded shuffle of a query answer's rows.
+function shuffleRows(text, random) {
+    const doc = JSON.parse(text);
+    if (!Array.isArray(doc.value)) { return text; }
+    for (let i = doc.value.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [doc.value[i], doc.value[j]] = [doc.value[j], doc.value[i]];
+    }
+    return JSON.stringify(doc);
+}
+
 function xmlError(status, code, message) {
     return {
         status, code,
@@ -139,6 +190,7 @@ class FaultProxy {
         this.total = 0;
         this.faults = {};
         this.answered = {};
+        this.maxRequestBytes = {};
         this.tagWrites = new Map(); // 'account/container/blob' -> ms of its last tag write
         this.accounts.reset();
         this.resume();
@@ -150,6 +202,7 @@ class FaultProxy {
             if (k === 'seed') { this.random = seededRandom(Number(v)); } else { this.settings[k] = v; }
             // A pause point counts from the moment it is set.
             if (k === 'pauseAfter' && v) { this.pauseBase = this.answered[v.operation] || 0; }
+            if (k === 'tableThrottleNext') { this.tableThrottleLeft = v ? Number(v.count) : 0; }
         }
         return this.settings;
     }
@@ -189,7 +242,8 @@ class FaultProxy {
     }
 
     stats() {
-        return { total: this.total, operations: this.counts, byType: this.byType, faults: this.faults, paused: this.paused, held: this.held };
+        return { total: this.total, operations: this.counts, byType: this.byType, faults: this.faults, paused: this.paused, held: this.held,
+            maxRequestBytes: this.maxRequestBytes };
     }
 
     count(table, op) { table[op] = (table[op] || 0) + 1; }
@@ -297,7 +351,8 @@ class FaultProxy {
         const url = new URL(req.url, 'http://proxy');
         if (url.pathname.startsWith('/__proxy/')) { return this.control(req, res, url); }
         const internal = /^axios/i.test(req.headers['user-agent'] || '');
-        const op = classify(req.method, url, req.headers);
+        const table = this.options.tablePort > 0 && isTableRequest(req.headers);
+        const op = table ? classifyTable(req.method, url) : classify(req.method, url, req.headers);
         const label = internal ? `Internal:${op}` : op;
         this.total++;
         this.count(this.counts, label);
@@ -319,8 +374,16 @@ class FaultProxy {
             this.count(this.faults, 'stall');
             await new Promise(r => setTimeout(r, s.stallMs));
         }
-        const refusal = internal ? null : this.refusal(op, url, req.headers);
-        const throttled = mayFault && this.chance(s.throttleRate);
+        let refusal = internal ? null : this.refusal(op, url, req.headers);
+        if (!refusal && table && mayFault) {
+            const next = s.tableThrottleNext;
+            if ((next && next.operation === op && this.tableThrottleLeft > 0) || this.chance(s.tableThrottleRate)) {
+                if (next && next.operation === op && this.tableThrottleLeft > 0) { this.tableThrottleLeft--; }
+                refusal = tooManyRequests(s.tableRetryAfterMs);
+                this.count(this.faults, 'throttle429');
+            }
+        }
+        const throttled = !refusal && mayFault && this.chance(s.throttleRate);
         if (refusal || throttled) {
             let answer = refusal;
             if (!answer) {
@@ -330,8 +393,10 @@ class FaultProxy {
                     : xmlError(503, 'ServerBusy', 'The server is currently unable to receive requests. Please retry your request.');
                 this.count(this.faults, `throttle${status}`);
             }
-            for await (const _ of req) { /* drain the body */ }
-            const headers = { 'content-type': 'application/xml', 'x-ms-error-code': answer.code, 'content-length': Buffer.byteLength(answer.body) };
+            let length = 0;
+            for await (const chunk of req) { length += chunk.length; /* drain the body */ }
+            this.noteRequestBytes(label, length);
+            const headers = { 'content-type': 'application/xml', 'x-ms-error-code': answer.code, ...(answer.headers || {}), 'content-length': Buffer.byteLength(answer.body) };
             if (throttled) { headers['retry-after'] = String(s.retryAfterSeconds); }
             if (answer.date) { headers['date'] = answer.date; }
             res.writeHead(answer.status, headers).end(answer.body);
@@ -350,10 +415,13 @@ class FaultProxy {
             return undefined;
         }
         const upstream = http.request({
-            host: this.options.targetHost, port: this.options.targetPort, method: req.method,
-            path: req.url, headers: req.headers,
+            host: table ? this.options.tableHost : this.options.targetHost, port: table ? this.options.tablePort : this.options.targetPort,
+            method: req.method, path: req.url, headers: req.headers,
         });
         upstream.on('error', () => { if (!res.headersSent) { res.writeHead(502).end(); } else { res.destroy(); } });
+        let sent = 0;
+        req.on('data', chunk => { sent += chunk.length; });
+        req.on('end', () => this.noteRequestBytes(label, sent));
         req.pipe(upstream);
         const response = await new Promise(resolve => upstream.on('response', resolve));
         this.noteTagWrite(op, url, req.headers, response.statusCode);
@@ -361,8 +429,13 @@ class FaultProxy {
         for await (const chunk of response) { chunks.push(chunk); }
         let body = Buffer.concat(chunks);
         const headers = { ...response.headers };
-        if (!internal) { body = this.accounts.rewrite(s, op, url, response.statusCode, headers, body); }
-        if (op === 'FindBlobsByTags' && s.indexLagMs > 0 && response.statusCode === 200) {
+        if (!internal && !table) { body = this.accounts.rewrite(s, op, url, response.statusCode, headers, body); }
+        if (table && s.tableShuffle && (op === 'QueryEntities' || op === 'QueryTables') && response.statusCode === 200) {
+            body = Buffer.from(shuffleRows(body.toString('utf8'), this.random), 'utf8');
+            headers['content-length'] = String(body.length);
+            delete headers['transfer-encoding'];
+        }
+        if (!table && op === 'FindBlobsByTags' && s.indexLagMs > 0 && response.statusCode === 200) {
             body = Buffer.from(this.hideFresh(body.toString('utf8'), url), 'utf8');
             headers['content-length'] = String(body.length);
             delete headers['transfer-encoding'];
@@ -379,6 +452,10 @@ class FaultProxy {
         }
         res.writeHead(response.statusCode, headers).end(body);
         return undefined;
+    }
+
+    noteRequestBytes(label, length) {
+        if (length > (this.maxRequestBytes[label] || 0)) { this.maxRequestBytes[label] = length; }
     }
 
     checkPauseAfter(op, internal) {
@@ -411,4 +488,4 @@ function main() {
 }
 
 if (require.main === module) { main(); }
-module.exports = { classify, FaultProxy, seededRandom };
+module.exports = { classify, classifyTable, isTableRequest, FaultProxy, seededRandom };

@@ -61,9 +61,12 @@ function Invoke-AzuriteCrashDuring {
 }
 
 # A fault proxy in front of the suite's Azurite, programmed with $Settings; stop it with Stop-FaultProxy.
+# With -Table it stands before the suite's table service too (the table endpoint of PORTERSTORAGE_AZURITE_CS3).
 function Start-SuiteFaultProxy {
-    param([hashtable] $Settings, [int] $Seed = 1)
-    Start-FaultProxy ([pscustomobject]@{ Port = ([uri]$env:PORTERSTORAGE_AZURITE_ENDPOINT).Port }) -Seed $Seed -Settings $Settings
+    param([hashtable] $Settings, [int] $Seed = 1, [switch] $Table)
+    $azurite = [pscustomobject]@{ Port = ([uri]$env:PORTERSTORAGE_AZURITE_ENDPOINT).Port; TablePort = 0 }
+    if ($Table) { $azurite.TablePort = ([uri]([regex]::Match($env:PORTERSTORAGE_AZURITE_CS3, 'TableEndpoint=([^;]+)').Groups[1].Value)).Port }
+    Start-FaultProxy $azurite -Seed $Seed -Settings $Settings
 }
 
 # The same container reached through a proxy.

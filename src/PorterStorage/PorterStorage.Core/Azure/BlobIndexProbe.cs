@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Threading;
+using System.Threading.Tasks;
 using global::Azure;
 using global::Azure.Storage.Blobs;
 using global::Azure.Storage.Blobs.Models;
@@ -319,10 +320,15 @@ namespace PorterStorage.Core.Azure
             return WaitForQueries(storage, pending, types, Array.Empty<IndexMiss>(), timeout, cancel);
         }
 
+        /// <summary>How many of Porter's tag queries a round of the wait asks at once.</summary>
+        internal const int QueryConcurrency = 8;
+
         /// <summary>
-        /// Polls each tag condition (asked as Porter asks it, <see cref="PorterAzureStorage.FindByTags"/>) until it returns every blob
-        /// <paramref name="pending"/> expects of it, or the timeout passes (the index lags behind writes); <paramref name="types"/> names
-        /// each blob's type for the misses, which follow <paramref name="missedAlready"/>. Cancellable at once.
+        /// Polls each tag condition (asked as Porter asks it, <see cref="PorterAzureStorage.FindByTags"/>, every page) until it returns
+        /// every blob <paramref name="pending"/> expects of it, or the timeout passes (the index lags behind writes); <paramref name="types"/>
+        /// names each blob's type for the misses, which follow <paramref name="missedAlready"/>. A round asks each pending condition once,
+        /// <see cref="QueryConcurrency"/> at a time, and starts no query past the deadline (the first query of the wait always goes), so a
+        /// round of many conditions ends with the timeout too; a condition not asked in time counts as not yet found. Cancellable at once.
         /// </summary>
         internal static IndexCheck WaitForQueries(PorterAzureStorage storage, SortedDictionary<string, HashSet<string>> pending, IReadOnlyDictionary<string, string> types,
             IReadOnlyList<IndexMiss> missedAlready, TimeSpan timeout, CancellationToken cancel)
@@ -333,24 +339,38 @@ namespace PorterStorage.Core.Azure
             int queries = 0;
             while (true)
             {
-                foreach (string condition in pending.Keys.ToList())
+                PorterStorageException? failed = null;
+                var options = new ParallelOptions { MaxDegreeOfParallelism = QueryConcurrency, CancellationToken = cancel };
+                Parallel.ForEach(pending.Keys.ToList(), options, (condition, round) =>
                 {
+                    if (Interlocked.Increment(ref queries) > 1 && clock.Elapsed >= timeout)
+                    {
+                        Interlocked.Decrement(ref queries);
+                        round.Stop();
+                        return;
+                    }
+                    // Each condition's set is touched by its own query only.
+                    HashSet<string> expected = pending[condition];
                     try
                     {
-                        queries++;
                         foreach (string blob in storage.FindByTags(service, condition, cancel))
                         {
-                            pending[condition].Remove(blob);
+                            expected.Remove(blob);
                         }
                     }
                     catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
                     {
-                        throw AzureErrors.Translate(ex, storage.ContainerUri.ToString(), "Querying by tags");
+                        Interlocked.CompareExchange(ref failed, AzureErrors.Translate(ex, storage.ContainerUri.ToString(), "Querying by tags"), null);
+                        round.Stop();
                     }
-                    if (pending[condition].Count == 0)
-                    {
-                        pending.Remove(condition);
-                    }
+                });
+                if (failed != null)
+                {
+                    throw failed;
+                }
+                foreach (string done in pending.Where(kv => kv.Value.Count == 0).Select(kv => kv.Key).ToList())
+                {
+                    pending.Remove(done);
                 }
                 TimeSpan left = timeout - clock.Elapsed;
                 if (pending.Count == 0 || left <= TimeSpan.Zero)

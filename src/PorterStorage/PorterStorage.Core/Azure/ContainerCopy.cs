@@ -56,6 +56,7 @@ namespace PorterStorage.Core.Azure
             NotYetIndexed = index?.Missing.Select(m => m.Blob).ToList() ?? new List<string>();
             IndexLagging = index?.Lagging ?? false;
             IndexWait = index?.Waited ?? TimeSpan.Zero;
+            IndexQueries = index?.Queries ?? 0;
             Duration = duration;
         }
 
@@ -94,6 +95,9 @@ namespace PorterStorage.Core.Azure
 
         /// <summary>How long the verification waited for the index.</summary>
         public TimeSpan IndexWait { get; }
+
+        /// <summary>How many of Porter's tag queries the verification asked, all rounds of the wait together (a query's further pages not counted).</summary>
+        public int IndexQueries { get; }
 
         public TimeSpan Duration { get; }
 

@@ -307,6 +307,8 @@ namespace PorterStorage.Core.Azure
         {
             RequireKind(TableKind, "this command");
             global::Azure.Data.Tables.TableClientOptions options = Configure(new global::Azure.Data.Tables.TableClientOptions());
+            // Cosmos DB for Table throttles with 429 and x-ms-retry-after-ms: wait what it asks (AzureTable/TableThrottling).
+            options.RetryPolicy = AzureTable.TableThrottling.Policy(options.Retry.MaxRetries, options.Retry.Delay, options.Retry.MaxDelay);
             Uri service = TableServiceUri();
             try
             {

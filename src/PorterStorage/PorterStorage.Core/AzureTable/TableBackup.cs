@@ -144,8 +144,9 @@ namespace PorterStorage.Core.AzureTable
             bool holds;
             try
             {
+                // Any page, not the first: a service may answer a page with no entity and a continuation (Cosmos DB for Table does).
                 holds = table.Query<global::Azure.Data.Tables.TableEntity>(filter: (string?)null, maxPerPage: 1, select: new[] { "PartitionKey" }, cancellationToken: cancel)
-                    .AsPages().First().Values.Count > 0;
+                    .AsPages().Any(page => page.Values.Count > 0);
             }
             catch (global::Azure.RequestFailedException ex) when (ex.Status == 404)
             {
@@ -180,13 +181,24 @@ namespace PorterStorage.Core.AzureTable
             int written = 0;
             long bytes = 0;
             var chunk = new List<PorterTableEntity>();
+            // A chunk whose transactions were not all written does not stop the others; the restore then says what was not.
+            PorterStorageException? firstFailure = null;
+            var notWritten = new List<string>();
             void Send()
             {
-                TableWriter.WriteOverRead(table, target, chunk, currentByKey, batch =>
+                try
                 {
-                    written += batch.Count;
-                    progress?.Report(new OperationProgress("Restoring", batch[batch.Count - 1].Key, written, toWrite.Count, bytes, "entities"));
-                }, cancel);
+                    TableWriter.WriteOverRead(table, target, chunk, currentByKey, batch =>
+                    {
+                        written += batch.Count;
+                        progress?.Report(new OperationProgress("Restoring", batch[batch.Count - 1].Key, written, toWrite.Count, bytes, "entities"));
+                    }, cancel);
+                }
+                catch (TableWriteIncompleteException ex)
+                {
+                    firstFailure ??= ex.FirstFailure;
+                    notWritten.AddRange(ex.NotWritten);
+                }
                 chunk = new List<PorterTableEntity>();
             }
             using (ArchiveReader archive = ContainerBackup.OpenVerified(archivePath))
@@ -223,6 +235,12 @@ namespace PorterStorage.Core.AzureTable
             if (chunk.Count > 0)
             {
                 Send();
+            }
+            if (firstFailure != null)
+            {
+                // Nothing is removed while an entity of the backup is missing.
+                throw new TableWriteIncompleteException("Restoring the entities", target, written, toWrite.Count, notWritten, firstFailure,
+                    "restore again with -Force to write the rest (the table as it is then is saved first like the rest)");
             }
             // Only once every entity of the backup is in place, and each removed one is in the pre-restore backup.
             var removedKeys = new HashSet<string>(changes.Removed.Select(e => e.Path), StringComparer.Ordinal);

@@ -138,8 +138,8 @@ namespace PorterStorage.Core.AzureTable
         /// <summary>
         /// Every Porter item of the table <paramref name="source"/> written into the container <paramref name="destination"/> (created
         /// when missing) as the azure.blob plugin writes it, with its tags in the same request, then verified: every blob listed
-        /// with its length, MD5 and tags, read back byte for byte, and found by the plugin's own tag queries (each type, and each
-        /// type with its group) within <paramref name="indexTimeout"/>. The table is only read. Raises <c>ContainerNotEmpty</c> (blobs
+        /// with its length, MD5 and tags, read back byte for byte, and found by the plugin's own tag queries (each type's, paged, and a
+        /// sample of its group queries: <see cref="PorterQueries"/>) within <paramref name="indexTimeout"/>. The table is only read. Raises <c>ContainerNotEmpty</c> (blobs
         /// there that are not the table's items as they are, without <paramref name="force"/>), <c>TableEntityUndecodable</c>,
         /// <c>TableEntityTooLarge</c>, the Azure errors.
         /// </summary>
@@ -319,27 +319,6 @@ namespace PorterStorage.Core.AzureTable
         }
 
         /// <summary>
-        /// The conditions of the plugin's List queries that should return each blob (format A§1.3): its type's, and for a grouped
-        /// type its type with its group; keys in sorted order, values as the plugin writes them (unescaped).
-        /// </summary>
-        internal static IEnumerable<string> PorterConditions(IReadOnlyDictionary<string, string> tags)
-        {
-            if (!tags.TryGetValue(PorterBlobTags.Type, out string? type))
-            {
-                yield break;
-            }
-            yield return PorterBlobTags.TypeCondition(type);
-            if (tags.Count > 1)
-            {
-                yield return string.Join(" AND ", tags.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"\"{kv.Key}\"='{kv.Value}'"));
-            }
-        }
-
-        /// <summary>
-        /// Polls each of Porter's queries until it returns every blob it should, or the timeout passes (the index lags behind the
-        /// writes). A query Porter could not send (a value with a quote) is a miss at once.
-        /// </summary>
-        /// <summary>
         /// Why the azure.blob plugin could not keep an item as a blob, or null: its name must be a blob name that survives a URL
         /// (not empty, not '.' or '..', not ending in '.' or '/', no control character, at most 1,024 characters with its type), and
         /// its group an index tag value (at most 256 characters of letters, digits, space and <c>+ - . / : = _</c>).
@@ -377,28 +356,81 @@ namespace PorterStorage.Core.AzureTable
         /// <summary>A blob whose tag value holds a quote: the plugin's query (values not escaped) cannot be sent for it.</summary>
         private static bool Unqueryable(PlannedBlob p) => p.Tags.Values.Any(v => v.IndexOf('\'') >= 0);
 
-        private static IndexCheck WaitForPorterQueries(PorterAzureStorage storage, List<PlannedBlob> planned, TimeSpan timeout, CancellationToken cancel)
+        /// <summary>How many groups of each grouped type the verification asks Porter's group query for (the first, the middle and the last).</summary>
+        internal const int SampledGroupsPerType = 3;
+
+        /// <summary>
+        /// The queries that verify a move and the blobs each must return, bounded whatever the store's size: Porter's query for each
+        /// type (<c>"type"='claims'</c>: every blob of the type, paged), and, for a sample of <see cref="SampledGroupsPerType"/> groups of
+        /// each grouped type, Porter's query for the type with its group. The listing already shows every blob's tags exactly; what
+        /// the index must show is that each blob is found (its type's query) and that the account answers Porter's group queries
+        /// (the sample). So a store of 100,000 groups is verified by its type queries' pages and nine group queries, not 100,000.
+        /// A blob whose tag value holds a quote is left out: Porter's unescaped query cannot name it (a mismatch of its own).
+        /// </summary>
+        internal static SortedDictionary<string, HashSet<string>> PorterQueries(IEnumerable<PlannedBlob> planned)
         {
             var pending = new SortedDictionary<string, HashSet<string>>(StringComparer.Ordinal);
-            var misses = new List<IndexMiss>();
-            var types = new Dictionary<string, string>(StringComparer.Ordinal);
+            void Expect(string condition, string blob)
+            {
+                if (!pending.TryGetValue(condition, out HashSet<string>? names))
+                {
+                    pending[condition] = names = new HashSet<string>(StringComparer.Ordinal);
+                }
+                names.Add(blob);
+            }
+            var groups = new Dictionary<string, SortedDictionary<string, List<PlannedBlob>>>(StringComparer.Ordinal);
             foreach (PlannedBlob p in planned)
             {
-                types[p.Name] = p.ItemType;
-                if (Unqueryable(p))
+                if (Unqueryable(p) || !p.Tags.TryGetValue(PorterBlobTags.Type, out string? type))
                 {
                     continue;
                 }
-                foreach (string condition in PorterConditions(p.Tags))
+                Expect(PorterBlobTags.TypeCondition(type), p.Name);
+                if (p.Tags.Count > 1 && p.Group != null)
                 {
-                    if (!pending.TryGetValue(condition, out HashSet<string>? names))
+                    if (!groups.TryGetValue(type, out SortedDictionary<string, List<PlannedBlob>>? ofType))
                     {
-                        pending[condition] = names = new HashSet<string>(StringComparer.Ordinal);
+                        groups[type] = ofType = new SortedDictionary<string, List<PlannedBlob>>(StringComparer.Ordinal);
                     }
-                    names.Add(p.Name);
+                    if (!ofType.TryGetValue(p.Group, out List<PlannedBlob>? members))
+                    {
+                        ofType[p.Group] = members = new List<PlannedBlob>();
+                    }
+                    members.Add(p);
                 }
             }
-            return BlobIndexProbe.WaitForQueries(storage, pending, types, misses, timeout, cancel);
+            foreach (SortedDictionary<string, List<PlannedBlob>> ofType in groups.Values)
+            {
+                List<List<PlannedBlob>> all = ofType.Values.ToList();
+                foreach (int at in Sample(all.Count, SampledGroupsPerType))
+                {
+                    foreach (PlannedBlob p in all[at])
+                    {
+                        Expect(GroupCondition(p.Tags), p.Name);
+                    }
+                }
+            }
+            return pending;
+        }
+
+        /// <summary>Up to <paramref name="wanted"/> positions of <paramref name="count"/>, spread evenly: the first, the last and between.</summary>
+        internal static IEnumerable<int> Sample(int count, int wanted)
+        {
+            if (count <= wanted)
+            {
+                return Enumerable.Range(0, count);
+            }
+            return Enumerable.Range(0, wanted).Select(i => wanted == 1 ? 0 : (int)((long)i * (count - 1) / (wanted - 1))).Distinct();
+        }
+
+        /// <summary>Porter's List condition for a blob's type with its group (format A§1.3): every tag, keys in sorted order, values unescaped.</summary>
+        private static string GroupCondition(IReadOnlyDictionary<string, string> tags) =>
+            string.Join(" AND ", tags.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"\"{kv.Key}\"='{kv.Value}'"));
+
+        private static IndexCheck WaitForPorterQueries(PorterAzureStorage storage, List<PlannedBlob> planned, TimeSpan timeout, CancellationToken cancel)
+        {
+            var types = planned.ToDictionary(p => p.Name, p => p.ItemType, StringComparer.Ordinal);
+            return BlobIndexProbe.WaitForQueries(storage, PorterQueries(planned), types, Array.Empty<IndexMiss>(), timeout, cancel);
         }
     }
 }

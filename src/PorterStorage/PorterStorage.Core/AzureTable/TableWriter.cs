@@ -12,14 +12,23 @@ namespace PorterStorage.Core.AzureTable
 {
     /// <summary>
     /// Writes entities into a table as they are (every property and type, replacing an entity of the same keys) and checks them back.
-    /// Entities of one partition go in transactions of up to 100 (the service's limit) and about 2 MiB, several transactions at once,
-    /// so a table of thousands of entities costs tens of requests. Each write is an upsert: repeating one is harmless.
+    /// Entities of one partition go in transactions of up to 100 entities and 2 MB of payload (Cosmos DB for Table's limits, inside
+    /// Azure Table Storage's 4 MiB), as many at once as <see cref="AzureConcurrency.Default"/>, fewer while the service throttles
+    /// (<see cref="TableWindow"/>), so a table of thousands of entities costs tens of requests. A transaction answered 429 or 503 once the
+    /// client's own retries are spent is sent again after the wait the service asked for, for up to <see cref="ThrottleBudget"/>. A
+    /// transaction that fails otherwise does not stop the others: every one is sent and settled, and the write then raises
+    /// <c>TableWriteIncomplete</c> saying how many entities were written and naming those that were not. Each unconditional write
+    /// is an upsert, so a rerun finishes the work.
     /// </summary>
     internal static class TableWriter
     {
         internal const int MaxBatchEntities = 100;
-        internal const int MaxBatchBytes = 2 * 1024 * 1024;
-        internal const int Concurrency = 8;
+
+        /// <summary>Cosmos DB for Table's 2 MB per transaction, less the transaction's own envelope.</summary>
+        internal const int MaxBatchBytes = 2_000_000 - 8 * 1024;
+
+        /// <summary>How long one transaction is sent again to a throttling service before it counts as not written.</summary>
+        internal static readonly TimeSpan ThrottleBudget = TimeSpan.FromMinutes(5);
 
         /// <summary>Creates the table unless it exists; raises the Azure errors naming <paramref name="location"/>.</summary>
         internal static void EnsureTable(TableClient table, string location, CancellationToken cancel)
@@ -64,10 +73,13 @@ namespace PorterStorage.Core.AzureTable
         internal static void Delete(TableClient table, string location, IReadOnlyList<PorterTableEntity> entities, Action<IReadOnlyList<PorterTableEntity>>? deleted,
             CancellationToken cancel) => Send(table, location, entities, _ => (TableTransactionActionType.Delete, ETag.All), false, "Removing the entities", deleted, cancel);
 
-        private static void Send(TableClient table, string location, IReadOnlyList<PorterTableEntity> entities, Func<PorterTableEntity, (TableTransactionActionType Kind, ETag ETag)> how,
-            bool conditional, string operation, Action<IReadOnlyList<PorterTableEntity>>? done, CancellationToken cancel)
+        /// <summary>
+        /// The transactions that write <paramref name="entities"/>: one partition each (the service's rule), at most
+        /// <see cref="MaxBatchEntities"/> entities and <see cref="MaxBatchBytes"/> of payload by <see cref="EstimatedBytes"/>, in the
+        /// order given. An entity larger than a transaction on its own goes alone.
+        /// </summary>
+        internal static List<List<PorterTableEntity>> Batches(IReadOnlyList<PorterTableEntity> entities)
         {
-            TableTransactionActionType kind = entities.Count > 0 ? how(entities[0]).Kind : TableTransactionActionType.UpsertReplace;
             var batches = new List<List<PorterTableEntity>>();
             foreach (IGrouping<string, PorterTableEntity> partition in entities.GroupBy(e => e.PartitionKey, StringComparer.Ordinal))
             {
@@ -90,15 +102,29 @@ namespace PorterStorage.Core.AzureTable
                     batches.Add(batch);
                 }
             }
-            PorterStorageException? failed = null;
-            var inFlight = new Queue<(List<PorterTableEntity> Batch, Task Send)>();
-            void Complete((List<PorterTableEntity> Batch, Task Send) sent)
+            return batches;
+        }
+
+        private static void Send(TableClient table, string location, IReadOnlyList<PorterTableEntity> entities, Func<PorterTableEntity, (TableTransactionActionType Kind, ETag ETag)> how,
+            bool conditional, string operation, Action<IReadOnlyList<PorterTableEntity>>? done, CancellationToken cancel)
+        {
+            TableTransactionActionType kind = entities.Count > 0 ? how(entities[0]).Kind : TableTransactionActionType.UpsertReplace;
+            List<List<PorterTableEntity>> batches = Batches(entities);
+            var window = new TableWindow(AzureConcurrency.Default);
+            PorterStorageException? conflict = null;
+            var failures = new List<(List<PorterTableEntity> Batch, PorterStorageException Error)>();
+            var notSent = new List<PorterTableEntity>();
+            int written = 0;
+            var inFlight = new Queue<(List<PorterTableEntity> Batch, Task<int> Send)>();
+            PorterTableEntity Named(List<PorterTableEntity> batch, Exception ex) =>
+                ex is TableTransactionFailedException t && t.FailedTransactionActionIndex is int at && at >= 0 && at < batch.Count ? batch[at] : batch[0];
+            void Complete((List<PorterTableEntity> Batch, Task<int> Send) sent)
             {
                 try
                 {
                     try
                     {
-                        sent.Send.GetAwaiter().GetResult();
+                        window.OnThrottled(sent.Send.GetAwaiter().GetResult());
                     }
                     catch (RequestFailedException ex) when (kind == TableTransactionActionType.Delete && ex.Status == 404)
                     {
@@ -117,27 +143,20 @@ namespace PorterStorage.Core.AzureTable
                 }
                 catch (RequestFailedException ex) when (conditional && (ex.Status == 412 || ex.Status == 409 || ex.Status == 404))
                 {
-                    PorterTableEntity named = sent.Batch[0];
-                    if (ex is TableTransactionFailedException t && t.FailedTransactionActionIndex is int at && at >= 0 && at < sent.Batch.Count)
-                    {
-                        named = sent.Batch[at];
-                    }
-                    string entity = AzureTablePorterStore.EntityLocation(location, named);
-                    failed ??= new PorterStorageException(ErrorIds.StoreChangedDuringRestore, PorterErrorKind.ResourceBusy, entity,
+                    string entity = AzureTablePorterStore.EntityLocation(location, Named(sent.Batch, ex));
+                    conflict ??= new PorterStorageException(ErrorIds.StoreChangedDuringRestore, PorterErrorKind.ResourceBusy, entity,
                         $"The entity '{entity}' was written, added or removed by another process after the restore read the table (HTTP {ex.Status}); it was left as that process made it " +
                         "and the restore stopped. Keep Porter and other writers off the table, and restore again: the table as it is then is saved first like the rest.", ex);
+                    failures.Add((sent.Batch, conflict));
                     return;
                 }
                 catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
                 {
-                    PorterTableEntity named = sent.Batch[0];
-                    if (ex is TableTransactionFailedException t && t.FailedTransactionActionIndex is int index && index >= 0 && index < sent.Batch.Count)
-                    {
-                        named = sent.Batch[index];
-                    }
-                    failed ??= AzureErrors.Translate(ex, AzureTablePorterStore.EntityLocation(location, named), operation);
+                    failures.Add((sent.Batch, AzureErrors.Translate(ex, AzureTablePorterStore.EntityLocation(location, Named(sent.Batch, ex)), operation)));
                     return;
                 }
+                window.OnLanded();
+                written += sent.Batch.Count;
                 done?.Invoke(sent.Batch);
             }
             try
@@ -145,21 +164,14 @@ namespace PorterStorage.Core.AzureTable
                 foreach (List<PorterTableEntity> batch in batches)
                 {
                     cancel.ThrowIfCancellationRequested();
-                    if (failed != null)
+                    if (conflict != null)
                     {
-                        break;
+                        // Another writer is on the table: nothing more is written over what was read.
+                        notSent.AddRange(batch);
+                        continue;
                     }
-                    Task send = batch.Count > 1
-                        ? table.SubmitTransactionAsync(batch.Select(e =>
-                        {
-                            (TableTransactionActionType k, ETag tag) = how(e);
-                            return k == TableTransactionActionType.Delete || k == TableTransactionActionType.UpdateReplace
-                                ? new TableTransactionAction(k, AzureTablePorterStore.ToSdk(e), tag)
-                                : new TableTransactionAction(k, AzureTablePorterStore.ToSdk(e));
-                        }).ToList(), cancel)
-                        : One(table, batch[0], how(batch[0]), cancel);
-                    inFlight.Enqueue((batch, send));
-                    while (inFlight.Count >= Concurrency)
+                    inFlight.Enqueue((batch, SendThrottled(table, batch, how, cancel)));
+                    while (inFlight.Count >= window.Limit)
                     {
                         Complete(inFlight.Dequeue());
                     }
@@ -171,9 +183,49 @@ namespace PorterStorage.Core.AzureTable
                 Storage.ConcurrentSteps.Settle(inFlight, Complete);
             }
             cancel.ThrowIfCancellationRequested();
-            if (failed != null)
+            if (failures.Count == 0)
             {
-                throw failed;
+                return;
+            }
+            List<string> missed = failures.SelectMany(f => f.Batch).Concat(notSent).Select(e => e.Key).ToList();
+            if (conflict != null)
+            {
+                throw new PorterStorageException(conflict.ErrorId, conflict.Kind, conflict.Target,
+                    conflict.Message + " " + TableWriteIncompleteException.Report(written, entities.Count, missed) + ".", conflict.InnerException);
+            }
+            throw new TableWriteIncompleteException(operation, location, written, entities.Count, missed, failures[0].Error);
+        }
+
+        /// <summary>
+        /// Sends one transaction (or a lone entity); answered 429 or 503 once the client's retries are spent, it is sent again after the
+        /// wait the service asked for (else 1 s doubling to 30 s) while less than <see cref="ThrottleBudget"/> has passed since it was first sent. Returns how often it was.
+        /// </summary>
+        private static async Task<int> SendThrottled(TableClient table, List<PorterTableEntity> batch, Func<PorterTableEntity, (TableTransactionActionType Kind, ETag ETag)> how,
+            CancellationToken cancel)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            TimeSpan pause = TimeSpan.FromSeconds(1);
+            for (int throttled = 0; ; throttled++)
+            {
+                try
+                {
+                    await (batch.Count > 1
+                        ? table.SubmitTransactionAsync(batch.Select(e =>
+                        {
+                            (TableTransactionActionType k, ETag tag) = how(e);
+                            return k == TableTransactionActionType.Delete || k == TableTransactionActionType.UpdateReplace
+                                ? new TableTransactionAction(k, AzureTablePorterStore.ToSdk(e), tag)
+                                : new TableTransactionAction(k, AzureTablePorterStore.ToSdk(e));
+                        }).ToList(), cancel)
+                        : One(table, batch[0], how(batch[0]), cancel)).ConfigureAwait(false);
+                    return throttled;
+                }
+                catch (RequestFailedException ex) when (TableThrottling.IsThrottled(ex) && clock.Elapsed < ThrottleBudget)
+                {
+                    TimeSpan wait = TableThrottling.RequestedWait(ex.GetRawResponse()) ?? pause;
+                    pause = TimeSpan.FromSeconds(Math.Min(pause.TotalSeconds * 2, 30));
+                    await Task.Delay(wait, cancel).ConfigureAwait(false);
+                }
             }
         }
 
@@ -193,10 +245,14 @@ namespace PorterStorage.Core.AzureTable
             }
         }
 
-        /// <summary>What an entity costs in a transaction's body (binary travels as base64).</summary>
-        private static long EstimatedBytes(PorterTableEntity e) =>
-            512 + (e.PartitionKey.Length + e.RowKey.Length) * 3L
-            + e.Properties.Sum(p => p.Name.Length + 64L + (p.Value is byte[] b ? b.Length * 4L / 3 : p.Value is string s ? s.Length * 6L : 32));
+        /// <summary>
+        /// At least what an entity costs in a transaction's body: its part's headers and request line (the table's name and the keys
+        /// URL-encoded, up to 9 bytes a character), its JSON (keys and strings escaped, up to 6 bytes a character; each property's
+        /// name twice, with its type annotation; binary as base64).
+        /// </summary>
+        internal static long EstimatedBytes(PorterTableEntity e) =>
+            1024 + (e.PartitionKey.Length + e.RowKey.Length) * 15L
+            + e.Properties.Sum(p => p.Name.Length * 12L + 64 + (p.Value is byte[] b ? (b.Length + 2) / 3 * 4L : p.Value is string s ? s.Length * 6L : 64));
 
         /// <summary>
         /// The entities of <paramref name="expected"/> that the table does not hold exactly (missing, or another property, type or
@@ -219,5 +275,36 @@ namespace PorterStorage.Core.AzureTable
             }
             return differences;
         }
+    }
+
+    /// <summary>
+    /// <c>TableWriteIncomplete</c>: a table write sent every transaction, and some were not written. Says how many entities were
+    /// written of how many, names those that were not (the first five), and carries the first failure's cause.
+    /// </summary>
+    public sealed class TableWriteIncompleteException : PorterStorageException
+    {
+        internal TableWriteIncompleteException(string operation, string location, int written, int total, IReadOnlyList<string> notWritten, PorterStorageException first,
+            string rerun = "run the same command again to write the rest")
+            : base(ErrorIds.TableWriteIncomplete, first.Kind, first.Target,
+                $"{operation} into '{location}' did not finish: {Report(written, total, notWritten)}. The first failure: {first.Message} What was written is complete; {rerun}.", first)
+        {
+            Written = written;
+            Total = total;
+            NotWritten = notWritten;
+            FirstFailure = first;
+        }
+
+        public int Written { get; }
+
+        public int Total { get; }
+
+        /// <summary>The keys (type/name as escaped) of the entities not written.</summary>
+        public IReadOnlyList<string> NotWritten { get; }
+
+        public PorterStorageException FirstFailure { get; }
+
+        internal static string Report(int written, int total, IReadOnlyList<string> notWritten) =>
+            $"{written} of {total} entities were written and {notWritten.Count} were not " +
+            $"({string.Join(", ", notWritten.Take(5).Select(k => "'" + k + "'"))}{(notWritten.Count > 5 ? ", …" : string.Empty)})";
     }
 }

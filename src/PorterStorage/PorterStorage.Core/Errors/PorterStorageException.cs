@@ -169,6 +169,7 @@ namespace PorterStorage.Core.Errors
         public const string TableEntityTooLarge = "TableEntityTooLarge";
         public const string TableEntityUndecodable = "TableEntityUndecodable";
         public const string TableEntityNotMovable = "TableEntityNotMovable";
+        public const string TableWriteIncomplete = "TableWriteIncomplete";
         public const string TableVerificationFailed = "TableVerificationFailed";
         public const string ConfigNotUpdated = "ConfigNotUpdated";
         public const string AzureCredentialNotFound = "AzureCredentialNotFound";
