@@ -35,7 +35,7 @@ namespace PorterStorage.Core.Backup
         }
 
         /// <summary>Raises <c>BackupRequired</c> unless the backup holds <paramref name="content"/> at <paramref name="path"/> (the store's own path).</summary>
-        public void Require(string path, byte[] content, string described) => Refuse(Refusal(path, Sha256(content)), described);
+        public void Require(string path, byte[] content, string described) => Refuse(Refusal(path, IO.Hex.Sha256(content)), described);
 
         /// <summary>The evidence one migration run works with: this backup, and what the run itself writes as it goes.</summary>
         public RunEvidence StartRun() => new RunEvidence(this);
@@ -54,8 +54,6 @@ namespace PorterStorage.Core.Backup
                     $"'{described}' {why}: the backup '{_archive}' cannot restore what the migration would delete or overwrite. Make a new backup and run again.");
             }
         }
-
-        internal static string Sha256(byte[] content) => Hex.Sha256(content);
     }
 
     /// <summary>
@@ -77,7 +75,7 @@ namespace PorterStorage.Core.Backup
         /// <summary>Raises <c>BackupRequired</c> unless the backup or this run vouches for <paramref name="content"/> at <paramref name="path"/>.</summary>
         public void Require(string path, byte[] content, string described)
         {
-            string sha256 = BackupEvidence.Sha256(content);
+            string sha256 = IO.Hex.Sha256(content);
             string why = !_writtenByRun.TryGetValue(path, out string? written) ? _backup.Refusal(path, sha256)
                 : string.Equals(written, sha256, StringComparison.Ordinal) ? string.Empty
                 : "has changed since this migration wrote it";
@@ -85,7 +83,7 @@ namespace PorterStorage.Core.Backup
         }
 
         /// <summary>This run put <paramref name="content"/> at <paramref name="path"/> (a change set of it was applied).</summary>
-        public void Wrote(string path, byte[] content) => _writtenByRun[path] = BackupEvidence.Sha256(content);
+        public void Wrote(string path, byte[] content) => _writtenByRun[path] = IO.Hex.Sha256(content);
 
         /// <summary>This run moved <paramref name="from"/> to <paramref name="to"/>: the run vouches for <paramref name="to"/> only if it wrote <paramref name="from"/>.</summary>
         public void Moved(string from, string to)

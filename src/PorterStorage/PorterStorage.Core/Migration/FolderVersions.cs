@@ -172,6 +172,6 @@ namespace PorterStorage.Core.Migration
             return buffer.ToArray();
         }
 
-        private static string Hash(byte[] content) => Hex.Sha256(content);
+        private static string Hash(byte[] content) => IO.Hex.Sha256(content);
     }
 }

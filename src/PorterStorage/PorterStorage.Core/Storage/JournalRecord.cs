@@ -61,17 +61,7 @@ namespace PorterStorage.Core.Storage
         public IReadOnlyList<string>? Hashes { get; }
 
         /// <summary>The SHA-256 (hex) of content, as <see cref="Hashes"/> holds it.</summary>
-        public static string Hash(byte[] content)
-        {
-            using var sha = System.Security.Cryptography.SHA256.Create();
-            byte[] digest = sha.ComputeHash(content);
-            var text = new System.Text.StringBuilder(digest.Length * 2);
-            foreach (byte b in digest)
-            {
-                text.Append(b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
-            }
-            return text.ToString();
-        }
+        public static string Hash(byte[] content) => IO.Hex.Sha256(content);
 
         /// <summary>True when <paramref name="content"/> is exactly the n-th write (always, for records of earlier builds).</summary>
         public bool IsWrite(int index, byte[] content) => Hashes == null || index >= Hashes.Count || string.Equals(Hashes[index], Hash(content), StringComparison.Ordinal);
