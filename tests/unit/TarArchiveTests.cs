@@ -9,6 +9,7 @@ using System.Threading;
 using CsCheck;
 using PorterStorage.Core.Backup;
 using PorterStorage.Core.Errors;
+using PorterStorage.Core.IO;
 using Xunit;
 
 namespace PorterStorage.Tests

@@ -7,6 +7,7 @@ using System.Linq;
 using System.Text;
 using System.Text.Json;
 using PorterStorage.Core.Errors;
+using PorterStorage.Core.IO;
 using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Core.AzureTable
@@ -235,8 +236,7 @@ namespace PorterStorage.Core.AzureTable
                 byte[] inflated = output.ToArray();
                 // GZipStream ends quietly where the data ends; Go's reader, which the plugin uses, refuses a stream cut short or
                 // followed by anything. The last eight bytes must be this one member's trailer: the CRC-32 and size of what inflated.
-                if (data.Length < 18 || BitConverter.ToUInt32(LittleEndian(data, data.Length - 8), 0) != Crc32(inflated)
-                    || BitConverter.ToUInt32(LittleEndian(data, data.Length - 4), 0) != (uint)inflated.Length)
+                if (!GzipMember.EndsInTrailer(data, GzipMember.Crc32(inflated), inflated.Length))
                 {
                     throw Undecodable(location, "its compressed data does not end in the gzip trailer of what it inflates to (it is cut short, padded or followed by other bytes)");
                 }
@@ -246,27 +246,6 @@ namespace PorterStorage.Core.AzureTable
             {
                 throw Undecodable(location, "it says its data is compressed, but the data is not gzip (" + ex.Message + ")");
             }
-        }
-
-        private static byte[] LittleEndian(byte[] data, int at)
-        {
-            var four = new byte[4];
-            Array.Copy(data, at, four, 0, 4);
-            if (!BitConverter.IsLittleEndian)
-            {
-                Array.Reverse(four);
-            }
-            return four;
-        }
-
-        private static uint Crc32(byte[] bytes)
-        {
-            using var crc = new Backup.Crc32Stream(new MemoryStream(bytes, writable: false));
-            var buffer = new byte[81920];
-            while (crc.Read(buffer, 0, buffer.Length) > 0)
-            {
-            }
-            return crc.Crc;
         }
 
         private static PorterStorageException Undecodable(string location, string why) =>

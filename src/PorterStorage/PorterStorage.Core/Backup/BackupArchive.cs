@@ -350,25 +350,7 @@ namespace PorterStorage.Core.Backup
             /// The tar has been read to its end: the file must end in the gzip trailer of what was read (CRC-32 and length), so a
             /// cut trailer or bytes appended after it are refused (the gzip reader itself ends quietly on both).
             /// </summary>
-            private void CheckTrailer()
-            {
-                var trailer = new byte[8];
-                if (_input.Length < 18)
-                {
-                    throw new InvalidDataException("the gzip stream has no trailer");
-                }
-                _input.Seek(-8, SeekOrigin.End);
-                int got = 0, n;
-                while (got < 8 && (n = _input.Read(trailer, got, 8 - got)) > 0)
-                {
-                    got += n;
-                }
-                uint crc = BitConverter.ToUInt32(trailer, 0), size = BitConverter.ToUInt32(trailer, 4);
-                if (got != 8 || crc != _crc.Crc || size != (uint)_crc.BytesRead)
-                {
-                    throw new InvalidDataException("the file does not end in the gzip trailer of its content (cut short, or bytes after it)");
-                }
-            }
+            private void CheckTrailer() => GzipMember.CheckTrailer(_input, _crc.Crc, _crc.BytesRead);
 
             public override void Dispose()
             {
@@ -393,73 +375,6 @@ namespace PorterStorage.Core.Backup
     }
 
     /// <summary>Passes a stream's bytes through, keeping their CRC-32 (the gzip polynomial) and count.</summary>
-    internal sealed class Crc32Stream : ReadOnlyForwardStream
-    {
-        private static readonly uint[] Table = BuildTable();
-        private readonly Stream _inner;
-        private uint _crc = 0xFFFFFFFF;
-        private long _length;
-        private readonly Stream? _compressed;
-
-        /// <summary>
-        /// How far a gzip stream may inflate before it is taken for a bomb: past <see cref="InflationFloor"/> bytes, never more than
-        /// this many times what was read of the compressed file. Deflate cannot exceed about 1,032 times; Porter's documents
-        /// compress about ten times, and an archive's own content (JSON, compressed bundles) far less than this.
-        /// </summary>
-        internal const int MaxInflation = 200;
-
-        /// <summary>What any archive may inflate to before <see cref="MaxInflation"/> applies.</summary>
-        internal const long InflationFloor = 64L * 1024 * 1024;
-
-        /// <summary>
-        /// Counts and checks the bytes of <paramref name="inner"/>; with <paramref name="compressed"/> (the seekable file a gzip
-        /// stream inflates), a stream that inflates past <see cref="MaxInflation"/> times what it has read is refused at once.
-        /// </summary>
-        public Crc32Stream(Stream inner, Stream? compressed = null)
-        {
-            _inner = inner;
-            _compressed = compressed;
-        }
-
-        public uint Crc => ~_crc;
-
-        public long BytesRead => _length;
-
-        [System.Runtime.CompilerServices.MethodImpl(Hot.Path)]
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            int n = _inner.Read(buffer, offset, count);
-            uint crc = _crc;
-            for (int i = offset; i < offset + n; i++)
-            {
-                crc = Table[(crc ^ buffer[i]) & 0xFF] ^ (crc >> 8);
-            }
-            _crc = crc;
-            _length += n;
-            if (_compressed != null && _length > InflationFloor && _length / MaxInflation > Math.Max(1, _compressed.Position))
-            {
-                throw new InvalidDataException(
-                    $"the gzip stream inflates more than {MaxInflation} times its size ({_length} bytes from {_compressed.Position}): a gzip bomb, refused before it is read to its end");
-            }
-            return n;
-        }
-
-        private static uint[] BuildTable()
-        {
-            var table = new uint[256];
-            for (uint i = 0; i < 256; i++)
-            {
-                uint c = i;
-                for (int k = 0; k < 8; k++)
-                {
-                    c = (c & 1) != 0 ? 0xEDB88320 ^ (c >> 1) : c >> 1;
-                }
-                table[i] = c;
-            }
-            return table;
-        }
-    }
-
     /// <summary>How a finished archive file comes to be: written, then verified, then put in place.</summary>
     internal static class ArchiveFiles
     {
