@@ -149,6 +149,7 @@ namespace PorterStorage.Core.Azure
         {
             ("Reading the blobs and their tags", "rlt"),
             ("Reading the blob", "r"),
+            ("Reading the account's information", "r"),
             ("Listing", "l"),
             ("Preparing the container", "l"),
             ("Listing the source", "l"),
