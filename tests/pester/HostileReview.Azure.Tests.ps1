@@ -67,3 +67,35 @@ Describe 'A destination blob a lifecycle rule archived' {
         $again.Verified | Should -BeFalse -Because "'$blob' on the destination is in the Archive tier"
     }
 }
+
+Describe 'The way out BlobIndexUnsupported advises: copy the HNS container to an account with Blob Index' {
+    It 'does not report the copy Verified while Porter''s tag queries cannot list the destination (or it says to rebuild the tags)' {
+        $s = New-SeededContainer -Installations 2
+        $proxy = Start-SuiteFaultProxy @{ hnsAccounts = @('devstoreaccount1') }
+        try {
+            $dest = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['destaccount'] -Container (New-TestContainerName)
+            $copy = Copy-PorterAzureContainer -Source (Get-ProxiedStorage $proxy $s) -Destination $dest -Confirm:$false -WarningVariable told -WarningAction SilentlyContinue
+            $copy.Failed | Should -Be 0
+            $check = Test-PorterStorage -Storage $dest
+            @($check.Findings | Where-Object Code -eq 'UntaggedBlob').Count | Should -BeGreaterThan 0 -Because 'an HNS account has no tags to copy'
+            ($copy.Verified -eq $false -or "$told" -match 'Repair-PorterAzureBlobTag') | Should -BeTrue -Because 'Porter lists by tags and finds nothing on the destination'
+        }
+        finally { Stop-FaultProxy $proxy }
+    }
+}
+
+Describe 'A table read throttled (429 x-ms-retry-after-ms) past the client''s 12 retries' {
+    It 'finishes (reads get the writes'' budget) or stops with a named id and advice, not the raw "HTTP 429 TooManyRequests"' {
+        . (Join-Path $PSScriptRoot '../SampleTable.ps1')
+        $table = 't' + [Guid]::NewGuid().ToString('N').Substring(0, 20)
+        $null = New-PorterTableStore -ConnectionString $script:SourceConnection -Table $table -Installations 3
+        $proxy = Start-SuiteFaultProxy @{ tableRetryAfterMs = 5; tableThrottleNext = @{ operation = 'QueryEntities'; count = 14 } } -Table
+        try {
+            $source = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['devstoreaccount1'] -Table $table
+            $caught = $null
+            try { $null = Backup-PorterAzureContainer -Storage $source -Destination (Join-Path $TestDrive 'throttled-read') -ErrorAction Stop } catch { $caught = $_ }
+            if ($caught) { $caught.FullyQualifiedErrorId | Should -Not -BeLike 'AzureRequestFailed,*' -Because $caught.Exception.Message }
+        }
+        finally { Stop-FaultProxy $proxy }
+    }
+}
