@@ -97,6 +97,33 @@ namespace PorterStorage.Tests
             Assert.True(text.Contains("\"credentials\": null", StringComparison.Ordinal), text);
         }
 
+        // A blob already being rehydrated (ArchiveStatus rehydrate-pending-to-hot) cannot be given a tier again (409 BlobBeingRehydrated):
+        // the advice for it must be to wait, not "Rehydrate them (Set Blob Tier ...)".
+        [Fact]
+        public void ABlobBeingRehydrated_IsToldToWait_NotToRehydrateAgain()
+        {
+            var listed = new[]
+            {
+                BlobsModelFactory.BlobItem(name: "claims/r", properties: BlobsModelFactory.BlobItemProperties(accessTierInferred: false, accessTier: AccessTier.Archive,
+                    archiveStatus: ArchiveStatus.RehydratePendingToHot)),
+            };
+            var ex = Assert.Throws<PorterStorageException>(() => AccountCheck.RefuseArchived(listed, "https://acct.blob.core.windows.net/porter", "The backup"));
+            Assert.Contains("being rehydrated", ex.Message, StringComparison.OrdinalIgnoreCase);
+        }
+
+        // A copy whose source blob is gone by the time the service reads it (deleted between the listing and the copy) is answered
+        // 404 CannotVerifyCopySource; the module signed its SAS with r and t. The message blames the network rules or the clocks.
+        [Fact]
+        public void ACopySourceThatIsGone_IsNotBlamedOnNetworkRulesOrClocks()
+        {
+            var storage = new PorterAzureStorage("acct", new Uri("https://acct.blob.core.windows.net"), "porter", AzureAuthentication.ConnectionString, "test key",
+                sharedKey: new global::Azure.Storage.StorageSharedKeyCredential("acct", Convert.ToBase64String(new byte[64])), accountKey: Convert.ToBase64String(new byte[64]));
+            var sas = new CopySourceSas(storage);
+            sas.Current(default);
+            // ContainerCopy appends this to any CannotVerifyCopySource, whatever its status.
+            Assert.DoesNotContain("network rules", sas.Cause(), StringComparison.Ordinal);
+        }
+
         private sealed class Refusing : HttpPipelineTransport
         {
             public override Request CreateRequest() => new HttpClientTransport().CreateRequest();
