@@ -1,0 +1,141 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using System.Threading.Tasks;
+using global::Azure;
+using global::Azure.Core;
+using global::Azure.Core.Pipeline;
+using global::Azure.Storage.Blobs;
+using global::Azure.Storage.Blobs.Models;
+using PorterStorage.Core.Azure;
+using PorterStorage.Core.Errors;
+using PorterStorage.Core.Migration;
+using Xunit;
+
+namespace PorterStorage.Tests
+{
+    /// <summary>
+    /// Hostile review of the "real accounts" change (issue 27). Each test states what the issue asks for; a failing test is a
+    /// finding (see the review report). No network, no timing.
+    /// </summary>
+    public class HostileReviewTests
+    {
+        private static PorterAzureStorage SignedIn(HttpPipelineTransport transport) =>
+            new PorterAzureStorage("acct", new Uri("https://acct.blob.core.windows.net"), "porter", AzureAuthentication.ManagedIdentity, "test identity",
+                token: new AzureStorageFactoryTests.FakeCredential()) { Transport = transport };
+
+        private static PorterStorageException Refused(string operation, Action<BlobContainerClient> step)
+        {
+            PorterAzureStorage storage = SignedIn(new Refusing());
+            try
+            {
+                step(storage.CreateContainerClient());
+            }
+            catch (RequestFailedException ex)
+            {
+                return AzureErrors.Translate(ex, storage.ContainerUri.ToString(), operation);
+            }
+            throw new InvalidOperationException("the request was not refused");
+        }
+
+        // Issue 27's row: "Signed in with a role that cannot read tags (Storage Blob Data Contributor) | 403 AuthorizationPermissionMismatch
+        // | asks for SAS letter l (it is a role problem, and the role to name is Storage Blob Data Owner)". The backup, the copy, the
+        // migration and Test-PorterStorage list with include=tags under the operation "Listing the blobs"/"Listing the source": the
+        // advice names Storage Blob Data Reader, a role a Contributor already holds.
+        [Theory]
+        [InlineData("Listing the blobs")]
+        [InlineData("Listing the source")]
+        public void AContributorRefusedAListingWithTags_IsToldTheOwnerRole_NotReader(string operation)
+        {
+            PorterStorageException ex = Refused(operation, c => c.GetBlobs(BlobTraits.Metadata | BlobTraits.Tags, BlobStates.None, null, default).ToList());
+            Assert.Equal(ErrorIds.AzureRoleMissing, ex.ErrorId);
+            Assert.Contains("'Storage Blob Data Owner'", ex.Message, StringComparison.Ordinal);
+        }
+
+        // The migration's writes are named "Writing <blob>", "Deleting <blob>", "Moving <blob>" (AzureBlobMigrationStore.Write), which
+        // the permission table does not know: RoleFor falls back to "r" and names Storage Blob Data Reader for a refused write.
+        [Theory]
+        [InlineData("Writing claims/01H", "Storage Blob Data Owner")]      // a migrated blob is written with its index tags
+        [InlineData("Deleting claims/01H", "Storage Blob Data Contributor")]
+        [InlineData("Moving claims/01H", "Storage Blob Data Owner")]
+        [InlineData("Removing the entities", "Storage Table Data Contributor")]
+        public void ARefusedWrite_NamesARoleThatMayWrite(string operation, string role)
+        {
+            Assert.Equal(role, AzureErrors.RoleFor(operation));
+        }
+
+        // A blob endpoint on a port (Azure Stack Hub, a private emulator behind DNS): the derived table endpoint loses the port.
+        [Fact]
+        public void TheTableTwinOfABlobEndpointWithAPort_KeepsThePort()
+        {
+            var storage = new PorterAzureStorage("acct", new Uri("https://acct.blob.local.azurestack.external:8443"), "porter", AzureAuthentication.SasToken,
+                "test SAS", sas: "sv=2021-08-06&sr=c&sp=rl&sig=abc");
+            Assert.Equal(8443, storage.TableServiceUri().Port);
+        }
+
+        // A destination blob whose asynchronous copy is still pending (an earlier run stopped while it waited, or another tool's copy)
+        // is not the source's content yet: with an equal length and no MD5 it counts as the same, is skipped, and the copy verifies.
+        [Fact]
+        public void ADestinationBlobWithAPendingCopy_IsNotTheSameContent()
+        {
+            BlobItem source = BlobsModelFactory.BlobItem(name: "claims/x", properties: BlobsModelFactory.BlobItemProperties(accessTierInferred: false, contentLength: 10));
+            BlobItem pending = BlobsModelFactory.BlobItem(name: "claims/x",
+                properties: BlobsModelFactory.BlobItemProperties(accessTierInferred: false, contentLength: 10, copyStatus: CopyStatus.Pending));
+            Assert.False(ContainerCopy.SameContent(source, pending));
+        }
+
+        // Go's encoding/json sets a slice to nil for a JSON null ("unmarshals null into a slice by setting it to nil"), so a later
+        // "credentials": null wins over an earlier list; only non-slice fields keep what an earlier key gave them.
+        [Fact]
+        public void ALaterNullCredentials_LeavesNoCredentials_AsPorterReadsIt()
+        {
+            byte[] doc = Encoding.UTF8.GetBytes("{\"name\":\"team\",\"credentials\":[{\"name\":\"a\",\"source\":{\"env\":\"A\"}}],\"Credentials\":null}");
+            SetRewrite? rewrite = SetMigration.MigrateCredentialSet(doc, "credentials/team.json", "team");
+            Assert.NotNull(rewrite);
+            string text = Encoding.UTF8.GetString(rewrite!.Content);
+            Assert.True(text.Contains("\"credentials\": null", StringComparison.Ordinal), text);
+        }
+
+        // A blob already being rehydrated (ArchiveStatus rehydrate-pending-to-hot) cannot be given a tier again (409 BlobBeingRehydrated):
+        // the advice for it must be to wait, not "Rehydrate them (Set Blob Tier ...)".
+        [Fact]
+        public void ABlobBeingRehydrated_IsToldToWait_NotToRehydrateAgain()
+        {
+            var listed = new[]
+            {
+                BlobsModelFactory.BlobItem(name: "claims/r", properties: BlobsModelFactory.BlobItemProperties(accessTierInferred: false, accessTier: AccessTier.Archive,
+                    archiveStatus: ArchiveStatus.RehydratePendingToHot)),
+            };
+            var ex = Assert.Throws<PorterStorageException>(() => AccountCheck.RefuseArchived(listed, "https://acct.blob.core.windows.net/porter", "The backup"));
+            Assert.Contains("being rehydrated", ex.Message, StringComparison.OrdinalIgnoreCase);
+        }
+
+        // A copy whose source blob is gone by the time the service reads it (deleted between the listing and the copy) is answered
+        // 404 CannotVerifyCopySource; the module signed its SAS with r and t. The message blames the network rules or the clocks.
+        [Fact]
+        public void ACopySourceThatIsGone_IsNotBlamedOnNetworkRulesOrClocks()
+        {
+            var storage = new PorterAzureStorage("acct", new Uri("https://acct.blob.core.windows.net"), "porter", AzureAuthentication.ConnectionString, "test key",
+                sharedKey: new global::Azure.Storage.StorageSharedKeyCredential("acct", Convert.ToBase64String(new byte[64])), accountKey: Convert.ToBase64String(new byte[64]));
+            var sas = new CopySourceSas(storage);
+            sas.Current(default);
+            // ContainerCopy appends this to any CannotVerifyCopySource, whatever its status.
+            Assert.DoesNotContain("network rules", sas.Cause(), StringComparison.Ordinal);
+        }
+
+        private sealed class Refusing : HttpPipelineTransport
+        {
+            public override Request CreateRequest() => new HttpClientTransport().CreateRequest();
+
+            public override void Process(HttpMessage message) =>
+                message.Response = new AzureErrorMapTests.FakeResponse(403, "AuthorizationPermissionMismatch", DateTimeOffset.UtcNow);
+
+            public override ValueTask ProcessAsync(HttpMessage message)
+            {
+                Process(message);
+                return default;
+            }
+        }
+    }
+}
