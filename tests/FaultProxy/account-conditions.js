@@ -15,7 +15,15 @@ const ACCOUNT_DEFAULTS = {
 
 const FIND_MARKER = 'proxy-empty-';
 
-function xmlError(status, code, message, extra) {
+// Azure's error answer: XML from the Blob service, JSON (OData) from the Table service.
+function errorAnswer(headers, status, code, message, extra) {
+    if (headers['dataserviceversion'] !== undefined || headers['maxdataserviceversion'] !== undefined) {
+        return {
+            status, code,
+            body: JSON.stringify({ 'odata.error': { code, message: { lang: 'en-US', value: `${message}\nTime:${new Date().toISOString()}` } } }),
+            headers: { 'content-type': 'application/json;odata=minimalmetadata' },
+        };
+    }
     return {
         status, code,
         body: `<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${message}\nTime:${new Date().toISOString()}</Message>${extra || ''}</Error>`,
@@ -68,10 +76,10 @@ class AccountConditions {
     refusal(s, op, url, headers) {
         const account = accountOf(url);
         if (s.firewallAccounts.includes(account)) {
-            return xmlError(403, 'AuthorizationFailure', 'This request is not authorized to perform this operation.');
+            return errorAnswer(headers, 403, 'AuthorizationFailure', 'This request is not authorized to perform this operation.');
         }
         if (s.clockSkewMinutes && (headers['authorization'] || url.searchParams.get('sig'))) {
-            const answer = xmlError(403, 'AuthenticationFailed',
+            const answer = errorAnswer(headers, 403, 'AuthenticationFailed',
                 'Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.',
                 `<AuthenticationErrorDetail>Request date header too old: '${headers['x-ms-date'] || ''}'</AuthenticationErrorDetail>`);
             answer.date = new Date(Date.now() + s.clockSkewMinutes * 60000).toUTCString();
@@ -79,13 +87,13 @@ class AccountConditions {
         }
         if (s.hnsAccounts.includes(account) && touchesTags(op, url, headers)) {
             const tagsQuery = op === 'ListBlobs';
-            return xmlError(400, 'InvalidQueryParameterValue', 'Value for one of the query parameters specified in the request URI is invalid.',
+            return errorAnswer(headers, 400, 'InvalidQueryParameterValue', 'Value for one of the query parameters specified in the request URI is invalid.',
                 tagsQuery ? '<QueryParameterName>include</QueryParameterName><QueryParameterValue>tags</QueryParameterValue><Reason>Invalid query parameter value.</Reason>'
                     : '<QueryParameterName>comp</QueryParameterName><QueryParameterValue>tags</QueryParameterValue><Reason>Invalid query parameter value.</Reason>');
         }
         const expiry = copySourceExpiry(headers);
         if (s.copySourceNow !== null && expiry !== null && expiry < s.copySourceNow) {
-            return xmlError(403, 'CannotVerifyCopySource', 'Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.');
+            return errorAnswer(headers, 403, 'CannotVerifyCopySource', 'Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.');
         }
         return null;
     }

@@ -22,7 +22,7 @@ Describe 'An HNS account whose account information is refused' {
         try {
             $via = Get-ProxiedStorage $proxy $s
             (Backup-PorterAzureContainer -Storage $via -Destination (Join-Path $TestDrive 'hns-unknown.zip') -ErrorAction Stop).Verified | Should -BeTrue
-            $copy = Copy-PorterAzureContainer -Source $via -Destination (Get-PorterAzureStorage -ConnectionString $script:DestinationConnection -Container (New-TestContainerName)) `
+            $copy = Copy-PorterAzureContainer -Source $via -Destination (Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['destaccount'] -Container (New-TestContainerName)) `
                 -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue
             $copy.Failed | Should -Be 0
         }
@@ -37,8 +37,7 @@ Describe 'An HNS account whose account information is refused' {
             $name = New-TestContainerName
             $target = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['devstoreaccount1'] -Container $name
             { Restore-PorterAzureContainer -LiteralPath $saved -Storage $target -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'BlobIndexUnsupported*'
-            $left = @(Get-ContainerDigest -Storage (Get-PorterAzureStorage -ConnectionString $script:SourceConnection -Container $name) -ErrorAction SilentlyContinue)
-            $left | Should -BeNullOrEmpty -Because 'the restore was refused, so nothing of the backup may be in the container'
+            Get-Writes $proxy | Should -BeNullOrEmpty -Because 'the restore was refused, so nothing of the backup may be in the container'
         }
         finally { Stop-FaultProxy $proxy }
     }

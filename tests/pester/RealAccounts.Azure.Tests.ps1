@@ -8,7 +8,7 @@ BeforeAll {
 
     # Requests that change a store, by the proxy's names for them.
     $script:Writes = 'PutBlob', 'PutBlockList', 'PutBlock', 'CopyBlob', 'CopyBlobFromUrl', 'SetBlobTags', 'DeleteBlob', 'LeaseBlob', 'CreateContainer',
-        'SetBlobMetadata', 'SetBlobProperties', 'SetBlobTier'
+        'SetBlobMetadata', 'SetBlobProperties', 'SetBlobTier', 'TableBatch', 'InsertEntity', 'UpdateEntity', 'MergeEntity', 'DeleteEntity', 'CreateTable', 'DeleteTable'
 
     # How many writes reached the proxy since its last reset.
     function Get-WriteCount {
@@ -97,6 +97,40 @@ Describe 'Refusals of the whole account' {
                 Get-WriteCount $proxy | Should -Be 0
                 Set-FaultProxy $proxy $condition.Off | Out-Null
                 { & $Run $via | Out-Null } | Should -Not -Throw
+            }
+            finally { Stop-FaultProxy $proxy }
+        }
+    }
+}
+
+Describe 'Refusals of the whole account, for the table and for a home backup sent to a container' {
+    BeforeAll { . (Join-Path $PSScriptRoot '../SampleTable.ps1') }
+
+    It 'names a firewall and a clock off the service''s for the table''s backup, check and move, and for Backup-PorterHome -CopyTo' {
+        $table = 't' + [Guid]::NewGuid().ToString('N').Substring(0, 20)
+        $null = New-PorterTableStore -ConnectionString $script:SourceConnection -Table $table -Installations 1
+        $home1 = (New-PorterSampleHome -Path (Join-Path $TestDrive 'copyto-home') -Kind Legacy).FullName
+        foreach ($condition in @(
+                @{ Settings = @{ firewallAccounts = @('devstoreaccount1') }; Off = @{ firewallAccounts = @() }; Id = 'AzureNetworkRefused' }
+                @{ Settings = @{ clockSkewMinutes = -30 }; Off = @{ clockSkewMinutes = 0 }; Id = 'AzureClockSkew' })) {
+            $proxy = Start-SuiteFaultProxy $condition.Settings -Table
+            try {
+                $viaTable = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['devstoreaccount1'] -Table $table
+                $viaContainer = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['devstoreaccount1'] -Container (New-TestContainerName)
+                $saved = Join-Path $TestDrive ('table-' + [Guid]::NewGuid().ToString('N'))
+                Assert-Refused { Backup-PorterAzureContainer -Storage $viaTable -Destination $saved -ErrorAction Stop } -Id $condition.Id | Out-Null
+                @(Get-ChildItem -LiteralPath $saved -File -ErrorAction SilentlyContinue).Count | Should -Be 0
+                Assert-Refused { Test-PorterStorage -Storage $viaTable -ErrorAction Stop } -Id $condition.Id | Out-Null
+                Assert-Refused { Copy-PorterAzureContainer -Source $viaTable -Destination $viaContainer -Confirm:$false -ErrorAction Stop } -Id $condition.Id | Out-Null
+                Get-WriteCount $proxy | Should -Be 0 -Because ((Get-FaultProxyStats $proxy).operations | ConvertTo-Json -Compress)
+                # The upload of a home backup sends its writes first (a write-only SAS may not list): refused, they write nothing.
+                $null = Backup-PorterHome -Path $home1 -Destination (Join-Path $TestDrive ('copyto-' + [Guid]::NewGuid().ToString('N'))) -CopyTo $viaContainer -ErrorVariable sent -ErrorAction SilentlyContinue
+                @($sent).Count | Should -BeGreaterThan 0
+                $sent[0].FullyQualifiedErrorId | Should -BeLike "$($condition.Id),*"
+
+                Set-FaultProxy $proxy $condition.Off | Out-Null
+                (Backup-PorterAzureContainer -Storage $viaTable -Destination $saved).Verified | Should -BeTrue
+                (Copy-PorterAzureContainer -Source $viaTable -Destination $viaContainer -Confirm:$false -WarningAction SilentlyContinue).Failed | Should -Be 0
             }
             finally { Stop-FaultProxy $proxy }
         }

@@ -120,8 +120,8 @@ namespace PorterStorage.Tests
                 sharedKey: new global::Azure.Storage.StorageSharedKeyCredential("acct", Convert.ToBase64String(new byte[64])), accountKey: Convert.ToBase64String(new byte[64]));
             var sas = new CopySourceSas(storage);
             sas.Current(default);
-            // ContainerCopy appends this to any CannotVerifyCopySource, whatever its status.
-            Assert.DoesNotContain("network rules", sas.Cause(), StringComparison.Ordinal);
+            Assert.DoesNotContain("network rules", sas.Cause(404), StringComparison.Ordinal);
+            Assert.Contains("no longer exists", sas.Cause(404), StringComparison.Ordinal);
         }
 
         private sealed class Refusing : HttpPipelineTransport

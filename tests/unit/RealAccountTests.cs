@@ -48,8 +48,10 @@ namespace PorterStorage.Tests
         [InlineData("Setting the tags", "Storage Blob Data Owner")]
         [InlineData("Querying by tags", "Storage Blob Data Owner")]
         [InlineData("Restoring the blob", "Storage Blob Data Owner")]
-        [InlineData("Committing", "Storage Blob Data Contributor")]
-        [InlineData("Listing the blobs", "Storage Blob Data Reader")]
+        [InlineData("Committing", "Storage Blob Data Owner")]
+        [InlineData("Listing the blobs", "Storage Blob Data Owner")]
+        [InlineData("Reading the blob", "Storage Blob Data Reader")]
+        [InlineData("Deleting claims/x", "Storage Blob Data Contributor")]
         [InlineData("Reading the table", "Storage Table Data Reader")]
         [InlineData("Writing the entities", "Storage Table Data Contributor")]
         public void ASignedInIdentityWithoutTheRole_AzureRoleMissing_NamingTheRole(string operation, string role)
@@ -122,9 +124,9 @@ namespace PorterStorage.Tests
                 sas: "sv=2021-08-06&sr=c&sp=rt&se=2026-12-07T12%3A30%3A00Z&sig=abc");
             var sas = new CopySourceSas(storage, () => now);
             Assert.Equal(storage.Sas, sas.Current(CancellationToken.None));
-            Assert.Contains("network rules", sas.Cause(), StringComparison.Ordinal);
+            Assert.Contains("network rules", sas.Cause(403), StringComparison.Ordinal);
             now = now.AddHours(1);
-            Assert.Contains("expired at 2026-12-07 12:30:00Z", sas.Cause(), StringComparison.Ordinal);
+            Assert.Contains("expired at 2026-12-07 12:30:00Z", sas.Cause(403), StringComparison.Ordinal);
         }
 
         [Fact]
@@ -137,9 +139,10 @@ namespace PorterStorage.Tests
             Assert.Equal(ErrorIds.BlobArchived, ex.ErrorId);
             Assert.Contains("26 blob(s)", ex.Message, StringComparison.Ordinal);
             Assert.Contains("'claims/c00'", ex.Message, StringComparison.Ordinal);
-            Assert.Contains("and 6 more", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("and 5 more", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("being rehydrated", ex.Message, StringComparison.Ordinal);
             Assert.DoesNotContain("'claims/c01'", ex.Message, StringComparison.Ordinal);
-            Assert.Contains("Rehydrate", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("rehydrate them to Hot or Cool", ex.Message, StringComparison.Ordinal);
             AccountCheck.RefuseArchived(listed.Where(b => b.Properties.AccessTier != AccessTier.Archive), "x", "The backup");
         }
 

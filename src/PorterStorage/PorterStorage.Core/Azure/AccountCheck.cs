@@ -5,6 +5,7 @@ using System.Threading;
 using global::Azure;
 using global::Azure.Storage.Blobs;
 using global::Azure.Storage.Blobs.Models;
+using global::Azure.Storage.Blobs.Specialized;
 using PorterStorage.Core.Errors;
 using PorterStorage.Core.Storage;
 
@@ -68,16 +69,99 @@ namespace PorterStorage.Core.Azure
             }
         }
 
-        /// <summary><c>BlobIndexUnsupported</c> before any write when the account behind <paramref name="container"/> has a hierarchical namespace.</summary>
+        /// <summary>
+        /// <c>BlobIndexUnsupported</c> before any write when the account behind <paramref name="container"/> has a hierarchical namespace.
+        /// When the credential may not read the account's information, reads that decide it instead: a listing of one blob with its
+        /// tags, or, for a container that does not exist yet, a tag query of the account that matches nothing; an account without
+        /// the index refuses either. Only when neither may be asked does the work go on not knowing.
+        /// </summary>
         public static AccountFacts RequireBlobIndex(BlobContainerClient container, string target, string work, CancellationToken cancel)
         {
             AccountFacts facts = Read(container, target, cancel);
+            if (facts.HierarchicalNamespace == null)
+            {
+                facts = Probe(container, target, cancel);
+            }
             if (facts.LacksBlobIndex)
             {
                 throw NoBlobIndex(target, work);
             }
             return facts;
         }
+
+        /// <summary>What reads with tags tell of an account whose information could not be read.</summary>
+        private static AccountFacts Probe(BlobContainerClient container, string target, CancellationToken cancel)
+        {
+            try
+            {
+                _ = container.GetBlobs(BlobTraits.Tags, BlobStates.None, null, cancel).AsPages(null, 1).FirstOrDefault();
+                return new AccountFacts(null, null, false);
+            }
+            catch (RequestFailedException r) when (IsTagRefusal(r))
+            {
+                return new AccountFacts(null, null, true);
+            }
+            catch (RequestFailedException r) when (r.Status == 404)
+            {
+                // No container yet: ask the account, with a condition no blob can meet.
+            }
+            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+            {
+                throw AzureErrors.Translate(ex, target, "Listing the blobs");
+            }
+            try
+            {
+                BlobServiceClient service = container.GetParentBlobServiceClient();
+                _ = service.FindBlobsByTags("\"porterstorage-account-check\"='none'", cancel).AsPages(null, 1).FirstOrDefault();
+                return new AccountFacts(null, null, false);
+            }
+            catch (RequestFailedException r) when (IsTagRefusal(r) || r.ErrorCode == "FeatureNotSupportedForAccount" || r.ErrorCode == "FeatureNotSupported")
+            {
+                return new AccountFacts(null, null, true);
+            }
+            catch (RequestFailedException r) when (r.Status != 0)
+            {
+                // Neither may be asked (a container SAS, a role without tag queries): the work finds out at its first tagged write.
+                return new AccountFacts(null, null, null);
+            }
+            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+            {
+                throw AzureErrors.Translate(ex, target, "Querying by tags");
+            }
+        }
+
+        /// <summary>
+        /// Every blob of <paramref name="container"/> with <paramref name="traits"/> and, where the account has them, its tags. An account
+        /// whose information was unknown and that refuses the tags (a hierarchical namespace) is listed again without them, and
+        /// <paramref name="facts"/> becomes what that showed. Failures are named for <paramref name="target"/> and <paramref name="operation"/>.
+        /// </summary>
+        public static List<BlobItem> ListAll(BlobContainerClient container, string target, ref AccountFacts facts, BlobTraits traits, string operation,
+            CancellationToken cancel)
+        {
+            try
+            {
+                try
+                {
+                    return container.GetBlobs(facts.Listing(traits), BlobStates.None, null, cancel).ToList();
+                }
+                catch (RequestFailedException r) when (facts.HierarchicalNamespace == null && IsTagRefusal(r))
+                {
+                    facts = new AccountFacts(facts.SkuName, facts.AccountKind, true);
+                    return container.GetBlobs(facts.Listing(traits), BlobStates.None, null, cancel).ToList();
+                }
+            }
+            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+            {
+                throw AzureErrors.Translate(ex, target, operation);
+            }
+        }
+
+        /// <summary>
+        /// True for the answer of an account without Blob Index to a request that names tags: 400 InvalidQueryParameterValue, the
+        /// refused value (which Azure echoes: <c>tags</c>, <c>metadata,tags</c>, …) naming tags.
+        /// </summary>
+        public static bool IsTagRefusal(RequestFailedException r) =>
+            r.Status == 400 && r.ErrorCode == "InvalidQueryParameterValue" && r.Message.IndexOf("tags", StringComparison.OrdinalIgnoreCase) >= 0;
 
         /// <summary>The error for work that needs tags in an account with a hierarchical namespace.</summary>
         public static PorterStorageException NoBlobIndex(string target, string work) =>
@@ -92,18 +176,32 @@ namespace PorterStorage.Core.Azure
         /// </summary>
         public static void RefuseArchived(IEnumerable<BlobItem> listed, string target, string work)
         {
-            List<string> archived = listed.Where(IsArchived).Select(b => b.Name).ToList();
+            List<BlobItem> archived = listed.Where(IsArchived).ToList();
             if (archived.Count == 0)
             {
                 return;
             }
-            string names = string.Join(", ", archived.Take(NamedInMessage).Select(n => "'" + n + "'"))
-                + (archived.Count > NamedInMessage ? $" and {archived.Count - NamedInMessage} more" : string.Empty);
+            List<string> waiting = archived.Where(b => b.Properties.ArchiveStatus != null).Select(b => b.Name).ToList();
+            List<string> asleep = archived.Where(b => b.Properties.ArchiveStatus == null).Select(b => b.Name).ToList();
+            var said = new List<string>();
+            if (asleep.Count > 0)
+            {
+                said.Add($"{Names(asleep)} {(asleep.Count == 1 ? "is" : "are")} in the Archive tier: rehydrate {(asleep.Count == 1 ? "it" : "them")} to Hot or Cool " +
+                    "(Set Blob Tier, e.g. az storage blob set-tier --tier Hot; it can take hours, or use --rehydrate-priority High) and exclude " +
+                    $"{(asleep.Count == 1 ? "it" : "them")} from the lifecycle rule that archived {(asleep.Count == 1 ? "it" : "them")}");
+            }
+            if (waiting.Count > 0)
+            {
+                said.Add($"{Names(waiting)} {(waiting.Count == 1 ? "is" : "are")} being rehydrated from the Archive tier: wait until the rehydration ends " +
+                    "(the blob's archive status clears; a tier cannot be set again meanwhile)");
+            }
             throw new PorterStorageException(ErrorIds.BlobArchived, PorterErrorKind.InvalidOperation, target,
-                $"{work} must read {archived.Count} blob(s) of '{target}' in the Archive tier, which cannot be read until rehydrated: {names}. " +
-                "Nothing was written. Rehydrate them to Hot or Cool (Set Blob Tier, e.g. az storage blob set-tier --tier Hot; it can take hours, " +
-                "or use --rehydrate-priority High), exclude them from the lifecycle rule that archived them, and run again.");
+                $"{work} must read {archived.Count} blob(s) of '{target}' that cannot be read until rehydrated. {string.Join("; ", said)}. Nothing was written. Run again then.");
         }
+
+        private static string Names(List<string> names) =>
+            string.Join(", ", names.Take(NamedInMessage).Select(n => "'" + n + "'"))
+            + (names.Count > NamedInMessage ? $" and {names.Count - NamedInMessage} more" : string.Empty);
 
         /// <summary>Porter's documents among <paramref name="listed"/>: the blobs under its item types' prefixes, and the schema.</summary>
         public static IEnumerable<BlobItem> PorterDocuments(IEnumerable<BlobItem> listed) =>

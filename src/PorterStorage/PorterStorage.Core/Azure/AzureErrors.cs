@@ -170,26 +170,31 @@ namespace PorterStorage.Core.Azure
             ("Writing the entities", "au"),
             ("Creating the table", "c"),
             ("Writing the moved blob", "wct"),
+            ("Removing the entities", "d"),
+            ("Writing ", "wct"),
+            ("Moving ", "rwcdt"),
+            ("Deleting ", "d"),
         };
 
         /// <summary>
-        /// The Azure RBAC data role that allows a step, by the operation text it names its requests with: tags and tag queries need
-        /// Storage Blob Data Owner (Contributor has no tag rights), writes Contributor, reads Reader; the table's steps the table roles.
+        /// The Azure RBAC data role that allows a step, by the operation text it names its requests with. The module lists blobs with
+        /// their index tags and writes them with tags, which only Storage Blob Data Owner may (Contributor and Reader have no tag
+        /// rights): every blob step but a removal (Contributor) and a plain read of one blob (Reader) names Owner. A table's step names
+        /// Storage Table Data Contributor when it writes or removes, Reader otherwise.
         /// </summary>
         internal static string RoleFor(string operation)
         {
-            string letters = SasPermissionsFor(operation) ?? "r";
+            string letters = SasPermissionsFor(operation) ?? string.Empty;
             bool table = operation.IndexOf("table", StringComparison.OrdinalIgnoreCase) >= 0 || operation.IndexOf("entities", StringComparison.OrdinalIgnoreCase) >= 0;
-            bool writes = letters.IndexOfAny(new[] { 'w', 'c', 'd', 'a', 'u' }) >= 0;
             if (table)
             {
-                return writes ? "Storage Table Data Contributor" : "Storage Table Data Reader";
+                return letters.IndexOfAny(new[] { 'w', 'c', 'd', 'a', 'u' }) >= 0 ? "Storage Table Data Contributor" : "Storage Table Data Reader";
             }
-            if (letters.IndexOfAny(new[] { 't', 'f' }) >= 0)
+            if (letters == "d")
             {
-                return "Storage Blob Data Owner";
+                return "Storage Blob Data Contributor";
             }
-            return writes ? "Storage Blob Data Contributor" : "Storage Blob Data Reader";
+            return letters == "r" ? "Storage Blob Data Reader" : "Storage Blob Data Owner";
         }
 
         /// <summary>The answers to requests sent with a token (a signed-in identity), as the request counter saw them go out.</summary>

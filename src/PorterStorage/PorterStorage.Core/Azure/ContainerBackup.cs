@@ -85,7 +85,8 @@ namespace PorterStorage.Core.Azure
         {
             string target = storage.ContainerUri.ToString();
             BlobContainerClient container = storage.CreateContainerClient();
-            List<BlobItem> blobs = List(container, target, AccountCheck.Read(container, target, cancel), cancel);
+            AccountFacts account = AccountCheck.Read(container, target, cancel);
+            List<BlobItem> blobs = List(container, target, ref account, cancel);
             AccountCheck.RefuseArchived(blobs, target, "The backup");
             return Write(container, target, blobs, archivePath, force, progress, cancel);
         }
@@ -94,17 +95,8 @@ namespace PorterStorage.Core.Azure
         /// Every blob of the container, found by List Blobs (never Find, which misses untagged blobs), with metadata and tags (an
         /// account with a hierarchical namespace has no tags to list, and refuses a listing that asks for them).
         /// </summary>
-        private static List<BlobItem> List(BlobContainerClient container, string target, AccountFacts account, CancellationToken cancel)
-        {
-            try
-            {
-                return container.GetBlobs(account.Listing(BlobTraits.Metadata), BlobStates.None, null, cancel).ToList();
-            }
-            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
-            {
-                throw AzureErrors.Translate(ex, target, "Listing the blobs");
-            }
-        }
+        private static List<BlobItem> List(BlobContainerClient container, string target, ref AccountFacts account, CancellationToken cancel) =>
+            AccountCheck.ListAll(container, target, ref account, BlobTraits.Metadata, "Listing the blobs", cancel);
 
         /// <summary>A container backup of <paramref name="blobs"/>, written 0600 under a temporary name, verified and renamed.</summary>
         private static PorterBackup Write(BlobContainerClient container, string target, List<BlobItem> blobs, string archivePath, bool force,
@@ -230,18 +222,16 @@ namespace PorterStorage.Core.Azure
             BackupManifest manifest = check.Manifest!;
             string target = storage.ContainerUri.ToString();
             BlobContainerClient container = storage.CreateContainerClient();
-            AccountFacts account = AccountCheck.Read(container, target, cancel);
-            if (account.LacksBlobIndex && manifest.Entries.Any(e => e.Tags != null && e.Tags.Count > 0))
-            {
-                throw AccountCheck.NoBlobIndex(target, "Restoring a backup of tagged blobs");
-            }
+            AccountFacts account = manifest.Entries.Any(e => e.Tags != null && e.Tags.Count > 0)
+                ? AccountCheck.RequireBlobIndex(container, target, "Restoring a backup of tagged blobs", cancel)
+                : AccountCheck.Read(container, target, cancel);
             bool? holds = ContainerChecks.HoldsBlobs(container, target, cancel);
             if (holds == true && !force)
             {
                 throw new PorterStorageException(ErrorIds.ContainerNotEmpty, PorterErrorKind.ResourceExists, target,
                     $"The container '{target}' is not empty; use -Force to make it equal to the backup (what it holds that the backup does not, or holds otherwise, is saved first to a pre-restore backup, then replaced or removed).");
             }
-            List<BlobItem> current = holds == true ? List(container, target, account, cancel) : new List<BlobItem>();
+            List<BlobItem> current = holds == true ? List(container, target, ref account, cancel) : new List<BlobItem>();
             AccountCheck.RefuseArchived(current, target, "The restore (which compares and saves what the container holds)");
             BlobItem? leased = current.FirstOrDefault(b => b.Properties.LeaseState == LeaseState.Leased);
             if (leased != null)

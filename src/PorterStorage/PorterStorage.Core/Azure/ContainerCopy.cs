@@ -90,6 +90,12 @@ namespace PorterStorage.Core.Azure
         /// </summary>
         public bool IndexLagging { get; }
 
+        /// <summary>
+        /// True when the source's account has no Blob Index (a hierarchical namespace): the copied blobs carry no index tags, so Porter,
+        /// which lists by tags, sees none of them until they are rebuilt (Repair-PorterAzureBlobTag, or the migration).
+        /// </summary>
+        public bool UntaggedSource { get; internal set; }
+
         /// <summary>The tagged blobs Porter's queries did not yet return when the wait ended.</summary>
         public IReadOnlyList<string> NotYetIndexed { get; }
 
@@ -159,36 +165,30 @@ namespace PorterStorage.Core.Azure
             BlobContainerClient to = destination.CreateContainerClient();
             string sourceName = source.ContainerUri.ToString(), destName = destination.ContainerUri.ToString();
 
-            List<BlobItem> sourceBlobs;
-            Dictionary<string, BlobItem> existing;
-            AccountFacts sourceAccount;
-            try
-            {
-                // A missing source is ContainerNotFound from this listing itself; no separate existence check is needed.
-                // An account with a hierarchical namespace has no tags to copy (and refuses a listing that asks for them): copying
-                // its container into one with Blob Index is how Porter's data gets tags at all.
-                sourceAccount = AccountCheck.Read(from, sourceName, cancel);
-                sourceBlobs = from.GetBlobs(sourceAccount.Listing(BlobTraits.Metadata), BlobStates.None, null, cancel)
-                    .Where(b => !b.Name.StartsWith(BlobIndexProbe.ProbePrefix, StringComparison.Ordinal)).ToList();
-            }
-            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
-            {
-                throw AzureErrors.Translate(ex, sourceName, "Listing the source");
-            }
+            // An account with a hierarchical namespace has no tags to copy (and refuses a listing that asks for them): copying
+            // its container into one with Blob Index is how Porter's data gets tags at all.
+            AccountFacts sourceAccount = AccountCheck.Read(from, sourceName, cancel);
+            // A missing source is ContainerNotFound from this listing itself; no separate existence check is needed.
+            List<BlobItem> sourceBlobs = AccountCheck.ListAll(from, sourceName, ref sourceAccount, BlobTraits.Metadata, "Listing the source", cancel)
+                .Where(b => !b.Name.StartsWith(BlobIndexProbe.ProbePrefix, StringComparison.Ordinal)).ToList();
             AccountCheck.RefuseArchived(sourceBlobs, sourceName, "The copy");
-            // The copy status tells a blob an earlier asynchronous copy left failed or aborted (its content is not the source's).
-            BlobTraits destinationListing = (sourceBlobs.Any(b => b.Tags != null && b.Tags.Count > 0)
+            AccountFacts destinationAccount = sourceBlobs.Any(b => b.Tags != null && b.Tags.Count > 0)
                 ? AccountCheck.RequireBlobIndex(to, destName, "Copying tagged blobs", cancel)
-                : AccountCheck.Read(to, destName, cancel)).Listing(BlobTraits.Metadata | BlobTraits.CopyStatus);
-            ContainerChecks.EnsureExists(to, destName, cancel);
-            try
+                : AccountCheck.Read(to, destName, cancel);
+            bool? holds = ContainerChecks.HoldsBlobs(to, destName, cancel);
+            // The copy status tells a blob an earlier asynchronous copy left failed or aborted (its content is not the source's).
+            Dictionary<string, BlobItem> existing = holds == true
+                ? AccountCheck.ListAll(to, destName, ref destinationAccount, BlobTraits.Metadata | BlobTraits.CopyStatus, "Listing the destination", cancel)
+                    .ToDictionary(b => b.Name, StringComparer.Ordinal)
+                : new Dictionary<string, BlobItem>(StringComparer.Ordinal);
+            // Porter cannot read a blob the copy would leave archived on the destination.
+            var inSource = new HashSet<string>(sourceBlobs.Select(b => b.Name), StringComparer.Ordinal);
+            AccountCheck.RefuseArchived(existing.Values.Where(d => inSource.Contains(d.Name)), destName, "The copy (to its destination)");
+            if (holds == null)
             {
-                existing = to.GetBlobs(destinationListing, BlobStates.None, null, cancel).ToDictionary(b => b.Name, StringComparer.Ordinal);
+                ContainerChecks.Create(to, destName, cancel);
             }
-            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
-            {
-                throw AzureErrors.Translate(ex, destName, "Listing the destination");
-            }
+            BlobTraits destinationListing = destinationAccount.Listing(BlobTraits.Metadata | BlobTraits.CopyStatus);
 
             var sourceByName = sourceBlobs.ToDictionary(b => b.Name, StringComparer.Ordinal);
             string? foreign = existing.Keys.FirstOrDefault(n => !sourceByName.ContainsKey(n))
@@ -227,9 +227,10 @@ namespace PorterStorage.Core.Azure
                             // A storage failure (or a copy the service ended without success) fails this blob only; anything else
                             // is a defect and ends the copy.
                             PorterStorageException named = AzureErrors.Translate(ex, blob.Name, "Copying the blob");
-                            string cause = ex is RequestFailedException r && r.ErrorCode == "CannotVerifyCopySource" ? " " + sas.Cause() : string.Empty;
-                            events.Add(new CopyEvent(blob.Name, false, 0,
-                                new PorterStorageException(ErrorIds.BlobCopyFailed, named.Kind, blob.Name, named.Message + cause, ex)));
+                            string message = ex is RequestFailedException r && r.ErrorCode == "CannotVerifyCopySource"
+                                ? $"Copying the blob on '{blob.Name}' failed: HTTP {r.Status} CannotVerifyCopySource: the service could not read the copy's source. {sas.Cause(r.Status)}"
+                                : named.Message;
+                            events.Add(new CopyEvent(blob.Name, false, 0, new PorterStorageException(ErrorIds.BlobCopyFailed, named.Kind, blob.Name, message, ex)));
                         }
                         finally
                         {
@@ -289,7 +290,7 @@ namespace PorterStorage.Core.Azure
 
             List<string> mismatches = Verify(sourceBlobs, destination, to, destinationListing, indexTimeout, cancel, out IndexCheck? index);
             return new PorterContainerCopyResult(source.ContainerUri, destination.ContainerUri, sourceBlobs.Count, copied, skipped, failed, bytes, tags,
-                mismatches, index, clock.Elapsed);
+                mismatches, index, clock.Elapsed) { UntaggedSource = sourceAccount.LacksBlobIndex && sourceBlobs.Count > 0 };
         }
 
         /// <summary>
@@ -337,17 +338,7 @@ namespace PorterStorage.Core.Azure
             long.TryParse(Environment.GetEnvironmentVariable("PORTERSTORAGE_SYNC_COPY_LIMIT_BYTES"), out long limit) && limit >= 0 ? limit : SyncCopyLimitBytes;
 
         /// <summary>Whether a SAS's signed permissions (<c>sp</c>) include reading tags (<c>t</c>).</summary>
-        internal static bool GrantsTagRead(string sas)
-        {
-            foreach (string part in sas.TrimStart('?').Split('&'))
-            {
-                if (part.StartsWith("sp=", StringComparison.Ordinal))
-                {
-                    return Uri.UnescapeDataString(part.Substring(3)).IndexOf('t') >= 0;
-                }
-            }
-            return false;
-        }
+        internal static bool GrantsTagRead(string sas) => CopySourceSas.Permissions(sas).IndexOf('t') >= 0;
 
         /// <summary>
         /// A blob an asynchronous copy into it left failed or aborted: it holds none of its source's content, so a copy replaces it
@@ -356,13 +347,16 @@ namespace PorterStorage.Core.Azure
         internal static bool LeftByFailedCopy(BlobItem blob) =>
             blob.Properties.CopyStatus is CopyStatus status && (status == CopyStatus.Failed || status == CopyStatus.Aborted);
 
+        /// <summary>A blob whose last copy into it has not succeeded (failed, aborted, or still pending): it does not yet hold its source.</summary>
+        internal static bool CopyNotDone(BlobItem blob) => blob.Properties.CopyStatus is CopyStatus status && status != CopyStatus.Success;
+
         /// <summary>
         /// Whether the blob <paramref name="b"/> (on the destination) holds what <paramref name="a"/> holds: the same length and MD5, and
-        /// not left by an asynchronous copy that failed or was aborted.
+        /// no copy into it that failed, was aborted or is still pending.
         /// </summary>
         internal static bool SameContent(BlobItem a, BlobItem b)
         {
-            if (LeftByFailedCopy(b))
+            if (CopyNotDone(b))
             {
                 return false;
             }

@@ -70,18 +70,43 @@ namespace PorterStorage.Core.Azure
             }
         }
 
-        /// <summary>Why the service could not read the source, as far as this SAS tells; appended to a CannotVerifyCopySource refusal.</summary>
-        internal string Cause()
+        /// <summary>
+        /// Why the service could not read the source (a CannotVerifyCopySource answer of <paramref name="status"/>), as far as this SAS
+        /// and the answer tell: the source blob gone (404), the SAS expired, a SAS given without read or tags, else the source account's
+        /// network rules or the clocks.
+        /// </summary>
+        internal string Cause(int status)
         {
+            if (status == 404)
+            {
+                return "The source blob no longer exists: it was deleted after the copy listed it. A rerun copies what the source holds then.";
+            }
             DateTimeOffset now = _now();
             if (Expires.HasValue && Expires.Value <= now)
             {
                 return $"The source SAS {(Signs ? "this module signed" : "that was given")} expired at {Expires.Value:u} (now {now:u})"
                     + (Signs ? "." : "; give one valid for the whole copy, or let the module sign its own (an account key or a signed-in identity).");
             }
+            if (!Signs && !(Permissions(_source.Sas!).IndexOf('r') >= 0 && Permissions(_source.Sas!).IndexOf('t') >= 0))
+            {
+                return "The SAS given for the source does not allow read and tags: it needs the permissions 'rt'.";
+            }
             return Expires.HasValue
-                ? $"The source SAS is valid until {Expires.Value:u}, so the likely cause is the source account's network rules (its firewall must let the destination's service read it) or the clocks."
+                ? $"The source SAS allows read and tags and is valid until {Expires.Value:u}, so the likely cause is the source account's network rules (its firewall must let the destination's service read it) or the clocks."
                 : "The source SAS names no expiry; the likely cause is the source account's network rules or the clocks.";
+        }
+
+        /// <summary>The signed permissions (<c>sp</c>) of a SAS, or empty.</summary>
+        internal static string Permissions(string sas)
+        {
+            foreach (string part in sas.TrimStart('?').Split('&'))
+            {
+                if (part.StartsWith("sp=", StringComparison.Ordinal))
+                {
+                    return Uri.UnescapeDataString(part.Substring(3));
+                }
+            }
+            return string.Empty;
         }
 
         private void Sign(DateTimeOffset now, CancellationToken cancel)

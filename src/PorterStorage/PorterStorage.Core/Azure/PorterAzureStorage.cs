@@ -243,7 +243,8 @@ namespace PorterStorage.Core.Azure
             int blob = host.IndexOf(".blob.", StringComparison.OrdinalIgnoreCase);
             if (blob > 0 && string.Equals(AzureCloud.AccountOf(BlobEndpoint, "blob"), AccountName, StringComparison.OrdinalIgnoreCase))
             {
-                return new Uri(BlobEndpoint.Scheme + "://" + host.Substring(0, blob) + ".table." + host.Substring(blob + 6) + BlobEndpoint.AbsolutePath.TrimEnd('/'));
+                // The same scheme, port and path as the blob endpoint (Azure Stack Hub serves both on one non-default port).
+                return new UriBuilder(BlobEndpoint) { Host = host.Substring(0, blob) + ".table." + host.Substring(blob + 6), Path = BlobEndpoint.AbsolutePath.TrimEnd('/') }.Uri;
             }
             throw new PorterStorageException(ErrorIds.AzureConnectionInvalid, PorterErrorKind.InvalidArgument, Source,
                 $"The connection from {Source} names the blob endpoint '{BlobEndpoint}' but no table endpoint; add TableEndpoint=… to the connection string (or give -TableEndpoint).");

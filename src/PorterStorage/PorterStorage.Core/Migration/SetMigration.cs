@@ -67,7 +67,12 @@ namespace PorterStorage.Core.Migration
                         {
                             credentials = p.Value;
                         }
-                        else if (p.Value.ValueKind != JsonValueKind.Null)
+                        else if (p.Value.ValueKind == JsonValueKind.Null)
+                        {
+                            // Go sets a slice to nil for a JSON null: a later null empties what an earlier key gave.
+                            credentials = null;
+                        }
+                        else
                         {
                             throw SetError(ErrorIds.CredentialSetParseError, path, "\"credentials\" is not a list");
                         }

@@ -93,6 +93,12 @@ namespace PorterStorage.Commands
                         $"Porter's tag queries did not yet return {result.NotYetIndexed.Count} tagged blob(s) (e.g. '{result.NotYetIndexed[0]}'). " +
                         "The account's Blob Index is behind; run the copy again later (nothing is copied twice) or raise -IndexTimeoutSeconds.");
                 }
+                if (result.UntaggedSource)
+                {
+                    WriteWarning($"{ErrorIds.BlobIndexUnsupported}: the source account has a hierarchical namespace and no Blob Index, so the copied blobs " +
+                        "carry no index tags and Porter, which lists by them, cannot see them yet. Rebuild them on the destination with " +
+                        "Repair-PorterAzureBlobTag (the migration rebuilds them too), then check it with Test-PorterStorage.");
+                }
                 WriteObject(result);
             }
             catch (PorterStorageException ex)
