@@ -60,16 +60,28 @@ namespace PorterStorage.Tests
         [Theory]
         [InlineData(503, "Retry-After", "7", 7000)]
         [InlineData(503, "x-ms-retry-after-ms", "1500", 1500)]
-        [InlineData(429, "x-ms-retry-after-ms", "250", 250)]
+        [InlineData(429, "x-ms-retry-after-ms", "2500", 2500)]
         [InlineData(500, "retry-after-ms", "900", 900)]
         [InlineData(503, "Retry-After", "600", 120000)] // a single wait is cut to two minutes
-        public void ServersWait_IsHonoured(int status, string header, string value, int expectedMs)
+        public void ServersWait_IsHonoured_WhenLongerThanTheBackOffsOwn(int status, string header, string value, int expectedMs)
         {
             (RequestCounter counter, SimulatedClock clock) = Account();
             var script = new Script(Script.Answer(() => Script.Busy(status, (header, value))), Script.Answer(() => Script.Status(HttpStatusCode.Accepted)));
             Client(counter, script).DeleteIfExists();
             Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), Assert.Single(clock.Slept));
             Assert.Equal(1, counter.BackOffs);
+        }
+
+        /// <summary>A Retry-After of 0 (or shorter than the back-off) does not make a busy service hammered: the back-off's own wait stands.</summary>
+        [Fact]
+        public void RetryAfterZero_StillBacksOff()
+        {
+            (RequestCounter counter, SimulatedClock clock) = Account();
+            var script = new Script(Script.Answer(() => Script.Busy(503, ("Retry-After", "0"))), Script.Answer(() => Script.Busy(503, ("Retry-After", "0"))), Script.Answer(() => Script.Status(HttpStatusCode.Accepted)));
+            Client(counter, script).DeleteIfExists();
+            Assert.Equal(2, clock.Slept.Count);
+            Assert.InRange(clock.Slept[0].TotalSeconds, 0.4, 0.6);
+            Assert.InRange(clock.Slept[1].TotalSeconds, 0.8, 1.2);
         }
 
         /// <summary>A 500 that is not OperationTimedOut is a plain retriable failure, not a busy service: no back-off is counted.</summary>

@@ -14,9 +14,9 @@ namespace PorterStorage.Core.Azure
     /// The retries of every request the module sends to Azure (in place of the SDK's), with the account's
     /// <see cref="AdaptiveConcurrency"/> asked for a slot before each attempt:
     /// <list type="bullet">
-    /// <item>A busy service (503 ServerBusy, 500 OperationTimedOut, 429) is waited for as long as it says
-    /// (<c>x-ms-retry-after-ms</c>, <c>retry-after-ms</c>, <c>Retry-After</c>), or, when it does not say, 0.5 s doubling to
-    /// <see cref="RetrySettings.MaxBusyWait"/>; a request gives up once its waits would pass <see cref="RetrySettings.MaxTotalWait"/>.</item>
+    /// <item>A busy service (503 ServerBusy, 500 OperationTimedOut, 429) is waited for 0.5 s doubling to
+    /// <see cref="RetrySettings.MaxBusyWait"/>, or longer when it asks (<c>x-ms-retry-after-ms</c>, <c>retry-after-ms</c>,
+    /// <c>Retry-After</c>); a request gives up once its waits would pass <see cref="RetrySettings.MaxTotalWait"/>.</item>
     /// <item>An attempt that outlived the network timeout is retried as a busy one (its time counts as waited, a listing asks for
     /// half the page), at most <see cref="RetrySettings.MaxRetries"/> times.</item>
     /// <item>A reset or another answer the SDK calls retriable is retried as before: 0.5 s doubling to 8 s, six times.</item>
@@ -104,7 +104,10 @@ namespace PorterStorage.Core.Azure
                     {
                         waited += clock.Now - started;
                     }
-                    delay = ServerDelay(message) ?? Exponential(busyRetries, settings.MaxBusyWait);
+                    // Never sooner than the service asks, nor than the back-off's own wait (a Retry-After of 0 is no licence to hammer).
+                    delay = Exponential(busyRetries, settings.MaxBusyWait);
+                    TimeSpan? asked = ServerDelay(message);
+                    delay = asked.HasValue && asked.Value > delay ? asked.Value : delay;
                     delay = delay > settings.MaxBusyWait ? settings.MaxBusyWait : delay;
                     giveUp = waited + delay > settings.MaxTotalWait || (outcome == Outcome.TimedOut && retries >= settings.MaxRetries);
                     busyRetries++;
@@ -274,25 +277,31 @@ namespace PorterStorage.Core.Azure
         public const string NetworkTimeoutVariable = "PORTERSTORAGE_AZURE_NETWORK_TIMEOUT_SECONDS";
 
         /// <summary>How long one attempt may take: 60 s, or <see cref="NetworkTimeoutVariable"/>.</summary>
-        public TimeSpan NetworkTimeout { get; set; } = DefaultNetworkTimeout();
+        public TimeSpan NetworkTimeout { get; set; } = Seconds(NetworkTimeoutVariable, TimeSpan.FromSeconds(60));
 
         /// <summary>The longest single wait for a busy service (its own <c>Retry-After</c> is cut to this).</summary>
         public TimeSpan MaxBusyWait { get; set; } = TimeSpan.FromMinutes(2);
 
-        /// <summary>The most one request waits in all, for a busy service and timed-out attempts: 40 minutes, about azcopy's.</summary>
-        public TimeSpan MaxTotalWait { get; set; } = TimeSpan.FromMinutes(40);
+        /// <summary>Set to a number of seconds to change the most one request waits in all (<see cref="MaxTotalWait"/>).</summary>
+        public const string MaxWaitVariable = "PORTERSTORAGE_AZURE_MAX_WAIT_SECONDS";
+
+        /// <summary>
+        /// The most one request waits in all, for a busy service and timed-out attempts: 40 minutes (about azcopy's twenty tries of up
+        /// to two minutes), or <see cref="MaxWaitVariable"/>.
+        /// </summary>
+        public TimeSpan MaxTotalWait { get; set; } = Seconds(MaxWaitVariable, TimeSpan.FromMinutes(40));
 
         /// <summary>Retries after resets, other retriable answers, and timeouts.</summary>
         public int MaxRetries { get; set; } = 6;
 
         public BackoffClock Clock { get; set; } = BackoffClock.System;
 
-        private static TimeSpan DefaultNetworkTimeout()
+        private static TimeSpan Seconds(string variable, TimeSpan otherwise)
         {
-            string? text = Environment.GetEnvironmentVariable(NetworkTimeoutVariable);
+            string? text = Environment.GetEnvironmentVariable(variable);
             return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) && seconds > 0
                 ? TimeSpan.FromSeconds(seconds)
-                : TimeSpan.FromSeconds(60);
+                : otherwise;
         }
     }
 
