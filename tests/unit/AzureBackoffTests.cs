@@ -84,6 +84,19 @@ namespace PorterStorage.Tests
             Assert.InRange(clock.Slept[1].TotalSeconds, 0.8, 1.2);
         }
 
+        /// <summary>Retries after a busy service do not use up those of a reset: ten 503s, then a reset, then an answer.</summary>
+        [Fact]
+        public void ManyBusyAnswers_ThenAReset_TheResetIsStillRetried()
+        {
+            (RequestCounter counter, SimulatedClock clock) = Account();
+            var steps = Enumerable.Repeat(Script.Answer(() => Script.Busy(503)), 10).ToList();
+            steps.Add((request, cancel) => throw new HttpRequestException("connection reset", new System.IO.IOException("reset")));
+            steps.Add(Script.Answer(() => Script.Status(HttpStatusCode.Accepted)));
+            Client(counter, new Script(steps.ToArray())).DeleteIfExists();
+            Assert.Equal(11, counter.Retries);
+            Assert.Equal(10, counter.BackOffs);
+        }
+
         /// <summary>A 500 that is not OperationTimedOut is a plain retriable failure, not a busy service: no back-off is counted.</summary>
         [Fact]
         public void Other500_IsRetried_ButIsNoBackOff()

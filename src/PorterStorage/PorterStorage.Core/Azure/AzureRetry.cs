@@ -54,8 +54,10 @@ namespace PorterStorage.Core.Azure
             // The lock's renewals are never held back behind other work: a lease that is not renewed in time is lost.
             bool limited = !IsLease(message);
             TimeSpan waited = TimeSpan.Zero;
-            int retries = 0;
-            int busyRetries = 0;
+            int retries = 0;      // every retry: the attempt number
+            int busyRetries = 0;  // after a busy answer or a timeout: the back-off's step
+            int timeouts = 0;
+            int otherRetries = 0;
             while (true)
             {
                 AdaptiveConcurrency.Slot slot = default;
@@ -95,21 +97,22 @@ namespace PorterStorage.Core.Azure
                 bool giveUp;
                 if (outcome == Outcome.Retriable)
                 {
-                    delay = Exponential(retries, MaxOtherWait);
-                    giveUp = retries >= settings.MaxRetries;
+                    delay = Exponential(otherRetries, MaxOtherWait);
+                    giveUp = otherRetries++ >= settings.MaxRetries;
                 }
                 else
                 {
                     if (outcome == Outcome.TimedOut)
                     {
                         waited += clock.Now - started;
+                        timeouts++;
                     }
                     // Never sooner than the service asks, nor than the back-off's own wait (a Retry-After of 0 is no licence to hammer).
                     delay = Exponential(busyRetries, settings.MaxBusyWait);
                     TimeSpan? asked = ServerDelay(message);
                     delay = asked.HasValue && asked.Value > delay ? asked.Value : delay;
                     delay = delay > settings.MaxBusyWait ? settings.MaxBusyWait : delay;
-                    giveUp = waited + delay > settings.MaxTotalWait || (outcome == Outcome.TimedOut && retries >= settings.MaxRetries);
+                    giveUp = waited + delay > settings.MaxTotalWait || (outcome == Outcome.TimedOut && timeouts > settings.MaxRetries);
                     busyRetries++;
                 }
                 if (giveUp)
