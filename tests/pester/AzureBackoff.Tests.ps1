@@ -43,6 +43,30 @@ Describe 'Backing off instead of giving up' {
             Should -Be (Get-ContainerDigest $source -MaskIds)
     }
 
+    It 'names each installation whose writes stay busy past the wait allowed, and a rerun finishes once the throttling ends on the proxy''s clock' {
+        $store = New-SeededContainer -Installations 1 -LegacyInstallations 2
+        $env:PORTERSTORAGE_AZURE_MAX_WAIT_SECONDS = '2'
+        # The index writes are busy until the proxy's simulated clock reaches one minute; nothing else moves that clock.
+        $proxy = Start-SuiteFaultProxy @{ throttleRules = @(@{ operation = 'PutBlob'; pathContains = '/installations/'; untilMs = 60000 }) } -Seed 13
+        try {
+            $via = Get-ProxiedStorage $proxy $store
+            $r = Invoke-PorterStorageMigration -Storage $via -SkipBackupCheck -LogPath $TestDrive -Confirm:$false -ErrorVariable runErrors -ErrorAction SilentlyContinue
+            $r.Succeeded | Should -BeFalse
+            $r.SchemaWritten | Should -BeFalse
+            $r.BackOffs | Should -BeGreaterThan 0
+            $named = @($runErrors | Where-Object FullyQualifiedErrorId -like 'MigrationWriteError,*')
+            $named.Count | Should -BeGreaterThan 0 -Because ($runErrors.FullyQualifiedErrorId -join ', ')
+            $named[0].Exception.Message | Should -Match 'stayed busy \(HTTP 503 ServerBusy\) through \d+ attempts'
+
+            Set-FaultProxyClock $proxy 60000 | Should -Be 60000
+            $finish = Invoke-PorterStorageMigration -Storage $via -SkipBackupCheck -LogPath $TestDrive -Confirm:$false
+            $finish.Succeeded | Should -BeTrue
+            $finish.Verification.IsValid | Should -BeTrue
+            $finish.BackOffs | Should -Be 0
+        }
+        finally { Stop-FaultProxy $proxy }
+    }
+
     It 'retries a backup''s reads held past the network timeout and finishes; when every read stalls it stops with AzureRequestTimedOut, and a rerun finishes' {
         $source = New-SeededContainer -Installations 1
         $expected = Get-ContainerDigest $source
