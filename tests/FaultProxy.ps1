@@ -43,9 +43,10 @@ function Invoke-FaultProxyControl {
     [pscustomobject]@{ Status = [int]$status; Body = $answer }
 }
 
-# Merges settings (latencyMs, jitterMs, throttleRate, resetRequestRate, resetResponseRate, stallRate, stallMs,
-# indexLagMs, enforceSasPermissions, noBlobIndexAccounts, pauseAfter, faultOperations, failRules, tableThrottleRate,
-# tableRetryAfterMs, tableThrottleNext, tableShuffle, seed).
+# Merges settings (latencyMs, jitterMs, throttleRate, retryAfterSeconds ($null for none), resetRequestRate, resetResponseRate,
+# stallRate, stallMs, indexLagMs, enforceSasPermissions, noBlobIndexAccounts, pauseAfter, faultOperations, failRules,
+# throttleRules (tests/FaultProxy/throttle-rules.js), tableThrottleRate, tableRetryAfterMs, tableThrottleNext, tableShuffle, the real
+# accounts' conditions of tests/FaultProxy/account-conditions.js, seed).
 function Set-FaultProxy {
     param([Parameter(Mandatory)] $Proxy, [Parameter(Mandatory)] [hashtable] $Settings)
     $r = Invoke-FaultProxyControl $Proxy 'settings' -Body $Settings
@@ -63,6 +64,12 @@ function Wait-FaultProxyPaused {
     param([Parameter(Mandatory)] $Proxy, [int] $TimeoutSeconds = 120)
     $r = Invoke-FaultProxyControl $Proxy "paused?timeoutMs=$($TimeoutSeconds * 1000)" -Method GET -TimeoutSec ($TimeoutSeconds + 10)
     $r.Status -eq 200
+}
+
+# Moves the proxy's simulated clock, which throttleRules' untilMs is measured on, to -Milliseconds (never back).
+function Set-FaultProxyClock {
+    param([Parameter(Mandatory)] $Proxy, [Parameter(Mandatory)] [long] $Milliseconds)
+    (Invoke-FaultProxyControl $Proxy 'clock' -Body @{ advanceToMs = $Milliseconds }).Body.nowMs
 }
 
 function Stop-FaultProxy {

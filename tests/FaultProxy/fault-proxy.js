@@ -14,18 +14,20 @@
 //   POST /__proxy/reset                  default settings, empty log, resumed
 //   POST /__proxy/pause | /__proxy/resume
 //   GET  /__proxy/paused?timeoutMs=N     answers once the proxy is paused and holds a request (408 otherwise)
+//   GET  /__proxy/clock | POST /__proxy/clock {advanceToMs|advanceMs}   the simulated clock throttleRules end on
 // Requests Azurite makes to itself (it validates a copy source with a HEAD through the same host) are counted
 // apart, as 'Internal:<operation>', and are never faulted or held, so a pause holds only the client.
 'use strict';
 const http = require('http');
 const { ACCOUNT_DEFAULTS, AccountConditions } = require('./account-conditions');
+const { ThrottleRules, busyAnswer } = require('./throttle-rules');
 
 const DEFAULTS = {
     latencyMs: 0,            // added before each request is forwarded
     jitterMs: 0,             // +/- uniform
     throttleRate: 0,         // share of requests answered 503 ServerBusy / 500 OperationTimedOut
     throttleStatuses: [503, 500],
-    retryAfterSeconds: 1,
+    retryAfterSeconds: 1,    // the Retry-After of throttleRate's answers; null for none
     resetRequestRate: 0,     // share of requests whose connection is destroyed before they are forwarded
     resetResponseRate: 0,    // share of responses cut off mid-body
     stallRate: 0,            // share of requests held for stallMs before they are forwarded
@@ -40,6 +42,7 @@ const DEFAULTS = {
     tableRetryAfterMs: 20,   // the x-ms-retry-after-ms of those answers
     tableThrottleNext: null, // { operation: 'TableBatch', count: 8 }: the next that many of it answered 429 (outlasting the SDK's retries)
     tableShuffle: false,     // entity and table queries answer their rows in a seeded random order (Cosmos DB does not sort)
+    throttleRules: [],       // sustained throttling or stalls of a name range, see throttleRule below
     ...ACCOUNT_DEFAULTS,     // how real accounts answer (account-conditions.js)
 };
 
@@ -193,13 +196,16 @@ class FaultProxy {
         this.maxRequestBytes = {};
         this.tagWrites = new Map(); // 'account/container/blob' -> ms of its last tag write
         this.accounts.reset();
+        this.clockMs = 0;            // the simulated clock of throttleRules' untilMs
+        this.throttle = new ThrottleRules();
         this.resume();
     }
 
     apply(patch) {
         for (const [k, v] of Object.entries(patch)) {
             if (!(k in DEFAULTS) && k !== 'seed') { throw new Error(`unknown setting '${k}'`); }
-            if (k === 'seed') { this.random = seededRandom(Number(v)); } else { this.settings[k] = v; }
+            if (k === 'seed') { this.random = seededRandom(Number(v)); this.seed = Number(v); } else { this.settings[k] = v; }
+            if (k === 'throttleRules') { this.throttle = new ThrottleRules(); }
             // A pause point counts from the moment it is set.
             if (k === 'pauseAfter' && v) { this.pauseBase = this.answered[v.operation] || 0; }
             if (k === 'tableThrottleNext') { this.tableThrottleLeft = v ? Number(v.count) : 0; }
@@ -242,8 +248,10 @@ class FaultProxy {
     }
 
     stats() {
-        return { total: this.total, operations: this.counts, byType: this.byType, faults: this.faults, paused: this.paused, held: this.held,
-            maxRequestBytes: this.maxRequestBytes };
+        return {
+            total: this.total, operations: this.counts, byType: this.byType, faults: this.faults, paused: this.paused, held: this.held,
+            maxRequestBytes: this.maxRequestBytes, clockMs: this.clockMs, throttleRules: this.throttle.taken(),
+        };
     }
 
     count(table, op) { table[op] = (table[op] || 0) + 1; }
@@ -267,6 +275,12 @@ class FaultProxy {
                 case 'reset': this.reset(); return send(200, this.stats());
                 case 'pause': this.pause(); return send(200, this.stats());
                 case 'resume': this.resume(); return send(200, this.stats());
+                case 'clock': {
+                    const c = body ? JSON.parse(body) : {};
+                    if (typeof c.advanceMs === 'number') { this.clockMs += c.advanceMs; }
+                    if (typeof c.advanceToMs === 'number') { this.clockMs = Math.max(this.clockMs, c.advanceToMs); }
+                    return send(200, { nowMs: this.clockMs });
+                }
                 case 'paused': {
                     if (this.paused && this.held > 0) { return send(200, { paused: true, held: this.held }); }
                     const timeoutMs = Number(url.searchParams.get('timeoutMs') || 30000);
@@ -323,6 +337,10 @@ class FaultProxy {
         return null;
     }
 
+    throttleRule(op, method, url) {
+        return this.throttle.match(this.settings.throttleRules, this.seed || this.options.seed, this.clockMs, op, method, url);
+    }
+
     noteTagWrite(op, url, headers, status) {
         if (status >= 300) { return; }
         const writes = op === 'SetBlobTags' || headers['x-ms-tags'] !== undefined ||
@@ -374,6 +392,15 @@ class FaultProxy {
             this.count(this.faults, 'stall');
             await new Promise(r => setTimeout(r, s.stallMs));
         }
+        const ruled = internal ? null : this.throttleRule(op, req.method, url);
+        if (ruled && typeof ruled.rule.stallMs === 'number') {
+            this.count(this.faults, `rule${ruled.index}:stall`);
+            let gone = false;
+            res.on('close', () => { gone = !res.writableFinished; });
+            await new Promise(r => setTimeout(r, ruled.rule.stallMs));
+            // A client that gave up on the request is gone: its request never reaches the store.
+            if (gone || req.socket.destroyed) { return undefined; }
+        }
         let refusal = internal ? null : this.refusal(op, url, req.headers);
         if (!refusal && table && mayFault) {
             const next = s.tableThrottleNext;
@@ -383,10 +410,14 @@ class FaultProxy {
                 this.count(this.faults, 'throttle429');
             }
         }
-        const throttled = !refusal && mayFault && this.chance(s.throttleRate);
+        const busyRule = ruled && typeof ruled.rule.stallMs !== 'number' ? ruled.rule : null;
+        const throttled = !refusal && (busyRule !== null || (mayFault && this.chance(s.throttleRate)));
         if (refusal || throttled) {
             let answer = refusal;
-            if (!answer) {
+            if (!answer && busyRule) {
+                answer = busyAnswer(busyRule.status || 503, xmlError);
+                this.count(this.faults, `rule${ruled.index}:${answer.status}`);
+            } else if (!answer) {
                 const status = s.throttleStatuses[Math.floor(this.random() * s.throttleStatuses.length)];
                 answer = status === 500
                     ? xmlError(500, 'OperationTimedOut', 'Operation could not be completed within the specified time.')
@@ -397,7 +428,9 @@ class FaultProxy {
             for await (const chunk of req) { length += chunk.length; /* drain the body */ }
             this.noteRequestBytes(label, length);
             const headers = { 'content-type': 'application/xml', 'x-ms-error-code': answer.code, ...(answer.headers || {}), 'content-length': Buffer.byteLength(answer.body) };
-            if (throttled) { headers['retry-after'] = String(s.retryAfterSeconds); }
+            const after = busyRule ? busyRule.retryAfterSeconds : s.retryAfterSeconds;
+            if (throttled && after !== undefined && after !== null) { headers['retry-after'] = String(after); }
+            if (busyRule && typeof busyRule.retryAfterMs === 'number') { headers['x-ms-retry-after-ms'] = String(busyRule.retryAfterMs); }
             if (answer.date) { headers['date'] = answer.date; }
             res.writeHead(answer.status, headers).end(answer.body);
             this.count(this.answered, label);

@@ -139,6 +139,7 @@ Describe 'Azure cmdlets under real-Azure conditions' {
         $expected = Get-ContainerDigest $source
         $destName = New-TestContainerName
         $proxy = Start-SuiteFaultProxy @{ throttleRate = 1; retryAfterSeconds = 0; faultOperations = @('CopyBlobFromUrl') }
+        $env:PORTERSTORAGE_AZURE_MAX_WAIT_SECONDS = '4' # the most one request waits (40 minutes unless told)
         try {
             $dest = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['destaccount'] -Container $destName
             $r = Copy-PorterAzureContainer -Source (Get-ProxiedStorage $proxy $source) -Destination $dest -Confirm:$false -ErrorVariable copyErrors -ErrorAction SilentlyContinue
@@ -146,15 +147,19 @@ Describe 'Azure cmdlets under real-Azure conditions' {
             $r.Verified | Should -BeFalse
             $failed = @($copyErrors | Where-Object FullyQualifiedErrorId -like 'BlobCopyFailed,*')
             $failed.Count | Should -Be $expected.Count -Because 'each blob that could not be copied is named once'
-            $failed[0].Exception.Message | Should -Match 'HTTP (503|500)'
-            $r.RetriedRequests | Should -BeGreaterOrEqual (6 * $expected.Count) -Because 'each blob was tried the SDK''s six retries more'
+            $failed[0].Exception.Message | Should -Match 'stayed busy \(HTTP (503 ServerBusy|500 OperationTimedOut)\)'
+            $r.RetriedRequests | Should -BeGreaterOrEqual (3 * $expected.Count) -Because 'each blob was tried again, 0.5, 1 and 2 s later, until 4 s of waiting'
+            $r.BackOffs | Should -Be $r.RetriedRequests -Because 'every retry waited for a busy service'
 
             Set-FaultProxy $proxy @{ throttleRate = 0 } | Out-Null
             $finish = Copy-PorterAzureContainer -Source (Get-ProxiedStorage $proxy $source) -Destination $dest -Confirm:$false
             $finish.Verified | Should -BeTrue
             $finish.Copied | Should -Be $expected.Count
         }
-        finally { Stop-FaultProxy $proxy }
+        finally {
+            Stop-FaultProxy $proxy
+            Remove-Item Env:PORTERSTORAGE_AZURE_MAX_WAIT_SECONDS
+        }
         Get-ContainerDigest (Get-PorterAzureStorage -ConnectionString $script:DestinationConnection -Container $destName) | Should -Be $expected
     }
 
@@ -163,14 +168,16 @@ Describe 'Azure cmdlets under real-Azure conditions' {
         $twin = New-SeededContainer -Installations 1 -LegacyInstallations 1
         # Every write of an index entry is answered 503, retries included; the journal and the other documents get through.
         $proxy = Start-SuiteFaultProxy @{ failRules = @(@{ operation = 'PutBlob'; pathContains = '/installations/'; status = 503; code = 'ServerBusy' }) }
+        $env:PORTERSTORAGE_AZURE_MAX_WAIT_SECONDS = '4'
         try {
             $via = Get-ProxiedStorage $proxy $victim
             $r = Invoke-PorterStorageMigration -Storage $via -SkipBackupCheck -LogPath $TestDrive -Confirm:$false -ErrorVariable runErrors -ErrorAction SilentlyContinue
             $r | Should -Not -BeNullOrEmpty
             $r.Succeeded | Should -BeFalse
-            $r.RetriedRequests | Should -BeGreaterOrEqual 6
+            $r.RetriedRequests | Should -BeGreaterOrEqual 3
+            $r.BackOffs | Should -BeGreaterOrEqual 3
             @($runErrors | Where-Object FullyQualifiedErrorId -like 'MigrationWriteError,*').Count | Should -Be 1 -Because ($runErrors.FullyQualifiedErrorId -join ', ')
-            ($runErrors | ForEach-Object { $_.Exception.Message }) -join ' ' | Should -Match 'HTTP (503|500)'
+            ($runErrors | ForEach-Object { $_.Exception.Message }) -join ' ' | Should -Match 'stayed busy \(HTTP 503 ServerBusy\)'
             $r.SchemaWritten | Should -BeFalse -Because 'the schema is withheld while anything failed'
 
             Set-FaultProxy $proxy @{ failRules = @() } | Out-Null
@@ -178,7 +185,10 @@ Describe 'Azure cmdlets under real-Azure conditions' {
             $finish.Succeeded | Should -BeTrue
             $finish.Verification.IsValid | Should -BeTrue
         }
-        finally { Stop-FaultProxy $proxy }
+        finally {
+            Stop-FaultProxy $proxy
+            Remove-Item Env:PORTERSTORAGE_AZURE_MAX_WAIT_SECONDS
+        }
         $null = Invoke-PorterStorageMigration -Storage $twin -SkipBackupCheck -LogPath $TestDrive -Confirm:$false
         Get-ContainerDigest $victim -MaskIds | Should -Be (Get-ContainerDigest $twin -MaskIds) -Because 'the failed run left nothing a rerun does not put right'
     }
@@ -243,14 +253,18 @@ Describe 'Azure cmdlets under real-Azure conditions' {
         $source = New-SeededContainer -Installations 1
         $proxy = Start-SuiteFaultProxy @{ throttleRate = 1; retryAfterSeconds = 0; throttleStatuses = @(500); faultOperations = @('GetBlob') }
         $archive = Join-Path $TestDrive 'throttled.zip'
+        $env:PORTERSTORAGE_AZURE_MAX_WAIT_SECONDS = '4'
         try {
             { Backup-PorterAzureContainer -Storage (Get-ProxiedStorage $proxy $source) -Destination $archive -ErrorAction Stop } |
-                Should -Throw -ErrorId 'AzureRequestFailed,PorterStorage.Commands.BackupPorterAzureContainerCommand'
+                Should -Throw -ErrorId 'AzureThrottled,PorterStorage.Commands.BackupPorterAzureContainerCommand' -ExpectedMessage '*stayed busy (HTTP 500 OperationTimedOut)*'
             Test-Path $archive | Should -BeFalse
             Set-FaultProxy $proxy @{ throttleRate = 0 } | Out-Null
             (Backup-PorterAzureContainer -Storage (Get-ProxiedStorage $proxy $source) -Destination $archive).Verified | Should -BeTrue
         }
-        finally { Stop-FaultProxy $proxy }
+        finally {
+            Stop-FaultProxy $proxy
+            Remove-Item Env:PORTERSTORAGE_AZURE_MAX_WAIT_SECONDS
+        }
     }
 
     It 'stops a restore with a named error when writes keep failing, and a rerun with -Force restores every blob' {
@@ -259,15 +273,19 @@ Describe 'Azure cmdlets under real-Azure conditions' {
         $backup = Backup-PorterAzureContainer -Storage $source -Destination (Join-Path $TestDrive 'restore-src.zip')
         $name = New-TestContainerName
         $proxy = Start-SuiteFaultProxy @{ failRules = @(@{ operation = 'PutBlob'; pathContains = '/claims/'; status = 500; code = 'OperationTimedOut' }) }
+        $env:PORTERSTORAGE_AZURE_MAX_WAIT_SECONDS = '4'
         try {
             $target = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['destaccount'] -Container $name
             { Restore-PorterAzureContainer -Path $backup.Path -Storage $target -Confirm:$false -ErrorAction Stop } |
-                Should -Throw -ErrorId 'AzureRequestFailed,PorterStorage.Commands.RestorePorterAzureContainerCommand' -ExpectedMessage '*HTTP 500 OperationTimedOut*'
+                Should -Throw -ErrorId 'AzureThrottled,PorterStorage.Commands.RestorePorterAzureContainerCommand' -ExpectedMessage '*stayed busy (HTTP 500 OperationTimedOut)*'
             Set-FaultProxy $proxy @{ failRules = @() } | Out-Null
             $again = Restore-PorterAzureContainer -Path $backup.Path -Storage $target -Force -Confirm:$false
             $again.BlobCount | Should -Be $expected.Count
         }
-        finally { Stop-FaultProxy $proxy }
+        finally {
+            Stop-FaultProxy $proxy
+            Remove-Item Env:PORTERSTORAGE_AZURE_MAX_WAIT_SECONDS
+        }
         Get-ContainerDigest (Get-PorterAzureStorage -ConnectionString $script:DestinationConnection -Container $name) | Should -Be $expected
     }
 

@@ -28,25 +28,10 @@ namespace PorterStorage.Tests
             new PorterTableEntity(pk, rk, new[] { new TableProperty("data", TableEntityCodec.EdmBinary, data), new TableProperty("group", TableEntityCodec.EdmString, group) });
 
         [Fact]
-        public void Throttled_TheServicesWaitIsHonoured_NotAzureCoresExponentialFloor()
-        {
-            var asked = new FakeResponse(429, Array.Empty<byte>(), new Dictionary<string, string> { ["x-ms-retry-after-ms"] = "40" });
-            DelayStrategy ours = TableThrottling.Delay(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(8));
-            TimeSpan wait = ours.GetNextDelay(asked, 1);
-            Assert.InRange(wait.TotalMilliseconds, 40, 48);
-            // Azure.Core's own strategy waits at least its exponential delay, however short the wait the service asked for.
-            Assert.True(DelayStrategy.CreateExponentialDelayStrategy(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(8)).GetNextDelay(asked, 1).TotalMilliseconds >= 400);
-            // No wait named: the shared exponential delay.
-            var plain = new FakeResponse(503, Array.Empty<byte>(), new Dictionary<string, string>());
-            Assert.InRange(ours.GetNextDelay(plain, 1).TotalMilliseconds, 400, 600);
-            Assert.InRange(ours.GetNextDelay(plain, 3).TotalMilliseconds, 1600, 2400);
-        }
-
-        [Fact]
         public void Upsert_ThrottledPastTheClientsRetries_IsSentAgain_AndEverythingIsWritten()
         {
             // Every request of the first batch answered 429 more often than the client retries one request.
-            int throttles = TableThrottling.MaxThrottledRetries + 8;
+            int throttles = 20;
             var service = new ScriptedTransport((n, _) => n <= throttles ? 429 : 204);
             var written = new List<string>();
             TableWriter.Upsert(Client(service), Where, new[] { Entity("claims", "c1", new byte[] { 1 }) }, batch => written.AddRange(batch.Select(e => e.Key)), CancellationToken.None);
@@ -112,7 +97,9 @@ namespace PorterStorage.Tests
         private static TableClient Client(ScriptedTransport service)
         {
             var options = new TableClientOptions { Transport = service };
-            options.RetryPolicy = TableThrottling.Policy(6, TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(2));
+            options.Retry.MaxRetries = 6;
+            options.Retry.Delay = TimeSpan.FromMilliseconds(1);
+            options.Retry.MaxDelay = TimeSpan.FromMilliseconds(2);
             return new TableServiceClient(new Uri("https://acct.table.core.windows.net"), new TableSharedKeyCredential("acct", Convert.ToBase64String(new byte[32])), options)
                 .GetTableClient("porter");
         }

@@ -17,6 +17,8 @@ namespace PorterStorage.Core.Azure
                 case AuthenticationFailedException:
                     return new PorterStorageException(ErrorIds.AzureAuthFailed, PorterErrorKind.AuthenticationError, target,
                         $"{operation} on '{target}' failed: no token could be obtained ({ex.GetType().Name}).", ex);
+                case AzureRetriesExhaustedException gaveUp:
+                    return AzureBackoffErrors.Exhausted(gaveUp, target, operation);
                 case RequestFailedException r:
                     string code = r.ErrorCode ?? string.Empty;
                     string detail = $"{operation} on '{target}' failed: HTTP {r.Status}{(code.Length > 0 ? " " + code : string.Empty)}";
@@ -114,6 +116,8 @@ namespace PorterStorage.Core.Azure
                             detail + ": the account does not support Blob Index tags.", ex);
                     }
                     return new PorterStorageException(ErrorIds.AzureRequestFailed, PorterErrorKind.ConnectionError, target, detail + ".", ex);
+                case OperationCanceledException timedOut when AzureBackoffErrors.IsNetworkTimeout(timedOut):
+                    return AzureBackoffErrors.TimedOut(timedOut, target, operation);
                 case OperationCanceledException cancelled:
                     // Cancellation is never turned into a storage error; the original, with its stack, is the inner exception.
                     throw new OperationCanceledException(cancelled.Message, cancelled, cancelled.CancellationToken);

@@ -270,19 +270,15 @@ namespace PorterStorage.Core.Azure
 
         internal BlobClientOptions ClientOptions() => Configure(new BlobClientOptions());
 
-        /// <summary>What every client of this account gets: request counting, exponential retries (6, 0.5 s to 8 s, 60 s network timeout), no content logging or telemetry.</summary>
+        /// <summary>What every client of this account gets: request counting, the account's retries and concurrency (<see cref="AzureRetry"/>), no content logging or telemetry.</summary>
         private T Configure<T>(T options) where T : global::Azure.Core.ClientOptions
         {
             if (Transport != null)
             {
                 options.Transport = Transport;
             }
+            options.Retry.MaxRetries = 6; // the SDK's own resumption of a download broken off mid-body
             Counter.AttachTo(options);
-            options.Retry.Mode = global::Azure.Core.RetryMode.Exponential;
-            options.Retry.MaxRetries = 6;
-            options.Retry.Delay = TimeSpan.FromMilliseconds(500);
-            options.Retry.MaxDelay = TimeSpan.FromSeconds(8);
-            options.Retry.NetworkTimeout = TimeSpan.FromSeconds(60);
             options.Diagnostics.IsLoggingContentEnabled = false;
             options.Diagnostics.IsTelemetryEnabled = false;
             return options;
@@ -308,8 +304,6 @@ namespace PorterStorage.Core.Azure
         {
             RequireKind(TableKind, "this command");
             global::Azure.Data.Tables.TableClientOptions options = Configure(new global::Azure.Data.Tables.TableClientOptions());
-            // Cosmos DB for Table throttles with 429 and x-ms-retry-after-ms: wait what it asks (AzureTable/TableThrottling).
-            options.RetryPolicy = AzureTable.TableThrottling.Policy(options.Retry.MaxRetries, options.Retry.Delay, options.Retry.MaxDelay);
             Uri service = TableServiceUri();
             try
             {

@@ -6,11 +6,14 @@ using global::Azure.Core.Pipeline;
 namespace PorterStorage.Core.Azure
 {
     /// <summary>
-    /// Counts the requests the SDK's clients of one account make, and how many of them it had to send again (throttling,
-    /// timeouts, resets). Shared by every client a <see cref="PorterAzureStorage"/> creates; safe across threads.
+    /// Counts the requests the SDK's clients of one account make, how many of them it had to send again (throttling,
+    /// timeouts, resets) and how often it backed off; holds the account's <see cref="AdaptiveConcurrency"/> and retry settings, which
+    /// its retry policy (<see cref="AzureRetry"/>) applies to every request. Shared by every client a <see cref="PorterAzureStorage"/>
+    /// creates; safe across threads.
     /// </summary>
     public sealed class RequestCounter
     {
+        private long _backOffs;
         private long _requests;
         private long _attempts;
         private long _responses;
@@ -28,16 +31,30 @@ namespace PorterStorage.Core.Azure
         /// <summary>The status of the last answer received, or 0.</summary>
         public int LastStatus => Volatile.Read(ref _lastStatus);
 
+        /// <summary>Waits for a busy service (503, 500 OperationTimedOut, 429) or after an attempt that outlived the network timeout.</summary>
+        public long BackOffs => Interlocked.Read(ref _backOffs);
+
+        /// <summary>How many requests this account's clients may have on the wire: lowered when the service is busy, grown back after.</summary>
+        public AdaptiveConcurrency Concurrency { get; } = new AdaptiveConcurrency();
+
+        /// <summary>The retries' limits and clock (tests shorten the network timeout and simulate the clock).</summary>
+        internal RetrySettings Retry { get; } = new RetrySettings();
+
+        internal void NoteBusy() => Interlocked.Increment(ref _backOffs);
+
         /// <summary>What was counted up to now, to subtract from a later <see cref="Snapshot"/>.</summary>
-        public RequestCount Snapshot() => new RequestCount(Requests, Retries);
+        public RequestCount Snapshot() => new RequestCount(Requests, Retries, BackOffs);
 
         /// <summary>
         /// Counts a client's calls (a policy run once per call) and every request it sends (its transport, wrapped). Counting at the
         /// transport sees what no pipeline policy does: a download whose answer broke off mid-body is resumed by the SDK's
-        /// retriable stream with a request of its own, which is a retry here.
+        /// retriable stream with a request of its own, which is a retry here. Puts <see cref="AzureRetry"/> in place of the SDK's
+        /// retries, with this account's network timeout.
         /// </summary>
         internal void AttachTo(ClientOptions options)
         {
+            options.RetryPolicy = new AzureRetry(this);
+            options.Retry.NetworkTimeout = Retry.NetworkTimeout;
             options.AddPolicy(new CallCounting(this), HttpPipelinePosition.PerCall);
             options.Transport = new CountingTransport(options.Transport, this);
         }
@@ -104,31 +121,43 @@ namespace PorterStorage.Core.Azure
         /// <summary>Of those, how many were sent again after throttling, a timeout or a reset.</summary>
         public long RetriedRequests { get; internal set; }
 
+        /// <summary>
+        /// How often the work backed off: waited for a busy service (503, 500 OperationTimedOut, 429) or after a request that
+        /// outlived the network timeout, with fewer requests at once until the service kept up again.
+        /// </summary>
+        public long BackOffs { get; internal set; }
+
         internal void Record(RequestCount count)
         {
             Requests = count.Requests;
             RetriedRequests = count.Retries;
+            BackOffs = count.BackOffs;
         }
     }
 
-    /// <summary>How many requests an operation made against Azure and how many of them were retried.</summary>
+    /// <summary>How many requests an operation made against Azure, how many of them were retried, and how often it backed off.</summary>
     public readonly struct RequestCount
     {
-        public RequestCount(long requests, long retries)
+        public RequestCount(long requests, long retries, long backOffs = 0)
         {
             Requests = requests;
             Retries = retries;
+            BackOffs = backOffs;
         }
 
         public long Requests { get; }
 
         public long Retries { get; }
 
+        public long BackOffs { get; }
+
         /// <summary>What was made between <paramref name="before"/> and this count.</summary>
-        public RequestCount Since(RequestCount before) => new RequestCount(Requests - before.Requests, Retries - before.Retries);
+        public RequestCount Since(RequestCount before) =>
+            new RequestCount(Requests - before.Requests, Retries - before.Retries, BackOffs - before.BackOffs);
 
-        public static RequestCount operator +(RequestCount a, RequestCount b) => new RequestCount(a.Requests + b.Requests, a.Retries + b.Retries);
+        public static RequestCount operator +(RequestCount a, RequestCount b) =>
+            new RequestCount(a.Requests + b.Requests, a.Retries + b.Retries, a.BackOffs + b.BackOffs);
 
-        public override string ToString() => $"{Requests} request(s), {Retries} retried";
+        public override string ToString() => $"{Requests} request(s), {Retries} retried, {BackOffs} back-off(s)";
     }
 }

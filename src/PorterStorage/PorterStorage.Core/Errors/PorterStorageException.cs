@@ -182,6 +182,12 @@ namespace PorterStorage.Core.Errors
         public const string AzureAuthFailed = "AzureAuthFailed";
         public const string AzureConnectionFailed = "AzureConnectionFailed";
         public const string AzureRequestFailed = "AzureRequestFailed";
+
+        /// <summary>The service stayed busy (503, 500 OperationTimedOut, 429) past the wait allowed per request, with the work backed off.</summary>
+        public const string AzureThrottled = "AzureThrottled";
+
+        /// <summary>A request's attempts kept outliving the network timeout until its retries ran out.</summary>
+        public const string AzureRequestTimedOut = "AzureRequestTimedOut";
         public const string ContainerNotFound = "ContainerNotFound";
         public const string ContainerNotEmpty = "ContainerNotEmpty";
         public const string BlobIndexUnsupported = "BlobIndexUnsupported";

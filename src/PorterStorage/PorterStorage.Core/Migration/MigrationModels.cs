@@ -298,6 +298,7 @@ namespace PorterStorage.Core.Migration
             {
                 Requests = Requests,
                 RetriedRequests = RetriedRequests,
+                BackOffs = BackOffs,
             };
             return compact;
         }
