@@ -16,10 +16,11 @@ using Xunit;
 namespace PorterStorage.Tests
 {
     /// <summary>
-    /// Hostile review of the "real accounts" change (issue 27). Each test states what the issue asks for; a failing test is a
-    /// finding (see the review report). No network, no timing.
+    /// The edges of what real accounts answer: the role a listing with tags needs, the role a write or removal needs, a blob endpoint
+    /// on a port, a pending copy, a later null list, a blob being rehydrated, a copy source deleted after the listing. No network,
+    /// no timing.
     /// </summary>
-    public class HostileReviewTests
+    public class RealAccountEdgeTests
     {
         private static PorterAzureStorage SignedIn(HttpPipelineTransport transport) =>
             new PorterAzureStorage("acct", new Uri("https://acct.blob.core.windows.net"), "porter", AzureAuthentication.ManagedIdentity, "test identity",
@@ -39,10 +40,8 @@ namespace PorterStorage.Tests
             throw new InvalidOperationException("the request was not refused");
         }
 
-        // Issue 27's row: "Signed in with a role that cannot read tags (Storage Blob Data Contributor) | 403 AuthorizationPermissionMismatch
-        // | asks for SAS letter l (it is a role problem, and the role to name is Storage Blob Data Owner)". The backup, the copy, the
-        // migration and Test-PorterStorage list with include=tags under the operation "Listing the blobs"/"Listing the source": the
-        // advice names Storage Blob Data Reader, a role a Contributor already holds.
+        // A Storage Blob Data Contributor cannot read tags. The backup, the copy, the migration and Test-PorterStorage list with
+        // include=tags under the operation "Listing the blobs"/"Listing the source": the role to name is Storage Blob Data Owner.
         [Theory]
         [InlineData("Listing the blobs")]
         [InlineData("Listing the source")]
@@ -53,8 +52,8 @@ namespace PorterStorage.Tests
             Assert.Contains("'Storage Blob Data Owner'", ex.Message, StringComparison.Ordinal);
         }
 
-        // The migration's writes are named "Writing <blob>", "Deleting <blob>", "Moving <blob>" (AzureBlobMigrationStore.Write), which
-        // the permission table does not know: RoleFor falls back to "r" and names Storage Blob Data Reader for a refused write.
+        // The migration's writes are named "Writing <blob>", "Deleting <blob>", "Moving <blob>" (AzureBlobMigrationStore.Write): each
+        // names a role that may do it.
         [Theory]
         [InlineData("Writing claims/01H", "Storage Blob Data Owner")]      // a migrated blob is written with its index tags
         [InlineData("Deleting claims/01H", "Storage Blob Data Contributor")]
@@ -65,7 +64,7 @@ namespace PorterStorage.Tests
             Assert.Equal(role, AzureErrors.RoleFor(operation));
         }
 
-        // A blob endpoint on a port (Azure Stack Hub, a private emulator behind DNS): the derived table endpoint loses the port.
+        // A blob endpoint on a port (Azure Stack Hub, a private emulator behind DNS): the derived table endpoint keeps the port.
         [Fact]
         public void TheTableTwinOfABlobEndpointWithAPort_KeepsThePort()
         {
@@ -75,7 +74,7 @@ namespace PorterStorage.Tests
         }
 
         // A destination blob whose asynchronous copy is still pending (an earlier run stopped while it waited, or another tool's copy)
-        // is not the source's content yet: with an equal length and no MD5 it counts as the same, is skipped, and the copy verifies.
+        // is not the source's content yet, even with an equal length and no MD5.
         [Fact]
         public void ADestinationBlobWithAPendingCopy_IsNotTheSameContent()
         {
@@ -112,7 +111,7 @@ namespace PorterStorage.Tests
         }
 
         // A copy whose source blob is gone by the time the service reads it (deleted between the listing and the copy) is answered
-        // 404 CannotVerifyCopySource; the module signed its SAS with r and t. The message blames the network rules or the clocks.
+        // 404 CannotVerifyCopySource; the module signed its SAS with r and t. The message says the source is gone.
         [Fact]
         public void ACopySourceThatIsGone_IsNotBlamedOnNetworkRulesOrClocks()
         {

@@ -1,4 +1,6 @@
-# Hostile review of issue 27 ("Real accounts, real answers"). Each It states what the issue asks for; a failing It is a finding.
+# The edges of what real accounts answer: an account with a hierarchical namespace whose information the credential may not read,
+# an archived blob on a copy's destination, a copy out of an account without Blob Index, a table read throttled past the client's
+# own retries.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'AzureCommon.ps1')
     $script:Writes = 'PutBlob', 'PutBlockList', 'PutBlock', 'CopyBlob', 'CopyBlobFromUrl', 'SetBlobTags', 'DeleteBlob', 'LeaseBlob', 'CreateContainer',
