@@ -84,6 +84,22 @@ namespace PorterStorage.Tests
             Assert.InRange(clock.Slept[1].TotalSeconds, 0.8, 1.2);
         }
 
+        /// <summary>
+        /// A wait named to the millisecond (Cosmos DB for Table's x-ms-retry-after-ms) is the service's measure of its throughput: it is
+        /// taken as it is, even below the back-off's own, so a throttled table is not slowed further than it asks.
+        /// </summary>
+        [Theory]
+        [InlineData(429, "x-ms-retry-after-ms", "5")]
+        [InlineData(503, "retry-after-ms", "40")]
+        public void AWaitNamedInMilliseconds_IsTakenAsItIs(int status, string header, string value)
+        {
+            (RequestCounter counter, SimulatedClock clock) = Account();
+            var script = new Script(Script.Answer(() => Script.Busy(status, (header, value))), Script.Answer(() => Script.Busy(status, (header, value))),
+                Script.Answer(() => Script.Status(HttpStatusCode.Accepted)));
+            Client(counter, script).DeleteIfExists();
+            Assert.Equal(new[] { TimeSpan.FromMilliseconds(int.Parse(value)), TimeSpan.FromMilliseconds(int.Parse(value)) }, clock.Slept);
+        }
+
         /// <summary>Retries after a busy service do not use up those of a reset: ten 503s, then a reset, then an answer.</summary>
         [Fact]
         public void ManyBusyAnswers_ThenAReset_TheResetIsStillRetried()

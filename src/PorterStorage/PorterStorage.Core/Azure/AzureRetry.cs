@@ -107,10 +107,12 @@ namespace PorterStorage.Core.Azure
                         waited += clock.Now - started;
                         timeouts++;
                     }
-                    // Never sooner than the service asks, nor than the back-off's own wait (a Retry-After of 0 is no licence to hammer).
+                    // Never sooner than the service asks, nor than the back-off's own wait (a Retry-After of 0 is no licence to hammer);
+                    // a wait named to the millisecond (Cosmos DB for Table's x-ms-retry-after-ms) is the service's exact measure of its
+                    // throughput and is taken as it is.
                     delay = Exponential(busyRetries, settings.MaxBusyWait);
                     TimeSpan? asked = ServerDelay(message);
-                    delay = asked.HasValue && asked.Value > delay ? asked.Value : delay;
+                    delay = asked.HasValue && (asked.Value > delay || NamedInMilliseconds(message)) ? asked.Value : delay;
                     delay = delay > settings.MaxBusyWait ? settings.MaxBusyWait : delay;
                     giveUp = waited + delay > settings.MaxTotalWait || (outcome == Outcome.TimedOut && timeouts > settings.MaxRetries);
                     busyRetries++;
@@ -216,6 +218,10 @@ namespace PorterStorage.Core.Azure
             }
             return null;
         }
+
+        /// <summary>True when the answer names its wait in milliseconds (<c>x-ms-retry-after-ms</c>, <c>retry-after-ms</c>).</summary>
+        private static bool NamedInMilliseconds(HttpMessage message) =>
+            message.HasResponse && (message.Response.Headers.TryGetValue("x-ms-retry-after-ms", out _) || message.Response.Headers.TryGetValue("retry-after-ms", out _));
 
         [ThreadStatic]
         private static Random? _jitter;
