@@ -99,6 +99,20 @@ namespace PorterStorage.Tests
         }
 
         [Fact]
+        public void AnAsynchronousCopy_GetsASasOfItsOwn_ValidADay()
+        {
+            DateTimeOffset now = new DateTimeOffset(2026, 12, 7, 12, 0, 0, TimeSpan.Zero);
+            var storage = new PorterAzureStorage("acct", new Uri("https://acct.blob.core.windows.net"), "porter", AzureAuthentication.ConnectionString, "test key",
+                sharedKey: new StorageSharedKeyCredential("acct", Key), accountKey: Key);
+            var sas = new CopySourceSas(storage, () => now);
+            string shared = sas.Current(CancellationToken.None);
+            string own = sas.ForLongCopy(CancellationToken.None);
+            Assert.NotEqual(shared, own);
+            Assert.Equal(now + CopySourceSas.LongCopyLife, CopySourceSas.SignedExpiry(own));
+            Assert.Equal(shared, sas.Current(CancellationToken.None));
+        }
+
+        [Fact]
         public void ASignedInSource_GetsANewUserDelegationKeyForEachSas()
         {
             DateTimeOffset now = DateTimeOffset.UtcNow;

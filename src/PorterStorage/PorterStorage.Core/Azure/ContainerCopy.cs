@@ -301,10 +301,12 @@ namespace PorterStorage.Core.Azure
         private static async Task CopyOne(BlobContainerClient from, BlobContainerClient to, BlobItem blob, CopySourceSas sas, bool serviceCopiesTags,
             long syncLimit, CancellationToken cancel)
         {
-            var sourceUri = new Uri(from.GetBlobClient(blob.Name).Uri + "?" + sas.Current(cancel));
             BlobClient target = to.GetBlobClient(blob.Name);
             var tags = blob.Tags != null && blob.Tags.Count > 0 ? new Dictionary<string, string>(blob.Tags) : null;
-            if ((blob.Properties.ContentLength ?? 0) <= syncLimit)
+            bool synchronous = (blob.Properties.ContentLength ?? 0) <= syncLimit;
+            // The service reads an asynchronous copy's source for as long as the copy runs: it gets a SAS of its own, valid a day.
+            var sourceUri = new Uri(from.GetBlobClient(blob.Name).Uri + "?" + (synchronous ? sas.Current(cancel) : sas.ForLongCopy(cancel)));
+            if (synchronous)
             {
                 BlobCopyFromUriOptions options = serviceCopiesTags
                     ? new BlobCopyFromUriOptions { CopySourceTagsMode = BlobCopySourceTagsMode.Copy }

@@ -71,6 +71,25 @@ namespace PorterStorage.Core.Azure
         }
 
         /// <summary>
+        /// A SAS for one asynchronous copy, which the service reads from for as long as the copy runs (hours, for a blob of many GiB):
+        /// signed for <see cref="LongCopyLife"/>, not shared. The caller's own SAS is used as it is.
+        /// </summary>
+        internal string ForLongCopy(CancellationToken cancel)
+        {
+            if (!Signs)
+            {
+                return _source.Sas!;
+            }
+            lock (_gate)
+            {
+                return SignFor(_now(), LongCopyLife, cancel);
+            }
+        }
+
+        /// <summary>How long a SAS for one asynchronous copy is valid: a day, within a user delegation key's seven.</summary>
+        internal static readonly TimeSpan LongCopyLife = TimeSpan.FromHours(24);
+
+        /// <summary>
         /// Why the service could not read the source (a CannotVerifyCopySource answer of <paramref name="status"/>), as far as this SAS
         /// and the answer tell: the source blob gone (404), the SAS expired, a SAS given without read or tags, else the source account's
         /// network rules or the clocks.
@@ -111,35 +130,38 @@ namespace PorterStorage.Core.Azure
 
         private void Sign(DateTimeOffset now, CancellationToken cancel)
         {
+            _current = SignFor(now, Life, cancel);
+            _expires = now + Life;
+            Expires = _expires;
+        }
+
+        /// <summary>A read+tag SAS on the source container valid for <paramref name="life"/> from <paramref name="now"/>.</summary>
+        private string SignFor(DateTimeOffset now, TimeSpan life, CancellationToken cancel)
+        {
             // No start time: a SAS valid from its signing would be refused by a service whose clock runs a little behind this one.
             var builder = new BlobSasBuilder
             {
                 BlobContainerName = _source.Container,
                 Resource = "c",
-                ExpiresOn = now + Life,
+                ExpiresOn = now + life,
             };
             builder.SetPermissions(BlobContainerSasPermissions.Read | BlobContainerSasPermissions.Tag);
+            Signed++;
             if (_source.SharedKey != null)
             {
-                _current = builder.ToSasQueryParameters(_source.SharedKey).ToString();
+                return builder.ToSasQueryParameters(_source.SharedKey).ToString();
             }
-            else
+            try
             {
-                try
-                {
-                    UserDelegationKey key = _delegationKey != null
-                        ? _delegationKey(now.AddMinutes(-5), builder.ExpiresOn, cancel)
-                        : _source.CreateServiceClient().GetUserDelegationKey(now.AddMinutes(-5), builder.ExpiresOn, cancel).Value;
-                    _current = builder.ToSasQueryParameters(key, _source.AccountName).ToString();
-                }
-                catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
-                {
-                    throw AzureErrors.Translate(ex, _source.ContainerUri.ToString(), "Getting a user delegation key for the copy");
-                }
+                UserDelegationKey key = _delegationKey != null
+                    ? _delegationKey(now.AddMinutes(-5), builder.ExpiresOn, cancel)
+                    : _source.CreateServiceClient().GetUserDelegationKey(now.AddMinutes(-5), builder.ExpiresOn, cancel).Value;
+                return builder.ToSasQueryParameters(key, _source.AccountName).ToString();
             }
-            _expires = builder.ExpiresOn;
-            Expires = _expires;
-            Signed++;
+            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+            {
+                throw AzureErrors.Translate(ex, _source.ContainerUri.ToString(), "Getting a user delegation key for the copy");
+            }
         }
 
         /// <summary>The expiry (<c>se</c>) a SAS names, or null.</summary>
