@@ -363,6 +363,38 @@ namespace PorterStorage.Tests.Stores
             Assert.Equal(after, renewed.Renewals);
         }
 
+        /// <summary>
+        /// A lease that ran out because the service answered no renewal in time is renewed before the next change is committed: the
+        /// store renews a lapsed lease only while no other run took it, so the run goes on. One the store refuses is lost.
+        /// </summary>
+        [Fact]
+        public void Lock_RanOutWhileTheServiceWasSlow_RenewedBeforeTheNextCommit_TheRunGoesOn()
+        {
+            var slow = new FakeLease(TimeSpan.FromSeconds(3)) { Throws = true };
+            var store = new InMemoryMigrationStore { Lease = slow };
+            var journal = new ChangeJournal(store);
+            using (StoreLock held = journal.Lock())
+            {
+                SpinWait.SpinUntil(() => held.Lost, TimeSpan.FromSeconds(30));
+                Assert.True(held.Lost);
+                slow.Throws = false;
+                var changes = new ChangeSet("installation x");
+                changes.Writes.Add(new StoredDocument(ItemTypes.Installations, null, "x", Array.Empty<byte>()));
+                journal.Apply(changes);
+                Assert.False(held.Lost);
+                Assert.Single(store.Contents);
+
+                slow.Throws = true;
+                SpinWait.SpinUntil(() => held.Lost, TimeSpan.FromSeconds(30));
+                slow.Answer = false; // before the renewals stop failing: no renewal in between may succeed
+                slow.Throws = false;
+                var refused = new ChangeSet("installation y");
+                refused.Writes.Add(new StoredDocument(ItemTypes.Installations, null, "y", Array.Empty<byte>()));
+                Assert.Equal(ErrorIds.MigrationLockLost, Assert.Throws<PorterStorageException>(() => journal.Apply(refused)).ErrorId);
+                Assert.Single(store.Contents);
+            }
+        }
+
         [Fact]
         public void Repairs_OneFailingItem_TheOthersRepaired_TheFirstErrorNamesTheCount()
         {
@@ -547,9 +579,9 @@ namespace PorterStorage.Tests.Stores
 
             public TimeSpan? Duration { get; }
 
-            public bool Answer { get; set; } = true;
+            public volatile bool Answer = true;
 
-            public bool Throws { get; set; }
+            public volatile bool Throws;
 
             public int Renewals;
 

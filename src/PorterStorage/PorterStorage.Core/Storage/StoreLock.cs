@@ -39,9 +39,24 @@ namespace PorterStorage.Core.Storage
         /// <summary>True once the lock may have passed to another run: never renewed for its duration, or refused.</summary>
         public bool Lost => !_disposed && (_taken || (_lease.Duration is TimeSpan d && _sinceRenewed.Elapsed >= d - TimeSpan.FromSeconds(1)));
 
-        /// <summary>Raises <c>MigrationLockLost</c> when the lock is lost, naming what was not started.</summary>
+        /// <summary>
+        /// Raises <c>MigrationLockLost</c> when the lock is lost, naming what was not started. A lock that only ran out (a slow or
+        /// throttled service answered no renewal in time) is renewed first, for up to another duration: a store renews a lapsed lease
+        /// only while no other run has taken it since, so a renewal that succeeds proves no other run held it meanwhile.
+        /// </summary>
         public void RequireHeld(string notStarted)
         {
+            if (Lost && !_taken && _lease.Duration is TimeSpan duration)
+            {
+                var waited = Stopwatch.StartNew();
+                while (Lost && !_taken && waited.Elapsed < duration)
+                {
+                    if (!Renew())
+                    {
+                        Thread.Sleep(20);
+                    }
+                }
+            }
             if (Lost)
             {
                 throw new PorterStorageException(ErrorIds.MigrationLockLost, PorterErrorKind.ResourceBusy, Name,
