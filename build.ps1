@@ -57,6 +57,11 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
 
+# Every restore this script starts (and the dotnet its children start) takes exactly the packages the lock files name
+# (NU1004 otherwise), so the module and its packages are built from locked dependencies and a run never rewrites a
+# tracked packages.lock.json. After changing a package reference: dotnet restore <project> --force-evaluate.
+$env:RestoreLockedMode = 'true'
+
 $RepoRoot = $PSScriptRoot
 $OutRoot = Join-Path $RepoRoot 'out'
 $ModuleOut = Join-Path $OutRoot 'PorterStorage'
