@@ -156,6 +156,19 @@ Describe 'Release metadata' {
         @(Test-GalleryManifest $manifest) -like $Says | Should -Not -BeNullOrEmpty
     }
 
+    It 'shows in the README how to install from a repository and into Automation, beside the two commands' {
+        $readme = Get-Content -Raw (Join-Path $repoRoot 'README.md')
+        $install = [regex]::Match($readme, '(?s)\n## Install\n(.*?)\n## ').Groups[1].Value
+        $install | Should -Match 'Install-PSResource -Name PorterStorage -Repository \w+'
+        $install | Should -Match 'Register-PSResourceRepository .*-Uri ./out/package'
+        $install | Should -Match 'out/package/PorterStorage\.zip'
+        $install | Should -Match 'New-AzAutomationModule .*-Name PorterStorage'
+        $two = [regex]::Match($readme, '(?s)\n## Two commands\n.*?```sh\n(.*?)```').Groups[1].Value.Trim() -split '\n'
+        $two | Should -HaveCount 2
+        $two[0] | Should -Match '^dotnet tool restore && dotnet pwsh ./build.ps1 Demo\b'
+        $two[1] | Should -Match '^dotnet tool restore && dotnet pwsh ./build.ps1 Test\b'
+    }
+
     It 'restores every project from a lock file the test command enforces' {
         $env:RestoreLockedMode | Should -Be 'true' -Because 'build.ps1 restores in locked mode'
         $tracked = & git -C $repoRoot ls-files '*.csproj' '*packages.lock.json'
