@@ -85,6 +85,12 @@ namespace PorterStorage.Core.Home
             var problems = new List<PorterHomeProblem>();
             if (!exists)
             {
+                // Nothing there is no problem of a home (Porter would create it); a file there is.
+                PorterStorageException? refusal = HomeShape.FolderRefusal(homePath);
+                if (refusal != null && refusal.ErrorId == ErrorIds.PathNotFolder)
+                {
+                    problems.Add(new PorterHomeProblem(ProblemCodes.PathNotFolder, homePath, refusal.Message));
+                }
                 home.Storage = PorterResolvedStorage.Default();
                 home.Layout = PorterLayout.Empty;
                 home.Problems = problems;
@@ -149,11 +155,7 @@ namespace PorterStorage.Core.Home
         /// </summary>
         internal static PorterSchemaStatus TestSchema(string homePath, IFileIO io, CancellationToken cancellationToken)
         {
-            if (!Directory.Exists(homePath))
-            {
-                throw new PorterStorageException(ErrorIds.HomeNotFound, PorterErrorKind.ObjectNotFound, homePath,
-                    $"The Porter home '{homePath}' does not exist.");
-            }
+            HomeShape.RequireFolder(homePath);
             PorterConfig config = PorterConfigReader.Read(homePath, io);
             IPorterStore data = PorterStores.OpenReader(homePath, config, io, Environment.GetEnvironmentVariable, cancellationToken);
             PorterItemCounts counts = PorterStores.CountItems(data, out IReadOnlyList<PorterStorageException> failures, cancellationToken);
@@ -167,11 +169,7 @@ namespace PorterStorage.Core.Home
         /// <summary>Reads the config of an existing home (Get-PorterConfig).</summary>
         public static PorterConfig ReadConfig(string homePath)
         {
-            if (!Directory.Exists(homePath))
-            {
-                throw new PorterStorageException(ErrorIds.HomeNotFound, PorterErrorKind.ObjectNotFound, homePath,
-                    $"The Porter home '{homePath}' does not exist.");
-            }
+            HomeShape.RequireFolder(homePath);
             return PorterConfigReader.Read(homePath);
         }
 
