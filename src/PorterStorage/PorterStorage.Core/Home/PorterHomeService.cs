@@ -157,13 +157,25 @@ namespace PorterStorage.Core.Home
         {
             HomeShape.RequireFolder(homePath);
             PorterConfig config = PorterConfigReader.Read(homePath, io);
-            IPorterStore data = PorterStores.OpenReader(homePath, config, io, Environment.GetEnvironmentVariable, cancellationToken);
+            return SchemaOf(homePath, PorterStores.OpenReader(homePath, config, io, Environment.GetEnvironmentVariable, cancellationToken), cancellationToken);
+        }
+
+        /// <summary>
+        /// Checks the schema of the azure.blob plugin's container or the azure.table plugin's table given directly (a storage
+        /// from Get-PorterAzureStorage): its <c>schema</c> blob or entity and what it holds. Raises Azure errors.
+        /// </summary>
+        public static PorterSchemaStatus TestSchema(PorterAzureStorage storage, CancellationToken cancellationToken = default) =>
+            SchemaOf(storage.StoreUri.ToString(), PorterStores.OpenReader(storage), cancellationToken);
+
+        /// <summary>The schema state of what <paramref name="data"/> holds; the first item that could not be listed or read is raised.</summary>
+        private static PorterSchemaStatus SchemaOf(string location, IPorterStore data, CancellationToken cancellationToken)
+        {
             PorterItemCounts counts = PorterStores.CountItems(data, out IReadOnlyList<PorterStorageException> failures, cancellationToken);
             if (failures.Count > 0)
             {
                 throw failures[0];
             }
-            return SchemaInspector.Evaluate(homePath, data, counts, cancellationToken);
+            return SchemaInspector.Evaluate(location, data, counts, cancellationToken);
         }
 
         /// <summary>Reads the config of an existing home (Get-PorterConfig).</summary>
