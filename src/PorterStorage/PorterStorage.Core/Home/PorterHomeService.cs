@@ -164,7 +164,7 @@ namespace PorterStorage.Core.Home
         /// Checks the schema of the azure.blob plugin's container or the azure.table plugin's table given directly (a storage
         /// from Get-PorterAzureStorage): its <c>schema</c> blob or entity and what it holds. Raises Azure errors.
         /// </summary>
-        public static PorterSchemaStatus TestSchema(PorterAzureStorage storage, CancellationToken cancellationToken = default) =>
+        public static PorterSchemaStatus TestStorageSchema(PorterAzureStorage storage, CancellationToken cancellationToken = default) =>
             SchemaOf(storage.StoreUri.ToString(), PorterStores.OpenReader(storage), cancellationToken);
 
         /// <summary>The schema state of what <paramref name="data"/> holds; the first item that could not be listed or read is raised.</summary>

@@ -33,7 +33,7 @@ namespace PorterStorage.Commands
             if (Storage != null)
             {
                 PorterAzureStorage storage = Storage;
-                RunItemOrWriteError(() => Write(storage.StoreUri.ToString(), PorterHomeService.TestSchema(storage, CancellationToken)), QuietFalse,
+                RunItemOrWriteError(() => Write(storage.StoreUri.ToString(), PorterHomeService.TestStorageSchema(storage, CancellationToken)), QuietFalse,
                     storage.StoreUri.ToString());
                 return;
             }
