@@ -35,8 +35,10 @@
     PrivateData          = @{
         PSData = @{
             Tags         = @('Porter', 'CNAB', 'Migration', 'Storage', 'Backup', 'Azure', 'PSEdition_Core', 'PSEdition_Desktop')
-            LicenseUri   = 'https://opensource.org/licenses/MIT'
-            ReleaseNotes = 'Get-PorterHome, Get-PorterConfig and Test-PorterSchema read a Porter home, its config and its schema state. Backup-PorterHome, Test-PorterBackup and Restore-PorterHome write, check and restore verified backups; Get-PorterBackup and Remove-PorterBackup list and prune them. Get-PorterMigrationPlan, Invoke-PorterStorageMigration and Test-PorterStorage plan, run and verify the migration of a home; ConvertTo-PorterMigrationReport writes an HTML or Markdown report of a plan or a run. Get-PorterAzureStorage, Backup-/Restore-PorterAzureContainer, Test-PorterAzureBlobIndex and Copy-PorterAzureContainer handle the Azure plugin''s container; Repair-PorterAzureBlobTag rebuilds lost index tags, and the migration cmdlets work on the container too. Full help (Get-Help -Full), about_PorterStorage, about_PorterStorage_Runbooks.'
+            ProjectUri   = 'https://github.com/PorterStorage/PorterStorage'
+            LicenseUri   = 'https://github.com/PorterStorage/PorterStorage/blob/main/LICENSE'
+            # build.ps1 fills this in the staged manifest with the CHANGELOG.md section of ModuleVersion.
+            ReleaseNotes = ''
         }
     }
 }

@@ -19,6 +19,11 @@
            xunit.json and xunit.cobertura.xml (xunit alone). Coverage is reported, never enforced: a coverage failure
            does not fail Test (the line then says which runs it counts, or that nothing was measured).
            With -PesterFile, the figures are those of the chosen Pester files alone.
+    Package builds, then writes under out/package the PowerShell Gallery package (PorterStorage.<version>.nupkg, no .pdb),
+           the Azure Automation zip (PorterStorage.zip: the folder PorterStorage at its root) and the symbols
+           (PorterStorage.<version>.symbols.zip); it fails where the Gallery would refuse the manifest. The version has
+           one source, the manifest's ModuleVersion, and the release notes come from its section of CHANGELOG.md.
+           Test makes them too, installs the .nupkg with Install-PSResource from a folder repository and imports the zip.
     Demo   builds, then runs the main job on a sample legacy Porter home in a temporary folder and on a
            sample plugin container in Azurite (started and stopped by the task).
     Bench  builds, then runs bench/Invoke-Benchmark.ps1 (ours against a baseline in the same run, as ratios);
@@ -38,7 +43,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Fuzz')]
+    [ValidateSet('Build', 'Package', 'Test', 'Demo', 'Bench', 'Fuzz')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -57,10 +62,17 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
 
+# Every restore this script starts (and the dotnet its children start) takes exactly the packages the lock files name
+# (NU1004 otherwise), so the module and its packages are built from locked dependencies and a run never rewrites a
+# tracked packages.lock.json. After changing a package reference: dotnet restore <project> --force-evaluate.
+$env:RestoreLockedMode = 'true'
+
 $RepoRoot = $PSScriptRoot
 $OutRoot = Join-Path $RepoRoot 'out'
 $ModuleOut = Join-Path $OutRoot 'PorterStorage'
 $TestOut = Join-Path $OutRoot 'test'
+$PackageOut = Join-Path $OutRoot 'package'
+. (Join-Path $RepoRoot 'tools/Release.ps1')
 
 # The pwsh of this session, started the same way for child processes (works outside the repo too).
 $PwshHost = [Environment]::ProcessPath
@@ -122,7 +134,9 @@ function Invoke-Build {
     $deps = New-Item -ItemType Directory -Path (Join-Path $ModuleOut 'Dependencies') -Force
     $help = New-Item -ItemType Directory -Path (Join-Path $ModuleOut 'en-US') -Force
 
-    Copy-Item (Join-Path $RepoRoot 'PorterStorage.psd1') $ModuleOut
+    Copy-Item (Join-Path $RepoRoot 'PorterStorage.psd1'), (Join-Path $RepoRoot 'LICENSE') $ModuleOut
+    $version = Get-ModuleVersion (Join-Path $ModuleOut 'PorterStorage.psd1')
+    Set-ManifestReleaseNotes (Join-Path $ModuleOut 'PorterStorage.psd1') (Get-ChangelogSection (Join-Path $RepoRoot 'CHANGELOG.md') $version)
     Copy-Item (Join-Path $src 'PorterStorage.format.ps1xml') $ModuleOut
     Copy-Item (Join-Path $rootBin 'PorterStorage.dll'), (Join-Path $rootBin 'PorterStorage.pdb') $ModuleOut
     Get-ChildItem $coreBin -File | Where-Object Extension -in '.dll', '.pdb' | Copy-Item -Destination $deps
@@ -136,6 +150,7 @@ function Invoke-Build {
 
     $expected = @(
         'PorterStorage.psd1'
+        'LICENSE'
         'PorterStorage.dll'
         'PorterStorage.format.ps1xml'
         'en-US/about_PorterStorage.help.txt'
@@ -155,6 +170,8 @@ function Invoke-Build {
     foreach ($ours in (Join-Path $ModuleOut 'PorterStorage.dll'), (Join-Path $ModuleOut 'Dependencies/PorterStorage.Core.dll')) {
         $framework = Get-TargetFramework $ours
         if ($framework -ne '.NETStandard,Version=v2.0') { throw "$ours targets '$framework', not .NETStandard,Version=v2.0." }
+        $fileVersion = [Diagnostics.FileVersionInfo]::GetVersionInfo($ours).FileVersion
+        if ($fileVersion -ne "$version.0") { throw "$ours is version $fileVersion, not the manifest's $version." }
     }
     $manifest = Test-ModuleManifest (Join-Path $ModuleOut 'PorterStorage.psd1') -ErrorAction Stop
     Write-Host "Staged $($manifest.Name) $($manifest.Version) at $ModuleOut"
@@ -167,8 +184,15 @@ function Get-TrxCounts {
     [pscustomobject]@{ Passed = [int]$c.passed; Failed = [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted; Skipped = [int]$c.notExecuted }
 }
 
+function Invoke-Package {
+    $packages = New-ModulePackage -ModulePath $ModuleOut -OutputPath $PackageOut
+    Write-Host "Packaged PorterStorage $($packages.Version): $($packages.Gallery), $($packages.Automation)"
+}
+
 function Invoke-Test {
+    $script:TreeBefore = Get-WorkTreeChange $RepoRoot
     Invoke-Build
+    Invoke-Package
     if (Test-Path $TestOut) { Remove-Item $TestOut -Recurse -Force }
     New-Item -ItemType Directory -Path $TestOut -Force | Out-Null
 
@@ -235,8 +259,15 @@ function Invoke-TestSuites {
 
     Write-CoverageSummary $coverage
 
-    $passed = $unit.Passed + $pester.Passed + $fuzz.Passed
-    $failed = $unit.Failed + $pester.Failed + $fuzz.Failed
+    # The run leaves the clone as it found it: no tracked file rewritten (a lock file), nothing new outside what git ignores.
+    $tree = [pscustomobject]@{ Passed = 0; Failed = 0 }
+    if ($null -ne $script:TreeBefore -and $null -ne ($after = Get-WorkTreeChange $RepoRoot)) {
+        $new = @($after | Where-Object { $_ -notin $script:TreeBefore })
+        if ($new) { Write-Host "The test command changed the clone:`n  $($new -join "`n  ")"; $tree.Failed = 1 } else { $tree.Passed = 1 }
+    }
+
+    $passed = $unit.Passed + $pester.Passed + $fuzz.Passed + $tree.Passed
+    $failed = $unit.Failed + $pester.Failed + $fuzz.Failed + $tree.Failed
     $skipped = $unit.Skipped + $pester.Skipped
     $line = "$passed passed, $failed failed"
     if ($skipped -gt 0) { $line += ", $skipped skipped" }
@@ -470,6 +501,7 @@ function Invoke-Bench {
 
 switch ($Task) {
     'Build' { Invoke-Build }
+    'Package' { Invoke-Build; Invoke-Package }
     'Test' { Invoke-Test }
     'Demo' { Invoke-Demo }
     'Bench' { Invoke-Bench }

@@ -7,3 +7,15 @@ function New-ChildPwshStartInfo {
     $psi.UseShellExecute = $false
     $psi
 }
+
+# Runs a process to its end; its exit code and all it printed (standard output, then standard error).
+function Invoke-ChildProcess {
+    param([Parameter(Mandatory)] [Diagnostics.ProcessStartInfo] $StartInfo)
+    $StartInfo.RedirectStandardOutput = $true
+    $StartInfo.RedirectStandardError = $true
+    $p = [Diagnostics.Process]::Start($StartInfo)
+    $err = $p.StandardError.ReadToEndAsync()
+    $out = $p.StandardOutput.ReadToEnd()
+    $p.WaitForExit()
+    [pscustomobject]@{ ExitCode = $p.ExitCode; Output = $out + $err.Result }
+}

@@ -7,14 +7,7 @@ Import-Module PorterStorage -Force -ErrorAction Stop
 # Runs a fresh pwsh to its end; its exit code and all it printed.
 function Invoke-ChildPwsh {
     param([Parameter(Mandatory)] [string] $Command)
-    $psi = New-ChildPwshStartInfo $Command
-    $psi.RedirectStandardOutput = $true
-    $psi.RedirectStandardError = $true
-    $p = [Diagnostics.Process]::Start($psi)
-    $err = $p.StandardError.ReadToEndAsync()
-    $out = $p.StandardOutput.ReadToEnd()
-    $p.WaitForExit()
-    [pscustomobject]@{ ExitCode = $p.ExitCode; Output = $out + $err.Result }
+    Invoke-ChildProcess (New-ChildPwshStartInfo $Command)
 }
 
 # A map of relative path -> "mode size sha256" for every file under a folder (for tree equality).

@@ -30,6 +30,18 @@ Describe 'Invoke-PorterStorageMigration' {
         (Get-PorterHome -Path $h | Invoke-PorterStorageMigration -SkipBackupCheck -Confirm:$false).Source | Should -Be $h
     }
 
+    It 'writes no log when the run changes nothing, and tells its lines on the verbose stream' {
+        $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'nothing-to-do') -Kind Current).FullName
+        $before = Get-TreeDigest $h | ConvertTo-Json
+        $out = Invoke-PorterStorageMigration -LiteralPath $h -SkipBackupCheck -Confirm:$false -Verbose 4>&1
+        $r = $out | Where-Object { $_ -isnot [Management.Automation.VerboseRecord] }
+        $r.Succeeded | Should -BeTrue
+        $r.LogPath | Should -BeNullOrEmpty
+        Get-ChildItem -LiteralPath $h -Filter '*-migrate.log' | Should -BeNullOrEmpty
+        Get-TreeDigest $h | ConvertTo-Json | Should -Be $before
+        ($out | Where-Object { $_ -is [Management.Automation.VerboseRecord] }).Message | Should -Contain 'Claims schema is up-to-date'
+    }
+
     It 'refuses to run without a verified backup of this home (BackupRequired)' {
         $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'nobackup') -Kind Legacy).FullName
         $other = (New-PorterSampleHome -Path (Join-Path $TestDrive 'other') -Kind Legacy).FullName

@@ -80,3 +80,36 @@ Describe 'Test-PorterSchema' {
             Should -BeOfType System.Management.Automation.TableControl
     }
 }
+
+Describe 'Test-PorterSchema of a container given directly' {
+    BeforeAll {
+        . (Join-Path $PSScriptRoot 'AzureCommon.ps1')
+    }
+
+    It 'takes a container from Get-PorterAzureStorage on the pipeline and reads its schema blob' {
+        $current = New-SeededContainer -Installations 2
+        $s = $current | Test-PorterSchema
+        $s.State | Should -Be 'Current'
+        $s.MigrationRequired | Should -BeFalse
+        $s.StorageLocation | Should -Match "/devstoreaccount1/$([regex]::Escape($current.Container))$"
+        $current | Test-PorterSchema -Quiet | Should -BeTrue
+    }
+
+    It 'tells a partly legacy container without schema blob apart, by -Storage too' {
+        $mixed = New-SeededContainer -Installations 2 -Legacy -NoSchema
+        $s = Test-PorterSchema -Storage $mixed
+        $s.State | Should -Be 'MissingMixedLayout'
+        $s.MigrationRequired | Should -BeTrue
+        Test-PorterSchema -Storage $mixed -Quiet | Should -BeFalse
+    }
+
+    It 'names a missing container with the storage error, never as a drive or a home path' {
+        $missing = Get-PorterAzureStorage -ConnectionString $script:SourceConnection -Container (New-TestContainerName)
+        $err = $null
+        $missing | Test-PorterSchema -Quiet -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeFalse
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -Match ',PorterStorage.Commands.TestPorterSchemaCommand$'
+        $err[0].FullyQualifiedErrorId | Should -Not -Match '^(HomeNotFound|HomePathInvalid|DriveNotFound)'
+        "$($err[0].TargetObject)" | Should -Be $missing.StoreUri.ToString()
+    }
+}

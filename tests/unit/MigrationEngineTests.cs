@@ -120,20 +120,39 @@ namespace PorterStorage.Tests
         }
 
         [Fact]
-        public void Run_AlreadyCurrent_LogIsPortersUpToDateLog_SchemaLeftByteIdentical()
+        public void Run_AlreadyCurrent_NoLogFile_PortersUpToDateLinesStillTold_SchemaLeftByteIdentical()
         {
             using var home = new TempHome();
             PortersLegacyHome(home);
             PorterMigrationResult first = Run(home);
             Assert.True(first.Succeeded);
-            File.Delete(first.LogPath!); // a second run within the same second appends to the same log
+            File.Delete(first.LogPath!); // a second run within the same second would append to the same log
             byte[] schema = File.ReadAllBytes(home.P("schema.json"));
-            PorterMigrationResult again = Run(home);
+            var told = new List<string>();
+            PorterMigrationResult again = Run(home, new MigrationOptions { OnLog = told.Add });
             Assert.True(again.Succeeded);
             Assert.False(again.SchemaWritten);
-            Assert.Equal("Claims schema is up-to-date\nCredentials schema is up-to-date\nParameters schema is up-to-date\nWrote updated schema.json to storage\n",
-                File.ReadAllText(again.LogPath!));
+            Assert.Null(again.LogPath);
+            Assert.Empty(Directory.GetFiles(home.Path, "*-migrate.log"));
+            Assert.Equal(new[] { "Claims schema is up-to-date", "Credentials schema is up-to-date", "Parameters schema is up-to-date", "Wrote updated schema.json to storage" }, told);
             Assert.Equal(schema, File.ReadAllBytes(home.P("schema.json")));
+        }
+
+        [Fact]
+        public void Run_AlreadyCurrentButOneItemFails_LogWritten()
+        {
+            using var home = new TempHome();
+            PortersLegacyHome(home);
+            Assert.True(Run(home).Succeeded);
+            foreach (string log in Directory.GetFiles(home.Path, "*-migrate.log"))
+            {
+                File.Delete(log);
+            }
+            home.Write("credentials/broken.json", "{ not json");
+            PorterMigrationResult again = Run(home);
+            Assert.NotEmpty(again.Errors);
+            Assert.NotNull(again.LogPath);
+            Assert.Contains("broken", File.ReadAllText(again.LogPath!));
         }
 
         /// <summary>

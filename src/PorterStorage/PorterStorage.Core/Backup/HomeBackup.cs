@@ -9,6 +9,7 @@ using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using System.Threading;
 using PorterStorage.Core.Errors;
+using PorterStorage.Core.Home;
 using PorterStorage.Core.IO;
 using PorterStorage.Core.Schema;
 using PorterStorage.Core.Storage;
@@ -32,15 +33,11 @@ namespace PorterStorage.Core.Backup
         /// folder; .zip writes a zip) or folder (created later), default the current folder, with the name
         /// <c>porter-home-&lt;home&gt;-yyyyMMdd-HHmmss.tar.gz</c> (<see cref="BackupPaths.HomeStem"/>; numbered <c>-2</c>, <c>-3</c>… when a
         /// backup of that second exists), so that backups of several homes in one folder tell their homes apart.
-        /// Raises <c>HomeNotFound</c>, <c>DestinationInsideHome</c> and (without <paramref name="force"/>) <c>BackupExists</c>.
+        /// Raises <c>HomeNotFound</c> (<c>PathNotFolder</c> for a file), <c>DestinationInsideHome</c> and (without <paramref name="force"/>) <c>BackupExists</c>.
         /// </summary>
         public static string PlanArchivePath(string homePath, string? destination, string currentDirectory, bool force, DateTime now)
         {
-            if (!Directory.Exists(homePath))
-            {
-                throw new PorterStorageException(ErrorIds.HomeNotFound, PorterErrorKind.ObjectNotFound, homePath,
-                    $"The Porter home '{homePath}' does not exist.");
-            }
+            HomeShape.RequireFolder(homePath);
 
             string target = string.IsNullOrEmpty(destination) ? currentDirectory
                 : Path.GetFullPath(Path.IsPathRooted(destination) ? destination : Path.Combine(currentDirectory, destination));

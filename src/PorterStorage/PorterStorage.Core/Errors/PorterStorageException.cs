@@ -102,6 +102,9 @@ namespace PorterStorage.Core.Errors
 
         /// <summary>A path that must be a file (schema.json, the config) is a folder or a special file.</summary>
         public const string PathNotFile = "PathNotFile";
+
+        /// <summary>A folder given as a home holds nothing of Porter's; a backup or migration of it needs -Force.</summary>
+        public const string NotAPorterHome = "NotAPorterHome";
         public const string DocumentTooLarge = "DocumentTooLarge";
 
         /// <summary>A state, not an error: Porter's tag queries had not yet caught up with List when a verification stopped waiting.</summary>

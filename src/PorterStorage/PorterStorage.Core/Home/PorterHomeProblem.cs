@@ -33,5 +33,6 @@ namespace PorterStorage.Core.Home
         public const string IgnoredConfigFile = "IgnoredConfigFile";
         public const string StorageUnreachable = "StorageUnreachable";
         public const string DataFolderIsLink = "DataFolderIsLink";
+        public const string PathNotFolder = "PathNotFolder";
     }
 }

@@ -85,6 +85,12 @@ namespace PorterStorage.Core.Home
             var problems = new List<PorterHomeProblem>();
             if (!exists)
             {
+                // Nothing there is no problem of a home (Porter would create it); a file there is.
+                PorterStorageException? refusal = HomeShape.FolderRefusal(homePath);
+                if (refusal != null && refusal.ErrorId == ErrorIds.PathNotFolder)
+                {
+                    problems.Add(new PorterHomeProblem(ProblemCodes.PathNotFolder, homePath, refusal.Message));
+                }
                 home.Storage = PorterResolvedStorage.Default();
                 home.Layout = PorterLayout.Empty;
                 home.Problems = problems;
@@ -149,29 +155,33 @@ namespace PorterStorage.Core.Home
         /// </summary>
         internal static PorterSchemaStatus TestSchema(string homePath, IFileIO io, CancellationToken cancellationToken)
         {
-            if (!Directory.Exists(homePath))
-            {
-                throw new PorterStorageException(ErrorIds.HomeNotFound, PorterErrorKind.ObjectNotFound, homePath,
-                    $"The Porter home '{homePath}' does not exist.");
-            }
+            HomeShape.RequireFolder(homePath);
             PorterConfig config = PorterConfigReader.Read(homePath, io);
-            IPorterStore data = PorterStores.OpenReader(homePath, config, io, Environment.GetEnvironmentVariable, cancellationToken);
+            return SchemaOf(homePath, PorterStores.OpenReader(homePath, config, io, Environment.GetEnvironmentVariable, cancellationToken), cancellationToken);
+        }
+
+        /// <summary>
+        /// Checks the schema of the azure.blob plugin's container or the azure.table plugin's table given directly (a storage
+        /// from Get-PorterAzureStorage): its <c>schema</c> blob or entity and what it holds. Raises Azure errors.
+        /// </summary>
+        public static PorterSchemaStatus TestStorageSchema(PorterAzureStorage storage, CancellationToken cancellationToken = default) =>
+            SchemaOf(storage.StoreUri.ToString(), PorterStores.OpenReader(storage), cancellationToken);
+
+        /// <summary>The schema state of what <paramref name="data"/> holds; the first item that could not be listed or read is raised.</summary>
+        private static PorterSchemaStatus SchemaOf(string location, IPorterStore data, CancellationToken cancellationToken)
+        {
             PorterItemCounts counts = PorterStores.CountItems(data, out IReadOnlyList<PorterStorageException> failures, cancellationToken);
             if (failures.Count > 0)
             {
                 throw failures[0];
             }
-            return SchemaInspector.Evaluate(homePath, data, counts, cancellationToken);
+            return SchemaInspector.Evaluate(location, data, counts, cancellationToken);
         }
 
         /// <summary>Reads the config of an existing home (Get-PorterConfig).</summary>
         public static PorterConfig ReadConfig(string homePath)
         {
-            if (!Directory.Exists(homePath))
-            {
-                throw new PorterStorageException(ErrorIds.HomeNotFound, PorterErrorKind.ObjectNotFound, homePath,
-                    $"The Porter home '{homePath}' does not exist.");
-            }
+            HomeShape.RequireFolder(homePath);
             return PorterConfigReader.Read(homePath);
         }
 

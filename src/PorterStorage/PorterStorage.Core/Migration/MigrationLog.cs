@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Text;
@@ -89,5 +90,58 @@ namespace PorterStorage.Core.Migration
         public void Line(string text) => _writer.WriteLine(text);
 
         public void Dispose() => _writer.Dispose();
+    }
+
+    /// <summary>
+    /// The log of one run, created only when the run is about to change something or meets an error (<see cref="Open"/>), so a
+    /// run that finds everything current leaves no file. Until then its lines (Porter's section lines) wait in memory.
+    /// </summary>
+    internal sealed class RunLog : IDisposable
+    {
+        private readonly Func<MigrationLog> _create;
+        private readonly Action<string> _opened;
+        private List<string>? _waiting = new List<string>();
+        private MigrationLog? _log;
+
+        /// <param name="create">Creates the log file.</param>
+        /// <param name="opened">Told the log's path once it exists.</param>
+        public RunLog(Func<MigrationLog> create, Action<string> opened)
+        {
+            _create = create;
+            _opened = opened;
+        }
+
+        /// <summary>The log file, or null while none was needed.</summary>
+        public string? Path => _log?.Path;
+
+        public void Line(string text)
+        {
+            if (_log != null)
+            {
+                _log.Line(text);
+            }
+            else
+            {
+                _waiting!.Add(text);
+            }
+        }
+
+        /// <summary>Creates the log (once) and writes the lines that waited.</summary>
+        public void Open()
+        {
+            if (_log != null)
+            {
+                return;
+            }
+            _log = _create();
+            _opened(_log.Path);
+            foreach (string line in _waiting!)
+            {
+                _log.Line(line);
+            }
+            _waiting = null;
+        }
+
+        public void Dispose() => _log?.Dispose();
     }
 }

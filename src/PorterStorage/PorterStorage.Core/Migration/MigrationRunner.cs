@@ -52,16 +52,16 @@ namespace PorterStorage.Core.Migration
             PorterSchemaDocument schemaBefore;
             PorterSchemaDocument schemaAfter;
             bool schemaWritten = false;
-            string logPath;
+            string? logPath;
+            DateTime started = DateTime.Now;
 
             // What the backup vouches for, and what this run writes as it goes (a later item may overwrite what an earlier one wrote).
             RunEvidence? evidence = options.Evidence?.StartRun();
             var journal = new ChangeJournal(store);
             using (journal.Lock())
-            using (MigrationLog log = OpenLog(store))
+            // The log is created only when the run changes something or meets an error: a run with nothing to do leaves no file.
+            using (var log = new RunLog(() => OpenLog(store, started), logOpened))
             {
-                logPath = log.Path;
-                logOpened(logPath);
                 void Log(string line)
                 {
                     log.Line(line);
@@ -69,6 +69,7 @@ namespace PorterStorage.Core.Migration
                 }
                 void Fail(string errorId, PorterErrorKind kind, string target, string message, string logLine, bool blocks = true)
                 {
+                    log.Open();
                     var error = new MigrationError(errorId, kind, target, message);
                     errors.Add(error);
                     if (blocks)
@@ -87,6 +88,10 @@ namespace PorterStorage.Core.Migration
 
                 try
                 {
+                    if (journal.Pending().Count > 0)
+                    {
+                        log.Open();
+                    }
                     foreach (RecoveredChange change in journal.Recover())
                     {
                         if (change.Finished)
@@ -105,6 +110,7 @@ namespace PorterStorage.Core.Migration
                 catch (PorterStorageException ex)
                 {
                     // Nothing else may run while an interrupted change is unfinished: its legacy file would be migrated twice.
+                    log.Open();
                     Log($"Error finishing an interrupted migration: {ex.ErrorId}: {ex.Message}");
                     throw;
                 }
@@ -270,6 +276,7 @@ namespace PorterStorage.Core.Migration
                         }
                         try
                         {
+                            log.Open(); // the run changes something: its log exists before the change
                             if (item.Kind == MigrationItemKind.CredentialSet || item.Action == MigrationAction.Repair)
                             {
                                 Flush(); // a credential set's target, and the repairs, depend on what came before
@@ -322,6 +329,7 @@ namespace PorterStorage.Core.Migration
                     {
                         try
                         {
+                            log.Open();
                             store.WriteSchema(System.Text.Encoding.UTF8.GetBytes(SchemaVersions.CurrentSchemaJson));
                             schemaWritten = true;
                             Log("Wrote updated schema.json to storage");
@@ -338,6 +346,7 @@ namespace PorterStorage.Core.Migration
                 }
                 options.Progress?.Report(new MigrationProgress("done", total, total));
                 schemaAfter = SchemaInspector.ReadSchema(store, out _, cancel) ?? PorterSchemaDocument.Empty;
+                logPath = log.Path;
             }
 
             warnings.AddRange(store.RunWarnings());
@@ -364,11 +373,11 @@ namespace PorterStorage.Core.Migration
             }
         }
 
-        private static MigrationLog OpenLog(IMigrationStore store)
+        private static MigrationLog OpenLog(IMigrationStore store, DateTime started)
         {
             try
             {
-                return store.CreateLog(DateTime.Now);
+                return store.CreateLog(started);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {

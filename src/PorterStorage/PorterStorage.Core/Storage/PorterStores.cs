@@ -20,7 +20,7 @@ namespace PorterStorage.Core.Storage
         /// <summary>
         /// The store that holds a home's data, as Porter's config selects it: the folder itself (filesystem plugin), or the
         /// azure.blob plugin's container reached as the plugin reaches it, whose migration log goes to <paramref name="logFolder"/>
-        /// (default: the home). Raises <c>HomeNotFound</c>, config and Azure errors, and <c>StorageNotLocal</c> for other plugins.
+        /// (default: the home). Raises <c>HomeNotFound</c> (<c>PathNotFolder</c> for a file), config and Azure errors, and <c>StorageNotLocal</c> for other plugins.
         /// </summary>
         public static IMigrationStore Open(string homePath, string? logFolder, Func<string, string?> environment, CancellationToken cancellationToken = default)
         {
@@ -44,14 +44,11 @@ namespace PorterStorage.Core.Storage
 
         /// <summary>
         /// A home folder as a read-only store, read through <paramref name="io"/>, whose config file (found as Porter finds it) has
-        /// its mode checked. Raises <c>HomeNotFound</c>.
+        /// its mode checked. Raises <c>HomeNotFound</c> (<c>PathNotFolder</c> for a file).
         /// </summary>
         internal static IPorterStore OpenFolder(string homePath, IFileIO io)
         {
-            if (!System.IO.Directory.Exists(homePath))
-            {
-                throw new PorterStorageException(ErrorIds.HomeNotFound, PorterErrorKind.ObjectNotFound, homePath, $"The Porter home '{homePath}' does not exist.");
-            }
+            HomeShape.RequireFolder(homePath);
             return new FileSystemPorterStore(homePath, io, PorterConfigReader.FindConfigFile(homePath, out _, out _));
         }
 

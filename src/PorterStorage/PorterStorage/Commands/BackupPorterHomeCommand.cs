@@ -1,6 +1,7 @@
 using System;
 using System.Management.Automation;
 using PorterStorage.Core.Backup;
+using PorterStorage.Core.Home;
 
 namespace PorterStorage.Commands
 {
@@ -22,7 +23,10 @@ namespace PorterStorage.Commands
         [Parameter]
         public SwitchParameter DataOnly { get; set; }
 
-        /// <summary>Replace an existing archive of the same name (and, with -CopyTo, the blob of that name).</summary>
+        /// <summary>
+        /// Replace an existing archive of the same name (and, with -CopyTo, the blob of that name), and back up a folder that
+        /// holds nothing of Porter's (NotAPorterHome otherwise).
+        /// </summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
 
@@ -37,6 +41,10 @@ namespace PorterStorage.Commands
 
         protected override void ProcessRecord() => ForEachHome((home, _) =>
         {
+            if (!Force)
+            {
+                HomeShape.RequirePorterHome(home);
+            }
             string cwd = CurrentFolder;
             string destination = Destination == null ? cwd : GetUnresolvedProviderPathFromPSPath(Destination);
             string archive = HomeBackup.PlanArchivePath(home, destination, cwd, Force, DateTime.Now);

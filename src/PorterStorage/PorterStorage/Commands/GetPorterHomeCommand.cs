@@ -11,7 +11,7 @@ namespace PorterStorage.Commands
         protected override void ProcessRecord() => ForEachHome((path, from) =>
         {
             PorterHome result = PorterHomeService.Inspect(path, from, CancellationToken);
-            if (!result.Exists)
+            if (!result.Exists && result.Problems.Count == 0)
             {
                 WriteVerbose($"The home '{path}' does not exist.");
             }

@@ -81,6 +81,13 @@ namespace PorterStorage.Commands
         public SwitchParameter SkipBackupCheck { get; set; }
 
         /// <summary>
+        /// Migrate a folder that holds nothing of Porter's (no config, schema.json, data folder, nor Porter itself), which is
+        /// refused otherwise (NotAPorterHome) so that no schema.json or log is written into a stranger's folder.
+        /// </summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        /// <summary>
         /// Migrate a copy and leave the source untouched: a new (or empty) folder for a home, a PorterAzureStorage
         /// (another container or account) for a container.
         /// </summary>
@@ -108,6 +115,10 @@ namespace PorterStorage.Commands
             {
                 MigrateGuarded(() =>
                 {
+                    if (!Force)
+                    {
+                        HomeShape.RequirePorterHome(home);
+                    }
                     IMigrationStore store = PorterStores.Open(home, logFolder, Environment.GetEnvironmentVariable, CancellationToken);
                     if (store.Location != home)
                     {

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using PorterStorage.Core.Azure;
 using PorterStorage.Core.Home;
 using PorterStorage.Core.Schema;
 
@@ -13,21 +14,44 @@ namespace PorterStorage.Commands
     [OutputType(typeof(bool))]
     public sealed class TestPorterSchemaCommand : PorterHomeCmdlet
     {
+        private const string StorageSet = "Storage";
+
+        /// <summary>
+        /// The azure.blob plugin's container or the azure.table plugin's table, from Get-PorterAzureStorage (also from the
+        /// pipeline): its schema blob or entity is read.
+        /// </summary>
+        [Parameter(ParameterSetName = StorageSet, Mandatory = true, ValueFromPipeline = true)]
+        [AzContextTransformation]
+        public PorterAzureStorage? Storage { get; set; }
+
         /// <summary>Return only $true (no migration required) or $false.</summary>
         [Parameter]
         public SwitchParameter Quiet { get; set; }
 
-        protected override void ProcessRecord() => ForEachHome((path, _) =>
+        protected override void ProcessRecord()
         {
-            PorterSchemaStatus status = PorterHomeService.TestSchema(path, CancellationToken);
-            WriteVerbose($"{path}: {status.State}. {status.Reason}");
+            if (Storage != null)
+            {
+                PorterAzureStorage storage = Storage;
+                RunItemOrWriteError(() => Write(storage.StoreUri.ToString(), PorterHomeService.TestStorageSchema(storage, CancellationToken)), QuietFalse,
+                    storage.StoreUri.ToString());
+                return;
+            }
+            ForEachHome((path, _) => Write(path, PorterHomeService.TestSchema(path, CancellationToken)), QuietFalse);
+        }
+
+        private void Write(string location, PorterSchemaStatus status)
+        {
+            WriteVerbose($"{location}: {status.State}. {status.Reason}");
             WriteObject(Quiet ? (object)!status.MigrationRequired : status);
-        }, afterError: () =>
+        }
+
+        private void QuietFalse()
         {
             if (Quiet)
             {
                 WriteObject(false);
             }
-        });
+        }
     }
 }
