@@ -148,7 +148,9 @@ Describe 'Azure cmdlets under real-Azure conditions' {
             $failed = @($copyErrors | Where-Object FullyQualifiedErrorId -like 'BlobCopyFailed,*')
             $failed.Count | Should -Be $expected.Count -Because 'each blob that could not be copied is named once'
             $failed[0].Exception.Message | Should -Match 'stayed busy \(HTTP (503 ServerBusy|500 OperationTimedOut)\)'
-            $r.RetriedRequests | Should -BeGreaterOrEqual (3 * $expected.Count) -Because 'each blob was tried again, 0.5, 1 and 2 s later, until 4 s of waiting'
+            # Waits of 0.5, 1 and 2 s, each within 20 % either way: two always fit in 4 s, a third may not, a fourth never does.
+            $r.RetriedRequests | Should -BeGreaterOrEqual (2 * $expected.Count) -Because 'each blob was tried again after 0.5 and 1 s'
+            $r.RetriedRequests | Should -BeLessOrEqual (3 * $expected.Count) -Because 'no blob waits past the 4 s bound'
             $r.BackOffs | Should -Be $r.RetriedRequests -Because 'every retry waited for a busy service'
 
             Set-FaultProxy $proxy @{ throttleRate = 0 } | Out-Null
@@ -174,8 +176,9 @@ Describe 'Azure cmdlets under real-Azure conditions' {
             $r = Invoke-PorterStorageMigration -Storage $via -SkipBackupCheck -LogPath $TestDrive -Confirm:$false -ErrorVariable runErrors -ErrorAction SilentlyContinue
             $r | Should -Not -BeNullOrEmpty
             $r.Succeeded | Should -BeFalse
-            $r.RetriedRequests | Should -BeGreaterOrEqual 3
-            $r.BackOffs | Should -BeGreaterOrEqual 3
+            # 0.5 and 1 s (within 20 % either way) always fit in the 4 s bound; a third wait may not.
+            $r.RetriedRequests | Should -BeGreaterOrEqual 2
+            $r.BackOffs | Should -BeGreaterOrEqual 2
             @($runErrors | Where-Object FullyQualifiedErrorId -like 'MigrationWriteError,*').Count | Should -Be 1 -Because ($runErrors.FullyQualifiedErrorId -join ', ')
             ($runErrors | ForEach-Object { $_.Exception.Message }) -join ' ' | Should -Match 'stayed busy \(HTTP 503 ServerBusy\)'
             $r.SchemaWritten | Should -BeFalse -Because 'the schema is withheld while anything failed'
