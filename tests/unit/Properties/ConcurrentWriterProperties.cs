@@ -165,7 +165,10 @@ namespace PorterStorage.Tests.Properties
                 Assert.True(second.Succeeded, c + ": the rerun: " + string.Join("; ", second.Errors));
                 List<string> files = Directory.EnumerateFiles(home.Path, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(home.Path, f).Replace('\\', '/')).ToList();
                 AssertSurvived(c, writer, p => File.Exists(home.P(p)), files, c.ToString());
-                Assert.DoesNotContain(files, f => f.StartsWith(".porterstorage/", StringComparison.Ordinal));
+                // Nothing of the run is left but, by design, an older version of the other writer's that a newer one displaced while
+                // it was moved aside (kept under .porterstorage/changed/, never deleted). Which case arises depends on the inode
+                // numbers the file system hands out, not only on the seed.
+                Assert.DoesNotContain(files, f => f.StartsWith(".porterstorage/", StringComparison.Ordinal) && !f.StartsWith(".porterstorage/changed/", StringComparison.Ordinal));
             }, iter: Iterations / 3, threads: 1, seed: Seed);
         }
 
