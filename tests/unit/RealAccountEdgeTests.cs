@@ -22,23 +22,8 @@ namespace PorterStorage.Tests
     /// </summary>
     public class RealAccountEdgeTests
     {
-        private static PorterAzureStorage SignedIn(HttpPipelineTransport transport) =>
-            new PorterAzureStorage("acct", new Uri("https://acct.blob.core.windows.net"), "porter", AzureAuthentication.ManagedIdentity, "test identity",
-                token: new AzureStorageFactoryTests.FakeCredential()) { Transport = transport };
-
-        private static PorterStorageException Refused(string operation, Action<BlobContainerClient> step)
-        {
-            PorterAzureStorage storage = SignedIn(new Refusing());
-            try
-            {
-                step(storage.CreateContainerClient());
-            }
-            catch (RequestFailedException ex)
-            {
-                return AzureErrors.Translate(ex, storage.ContainerUri.ToString(), operation);
-            }
-            throw new InvalidOperationException("the request was not refused");
-        }
+        private static PorterStorageException Refused(string operation, Action<BlobContainerClient> step) =>
+            RealAccountTests.Refused(RealAccountTests.SignedIn(new RealAccountTests.RefusingTransport(403, "AuthorizationPermissionMismatch")), operation, step);
 
         // A Storage Blob Data Contributor cannot read tags. The backup, the copy, the migration and Test-PorterStorage list with
         // include=tags under the operation "Listing the blobs"/"Listing the source": the role to name is Storage Blob Data Owner.
@@ -121,20 +106,6 @@ namespace PorterStorage.Tests
             sas.Current(default);
             Assert.DoesNotContain("network rules", sas.Cause(404), StringComparison.Ordinal);
             Assert.Contains("no longer exists", sas.Cause(404), StringComparison.Ordinal);
-        }
-
-        private sealed class Refusing : HttpPipelineTransport
-        {
-            public override Request CreateRequest() => new HttpClientTransport().CreateRequest();
-
-            public override void Process(HttpMessage message) =>
-                message.Response = new AzureErrorMapTests.FakeResponse(403, "AuthorizationPermissionMismatch", DateTimeOffset.UtcNow);
-
-            public override ValueTask ProcessAsync(HttpMessage message)
-            {
-                Process(message);
-                return default;
-            }
         }
     }
 }

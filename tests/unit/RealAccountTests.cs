@@ -23,7 +23,7 @@ namespace PorterStorage.Tests
     {
         private const string Key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
-        private static PorterAzureStorage SignedIn(HttpPipelineTransport transport) =>
+        internal static PorterAzureStorage SignedIn(HttpPipelineTransport transport) =>
             new PorterAzureStorage("acct", new Uri("https://acct.blob.core.windows.net"), "porter", AzureAuthentication.ManagedIdentity, "test identity",
                 token: new AzureStorageFactoryTests.FakeCredential()) { Transport = transport };
 
@@ -31,7 +31,7 @@ namespace PorterStorage.Tests
             new PorterAzureStorage("acct", new Uri("https://acct.blob.core.windows.net"), "porter", AzureAuthentication.SasToken, "test SAS",
                 sas: "sv=2021-08-06&sr=c&sp=rl&se=2099-01-01T00%3A00%3A00Z&sig=abc") { Transport = transport };
 
-        private static PorterStorageException Refused(PorterAzureStorage storage, string operation, Action<BlobContainerClient> step)
+        internal static PorterStorageException Refused(PorterAzureStorage storage, string operation, Action<BlobContainerClient> step)
         {
             try
             {
@@ -175,7 +175,7 @@ namespace PorterStorage.Tests
             BlobsModelFactory.BlobItem(name: name, properties: BlobsModelFactory.BlobItemProperties(accessTierInferred: false, accessTier: tier, archiveStatus: status));
 
         /// <summary>Answers every request with one refusal, as the service would; remembers the last request's Authorization header.</summary>
-        private sealed class RefusingTransport : HttpPipelineTransport
+        internal sealed class RefusingTransport : HttpPipelineTransport
         {
             private readonly int _status;
             private readonly string _code;

@@ -70,8 +70,8 @@ namespace PorterStorage.Core.Azure
                             "container (Azure's Owner or Contributor roles manage the account but do not grant its data; a role assignment takes " +
                             "up to 10 minutes to apply), and run again.", ex);
                     }
-                    if (r.Status == 400 && code == "InvalidQueryParameterValue"
-                        && (operation.IndexOf("tag", StringComparison.OrdinalIgnoreCase) >= 0 || r.Message.IndexOf("QueryParameterValue: tags", StringComparison.OrdinalIgnoreCase) >= 0))
+                    if (AccountCheck.IsTagRefusal(r)
+                        || (r.Status == 400 && code == "InvalidQueryParameterValue" && operation.IndexOf("tag", StringComparison.OrdinalIgnoreCase) >= 0))
                     {
                         return new PorterStorageException(ErrorIds.BlobIndexUnsupported, PorterErrorKind.NotImplemented, target,
                             detail + ": the account does not take Blob Index tags (an account with a hierarchical namespace, ADLS Gen2, has none), " +

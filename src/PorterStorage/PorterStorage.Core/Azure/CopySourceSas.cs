@@ -116,16 +116,19 @@ namespace PorterStorage.Core.Azure
         }
 
         /// <summary>The signed permissions (<c>sp</c>) of a SAS, or empty.</summary>
-        internal static string Permissions(string sas)
+        internal static string Permissions(string sas) => Field(sas, "sp") ?? string.Empty;
+
+        /// <summary>One field of a SAS's query (unescaped), or null.</summary>
+        private static string? Field(string sas, string name)
         {
             foreach (string part in sas.TrimStart('?').Split('&'))
             {
-                if (part.StartsWith("sp=", StringComparison.Ordinal))
+                if (part.StartsWith(name + "=", StringComparison.Ordinal))
                 {
-                    return Uri.UnescapeDataString(part.Substring(3));
+                    return Uri.UnescapeDataString(part.Substring(name.Length + 1));
                 }
             }
-            return string.Empty;
+            return null;
         }
 
         private void Sign(DateTimeOffset now, CancellationToken cancel)
@@ -165,18 +168,10 @@ namespace PorterStorage.Core.Azure
         }
 
         /// <summary>The expiry (<c>se</c>) a SAS names, or null.</summary>
-        internal static DateTimeOffset? SignedExpiry(string sas)
-        {
-            foreach (string part in sas.TrimStart('?').Split('&'))
-            {
-                if (part.StartsWith("se=", StringComparison.Ordinal)
-                    && DateTimeOffset.TryParse(Uri.UnescapeDataString(part.Substring(3)), System.Globalization.CultureInfo.InvariantCulture,
-                        System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out DateTimeOffset at))
-                {
-                    return at;
-                }
-            }
-            return null;
-        }
+        internal static DateTimeOffset? SignedExpiry(string sas) =>
+            Field(sas, "se") is string se && DateTimeOffset.TryParse(se, System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out DateTimeOffset at)
+                ? at
+                : (DateTimeOffset?)null;
     }
 }

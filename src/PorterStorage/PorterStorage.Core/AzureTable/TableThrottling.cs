@@ -1,9 +1,5 @@
 using System;
-using System.Globalization;
-using System.Threading;
 using global::Azure;
-using global::Azure.Core;
-using global::Azure.Core.Pipeline;
 
 namespace PorterStorage.Core.AzureTable
 {
@@ -13,9 +9,6 @@ namespace PorterStorage.Core.AzureTable
     /// </summary>
     internal static class TableThrottling
     {
-        /// <summary>The wait a throttled answer asks for (the one reading of its headers, <see cref="Azure.AzureRetry.ServerDelay(Response)"/>); null when none.</summary>
-        internal static TimeSpan? RequestedWait(Response? response) => Azure.AzureRetry.ServerDelay(response);
-
         /// <summary>True for an answer that says "too many requests, come back later" (429, or 503 ServerBusy).</summary>
         internal static bool IsThrottled(RequestFailedException ex) => ex.Status == 429 || ex.Status == 503;
     }

@@ -222,7 +222,7 @@ namespace PorterStorage.Core.AzureTable
                 }
                 catch (RequestFailedException ex) when (TableThrottling.IsThrottled(ex) && clock.Elapsed < ThrottleBudget)
                 {
-                    TimeSpan wait = TableThrottling.RequestedWait(ex.GetRawResponse()) ?? pause;
+                    TimeSpan wait = Azure.AzureRetry.ServerDelay(ex.GetRawResponse()) ?? pause;
                     pause = TimeSpan.FromSeconds(Math.Min(pause.TotalSeconds * 2, 30));
                     await Task.Delay(wait, cancel).ConfigureAwait(false);
                 }
