@@ -236,3 +236,29 @@ Describe 'Tag queries answering empty pages with a continuation' {
         finally { Stop-FaultProxy $proxy }
     }
 }
+
+Describe 'A Blob Index far behind the writes' {
+    It 'with -IndexTimeoutSeconds 0 asks each tag query once, keeps every miss in the verification and sums them up in one warning per code' {
+        $s = New-SeededContainer -Installations 1 -LegacyInstallations 4 -NoSchema
+        # Every blob tagged through the proxy stays hidden from its tag queries for the whole test.
+        $proxy = Start-SuiteFaultProxy @{ indexLagMs = 600000 }
+        try {
+            $via = Get-ProxiedStorage $proxy $s
+            $run = Invoke-PorterStorageMigration -Storage $via -SkipBackupCheck -LogPath $TestDrive -IndexTimeoutSeconds 0 -Confirm:$false -WarningVariable said -WarningAction SilentlyContinue
+            $run.Failed | Should -Be 0
+            $run.Migrated | Should -Be 4
+            $misses = @($run.Verification.Findings | Where-Object Code -eq 'NotFoundByTags')
+            $misses.Count | Should -BeGreaterThan 5
+            $told = @($said | Where-Object { "$_" -like '*NotFoundByTags*' })
+            $told.Count | Should -Be 1
+            "$($told[0])" | Should -Match "NotFoundByTags: $($misses.Count) items, the first: "
+            $queries = (Get-FaultProxyStats $proxy).operations.FindBlobsByTags
+            $queries | Should -BeLessOrEqual 6 -Because 'one query per type of Porter''s, each asked once'
+
+            $check = Test-PorterStorage -Storage $via -IndexTimeoutSeconds 0
+            @($check.Findings | Where-Object Code -eq 'NotFoundByTags').Count | Should -Be $misses.Count
+            (Get-FaultProxyStats $proxy).operations.FindBlobsByTags | Should -Be (2 * $queries)
+        }
+        finally { Stop-FaultProxy $proxy }
+    }
+}

@@ -391,7 +391,7 @@ namespace PorterStorage.Tests.Stores
             FullName((itemType.Length == 0 ? string.Empty : itemType + "/") + (group == null ? string.Empty : group + "/") + name + ItemTypes.Extension(itemType));
 
         /// <summary>Memory has no shape or modes of its own to get wrong.</summary>
-        public IEnumerable<StorageFinding> NativeFindings(IReadOnlyDictionary<string, StoreListing> listings, CancellationToken cancellationToken) =>
+        public IEnumerable<StorageFinding> NativeFindings(IReadOnlyDictionary<string, StoreListing> listings, TimeSpan indexWait, CancellationToken cancellationToken) =>
             Array.Empty<StorageFinding>();
 
         /// <summary>What a killed process leaves behind: the exception stands for the kill.</summary>

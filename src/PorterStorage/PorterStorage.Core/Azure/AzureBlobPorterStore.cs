@@ -106,9 +106,9 @@ namespace PorterStorage.Core.Azure
 
         /// <summary>
         /// Blobs lacking the tags the plugin lists them by, and tagged blobs Porter's tag queries do not find once the index has
-        /// had <see cref="BlobIndexProbe.DefaultIndexTimeout"/> to catch up (List with tags is the truth; the index lags).
+        /// had <paramref name="indexWait"/> to catch up (List with tags is the truth; the index lags).
         /// </summary>
-        public IEnumerable<StorageFinding> NativeFindings(IReadOnlyDictionary<string, StoreListing> listings, CancellationToken cancellationToken)
+        public IEnumerable<StorageFinding> NativeFindings(IReadOnlyDictionary<string, StoreListing> listings, TimeSpan indexWait, CancellationToken cancellationToken)
         {
             var findings = new List<StorageFinding>();
             List<StoreItem> all = listings.Values.SelectMany(l => l.Items).OrderBy(i => i.StorePath, StringComparer.Ordinal).ToList();
@@ -121,7 +121,7 @@ namespace PorterStorage.Core.Azure
                         $"'{item.StorePath}' lacks the index tags Porter lists it by; Porter cannot see it."));
                 }
             }
-            IndexCheck index = BlobIndexProbe.WaitForIndex(_storage, all, BlobIndexProbe.DefaultIndexTimeout, cancellationToken);
+            IndexCheck index = BlobIndexProbe.WaitForIndex(_storage, all, indexWait, cancellationToken);
             foreach (IndexMiss miss in index.Missing)
             {
                 findings.Add(new StorageFinding(FindingSeverity.Error, FindingCodes.NotFoundByTags, Location + "/" + miss.Blob,

@@ -283,7 +283,7 @@ namespace PorterStorage.Core.Azure
         }
 
         /// <summary>How long a verification waits by default for the index to show what List already shows (format A§2).</summary>
-        public static readonly TimeSpan DefaultIndexTimeout = TimeSpan.FromSeconds(60);
+        public static readonly TimeSpan DefaultIndexTimeout = Migration.StorageVerifier.DefaultIndexWait;
 
         /// <summary>
         /// The index is eventually consistent (format A§2): List with tags is the truth, and Porter's tag queries are polled

@@ -196,7 +196,7 @@ namespace PorterStorage.Core.AzureTable
         /// cannot read, one of a grouped type that Porter's <c>group eq '…'</c> query never returns, and entities in partitions Porter
         /// never writes.
         /// </summary>
-        public IEnumerable<StorageFinding> NativeFindings(IReadOnlyDictionary<string, StoreListing> listings, CancellationToken cancellationToken)
+        public IEnumerable<StorageFinding> NativeFindings(IReadOnlyDictionary<string, StoreListing> listings, TimeSpan indexWait, CancellationToken cancellationToken)
         {
             var findings = new List<StorageFinding>();
             foreach ((PorterTableEntity entity, TableItem? item, PorterStorageException? error) in Decoded(cancellationToken))

@@ -29,6 +29,9 @@ namespace PorterStorage.Core.Migration
 
         public UlidGenerator Ids { get; set; } = UlidGenerator.Shared;
 
+        /// <summary>How long the closing verification gives an eventually consistent index to catch up (the default when null).</summary>
+        public TimeSpan? IndexWait { get; set; }
+
         /// <summary>Test seam: stands for a faulty writer by replacing a document's bytes after it was written, before the guard.</summary>
         internal Func<StoredDocument, byte[]>? WriterFault { get; set; }
     }

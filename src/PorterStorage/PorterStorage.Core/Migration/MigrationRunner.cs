@@ -350,12 +350,9 @@ namespace PorterStorage.Core.Migration
             }
 
             warnings.AddRange(store.RunWarnings());
-            PorterStorageVerification verification = StorageVerifier.Verify(store, cancel);
+            PorterStorageVerification verification = StorageVerifier.Verify(store, cancel, options.IndexWait);
             // Its errors, and every set Porter will not see: the schema may be current while a YAML-only set is left behind.
-            foreach (StorageFinding finding in verification.Findings.Where(f => f.Severity == FindingSeverity.Error || f.Code == FindingCodes.YamlOnlySet))
-            {
-                warnings.Add($"Test-PorterStorage: {finding.Code}: {finding.Message}");
-            }
+            warnings.AddRange(StorageVerifier.Summarise(verification.Findings.Where(f => f.Severity == FindingSeverity.Error || f.Code == FindingCodes.YamlOnlySet)));
             return new PorterMigrationResult(options.SourceHome ?? store.Location, options.SourceHome != null ? store.Location : null, logPath, options.Backup,
                 schemaBefore, schemaAfter, schemaWritten, installations, credentialSets, parameterSets, warnings, errors, verification, clock.Elapsed);
         }

@@ -53,6 +53,9 @@ namespace PorterStorage.Core.Migration
         public Action<PorterStorageException>? OnCopyError { get; set; }
 
         public IProgress<MigrationProgress>? Progress { get; set; }
+
+        /// <summary>How long the closing verification gives the store's index to catch up (see <see cref="MigrationOptions.IndexWait"/>).</summary>
+        public TimeSpan? IndexWait { get; set; }
     }
 
     /// <summary>The run was refused before anything was written: a failed precondition, not a failed item.</summary>
@@ -181,6 +184,7 @@ namespace PorterStorage.Core.Migration
                 // In place, each item deleted or overwritten must be in the backup as it is now.
                 Evidence = inPlace ? evidence : null,
                 SourceHome = inPlace ? null : source.Location,
+                IndexWait = request.IndexWait,
             };
             // The copy holds the same items under the same store paths, so what was shown for the source holds for it.
             PorterMigrationResult result = MigrationRunner.Run(target, shown, options, cancel);

@@ -85,11 +85,15 @@ namespace PorterStorage.Core.Migration
     /// </summary>
     public static class StorageVerifier
     {
+        /// <summary>How long a verification waits by default for an eventually consistent index to show what the listing shows.</summary>
+        public static readonly TimeSpan DefaultIndexWait = TimeSpan.FromSeconds(60);
+
         /// <summary>
         /// Checks <paramref name="store"/>. A part that cannot be listed or a document that cannot be read is an error finding naming
-        /// it (<c>AccessDenied</c>, <c>StoreReadError</c>; <c>DocumentUnreadable</c>), never a raw exception.
+        /// it (<c>AccessDenied</c>, <c>StoreReadError</c>; <c>DocumentUnreadable</c>), never a raw exception. <paramref name="indexWait"/>
+        /// is how long a store's eventually consistent index is given to catch up (<see cref="DefaultIndexWait"/> when null).
         /// </summary>
-        public static PorterStorageVerification Verify(IPorterStore store, CancellationToken cancel = default)
+        public static PorterStorageVerification Verify(IPorterStore store, CancellationToken cancel = default, TimeSpan? indexWait = null)
         {
             var findings = new List<StorageFinding>();
             void Add(FindingSeverity s, string code, string path, string message) => findings.Add(new StorageFinding(s, code, path, message));
@@ -236,8 +240,34 @@ namespace PorterStorage.Core.Migration
                 }
             }
 
-            findings.AddRange(store.NativeFindings(listings, cancel));
+            findings.AddRange(store.NativeFindings(listings, indexWait ?? DefaultIndexWait, cancel));
             return new PorterStorageVerification(store.Location, index.Count, claimCount, results.Items.Count, outputs.Items.Count, findings);
+        }
+
+        /// <summary>How many findings of one code are told one by one before they are told as one count.</summary>
+        public const int FindingsToldEach = 5;
+
+        /// <summary>
+        /// One line per finding as <c>Test-PorterStorage: code: message</c>, in their order; a code found more than
+        /// <see cref="FindingsToldEach"/> times is one line giving the count and the first of them (the verification keeps every one).
+        /// </summary>
+        public static IEnumerable<string> Summarise(IEnumerable<StorageFinding> findings)
+        {
+            foreach (IGrouping<string, StorageFinding> code in findings.GroupBy(f => f.Code, StringComparer.Ordinal))
+            {
+                List<StorageFinding> all = code.ToList();
+                if (all.Count <= FindingsToldEach)
+                {
+                    foreach (StorageFinding f in all)
+                    {
+                        yield return $"Test-PorterStorage: {f.Code}: {f.Message}";
+                    }
+                }
+                else
+                {
+                    yield return $"Test-PorterStorage: {code.Key}: {all.Count} items, the first: {all[0].Message} (the result's Verification.Findings names each one)";
+                }
+            }
         }
 
         private static void CheckOrder(string dir, List<KeyValuePair<string, string>> created, Action<FindingSeverity, string, string, string> add)

@@ -240,7 +240,7 @@ namespace PorterStorage.Core.Storage
         /// of the config file and every file of the checked data folders (Porter v0.38.7+ refuses bits beyond 0600). A folder the
         /// listings could not list is not reported again.
         /// </summary>
-        public IEnumerable<StorageFinding> NativeFindings(IReadOnlyDictionary<string, StoreListing> listings, CancellationToken cancellationToken)
+        public IEnumerable<StorageFinding> NativeFindings(IReadOnlyDictionary<string, StoreListing> listings, TimeSpan indexWait, CancellationToken cancellationToken)
         {
             var findings = new List<StorageFinding>();
             foreach (string folder in ItemTypes.DataFolders)

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Threading;
 using PorterStorage.Core.Migration;
@@ -46,8 +47,10 @@ namespace PorterStorage.Core.Storage
 
         /// <summary>
         /// What only this kind of store can get wrong in the way Porter reads it, given what was listed: a folder's shape and file
-        /// modes, a container's missing tags and tag queries that do not find a blob.
+        /// modes, a container's missing tags and tag queries that do not find a blob. <paramref name="indexWait"/> is how long an
+        /// eventually consistent index (a container's Blob Index) is given to show what was listed; zero asks it once. A store
+        /// without one ignores it.
         /// </summary>
-        IEnumerable<StorageFinding> NativeFindings(IReadOnlyDictionary<string, StoreListing> listings, CancellationToken cancellationToken);
+        IEnumerable<StorageFinding> NativeFindings(IReadOnlyDictionary<string, StoreListing> listings, TimeSpan indexWait, CancellationToken cancellationToken);
     }
 }

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Threading;
 using PorterStorage.Core.Migration;
@@ -32,7 +33,7 @@ namespace PorterStorage.Core.Storage
 
         public bool IsRemote => Reader.IsRemote;
 
-        public IEnumerable<StorageFinding> NativeFindings(IReadOnlyDictionary<string, StoreListing> listings, CancellationToken cancellationToken) =>
-            Reader.NativeFindings(listings, cancellationToken);
+        public IEnumerable<StorageFinding> NativeFindings(IReadOnlyDictionary<string, StoreListing> listings, TimeSpan indexWait, CancellationToken cancellationToken) =>
+            Reader.NativeFindings(listings, indexWait, cancellationToken);
     }
 }

@@ -95,6 +95,14 @@ namespace PorterStorage.Commands
         [ValidateNotNull]
         public object? Destination { get; set; }
 
+        /// <summary>
+        /// How long the closing verification waits for a container's Blob Index to return every migrated blob through Porter's
+        /// tag queries (the index lags behind writes). 0 asks each query once. A folder or a table has no index to wait for.
+        /// </summary>
+        [Parameter]
+        [ValidateRange(0, 86400)]
+        public int IndexTimeoutSeconds { get; set; } = 60;
+
         protected override void ProcessRecord()
         {
             string? logFolder = LogPath == null ? null : GetUnresolvedProviderPathFromPSPath(LogPath);
@@ -195,6 +203,7 @@ namespace PorterStorage.Commands
                     OnError = e => WriteCoreError(e.ToException()),
                     OnCopyError = WriteCoreError,
                     Progress = progress,
+                    IndexWait = TimeSpan.FromSeconds(IndexTimeoutSeconds),
                 };
                 PorterMigrationResult? result = MigrationSession.Run(request, CancellationToken);
                 if (result == null)

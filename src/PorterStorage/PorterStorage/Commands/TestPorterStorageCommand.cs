@@ -27,6 +27,14 @@ namespace PorterStorage.Commands
         [Parameter]
         public SwitchParameter Quiet { get; set; }
 
+        /// <summary>
+        /// How long to wait for a container's Blob Index to return every tagged blob through Porter's tag queries (the index lags
+        /// behind writes). 0 asks each query once. A folder or a table has no index to wait for.
+        /// </summary>
+        [Parameter]
+        [ValidateRange(0, 86400)]
+        public int IndexTimeoutSeconds { get; set; } = 60;
+
         protected override void ProcessRecord()
         {
             if (Storage != null)
@@ -39,7 +47,7 @@ namespace PorterStorage.Commands
 
         private void Report(IPorterStore store)
         {
-            PorterStorageVerification result = StorageVerifier.Verify(store, CancellationToken);
+            PorterStorageVerification result = StorageVerifier.Verify(store, CancellationToken, TimeSpan.FromSeconds(IndexTimeoutSeconds));
             foreach (StorageFinding finding in result.Findings)
             {
                 WriteVerbose(finding.ToString());
