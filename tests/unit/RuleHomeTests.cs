@@ -61,6 +61,17 @@ namespace PorterStorage.Tests
         }
 
         [Fact]
+        public void WholeFileWrites_LiveOnlyInPrivateFile()
+        {
+            // A temporary file renamed into place is written by one helper: its flush to disk, 0600 and clean-up cannot drift.
+            AssertOnlyIn("IO/PrivateFile.cs", @"\.partial-", "a temporary name for a file renamed into place");
+            var renames = Sources().Where(s => Regex.IsMatch(s.Value, @"\b(File\.Replace|FileSystemExtras\.MoveFile)\(")).Select(s => s.Key).ToList();
+            Assert.All(renames, f => Assert.True(f.EndsWith("IO/FileSystemExtras.cs", StringComparison.Ordinal) || f.EndsWith("IO/FileIO.cs", StringComparison.Ordinal)
+                || f.EndsWith("AzureTable/TableConfigChange.cs", StringComparison.Ordinal),
+                $"{f} renames a file into place itself; use PrivateFile.Write"));
+        }
+
+        [Fact]
         public void BlobGroupTags_LiveOnlyInPorterBlobTags()
         {
             AssertOnlyIn("Azure/PorterBlobTags.cs", "\"claim-id\"", "the claim-id tag");

@@ -111,10 +111,7 @@ namespace PorterStorage.Core.Azure
                     {
                         throw new PorterStorageException(ErrorIds.BackupExists, PorterErrorKind.ResourceExists, file, $"The file '{file}' already exists; choose an empty -Destination.");
                     }
-                    using (FileStream output = IO.FileSystemExtras.CreateNewPrivate(file))
-                    {
-                        container.GetBlobClient(item.Name).DownloadTo(output, cancel);
-                    }
+                    IO.PrivateFile.Write(IO.FileIO.System, file, replace: false, output => container.GetBlobClient(item.Name).DownloadTo(output, cancel));
                     fetched.Add((new Uri(storage.ContainerUri + "/" + Uri.EscapeDataString(item.Name)), file));
                 }
             }

@@ -88,12 +88,10 @@ namespace PorterStorage.Core.AzureTable
             string q = m.Groups["q"].Value;
             string changed = text.Substring(0, m.Index) + q + PorterResolvedStorage.AzureBlobPlugin + q + text.Substring(m.Index + m.Length);
             string kept = file + "." + localNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture) + ".azure-table";
-            string temp = file + ".partial-" + Guid.NewGuid().ToString("N").Substring(0, 8);
             try
             {
-                Write(kept, text);
-                Write(temp, changed);
-                FileSystemExtras.MoveFile(temp, file, overwrite: true);
+                PrivateFile.Write(FileIO.System, kept, replace: false, Utf8(text));
+                PrivateFile.Write(FileIO.System, file, replace: true, Utf8(changed));
             }
             catch (Exception ex) when (IOErrors.IsIOFailure(ex))
             {
@@ -103,13 +101,6 @@ namespace PorterStorage.Core.AzureTable
                     File.Delete(kept);
                 }
                 throw IOErrors.Map(ex, file, IOOperation.Write, "The config was not changed.");
-            }
-            finally
-            {
-                if (File.Exists(temp))
-                {
-                    File.Delete(temp);
-                }
             }
             string? wrong = null;
             try
@@ -138,13 +129,7 @@ namespace PorterStorage.Core.AzureTable
             return kept;
         }
 
-        private static void Write(string path, string text)
-        {
-            using FileStream fs = FileSystemExtras.CreateNewPrivate(path);
-            byte[] bytes = new UTF8Encoding(false).GetBytes(text);
-            fs.Write(bytes, 0, bytes.Length);
-            fs.Flush(true);
-        }
+        private static byte[] Utf8(string text) => new UTF8Encoding(false).GetBytes(text);
 
         private static PorterStorageException NotUpdated(string target, string why) =>
             new PorterStorageException(ErrorIds.ConfigNotUpdated, PorterErrorKind.InvalidOperation, target, $"The Porter config '{target}' was not changed: {why}.");

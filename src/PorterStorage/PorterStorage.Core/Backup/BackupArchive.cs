@@ -388,38 +388,26 @@ namespace PorterStorage.Core.Backup
             System.Threading.CancellationToken cancel, Func<ArchiveWriter, BackupManifest> write)
         {
             IO.FileSystemExtras.CreatePrivateDirectory(Path.GetDirectoryName(archivePath)!);
-            string temp = archivePath + ".partial-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+            PorterBackupVerification? check = null;
             try
             {
-                string sha;
-                long bytes;
-                using (FileStream fs = IO.FileSystemExtras.CreateNewPrivate(temp))
-                using (var hashing = new HashingStream(fs))
+                (string sha, long bytes) = IO.PrivateFile.Write(IO.FileIO.System, archivePath, force, stream =>
                 {
+                    using var hashing = new HashingStream(stream);
                     using (ArchiveWriter archive = ArchiveWriter.Create(hashing, ArchiveFormats.ForName(archivePath)))
                     {
                         archive.Add(write(archive));
                         archive.Finish();
                     }
                     hashing.Flush();
-                    sha = hashing.HexDigest();
-                    bytes = hashing.BytesWritten;
-                }
-                PorterBackupVerification check = BackupVerifier.Verify(temp, sha, progress, cancel);
-                IO.FileSystemExtras.MoveFile(temp, archivePath, force);
-                return (sha, bytes, check);
+                    return (hashing.HexDigest(), hashing.BytesWritten);
+                }, (temp, written) => check = BackupVerifier.Verify(temp, written.Item1, progress, cancel));
+                return (sha, bytes, check!);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
                 throw new PorterStorageException(ErrorIds.BackupWriteError, PorterErrorKind.WriteError, archivePath,
                     $"The backup '{archivePath}' could not be written: {ex.Message}", ex);
-            }
-            finally
-            {
-                if (File.Exists(temp))
-                {
-                    File.Delete(temp);
-                }
             }
         }
     }

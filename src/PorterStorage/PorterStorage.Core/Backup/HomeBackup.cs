@@ -109,75 +109,56 @@ namespace PorterStorage.Core.Backup
             }
             // Asked again now that the folder exists: it may have been made (or mounted) into the home since the plan.
             RefuseInsideHome(archivePath, homePath);
-            string temp = archivePath + ".partial-" + Guid.NewGuid().ToString("N").Substring(0, 8);
-
             var entries = new List<BackupEntry>();
-            string archiveSha;
-            long archiveBytes;
             int files = 0;
             long totalBytes = 0;
             try
             {
-                // A failing write names the archive (DiskFull, AccessDenied, FileWriteFailed), never the file being read.
-                using (Stream fs = new NamedWriteStream(io.CreateNew(temp, 81920), archivePath))
+                PorterBackupVerification? check = null;
+                (string archiveSha, long archiveBytes) = PrivateFile.Write(io, archivePath, force, stream =>
                 {
-                    using (var hashing = new HashingStream(fs))
+                    // A failing write names the archive (DiskFull, AccessDenied, FileWriteFailed), never the file being read. Not
+                    // disposed here: the file is the writer's to flush and close.
+                    var named = new NamedWriteStream(stream, archivePath);
+                    using var hashing = new HashingStream(named);
+                    using (ArchiveWriter archive = ArchiveWriter.Create(hashing, ArchiveFormats.ForName(archivePath)))
                     {
-                        using (ArchiveWriter archive = ArchiveWriter.Create(hashing, ArchiveFormats.ForName(archivePath)))
+                        var buffer = new byte[81920];
+                        foreach (FileSystemInfo item in items)
                         {
-                            var buffer = new byte[81920];
-                            foreach (FileSystemInfo item in items)
+                            cancel.ThrowIfCancellationRequested();
+                            string rel = ArchivePaths.Relative(homePath, item.FullName);
+                            BackupEntry? entry = Record(archive, item, rel, buffer, skipped, onItemError, readAll, cancel);
+                            if (entry == null)
                             {
-                                cancel.ThrowIfCancellationRequested();
-                                string rel = ArchivePaths.Relative(homePath, item.FullName);
-                                BackupEntry? entry = Record(archive, item, rel, buffer, skipped, onItemError, readAll, cancel);
-                                if (entry == null)
-                                {
-                                    continue;
-                                }
-                                entries.Add(entry);
-                                if (entry.Type == BackupEntryType.File)
-                                {
-                                    files++;
-                                    totalBytes += entry.Size;
-                                    progress?.Report(new OperationProgress("Backing up", rel, files, fileTotal, totalBytes));
-                                }
+                                continue;
                             }
-
-                            var manifest = new BackupManifest(BackupKinds.HomeManifest, created, homePath, dataOnly, Tool, entries, skipped) { RootOwner = OwnerOf(homePath) };
-                            archive.Add(manifest);
-                            archive.Finish();
+                            entries.Add(entry);
+                            if (entry.Type == BackupEntryType.File)
+                            {
+                                files++;
+                                totalBytes += entry.Size;
+                                progress?.Report(new OperationProgress("Backing up", rel, files, fileTotal, totalBytes));
+                            }
                         }
-                        hashing.Flush();
-                        archiveSha = hashing.HexDigest();
-                        archiveBytes = hashing.BytesWritten;
-                    }
-                }
 
-                PorterBackupVerification check = BackupVerifier.Verify(temp, archiveSha, progress, cancel);
-                RefuseWhileMigrating(homePath, marks);
-                io.Move(temp, archivePath, force);
-                bool verified = check.IsValid;
+                        var manifest = new BackupManifest(BackupKinds.HomeManifest, created, homePath, dataOnly, Tool, entries, skipped) { RootOwner = OwnerOf(homePath) };
+                        archive.Add(manifest);
+                        archive.Finish();
+                    }
+                    hashing.Flush();
+                    return (hashing.HexDigest(), hashing.BytesWritten);
+                }, (temp, written) =>
+                {
+                    check = BackupVerifier.Verify(temp, written.Item1, progress, cancel);
+                    RefuseWhileMigrating(homePath, marks);
+                });
                 return new PorterBackup(archivePath, BackupKinds.Home, homePath, created, files, totalBytes, archiveBytes, archiveSha, dataOnly,
-                    verified, clock.Elapsed, skipped);
+                    check!.IsValid, clock.Elapsed, skipped);
             }
             catch (Exception ex) when (IOErrors.IsIOFailure(ex))
             {
                 throw IOErrors.Map(ex, archivePath, IOOperation.Write, "No backup was written.");
-            }
-            finally
-            {
-                try
-                {
-                    if (File.Exists(temp))
-                    {
-                        io.Delete(temp);
-                    }
-                }
-                catch (Exception ex) when (IOErrors.IsIOFailure(ex))
-                {
-                    // The partial archive could not be removed; its name says what it is.
-                }
             }
         }
 

@@ -821,18 +821,9 @@ namespace PorterStorage.Core.Migration
         public void WriteSchema(byte[] content)
         {
             string target = Path.Combine(HomePath, SchemaVersions.FileName);
-            string tmp = Path.Combine(HomePath, "." + SchemaVersions.FileName + "." + Guid.NewGuid().ToString("N").Substring(0, 8));
             try
             {
-                using (Stream fs = _io.CreateNew(tmp, 4096))
-                {
-                    fs.Write(content, 0, content.Length);
-                    if (fs is FileStream file)
-                    {
-                        file.Flush(true);
-                    }
-                }
-                _io.Move(tmp, target, overwrite: true);
+                PrivateFile.Write(_io, target, replace: true, content);
             }
             catch (LinkRefusedException ex)
             {
@@ -840,17 +831,6 @@ namespace PorterStorage.Core.Migration
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                try
-                {
-                    if (_io.Identity(tmp) != null)
-                    {
-                        _io.Delete(tmp);
-                    }
-                }
-                catch (Exception cleanup) when (IOErrors.IsIOFailure(cleanup))
-                {
-                    // A temporary name no reader takes for the schema.
-                }
                 throw IOErrors.Map(ex, target, IOOperation.Write, "The schema was not updated; the next run writes it.");
             }
         }

@@ -60,15 +60,8 @@ namespace PorterStorage.Commands
                 {
                     throw new PorterStorageException(ErrorIds.ReportExists, PorterErrorKind.ResourceExists, file, $"The file '{file}' already exists; use -Force to replace it.");
                 }
-                if (File.Exists(file))
-                {
-                    File.Delete(file);
-                }
-                using (FileStream stream = FileSystemExtras.CreateNewPrivate(file, 4096))
-                {
-                    byte[] bytes = new UTF8Encoding(false).GetBytes(report);
-                    stream.Write(bytes, 0, bytes.Length);
-                }
+                // Whole or not at all: a report replaced with -Force is the old one until the new one is complete.
+                PrivateFile.Write(file, replace: Force, new UTF8Encoding(false).GetBytes(report));
                 WriteObject(new FileInfo(file));
             }, null, file);
         }
