@@ -397,7 +397,7 @@ namespace PorterStorage.Tests.Stores
         {
             var store = new InMemoryMigrationStore();
             string claim = Fixture("claims/installed.json");
-            int n = MigrationRunner.BatchCount + 36;
+            int n = ChangeBatch.BatchCount + 36;
             for (int i = 0; i < n; i++)
             {
                 store.Put($"claims/inst{i:D3}.json", claim.Replace("\"mybun\"", $"\"inst{i:D3}\"", StringComparison.Ordinal));
