@@ -68,7 +68,9 @@ namespace PorterStorage.Tests
         [Fact]
         public void TheEngineNeverCopiesFolders()
         {
-            foreach ((string file, string text) in Sources(Path.Combine("PorterStorage.Core", "Migration")).Where(s => !s.File.EndsWith("FileSystemMigrationStore.cs", StringComparison.Ordinal)))
+            // The folder store copies a home for -Destination (HomeCopy); nothing else of the migration walks folders itself.
+            string[] folderStore = { "FileSystemMigrationStore.cs", "HomeCopy.cs" };
+            foreach ((string file, string text) in Sources(Path.Combine("PorterStorage.Core", "Migration")).Where(s => !folderStore.Any(f => s.File.EndsWith(f, StringComparison.Ordinal))))
             {
                 Assert.DoesNotContain("CopyTree(", text);
                 Assert.DoesNotContain("EnumerateFileSystemInfos(", text);

@@ -610,15 +610,15 @@ namespace PorterStorage.Tests
             PortersLegacyHome(home);
             var before = Digest(home.Path);
             string target = dest.P("migrated");
-            FileSystemMigrationStore.CopyHome(home.Path, target);
+            HomeCopy.Copy(home.Path, target);
             PorterMigrationResult r = MigrationEngine.Run(new FileSystemMigrationStore(target), new MigrationOptions { SourceHome = home.Path });
             Assert.True(r.Succeeded);
             Assert.Equal(home.Path, r.Source);
             Assert.Equal(target, r.Destination);
             Assert.Equal(before, Digest(home.Path));
             Assert.True(File.Exists(Path.Combine(target, "schema.json")));
-            Assert.Equal(ErrorIds.DestinationNotEmpty, Assert.Throws<PorterStorageException>(() => FileSystemMigrationStore.CopyHome(home.Path, target)).ErrorId);
-            Assert.Equal(ErrorIds.DestinationInsideHome, Assert.Throws<PorterStorageException>(() => FileSystemMigrationStore.CopyHome(home.Path, home.P("sub"))).ErrorId);
+            Assert.Equal(ErrorIds.DestinationNotEmpty, Assert.Throws<PorterStorageException>(() => HomeCopy.Copy(home.Path, target)).ErrorId);
+            Assert.Equal(ErrorIds.DestinationInsideHome, Assert.Throws<PorterStorageException>(() => HomeCopy.Copy(home.Path, home.P("sub"))).ErrorId);
         }
 
         [Fact]
@@ -631,7 +631,7 @@ namespace PorterStorage.Tests
             string link = outside.P("into-home");
             File.CreateSymbolicLink(link, home.Path);
 
-            var ex = Assert.Throws<PorterStorageException>(() => FileSystemMigrationStore.CopyHome(home.Path, Path.Combine(link, "newsub")));
+            var ex = Assert.Throws<PorterStorageException>(() => HomeCopy.Copy(home.Path, Path.Combine(link, "newsub")));
 
             Assert.Equal(ErrorIds.DestinationInsideHome, ex.ErrorId);
             Assert.Equal(before, Digest(home.Path, mask: false));

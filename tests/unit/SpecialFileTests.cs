@@ -68,7 +68,7 @@ namespace PorterStorage.Tests
             using var home = new TempHome();
             using var dest = new TempHome();
             Fifo(home, "pipe");
-            var ex = Within(() => Assert.Throws<PorterStorageException>(() => FileSystemMigrationStore.CopyHome(home.Path, dest.P("copy"))));
+            var ex = Within(() => Assert.Throws<PorterStorageException>(() => HomeCopy.Copy(home.Path, dest.P("copy"))));
             Assert.Equal(ErrorIds.MigrationWriteError, ex.ErrorId);
         }
     }
