@@ -39,6 +39,26 @@ namespace PorterStorage.Core.IO
                    || ex.Message.IndexOf("No space left on device", StringComparison.OrdinalIgnoreCase) >= 0;
         }
 
+        /// <summary>Runs one file system operation on <paramref name="path"/>; its failure becomes the error <see cref="Map"/> names for that path.</summary>
+        public static T Named<T>(string path, IOOperation operation, Func<T> action)
+        {
+            try
+            {
+                return action();
+            }
+            catch (Exception ex) when (IsIOFailure(ex))
+            {
+                throw Map(ex, path, operation);
+            }
+        }
+
+        /// <summary>As <see cref="Named{T}"/>, for an operation that returns nothing.</summary>
+        public static void Named(string path, IOOperation operation, Action action) => Named(path, operation, () =>
+        {
+            action();
+            return true;
+        });
+
         /// <summary>
         /// The named error for <paramref name="ex"/> raised while doing <paramref name="operation"/> on <paramref name="path"/>;
         /// <paramref name="consequence"/> (e.g. "nothing was changed") ends the message. A named error passes through as it is.

@@ -200,7 +200,7 @@ namespace PorterStorage.Core.Migration
             {
                 yield break;
             }
-            foreach (string file in Try(dir, IOOperation.List, () => _io.List(dir).Where(i => i is FileInfo && i.Name.EndsWith(".json", StringComparison.Ordinal))
+            foreach (string file in IOErrors.Named(dir, IOOperation.List, () => _io.List(dir).Where(i => i is FileInfo && i.Name.EndsWith(".json", StringComparison.Ordinal))
                          .Select(i => i.FullName).ToList()))
             {
                 byte[]? content;
@@ -262,24 +262,6 @@ namespace PorterStorage.Core.Migration
 
         public void Finish(JournalRecord record, string? rolledBackBy) => _steps.Finish(record, rolledBackBy);
 
-        private static T Try<T>(string path, IOOperation operation, Func<T> action)
-        {
-            try
-            {
-                return action();
-            }
-            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
-            {
-                throw IOErrors.Map(ex, path, operation);
-            }
-        }
-
-        private static void Try(string path, IOOperation operation, Action action) => Try(path, operation, () =>
-        {
-            action();
-            return true;
-        });
-
         /// <summary>The config file and every file under claims, outputs, credentials and parameters with mode bits beyond 0600 ('/'-separated).</summary>
         public IReadOnlyList<string> ItemsToRepair(CancellationToken cancel = default)
         {
@@ -314,7 +296,7 @@ namespace PorterStorage.Core.Migration
         /// <summary>Every file under <paramref name="dir"/> (links to folders not followed); a folder that cannot be listed is named.</summary>
         private void AddFiles(string dir, List<string> files)
         {
-            foreach (FileSystemInfo item in Try(dir, IOOperation.List, () => _io.List(dir).ToList()))
+            foreach (FileSystemInfo item in IOErrors.Named(dir, IOOperation.List, () => _io.List(dir).ToList()))
             {
                 if (item is DirectoryInfo && (item.Attributes & FileAttributes.ReparsePoint) == 0)
                 {
@@ -333,7 +315,7 @@ namespace PorterStorage.Core.Migration
         public void RepairItem(string item, CancellationToken cancel)
         {
             string path = FullPath(item);
-            Try(path, IOOperation.Write, () => _io.SetMode(path, PorterFileModes.PrivateFile));
+            IOErrors.Named(path, IOOperation.Write, () => _io.SetMode(path, PorterFileModes.PrivateFile));
         }
 
         public string RepairSummary(int count) => $"Set {count} file(s) to mode 0600 for Porter v0.38.7+";

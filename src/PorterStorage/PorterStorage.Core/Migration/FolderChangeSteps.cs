@@ -67,7 +67,7 @@ namespace PorterStorage.Core.Migration
             _versions.Clear(); // what this run reads from now on is what its changes must still find
             _pending = null;
             _journal.Close();
-            Try(JournalPath, IOOperation.Write, () =>
+            IOErrors.Named(JournalPath, IOOperation.Write, () =>
             {
                 if (File.Exists(JournalPath))
                 {
@@ -77,9 +77,9 @@ namespace PorterStorage.Core.Migration
             if (Directory.Exists(StagingFolder))
             {
                 // What is left here was staged but never committed (folders: the per-set layout of earlier builds).
-                foreach (FileSystemInfo item in Try(StagingFolder, IOOperation.List, () => _io.List(StagingFolder).ToList()))
+                foreach (FileSystemInfo item in IOErrors.Named(StagingFolder, IOOperation.List, () => _io.List(StagingFolder).ToList()))
                 {
-                    Try(item.FullName, IOOperation.Write, () => DeleteTree(item));
+                    IOErrors.Named(item.FullName, IOOperation.Write, () => DeleteTree(item));
                 }
             }
         }
@@ -205,7 +205,7 @@ namespace PorterStorage.Core.Migration
         {
             string path = record.Writes[index];
             string target = FullPath(path);
-            Try(target, IOOperation.Write, () =>
+            IOErrors.Named(target, IOOperation.Write, () =>
             {
                 if (_io.Identity(target) is FileIdentity there ? there.IsLink || there.IsDirectory : !File.Exists(target))
                 {
@@ -227,18 +227,18 @@ namespace PorterStorage.Core.Migration
             {
                 return false;
             }
-            Try(staged, IOOperation.Write, () => _io.Delete(staged));
+            IOErrors.Named(staged, IOOperation.Write, () => _io.Delete(staged));
             return true;
         }
 
         public void Move(string from, string to, bool overwrite, string? expected)
         {
             string target = FullPath(to);
-            if (expected != null && !Try(FullPath(from), IOOperation.Read, () => FolderVersions.Holds(_io, FullPath(from), expected)))
+            if (expected != null && !IOErrors.Named(FullPath(from), IOOperation.Read, () => FolderVersions.Holds(_io, FullPath(from), expected)))
             {
                 throw Changed(from, "renamed", null);
             }
-            Try(target, IOOperation.Write, () =>
+            IOErrors.Named(target, IOOperation.Write, () =>
             {
                 _io.Move(FullPath(from), target, overwrite);
                 _io.SetMode(target, PorterFileModes.PrivateFile);
@@ -273,14 +273,14 @@ namespace PorterStorage.Core.Migration
             {
                 if (File.Exists(target))
                 {
-                    Try(target, IOOperation.Write, () => _io.Delete(target));
+                    IOErrors.Named(target, IOOperation.Write, () => _io.Delete(target));
                 }
             }
             else
             {
                 string aside = Path.Combine(AsideFolder, FolderVersions.AsideName(path, expected));
                 bool changed = false;
-                string? kept = Try(target, IOOperation.Write, () => FolderVersions.RemoveIfUnchanged(_io, target, aside, Path.Combine(WorkFolder, "changed"), expected, out changed));
+                string? kept = IOErrors.Named(target, IOOperation.Write, () => FolderVersions.RemoveIfUnchanged(_io, target, aside, Path.Combine(WorkFolder, "changed"), expected, out changed));
                 if (changed)
                 {
                     throw Changed(path, "removed", kept);
@@ -321,24 +321,6 @@ namespace PorterStorage.Core.Migration
                 throw IOErrors.Map(ex, JournalPath, IOOperation.Write);
             }
         }
-
-        private static T Try<T>(string path, IOOperation operation, Func<T> action)
-        {
-            try
-            {
-                return action();
-            }
-            catch (Exception ex) when (IOErrors.IsIOFailure(ex))
-            {
-                throw IOErrors.Map(ex, path, operation);
-            }
-        }
-
-        private static void Try(string path, IOOperation operation, Action action) => Try(path, operation, () =>
-        {
-            action();
-            return true;
-        });
 
         /// <summary>At the end of a run (lock still held): the journal goes once nothing in it is pending, and an empty staging folder.</summary>
         public void CloseRun()
