@@ -70,6 +70,31 @@ namespace PorterStorage.Core.Azure
         }
 
         /// <summary>
+        /// Before a migration's first read and first write: the account must hold index tags, and no document of Porter's may be in the
+        /// Archive tier (one listing of the container, its tiers only), so a run that could not finish does not start. False when the
+        /// container does not exist yet (nothing to check).
+        /// </summary>
+        public static bool BeforeMigration(BlobContainerClient container, string location, CancellationToken cancel)
+        {
+            RequireBlobIndex(container, location, "The migration", cancel);
+            List<BlobItem> all;
+            try
+            {
+                all = container.GetBlobs(BlobTraits.None, BlobStates.None, null, cancel).ToList();
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                return false;
+            }
+            catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+            {
+                throw AzureErrors.Translate(ex, location, "Listing the blobs");
+            }
+            RefuseArchived(PorterDocuments(all), location, "The migration");
+            return true;
+        }
+
+        /// <summary>
         /// <c>BlobIndexUnsupported</c> before any write when the account behind <paramref name="container"/> has a hierarchical namespace.
         /// When the credential may not read the account's information, reads that decide it instead: a listing of one blob with its
         /// tags, or, for a container that does not exist yet, a tag query of the account that matches nothing; an account without

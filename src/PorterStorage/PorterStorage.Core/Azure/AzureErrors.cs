@@ -8,6 +8,13 @@ namespace PorterStorage.Core.Azure
     /// <summary>Turns SDK failures into named errors. Messages carry the status and service error code only — never a URL with a SAS or a key.</summary>
     public static class AzureErrors
     {
+        /// <summary>A failed step of a committed change: <c>MigrationWriteError</c>, with the service's reason.</summary>
+        internal static PorterStorageException StepFailed(Exception ex, string location, string operation)
+        {
+            PorterStorageException named = Translate(ex, location, operation);
+            return new PorterStorageException(ErrorIds.MigrationWriteError, named.Kind, location, named.Message, ex);
+        }
+
         public static PorterStorageException Translate(Exception ex, string target, string operation)
         {
             switch (ex)

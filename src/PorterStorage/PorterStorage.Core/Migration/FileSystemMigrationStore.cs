@@ -32,7 +32,7 @@ namespace PorterStorage.Core.Migration
 
         private readonly IFileIO _io;
 
-        private readonly FolderReadVersions _versions = new FolderReadVersions();
+        private readonly ReadVersions _versions = new ReadVersions();
 
         private readonly FolderChangeSteps _steps;
 

@@ -13,13 +13,13 @@ namespace PorterStorage.Core.Migration
     /// <summary>
     /// The transactional steps of a folder store, in <c>.porterstorage/</c>: writes staged flat in <c>staging/</c> and committed by one
     /// journal line each (<see cref="FolderJournalFile"/>), each then put in place, renamed or removed only while the file is still
-    /// the version this run read (<see cref="FolderReadVersions"/>; a removal moves it <c>aside/</c> first and checks it there), and
+    /// the version this run read (<see cref="ReadVersions"/>; a removal moves it <c>aside/</c> first and checks it there), and
     /// marked done; after an interruption the committed records are read back to be finished or rolled back.
     /// </summary>
     internal sealed class FolderChangeSteps
     {
         private readonly IFileIO _io;
-        private readonly FolderReadVersions _versions;
+        private readonly ReadVersions _versions;
         private readonly FolderJournalFile _journal;
 
         /// <summary>Target folders known to exist in this run.</summary>
@@ -28,7 +28,7 @@ namespace PorterStorage.Core.Migration
         /// <summary>The pending records <see cref="Committed"/> last read, by id.</summary>
         private Dictionary<string, JournalRecord>? _pending;
 
-        public FolderChangeSteps(IFileIO io, string homePath, FolderReadVersions versions)
+        public FolderChangeSteps(IFileIO io, string homePath, ReadVersions versions)
         {
             _io = io;
             HomePath = homePath;

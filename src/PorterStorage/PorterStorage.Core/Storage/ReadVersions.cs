@@ -1,22 +1,22 @@
 using System;
 using System.Collections.Generic;
 
-namespace PorterStorage.Core.Migration
+namespace PorterStorage.Core.Storage
 {
     /// <summary>
-    /// The version of each document as a run first read it (identity and content hash), by store path: what the plan saw, and what
-    /// a change must still find there before it replaces, renames or removes the file. Safe to use from several threads.
+    /// The version of each document as a run first read it (a file's identity and content hash, a blob's ETag), by store path: what
+    /// the plan saw, and what a change must still find there before it replaces, renames or removes it. Safe from several threads.
     /// </summary>
-    internal sealed class FolderReadVersions
+    internal sealed class ReadVersions
     {
         private readonly Dictionary<string, string> _versions = new Dictionary<string, string>(StringComparer.Ordinal);
 
-        /// <summary>Keeps <paramref name="version"/> as what was read of <paramref name="path"/>, unless an earlier read is kept.</summary>
+        /// <summary>Keeps <paramref name="version"/> as what was read of <paramref name="path"/>, unless an earlier read is kept (an empty one is no version).</summary>
         public void FirstRead(string path, string version)
         {
             lock (_versions)
             {
-                if (!_versions.ContainsKey(path))
+                if (version.Length > 0 && !_versions.ContainsKey(path))
                 {
                     _versions[path] = version;
                 }
