@@ -309,7 +309,7 @@ namespace PorterStorage.Tests
             {
                 PorterAzureStorage storage = AzureStorageFactory.FromConnectionString(Azurite, "never-reached", "test");
                 var rex = Assert.Throws<PorterStorageException>(() =>
-                    ContainerBackup.Restore(archive, null, storage, false, (_, _) => throw new InvalidOperationException("must not be asked"), null, CancellationToken.None));
+                    ContainerRestore.Restore(archive, null, storage, false, (_, _) => throw new InvalidOperationException("must not be asked"), null, CancellationToken.None));
                 Assert.Equal(errorId, rex.ErrorId);
             }
             else

@@ -201,7 +201,7 @@ namespace PorterStorage.Core.AzureTable
                 }
                 chunk = new List<PorterTableEntity>();
             }
-            using (ArchiveReader archive = ContainerBackup.OpenVerified(archivePath))
+            using (ArchiveReader archive = ContainerRestore.OpenVerified(archivePath))
             {
                 try
                 {

@@ -45,7 +45,7 @@ namespace PorterStorage.Commands
                     }
                     return;
                 }
-                PorterContainerRestoreResult? result = ContainerBackup.Restore(archive, ExpectedSha256, Storage, Force, ShouldProcess, progress, CancellationToken);
+                PorterContainerRestoreResult? result = ContainerRestore.Restore(archive, ExpectedSha256, Storage, Force, ShouldProcess, progress, CancellationToken);
                 if (result != null)
                 {
                     WriteObject(result);
