@@ -91,7 +91,7 @@ namespace PorterStorage.Tests
             var backedUp = new PorterTableEntity("notes", "n1", new[] { new TableProperty("count", TableEntityCodec.EdmInt64, 42L) });
             var now = new PorterTableEntity("notes", "n1", new[] { new TableProperty("count", TableEntityCodec.EdmInt32, 42) });
             var same = new PorterTableEntity("notes", "n1", new[] { new TableProperty("count", TableEntityCodec.EdmInt64, 42L) });
-            BackupEntry Entry(PorterTableEntity e) => TableBackup.Entry(e, TableEntityCodec.ToJson(e), Now);
+            BackupEntry Entry(PorterTableEntity e) => TableBackup.Entry(e, TableEntityJson.ToJson(e), Now);
 
             Assert.Single(RestoreChanges.Compare(new[] { Entry(backedUp) }, new[] { Entry(now) }).Replaced);
             Assert.Equal(1, RestoreChanges.Compare(new[] { Entry(backedUp) }, new[] { Entry(same) }).Unchanged);

@@ -164,13 +164,13 @@ namespace PorterStorage.Tests
         public void EntryProblem_AnEntryMustHoldTheEntityItsNameRecords()
         {
             PorterTableEntity e = TableEntityCodec.Encode("claims", "app", "01A", new byte[] { 1 });
-            byte[] json = TableEntityCodec.ToJson(e);
-            Assert.Null(TableEntityCodec.EntryProblem("claims/01A", json));
-            Assert.Contains("not the one its name records", TableEntityCodec.EntryProblem("claims/01a", json));
-            Assert.Contains("not an entity", TableEntityCodec.EntryProblem("claims/01A", Encoding.UTF8.GetBytes("{}")));
-            Assert.Contains("not an entity", TableEntityCodec.EntryProblem("a/b",
+            byte[] json = TableEntityJson.ToJson(e);
+            Assert.Null(TableEntityJson.EntryProblem("claims/01A", json));
+            Assert.Contains("not the one its name records", TableEntityJson.EntryProblem("claims/01a", json));
+            Assert.Contains("not an entity", TableEntityJson.EntryProblem("claims/01A", Encoding.UTF8.GetBytes("{}")));
+            Assert.Contains("not an entity", TableEntityJson.EntryProblem("a/b",
                 Encoding.UTF8.GetBytes("{\"PartitionKey\":\"a\",\"RowKey\":\"b\",\"properties\":[{\"name\":\"\",\"type\":\"Edm.String\",\"value\":\"x\"}]}")));
-            Assert.Contains("not an entity", TableEntityCodec.EntryProblem("a/b",
+            Assert.Contains("not an entity", TableEntityJson.EntryProblem("a/b",
                 Encoding.UTF8.GetBytes("{\"PartitionKey\":\"a\",\"RowKey\":\"b\",\"properties\":[{\"name\":\"x@odata.type\",\"type\":\"Edm.String\",\"value\":\"Edm.Int64\"}]}")));
         }
 
@@ -184,8 +184,8 @@ namespace PorterStorage.Tests
             {
                 foreach ((string name, byte[] content, bool valid) in new[]
                 {
-                    ("claims/01A", TableEntityCodec.ToJson(TableEntityCodec.Encode("claims", "app", "01A", new byte[] { 1 })), true),
-                    ("claims/01A", TableEntityCodec.ToJson(TableEntityCodec.Encode("claims", "app", "01B", new byte[] { 1 })), false),
+                    ("claims/01A", TableEntityJson.ToJson(TableEntityCodec.Encode("claims", "app", "01A", new byte[] { 1 })), true),
+                    ("claims/01A", TableEntityJson.ToJson(TableEntityCodec.Encode("claims", "app", "01B", new byte[] { 1 })), false),
                     ("claims/01A", Encoding.UTF8.GetBytes("not json"), false),
                 })
                 {
@@ -229,7 +229,7 @@ namespace PorterStorage.Tests
             Assert.Equal("NaN", sdk["nan"]);
             Assert.Equal("Edm.Double", sdk["inf@odata.type"]);
             Assert.Equal(0.5, sdk["d"]);
-            Assert.True(TableEntityCodec.Same(e, TableEntityCodec.FromJson(TableEntityCodec.ToJson(e))));
+            Assert.True(TableEntityCodec.Same(e, TableEntityJson.FromJson(TableEntityJson.ToJson(e))));
         }
 
         [Theory]
@@ -278,7 +278,7 @@ namespace PorterStorage.Tests
         {
             Entities.Sample(e =>
             {
-                PorterTableEntity back = TableEntityCodec.FromJson(TableEntityCodec.ToJson(e));
+                PorterTableEntity back = TableEntityJson.FromJson(TableEntityJson.ToJson(e));
                 Assert.True(TableEntityCodec.Same(e, back), $"{e.Key}: {string.Join(", ", e.Properties)}");
                 Assert.Equal(e.Key, back.Key);
             });
@@ -297,13 +297,13 @@ namespace PorterStorage.Tests
                 "{\"PartitionKey\":\"a\",\"RowKey\":\"b\",\"properties\":[{\"name\":\"RowKey\",\"type\":\"Edm.String\",\"value\":\"1\"}]}",
             })
             {
-                Assert.Throws<InvalidDataException>(() => TableEntityCodec.FromJson(Encoding.UTF8.GetBytes(bad)));
+                Assert.Throws<InvalidDataException>(() => TableEntityJson.FromJson(Encoding.UTF8.GetBytes(bad)));
             }
             Gen.Byte.Array[0, 200].Sample(bytes =>
             {
                 try
                 {
-                    TableEntityCodec.FromJson(bytes);
+                    TableEntityJson.FromJson(bytes);
                 }
                 catch (InvalidDataException)
                 {

@@ -61,7 +61,7 @@ namespace PorterStorage.Core.AzureTable
 
     /// <summary>
     /// Backs up and restores the azure.table plugin's table: every entity with every property and its type, one archive entry
-    /// (<see cref="TableEntityCodec.ToJson"/>) per entity under <c>entities/</c>, checksummed in the manifest, written 0600 under a
+    /// (<see cref="TableEntityJson.ToJson"/>) per entity under <c>entities/</c>, checksummed in the manifest, written 0600 under a
     /// temporary name, verified and renamed, as a container backup is.
     /// </summary>
     public static class TableBackup
@@ -98,7 +98,7 @@ namespace PorterStorage.Core.AzureTable
                 foreach (PorterTableEntity entity in entities)
                 {
                     cancel.ThrowIfCancellationRequested();
-                    byte[] json = TableEntityCodec.ToJson(entity);
+                    byte[] json = TableEntityJson.ToJson(entity);
                     archive.Add(BackupManifest.TablePrefix + entity.Key, json, created);
                     entries.Add(Entry(entity, json, created));
                     total += json.Length;
@@ -163,7 +163,7 @@ namespace PorterStorage.Core.AzureTable
             }
             DateTime now = DateTime.UtcNow;
             List<PorterTableEntity> current = holds ? AzureTablePorterStore.ReadAll(table, target, cancel) : new List<PorterTableEntity>();
-            RestoreChanges changes = RestoreChanges.Compare(manifest.Entries, current.Select(e => Entry(e, TableEntityCodec.ToJson(e), now)));
+            RestoreChanges changes = RestoreChanges.Compare(manifest.Entries, current.Select(e => Entry(e, TableEntityJson.ToJson(e), now)));
             if (!shouldProcess(target, changes.Describe(archivePath, "entities")))
             {
                 return null;
@@ -209,7 +209,7 @@ namespace PorterStorage.Core.AzureTable
                     {
                         cancel.ThrowIfCancellationRequested();
                         byte[] json = ArchiveReader.ReadChecked(item, e, archivePath);
-                        PorterTableEntity entity = TableEntityCodec.FromJson(json);
+                        PorterTableEntity entity = TableEntityJson.FromJson(json);
                         if (entity.Key != e.Path)
                         {
                             throw new InvalidDataException($"the entry '{e.Path}' holds the entity '{entity.Key}'");

@@ -59,7 +59,7 @@ namespace PorterStorage.Core.AzureTable
             {
                 foreach (PorterTableEntity e in batch)
                 {
-                    long size = TableEntityCodec.ToJson(e).Length;
+                    long size = TableEntityJson.ToJson(e).Length;
                     bytes += size;
                     copied++;
                     onEvent?.Invoke(new CopyEvent(e.Key, true, size, null) { ToCopy = todo.Count });

@@ -81,7 +81,7 @@ namespace PorterStorage.Core.Backup
         /// </summary>
         public static ArchiveKindRules Table { get; } = new ArchiveKindRules(BackupKinds.TableManifest, BackupManifest.TablePrefix, "a table",
             allowDirectories: false, allowLinks: false, namesFoldCase: false, maxPathLength: 8192,
-            contentProblem: AzureTable.TableEntityCodec.EntryProblem, maxContentBytes: AzureTable.TableEntityCodec.MaxEntryBytes);
+            contentProblem: AzureTable.TableEntityJson.EntryProblem, maxContentBytes: AzureTable.TableEntityJson.MaxEntryBytes);
 
         /// <summary>Every kind the module writes.</summary>
         public static IReadOnlyList<ArchiveKindRules> All { get; } = new[] { Home, Container, Table };
