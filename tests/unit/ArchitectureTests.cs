@@ -65,6 +65,17 @@ namespace PorterStorage.Tests
             }
         }
 
+        /// <summary>Each core file has one job and stays small enough to read whole.</summary>
+        [Fact]
+        public void NoCoreFileIsOver450Lines()
+        {
+            foreach ((string file, string text) in Sources("PorterStorage.Core").Concat(Sources("PorterStorage")))
+            {
+                int lines = text.Split('\n').Length - (text.EndsWith("\n", StringComparison.Ordinal) ? 1 : 0);
+                Assert.True(lines <= 450, $"{file} has {lines} lines; split it by job (no core file over 450 lines)");
+            }
+        }
+
         [Fact]
         public void TheEngineNeverCopiesFolders()
         {
