@@ -47,7 +47,7 @@ namespace PorterStorage.Tests
             using var logs = new TempHome();
             PorterAzureStorage s = AzureStorageFactory.FromConnectionString(connection, container, "test");
             prepare?.Invoke(s.Counter);
-            return MigrationEngine.Run(new AzureBlobMigrationStore(s, logs.Path), new MigrationOptions());
+            return Migrations.Run(new AzureBlobMigrationStore(s, logs.Path));
         }
 
         /// <summary>Every blob of Porter's data (the module's own aside) with its tags and content, ULIDs masked.</summary>

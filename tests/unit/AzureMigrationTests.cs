@@ -50,7 +50,7 @@ namespace PorterStorage.Tests
         }
 
         private static PorterMigrationResult Run(PorterAzureStorage s, TempHome logs) =>
-            MigrationEngine.Run(new AzureBlobMigrationStore(s, logs.Path), new MigrationOptions());
+            Migrations.Run(new AzureBlobMigrationStore(s, logs.Path));
 
         private static Dictionary<string, BlobItem> List(PorterAzureStorage s) =>
             Client(s).GetBlobs(BlobTraits.Tags, BlobStates.None, null, default).ToDictionary(b => b.Name, StringComparer.Ordinal);
@@ -195,7 +195,7 @@ namespace PorterStorage.Tests
                 .Replace("An example Porter bundle demonstrating exec mixin outputs", "changed after the plan", StringComparison.Ordinal);
             Put(Client(s), "claims/mybun", Encoding.UTF8.GetBytes(changed));
 
-            PorterMigrationResult r = MigrationEngine.Run(store, new MigrationOptions());
+            PorterMigrationResult r = Migrations.Run(store);
 
             Assert.True(r.Succeeded, string.Join("; ", r.Errors));
             string claim = r.Installations.Single(i => i.Installation == "mybun").Claims.First();
@@ -217,10 +217,9 @@ namespace PorterStorage.Tests
             PorterAzureStorage s = LegacyStore();
             string rewritten = Corpus.HostileHomes.Claim("written-meanwhile");
             bool done = false;
-            var options = new MigrationOptions
-            {
+            Func<StoredDocument, byte[]> fault =
                 // Called for each change set after the run read its documents and before they are committed.
-                WriterFault = d =>
+                d =>
                 {
                     if (!done && d.ItemType == ItemTypes.Installations && d.Name == "mybun")
                     {
@@ -235,10 +234,9 @@ namespace PorterStorage.Tests
                         }
                     }
                     return d.Content;
-                },
-            };
+                };
 
-            PorterMigrationResult first = MigrationEngine.Run(new AzureBlobMigrationStore(s, logs.Path), options);
+            PorterMigrationResult first = Migrations.Run(new AzureBlobMigrationStore(s, logs.Path), r => r.WriterFault = fault);
 
             Assert.True(done);
             if (act == "rewrite")

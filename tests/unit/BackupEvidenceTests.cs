@@ -15,10 +15,10 @@ namespace PorterStorage.Tests
         private static string Claim(string installation) => Corpus.HostileHomes.Claim(installation);
 
         private static PorterMigrationResult RunWithEvidence(TempHome home, PorterBackup backup) =>
-            MigrationEngine.Run(new FileSystemMigrationStore(home.Path), new MigrationOptions
+            Migrations.Run(new FileSystemMigrationStore(home.Path), r =>
             {
-                Backup = backup,
-                Evidence = BackupVerifier.RequireBackupOf(backup, Path.GetFullPath(home.Path).TrimEnd('/'), "Home", CancellationToken.None),
+                r.SkipBackupCheck = false;
+                r.Backup = backup;
             });
 
         private static PorterBackup Backup(TempHome home, TempHome backups) =>

@@ -50,7 +50,7 @@ namespace PorterStorage.Tests
             Dictionary<string, byte[]> before = Snapshot(outside.Path);
             string[] homeBefore = Directory.EnumerateFileSystemEntries(home.Path, "*", SearchOption.TopDirectoryOnly).OrderBy(p => p).ToArray();
 
-            var ex = Assert.Throws<PorterStorageException>(() => MigrationEngine.Run(new FileSystemMigrationStore(home.Path), new MigrationOptions()));
+            var ex = Assert.Throws<PorterStorageException>(() => Migrations.Run(new FileSystemMigrationStore(home.Path)));
             Assert.Equal(ErrorIds.DataFolderIsLink, ex.ErrorId);
             Assert.Equal(home.P(folder), ex.Target);
             Assert.Contains(folder, ex.Message);
@@ -79,7 +79,7 @@ namespace PorterStorage.Tests
             home.CopyFixture(Testdata + "claims/has-name.json", "claims/has-name.json");
             Directory.CreateSymbolicLink(home.P("outputs"), home.P("../nowhere-" + Guid.NewGuid().ToString("N")));
             Assert.Equal(ErrorIds.DataFolderIsLink,
-                Assert.Throws<PorterStorageException>(() => MigrationEngine.Run(new FileSystemMigrationStore(home.Path), new MigrationOptions())).ErrorId);
+                Assert.Throws<PorterStorageException>(() => Migrations.Run(new FileSystemMigrationStore(home.Path))).ErrorId);
             Assert.True(File.Exists(home.P("claims/has-name.json")));
         }
 
@@ -91,7 +91,7 @@ namespace PorterStorage.Tests
             real.CopyFixture(Testdata + "claims/has-name.json", "claims/has-name.json");
             string linked = links.P("home");
             Directory.CreateSymbolicLink(linked, real.Path);
-            PorterMigrationResult r = MigrationEngine.Run(new FileSystemMigrationStore(linked), new MigrationOptions());
+            PorterMigrationResult r = Migrations.Run(new FileSystemMigrationStore(linked));
             Assert.Empty(r.Errors);
             Assert.False(File.Exists(real.P("claims/has-name.json")));
             Assert.NotEmpty(Directory.EnumerateDirectories(real.P("claims")));

@@ -20,8 +20,8 @@ namespace PorterStorage.Tests
     {
         private const string Testdata = "porter-v0.38.9/pkg/storage/testdata/";
 
-        private static PorterMigrationResult Run(TempHome home, MigrationOptions? options = null) =>
-            MigrationEngine.Run(new FileSystemMigrationStore(home.Path), options ?? new MigrationOptions());
+        private static PorterMigrationResult Run(TempHome home, Action<MigrationRequest>? configure = null) =>
+            Migrations.Run(new FileSystemMigrationStore(home.Path), configure);
 
         private static string Mask(string text) => Regex.Replace(text, "[0-9A-HJKMNP-TV-Z]{26}", "<ULID>");
 
@@ -58,8 +58,8 @@ namespace PorterStorage.Tests
                     $"{{\"installation\":\"app{i:D3}\",\"created\":\"2020-01-01T00:00:00Z\",\"modified\":\"2020-01-02T00:00:00Z\",\"bundle\":{{\"name\":\"app{i:D3}\"}},\"result\":{{\"action\":\"install\",\"status\":\"success\"}}}}");
             }
             using var stop = new CancellationTokenSource();
-            var options = new MigrationOptions { Progress = new Reporter(p => { if (p.Done == 150) { stop.Cancel(); } }) };
-            MigrationStoppedException stopped = Assert.Throws<MigrationStoppedException>(() => MigrationEngine.Run(new FileSystemMigrationStore(home.Path), options, stop.Token));
+            var progress = new Reporter(p => { if (p.Done == 150) { stop.Cancel(); } });
+            MigrationStoppedException stopped = Assert.Throws<MigrationStoppedException>(() => Migrations.Run(new FileSystemMigrationStore(home.Path), r => r.Progress = progress, stop.Token));
             Assert.InRange(stopped.InstallationsMigrated, 1, 150);
             Assert.Contains($"stopped after {stopped.InstallationsMigrated} installation(s)", stopped.Message);
             Assert.Contains("Run the same command again", stopped.Message);
@@ -129,7 +129,7 @@ namespace PorterStorage.Tests
             File.Delete(first.LogPath!); // a second run within the same second would append to the same log
             byte[] schema = File.ReadAllBytes(home.P("schema.json"));
             var told = new List<string>();
-            PorterMigrationResult again = Run(home, new MigrationOptions { OnLog = told.Add });
+            PorterMigrationResult again = Run(home, r => { r.OnLog = told.Add; });
             Assert.True(again.Succeeded);
             Assert.False(again.SchemaWritten);
             Assert.Null(again.LogPath);
@@ -379,7 +379,7 @@ namespace PorterStorage.Tests
             home.CopyFixture(Testdata + "claims/upgraded.json", "claims/mybun.json");
             string bad = home.Write("claims/broken.json", "{\"installation\":\"broken\",\"parameters\":{\"password\":\"hunter2-secret\"}}");
             var seen = new List<MigrationError>();
-            PorterMigrationResult r = Run(home, new MigrationOptions { OnError = seen.Add });
+            PorterMigrationResult r = Run(home, r => { r.OnError = seen.Add; });
             Assert.False(r.Succeeded);
             Assert.False(r.SchemaWritten);
             Assert.False(File.Exists(home.P("schema.json")));
@@ -610,8 +610,7 @@ namespace PorterStorage.Tests
             PortersLegacyHome(home);
             var before = Digest(home.Path);
             string target = dest.P("migrated");
-            HomeCopy.Copy(home.Path, target);
-            PorterMigrationResult r = MigrationEngine.Run(new FileSystemMigrationStore(target), new MigrationOptions { SourceHome = home.Path });
+            PorterMigrationResult r = Migrations.Run(new FileSystemMigrationStore(home.Path), q => { q.Destination = target; });
             Assert.True(r.Succeeded);
             Assert.Equal(home.Path, r.Source);
             Assert.Equal(target, r.Destination);
@@ -729,7 +728,7 @@ namespace PorterStorage.Tests
             home.Write("parameters/p.json", "{\"name\":\"p\",\"parameters\":[{\"name\":\"pw\",\"source\":{\"value\":\"" + secret + "\"}}]} x");
             var lines = new List<string>();
             var errors = new List<MigrationError>();
-            PorterMigrationResult r = Run(home, new MigrationOptions { OnLog = lines.Add, OnError = errors.Add });
+            PorterMigrationResult r = Run(home, r => { r.OnLog = lines.Add; r.OnError = errors.Add; });
             Assert.Equal(4, r.Errors.Count);
             Assert.DoesNotContain(secret, File.ReadAllText(r.LogPath!));
             Assert.DoesNotContain(lines, l => l.Contains(secret));

@@ -63,7 +63,7 @@ namespace PorterStorage.Tests
             PorterMigrationPlan plan = MigrationEngine.Plan(store);
             Assert.Contains(plan.Items, i => i.Source == relative && i.Action == MigrationAction.Fail && i.ErrorId == ErrorIds.InvalidItemName);
 
-            PorterMigrationResult r = MigrationEngine.Run(store, new MigrationOptions());
+            PorterMigrationResult r = Migrations.Run(store);
             MigrationError e = Assert.Single(r.Errors, x => x.ErrorId == ErrorIds.InvalidItemName);
             Assert.Equal(home.P(relative), e.Target);
             Assert.Equal(before, File.ReadAllBytes(bad));
@@ -73,7 +73,7 @@ namespace PorterStorage.Tests
             Assert.DoesNotContain("s3cr3t-value", e.Message);
 
             // The next run is not blocked: it reports the same refusal and nothing else.
-            PorterMigrationResult again = MigrationEngine.Run(store, new MigrationOptions());
+            PorterMigrationResult again = Migrations.Run(store);
             Assert.Equal(ErrorIds.InvalidItemName, Assert.Single(again.Errors).ErrorId);
             Assert.Equal(before, File.ReadAllBytes(bad));
         }
@@ -132,7 +132,7 @@ namespace PorterStorage.Tests
             home.Write(".porterstorage/journal.log", Encoding.UTF8.GetString(record.ToJson()) + "\n");
 
             var store = new FileSystemMigrationStore(home.Path);
-            PorterMigrationResult r = MigrationEngine.Run(store, new MigrationOptions());
+            PorterMigrationResult r = Migrations.Run(store);
 
             Assert.Contains(r.Warnings, w => w.StartsWith(ErrorIds.InterruptedChangeRolledBack, StringComparison.Ordinal));
             Assert.Contains(r.Installations, i => i.Outcome == MigrationOutcome.RolledBack && i.ErrorId == ErrorIds.InterruptedChangeRolledBack);
@@ -146,7 +146,7 @@ namespace PorterStorage.Tests
             string log = File.ReadAllText(r.LogPath!);
             Assert.Contains(ErrorIds.InterruptedChangeRolledBack, log);
 
-            PorterMigrationResult again = MigrationEngine.Run(store, new MigrationOptions());
+            PorterMigrationResult again = Migrations.Run(store);
             Assert.Equal(ErrorIds.InvalidItemName, Assert.Single(again.Errors).ErrorId);
         }
 
@@ -157,7 +157,7 @@ namespace PorterStorage.Tests
             home.Write("claims/good.json", Claim("good"));
             home.Mkdir("schema.json");
             List<string> before = Digest(home.Path);
-            PorterStorageException ex = Assert.Throws<PorterStorageException>(() => MigrationEngine.Run(new FileSystemMigrationStore(home.Path), new MigrationOptions()));
+            PorterStorageException ex = Assert.Throws<PorterStorageException>(() => Migrations.Run(new FileSystemMigrationStore(home.Path)));
             Assert.Equal(ErrorIds.PathNotFile, ex.ErrorId);
             Assert.Equal(home.P("schema.json"), ex.Target);
             Assert.Equal(before, Digest(home.Path));
@@ -177,7 +177,7 @@ namespace PorterStorage.Tests
                 home.Write("claims/good.json", Claim("good"));
             }
             List<string> before = Digest(home.Path);
-            PorterStorageException ex = Assert.Throws<PorterStorageException>(() => MigrationEngine.Run(new FileSystemMigrationStore(home.Path), new MigrationOptions()));
+            PorterStorageException ex = Assert.Throws<PorterStorageException>(() => Migrations.Run(new FileSystemMigrationStore(home.Path)));
             Assert.Equal(ErrorIds.PathNotFolder, ex.ErrorId);
             Assert.Equal(home.P(folder), ex.Target);
             Assert.Equal(before, Digest(home.Path));
@@ -216,7 +216,7 @@ namespace PorterStorage.Tests
             {
                 clean.Write("claims/one.json", Claim("one", "{\"a\":\"1\"}"));
                 var counting = new FaultyIO(int.MaxValue, fault);
-                Assert.True(MigrationEngine.Run(new FileSystemMigrationStore(clean.Path, counting), new MigrationOptions()).Succeeded);
+                Assert.True(Migrations.Run(new FileSystemMigrationStore(clean.Path, counting)).Succeeded);
                 reference = Digest(clean.Path);
                 calls = counting.Calls;
             }
@@ -227,7 +227,7 @@ namespace PorterStorage.Tests
                 home.Write("claims/one.json", Claim("one", "{\"a\":\"1\"}"));
                 try
                 {
-                    MigrationEngine.Run(new FileSystemMigrationStore(home.Path, new FaultyIO(n, fault)), new MigrationOptions());
+                    Migrations.Run(new FileSystemMigrationStore(home.Path, new FaultyIO(n, fault)));
                 }
                 catch (PorterStorageException)
                 {
@@ -235,7 +235,7 @@ namespace PorterStorage.Tests
                 string jl = System.IO.Path.Combine(home.Path, ".porterstorage", "journal.log");
                 string journalText = File.Exists(jl) ? File.ReadAllText(jl) : "(no journal)";
                 bool staged = Directory.Exists(System.IO.Path.Combine(home.Path, ".porterstorage", "staging")) && Directory.EnumerateFiles(System.IO.Path.Combine(home.Path, ".porterstorage", "staging")).Any();
-                PorterMigrationResult next = MigrationEngine.Run(new FileSystemMigrationStore(home.Path), new MigrationOptions());
+                PorterMigrationResult next = Migrations.Run(new FileSystemMigrationStore(home.Path));
                 List<string> after = Digest(home.Path);
                 if (!next.Succeeded || !after.SequenceEqual(reference))
                 {
@@ -257,7 +257,7 @@ namespace PorterStorage.Tests
             {
                 SmallLegacyHome(clean);
                 var counting = new FaultyIO(int.MaxValue, fault);
-                Assert.True(MigrationEngine.Run(new FileSystemMigrationStore(clean.Path, counting), new MigrationOptions()).Succeeded);
+                Assert.True(Migrations.Run(new FileSystemMigrationStore(clean.Path, counting)).Succeeded);
                 reference = Digest(clean.Path);
                 calls = counting.Calls;
             }
@@ -270,10 +270,12 @@ namespace PorterStorage.Tests
                 var io = new FaultyIO(n, fault);
                 try
                 {
-                    PorterMigrationResult r = MigrationEngine.Run(new FileSystemMigrationStore(home.Path, io), new MigrationOptions());
+                    PorterMigrationResult r = Migrations.Run(new FileSystemMigrationStore(home.Path, io));
                     foreach (MigrationError e in r.Errors)
                     {
-                        Assert.True(IOIds.Contains(e.ErrorId), $"call {n}: {e.ErrorId}: {e.Message}");
+                        // A fault while the confirmation's plan reads an item leaves that item unconfirmed: the run leaves it as it
+                        // is (PlanOutdated), and the next run migrates it.
+                        Assert.True(IOIds.Contains(e.ErrorId) || e.ErrorId == ErrorIds.PlanOutdated, $"call {n}: {e.ErrorId}: {e.Message}");
                     }
                 }
                 catch (PorterStorageException ex)
@@ -289,7 +291,7 @@ namespace PorterStorage.Tests
                 }
 
                 // Nothing lost, and the home is usable: a clean run ends exactly where an unfaulted run does.
-                PorterMigrationResult next = MigrationEngine.Run(new FileSystemMigrationStore(home.Path), new MigrationOptions());
+                PorterMigrationResult next = Migrations.Run(new FileSystemMigrationStore(home.Path));
                 Assert.True(next.Succeeded, $"call {n}: " + string.Join("; ", next.Errors.Select(e => e.ErrorId + " " + e.Message)));
                 Assert.Equal(reference, Digest(home.Path));
             }

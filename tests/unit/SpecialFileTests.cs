@@ -57,7 +57,7 @@ namespace PorterStorage.Tests
             Fifo(home, "credentials/pipe.json");
             PorterHome inspected = Within(() => PorterHomeService.Inspect(home.Path));
             Assert.Contains(inspected.Problems, p => p.Code == ProblemCodes.UnreadableDocument);
-            PorterMigrationResult r = Within(() => MigrationEngine.Run(new FileSystemMigrationStore(home.Path), new MigrationOptions()));
+            PorterMigrationResult r = Within(() => Migrations.Run(new FileSystemMigrationStore(home.Path)));
             Assert.Contains(r.Errors, e => e.ErrorId == ErrorIds.FileUnreadable && e.Target == claim);
             Assert.Equal(2, Directory.GetFiles(home.P("claims/mybun")).Length);
         }

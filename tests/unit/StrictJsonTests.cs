@@ -133,7 +133,7 @@ namespace PorterStorage.Tests
             string good = home.Write("claims/good.json", Claim(string.Empty).Replace("\"x\"", "\"good\""));
             string bad = home.Write("claims/x.json", Claim(extra));
             byte[] before = File.ReadAllBytes(bad);
-            PorterMigrationResult r = MigrationEngine.Run(new FileSystemMigrationStore(home.Path), new MigrationOptions());
+            PorterMigrationResult r = Migrations.Run(new FileSystemMigrationStore(home.Path));
             Assert.False(r.Succeeded);
             MigrationError e = Assert.Single(r.Errors);
             Assert.Equal(ErrorIds.NumberOutOfRange, e.ErrorId);
@@ -153,7 +153,7 @@ namespace PorterStorage.Tests
             using var home = new TempHome();
             string file = home.Write(path, content);
             byte[] before = File.ReadAllBytes(file);
-            PorterMigrationResult r = MigrationEngine.Run(new FileSystemMigrationStore(home.Path), new MigrationOptions());
+            PorterMigrationResult r = Migrations.Run(new FileSystemMigrationStore(home.Path));
             Assert.Equal(ErrorIds.NumberOutOfRange, Assert.Single(r.Errors).ErrorId);
             Assert.Equal(before, File.ReadAllBytes(file));
             Assert.Single(Directory.GetFiles(Path.GetDirectoryName(file)!));
@@ -164,7 +164,7 @@ namespace PorterStorage.Tests
         {
             using var home = new TempHome();
             string file = home.Write("claims/x.json", Claim(",\"parameters\":{\"deep\":" + Nest(300, "{\"v\":1}") + "}"));
-            PorterMigrationResult r = MigrationEngine.Run(new FileSystemMigrationStore(home.Path), new MigrationOptions());
+            PorterMigrationResult r = Migrations.Run(new FileSystemMigrationStore(home.Path));
             Assert.True(r.Succeeded, string.Join("; ", r.Errors.Select(e => e.Message)) + string.Join("; ", r.Warnings));
             Assert.False(File.Exists(file));
             string claim = Directory.GetFiles(home.P("claims/x")).Single();
@@ -177,7 +177,7 @@ namespace PorterStorage.Tests
             using var home = new TempHome();
             string file = home.Write("claims/x.json", Claim(",\"custom\":" + Nest(GoJson.MaxDepth)));
             byte[] before = File.ReadAllBytes(file);
-            PorterMigrationResult r = MigrationEngine.Run(new FileSystemMigrationStore(home.Path), new MigrationOptions());
+            PorterMigrationResult r = Migrations.Run(new FileSystemMigrationStore(home.Path));
             Assert.Equal(ErrorIds.JsonNestingTooDeep, Assert.Single(r.Errors).ErrorId);
             Assert.Equal(before, File.ReadAllBytes(file));
         }

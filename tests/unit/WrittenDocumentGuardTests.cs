@@ -18,7 +18,7 @@ namespace PorterStorage.Tests
             "\"result\":{\"action\":\"upgrade\",\"status\":\"success\"},\"parameters\":{\"p\":\"secret-value-42\",\"n\":12},\"outputs\":{\"o\":\"out\"},\"custom\":{\"k\":[1,2]}}";
 
         private static PorterMigrationResult Run(TempHome home, Func<StoredDocument, byte[]> fault) =>
-            MigrationEngine.Run(new FileSystemMigrationStore(home.Path), new MigrationOptions { WriterFault = fault });
+            Migrations.Run(new FileSystemMigrationStore(home.Path), r => { r.WriterFault = fault; });
 
         private static byte[] Replace(StoredDocument d, string from, string to) =>
             Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(d.Content).Replace(from, to));
@@ -62,7 +62,7 @@ namespace PorterStorage.Tests
             home.Write("credentials/c.json", "{\"name\":\"c\",\"credentials\":[{\"name\":\"k\",\"source\":{\"env\":\"K\"},\"extra\":[1e2]}],\"labels\":{\"a\":\"<&>\"}}");
             home.Write("parameters/p.json", "{\"name\":\"p\",\"parameters\":[{\"name\":\"n\",\"source\":{\"value\":\"\\u2028\"}}],\"big\":12345678901234567890}");
             home.Write("credentials/y.yaml", "name: y\ncredentials:\n- name: k\n  source:\n    env: K\n");
-            PorterMigrationResult r = MigrationEngine.Run(new FileSystemMigrationStore(home.Path), new MigrationOptions());
+            PorterMigrationResult r = Migrations.Run(new FileSystemMigrationStore(home.Path));
             Assert.True(r.Succeeded, string.Join("; ", r.Errors.Select(x => x.ErrorId + " " + x.Message)));
         }
 

@@ -65,7 +65,7 @@ namespace PorterStorage.Tests.Corpus
             PorterStorageException? refused = null;
             try
             {
-                result = MigrationEngine.Run(new FileSystemMigrationStore(home.Path), new MigrationOptions { OnLog = lines.Add, OnError = errors.Add });
+                result = Migrations.Run(new FileSystemMigrationStore(home.Path), r => { r.OnLog = lines.Add; r.OnError = errors.Add; });
             }
             catch (PorterStorageException e)
             {
@@ -151,7 +151,7 @@ namespace PorterStorage.Tests.Corpus
 
             // A rerun converges: nothing more changes and it does not block.
             Dictionary<string, byte[]> after = Snapshot(home.Path);
-            PorterMigrationResult again = MigrationEngine.Run(new FileSystemMigrationStore(home.Path), new MigrationOptions());
+            PorterMigrationResult again = Migrations.Run(new FileSystemMigrationStore(home.Path));
             Assert.Equal(0, again.Migrated);
             Dictionary<string, byte[]> afterAgain = Snapshot(home.Path);
             Assert.Equal(DataFiles(after), DataFiles(afterAgain));

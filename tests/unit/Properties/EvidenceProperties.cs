@@ -77,7 +77,7 @@ namespace PorterStorage.Tests.Properties
                 memory.Put(f.Key, Encoding.UTF8.GetBytes(f.Value));
             }
 
-            PorterMigrationResult expected = MigrationEngine.Run(new FileSystemMigrationStore(plain.Path), new MigrationOptions());
+            PorterMigrationResult expected = Migrations.Run(new FileSystemMigrationStore(plain.Path));
             foreach (IMigrationStore store in new IMigrationStore[] { new FileSystemMigrationStore(home.Path), memory })
             {
                 PorterMigrationResult r = MigrationSession.Run(new MigrationRequest(store) { Backup = backup })!;

@@ -112,7 +112,7 @@ namespace PorterStorage.Tests.Properties
                 home.WriteBytes(kv.Key, kv.Value);
             }
 
-            PorterMigrationResult first = MigrationEngine.Run(new FileSystemMigrationStore(home.Path), new MigrationOptions());
+            PorterMigrationResult first = Migrations.Run(new FileSystemMigrationStore(home.Path));
             var expectedFiles = new HashSet<string>(StringComparer.Ordinal);
             foreach (LegacyGen.Claim claim in c.Claims)
             {
@@ -151,7 +151,7 @@ namespace PorterStorage.Tests.Properties
 
             // A rerun converges: nothing new migrated, nothing blocked, every refusal the same.
             Dictionary<string, string> before = Snapshot(home.Path);
-            PorterMigrationResult second = MigrationEngine.Run(new FileSystemMigrationStore(home.Path), new MigrationOptions());
+            PorterMigrationResult second = Migrations.Run(new FileSystemMigrationStore(home.Path));
             Assert.Equal(0, second.Migrated);
             Assert.Equal(first.Errors.Select(e => e.ErrorId).OrderBy(x => x, StringComparer.Ordinal), second.Errors.Select(e => e.ErrorId).OrderBy(x => x, StringComparer.Ordinal));
             Assert.Equal(before, Snapshot(home.Path));

@@ -169,7 +169,7 @@ namespace PorterStorage.Tests.Stores
             InMemoryMigrationStore store = LegacyStore();
             store.CrashAfter = 3;
 
-            Assert.Throws<InMemoryMigrationStore.SimulatedCrash>(() => MigrationEngine.Run(store, new MigrationOptions()));
+            Assert.Throws<InMemoryMigrationStore.SimulatedCrash>(() => Migrations.Run(store));
             // Both installations were committed together (one batch) before the crash.
             Assert.Equal(2, store.PendingJournals().Count);
             Assert.Equal(1, store.Commits);
@@ -191,7 +191,7 @@ namespace PorterStorage.Tests.Stores
             store.Put("claims/broken.json", "{\"name\": 1}");
             var errors = new List<MigrationError>();
 
-            PorterMigrationResult result = MigrationEngine.Run(store, new MigrationOptions { OnError = errors.Add });
+            PorterMigrationResult result = Migrations.Run(store, r => { r.OnError = errors.Add; });
 
             MigrationError error = Assert.Single(errors);
             Assert.Equal(ErrorIds.ClaimParseError, error.ErrorId);
@@ -208,7 +208,7 @@ namespace PorterStorage.Tests.Stores
             InMemoryMigrationStore store = LegacyStore();
             using (new ChangeJournal(store).Lock())
             {
-                Assert.Equal(ErrorIds.MigrationInProgress, Assert.Throws<PorterStorageException>(() => MigrationEngine.Run(store, new MigrationOptions())).ErrorId);
+                Assert.Equal(ErrorIds.MigrationInProgress, Assert.Throws<PorterStorageException>(() => Migrations.Run(store)).ErrorId);
             }
         }
 
@@ -260,7 +260,7 @@ namespace PorterStorage.Tests.Stores
         {
             InMemoryMigrationStore store = LegacyStore();
 
-            PorterMigrationResult result = MigrationEngine.Run(store, new MigrationOptions());
+            PorterMigrationResult result = Migrations.Run(store);
 
             Assert.True(result.Succeeded);
             Assert.Equal(2, result.Installations.Count(i => i.Outcome == MigrationOutcome.Migrated));
@@ -335,7 +335,7 @@ namespace PorterStorage.Tests.Stores
                 {
                     once = true;
                     // Another shell migrates the store, and the legacy claim comes back (restored by hand, say).
-                    Assert.True(MigrationEngine.Run(store, new MigrationOptions()).Succeeded);
+                    Assert.True(Migrations.Run(store).Succeeded);
                     store.Put("claims/installed.json", Fixture("claims/installed.json"));
                 }
                 return true;
@@ -355,7 +355,7 @@ namespace PorterStorage.Tests.Stores
         {
             InMemoryMigrationStore store = LegacyStore();
             store.CrashAfter = 3;
-            Assert.Throws<InMemoryMigrationStore.SimulatedCrash>(() => MigrationEngine.Run(store, new MigrationOptions()));
+            Assert.Throws<InMemoryMigrationStore.SimulatedCrash>(() => Migrations.Run(store));
             var before = store.Contents.Keys.ToList();
             IReadOnlyList<string> pending = store.PendingJournals();
 

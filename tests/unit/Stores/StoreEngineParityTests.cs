@@ -41,7 +41,7 @@ namespace PorterStorage.Tests.Stores
 
             try
             {
-                MigrationEngine.Run(new FileSystemMigrationStore(home.Path), new MigrationOptions());
+                Migrations.Run(new FileSystemMigrationStore(home.Path));
             }
             catch (PorterStorageException)
             {

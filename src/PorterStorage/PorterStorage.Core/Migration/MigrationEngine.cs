@@ -39,7 +39,7 @@ namespace PorterStorage.Core.Migration
     /// <summary>
     /// The migration of Porter's data to the v0.28–v0.38 layout (format §4–§8) with the documented improvements:
     /// per-item atomic change sets, convergence on partly migrated homes, file-by-file sets, named errors.
-    /// The one door to the planner and the runner; <see cref="MigrationSession"/> adds approvals, the backup check and the copy.
+    /// The door to the planner; a run goes through <see cref="MigrationSession"/>, which adds approvals, the backup check and the copy.
     /// </summary>
     public static class MigrationEngine
     {
@@ -52,12 +52,5 @@ namespace PorterStorage.Core.Migration
         /// </summary>
         public static IEnumerable<PorterMigrationPlanItem> PlanItems(IMigrationStore store, CancellationToken cancel = default) =>
             MigrationPlanner.PlanItems(store, cancel);
-
-        /// <summary>
-        /// Runs the migration under the store's lock: finishes an interrupted run, migrates every item (a failing item
-        /// never stops the rest), writes the schema only when everything succeeded, and verifies the result.
-        /// </summary>
-        public static PorterMigrationResult Run(IMigrationStore store, MigrationOptions options, CancellationToken cancel = default) =>
-            MigrationRunner.Run(store, null, options, cancel);
     }
 }

@@ -56,6 +56,9 @@ namespace PorterStorage.Core.Migration
 
         /// <summary>How long the closing verification gives the store's index to catch up (see <see cref="MigrationOptions.IndexWait"/>).</summary>
         public TimeSpan? IndexWait { get; set; }
+
+        /// <summary>Test seam: stands for a faulty writer (see <see cref="MigrationOptions.WriterFault"/>).</summary>
+        internal Func<StoredDocument, byte[]>? WriterFault { get; set; }
     }
 
     /// <summary>The run was refused before anything was written: a failed precondition, not a failed item.</summary>
@@ -185,6 +188,7 @@ namespace PorterStorage.Core.Migration
                 Evidence = inPlace ? evidence : null,
                 SourceHome = inPlace ? null : source.Location,
                 IndexWait = request.IndexWait,
+                WriterFault = request.WriterFault,
             };
             // The copy holds the same items under the same store paths, so what was shown for the source holds for it.
             PorterMigrationResult result = MigrationRunner.Run(target, shown, options, cancel);
