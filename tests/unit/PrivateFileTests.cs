@@ -94,6 +94,17 @@ namespace PorterStorage.Tests
             Assert.Null(new FileInfo(path).LinkTarget);
             Assert.Equal("report", File.ReadAllText(path));
             OnlyFiles(folder, "report.html");
+
+            // A dangling link is something there too: refused without replace, replaced as itself with it, never created through.
+            string dangling = folder.P("dangling.html");
+            string nowhere = outside.P("created-through-link");
+            File.CreateSymbolicLink(dangling, nowhere);
+            Assert.ThrowsAny<IOException>(() => PrivateFile.Write(dangling, replace: false, B("report")));
+            Assert.NotNull(new FileInfo(dangling).LinkTarget);
+            PrivateFile.Write(dangling, replace: true, B("report"));
+            Assert.Null(new FileInfo(dangling).LinkTarget);
+            Assert.False(File.Exists(nowhere));
+            OnlyFiles(folder, "dangling.html", "report.html");
         }
     }
 }

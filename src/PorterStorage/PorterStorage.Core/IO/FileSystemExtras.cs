@@ -237,9 +237,29 @@ namespace PorterStorage.Core.IO
             }
         }
 
-        /// <summary>Moves a file into place, replacing an existing one atomically when <paramref name="overwrite"/>.</summary>
+        /// <summary>
+        /// Moves a file into place, replacing an existing one atomically when <paramref name="overwrite"/>. On Linux one rename: a
+        /// link at the destination is replaced as itself (never followed), and without <paramref name="overwrite"/> anything there,
+        /// a dangling link included, is refused (EEXIST).
+        /// </summary>
         public static void MoveFile(string source, string destination, bool overwrite)
         {
+            if (UnixFiles.Supported)
+            {
+                int done = overwrite
+                    ? UnixFiles.Native.renameat(UnixFiles.AtFdCwd, source, UnixFiles.AtFdCwd, destination)
+                    : UnixFiles.Native.renameat2(UnixFiles.AtFdCwd, source, UnixFiles.AtFdCwd, destination, 1 /* RENAME_NOREPLACE */);
+                int errno = done == 0 ? 0 : Marshal.GetLastWin32Error();
+                if (errno == 0)
+                {
+                    return;
+                }
+                if (overwrite || (errno != 22 && errno != 38))
+                {
+                    throw UnixFiles.Error(errno, destination, "move a file to");
+                }
+                // A file system without RENAME_NOREPLACE (EINVAL, ENOSYS): the runtime's move, which refuses an existing name too.
+            }
             if (overwrite && File.Exists(destination))
             {
                 File.Replace(source, destination, null);
