@@ -126,6 +126,11 @@ Describe 'Get-PorterAzureStorage' {
         $mi.AccountName | Should -Be 'stporter'
     }
 
+    It 'names a managed identity over an http endpoint (HttpsRequired) before any request, not with the SDK''s words' {
+        { Get-PorterAzureStorage -BlobEndpoint 'http://127.0.0.1:10000/stporter' -AccountName stporter -UseManagedIdentity -ErrorAction Stop } |
+            Should -Throw -ErrorId 'HttpsRequired,PorterStorage.Commands.GetPorterAzureStorageCommand'
+    }
+
     It 'places -AccountName in the cloud -Environment names, with the table beside it (no request made)' {
         $sasToken = 'sv=2024-01-01&sp=rl&sig=SECRETSIG'
         $gov = Get-PorterAzureStorage -Environment AzureUSGovernment -AccountName stporter -SasToken $sasToken

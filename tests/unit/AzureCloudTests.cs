@@ -250,5 +250,23 @@ namespace PorterStorage.Tests
             Assert.Contains("'other'", ex.Message);
             Assert.Contains("'stporter'", ex.Message);
         }
+
+        [Fact]
+        public void TokenOverHttp_HttpsRequired_NamedBeforeAnyRequest_SasAndKeysStillWorkOverHttp()
+        {
+            var http = new Uri("http://127.0.0.1:10000/stporter");
+            foreach (bool managed in new[] { true, false })
+            {
+                PorterStorageException ex = Assert.Throws<PorterStorageException>(() =>
+                    AzureStorageFactory.FromTokenCredential("stporter", http, managed, null, "porter"));
+                Assert.Equal(ErrorIds.HttpsRequired, ex.ErrorId);
+                Assert.Contains("http://127.0.0.1:10000/stporter", ex.Message);
+                Assert.DoesNotContain("TokenCredential", ex.Message);
+            }
+            Assert.Equal(ErrorIds.HttpsRequired, Assert.Throws<PorterStorageException>(() =>
+                AzureStorageFactory.FromTokenCredential("stporter", new Uri("https://stporter.blob.core.windows.net"), true, null, "porter",
+                    new Uri("http://127.0.0.1:10002/stporter"))).ErrorId);
+            Assert.Equal("SasToken", AzureStorageFactory.FromSas("stporter", http, "sv=2021-08-06&sig=abc", "porter").Authentication.ToString());
+        }
     }
 }

@@ -83,6 +83,15 @@ namespace PorterStorage.Core.Azure
             _sharedKey = sharedKey;
             _sas = sas?.TrimStart('?');
             _token = token;
+            foreach (Uri? endpoint in new[] { BlobEndpoint, TableEndpoint })
+            {
+                if (token != null && endpoint != null && !string.Equals(endpoint.Scheme, Uri.UriSchemeHttps, StringComparison.OrdinalIgnoreCase))
+                {
+                    // The SDK refuses to send a token in clear text at the first request, with its own words; named now.
+                    throw new PorterStorageException(ErrorIds.HttpsRequired, PorterErrorKind.InvalidArgument, endpoint.ToString(),
+                        $"The endpoint '{endpoint}' is not HTTPS, and a token ({source}) is only ever sent over HTTPS. Give the account's https endpoint, or, for an emulator or a test endpoint over http, a connection string or a SAS token.");
+                }
+            }
             if (table != null)
             {
                 // A table store whose endpoint cannot be known is named now, not at its first request.

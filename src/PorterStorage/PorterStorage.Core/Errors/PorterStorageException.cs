@@ -181,6 +181,9 @@ namespace PorterStorage.Core.Errors
 
         /// <summary>A storage given by endpoint whose account cannot be known: a custom domain without the account's name, or a name the endpoint contradicts.</summary>
         public const string AccountRequired = "AccountRequired";
+
+        /// <summary>A managed identity or signed-in account given an http endpoint: a token is only sent over HTTPS.</summary>
+        public const string HttpsRequired = "HttpsRequired";
         public const string ContainerNameInvalid = "ContainerNameInvalid";
         public const string AzureAuthFailed = "AzureAuthFailed";
         public const string AzureConnectionFailed = "AzureConnectionFailed";
