@@ -113,3 +113,63 @@ function Invoke-OtherBlobWriter {
         $null = Invoke-WebRequest -Method Delete -Uri $uri -Headers $headers -SkipHttpErrorCheck
     }
 }
+
+# A host that keeps what is written to it (Recorded.Lines): after Ctrl+C (Stop) nothing reaches the pipeline, only the host.
+function New-RecordingHost {
+    if (-not ('PorterStorageTests.RecordingHost' -as [type])) {
+        Add-Type -TypeDefinition @"
+using System; using System.Collections.Generic; using System.Globalization; using System.Management.Automation; using System.Management.Automation.Host; using System.Security;
+namespace PorterStorageTests {
+public sealed class RecordingUI : PSHostUserInterface {
+    public readonly List<string> Lines = new List<string>();
+    public override PSHostRawUserInterface RawUI => null;
+    public override string ReadLine() => string.Empty;
+    public override SecureString ReadLineAsSecureString() => new SecureString();
+    public override void Write(string value) { lock (Lines) Lines.Add(value); }
+    public override void Write(ConsoleColor f, ConsoleColor b, string value) => Write(value);
+    public override void WriteLine(string value) => Write(value);
+    public override void WriteErrorLine(string value) => Write("ERROR: " + value);
+    public override void WriteDebugLine(string message) { }
+    public override void WriteProgress(long sourceId, ProgressRecord record) { }
+    public override void WriteVerboseLine(string message) { }
+    public override void WriteWarningLine(string message) => Write("WARNING: " + message);
+    public override Dictionary<string, PSObject> Prompt(string caption, string message, System.Collections.ObjectModel.Collection<FieldDescription> descriptions) => throw new NotSupportedException();
+    public override int PromptForChoice(string caption, string message, System.Collections.ObjectModel.Collection<ChoiceDescription> choices, int defaultChoice) => throw new NotSupportedException();
+    public override PSCredential PromptForCredential(string caption, string message, string userName, string targetName) => throw new NotSupportedException();
+    public override PSCredential PromptForCredential(string caption, string message, string userName, string targetName, PSCredentialTypes allowed, PSCredentialUIOptions options) => throw new NotSupportedException();
+}
+public sealed class RecordingHost : PSHost {
+    private readonly Guid _id = Guid.NewGuid();
+    public readonly RecordingUI Recorded = new RecordingUI();
+    public override CultureInfo CurrentCulture => CultureInfo.InvariantCulture;
+    public override CultureInfo CurrentUICulture => CultureInfo.InvariantCulture;
+    public override Guid InstanceId => _id;
+    public override string Name => "RecordingHost";
+    public override PSHostUserInterface UI => Recorded;
+    public override Version Version => new Version(1, 0);
+    public override void EnterNestedPrompt() { }
+    public override void ExitNestedPrompt() { }
+    public override void NotifyBeginApplication() { }
+    public override void NotifyEndApplication() { }
+    public override void SetShouldExit(int exitCode) { }
+}
+}
+"@
+
+    }
+    [PorterStorageTests.RecordingHost]::new()
+}
+
+# A PowerShell with the module imported, in a runspace over a recording host (.Host.Recorded.Lines): after Ctrl+C (Stop) nothing
+# reaches the pipeline, only the host. The module is imported first, on its own: a batch of statements runs on the thread pool, and
+# a statement the batch starts after Stop would meet a disposed runspace and end the test process. Dispose .PowerShell and .Runspace.
+function New-RecordedPowerShell {
+    $recording = New-RecordingHost
+    $runspace = [runspacefactory]::CreateRunspace($recording)
+    $runspace.Open()
+    $ps = [powershell]::Create()
+    $ps.Runspace = $runspace
+    $null = $ps.AddCommand('Import-Module').AddParameter('Name', $env:PORTERSTORAGE_MODULE).Invoke()
+    $ps.Commands.Clear()
+    [pscustomobject]@{ PowerShell = $ps; Runspace = $runspace; Host = $recording }
+}

@@ -100,20 +100,18 @@ Describe 'Copy-PorterAzureContainer' {
         finally { Stop-FaultProxy $proxy }
     }
 
-    It 'stops promptly on Ctrl+C (StopProcessing) while a request is in flight, and a rerun finishes the copy' {
+    It 'stops promptly on Ctrl+C (StopProcessing) while a request is in flight, says how far it got, and a rerun finishes the copy' {
         $source = New-SeededContainer -Installations 40
         $destName = New-TestContainerName
         $dest = Get-PorterAzureStorage -ConnectionString $script:DestinationConnection -Container $destName
         # The fault proxy holds the copy after its 50th blob copy: Stop comes while a request waits for its answer.
         $proxy = Start-SuiteFaultProxy @{ pauseAfter = @{ operation = 'CopyBlobFromUrl'; count = 50 } }
-        $ps = [powershell]::Create()
+        $recorded = New-RecordedPowerShell
+        $ps = $recorded.PowerShell
+        $hostUi = $recorded.Host
         try {
             $viaSource = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['devstoreaccount1'] -Container $source.Container
             $viaDest = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['destaccount'] -Container $destName
-            # The module is imported first, on its own: a batch of statements runs on the thread pool, and a statement the
-            # batch starts after Stop would meet a disposed runspace and end the test process.
-            $null = $ps.AddCommand('Import-Module').AddParameter('Name', $env:PORTERSTORAGE_MODULE).Invoke()
-            $ps.Commands.Clear()
             $null = $ps.AddCommand('Copy-PorterAzureContainer').AddParameter('Source', $viaSource).AddParameter('Destination', $viaDest).
                 AddParameter('ConcurrentTaskCount', 1).AddParameter('Confirm', $false)
             $async = $ps.BeginInvoke()
@@ -123,9 +121,15 @@ Describe 'Copy-PorterAzureContainer' {
             $ps.Stop()
             $clock.Elapsed.TotalSeconds | Should -BeLessThan 5
             $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+            $said = ($hostUi.Recorded.Lines -join ' ') -replace '\s+', ' '
+            $said | Should -Match 'WARNING: The copy of .* was stopped after (\d+) blob\(s\) were copied'
+            # the 50 answered before the hold, less the last when its answer had not yet been counted as Stop came
+            [int][regex]::Match($said, 'stopped after (\d+) blob').Groups[1].Value | Should -BeIn 49, 50
+            $said | Should -Match 'Run the same command again'
         }
         finally {
             $ps.Dispose()
+            $recorded.Runspace.Dispose()
             Stop-FaultProxy $proxy
         }
         $finish = Copy-PorterAzureContainer -Source $source -Destination $dest -Confirm:$false

@@ -126,61 +126,16 @@ Describe 'Invoke-PorterStorageMigration on the Azure plugin''s container' {
     }
 
     It 'says on Ctrl+C what was committed and that a rerun finishes, and the rerun does' {
-        # A host that keeps what is written to it: after Stop nothing reaches the pipeline, only the host.
-        if (-not ('PorterStorageTests.RecordingHost' -as [type])) {
-            Add-Type -TypeDefinition @"
-using System; using System.Collections.Generic; using System.Globalization; using System.Management.Automation; using System.Management.Automation.Host; using System.Security;
-namespace PorterStorageTests {
-public sealed class RecordingUI : PSHostUserInterface {
-    public readonly List<string> Lines = new List<string>();
-    public override PSHostRawUserInterface RawUI => null;
-    public override string ReadLine() => string.Empty;
-    public override SecureString ReadLineAsSecureString() => new SecureString();
-    public override void Write(string value) { lock (Lines) Lines.Add(value); }
-    public override void Write(ConsoleColor f, ConsoleColor b, string value) => Write(value);
-    public override void WriteLine(string value) => Write(value);
-    public override void WriteErrorLine(string value) => Write("ERROR: " + value);
-    public override void WriteDebugLine(string message) { }
-    public override void WriteProgress(long sourceId, ProgressRecord record) { }
-    public override void WriteVerboseLine(string message) { }
-    public override void WriteWarningLine(string message) => Write("WARNING: " + message);
-    public override Dictionary<string, PSObject> Prompt(string caption, string message, System.Collections.ObjectModel.Collection<FieldDescription> descriptions) => throw new NotSupportedException();
-    public override int PromptForChoice(string caption, string message, System.Collections.ObjectModel.Collection<ChoiceDescription> choices, int defaultChoice) => throw new NotSupportedException();
-    public override PSCredential PromptForCredential(string caption, string message, string userName, string targetName) => throw new NotSupportedException();
-    public override PSCredential PromptForCredential(string caption, string message, string userName, string targetName, PSCredentialTypes allowed, PSCredentialUIOptions options) => throw new NotSupportedException();
-}
-public sealed class RecordingHost : PSHost {
-    private readonly Guid _id = Guid.NewGuid();
-    public readonly RecordingUI Recorded = new RecordingUI();
-    public override CultureInfo CurrentCulture => CultureInfo.InvariantCulture;
-    public override CultureInfo CurrentUICulture => CultureInfo.InvariantCulture;
-    public override Guid InstanceId => _id;
-    public override string Name => "RecordingHost";
-    public override PSHostUserInterface UI => Recorded;
-    public override Version Version => new Version(1, 0);
-    public override void EnterNestedPrompt() { }
-    public override void ExitNestedPrompt() { }
-    public override void NotifyBeginApplication() { }
-    public override void NotifyEndApplication() { }
-    public override void SetShouldExit(int exitCode) { }
-}
-}
-"@
-        }
         $reference = New-SeededContainer -Installations 1 -LegacyInstallations 40 -NoSchema
         (Invoke-PorterStorageMigration -Storage $reference -SkipBackupCheck -LogPath $TestDrive -Confirm:$false).Succeeded | Should -BeTrue
         $expected = Get-ContainerDigest $reference -MaskIds
         $victim = New-SeededContainer -Installations 1 -LegacyInstallations 40 -NoSchema
         # The proxy holds the run after its 70th blob write (some batches committed, others not): Stop comes then.
         $proxy = Start-SuiteFaultProxy @{ pauseAfter = @{ operation = 'PutBlob'; count = 70 } }
-        $hostUi = [PorterStorageTests.RecordingHost]::new()
-        $runspace = [runspacefactory]::CreateRunspace($hostUi)
-        $runspace.Open()
-        $ps = [powershell]::Create()
-        $ps.Runspace = $runspace
+        $recorded = New-RecordedPowerShell
+        $ps = $recorded.PowerShell
+        $hostUi = $recorded.Host
         try {
-            $null = $ps.AddCommand('Import-Module').AddParameter('Name', $env:PORTERSTORAGE_MODULE).Invoke()
-            $ps.Commands.Clear()
             $via = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['devstoreaccount1'] -Container $victim.Container
             $null = $ps.AddCommand('Invoke-PorterStorageMigration').AddParameter('Storage', $via).AddParameter('SkipBackupCheck').AddParameter('LogPath', "$TestDrive").AddParameter('Confirm', $false)
             $async = $ps.BeginInvoke()
@@ -196,7 +151,7 @@ public sealed class RecordingHost : PSHost {
         finally {
             Stop-FaultProxy $proxy
             $ps.Dispose()
-            $runspace.Dispose()
+            $recorded.Runspace.Dispose()
         }
         $deadline = [DateTime]::UtcNow.AddSeconds(40)
         do {

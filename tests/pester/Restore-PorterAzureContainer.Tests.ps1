@@ -115,6 +115,39 @@ Describe 'Restore-PorterAzureContainer -Force puts a store back exactly as it wa
         }
     }
 
+    It 'says on Ctrl+C how far the restore got and that a rerun with -Force finishes it, and the rerun does' {
+        $s = New-SeededContainer -Installations 20
+        $backup = $s | Backup-PorterAzureContainer -Destination (Join-Path $TestDrive 'stopped')
+        $target = New-TestContainerName
+        # The proxy holds the restore after its 20th blob write: Stop comes while writes wait for their answers.
+        $proxy = Start-SuiteFaultProxy @{ pauseAfter = @{ operation = 'PutBlob'; count = 20 } }
+        $recorded = New-RecordedPowerShell
+        $ps = $recorded.PowerShell
+        $hostUi = $recorded.Host
+        try {
+            $via = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['devstoreaccount1'] -Container $target
+            $null = $ps.AddCommand('Restore-PorterAzureContainer').AddParameter('Path', $backup.Path).AddParameter('Storage', $via).AddParameter('Confirm', $false)
+            $async = $ps.BeginInvoke()
+            Wait-FaultProxyPaused $proxy | Should -BeTrue
+            $stopping = $ps.BeginStop($null, $null)
+            Resume-FaultProxy $proxy
+            $ps.EndStop($stopping)
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+            $said = ($hostUi.Recorded.Lines -join ' ') -replace '\s+', ' '
+            $said | Should -Match "WARNING: The restore of .* was stopped after (\d+ of $($backup.FileCount)|no) blob\(s\) were written"
+            $said | Should -Match 'Run the same command again with -Force'
+        }
+        finally {
+            Stop-FaultProxy $proxy
+            $ps.Dispose()
+            $recorded.Runspace.Dispose()
+        }
+        $direct = Get-PorterAzureStorage -ConnectionString $script:SourceConnection -Container $target
+        $done = Restore-PorterAzureContainer -Path $backup.Path -Storage $direct -Force -Confirm:$false
+        $done.BlobCount | Should -Be $backup.FileCount
+        Get-ContainerDigest $direct -Full | Should -Be (Get-ContainerDigest $s -Full)
+    }
+
     It 'refuses a container whose migration lock is leased (MigrationInProgress), before saving or changing anything' {
         $s = New-SeededContainer -Installations 1 -LegacyInstallations 1 -NoSchema
         $folder = Join-Path $TestDrive 'leased'

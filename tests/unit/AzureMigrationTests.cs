@@ -132,7 +132,8 @@ namespace PorterStorage.Tests
             ChangeSet Set(string name)
             {
                 var c = new ChangeSet("parameter set " + name);
-                c.Writes.Add(new StoredDocument(ItemTypes.Parameters, null, name, Encoding.UTF8.GetBytes("{\"name\":\"" + name + "\"}")));
+                // A set as a migration writes it (current schema): finishing it leaves nothing for the run to change.
+                c.Writes.Add(new StoredDocument(ItemTypes.Parameters, null, name, Encoding.UTF8.GetBytes("{\"schemaVersion\":\"1.0.1\",\"name\":\"" + name + "\"}")));
                 return c;
             }
             IReadOnlyList<JournalRecord> committed = new ChangeJournal(store).CommitAll(new[] { Set("one"), Set("two"), Set("three") });

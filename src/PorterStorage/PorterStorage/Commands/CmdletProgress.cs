@@ -24,8 +24,12 @@ namespace PorterStorage.Commands
             _activity = activity;
         }
 
+        /// <summary>The last report, shown or not (what a stopped command says it had done).</summary>
+        public OperationProgress? Last { get; private set; }
+
         public void Report(OperationProgress value)
         {
+            Last = value;
             // Throttled to five records a second; the last of a known total always shows.
             if (_started && _since.ElapsedMilliseconds < 200 && (value.Total <= 0 || value.Done < value.Total))
             {

@@ -68,13 +68,14 @@ namespace PorterStorage.Commands
                 return;
             }
             var progress = new CmdletProgress(this, 7, $"Copying {Source.ContainerUri} to {Destination.ContainerUri}");
-            int done = 0;
+            int done = 0, copied = 0;
             long bytes = 0;
             try
             {
                 PorterContainerCopyResult result = ContainerCopy.Run(Source, Destination, ConcurrentTaskCount, Force, System.TimeSpan.FromSeconds(IndexTimeoutSeconds), e =>
                 {
                     done++;
+                    copied += e.Error == null ? 1 : 0;
                     bytes += e.Bytes;
                     if (e.Error != null)
                     {
@@ -100,6 +101,14 @@ namespace PorterStorage.Commands
                         "Repair-PorterAzureBlobTag (the migration rebuilds them too), then check it with Test-PorterStorage.");
                 }
                 WriteObject(result);
+            }
+            catch (System.Exception ex) when (CancellationToken.IsCancellationRequested && (ex is System.OperationCanceledException || ex is PipelineStoppedException || ex is PorterStorageException))
+            {
+                // Ctrl+C: what was in flight ended cancelled (or failed as it was cut off); where the work stopped is what matters.
+                TellStopped($"The copy of '{Source.ContainerUri}' to '{Destination.ContainerUri}' was stopped after {copied} blob(s) were copied. " +
+                    "Run the same command again to finish it: blobs already copied are skipped (their content and tags are compared), " +
+                    "and a blob the stop left half-copied is copied again.");
+                throw;
             }
             catch (PorterStorageException ex)
             {

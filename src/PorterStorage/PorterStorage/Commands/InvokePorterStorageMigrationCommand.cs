@@ -150,15 +150,8 @@ namespace PorterStorage.Commands
             }
             catch (MigrationStoppedException ex)
             {
-                // The pipeline is stopping, so nothing can be written to it: the host is told directly.
-                try
-                {
-                    Host.UI.WriteWarningLine(ex.Message);
-                }
-                catch (Exception ignored) when (ignored is PipelineStoppedException || ignored is InvalidOperationException || ignored is NotImplementedException)
-                {
-                    // A host without a UI: the log has every line written before the stop.
-                }
+                // A host without a UI is not told: the log has every line written before the stop.
+                TellStopped(ex.Message);
                 throw;
             }
             catch (PorterStorageException ex)

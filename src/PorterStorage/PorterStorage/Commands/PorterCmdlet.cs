@@ -36,6 +36,21 @@ namespace PorterStorage.Commands
         /// <summary>A per-item failure: reported, and the work goes on.</summary>
         protected void WriteCoreError(PorterStorageException ex) => WriteError(ToErrorRecord(ex));
 
+        /// <summary>
+        /// Says, after Ctrl+C, where the work stopped and how to finish it: the pipeline is stopping, so nothing can be written to
+        /// it, and the host is told directly (a host without a UI is not).
+        /// </summary>
+        protected void TellStopped(string message)
+        {
+            try
+            {
+                Host.UI.WriteWarningLine(message);
+            }
+            catch (Exception ignored) when (ignored is PipelineStoppedException || ignored is InvalidOperationException || ignored is NotImplementedException)
+            {
+            }
+        }
+
         /// <summary>A failed precondition: stops the cmdlet.</summary>
         protected void ThrowCoreError(PorterStorageException ex) => ThrowTerminatingError(ToErrorRecord(ex));
 

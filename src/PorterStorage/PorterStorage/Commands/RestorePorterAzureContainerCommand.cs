@@ -51,6 +51,18 @@ namespace PorterStorage.Commands
                     WriteObject(result);
                 }
             }
+            catch (System.Exception ex) when (CancellationToken.IsCancellationRequested && (ex is System.OperationCanceledException || ex is PipelineStoppedException || ex is PorterStorageException))
+            {
+                // Ctrl+C: what was in flight ended cancelled (or failed as it was cut off); where the work stopped is what matters.
+                Core.OperationProgress? last = progress.Last;
+                string kind = Storage.IsTable ? "entities" : "blob(s)";
+                string written = last != null && last.Activity == "Restoring" ? $"{last.Done} of {last.Total} {kind} were written" : $"no {kind} were written";
+                TellStopped($"The restore of '{archive}' into '{Storage.StoreUri}' was stopped after {written}; it may be partly restored. " +
+                    "Run the same command again with -Force to finish it: what it holds then is compared with the backup, saved first when anything is to be " +
+                    "replaced or removed, and only what differs is written. If it replaced or removed anything, what the container held before is in the " +
+                    "pre-restore backup beside the archive.");
+                throw;
+            }
             catch (PorterStorageException ex)
             {
                 WriteCoreError(ex);
