@@ -173,3 +173,17 @@ function New-RecordedPowerShell {
     $ps.Commands.Clear()
     [pscustomobject]@{ PowerShell = $ps; Runspace = $runspace; Host = $recording }
 }
+
+# Runs the command added to $Recorded.PowerShell until the proxy holds one of its requests, stops it (Ctrl+C) while that request
+# waits, lets the proxy answer, and returns what the host was told, on one line.
+function Stop-RecordedWhileHeld {
+    param([Parameter(Mandatory)] $Recorded, [Parameter(Mandatory)] $Proxy)
+    $ps = $Recorded.PowerShell
+    $null = $ps.BeginInvoke()
+    Wait-FaultProxyPaused $Proxy | Should -BeTrue
+    $stopping = $ps.BeginStop($null, $null)
+    Resume-FaultProxy $Proxy
+    $ps.EndStop($stopping)
+    $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+    ($Recorded.Host.Recorded.Lines -join ' ') -replace '\s+', ' '
+}

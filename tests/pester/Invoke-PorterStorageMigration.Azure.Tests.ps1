@@ -134,17 +134,10 @@ Describe 'Invoke-PorterStorageMigration on the Azure plugin''s container' {
         $proxy = Start-SuiteFaultProxy @{ pauseAfter = @{ operation = 'PutBlob'; count = 70 } }
         $recorded = New-RecordedPowerShell
         $ps = $recorded.PowerShell
-        $hostUi = $recorded.Host
         try {
             $via = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['devstoreaccount1'] -Container $victim.Container
             $null = $ps.AddCommand('Invoke-PorterStorageMigration').AddParameter('Storage', $via).AddParameter('SkipBackupCheck').AddParameter('LogPath', "$TestDrive").AddParameter('Confirm', $false)
-            $async = $ps.BeginInvoke()
-            Wait-FaultProxyPaused $proxy | Should -BeTrue
-            $stopping = $ps.BeginStop($null, $null)
-            Resume-FaultProxy $proxy
-            $ps.EndStop($stopping)
-            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
-            $said = ($hostUi.Recorded.Lines -join ' ') -replace '\s+', ' '
+            $said = Stop-RecordedWhileHeld $recorded $proxy
             $said | Should -Match 'WARNING: The migration of .* was stopped after \d+ installation\(s\) and \d+ credential or parameter set\(s\) were migrated and committed'
             $said | Should -Match 'Run the same command again'
         }

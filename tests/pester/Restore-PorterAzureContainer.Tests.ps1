@@ -123,17 +123,10 @@ Describe 'Restore-PorterAzureContainer -Force puts a store back exactly as it wa
         $proxy = Start-SuiteFaultProxy @{ pauseAfter = @{ operation = 'PutBlob'; count = 20 } }
         $recorded = New-RecordedPowerShell
         $ps = $recorded.PowerShell
-        $hostUi = $recorded.Host
         try {
             $via = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['devstoreaccount1'] -Container $target
             $null = $ps.AddCommand('Restore-PorterAzureContainer').AddParameter('Path', $backup.Path).AddParameter('Storage', $via).AddParameter('Confirm', $false)
-            $async = $ps.BeginInvoke()
-            Wait-FaultProxyPaused $proxy | Should -BeTrue
-            $stopping = $ps.BeginStop($null, $null)
-            Resume-FaultProxy $proxy
-            $ps.EndStop($stopping)
-            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
-            $said = ($hostUi.Recorded.Lines -join ' ') -replace '\s+', ' '
+            $said = Stop-RecordedWhileHeld $recorded $proxy
             $said | Should -Match "WARNING: The restore of .* was stopped after (\d+ of $($backup.FileCount)|no) blob\(s\) were written"
             $said | Should -Match 'Run the same command again with -Force'
         }
