@@ -238,6 +238,20 @@ Describe 'Tag queries answering empty pages with a continuation' {
 }
 
 Describe 'A Blob Index far behind the writes' {
+    It 'with -IndexTimeoutSeconds 0 and an index that is current asks every type''s query once and finds every item' {
+        $s = New-SeededContainer -Installations 3
+        $proxy = Start-SuiteFaultProxy @{}
+        try {
+            $check = Test-PorterStorage -Storage (Get-ProxiedStorage $proxy $s) -IndexTimeoutSeconds 0
+            @($check.Findings | Where-Object Code -eq 'NotFoundByTags').Count | Should -Be 0
+            $check.IsValid | Should -BeTrue
+            # claims, results, outputs and installations at least: one query each, none asked twice
+            (Get-FaultProxyStats $proxy).operations.FindBlobsByTags | Should -BeGreaterOrEqual 4
+            (Get-FaultProxyStats $proxy).operations.FindBlobsByTags | Should -BeLessOrEqual 6
+        }
+        finally { Stop-FaultProxy $proxy }
+    }
+
     It 'with -IndexTimeoutSeconds 0 asks each tag query once, keeps every miss in the verification and sums them up in one warning per code' {
         $s = New-SeededContainer -Installations 1 -LegacyInstallations 4 -NoSchema
         # Every blob tagged through the proxy stays hidden from its tag queries for the whole test.

@@ -38,7 +38,8 @@ namespace PorterStorage.Tests
         {
             using var folder = new TempHome();
             string path = folder.Write("a.json", "old");
-            Assert.ThrowsAny<IOException>(() => PrivateFile.Write(path, replace: false, B("new")));
+            IOException refused = Assert.ThrowsAny<IOException>(() => PrivateFile.Write(path, replace: false, B("new")));
+            Assert.Contains("already exists", refused.Message);
             Assert.Equal("old", File.ReadAllText(path));
             OnlyFiles(folder, "a.json");
         }
@@ -99,12 +100,20 @@ namespace PorterStorage.Tests
             string dangling = folder.P("dangling.html");
             string nowhere = outside.P("created-through-link");
             File.CreateSymbolicLink(dangling, nowhere);
-            Assert.ThrowsAny<IOException>(() => PrivateFile.Write(dangling, replace: false, B("report")));
+            Assert.Throws<LinkRefusedException>(() => PrivateFile.Write(dangling, replace: false, B("report")));
             Assert.NotNull(new FileInfo(dangling).LinkTarget);
             PrivateFile.Write(dangling, replace: true, B("report"));
             Assert.Null(new FileInfo(dangling).LinkTarget);
             Assert.False(File.Exists(nowhere));
             OnlyFiles(folder, "dangling.html", "report.html");
+        }
+
+        [Fact]
+        public void MoveFile_AMissingSource_IsNamed_NotTheDestination()
+        {
+            using var folder = new TempHome();
+            var missing = Assert.Throws<FileNotFoundException>(() => FileSystemExtras.MoveFile(folder.P("gone"), folder.P("target"), overwrite: true));
+            Assert.Equal(folder.P("gone"), missing.FileName);
         }
     }
 }

@@ -327,8 +327,9 @@ namespace PorterStorage.Core.Azure
         /// Polls each tag condition (asked as Porter asks it, <see cref="PorterAzureStorage.FindByTags"/>, every page) until it returns
         /// every blob <paramref name="pending"/> expects of it, or the timeout passes (the index lags behind writes); <paramref name="types"/>
         /// names each blob's type for the misses, which follow <paramref name="missedAlready"/>. A round asks each pending condition once,
-        /// <see cref="QueryConcurrency"/> at a time, and starts no query past the deadline (the first query of the wait always goes), so a
-        /// round of many conditions ends with the timeout too; a condition not asked in time counts as not yet found. Cancellable at once.
+        /// <see cref="QueryConcurrency"/> at a time. The first round asks every condition whatever the timeout (a timeout of zero asks each
+        /// once: a condition never asked would be reported as not found); a later round starts no query past the deadline, so a round of
+        /// many conditions ends with the timeout too, and a condition not asked again keeps what it found. Cancellable at once.
         /// </summary>
         internal static IndexCheck WaitForQueries(PorterAzureStorage storage, SortedDictionary<string, HashSet<string>> pending, IReadOnlyDictionary<string, string> types,
             IReadOnlyList<IndexMiss> missedAlready, TimeSpan timeout, CancellationToken cancel)
@@ -337,18 +338,20 @@ namespace PorterStorage.Core.Azure
             var clock = Stopwatch.StartNew();
             TimeSpan pause = TimeSpan.FromMilliseconds(250);
             int queries = 0;
+            bool first = true;
             while (true)
             {
                 PorterStorageException? failed = null;
                 var options = new ParallelOptions { MaxDegreeOfParallelism = QueryConcurrency, CancellationToken = cancel };
+                bool everyOne = first;
                 Parallel.ForEach(pending.Keys.ToList(), options, (condition, round) =>
                 {
-                    if (Interlocked.Increment(ref queries) > 1 && clock.Elapsed >= timeout)
+                    if (!everyOne && clock.Elapsed >= timeout)
                     {
-                        Interlocked.Decrement(ref queries);
                         round.Stop();
                         return;
                     }
+                    Interlocked.Increment(ref queries);
                     // Each condition's set is touched by its own query only.
                     HashSet<string> expected = pending[condition];
                     try
@@ -368,6 +371,7 @@ namespace PorterStorage.Core.Azure
                 {
                     throw failed;
                 }
+                first = false;
                 foreach (string done in pending.Where(kv => kv.Value.Count == 0).Select(kv => kv.Key).ToList())
                 {
                     pending.Remove(done);

@@ -237,6 +237,9 @@ namespace PorterStorage.Core.IO
             }
         }
 
+        /// <summary>Set once the C library is found to lack renameat2.</summary>
+        private static bool _noRenameat2;
+
         /// <summary>
         /// Moves a file into place, replacing an existing one atomically when <paramref name="overwrite"/>. On Linux one rename: a
         /// link at the destination is replaced as itself (never followed), and without <paramref name="overwrite"/> anything there,
@@ -244,11 +247,22 @@ namespace PorterStorage.Core.IO
         /// </summary>
         public static void MoveFile(string source, string destination, bool overwrite)
         {
-            if (UnixFiles.Supported)
+            if (UnixFiles.Supported && !_noRenameat2)
             {
-                int done = overwrite
-                    ? UnixFiles.Native.renameat(UnixFiles.AtFdCwd, source, UnixFiles.AtFdCwd, destination)
-                    : UnixFiles.Native.renameat2(UnixFiles.AtFdCwd, source, UnixFiles.AtFdCwd, destination, 1 /* RENAME_NOREPLACE */);
+                int done;
+                try
+                {
+                    done = overwrite
+                        ? UnixFiles.Native.renameat(UnixFiles.AtFdCwd, source, UnixFiles.AtFdCwd, destination)
+                        : UnixFiles.Native.renameat2(UnixFiles.AtFdCwd, source, UnixFiles.AtFdCwd, destination, 1 /* RENAME_NOREPLACE */);
+                }
+                catch (EntryPointNotFoundException)
+                {
+                    // A C library without renameat2 (glibc before 2.28, musl before 1.2.6): the runtime's move from now on.
+                    _noRenameat2 = true;
+                    MoveFile(source, destination, overwrite);
+                    return;
+                }
                 int errno = done == 0 ? 0 : Marshal.GetLastWin32Error();
                 if (errno == 0)
                 {
@@ -256,7 +270,12 @@ namespace PorterStorage.Core.IO
                 }
                 if (overwrite || (errno != 22 && errno != 38))
                 {
-                    throw UnixFiles.Error(errno, destination, "move a file to");
+                    if (errno == UnixFiles.EExist && UnixFiles.Lstat(destination) is FileIdentity there && there.IsLink)
+                    {
+                        throw new LinkRefusedException(destination);
+                    }
+                    // A missing name is the one that is missing: the file being moved, or the destination's folder.
+                    throw UnixFiles.Error(errno, errno == UnixFiles.ENoEnt && UnixFiles.Lstat(source) == null ? source : destination, "move a file to");
                 }
                 // A file system without RENAME_NOREPLACE (EINVAL, ENOSYS): the runtime's move, which refuses an existing name too.
             }

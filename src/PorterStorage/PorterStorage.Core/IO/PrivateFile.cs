@@ -19,13 +19,13 @@ namespace PorterStorage.Core.IO
         internal static T Write<T>(IFileIO io, string path, bool replace, Func<Stream, T> write, Action<string, T>? check = null)
         {
             string temp = TemporaryName(path);
-            bool created = false;
+            // Set before the file is asked for: one created by a call that then failed is removed too.
+            bool created = true;
             try
             {
                 T measured;
                 using (Stream stream = io.CreateNew(temp, 81920))
                 {
-                    created = true;
                     measured = write(stream);
                     stream.Flush();
                     if (stream is FileStream file)

@@ -261,6 +261,8 @@ namespace PorterStorage.Core.IO
                     return new FileNotFoundException($"'{path}' does not exist.", path);
                 case ELoop:
                     return new LinkRefusedException(path);
+                case EExist:
+                    return new IOException($"'{path}' already exists.", EExist);
                 case ENoSpace:
                     return new IOException($"No space left on device to {what} '{path}'.", ENoSpace);
                 default:

@@ -102,12 +102,9 @@ namespace PorterStorage.Commands
                 }
                 WriteObject(result);
             }
-            catch (System.Exception ex) when (CancellationToken.IsCancellationRequested && (ex is System.OperationCanceledException || ex is PipelineStoppedException || ex is PorterStorageException))
+            catch (System.Exception ex) when (IsStop(ex))
             {
-                // Ctrl+C: what was in flight ended cancelled (or failed as it was cut off); where the work stopped is what matters.
-                TellStopped($"The copy of '{Source.ContainerUri}' to '{Destination.ContainerUri}' was stopped after {copied} blob(s) were copied. " +
-                    "Run the same command again to finish it: blobs already copied are skipped (their content and tags are compared), " +
-                    "and a blob the stop left half-copied is copied again.");
+                TellStopped(StoppedCopy(Source.ContainerUri, Destination.ContainerUri, copied, "blob(s) were copied"));
                 throw;
             }
             catch (PorterStorageException ex)
@@ -129,11 +126,12 @@ namespace PorterStorage.Commands
                 return;
             }
             var progress = new CmdletProgress(this, 7, $"Copying {Source.StoreUri} to {Destination.StoreUri}");
-            int done = 0;
+            int done = 0, copied = 0;
             long bytes = 0;
             void OnEvent(CopyEvent e)
             {
                 done++;
+                copied += e.Error == null ? 1 : 0;
                 bytes += e.Bytes;
                 if (e.Error != null)
                 {
@@ -178,6 +176,11 @@ namespace PorterStorage.Commands
                 }
                 WriteObject(result);
             }
+            catch (System.Exception ex) when (IsStop(ex))
+            {
+                TellStopped(StoppedCopy(Source.StoreUri, Destination.StoreUri, copied, toTable ? "entities were written" : "items were written as blobs"));
+                throw;
+            }
             catch (PorterStorageException ex)
             {
                 WriteCoreError(ex);
@@ -187,6 +190,10 @@ namespace PorterStorage.Commands
                 progress.Complete();
             }
         }
+
+        private static string StoppedCopy(System.Uri from, System.Uri to, int copied, string done) =>
+            $"The copy of '{from}' to '{to}' was stopped after {copied} {done}. Run the same command again to finish it: what was already " +
+            "copied is compared and skipped (content and tags), and what the stop left half-written is written again.";
 
         private void ApplyConfig(PorterContainerCopyResult result)
         {

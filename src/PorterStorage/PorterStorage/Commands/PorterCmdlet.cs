@@ -37,6 +37,13 @@ namespace PorterStorage.Commands
         protected void WriteCoreError(PorterStorageException ex) => WriteError(ToErrorRecord(ex));
 
         /// <summary>
+        /// True for what ends a command on Ctrl+C: what was in flight ended cancelled (or failed as it was cut off), and where the
+        /// work stopped is what matters (<see cref="TellStopped"/>).
+        /// </summary>
+        protected bool IsStop(Exception ex) =>
+            CancellationToken.IsCancellationRequested && (ex is OperationCanceledException || ex is PipelineStoppedException || ex is PorterStorageException);
+
+        /// <summary>
         /// Says, after Ctrl+C, where the work stopped and how to finish it: the pipeline is stopping, so nothing can be written to
         /// it, and the host is told directly (a host without a UI is not).
         /// </summary>

@@ -51,9 +51,8 @@ namespace PorterStorage.Commands
                     WriteObject(result);
                 }
             }
-            catch (System.Exception ex) when (CancellationToken.IsCancellationRequested && (ex is System.OperationCanceledException || ex is PipelineStoppedException || ex is PorterStorageException))
+            catch (System.Exception ex) when (IsStop(ex))
             {
-                // Ctrl+C: what was in flight ended cancelled (or failed as it was cut off); where the work stopped is what matters.
                 Core.OperationProgress? last = progress.Last;
                 string kind = Storage.IsTable ? "entities" : "blob(s)";
                 string written = last != null && last.Activity == "Restoring" ? $"{last.Done} of {last.Total} {kind} were written" : $"no {kind} were written";
