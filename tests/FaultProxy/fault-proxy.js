@@ -182,6 +182,7 @@ class FaultProxy {
     constructor(options) {
         this.options = options;
         this.accounts = new AccountConditions();
+        this.active = 0;             // client requests not yet answered (held, forwarded or being answered), control requests aside
         this.reset();
     }
 
@@ -250,7 +251,7 @@ class FaultProxy {
     stats() {
         return {
             total: this.total, operations: this.counts, byType: this.byType, faults: this.faults, paused: this.paused, held: this.held,
-            maxRequestBytes: this.maxRequestBytes, clockMs: this.clockMs, throttleRules: this.throttle.taken(),
+            active: this.active, maxRequestBytes: this.maxRequestBytes, clockMs: this.clockMs, throttleRules: this.throttle.taken(),
         };
     }
 
@@ -455,8 +456,17 @@ class FaultProxy {
         let sent = 0;
         req.on('data', chunk => { sent += chunk.length; });
         req.on('end', () => this.noteRequestBytes(label, sent));
+        // A client gone before its request's body arrived whole: the partial request is dropped upstream too (never committed).
+        const abandon = () => { if (!req.complete) { upstream.destroy(); } };
+        req.on('close', abandon);
+        if (req.destroyed) { abandon(); }
         req.pipe(upstream);
-        const response = await new Promise(resolve => upstream.on('response', resolve));
+        // Settles however the upstream request ends, so that every request the proxy took is answered or dropped (stats.active).
+        const response = await new Promise((resolve, reject) => {
+            upstream.on('response', resolve);
+            upstream.on('error', reject);
+            upstream.on('close', () => reject(new Error('upstream closed without an answer')));
+        });
         this.noteTagWrite(op, url, req.headers, response.statusCode);
         const chunks = [];
         for await (const chunk of response) { chunks.push(chunk); }
@@ -509,7 +519,11 @@ function main() {
     const options = parseArgs(process.argv.slice(2));
     const proxy = new FaultProxy(options);
     const server = http.createServer((req, res) => {
-        proxy.handle(req, res).catch(() => { if (!res.headersSent) { res.writeHead(502).end(); } else { res.destroy(); } });
+        const control = (req.url || '').startsWith('/__proxy/');
+        if (!control) { proxy.active++; }
+        proxy.handle(req, res)
+            .catch(() => { if (!res.headersSent) { res.writeHead(502).end(); } else { res.destroy(); } })
+            .finally(() => { if (!control) { proxy.active--; } });
     });
     server.keepAliveTimeout = 60000;
     server.listen(options.port, '127.0.0.1', () => {

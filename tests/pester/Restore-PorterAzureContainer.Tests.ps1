@@ -127,6 +127,8 @@ Describe 'Restore-PorterAzureContainer -Force puts a store back exactly as it wa
             $via = Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['devstoreaccount1'] -Container $target
             $null = $ps.AddCommand('Restore-PorterAzureContainer').AddParameter('Path', $backup.Path).AddParameter('Storage', $via).AddParameter('Confirm', $false)
             $said = Stop-RecordedWhileHeld $recorded $proxy
+            # The writes the stopped restore had sent reach the service before the rerun reads the container.
+            Wait-FaultProxyIdle $proxy | Should -BeTrue
             $said | Should -Match "WARNING: The restore of .* was stopped after (\d+ of $($backup.FileCount)|no) blob\(s\) were written"
             $said | Should -Match 'Run the same command again with -Force'
         }
