@@ -67,18 +67,6 @@ function Wait-FaultProxyPaused {
 }
 
 # Moves the proxy's simulated clock, which throttleRules' untilMs is measured on, to -Milliseconds (never back).
-# Waits until every client request the proxy took has been answered (held ones released and forwarded included), so that what a
-# stopped client left in flight has reached the service before the next step; $true when it has within $TimeoutSeconds.
-function Wait-FaultProxyIdle {
-    param([Parameter(Mandatory)] $Proxy, [int] $TimeoutSeconds = 30)
-    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
-    while ((Get-FaultProxyStats $Proxy).active -gt 0) {
-        if ([DateTime]::UtcNow -gt $deadline) { return $false }
-        Start-Sleep -Milliseconds 50
-    }
-    $true
-}
-
 function Set-FaultProxyClock {
     param([Parameter(Mandatory)] $Proxy, [Parameter(Mandatory)] [long] $Milliseconds)
     (Invoke-FaultProxyControl $Proxy 'clock' -Body @{ advanceToMs = $Milliseconds }).Body.nowMs
