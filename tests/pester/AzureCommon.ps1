@@ -80,7 +80,9 @@ function Get-ProxiedStorage {
 # signed with Shared Key, so it is never held or faulted by a proxy the module's run goes through.
 function Invoke-OtherBlobWriter {
     param([Parameter(Mandatory)] [string] $ConnectionString, [Parameter(Mandatory)] [string] $Container, [Parameter(Mandatory)] [string] $Blob,
-        [ValidateSet('Put', 'Delete', 'SetTier')] [string] $Action = 'Put', [string] $Content = '', [ValidateSet('Hot', 'Cool', 'Archive')] [string] $Tier = 'Hot')
+        [ValidateSet('Put', 'Delete', 'SetTier')] [string] $Action = 'Put', [string] $Content = '', [ValidateSet('Hot', 'Cool', 'Archive')] [string] $Tier = 'Hot',
+        # Put: bytes instead of -Content, and metadata for the blob
+        [byte[]] $Bytes, [hashtable] $Metadata)
     $cs = @{}
     foreach ($pair in $ConnectionString.Split(';', [StringSplitOptions]::RemoveEmptyEntries)) {
         $at = $pair.IndexOf('=')
@@ -89,10 +91,12 @@ function Invoke-OtherBlobWriter {
     $account = $cs['AccountName']
     $uri = [Uri]::new($cs['BlobEndpoint'].TrimEnd('/') + "/$Container/$Blob" + $(if ($Action -eq 'SetTier') { '?comp=tier' } else { '' }))
     $body = [Text.UTF8Encoding]::new($false).GetBytes($Content)
+    if ($Bytes) { $body = $Bytes }
     $headers = [ordered]@{ 'x-ms-date' = [DateTime]::UtcNow.ToString('R'); 'x-ms-version' = '2021-04-10' }
     $length = ''
     if ($Action -eq 'Put') {
         $headers['x-ms-blob-type'] = 'BlockBlob'
+        if ($Metadata) { foreach ($k in $Metadata.Keys) { $headers["x-ms-meta-$k"] = [string]$Metadata[$k] } }
         if ($body.Length -gt 0) { $length = "$($body.Length)" }
     }
     if ($Action -eq 'SetTier') { $headers['x-ms-access-tier'] = $Tier }

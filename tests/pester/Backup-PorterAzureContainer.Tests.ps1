@@ -4,8 +4,8 @@ BeforeAll {
 
 Describe 'Backup-PorterAzureContainer and Restore-PorterAzureContainer' {
     It 'declare their output types; restore is ConfirmImpact High' {
-        (Get-Command Backup-PorterAzureContainer).OutputType.Name | Should -Contain 'PorterStorage.Core.Backup.PorterBackup'
-        (Get-Command Restore-PorterAzureContainer).OutputType.Name | Should -Contain 'PorterStorage.Core.Azure.PorterContainerRestoreResult'
+        (Get-Command Backup-PorterAzureContainer).OutputType.Name | Should -Contain 'PorterStorage.PorterBackup'
+        (Get-Command Restore-PorterAzureContainer).OutputType.Name | Should -Contain 'PorterStorage.PorterContainerRestoreResult'
         (Get-Command Restore-PorterAzureContainer).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false).ConfirmImpact | Should -Be 'High'
     }
 
@@ -98,13 +98,79 @@ Describe 'Backup-PorterAzureContainer and Restore-PorterAzureContainer' {
     }
 
 
-    It 'lists the backups kept in a container (Get-PorterBackup -Storage), each downloaded and checked, and fetches them to restore' {
+    It 'lists the backups kept in a container from their blobs'' metadata, downloading nothing; -Verify downloads and checks each' {
+        $target = Get-PorterAzureStorage -ConnectionString $script:DestinationConnection -Container (New-TestContainerName)
+        $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'meta-home é') -Kind Current).FullName
+        $one = Backup-PorterHome -LiteralPath $h -Destination (Join-Path $TestDrive 'meta') -CopyTo $target -RunId 'chg-1234'
+        $one.RunId | Should -Be 'chg-1234'
+        $s = New-SeededContainer -Installations 1
+        $two = Backup-PorterAzureContainer -Storage $s -Destination (Join-Path $TestDrive 'meta') -CopyTo $target
+        $proxy = Start-SuiteFaultProxy
+        try {
+            $listed = Get-PorterBackup -Storage (Get-PorterAzureStorage -ConnectionString $proxy.ConnectionStrings['destaccount'] -Container $target.Container)
+            $ops = (Get-FaultProxyStats $proxy).operations
+            $ops.PSObject.Properties.Name | Should -Not -Contain 'GetBlob' -Because 'nothing is downloaded to list'
+            [int]$ops.ListBlobs | Should -Be 1
+        }
+        finally { Stop-FaultProxy $proxy }
+        $listed.Count | Should -Be 2
+        $homeCopy = $listed | Where-Object Kind -eq 'Home'
+        $homeCopy.MetadataOnly | Should -BeTrue
+        foreach ($p in 'Source', 'Created', 'FileCount', 'TotalBytes', 'ArchiveBytes', 'Sha256', 'DataOnly', 'RunId') { $homeCopy.$p | Should -Be $one.$p -Because $p }
+        # nothing was checked: the metadata is what the copy claims
+        $homeCopy.Verified | Should -BeFalse
+        # listed through the proxy: the same blob under the proxy's address
+        ([Uri]$homeCopy.Path).AbsolutePath | Should -Be $one.CopiedTo.AbsolutePath
+        ($listed | Where-Object Kind -eq 'Container').Source | Should -Be $two.Source
+        ($listed | Where-Object Kind -eq 'Container').RunId | Should -BeNullOrEmpty
+        # -Name picks blobs; -Verify downloads and checks them now
+        $checked = @(Get-PorterBackup -Storage $target -Name 'porter-home-*' -Verify)
+        $checked.Count | Should -Be 1
+        $checked[0].MetadataOnly | Should -BeFalse
+        $checked[0].Verified | Should -BeTrue
+        $checked[0].RunId | Should -Be 'chg-1234'
+        # Metadata that vouches for bytes the blob no longer holds (of the same length): the listing repeats the claim, -Verify finds
+        # the blob is no backup; one of another length contradicts the listing itself and is downloaded and checked at once.
+        $name = [Uri]::UnescapeDataString($one.CopiedTo.Segments[-1])
+        $invariant = [Globalization.CultureInfo]::InvariantCulture
+        $metadata = @{ sha256 = $one.Sha256; kind = 'home'; source = [Uri]::EscapeDataString($one.Source); created = $one.Created.ToString('yyyy-MM-ddTHH:mm:ss.fffffffZ', $invariant)
+            files = "$($one.FileCount)"; bytes = "$($one.TotalBytes)"; dataonly = 'false'; runid = 'chg-1234'; size = "$($one.ArchiveBytes)" }
+        Invoke-OtherBlobWriter -ConnectionString $script:DestinationConnection -Container $target.Container -Blob $name -Bytes ([byte[]]::new($one.ArchiveBytes)) -Metadata $metadata
+        $claimed = Get-PorterBackup -Storage $target -Name $name
+        $claimed.MetadataOnly | Should -BeTrue
+        $claimed.Sha256 | Should -Be $one.Sha256
+        foreach ($how in @{ Verify = $true }, @{}) {
+            if (-not $how.Count) {
+                Invoke-OtherBlobWriter -ConnectionString $script:DestinationConnection -Container $target.Container -Blob $name -Content 'not an archive' -Metadata $metadata
+            }
+            $said = Get-PorterBackup -Storage $target -Name $name @how -Verbose 4>&1
+            @($said | Where-Object { $_ -is [PorterStorage.PorterBackup] }) | Should -BeNullOrEmpty
+            ($said | Where-Object { $_ -is [Management.Automation.VerboseRecord] }).Message | Should -Match "'$([regex]::Escape($name))' is not a PorterStorage backup"
+        }
+        # A copy without that metadata (an older module's) is downloaded and checked, as -Verify does.
+        Invoke-OtherBlobWriter -ConnectionString $script:DestinationConnection -Container $target.Container -Blob $name -Bytes ([IO.File]::ReadAllBytes($one.Path)) -Metadata @{ sha256 = $one.Sha256; kind = 'home' }
+        $old = Get-PorterBackup -Storage $target -Name $name
+        $old.MetadataOnly | Should -BeFalse
+        $old.Verified | Should -BeTrue
+        $old.Source | Should -Be $one.Source
+    }
+
+    It 'refuses a -RunId the blob metadata cannot hold, before writing anything' {
+        $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'runid-home') -Kind Current).FullName
+        $destination = Join-Path $TestDrive 'runid-backups'
+        { Backup-PorterHome -LiteralPath $h -Destination $destination -RunId 'change 1234!' -ErrorAction Stop } | Should -Throw -ErrorId 'RunIdInvalid,PorterStorage.Commands.BackupPorterHomeCommand'
+        $s = New-SeededContainer -Installations 1
+        { Backup-PorterAzureContainer -Storage $s -Destination $destination -RunId ('x' * 65) -ErrorAction Stop } | Should -Throw -ErrorId 'RunIdInvalid,PorterStorage.Commands.BackupPorterAzureContainerCommand'
+        $destination | Should -Not -Exist
+    }
+
+    It 'lists the backups kept in a container (Get-PorterBackup -Storage), and fetches them to restore' {
         $target = Get-PorterAzureStorage -ConnectionString $script:DestinationConnection -Container (New-TestContainerName)
         $h = (New-PorterSampleHome -Path (Join-Path $TestDrive 'kept-home') -Kind Current).FullName
         $one = Backup-PorterHome -LiteralPath $h -Destination (Join-Path $TestDrive 'kept') -CopyTo $target
         $s = New-SeededContainer -Installations 1
         $two = Backup-PorterAzureContainer -Storage $s -Destination (Join-Path $TestDrive 'kept') -CopyTo $target
-        $listed = Get-PorterBackup -Storage $target
+        $listed = Get-PorterBackup -Storage $target -Verify
         $listed.Count | Should -Be 2
         ($listed | Sort-Object Kind).Kind | Should -Be @('Container', 'Home')
         $listed.Verified | Should -Be @($true, $true)

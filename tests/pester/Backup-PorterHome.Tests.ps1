@@ -11,7 +11,7 @@ Describe 'Backup-PorterHome' {
 
     It 'declares its output type and supports ShouldProcess' {
         $c = Get-Command Backup-PorterHome
-        $c.OutputType.Name | Should -Contain 'PorterStorage.Core.Backup.PorterBackup'
+        $c.OutputType.Name | Should -Contain 'PorterStorage.PorterBackup'
         $c.Parameters.Keys | Should -Contain 'WhatIf'
     }
 

@@ -67,6 +67,60 @@ Describe 'ConvertTo-PorterMigrationReport' {
         Get-Content -LiteralPath $victim -Raw | Should -Be 'precious'
     }
 
+    It 'heads the report with when, where, by whom and with which module version the run and the plan were made' {
+        $html = $result | ConvertTo-PorterMigrationReport
+        $version = (Get-Module PorterStorage).Version.ToString(3)
+        $result.Run.ModuleVersion | Should -Be $version
+        $result.Run.Host | Should -Be ([Environment]::MachineName)
+        $result.Run.Operator | Should -Be ([Environment]::UserName)
+        $result.Run.Finished | Should -BeGreaterOrEqual $result.Run.Started
+        foreach ($fact in @(
+                @('Started (UTC)', $result.Run.Started.ToString('yyyy-MM-dd HH:mm:ss', [Globalization.CultureInfo]::InvariantCulture)), @('Finished (UTC)', $result.Run.Finished.ToString('yyyy-MM-dd HH:mm:ss', [Globalization.CultureInfo]::InvariantCulture)),
+                @('Host', [Environment]::MachineName), @('Operator', [Environment]::UserName), @('PorterStorage version', $version))) {
+            $html | Should -Match ([regex]::Escape("<tr><th>$($fact[0])</th><td>$([Net.WebUtility]::HtmlEncode($fact[1]))</td></tr>"))
+        }
+        $planned = $plan | ConvertTo-PorterMigrationReport -Format Markdown
+        $planned | Should -Match ([regex]::Escape("| Planned (UTC) | $($plan.Run.Finished.ToString('yyyy-MM-dd HH:mm:ss', [Globalization.CultureInfo]::InvariantCulture)) |"))
+        $planned | Should -Match ([regex]::Escape("| PorterStorage version | $version |"))
+    }
+
+    It 'fits a 1200 px window and an A4 portrait page: nothing scrolls sideways, every column shown, long values wrapped' {
+        $chromium = $env:PORTERSTORAGE_CHROMIUM
+        $chromium | Should -Not -BeNullOrEmpty -Because 'build.ps1 Test installs Chromium (Debian chromium) for this check'
+        # A home whose path is one long word, so every path, the SHA-256 and the errors must wrap to fit.
+        $long = (New-PorterSampleHome -Path (Join-Path $TestDrive ('team-' + ('x' * 160))) -Kind Legacy).FullName
+        Set-Content -LiteralPath (Join-Path $long 'claims/broken.json') -Value '{"installation":"broken"}' -NoNewline
+        $wide = Backup-PorterHome -LiteralPath $long -Destination (Join-Path $TestDrive ('backups-' + ('y' * 120))) |
+            Invoke-PorterStorageMigration -Confirm:$false -Detailed -ErrorAction SilentlyContinue
+        $report = Join-Path $TestDrive 'wide.html'
+        $wide | ConvertTo-PorterMigrationReport -Path $report | Out-Null
+        $html = Get-Content -LiteralPath $report -Raw
+        # The page itself has no script; the measuring copy adds one that writes the widths into the title.
+        $measured = Join-Path $TestDrive 'wide-measured.html'
+        $probe = '<script>document.title = "W=" + document.documentElement.scrollWidth + " V=" + document.documentElement.clientWidth;</script></body>'
+        Set-Content -LiteralPath $measured -Value ($html -replace '</body>', $probe) -NoNewline
+        # 1200 px, and the width A4 portrait leaves inside 12 mm margins (186 mm at 96 px an inch: 703 px)
+        foreach ($width in 1200, 703) {
+            $userData = Join-Path $TestDrive "chromium-fit-$width"
+            $dom = (& $chromium --headless --disable-gpu --no-sandbox "--user-data-dir=$userData" --dump-dom "--window-size=$width,900" ([Uri]::new($measured).AbsoluteUri) 2>$null) -join "`n"
+            $widths = [regex]::Match($dom, '<title>W=(\d+) V=(\d+)</title>')
+            $widths.Success | Should -BeTrue -Because "Chromium measures the page at $width px"
+            [int]$widths.Groups[1].Value | Should -BeLessOrEqual ([int]$widths.Groups[2].Value) -Because "nothing scrolls sideways at $width px"
+            foreach ($column in 'SHA-256', 'Verified', 'Archive', 'Error id', 'Item', 'Why') { $dom | Should -Match "<th>$column</th>" }
+        }
+        $html | Should -Match ([regex]::Escape($wide.Backup.Sha256))
+        # printed to PDF: one A4 portrait page width (595 x 842 points)
+        $pdf = Join-Path $TestDrive 'wide.pdf'
+        & $chromium --headless --disable-gpu --no-sandbox "--user-data-dir=$(Join-Path $TestDrive 'chromium-pdf')" --no-pdf-header-footer "--print-to-pdf=$pdf" ([Uri]::new($report).AbsoluteUri) 2>&1 | Out-Null
+        $pdf | Should -Exist
+        $boxes = [regex]::Matches([Text.Encoding]::Latin1.GetString([IO.File]::ReadAllBytes($pdf)), '/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]')
+        $boxes.Count | Should -BeGreaterThan 0
+        foreach ($box in $boxes) {
+            [Math]::Round([double]$box.Groups[1].Value) | Should -Be 595
+            [Math]::Round([double]$box.Groups[2].Value) | Should -Be 842
+        }
+    }
+
     It 'renders in headless Chromium: the screenshot of the report is not the screenshot of an empty page' {
         $chromium = $env:PORTERSTORAGE_CHROMIUM
         $chromium | Should -Not -BeNullOrEmpty -Because 'build.ps1 Test installs Chromium (Debian chromium) for this check'

@@ -5,7 +5,7 @@ BeforeAll {
 Describe 'Copy-PorterAzureContainer' {
     It 'declares its output type and supports ShouldProcess' {
         $c = Get-Command Copy-PorterAzureContainer
-        $c.OutputType.Name | Should -Contain 'PorterStorage.Core.Azure.PorterContainerCopyResult'
+        $c.OutputType.Name | Should -Contain 'PorterStorage.PorterContainerCopyResult'
         $c.Parameters.Keys | Should -Contain 'WhatIf'
     }
 

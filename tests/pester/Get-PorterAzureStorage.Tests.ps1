@@ -7,7 +7,7 @@ Describe 'Get-PorterAzureStorage' {
     AfterEach { Remove-Item Env:TEAM_PORTER_STORAGE -ErrorAction SilentlyContinue }
 
     It 'declares its output type' {
-        (Get-Command Get-PorterAzureStorage).OutputType.Name | Should -Contain 'PorterStorage.Core.Azure.PorterAzureStorage'
+        (Get-Command Get-PorterAzureStorage).OutputType.Name | Should -Contain 'PorterStorage.PorterAzureStorage'
     }
 
     It 'reads an Azurite connection string and never shows the key' {

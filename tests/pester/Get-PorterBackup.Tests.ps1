@@ -16,8 +16,8 @@ Describe 'Get-PorterBackup and Remove-PorterBackup' {
     }
 
     It 'declares its output types, and Remove-PorterBackup is High impact' {
-        (Get-Command Get-PorterBackup).OutputType.Name | Should -Contain 'PorterStorage.Core.Backup.PorterBackup'
-        (Get-Command Remove-PorterBackup).OutputType.Name | Should -Contain 'PorterStorage.Core.Backup.BackupRemoval'
+        (Get-Command Get-PorterBackup).OutputType.Name | Should -Contain 'PorterStorage.PorterBackup'
+        (Get-Command Remove-PorterBackup).OutputType.Name | Should -Contain 'PorterStorage.BackupRemoval'
         (Get-Command Remove-PorterBackup).ImplementingType.GetCustomAttributes([Management.Automation.CmdletAttribute], $false).ConfirmImpact | Should -Be 'High'
     }
 

@@ -13,7 +13,7 @@ Describe 'Get-PorterConfig' {
     }
 
     It 'declares its output type' {
-        (Get-Command Get-PorterConfig).OutputType.Name | Should -Contain 'PorterStorage.Core.Config.PorterConfig'
+        (Get-Command Get-PorterConfig).OutputType.Name | Should -Contain 'PorterStorage.PorterConfig'
     }
 
     It 'reads every [[storage]] entry and resolves the one that applies' {
@@ -75,7 +75,7 @@ Describe 'Get-PorterConfig' {
     }
 
     It 'has a default table view' {
-        (Get-FormatData -TypeName PorterStorage.Core.Config.PorterConfig).FormatViewDefinition[0].Control |
+        (Get-FormatData -TypeName PorterStorage.PorterConfig).FormatViewDefinition[0].Control |
             Should -BeOfType System.Management.Automation.TableControl
     }
 
@@ -88,12 +88,12 @@ Describe 'Get-PorterConfig' {
         $all = & {
             $c = Get-PorterConfig -Path $h -Verbose 4>&1
             $c
-            $c | Where-Object { $_.PSObject.TypeNames[0] -eq 'PorterStorage.Core.Config.PorterConfig' } | Format-List * | Out-String
-            $c | Where-Object { $_.PSObject.TypeNames[0] -eq 'PorterStorage.Core.Config.PorterConfig' } | ForEach-Object { $_.Storage | Format-List * | Out-String; $_.ResolvedStorage | Format-List * | Out-String }
-            $c | Where-Object { $_.PSObject.TypeNames[0] -eq 'PorterStorage.Core.Config.PorterConfig' } | ConvertTo-Json -Depth 8
+            $c | Where-Object { $_.PSObject.TypeNames[0] -eq 'PorterStorage.PorterConfig' } | Format-List * | Out-String
+            $c | Where-Object { $_.PSObject.TypeNames[0] -eq 'PorterStorage.PorterConfig' } | ForEach-Object { $_.Storage | Format-List * | Out-String; $_.ResolvedStorage | Format-List * | Out-String }
+            $c | Where-Object { $_.PSObject.TypeNames[0] -eq 'PorterStorage.PorterConfig' } | ConvertTo-Json -Depth 8
             $home2 = Get-PorterHome -Path $h -Verbose 4>&1
             $home2 | Out-String
-            $home2 | Where-Object { $_.PSObject.TypeNames[0] -eq 'PorterStorage.Core.Home.PorterHome' } | ForEach-Object { $_.Config | ConvertTo-Json -Depth 8; $_.Storage | ConvertTo-Json -Depth 8 }
+            $home2 | Where-Object { $_.PSObject.TypeNames[0] -eq 'PorterStorage.PorterHome' } | ForEach-Object { $_.Config | ConvertTo-Json -Depth 8; $_.Storage | ConvertTo-Json -Depth 8 }
             Get-PorterAzureStorage -Path $h -ErrorAction SilentlyContinue -ErrorVariable e 2>&1
             $e | Out-String
         } | Out-String

@@ -12,7 +12,7 @@ Describe 'Get-PorterHome' {
     }
 
     It 'declares its output type' {
-        (Get-Command Get-PorterHome).OutputType.Name | Should -Contain 'PorterStorage.Core.Home.PorterHome'
+        (Get-Command Get-PorterHome).OutputType.Name | Should -Contain 'PorterStorage.PorterHome'
     }
 
     It 'describes a legacy home: layout, counts, storage, problems' {
@@ -115,7 +115,7 @@ Describe 'Get-PorterHome' {
     }
 
     It 'has a default table view' {
-        (Get-FormatData -TypeName PorterStorage.Core.Home.PorterHome).FormatViewDefinition[0].Control |
+        (Get-FormatData -TypeName PorterStorage.PorterHome).FormatViewDefinition[0].Control |
             Should -BeOfType System.Management.Automation.TableControl
         $text = Get-PorterHome -Path $legacy | Out-String -Width 250
         $text | Should -Match 'Layout'

@@ -4,7 +4,7 @@ BeforeAll {
 
 Describe 'Get-PorterMigrationPlan' {
     It 'declares its output type' {
-        (Get-Command Get-PorterMigrationPlan).OutputType.Name | Should -Contain 'PorterStorage.Core.Migration.PorterMigrationPlan'
+        (Get-Command Get-PorterMigrationPlan).OutputType.Name | Should -Contain 'PorterStorage.PorterMigrationPlan'
     }
 
     It 'lists every item it would write, rewrite, skip or fail, and changes nothing' {

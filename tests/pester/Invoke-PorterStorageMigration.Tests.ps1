@@ -5,7 +5,7 @@ BeforeAll {
 Describe 'Invoke-PorterStorageMigration' {
     It 'declares its output type, ShouldProcess and ConfirmImpact High' {
         $c = Get-Command Invoke-PorterStorageMigration
-        $c.OutputType.Name | Should -Contain 'PorterStorage.Core.Migration.PorterMigrationResult'
+        $c.OutputType.Name | Should -Contain 'PorterStorage.PorterMigrationResult'
         $c.ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false).ConfirmImpact | Should -Be 'High'
     }
 

@@ -111,6 +111,30 @@ Describe 'The staged module' {
             }
         }
     }
+
+    It 'puts every type a script meets (outputs, their properties, parameters, the error) in the one namespace PorterStorage' {
+        $seen = [Collections.Generic.HashSet[type]]::new()
+        $queue = [Collections.Generic.Queue[type]]::new()
+        foreach ($c in Get-Command -Module PorterStorage -CommandType Cmdlet) {
+            foreach ($o in $c.OutputType) { if ($o.Type) { $queue.Enqueue($o.Type) } }
+            foreach ($p in $c.Parameters.Values) { $queue.Enqueue($p.ParameterType) }
+        }
+        $queue.Enqueue((Get-PorterHome -Path $TestDrive).GetType().Assembly.GetType('PorterStorage.PorterStorageException', $true))
+        while ($queue.Count) {
+            $t = $queue.Dequeue()
+            if ($t.IsArray) { $queue.Enqueue($t.GetElementType()); continue }
+            if ($t.IsGenericType) { foreach ($g in $t.GetGenericArguments()) { $queue.Enqueue($g) }; continue }
+            if (-not $t.FullName -or -not $t.FullName.StartsWith('PorterStorage.') -or $t.Namespace -eq 'PorterStorage.Commands' -or -not $seen.Add($t)) { continue }
+            if ($t.BaseType) { $queue.Enqueue($t.BaseType) }
+            foreach ($p in $t.GetProperties()) { $queue.Enqueue($p.PropertyType) }
+        }
+        $seen.Count | Should -BeGreaterThan 30
+        $seen | Where-Object Namespace -ne 'PorterStorage' | ForEach-Object FullName | Should -BeNullOrEmpty
+        # named in scripts by that name
+        (Get-PorterHome -Path $TestDrive) -is [PorterStorage.PorterHome] | Should -BeTrue
+        try { Get-PorterConfig -Path (Join-Path $TestDrive 'no-such-home') -ErrorAction Stop; throw 'no error' }
+        catch { $_.Exception -is [PorterStorage.PorterStorageException] | Should -BeTrue }
+    }
 }
 
 Describe 'Help' {
@@ -197,9 +221,68 @@ Describe 'Argument completion' {
         (TabExpansion2 -inputScript ($line + 'a') -cursorColumn ($line.Length + 1)).CompletionMatches.CompletionText | Should -Be @('team')
     }
 
+    It 'completes -StorageName for a home typed relative to the current location, or on a PowerShell drive' {
+        $h = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'relative-home') -Force
+        Set-Content (Join-Path $h 'config.toml') "[[storage]]`n  name = `"team`"`n  plugin = `"azure.blob`"`n"
+        Push-Location $TestDrive
+        try {
+            # PowerShell's location is not the process's current folder, which completion must not go by
+            [Environment]::CurrentDirectory | Should -Not -Be (Get-Location).ProviderPath
+            foreach ($typed in './relative-home', 'relative-home', "'./relative-home'", 'TestDrive:/relative-home', "-LiteralPath './relative-home'") {
+                $path = if ($typed -like '-LiteralPath*') { $typed } else { "-Path $typed" }
+                $line = "Get-PorterAzureStorage $path -StorageName "
+                (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('team') -Because "the home is typed as $typed"
+            }
+        }
+        finally { Pop-Location }
+    }
+
     It 'offers no storage name when the home has no readable config' {
         $line = "Get-PorterAzureStorage -Path '$(Join-Path $TestDrive 'nowhere')' -StorageName "
         # PowerShell may fall back to file names; what must not come is an error or a storage entry.
         (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches | Where-Object ToolTip -Match '\((azure\.blob|filesystem)\)$' | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Default views in a 120-column window' {
+    It 'keep every line of every view within 120 columns and cut no value, however long its paths' {
+        # Every path is one long word: a view must wrap it in its column, not cut it with an ellipsis.
+        $long = (New-PorterSampleHome -Path (Join-Path $TestDrive ('views-home-' + ('x' * 150))) -Kind Legacy).FullName
+        Set-Content -LiteralPath (Join-Path $long 'claims/broken.json') -Value '{"installation":"broken"}' -NoNewline
+        $folder = Join-Path $TestDrive ('views-backups-' + ('y' * 120))
+        $backup = Backup-PorterHome -LiteralPath $long -Destination $folder
+        $second = Backup-PorterHome -LiteralPath $long -Destination $folder
+        $plan = Get-PorterMigrationPlan -LiteralPath $long
+        $result = Invoke-PorterStorageMigration -LiteralPath $long -SkipBackupCheck -Detailed -Confirm:$false -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $objects = @(
+            Get-PorterHome -LiteralPath $long
+            Get-PorterConfig -LiteralPath $long
+            Test-PorterSchema -LiteralPath $long
+            $backup
+            Get-PorterBackup -Path $folder
+            Test-PorterBackup -Path $backup.Path
+            $plan
+            $plan.Items
+            $result
+            $result.Installations
+            $result.Verification
+            $result.Verification.Findings
+            $backup | Restore-PorterHome -Destination (Join-Path $TestDrive ('views-restored-' + ('z' * 120))) -Confirm:$false
+            Remove-PorterBackup -Path $folder -KeepLast 1 -Confirm:$false -WarningAction SilentlyContinue
+            Get-PorterAzureStorage -ConnectionString "DefaultEndpointsProtocol=https;AccountName=views$('a' * 10);AccountKey=$([Convert]::ToBase64String([byte[]]::new(64)));EndpointSuffix=core.windows.net" -Container ('c' + ('o' * 60))
+        )
+        $types = $objects | ForEach-Object { $_.GetType().FullName } | Sort-Object -Unique
+        foreach ($t in 'PorterStorage.PorterHome', 'PorterStorage.PorterBackup', 'PorterStorage.PorterMigrationResult', 'PorterStorage.StorageFinding', 'PorterStorage.BackupRemoval', 'PorterStorage.PorterAzureStorage') {
+            $types | Should -Contain $t
+        }
+        foreach ($group in $objects | Group-Object { $_.GetType().FullName }) {
+            $text = $group.Group | Format-Table | Out-String -Width 120
+            $lines = $text -split "`r?`n"
+            $lines.Count | Should -BeGreaterThan 2 -Because "$($group.Name) has a table view"
+            foreach ($line in $lines) {
+                $line.TrimEnd().Length | Should -BeLessOrEqual 120 -Because "$($group.Name)'s view fits 120 columns: '$line'"
+                $line | Should -Not -Match '…' -Because "$($group.Name)'s view wraps long values instead of cutting them: '$line'"
+            }
+        }
     }
 }

@@ -5,7 +5,7 @@ BeforeAll {
 Describe 'Repair-PorterAzureBlobTag' {
     It 'declares its output type and supports ShouldProcess' {
         $c = Get-Command Repair-PorterAzureBlobTag
-        $c.OutputType.Name | Should -Contain 'PorterStorage.Core.Azure.PorterTagRepairResult'
+        $c.OutputType.Name | Should -Contain 'PorterStorage.PorterTagRepairResult'
         $c.Parameters.Keys | Should -Contain 'WhatIf'
     }
 

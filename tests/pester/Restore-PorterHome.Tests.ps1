@@ -10,7 +10,7 @@ Describe 'Restore-PorterHome' {
 
     It 'declares its output type and ConfirmImpact High' {
         $c = Get-Command Restore-PorterHome
-        $c.OutputType.Name | Should -Contain 'PorterStorage.Core.Backup.PorterRestoreResult'
+        $c.OutputType.Name | Should -Contain 'PorterStorage.PorterRestoreResult'
         $c.ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false).ConfirmImpact | Should -Be 'High'
     }
 

@@ -10,9 +10,9 @@ Describe 'The Azure Automation runbook example' {
         # A non-interactive pwsh, as in the sandbox: any prompt would fail the run; a connection string stands in for the identity.
         $r = Invoke-ChildPwsh -Command "`$o = & '$script:Runbook' -SourceConnectionString '$($script:SourceConnection)' -Container '$($s.Container)' -WorkFolder '$($work.FullName)'; `$o | ForEach-Object { 'TYPE ' + `$_.GetType().FullName }; 'SUCCEEDED ' + (`$o | Where-Object { `$_.GetType().Name -eq 'PorterMigrationResult' }).Succeeded"
         $r.ExitCode | Should -Be 0 -Because $r.Output
-        $r.Output | Should -Match 'TYPE PorterStorage.Core.Azure.PorterBlobIndexStatus'
-        $r.Output | Should -Match 'TYPE PorterStorage.Core.Backup.PorterBackup'
-        $r.Output | Should -Match 'TYPE PorterStorage.Core.Migration.PorterStorageVerification'
+        $r.Output | Should -Match 'TYPE PorterStorage.PorterBlobIndexStatus'
+        $r.Output | Should -Match 'TYPE PorterStorage.PorterBackup'
+        $r.Output | Should -Match 'TYPE PorterStorage.PorterStorageVerification'
         $r.Output | Should -Match 'SUCCEEDED True'
         $s | Test-PorterStorage -Quiet | Should -BeTrue
         Get-ChildItem $work -Filter '*-migrate.log' | Should -Not -BeNullOrEmpty
@@ -54,6 +54,53 @@ Describe 'The Azure Automation runbook example' {
         $archive = Get-ChildItem $work -Filter 'porter-container-*.tar.gz'
         (Get-FileHash $archive.FullName -Algorithm SHA256).Hash.ToLowerInvariant() | Should -Be $sha
         $entry.entries[0].sha256 | Should -Be $sha
+    }
+
+    It 'survives being stopped mid-migration: started again, it reuses its backup, finishes, and migrates nothing twice' {
+        $reference = New-SeededContainer -Installations 1 -LegacyInstallations 30 -NoSchema
+        (Invoke-PorterStorageMigration -Storage $reference -SkipBackupCheck -LogPath $TestDrive -Confirm:$false).Succeeded | Should -BeTrue
+        $expected = Get-ContainerDigest $reference -MaskIds
+        $s = New-SeededContainer -Installations 1 -LegacyInstallations 30 -NoSchema
+        $backups = New-TestContainerName
+        # The fault proxy holds the first job once it has written the Blob Index probe's blob, its backup's copy and 39 blobs of the
+        # migration; the test then kills it, as Automation stops a job at its 3-hour limit. Both jobs reach the account through the
+        # proxy, so both name the container by the same URL (the backup's source).
+        $proxy = Start-SuiteFaultProxy @{ pauseAfter = @{ operation = 'PutBlob'; count = 41 } }
+        try {
+            $through = $proxy.ConnectionStrings['devstoreaccount1']
+            $first = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'runbook-stopped') -Force
+            $child = Start-ChildPwsh -Command "& '$script:Runbook' -SourceConnectionString '$through' -Container '$($s.Container)' -BackupContainer '$backups' -WorkFolder '$($first.FullName)' | Out-Null"
+            Wait-FaultProxyPaused $proxy -TimeoutSeconds 180 | Should -BeTrue -Because 'the first job reaches its migration'
+            $child.HasExited | Should -BeFalse
+            $child.Kill($true); $child.WaitForExit()
+            Resume-FaultProxy $proxy
+            $kept = Get-PorterAzureStorage -ConnectionString $script:SourceConnection -Container $backups
+            $made = @(Get-PorterBackup -Storage $kept)
+            $made.Count | Should -Be 1
+            $made[0].RunId | Should -Match '^auto-[0-9a-f]{16}$'
+            (Get-PorterMigrationPlan -Storage $s).Installations | Should -BeGreaterThan 0 -Because 'the first job was stopped before it finished'
+            # Started again in a new sandbox (an empty temporary folder); the stopped job's lease expires within 15 s.
+            $deadline = [DateTime]::UtcNow.AddSeconds(60)
+            do {
+                $again = New-Item -ItemType Directory -Path (Join-Path $TestDrive ('runbook-again-' + [Guid]::NewGuid().ToString('N').Substring(0, 6))) -Force
+                $r = Invoke-ChildPwsh -Command "& '$script:Runbook' -SourceConnectionString '$through' -Container '$($s.Container)' -BackupContainer '$backups' -WorkFolder '$($again.FullName)' | ForEach-Object { if (`$_ -is [string]) { 'SAID ' + `$_ } elseif (`$_.GetType().Name -eq 'PorterBackup') { 'BACKUP ' + `$_.Sha256 + ' ' + `$_.RunId } elseif (`$_.GetType().Name -eq 'PorterMigrationResult') { 'MIGRATED ' + `$_.Migrated; 'CURRENT ' + `$_.AlreadyCurrent; 'SUCCEEDED ' + `$_.Succeeded } }"
+                $held = $r.ExitCode -ne 0 -and $r.Output -match 'MigrationInProgress'
+                if ($held) { Start-Sleep -Seconds 2 }
+            } while ($held -and [DateTime]::UtcNow -lt $deadline)
+        }
+        finally { Stop-FaultProxy $proxy }
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        $r.Output | Should -Match 'SAID Reusing the verified backup'
+        $r.Output | Should -Match ([regex]::Escape("BACKUP $($made[0].Sha256) $($made[0].RunId)"))
+        $r.Output | Should -Match 'SUCCEEDED True'
+        # each installation once: migrated (or finished) by this job, or already current from the first
+        $migrated = [int][regex]::Match($r.Output, 'MIGRATED (\d+)').Groups[1].Value
+        $current = [int][regex]::Match($r.Output, 'CURRENT (\d+)').Groups[1].Value
+        $migrated + $current | Should -Be 31 -Because 'the sample''s current installation and the 30 legacy ones are each counted once'
+        # one backup, and the container as one uninterrupted migration leaves it
+        @(Get-PorterBackup -Storage $kept).Count | Should -Be 1
+        Get-ContainerDigest $s -MaskIds | Should -Be $expected
+        $s | Test-PorterStorage -Quiet | Should -BeTrue
     }
 
     It 'takes what it is not given from Automation variables, and says what it needs when there are none' {

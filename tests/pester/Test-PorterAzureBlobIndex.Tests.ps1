@@ -5,7 +5,7 @@ BeforeAll {
 Describe 'Test-PorterAzureBlobIndex' {
     It 'declares both output types' {
         $types = (Get-Command Test-PorterAzureBlobIndex).OutputType.Name
-        $types | Should -Contain 'PorterStorage.Core.Azure.PorterBlobIndexStatus'
+        $types | Should -Contain 'PorterStorage.PorterBlobIndexStatus'
         $types | Should -Contain 'System.Boolean'
     }
 

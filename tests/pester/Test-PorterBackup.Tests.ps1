@@ -10,7 +10,7 @@ Describe 'Test-PorterBackup' {
 
     It 'declares both output types' {
         $types = (Get-Command Test-PorterBackup).OutputType.Name
-        $types | Should -Contain 'PorterStorage.Core.Backup.PorterBackupVerification'
+        $types | Should -Contain 'PorterStorage.PorterBackupVerification'
         $types | Should -Contain 'System.Boolean'
     }
 

@@ -11,7 +11,7 @@ Describe 'Test-PorterSchema' {
 
     It 'declares both output types' {
         $types = (Get-Command Test-PorterSchema).OutputType.Name
-        $types | Should -Contain 'PorterStorage.Core.Schema.PorterSchemaStatus'
+        $types | Should -Contain 'PorterStorage.PorterSchemaStatus'
         $types | Should -Contain 'System.Boolean'
     }
 
@@ -76,7 +76,7 @@ Describe 'Test-PorterSchema' {
     }
 
     It 'has a default table view' {
-        (Get-FormatData -TypeName PorterStorage.Core.Schema.PorterSchemaStatus).FormatViewDefinition[0].Control |
+        (Get-FormatData -TypeName PorterStorage.PorterSchemaStatus).FormatViewDefinition[0].Control |
             Should -BeOfType System.Management.Automation.TableControl
     }
 }

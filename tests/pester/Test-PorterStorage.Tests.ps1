@@ -5,7 +5,7 @@ BeforeAll {
 Describe 'Test-PorterStorage' {
     It 'declares both output types' {
         $types = (Get-Command Test-PorterStorage).OutputType.Name
-        $types | Should -Contain 'PorterStorage.Core.Migration.PorterStorageVerification'
+        $types | Should -Contain 'PorterStorage.PorterStorageVerification'
         $types | Should -Contain 'System.Boolean'
     }
 

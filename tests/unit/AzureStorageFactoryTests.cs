@@ -287,7 +287,7 @@ namespace PorterStorage.Tests
         public void Translate_NamedByStatusAndCode_NoSecretInMessage(int status, string code, string errorId)
         {
             var ex = new global::Azure.RequestFailedException(status, "https://a.blob.core.windows.net/porter/x?sv=1&sig=SECRETSIG", code.Length == 0 ? null : code, null);
-            PorterStorage.Core.Errors.PorterStorageException named = PorterStorage.Core.Azure.AzureErrors.Translate(ex, "porter/x", "Reading");
+            PorterStorage.PorterStorageException named = PorterStorage.Core.Azure.AzureErrors.Translate(ex, "porter/x", "Reading");
             Xunit.Assert.Equal(errorId, named.ErrorId);
             Xunit.Assert.Equal("porter/x", named.Target);
             Xunit.Assert.DoesNotContain("SECRETSIG", named.Message);

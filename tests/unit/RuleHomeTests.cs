@@ -72,6 +72,13 @@ namespace PorterStorage.Tests
         }
 
         [Fact]
+        public void BoundedParallelLoops_LiveOnlyInBoundedWork()
+        {
+            // Items run side by side through one loop: its width, its cancellation and its wait for what is running cannot drift.
+            AssertOnlyIn("Concurrency/BoundedWork.cs", @"\bnew SemaphoreSlim\b|\bParallel\.For(Each)?\b|\bTask\.(WhenAll|WaitAll)\(", "a bounded-parallel loop");
+        }
+
+        [Fact]
         public void BlobGroupTags_LiveOnlyInPorterBlobTags()
         {
             AssertOnlyIn("Azure/PorterBlobTags.cs", "\"claim-id\"", "the claim-id tag");

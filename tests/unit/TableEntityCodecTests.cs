@@ -196,10 +196,10 @@ namespace PorterStorage.Tests
                         archive.Add(new PorterStorage.Core.Backup.BackupManifest("table", DateTime.UtcNow, "t", false, "test",
                             new[] { new PorterStorage.Core.Backup.BackupEntry(name, PorterStorage.Core.Backup.BackupEntryType.File, content.Length,
                                 Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(content)).ToLowerInvariant(), null, DateTime.UtcNow, null) },
-                            Array.Empty<PorterStorage.Core.Backup.BackupSkippedItem>()));
+                            Array.Empty<PorterStorage.BackupSkippedItem>()));
                         archive.Finish();
                     }
-                    PorterStorage.Core.Backup.PorterBackupVerification check = PorterStorage.Core.Backup.BackupVerifier.Verify(path, null, null, CancellationToken.None);
+                    PorterStorage.PorterBackupVerification check = PorterStorage.Core.Backup.BackupVerifier.Verify(path, null, null, CancellationToken.None);
                     Assert.Equal(valid, check.IsValid);
                     if (!valid)
                     {

@@ -87,7 +87,7 @@ namespace PorterStorage.Core.Azure
                     groups[type][group] = location;
                 }
             }
-            return wanted.ToDictionary(t => t, t => new StoreListing(items[t], groups[t], Array.Empty<PorterStorage.Core.Errors.PorterStorageException>()), StringComparer.Ordinal);
+            return wanted.ToDictionary(t => t, t => new StoreListing(items[t], groups[t], Array.Empty<PorterStorage.PorterStorageException>()), StringComparer.Ordinal);
         }
 
         public byte[] ReadItem(StoreItem item, CancellationToken cancellationToken)

@@ -62,7 +62,7 @@ namespace PorterStorage.Core.Azure
                         ContentHash = md5,
                         ContentType = backup.Path.EndsWith(".zip", StringComparison.OrdinalIgnoreCase) ? "application/zip" : "application/gzip",
                     },
-                    Metadata = new Dictionary<string, string> { ["sha256"] = backup.Sha256, ["kind"] = backup.Kind.ToLowerInvariant() },
+                    Metadata = BackupMetadata.Of(backup),
                     Conditions = force ? null : new BlobRequestConditions { IfNoneMatch = ETag.All },
                     TransferValidation = new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5 },
                 };
@@ -88,54 +88,72 @@ namespace PorterStorage.Core.Azure
         }
 
         /// <summary>
-        /// The backups held in <paramref name="storage"/>'s container (blobs with an archive's name, as -CopyTo writes them),
-        /// each downloaded into <paramref name="folder"/> (0600) and checked in full by the one validator. With
+        /// The backups held in <paramref name="storage"/>'s container (blobs with an archive's name, as -CopyTo writes them; only those
+        /// <paramref name="include"/> takes, when given). Without <paramref name="verify"/> or <paramref name="keep"/> a blob whose
+        /// metadata records the backup (<see cref="BackupMetadata"/>) is listed from it, with nothing downloaded
+        /// (<see cref="PorterBackup.MetadataOnly"/>); any other archive blob, and every one with <paramref name="verify"/> or
+        /// <paramref name="keep"/>, is downloaded into <paramref name="folder"/> (0600) and checked in full by the one validator. With
         /// <paramref name="keep"/> the copies stay there and are the backups' <see cref="PorterBackup.Path"/>; without it they are
-        /// removed and Path is the blob's URI. <see cref="PorterBackup.CopiedTo"/> is the blob's URI either way (never a SAS).
+        /// removed and Path is the blob's URI. <see cref="PorterBackup.CopiedTo"/> is the blob's URI either way (never a SAS). In the
+        /// container's name order.
         /// </summary>
-        public static List<PorterBackup> List(PorterAzureStorage storage, string folder, bool keep, Action<string, string>? notABackup, CancellationToken cancel)
+        public static List<PorterBackup> List(PorterAzureStorage storage, string folder, bool keep, bool verify, Func<string, bool>? include,
+            Action<string, string>? notABackup, CancellationToken cancel)
         {
             BlobContainerClient container = storage.CreateContainerClient();
-            var fetched = new List<(Uri Blob, string File)>();
-            IO.FileSystemExtras.CreatePrivateDirectory(folder);
+            var listed = new List<(string Name, PorterBackup Backup)>();
+            bool created = false;
             try
             {
-                foreach (BlobItem item in container.GetBlobs(BlobTraits.None, BlobStates.None, null, cancel))
+                foreach (BlobItem item in container.GetBlobs(BlobTraits.Metadata, BlobStates.None, null, cancel))
                 {
-                    if (!ArchiveFormats.IsArchiveName(item.Name) || item.Name.IndexOf('/') >= 0)
+                    if (!ArchiveFormats.IsArchiveName(item.Name) || item.Name.IndexOf('/') >= 0 || (include != null && !include(item.Name)))
                     {
                         continue;
+                    }
+                    var blob = new Uri(storage.ContainerUri + "/" + Uri.EscapeDataString(item.Name));
+                    PorterBackup? recorded = verify || keep ? null : BackupMetadata.Read(item, blob);
+                    if (recorded != null)
+                    {
+                        listed.Add((item.Name, recorded));
+                        continue;
+                    }
+                    if (!created)
+                    {
+                        IO.FileSystemExtras.CreatePrivateDirectory(folder);
+                        created = true;
                     }
                     string file = Path.Combine(folder, item.Name);
                     if (File.Exists(file))
                     {
                         throw new PorterStorageException(ErrorIds.BackupExists, PorterErrorKind.ResourceExists, file, $"The file '{file}' already exists; choose an empty -Destination.");
                     }
+                    // Checked as soon as it is fetched and, unless kept, removed before the next: the folder holds one archive at a time.
                     IO.PrivateFile.Write(IO.FileIO.System, file, replace: false, output => container.GetBlobClient(item.Name).DownloadTo(output, cancel));
-                    fetched.Add((new Uri(storage.ContainerUri + "/" + Uri.EscapeDataString(item.Name)), file));
+                    try
+                    {
+                        foreach (PorterBackup local in BackupCatalog.Read(new[] { file }, notABackup, cancel))
+                        {
+                            PorterBackup backup = keep ? local : local.At(blob.ToString());
+                            backup.CopiedTo = blob;
+                            backup.RunId = BackupMetadata.RunIdOf(item.Metadata);
+                            listed.Add((item.Name, backup));
+                        }
+                    }
+                    finally
+                    {
+                        if (!keep)
+                        {
+                            File.Delete(file);
+                        }
+                    }
                 }
             }
             catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
             {
                 throw AzureErrors.Translate(ex, storage.ContainerUri.ToString(), "Listing the backups");
             }
-            var byFile = fetched.ToDictionary(f => f.File, f => f.Blob, StringComparer.Ordinal);
-            var found = new List<PorterBackup>();
-            foreach (PorterBackup local in BackupCatalog.Read(fetched.Select(f => f.File), notABackup, cancel))
-            {
-                Uri blob = byFile[local.Path];
-                PorterBackup backup = keep ? local : local.At(blob.ToString());
-                backup.CopiedTo = blob;
-                found.Add(backup);
-            }
-            if (!keep)
-            {
-                foreach ((Uri _, string file) in fetched)
-                {
-                    File.Delete(file);
-                }
-            }
-            return found;
+            return listed.OrderBy(b => b.Name, StringComparer.Ordinal).Select(b => b.Backup).ToList();
         }
 
         /// <summary>

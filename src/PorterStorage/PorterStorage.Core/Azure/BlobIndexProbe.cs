@@ -4,82 +4,16 @@ using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using PorterStorage.Core.Azure;
 using global::Azure;
 using global::Azure.Storage.Blobs;
 using global::Azure.Storage.Blobs.Models;
+using PorterStorage.Core.Concurrency;
 using PorterStorage.Core.Errors;
 using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Core.Azure
 {
-    /// <summary>How many blobs under one Porter prefix lack the tags the Azure plugin lists them by.</summary>
-    public sealed class PrefixTagReport
-    {
-        internal PrefixTagReport(string prefix, int blobs, int missingTags)
-        {
-            Prefix = prefix;
-            Blobs = blobs;
-            MissingTags = missingTags;
-        }
-
-        public string Prefix { get; }
-
-        public int Blobs { get; }
-
-        public int MissingTags { get; }
-
-        public override string ToString() => $"{Prefix}: {MissingTags} of {Blobs} untagged";
-    }
-
-    /// <summary>The result of Test-PorterAzureBlobIndex.</summary>
-    public sealed class PorterBlobIndexStatus : Azure.CountedResult
-    {
-        internal PorterBlobIndexStatus(string account, Uri container, bool supported, string reason, string? skuName, string? accountKind,
-            TimeSpan probeTime, IReadOnlyList<PrefixTagReport> prefixes)
-        {
-            Account = account;
-            Container = container;
-            Supported = supported;
-            Reason = reason;
-            SkuName = skuName;
-            AccountKind = accountKind;
-            ProbeTime = probeTime;
-            Prefixes = prefixes;
-        }
-
-        public string Account { get; }
-
-        public Uri Container { get; }
-
-        /// <summary>A tagged blob was written and found by a tag query.</summary>
-        public bool Supported { get; }
-
-        public string Reason { get; }
-
-        public string? SkuName { get; }
-
-        public string? AccountKind { get; }
-
-        public TimeSpan ProbeTime { get; }
-
-        public IReadOnlyList<PrefixTagReport> Prefixes { get; }
-
-        public int UntaggedBlobs => Prefixes.Sum(p => p.MissingTags);
-
-        /// <summary>
-        /// <c>Supported</c>; <c>Lagging</c> (the probe's tags were written and read back, but the index did not return it
-        /// within the timeout: the account indexes, slowly); <c>Unsupported</c> (the account refuses tags or tag queries); or
-        /// <c>NotProbed</c> (-WhatIf: only read-only checks ran).
-        /// </summary>
-        public string State { get; internal set; } = "Unsupported";
-
-        /// <summary>Null, or why the probe blob is still in the container (it could not be deleted); the cmdlet warns.</summary>
-        public string? ProbeBlobLeft { get; internal set; }
-
-        public override string ToString() =>
-            $"{Account}: Blob Index {(Supported ? "supported" : State == "Lagging" ? "lagging" : State == "NotProbed" ? "not probed (-WhatIf)" : "NOT supported")}";
-    }
-
     /// <summary>A blob List shows with a Porter type tag that Porter's tag query did not return.</summary>
     public sealed class IndexMiss
     {
@@ -320,8 +254,8 @@ namespace PorterStorage.Core.Azure
             return WaitForQueries(storage, pending, types, Array.Empty<IndexMiss>(), timeout, cancel);
         }
 
-        /// <summary>How many of Porter's tag queries a round of the wait asks at once.</summary>
-        internal const int QueryConcurrency = 8;
+        /// <summary>How many of Porter's tag queries a round of the wait asks at once: as many as any other loop of the account's requests.</summary>
+        internal static readonly int QueryConcurrency = AzureConcurrency.Default;
 
         /// <summary>
         /// Polls each tag condition (asked as Porter asks it, <see cref="PorterAzureStorage.FindByTags"/>, every page) until it returns
@@ -342,14 +276,12 @@ namespace PorterStorage.Core.Azure
             while (true)
             {
                 PorterStorageException? failed = null;
-                var options = new ParallelOptions { MaxDegreeOfParallelism = QueryConcurrency, CancellationToken = cancel };
                 bool everyOne = first;
-                Parallel.ForEach(pending.Keys.ToList(), options, (condition, round) =>
+                BoundedWork.ForEach(pending.Keys.ToList(), QueryConcurrency, condition =>
                 {
                     if (!everyOne && clock.Elapsed >= timeout)
                     {
-                        round.Stop();
-                        return;
+                        return false;
                     }
                     Interlocked.Increment(ref queries);
                     // Each condition's set is touched by its own query only.
@@ -364,9 +296,10 @@ namespace PorterStorage.Core.Azure
                     catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
                     {
                         Interlocked.CompareExchange(ref failed, AzureErrors.Translate(ex, storage.ContainerUri.ToString(), "Querying by tags"), null);
-                        round.Stop();
+                        return false;
                     }
-                });
+                    return true;
+                }, cancel);
                 if (failed != null)
                 {
                     throw failed;
@@ -419,5 +352,76 @@ namespace PorterStorage.Core.Azure
             }
             return ItemTypes.All.Select(p => new PrefixTagReport(p, blobs[p], missing[p])).ToList();
         }
+    }
+}
+
+namespace PorterStorage
+{
+    /// <summary>How many blobs under one Porter prefix lack the tags the Azure plugin lists them by.</summary>
+    public sealed class PrefixTagReport
+    {
+        internal PrefixTagReport(string prefix, int blobs, int missingTags)
+        {
+            Prefix = prefix;
+            Blobs = blobs;
+            MissingTags = missingTags;
+        }
+
+        public string Prefix { get; }
+
+        public int Blobs { get; }
+
+        public int MissingTags { get; }
+
+        public override string ToString() => $"{Prefix}: {MissingTags} of {Blobs} untagged";
+    }
+
+    /// <summary>The result of Test-PorterAzureBlobIndex.</summary>
+    public sealed class PorterBlobIndexStatus : CountedResult
+    {
+        internal PorterBlobIndexStatus(string account, Uri container, bool supported, string reason, string? skuName, string? accountKind,
+            TimeSpan probeTime, IReadOnlyList<PrefixTagReport> prefixes)
+        {
+            Account = account;
+            Container = container;
+            Supported = supported;
+            Reason = reason;
+            SkuName = skuName;
+            AccountKind = accountKind;
+            ProbeTime = probeTime;
+            Prefixes = prefixes;
+        }
+
+        public string Account { get; }
+
+        public Uri Container { get; }
+
+        /// <summary>A tagged blob was written and found by a tag query.</summary>
+        public bool Supported { get; }
+
+        public string Reason { get; }
+
+        public string? SkuName { get; }
+
+        public string? AccountKind { get; }
+
+        public TimeSpan ProbeTime { get; }
+
+        public IReadOnlyList<PrefixTagReport> Prefixes { get; }
+
+        public int UntaggedBlobs => Prefixes.Sum(p => p.MissingTags);
+
+        /// <summary>
+        /// <c>Supported</c>; <c>Lagging</c> (the probe's tags were written and read back, but the index did not return it
+        /// within the timeout: the account indexes, slowly); <c>Unsupported</c> (the account refuses tags or tag queries); or
+        /// <c>NotProbed</c> (-WhatIf: only read-only checks ran).
+        /// </summary>
+        public string State { get; internal set; } = "Unsupported";
+
+        /// <summary>Null, or why the probe blob is still in the container (it could not be deleted); the cmdlet warns.</summary>
+        public string? ProbeBlobLeft { get; internal set; }
+
+        public override string ToString() =>
+            $"{Account}: Blob Index {(Supported ? "supported" : State == "Lagging" ? "lagging" : State == "NotProbed" ? "not probed (-WhatIf)" : "NOT supported")}";
     }
 }

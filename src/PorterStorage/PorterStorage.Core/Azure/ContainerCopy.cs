@@ -5,10 +5,12 @@ using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using PorterStorage.Core.Azure;
 using global::Azure;
 using global::Azure.Storage.Blobs;
 using global::Azure.Storage.Blobs.Models;
 using global::Azure.Storage.Sas;
+using PorterStorage.Core.Concurrency;
 using PorterStorage.Core.Errors;
 
 namespace PorterStorage.Core.Azure
@@ -34,92 +36,6 @@ namespace PorterStorage.Core.Azure
 
         /// <summary>How many blobs this run copies (those equal on both sides are skipped before it starts).</summary>
         public int ToCopy { get; internal set; }
-    }
-
-    /// <summary>The result of Copy-PorterAzureContainer.</summary>
-    public sealed class PorterContainerCopyResult : Azure.CountedResult
-    {
-        internal PorterContainerCopyResult(Uri source, Uri destination, int total, int copied, int skipped, int failed, long bytes, int tagsCopied,
-            IReadOnlyList<string> mismatches, IndexCheck? index, TimeSpan duration)
-        {
-            bool verified = failed == 0 && mismatches.Count == 0 && index != null && !index.Lagging;
-            Source = source;
-            Destination = destination;
-            Total = total;
-            Copied = copied;
-            Skipped = skipped;
-            Failed = failed;
-            Bytes = bytes;
-            TagsCopied = tagsCopied;
-            Verified = verified;
-            Mismatches = mismatches;
-            NotYetIndexed = index?.Missing.Select(m => m.Blob).ToList() ?? new List<string>();
-            IndexLagging = index?.Lagging ?? false;
-            IndexWait = index?.Waited ?? TimeSpan.Zero;
-            IndexQueries = index?.Queries ?? 0;
-            Duration = duration;
-        }
-
-        public Uri Source { get; }
-
-        public Uri Destination { get; }
-
-        public int Total { get; }
-
-        public int Copied { get; }
-
-        /// <summary>Already present and equal (length, MD5, tags) — a resumed copy skips them.</summary>
-        public int Skipped { get; }
-
-        public int Failed { get; }
-
-        public long Bytes { get; }
-
-        /// <summary>Blobs copied with index tags.</summary>
-        public int TagsCopied { get; }
-
-        /// <summary>Both sides listed equal (length, MD5, metadata, tags) and Porter's tag queries find every item on the destination.</summary>
-        public bool Verified { get; }
-
-        public IReadOnlyList<string> Mismatches { get; }
-
-        /// <summary>
-        /// Both sides list equal, but Porter's tag queries had not yet returned every tagged blob when the wait for the
-        /// index ended (-IndexTimeoutSeconds): the copy is complete and the account's index is behind. Not a failure of
-        /// the copy; a rerun (nothing to copy) verifies again.
-        /// </summary>
-        public bool IndexLagging { get; }
-
-        /// <summary>
-        /// True when the source's account has no Blob Index (a hierarchical namespace): the copied blobs carry no index tags, so Porter,
-        /// which lists by tags, sees none of them until they are rebuilt (Repair-PorterAzureBlobTag, or the migration).
-        /// </summary>
-        public bool UntaggedSource { get; internal set; }
-
-        /// <summary>The tagged blobs Porter's queries did not yet return when the wait ended.</summary>
-        public IReadOnlyList<string> NotYetIndexed { get; }
-
-        /// <summary>How long the verification waited for the index.</summary>
-        public TimeSpan IndexWait { get; }
-
-        /// <summary>How many of Porter's tag queries the verification asked, all rounds of the wait together (a query's further pages not counted).</summary>
-        public int IndexQueries { get; }
-
-        public TimeSpan Duration { get; }
-
-        /// <summary>
-        /// For a table moved to a container: the change to Porter's config that makes Porter read the container (the entry's
-        /// <c>plugin</c> becomes <c>azure.blob</c>), as text to apply by hand; null for a copy.
-        /// </summary>
-        public string? ConfigChange { get; internal set; }
-
-        /// <summary>The config file changed by -UpdateConfig, and where its old text was kept; null when it was not changed.</summary>
-        public string? ConfigUpdated { get; internal set; }
-
-        /// <summary>For a table moved to a container: the entities that are not Porter items (other partitions), left in the table only.</summary>
-        public IReadOnlyList<string> LeftOut { get; internal set; } = Array.Empty<string>();
-
-        public override string ToString() => $"{Source} -> {Destination}: {Copied} copied, {Skipped} skipped, {Failed} failed";
     }
 
     /// <summary>
@@ -207,85 +123,44 @@ namespace PorterStorage.Core.Azure
             bool serviceCopiesTags = GrantsTagRead(sas.Current(cancel)) && !sourceAccount.LacksBlobIndex;
             long syncLimit = SyncCopyLimit();
 
-            var events = new BlockingCollection<CopyEvent>();
-            var gate = new SemaphoreSlim(Math.Max(1, concurrency));
-            Task all = Task.Run(async () =>
+            async Task<CopyEvent> Copy(BlobItem blob, CancellationToken stop)
             {
-                var tasks = new List<Task>();
-                foreach (BlobItem blob in todo)
-                {
-                    await gate.WaitAsync(cancel).ConfigureAwait(false);
-                    tasks.Add(Task.Run(async () =>
-                    {
-                        try
-                        {
-                            await CopyOne(from, to, blob, sas, serviceCopiesTags, syncLimit, cancel).ConfigureAwait(false);
-                            events.Add(new CopyEvent(blob.Name, true, blob.Properties.ContentLength ?? 0, null));
-                        }
-                        catch (Exception ex) when (AzureErrors.IsAzureFailure(ex) || ex is PorterStorageException)
-                        {
-                            // A storage failure (or a copy the service ended without success) fails this blob only; anything else
-                            // is a defect and ends the copy.
-                            PorterStorageException named = AzureErrors.Translate(ex, blob.Name, "Copying the blob");
-                            string message = ex is RequestFailedException r && r.ErrorCode == "CannotVerifyCopySource"
-                                ? $"Copying the blob on '{blob.Name}' failed: HTTP {r.Status} CannotVerifyCopySource: the service could not read the copy's source. {sas.Cause(r.Status)}"
-                                : named.Message;
-                            events.Add(new CopyEvent(blob.Name, false, 0, new PorterStorageException(ErrorIds.BlobCopyFailed, named.Kind, blob.Name, message, ex)));
-                        }
-                        finally
-                        {
-                            gate.Release();
-                        }
-                    }, cancel));
-                }
                 try
                 {
-                    await Task.WhenAll(tasks).ConfigureAwait(false);
+                    await CopyOne(from, to, blob, sas, serviceCopiesTags, syncLimit, stop).ConfigureAwait(false);
+                    return new CopyEvent(blob.Name, true, blob.Properties.ContentLength ?? 0, null);
                 }
-                finally
+                catch (Exception ex) when (AzureErrors.IsAzureFailure(ex) || ex is PorterStorageException)
                 {
-                    events.CompleteAdding();
+                    // A storage failure (or a copy the service ended without success) fails this blob only; anything else
+                    // is a defect and ends the copy.
+                    PorterStorageException named = AzureErrors.Translate(ex, blob.Name, "Copying the blob");
+                    string message = ex is RequestFailedException r && r.ErrorCode == "CannotVerifyCopySource"
+                        ? $"Copying the blob on '{blob.Name}' failed: HTTP {r.Status} CannotVerifyCopySource: the service could not read the copy's source. {sas.Cause(r.Status)}"
+                        : named.Message;
+                    return new CopyEvent(blob.Name, false, 0, new PorterStorageException(ErrorIds.BlobCopyFailed, named.Kind, blob.Name, message, ex));
                 }
-            }, cancel);
+            }
 
             int copied = 0, failed = 0, tags = 0;
             long bytes = 0;
-            try
+            foreach (CopyEvent e in BoundedWork.Run<BlobItem, CopyEvent>(todo, concurrency, Copy, cancel))
             {
-                foreach (CopyEvent e in events.GetConsumingEnumerable(cancel))
+                if (e.Copied)
                 {
-                    if (e.Copied)
+                    copied++;
+                    bytes += e.Bytes;
+                    if (sourceByName[e.Blob].Tags?.Count > 0)
                     {
-                        copied++;
-                        bytes += e.Bytes;
-                        if (sourceByName[e.Blob].Tags?.Count > 0)
-                        {
-                            tags++;
-                        }
+                        tags++;
                     }
-                    else
-                    {
-                        failed++;
-                    }
-                    e.ToCopy = todo.Count;
-                    onEvent(e);
                 }
-                all.GetAwaiter().GetResult();
-            }
-            finally
-            {
-                // After Ctrl+C the workers may still be finishing their (cancelled) requests: wait for them before
-                // disposing the queue and the gate they use.
-                try
+                else
                 {
-                    all.Wait();
+                    failed++;
                 }
-                catch (AggregateException)
-                {
-                    // Its outcome was observed above, or the run is already ending with another exception.
-                }
-                events.Dispose();
-                gate.Dispose();
+                e.ToCopy = todo.Count;
+                onEvent(e);
             }
 
             List<string> mismatches = Verify(sourceBlobs, destination, to, destinationListing, indexTimeout, cancel, out IndexCheck? index);
@@ -421,5 +296,94 @@ namespace PorterStorage.Core.Azure
             index = BlobIndexProbe.WaitForIndex(destination, dest.Values, indexTimeout, cancel);
             return mismatches;
         }
+    }
+}
+
+namespace PorterStorage
+{
+    /// <summary>The result of Copy-PorterAzureContainer.</summary>
+    public sealed class PorterContainerCopyResult : CountedResult
+    {
+        internal PorterContainerCopyResult(Uri source, Uri destination, int total, int copied, int skipped, int failed, long bytes, int tagsCopied,
+            IReadOnlyList<string> mismatches, IndexCheck? index, TimeSpan duration)
+        {
+            bool verified = failed == 0 && mismatches.Count == 0 && index != null && !index.Lagging;
+            Source = source;
+            Destination = destination;
+            Total = total;
+            Copied = copied;
+            Skipped = skipped;
+            Failed = failed;
+            Bytes = bytes;
+            TagsCopied = tagsCopied;
+            Verified = verified;
+            Mismatches = mismatches;
+            NotYetIndexed = index?.Missing.Select(m => m.Blob).ToList() ?? new List<string>();
+            IndexLagging = index?.Lagging ?? false;
+            IndexWait = index?.Waited ?? TimeSpan.Zero;
+            IndexQueries = index?.Queries ?? 0;
+            Duration = duration;
+        }
+
+        public Uri Source { get; }
+
+        public Uri Destination { get; }
+
+        public int Total { get; }
+
+        public int Copied { get; }
+
+        /// <summary>Already present and equal (length, MD5, tags) — a resumed copy skips them.</summary>
+        public int Skipped { get; }
+
+        public int Failed { get; }
+
+        public long Bytes { get; }
+
+        /// <summary>Blobs copied with index tags.</summary>
+        public int TagsCopied { get; }
+
+        /// <summary>Both sides listed equal (length, MD5, metadata, tags) and Porter's tag queries find every item on the destination.</summary>
+        public bool Verified { get; }
+
+        public IReadOnlyList<string> Mismatches { get; }
+
+        /// <summary>
+        /// Both sides list equal, but Porter's tag queries had not yet returned every tagged blob when the wait for the
+        /// index ended (-IndexTimeoutSeconds): the copy is complete and the account's index is behind. Not a failure of
+        /// the copy; a rerun (nothing to copy) verifies again.
+        /// </summary>
+        public bool IndexLagging { get; }
+
+        /// <summary>
+        /// True when the source's account has no Blob Index (a hierarchical namespace): the copied blobs carry no index tags, so Porter,
+        /// which lists by tags, sees none of them until they are rebuilt (Repair-PorterAzureBlobTag, or the migration).
+        /// </summary>
+        public bool UntaggedSource { get; internal set; }
+
+        /// <summary>The tagged blobs Porter's queries did not yet return when the wait ended.</summary>
+        public IReadOnlyList<string> NotYetIndexed { get; }
+
+        /// <summary>How long the verification waited for the index.</summary>
+        public TimeSpan IndexWait { get; }
+
+        /// <summary>How many of Porter's tag queries the verification asked, all rounds of the wait together (a query's further pages not counted).</summary>
+        public int IndexQueries { get; }
+
+        public TimeSpan Duration { get; }
+
+        /// <summary>
+        /// For a table moved to a container: the change to Porter's config that makes Porter read the container (the entry's
+        /// <c>plugin</c> becomes <c>azure.blob</c>), as text to apply by hand; null for a copy.
+        /// </summary>
+        public string? ConfigChange { get; internal set; }
+
+        /// <summary>The config file changed by -UpdateConfig, and where its old text was kept; null when it was not changed.</summary>
+        public string? ConfigUpdated { get; internal set; }
+
+        /// <summary>For a table moved to a container: the entities that are not Porter items (other partitions), left in the table only.</summary>
+        public IReadOnlyList<string> LeftOut { get; internal set; } = Array.Empty<string>();
+
+        public override string ToString() => $"{Source} -> {Destination}: {Copied} copied, {Skipped} skipped, {Failed} failed";
     }
 }

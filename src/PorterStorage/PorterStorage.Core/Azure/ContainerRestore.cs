@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using PorterStorage.Core.Azure;
 using global::Azure;
 using global::Azure.Storage.Blobs;
 using global::Azure.Storage.Blobs.Models;
@@ -14,54 +15,6 @@ using PorterStorage.Core.IO;
 
 namespace PorterStorage.Core.Azure
 {
-    /// <summary>What Restore-PorterAzureContainer did with a container backup.</summary>
-    public sealed class PorterContainerRestoreResult : Azure.CountedResult
-    {
-        internal PorterContainerRestoreResult(string archivePath, Uri container, int blobCount, int restored, int replaced, int removed, string? preRestoreBackup,
-            long bytes, int tagged, TimeSpan duration)
-        {
-            ArchivePath = archivePath;
-            Container = container;
-            BlobCount = blobCount;
-            Restored = restored;
-            Replaced = replaced;
-            Removed = removed;
-            PreRestoreBackup = preRestoreBackup;
-            Bytes = bytes;
-            TaggedBlobs = tagged;
-            Duration = duration;
-        }
-
-        public string ArchivePath { get; }
-
-        public Uri Container { get; }
-
-        /// <summary>The backup's blobs, all of which the container now holds as backed up (written now or already so).</summary>
-        public int BlobCount { get; }
-
-        /// <summary>Blobs written: the backup's blobs the container did not hold, or held otherwise.</summary>
-        public int Restored { get; }
-
-        /// <summary>Of the blobs written, those that replaced a blob of the same name with other content, metadata, tags or headers.</summary>
-        public int Replaced { get; }
-
-        /// <summary>Blobs the backup does not hold, removed (after they were saved to <see cref="PreRestoreBackup"/>).</summary>
-        public int Removed { get; }
-
-        /// <summary>The container backup of the container as it was before the restore changed it; null when nothing had to be replaced or removed.</summary>
-        public string? PreRestoreBackup { get; }
-
-        /// <summary>The bytes written.</summary>
-        public long Bytes { get; }
-
-        /// <summary>Of the blobs written, those with index tags.</summary>
-        public int TaggedBlobs { get; }
-
-        public TimeSpan Duration { get; }
-
-        public override string ToString() => Container.ToString();
-    }
-
     /// <summary>
     /// Restores a container backup (Restore-PorterAzureContainer): verified, compared with the container, the container saved first
     /// when anything of it is replaced or removed, then each blob uploaded with its headers, metadata and tags, conditional on what
@@ -360,5 +313,56 @@ namespace PorterStorage.Core.Azure
                 ContentHash = md5 == null ? null : Convert.FromBase64String(md5),
             };
         }
+    }
+}
+
+namespace PorterStorage
+{
+    /// <summary>What Restore-PorterAzureContainer did with a container backup.</summary>
+    public sealed class PorterContainerRestoreResult : CountedResult
+    {
+        internal PorterContainerRestoreResult(string archivePath, Uri container, int blobCount, int restored, int replaced, int removed, string? preRestoreBackup,
+            long bytes, int tagged, TimeSpan duration)
+        {
+            ArchivePath = archivePath;
+            Container = container;
+            BlobCount = blobCount;
+            Restored = restored;
+            Replaced = replaced;
+            Removed = removed;
+            PreRestoreBackup = preRestoreBackup;
+            Bytes = bytes;
+            TaggedBlobs = tagged;
+            Duration = duration;
+        }
+
+        public string ArchivePath { get; }
+
+        public Uri Container { get; }
+
+        /// <summary>The backup's blobs, all of which the container now holds as backed up (written now or already so).</summary>
+        public int BlobCount { get; }
+
+        /// <summary>Blobs written: the backup's blobs the container did not hold, or held otherwise.</summary>
+        public int Restored { get; }
+
+        /// <summary>Of the blobs written, those that replaced a blob of the same name with other content, metadata, tags or headers.</summary>
+        public int Replaced { get; }
+
+        /// <summary>Blobs the backup does not hold, removed (after they were saved to <see cref="PreRestoreBackup"/>).</summary>
+        public int Removed { get; }
+
+        /// <summary>The container backup of the container as it was before the restore changed it; null when nothing had to be replaced or removed.</summary>
+        public string? PreRestoreBackup { get; }
+
+        /// <summary>The bytes written.</summary>
+        public long Bytes { get; }
+
+        /// <summary>Of the blobs written, those with index tags.</summary>
+        public int TaggedBlobs { get; }
+
+        public TimeSpan Duration { get; }
+
+        public override string ToString() => Container.ToString();
     }
 }

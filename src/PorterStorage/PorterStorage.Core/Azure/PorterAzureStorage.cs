@@ -2,12 +2,13 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
+using PorterStorage.Core.Azure;
 using Azure.Core;
 using Azure.Storage;
 using Azure.Storage.Blobs;
 using PorterStorage.Core.Errors;
 
-namespace PorterStorage.Core.Azure
+namespace PorterStorage
 {
     /// <summary>How a <see cref="PorterAzureStorage"/> authenticates.</summary>
     public enum AzureAuthentication
@@ -187,7 +188,7 @@ namespace PorterStorage.Core.Azure
         public string? Cloud => AzureCloud.OfEndpoint(BlobEndpoint)?.Name;
 
         /// <summary>The requests made to this account through this object (and its <see cref="WithContainer"/> copies), and the retries.</summary>
-        public RequestCounter Counter { get; }
+        internal RequestCounter Counter { get; }
 
         /// <summary>The blob service endpoint, without any query (no SAS).</summary>
         public Uri BlobEndpoint { get; }

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Linq;
 using System.Text.Json;
 using System.Threading;
+using PorterStorage.Core.Azure;
 using global::Azure.Storage.Blobs;
 using global::Azure.Storage.Blobs.Models;
 using PorterStorage.Core.Errors;
@@ -12,58 +13,6 @@ using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Core.Azure
 {
-    /// <summary>One blob whose index tags were (or would be) rebuilt.</summary>
-    public sealed class BlobTagChange
-    {
-        internal BlobTagChange(string blob, IReadOnlyDictionary<string, string> before, IReadOnlyDictionary<string, string> after)
-        {
-            Blob = blob;
-            Before = before;
-            After = after;
-        }
-
-        public string Blob { get; }
-
-        public IReadOnlyDictionary<string, string> Before { get; }
-
-        public IReadOnlyDictionary<string, string> After { get; }
-
-        public override string ToString() =>
-            $"{Blob}: {string.Join(",", Before.Select(kv => kv.Key + "=" + kv.Value))} -> {string.Join(",", After.Select(kv => kv.Key + "=" + kv.Value))}";
-    }
-
-    /// <summary>The result of Repair-PorterAzureBlobTag.</summary>
-    public sealed class PorterTagRepairResult : Azure.CountedResult
-    {
-        internal PorterTagRepairResult(Uri container, int checkedBlobs, int planned, IReadOnlyList<BlobTagChange> changes, int failed, TimeSpan duration)
-        {
-            Container = container;
-            Checked = checkedBlobs;
-            Planned = planned;
-            Changes = changes;
-            Failed = failed;
-            Duration = duration;
-        }
-
-        public Uri Container { get; }
-
-        public int Checked { get; }
-
-        /// <summary>Blobs whose tags needed rebuilding.</summary>
-        public int Planned { get; }
-
-        public IReadOnlyList<BlobTagChange> Changes { get; }
-
-        public int Repaired => Changes.Count;
-
-        /// <summary>Blobs whose tags could not be set (each reported as an error); a rerun retries them.</summary>
-        public int Failed { get; }
-
-        public TimeSpan Duration { get; }
-
-        public override string ToString() => $"{Container}: {Repaired} of {Checked} blobs retagged";
-    }
-
     /// <summary>
     /// Rebuilds the index tags the plugin lists blobs by, from blob names and JSON content (format A§1.2): <c>type</c>
     /// from the prefix; <c>installation</c> from a claim's JSON, <c>claim-id</c> from a result's JSON, <c>result-id</c> from the
@@ -218,5 +167,60 @@ namespace PorterStorage.Core.Azure
                 return null;
             }
         }
+    }
+}
+
+namespace PorterStorage
+{
+    /// <summary>One blob whose index tags were (or would be) rebuilt.</summary>
+    public sealed class BlobTagChange
+    {
+        internal BlobTagChange(string blob, IReadOnlyDictionary<string, string> before, IReadOnlyDictionary<string, string> after)
+        {
+            Blob = blob;
+            Before = before;
+            After = after;
+        }
+
+        public string Blob { get; }
+
+        public IReadOnlyDictionary<string, string> Before { get; }
+
+        public IReadOnlyDictionary<string, string> After { get; }
+
+        public override string ToString() =>
+            $"{Blob}: {string.Join(",", Before.Select(kv => kv.Key + "=" + kv.Value))} -> {string.Join(",", After.Select(kv => kv.Key + "=" + kv.Value))}";
+    }
+
+    /// <summary>The result of Repair-PorterAzureBlobTag.</summary>
+    public sealed class PorterTagRepairResult : CountedResult
+    {
+        internal PorterTagRepairResult(Uri container, int checkedBlobs, int planned, IReadOnlyList<BlobTagChange> changes, int failed, TimeSpan duration)
+        {
+            Container = container;
+            Checked = checkedBlobs;
+            Planned = planned;
+            Changes = changes;
+            Failed = failed;
+            Duration = duration;
+        }
+
+        public Uri Container { get; }
+
+        public int Checked { get; }
+
+        /// <summary>Blobs whose tags needed rebuilding.</summary>
+        public int Planned { get; }
+
+        public IReadOnlyList<BlobTagChange> Changes { get; }
+
+        public int Repaired => Changes.Count;
+
+        /// <summary>Blobs whose tags could not be set (each reported as an error); a rerun retries them.</summary>
+        public int Failed { get; }
+
+        public TimeSpan Duration { get; }
+
+        public override string ToString() => $"{Container}: {Repaired} of {Checked} blobs retagged";
     }
 }

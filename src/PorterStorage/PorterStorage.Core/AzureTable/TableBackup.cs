@@ -5,60 +5,13 @@ using System.IO;
 using System.Linq;
 using System.Threading;
 using PorterStorage.Core.Azure;
+using PorterStorage.Core.AzureTable;
 using PorterStorage.Core.Backup;
 using PorterStorage.Core.Errors;
 using PorterStorage.Core.IO;
 
 namespace PorterStorage.Core.AzureTable
 {
-    /// <summary>What Restore-PorterAzureContainer did with a table backup.</summary>
-    public sealed class PorterTableRestoreResult : CountedResult
-    {
-        internal PorterTableRestoreResult(string archivePath, Uri table, int entityCount, int restored, int replaced, int removed, string? preRestoreBackup,
-            long bytes, bool verified, TimeSpan duration)
-        {
-            ArchivePath = archivePath;
-            Table = table;
-            EntityCount = entityCount;
-            Restored = restored;
-            Replaced = replaced;
-            Removed = removed;
-            PreRestoreBackup = preRestoreBackup;
-            Bytes = bytes;
-            Verified = verified;
-            Duration = duration;
-        }
-
-        public string ArchivePath { get; }
-
-        public Uri Table { get; }
-
-        /// <summary>The backup's entities, all of which the table now holds as backed up (written now or already so).</summary>
-        public int EntityCount { get; }
-
-        /// <summary>Entities written: the backup's entities the table did not hold, or held otherwise.</summary>
-        public int Restored { get; }
-
-        /// <summary>Of the entities written, those that replaced an entity of the same keys with other properties, types or values.</summary>
-        public int Replaced { get; }
-
-        /// <summary>Entities the backup does not hold, removed (after they were saved to <see cref="PreRestoreBackup"/>).</summary>
-        public int Removed { get; }
-
-        /// <summary>The table backup of the table as it was before the restore changed it; null when nothing had to be replaced or removed.</summary>
-        public string? PreRestoreBackup { get; }
-
-        /// <summary>The size of the written entities as the backup holds them.</summary>
-        public long Bytes { get; }
-
-        /// <summary>The table, read back, holds exactly the backup's entities (every property, type and value) and no other.</summary>
-        public bool Verified { get; }
-
-        public TimeSpan Duration { get; }
-
-        public override string ToString() => Table.ToString();
-    }
-
     /// <summary>
     /// Backs up and restores the azure.table plugin's table: every entity with every property and its type, one archive entry
     /// (<see cref="TableEntityJson.ToJson"/>) per entity under <c>entities/</c>, checksummed in the manifest, written 0600 under a
@@ -259,5 +212,56 @@ namespace PorterStorage.Core.AzureTable
             }
             return new PorterTableRestoreResult(archivePath, storage.TableUri, backedUp.Count, written, changes.Replaced.Count, removed, saved, bytes, true, clock.Elapsed);
         }
+    }
+}
+
+namespace PorterStorage
+{
+    /// <summary>What Restore-PorterAzureContainer did with a table backup.</summary>
+    public sealed class PorterTableRestoreResult : CountedResult
+    {
+        internal PorterTableRestoreResult(string archivePath, Uri table, int entityCount, int restored, int replaced, int removed, string? preRestoreBackup,
+            long bytes, bool verified, TimeSpan duration)
+        {
+            ArchivePath = archivePath;
+            Table = table;
+            EntityCount = entityCount;
+            Restored = restored;
+            Replaced = replaced;
+            Removed = removed;
+            PreRestoreBackup = preRestoreBackup;
+            Bytes = bytes;
+            Verified = verified;
+            Duration = duration;
+        }
+
+        public string ArchivePath { get; }
+
+        public Uri Table { get; }
+
+        /// <summary>The backup's entities, all of which the table now holds as backed up (written now or already so).</summary>
+        public int EntityCount { get; }
+
+        /// <summary>Entities written: the backup's entities the table did not hold, or held otherwise.</summary>
+        public int Restored { get; }
+
+        /// <summary>Of the entities written, those that replaced an entity of the same keys with other properties, types or values.</summary>
+        public int Replaced { get; }
+
+        /// <summary>Entities the backup does not hold, removed (after they were saved to <see cref="PreRestoreBackup"/>).</summary>
+        public int Removed { get; }
+
+        /// <summary>The table backup of the table as it was before the restore changed it; null when nothing had to be replaced or removed.</summary>
+        public string? PreRestoreBackup { get; }
+
+        /// <summary>The size of the written entities as the backup holds them.</summary>
+        public long Bytes { get; }
+
+        /// <summary>The table, read back, holds exactly the backup's entities (every property, type and value) and no other.</summary>
+        public bool Verified { get; }
+
+        public TimeSpan Duration { get; }
+
+        public override string ToString() => Table.ToString();
     }
 }

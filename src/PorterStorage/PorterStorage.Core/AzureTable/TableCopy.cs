@@ -9,6 +9,7 @@ using global::Azure;
 using global::Azure.Storage.Blobs;
 using global::Azure.Storage.Blobs.Models;
 using PorterStorage.Core.Azure;
+using PorterStorage.Core.Concurrency;
 using PorterStorage.Core.Errors;
 using PorterStorage.Core.Storage;
 
@@ -168,60 +169,39 @@ namespace PorterStorage.Core.AzureTable
             }
             List<PlannedBlob> todo = planned.Where(p => !(existing.TryGetValue(p.Name, out BlobItem? b) && Same(p, b))).ToList();
 
-            int copied = 0, failed = 0;
-            long bytes = 0;
-            var events = new System.Collections.Concurrent.ConcurrentQueue<CopyEvent>();
-            void Flush()
+            async Task<CopyEvent> Write(PlannedBlob blob, CancellationToken stop)
             {
-                while (events.TryDequeue(out CopyEvent? e))
-                {
-                    e.ToCopy = todo.Count;
-                    onEvent?.Invoke(e);
-                }
-            }
-            using (var gate = new SemaphoreSlim(Math.Max(1, concurrency)))
-            {
-                var tasks = new List<Task>();
-                foreach (PlannedBlob blob in todo)
-                {
-                    cancel.ThrowIfCancellationRequested();
-                    gate.Wait(cancel);
-                    Flush();
-                    tasks.Add(Task.Run(async () =>
-                    {
-                        try
-                        {
-                            await container.GetBlobClient(blob.Name).UploadAsync(BinaryData.FromBytes(blob.Content), new BlobUploadOptions
-                            {
-                                Tags = blob.Tags.Count > 0 ? blob.Tags.ToDictionary(kv => kv.Key, kv => kv.Value) : null,
-                                HttpHeaders = new BlobHttpHeaders { ContentHash = blob.Md5 },
-                            }, cancel).ConfigureAwait(false);
-                            Interlocked.Increment(ref copied);
-                            Interlocked.Add(ref bytes, blob.Content.Length);
-                            events.Enqueue(new CopyEvent(blob.Name, true, blob.Content.Length, null));
-                        }
-                        catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
-                        {
-                            Interlocked.Increment(ref failed);
-                            PorterStorageException named = AzureErrors.Translate(ex, blob.Name, "Writing the moved blob");
-                            events.Enqueue(new CopyEvent(blob.Name, false, 0, new PorterStorageException(ErrorIds.BlobCopyFailed, named.Kind, blob.Name, named.Message, ex)));
-                        }
-                        finally
-                        {
-                            gate.Release();
-                        }
-                    }, cancel));
-                }
                 try
                 {
-                    Task.WaitAll(tasks.ToArray(), cancel);
+                    await container.GetBlobClient(blob.Name).UploadAsync(BinaryData.FromBytes(blob.Content), new BlobUploadOptions
+                    {
+                        Tags = blob.Tags.Count > 0 ? blob.Tags.ToDictionary(kv => kv.Key, kv => kv.Value) : null,
+                        HttpHeaders = new BlobHttpHeaders { ContentHash = blob.Md5 },
+                    }, stop).ConfigureAwait(false);
+                    return new CopyEvent(blob.Name, true, blob.Content.Length, null);
                 }
-                catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is OperationCanceledException))
+                catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
                 {
-                    cancel.ThrowIfCancellationRequested();
-                    throw;
+                    PorterStorageException named = AzureErrors.Translate(ex, blob.Name, "Writing the moved blob");
+                    return new CopyEvent(blob.Name, false, 0, new PorterStorageException(ErrorIds.BlobCopyFailed, named.Kind, blob.Name, named.Message, ex));
                 }
-                Flush();
+            }
+
+            int copied = 0, failed = 0;
+            long bytes = 0;
+            foreach (CopyEvent e in BoundedWork.Run<PlannedBlob, CopyEvent>(todo, concurrency, Write, cancel))
+            {
+                if (e.Copied)
+                {
+                    copied++;
+                    bytes += e.Bytes;
+                }
+                else
+                {
+                    failed++;
+                }
+                e.ToCopy = todo.Count;
+                onEvent?.Invoke(e);
             }
 
             List<string> mismatches = Verify(planned, container, to, concurrency, cancel);
@@ -299,8 +279,7 @@ namespace PorterStorage.Core.AzureTable
                     present.Add(p);
                 }
             }
-            var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, concurrency), CancellationToken = cancel };
-            Parallel.ForEach(present, options, p =>
+            BoundedWork.ForEach(present, concurrency, p =>
             {
                 try
                 {
@@ -314,7 +293,8 @@ namespace PorterStorage.Core.AzureTable
                 {
                     mismatches.Add($"{p.Name}: {AzureErrors.Translate(ex, p.Name, "Reading the blob").Message}");
                 }
-            });
+                return true;
+            }, cancel);
             return mismatches.OrderBy(m => m, StringComparer.Ordinal).ToList();
         }
 

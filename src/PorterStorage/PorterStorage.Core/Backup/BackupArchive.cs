@@ -141,7 +141,7 @@ namespace PorterStorage.Core.Backup
                     {
                         _gzip.Dispose();
                     }
-                    catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is Errors.PorterStorageException)
+                    catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is PorterStorageException)
                     {
                         // an abandoned archive: the failure that abandoned it is what the caller reports
                     }

@@ -3,28 +3,12 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Threading;
+using PorterStorage.Core.Backup;
 using PorterStorage.Core.Errors;
 using PorterStorage.Core.IO;
 
 namespace PorterStorage.Core.Backup
 {
-    /// <summary>A backup the catalogue decided to keep or remove, and why.</summary>
-    public sealed class BackupRemoval
-    {
-        internal BackupRemoval(PorterBackup backup, bool remove, string reason)
-        {
-            Backup = backup;
-            Remove = remove;
-            Reason = reason;
-        }
-
-        public PorterBackup Backup { get; }
-
-        public bool Remove { get; }
-
-        public string Reason { get; }
-    }
-
     /// <summary>
     /// The backups in a folder (Get-PorterBackup) and which of them may go (Remove-PorterBackup): each archive is read and
     /// checked in full by the one validator, so "verified" means what Test-PorterBackup says now, not what was once written.
@@ -363,5 +347,25 @@ namespace PorterStorage.Core.Backup
 
         private static CatalogStatus From(FileIdentity id) =>
             new CatalogStatus(id.Mode & TypeMask, FormattableString.Invariant($"{id.Device}:{id.Inode}"), id.Size, id);
+    }
+}
+
+namespace PorterStorage
+{
+    /// <summary>A backup the catalogue decided to keep or remove, and why.</summary>
+    public sealed class BackupRemoval
+    {
+        internal BackupRemoval(PorterBackup backup, bool remove, string reason)
+        {
+            Backup = backup;
+            Remove = remove;
+            Reason = reason;
+        }
+
+        public PorterBackup Backup { get; }
+
+        public bool Remove { get; }
+
+        public string Reason { get; }
     }
 }

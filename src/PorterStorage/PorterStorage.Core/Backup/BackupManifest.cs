@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Text.Json;
+using PorterStorage.Core.Backup;
 using PorterStorage.Core.Errors;
 
 namespace PorterStorage.Core.Backup
@@ -69,25 +70,6 @@ namespace PorterStorage.Core.Backup
         public uint? Group { get; }
 
         public override string ToString() => Path;
-    }
-
-    /// <summary>An item the backup could not record, and why (no content, never a value).</summary>
-    public sealed class BackupSkippedItem
-    {
-        public BackupSkippedItem(string path, string errorId, string reason)
-        {
-            Path = path;
-            ErrorId = errorId;
-            Reason = reason;
-        }
-
-        public string Path { get; }
-
-        public string ErrorId { get; }
-
-        public string Reason { get; }
-
-        public override string ToString() => $"{Path}: {Reason}";
     }
 
     /// <summary>
@@ -303,5 +285,27 @@ namespace PorterStorage.Core.Backup
             return new PorterStorageException(ErrorIds.BackupCorrupt, PorterErrorKind.InvalidData, archivePath,
                 message.EndsWith(".", StringComparison.Ordinal) ? message : message + ".", inner);
         }
+    }
+}
+
+namespace PorterStorage
+{
+    /// <summary>An item the backup could not record, and why (no content, never a value).</summary>
+    public sealed class BackupSkippedItem
+    {
+        public BackupSkippedItem(string path, string errorId, string reason)
+        {
+            Path = path;
+            ErrorId = errorId;
+            Reason = reason;
+        }
+
+        public string Path { get; }
+
+        public string ErrorId { get; }
+
+        public string Reason { get; }
+
+        public override string ToString() => $"{Path}: {Reason}";
     }
 }

@@ -1,12 +1,13 @@
 using System;
 using System.Collections.Generic;
 using System.Text;
+using PorterStorage.Core.Backup;
 using PorterStorage.Core.Errors;
 
-namespace PorterStorage.Core.Backup
+namespace PorterStorage
 {
     /// <summary>A backup archive, as written by Backup-PorterHome (the evidence the migration asks for).</summary>
-    public sealed class PorterBackup : Azure.CountedResult
+    public sealed class PorterBackup : CountedResult
     {
         internal PorterBackup(string path, string kind, string source, DateTime created, int fileCount, long totalBytes, long archiveBytes,
             string sha256, bool dataOnly, bool verified, TimeSpan duration, IReadOnlyList<BackupSkippedItem> skipped)
@@ -64,11 +65,24 @@ namespace PorterStorage.Core.Backup
         /// <summary>The blob the archive was also copied to (-CopyTo), without any SAS; null when it was not.</summary>
         public Uri? CopiedTo { get; internal set; }
 
+        /// <summary>
+        /// The run this backup was made for (-RunId), recorded with the copy (-CopyTo) so that a restarted runbook finds the backup
+        /// it made and reuses it; null when none was given.
+        /// </summary>
+        public string? RunId { get; internal set; }
+
+        /// <summary>
+        /// True when this backup was read from a blob's metadata only (Get-PorterBackup -Storage without -Verify): its facts are what
+        /// the copy recorded when it was made (only a verified archive is copied), and <see cref="Verified"/> is false because nothing
+        /// was checked now; Get-PorterBackup -Storage -Verify (or -Destination) downloads the archive and checks it.
+        /// </summary>
+        public bool MetadataOnly { get; internal set; }
+
         /// <summary>What makes this archive one file (device and inode) when the catalogue read it; null otherwise.</summary>
         internal string? FileKey { get; set; }
 
         /// <summary>The archive file's status when the catalogue read it (Linux); a removal checks it is still that file.</summary>
-        internal IO.FileIdentity? Identity { get; set; }
+        internal Core.IO.FileIdentity? Identity { get; set; }
 
         public override string ToString() => Path;
     }

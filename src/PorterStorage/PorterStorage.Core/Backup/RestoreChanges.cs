@@ -106,7 +106,7 @@ namespace PorterStorage.Core.Backup
             if (!saved.Verified)
             {
                 File.Delete(path);
-                throw new Errors.PorterStorageException(Errors.ErrorIds.BackupWriteError, Errors.PorterErrorKind.WriteError, path,
+                throw new PorterStorageException(Errors.ErrorIds.BackupWriteError, PorterErrorKind.WriteError, path,
                     $"The pre-restore backup '{path}' did not verify, so nothing was restored: the store is as it was. Restore again.");
             }
             return path;

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Text;
 using System.Text.Json;
+using PorterStorage.Core.Config;
 using PorterStorage.Core.Errors;
 using Tomlyn;
 using Tomlyn.Model;
@@ -12,22 +13,6 @@ using YamlDotNet.RepresentationModel;
 
 namespace PorterStorage.Core.Config
 {
-    /// <summary>The config file formats Porter's config loader (viper) reads, in its search order.</summary>
-    public enum PorterConfigFormat
-    {
-        Json,
-        Toml,
-        Yaml,
-        Yml,
-        Properties,
-        Props,
-        Prop,
-        Hcl,
-        Dotenv,
-        Env,
-        Ini,
-    }
-
     /// <summary>
     /// Parses a config file into a neutral tree: case-insensitive dictionaries (viper folds keys to lower
     /// case), lists and scalars (string, bool, long, double, DateTimeOffset).
@@ -290,5 +275,24 @@ namespace PorterStorage.Core.Config
             int offset = bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0;
             return new UTF8Encoding(false, false).GetString(bytes, offset, bytes.Length - offset);
         }
+    }
+}
+
+namespace PorterStorage
+{
+    /// <summary>The config file formats Porter's config loader (viper) reads, in its search order.</summary>
+    public enum PorterConfigFormat
+    {
+        Json,
+        Toml,
+        Yaml,
+        Yml,
+        Properties,
+        Props,
+        Prop,
+        Hcl,
+        Dotenv,
+        Env,
+        Ini,
     }
 }

@@ -1,7 +1,8 @@
 using System;
 using System.Collections.Generic;
+using PorterStorage.Core.Config;
 
-namespace PorterStorage.Core.Config
+namespace PorterStorage
 {
     /// <summary>A named plugin entry: one <c>[[storage]]</c> or <c>[[secrets]]</c> table.</summary>
     public sealed class PorterPluginEntry
@@ -11,7 +12,7 @@ namespace PorterStorage.Core.Config
             Name = name;
             Plugin = plugin;
             Values = config;
-            Config = Security.Redaction.Redact(config);
+            Config = Core.Security.Redaction.Redact(config);
         }
 
         public string Name { get; }
@@ -42,7 +43,7 @@ namespace PorterStorage.Core.Config
             Name = name;
             Plugin = plugin;
             Values = config;
-            Config = Security.Redaction.Redact(config);
+            Config = Core.Security.Redaction.Redact(config);
             Source = source;
             string[] parts = plugin.Split('.');
             switch (parts.Length)

@@ -1,50 +1,8 @@
 using System;
+using PorterStorage.Core.Errors;
 
 namespace PorterStorage.Core.Errors
 {
-    /// <summary>The kind of failure, mapped one to one onto PowerShell's ErrorCategory by the cmdlet layer.</summary>
-    public enum PorterErrorKind
-    {
-        NotSpecified,
-        ObjectNotFound,
-        InvalidData,
-        InvalidArgument,
-        InvalidOperation,
-        PermissionDenied,
-        ResourceExists,
-        ResourceBusy,
-        ReadError,
-        WriteError,
-        NotImplemented,
-        AuthenticationError,
-        ConnectionError,
-        OperationStopped,
-    }
-
-    /// <summary>
-    /// A failure with a stable error id and the item it concerns. Messages name the item
-    /// (a path, a blob name) and never carry document contents or secret values: whatever looks like a secret
-    /// (<see cref="Security.Redaction.RedactText"/>) is masked in the message and the target.
-    /// </summary>
-    public class PorterStorageException : Exception
-    {
-        public PorterStorageException(string errorId, PorterErrorKind kind, string? target, string message, Exception? inner = null)
-            : base(Security.Redaction.RedactText(message), inner)
-        {
-            ErrorId = errorId;
-            Kind = kind;
-            Target = target == null ? null : Security.Redaction.RedactText(target);
-        }
-
-        /// <summary>Stable identifier, one per failure mode (see docs/errors.md).</summary>
-        public string ErrorId { get; }
-
-        public PorterErrorKind Kind { get; }
-
-        /// <summary>The failing item: a path, a blob name or a setting name.</summary>
-        public string? Target { get; }
-    }
-
     /// <summary>The error ids the core raises. Keep in step with docs/errors.md.</summary>
     public static class ErrorIds
     {
@@ -64,6 +22,7 @@ namespace PorterStorage.Core.Errors
         public const string BackupExists = "BackupExists";
         public const string BackupWriteError = "BackupWriteError";
         public const string BackupUploadFailed = "BackupUploadFailed";
+        public const string RunIdInvalid = "RunIdInvalid";
         public const string ReportExists = "ReportExists";
         public const string DestinationInsideHome = "DestinationInsideHome";
         public const string DestinationNotEmpty = "DestinationNotEmpty";
@@ -209,5 +168,51 @@ namespace PorterStorage.Core.Errors
 
         /// <summary>A replacement document did not re-read, strictly, to the content meant to be written; the original is kept.</summary>
         public const string WrittenDocumentInvalid = "WrittenDocumentInvalid";
+    }
+}
+
+namespace PorterStorage
+{
+    /// <summary>The kind of failure, mapped one to one onto PowerShell's ErrorCategory by the cmdlet layer.</summary>
+    public enum PorterErrorKind
+    {
+        NotSpecified,
+        ObjectNotFound,
+        InvalidData,
+        InvalidArgument,
+        InvalidOperation,
+        PermissionDenied,
+        ResourceExists,
+        ResourceBusy,
+        ReadError,
+        WriteError,
+        NotImplemented,
+        AuthenticationError,
+        ConnectionError,
+        OperationStopped,
+    }
+
+    /// <summary>
+    /// A failure with a stable error id and the item it concerns. Messages name the item
+    /// (a path, a blob name) and never carry document contents or secret values: whatever looks like a secret
+    /// (<see cref="Core.Security.Redaction.RedactText"/>) is masked in the message and the target.
+    /// </summary>
+    public class PorterStorageException : Exception
+    {
+        public PorterStorageException(string errorId, PorterErrorKind kind, string? target, string message, Exception? inner = null)
+            : base(Core.Security.Redaction.RedactText(message), inner)
+        {
+            ErrorId = errorId;
+            Kind = kind;
+            Target = target == null ? null : Core.Security.Redaction.RedactText(target);
+        }
+
+        /// <summary>Stable identifier, one per failure mode (see docs/errors.md).</summary>
+        public string ErrorId { get; }
+
+        public PorterErrorKind Kind { get; }
+
+        /// <summary>The failing item: a path, a blob name or a setting name.</summary>
+        public string? Target { get; }
     }
 }

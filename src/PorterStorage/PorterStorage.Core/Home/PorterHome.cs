@@ -1,8 +1,9 @@
 using System.Collections.Generic;
 using PorterStorage.Core.Config;
+using PorterStorage.Core.Home;
 using PorterStorage.Core.Schema;
 
-namespace PorterStorage.Core.Home
+namespace PorterStorage
 {
     /// <summary>A PORTER_HOME as Porter v0.28–v0.38 would see it. Produced read-only.</summary>
     public sealed class PorterHome
@@ -32,7 +33,7 @@ namespace PorterStorage.Core.Home
         public PorterResolvedStorage? Storage { get; internal set; }
 
         /// <summary>For an azure.blob home, the plugin's container (null when it could not be resolved; see <see cref="Problems"/>).</summary>
-        public Azure.PorterAzureStorage? AzureStorage { get; internal set; }
+        public PorterAzureStorage? AzureStorage { get; internal set; }
 
         /// <summary>True when the data lives in this folder (the <c>filesystem</c> plugin).</summary>
         public bool StorageIsLocal => Storage?.IsFilesystem ?? false;

@@ -1,4 +1,25 @@
+using PorterStorage.Core.Home;
+
 namespace PorterStorage.Core.Home
+{
+    /// <summary>The stable codes of <see cref="PorterHomeProblem"/>.</summary>
+    public static class ProblemCodes
+    {
+        public const string FilePermissions = "FilePermissions";
+        public const string YamlOnlyCredential = "YamlOnlyCredential";
+        public const string UnreadableDocument = "UnreadableDocument";
+        public const string IndexWithoutClaims = "IndexWithoutClaims";
+        public const string CaseCollision = "CaseCollision";
+        public const string ConfigUnreadable = "ConfigUnreadable";
+        public const string SchemaUnreadable = "SchemaUnreadable";
+        public const string IgnoredConfigFile = "IgnoredConfigFile";
+        public const string StorageUnreachable = "StorageUnreachable";
+        public const string DataFolderIsLink = "DataFolderIsLink";
+        public const string PathNotFolder = "PathNotFolder";
+    }
+}
+
+namespace PorterStorage
 {
     /// <summary>Something in a home that Porter would trip on, with the item it concerns.</summary>
     public sealed class PorterHomeProblem
@@ -18,21 +39,5 @@ namespace PorterStorage.Core.Home
         public string Message { get; }
 
         public override string ToString() => $"{Code}: {Message}";
-    }
-
-    /// <summary>The stable codes of <see cref="PorterHomeProblem"/>.</summary>
-    public static class ProblemCodes
-    {
-        public const string FilePermissions = "FilePermissions";
-        public const string YamlOnlyCredential = "YamlOnlyCredential";
-        public const string UnreadableDocument = "UnreadableDocument";
-        public const string IndexWithoutClaims = "IndexWithoutClaims";
-        public const string CaseCollision = "CaseCollision";
-        public const string ConfigUnreadable = "ConfigUnreadable";
-        public const string SchemaUnreadable = "SchemaUnreadable";
-        public const string IgnoredConfigFile = "IgnoredConfigFile";
-        public const string StorageUnreachable = "StorageUnreachable";
-        public const string DataFolderIsLink = "DataFolderIsLink";
-        public const string PathNotFolder = "PathNotFolder";
     }
 }

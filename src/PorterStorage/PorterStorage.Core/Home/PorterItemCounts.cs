@@ -1,4 +1,6 @@
-namespace PorterStorage.Core.Home
+using PorterStorage.Core.Home;
+
+namespace PorterStorage
 {
     /// <summary>What a home holds: legacy items (before v0.28) and current-layout items, per type.</summary>
     public sealed class PorterItemCounts

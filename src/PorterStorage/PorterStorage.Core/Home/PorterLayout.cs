@@ -1,4 +1,6 @@
-namespace PorterStorage.Core.Home
+using PorterStorage.Core.Home;
+
+namespace PorterStorage
 {
     /// <summary>Which storage layout a home's data is in.</summary>
     public enum PorterLayout

@@ -3,9 +3,30 @@ using System.Collections.Generic;
 using System.Linq;
 using PorterStorage.Core.Backup;
 using PorterStorage.Core.Errors;
+using PorterStorage.Core.Migration;
 using PorterStorage.Core.Schema;
 
 namespace PorterStorage.Core.Migration
+{
+    /// <summary>Progress of a migration: one record per installation or set.</summary>
+    public sealed class MigrationProgress
+    {
+        public MigrationProgress(string item, int done, int total)
+        {
+            Item = item;
+            Done = done;
+            Total = total;
+        }
+
+        public string Item { get; }
+
+        public int Done { get; }
+
+        public int Total { get; }
+    }
+}
+
+namespace PorterStorage
 {
     public enum MigrationItemKind
     {
@@ -122,6 +143,9 @@ namespace PorterStorage.Core.Migration
         public bool SchemaExists { get; }
 
         public IReadOnlyList<PorterMigrationPlanItem> Items { get; }
+
+        /// <summary>When (the plan's end), where and by whom the plan was made, with which module version.</summary>
+        public PorterRunFacts Run { get; } = PorterRunFacts.Now(DateTime.UtcNow);
 
         public int ToChange => Items.Count(i => i.ChangesSomething);
 
@@ -246,7 +270,7 @@ namespace PorterStorage.Core.Migration
     }
 
     /// <summary>The outcome of Invoke-PorterStorageMigration.</summary>
-    public sealed class PorterMigrationResult : Azure.CountedResult
+    public sealed class PorterMigrationResult : CountedResult
     {
         internal PorterMigrationResult(string source, string? destination, string? logPath, PorterBackup? backup, PorterSchemaDocument schemaBefore,
             PorterSchemaDocument schemaAfter, bool schemaWritten, IReadOnlyList<InstallationMigrationRecord> installations,
@@ -299,6 +323,7 @@ namespace PorterStorage.Core.Migration
                 Requests = Requests,
                 RetriedRequests = RetriedRequests,
                 BackOffs = BackOffs,
+                Run = Run,
             };
             return compact;
         }
@@ -356,6 +381,9 @@ namespace PorterStorage.Core.Migration
 
         public TimeSpan Duration { get; }
 
+        /// <summary>When and where the run took place, by whom, with which module version (for the change ticket's report).</summary>
+        public PorterRunFacts Run { get; internal set; } = PorterRunFacts.Now(DateTime.UtcNow);
+
         /// <summary>Installations migrated (or finished from an interrupted run).</summary>
         public int Migrated => Of(_installationOutcomes, MigrationOutcome.Migrated, MigrationOutcome.Finished);
 
@@ -385,22 +413,5 @@ namespace PorterStorage.Core.Migration
                     : $"Migration incomplete: {SchemaVersions.FileName} could not be updated.";
 
         public override string ToString() => Summary;
-    }
-
-    /// <summary>Progress of a migration: one record per installation or set.</summary>
-    public sealed class MigrationProgress
-    {
-        public MigrationProgress(string item, int done, int total)
-        {
-            Item = item;
-            Done = done;
-            Total = total;
-        }
-
-        public string Item { get; }
-
-        public int Done { get; }
-
-        public int Total { get; }
     }
 }

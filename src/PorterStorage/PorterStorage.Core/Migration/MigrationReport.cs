@@ -26,12 +26,16 @@ namespace PorterStorage.Core.Migration
     {
         private sealed class Table
         {
-            public Table(string title, string[] columns, IEnumerable<string?[]> rows)
+            public Table(string title, string[] columns, IEnumerable<string?[]> rows, bool facts = false)
             {
                 Title = title;
                 Columns = columns;
                 Rows = rows.ToList();
+                Facts = facts;
             }
+
+            /// <summary>Rows of a name and its value, without a header row.</summary>
+            public bool Facts { get; }
 
             public string Title { get; }
 
@@ -62,6 +66,7 @@ namespace PorterStorage.Core.Migration
                 ("Requests to Azure", result.Requests > 0 ? Count((int)result.Requests) : null),
                 ("Log", result.LogPath),
             };
+            facts.InsertRange(0, RunFacts(result.Run, planned: false));
             var tables = new List<Table>();
             if (result.Backup != null)
             {
@@ -97,6 +102,7 @@ namespace PorterStorage.Core.Migration
                 ("Items that cannot be migrated", Count(plan.ToFail)),
                 ("Schema now", Schema(plan.SchemaBefore)),
             };
+            facts.InsertRange(0, RunFacts(plan.Run, planned: true));
             var tables = new List<Table>
             {
                 new Table("Planned changes", new[] { "Kind", "Name", "Action", "Reason", "Error id" },
@@ -105,21 +111,49 @@ namespace PorterStorage.Core.Migration
             return Render("Porter storage migration plan", facts, tables, format, generatedUtc);
         }
 
+        /// <summary>Where, when and by whom: the header a change ticket asks for.</summary>
+        private static IEnumerable<(string, string?)> RunFacts(PorterRunFacts run, bool planned)
+        {
+            if (planned)
+            {
+                yield return ("Planned (UTC)", Time(run.Finished));
+            }
+            else
+            {
+                yield return ("Started (UTC)", Time(run.Started));
+                yield return ("Finished (UTC)", Time(run.Finished));
+            }
+            yield return ("Host", run.Host);
+            yield return ("Operator", run.Operator);
+            yield return ("PorterStorage version", run.ModuleVersion);
+        }
+
+        /// <summary>The backup as one row per fact: its long values (path, SHA-256, copy URL) wrap within the page instead of widening it.</summary>
         private static Table BackupTable(PorterBackup b) =>
-            new Table("Backup", new[] { "Archive", "Kind", "Source", "Created (UTC)", "Files", "SHA-256", "Verified", "Copied to" },
-                new[] { new[] { b.Path, b.Kind, b.Source, b.Created.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), Count(b.FileCount), b.Sha256,
-                    b.Verified ? "yes" : "NO", b.CopiedTo?.ToString() } });
+            new Table("Backup", new[] { "", "" }, new string?[][]
+            {
+                new string?[] { "Archive", b.Path },
+                new string?[] { "Kind", b.Kind },
+                new string?[] { "Source", b.Source },
+                new string?[] { "Created (UTC)", Time(b.Created) },
+                new string?[] { "Files", Count(b.FileCount) },
+                new string?[] { "SHA-256", b.Sha256 },
+                new string?[] { "Verified", b.Verified ? "yes" : "NO" },
+                new string?[] { "Copied to", b.CopiedTo?.ToString() },
+            }.Where(r => !string.IsNullOrEmpty(r[1])), facts: true);
+
+        private static string Time(DateTime t) => t.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 
         private static string Count(int n) => n.ToString(CultureInfo.InvariantCulture);
 
-        private static string Schema(Schema.PorterSchemaDocument s) =>
+        private static string Schema(PorterSchemaDocument s) =>
             s.IsCurrent ? "current" : $"claims {Or(s.Claims)}, credentials {Or(s.Credentials)}, parameters {Or(s.Parameters)}";
 
         private static string Or(string? v) => string.IsNullOrEmpty(v) ? "(none)" : v!;
 
         private static string Render(string title, List<(string Name, string? Value)> facts, List<Table> tables, ReportFormat format, DateTime generatedUtc)
         {
-            string generated = generatedUtc.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC";
+            string generated = Time(generatedUtc) + " UTC";
             var shown = facts.Where(f => !string.IsNullOrEmpty(f.Value)).ToList();
             return format == ReportFormat.Html ? Html(title, generated, shown, tables) : Markdown(title, generated, shown, tables);
         }
@@ -130,10 +164,14 @@ namespace PorterStorage.Core.Migration
         {
             var s = new StringBuilder();
             s.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").Append(H(title)).Append("</title>\n")
-             .Append("<style>body{font-family:system-ui,sans-serif;margin:2em;color:#1b1f24}h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em}")
-             .Append("table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #c8ccd1;padding:.3em .6em;text-align:left;vertical-align:top}")
-             .Append("th{background:#eef1f4}.ok{color:#116329;font-weight:600}.bad{color:#b3261e;font-weight:600}.none{color:#59636e}</style></head>\n<body>\n")
-             .Append("<h1>").Append(H(title)).Append("</h1>\n<p class=\"none\">Generated ").Append(H(generated)).Append(" by PorterStorage.</p>\n<table>\n");
+             // Fits a 1200 px window and an A4 portrait page: tables take the page's width and long values (paths, hashes, URLs) wrap
+             // anywhere instead of widening it.
+             .Append("<style>@page{size:A4 portrait;margin:12mm}body{font-family:system-ui,sans-serif;margin:2em;color:#1b1f24}")
+             .Append("h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em}table{border-collapse:collapse;margin:.5em 0;width:100%}")
+             .Append("td,th{border:1px solid #c8ccd1;padding:.3em .6em;text-align:left;vertical-align:top;overflow-wrap:anywhere}")
+             .Append("th{background:#eef1f4}table.facts th{width:14em}.ok{color:#116329;font-weight:600}.bad{color:#b3261e;font-weight:600}.none{color:#59636e}")
+             .Append("@media print{body{margin:0;font-size:10pt}}</style></head>\n<body>\n")
+             .Append("<h1>").Append(H(title)).Append("</h1>\n<p class=\"none\">Generated ").Append(H(generated)).Append(" by PorterStorage.</p>\n<table class=\"facts\">\n");
             foreach ((string name, string? value) in facts)
             {
                 string cls = value == "Succeeded" || value == "yes" || (value?.StartsWith("valid", StringComparison.Ordinal) ?? false) ? " class=\"ok\""
@@ -147,6 +185,16 @@ namespace PorterStorage.Core.Migration
                 if (t.Rows.Count == 0)
                 {
                     s.Append("<p class=\"none\">None.</p>\n");
+                    continue;
+                }
+                if (t.Facts)
+                {
+                    s.Append("<table class=\"facts\">\n");
+                    foreach (string?[] row in t.Rows)
+                    {
+                        s.Append("<tr><th>").Append(H(row[0])).Append("</th><td>").Append(H(row[1])).Append("</td></tr>\n");
+                    }
+                    s.Append("</table>\n");
                     continue;
                 }
                 s.Append("<table><tr>");
@@ -188,7 +236,14 @@ namespace PorterStorage.Core.Migration
                     s.Append("None.\n");
                     continue;
                 }
-                s.Append("| ").Append(string.Join(" | ", t.Columns.Select(M))).Append(" |\n|").Append(string.Concat(t.Columns.Select(_ => "---|"))).Append('\n');
+                if (t.Facts)
+                {
+                    s.Append("| | |\n|---|---|\n");
+                }
+                else
+                {
+                    s.Append("| ").Append(string.Join(" | ", t.Columns.Select(M))).Append(" |\n|").Append(string.Concat(t.Columns.Select(_ => "---|"))).Append('\n');
+                }
                 foreach (string?[] row in t.Rows)
                 {
                     s.Append("| ").Append(string.Join(" | ", row.Select(M))).Append(" |\n");

@@ -41,6 +41,7 @@ namespace PorterStorage.Core.Migration
             CancellationToken cancel, RunOutcomes outcomes, Action<string> logOpened)
         {
             var clock = Stopwatch.StartNew();
+            DateTime startedUtc = DateTime.UtcNow;
             PorterSchemaDocument schemaBefore;
             PorterSchemaDocument schemaAfter;
             bool schemaWritten = false;
@@ -295,7 +296,10 @@ namespace PorterStorage.Core.Migration
             // Its errors, and every set Porter will not see: the schema may be current while a YAML-only set is left behind.
             warnings.AddRange(StorageVerifier.Summarise(verification.Findings.Where(f => f.Severity == FindingSeverity.Error || f.Code == FindingCodes.YamlOnlySet)));
             return new PorterMigrationResult(options.SourceHome ?? store.Location, options.SourceHome != null ? store.Location : null, logPath, options.Backup,
-                schemaBefore, schemaAfter, schemaWritten, outcomes.Installations, outcomes.CredentialSets, outcomes.ParameterSets, warnings, outcomes.Errors, verification, clock.Elapsed);
+                schemaBefore, schemaAfter, schemaWritten, outcomes.Installations, outcomes.CredentialSets, outcomes.ParameterSets, warnings, outcomes.Errors, verification, clock.Elapsed)
+            {
+                Run = PorterRunFacts.Now(startedUtc),
+            };
         }
 
         /// <summary>Porter's empty home, for the log; a folder that cannot be listed is no evidence of one (its sets fail on their own).</summary>

@@ -2,8 +2,9 @@ using System;
 using System.Text.Json;
 using PorterStorage.Core.Errors;
 using PorterStorage.Core.Json;
+using PorterStorage.Core.Schema;
 
-namespace PorterStorage.Core.Schema
+namespace PorterStorage
 {
     /// <summary>The content of schema.json, decoded as Porter's Go struct decoder does.</summary>
     public sealed class PorterSchemaDocument

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
+using PorterStorage.Core.Schema;
 
-namespace PorterStorage.Core.Schema
+namespace PorterStorage
 {
     /// <summary>Where a home stands against the schema Porter v0.28–v0.38 expects.</summary>
     public enum PorterSchemaState

@@ -36,7 +36,17 @@ namespace PorterStorage.Commands
         [Parameter]
         [ValidateNotNull]
         [AzContextTransformation]
-        public PorterStorage.Core.Azure.PorterAzureStorage? CopyTo { get; set; }
+        public PorterStorage.PorterAzureStorage? CopyTo { get; set; }
+
+        /// <summary>
+        /// A name for the run this backup is made for (1 to 64 letters, digits, dots, hyphens, underscores), kept on the backup and
+        /// recorded with its copy (-CopyTo), so that a restarted runbook finds the backup it made (Get-PorterBackup -Storage) and reuses it.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? RunId { get; set; }
+
+        protected override void BeginProcessing() => RequireRunId(RunId);
 
         protected override void ProcessRecord()
         {
@@ -65,6 +75,7 @@ namespace PorterStorage.Commands
                     ? TableBackup.Create(Storage, archive, Force, progress, CancellationToken)
                     : ContainerBackup.Create(Storage, archive, Force, progress, CancellationToken);
                 WriteVerbose($"Wrote '{backup.Path}': {backup.FileCount} {(table ? "entities" : "blobs")}, {backup.TotalBytes} bytes, SHA-256 {backup.Sha256}.");
+                PorterStorage.Core.Azure.BackupMetadata.Label(backup, RunId);
                 SendCopy(backup, CopyTo, Force);
                 WriteObject(backup);
             }

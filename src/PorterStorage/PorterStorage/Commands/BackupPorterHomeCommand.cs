@@ -37,7 +37,17 @@ namespace PorterStorage.Commands
         [Parameter]
         [ValidateNotNull]
         [AzContextTransformation]
-        public PorterStorage.Core.Azure.PorterAzureStorage? CopyTo { get; set; }
+        public PorterStorage.PorterAzureStorage? CopyTo { get; set; }
+
+        /// <summary>
+        /// A name for the run this backup is made for (1 to 64 letters, digits, dots, hyphens, underscores), kept on the backup and
+        /// recorded with its copy (-CopyTo), so that a restarted runbook finds the backup it made (Get-PorterBackup -Storage) and reuses it.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? RunId { get; set; }
+
+        protected override void BeginProcessing() => RequireRunId(RunId);
 
         protected override void ProcessRecord() => ForEachHome((home, _) =>
         {
@@ -64,6 +74,7 @@ namespace PorterStorage.Commands
                         ? $"The backup '{backup.Path}' is incomplete ({backup.Skipped.Count} file(s) not recorded); the migration will not accept it."
                         : $"The backup '{backup.Path}' did not pass its check when it was read back (Test-PorterBackup names the entries); the migration will not accept it.");
                 }
+                PorterStorage.Core.Azure.BackupMetadata.Label(backup, RunId);
                 SendCopy(backup, CopyTo, Force);
                 WriteObject(backup);
             }

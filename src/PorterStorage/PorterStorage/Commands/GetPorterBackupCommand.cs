@@ -75,16 +75,29 @@ namespace PorterStorage.Commands
     {
         private const string StorageSet = "Storage";
 
-        /// <summary>A blob container holding backups (as -CopyTo writes them): each is downloaded and checked in full.</summary>
+        /// <summary>
+        /// A blob container holding backups (as -CopyTo writes them): listed from each blob's metadata without downloading it; with
+        /// -Verify or -Destination each is downloaded and checked in full.
+        /// </summary>
         [Parameter(ParameterSetName = StorageSet, Mandatory = true, ValueFromPipeline = true)]
         [AzContextTransformation]
         [ValidateNotNull]
-        public PorterStorage.Core.Azure.PorterAzureStorage? Storage { get; set; }
+        public PorterStorage.PorterAzureStorage? Storage { get; set; }
 
         /// <summary>With -Storage: a folder to keep the downloaded backups in (their Path); without it they are checked in a private temporary folder and removed, and Path is the blob's URI.</summary>
         [Parameter(ParameterSetName = StorageSet)]
         [ValidateNotNullOrEmpty]
         public string? Destination { get; set; }
+
+        /// <summary>With -Storage: download every backup listed and check it in full now, instead of listing it from its metadata.</summary>
+        [Parameter(ParameterSetName = StorageSet)]
+        public SwitchParameter Verify { get; set; }
+
+        /// <summary>With -Storage: only the blobs of these names (wildcards allowed), so that -Verify or -Destination downloads only them.</summary>
+        [Parameter(ParameterSetName = StorageSet)]
+        [SupportsWildcards]
+        [ValidateNotNullOrEmpty]
+        public string[]? Name { get; set; }
 
         protected override void ProcessRecord()
         {
@@ -93,9 +106,11 @@ namespace PorterStorage.Commands
             {
                 string folder = Destination != null ? GetUnresolvedProviderPathFromPSPath(Destination)
                     : System.IO.Path.Combine(System.IO.Path.GetTempPath(), "porterstorage-backups-" + Guid.NewGuid().ToString("N"));
+                List<WildcardPattern>? names = Name?.Select(n => new WildcardPattern(n, WildcardOptions.CultureInvariant)).ToList();
                 try
                 {
-                    found = PorterStorage.Core.Azure.BackupUpload.List(Storage, folder, Destination != null,
+                    found = PorterStorage.Core.Azure.BackupUpload.List(Storage, folder, Destination != null, Verify,
+                        names == null ? null : new Func<string, bool>(blob => names.Any(n => n.IsMatch(blob))),
                         (file, why) => WriteVerbose($"'{System.IO.Path.GetFileName(file)}' is not a PorterStorage backup: {why}"), CancellationToken);
                 }
                 catch (PorterStorageException ex)
@@ -117,7 +132,7 @@ namespace PorterStorage.Commands
             }
             foreach (PorterBackup backup in found)
             {
-                if (!backup.Verified)
+                if (!backup.Verified && !backup.MetadataOnly)
                 {
                     WriteWarning($"The backup '{backup.Path}' of '{backup.Source}' does not verify now; Test-PorterBackup names what is wrong.");
                 }

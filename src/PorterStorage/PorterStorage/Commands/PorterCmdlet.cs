@@ -61,6 +61,22 @@ namespace PorterStorage.Commands
         /// <summary>A failed precondition: stops the cmdlet.</summary>
         protected void ThrowCoreError(PorterStorageException ex) => ThrowTerminatingError(ToErrorRecord(ex));
 
+        /// <summary>A backup's -RunId, refused (<c>RunIdInvalid</c>) before anything is written when the copy's metadata cannot hold it.</summary>
+        protected void RequireRunId(string? runId)
+        {
+            try
+            {
+                if (runId != null)
+                {
+                    PorterStorage.Core.Azure.BackupMetadata.CheckRunId(runId);
+                }
+            }
+            catch (PorterStorageException ex)
+            {
+                ThrowCoreError(ex);
+            }
+        }
+
         /// <summary>
         /// The safety net for a file system failure the core let through unnamed: the <see cref="IOErrors"/> error of the path the
         /// exception names (else <paramref name="target"/>), never a raw <see cref="System.IO.IOException"/> or
@@ -98,7 +114,7 @@ namespace PorterStorage.Commands
         /// Copies a finished backup to <paramref name="target"/> when one was given (-CopyTo); a failure is written as an error
         /// naming the blob and the local backup is still written.
         /// </summary>
-        protected void SendCopy(PorterStorage.Core.Backup.PorterBackup backup, PorterStorage.Core.Azure.PorterAzureStorage? target, bool force)
+        protected void SendCopy(PorterStorage.PorterBackup backup, PorterStorage.PorterAzureStorage? target, bool force)
         {
             if (target == null)
             {
@@ -303,7 +319,7 @@ namespace PorterStorage.Commands
 
         /// <summary>A backup object (from Backup-PorterHome); the archive hash it recorded is checked too.</summary>
         [Parameter(ParameterSetName = InputObjectSet, Mandatory = true, ValueFromPipeline = true)]
-        public PorterStorage.Core.Backup.PorterBackup? InputObject { get; set; }
+        public PorterStorage.PorterBackup? InputObject { get; set; }
 
         /// <summary>
         /// The archives named: the object's, the literal path, or every file a pattern matches (none matching is

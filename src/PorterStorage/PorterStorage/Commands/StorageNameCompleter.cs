@@ -34,16 +34,36 @@ namespace PorterStorage.Commands
         private static string? FirstPath(object? bound) =>
             bound is string one ? one : bound is object[] many && many.Length > 0 ? (many[0] is PSObject p ? p.BaseObject : many[0]) as string : null;
 
-        private static string CurrentFolder()
+        /// <summary>
+        /// The folder a typed home names, resolved the way the cmdlet will resolve it: relative to the session's current location (which
+        /// is not the process's), with <c>~</c> and drives such as <c>TestDrive:</c> expanded. Asked of the session from C#, so it works
+        /// in ConstrainedLanguage too; through a nested command where the busy runspace refuses its proxy. Null when neither can say.
+        /// </summary>
+        private static string? ProviderPath(string typed)
         {
+            System.Management.Automation.Runspaces.Runspace? runspace = System.Management.Automation.Runspaces.Runspace.DefaultRunspace;
             try
             {
-                return System.Management.Automation.Runspaces.Runspace.DefaultRunspace?.SessionStateProxy.Path.CurrentFileSystemLocation.ProviderPath
-                       ?? Environment.CurrentDirectory;
+                if (runspace != null)
+                {
+                    return runspace.SessionStateProxy.Path.GetUnresolvedProviderPathFromPSPath(typed);
+                }
             }
-            catch (PSInvalidOperationException)
+            catch (Exception ex) when (ex is RuntimeException || ex is PSInvalidOperationException || ex is InvalidOperationException || ex is NotSupportedException)
             {
-                return Environment.CurrentDirectory;
+                // the runspace is running the completion itself: ask through it below
+            }
+            try
+            {
+                using (PowerShell ps = PowerShell.Create(RunspaceMode.CurrentRunspace))
+                {
+                    ps.AddCommand("Microsoft.PowerShell.Management\\Convert-Path").AddParameter("LiteralPath", typed);
+                    return ps.Invoke<string>().FirstOrDefault();
+                }
+            }
+            catch (Exception ex) when (ex is RuntimeException || ex is PSInvalidOperationException || ex is InvalidOperationException)
+            {
+                return null;
             }
         }
 
@@ -51,8 +71,13 @@ namespace PorterStorage.Commands
         {
             try
             {
-                string home = PorterHomeService.ResolvePath(path, Environment.GetEnvironmentVariable("PORTER_HOME"), PorterHomeService.UserHomeFromEnvironment(),
-                    CurrentFolder(), out _);
+                string? typed = string.IsNullOrEmpty(path) ? null : ProviderPath(path!);
+                if (!string.IsNullOrEmpty(path) && typed == null)
+                {
+                    return Array.Empty<PorterPluginEntry>();
+                }
+                string home = PorterHomeService.ResolvePath(typed, Environment.GetEnvironmentVariable("PORTER_HOME"), PorterHomeService.UserHomeFromEnvironment(),
+                    Environment.CurrentDirectory, out _);
                 return PorterHomeService.ReadConfig(home).Storage.OrderBy(e => e.Name, StringComparer.Ordinal).ToList();
             }
             catch (PorterStorageException)

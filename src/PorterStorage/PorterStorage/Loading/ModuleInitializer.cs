@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Management.Automation;
 using System.Reflection;
@@ -10,6 +11,9 @@ namespace PorterStorage.Loading
     /// Hooks assembly resolution for the engine when the module is imported. On PowerShell 7 the engine
     /// and its dependencies load into <see cref="DependencyLoadContext"/>; on Windows PowerShell 5.1
     /// (no load contexts) an AssemblyResolve handler loads them side by side from the Dependencies folder.
+    /// PowerShell 7 does not look into a private load context when it resolves a type name, so the engine's public types (namespace
+    /// <c>PorterStorage</c>: every output, its parts, the error's exception) are registered under their full names as type
+    /// accelerators, and scripts can write <c>$x -is [PorterStorage.PorterBackup]</c>; they are removed with the module.
     /// </summary>
     public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
     {
@@ -28,6 +32,7 @@ namespace PorterStorage.Loading
             else
             {
                 HookDefaultContext();
+                NamePublicTypes();
             }
         }
 
@@ -39,7 +44,50 @@ namespace PorterStorage.Loading
             }
             else
             {
+                UnnamePublicTypes();
                 UnhookDefaultContext();
+            }
+        }
+
+        /// <summary>The namespace of every type a script meets.</summary>
+        public const string PublicNamespace = "PorterStorage";
+
+        private static readonly List<string> Named = new List<string>();
+
+        private static MethodInfo? Accelerators(string method, params Type[] parameters) =>
+            typeof(PSObject).Assembly.GetType("System.Management.Automation.TypeAccelerators")?.GetMethod(method, BindingFlags.Public | BindingFlags.Static, null, parameters, null);
+
+        private static void NamePublicTypes()
+        {
+            MethodInfo? add = Accelerators("Add", typeof(string), typeof(Type));
+            if (add == null)
+            {
+                return; // a PowerShell without accelerators: the types are still there, by reflection
+            }
+            Assembly engine = DependencyLoadContext.LoadEngine(DependencyFolder);
+            lock (Named)
+            {
+                foreach (Type type in engine.GetExportedTypes())
+                {
+                    if (type.Namespace == PublicNamespace && type.FullName != null && !Named.Contains(type.FullName))
+                    {
+                        add.Invoke(null, new object[] { type.FullName, type });
+                        Named.Add(type.FullName);
+                    }
+                }
+            }
+        }
+
+        private static void UnnamePublicTypes()
+        {
+            MethodInfo? remove = Accelerators("Remove", typeof(string));
+            lock (Named)
+            {
+                foreach (string name in Named)
+                {
+                    remove?.Invoke(null, new object[] { name });
+                }
+                Named.Clear();
             }
         }
 
