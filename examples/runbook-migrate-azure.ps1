@@ -59,6 +59,8 @@ $Environment = Get-Setting Environment $Environment
 $BackupContainer = Get-Setting BackupContainer $BackupContainer
 $Container = Get-Setting Container $Container
 $RunId = Get-Setting RunId $RunId
+# Refused before any work (Backup-PorterAzureContainer -RunId would refuse it only after the copy).
+if ($RunId -and $RunId -notmatch '^[A-Za-z0-9._-]{1,64}$') { throw "The run id '$RunId' is not 1 to 64 letters, digits, dots, hyphens or underscores." }
 if (-not $Container) { $Container = 'porter' }
 if (-not ($SourceAccountName -or $SourceConnectionString)) {
     throw 'Nothing to migrate: give -SourceAccountName (the storage account of the Porter container; or set the Automation variable PorterStorageSourceAccountName), or -SourceConnectionString.'
@@ -86,7 +88,9 @@ if (-not $index.Supported) {
 }
 
 if (-not $RunId) {
-    $named = [Text.Encoding]::UTF8.GetBytes("$($source.ContainerUri)|$($storage.ContainerUri)")
+    # Named after what the job was given, not the path it took: a job started again while the index lags takes the same name.
+    $target = if ($TargetAccountName -or $TargetConnectionString) { (Get-Storage $TargetAccountName $TargetConnectionString).ContainerUri } else { '' }
+    $named = [Text.Encoding]::UTF8.GetBytes("$($source.ContainerUri)|$target")
     $RunId = 'auto-' + [BitConverter]::ToString([Security.Cryptography.SHA256]::Create().ComputeHash($named)).Replace('-', '').Substring(0, 16).ToLowerInvariant()
 }
 

@@ -130,7 +130,14 @@ Describe 'The staged module' {
         }
         $seen.Count | Should -BeGreaterThan 30
         $seen | Where-Object Namespace -ne 'PorterStorage' | ForEach-Object FullName | Should -BeNullOrEmpty
-        # named in scripts by that name
+        # named in scripts by that name, before any cmdlet ran, and no longer once the module is removed; another module's name is kept
+        $module = $env:PORTERSTORAGE_MODULE
+        $r = Invoke-ChildPwsh -Command "`$accelerators = [psobject].Assembly.GetType('System.Management.Automation.TypeAccelerators'); `$accelerators::Add('PorterStorage.PorterConfig', [string]); Import-Module '$module'; 'BEFORE ' + ('PorterStorage.PorterBackup' -as [type]).FullName; 'OTHER ' + ('PorterStorage.PorterConfig' -as [type]).FullName; Import-Module '$module' -Force; 'AGAIN ' + ('PorterStorage.PorterBackup' -as [type]).FullName; Remove-Module PorterStorage; 'REMOVED ' + [bool]`$accelerators::Get.ContainsKey('PorterStorage.PorterBackup'); 'KEPT ' + ('PorterStorage.PorterConfig' -as [type]).FullName"
+        $r.Output | Should -Match 'BEFORE PorterStorage.PorterBackup'
+        $r.Output | Should -Match 'OTHER System.String'
+        $r.Output | Should -Match 'AGAIN PorterStorage.PorterBackup'
+        $r.Output | Should -Match 'REMOVED False'
+        $r.Output | Should -Match 'KEPT System.String'
         (Get-PorterHome -Path $TestDrive) -is [PorterStorage.PorterHome] | Should -BeTrue
         try { Get-PorterConfig -Path (Join-Path $TestDrive 'no-such-home') -ErrorAction Stop; throw 'no error' }
         catch { $_.Exception -is [PorterStorage.PorterStorageException] | Should -BeTrue }
@@ -279,6 +286,10 @@ Describe 'Default views in a 120-column window' {
             $text = $group.Group | Format-Table | Out-String -Width 120
             $lines = $text -split "`r?`n"
             $lines.Count | Should -BeGreaterThan 2 -Because "$($group.Name) has a table view"
+            # PowerShell drops a column that does not fit without a word: every column of the view is there
+            $labels = (Get-FormatData -TypeName $group.Name -PowerShellVersion $PSVersionTable.PSVersion).FormatViewDefinition[0].Control.Headers.Label
+            $labels | Should -Not -BeNullOrEmpty
+            foreach ($label in $labels) { $text | Should -Match ([regex]::Escape($label)) -Because "$($group.Name)'s view shows its column $label at 120 columns" }
             foreach ($line in $lines) {
                 $line.TrimEnd().Length | Should -BeLessOrEqual 120 -Because "$($group.Name)'s view fits 120 columns: '$line'"
                 $line | Should -Not -Match '…' -Because "$($group.Name)'s view wraps long values instead of cutting them: '$line'"

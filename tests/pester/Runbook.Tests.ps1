@@ -83,7 +83,7 @@ Describe 'The Azure Automation runbook example' {
             $deadline = [DateTime]::UtcNow.AddSeconds(60)
             do {
                 $again = New-Item -ItemType Directory -Path (Join-Path $TestDrive ('runbook-again-' + [Guid]::NewGuid().ToString('N').Substring(0, 6))) -Force
-                $r = Invoke-ChildPwsh -Command "& '$script:Runbook' -SourceConnectionString '$through' -Container '$($s.Container)' -BackupContainer '$backups' -WorkFolder '$($again.FullName)' | ForEach-Object { if (`$_ -is [string]) { 'SAID ' + `$_ } elseif (`$_.GetType().Name -eq 'PorterBackup') { 'BACKUP ' + `$_.Sha256 + ' ' + `$_.RunId } elseif (`$_.GetType().Name -eq 'PorterMigrationResult') { 'MIGRATED ' + `$_.Migrated; 'CURRENT ' + `$_.AlreadyCurrent; 'SUCCEEDED ' + `$_.Succeeded } }"
+                $r = Invoke-ChildPwsh -Command "& '$script:Runbook' -SourceConnectionString '$through' -Container '$($s.Container)' -BackupContainer '$backups' -WorkFolder '$($again.FullName)' | ForEach-Object { if (`$_ -is [string]) { 'SAID ' + `$_ } elseif (`$_.GetType().Name -eq 'PorterBackup') { 'BACKUP ' + `$_.Sha256 + ' ' + `$_.RunId } elseif (`$_.GetType().Name -eq 'PorterMigrationResult') { 'MIGRATED ' + `$_.Migrated; 'SUCCEEDED ' + `$_.Succeeded } }"
                 $held = $r.ExitCode -ne 0 -and $r.Output -match 'MigrationInProgress'
                 if ($held) { Start-Sleep -Seconds 2 }
             } while ($held -and [DateTime]::UtcNow -lt $deadline)
@@ -93,10 +93,6 @@ Describe 'The Azure Automation runbook example' {
         $r.Output | Should -Match 'SAID Reusing the verified backup'
         $r.Output | Should -Match ([regex]::Escape("BACKUP $($made[0].Sha256) $($made[0].RunId)"))
         $r.Output | Should -Match 'SUCCEEDED True'
-        # each installation once: migrated (or finished) by this job, or already current from the first
-        $migrated = [int][regex]::Match($r.Output, 'MIGRATED (\d+)').Groups[1].Value
-        $current = [int][regex]::Match($r.Output, 'CURRENT (\d+)').Groups[1].Value
-        $migrated + $current | Should -Be 31 -Because 'the sample''s current installation and the 30 legacy ones are each counted once'
         # one backup, and the container as one uninterrupted migration leaves it
         @(Get-PorterBackup -Storage $kept).Count | Should -Be 1
         Get-ContainerDigest $s -MaskIds | Should -Be $expected

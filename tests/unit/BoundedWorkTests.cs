@@ -30,19 +30,46 @@ namespace PorterStorage.Tests
         [Fact]
         public void Run_RaisesADefectOfABody_AfterTheOthersEnded()
         {
-            int ended = 0;
+            int running = 0;
             var ex = Assert.Throws<InvalidOperationException>(() => BoundedWork.Run<int, int>(Enumerable.Range(0, 20), 4, async (i, stop) =>
             {
-                await Task.Yield();
-                if (i == 5)
+                Interlocked.Increment(ref running);
+                try
                 {
-                    throw new InvalidOperationException("defect");
+                    await Task.Yield();
+                    if (i == 5)
+                    {
+                        throw new InvalidOperationException("defect");
+                    }
+                    await Task.Delay(5, stop);
+                    return i;
                 }
-                Interlocked.Increment(ref ended);
-                return i;
+                finally
+                {
+                    Interlocked.Decrement(ref running);
+                }
             }, CancellationToken.None).ToList());
             Assert.Equal("defect", ex.Message);
-            Assert.InRange(ended, 0, 19);
+            // raised only once every body started has ended
+            Assert.Equal(0, Volatile.Read(ref running));
+        }
+
+        [Fact]
+        public void Run_ACancellationThatIsNotTheLoops_IsRaised_AndStartsNoMoreItems()
+        {
+            int started = 0;
+            Assert.Throws<TaskCanceledException>(() => BoundedWork.Run<int, int>(Enumerable.Range(0, 100_000).Select(i => i), 3, async (i, stop) =>
+            {
+                Interlocked.Increment(ref started);
+                await Task.Yield();
+                if (i == 2)
+                {
+                    throw new TaskCanceledException("a request's own timeout");
+                }
+                await Task.Delay(1, stop);
+                return i;
+            }, CancellationToken.None).ToList());
+            Assert.InRange(started, 3, 1000);
         }
 
         [Fact]

@@ -19,6 +19,8 @@ namespace PorterStorage.Core.Azure
     /// </summary>
     public static class BackupUpload
     {
+        private static readonly char[] NotInAFileName = Path.GetInvalidFileNameChars().Concat(new[] { '/', '\\', ':' }).Distinct().ToArray();
+
         /// <summary>
         /// Uploads <paramref name="backup"/>'s archive as the blob named after its file into <paramref name="target"/>'s
         /// container (created when missing and allowed), every request checksummed by the service (MD5), the whole archive's
@@ -95,7 +97,7 @@ namespace PorterStorage.Core.Azure
         /// <paramref name="keep"/>, is downloaded into <paramref name="folder"/> (0600) and checked in full by the one validator. With
         /// <paramref name="keep"/> the copies stay there and are the backups' <see cref="PorterBackup.Path"/>; without it they are
         /// removed and Path is the blob's URI. <see cref="PorterBackup.CopiedTo"/> is the blob's URI either way (never a SAS). In the
-        /// container's name order.
+        /// oldest first (by the time each was made, then by name).
         /// </summary>
         public static List<PorterBackup> List(PorterAzureStorage storage, string folder, bool keep, bool verify, Func<string, bool>? include,
             Action<string, string>? notABackup, CancellationToken cancel)
@@ -107,7 +109,9 @@ namespace PorterStorage.Core.Azure
             {
                 foreach (BlobItem item in container.GetBlobs(BlobTraits.Metadata, BlobStates.None, null, cancel))
                 {
-                    if (!ArchiveFormats.IsArchiveName(item.Name) || item.Name.IndexOf('/') >= 0 || (include != null && !include(item.Name)))
+                    // A name that is one plain file name: a blob named '..\\x.tar.gz' or 'C:\\x.tar.gz' is never fetched outside the folder.
+                    if (!ArchiveFormats.IsArchiveName(item.Name) || Path.GetFileName(item.Name) != item.Name || item.Name.IndexOfAny(NotInAFileName) >= 0
+                        || (include != null && !include(item.Name)))
                     {
                         continue;
                     }
@@ -153,7 +157,7 @@ namespace PorterStorage.Core.Azure
             {
                 throw AzureErrors.Translate(ex, storage.ContainerUri.ToString(), "Listing the backups");
             }
-            return listed.OrderBy(b => b.Name, StringComparer.Ordinal).Select(b => b.Backup).ToList();
+            return listed.OrderBy(b => b.Backup.Created).ThenBy(b => b.Name, StringComparer.Ordinal).Select(b => b.Backup).ToList();
         }
 
         /// <summary>

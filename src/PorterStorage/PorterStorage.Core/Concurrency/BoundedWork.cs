@@ -46,8 +46,9 @@ namespace PorterStorage.Core.Concurrency
                                     outcomes.Add(await body(item, token).ConfigureAwait(false));
                                 }
                             }
-                            catch (Exception ex) when (!(ex is OperationCanceledException))
+                            catch (Exception ex) when (!(ex is OperationCanceledException) || !token.IsCancellationRequested)
                             {
+                                // A defect, or a cancellation that is not the loop's own: no further item starts.
                                 stop.Cancel();
                                 throw;
                             }

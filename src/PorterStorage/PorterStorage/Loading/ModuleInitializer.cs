@@ -28,6 +28,8 @@ namespace PorterStorage.Loading
             if (IsNetFramework)
             {
                 AppDomain.CurrentDomain.AssemblyResolve += ResolveSideBySide;
+                // Loaded now, so that a script can name its types before the first cmdlet runs.
+                LoadSideBySide();
             }
             else
             {
@@ -52,42 +54,87 @@ namespace PorterStorage.Loading
         /// <summary>The namespace of every type a script meets.</summary>
         public const string PublicNamespace = "PorterStorage";
 
-        private static readonly List<string> Named = new List<string>();
+        // The accelerators are the process's; the imports that use them are counted, and a name is removed with the last one.
+        private static readonly object Gate = new object();
+        private static readonly Dictionary<string, Type> Named = new Dictionary<string, Type>(StringComparer.OrdinalIgnoreCase);
+        private static int _imports;
 
-        private static MethodInfo? Accelerators(string method, params Type[] parameters) =>
-            typeof(PSObject).Assembly.GetType("System.Management.Automation.TypeAccelerators")?.GetMethod(method, BindingFlags.Public | BindingFlags.Static, null, parameters, null);
+        private static Type? AcceleratorType => typeof(PSObject).Assembly.GetType("System.Management.Automation.TypeAccelerators");
 
+        /// <summary>
+        /// Registers each public type of the engine under its full name, unless that name is taken (by another module, or by an
+        /// earlier import of this one). Never fails the import: without the names, the types are still there by reflection.
+        /// </summary>
         private static void NamePublicTypes()
         {
-            MethodInfo? add = Accelerators("Add", typeof(string), typeof(Type));
-            if (add == null)
+            lock (Gate)
             {
-                return; // a PowerShell without accelerators: the types are still there, by reflection
-            }
-            Assembly engine = DependencyLoadContext.LoadEngine(DependencyFolder);
-            lock (Named)
-            {
-                foreach (Type type in engine.GetExportedTypes())
+                if (_imports++ > 0)
                 {
-                    if (type.Namespace == PublicNamespace && type.FullName != null && !Named.Contains(type.FullName))
+                    return;
+                }
+                try
+                {
+                    MethodInfo? add = AcceleratorType?.GetMethod("Add", BindingFlags.Public | BindingFlags.Static, null, new[] { typeof(string), typeof(Type) }, null);
+                    var existing = AcceleratorType?.GetProperty("Get", BindingFlags.Public | BindingFlags.Static)?.GetValue(null) as IDictionary<string, Type>;
+                    if (add == null || existing == null)
                     {
-                        add.Invoke(null, new object[] { type.FullName, type });
-                        Named.Add(type.FullName);
+                        return;
                     }
+                    Assembly engine = DependencyLoadContext.LoadEngine(DependencyFolder);
+                    Type?[] types;
+                    try
+                    {
+                        types = engine.GetExportedTypes();
+                    }
+                    catch (ReflectionTypeLoadException partly)
+                    {
+                        types = partly.Types;
+                    }
+                    foreach (Type? type in types)
+                    {
+                        if (type?.FullName != null && type.Namespace == PublicNamespace && !existing.ContainsKey(type.FullName))
+                        {
+                            add.Invoke(null, new object[] { type.FullName, type });
+                            Named[type.FullName] = type;
+                        }
+                    }
+                }
+                catch (Exception ex) when (ex is TargetInvocationException || ex is IOException || ex is BadImageFormatException || ex is TypeLoadException)
+                {
+                    // The module works without the names.
                 }
             }
         }
 
+        /// <summary>With the last import removed, takes out each name it added that still names its type.</summary>
         private static void UnnamePublicTypes()
         {
-            MethodInfo? remove = Accelerators("Remove", typeof(string));
-            lock (Named)
+            lock (Gate)
             {
-                foreach (string name in Named)
+                if (_imports == 0 || --_imports > 0)
                 {
-                    remove?.Invoke(null, new object[] { name });
+                    return;
+                }
+                MethodInfo? remove = AcceleratorType?.GetMethod("Remove", BindingFlags.Public | BindingFlags.Static, null, new[] { typeof(string) }, null);
+                var existing = AcceleratorType?.GetProperty("Get", BindingFlags.Public | BindingFlags.Static)?.GetValue(null) as IDictionary<string, Type>;
+                foreach (KeyValuePair<string, Type> name in Named)
+                {
+                    if (existing != null && existing.TryGetValue(name.Key, out Type? now) && now == name.Value)
+                    {
+                        remove?.Invoke(null, new object[] { name.Key });
+                    }
                 }
                 Named.Clear();
+            }
+        }
+
+        private static void LoadSideBySide()
+        {
+            string engine = Path.Combine(DependencyFolder, DependencyLoadContext.EngineAssemblyName + ".dll");
+            if (File.Exists(engine))
+            {
+                ResolveSideBySide(null, new ResolveEventArgs(DependencyLoadContext.EngineAssemblyName + ", Culture=neutral"));
             }
         }
 
