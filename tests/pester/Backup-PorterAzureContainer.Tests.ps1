@@ -180,6 +180,14 @@ Describe 'Backup-PorterAzureContainer and Restore-PorterAzureContainer' {
         $fetched = $target | Get-PorterBackup -Destination (Join-Path $TestDrive 'fetched')
         $fetchedHome = $fetched | Where-Object Kind -eq 'Home'
         $fetchedHome.Path | Should -Exist
+        # fetched again into the same folder (a run that stopped partway is run again): the files there are those very backups
+        $again = $target | Get-PorterBackup -Destination (Join-Path $TestDrive 'fetched')
+        ($again | ForEach-Object Sha256) | Should -Be ($fetched | ForEach-Object Sha256)
+        # a file there that is not the blob's backup is never taken for it
+        $other = ($fetched | Where-Object Kind -eq 'Container').Path
+        Copy-Item -LiteralPath $fetchedHome.Path -Destination $other -Force
+        { $target | Get-PorterBackup -Destination (Join-Path $TestDrive 'fetched') -ErrorAction Stop } | Should -Throw -ErrorId 'BackupExists,PorterStorage.Commands.GetPorterBackupCommand'
+        Remove-Item -LiteralPath $other
         if (-not $IsWindows) { [IO.File]::GetUnixFileMode($fetchedHome.Path) | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite') }
         $null = $fetchedHome | Restore-PorterHome -Destination (Join-Path $TestDrive 'from-container') -Confirm:$false
         (Get-TreeDigest (Join-Path $TestDrive 'from-container')).Keys | Should -Be (Get-TreeDigest $h).Keys

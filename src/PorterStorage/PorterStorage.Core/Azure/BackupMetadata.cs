@@ -69,6 +69,10 @@ namespace PorterStorage.Core.Azure
             return metadata;
         }
 
+        /// <summary>The archive's SHA-256 a blob's metadata records, when it is one.</summary>
+        public static string? Sha256Of(IDictionary<string, string>? metadata) =>
+            metadata != null && Get(metadata, Sha256Key) is string sha && Sha256Pattern.IsMatch(sha) ? sha : null;
+
         /// <summary>The run id a blob's metadata records, when it is a valid one.</summary>
         public static string? RunIdOf(IDictionary<string, string>? metadata) =>
             metadata != null && Get(metadata, RunIdKey) is string id && RunIdPattern.IsMatch(id) ? id : null;

@@ -130,10 +130,26 @@ namespace PorterStorage.Core.Azure
                     string file = Path.Combine(folder, item.Name);
                     if (File.Exists(file))
                     {
-                        throw new PorterStorageException(ErrorIds.BackupExists, PorterErrorKind.ResourceExists, file, $"The file '{file}' already exists; choose an empty -Destination.");
+                        // A -Destination filled by an earlier run that stopped partway: a file that is this very backup (checked in
+                        // full, its SHA-256 the one the blob records, its length the blob's) is taken as it is; anything else is refused.
+                        PorterBackup? same = keep
+                            ? BackupCatalog.Read(new[] { file }, null, cancel).FirstOrDefault(b => b.Verified && b.ArchiveBytes == item.Properties.ContentLength
+                                && BackupMetadata.Sha256Of(item.Metadata) is string sha && b.Sha256 == sha)
+                            : null;
+                        if (same == null)
+                        {
+                            throw new PorterStorageException(ErrorIds.BackupExists, PorterErrorKind.ResourceExists, file,
+                                $"The file '{file}' already exists and is not the backup the blob '{item.Name}' holds; choose an empty -Destination.");
+                        }
+                        same.CopiedTo = blob;
+                        same.RunId = BackupMetadata.RunIdOf(item.Metadata);
+                        listed.Add((item.Name, same));
+                        continue;
                     }
-                    // Checked as soon as it is fetched and, unless kept, removed before the next: the folder holds one archive at a time.
+                    // Checked as soon as it is fetched and, unless kept, removed before the next: the folder holds one archive at a time;
+                    // a kept file that is no backup is removed too.
                     IO.PrivateFile.Write(IO.FileIO.System, file, replace: false, output => container.GetBlobClient(item.Name).DownloadTo(output, cancel));
+                    bool isBackup = false;
                     try
                     {
                         foreach (PorterBackup local in BackupCatalog.Read(new[] { file }, notABackup, cancel))
@@ -142,11 +158,12 @@ namespace PorterStorage.Core.Azure
                             backup.CopiedTo = blob;
                             backup.RunId = BackupMetadata.RunIdOf(item.Metadata);
                             listed.Add((item.Name, backup));
+                            isBackup = true;
                         }
                     }
                     finally
                     {
-                        if (!keep)
+                        if (!keep || !isBackup)
                         {
                             File.Delete(file);
                         }
