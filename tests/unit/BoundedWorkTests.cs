@@ -135,6 +135,31 @@ namespace PorterStorage.Tests
         }
 
         [Fact]
+        public void Run_TheCallersCancellation_StillHandsOverEveryOutcomeThatEnded()
+        {
+            using var cancel = new CancellationTokenSource();
+            int ended = 0, seen = 0;
+            Assert.ThrowsAny<OperationCanceledException>(() =>
+            {
+                foreach (int _ in BoundedWork.Run<int, int>(Enumerable.Range(0, 1000), 4, async (i, stop) =>
+                {
+                    await Task.Delay(1, stop);
+                    Interlocked.Increment(ref ended);
+                    return i;
+                }, cancel.Token))
+                {
+                    if (++seen == 5)
+                    {
+                        cancel.Cancel();
+                    }
+                    // a slow caller: outcomes pile up while it writes
+                    Thread.Sleep(5);
+                }
+            });
+            Assert.Equal(Volatile.Read(ref ended), seen);
+        }
+
+        [Fact]
         public void ForEach_StopsStartingItems_OnceABodyReturnsFalse()
         {
             int done = 0;

@@ -19,7 +19,8 @@ namespace PorterStorage.Core.Concurrency
         /// Runs <paramref name="body"/> for each item, at most <paramref name="width"/> at once, and yields each outcome on the calling
         /// thread as it ends (in the order they end), so the caller counts, reports and writes as it goes. A body that throws is a
         /// defect: no further item starts, those running are cancelled, and the enumeration then raises it. Leaving the enumeration
-        /// early (Ctrl+C, an exception of the caller) cancels what has not ended and waits for it, so nothing outlives the loop. The
+        /// early (an exception of the caller) cancels what has not ended and waits for it, so nothing outlives the loop; the caller's
+        /// cancellation does the same, then hands over every outcome that ended before raising it, so a count of what was done is exact. The
         /// work starts when the enumeration does; enumerate it once (each enumeration runs every item again).
         /// </summary>
         public static IEnumerable<TOut> Run<T, TOut>(IEnumerable<T> items, int width, Func<T, CancellationToken, Task<TOut>> body, CancellationToken cancel)
@@ -73,9 +74,42 @@ namespace PorterStorage.Core.Concurrency
             });
             try
             {
-                foreach (TOut outcome in outcomes.GetConsumingEnumerable(cancel))
+                bool cancelled = false;
+                while (true)
                 {
-                    yield return outcome;
+                    TOut next;
+                    try
+                    {
+                        if (!outcomes.TryTake(out next, Timeout.Infinite, cancel))
+                        {
+                            break; // every item ended and was handed over
+                        }
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        cancelled = true;
+                        break;
+                    }
+                    yield return next;
+                }
+                if (cancelled)
+                {
+                    // Ctrl+C: what is running is cancelled and waited for, and every outcome that ended is still handed over, so the
+                    // caller's count of what was done is exact; then the cancellation.
+                    stop.Cancel();
+                    try
+                    {
+                        all.Wait();
+                    }
+                    catch (AggregateException)
+                    {
+                        // Cancelled bodies; the caller's cancellation is what is raised.
+                    }
+                    while (outcomes.TryTake(out TOut ended))
+                    {
+                        yield return ended;
+                    }
+                    cancel.ThrowIfCancellationRequested();
                 }
                 all.GetAwaiter().GetResult();
             }

@@ -77,6 +77,10 @@ namespace PorterStorage.Commands
                     done++;
                     copied += e.Error == null ? 1 : 0;
                     bytes += e.Bytes;
+                    if (Stopping)
+                    {
+                        return; // Ctrl+C: what ended is counted for the message; nothing more is written
+                    }
                     if (e.Error != null)
                     {
                         WriteCoreError(e.Error);
@@ -133,6 +137,10 @@ namespace PorterStorage.Commands
                 done++;
                 copied += e.Error == null ? 1 : 0;
                 bytes += e.Bytes;
+                if (Stopping)
+                {
+                    return; // Ctrl+C: what ended is counted for the message; nothing more is written
+                }
                 if (e.Error != null)
                 {
                     WriteCoreError(e.Error);
