@@ -4,12 +4,7 @@ using System.IO;
 using System.IO.Compression;
 using System.Text;
 using System.Threading;
-using PorterStorage.Core.Backup;
 using System.Text.Json;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.Json;
-using PorterStorage.Core.Migration;
-using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Fuzz
 {

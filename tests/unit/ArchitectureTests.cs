@@ -18,10 +18,10 @@ namespace PorterStorage.Tests
                 .Select(f => (f, File.ReadAllText(f)));
 
         [Fact]
-        public void NoStoreTypeIsCheckedOrCast_OutsideStorage()
+        public void NoStoreTypeIsCheckedOrCast_OutsideTheFactory()
         {
             var pattern = new Regex(@"\b(?:is|as)\s+(?:AzureBlob|FileSystem)\w*Store\b|\(\s*(?:AzureBlob|FileSystem)\w*Store\s*\)\s*\w");
-            string storage = Path.DirectorySeparatorChar + "Storage" + Path.DirectorySeparatorChar;
+            string storage = Path.DirectorySeparatorChar + "Factory" + Path.DirectorySeparatorChar;
             foreach ((string file, string text) in Sources("PorterStorage.Core").Concat(Sources("PorterStorage")).Where(s => !s.File.Contains(storage)))
             {
                 Match m = pattern.Match(text);

@@ -6,9 +6,6 @@ using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
-using PorterStorage.Core.Azure;
-using PorterStorage.Core.Backup;
-using PorterStorage.Core.Errors;
 using Xunit;
 
 namespace PorterStorage.Tests

@@ -6,9 +6,6 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using global::Azure.Storage.Blobs;
 using global::Azure.Storage.Blobs.Models;
-using PorterStorage.Core.Azure;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.Migration;
 using Xunit;
 
 namespace PorterStorage.Tests

@@ -7,8 +7,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using global::Azure.Core.Pipeline;
 using global::Azure.Storage.Blobs;
-using PorterStorage.Core.Azure;
-using PorterStorage.Core.Errors;
 using Xunit;
 
 namespace PorterStorage.Tests

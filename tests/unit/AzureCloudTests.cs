@@ -1,9 +1,6 @@
 using System;
 using System.Linq;
 using System.Threading;
-using PorterStorage.Core.Azure;
-using PorterStorage.Core.Config;
-using PorterStorage.Core.Errors;
 using Xunit;
 
 namespace PorterStorage.Tests

@@ -9,8 +9,6 @@ using System.Threading.Tasks;
 using CsCheck;
 using global::Azure.Core.Pipeline;
 using global::Azure.Storage.Blobs;
-using PorterStorage.Core.Azure;
-using PorterStorage.Core.Errors;
 using Xunit;
 
 namespace PorterStorage.Tests
@@ -80,8 +78,9 @@ namespace PorterStorage.Tests
         [Fact]
         public void EveryTranslatedOperation_NamesItsSasPermissions()
         {
-            string azure = Path.Combine(FormatCitationTests.RepoRoot(), "src", "PorterStorage", "PorterStorage.Core", "Azure");
-            var operations = Directory.GetFiles(azure, "*.cs")
+            string core = Path.Combine(FormatCitationTests.RepoRoot(), "src", "PorterStorage", "PorterStorage.Core");
+            var operations = Directory.GetFiles(core, "*.cs", SearchOption.AllDirectories)
+                .Where(f => !f.Contains(Path.DirectorySeparatorChar + "obj" + Path.DirectorySeparatorChar, StringComparison.Ordinal))
                 .SelectMany(f => Regex.Matches(File.ReadAllText(f), "AzureErrors\\.Translate\\([^;]*?,\\s*\"([^\"]+)\"").Cast<Match>().Select(m => m.Groups[1].Value))
                 .Distinct().ToList();
             Assert.True(operations.Count >= 10, string.Join(", ", operations));

@@ -3,8 +3,6 @@ using System.Collections.Generic;
 using System.IO;
 using global::Azure;
 using global::Azure.Core;
-using PorterStorage.Core.Azure;
-using PorterStorage.Core.Errors;
 using Xunit;
 
 namespace PorterStorage.Tests

@@ -7,12 +7,6 @@ using System.Text.RegularExpressions;
 using global::Azure.Storage.Blobs;
 using global::Azure.Storage.Blobs.Models;
 using global::Azure.Storage.Blobs.Specialized;
-using PorterStorage.Core.Azure;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.Json;
-using PorterStorage.Core.Migration;
-using PorterStorage.Core.Schema;
-using PorterStorage.Core.Storage;
 using Xunit;
 
 namespace PorterStorage.Tests

@@ -9,9 +9,6 @@ using global::Azure;
 using global::Azure.Core;
 using global::Azure.Core.Pipeline;
 using global::Azure.Storage.Sas;
-using PorterStorage.Core.Azure;
-using PorterStorage.Core.Config;
-using PorterStorage.Core.Errors;
 using Xunit;
 
 namespace PorterStorage.Tests
@@ -287,7 +284,7 @@ namespace PorterStorage.Tests
         public void Translate_NamedByStatusAndCode_NoSecretInMessage(int status, string code, string errorId)
         {
             var ex = new global::Azure.RequestFailedException(status, "https://a.blob.core.windows.net/porter/x?sv=1&sig=SECRETSIG", code.Length == 0 ? null : code, null);
-            PorterStorage.PorterStorageException named = PorterStorage.Core.Azure.AzureErrors.Translate(ex, "porter/x", "Reading");
+            PorterStorage.PorterStorageException named = AzureErrors.Translate(ex, "porter/x", "Reading");
             Xunit.Assert.Equal(errorId, named.ErrorId);
             Xunit.Assert.Equal("porter/x", named.Target);
             Xunit.Assert.DoesNotContain("SECRETSIG", named.Message);

@@ -2,10 +2,6 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Text;
-using PorterStorage.Core.Azure;
-using PorterStorage.Core.AzureTable;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.Home;
 using Xunit;
 
 namespace PorterStorage.Tests

@@ -6,8 +6,6 @@ using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 using CsCheck;
-using PorterStorage.Core.Backup;
-using PorterStorage.Core.IO;
 using Xunit;
 
 namespace PorterStorage.Tests

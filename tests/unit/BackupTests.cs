@@ -8,9 +8,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
 using CsCheck;
-using PorterStorage.Core.Backup;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.IO;
 using Xunit;
 
 namespace PorterStorage.Tests
@@ -103,7 +100,7 @@ namespace PorterStorage.Tests
         [Fact]
         public void PlanArchivePath_BindMountOfTheHome_DestinationInsideHome()
         {
-            if (PorterStorage.Core.IO.UnixFiles.EffectiveUser != 0)
+            if (UnixFiles.EffectiveUser != 0)
             {
                 return; // mount --bind needs root
             }
@@ -557,7 +554,7 @@ namespace PorterStorage.Tests
             home.Mkdir(".porterstorage");
             using (new FileStream(home.P(".porterstorage/lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
             {
-                Assert.True(PorterStorage.Core.Migration.FileSystemMigrationStore.IsMigrating(home.Path));
+                Assert.True(FileSystemMigrationStore.IsMigrating(home.Path));
                 var ex = Assert.Throws<PorterStorageException>(() => Backup(home, outDir));
                 Assert.Equal(ErrorIds.MigrationInProgress, ex.ErrorId);
                 Assert.Equal(home.Path, ex.Target);
@@ -591,21 +588,21 @@ namespace PorterStorage.Tests
 
         private static void ChownTree(string root, uint uid, uint gid)
         {
-            Assert.True(PorterStorage.Core.IO.UnixFiles.TryChangeOwner(root, uid, gid));
+            Assert.True(UnixFiles.TryChangeOwner(root, uid, gid));
             foreach (string path in Directory.EnumerateFileSystemEntries(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
             {
-                Assert.True(PorterStorage.Core.IO.UnixFiles.TryChangeOwner(path, uid, gid));
+                Assert.True(UnixFiles.TryChangeOwner(path, uid, gid));
             }
         }
 
         private static List<(string Path, uint Owner, uint Group)> Owners(string root) =>
             new[] { root }.Concat(Directory.EnumerateFileSystemEntries(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
-                .Select(p => (p, PorterStorage.Core.IO.UnixFiles.Lstat(p)!.Value.Owner, PorterStorage.Core.IO.UnixFiles.Lstat(p)!.Value.Group)).ToList();
+                .Select(p => (p, UnixFiles.Lstat(p)!.Value.Owner, UnixFiles.Lstat(p)!.Value.Group)).ToList();
 
         [Fact]
         public void Restore_AsRoot_GivesEveryItemTheOwnerTheBackupRecorded_NeverThroughALink()
         {
-            if (!PorterStorage.Core.IO.UnixFiles.MayChangeOwners)
+            if (!UnixFiles.MayChangeOwners)
             {
                 return;
             }
@@ -627,7 +624,7 @@ namespace PorterStorage.Tests
             Assert.Empty(r.OwnersNotSet);
             Assert.All(Owners(dest), o => Assert.True(o.Owner == 1000 && o.Group == 1001, o.Path));
             Assert.Equal(outside, new FileInfo(Path.Combine(dest, "cache/escape")).LinkTarget);
-            Assert.Equal(0u, PorterStorage.Core.IO.UnixFiles.Lstat(outside)!.Value.Owner);
+            Assert.Equal(0u, UnixFiles.Lstat(outside)!.Value.Owner);
 
             // the tar headers carry the numeric owner too (GNU tar restores it as root)
             var psi = new System.Diagnostics.ProcessStartInfo("tar", $"--numeric-owner -tvzf {b.Path}") { RedirectStandardOutput = true };
@@ -640,14 +637,14 @@ namespace PorterStorage.Tests
         [Fact]
         public void Restore_AsRoot_ArchiveWithoutOwners_ItemsTakeTheOwnerOfTheDestinationsParent()
         {
-            if (!PorterStorage.Core.IO.UnixFiles.MayChangeOwners)
+            if (!UnixFiles.MayChangeOwners)
             {
                 return;
             }
             using var dir = new TempHome();
             string archive = CraftArchive(dir, new (string, string, string?)[] { ("claims/a.json", "file", null), ("claims/link", "symlink", "a.json") });
             string parent = dir.Mkdir("users-homes");
-            Assert.True(PorterStorage.Core.IO.UnixFiles.TryChangeOwner(parent, 1000, 1000));
+            Assert.True(UnixFiles.TryChangeOwner(parent, 1000, 1000));
             string dest = Path.Combine(parent, "porter");
             PorterRestoreResult r = HomeRestore.Execute(HomeRestore.Plan(archive, null, dest, "/", false, null, CancellationToken.None), null, CancellationToken.None);
             Assert.Empty(r.OwnersNotSet);
@@ -672,7 +669,7 @@ namespace PorterStorage.Tests
         [Fact]
         public void Backup_NameNotUtf8_FileNameNotUtf8_NeverALink_AndThePlanSaysSo()
         {
-            if (!PorterStorage.Core.IO.UnixFiles.Supported)
+            if (!UnixFiles.Supported)
             {
                 return;
             }
@@ -686,7 +683,7 @@ namespace PorterStorage.Tests
             PorterStorageException e = Assert.Single(errors);
             Assert.Equal(ErrorIds.FileNameNotUtf8, e.ErrorId);
             Assert.Equal(ErrorIds.FileNameNotUtf8, Assert.Single(b.Skipped).ErrorId);
-            var plan = PorterStorage.Core.Migration.MigrationEngine.Plan(new PorterStorage.Core.Migration.FileSystemMigrationStore(home.Path));
+            var plan = MigrationEngine.Plan(new FileSystemMigrationStore(home.Path));
             Assert.DoesNotContain(plan.Items, i => i.ErrorId == ErrorIds.DataFileIsLink);
             Assert.Contains(plan.Items, i => i.ErrorId == ErrorIds.FileNameNotUtf8);
             Run("rm", "-rf", home.Path); // .NET cannot remove a name it cannot spell

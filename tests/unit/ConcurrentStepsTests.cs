@@ -3,8 +3,6 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.Storage;
 using Xunit;
 
 namespace PorterStorage.Tests

@@ -1,7 +1,5 @@
 using System.IO;
 using System.Linq;
-using PorterStorage.Core.Config;
-using PorterStorage.Core.Errors;
 using Xunit;
 
 namespace PorterStorage.Tests

@@ -1,5 +1,4 @@
 using System.IO;
-using PorterStorage.Core.Storage;
 using Xunit;
 
 namespace PorterStorage.Tests

@@ -1,6 +1,5 @@
 using System.Collections.Generic;
 using System.Linq;
-using PorterStorage.Core.Migration;
 using Xunit;
 
 namespace PorterStorage.Tests

@@ -3,8 +3,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.Migration;
 using PorterStorage.Fuzz;
 using Xunit;
 

@@ -1,6 +1,5 @@
 using System.Linq;
 using System.Text.Json;
-using PorterStorage.Core.Json;
 using Xunit;
 
 namespace PorterStorage.Tests

@@ -1,4 +1,3 @@
-using PorterStorage.Core.Json;
 using Xunit;
 
 namespace PorterStorage.Tests

@@ -1,5 +1,3 @@
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.Home;
 using Xunit;
 
 namespace PorterStorage.Tests

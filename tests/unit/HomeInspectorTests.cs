@@ -1,8 +1,5 @@
 using System.IO;
 using System.Linq;
-using PorterStorage.Core.Home;
-using PorterStorage.Core.IO;
-using PorterStorage.Core.Schema;
 using Xunit;
 
 namespace PorterStorage.Tests

@@ -1,6 +1,4 @@
 using System.IO;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.Home;
 using Xunit;
 
 namespace PorterStorage.Tests

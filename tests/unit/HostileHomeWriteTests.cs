@@ -4,10 +4,6 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using CsCheck;
-using PorterStorage.Core.Backup;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.IO;
-using PorterStorage.Core.Migration;
 using PorterStorage.Tests.Corpus;
 using Xunit;
 
@@ -285,7 +281,7 @@ namespace PorterStorage.Tests
             home.Write("claims/c0.json", HostileHomes.Claim("inst0"));
             home.Write("authorized_keys", "ssh-ed25519 AAAA user\n");
             using var backups = new TempHome();
-            PorterBackup backup = PorterStorage.Core.Backup.HomeBackup.Create(home.Path, backups.P("h.tar.gz"), false, false, null, null, System.Threading.CancellationToken.None);
+            PorterBackup backup = HomeBackup.Create(home.Path, backups.P("h.tar.gz"), false, false, null, null, System.Threading.CancellationToken.None);
             using var outside = new TempHome();
             outside.Write("claims/c0.json", "precious\n", 0x1A4);
             outside.Write("authorized_keys", "root's own\n", 0x1A4);
@@ -295,7 +291,7 @@ namespace PorterStorage.Tests
             using (var parent = new TempHome())
             {
                 var counting = new Properties.ConcurrentWriterProperties.HookedIO(new ConfinedFileIO(parent.Path), () => calls++);
-                PorterStorage.Core.Backup.HomeRestore.Execute(Plan(backup, parent.P("restored")), null, counting, System.Threading.CancellationToken.None);
+                HomeRestore.Execute(Plan(backup, parent.P("restored")), null, counting, System.Threading.CancellationToken.None);
             }
             Assert.True(calls > 4, $"only {calls} steps");
             for (int n = 1; n <= calls; n++)
@@ -317,7 +313,7 @@ namespace PorterStorage.Tests
                 var io = new Properties.ConcurrentWriterProperties.HookedIO(new ConfinedFileIO(parent.Path), Swap);
                 try
                 {
-                    PorterStorage.Core.Backup.HomeRestore.Execute(Plan(backup, parent.P("restored")), null, io, System.Threading.CancellationToken.None);
+                    HomeRestore.Execute(Plan(backup, parent.P("restored")), null, io, System.Threading.CancellationToken.None);
                 }
                 catch (PorterStorageException ex)
                 {
@@ -518,8 +514,8 @@ namespace PorterStorage.Tests
             Assert.Equal(before, Snapshot(outside.Path));
         }
 
-        private static PorterStorage.Core.Backup.RestorePlan Plan(PorterBackup backup, string destination) =>
-            PorterStorage.Core.Backup.HomeRestore.Plan(backup.Path, backup.Sha256, destination, "/", false, null, System.Threading.CancellationToken.None);
+        private static RestorePlan Plan(PorterBackup backup, string destination) =>
+            HomeRestore.Plan(backup.Path, backup.Sha256, destination, "/", false, null, System.Threading.CancellationToken.None);
 
         private static void ChangeOwner(string root, uint uid, uint gid)
         {

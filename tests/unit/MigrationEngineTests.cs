@@ -5,13 +5,6 @@ using System.Linq;
 using System.Text;
 using System.Text.RegularExpressions;
 using System.Threading;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.Home;
-using PorterStorage.Core.IO;
-using PorterStorage.Core.Json;
-using PorterStorage.Core.Migration;
-using PorterStorage.Core.Schema;
-using PorterStorage.Core.Storage;
 using Xunit;
 
 namespace PorterStorage.Tests

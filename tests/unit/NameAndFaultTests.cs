@@ -5,11 +5,6 @@ using System.Linq;
 using System.Text;
 using System.Text.RegularExpressions;
 using System.Threading;
-using PorterStorage.Core.Backup;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.IO;
-using PorterStorage.Core.Migration;
-using PorterStorage.Core.Storage;
 using Xunit;
 
 namespace PorterStorage.Tests
@@ -556,7 +551,7 @@ namespace PorterStorage.Tests
             }
         }
 
-        private sealed class FaultyStream : PorterStorage.Core.IO.DelegatingStream
+        private sealed class FaultyStream : DelegatingStream
         {
             private readonly FaultyIO _io;
 

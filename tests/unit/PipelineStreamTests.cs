@@ -2,7 +2,6 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Threading;
-using PorterStorage.Core.IO;
 using Xunit;
 
 namespace PorterStorage.Tests

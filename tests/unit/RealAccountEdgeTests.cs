@@ -8,9 +8,6 @@ using global::Azure.Core;
 using global::Azure.Core.Pipeline;
 using global::Azure.Storage.Blobs;
 using global::Azure.Storage.Blobs.Models;
-using PorterStorage.Core.Azure;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.Migration;
 using Xunit;
 
 namespace PorterStorage.Tests

@@ -9,8 +9,6 @@ using global::Azure.Core.Pipeline;
 using global::Azure.Storage;
 using global::Azure.Storage.Blobs;
 using global::Azure.Storage.Blobs.Models;
-using PorterStorage.Core.Azure;
-using PorterStorage.Core.Errors;
 using Xunit;
 
 namespace PorterStorage.Tests

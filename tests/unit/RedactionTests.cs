@@ -2,11 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text.Json;
-using PorterStorage.Core.Azure;
-using PorterStorage.Core.Config;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.Home;
-using PorterStorage.Core.Security;
 using Xunit;
 
 namespace PorterStorage.Tests

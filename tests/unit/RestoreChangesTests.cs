@@ -2,9 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using PorterStorage.Core.AzureTable;
-using PorterStorage.Core.Backup;
-using PorterStorage.Core.Errors;
 using Xunit;
 
 namespace PorterStorage.Tests

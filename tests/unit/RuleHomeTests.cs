@@ -38,10 +38,10 @@ namespace PorterStorage.Tests
         [Fact]
         public void SchemaVersionKey_LivesOnlyInPorterDocuments()
         {
-            AssertOnlyIn("Storage/PorterDocuments.cs", "\"schemaVersion\"", "the schemaVersion key");
+            AssertOnlyIn("Model/PorterDocuments.cs", "\"schemaVersion\"", "the schemaVersion key");
             var lookups = Sources().Where(s => Regex.IsMatch(s.Value, @"(TryGetProperty|GetProperty|NameEquals)\(\s*(PorterDocuments\.)?SchemaVersionProperty"))
                 .Select(s => s.Key).ToList();
-            Assert.All(lookups, f => Assert.True(f.EndsWith("Storage/PorterDocuments.cs", StringComparison.Ordinal),
+            Assert.All(lookups, f => Assert.True(f.EndsWith("Model/PorterDocuments.cs", StringComparison.Ordinal),
                 $"{f} looks schemaVersion up itself; use PorterDocuments.HasSchemaVersion"));
         }
 
@@ -54,7 +54,7 @@ namespace PorterStorage.Tests
                 foreach (Match block in Regex.Matches(source.Value, @"\{[^{};]*\}"))
                 {
                     int named = types.Count(t => Regex.IsMatch(block.Value, "(\"" + t + "\"|\\b" + char.ToUpperInvariant(t[0]) + t.Substring(1) + "\\b)"));
-                    Assert.True(named < types.Length || source.Key.EndsWith("Storage/ItemTypes.cs", StringComparison.Ordinal),
+                    Assert.True(named < types.Length || source.Key.EndsWith("Model/ItemTypes.cs", StringComparison.Ordinal),
                         $"{source.Key} lists the six item types itself; use ItemTypes.All or ItemTypes.DataFolders");
                 }
             }
@@ -67,7 +67,7 @@ namespace PorterStorage.Tests
             AssertOnlyIn("IO/PrivateFile.cs", @"\.partial-", "a temporary name for a file renamed into place");
             var renames = Sources().Where(s => Regex.IsMatch(s.Value, @"\b(File\.Replace|FileSystemExtras\.MoveFile)\(")).Select(s => s.Key).ToList();
             Assert.All(renames, f => Assert.True(f.EndsWith("IO/FileSystemExtras.cs", StringComparison.Ordinal) || f.EndsWith("IO/FileIO.cs", StringComparison.Ordinal)
-                || f.EndsWith("AzureTable/TableConfigChange.cs", StringComparison.Ordinal),
+                || f.EndsWith("Config/PorterConfigWriter.cs", StringComparison.Ordinal),
                 $"{f} renames a file into place itself; use PrivateFile.Write"));
         }
 
@@ -81,18 +81,18 @@ namespace PorterStorage.Tests
         [Fact]
         public void BlobGroupTags_LiveOnlyInPorterBlobTags()
         {
-            AssertOnlyIn("Azure/PorterBlobTags.cs", "\"claim-id\"", "the claim-id tag");
-            AssertOnlyIn("Azure/PorterBlobTags.cs", "\"result-id\"", "the result-id tag");
+            AssertOnlyIn("Model/PorterBlobTags.cs", "\"claim-id\"", "the claim-id tag");
+            AssertOnlyIn("Model/PorterBlobTags.cs", "\"result-id\"", "the result-id tag");
         }
 
         [Fact]
         public void ChangeSets_RecoveryAndRenewal_LiveOnlyInTheirEngines()
         {
-            AssertOnlyIn("Storage/ChangeJournal.cs", @"\bRoll(Back|Forward)\(", "rolling a change set forward or back");
-            AssertOnlyIn("Storage/ChangeJournal.cs", @"ErrorIds\.InterruptedChangeRolledBack", "the roll back of an interrupted change");
-            AssertOnlyIn("Storage/StoreLock.cs", @"\bnew\s+Timer\(", "a lock renewal timer");
-            AssertOnlyIn("Storage/StoreLock.cs", @"ErrorIds\.MigrationLockLost", "a lost lock");
-            AssertOnlyIn("Storage/JournalRecord.cs", @"\(\s*""commit""", "the journal record's format");
+            AssertOnlyIn("Journal/ChangeJournal.cs", @"\bRoll(Back|Forward)\(", "rolling a change set forward or back");
+            AssertOnlyIn("Journal/ChangeJournal.cs", @"ErrorIds\.InterruptedChangeRolledBack", "the roll back of an interrupted change");
+            AssertOnlyIn("Journal/StoreLock.cs", @"\bnew\s+Timer\(", "a lock renewal timer");
+            AssertOnlyIn("Journal/StoreLock.cs", @"ErrorIds\.MigrationLockLost", "a lost lock");
+            AssertOnlyIn("Model/JournalRecord.cs", @"\(\s*""commit""", "the journal record's format");
         }
     }
 }

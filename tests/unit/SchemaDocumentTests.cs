@@ -1,7 +1,5 @@
 using System.IO;
 using System.Text;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.Schema;
 using Xunit;
 
 namespace PorterStorage.Tests

@@ -1,6 +1,3 @@
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.Home;
-using PorterStorage.Core.Schema;
 using Xunit;
 
 namespace PorterStorage.Tests

@@ -1,7 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using PorterStorage.Core.Migration;
-using PorterStorage.Core.Storage;
 using Xunit;
 
 namespace PorterStorage.Tests

@@ -1,8 +1,6 @@
 using System;
 using System.IO;
 using System.Text;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.Migration;
 using Xunit;
 
 namespace PorterStorage.Tests

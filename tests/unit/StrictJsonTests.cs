@@ -3,9 +3,6 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using System.Text.Json;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.Json;
-using PorterStorage.Core.Migration;
 using Xunit;
 
 namespace PorterStorage.Tests

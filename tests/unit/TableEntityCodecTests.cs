@@ -11,8 +11,6 @@ using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using CsCheck;
-using PorterStorage.Core.AzureTable;
-using PorterStorage.Core.Errors;
 using Xunit;
 
 namespace PorterStorage.Tests
@@ -190,16 +188,16 @@ namespace PorterStorage.Tests
                 })
                 {
                     using (FileStream fs = File.Create(path))
-                    using (var archive = PorterStorage.Core.Backup.ArchiveWriter.Create(fs, PorterStorage.Core.Backup.ArchiveFormat.TarGzip))
+                    using (var archive = ArchiveWriter.Create(fs, ArchiveFormat.TarGzip))
                     {
                         archive.Add("entities/" + name, content, DateTime.UtcNow);
-                        archive.Add(new PorterStorage.Core.Backup.BackupManifest("table", DateTime.UtcNow, "t", false, "test",
-                            new[] { new PorterStorage.Core.Backup.BackupEntry(name, PorterStorage.Core.Backup.BackupEntryType.File, content.Length,
+                        archive.Add(new BackupManifest("table", DateTime.UtcNow, "t", false, "test",
+                            new[] { new BackupEntry(name, BackupEntryType.File, content.Length,
                                 Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(content)).ToLowerInvariant(), null, DateTime.UtcNow, null) },
                             Array.Empty<PorterStorage.BackupSkippedItem>()));
                         archive.Finish();
                     }
-                    PorterStorage.PorterBackupVerification check = PorterStorage.Core.Backup.BackupVerifier.Verify(path, null, null, CancellationToken.None);
+                    PorterStorage.PorterBackupVerification check = BackupVerifier.Verify(path, null, null, CancellationToken.None);
                     Assert.Equal(valid, check.IsValid);
                     if (!valid)
                     {
@@ -232,6 +230,8 @@ namespace PorterStorage.Tests
             Assert.True(TableEntityCodec.Same(e, TableEntityJson.FromJson(TableEntityJson.ToJson(e))));
         }
 
+        private static string? Moves(TableItem item) => PorterBlobTags.BlobProblem(item.ItemType, item.Name, item.Group);
+
         [Theory]
         [InlineData("claims", "", "app")]
         [InlineData("claims", ".", "app")]
@@ -245,7 +245,7 @@ namespace PorterStorage.Tests
         public void MoveProblem_WhatNoBlobNameOrTagHolds(string type, string name, string group)
         {
             TableItem item = TableEntityCodec.Decode(TableEntityCodec.Encode(type, group, name, new byte[] { 1 }), Where);
-            Assert.NotNull(TableCopy.MoveProblem(item));
+            Assert.NotNull(Moves(item));
         }
 
         [Theory]
@@ -255,8 +255,8 @@ namespace PorterStorage.Tests
         public void MoveProblem_WhatPorterWrites_Moves(string type, string name, string group)
         {
             TableItem item = TableEntityCodec.Decode(TableEntityCodec.Encode(type, group, name, new byte[] { 1 }), Where);
-            Assert.Null(TableCopy.MoveProblem(item));
-            Assert.NotNull(TableCopy.MoveProblem(TableEntityCodec.Decode(TableEntityCodec.Encode("claims", new string('g', 257), "01A", new byte[] { 1 }), Where)));
+            Assert.Null(Moves(item));
+            Assert.NotNull(Moves(TableEntityCodec.Decode(TableEntityCodec.Encode("claims", new string('g', 257), "01A", new byte[] { 1 }), Where)));
         }
 
         private static readonly Gen<TableProperty> Property = Gen.OneOf(
@@ -317,7 +317,7 @@ namespace PorterStorage.Tests
             var seen = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (string key in new[] { "", ".", "..", "...", "a.b", "%", "%25", "a/b", "a\\b", "ü", "schema", " ", "CON" })
             {
-                string escaped = TableEntityCodec.EscapeKey(key);
+                string escaped = PorterTableEntity.EscapeKey(key);
                 Assert.DoesNotContain('/', escaped);
                 Assert.DoesNotContain('\\', escaped);
                 Assert.NotEqual(".", escaped);
@@ -326,7 +326,7 @@ namespace PorterStorage.Tests
                 Assert.False(seen.TryGetValue(escaped, out string? other), $"'{key}' and '{other}' escape alike");
                 seen[escaped] = key;
             }
-            Gen.Select(Gen.String, Gen.String).Sample((a, b) => a == b || TableEntityCodec.EscapeKey(a) != TableEntityCodec.EscapeKey(b));
+            Gen.Select(Gen.String, Gen.String).Sample((a, b) => a == b || PorterTableEntity.EscapeKey(a) != PorterTableEntity.EscapeKey(b));
         }
 
         /// <summary>

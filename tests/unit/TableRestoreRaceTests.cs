@@ -3,8 +3,6 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using global::Azure.Data.Tables;
-using PorterStorage.Core.AzureTable;
-using PorterStorage.Core.Errors;
 using Xunit;
 
 namespace PorterStorage.Tests

@@ -9,8 +9,6 @@ using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Data.Tables;
-using PorterStorage.Core.AzureTable;
-using PorterStorage.Core.Errors;
 using Xunit;
 
 namespace PorterStorage.Tests

@@ -7,9 +7,6 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using CsCheck;
-using PorterStorage.Core.Backup;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.IO;
 using Xunit;
 
 namespace PorterStorage.Tests
@@ -482,7 +479,7 @@ namespace PorterStorage.Tests
             using var dir = new TempHome();
             Validate(dir, WithManifestText(dir, m => m.Replace("\"mode\": \"0600\"", "\"mode\": \"7777\"")));
             HomeRestore.Execute(HomeRestore.Plan(dir.P("t.tar.gz"), null, dir.P("dest"), "/", false, null, CancellationToken.None), null, CancellationToken.None);
-            Assert.Equal(0x1FF, PorterStorage.Core.IO.UnixPermissions.TryGetMode(dir.P("dest/a")));
+            Assert.Equal(0x1FF, UnixPermissions.TryGetMode(dir.P("dest/a")));
         }
 
         [Theory]

@@ -1,7 +1,6 @@
 using System;
 using System.IO;
 using System.Text;
-using PorterStorage.Core.IO;
 
 namespace PorterStorage.Tests
 {

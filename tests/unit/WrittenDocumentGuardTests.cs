@@ -2,10 +2,6 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Text;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.Json;
-using PorterStorage.Core.Migration;
-using PorterStorage.Core.Storage;
 using Xunit;
 
 namespace PorterStorage.Tests

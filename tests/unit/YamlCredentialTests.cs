@@ -2,8 +2,6 @@ using System;
 using System.Linq;
 using System.Text;
 using System.Text.Json;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.Migration;
 using Xunit;
 
 namespace PorterStorage.Tests

@@ -5,11 +5,6 @@ using System.IO.Compression;
 using System.Linq;
 using System.Text;
 using System.Threading;
-using PorterStorage.Core.Backup;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.IO;
-using PorterStorage.Core.Migration;
-using PorterStorage.Core.Storage;
 using Xunit;
 
 namespace PorterStorage.Tests.Corpus

@@ -223,7 +223,7 @@ namespace PorterStorage.Tests.Corpus
             {
                 // Sparse: larger than any Porter document without writing its bytes.
                 using FileStream f = File.Create(h.Write("claims/big.json", "{"));
-                f.SetLength(PorterStorage.Core.Migration.LegacyClaim.MaxDocumentBytes + 1L);
+                f.SetLength(LegacyClaim.MaxDocumentBytes + 1L);
             }),
             // A folder in claims/ is an installation of the current layout: left alone, and its empty claim fails verification.
             new HostileHome("shape-subfolder-in-claims", null, (h, _) => h.Write("claims/sub/x.json", "{}"), "claims/sub/x.json") { VerifierValid = false },

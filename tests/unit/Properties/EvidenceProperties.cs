@@ -5,9 +5,6 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using CsCheck;
-using PorterStorage.Core.Backup;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.Migration;
 using PorterStorage.Tests.Stores;
 using Xunit;
 

@@ -5,7 +5,6 @@ using System.Linq;
 using System.Text;
 using System.Text.RegularExpressions;
 using CsCheck;
-using PorterStorage.Core.Migration;
 using Xunit;
 
 namespace PorterStorage.Tests.Properties

@@ -2,10 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using CsCheck;
-using PorterStorage.Core.IO;
-using PorterStorage.Core.Migration;
-using PorterStorage.Core.Schema;
-using PorterStorage.Core.Storage;
 using Xunit;
 
 namespace PorterStorage.Tests.Properties

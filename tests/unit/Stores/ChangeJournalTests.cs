@@ -4,9 +4,6 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using CsCheck;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.Migration;
-using PorterStorage.Core.Storage;
 using Xunit;
 
 namespace PorterStorage.Tests.Stores

@@ -4,10 +4,6 @@ using System.IO;
 using System.Linq;
 using System.Text.Json;
 using System.Threading;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.Json;
-using PorterStorage.Core.Migration;
-using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Tests.Stores
 {
@@ -131,7 +127,7 @@ namespace PorterStorage.Tests.Stores
 
         public string FullName(string path) => Location + "/" + path;
 
-        public string BackupKind => PorterStorage.Core.Backup.BackupKinds.Home;
+        public string BackupKind => BackupKinds.Home;
 
         public IStoreCopy CopyTo(object destination) => StoreCopies.To<string>(destination, location => new StoreCopy(location, path => location + "/" + path, (_, _) =>
         {
@@ -139,7 +135,7 @@ namespace PorterStorage.Tests.Stores
             return LastCopy;
         }));
 
-        public PorterStorage.Core.Azure.RequestCounter? Requests => null;
+        public IRequestCounter? Requests => null;
 
         public string SchemaPath => "schema.json";
 

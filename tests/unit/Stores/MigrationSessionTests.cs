@@ -2,10 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.Migration;
-using PorterStorage.Core.Schema;
-using PorterStorage.Core.Storage;
 using Xunit;
 
 namespace PorterStorage.Tests.Stores

@@ -6,8 +6,6 @@ using global::Azure;
 using global::Azure.Storage.Blobs;
 using global::Azure.Storage.Blobs.Models;
 using global::Azure.Storage.Blobs.Specialized;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Core.Azure
 {

@@ -5,7 +5,6 @@ using global::Azure;
 using global::Azure.Core;
 using global::Azure.Core.Pipeline;
 using global::Azure.Identity;
-using PorterStorage.Core.Errors;
 
 namespace PorterStorage.Core.Azure
 {

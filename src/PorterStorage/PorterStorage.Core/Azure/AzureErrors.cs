@@ -1,7 +1,6 @@
 using System;
 using global::Azure;
 using global::Azure.Identity;
-using PorterStorage.Core.Errors;
 
 namespace PorterStorage.Core.Azure
 {

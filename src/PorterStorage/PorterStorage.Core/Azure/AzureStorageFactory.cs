@@ -7,8 +7,6 @@ using global::Azure.Core;
 using global::Azure.Core.Pipeline;
 using global::Azure.Identity;
 using global::Azure.Storage;
-using PorterStorage.Core.Config;
-using PorterStorage.Core.Errors;
 
 namespace PorterStorage.Core.Azure
 {

@@ -2,7 +2,6 @@ using System;
 using System.Threading;
 using global::Azure.Storage.Blobs.Models;
 using global::Azure.Storage.Sas;
-using PorterStorage.Core.Errors;
 
 namespace PorterStorage.Core.Azure
 {

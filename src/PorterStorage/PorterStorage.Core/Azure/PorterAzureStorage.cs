@@ -2,11 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
-using PorterStorage.Core.Azure;
 using Azure.Core;
 using Azure.Storage;
 using Azure.Storage.Blobs;
-using PorterStorage.Core.Errors;
 
 namespace PorterStorage
 {

@@ -1,6 +1,5 @@
 using System.Threading;
 using System.Threading.Tasks;
-using PorterStorage.Core.Azure;
 using global::Azure.Core;
 using global::Azure.Core.Pipeline;
 
@@ -12,7 +11,7 @@ namespace PorterStorage.Core.Azure
     /// its retry policy (<see cref="AzureRetry"/>) applies to every request. Shared by every client a <see cref="PorterAzureStorage"/>
     /// creates; safe across threads.
     /// </summary>
-    public sealed class RequestCounter
+    public sealed class RequestCounter : IRequestCounter
     {
         private long _backOffs;
         private long _requests;
@@ -110,58 +109,6 @@ namespace PorterStorage.Core.Azure
                     }
                 }
             }
-        }
-    }
-
-    /// <summary>How many requests an operation made against Azure, how many of them were retried, and how often it backed off.</summary>
-    public readonly struct RequestCount
-    {
-        public RequestCount(long requests, long retries, long backOffs = 0)
-        {
-            Requests = requests;
-            Retries = retries;
-            BackOffs = backOffs;
-        }
-
-        public long Requests { get; }
-
-        public long Retries { get; }
-
-        public long BackOffs { get; }
-
-        /// <summary>What was made between <paramref name="before"/> and this count.</summary>
-        public RequestCount Since(RequestCount before) =>
-            new RequestCount(Requests - before.Requests, Retries - before.Retries, BackOffs - before.BackOffs);
-
-        public static RequestCount operator +(RequestCount a, RequestCount b) =>
-            new RequestCount(a.Requests + b.Requests, a.Retries + b.Retries, a.BackOffs + b.BackOffs);
-
-        public override string ToString() => $"{Requests} request(s), {Retries} retried, {BackOffs} back-off(s)";
-    }
-}
-
-namespace PorterStorage
-{
-    /// <summary>A result of work that may reach Azure: how many requests it made, and how many of them were sent again.</summary>
-    public abstract class CountedResult
-    {
-        /// <summary>Requests made to Azure (each once, however often sent); 0 for a local store.</summary>
-        public long Requests { get; internal set; }
-
-        /// <summary>Of those, how many were sent again after throttling, a timeout or a reset.</summary>
-        public long RetriedRequests { get; internal set; }
-
-        /// <summary>
-        /// How often the work backed off: waited for a busy service (503, 500 OperationTimedOut, 429) or after a request that
-        /// outlived the network timeout, with fewer requests at once until the service kept up again.
-        /// </summary>
-        public long BackOffs { get; internal set; }
-
-        internal void Record(RequestCount count)
-        {
-            Requests = count.Requests;
-            RetriedRequests = count.Retries;
-            BackOffs = count.BackOffs;
         }
     }
 }

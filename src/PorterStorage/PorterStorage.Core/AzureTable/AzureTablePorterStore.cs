@@ -4,10 +4,6 @@ using System.Linq;
 using System.Threading;
 using global::Azure;
 using global::Azure.Data.Tables;
-using PorterStorage.Core.Azure;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.Migration;
-using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Core.AzureTable
 {
@@ -117,7 +113,7 @@ namespace PorterStorage.Core.AzureTable
             if (_entities != null)
             {
                 _byKey ??= _entities.ToDictionary(e => e.Key, StringComparer.Ordinal);
-                entity = _byKey.TryGetValue(TableEntityCodec.EscapeKey(pk) + "/" + TableEntityCodec.EscapeKey(rk), out PorterTableEntity? cached) ? cached : null;
+                entity = _byKey.TryGetValue(PorterTableEntity.EscapeKey(pk) + "/" + PorterTableEntity.EscapeKey(rk), out PorterTableEntity? cached) ? cached : null;
             }
             else
             {
@@ -188,7 +184,7 @@ namespace PorterStorage.Core.AzureTable
         public string ItemLocation(string itemType, string? group, string name)
         {
             (string pk, string rk) = TableEntityCodec.KeyOf(itemType, name);
-            return Location + "/" + TableEntityCodec.EscapeKey(pk) + "/" + TableEntityCodec.EscapeKey(rk);
+            return Location + "/" + PorterTableEntity.EscapeKey(pk) + "/" + PorterTableEntity.EscapeKey(rk);
         }
 
         /// <summary>
@@ -214,7 +210,7 @@ namespace PorterStorage.Core.AzureTable
                         $"'{entity.Key}' is in the partition '{entity.PartitionKey}', which Porter never writes; it is backed up and copied, but not moved to a container."));
                     continue;
                 }
-                string? unmovable = TableCopy.MoveProblem(item!);
+                string? unmovable = PorterBlobTags.BlobProblem(item!.ItemType, item.Name, item.Group);
                 if (unmovable != null)
                 {
                     findings.Add(new StorageFinding(FindingSeverity.Warning, FindingCodes.TableEntityNotMovable, location,

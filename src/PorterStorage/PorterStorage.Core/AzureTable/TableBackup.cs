@@ -4,11 +4,6 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Threading;
-using PorterStorage.Core.Azure;
-using PorterStorage.Core.AzureTable;
-using PorterStorage.Core.Backup;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.IO;
 
 namespace PorterStorage.Core.AzureTable
 {
@@ -57,7 +52,7 @@ namespace PorterStorage.Core.AzureTable
                     total += json.Length;
                     progress?.Report(new OperationProgress("Backing up", entity.Key, ++done, entities.Count, total, "entities"));
                 }
-                return new BackupManifest(BackupKinds.TableManifest, created, target, false, HomeBackup.Tool, entries, Array.Empty<BackupSkippedItem>());
+                return new BackupManifest(BackupKinds.TableManifest, created, target, false, BackupManifest.CurrentTool, entries, Array.Empty<BackupSkippedItem>());
             });
             return new PorterBackup(archivePath, BackupKinds.Table, target, created, entries.Count, total, archiveBytes, sha, false, check.IsValid, clock.Elapsed,
                 Array.Empty<BackupSkippedItem>());
@@ -154,7 +149,7 @@ namespace PorterStorage.Core.AzureTable
                 }
                 chunk = new List<PorterTableEntity>();
             }
-            using (ArchiveReader archive = ContainerRestore.OpenVerified(archivePath))
+            using (ArchiveReader archive = ArchiveReader.OpenVerified(archivePath))
             {
                 try
                 {

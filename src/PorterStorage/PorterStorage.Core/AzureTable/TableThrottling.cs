@@ -4,7 +4,7 @@ using global::Azure;
 namespace PorterStorage.Core.AzureTable
 {
     /// <summary>
-    /// What a table write makes of throttling the client's own retries (<see cref="Azure.AzureRetry"/>, which waits what the service
+    /// What a table write makes of throttling the client's own retries (<see cref="AzureRetry"/>, which waits what the service
     /// asks: Cosmos DB for Table's <c>x-ms-retry-after-ms</c>) did not outlast: which answers are throttling, and the wait they ask.
     /// </summary>
     internal static class TableThrottling

@@ -5,8 +5,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using global::Azure;
 using global::Azure.Data.Tables;
-using PorterStorage.Core.Azure;
-using PorterStorage.Core.Errors;
 
 namespace PorterStorage.Core.AzureTable
 {
@@ -180,7 +178,7 @@ namespace PorterStorage.Core.AzureTable
             finally
             {
                 // Nothing outlives the write: what is in flight ends (or is cancelled) before it returns or raises.
-                Storage.ConcurrentSteps.Settle(inFlight, Complete);
+                ConcurrentSteps.Settle(inFlight, Complete);
             }
             cancel.ThrowIfCancellationRequested();
             if (failures.Count == 0)
@@ -222,7 +220,7 @@ namespace PorterStorage.Core.AzureTable
                 }
                 catch (RequestFailedException ex) when (TableThrottling.IsThrottled(ex) && clock.Elapsed < ThrottleBudget)
                 {
-                    TimeSpan wait = Azure.AzureRetry.ServerDelay(ex.GetRawResponse()) ?? pause;
+                    TimeSpan wait = AzureRetry.ServerDelay(ex.GetRawResponse()) ?? pause;
                     pause = TimeSpan.FromSeconds(Math.Min(pause.TotalSeconds * 2, 30));
                     await Task.Delay(wait, cancel).ConfigureAwait(false);
                 }

@@ -3,9 +3,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Threading;
-using PorterStorage.Core.Backup;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.IO;
 
 namespace PorterStorage.Core.Backup
 {

@@ -10,7 +10,7 @@ namespace PorterStorage.Core.Concurrency
     /// <summary>
     /// The core's one bounded-parallel loop: every piece of work that runs items side by side (a copy's blobs, a move's writes and
     /// read-backs, the index wait's tag queries) runs through it, at most <c>width</c> at once, its width taken from
-    /// <see cref="Azure.AzureConcurrency"/> by the caller. The account's <see cref="Azure.AdaptiveConcurrency"/> still decides how
+    /// <see cref="AzureConcurrency"/> by the caller. The account's <see cref="AdaptiveConcurrency"/> still decides how
     /// many of those requests are on the wire.
     /// </summary>
     public static class BoundedWork

@@ -4,8 +4,6 @@ using System.Globalization;
 using System.IO;
 using System.Text;
 using System.Text.Json;
-using PorterStorage.Core.Config;
-using PorterStorage.Core.Errors;
 using Tomlyn;
 using Tomlyn.Model;
 using YamlDotNet.Core;

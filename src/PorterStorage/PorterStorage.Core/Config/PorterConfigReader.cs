@@ -1,8 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.IO;
 
 namespace PorterStorage.Core.Config
 {

@@ -1,5 +1,4 @@
 using System;
-using PorterStorage.Core.Errors;
 
 namespace PorterStorage.Core.Errors
 {

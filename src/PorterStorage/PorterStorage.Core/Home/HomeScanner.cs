@@ -4,9 +4,6 @@ using System.IO;
 using System.Linq;
 using System.Text.Json;
 using System.Threading;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.IO;
-using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Core.Home
 {
@@ -182,7 +179,7 @@ namespace PorterStorage.Core.Home
         {
             try
             {
-                using (JsonDocument doc = JsonDocument.Parse(_io.ReadAllBytes(file), PorterStorage.Core.Json.GoJson.DocumentOptions))
+                using (JsonDocument doc = JsonDocument.Parse(_io.ReadAllBytes(file), GoJson.DocumentOptions))
                 {
                     if (doc.RootElement.ValueKind != JsonValueKind.Object)
                     {

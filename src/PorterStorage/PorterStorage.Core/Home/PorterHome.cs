@@ -1,7 +1,4 @@
 using System.Collections.Generic;
-using PorterStorage.Core.Config;
-using PorterStorage.Core.Home;
-using PorterStorage.Core.Schema;
 
 namespace PorterStorage
 {

@@ -3,13 +3,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Runtime.InteropServices;
 using System.Threading;
-using PorterStorage.Core.Azure;
-using PorterStorage.Core.Config;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.IO;
-using PorterStorage.Core.Migration;
-using PorterStorage.Core.Schema;
-using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Core.Home
 {
@@ -179,11 +172,7 @@ namespace PorterStorage.Core.Home
         }
 
         /// <summary>Reads the config of an existing home (Get-PorterConfig).</summary>
-        public static PorterConfig ReadConfig(string homePath)
-        {
-            HomeShape.RequireFolder(homePath);
-            return PorterConfigReader.Read(homePath);
-        }
+        public static PorterConfig ReadConfig(string homePath) => HomeShape.ReadConfig(homePath);
 
         public static PorterLayout LayoutOf(PorterItemCounts counts)
         {

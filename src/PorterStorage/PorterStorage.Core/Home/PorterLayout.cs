@@ -1,4 +1,3 @@
-using PorterStorage.Core.Home;
 
 namespace PorterStorage
 {

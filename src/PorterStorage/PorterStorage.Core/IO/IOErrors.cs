@@ -1,6 +1,5 @@
 using System;
 using System.IO;
-using PorterStorage.Core.Errors;
 
 namespace PorterStorage.Core.IO
 {

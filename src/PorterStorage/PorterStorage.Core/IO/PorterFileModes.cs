@@ -1,6 +1,5 @@
 using System.Collections.Generic;
 using System.IO;
-using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Core.IO
 {

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Text;
 using System.Text.Json;
-using PorterStorage.Core.Errors;
 
 namespace PorterStorage.Core.Json
 {

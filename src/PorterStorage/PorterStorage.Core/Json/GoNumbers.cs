@@ -25,7 +25,7 @@ namespace PorterStorage.Core.Json
         {
             if (!TryParseFloat64(number.GetRawText(), out double value))
             {
-                throw new PorterStorageException(Errors.ErrorIds.NumberOutOfRange, PorterErrorKind.InvalidData, null,
+                throw new PorterStorageException(ErrorIds.NumberOutOfRange, PorterErrorKind.InvalidData, null,
                     "A number is outside the range of a 64-bit float; Go's reader refuses it.");
             }
             return value;

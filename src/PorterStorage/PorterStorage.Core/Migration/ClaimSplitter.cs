@@ -3,10 +3,6 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using System.Text.Json;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.Json;
-using PorterStorage.Core.Schema;
-using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Core.Migration
 {

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using PorterStorage.Core.Json;
 
 namespace PorterStorage.Core.Migration
 {

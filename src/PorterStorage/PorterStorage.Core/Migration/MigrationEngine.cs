@@ -1,8 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Threading;
-using PorterStorage.Core.Backup;
-using PorterStorage.Core.Json;
 
 namespace PorterStorage.Core.Migration
 {

@@ -3,8 +3,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Threading;
-using PorterStorage.Core.Backup;
-using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Core.Migration
 {

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using PorterStorage.Core.Schema;
 
 namespace PorterStorage.Core.Migration
 {

@@ -1,10 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using PorterStorage.Core.Backup;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.Migration;
-using PorterStorage.Core.Schema;
 
 namespace PorterStorage.Core.Migration
 {

@@ -2,9 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.Schema;
-using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Core.Migration
 {
@@ -137,7 +134,7 @@ namespace PorterStorage.Core.Migration
             new PorterMigrationPlanItem(kind, name, source, MigrationAction.Fail, ex.Message, Array.Empty<string>(), Array.Empty<string>(), ex.ErrorId) { ErrorKind = ex.Kind };
 
         private static PorterStorageException LinkError(IMigrationStore store, StoreEntry entry) =>
-            IO.UnixFiles.IsLossyName(store.FullName(entry.RelativePath))
+            UnixFiles.IsLossyName(store.FullName(entry.RelativePath))
                 ? new PorterStorageException(ErrorIds.FileNameNotUtf8, PorterErrorKind.InvalidData, store.FullName(entry.RelativePath),
                     $"The name of '{store.FullName(entry.RelativePath)}' (shown with U+FFFD) is not valid UTF-8, so it cannot be opened by name; it is left in place. Rename it.")
                 : new PorterStorageException(ErrorIds.DataFileIsLink, PorterErrorKind.InvalidData, store.FullName(entry.RelativePath),

@@ -4,7 +4,6 @@ using System.Globalization;
 using System.Linq;
 using System.Net;
 using System.Text;
-using PorterStorage.Core.Backup;
 
 namespace PorterStorage.Core.Migration
 {

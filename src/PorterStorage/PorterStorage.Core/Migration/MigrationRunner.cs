@@ -4,11 +4,6 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Threading;
-using PorterStorage.Core.Backup;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.IO;
-using PorterStorage.Core.Schema;
-using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Core.Migration
 {

@@ -2,8 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
-using PorterStorage.Core.Backup;
-using PorterStorage.Core.Errors;
 
 namespace PorterStorage.Core.Migration
 {
@@ -112,9 +110,9 @@ namespace PorterStorage.Core.Migration
         {
             IMigrationStore source = request.Store;
             IStoreCopy? copy = request.Destination == null ? null : source.CopyTo(request.Destination);
-            Azure.RequestCounter?[] counters = { source.Requests, copy?.Requests };
-            Azure.RequestCount Counted() => counters.Where(c => c != null).Distinct().Aggregate(default(Azure.RequestCount), (sum, c) => sum + c!.Snapshot());
-            Azure.RequestCount before = Counted();
+            IRequestCounter?[] counters = { source.Requests, copy?.Requests };
+            RequestCount Counted() => counters.Where(c => c != null).Distinct().Aggregate(default(RequestCount), (sum, c) => sum + c!.Snapshot());
+            RequestCount before = Counted();
 
             // The plan every change is confirmed from. The run plans each item again under the lock, just before it runs, and
             // runs it only if it makes the change confirmed here; anything else fails with PlanOutdated.

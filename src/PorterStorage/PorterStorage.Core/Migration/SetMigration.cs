@@ -4,10 +4,6 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.Json;
-using PorterStorage.Core.Schema;
-using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Core.Migration
 {

@@ -1,9 +1,6 @@
 using System;
 using System.Text;
 using System.Text.Json;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.Json;
-using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Core.Migration
 {

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text;
-using PorterStorage.Core.Errors;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 

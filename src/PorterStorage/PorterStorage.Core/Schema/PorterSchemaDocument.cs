@@ -1,8 +1,5 @@
 using System;
 using System.Text.Json;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.Json;
-using PorterStorage.Core.Schema;
 
 namespace PorterStorage
 {

@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using PorterStorage.Core.Schema;
 
 namespace PorterStorage
 {

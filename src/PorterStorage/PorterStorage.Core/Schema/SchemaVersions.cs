@@ -4,7 +4,7 @@ namespace PorterStorage.Core.Schema
     public static class SchemaVersions
     {
         /// <summary>The document that records them: <c>schema.json</c> in a home, the blob <c>schema</c> in a container.</summary>
-        public const string FileName = Storage.ItemTypes.SchemaName + ".json";
+        public const string FileName = ItemTypes.SchemaName + ".json";
 
         /// <summary>schema.json value for claims in Porter v0.28–v0.38.</summary>
         public const string Claims = "cnab-claim-1.0.0-DRAFT+b5ed2f3";

@@ -1,9 +1,5 @@
 using System;
 using System.Management.Automation;
-using PorterStorage.Core.Azure;
-using PorterStorage.Core.AzureTable;
-using PorterStorage.Core.Backup;
-using PorterStorage.Core.Errors;
 
 namespace PorterStorage.Commands
 {
@@ -75,7 +71,7 @@ namespace PorterStorage.Commands
                     ? TableBackup.Create(Storage, archive, Force, progress, CancellationToken)
                     : ContainerBackup.Create(Storage, archive, Force, progress, CancellationToken);
                 WriteVerbose($"Wrote '{backup.Path}': {backup.FileCount} {(table ? "entities" : "blobs")}, {backup.TotalBytes} bytes, SHA-256 {backup.Sha256}.");
-                PorterStorage.Core.Azure.BackupMetadata.Label(backup, RunId);
+                BackupMetadata.Label(backup, RunId);
                 SendCopy(backup, CopyTo, Force);
                 WriteObject(backup);
             }

@@ -1,7 +1,5 @@
 using System;
 using System.Management.Automation;
-using PorterStorage.Core.Backup;
-using PorterStorage.Core.Home;
 
 namespace PorterStorage.Commands
 {
@@ -74,7 +72,7 @@ namespace PorterStorage.Commands
                         ? $"The backup '{backup.Path}' is incomplete ({backup.Skipped.Count} file(s) not recorded); the migration will not accept it."
                         : $"The backup '{backup.Path}' did not pass its check when it was read back (Test-PorterBackup names the entries); the migration will not accept it.");
                 }
-                PorterStorage.Core.Azure.BackupMetadata.Label(backup, RunId);
+                BackupMetadata.Label(backup, RunId);
                 SendCopy(backup, CopyTo, Force);
                 WriteObject(backup);
             }

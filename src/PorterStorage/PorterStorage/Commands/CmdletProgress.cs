@@ -1,7 +1,6 @@
 using System;
 using System.Diagnostics;
 using System.Management.Automation;
-using PorterStorage.Core;
 
 namespace PorterStorage.Commands
 {

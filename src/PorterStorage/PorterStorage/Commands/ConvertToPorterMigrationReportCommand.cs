@@ -2,9 +2,6 @@ using System;
 using System.IO;
 using System.Management.Automation;
 using System.Text;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.IO;
-using PorterStorage.Core.Migration;
 
 namespace PorterStorage.Commands
 {

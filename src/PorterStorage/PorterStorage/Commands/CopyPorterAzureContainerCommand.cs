@@ -1,9 +1,4 @@
 using System.Management.Automation;
-using PorterStorage.Core;
-using PorterStorage.Core.Azure;
-using PorterStorage.Core.AzureTable;
-using PorterStorage.Core.Backup;
-using PorterStorage.Core.Errors;
 
 namespace PorterStorage.Commands
 {

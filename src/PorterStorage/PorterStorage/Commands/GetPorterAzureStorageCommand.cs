@@ -1,9 +1,5 @@
 using System;
 using System.Management.Automation;
-using PorterStorage.Core.Azure;
-using PorterStorage.Core.Config;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.Home;
 
 namespace PorterStorage.Commands
 {

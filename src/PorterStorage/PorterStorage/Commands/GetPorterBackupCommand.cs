@@ -3,8 +3,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
-using PorterStorage.Core.Backup;
-using PorterStorage.Core.Errors;
 
 namespace PorterStorage.Commands
 {
@@ -109,7 +107,7 @@ namespace PorterStorage.Commands
                 List<WildcardPattern>? names = Name?.Select(n => new WildcardPattern(n, WildcardOptions.CultureInvariant)).ToList();
                 try
                 {
-                    found = PorterStorage.Core.Azure.BackupUpload.List(Storage, folder, Destination != null, Verify,
+                    found = BackupUpload.List(Storage, folder, Destination != null, Verify,
                         names == null ? null : new Func<string, bool>(blob => names.Any(n => n.IsMatch(blob))),
                         (file, why) => WriteVerbose($"'{System.IO.Path.GetFileName(file)}' is not a PorterStorage backup: {why}"), CancellationToken);
                 }

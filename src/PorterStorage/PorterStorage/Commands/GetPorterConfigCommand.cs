@@ -1,6 +1,4 @@
 using System.Management.Automation;
-using PorterStorage.Core.Config;
-using PorterStorage.Core.Home;
 
 namespace PorterStorage.Commands
 {

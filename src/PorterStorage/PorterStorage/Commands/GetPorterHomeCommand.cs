@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using PorterStorage.Core.Home;
 
 namespace PorterStorage.Commands
 {

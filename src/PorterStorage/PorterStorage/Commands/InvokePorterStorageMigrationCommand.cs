@@ -2,13 +2,6 @@ using System;
 using System.Linq;
 using System.IO;
 using System.Management.Automation;
-using PorterStorage.Core;
-using PorterStorage.Core.Azure;
-using PorterStorage.Core.Backup;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.Home;
-using PorterStorage.Core.Migration;
-using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Commands
 {

@@ -4,9 +4,6 @@ using System.Linq;
 using System.Management.Automation;
 using System.Text.RegularExpressions;
 using System.Threading;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.Home;
-using PorterStorage.Core.IO;
 
 namespace PorterStorage.Commands
 {
@@ -68,7 +65,7 @@ namespace PorterStorage.Commands
             {
                 if (runId != null)
                 {
-                    PorterStorage.Core.Azure.BackupMetadata.CheckRunId(runId);
+                    BackupMetadata.CheckRunId(runId);
                 }
             }
             catch (PorterStorageException ex)
@@ -122,7 +119,7 @@ namespace PorterStorage.Commands
             }
             try
             {
-                PorterStorage.Core.Azure.BackupUpload.Send(target, backup, force, CancellationToken);
+                BackupUpload.Send(target, backup, force, CancellationToken);
                 WriteVerbose($"Copied '{backup.Path}' to '{backup.CopiedTo}'.");
             }
             catch (PorterStorageException ex)

@@ -2,8 +2,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
-using PorterStorage.Core.Backup;
-using PorterStorage.Core.Errors;
 
 namespace PorterStorage.Commands
 {
@@ -59,7 +57,7 @@ namespace PorterStorage.Commands
                     {
                         BackupCatalog.Delete(decision.Backup);
                     }
-                    catch (System.Exception ex) when (PorterStorage.Core.IO.IOErrors.IsIOFailure(ex))
+                    catch (System.Exception ex) when (IOErrors.IsIOFailure(ex))
                     {
                         WriteCoreError(ToCoreError(ex, decision.Backup.Path));
                         continue;

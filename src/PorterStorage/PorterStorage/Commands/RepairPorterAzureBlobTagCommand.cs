@@ -1,6 +1,4 @@
 using System.Management.Automation;
-using PorterStorage.Core.Azure;
-using PorterStorage.Core.Errors;
 
 namespace PorterStorage.Commands
 {

@@ -1,9 +1,6 @@
 using System.Linq;
 using System;
 using System.Management.Automation;
-using PorterStorage.Core.Backup;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.IO;
 
 namespace PorterStorage.Commands
 {

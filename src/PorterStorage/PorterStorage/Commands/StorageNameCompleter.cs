@@ -4,9 +4,6 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Language;
-using PorterStorage.Core.Config;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.Home;
 
 namespace PorterStorage.Commands
 {

@@ -1,7 +1,5 @@
 using System;
 using System.Management.Automation;
-using PorterStorage.Core.Azure;
-using PorterStorage.Core.Errors;
 
 namespace PorterStorage.Commands
 {

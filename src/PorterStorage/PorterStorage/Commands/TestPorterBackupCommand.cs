@@ -1,8 +1,5 @@
 using System;
 using System.Management.Automation;
-using PorterStorage.Core.Backup;
-using PorterStorage.Core.Errors;
-using PorterStorage.Core.IO;
 
 namespace PorterStorage.Commands
 {
@@ -32,7 +29,7 @@ namespace PorterStorage.Commands
                 PorterBackupVerification result = BackupVerifier.Verify(archive, ExpectedSha256, progress, CancellationToken);
                 if (!result.IsValid)
                 {
-                    WriteVerbose($"'{archive}' is not valid: {HomeRestore.ProblemText(result)}");
+                    WriteVerbose($"'{archive}' is not valid: {result.Reason}");
                 }
                 WriteObject(Quiet ? (object)result.IsValid : result);
             }

@@ -1,7 +1,4 @@
 using System.Management.Automation;
-using PorterStorage.Core.Azure;
-using PorterStorage.Core.Home;
-using PorterStorage.Core.Schema;
 
 namespace PorterStorage.Commands
 {

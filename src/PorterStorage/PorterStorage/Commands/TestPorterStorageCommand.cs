@@ -1,9 +1,5 @@
 using System;
 using System.Management.Automation;
-using PorterStorage.Core.Azure;
-using PorterStorage.Core.Home;
-using PorterStorage.Core.Migration;
-using PorterStorage.Core.Storage;
 
 namespace PorterStorage.Commands
 {

@@ -1,0 +1,163 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using global::Azure;
+using global::Azure.Storage.Blobs;
+using global::Azure.Storage.Blobs.Models;
+
+namespace PorterStorage.Core.AzureBlob
+{
+    /// <summary>Backs up a whole blob container: content, metadata, content headers and index tags (restored by <see cref="ContainerRestore"/>).</summary>
+    public static class ContainerBackup
+    {
+        /// <summary>
+        /// Every blob found by List Blobs (never Find, which misses untagged blobs), streamed into one zip with a manifest of
+        /// hashes, headers, metadata and tags; written 0600 under a temporary name, verified, renamed.
+        /// </summary>
+        public static PorterBackup Create(PorterAzureStorage storage, string archivePath, bool force, IProgress<OperationProgress>? progress, CancellationToken cancel)
+        {
+            storage.RequireKind(PorterAzureStorage.ContainerKind, "a container backup");
+            RequestCount before = storage.Counter.Snapshot();
+            PorterBackup result = CreateCounted(storage, archivePath, force, progress, cancel);
+            result.Record(storage.Counter.Snapshot().Since(before));
+            return result;
+        }
+
+        private static PorterBackup CreateCounted(PorterAzureStorage storage, string archivePath, bool force, IProgress<OperationProgress>? progress, CancellationToken cancel)
+        {
+            string target = storage.ContainerUri.ToString();
+            BlobContainerClient container = storage.CreateContainerClient();
+            AccountFacts account = AccountCheck.Read(container, target, cancel);
+            List<BlobItem> blobs = List(container, target, ref account, cancel);
+            AccountCheck.RefuseArchived(blobs, target, "The backup");
+            return Write(container, target, blobs, archivePath, force, progress, cancel);
+        }
+
+        /// <summary>
+        /// Every blob of the container, found by List Blobs (never Find, which misses untagged blobs), with metadata and tags (an
+        /// account with a hierarchical namespace has no tags to list, and refuses a listing that asks for them).
+        /// </summary>
+        internal static List<BlobItem> List(BlobContainerClient container, string target, ref AccountFacts account, CancellationToken cancel) =>
+            AccountCheck.ListAll(container, target, ref account, BlobTraits.Metadata, "Listing the blobs", cancel);
+
+        /// <summary>A container backup of <paramref name="blobs"/>, written 0600 under a temporary name, verified and renamed.</summary>
+        internal static PorterBackup Write(BlobContainerClient container, string target, List<BlobItem> blobs, string archivePath, bool force,
+            IProgress<OperationProgress>? progress, CancellationToken cancel) => Write(container, target, blobs, archivePath, force, progress, cancel, out _);
+
+        internal static PorterBackup Write(BlobContainerClient container, string target, List<BlobItem> blobs, string archivePath, bool force,
+            IProgress<OperationProgress>? progress, CancellationToken cancel, out List<BackupEntry> entries)
+        {
+            var clock = Stopwatch.StartNew();
+            DateTime created = DateTime.UtcNow;
+            var written = new List<BackupEntry>();
+            (string sha, long archiveBytes, PorterBackupVerification check) = ArchiveFiles.WriteVerified(archivePath, force, progress, cancel, archive =>
+            {
+                written = Read(container, blobs, created, archive, "Backing up", progress, cancel);
+                return new BackupManifest(BackupKinds.ContainerManifest, created, target, false, BackupManifest.CurrentTool, written, Array.Empty<BackupSkippedItem>());
+            });
+            entries = written;
+            return new PorterBackup(archivePath, BackupKinds.Container, target, created, written.Count, written.Sum(e => e.Size), archiveBytes, sha, false, check.IsValid,
+                clock.Elapsed, Array.Empty<BackupSkippedItem>());
+        }
+
+        /// <summary>
+        /// Reads every blob of <paramref name="blobs"/> (small ones many at once) into <paramref name="archive"/>, or only hashes
+        /// them when it is null, and describes each as a backup entry: size, SHA-256, headers, metadata and tags.
+        /// </summary>
+        internal static List<BackupEntry> Read(BlobContainerClient container, List<BlobItem> blobs, DateTime created, ArchiveWriter? archive, string activity,
+            IProgress<OperationProgress>? progress, CancellationToken cancel)
+        {
+            var entries = new List<BackupEntry>();
+            long total = 0;
+            using (var reads = new BlobPrefetch(container, blobs, cancel))
+            {
+                var buffer = new byte[81920];
+                int done = 0;
+                foreach (BlobItem blob in blobs)
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    string hash;
+                    long length;
+                    DateTime modified = blob.Properties.LastModified?.UtcDateTime ?? created;
+                    if (archive != null && ArchiveValidator.PathProblem(blob.Name, ArchiveKindRules.Container) is string unsafeName)
+                    {
+                        // An archive no restore would take is never written as a 'backup': the blob is named now.
+                        throw new PorterStorageException(ErrorIds.UnsafeArchiveEntry, PorterErrorKind.InvalidData, blob.Name,
+                            $"The blob '{blob.Name}' cannot be held in a backup ({unsafeName}): no restore could write it back, so no backup was written. Rename or remove the blob (Porter's plugin never writes such a name) and back up again.");
+                    }
+                    try
+                    {
+                        // Small blobs arrive read ahead, many at once; a large one is streamed when its turn comes.
+                        Stream? ahead = reads.Next(blob);
+                        long declared;
+                        if (ahead == null)
+                        {
+                            BlobDownloadStreamingResult download = container.GetBlobClient(blob.Name).DownloadStreaming(new BlobDownloadOptions
+                            {
+                                Conditions = blob.Properties.ETag.HasValue ? new BlobRequestConditions { IfMatch = blob.Properties.ETag.Value } : null,
+                            }, cancel).Value;
+                            ahead = download.Content;
+                            declared = download.Details.ContentLength;
+                        }
+                        else
+                        {
+                            declared = ahead.Length;
+                        }
+                        using Stream source = ahead;
+                        using (Stream? sink = archive?.Open(BackupManifest.ContainerPrefix + blob.Name, declared, modified))
+                        {
+                            hash = Hex.Copy(source, sink, buffer, out length, cancel);
+                        }
+                        if (length != declared)
+                        {
+                            throw new PorterStorageException(ErrorIds.BackupWriteError, PorterErrorKind.ReadError, blob.Name,
+                                $"The blob '{blob.Name}' sent {length} bytes where it declared {declared}; no backup was written. Back up again.");
+                        }
+                    }
+                    catch (Exception ex) when (AzureErrors.IsAzureFailure(ex) && Unwrap(ex) is RequestFailedException changed && changed.Status == 412)
+                    {
+                        // Its content, tags and metadata are recorded only as one version: the one listed.
+                        throw new PorterStorageException(ErrorIds.FileChangedDuringBackup, PorterErrorKind.ResourceBusy, blob.Name,
+                            $"The blob '{blob.Name}' was rewritten after it was listed and before it was read; no backup was written (it would have paired its new content with the old tags and headers). Back up again, with writers off the container.", ex);
+                    }
+                    catch (Exception ex) when (AzureErrors.IsAzureFailure(ex))
+                    {
+                        throw AzureErrors.Translate(ex, blob.Name, "Reading the blob");
+                    }
+                    entries.Add(new BackupEntry(blob.Name, BackupEntryType.File, length, hash, null, modified, null, Headers(blob.Properties), Copy(blob.Metadata), Copy(blob.Tags)));
+                    total += length;
+                    progress?.Report(new OperationProgress(activity, blob.Name, ++done, blobs.Count, total, "blobs"));
+                }
+            }
+            return entries;
+        }
+
+        private static Exception Unwrap(Exception ex) => ex is AggregateException a && a.InnerException != null ? Unwrap(a.InnerException) : ex;
+
+        internal static IReadOnlyDictionary<string, string> Headers(BlobItemProperties p)
+        {
+            var h = new Dictionary<string, string>(StringComparer.Ordinal);
+            void Add(string k, string? v)
+            {
+                if (!string.IsNullOrEmpty(v))
+                {
+                    h[k] = v!;
+                }
+            }
+            Add("ContentType", p.ContentType);
+            Add("ContentEncoding", p.ContentEncoding);
+            Add("ContentLanguage", p.ContentLanguage);
+            Add("ContentDisposition", p.ContentDisposition);
+            Add("CacheControl", p.CacheControl);
+            Add("ContentMD5", p.ContentHash == null || p.ContentHash.Length == 0 ? null : Convert.ToBase64String(p.ContentHash));
+            return h;
+        }
+
+        internal static IReadOnlyDictionary<string, string>? Copy(IDictionary<string, string>? map) =>
+            map == null ? null : new SortedDictionary<string, string>(map, StringComparer.Ordinal);
+    }
+}

@@ -1,0 +1,112 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+
+namespace PorterStorage.Core.Factory
+{
+    /// <summary>
+    /// The one place a store is chosen and opened. Everything above works through <see cref="IMigrationStore"/> (and
+    /// <see cref="IPorterStore"/>) and never asks which store it holds; a new backend is one more branch here.
+    /// </summary>
+    public static class PorterStores
+    {
+        /// <summary>
+        /// The store that holds a home's data, as Porter's config selects it: the folder itself (filesystem plugin), or the
+        /// azure.blob plugin's container reached as the plugin reaches it, whose migration log goes to <paramref name="logFolder"/>
+        /// (default: the home). Raises <c>HomeNotFound</c> (<c>PathNotFolder</c> for a file), config and Azure errors, and <c>StorageNotLocal</c> for other plugins.
+        /// </summary>
+        public static IMigrationStore Open(string homePath, string? logFolder, Func<string, string?> environment, CancellationToken cancellationToken = default)
+        {
+            PorterConfig config = HomeShape.ReadConfig(homePath);
+            if (config.ResolvedStorage.IsAzureTable)
+            {
+                throw TableNotMigrated(config.FilePath ?? homePath, $"The home '{homePath}' keeps its data in the azure.table plugin's table");
+            }
+            if (config.ResolvedStorage.IsAzureBlob)
+            {
+                PorterAzureStorage storage = AzureStorageFactory.FromConfig(config, null, PorterAzureStorage.DefaultContainer, environment, cancellationToken);
+                return Open(storage, logFolder ?? homePath, cancellationToken);
+            }
+            if (!config.ResolvedStorage.IsFilesystem)
+            {
+                throw new PorterStorageException(ErrorIds.StorageNotLocal, PorterErrorKind.InvalidOperation, config.FilePath ?? homePath,
+                    $"The home '{homePath}' keeps its data in the '{config.ResolvedStorage.Plugin}' plugin, which PorterStorage cannot migrate.");
+            }
+            return new FileSystemMigrationStore(homePath, FileIO.System, config.FilePath);
+        }
+
+        /// <summary>
+        /// A home folder as a read-only store, read through <paramref name="io"/>, whose config file (found as Porter finds it) has
+        /// its mode checked. Raises <c>HomeNotFound</c> (<c>PathNotFolder</c> for a file).
+        /// </summary>
+        internal static IPorterStore OpenFolder(string homePath, IFileIO io)
+        {
+            HomeShape.RequireFolder(homePath);
+            return new FileSystemPorterStore(homePath, io, PorterConfigReader.FindConfigFile(homePath, out _, out _));
+        }
+
+        /// <summary>
+        /// The store Porter reads a home's data from, as its config selects it: the azure.blob plugin's container, reached as the
+        /// plugin reaches it, or else the folder itself (read through <paramref name="io"/>). Raises config and Azure errors.
+        /// </summary>
+        internal static IPorterStore OpenReader(string homePath, PorterConfig? config, IFileIO io, Func<string, string?> environment, CancellationToken cancellationToken) =>
+            config?.ResolvedStorage.IsAzureBlob == true || config?.ResolvedStorage.IsAzureTable == true
+                ? OpenReader(AzureStorageFactory.FromConfig(config, null, PorterAzureStorage.DefaultContainer, environment, cancellationToken))
+                : new FileSystemPorterStore(homePath, io, config?.FilePath);
+
+        /// <summary>An Azure store as a read-only store: the azure.table plugin's table, or the azure.blob plugin's container.</summary>
+        public static IPorterStore OpenReader(PorterAzureStorage storage) =>
+            storage.IsTable ? new AzureTablePorterStore(storage) : (IPorterStore)new AzureBlobPorterStore(storage);
+
+        /// <summary>
+        /// The store Test-PorterStorage checks for a home: the migration store (<see cref="Open(string, string?, Func{string, string?}, CancellationToken)"/>),
+        /// or the table a home on the azure.table plugin keeps, which is read, never migrated.
+        /// </summary>
+        public static IPorterStore OpenForCheck(string homePath, Func<string, string?> environment, CancellationToken cancellationToken)
+        {
+            PorterConfig config = HomeShape.ReadConfig(homePath);
+            return config.ResolvedStorage.IsAzureTable
+                ? OpenReader(AzureStorageFactory.FromConfig(config, null, PorterAzureStorage.DefaultContainer, environment, cancellationToken))
+                : Open(homePath, null, environment, cancellationToken);
+        }
+
+        /// <summary>The store Test-PorterStorage checks for a store from Get-PorterAzureStorage (a container's log would go to <paramref name="logFolder"/>).</summary>
+        public static IPorterStore OpenForCheck(PorterAzureStorage storage, string logFolder, CancellationToken cancellationToken) =>
+            storage.IsTable ? OpenReader(storage) : Open(storage, logFolder, cancellationToken);
+
+        /// <summary>The plugin's store (container or table) a reader from <see cref="OpenReader(string, PorterConfig?, IFileIO, Func{string, string?}, CancellationToken)"/> reads, or null when it reads the home folder.</summary>
+        internal static PorterAzureStorage? ContainerOf(IPorterStore reader) => (reader as AzureBlobPorterStore)?.Storage ?? (reader as AzureTablePorterStore)?.Storage;
+
+        /// <summary>
+        /// What a reader's store holds, legacy and current (<see cref="StoreCounter"/>), with a folder's YAML-only credential sets,
+        /// which only a folder can hold (Porter ≤ v0.22 had no other store). What could not be listed or read is in <paramref name="failures"/>.
+        /// </summary>
+        internal static PorterItemCounts CountItems(IPorterStore reader, out IReadOnlyList<PorterStorageException> failures, CancellationToken cancellationToken)
+        {
+            PorterItemCounts counts = StoreCounter.Count(reader, out failures, cancellationToken);
+            counts.YamlCredentials = YamlOnlyCredentialSets(reader).Count;
+            return counts;
+        }
+
+        /// <summary>A folder's credential sets that exist only as YAML (full paths); none in any other store.</summary>
+        internal static IReadOnlyList<string> YamlOnlyCredentialSets(IPorterStore reader) =>
+            reader is FileSystemPorterStore folder ? folder.YamlOnlyCredentialSets() : Array.Empty<string>();
+
+        /// <summary>
+        /// The azure.blob plugin's container as a store; its migration log goes to <paramref name="logFolder"/>. A table is refused
+        /// (<c>AzureStoreKindMismatch</c>): it is read, never migrated.
+        /// </summary>
+        public static IMigrationStore Open(PorterAzureStorage container, string logFolder, CancellationToken cancellationToken = default) =>
+            container.IsTable
+                ? throw TableNotMigrated(container.StoreUri.ToString(), $"'{container.StoreUri}' is the azure.table plugin's table")
+                : new AzureBlobMigrationStore(container, logFolder, cancellationToken);
+
+        /// <summary>
+        /// The table plugin postdates the v0.28 format: there is nothing to migrate in its table, only a store to move off the
+        /// dropped plugin.
+        /// </summary>
+        private static PorterStorageException TableNotMigrated(string target, string what) =>
+            new PorterStorageException(ErrorIds.AzureStoreKindMismatch, PorterErrorKind.InvalidOperation, target,
+                what + ", which holds the current format and is not migrated; check it with Test-PorterStorage and move it to a blob container with Copy-PorterAzureContainer.");
+    }
+}
