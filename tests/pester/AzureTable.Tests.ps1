@@ -33,7 +33,7 @@ Describe 'The azure.table plugin''s store' {
         $null = New-PorterTableStore -ConnectionString $script:SourceConnection -Table $table -Installations 2
         $direct = Get-PorterAzureStorage -ConnectionString $script:SourceConnection -Table $table
         $direct.Kind | Should -Be 'Table'
-        $direct.IsTable | Should -BeTrue
+        $direct | Should -BeOfType ([PorterStorage.PorterAzureTable])
         $direct.TableUri | Should -Match "/devstoreaccount1/$table$"
         ($direct | Out-String) + $direct.ToString() | Should -Not -Match 'Eby8vdM02'
 

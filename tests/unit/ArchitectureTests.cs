@@ -65,6 +65,18 @@ namespace PorterStorage.Tests
             }
         }
 
+        /// <summary>An Azure store's kind is its type: no flag or run-time check of the kind is left for code to forget.</summary>
+        [Fact]
+        public void NoAzureKindIsAskedAtRunTime()
+        {
+            var pattern = new Regex(@"\b(?:IsTable|RequireKind)\b");
+            foreach ((string file, string text) in Sources("PorterStorage.Core").Concat(Sources("PorterStorage")))
+            {
+                Match m = pattern.Match(text);
+                Assert.False(m.Success, $"{file} asks an Azure store's kind ('{m.Value}'); take PorterAzureContainer or PorterAzureTable, or AzureReferences at a cmdlet");
+            }
+        }
+
         /// <summary>Each core file has one job and stays small enough to read whole.</summary>
         [Fact]
         public void NoCoreFileIsOver450Lines()

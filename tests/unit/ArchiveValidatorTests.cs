@@ -304,7 +304,7 @@ namespace PorterStorage.Tests
             // The restores: the same id, nothing written.
             if (kind == "container")
             {
-                PorterAzureStorage storage = AzureStorageFactory.FromConnectionString(Azurite, "never-reached", "test");
+                PorterAzureContainer storage = AzureStorageFactory.FromConnectionString(Azurite, "never-reached", "test");
                 var rex = Assert.Throws<PorterStorageException>(() =>
                     ContainerRestore.Restore(archive, null, storage, false, (_, _) => throw new InvalidOperationException("must not be asked"), null, CancellationToken.None));
                 Assert.Equal(errorId, rex.ErrorId);

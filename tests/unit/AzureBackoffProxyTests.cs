@@ -42,7 +42,7 @@ namespace PorterStorage.Tests
         private static PorterMigrationResult Migrate(string connection, string container, Action<RequestCounter>? prepare = null)
         {
             using var logs = new TempHome();
-            PorterAzureStorage s = AzureStorageFactory.FromConnectionString(connection, container, "test");
+            PorterAzureContainer s = AzureStorageFactory.FromConnectionString(connection, container, "test");
             prepare?.Invoke(s.Counter);
             return Migrations.Run(new AzureBlobMigrationStore(s, logs.Path));
         }

@@ -55,20 +55,20 @@ namespace PorterStorage.Tests
         public void AccountName_InEachCloud_BlobAndTableEndpoints(string name, string suffix)
         {
             AzureCloud cloud = AzureCloud.FromName(name)!;
-            PorterAzureStorage sas = AzureStorageFactory.FromSas("stporter", null, Sas, "porter", null, cloud);
+            PorterAzureContainer sas = AzureStorageFactory.FromSas("stporter", null, Sas, "porter", null, cloud);
             Assert.Equal($"https://stporter.blob.{suffix}/porter", sas.ContainerUri.ToString());
             Assert.Equal(name, sas.Cloud);
             Assert.Equal($"https://stporter.table.{suffix}/porter", sas.WithTable("porter").TableUri!.ToString());
 
-            PorterAzureStorage identity = AzureStorageFactory.FromTokenCredential("stporter", null, false, null, "porter", null, cloud);
+            PorterAzureContainer identity = AzureStorageFactory.FromTokenCredential("stporter", null, false, null, "porter", null, cloud);
             Assert.Equal($"https://stporter.blob.{suffix}/porter", identity.ContainerUri.ToString());
             Assert.Equal($"https://stporter.table.{suffix}/porter", identity.WithTable("porter").TableUri!.ToString());
 
             // A connection string's EndpointSuffix, and an explicit blob endpoint, give the table's twin in the same cloud.
-            PorterAzureStorage keyed = AzureStorageFactory.FromConnectionString($"AccountName=stporter;AccountKey={Key};EndpointSuffix={suffix}", "porter", "t");
+            PorterAzureContainer keyed = AzureStorageFactory.FromConnectionString($"AccountName=stporter;AccountKey={Key};EndpointSuffix={suffix}", "porter", "t");
             Assert.Equal($"https://stporter.table.{suffix}/porter", keyed.WithTable("porter").TableUri!.ToString());
             Assert.Equal(name, keyed.Cloud);
-            PorterAzureStorage endpoint = AzureStorageFactory.FromConnectionString($"BlobEndpoint=https://stporter.blob.{suffix};SharedAccessSignature={Sas}", "porter", "t");
+            PorterAzureContainer endpoint = AzureStorageFactory.FromConnectionString($"BlobEndpoint=https://stporter.blob.{suffix};SharedAccessSignature={Sas}", "porter", "t");
             Assert.Equal("stporter", endpoint.AccountName);
             Assert.Equal($"https://stporter.table.{suffix}/porter", endpoint.WithTable("porter").TableUri!.ToString());
         }
@@ -88,7 +88,7 @@ namespace PorterStorage.Tests
         public void AccountName_WithoutCloud_IsThePublicCloud_AndASuffixGivesAnyOther()
         {
             Assert.Equal("https://stporter.blob.core.windows.net/porter", AzureStorageFactory.FromSas("stporter", null, Sas, "porter").ContainerUri.ToString());
-            PorterAzureStorage stack = AzureStorageFactory.FromSas("stporter", null, Sas, "porter", null, AzureCloud.FromSuffix("local.azurestack.external"));
+            PorterAzureContainer stack = AzureStorageFactory.FromSas("stporter", null, Sas, "porter", null, AzureCloud.FromSuffix("local.azurestack.external"));
             Assert.Equal("https://stporter.blob.local.azurestack.external/porter", stack.ContainerUri.ToString());
             Assert.Equal("https://stporter.table.local.azurestack.external/porter", stack.WithTable("porter").TableUri!.ToString());
             Assert.Null(stack.Cloud);
@@ -213,7 +213,7 @@ namespace PorterStorage.Tests
         [Fact]
         public void CustomDomain_WithAccountName_IsTaken_AndItsTableNeedsAnEndpoint()
         {
-            PorterAzureStorage keyed = AzureStorageFactory.FromConnectionString(
+            PorterAzureContainer keyed = AzureStorageFactory.FromConnectionString(
                 $"AccountName=stporter;AccountKey={Key};BlobEndpoint=https://porter.contoso.com", "porter", "t");
             Assert.Equal("stporter", keyed.AccountName);
             Assert.Equal("https://porter.contoso.com/porter", keyed.ContainerUri.ToString());
@@ -221,7 +221,7 @@ namespace PorterStorage.Tests
             Assert.Null(keyed.Cloud);
 
             // A custom domain that looks like Azure's names (files.blob.contoso.com) serves the account given.
-            PorterAzureStorage lookalike = AzureStorageFactory.FromSas("stporter", new Uri("https://files.blob.contoso.com"), Sas, "porter");
+            PorterAzureContainer lookalike = AzureStorageFactory.FromSas("stporter", new Uri("https://files.blob.contoso.com"), Sas, "porter");
             Assert.Equal("stporter", lookalike.AccountName);
 
             // No table twin of a custom domain is guessed: the table's endpoint is asked for, and taken when given.
@@ -231,7 +231,7 @@ namespace PorterStorage.Tests
                 Assert.Equal(ErrorIds.AzureConnectionInvalid, ex.ErrorId);
                 Assert.Contains("TableEndpoint", ex.Message);
             }
-            PorterAzureStorage table = AzureStorageFactory.FromSas("stporter", new Uri("https://porter.contoso.com"), Sas, "porter",
+            PorterAzureTable table = AzureStorageFactory.FromSas("stporter", new Uri("https://porter.contoso.com"), Sas, "porter",
                 new Uri("https://stporter.table.core.usgovcloudapi.net")).WithTable("porter");
             Assert.Equal("https://stporter.table.core.usgovcloudapi.net/porter", table.TableUri!.ToString());
         }

@@ -20,10 +20,10 @@ namespace PorterStorage.Tests
             Environment.GetEnvironmentVariable("PORTERSTORAGE_AZURITE_CS1")
             ?? throw new InvalidOperationException("Azurite is not running: run the tests through 'build.ps1 Test'.");
 
-        private static PorterAzureStorage NewContainer() =>
+        private static PorterAzureContainer NewContainer() =>
             AzureStorageFactory.FromConnectionString(Connection, "m" + Guid.NewGuid().ToString("N").Substring(0, 20), "test");
 
-        private static BlobContainerClient Client(PorterAzureStorage s) => new BlobContainerClient(Connection, s.Container);
+        private static BlobContainerClient Client(PorterAzureContainer s) => new BlobContainerClient(Connection, s.Container);
 
         private static void Put(BlobContainerClient c, string name, byte[] content, Dictionary<string, string>? tags = null) =>
             c.GetBlobClient(name).Upload(new BinaryData(content), new BlobUploadOptions { Tags = tags });
@@ -31,9 +31,9 @@ namespace PorterStorage.Tests
         private static byte[] Fixture(string f) => File.ReadAllBytes(TempHome.Fixture(Testdata + f));
 
         /// <summary>A pre-v0.9 store (untagged), except one legacy claim the plugin's own migration tagged type=claims.</summary>
-        private static PorterAzureStorage LegacyStore()
+        private static PorterAzureContainer LegacyStore()
         {
-            PorterAzureStorage s = NewContainer();
+            PorterAzureContainer s = NewContainer();
             BlobContainerClient c = Client(s);
             c.Create();
             Put(c, "claims/example-exec-outputs", Fixture("claims/has-installation.json"), new Dictionary<string, string> { ["type"] = "claims" });
@@ -43,13 +43,13 @@ namespace PorterStorage.Tests
             return s;
         }
 
-        private static PorterMigrationResult Run(PorterAzureStorage s, TempHome logs) =>
+        private static PorterMigrationResult Run(PorterAzureContainer s, TempHome logs) =>
             Migrations.Run(new AzureBlobMigrationStore(s, logs.Path));
 
-        private static Dictionary<string, BlobItem> List(PorterAzureStorage s) =>
+        private static Dictionary<string, BlobItem> List(PorterAzureContainer s) =>
             Client(s).GetBlobs(BlobTraits.Tags, BlobStates.None, null, default).ToDictionary(b => b.Name, StringComparer.Ordinal);
 
-        private static string Text(PorterAzureStorage s, string blob) => Client(s).GetBlobClient(blob).DownloadContent().Value.Content.ToString();
+        private static string Text(PorterAzureContainer s, string blob) => Client(s).GetBlobClient(blob).DownloadContent().Value.Content.ToString();
 
         private static string Mask(string text) => Regex.Replace(text, "[0-9A-HJKMNP-TV-Z]{26}", "<ULID>");
 
@@ -57,7 +57,7 @@ namespace PorterStorage.Tests
         public void Run_PreV09Store_PluginShapeWithTags_SameDocumentsAsTheFolderMigration()
         {
             using var logs = new TempHome();
-            PorterAzureStorage s = LegacyStore();
+            PorterAzureContainer s = LegacyStore();
             PorterMigrationResult r = Run(s, logs);
             Assert.True(r.Succeeded, string.Join("; ", r.Errors));
             Assert.True(r.Verification!.IsValid, string.Join("; ", r.Verification.Findings));
@@ -89,7 +89,7 @@ namespace PorterStorage.Tests
         public void Run_Twice_SecondRunChangesNothing()
         {
             using var logs = new TempHome();
-            PorterAzureStorage s = LegacyStore();
+            PorterAzureContainer s = LegacyStore();
             Assert.True(Run(s, logs).Succeeded);
             var before = List(s).ToDictionary(kv => kv.Key, kv => Text(s, kv.Key));
             PorterMigrationResult again = Run(s, logs);
@@ -102,7 +102,7 @@ namespace PorterStorage.Tests
         public void Recover_CommittedJournal_FinishedByTheNextRun_NothingDoubled()
         {
             using var logs = new TempHome();
-            PorterAzureStorage s = LegacyStore();
+            PorterAzureContainer s = LegacyStore();
             var store = new AzureBlobMigrationStore(s, logs.Path);
             using (LegacyClaim legacy = LegacyClaim.Parse(Fixture("claims/upgraded.json"), "claims/mybun"))
             {
@@ -121,7 +121,7 @@ namespace PorterStorage.Tests
         public void Batch_OneJournalBlobForSeveralChangeSets_RecoveredTogether_ARollBackTakesItsRecordOut()
         {
             using var logs = new TempHome();
-            PorterAzureStorage s = LegacyStore();
+            PorterAzureContainer s = LegacyStore();
             var store = new AzureBlobMigrationStore(s, logs.Path);
             ChangeSet Set(string name)
             {
@@ -153,7 +153,7 @@ namespace PorterStorage.Tests
         public void Recover_AJournalBlobOfAnEarlierBuildThatOnlyDeletes_IsFinished()
         {
             using var logs = new TempHome();
-            PorterAzureStorage s = LegacyStore();
+            PorterAzureContainer s = LegacyStore();
             // What an earlier build committed to remove a duplicate legacy claim: no writes, no "commit" id (the blob's name is it).
             Put(Client(s), ".porterstorage/journal/20240101000000000000-0123abcd",
                 Encoding.UTF8.GetBytes("{\"description\":\"installation mybun (duplicate legacy claim)\",\"writes\":[],\"deletes\":[\"claims/mybun\"]}"));
@@ -166,7 +166,7 @@ namespace PorterStorage.Tests
         public void Recover_AForeignJournalBlob_StopsWithANamedReadError_AndOneMovedBelowIsSetAside()
         {
             using var logs = new TempHome();
-            PorterAzureStorage s = LegacyStore();
+            PorterAzureContainer s = LegacyStore();
             Put(Client(s), ".porterstorage/journal/20240101000000000000-notjson", Encoding.UTF8.GetBytes("not json"));
             var ex = Assert.Throws<PorterStorageException>(() => Run(s, logs));
             Assert.Equal(ErrorIds.StoreReadError, ex.ErrorId);
@@ -182,7 +182,7 @@ namespace PorterStorage.Tests
         public void Run_ALegacyClaimChangedAfterThePlan_IsReadAgain_NotTakenFromThePlan()
         {
             using var logs = new TempHome();
-            PorterAzureStorage s = LegacyStore();
+            PorterAzureContainer s = LegacyStore();
             var store = new AzureBlobMigrationStore(s, logs.Path);
             Assert.Contains(MigrationEngine.Plan(store).Items, i => i.Name == "mybun");
             // Another writer changes the legacy claim between the plan and the run: its ETag changes, and the run reads it again.
@@ -209,7 +209,7 @@ namespace PorterStorage.Tests
         public void Run_AnotherWriterChangesALegacyBlobAfterTheRunReadIt_ItsVersionIsKept_AndTheRerunMigratesIt(string act)
         {
             using var logs = new TempHome();
-            PorterAzureStorage s = LegacyStore();
+            PorterAzureContainer s = LegacyStore();
             string rewritten = Corpus.HostileHomes.Claim("written-meanwhile");
             bool done = false;
             Func<StoredDocument, byte[]> fault =
@@ -256,7 +256,7 @@ namespace PorterStorage.Tests
         [Fact]
         public void Backup_ABlobNameNoArchiveHolds_UnsafeArchiveEntryNamingIt_NoArchive()
         {
-            PorterAzureStorage s = LegacyStore();
+            PorterAzureContainer s = LegacyStore();
             Put(Client(s), "a//b", Encoding.UTF8.GetBytes("odd"));
             using var dir = new TempHome();
             var ex = Assert.Throws<PorterStorageException>(() => ContainerBackup.Create(s, dir.P("c.tar.gz"), false, null, System.Threading.CancellationToken.None));
@@ -269,7 +269,7 @@ namespace PorterStorage.Tests
         public void Lock_LeaseHeld_MigrationInProgress()
         {
             using var logs = new TempHome();
-            PorterAzureStorage s = LegacyStore();
+            PorterAzureContainer s = LegacyStore();
             using (new ChangeJournal(new AzureBlobMigrationStore(s, logs.Path)).Lock())
             {
                 var ex = Assert.Throws<PorterStorageException>(() => new ChangeJournal(new AzureBlobMigrationStore(s, logs.Path)).Lock());
@@ -284,7 +284,7 @@ namespace PorterStorage.Tests
         public void Lock_LeaseBrokenByAnother_RenewalDoesNotThrow_NextCommitRefused()
         {
             using var logs = new TempHome();
-            PorterAzureStorage s = LegacyStore();
+            PorterAzureContainer s = LegacyStore();
             var store = new AzureBlobMigrationStore(s, logs.Path);
             var journal = new ChangeJournal(store);
             using (StoreLock held = journal.Lock())
@@ -304,7 +304,7 @@ namespace PorterStorage.Tests
         public void Run_BadLegacyBlob_NamedRestMigratedSchemaWithheld()
         {
             using var logs = new TempHome();
-            PorterAzureStorage s = LegacyStore();
+            PorterAzureContainer s = LegacyStore();
             Put(Client(s), "claims/broken", Encoding.UTF8.GetBytes("{\"installation\":\"broken\",\"parameters\":{\"pw\":\"hunter2\"}}"));
             PorterMigrationResult r = Run(s, logs);
             MigrationError e = Assert.Single(r.Errors);

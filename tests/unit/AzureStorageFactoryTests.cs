@@ -25,7 +25,7 @@ namespace PorterStorage.Tests
         [Fact]
         public void FromConnectionString_AzuriteForm_PathStyleEndpointAndAccount()
         {
-            PorterAzureStorage s = AzureStorageFactory.FromConnectionString(
+            PorterAzureContainer s = AzureStorageFactory.FromConnectionString(
                 $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Key};BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;", "porter", "t");
             Assert.Equal("devstoreaccount1", s.AccountName);
             Assert.Equal("http://127.0.0.1:10000/devstoreaccount1/porter", s.ContainerUri.ToString());
@@ -35,21 +35,21 @@ namespace PorterStorage.Tests
         [Fact]
         public void FromConnectionString_PublicCloud_EndpointFromAccountAndSuffix()
         {
-            PorterAzureStorage s = AzureStorageFactory.FromConnectionString($"AccountName=stporter;AccountKey={Key};EndpointSuffix=core.chinacloudapi.cn", "porter", "t");
+            PorterAzureContainer s = AzureStorageFactory.FromConnectionString($"AccountName=stporter;AccountKey={Key};EndpointSuffix=core.chinacloudapi.cn", "porter", "t");
             Assert.Equal("https://stporter.blob.core.chinacloudapi.cn/porter", s.ContainerUri.ToString());
         }
 
         [Fact]
         public void FromConnectionString_UseDevelopmentStorage()
         {
-            PorterAzureStorage s = AzureStorageFactory.FromConnectionString("UseDevelopmentStorage=true", "porter", "t");
+            PorterAzureContainer s = AzureStorageFactory.FromConnectionString("UseDevelopmentStorage=true", "porter", "t");
             Assert.Equal("http://127.0.0.1:10000/devstoreaccount1/porter", s.ContainerUri.ToString());
         }
 
         [Fact]
         public void FromConnectionString_SasOnly_SasAuthentication()
         {
-            PorterAzureStorage s = AzureStorageFactory.FromConnectionString("BlobEndpoint=https://stporter.blob.core.windows.net;SharedAccessSignature=sv=2024&sig=abc", "porter", "t");
+            PorterAzureContainer s = AzureStorageFactory.FromConnectionString("BlobEndpoint=https://stporter.blob.core.windows.net;SharedAccessSignature=sv=2024&sig=abc", "porter", "t");
             Assert.Equal(AzureAuthentication.SasToken, s.Authentication);
             Assert.Equal("stporter", s.AccountName);
             Assert.False(s.CanSignSas);
@@ -71,7 +71,7 @@ namespace PorterStorage.Tests
         [Fact]
         public void ToString_AndProperties_NeverHoldTheKey()
         {
-            PorterAzureStorage s = AzureStorageFactory.FromConnectionString($"AccountName=stporter;AccountKey={Key}", "porter", "t");
+            PorterAzureContainer s = AzureStorageFactory.FromConnectionString($"AccountName=stporter;AccountKey={Key}", "porter", "t");
             string shown = s + string.Join("|", typeof(PorterAzureStorage).GetProperties().Where(p => p.GetMethod!.IsPublic).Select(p => p.GetValue(s)?.ToString()));
             Assert.DoesNotContain(Key.Substring(0, 16), shown);
         }

@@ -20,22 +20,21 @@ namespace PorterStorage.Tests
         [Fact]
         public void ConnectionString_TableEndpoint_AndThePublicCloudTwin()
         {
-            PorterAzureStorage emulator = AzureStorageFactory.FromConnectionString(Azurite, "porter", "t").WithTable("porter");
+            PorterAzureTable emulator = AzureStorageFactory.FromConnectionString(Azurite, "porter", "t").WithTable("porter");
             Assert.Equal("Table", emulator.Kind);
-            Assert.True(emulator.IsTable);
             Assert.Equal("http://127.0.0.1:10002/acct1/porter", emulator.TableUri!.ToString());
             Assert.Equal(emulator.TableUri, emulator.StoreUri);
             Assert.DoesNotContain(Key, emulator.ToString());
 
-            PorterAzureStorage cloud = AzureStorageFactory.FromConnectionString($"AccountName=stporter;AccountKey={Key};EndpointSuffix=core.windows.net", "porter", "t")
+            PorterAzureTable cloud = AzureStorageFactory.FromConnectionString($"AccountName=stporter;AccountKey={Key};EndpointSuffix=core.windows.net", "porter", "t")
                 .WithTable("porter");
             Assert.Equal("https://stporter.table.core.windows.net/porter", cloud.TableUri!.ToString());
 
-            PorterAzureStorage dev = AzureStorageFactory.FromConnectionString("UseDevelopmentStorage=true", "porter", "t").WithTable("porter");
+            PorterAzureTable dev = AzureStorageFactory.FromConnectionString("UseDevelopmentStorage=true", "porter", "t").WithTable("porter");
             Assert.Equal("http://127.0.0.1:10002/devstoreaccount1/porter", dev.TableUri!.ToString());
 
             // The container kind is the same object without a table; a container never has a table URL.
-            PorterAzureStorage container = AzureStorageFactory.FromConnectionString(Azurite, "porter", "t");
+            PorterAzureContainer container = AzureStorageFactory.FromConnectionString(Azurite, "porter", "t");
             Assert.Equal("Container", container.Kind);
             Assert.Null(container.TableUri);
             Assert.Equal(container.ContainerUri, container.StoreUri);
@@ -45,7 +44,7 @@ namespace PorterStorage.Tests
         [Fact]
         public void ATableWhoseEndpointCannotBeKnown_IsNamedWhenItIsMade()
         {
-            PorterAzureStorage blobOnly = AzureStorageFactory.FromConnectionString(
+            PorterAzureContainer blobOnly = AzureStorageFactory.FromConnectionString(
                 $"AccountName=acct1;AccountKey={Key};BlobEndpoint=http://127.0.0.1:10000/acct1;", "porter", "the test");
             PorterStorageException ex = Assert.Throws<PorterStorageException>(() => blobOnly.WithTable("porter"));
             Assert.Equal(ErrorIds.AzureConnectionInvalid, ex.ErrorId);
@@ -78,12 +77,22 @@ namespace PorterStorage.Tests
         [Fact]
         public void AKindWhereTheOtherIsNeeded_IsNamedBeforeAnyRequest()
         {
-            PorterAzureStorage table = AzureStorageFactory.FromConnectionString(Azurite, "porter", "t").WithTable("porter");
-            PorterStorageException ex = Assert.Throws<PorterStorageException>(() => table.CreateServiceClient());
+            PorterAzureTable table = AzureStorageFactory.FromConnectionString(Azurite, "porter", "t").WithTable("porter");
+            // Each kind is its own type: a table has no blob clients and a container no table client, so the core cannot mix them up;
+            // a script's reference is taken as its kind once, where a command meets it.
+            const System.Reflection.BindingFlags Any = System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic;
+            Assert.Null(typeof(PorterAzureTable).GetMethod("CreateServiceClient", Any));
+            Assert.Null(typeof(PorterAzureTable).GetMethod("CreateContainerClient", Any));
+            Assert.Null(typeof(PorterAzureContainer).GetMethod("CreateTableClient", Any));
+            Assert.Null(typeof(PorterAzureStorage).GetProperty("IsTable", Any));
+            PorterStorageException ex = Assert.Throws<PorterStorageException>(() => AzureReferences.Container(table, "the probe"));
             Assert.Equal(ErrorIds.AzureStoreKindMismatch, ex.ErrorId);
             Assert.Contains("azure.table", ex.Message);
-            PorterAzureStorage container = AzureStorageFactory.FromConnectionString(Azurite, "porter", "t");
-            Assert.Equal(ErrorIds.AzureStoreKindMismatch, Assert.Throws<PorterStorageException>(() => container.CreateTableClient()).ErrorId);
+            Assert.Contains("the probe", ex.Message);
+            PorterAzureContainer container = AzureStorageFactory.FromConnectionString(Azurite, "porter", "t");
+            Assert.Equal(ErrorIds.AzureStoreKindMismatch, Assert.Throws<PorterStorageException>(() => AzureReferences.Table(container, "x")).ErrorId);
+            Assert.Same(table, AzureReferences.Table(table, "x"));
+            Assert.Same(container, AzureReferences.Container(container, "x"));
             Assert.Equal(ErrorIds.AzureStoreKindMismatch, BackupUpload.RefusalFor(container, table)!.ErrorId);
             // A table backed up may go to the container of the same name in its account: it is not the table.
             Assert.Null(BackupUpload.RefusalFor(table, container));
@@ -92,7 +101,7 @@ namespace PorterStorage.Tests
         [Fact]
         public void AnAccountWhoseNameHoldsTheTables_OnAPathStyleEndpoint_IsANamedError()
         {
-            PorterAzureStorage table = AzureStorageFactory.FromConnectionString(
+            PorterAzureTable table = AzureStorageFactory.FromConnectionString(
                 $"AccountName=porterdest;AccountKey={Key};BlobEndpoint=http://127.0.0.1:10000/porterdest;TableEndpoint=http://127.0.0.1:10002/porterdest;", "porter", "t")
                 .WithTable("porter");
             PorterStorageException ex = Assert.Throws<PorterStorageException>(() => table.CreateTableClient());
@@ -100,15 +109,15 @@ namespace PorterStorage.Tests
             Assert.Contains("host-style", ex.Message);
         }
 
-        private static (string Home, PorterAzureStorage Table) TableHome(TempHome temp, string fileName, string text)
+        private static (string Home, PorterAzureTable Table) TableHome(TempHome temp, string fileName, string text)
         {
             File.WriteAllText(temp.P(fileName), text);
-            PorterAzureStorage table = AzureStorageFactory.FromConfig(PorterHomeService.ReadConfig(temp.Path), null, "porter",
+            PorterAzureTable table = (PorterAzureTable)AzureStorageFactory.FromConfig(PorterHomeService.ReadConfig(temp.Path), null, "porter",
                 name => name == "TEAM" || name == "AZURE_STORAGE_CONNECTION_STRING" ? Azurite : null);
             return (temp.Path, table);
         }
 
-        private static PorterAzureStorage PorterContainer => AzureStorageFactory.FromConnectionString(Azurite, "porter", "t");
+        private static PorterAzureContainer PorterContainer => AzureStorageFactory.FromConnectionString(Azurite, "porter", "t");
 
         [Theory]
         [InlineData("config.toml", "default-storage = \"team\"\n[[storage]]\nname = \"team\"\nplugin = \"azure.table\"\n[storage.config]\nenv = \"TEAM\"\n")]
@@ -119,8 +128,7 @@ namespace PorterStorage.Tests
         public void ConfigChange_TheOneTableValueBecomesBlob_TheOldTextKept_AndItReadsBackAsBlob(string fileName, string text)
         {
             using var temp = new TempHome();
-            (string home, PorterAzureStorage table) = TableHome(temp, fileName, text);
-            Assert.True(table.IsTable);
+            (string home, PorterAzureTable table) = TableHome(temp, fileName, text);
             Assert.Contains(temp.P(fileName), TableConfigChange.Describe(table, PorterContainer));
             byte[] before = File.ReadAllBytes(temp.P(fileName));
             string kept = TableConfigChange.Apply(table, PorterContainer, new DateTime(2026, 12, 3, 10, 0, 0));
@@ -145,7 +153,7 @@ namespace PorterStorage.Tests
             string text = "default-storage-plugin = \"azure.table\"\n";
             File.WriteAllText(elsewhere.P("porter-config.toml"), text);
             File.CreateSymbolicLink(temp.P("config.toml"), elsewhere.P("porter-config.toml"));
-            PorterAzureStorage table = AzureStorageFactory.FromConfig(PorterHomeService.ReadConfig(temp.Path), null, "porter", _ => Azurite);
+            var table = Assert.IsType<PorterAzureTable>(AzureStorageFactory.FromConfig(PorterHomeService.ReadConfig(temp.Path), null, "porter", _ => Azurite));
             string kept = TableConfigChange.Apply(table, PorterContainer, DateTime.Now);
             Assert.NotNull(new FileInfo(temp.P("config.toml")).LinkTarget);
             Assert.Equal(text.Replace("azure.table", "azure.blob"), File.ReadAllText(elsewhere.P("porter-config.toml")));
@@ -159,7 +167,7 @@ namespace PorterStorage.Tests
             using var temp = new TempHome();
             string text = "default-storage = \"team\"\n[[storage]]\nname = \"team\"\nplugin = \"azure.table\"\n[storage.config]\nenv = \"TEAM\"\n"
                           + "[[storage]]\nname = \"old\"\nplugin = \"azure.table\"\n[storage.config]\nenv = \"OLD\"\n";
-            (_, PorterAzureStorage table) = TableHome(temp, "config.toml", text);
+            (_, PorterAzureTable table) = TableHome(temp, "config.toml", text);
             PorterStorageException twice = Assert.Throws<PorterStorageException>(() => TableConfigChange.Apply(table, PorterContainer, DateTime.Now));
             Assert.Equal(ErrorIds.ConfigNotUpdated, twice.ErrorId);
             Assert.Contains("2 times", twice.Message);
@@ -167,11 +175,11 @@ namespace PorterStorage.Tests
             File.WriteAllText(temp.P("config.toml"), text.Substring(0, text.IndexOf("[[storage]]\nname = \"old\"", StringComparison.Ordinal)));
             PorterStorageException other = Assert.Throws<PorterStorageException>(() => TableConfigChange.Apply(table, PorterContainer.WithContainer("elsewhere"), DateTime.Now));
             Assert.Contains("reads only the container 'porter'", other.Message);
-            PorterAzureStorage otherAccount = AzureStorageFactory.FromConnectionString(Azurite.Replace("acct1", "acct2"), "porter", "t");
+            PorterAzureContainer otherAccount = AzureStorageFactory.FromConnectionString(Azurite.Replace("acct1", "acct2"), "porter", "t");
             Assert.Contains("acct2", Assert.Throws<PorterStorageException>(() => TableConfigChange.Apply(table, otherAccount, DateTime.Now)).Message);
             Assert.Contains("acct2", TableConfigChange.Describe(table, otherAccount));
 
-            PorterAzureStorage direct = AzureStorageFactory.FromConnectionString(Azurite, "porter", "t").WithTable("porter");
+            PorterAzureTable direct = AzureStorageFactory.FromConnectionString(Azurite, "porter", "t").WithTable("porter");
             Assert.Equal(ErrorIds.ConfigNotUpdated, Assert.Throws<PorterStorageException>(() => TableConfigChange.Apply(direct, PorterContainer, DateTime.Now)).ErrorId);
             // Nothing was changed by any refusal.
             Assert.Contains("azure.table", File.ReadAllText(temp.P("config.toml")));

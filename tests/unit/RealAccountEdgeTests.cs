@@ -50,7 +50,7 @@ namespace PorterStorage.Tests
         [Fact]
         public void TheTableTwinOfABlobEndpointWithAPort_KeepsThePort()
         {
-            var storage = new PorterAzureStorage("acct", new Uri("https://acct.blob.local.azurestack.external:8443"), "porter", AzureAuthentication.SasToken,
+            var storage = new PorterAzureContainer("acct", new Uri("https://acct.blob.local.azurestack.external:8443"), "porter", AzureAuthentication.SasToken,
                 "test SAS", sas: "sv=2021-08-06&sr=c&sp=rl&sig=abc");
             Assert.Equal(8443, storage.TableServiceUri().Port);
         }
@@ -97,7 +97,7 @@ namespace PorterStorage.Tests
         [Fact]
         public void ACopySourceThatIsGone_IsNotBlamedOnNetworkRulesOrClocks()
         {
-            var storage = new PorterAzureStorage("acct", new Uri("https://acct.blob.core.windows.net"), "porter", AzureAuthentication.ConnectionString, "test key",
+            var storage = new PorterAzureContainer("acct", new Uri("https://acct.blob.core.windows.net"), "porter", AzureAuthentication.ConnectionString, "test key",
                 sharedKey: new global::Azure.Storage.StorageSharedKeyCredential("acct", Convert.ToBase64String(new byte[64])), accountKey: Convert.ToBase64String(new byte[64]));
             var sas = new CopySourceSas(storage);
             sas.Current(default);

@@ -21,15 +21,15 @@ namespace PorterStorage.Tests
     {
         private const string Key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
-        internal static PorterAzureStorage SignedIn(HttpPipelineTransport transport) =>
-            new PorterAzureStorage("acct", new Uri("https://acct.blob.core.windows.net"), "porter", AzureAuthentication.ManagedIdentity, "test identity",
+        internal static PorterAzureContainer SignedIn(HttpPipelineTransport transport) =>
+            new PorterAzureContainer("acct", new Uri("https://acct.blob.core.windows.net"), "porter", AzureAuthentication.ManagedIdentity, "test identity",
                 token: new AzureStorageFactoryTests.FakeCredential()) { Transport = transport };
 
-        private static PorterAzureStorage WithSas(HttpPipelineTransport transport) =>
-            new PorterAzureStorage("acct", new Uri("https://acct.blob.core.windows.net"), "porter", AzureAuthentication.SasToken, "test SAS",
+        private static PorterAzureContainer WithSas(HttpPipelineTransport transport) =>
+            new PorterAzureContainer("acct", new Uri("https://acct.blob.core.windows.net"), "porter", AzureAuthentication.SasToken, "test SAS",
                 sas: "sv=2021-08-06&sr=c&sp=rl&se=2099-01-01T00%3A00%3A00Z&sig=abc") { Transport = transport };
 
-        internal static PorterStorageException Refused(PorterAzureStorage storage, string operation, Action<BlobContainerClient> step)
+        internal static PorterStorageException Refused(PorterAzureContainer storage, string operation, Action<BlobContainerClient> step)
         {
             try
             {
@@ -77,7 +77,7 @@ namespace PorterStorage.Tests
         public void ACopyOutlivingOneSas_GetsANewOneBeforeItExpires_NeverAnExpiredOne()
         {
             DateTimeOffset now = new DateTimeOffset(2026, 12, 7, 12, 0, 0, TimeSpan.Zero);
-            var storage = new PorterAzureStorage("acct", new Uri("https://acct.blob.core.windows.net"), "porter", AzureAuthentication.ConnectionString, "test key",
+            var storage = new PorterAzureContainer("acct", new Uri("https://acct.blob.core.windows.net"), "porter", AzureAuthentication.ConnectionString, "test key",
                 sharedKey: new StorageSharedKeyCredential("acct", Key), accountKey: Key);
             var sas = new CopySourceSas(storage, () => now);
             string first = sas.Current(CancellationToken.None);
@@ -100,7 +100,7 @@ namespace PorterStorage.Tests
         public void AnAsynchronousCopy_GetsASasOfItsOwn_ValidADay()
         {
             DateTimeOffset now = new DateTimeOffset(2026, 12, 7, 12, 0, 0, TimeSpan.Zero);
-            var storage = new PorterAzureStorage("acct", new Uri("https://acct.blob.core.windows.net"), "porter", AzureAuthentication.ConnectionString, "test key",
+            var storage = new PorterAzureContainer("acct", new Uri("https://acct.blob.core.windows.net"), "porter", AzureAuthentication.ConnectionString, "test key",
                 sharedKey: new StorageSharedKeyCredential("acct", Key), accountKey: Key);
             var sas = new CopySourceSas(storage, () => now);
             string shared = sas.Current(CancellationToken.None);
@@ -132,7 +132,7 @@ namespace PorterStorage.Tests
         public void TheCallersOwnSas_IsUsedAsGiven_AndItsExpiryNamedWhenPast()
         {
             DateTimeOffset now = new DateTimeOffset(2026, 12, 7, 12, 0, 0, TimeSpan.Zero);
-            var storage = new PorterAzureStorage("acct", new Uri("https://acct.blob.core.windows.net"), "porter", AzureAuthentication.SasToken, "test SAS",
+            var storage = new PorterAzureContainer("acct", new Uri("https://acct.blob.core.windows.net"), "porter", AzureAuthentication.SasToken, "test SAS",
                 sas: "sv=2021-08-06&sr=c&sp=rt&se=2026-12-07T12%3A30%3A00Z&sig=abc");
             var sas = new CopySourceSas(storage, () => now);
             Assert.Equal(storage.Sas, sas.Current(CancellationToken.None));

@@ -25,7 +25,7 @@ namespace PorterStorage.Core.Azure
         /// names; a custom domain without <c>AccountName</c> is refused rather than guessed. Raises <c>AzureConnectionInvalid</c>
         /// naming the source, never the string.
         /// </summary>
-        public static PorterAzureStorage FromConnectionString(string connectionString, string container, string source)
+        public static PorterAzureContainer FromConnectionString(string connectionString, string container, string source)
         {
             var parts = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             foreach (string segment in connectionString.Split(new[] { ';' }, StringSplitOptions.RemoveEmptyEntries))
@@ -85,12 +85,12 @@ namespace PorterStorage.Core.Azure
                 {
                     throw Invalid(source, "AccountKey is not base64");
                 }
-                return new PorterAzureStorage(account!, endpoint, container, AzureAuthentication.ConnectionString, source, sharedKey: credential,
+                return new PorterAzureContainer(account!, endpoint, container, AzureAuthentication.ConnectionString, source, sharedKey: credential,
                     tableEndpoint: tableEndpoint, accountKey: key);
             }
             if (parts.TryGetValue("SharedAccessSignature", out string? sas))
             {
-                return new PorterAzureStorage(account!, endpoint, container, AzureAuthentication.SasToken, source, sas: sas,
+                return new PorterAzureContainer(account!, endpoint, container, AzureAuthentication.SasToken, source, sas: sas,
                     tableEndpoint: tableEndpoint);
             }
             throw Invalid(source, "it holds neither AccountKey nor SharedAccessSignature");
@@ -102,7 +102,7 @@ namespace PorterStorage.Core.Azure
         /// the signed-in identity (DefaultAzureCredential, as Az's -UseConnectedAccount). Raises <c>AzureCredentialNotFound</c>
         /// when the context names no account or endpoint.
         /// </summary>
-        public static PorterAzureStorage FromAzContext(string? accountName, string? blobEndpoint, string? connectionString, string? sasToken, string container)
+        public static PorterAzureContainer FromAzContext(string? accountName, string? blobEndpoint, string? connectionString, string? sasToken, string container)
         {
             bool carriesCredential = connectionString != null
                 && (connectionString.IndexOf("AccountKey=", StringComparison.OrdinalIgnoreCase) >= 0
@@ -134,25 +134,25 @@ namespace PorterStorage.Core.Azure
         /// An account name or blob endpoint with a SAS token. The account's endpoint is in <paramref name="cloud"/> (default the
         /// public cloud); a blob endpoint on a custom domain needs the account name (<c>AccountRequired</c> otherwise).
         /// </summary>
-        public static PorterAzureStorage FromSas(string? accountName, Uri? blobEndpoint, string sasToken, string container, Uri? tableEndpoint = null,
+        public static PorterAzureContainer FromSas(string? accountName, Uri? blobEndpoint, string sasToken, string container, Uri? tableEndpoint = null,
             AzureCloud? cloud = null)
         {
             (string account, Uri endpoint) = Account(accountName, blobEndpoint, cloud);
-            return new PorterAzureStorage(account, endpoint, container, AzureAuthentication.SasToken, "SAS token (-SasToken)", sas: sasToken, tableEndpoint: tableEndpoint);
+            return new PorterAzureContainer(account, endpoint, container, AzureAuthentication.SasToken, "SAS token (-SasToken)", sas: sasToken, tableEndpoint: tableEndpoint);
         }
 
         /// <summary>
         /// An account name or blob endpoint with a token credential: a managed identity, else DefaultAzureCredential signing in to
         /// the cloud's authority (<see cref="CredentialOptions"/>). Account and endpoint as <see cref="FromSas"/>.
         /// </summary>
-        public static PorterAzureStorage FromTokenCredential(string? accountName, Uri? blobEndpoint, bool managedIdentity, string? clientId, string container,
+        public static PorterAzureContainer FromTokenCredential(string? accountName, Uri? blobEndpoint, bool managedIdentity, string? clientId, string container,
             Uri? tableEndpoint = null, AzureCloud? cloud = null)
         {
             (string account, Uri endpoint) = Account(accountName, blobEndpoint, cloud);
             TokenCredential credential = managedIdentity
                 ? new ManagedIdentityCredential(string.IsNullOrEmpty(clientId) ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(clientId))
                 : new DefaultAzureCredential(CredentialOptions(cloud, endpoint));
-            return new PorterAzureStorage(account, endpoint, container,
+            return new PorterAzureContainer(account, endpoint, container,
                 managedIdentity ? AzureAuthentication.ManagedIdentity : AzureAuthentication.DefaultCredential,
                 managedIdentity ? (string.IsNullOrEmpty(clientId) ? "system-assigned managed identity" : "user-assigned managed identity") : "DefaultAzureCredential",
                 token: credential, tableEndpoint: tableEndpoint);
@@ -229,7 +229,7 @@ namespace PorterStorage.Core.Azure
                             $"{label} sets no 'subscription-id' and ~/.azure/azureProfile.json names no default {armCloud.Name} subscription.");
                 }
                 string key = ArmAccountKeys.FirstKey(armCloud, subscription!, group!, account!, armCredential ?? new AzureCliCredential(), armTransport, cancel);
-                return Kinded(new PorterAzureStorage(account!, armCloud.BlobEndpoint(account!), container, AzureAuthentication.AccountKeyLookup,
+                return Kinded(new PorterAzureContainer(account!, armCloud.BlobEndpoint(account!), container, AzureAuthentication.AccountKeyLookup,
                     $"account key of '{account}' from Azure Resource Manager in {armCloud.Name} ({label})", sharedKey: new StorageSharedKeyCredential(account, key), accountKey: key));
             }
 

@@ -19,7 +19,7 @@ namespace PorterStorage.Core.Azure
         /// <summary>A signed SAS is renewed once less than this is left: the longest a copy request may take to be checked by the service.</summary>
         internal static readonly TimeSpan RenewBefore = TimeSpan.FromMinutes(15);
 
-        private readonly PorterAzureStorage _source;
+        private readonly PorterAzureContainer _source;
         private readonly Func<DateTimeOffset> _now;
         private readonly Func<DateTimeOffset, DateTimeOffset, CancellationToken, UserDelegationKey>? _delegationKey;
         private readonly object _gate = new object();
@@ -29,7 +29,7 @@ namespace PorterStorage.Core.Azure
         /// <param name="source">The copy's source; its credential signs.</param>
         /// <param name="now">The clock (tests give a simulated one).</param>
         /// <param name="delegationKey">Gets a user delegation key valid from, to (for a signed-in source); null to ask the source's service.</param>
-        internal CopySourceSas(PorterAzureStorage source, Func<DateTimeOffset>? now = null,
+        internal CopySourceSas(PorterAzureContainer source, Func<DateTimeOffset>? now = null,
             Func<DateTimeOffset, DateTimeOffset, CancellationToken, UserDelegationKey>? delegationKey = null)
         {
             _source = source;

@@ -30,9 +30,10 @@ namespace PorterStorage
     /// <summary>
     /// A store of Porter data in an Azure storage account, and how to reach it: the azure.blob plugin's container (<see cref="Kind"/>
     /// <c>Container</c>) or the azure.table plugin's table (<c>Table</c>). Secrets (connection string, key, SAS, token) are kept in
-    /// private fields: no property, display or <see cref="ToString"/> ever shows them.
+    /// private fields: no property, display or <see cref="ToString"/> ever shows them. Each kind is its own type
+    /// (<see cref="PorterAzureContainer"/>, <see cref="PorterAzureTable"/>), so code that works on one kind takes that type.
     /// </summary>
-    public sealed class PorterAzureStorage
+    public abstract class PorterAzureStorage
     {
         /// <summary>The container the azure.blob plugin always uses.</summary>
         public const string DefaultContainer = "porter";
@@ -51,7 +52,7 @@ namespace PorterStorage
         private readonly TokenCredential? _token;
         private readonly string? _accountKey;
 
-        internal PorterAzureStorage(string accountName, Uri blobEndpoint, string container, AzureAuthentication authentication, string source,
+        private protected PorterAzureStorage(string accountName, Uri blobEndpoint, string container, AzureAuthentication authentication, string source,
             StorageSharedKeyCredential? sharedKey = null, string? sas = null, TokenCredential? token = null, RequestCounter? counter = null,
             Uri? tableEndpoint = null, string? table = null, string? accountKey = null)
         {
@@ -163,10 +164,7 @@ namespace PorterStorage
         }
 
         /// <summary><c>Container</c> (the azure.blob plugin's container) or <c>Table</c> (the azure.table plugin's table).</summary>
-        public string Kind => Table == null ? ContainerKind : TableKind;
-
-        /// <summary>True for the azure.table plugin's table.</summary>
-        public bool IsTable => Table != null;
+        public abstract string Kind { get; }
 
         /// <summary>The table, for a table store; null for a container.</summary>
         public string? Table { get; }
@@ -205,13 +203,13 @@ namespace PorterStorage
         public bool CanSignSas => _sharedKey != null;
 
         /// <summary>The same account and credentials, another container (a container store, even when this one is a table).</summary>
-        public PorterAzureStorage WithContainer(string container) =>
-            new PorterAzureStorage(AccountName, BlobEndpoint, container, Authentication, Source, _sharedKey, _sas, _token, Counter, TableEndpoint, null, _accountKey)
+        public PorterAzureContainer WithContainer(string container) =>
+            (PorterAzureContainer)new PorterAzureContainer(AccountName, BlobEndpoint, container, Authentication, Source, _sharedKey, _sas, _token, Counter, TableEndpoint, _accountKey)
                 .FromConfigOf(ConfigHome, ConfigFile, ConfigEntry);
 
         /// <summary>The same account and credentials, the table <paramref name="table"/> (the azure.table plugin's store).</summary>
-        public PorterAzureStorage WithTable(string table) =>
-            new PorterAzureStorage(AccountName, BlobEndpoint, Container, Authentication, Source, _sharedKey, _sas, _token, Counter, TableEndpoint, table, _accountKey)
+        public PorterAzureTable WithTable(string table) =>
+            (PorterAzureTable)new PorterAzureTable(AccountName, BlobEndpoint, Container, Authentication, Source, _sharedKey, _sas, _token, Counter, TableEndpoint, table, _accountKey)
                 .FromConfigOf(ConfigHome, ConfigFile, ConfigEntry);
 
         /// <summary>The Porter config file that named this store, or null when it was given directly.</summary>
@@ -258,28 +256,13 @@ namespace PorterStorage
                 $"The connection from {Source} names the blob endpoint '{BlobEndpoint}' but no table endpoint; add TableEndpoint=… to the connection string (or give -TableEndpoint).");
         }
 
-        /// <summary>
-        /// <c>AzureStoreKindMismatch</c> unless this is a store of <paramref name="kind"/>: a table handed to a command that works on a
-        /// container, or the reverse, is named before any request.
-        /// </summary>
-        internal void RequireKind(string kind, string command)
-        {
-            if (Kind != kind)
-            {
-                throw new PorterStorageException(ErrorIds.AzureStoreKindMismatch, PorterErrorKind.InvalidArgument, StoreUri.ToString(),
-                    kind == ContainerKind
-                        ? $"'{StoreUri}' is the azure.table plugin's table, not a blob container; {command} works on a container. Back up, restore, check and copy a table (or move it to a container) with Backup-PorterAzureContainer, Restore-PorterAzureContainer, Test-PorterStorage and Copy-PorterAzureContainer."
-                        : $"'{StoreUri}' is a blob container, not the azure.table plugin's table; {command} needs a table (Get-PorterAzureStorage -Table).");
-            }
-        }
-
         /// <summary>What sends this object's requests instead of HTTP (tests answer as a real account would); null for HTTP.</summary>
         internal global::Azure.Core.Pipeline.HttpPipelineTransport? Transport { get; set; }
 
         internal BlobClientOptions ClientOptions() => Configure(new BlobClientOptions());
 
         /// <summary>What every client of this account gets: request counting, the account's retries and concurrency (<see cref="AzureRetry"/>), no content logging or telemetry.</summary>
-        private T Configure<T>(T options) where T : global::Azure.Core.ClientOptions
+        private protected T Configure<T>(T options) where T : global::Azure.Core.ClientOptions
         {
             if (Transport != null)
             {
@@ -292,75 +275,12 @@ namespace PorterStorage
             return options;
         }
 
-        internal BlobServiceClient CreateServiceClient()
-        {
-            RequireKind(ContainerKind, "this command");
-            BlobClientOptions options = ClientOptions();
-            if (_sharedKey != null)
-            {
-                return new BlobServiceClient(BlobEndpoint, _sharedKey, options);
-            }
-            if (_sas != null)
-            {
-                return new BlobServiceClient(new Uri(BlobEndpoint + "?" + _sas), options);
-            }
-            return new BlobServiceClient(BlobEndpoint, _token!, options);
-        }
-
-        /// <summary>A client of this store's table, with the same retries and request counting as the blob clients.</summary>
-        internal global::Azure.Data.Tables.TableClient CreateTableClient()
-        {
-            RequireKind(TableKind, "this command");
-            global::Azure.Data.Tables.TableClientOptions options = Configure(new global::Azure.Data.Tables.TableClientOptions());
-            Uri service = TableServiceUri();
-            try
-            {
-                return TableClientFor(service, options);
-            }
-            catch (UriFormatException)
-            {
-                // Azure.Data.Tables cuts the table's name out of the endpoint wherever it occurs, so a path-style endpoint
-                // (emulators) whose account name contains the table's cannot be addressed.
-                throw new PorterStorageException(ErrorIds.AzureConnectionInvalid, PorterErrorKind.InvalidArgument, Source,
-                    $"The table endpoint of {Source} names the account '{AccountName}' in its path, and the name contains the table's ('{Table}'); the table client cannot address it. Use a host-style endpoint (https://{AccountName}.table.…).");
-            }
-        }
-
-        private global::Azure.Data.Tables.TableClient TableClientFor(Uri service, global::Azure.Data.Tables.TableClientOptions options)
-        {
-            if (_sharedKey != null && _accountKey != null)
-            {
-                return new global::Azure.Data.Tables.TableServiceClient(service, new global::Azure.Data.Tables.TableSharedKeyCredential(AccountName, _accountKey), options).GetTableClient(Table);
-            }
-            if (_sas != null)
-            {
-                return new global::Azure.Data.Tables.TableServiceClient(service, new global::Azure.AzureSasCredential(_sas), options).GetTableClient(Table);
-            }
-            if (_token != null)
-            {
-                return new global::Azure.Data.Tables.TableServiceClient(service, _token, options).GetTableClient(Table);
-            }
-            throw new PorterStorageException(ErrorIds.AzureCredentialNotFound, PorterErrorKind.AuthenticationError, Source,
-                $"The connection from {Source} carries no credential the table service takes.");
-        }
-
-        internal BlobContainerClient CreateContainerClient() => CreateServiceClient().GetBlobContainerClient(Container);
-
-        /// <summary>True when the SAS is a service SAS on the container (<c>sr=c</c>): it reaches the container's blobs only.</summary>
-        internal bool IsContainerSas => _sas != null && ("&" + _sas + "&").IndexOf("&sr=c&", StringComparison.Ordinal) >= 0;
-
-        /// <summary>
-        /// The blobs of this container whose tags match <paramref name="tagCondition"/>: Porter's own query (account-level Find
-        /// Blobs by Tags with <c>@container</c>), or, for a container SAS, which cannot query the account, the same condition
-        /// asked of the container.
-        /// </summary>
-        internal IEnumerable<string> FindByTags(BlobServiceClient service, string tagCondition, CancellationToken cancel) =>
-            IsContainerSas
-                ? service.GetBlobContainerClient(Container).FindBlobsByTags(tagCondition, cancel).Select(b => b.BlobName)
-                : service.FindBlobsByTags(tagCondition + $" AND @container='{Container}'", cancel).Select(b => b.BlobName);
-
         internal StorageSharedKeyCredential? SharedKey => _sharedKey;
 
         internal string? Sas => _sas;
+
+        internal TokenCredential? Token => _token;
+
+        internal string? AccountKey => _accountKey;
     }
 }

@@ -26,7 +26,7 @@ namespace PorterStorage.Core.AzureBlob
 
         private readonly BlobChangeSteps _steps;
 
-        private readonly PorterAzureStorage _storage;
+        private readonly PorterAzureContainer _storage;
         private readonly BlobContainerClient _container;
         private readonly string _logFolder;
 
@@ -57,7 +57,7 @@ namespace PorterStorage.Core.AzureBlob
         /// <summary>Cancels every request the store makes (Ctrl+C): a stalled or throttled request never holds the run.</summary>
         private readonly CancellationToken _cancel;
 
-        public AzureBlobMigrationStore(PorterAzureStorage storage, string logFolder, CancellationToken cancel = default)
+        public AzureBlobMigrationStore(PorterAzureContainer storage, string logFolder, CancellationToken cancel = default)
             : base(new AzureBlobPorterStore(storage))
         {
             _cancel = cancel;
@@ -68,7 +68,7 @@ namespace PorterStorage.Core.AzureBlob
             _journal = new BlobJournal(_container, Location, Blobs, blob => Delete(blob, null), cancel);
         }
 
-        public PorterAzureStorage Storage => _storage;
+        public PorterAzureContainer Storage => _storage;
 
         /// <summary>The local folder the migration log is written to.</summary>
         public string LogFolder => _logFolder;
@@ -78,14 +78,14 @@ namespace PorterStorage.Core.AzureBlob
         public string BackupKind => BackupKinds.Container;
 
         /// <inheritdoc />
-        public IStoreCopy CopyTo(object destination) => StoreCopies.To<PorterAzureStorage>(destination, container =>
+        public IStoreCopy CopyTo(object destination) => StoreCopies.To<PorterAzureContainer>(destination, container =>
         {
             string location = container.ContainerUri.ToString();
             return new StoreCopy(location, path => location + "/" + path, (onItemError, cancel) => CopyInto(container, location, onItemError, cancel), container.Counter);
         });
 
         /// <summary>A verified server-side copy in another container or account; the copy's migration log goes where this store's does.</summary>
-        private IMigrationStore CopyInto(PorterAzureStorage destination, string location, Action<PorterStorageException> onItemError, CancellationToken cancel)
+        private IMigrationStore CopyInto(PorterAzureContainer destination, string location, Action<PorterStorageException> onItemError, CancellationToken cancel)
         {
             PorterContainerCopyResult copy = ContainerCopy.Run(_storage, destination, ContainerCopy.DefaultConcurrency, false, e =>
             {

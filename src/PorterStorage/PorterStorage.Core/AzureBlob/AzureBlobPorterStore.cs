@@ -16,10 +16,10 @@ namespace PorterStorage.Core.AzureBlob
     /// </summary>
     public sealed class AzureBlobPorterStore : IPorterStore
     {
-        private readonly PorterAzureStorage _storage;
+        private readonly PorterAzureContainer _storage;
         private readonly BlobContainerClient _container;
 
-        public AzureBlobPorterStore(PorterAzureStorage storage)
+        public AzureBlobPorterStore(PorterAzureContainer storage)
         {
             _storage = storage;
             _container = storage.CreateContainerClient();
@@ -28,7 +28,7 @@ namespace PorterStorage.Core.AzureBlob
         public string Location => _storage.ContainerUri.ToString();
 
         /// <summary>The container read.</summary>
-        internal PorterAzureStorage Storage => _storage;
+        internal PorterAzureContainer Storage => _storage;
 
         public IReadOnlyList<string> List(string itemType, string? group, CancellationToken cancellationToken = default)
         {

@@ -56,7 +56,7 @@ namespace PorterStorage.Core.AzureBlob
         /// Writes a marked blob with a tag, queries Find until it appears (or <paramref name="timeout"/>), deletes it; reads the
         /// account kind and SKU when allowed; counts blobs lacking Porter's tags per prefix (by List, which sees every blob).
         /// </summary>
-        public static PorterBlobIndexStatus Probe(PorterAzureStorage storage, TimeSpan timeout, CancellationToken cancel) =>
+        public static PorterBlobIndexStatus Probe(PorterAzureContainer storage, TimeSpan timeout, CancellationToken cancel) =>
             Probe(storage, timeout, true, cancel);
 
         /// <summary>
@@ -64,7 +64,7 @@ namespace PorterStorage.Core.AzureBlob
         /// counts, and whether a tag query of Porter's own is answered. Nothing is written; <see cref="PorterBlobIndexStatus.State"/>
         /// is <c>NotProbed</c> and <see cref="PorterBlobIndexStatus.Supported"/> false, since only a written probe shows support.
         /// </summary>
-        public static PorterBlobIndexStatus Probe(PorterAzureStorage storage, TimeSpan timeout, bool writeProbe, CancellationToken cancel)
+        public static PorterBlobIndexStatus Probe(PorterAzureContainer storage, TimeSpan timeout, bool writeProbe, CancellationToken cancel)
         {
             RequestCount before = storage.Counter.Snapshot();
             PorterBlobIndexStatus result = ProbeCounted(storage, timeout, writeProbe, cancel);
@@ -72,7 +72,7 @@ namespace PorterStorage.Core.AzureBlob
             return result;
         }
 
-        private static PorterBlobIndexStatus ProbeCounted(PorterAzureStorage storage, TimeSpan timeout, bool writeProbe, CancellationToken cancel)
+        private static PorterBlobIndexStatus ProbeCounted(PorterAzureContainer storage, TimeSpan timeout, bool writeProbe, CancellationToken cancel)
         {
             var clock = Stopwatch.StartNew();
             BlobServiceClient service = storage.CreateServiceClient();
@@ -195,7 +195,7 @@ namespace PorterStorage.Core.AzureBlob
         }
 
         /// <summary>The -WhatIf status: one read-only tag query of Porter's own says whether the account answers tag queries at all.</summary>
-        private static PorterBlobIndexStatus ReadOnlyStatus(PorterAzureStorage storage, BlobServiceClient service, string target, string? sku, string? kind,
+        private static PorterBlobIndexStatus ReadOnlyStatus(PorterAzureContainer storage, BlobServiceClient service, string target, string? sku, string? kind,
             List<PrefixTagReport> prefixes, Stopwatch clock, CancellationToken cancel)
         {
             string answered;
@@ -220,17 +220,17 @@ namespace PorterStorage.Core.AzureBlob
         /// with back-off until they return every tagged blob of <paramref name="listed"/> or <paramref name="timeout"/>
         /// passes. Only the types still missing something are queried again.
         /// </summary>
-        public static IndexCheck WaitForIndex(PorterAzureStorage storage, IEnumerable<BlobItem> listed, TimeSpan timeout, CancellationToken cancel) =>
+        public static IndexCheck WaitForIndex(PorterAzureContainer storage, IEnumerable<BlobItem> listed, TimeSpan timeout, CancellationToken cancel) =>
             WaitForIndex(storage, listed.Select(b => (b.Name, TypeTag(b.Tags))), timeout, cancel);
 
         /// <summary>As above, for the items a store listed (their store paths are the blob names).</summary>
-        public static IndexCheck WaitForIndex(PorterAzureStorage storage, IEnumerable<StoreItem> listed, TimeSpan timeout, CancellationToken cancel) =>
+        public static IndexCheck WaitForIndex(PorterAzureContainer storage, IEnumerable<StoreItem> listed, TimeSpan timeout, CancellationToken cancel) =>
             WaitForIndex(storage, listed.Select(i => (i.StorePath, i.Tags != null && i.Tags.TryGetValue(PorterBlobTags.Type, out string? t) ? t : null)), timeout, cancel);
 
         private static string? TypeTag(IDictionary<string, string>? tags) => tags != null && tags.TryGetValue(PorterBlobTags.Type, out string? t) ? t : null;
 
         /// <summary>Polls Porter's tag query of each type until it finds every blob listed with that type tag, or the timeout passes.</summary>
-        private static IndexCheck WaitForIndex(PorterAzureStorage storage, IEnumerable<(string Blob, string? TypeTag)> listed, TimeSpan timeout, CancellationToken cancel)
+        private static IndexCheck WaitForIndex(PorterAzureContainer storage, IEnumerable<(string Blob, string? TypeTag)> listed, TimeSpan timeout, CancellationToken cancel)
         {
             var pending = new SortedDictionary<string, HashSet<string>>(StringComparer.Ordinal);
             var types = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -261,7 +261,7 @@ namespace PorterStorage.Core.AzureBlob
         /// once: a condition never asked would be reported as not found); a later round starts no query past the deadline, so a round of
         /// many conditions ends with the timeout too, and a condition not asked again keeps what it found. Cancellable at once.
         /// </summary>
-        internal static IndexCheck WaitForQueries(PorterAzureStorage storage, SortedDictionary<string, HashSet<string>> pending, IReadOnlyDictionary<string, string> types,
+        internal static IndexCheck WaitForQueries(PorterAzureContainer storage, SortedDictionary<string, HashSet<string>> pending, IReadOnlyDictionary<string, string> types,
             IReadOnlyList<IndexMiss> missedAlready, TimeSpan timeout, CancellationToken cancel)
         {
             BlobServiceClient service = storage.CreateServiceClient();

@@ -18,16 +18,15 @@ namespace PorterStorage.Core.AzureBlob
         /// Every blob found by List Blobs (never Find, which misses untagged blobs), streamed into one zip with a manifest of
         /// hashes, headers, metadata and tags; written 0600 under a temporary name, verified, renamed.
         /// </summary>
-        public static PorterBackup Create(PorterAzureStorage storage, string archivePath, bool force, IProgress<OperationProgress>? progress, CancellationToken cancel)
+        public static PorterBackup Create(PorterAzureContainer storage, string archivePath, bool force, IProgress<OperationProgress>? progress, CancellationToken cancel)
         {
-            storage.RequireKind(PorterAzureStorage.ContainerKind, "a container backup");
             RequestCount before = storage.Counter.Snapshot();
             PorterBackup result = CreateCounted(storage, archivePath, force, progress, cancel);
             result.Record(storage.Counter.Snapshot().Since(before));
             return result;
         }
 
-        private static PorterBackup CreateCounted(PorterAzureStorage storage, string archivePath, bool force, IProgress<OperationProgress>? progress, CancellationToken cancel)
+        private static PorterBackup CreateCounted(PorterAzureContainer storage, string archivePath, bool force, IProgress<OperationProgress>? progress, CancellationToken cancel)
         {
             string target = storage.ContainerUri.ToString();
             BlobContainerClient container = storage.CreateContainerClient();

@@ -56,12 +56,12 @@ namespace PorterStorage.Core.AzureBlob
         /// Raises <c>ContainerNotFound</c>, <c>ContainerNotEmpty</c> (different data on the destination without
         /// <paramref name="force"/>), <c>AzureAuthFailed</c>.
         /// </summary>
-        public static PorterContainerCopyResult Run(PorterAzureStorage source, PorterAzureStorage destination, int concurrency, bool force,
+        public static PorterContainerCopyResult Run(PorterAzureContainer source, PorterAzureContainer destination, int concurrency, bool force,
             Action<CopyEvent> onEvent, CancellationToken cancel) =>
             Run(source, destination, concurrency, force, BlobIndexProbe.DefaultIndexTimeout, onEvent, cancel);
 
         /// <summary>As above, waiting up to <paramref name="indexTimeout"/> for Porter's tag queries to return every copied tagged blob.</summary>
-        public static PorterContainerCopyResult Run(PorterAzureStorage source, PorterAzureStorage destination, int concurrency, bool force,
+        public static PorterContainerCopyResult Run(PorterAzureContainer source, PorterAzureContainer destination, int concurrency, bool force,
             TimeSpan indexTimeout, Action<CopyEvent> onEvent, CancellationToken cancel)
         {
             RequestCount before = Requests(source, destination);
@@ -70,7 +70,7 @@ namespace PorterStorage.Core.AzureBlob
             return result;
         }
 
-        private static PorterContainerCopyResult RunCounted(PorterAzureStorage source, PorterAzureStorage destination, int concurrency, bool force,
+        private static PorterContainerCopyResult RunCounted(PorterAzureContainer source, PorterAzureContainer destination, int concurrency, bool force,
             TimeSpan indexTimeout, Action<CopyEvent> onEvent, CancellationToken cancel)
         {
             var clock = Stopwatch.StartNew();
@@ -252,7 +252,7 @@ namespace PorterStorage.Core.AzureBlob
         /// List on both sides must agree blob by blob; then Porter's own tag queries must find every tagged item, waited for
         /// up to <paramref name="indexTimeout"/> since the index lags behind List.
         /// </summary>
-        private static List<string> Verify(List<BlobItem> sourceBlobs, PorterAzureStorage destination, BlobContainerClient to, BlobTraits listing,
+        private static List<string> Verify(List<BlobItem> sourceBlobs, PorterAzureContainer destination, BlobContainerClient to, BlobTraits listing,
             TimeSpan indexTimeout, CancellationToken cancel, out IndexCheck? index)
         {
             index = null;

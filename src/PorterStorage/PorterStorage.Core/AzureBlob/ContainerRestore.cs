@@ -30,7 +30,7 @@ namespace PorterStorage.Core.AzureBlob
         /// its headers, metadata and tags, and each blob the backup does not hold is removed if it is still as saved. The rest is
         /// not touched. <paramref name="shouldProcess"/> gets the target and the counts; null when it declines.
         /// </summary>
-        public static PorterContainerRestoreResult? Restore(string archivePath, string? expectedSha256, PorterAzureStorage storage, bool force,
+        public static PorterContainerRestoreResult? Restore(string archivePath, string? expectedSha256, PorterAzureContainer storage, bool force,
             Func<string, string, bool> shouldProcess, IProgress<OperationProgress>? progress, CancellationToken cancel)
         {
             RequestCount before = storage.Counter.Snapshot();
@@ -45,7 +45,7 @@ namespace PorterStorage.Core.AzureBlob
         /// <summary>Blobs up to this size are read from the archive into memory and sent beside others (at most a window of them is held).</summary>
         internal const long RestoreAheadLimit = 4L * 1024 * 1024;
 
-        private static PorterContainerRestoreResult? RestoreCounted(string archivePath, string? expectedSha256, PorterAzureStorage storage, bool force,
+        private static PorterContainerRestoreResult? RestoreCounted(string archivePath, string? expectedSha256, PorterAzureContainer storage, bool force,
             Func<string, string, bool> shouldProcess, IProgress<OperationProgress>? progress, CancellationToken cancel)
         {
             var clock = Stopwatch.StartNew();

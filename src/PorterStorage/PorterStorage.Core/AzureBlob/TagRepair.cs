@@ -17,14 +17,14 @@ namespace PorterStorage.Core.AzureBlob
     public static class TagRepair
     {
         /// <summary>The blobs whose tags differ from what the plugin would have set, with the tags they should carry.</summary>
-        public static List<BlobTagChange> Plan(PorterAzureStorage storage, CancellationToken cancel, out int checkedBlobs) =>
+        public static List<BlobTagChange> Plan(PorterAzureContainer storage, CancellationToken cancel, out int checkedBlobs) =>
             Plan(storage, null, cancel, out checkedBlobs);
 
         /// <summary>
         /// The same, trusting the tags of the blobs in <paramref name="written"/> while they still carry exactly those (a store wrote them,
         /// tags derived from the content, in this run): their content is not read again.
         /// </summary>
-        internal static List<BlobTagChange> Plan(PorterAzureStorage storage, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? written, CancellationToken cancel,
+        internal static List<BlobTagChange> Plan(PorterAzureContainer storage, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? written, CancellationToken cancel,
             out int checkedBlobs)
         {
             BlobContainerClient container = storage.CreateContainerClient();
@@ -93,7 +93,7 @@ namespace PorterStorage.Core.AzureBlob
         /// Sets the planned tags on each blob <paramref name="shouldProcess"/> accepts. A blob that cannot be retagged is
         /// reported through <paramref name="onError"/> and the others go on.
         /// </summary>
-        public static PorterTagRepairResult Run(PorterAzureStorage storage, Func<BlobTagChange, bool> shouldProcess, Action<PorterStorageException> onError,
+        public static PorterTagRepairResult Run(PorterAzureContainer storage, Func<BlobTagChange, bool> shouldProcess, Action<PorterStorageException> onError,
             CancellationToken cancel)
         {
             RequestCount before = storage.Counter.Snapshot();
@@ -102,7 +102,7 @@ namespace PorterStorage.Core.AzureBlob
             return result;
         }
 
-        private static PorterTagRepairResult RunCounted(PorterAzureStorage storage, Func<BlobTagChange, bool> shouldProcess, Action<PorterStorageException> onError,
+        private static PorterTagRepairResult RunCounted(PorterAzureContainer storage, Func<BlobTagChange, bool> shouldProcess, Action<PorterStorageException> onError,
             CancellationToken cancel)
         {
             int failed = 0;

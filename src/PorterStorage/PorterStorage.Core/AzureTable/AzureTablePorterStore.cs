@@ -14,14 +14,13 @@ namespace PorterStorage.Core.AzureTable
     /// </summary>
     public sealed class AzureTablePorterStore : IPorterStore
     {
-        private readonly PorterAzureStorage _storage;
+        private readonly PorterAzureTable _storage;
         private readonly TableClient _table;
         private List<PorterTableEntity>? _entities;
         private Dictionary<string, PorterTableEntity>? _byKey;
 
-        public AzureTablePorterStore(PorterAzureStorage storage)
+        public AzureTablePorterStore(PorterAzureTable storage)
         {
-            storage.RequireKind(PorterAzureStorage.TableKind, "reading a table store");
             _storage = storage;
             _table = storage.CreateTableClient();
         }
@@ -29,7 +28,7 @@ namespace PorterStorage.Core.AzureTable
         public string Location => _storage.TableUri!.ToString();
 
         /// <summary>The table read.</summary>
-        internal PorterAzureStorage Storage => _storage;
+        internal PorterAzureTable Storage => _storage;
 
         /// <summary>Every entity of the table, read once (every page), sorted by partition and row key.</summary>
         public IReadOnlyList<PorterTableEntity> Entities(CancellationToken cancellationToken) =>

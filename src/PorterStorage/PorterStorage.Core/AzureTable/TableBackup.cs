@@ -17,7 +17,7 @@ namespace PorterStorage.Core.AzureTable
         /// <summary>Entities read from an archive and sent together during a restore.</summary>
         private const int RestoreChunk = 1000;
 
-        public static PorterBackup Create(PorterAzureStorage storage, string archivePath, bool force, IProgress<OperationProgress>? progress, CancellationToken cancel)
+        public static PorterBackup Create(PorterAzureTable storage, string archivePath, bool force, IProgress<OperationProgress>? progress, CancellationToken cancel)
         {
             RequestCount before = storage.Counter.Snapshot();
             PorterBackup result = CreateCounted(storage, archivePath, force, progress, cancel);
@@ -25,9 +25,8 @@ namespace PorterStorage.Core.AzureTable
             return result;
         }
 
-        private static PorterBackup CreateCounted(PorterAzureStorage storage, string archivePath, bool force, IProgress<OperationProgress>? progress, CancellationToken cancel)
+        private static PorterBackup CreateCounted(PorterAzureTable storage, string archivePath, bool force, IProgress<OperationProgress>? progress, CancellationToken cancel)
         {
-            storage.RequireKind(PorterAzureStorage.TableKind, "a table backup");
             string target = storage.TableUri!.ToString();
             return Write(target, AzureTablePorterStore.ReadAll(storage.CreateTableClient(), target, cancel), archivePath, force, progress, cancel);
         }
@@ -71,7 +70,7 @@ namespace PorterStorage.Core.AzureTable
         /// and must hold exactly the backup's entities (<c>TableVerificationFailed</c> names one that differs).
         /// <paramref name="shouldProcess"/> gets the target and the counts; null when it declines.
         /// </summary>
-        public static PorterTableRestoreResult? Restore(string archivePath, string? expectedSha256, PorterAzureStorage storage, bool force,
+        public static PorterTableRestoreResult? Restore(string archivePath, string? expectedSha256, PorterAzureTable storage, bool force,
             Func<string, string, bool> shouldProcess, IProgress<OperationProgress>? progress, CancellationToken cancel)
         {
             RequestCount before = storage.Counter.Snapshot();
@@ -80,13 +79,12 @@ namespace PorterStorage.Core.AzureTable
             return result;
         }
 
-        private static PorterTableRestoreResult? RestoreCounted(string archivePath, string? expectedSha256, PorterAzureStorage storage, bool force,
+        private static PorterTableRestoreResult? RestoreCounted(string archivePath, string? expectedSha256, PorterAzureTable storage, bool force,
             Func<string, string, bool> shouldProcess, IProgress<OperationProgress>? progress, CancellationToken cancel)
         {
             var clock = Stopwatch.StartNew();
             PorterBackupVerification check = BackupVerifier.RequireValidOfKind(archivePath, expectedSha256, BackupKinds.TableManifest, progress, cancel);
             BackupManifest manifest = check.Manifest!;
-            storage.RequireKind(PorterAzureStorage.TableKind, "restoring a table backup");
             string target = storage.TableUri!.ToString();
             var table = storage.CreateTableClient();
             bool holds;

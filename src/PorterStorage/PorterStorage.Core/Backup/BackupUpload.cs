@@ -26,7 +26,7 @@ namespace PorterStorage.Core.Backup
         /// and MD5, and records it in <see cref="PorterBackup.CopiedTo"/>. A backup that did not verify is never sent (<c>BackupUploadFailed</c>). An existing blob of that name is refused with <c>BackupExists</c> unless <paramref name="force"/>; a
         /// difference read back is <c>BackupUploadFailed</c>. Returns the blob's URI, never with a SAS.
         /// </summary>
-        public static Uri Send(PorterAzureStorage target, PorterBackup backup, bool force, CancellationToken cancel)
+        public static Uri Send(PorterAzureContainer target, PorterBackup backup, bool force, CancellationToken cancel)
         {
             if (!backup.Verified)
             {
@@ -97,7 +97,7 @@ namespace PorterStorage.Core.Backup
         /// removed and Path is the blob's URI. <see cref="PorterBackup.CopiedTo"/> is the blob's URI either way (never a SAS). In the
         /// oldest first (by the time each was made, then by name).
         /// </summary>
-        public static List<PorterBackup> List(PorterAzureStorage storage, string folder, bool keep, bool verify, Func<string, bool>? include,
+        public static List<PorterBackup> List(PorterAzureContainer storage, string folder, bool keep, bool verify, Func<string, bool>? include,
             Action<string, string>? notABackup, CancellationToken cancel)
         {
             BlobContainerClient container = storage.CreateContainerClient();
@@ -180,12 +180,12 @@ namespace PorterStorage.Core.Backup
         /// container backed up, where the archive would become part of the data and every later backup would hold the earlier ones.
         /// </summary>
         public static PorterStorageException? RefusalFor(PorterAzureStorage backedUp, PorterAzureStorage target) =>
-            target.IsTable
+            !(target is PorterAzureContainer container)
                 ? new PorterStorageException(ErrorIds.AzureStoreKindMismatch, PorterErrorKind.InvalidArgument, target.StoreUri.ToString(),
                     $"-CopyTo names the table '{target.StoreUri}'; a backup is copied to a blob container.")
-            : !backedUp.IsTable && string.Equals(target.ContainerUri.ToString().TrimEnd('/'), backedUp.ContainerUri.ToString().TrimEnd('/'), StringComparison.OrdinalIgnoreCase)
-                ? new PorterStorageException(ErrorIds.BackupUploadFailed, PorterErrorKind.InvalidArgument, target.ContainerUri.ToString(),
-                    $"-CopyTo names the container that is backed up ('{target.ContainerUri}'); copy the backup to another container.")
+            : backedUp is PorterAzureContainer source && string.Equals(container.ContainerUri.ToString().TrimEnd('/'), source.ContainerUri.ToString().TrimEnd('/'), StringComparison.OrdinalIgnoreCase)
+                ? new PorterStorageException(ErrorIds.BackupUploadFailed, PorterErrorKind.InvalidArgument, container.ContainerUri.ToString(),
+                    $"-CopyTo names the container that is backed up ('{container.ContainerUri}'); copy the backup to another container.")
                 : null;
 
         private static bool Same(byte[]? a, byte[] b)

@@ -11,7 +11,7 @@ namespace PorterStorage.Core.Copy
     public static class TableConfigChange
     {
         /// <summary>What to change, as text for the operator (no secret: names of files, entries and accounts only).</summary>
-        public static string Describe(PorterAzureStorage table, PorterAzureStorage container)
+        public static string Describe(PorterAzureTable table, PorterAzureContainer container)
         {
             var text = new StringBuilder();
             string where = table.ConfigFile != null
@@ -27,7 +27,7 @@ namespace PorterStorage.Core.Copy
         }
 
         /// <summary>Why the plugin's name alone is not enough for Porter to read <paramref name="container"/>, or null.</summary>
-        private static string? Blocker(PorterAzureStorage table, PorterAzureStorage container)
+        private static string? Blocker(PorterAzureTable table, PorterAzureContainer container)
         {
             if (!string.Equals(table.AccountName, container.AccountName, StringComparison.Ordinal) || table.BlobEndpoint != container.BlobEndpoint)
             {
@@ -47,7 +47,7 @@ namespace PorterStorage.Core.Copy
         /// the name alone is not enough (another account, a container other than <c>porter</c>), the file names azure.table other
         /// than once, or the changed config does not read back as azure.blob; the file is then as it was.
         /// </summary>
-        public static string Apply(PorterAzureStorage table, PorterAzureStorage container, DateTime localNow)
+        public static string Apply(PorterAzureTable table, PorterAzureContainer container, DateTime localNow)
         {
             string? file = table.ConfigFile;
             if (file == null || table.ConfigHome == null)

@@ -25,11 +25,9 @@ namespace PorterStorage.Core.Copy
         /// <c>TableNotFound</c>, <c>TableNotEmpty</c> (entities there that the source does not hold as they are, without
         /// <paramref name="force"/>), the Azure errors. Entities the destination does not hold exactly afterwards are the result's mismatches.
         /// </summary>
-        public static PorterContainerCopyResult ToTable(PorterAzureStorage source, PorterAzureStorage destination, bool force, Action<CopyEvent>? onEvent,
+        public static PorterContainerCopyResult ToTable(PorterAzureTable source, PorterAzureTable destination, bool force, Action<CopyEvent>? onEvent,
             CancellationToken cancel)
         {
-            source.RequireKind(PorterAzureStorage.TableKind, "copying a table");
-            destination.RequireKind(PorterAzureStorage.TableKind, "copying a table to a table");
             RequestCount before = ContainerCopy.Requests(source, destination);
             var clock = Stopwatch.StartNew();
             string from = source.TableUri!.ToString(), to = destination.TableUri!.ToString();
@@ -140,11 +138,9 @@ namespace PorterStorage.Core.Copy
         /// there that are not the table's items as they are, without <paramref name="force"/>), <c>TableEntityUndecodable</c>,
         /// <c>TableEntityTooLarge</c>, the Azure errors.
         /// </summary>
-        public static PorterContainerCopyResult ToContainer(PorterAzureStorage source, PorterAzureStorage destination, int concurrency, bool force, TimeSpan indexTimeout,
+        public static PorterContainerCopyResult ToContainer(PorterAzureTable source, PorterAzureContainer destination, int concurrency, bool force, TimeSpan indexTimeout,
             Action<CopyEvent>? onEvent, CancellationToken cancel)
         {
-            source.RequireKind(PorterAzureStorage.TableKind, "moving a table");
-            destination.RequireKind(PorterAzureStorage.ContainerKind, "moving a table to a container");
             RequestCount before = ContainerCopy.Requests(source, destination);
             var clock = Stopwatch.StartNew();
             string from = source.TableUri!.ToString(), to = destination.ContainerUri.ToString();
@@ -221,7 +217,7 @@ namespace PorterStorage.Core.Copy
         /// (<see cref="TableConfigChange.Apply"/>), only when the move is verified (else <c>ConfigNotUpdated</c>), and records it in the
         /// result. Returns where the old config text was kept.
         /// </summary>
-        public static string UpdateConfig(PorterContainerCopyResult moved, PorterAzureStorage source, PorterAzureStorage destination, DateTime localNow)
+        public static string UpdateConfig(PorterContainerCopyResult moved, PorterAzureTable source, PorterAzureContainer destination, DateTime localNow)
         {
             if (!moved.Verified)
             {
@@ -369,7 +365,7 @@ namespace PorterStorage.Core.Copy
         private static string GroupCondition(IReadOnlyDictionary<string, string> tags) =>
             string.Join(" AND ", tags.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"\"{kv.Key}\"='{kv.Value}'"));
 
-        private static IndexCheck WaitForPorterQueries(PorterAzureStorage storage, List<PlannedBlob> planned, TimeSpan timeout, CancellationToken cancel)
+        private static IndexCheck WaitForPorterQueries(PorterAzureContainer storage, List<PlannedBlob> planned, TimeSpan timeout, CancellationToken cancel)
         {
             var types = planned.ToDictionary(p => p.Name, p => p.ItemType, StringComparer.Ordinal);
             return BlobIndexProbe.WaitForQueries(storage, PorterQueries(planned), types, Array.Empty<IndexMiss>(), timeout, cancel);

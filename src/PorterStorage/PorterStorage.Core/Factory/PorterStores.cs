@@ -56,7 +56,12 @@ namespace PorterStorage.Core.Factory
 
         /// <summary>An Azure store as a read-only store: the azure.table plugin's table, or the azure.blob plugin's container.</summary>
         public static IPorterStore OpenReader(PorterAzureStorage storage) =>
-            storage.IsTable ? new AzureTablePorterStore(storage) : (IPorterStore)new AzureBlobPorterStore(storage);
+            storage switch
+            {
+                PorterAzureTable table => new AzureTablePorterStore(table),
+                PorterAzureContainer container => new AzureBlobPorterStore(container),
+                _ => throw new ArgumentOutOfRangeException(nameof(storage), storage.Kind, "not a store kind this build knows"),
+            };
 
         /// <summary>
         /// The store Test-PorterStorage checks for a home: the migration store (<see cref="Open(string, string?, Func{string, string?}, CancellationToken)"/>),
@@ -72,10 +77,10 @@ namespace PorterStorage.Core.Factory
 
         /// <summary>The store Test-PorterStorage checks for a store from Get-PorterAzureStorage (a container's log would go to <paramref name="logFolder"/>).</summary>
         public static IPorterStore OpenForCheck(PorterAzureStorage storage, string logFolder, CancellationToken cancellationToken) =>
-            storage.IsTable ? OpenReader(storage) : Open(storage, logFolder, cancellationToken);
+            storage is PorterAzureTable ? OpenReader(storage) : Open(storage, logFolder, cancellationToken);
 
         /// <summary>The plugin's store (container or table) a reader from <see cref="OpenReader(string, PorterConfig?, IFileIO, Func{string, string?}, CancellationToken)"/> reads, or null when it reads the home folder.</summary>
-        internal static PorterAzureStorage? ContainerOf(IPorterStore reader) => (reader as AzureBlobPorterStore)?.Storage ?? (reader as AzureTablePorterStore)?.Storage;
+        internal static PorterAzureStorage? ContainerOf(IPorterStore reader) => (PorterAzureStorage?)(reader as AzureBlobPorterStore)?.Storage ?? (reader as AzureTablePorterStore)?.Storage;
 
         /// <summary>
         /// What a reader's store holds, legacy and current (<see cref="StoreCounter"/>), with a folder's YAML-only credential sets,
@@ -97,9 +102,9 @@ namespace PorterStorage.Core.Factory
         /// (<c>AzureStoreKindMismatch</c>): it is read, never migrated.
         /// </summary>
         public static IMigrationStore Open(PorterAzureStorage container, string logFolder, CancellationToken cancellationToken = default) =>
-            container.IsTable
-                ? throw TableNotMigrated(container.StoreUri.ToString(), $"'{container.StoreUri}' is the azure.table plugin's table")
-                : new AzureBlobMigrationStore(container, logFolder, cancellationToken);
+            container is PorterAzureContainer blobs
+                ? new AzureBlobMigrationStore(blobs, logFolder, cancellationToken)
+                : throw TableNotMigrated(container.StoreUri.ToString(), $"'{container.StoreUri}' is the azure.table plugin's table");
 
         /// <summary>
         /// The table plugin postdates the v0.28 format: there is nothing to migrate in its table, only a store to move off the

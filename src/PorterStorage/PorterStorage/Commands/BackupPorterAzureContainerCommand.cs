@@ -57,20 +57,20 @@ namespace PorterStorage.Commands
             }
             string cwd = CurrentFolder;
             string destination = Destination == null ? cwd : GetUnresolvedProviderPathFromPSPath(Destination);
-            bool table = Storage!.IsTable;
-            string stem = table ? "porter-table-" + Storage.AccountName + "-" + Storage.Table : "porter-container-" + Storage.AccountName + "-" + Storage.Container;
+            PorterAzureTable? table = Storage as PorterAzureTable;
+            string stem = table != null ? "porter-table-" + table.AccountName + "-" + table.Table : "porter-container-" + Storage!.AccountName + "-" + Storage.Container;
             string archive = BackupPaths.PlanArchivePath(destination, stem, Force, DateTime.Now, ArchiveFormat.TarGzip);
-            if (!ShouldProcess(archive, $"Back up the {(table ? "table" : "container")} '{Storage.StoreUri}'{(CopyTo != null ? $" and copy the archive to '{CopyTo.ContainerUri}'" : string.Empty)}"))
+            if (!ShouldProcess(archive, $"Back up the {Storage!.Kind.ToLowerInvariant()} '{Storage.StoreUri}'{(CopyTo != null ? $" and copy the archive to '{CopyTo.ContainerUri}'" : string.Empty)}"))
             {
                 return;
             }
             var progress = new CmdletProgress(this, 5, $"Backing up {Storage.StoreUri}");
             try
             {
-                PorterBackup backup = table
-                    ? TableBackup.Create(Storage, archive, Force, progress, CancellationToken)
-                    : ContainerBackup.Create(Storage, archive, Force, progress, CancellationToken);
-                WriteVerbose($"Wrote '{backup.Path}': {backup.FileCount} {(table ? "entities" : "blobs")}, {backup.TotalBytes} bytes, SHA-256 {backup.Sha256}.");
+                PorterBackup backup = table != null
+                    ? TableBackup.Create(table, archive, Force, progress, CancellationToken)
+                    : ContainerBackup.Create(AzureReferences.Container(Storage, "Backup-PorterAzureContainer"), archive, Force, progress, CancellationToken);
+                WriteVerbose($"Wrote '{backup.Path}': {backup.FileCount} {(table != null ? "entities" : "blobs")}, {backup.TotalBytes} bytes, SHA-256 {backup.Sha256}.");
                 BackupMetadata.Label(backup, RunId);
                 SendCopy(backup, CopyTo, Force);
                 WriteObject(backup);

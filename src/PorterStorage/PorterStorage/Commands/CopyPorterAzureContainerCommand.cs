@@ -48,26 +48,37 @@ namespace PorterStorage.Commands
 
         protected override void ProcessRecord()
         {
-            if (Source!.IsTable)
+            if (Source is PorterAzureTable table)
             {
-                CopyTable();
+                CopyTable(table);
                 return;
             }
             if (UpdateConfig)
             {
-                ThrowCoreError(new PorterStorageException(ErrorIds.ConfigNotUpdated, PorterErrorKind.InvalidArgument, Source.StoreUri.ToString(),
+                ThrowCoreError(new PorterStorageException(ErrorIds.ConfigNotUpdated, PorterErrorKind.InvalidArgument, Source!.StoreUri.ToString(),
                     "-UpdateConfig applies only to moving the azure.table plugin's table into a container."));
             }
-            if (!ShouldProcess(Destination!.ContainerUri.ToString(), $"Copy every blob of '{Source!.ContainerUri}' with its tags"))
+            PorterAzureContainer from, to;
+            try
+            {
+                from = AzureReferences.Container(Source!, "Copy-PorterAzureContainer");
+                to = AzureReferences.Container(Destination!, "copying a blob container");
+            }
+            catch (PorterStorageException ex)
+            {
+                WriteCoreError(ex);
+                return;
+            }
+            if (!ShouldProcess(to.ContainerUri.ToString(), $"Copy every blob of '{from.ContainerUri}' with its tags"))
             {
                 return;
             }
-            var progress = new CmdletProgress(this, 7, $"Copying {Source.ContainerUri} to {Destination.ContainerUri}");
+            var progress = new CmdletProgress(this, 7, $"Copying {from.ContainerUri} to {to.ContainerUri}");
             int done = 0, copied = 0;
             long bytes = 0;
             try
             {
-                PorterContainerCopyResult result = ContainerCopy.Run(Source, Destination, ConcurrentTaskCount, Force, System.TimeSpan.FromSeconds(IndexTimeoutSeconds), e =>
+                PorterContainerCopyResult result = ContainerCopy.Run(from, to, ConcurrentTaskCount, Force, System.TimeSpan.FromSeconds(IndexTimeoutSeconds), e =>
                 {
                     done++;
                     copied += e.Error == null ? 1 : 0;
@@ -103,7 +114,7 @@ namespace PorterStorage.Commands
             }
             catch (System.Exception ex) when (IsStop(ex))
             {
-                TellStopped(StoppedCopy(Source.ContainerUri, Destination.ContainerUri, copied, "blob(s) were copied"));
+                TellStopped(StoppedCopy(from.ContainerUri, to.ContainerUri, copied, "blob(s) were copied"));
                 throw;
             }
             catch (PorterStorageException ex)
@@ -116,15 +127,16 @@ namespace PorterStorage.Commands
             }
         }
 
-        private void CopyTable()
+        private void CopyTable(PorterAzureTable source)
         {
-            bool toTable = Destination!.IsTable;
-            string what = toTable ? $"Copy every entity of the table '{Source!.StoreUri}'" : $"Write every Porter item of the table '{Source!.StoreUri}' as the azure.blob plugin's blobs and tags";
-            if (!ShouldProcess(Destination.StoreUri.ToString(), what))
+            PorterAzureTable? intoTable = Destination as PorterAzureTable;
+            bool toTable = intoTable != null;
+            string what = toTable ? $"Copy every entity of the table '{source.StoreUri}'" : $"Write every Porter item of the table '{source.StoreUri}' as the azure.blob plugin's blobs and tags";
+            if (!ShouldProcess(Destination!.StoreUri.ToString(), what))
             {
                 return;
             }
-            var progress = new CmdletProgress(this, 7, $"Copying {Source.StoreUri} to {Destination.StoreUri}");
+            var progress = new CmdletProgress(this, 7, $"Copying {source.StoreUri} to {Destination.StoreUri}");
             int done = 0, copied = 0;
             long bytes = 0;
             void OnEvent(CopyEvent e)
@@ -145,8 +157,8 @@ namespace PorterStorage.Commands
             try
             {
                 PorterContainerCopyResult result = toTable
-                    ? TableCopy.ToTable(Source, Destination, Force, OnEvent, CancellationToken)
-                    : TableCopy.ToContainer(Source, Destination, ConcurrentTaskCount, Force, System.TimeSpan.FromSeconds(IndexTimeoutSeconds), OnEvent, CancellationToken);
+                    ? TableCopy.ToTable(source, intoTable!, Force, OnEvent, CancellationToken)
+                    : TableCopy.ToContainer(source, AzureReferences.Container(Destination, "moving a table"), ConcurrentTaskCount, Force, System.TimeSpan.FromSeconds(IndexTimeoutSeconds), OnEvent, CancellationToken);
                 foreach (string mismatch in result.Mismatches)
                 {
                     WriteError(ToErrorRecord(new PorterStorageException(toTable ? ErrorIds.TableVerificationFailed : ErrorIds.BlobVerificationFailed, PorterErrorKind.InvalidData,
@@ -169,7 +181,7 @@ namespace PorterStorage.Commands
                     {
                         try
                         {
-                            ApplyConfig(result);
+                            ApplyConfig(result, source);
                         }
                         catch (PorterStorageException ex)
                         {
@@ -181,7 +193,7 @@ namespace PorterStorage.Commands
             }
             catch (System.Exception ex) when (IsStop(ex))
             {
-                TellStopped(StoppedCopy(Source.StoreUri, Destination.StoreUri, copied, toTable ? "entities were written" : "items were written as blobs"));
+                TellStopped(StoppedCopy(source.StoreUri, Destination.StoreUri, copied, toTable ? "entities were written" : "items were written as blobs"));
                 throw;
             }
             catch (PorterStorageException ex)
@@ -198,12 +210,12 @@ namespace PorterStorage.Commands
             $"The copy of '{from}' to '{to}' was stopped after {copied} {done}. Run the same command again to finish it: what was already " +
             "copied is compared and skipped (content and tags), and what the stop left half-written is written again.";
 
-        private void ApplyConfig(PorterContainerCopyResult result)
+        private void ApplyConfig(PorterContainerCopyResult result, PorterAzureTable source)
         {
-            string config = Source!.ConfigFileName ?? Source.Source;
+            string config = source.ConfigFileName ?? source.Source;
             if (!result.Verified || ShouldProcess(config, "Switch Porter's storage from the azure.table plugin to the azure.blob plugin"))
             {
-                string kept = TableCopy.UpdateConfig(result, Source, Destination!, System.DateTime.Now);
+                string kept = TableCopy.UpdateConfig(result, source, AzureReferences.Container(Destination!, "moving a table"), System.DateTime.Now);
                 WriteVerbose($"Changed '{config}' to the azure.blob plugin; its old text is in '{kept}'.");
             }
         }

@@ -161,7 +161,7 @@ namespace PorterStorage.Commands
 
         private void Write(PorterAzureStorage storage)
         {
-            WriteVerbose($"Using the {(storage.IsTable ? "table" : "container")} {storage.StoreUri} ({storage.Authentication}) from {storage.Source}.");
+            WriteVerbose($"Using the {storage.Kind.ToLowerInvariant()} {storage.StoreUri} ({storage.Authentication}) from {storage.Source}.");
             WriteObject(storage);
         }
 

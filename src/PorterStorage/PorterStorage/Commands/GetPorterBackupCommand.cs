@@ -107,7 +107,7 @@ namespace PorterStorage.Commands
                 List<WildcardPattern>? names = Name?.Select(n => new WildcardPattern(n, WildcardOptions.CultureInvariant)).ToList();
                 try
                 {
-                    found = BackupUpload.List(Storage, folder, Destination != null, Verify,
+                    found = BackupUpload.List(AzureReferences.Container(Storage!, "Get-PorterBackup -Storage"), folder, Destination != null, Verify,
                         names == null ? null : new Func<string, bool>(blob => names.Any(n => n.IsMatch(blob))),
                         (file, why) => WriteVerbose($"'{System.IO.Path.GetFileName(file)}' is not a PorterStorage backup: {why}"), CancellationToken);
                 }

@@ -119,7 +119,7 @@ namespace PorterStorage.Commands
             }
             try
             {
-                BackupUpload.Send(target, backup, force, CancellationToken);
+                BackupUpload.Send(AzureReferences.Container(target, "-CopyTo"), backup, force, CancellationToken);
                 WriteVerbose($"Copied '{backup.Path}' to '{backup.CopiedTo}'.");
             }
             catch (PorterStorageException ex)

@@ -19,7 +19,7 @@ namespace PorterStorage.Commands
         {
             try
             {
-                PorterTagRepairResult result = TagRepair.Run(Storage!, change => ShouldProcess(change.Blob, "Set the index tags " + string.Join(", ", System.Linq.Enumerable.Select(change.After, kv => kv.Key + "=" + kv.Value))),
+                PorterTagRepairResult result = TagRepair.Run(AzureReferences.Container(Storage!, "Repair-PorterAzureBlobTag"), change => ShouldProcess(change.Blob, "Set the index tags " + string.Join(", ", System.Linq.Enumerable.Select(change.After, kv => kv.Key + "=" + kv.Value))),
                     WriteCoreError, CancellationToken);
                 foreach (BlobTagChange change in result.Changes)
                 {

@@ -33,16 +33,16 @@ namespace PorterStorage.Commands
             var progress = new CmdletProgress(this, 6, $"Restoring {Storage!.StoreUri}");
             try
             {
-                if (Storage.IsTable)
+                if (Storage is PorterAzureTable table)
                 {
-                    PorterTableRestoreResult? restored = TableBackup.Restore(archive, ExpectedSha256, Storage, Force, ShouldProcess, progress, CancellationToken);
+                    PorterTableRestoreResult? restored = TableBackup.Restore(archive, ExpectedSha256, table, Force, ShouldProcess, progress, CancellationToken);
                     if (restored != null)
                     {
                         WriteObject(restored);
                     }
                     return;
                 }
-                PorterContainerRestoreResult? result = ContainerRestore.Restore(archive, ExpectedSha256, Storage, Force, ShouldProcess, progress, CancellationToken);
+                PorterContainerRestoreResult? result = ContainerRestore.Restore(archive, ExpectedSha256, AzureReferences.Container(Storage, "Restore-PorterAzureContainer"), Force, ShouldProcess, progress, CancellationToken);
                 if (result != null)
                 {
                     WriteObject(result);
@@ -51,7 +51,7 @@ namespace PorterStorage.Commands
             catch (System.Exception ex) when (IsStop(ex))
             {
                 Core.OperationProgress? last = progress.Last;
-                string kind = Storage.IsTable ? "entities" : "blob(s)";
+                string kind = Storage is PorterAzureTable ? "entities" : "blob(s)";
                 string written = last != null && last.Activity == "Restoring" ? $"{last.Done} of {last.Total} {kind} were written" : $"no {kind} were written";
                 TellStopped($"The restore of '{archive}' into '{Storage.StoreUri}' was stopped after {written}; it may be partly restored. " +
                     "Run the same command again with -Force to finish it: what it holds then is compared with the backup, saved first when anything is to be " +

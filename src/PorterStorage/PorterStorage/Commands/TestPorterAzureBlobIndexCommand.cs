@@ -31,8 +31,9 @@ namespace PorterStorage.Commands
         {
             try
             {
-                bool write = ShouldProcess(Storage!.ContainerUri.ToString(), $"Write a tagged probe blob '{BlobIndexProbe.ProbePrefix}<id>', find it by its tag, then delete it");
-                PorterBlobIndexStatus status = BlobIndexProbe.Probe(Storage, TimeSpan.FromSeconds(TimeoutSeconds), write, CancellationToken);
+                PorterAzureContainer container = AzureReferences.Container(Storage!, "Test-PorterAzureBlobIndex");
+                bool write = ShouldProcess(container.ContainerUri.ToString(), $"Write a tagged probe blob '{BlobIndexProbe.ProbePrefix}<id>', find it by its tag, then delete it");
+                PorterBlobIndexStatus status = BlobIndexProbe.Probe(container, TimeSpan.FromSeconds(TimeoutSeconds), write, CancellationToken);
                 WriteVerbose($"{status.Account}: {status.Reason}.");
                 if (status.ProbeBlobLeft != null)
                 {
