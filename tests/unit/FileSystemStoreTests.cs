@@ -13,7 +13,7 @@ namespace PorterStorage.Tests
             home.Write("claims/B.json", "{}");
             home.Write("claims/a.yaml", "x");
             home.Mkdir("claims/c");
-            var store = new FileSystemPorterStore(home.Path);
+            var store = new FileSystemMigrationStore(home.Path, FileIO.System, null);
             Assert.Equal(new[] { "B", "b", "c" }, store.List(ItemTypes.Claims, null));
         }
 
@@ -23,7 +23,7 @@ namespace PorterStorage.Tests
             using var home = new TempHome();
             home.Write("outputs/r1/r1-config", "x");
             home.Write("outputs/r1/r1-a.json", "x");
-            var store = new FileSystemPorterStore(home.Path);
+            var store = new FileSystemMigrationStore(home.Path, FileIO.System, null);
             Assert.Equal(new[] { "r1-a.json", "r1-config" }, store.List(ItemTypes.Outputs, "r1"));
         }
 
@@ -31,7 +31,7 @@ namespace PorterStorage.Tests
         public void List_MissingFolder_EmptyAndNoSideEffect()
         {
             using var home = new TempHome();
-            var store = new FileSystemPorterStore(home.Path);
+            var store = new FileSystemMigrationStore(home.Path, FileIO.System, null);
             Assert.Empty(store.List(ItemTypes.Credentials, null));
             Assert.False(Directory.Exists(home.P("credentials")));
         }
@@ -41,7 +41,7 @@ namespace PorterStorage.Tests
         {
             using var home = new TempHome();
             string file = home.Write("claims/inst/01ABC.json", "{\"id\":1}");
-            var store = new FileSystemPorterStore(home.Path);
+            var store = new FileSystemMigrationStore(home.Path, FileIO.System, null);
             byte[]? content = store.Read(ItemTypes.Claims, "01ABC", out string? location);
             Assert.Equal(file, location);
             Assert.Equal("{\"id\":1}", System.Text.Encoding.UTF8.GetString(content!));
@@ -53,7 +53,7 @@ namespace PorterStorage.Tests
             using var home = new TempHome();
             string direct = home.Write("credentials/x.json", "1");
             home.Write("credentials/sub/x.json", "2");
-            new FileSystemPorterStore(home.Path).Read(ItemTypes.Credentials, "x", out string? location);
+            new FileSystemMigrationStore(home.Path, FileIO.System, null).Read(ItemTypes.Credentials, "x", out string? location);
             Assert.Equal(direct, location);
         }
 
@@ -61,7 +61,7 @@ namespace PorterStorage.Tests
         public void Read_Missing_Null()
         {
             using var home = new TempHome();
-            Assert.Null(new FileSystemPorterStore(home.Path).Read(ItemTypes.Claims, "nope", out string? location));
+            Assert.Null(new FileSystemMigrationStore(home.Path, FileIO.System, null).Read(ItemTypes.Claims, "nope", out string? location));
             Assert.Null(location);
         }
     }

@@ -113,7 +113,7 @@ namespace PorterStorage.Tests
         public void SchemaInspect_SchemaNotReadable_AccessDeniedNamingIt()
         {
             using TempHome home = MixedHome();
-            var store = new FileSystemPorterStore(home.Path, new DenyingIO(home.P("schema.json")));
+            var store = new FileSystemMigrationStore(home.Path, new DenyingIO(home.P("schema.json"), null));
             PorterStorageException ex = Assert.Throws<PorterStorageException>(() => SchemaInspector.ReadSchema(store, out _));
             Assert.Equal(ErrorIds.AccessDenied, ex.ErrorId);
             Assert.Equal(home.P("schema.json"), ex.Target);
@@ -132,7 +132,7 @@ namespace PorterStorage.Tests
         {
             using TempHome home = MixedHome();
             File.Delete(home.P("schema.json"));
-            var store = new FileSystemPorterStore(home.Path, new DenyingIO(home.P(folder)));
+            var store = new FileSystemMigrationStore(home.Path, new DenyingIO(home.P(folder), null));
             PorterStorageException ex = Assert.Throws<PorterStorageException>(() => store.List(folder, null));
             Assert.Equal(ErrorIds.AccessDenied, ex.ErrorId);
             Assert.Equal(home.P(folder), ex.Target);

@@ -67,7 +67,7 @@ try
     // well-known development account is built without any network call.
     Type factory = engine.GetType("PorterStorage.Core.Azure.AzureStorageFactory", throwOnError: true)!;
     object storage = factory.GetMethod("FromConnectionString")!.Invoke(null, new object[] { "UseDevelopmentStorage=true", "porter", "harness" })!;
-    Type blobStore = engine.GetType("PorterStorage.Core.AzureBlob.AzureBlobPorterStore", throwOnError: true)!;
+    Type blobStore = engine.GetType("PorterStorage.Core.AzureBlob.AzureBlobMigrationStore", throwOnError: true)!;
     object store = Activator.CreateInstance(blobStore, storage)!;
     Check(((string)blobStore.GetProperty("Location")!.GetValue(store)!).EndsWith("/devstoreaccount1/porter", StringComparison.Ordinal), "Azure blob client created");
     object tableStorage = storage.GetType().GetMethod("WithTable")!.Invoke(storage, new object[] { "porter" })!;

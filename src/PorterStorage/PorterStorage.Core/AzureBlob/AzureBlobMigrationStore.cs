@@ -20,7 +20,7 @@ namespace PorterStorage.Core.AzureBlob
     /// legacy blobs, then the journal blob is removed; a later run replays what is left. The lock is a 15-second blob lease
     /// that <see cref="StoreLock"/> renews while the run lives, so a killed run never blocks for long.
     /// </summary>
-    public sealed class AzureBlobMigrationStore : ReaderBackedStore, IMigrationStore
+    public sealed partial class AzureBlobMigrationStore : IMigrationStore
     {
         private readonly BlobJournal _journal;
 
@@ -28,7 +28,7 @@ namespace PorterStorage.Core.AzureBlob
 
         private readonly PorterAzureContainer _storage;
         private readonly BlobContainerClient _container;
-        private readonly string _logFolder;
+        private readonly string? _logFolder;
 
         /// <summary>Installation -> its current-layout claim blobs, listed once per run and kept up to date by this store's writes.</summary>
         private Dictionary<string, List<string>>? _claimsByInstallation;
@@ -57,8 +57,14 @@ namespace PorterStorage.Core.AzureBlob
         /// <summary>Cancels every request the store makes (Ctrl+C): a stalled or throttled request never holds the run.</summary>
         private readonly CancellationToken _cancel;
 
-        public AzureBlobMigrationStore(PorterAzureContainer storage, string logFolder, CancellationToken cancel = default)
-            : base(new AzureBlobPorterStore(storage))
+        /// <summary>The container as a store to read and check; a migration of it opens it with a log folder.</summary>
+        public AzureBlobMigrationStore(PorterAzureContainer storage)
+            : this(storage, null)
+        {
+        }
+
+        /// <summary>The container as a store to migrate, its migration log written to <paramref name="logFolder"/> (null: opened to be read only).</summary>
+        public AzureBlobMigrationStore(PorterAzureContainer storage, string? logFolder, CancellationToken cancel = default)
         {
             _cancel = cancel;
             _storage = storage;
@@ -71,7 +77,7 @@ namespace PorterStorage.Core.AzureBlob
         public PorterAzureContainer Storage => _storage;
 
         /// <summary>The local folder the migration log is written to.</summary>
-        public string LogFolder => _logFolder;
+        public string? LogFolder => _logFolder;
 
         public string FullName(string path) => Location + "/" + path;
 
@@ -398,8 +404,9 @@ namespace PorterStorage.Core.AzureBlob
 
         public MigrationLog CreateLog(DateTime localNow)
         {
-            FileSystemExtras.CreatePrivateDirectory(_logFolder);
-            return MigrationLog.Create(_logFolder, localNow);
+            string folder = _logFolder ?? throw new InvalidOperationException($"The store of '{Location}' was opened to be read; a migration opens it with its log folder.");
+            FileSystemExtras.CreatePrivateDirectory(folder);
+            return MigrationLog.Create(folder, localNow);
         }
 
 

@@ -42,7 +42,7 @@ namespace PorterStorage.Core.Factory
         internal static IPorterStore OpenFolder(string homePath, IFileIO io)
         {
             HomeShape.RequireFolder(homePath);
-            return new FileSystemPorterStore(homePath, io, PorterConfigReader.FindConfigFile(homePath, out _, out _));
+            return new FileSystemMigrationStore(homePath, io, PorterConfigReader.FindConfigFile(homePath, out _, out _));
         }
 
         /// <summary>
@@ -52,14 +52,14 @@ namespace PorterStorage.Core.Factory
         internal static IPorterStore OpenReader(string homePath, PorterConfig? config, IFileIO io, Func<string, string?> environment, CancellationToken cancellationToken) =>
             config?.ResolvedStorage.IsAzureBlob == true || config?.ResolvedStorage.IsAzureTable == true
                 ? OpenReader(AzureStorageFactory.FromConfig(config, null, PorterAzureStorage.DefaultContainer, environment, cancellationToken))
-                : new FileSystemPorterStore(homePath, io, config?.FilePath);
+                : new FileSystemMigrationStore(homePath, io, config?.FilePath);
 
         /// <summary>An Azure store as a read-only store: the azure.table plugin's table, or the azure.blob plugin's container.</summary>
         public static IPorterStore OpenReader(PorterAzureStorage storage) =>
             storage switch
             {
                 PorterAzureTable table => new AzureTablePorterStore(table),
-                PorterAzureContainer container => new AzureBlobPorterStore(container),
+                PorterAzureContainer container => new AzureBlobMigrationStore(container),
                 _ => throw new ArgumentOutOfRangeException(nameof(storage), storage.Kind, "not a store kind this build knows"),
             };
 
@@ -80,7 +80,7 @@ namespace PorterStorage.Core.Factory
             storage is PorterAzureTable ? OpenReader(storage) : Open(storage, logFolder, cancellationToken);
 
         /// <summary>The plugin's store (container or table) a reader from <see cref="OpenReader(string, PorterConfig?, IFileIO, Func{string, string?}, CancellationToken)"/> reads, or null when it reads the home folder.</summary>
-        internal static PorterAzureStorage? ContainerOf(IPorterStore reader) => (PorterAzureStorage?)(reader as AzureBlobPorterStore)?.Storage ?? (reader as AzureTablePorterStore)?.Storage;
+        internal static PorterAzureStorage? ContainerOf(IPorterStore reader) => (PorterAzureStorage?)(reader as AzureBlobMigrationStore)?.Storage ?? (reader as AzureTablePorterStore)?.Storage;
 
         /// <summary>
         /// What a reader's store holds, legacy and current (<see cref="StoreCounter"/>), with a folder's YAML-only credential sets,
@@ -95,7 +95,7 @@ namespace PorterStorage.Core.Factory
 
         /// <summary>A folder's credential sets that exist only as YAML (full paths); none in any other store.</summary>
         internal static IReadOnlyList<string> YamlOnlyCredentialSets(IPorterStore reader) =>
-            reader is FileSystemPorterStore folder ? folder.YamlOnlyCredentialSets() : Array.Empty<string>();
+            reader is FileSystemMigrationStore folder ? folder.YamlOnlyCredentialSets() : Array.Empty<string>();
 
         /// <summary>
         /// The azure.blob plugin's container as a store; its migration log goes to <paramref name="logFolder"/>. A table is refused

@@ -18,12 +18,16 @@ namespace PorterStorage.Core.Folder
     /// renames or replaces is removed only while it is the version this run read (<see cref="FolderVersions"/>), so what another
     /// writer made of it meanwhile stays.
     /// </summary>
-    public sealed class FileSystemMigrationStore : ReaderBackedStore, IMigrationStore
+    public sealed partial class FileSystemMigrationStore : IMigrationStore
     {
         public const string WorkFolderName = ".porterstorage";
 
 
+        /// <summary>What the store writes through: the home's confined file system, or what a test gives.</summary>
         private readonly IFileIO _io;
+
+        /// <summary>What the store lists and reads through, as given (tests fail its calls).</summary>
+        private readonly IFileIO _readIO;
 
         private readonly ReadVersions _versions = new ReadVersions();
 
@@ -42,9 +46,9 @@ namespace PorterStorage.Core.Folder
         /// is the config file Porter reads in the home, or null.
         /// </summary>
         internal FileSystemMigrationStore(string homePath, IFileIO io, string? configFile)
-            : base(new FileSystemPorterStore(homePath, io, configFile))
         {
             HomePath = homePath;
+            _readIO = io;
             _io = ReferenceEquals(io, FileIO.System) ? HomeIO(homePath) : io;
             _configFile = configFile;
             _steps = new FolderChangeSteps(_io, homePath, _versions);

@@ -6,44 +6,10 @@ using System.Linq;
 
 namespace PorterStorage.Core.Folder
 {
-    /// <summary>Porter's filesystem store (crud FileSystemStore, format §2.3) over a PORTER_HOME folder.</summary>
-    public sealed class FileSystemPorterStore : IPorterStore
+    /// <summary>The folder store's reading side: Porter's filesystem store (crud FileSystemStore, format §2.3) over a PORTER_HOME folder.</summary>
+    public sealed partial class FileSystemMigrationStore
     {
-        private readonly IFileIO _io;
-        private readonly string? _configFile;
-
-        /// <summary>The store of a home folder, whose config file's mode is not checked.</summary>
-        public FileSystemPorterStore(string homePath)
-            : this(homePath, FileIO.System, null)
-        {
-        }
-
-        /// <summary>As above, listing and reading through <paramref name="io"/> (tests fail its calls).</summary>
-        internal FileSystemPorterStore(string homePath, IFileIO io)
-            : this(homePath, io, null)
-        {
-        }
-
-        /// <summary>
-        /// The store of a home folder. <paramref name="configFile"/> is the config file Porter reads there, or null; only its mode
-        /// is checked (Porter v0.38.7+ refuses one readable by others).
-        /// </summary>
-        public FileSystemPorterStore(string homePath, string? configFile)
-            : this(homePath, FileIO.System, configFile)
-        {
-        }
-
-        /// <summary>As above, listing and reading through <paramref name="io"/> (tests fail its calls).</summary>
-        internal FileSystemPorterStore(string homePath, IFileIO io, string? configFile)
-        {
-            HomePath = homePath;
-            _io = io;
-            _configFile = configFile;
-        }
-
         public bool IsRemote => false;
-
-        public string HomePath { get; }
 
         public string Location => HomePath;
 
@@ -89,7 +55,7 @@ namespace PorterStorage.Core.Folder
             }
             try
             {
-                return _io.ReadAllBytes(location);
+                return _readIO.ReadAllBytes(location);
             }
             catch (Exception ex) when (IOErrors.IsIOFailure(ex))
             {
@@ -216,7 +182,7 @@ namespace PorterStorage.Core.Folder
         {
             try
             {
-                return _io.ReadAllBytes(item.Location);
+                return _readIO.ReadAllBytes(item.Location);
             }
             catch (Exception ex) when (IOErrors.IsIOFailure(ex))
             {
@@ -325,7 +291,7 @@ namespace PorterStorage.Core.Folder
         {
             try
             {
-                return _io.List(folder).OrderBy(e => e.Name, StringComparer.Ordinal).ToList();
+                return _readIO.List(folder).OrderBy(e => e.Name, StringComparer.Ordinal).ToList();
             }
             catch (Exception ex) when (IOErrors.IsIOFailure(ex))
             {
@@ -339,7 +305,7 @@ namespace PorterStorage.Core.Folder
         {
             try
             {
-                return _io.List(folder).OrderBy(e => e.Name, StringComparer.Ordinal).ToList();
+                return _readIO.List(folder).OrderBy(e => e.Name, StringComparer.Ordinal).ToList();
             }
             catch (Exception ex) when (IOErrors.IsIOFailure(ex))
             {

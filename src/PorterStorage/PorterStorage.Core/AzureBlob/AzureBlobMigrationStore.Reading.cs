@@ -11,24 +11,13 @@ using global::Azure.Storage.Blobs.Models;
 namespace PorterStorage.Core.AzureBlob
 {
     /// <summary>
-    /// Porter's storage model over the azure.blob plugin's container (format A§1.2): blobs <c>&lt;type&gt;/&lt;name&gt;</c>, the
-    /// schema document <c>schema</c>. Listing uses List Blobs, which sees untagged blobs that Porter's tag queries miss.
+    /// The container store's reading side: Porter's storage model over the azure.blob plugin's container (format A§1.2): blobs
+    /// <c>&lt;type&gt;/&lt;name&gt;</c>, the schema document <c>schema</c>. Listing uses List Blobs, which sees untagged blobs that
+    /// Porter's tag queries miss.
     /// </summary>
-    public sealed class AzureBlobPorterStore : IPorterStore
+    public sealed partial class AzureBlobMigrationStore
     {
-        private readonly PorterAzureContainer _storage;
-        private readonly BlobContainerClient _container;
-
-        public AzureBlobPorterStore(PorterAzureContainer storage)
-        {
-            _storage = storage;
-            _container = storage.CreateContainerClient();
-        }
-
         public string Location => _storage.ContainerUri.ToString();
-
-        /// <summary>The container read.</summary>
-        internal PorterAzureContainer Storage => _storage;
 
         public IReadOnlyList<string> List(string itemType, string? group, CancellationToken cancellationToken = default)
         {
