@@ -16,6 +16,10 @@ namespace PorterStorage.Tests.Stores
     /// </summary>
     internal sealed class InMemoryMigrationStore : IMigrationStore
     {
+        /// <summary>The one line that makes this a backend: the factory opens the store a reference to it names, to read or to migrate.</summary>
+        [System.Runtime.CompilerServices.ModuleInitializer]
+        internal static void Register() => PorterStores.Register(StoreBackend.Of<InMemoryMigrationStore>(store => store, (store, _, _) => store));
+
         private readonly SortedDictionary<string, byte[]> _items = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
         private readonly List<JournalRecord> _journal = new List<JournalRecord>();
         private int _operations;

@@ -5,11 +5,37 @@ using System.Threading;
 namespace PorterStorage.Core.Factory
 {
     /// <summary>
-    /// The one place a store is chosen and opened. Everything above works through <see cref="IMigrationStore"/> (and
-    /// <see cref="IPorterStore"/>) and never asks which store it holds; a new backend is one more branch here.
+    /// The one place a store is chosen and opened: a home by its path and its config, any other store by its reference through
+    /// the backend that takes it (<see cref="Backends"/>, one line each). Everything above works through <see cref="IMigrationStore"/>
+    /// (and <see cref="IPorterStore"/>) and never asks which store it holds.
     /// </summary>
     public static class PorterStores
     {
+        /// <summary>The backends a reference can name, one line each (a home by its path: the store its config selects); a backend outside the module (a test's) is added by <see cref="Register"/>.</summary>
+        private static StoreBackend[] Backends =
+        {
+            StoreBackend.Of<string>(home => OpenReader(home, HomeShape.ReadConfig(home), FileIO.System, Environment.GetEnvironmentVariable, default),
+                (home, logFolder, cancel) => Open(home, logFolder, Environment.GetEnvironmentVariable, cancel)),
+            StoreBackend.Of<PorterAzureContainer>(container => new AzureBlobMigrationStore(container), (container, logFolder, cancel) => new AzureBlobMigrationStore(container, logFolder, cancel)),
+            StoreBackend.ReadOnly<PorterAzureTable>(table => new AzureTablePorterStore(table), table => TableNotMigrated(table.StoreUri.ToString(), $"'{table.StoreUri}' is the azure.table plugin's table")),
+        };
+
+        /// <summary>Adds a backend, for the references of its type; the latest registered for a type wins.</summary>
+        public static void Register(StoreBackend backend)
+        {
+            lock (typeof(PorterStores))
+            {
+                var grown = new StoreBackend[Backends.Length + 1];
+                grown[0] = backend;
+                Array.Copy(Backends, 0, grown, 1, Backends.Length);
+                Backends = grown;
+            }
+        }
+
+        private static StoreBackend BackendOf(object reference) =>
+            Array.Find(Backends, b => b.Opens(reference))
+            ?? throw new ArgumentException($"No backend opens a {reference.GetType().Name}; give a home's path, a container or a table.", nameof(reference));
+
         /// <summary>
         /// The store that holds a home's data, as Porter's config selects it: the folder itself (filesystem plugin), or the
         /// azure.blob plugin's container reached as the plugin reaches it, whose migration log goes to <paramref name="logFolder"/>
@@ -54,14 +80,8 @@ namespace PorterStorage.Core.Factory
                 ? OpenReader(AzureStorageFactory.FromConfig(config, null, PorterAzureStorage.DefaultContainer, environment, cancellationToken))
                 : new FileSystemMigrationStore(homePath, io, config?.FilePath);
 
-        /// <summary>An Azure store as a read-only store: the azure.table plugin's table, or the azure.blob plugin's container.</summary>
-        public static IPorterStore OpenReader(PorterAzureStorage storage) =>
-            storage switch
-            {
-                PorterAzureTable table => new AzureTablePorterStore(table),
-                PorterAzureContainer container => new AzureBlobMigrationStore(container),
-                _ => throw new ArgumentOutOfRangeException(nameof(storage), storage.Kind, "not a store kind this build knows"),
-            };
+        /// <summary>A store named by a reference (a container, a table, or a registered backend's) as a store to read and check.</summary>
+        public static IPorterStore OpenReader(object reference) => BackendOf(reference).OpenReader(reference);
 
         /// <summary>
         /// The store Test-PorterStorage checks for a home: the migration store (<see cref="Open(string, string?, Func{string, string?}, CancellationToken)"/>),
@@ -75,9 +95,15 @@ namespace PorterStorage.Core.Factory
                 : Open(homePath, null, environment, cancellationToken);
         }
 
-        /// <summary>The store Test-PorterStorage checks for a store from Get-PorterAzureStorage (a container's log would go to <paramref name="logFolder"/>).</summary>
-        public static IPorterStore OpenForCheck(PorterAzureStorage storage, string logFolder, CancellationToken cancellationToken) =>
-            storage is PorterAzureTable ? OpenReader(storage) : Open(storage, logFolder, cancellationToken);
+        /// <summary>
+        /// The store Test-PorterStorage checks for a reference (a store from Get-PorterAzureStorage): the store to migrate when its
+        /// backend migrates (its log would go to <paramref name="logFolder"/>), else the store to read.
+        /// </summary>
+        public static IPorterStore OpenForCheck(object reference, string logFolder, CancellationToken cancellationToken)
+        {
+            StoreBackend backend = BackendOf(reference);
+            return backend.Migrates ? backend.Open(reference, logFolder, cancellationToken) : backend.OpenReader(reference);
+        }
 
         /// <summary>The plugin's store (container or table) a reader from <see cref="OpenReader(string, PorterConfig?, IFileIO, Func{string, string?}, CancellationToken)"/> reads, or null when it reads the home folder.</summary>
         internal static PorterAzureStorage? ContainerOf(IPorterStore reader) => (PorterAzureStorage?)(reader as AzureBlobMigrationStore)?.Storage ?? (reader as AzureTablePorterStore)?.Storage;
@@ -98,13 +124,12 @@ namespace PorterStorage.Core.Factory
             reader is FileSystemMigrationStore folder ? folder.YamlOnlyCredentialSets() : Array.Empty<string>();
 
         /// <summary>
-        /// The azure.blob plugin's container as a store; its migration log goes to <paramref name="logFolder"/>. A table is refused
-        /// (<c>AzureStoreKindMismatch</c>): it is read, never migrated.
+        /// The store a reference names (the azure.blob plugin's container, or a registered backend's), opened to be migrated; its
+        /// migration log goes to <paramref name="logFolder"/>. A store its backend only reads is refused with that backend's named
+        /// error (a table: <c>AzureStoreKindMismatch</c>, it is read, never migrated).
         /// </summary>
-        public static IMigrationStore Open(PorterAzureStorage container, string logFolder, CancellationToken cancellationToken = default) =>
-            container is PorterAzureContainer blobs
-                ? new AzureBlobMigrationStore(blobs, logFolder, cancellationToken)
-                : throw TableNotMigrated(container.StoreUri.ToString(), $"'{container.StoreUri}' is the azure.table plugin's table");
+        public static IMigrationStore Open(object reference, string logFolder, CancellationToken cancellationToken = default) =>
+            BackendOf(reference).Open(reference, logFolder, cancellationToken);
 
         /// <summary>
         /// The table plugin postdates the v0.28 format: there is nothing to migrate in its table, only a store to move off the
