@@ -299,24 +299,49 @@ namespace PorterStorage.Core.AzureBlob
 namespace PorterStorage
 {
     /// <summary>What Restore-PorterAzureContainer did with a container backup.</summary>
-    public sealed class PorterContainerRestoreResult : PorterStoreRestoreResult
+    public sealed class PorterContainerRestoreResult : CountedResult
     {
         internal PorterContainerRestoreResult(string archivePath, Uri container, int blobCount, int restored, int replaced, int removed, string? preRestoreBackup,
             long bytes, int tagged, TimeSpan duration)
-            : base(archivePath, restored, replaced, removed, preRestoreBackup, bytes, duration)
         {
+            ArchivePath = archivePath;
             Container = container;
             BlobCount = blobCount;
+            Restored = restored;
+            Replaced = replaced;
+            Removed = removed;
+            PreRestoreBackup = preRestoreBackup;
+            Bytes = bytes;
             TaggedBlobs = tagged;
+            Duration = duration;
         }
+
+        public string ArchivePath { get; }
 
         public Uri Container { get; }
 
         /// <summary>The backup's blobs, all of which the container now holds as backed up (written now or already so).</summary>
         public int BlobCount { get; }
 
+        /// <summary>Blobs written: the backup's blobs the container did not hold, or held otherwise.</summary>
+        public int Restored { get; }
+
+        /// <summary>Of the blobs written, those that replaced a blob of the same name with other content, metadata, tags or headers.</summary>
+        public int Replaced { get; }
+
+        /// <summary>Blobs the backup does not hold, removed (after they were saved to <see cref="PreRestoreBackup"/>).</summary>
+        public int Removed { get; }
+
+        /// <summary>The container backup of the container as it was before the restore changed it; null when nothing had to be replaced or removed.</summary>
+        public string? PreRestoreBackup { get; }
+
+        /// <summary>The bytes written.</summary>
+        public long Bytes { get; }
+
         /// <summary>Of the blobs written, those with index tags.</summary>
         public int TaggedBlobs { get; }
+
+        public TimeSpan Duration { get; }
 
         public override string ToString() => Container.ToString();
     }

@@ -211,24 +211,49 @@ namespace PorterStorage.Core.AzureTable
 namespace PorterStorage
 {
     /// <summary>What Restore-PorterAzureContainer did with a table backup.</summary>
-    public sealed class PorterTableRestoreResult : PorterStoreRestoreResult
+    public sealed class PorterTableRestoreResult : CountedResult
     {
         internal PorterTableRestoreResult(string archivePath, Uri table, int entityCount, int restored, int replaced, int removed, string? preRestoreBackup,
             long bytes, bool verified, TimeSpan duration)
-            : base(archivePath, restored, replaced, removed, preRestoreBackup, bytes, duration)
         {
+            ArchivePath = archivePath;
             Table = table;
             EntityCount = entityCount;
+            Restored = restored;
+            Replaced = replaced;
+            Removed = removed;
+            PreRestoreBackup = preRestoreBackup;
+            Bytes = bytes;
             Verified = verified;
+            Duration = duration;
         }
+
+        public string ArchivePath { get; }
 
         public Uri Table { get; }
 
         /// <summary>The backup's entities, all of which the table now holds as backed up (written now or already so).</summary>
         public int EntityCount { get; }
 
+        /// <summary>Entities written: the backup's entities the table did not hold, or held otherwise.</summary>
+        public int Restored { get; }
+
+        /// <summary>Of the entities written, those that replaced an entity of the same keys with other properties, types or values.</summary>
+        public int Replaced { get; }
+
+        /// <summary>Entities the backup does not hold, removed (after they were saved to <see cref="PreRestoreBackup"/>).</summary>
+        public int Removed { get; }
+
+        /// <summary>The table backup of the table as it was before the restore changed it; null when nothing had to be replaced or removed.</summary>
+        public string? PreRestoreBackup { get; }
+
+        /// <summary>The size of the written entities as the backup holds them.</summary>
+        public long Bytes { get; }
+
         /// <summary>The table, read back, holds exactly the backup's entities (every property, type and value) and no other.</summary>
         public bool Verified { get; }
+
+        public TimeSpan Duration { get; }
 
         public override string ToString() => Table.ToString();
     }
