@@ -93,6 +93,10 @@ namespace PorterStorage.Tests
             Assert.Equal(ErrorIds.AzureStoreKindMismatch, Assert.Throws<PorterStorageException>(() => AzureReferences.Table(container, "x")).ErrorId);
             Assert.Same(table, AzureReferences.Table(table, "x"));
             Assert.Same(container, AzureReferences.Container(container, "x"));
+            // A container's migration into a table (-Destination) is named the same way, before anything is copied.
+            PorterStorageException into = Assert.Throws<PorterStorageException>(() => new AzureBlobMigrationStore(container).CopyTo(table));
+            Assert.Equal(ErrorIds.AzureStoreKindMismatch, into.ErrorId);
+            Assert.Contains("-Destination", into.Message);
             Assert.Equal(ErrorIds.AzureStoreKindMismatch, BackupUpload.RefusalFor(container, table)!.ErrorId);
             // A table backed up may go to the container of the same name in its account: it is not the table.
             Assert.Null(BackupUpload.RefusalFor(table, container));

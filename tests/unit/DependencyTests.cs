@@ -23,6 +23,9 @@ namespace PorterStorage.Tests
             Assert.True(twice.Count == 0, "a type name is declared in two folders: " + string.Join(", ", twice));
             List<string> unplaced = folders.Values.Distinct().Where(f => !CoreFolders.Order.Contains(f)).ToList();
             Assert.True(unplaced.Count == 0, "core folders without a place in CoreFolders.Order (and docs/architecture.md): " + string.Join(", ", unplaced));
+            using AssemblyDefinition core = CoreFolders.ReadCore();
+            List<string> unknown = CoreFolders.TopLevelNames(core.MainModule).Where(n => !folders.ContainsKey(n)).ToList();
+            Assert.True(unknown.Count == 0, "compiled types whose folder the check cannot find (so it would not see them): " + string.Join(", ", unknown));
         }
 
         [Fact]
@@ -31,6 +34,26 @@ namespace PorterStorage.Tests
             using AssemblyDefinition core = CoreFolders.ReadCore();
             List<string> backward = CoreFolders.Backward(core.MainModule).ToList();
             Assert.True(backward.Count == 0, "backward dependencies between core folders:\n" + string.Join("\n", backward));
+        }
+
+        /// <summary>
+        /// What the compiled core cannot show is read from the source: a constant of a later folder (the compiler copies its value),
+        /// a <c>nameof</c>, a type in an attribute's arguments. Every name of a core type in a file's code (comments and strings
+        /// left out) is a use.
+        /// </summary>
+        [Fact]
+        public void Folders_DependOneWay_InTheSourceToo()
+        {
+            List<string> backward = CoreFolders.BackwardInSource().ToList();
+            Assert.True(backward.Count == 0, "backward uses between core folders in the source:\n" + string.Join("\n", backward));
+        }
+
+        [Fact]
+        public void ABackwardConstant_IsFoundInTheSource()
+        {
+            string code = "namespace PorterStorage.Core.Model\n{\n    static class Probe\n    {\n        const long Most = LegacyClaim.MaxDocumentBytes;\n    }\n}\n";
+            Assert.Contains("Model -> Migration: Probe uses LegacyClaim", CoreFolders.BackwardInSource(new[] { ("Model", code) }));
+            Assert.Empty(CoreFolders.BackwardInSource(new[] { ("Model", "// LegacyClaim in a comment\nclass Probe { string S = \"LegacyClaim\"; }") }));
         }
 
         /// <summary>The check sees a backward use the moment one is compiled in: a local of an engine's type added to a type of the abstractions.</summary>
@@ -84,8 +107,9 @@ namespace PorterStorage.Tests
         public static readonly IReadOnlyList<string> Order = new[]
         {
             "(root)", "Security", "Errors", "Concurrency", "Json", "IO",
-            "Config", "Schema",
+            "Config",
             "Model",
+            "Schema",
             "Archive",
             "Folder", "Azure", "AzureBlob", "AzureTable",
             "Journal", "Verification", "Backup", "Copy", "Migration",
@@ -94,8 +118,17 @@ namespace PorterStorage.Tests
         };
 
         private static readonly Regex Declaration = new Regex(
-            @"^\s*(?:(?:public|internal|private|protected|static|sealed|abstract|partial|readonly|unsafe|ref)\s+)*(?:class|struct|interface|enum|record(?:\s+struct)?)\s+([A-Za-z_][A-Za-z0-9_]*)",
+            @"^\s*(?:\[[^\]\r\n]*\]\s*)*(?:(?:public|internal|private|protected|static|sealed|abstract|partial|readonly|unsafe|ref|file|new)\s+)*(?:class|struct|interface|enum|record(?:\s+(?:struct|class))?|delegate\s+[^\s(]+(?:<[^>]*>)?)\s+([A-Za-z_][A-Za-z0-9_]*)",
             RegexOptions.Multiline | RegexOptions.CultureInvariant);
+
+        /// <summary>Comments, and string and character literals, in C# source: what names no type.</summary>
+        private static readonly Regex NotCode = new Regex(
+            @"//[^\n]*|/\*.*?\*/|@""(?:[^""]|"""")*""|\$?""(?:[^""\\\n]|\\.)*""|'(?:[^'\\\n]|\\.)+'",
+            RegexOptions.Singleline | RegexOptions.CultureInvariant);
+
+        private static readonly Regex ConstantName = new Regex(@"\bconst\s+[\w.?<>]+\s+$", RegexOptions.CultureInvariant);
+
+        private static readonly Regex Word = new Regex(@"(?<![\w.@])@?([A-Z][A-Za-z0-9_]*)\b", RegexOptions.CultureInvariant);
 
         private static string CoreRoot => Path.Combine(FormatCitationTests.RepoRoot(), "src", "PorterStorage", "PorterStorage.Core");
 
@@ -104,6 +137,11 @@ namespace PorterStorage.Tests
         /// <summary>Each type's name and the folder that declares it (its first folder below the core); <paramref name="twice"/>: names declared in two.</summary>
         public static Dictionary<string, string> TypeFolders(out List<string> twice)
         {
+            HashSet<string> topLevel;
+            using (AssemblyDefinition core = ReadCore())
+            {
+                topLevel = new HashSet<string>(TopLevelNames(core.MainModule), StringComparer.Ordinal);
+            }
             var folders = new Dictionary<string, string>(StringComparer.Ordinal);
             twice = new List<string>();
             string sep = Path.DirectorySeparatorChar.ToString();
@@ -118,6 +156,10 @@ namespace PorterStorage.Tests
                 foreach (Match m in Declaration.Matches(File.ReadAllText(file)))
                 {
                     string name = m.Groups[1].Value;
+                    if (!topLevel.Contains(name))
+                    {
+                        continue; // a nested type: its top-level type stands for it
+                    }
                     if (folders.TryGetValue(name, out string? other) && other != folder)
                     {
                         twice.Add($"{name} ({other}, {folder})");
@@ -126,6 +168,53 @@ namespace PorterStorage.Tests
                 }
             }
             return folders;
+        }
+
+        /// <summary>The names of the core's own top-level types (not those the compiler adds).</summary>
+        public static IEnumerable<string> TopLevelNames(ModuleDefinition module) =>
+            module.Types.Where(t => t.Namespace.StartsWith("PorterStorage", StringComparison.Ordinal) && !t.Name.StartsWith("<", StringComparison.Ordinal))
+                .Select(t => t.Name.Split('`')[0]).Distinct();
+
+        /// <summary>The core's source files with their folders.</summary>
+        private static IEnumerable<(string Folder, string Code)> SourceFiles()
+        {
+            string sep = Path.DirectorySeparatorChar.ToString();
+            foreach (string file in Directory.EnumerateFiles(CoreRoot, "*.cs", SearchOption.AllDirectories))
+            {
+                string relative = Path.GetRelativePath(CoreRoot, file);
+                if (relative.StartsWith("obj" + sep, StringComparison.Ordinal) || relative.StartsWith("bin" + sep, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+                yield return (relative.Contains(sep, StringComparison.Ordinal) ? relative.Substring(0, relative.IndexOf(sep, StringComparison.Ordinal)) : "(root)", File.ReadAllText(file));
+            }
+        }
+
+        /// <summary>Every name of a core type of a later folder in the code of <paramref name="files"/> (the core's own when null): "From -> To: Declared uses Named".</summary>
+        public static IEnumerable<string> BackwardInSource(IEnumerable<(string Folder, string Code)>? files = null)
+        {
+            Dictionary<string, string> folders = TypeFolders(out _);
+            var rank = Order.Select((f, i) => (f, i)).ToDictionary(p => p.f, p => p.i, StringComparer.Ordinal);
+            var found = new SortedSet<string>(StringComparer.Ordinal);
+            foreach ((string folder, string source) in files ?? SourceFiles())
+            {
+                string code = NotCode.Replace(source, " ");
+                string declared = Declaration.Match(code) is Match d && d.Success ? d.Groups[1].Value : "?";
+                foreach (Match m in Word.Matches(code))
+                {
+                    string name = m.Groups[1].Value;
+                    if (ConstantName.IsMatch(code.Substring(Math.Max(0, m.Index - 80), Math.Min(80, m.Index))))
+                    {
+                        continue; // a constant of that name declared here (a finding code), not the type
+                    }
+                    if (folders.TryGetValue(name, out string? to) && to != folder && rank.TryGetValue(folder, out int fromRank)
+                        && (!rank.TryGetValue(to, out int toRank) || toRank > fromRank))
+                    {
+                        found.Add($"{folder} -> {to}: {declared} uses {name}");
+                    }
+                }
+            }
+            return found;
         }
 
         /// <summary>Every use of a type of a later folder, once per pair of types: "From -> To: Type uses Type".</summary>
@@ -179,17 +268,24 @@ namespace PorterStorage.Tests
             direct.AddRange(type.Fields.Select(f => f.FieldType));
             direct.AddRange(type.Properties.Select(p => p.PropertyType));
             direct.AddRange(type.Events.Select(e => e.EventType));
-            direct.AddRange(type.CustomAttributes.Select(a => a.AttributeType));
+            direct.AddRange(AttributeUses(type));
+            direct.AddRange(type.GenericParameters.SelectMany(g => g.Constraints.Select(c => c.ConstraintType)));
+            direct.AddRange(type.Fields.SelectMany(AttributeUses));
+            direct.AddRange(type.Properties.SelectMany(AttributeUses));
             foreach (MethodDefinition method in type.Methods)
             {
                 direct.Add(method.ReturnType);
                 direct.AddRange(method.Parameters.Select(p => p.ParameterType));
-                direct.AddRange(method.CustomAttributes.Select(a => a.AttributeType));
+                direct.AddRange(AttributeUses(method));
+                direct.AddRange(AttributeUses(method.MethodReturnType));
+                direct.AddRange(method.Parameters.SelectMany(AttributeUses));
+                direct.AddRange(method.GenericParameters.SelectMany(g => g.Constraints.Select(c => c.ConstraintType)));
                 if (!method.HasBody)
                 {
                     continue;
                 }
                 direct.AddRange(method.Body.Variables.Select(v => v.VariableType));
+                direct.AddRange(method.Body.ExceptionHandlers.Select(h => h.CatchType));
                 foreach (Instruction instruction in method.Body.Instructions)
                 {
                     switch (instruction.Operand)
@@ -218,6 +314,22 @@ namespace PorterStorage.Tests
                 foreach (TypeReference each in Expand(t))
                 {
                     yield return each;
+                }
+            }
+        }
+
+        /// <summary>An attribute's type and every type its arguments name (<c>typeof</c> in an attribute).</summary>
+        private static IEnumerable<TypeReference?> AttributeUses(ICustomAttributeProvider owner)
+        {
+            foreach (CustomAttribute attribute in owner.CustomAttributes)
+            {
+                yield return attribute.AttributeType;
+                IEnumerable<CustomAttributeArgument> arguments = attribute.ConstructorArguments
+                    .Concat(attribute.Fields.Select(f => f.Argument)).Concat(attribute.Properties.Select(p => p.Argument));
+                foreach (CustomAttributeArgument argument in arguments)
+                {
+                    yield return argument.Value as TypeReference;
+                    yield return argument.Type;
                 }
             }
         }

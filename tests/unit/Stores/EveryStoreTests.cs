@@ -106,6 +106,48 @@ namespace PorterStorage.Tests.Stores
             Assert.Equal(2, after.Installations);
         }
 
+        private static bool Killed(Exception ex) =>
+            ex is InMemoryMigrationStore.SimulatedCrash || (ex is AggregateException all && all.Flatten().InnerExceptions.Any(Killed)) || (ex.InnerException != null && Killed(ex.InnerException));
+
+        /// <summary>
+        /// A run killed after each of its change steps in turn (from the first commit to the schema): the next run finishes what was
+        /// committed and migrates the rest, and the store ends as an unkilled run leaves it: nothing lost, nothing doubled, valid.
+        /// </summary>
+        [Theory]
+        [MemberData(nameof(Kinds))]
+        public void Migrate_KilledAfterEveryStep_TheNextRunFinishes_NothingLostOrDoubled(string kind)
+        {
+            using var logs = new TempHome();
+            int steps;
+            PorterItemCounts whole;
+            using (LegacyStore store = LegacyStore.Create(kind))
+            {
+                PutLegacy(store);
+                var counting = new KilledStore(PorterStores.Open(store.Reference, logs.Path), int.MaxValue);
+                Assert.True(MigrationSession.Run(new MigrationRequest(counting) { SkipBackupCheck = true, Approve = (_, _) => true })!.Succeeded);
+                steps = counting.Steps;
+                whole = Count(store.Reference);
+            }
+            Assert.True(steps > 10, $"{steps} steps");
+
+            for (int k = 0; k < steps; k++)
+            {
+                using LegacyStore store = LegacyStore.Create(kind);
+                PutLegacy(store);
+                var killed = new KilledStore(PorterStores.Open(store.Reference, logs.Path), k);
+                Exception ex = Assert.ThrowsAny<Exception>(() => MigrationSession.Run(new MigrationRequest(killed) { SkipBackupCheck = true, Approve = (_, _) => true }));
+                Assert.True(Killed(ex), $"killed after {k} steps: {ex}");
+
+                PorterMigrationResult next = Migrate(store.Reference, logs.Path)!;
+
+                Assert.True(next.Succeeded, $"after a kill at step {k}: " + string.Join("; ", next.Errors));
+                Assert.True(next.Verification!.IsValid, $"after a kill at step {k}: " + string.Join("; ", next.Verification.Findings));
+                PorterItemCounts after = Count(store.Reference);
+                Assert.Equal((whole.Installations, whole.Claims, whole.Results, whole.Outputs, whole.Credentials, whole.Parameters, 0),
+                    (after.Installations, after.Claims, after.Results, after.Outputs, after.Credentials, after.Parameters, after.LegacyTotal));
+            }
+        }
+
         [Fact]
         public void TheInMemoryStore_IsABackendOfTheFactory_ByItsOwnLine()
         {

@@ -124,9 +124,9 @@ namespace PorterStorage.Core.Archive
             object value;
             switch (type)
             {
-                case TableEntityCodec.EdmString:
+                case TableProperty.EdmString:
                     return text;
-                case TableEntityCodec.EdmBinary:
+                case TableProperty.EdmBinary:
                     try
                     {
                         return Convert.FromBase64String(text);
@@ -135,28 +135,28 @@ namespace PorterStorage.Core.Archive
                     {
                         throw new InvalidDataException($"{what}: the binary value is not base64");
                     }
-                case TableEntityCodec.EdmBoolean:
+                case TableProperty.EdmBoolean:
                     ok = text == "true" || text == "false";
                     value = text == "true";
                     break;
-                case TableEntityCodec.EdmDateTime:
+                case TableProperty.EdmDateTime:
                     ok = DateTimeOffset.TryParseExact(text, "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture,
                         DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out DateTimeOffset t);
                     value = t;
                     break;
-                case TableEntityCodec.EdmDouble:
+                case TableProperty.EdmDouble:
                     ok = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double d);
                     value = d;
                     break;
-                case TableEntityCodec.EdmGuid:
+                case TableProperty.EdmGuid:
                     ok = Guid.TryParseExact(text, "D", out Guid g);
                     value = g;
                     break;
-                case TableEntityCodec.EdmInt32:
+                case TableProperty.EdmInt32:
                     ok = int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int i);
                     value = i;
                     break;
-                case TableEntityCodec.EdmInt64:
+                case TableProperty.EdmInt64:
                     ok = long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long l);
                     value = l;
                     break;

@@ -84,8 +84,10 @@ namespace PorterStorage.Core.AzureBlob
         public string BackupKind => BackupKinds.Container;
 
         /// <inheritdoc />
-        public IStoreCopy CopyTo(object destination) => StoreCopies.To<PorterAzureContainer>(destination, container =>
+        public IStoreCopy CopyTo(object destination) => StoreCopies.To<PorterAzureStorage>(destination, given =>
         {
+            // A table given as the destination is named as such (AzureStoreKindMismatch), before anything is copied.
+            PorterAzureContainer container = AzureReferences.Container(given, "the migration of a container into -Destination");
             string location = container.ContainerUri.ToString();
             return new StoreCopy(location, path => location + "/" + path, (onItemError, cancel) => CopyInto(container, location, onItemError, cancel), container.Counter);
         });

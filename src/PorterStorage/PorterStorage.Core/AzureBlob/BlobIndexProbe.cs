@@ -254,7 +254,7 @@ namespace PorterStorage.Core.AzureBlob
         internal static readonly int QueryConcurrency = AzureConcurrency.Default;
 
         /// <summary>
-        /// Polls each tag condition (asked as Porter asks it, <see cref="PorterAzureStorage.FindByTags"/>, every page) until it returns
+        /// Polls each tag condition (asked as Porter asks it, <see cref="PorterAzureContainer.FindByTags"/>, every page) until it returns
         /// every blob <paramref name="pending"/> expects of it, or the timeout passes (the index lags behind writes); <paramref name="types"/>
         /// names each blob's type for the misses, which follow <paramref name="missedAlready"/>. A round asks each pending condition once,
         /// <see cref="QueryConcurrency"/> at a time. The first round asks every condition whatever the timeout (a timeout of zero asks each

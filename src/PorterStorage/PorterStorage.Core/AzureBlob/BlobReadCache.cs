@@ -116,7 +116,7 @@ namespace PorterStorage.Core.AzureBlob
                 BlobDownloadResult download;
                 try
                 {
-                    download = blob.DownloadContent(new BlobDownloadOptions { Range = new HttpRange(0, LegacyClaim.MaxDocumentBytes + 1) }, cancel).Value;
+                    download = blob.DownloadContent(new BlobDownloadOptions { Range = new HttpRange(0, PorterDocuments.MaxDocumentBytes + 1) }, cancel).Value;
                 }
                 catch (RequestFailedException ex) when (ex.Status == 416)
                 {
@@ -127,7 +127,7 @@ namespace PorterStorage.Core.AzureBlob
                     && long.TryParse(range.Substring(slash + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long total)
                     ? total
                     : download.Details.ContentLength;
-                if (length > LegacyClaim.MaxDocumentBytes)
+                if (length > PorterDocuments.MaxDocumentBytes)
                 {
                     throw new PorterStorageException(ErrorIds.DocumentTooLarge, PorterErrorKind.InvalidData, fullName,
                         $"'{fullName}' is {length} bytes, larger than any Porter document; it is left in place.");

@@ -64,14 +64,14 @@ namespace PorterStorage.Core.AzureTable
         public const string DataProperty = "data";
         public const string CompressedProperty = "compressed";
 
-        public const string EdmString = "Edm.String";
-        public const string EdmBinary = "Edm.Binary";
-        public const string EdmBoolean = "Edm.Boolean";
-        public const string EdmDateTime = "Edm.DateTime";
-        public const string EdmDouble = "Edm.Double";
-        public const string EdmGuid = "Edm.Guid";
-        public const string EdmInt32 = "Edm.Int32";
-        public const string EdmInt64 = "Edm.Int64";
+        public const string EdmString = TableProperty.EdmString;
+        public const string EdmBinary = TableProperty.EdmBinary;
+        public const string EdmBoolean = TableProperty.EdmBoolean;
+        public const string EdmDateTime = TableProperty.EdmDateTime;
+        public const string EdmDouble = TableProperty.EdmDouble;
+        public const string EdmGuid = TableProperty.EdmGuid;
+        public const string EdmInt32 = TableProperty.EdmInt32;
+        public const string EdmInt64 = TableProperty.EdmInt64;
 
         /// <summary>The partition and row key the plugin stores an item under (the schema document's empty type is <c>schema</c>).</summary>
         public static (string PartitionKey, string RowKey) KeyOf(string itemType, string name) =>

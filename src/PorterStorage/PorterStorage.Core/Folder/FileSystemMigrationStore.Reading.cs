@@ -259,7 +259,7 @@ namespace PorterStorage.Core.Folder
                     findings.Add(new StorageFinding(FindingSeverity.Error, u.ErrorId, u.Target ?? dir, u.Message));
                 }
             }
-            foreach (string folder in PorterFileModes.CheckedFolders)
+            foreach (string folder in ItemTypes.ModeChecked)
             {
                 string dir = Path.Combine(HomePath, folder);
                 if (Directory.Exists(dir))

@@ -170,7 +170,7 @@ namespace PorterStorage.Core.Folder
             try
             {
                 var info = new FileInfo(path);
-                if (info.Length > LegacyClaim.MaxDocumentBytes)
+                if (info.Length > PorterDocuments.MaxDocumentBytes)
                 {
                     throw new PorterStorageException(ErrorIds.DocumentTooLarge, PorterErrorKind.InvalidData, path,
                         $"'{path}' is {info.Length} bytes, larger than any Porter document; it is left in place.");
@@ -272,7 +272,7 @@ namespace PorterStorage.Core.Folder
             {
                 candidates.Add(_configFile);
             }
-            foreach (string folder in PorterFileModes.CheckedFolders)
+            foreach (string folder in ItemTypes.ModeChecked)
             {
                 string dir = Path.Combine(HomePath, folder);
                 if (Directory.Exists(dir))

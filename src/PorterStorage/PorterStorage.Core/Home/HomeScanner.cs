@@ -220,7 +220,7 @@ namespace PorterStorage.Core.Home
             {
                 CheckMode(configFile);
             }
-            foreach (string type in PorterFileModes.CheckedFolders)
+            foreach (string type in ItemTypes.ModeChecked)
             {
                 string folder = Folder(type);
                 if (Directory.Exists(folder))

@@ -18,10 +18,6 @@ namespace PorterStorage.Core.IO
         /// <summary>0777: every permission bit (no set-id or sticky bits).</summary>
         public const int AllPermissionBits = 0x1FF;
 
-        /// <summary>The data folders whose files (with the config file) Porter checks the modes of.</summary>
-        public static IReadOnlyList<string> CheckedFolders { get; } =
-            new List<string> { ItemTypes.Claims, ItemTypes.Outputs, ItemTypes.Credentials, ItemTypes.Parameters }.AsReadOnly();
-
         /// <summary>True when <paramref name="mode"/> has a permission bit outside 0600.</summary>
         public static bool IsBeyondPrivate(int mode) => (mode & AllPermissionBits & ~PrivateFile) != 0;
 

@@ -14,7 +14,7 @@ namespace PorterStorage.Core.Migration
     public sealed class LegacyClaim : IDisposable
     {
         /// <summary>Legacy documents larger than this are refused rather than read into memory.</summary>
-        public const int MaxDocumentBytes = 256 * 1024 * 1024;
+        public const int MaxDocumentBytes = PorterDocuments.MaxDocumentBytes;
 
         private static readonly Regex InstallationName = new Regex("^[a-zA-Z0-9._-]+$", RegexOptions.CultureInvariant);
 

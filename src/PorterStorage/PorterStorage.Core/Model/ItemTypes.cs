@@ -25,6 +25,9 @@ namespace PorterStorage.Core.Model
         /// <summary>The same types as <see cref="All"/>, as the data folders of a home, in the order Porter's migration visits them.</summary>
         public static IReadOnlyList<string> DataFolders { get; } = new List<string> { Claims, Results, Outputs, Installations, Credentials, Parameters }.AsReadOnly();
 
+        /// <summary>The data folders whose files (with the config file) Porter checks the modes of (format §2.4, <see cref="PorterFileModes"/>).</summary>
+        public static IReadOnlyList<string> ModeChecked { get; } = new List<string> { Claims, Outputs, Credentials, Parameters }.AsReadOnly();
+
         /// <summary>
         /// True for the types whose items Porter keeps in groups: claims by installation, results by claim, outputs by result (a
         /// folder's subfolders, a blob's group tag).

@@ -63,7 +63,7 @@ namespace PorterStorage.Core.Model
 
         /// <summary>
         /// The tag condition of Porter's query for the blobs of one type; Porter asks it of the account with
-        /// <c>AND @container='…'</c> (<see cref="PorterAzureStorage.FindByTags"/>).
+        /// <c>AND @container='…'</c> (<see cref="PorterAzureContainer.FindByTags"/>).
         /// </summary>
         public static string TypeCondition(string type) => $"\"{Type}\"='{type}'";
 

@@ -8,6 +8,9 @@ namespace PorterStorage.Core.Model
     /// </summary>
     public static class PorterDocuments
     {
+        /// <summary>Legacy documents larger than this are refused rather than read into memory.</summary>
+        public const int MaxDocumentBytes = 256 * 1024 * 1024;
+
         /// <summary>The document-level key that holds a document's schema version.</summary>
         public const string SchemaVersionProperty = "schemaVersion";
 

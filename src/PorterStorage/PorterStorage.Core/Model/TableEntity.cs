@@ -9,6 +9,16 @@ namespace PorterStorage.Core.Model
     /// <summary>One property of a table entity as the service keeps it: its name, its EDM type and its value.</summary>
     public sealed class TableProperty
     {
+        /// <summary>The EDM types a table property may have.</summary>
+        public const string EdmString = "Edm.String";
+        public const string EdmBinary = "Edm.Binary";
+        public const string EdmBoolean = "Edm.Boolean";
+        public const string EdmDateTime = "Edm.DateTime";
+        public const string EdmDouble = "Edm.Double";
+        public const string EdmGuid = "Edm.Guid";
+        public const string EdmInt32 = "Edm.Int32";
+        public const string EdmInt64 = "Edm.Int64";
+
         public TableProperty(string name, string edmType, object value)
         {
             Name = name;
