@@ -9,10 +9,11 @@ using Xunit;
 namespace PorterStorage.Tests.Stores
 {
     /// <summary>
-    /// The engines' suite run unchanged over every backend that migrates: a home folder, the azure.blob plugin's container (Azurite,
-    /// started by build.ps1 Test) and the in-memory store this assembly registers. Each store is opened only through the factory,
-    /// by its reference, and judged only through the engines (the session, the verifier, the counter), so a backend added to the
-    /// factory joins the suite by one more kind here.
+    /// The engines' suite run unchanged over every backend: a home folder, the azure.blob plugin's container and the azure.table
+    /// plugin's table (Azurite, started by build.ps1 Test), and the in-memory store this assembly registers; the table, which is
+    /// never migrated, where a store in the current format is checked. Each store is opened only through the factory, by its
+    /// reference, and judged only through the engines (the session, the verifier, the counter), so a backend added to the factory
+    /// joins the suite by one more kind here.
     /// </summary>
     public class EveryStoreTests
     {
@@ -148,6 +149,49 @@ namespace PorterStorage.Tests.Stores
             }
         }
 
+        public static IEnumerable<object[]> KindsThatHoldTheCurrentFormat => new[] { "folder", "container", "memory", "table" }.Select(k => new object[] { k });
+
+        /// <summary>The documents of Porter's legacy test data once migrated, by their folder paths (the schema as <c>schema.json</c>).</summary>
+        private static IReadOnlyDictionary<string, byte[]> CurrentDocuments()
+        {
+            var memory = new InMemoryMigrationStore();
+            using (var logs = new TempHome())
+            {
+                PutLegacy(new LegacyStore.Memory(memory));
+                Assert.True(Migrate(memory, logs.Path)!.Succeeded);
+            }
+            return memory.Contents.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        }
+
+        /// <summary>
+        /// A store in the current format, of any kind, the table too (read and checked, never migrated): the verifier and the counter
+        /// find the same in each, and a credential set that is no JSON is an error naming it, in each.
+        /// </summary>
+        [Theory]
+        [MemberData(nameof(KindsThatHoldTheCurrentFormat))]
+        public void Verify_ACurrentStore_TheSameCountsInEveryStore_ABrokenSetIsNamed(string kind)
+        {
+            IReadOnlyDictionary<string, byte[]> documents = CurrentDocuments();
+            using LegacyStore store = LegacyStore.Create(kind);
+            using var logs = new TempHome();
+            foreach (KeyValuePair<string, byte[]> d in documents)
+            {
+                store.PutCurrent(d.Key, d.Value);
+            }
+
+            PorterStorageVerification check = StorageVerifier.Verify(PorterStores.OpenForCheck(store.Reference, logs.Path, CancellationToken.None));
+            Assert.True(check.IsValid, string.Join("; ", check.Findings));
+            Assert.Equal((2, 4, 4, 2), (check.Installations, check.Claims, check.Results, check.Outputs));
+            PorterItemCounts counts = Count(store.Reference);
+            Assert.Equal((2, 4, 4, 2, 1, 1, 0), (counts.Installations, counts.Claims, counts.Results, counts.Outputs, counts.Credentials, counts.Parameters, counts.LegacyTotal));
+
+            // Every store has its sets read (a remote one is judged by its names and tags otherwise): a set that is no JSON is named in each.
+            store.PutCurrent("credentials/broken.json", System.Text.Encoding.UTF8.GetBytes("{\"name\": "));
+            PorterStorageVerification after = StorageVerifier.Verify(PorterStores.OpenForCheck(store.Reference, logs.Path, CancellationToken.None));
+            Assert.False(after.IsValid);
+            Assert.Contains(after.Findings, f => f.Severity == FindingSeverity.Error && f.Path.Contains("broken", StringComparison.Ordinal));
+        }
+
         [Fact]
         public void TheInMemoryStore_IsABackendOfTheFactory_ByItsOwnLine()
         {
@@ -166,6 +210,23 @@ namespace PorterStorage.Tests.Stores
         /// <summary>Puts a legacy document of <paramref name="itemType"/> named <paramref name="name"/> as a store of this kind holds it.</summary>
         public abstract void Put(string itemType, string name, byte[] content);
 
+        /// <summary>Puts a current document given by its folder path (<c>claims/&lt;installation&gt;/&lt;id&gt;.json</c>, <c>schema.json</c>) as a store of this kind holds it.</summary>
+        public abstract void PutCurrent(string folderPath, byte[] content);
+
+        /// <summary>A folder path's item type, group and name (the schema's type is empty).</summary>
+        protected static (string Type, string? Group, string Name) ItemOf(string folderPath)
+        {
+            if (folderPath == SchemaVersions.FileName)
+            {
+                return (string.Empty, null, ItemTypes.SchemaName);
+            }
+            string[] parts = folderPath.Split('/');
+            string type = parts[0], file = parts[parts.Length - 1];
+            string extension = ItemTypes.Extension(type);
+            string name = extension.Length > 0 && file.EndsWith(extension, StringComparison.Ordinal) ? file.Substring(0, file.Length - extension.Length) : file;
+            return (type, parts.Length == 3 ? parts[1] : null, name);
+        }
+
         public virtual void Dispose()
         {
         }
@@ -174,7 +235,8 @@ namespace PorterStorage.Tests.Stores
         {
             "folder" => new FolderStore(),
             "container" => new ContainerStore(),
-            "memory" => new MemoryStore(),
+            "memory" => new Memory(new InMemoryMigrationStore()),
+            "table" => new TableStore(),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
         };
 
@@ -188,6 +250,13 @@ namespace PorterStorage.Tests.Stores
             {
                 Directory.CreateDirectory(_home.P(itemType));
                 File.WriteAllBytes(_home.P(itemType + "/" + name + ".json"), content);
+            }
+
+            public override void PutCurrent(string folderPath, byte[] content)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(_home.P(folderPath))!);
+                File.WriteAllBytes(_home.P(folderPath), content);
+                FileIO.System.SetMode(_home.P(folderPath), PorterFileModes.PrivateFile); // as Porter writes, and demands
             }
 
             public override void Dispose() => _home.Dispose();
@@ -212,16 +281,56 @@ namespace PorterStorage.Tests.Stores
             // Before v0.9 the plugin kept a legacy document as '<type>/<name>', untagged.
             public override void Put(string itemType, string name, byte[] content) => _client.GetBlobClient(itemType + "/" + name).Upload(new BinaryData(content));
 
+            // The plugin's current layout: '<type>/<name>' tagged with its type and group, the schema as 'schema'.
+            public override void PutCurrent(string folderPath, byte[] content)
+            {
+                (string type, string? group, string name) = ItemOf(folderPath);
+                var options = new Azure.Storage.Blobs.Models.BlobUploadOptions { Tags = type.Length == 0 ? null : PorterBlobTags.For(type, group).ToDictionary(kv => kv.Key, kv => kv.Value) };
+                _client.GetBlobClient(type.Length == 0 ? name : type + "/" + name).Upload(new BinaryData(content), options);
+            }
+
             public override void Dispose() => _client.DeleteIfExists();
         }
 
-        private sealed class MemoryStore : LegacyStore
+        /// <summary>The azure.table plugin's table: the current format only (the plugin postdates the migration).</summary>
+        private sealed class TableStore : LegacyStore
         {
-            private readonly InMemoryMigrationStore _store = new InMemoryMigrationStore();
+            private readonly PorterAzureTable _table;
+            private readonly Azure.Data.Tables.TableClient _client;
+
+            public TableStore()
+            {
+                string connection = Environment.GetEnvironmentVariable("PORTERSTORAGE_AZURITE_CS3")
+                    ?? throw new InvalidOperationException("Azurite is not running: run the tests through 'build.ps1 Test'.");
+                _table = AzureStorageFactory.FromConnectionString(connection, "porter", "test").WithTable("e" + Guid.NewGuid().ToString("N").Substring(0, 20));
+                _client = _table.CreateTableClient();
+                _client.Create();
+            }
+
+            public override object Reference => _table;
+
+            public override void Put(string itemType, string name, byte[] content) => throw new NotSupportedException("the azure.table plugin holds no legacy documents");
+
+            public override void PutCurrent(string folderPath, byte[] content)
+            {
+                (string type, string? group, string name) = ItemOf(folderPath);
+                TableWriter.Upsert(_client, _table.StoreUri.ToString(), new[] { TableEntityCodec.Encode(type, group, name, content) }, null, CancellationToken.None);
+            }
+
+            public override void Dispose() => _client.Delete();
+        }
+
+        internal sealed class Memory : LegacyStore
+        {
+            private readonly InMemoryMigrationStore _store;
+
+            public Memory(InMemoryMigrationStore store) => _store = store;
 
             public override object Reference => _store;
 
             public override void Put(string itemType, string name, byte[] content) => _store.Put(itemType + "/" + name + ".json", content);
+
+            public override void PutCurrent(string folderPath, byte[] content) => _store.Put(folderPath, content);
         }
     }
 }
