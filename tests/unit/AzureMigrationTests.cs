@@ -259,7 +259,7 @@ namespace PorterStorage.Tests
             PorterAzureContainer s = LegacyStore();
             Put(Client(s), "a//b", Encoding.UTF8.GetBytes("odd"));
             using var dir = new TempHome();
-            var ex = Assert.Throws<PorterStorageException>(() => ContainerBackup.Create(s, dir.P("c.tar.gz"), false, null, System.Threading.CancellationToken.None));
+            var ex = Assert.Throws<PorterStorageException>(() => PorterStores.Backup(s, dir.P("c.tar.gz"), false, null, System.Threading.CancellationToken.None));
             Assert.Equal(ErrorIds.UnsafeArchiveEntry, ex.ErrorId);
             Assert.Equal("a//b", ex.Target);
             Assert.Empty(Directory.GetFiles(dir.Path));

@@ -20,7 +20,7 @@ namespace PorterStorage.Core.AzureBlob
     /// legacy blobs, then the journal blob is removed; a later run replays what is left. The lock is a 15-second blob lease
     /// that <see cref="StoreLock"/> renews while the run lives, so a killed run never blocks for long.
     /// </summary>
-    public sealed partial class AzureBlobMigrationStore : IMigrationStore
+    public sealed partial class AzureBlobMigrationStore : IMigrationStore, IBackupSource
     {
         private readonly BlobJournal _journal;
 
@@ -82,6 +82,12 @@ namespace PorterStorage.Core.AzureBlob
         public string FullName(string path) => Location + "/" + path;
 
         public string BackupKind => BackupKinds.Container;
+
+        string IBackupSource.BackupTarget => Location;
+
+        string IBackupSource.ManifestKind => BackupKinds.ContainerManifest;
+
+        BackupContent IBackupSource.ListForBackup(CancellationToken cancel) => ContainerBackup.ListForBackup(_storage, cancel);
 
         /// <inheritdoc />
         public IStoreCopy CopyTo(object destination) => StoreCopies.To<PorterAzureStorage>(destination, given =>

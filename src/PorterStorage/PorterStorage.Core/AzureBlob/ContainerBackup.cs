@@ -15,25 +15,18 @@ namespace PorterStorage.Core.AzureBlob
     public static class ContainerBackup
     {
         /// <summary>
-        /// Every blob found by List Blobs (never Find, which misses untagged blobs), streamed into one zip with a manifest of
-        /// hashes, headers, metadata and tags; written 0600 under a temporary name, verified, renamed.
+        /// What a backup of the container holds: every blob found by List Blobs (never Find, which misses untagged blobs), listed now
+        /// (an archived blob is refused before anything is written), then streamed into the archive with a manifest of hashes,
+        /// headers, metadata and tags.
         /// </summary>
-        public static PorterBackup Create(PorterAzureContainer storage, string archivePath, bool force, IProgress<OperationProgress>? progress, CancellationToken cancel)
-        {
-            RequestCount before = storage.Counter.Snapshot();
-            PorterBackup result = CreateCounted(storage, archivePath, force, progress, cancel);
-            result.Record(storage.Counter.Snapshot().Since(before));
-            return result;
-        }
-
-        private static PorterBackup CreateCounted(PorterAzureContainer storage, string archivePath, bool force, IProgress<OperationProgress>? progress, CancellationToken cancel)
+        internal static BackupContent ListForBackup(PorterAzureContainer storage, CancellationToken cancel)
         {
             string target = storage.ContainerUri.ToString();
             BlobContainerClient container = storage.CreateContainerClient();
             AccountFacts account = AccountCheck.Read(container, target, cancel);
             List<BlobItem> blobs = List(container, target, ref account, cancel);
             AccountCheck.RefuseArchived(blobs, target, "The backup");
-            return Write(container, target, blobs, archivePath, force, progress, cancel);
+            return Content(container, blobs);
         }
 
         /// <summary>
@@ -43,25 +36,9 @@ namespace PorterStorage.Core.AzureBlob
         internal static List<BlobItem> List(BlobContainerClient container, string target, ref AccountFacts account, CancellationToken cancel) =>
             AccountCheck.ListAll(container, target, ref account, BlobTraits.Metadata, "Listing the blobs", cancel);
 
-        /// <summary>A container backup of <paramref name="blobs"/>, written 0600 under a temporary name, verified and renamed.</summary>
-        internal static PorterBackup Write(BlobContainerClient container, string target, List<BlobItem> blobs, string archivePath, bool force,
-            IProgress<OperationProgress>? progress, CancellationToken cancel) => Write(container, target, blobs, archivePath, force, progress, cancel, out _);
-
-        internal static PorterBackup Write(BlobContainerClient container, string target, List<BlobItem> blobs, string archivePath, bool force,
-            IProgress<OperationProgress>? progress, CancellationToken cancel, out List<BackupEntry> entries)
-        {
-            var clock = Stopwatch.StartNew();
-            DateTime created = DateTime.UtcNow;
-            var written = new List<BackupEntry>();
-            (string sha, long archiveBytes, PorterBackupVerification check) = ArchiveFiles.WriteVerified(archivePath, force, progress, cancel, archive =>
-            {
-                written = Read(container, blobs, created, archive, "Backing up", progress, cancel);
-                return new BackupManifest(BackupKinds.ContainerManifest, created, target, false, BackupManifest.CurrentTool, written, Array.Empty<BackupSkippedItem>());
-            });
-            entries = written;
-            return new PorterBackup(archivePath, BackupKinds.Container, target, created, written.Count, written.Sum(e => e.Size), archiveBytes, sha, false, check.IsValid,
-                clock.Elapsed, Array.Empty<BackupSkippedItem>());
-        }
+        /// <summary>What writes <paramref name="blobs"/>, as listed, into a backup.</summary>
+        internal static BackupContent Content(BlobContainerClient container, List<BlobItem> blobs) =>
+            (archive, created, progress, cancel) => Read(container, blobs, created, archive, "Backing up", progress, cancel);
 
         /// <summary>
         /// Reads every blob of <paramref name="blobs"/> (small ones many at once) into <paramref name="archive"/>, or only hashes

@@ -87,8 +87,8 @@ namespace PorterStorage.Core.AzureBlob
                 // The whole container as it is now, so that restoring the pre-restore backup with -Force undoes this restore; what is
                 // then replaced or removed is decided by what it holds.
                 List<BackupEntry> held = new List<BackupEntry>();
-                saved = RestoreChanges.SaveFirst(archivePath, now, path =>
-                    ContainerBackup.Write(container, target, current, path, false, progress, cancel, out held));
+                saved = RestoreChanges.SaveFirst(archivePath, now, path => StoreBackup.Write(path, false, BackupKinds.ContainerManifest, BackupKinds.Container,
+                    target, ContainerBackup.Content(container, current), progress, cancel, out held));
                 changes = RestoreChanges.Compare(manifest.Entries, held);
             }
             ISet<string> toWrite = changes.ToWrite();

@@ -12,7 +12,7 @@ namespace PorterStorage.Core.AzureTable
     /// name, <c>group</c> and <c>data</c>. One query (every page, as the plugin follows NextLink) reads the whole table, documents
     /// included, so every document is checked (<see cref="IsRemote"/> is false) at the cost of one listing.
     /// </summary>
-    public sealed class AzureTablePorterStore : IPorterStore
+    public sealed class AzureTablePorterStore : IPorterStore, IBackupSource
     {
         private readonly PorterAzureTable _storage;
         private readonly TableClient _table;
@@ -24,6 +24,16 @@ namespace PorterStorage.Core.AzureTable
             _storage = storage;
             _table = storage.CreateTableClient();
         }
+
+        string IBackupSource.BackupTarget => _storage.TableUri!.ToString();
+
+        string IBackupSource.ManifestKind => BackupKinds.TableManifest;
+
+        string IBackupSource.BackupKind => BackupKinds.Table;
+
+        IRequestCounter? IBackupSource.Requests => _storage.Counter;
+
+        BackupContent IBackupSource.ListForBackup(CancellationToken cancel) => TableBackup.ListForBackup(_storage, cancel);
 
         public string Location => _storage.TableUri!.ToString();
 

@@ -17,45 +17,27 @@ namespace PorterStorage.Core.AzureTable
         /// <summary>Entities read from an archive and sent together during a restore.</summary>
         private const int RestoreChunk = 1000;
 
-        public static PorterBackup Create(PorterAzureTable storage, string archivePath, bool force, IProgress<OperationProgress>? progress, CancellationToken cancel)
-        {
-            RequestCount before = storage.Counter.Snapshot();
-            PorterBackup result = CreateCounted(storage, archivePath, force, progress, cancel);
-            result.Record(storage.Counter.Snapshot().Since(before));
-            return result;
-        }
+        /// <summary>What a backup of the table holds: every entity, read now in one paged query, then written as its canonical JSON.</summary>
+        internal static BackupContent ListForBackup(PorterAzureTable storage, CancellationToken cancel) =>
+            Content(AzureTablePorterStore.ReadAll(storage.CreateTableClient(), storage.TableUri!.ToString(), cancel));
 
-        private static PorterBackup CreateCounted(PorterAzureTable storage, string archivePath, bool force, IProgress<OperationProgress>? progress, CancellationToken cancel)
+        /// <summary>What writes <paramref name="entities"/>, one entry each under <c>entities/</c>, into a backup.</summary>
+        private static BackupContent Content(List<PorterTableEntity> entities) => (archive, created, progress, cancel) =>
         {
-            string target = storage.TableUri!.ToString();
-            return Write(target, AzureTablePorterStore.ReadAll(storage.CreateTableClient(), target, cancel), archivePath, force, progress, cancel);
-        }
-
-        /// <summary>A table backup of <paramref name="entities"/>, written 0600 under a temporary name, verified and renamed.</summary>
-        private static PorterBackup Write(string target, List<PorterTableEntity> entities, string archivePath, bool force, IProgress<OperationProgress>? progress,
-            CancellationToken cancel)
-        {
-            var clock = Stopwatch.StartNew();
-            DateTime created = DateTime.UtcNow;
             var entries = new List<BackupEntry>();
             long total = 0;
-            (string sha, long archiveBytes, PorterBackupVerification check) = ArchiveFiles.WriteVerified(archivePath, force, progress, cancel, archive =>
+            int done = 0;
+            foreach (PorterTableEntity entity in entities)
             {
-                int done = 0;
-                foreach (PorterTableEntity entity in entities)
-                {
-                    cancel.ThrowIfCancellationRequested();
-                    byte[] json = TableEntityJson.ToJson(entity);
-                    archive.Add(BackupManifest.TablePrefix + entity.Key, json, created);
-                    entries.Add(Entry(entity, json, created));
-                    total += json.Length;
-                    progress?.Report(new OperationProgress("Backing up", entity.Key, ++done, entities.Count, total, "entities"));
-                }
-                return new BackupManifest(BackupKinds.TableManifest, created, target, false, BackupManifest.CurrentTool, entries, Array.Empty<BackupSkippedItem>());
-            });
-            return new PorterBackup(archivePath, BackupKinds.Table, target, created, entries.Count, total, archiveBytes, sha, false, check.IsValid, clock.Elapsed,
-                Array.Empty<BackupSkippedItem>());
-        }
+                cancel.ThrowIfCancellationRequested();
+                byte[] json = TableEntityJson.ToJson(entity);
+                archive.Add(BackupManifest.TablePrefix + entity.Key, json, created);
+                entries.Add(Entry(entity, json, created));
+                total += json.Length;
+                progress?.Report(new OperationProgress("Backing up", entity.Key, ++done, entities.Count, total, "entities"));
+            }
+            return entries;
+        };
 
         /// <summary>An entity as a table backup's manifest records it: its key, and the size and SHA-256 of its canonical JSON.</summary>
         internal static BackupEntry Entry(PorterTableEntity entity, byte[] json, DateTime created) =>
@@ -117,7 +99,7 @@ namespace PorterStorage.Core.AzureTable
             TableWriter.EnsureTable(table, target, cancel);
             // The whole table as it is now, so that restoring the pre-restore backup with -Force undoes this restore.
             string? saved = changes.ChangesStoredItems
-                ? RestoreChanges.SaveFirst(archivePath, now, path => Write(target, current, path, false, progress, cancel))
+                ? RestoreChanges.SaveFirst(archivePath, now, path => StoreBackup.Write(path, false, BackupKinds.TableManifest, BackupKinds.Table, target, Content(current), progress, cancel, out _))
                 : null;
             ISet<string> toWrite = changes.ToWrite();
             // Every write and removal is over what was read and saved (the ETags read): another process's write is never replaced.

@@ -96,6 +96,15 @@ namespace PorterStorage.Core.Factory
         }
 
         /// <summary>
+        /// A backup of the store a reference names (a container's blobs, a table's entities) through the one backup engine of a remote
+        /// store (<see cref="StoreBackup"/>), written to <paramref name="archivePath"/>. A home is backed up as a folder (<c>HomeBackup</c>).
+        /// </summary>
+        public static PorterBackup Backup(object reference, string archivePath, bool force, IProgress<OperationProgress>? progress, CancellationToken cancellationToken) =>
+            StoreBackup.Create(OpenReader(reference) as IBackupSource
+                ?? throw new ArgumentException($"A {reference.GetType().Name} is backed up by its own cmdlet (a home by Backup-PorterHome).", nameof(reference)),
+                archivePath, force, progress, cancellationToken);
+
+        /// <summary>
         /// The store Test-PorterStorage checks for a reference (a store from Get-PorterAzureStorage): the store to migrate when its
         /// backend migrates (its log would go to <paramref name="logFolder"/>), else the store to read.
         /// </summary>

@@ -67,9 +67,7 @@ namespace PorterStorage.Commands
             var progress = new CmdletProgress(this, 5, $"Backing up {Storage.StoreUri}");
             try
             {
-                PorterBackup backup = table != null
-                    ? TableBackup.Create(table, archive, Force, progress, CancellationToken)
-                    : ContainerBackup.Create(AzureReferences.Container(Storage, "Backup-PorterAzureContainer"), archive, Force, progress, CancellationToken);
+                PorterBackup backup = PorterStores.Backup(Storage, archive, Force, progress, CancellationToken);
                 WriteVerbose($"Wrote '{backup.Path}': {backup.FileCount} {(table != null ? "entities" : "blobs")}, {backup.TotalBytes} bytes, SHA-256 {backup.Sha256}.");
                 BackupMetadata.Label(backup, RunId);
                 SendCopy(backup, CopyTo, Force);
