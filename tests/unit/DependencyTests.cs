@@ -54,6 +54,20 @@ namespace PorterStorage.Tests
             string code = "namespace PorterStorage.Core.Model\n{\n    static class Probe\n    {\n        const long Most = LegacyClaim.MaxDocumentBytes;\n    }\n}\n";
             Assert.Contains("Model -> Migration: Probe uses LegacyClaim", CoreFolders.BackwardInSource(new[] { ("Model", code) }));
             Assert.Empty(CoreFolders.BackwardInSource(new[] { ("Model", "// LegacyClaim in a comment\nclass Probe { string S = \"LegacyClaim\"; }") }));
+            foreach (string use in new[]
+            {
+                "const long Most = Migration.LegacyClaim.MaxDocumentBytes;",
+                "const long Most = global::PorterStorage.Core.Migration.LegacyClaim.MaxDocumentBytes;",
+                "string N = nameof(Migration.LegacyClaim);",
+                "string T = $\"at most {LegacyClaim.MaxDocumentBytes} bytes\";",
+            })
+            {
+                string qualified = "namespace PorterStorage.Core.Model\n{\n    static class Probe\n    {\n        " + use + "\n    }\n}\n";
+                Assert.Contains("Model -> Migration: Probe uses LegacyClaim", CoreFolders.BackwardInSource(new[] { ("Model", qualified) }));
+            }
+            Assert.Contains("Model -> Migration: ? uses LegacyClaim", CoreFolders.BackwardInSource(new[] { ("Model", "using static PorterStorage.Core.Migration.LegacyClaim;\n") }));
+            // A member of a type's name is no use of the type.
+            Assert.Empty(CoreFolders.BackwardInSource(new[] { ("Model", "namespace PorterStorage.Core.Model\n{\n    static class Probe\n    {\n        static object X(dynamic s) => s.LegacyClaim;\n    }\n}\n") }));
         }
 
         /// <summary>The check sees a backward use the moment one is compiled in: a local of an engine's type added to a type of the abstractions.</summary>
@@ -128,7 +142,15 @@ namespace PorterStorage.Tests
 
         private static readonly Regex ConstantName = new Regex(@"\bconst\s+[\w.?<>]+\s+$", RegexOptions.CultureInvariant);
 
-        private static readonly Regex Word = new Regex(@"(?<![\w.@])@?([A-Z][A-Za-z0-9_]*)\b", RegexOptions.CultureInvariant);
+        private static readonly Regex Word = new Regex(@"(?<![\w@])@?([A-Z][A-Za-z0-9_]*)\b", RegexOptions.CultureInvariant);
+
+        /// <summary>An interpolated string, whose holes are code.</summary>
+        private static readonly Regex Interpolated = new Regex(@"\$@?""(?:[^""\\]|\\.|"""")*""|@\$""(?:[^""]|"""")*""", RegexOptions.CultureInvariant);
+
+        private static readonly Regex Hole = new Regex(@"\{([^{}""]*)\}", RegexOptions.CultureInvariant);
+
+        /// <summary>The name before a dot, when the dot qualifies a namespace (<c>Migration.LegacyClaim</c>, <c>global::PorterStorage.Core.Migration.LegacyClaim</c>).</summary>
+        private static readonly Regex Qualifier = new Regex(@"(?:^|[^\w.])(?:global::)?((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)\.$", RegexOptions.CultureInvariant);
 
         private static string CoreRoot => Path.Combine(FormatCitationTests.RepoRoot(), "src", "PorterStorage", "PorterStorage.Core");
 
@@ -175,6 +197,18 @@ namespace PorterStorage.Tests
             module.Types.Where(t => t.Namespace.StartsWith("PorterStorage", StringComparison.Ordinal) && !t.Name.StartsWith("<", StringComparison.Ordinal))
                 .Select(t => t.Name.Split('`')[0]).Distinct();
 
+        /// <summary>True when what stands before the dot at <paramref name="dot"/> is a namespace of the module (so the name after it is a type).</summary>
+        private static bool QualifiesANamespace(string code, int dot)
+        {
+            Match q = Qualifier.Match(code.Substring(Math.Max(0, dot - 120), Math.Min(120, dot) + 1));
+            if (!q.Success)
+            {
+                return false;
+            }
+            string[] parts = q.Groups[1].Value.Split('.');
+            return parts.All(p => p == "PorterStorage" || p == "Core" || Order.Contains(p));
+        }
+
         /// <summary>The core's source files with their folders.</summary>
         private static IEnumerable<(string Folder, string Code)> SourceFiles()
         {
@@ -198,11 +232,15 @@ namespace PorterStorage.Tests
             var found = new SortedSet<string>(StringComparer.Ordinal);
             foreach ((string folder, string source) in files ?? SourceFiles())
             {
-                string code = NotCode.Replace(source, " ");
+                string code = NotCode.Replace(Interpolated.Replace(source, m => " " + string.Join(" ", Hole.Matches(m.Value).Cast<Match>().Select(h => h.Groups[1].Value)) + " "), " ");
                 string declared = Declaration.Match(code) is Match d && d.Success ? d.Groups[1].Value : "?";
                 foreach (Match m in Word.Matches(code))
                 {
                     string name = m.Groups[1].Value;
+                    if (m.Index > 0 && code[m.Index - 1] == '.' && !QualifiesANamespace(code, m.Index - 1))
+                    {
+                        continue; // a member of that name (storage.Table), not the type
+                    }
                     if (ConstantName.IsMatch(code.Substring(Math.Max(0, m.Index - 80), Math.Min(80, m.Index))))
                     {
                         continue; // a constant of that name declared here (a finding code), not the type

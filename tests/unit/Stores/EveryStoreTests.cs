@@ -199,6 +199,12 @@ namespace PorterStorage.Tests.Stores
             Assert.Same(store, PorterStores.Open(store, "unused"));
             Assert.Same(store, PorterStores.OpenReader(store));
             Assert.Throws<ArgumentException>(() => PorterStores.OpenReader(new object()));
+            // No backend can take another's references, and the built-in ones stay as they are.
+            Assert.Throws<InvalidOperationException>(() => PorterStores.Register(StoreBackend.Of<object>(o => store, (o, _, _) => store)));
+            Assert.Throws<InvalidOperationException>(() => PorterStores.Register(StoreBackend.Of<PorterAzureStorage>(o => store, (o, _, _) => store)));
+            Assert.Throws<InvalidOperationException>(() => PorterStores.Register(StoreBackend.Of<InMemoryMigrationStore>(o => o, (o, _, _) => o)));
+            Assert.Throws<ArgumentNullException>(() => PorterStores.Register(null!));
+            Assert.Throws<ArgumentNullException>(() => PorterStores.OpenReader(null!));
         }
     }
 

@@ -5,9 +5,10 @@ using System.Threading;
 namespace PorterStorage.Tests.Stores
 {
     /// <summary>
-    /// Any store, killed as a process would be after a number of its change steps (commit, place, unplace, discard, move, delete,
-    /// finish, the schema): the step that would come next throws <see cref="InMemoryMigrationStore.SimulatedCrash"/>, which no
-    /// engine catches. Everything else goes to the store as it is, so what a kill leaves behind is the store's own.
+    /// Any store, stopped dead after a number of its change steps (commit, place, unplace, discard, move, delete, finish, the
+    /// schema): the step that would come next throws <see cref="InMemoryMigrationStore.SimulatedCrash"/>, which no engine catches.
+    /// Everything else goes to the store as it is, so what the stop leaves in the store is the store's own. It is as near a kill as
+    /// one process gets: the stack still unwinds (a container's lease is released, where a killed run's would lapse in 15 s).
     /// </summary>
     internal sealed class KilledStore : IMigrationStore
     {

@@ -15,16 +15,31 @@ namespace PorterStorage.Core.Factory
         private static StoreBackend[] Backends =
         {
             StoreBackend.Of<string>(home => OpenReader(home, HomeShape.ReadConfig(home), FileIO.System, Environment.GetEnvironmentVariable, default),
-                (home, logFolder, cancel) => Open(home, logFolder, Environment.GetEnvironmentVariable, cancel)),
+                (home, logFolder, cancel) => Open(home, logFolder, Environment.GetEnvironmentVariable, cancel),
+                (home, _, cancel) => OpenForCheck(home, Environment.GetEnvironmentVariable, cancel)),
             StoreBackend.Of<PorterAzureContainer>(container => new AzureBlobMigrationStore(container), (container, logFolder, cancel) => new AzureBlobMigrationStore(container, logFolder, cancel)),
             StoreBackend.ReadOnly<PorterAzureTable>(table => new AzureTablePorterStore(table), table => TableNotMigrated(table.StoreUri.ToString(), $"'{table.StoreUri}' is the azure.table plugin's table")),
         };
 
-        /// <summary>Adds a backend, for the references of its type; the latest registered for a type wins.</summary>
+        private static readonly object Registering = new object();
+
+        /// <summary>
+        /// Adds a backend (one from outside the module, as a test's): its reference type may not be one a backend already opens, nor
+        /// a base or derived type of one, so no backend can take another's references.
+        /// </summary>
         public static void Register(StoreBackend backend)
         {
-            lock (typeof(PorterStores))
+            if (backend == null)
             {
+                throw new ArgumentNullException(nameof(backend));
+            }
+            lock (Registering)
+            {
+                StoreBackend? overlapping = Array.Find(Backends, b => b.Reference.IsAssignableFrom(backend.Reference) || backend.Reference.IsAssignableFrom(b.Reference));
+                if (overlapping != null)
+                {
+                    throw new InvalidOperationException($"A backend already opens the references of type {overlapping.Reference.Name}; {backend.Reference.Name} would take them too.");
+                }
                 var grown = new StoreBackend[Backends.Length + 1];
                 grown[0] = backend;
                 Array.Copy(Backends, 0, grown, 1, Backends.Length);
@@ -33,8 +48,8 @@ namespace PorterStorage.Core.Factory
         }
 
         private static StoreBackend BackendOf(object reference) =>
-            Array.Find(Backends, b => b.Opens(reference))
-            ?? throw new ArgumentException($"No backend opens a {reference.GetType().Name}; give a home's path, a container or a table.", nameof(reference));
+            Array.Find(Backends, b => b.Opens(reference ?? throw new ArgumentNullException(nameof(reference))))
+            ?? throw new ArgumentException($"No backend opens a reference of type {reference.GetType().Name}; give a home's path, a container or a table.", nameof(reference));
 
         /// <summary>
         /// The store that holds a home's data, as Porter's config selects it: the folder itself (filesystem plugin), or the
@@ -99,20 +114,15 @@ namespace PorterStorage.Core.Factory
         /// A backup of the store a reference names (a container's blobs, a table's entities) through the one backup engine of a remote
         /// store (<see cref="StoreBackup"/>), written to <paramref name="archivePath"/>. A home is backed up as a folder (<c>HomeBackup</c>).
         /// </summary>
-        public static PorterBackup Backup(object reference, string archivePath, bool force, IProgress<OperationProgress>? progress, CancellationToken cancellationToken) =>
-            StoreBackup.Create(OpenReader(reference) as IBackupSource
-                ?? throw new ArgumentException($"A {reference.GetType().Name} is backed up by its own cmdlet (a home by Backup-PorterHome).", nameof(reference)),
-                archivePath, force, progress, cancellationToken);
+        public static PorterBackup Backup(PorterAzureStorage storage, string archivePath, bool force, IProgress<OperationProgress>? progress, CancellationToken cancellationToken) =>
+            StoreBackup.Create((IBackupSource)OpenReader(storage), archivePath, force, progress, cancellationToken);
 
         /// <summary>
         /// The store Test-PorterStorage checks for a reference (a store from Get-PorterAzureStorage): the store to migrate when its
         /// backend migrates (its log would go to <paramref name="logFolder"/>), else the store to read.
         /// </summary>
-        public static IPorterStore OpenForCheck(object reference, string logFolder, CancellationToken cancellationToken)
-        {
-            StoreBackend backend = BackendOf(reference);
-            return backend.Migrates ? backend.Open(reference, logFolder, cancellationToken) : backend.OpenReader(reference);
-        }
+        public static IPorterStore OpenForCheck(object reference, string logFolder, CancellationToken cancellationToken) =>
+            BackendOf(reference).OpenForCheck(reference, logFolder, cancellationToken);
 
         /// <summary>The plugin's store (container or table) a reader from <see cref="OpenReader(string, PorterConfig?, IFileIO, Func{string, string?}, CancellationToken)"/> reads, or null when it reads the home folder.</summary>
         internal static PorterAzureStorage? ContainerOf(IPorterStore reader) => (PorterAzureStorage?)(reader as AzureBlobMigrationStore)?.Storage ?? (reader as AzureTablePorterStore)?.Storage;
