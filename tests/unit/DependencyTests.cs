@@ -10,7 +10,7 @@ using Xunit;
 namespace PorterStorage.Tests
 {
     /// <summary>
-    /// The core's folders depend one way (docs/architecture.md, "Folders and their order"): a type may use types of its own folder and of
+    /// The core's folders depend one way (docs/architecture.md, "Where each thing lives"): a type may use types of its own folder and of
     /// folders before it in <see cref="CoreFolders.Order"/>, never of a folder after it. Read from the compiled core, so every use counts
     /// (a field, a signature, a local, a call, a generic argument, a lambda's closure), whatever the source's using directives say.
     /// </summary>
