@@ -85,9 +85,9 @@ namespace PorterStorage.Tests
         [Fact]
         public void Compare_TableEntityWhosePropertyTypeChanged_Replaced()
         {
-            var backedUp = new PorterTableEntity("notes", "n1", new[] { new TableProperty("count", TableEntityCodec.EdmInt64, 42L) });
-            var now = new PorterTableEntity("notes", "n1", new[] { new TableProperty("count", TableEntityCodec.EdmInt32, 42) });
-            var same = new PorterTableEntity("notes", "n1", new[] { new TableProperty("count", TableEntityCodec.EdmInt64, 42L) });
+            var backedUp = new PorterTableEntity("notes", "n1", new[] { new TableProperty("count", TableProperty.EdmInt64, 42L) });
+            var now = new PorterTableEntity("notes", "n1", new[] { new TableProperty("count", TableProperty.EdmInt32, 42) });
+            var same = new PorterTableEntity("notes", "n1", new[] { new TableProperty("count", TableProperty.EdmInt64, 42L) });
             BackupEntry Entry(PorterTableEntity e) => TableBackup.Entry(e, TableEntityJson.ToJson(e), Now);
 
             Assert.Single(RestoreChanges.Compare(new[] { Entry(backedUp) }, new[] { Entry(now) }).Replaced);

@@ -26,9 +26,9 @@ namespace PorterStorage.Tests
 
         private static PorterTableEntity Entity(string pk, string rk, params TableProperty[] properties) => new PorterTableEntity(pk, rk, properties);
 
-        private static TableProperty Str(string name, string value) => new TableProperty(name, TableEntityCodec.EdmString, value);
+        private static TableProperty Str(string name, string value) => new TableProperty(name, TableProperty.EdmString, value);
 
-        private static TableProperty Bin(string name, byte[] value) => new TableProperty(name, TableEntityCodec.EdmBinary, value);
+        private static TableProperty Bin(string name, byte[] value) => new TableProperty(name, TableProperty.EdmBinary, value);
 
         [Fact]
         public void Encode_IsThePluginsSave_GroupAlways_DataOnlyWhenThereIsSome()
@@ -40,7 +40,7 @@ namespace PorterStorage.Tests
 
             byte[] claim = Encoding.UTF8.GetBytes("{\"id\":\"01\"}");
             PorterTableEntity saved = TableEntityCodec.Encode("claims", "mysql", "01EZ", claim);
-            Assert.Equal(TableEntityCodec.EdmBinary, saved.Property("data")!.EdmType);
+            Assert.Equal(TableProperty.EdmBinary, saved.Property("data")!.EdmType);
             Assert.Equal(claim, (byte[])saved.Property("data")!.Value);
             Assert.Equal("mysql", saved.Property("group")!.Value);
 
@@ -93,19 +93,19 @@ namespace PorterStorage.Tests
                 gzip.Write(doc, 0, doc.Length);
             }
             TableItem item = TableEntityCodec.Decode(Entity("claims", "01", Str("group", "a"), Bin("data", packed.ToArray()),
-                new TableProperty("compressed", TableEntityCodec.EdmBoolean, true)), Where);
+                new TableProperty("compressed", TableProperty.EdmBoolean, true)), Where);
             Assert.True(item.Compressed);
             Assert.Equal(doc, item.Data);
 
             Assert.Equal(new byte[] { 9 }, TableEntityCodec.Decode(Entity("claims", "01", Str("group", "a"), Bin("data", new byte[] { 9 }),
-                new TableProperty("compressed", TableEntityCodec.EdmBoolean, false)), Where).Data);
+                new TableProperty("compressed", TableProperty.EdmBoolean, false)), Where).Data);
 
             foreach (PorterTableEntity bad in new[]
             {
-                Entity("claims", "01", Str("group", "a"), Bin("data", new byte[] { 1, 2, 3 }), new TableProperty("compressed", TableEntityCodec.EdmBoolean, true)),
+                Entity("claims", "01", Str("group", "a"), Bin("data", new byte[] { 1, 2, 3 }), new TableProperty("compressed", TableProperty.EdmBoolean, true)),
                 Entity("claims", "01", Str("group", "a"), Bin("data", new byte[] { 1 }), Str("compressed", "true")),
                 Entity("claims", "01", Str("group", "a"), Str("data", "a string, not binary")),
-                Entity("claims", "01", new TableProperty("group", TableEntityCodec.EdmInt32, 3), Bin("data", new byte[] { 1 })),
+                Entity("claims", "01", new TableProperty("group", TableProperty.EdmInt32, 3), Bin("data", new byte[] { 1 })),
             })
             {
                 PorterStorageException ex = Assert.Throws<PorterStorageException>(() => TableEntityCodec.Decode(bad, Where));
@@ -216,10 +216,10 @@ namespace PorterStorage.Tests
         {
             var e = new PorterTableEntity("notes", "n", new[]
             {
-                new TableProperty("inf", TableEntityCodec.EdmDouble, double.PositiveInfinity),
-                new TableProperty("ninf", TableEntityCodec.EdmDouble, double.NegativeInfinity),
-                new TableProperty("nan", TableEntityCodec.EdmDouble, double.NaN),
-                new TableProperty("d", TableEntityCodec.EdmDouble, 0.5),
+                new TableProperty("inf", TableProperty.EdmDouble, double.PositiveInfinity),
+                new TableProperty("ninf", TableProperty.EdmDouble, double.NegativeInfinity),
+                new TableProperty("nan", TableProperty.EdmDouble, double.NaN),
+                new TableProperty("d", TableProperty.EdmDouble, 0.5),
             });
             Azure.Data.Tables.TableEntity sdk = AzureTablePorterStore.ToSdk(e);
             Assert.Equal("Infinity", sdk["inf"]);
@@ -260,14 +260,14 @@ namespace PorterStorage.Tests
         }
 
         private static readonly Gen<TableProperty> Property = Gen.OneOf(
-            Gen.String.Select(v => new TableProperty("s", TableEntityCodec.EdmString, v)),
-            Gen.Byte.Array[0, 300].Select(v => new TableProperty("b", TableEntityCodec.EdmBinary, v)),
-            Gen.Bool.Select(v => new TableProperty("f", TableEntityCodec.EdmBoolean, v)),
-            Gen.Long[DateTime.MinValue.Ticks, DateTime.MaxValue.Ticks].Select(t => new TableProperty("t", TableEntityCodec.EdmDateTime, new DateTimeOffset(t, TimeSpan.Zero))),
-            Gen.Double.Select(v => new TableProperty("d", TableEntityCodec.EdmDouble, v)),
-            Gen.Guid.Select(v => new TableProperty("g", TableEntityCodec.EdmGuid, v)),
-            Gen.Int.Select(v => new TableProperty("i", TableEntityCodec.EdmInt32, v)),
-            Gen.Long.Select(v => new TableProperty("l", TableEntityCodec.EdmInt64, v)));
+            Gen.String.Select(v => new TableProperty("s", TableProperty.EdmString, v)),
+            Gen.Byte.Array[0, 300].Select(v => new TableProperty("b", TableProperty.EdmBinary, v)),
+            Gen.Bool.Select(v => new TableProperty("f", TableProperty.EdmBoolean, v)),
+            Gen.Long[DateTime.MinValue.Ticks, DateTime.MaxValue.Ticks].Select(t => new TableProperty("t", TableProperty.EdmDateTime, new DateTimeOffset(t, TimeSpan.Zero))),
+            Gen.Double.Select(v => new TableProperty("d", TableProperty.EdmDouble, v)),
+            Gen.Guid.Select(v => new TableProperty("g", TableProperty.EdmGuid, v)),
+            Gen.Int.Select(v => new TableProperty("i", TableProperty.EdmInt32, v)),
+            Gen.Long.Select(v => new TableProperty("l", TableProperty.EdmInt64, v)));
 
         private static readonly Gen<PorterTableEntity> Entities =
             Gen.Select(Gen.String, Gen.String, Property.Array[0, 8], (pk, rk, ps) =>
@@ -354,7 +354,7 @@ namespace PorterStorage.Tests
                 Assert.Equal("claims", item.ItemType);
                 Assert.Equal(e.RowKey == "r0-0" ? "" : "app", item.Group ?? "");
                 Assert.Equal(Encoding.UTF8.GetBytes("doc " + e.RowKey), item.Data);
-                Assert.Equal(TableEntityCodec.EdmBinary, e.Property("data")!.EdmType);
+                Assert.Equal(TableProperty.EdmBinary, e.Property("data")!.EdmType);
             }
         }
 

@@ -23,7 +23,7 @@ namespace PorterStorage.Tests
         private const string Where = "https://acct.table.core.windows.net/porter";
 
         private static PorterTableEntity Entity(string pk, string rk, byte[] data, string group = "g") =>
-            new PorterTableEntity(pk, rk, new[] { new TableProperty("data", TableEntityCodec.EdmBinary, data), new TableProperty("group", TableEntityCodec.EdmString, group) });
+            new PorterTableEntity(pk, rk, new[] { new TableProperty("data", TableProperty.EdmBinary, data), new TableProperty("group", TableProperty.EdmString, group) });
 
         [Fact]
         public void Upsert_ThrottledPastTheClientsRetries_IsSentAgain_AndEverythingIsWritten()
@@ -72,7 +72,7 @@ namespace PorterStorage.Tests
             }).ToList();
             // Keys and strings the service receives escaped: non-ASCII in the URL and the JSON.
             var escaped = Enumerable.Range(0, 100).Select(i => new PorterTableEntity("päckage", new string('漢', 200) + i,
-                new[] { new TableProperty("group", TableEntityCodec.EdmString, new string('\u00e9', 300) + "\"\\\u0001") })).ToList();
+                new[] { new TableProperty("group", TableProperty.EdmString, new string('\u00e9', 300) + "\"\\\u0001") })).ToList();
             foreach (List<PorterTableEntity> entities in new[] { large, escaped })
             {
                 List<List<PorterTableEntity>> batches = TableWriter.Batches(entities);

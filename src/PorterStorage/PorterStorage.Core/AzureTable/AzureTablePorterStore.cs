@@ -97,7 +97,7 @@ namespace PorterStorage.Core.AzureTable
                 {
                     // JSON has no number for these; the service takes them as the strings OData spells, with the type annotated.
                     e[p.Name] = double.IsNaN(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity";
-                    e[p.Name + "@odata.type"] = TableEntityCodec.EdmDouble;
+                    e[p.Name + "@odata.type"] = TableProperty.EdmDouble;
                     continue;
                 }
                 e[p.Name] = p.Value;

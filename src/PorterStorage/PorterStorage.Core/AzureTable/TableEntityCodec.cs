@@ -64,15 +64,6 @@ namespace PorterStorage.Core.AzureTable
         public const string DataProperty = "data";
         public const string CompressedProperty = "compressed";
 
-        public const string EdmString = TableProperty.EdmString;
-        public const string EdmBinary = TableProperty.EdmBinary;
-        public const string EdmBoolean = TableProperty.EdmBoolean;
-        public const string EdmDateTime = TableProperty.EdmDateTime;
-        public const string EdmDouble = TableProperty.EdmDouble;
-        public const string EdmGuid = TableProperty.EdmGuid;
-        public const string EdmInt32 = TableProperty.EdmInt32;
-        public const string EdmInt64 = TableProperty.EdmInt64;
-
         /// <summary>The partition and row key the plugin stores an item under (the schema document's empty type is <c>schema</c>).</summary>
         public static (string PartitionKey, string RowKey) KeyOf(string itemType, string name) =>
             itemType.Length == 0 && name == SchemaRow ? (SchemaPartition, SchemaRow) : (itemType, name);
@@ -81,10 +72,10 @@ namespace PorterStorage.Core.AzureTable
         public static PorterTableEntity Encode(string itemType, string? group, string name, byte[] data)
         {
             (string pk, string rk) = KeyOf(itemType, name);
-            var properties = new List<TableProperty> { new TableProperty(GroupProperty, EdmString, group ?? string.Empty) };
+            var properties = new List<TableProperty> { new TableProperty(GroupProperty, TableProperty.EdmString, group ?? string.Empty) };
             if (data.Length > 0)
             {
-                properties.Add(new TableProperty(DataProperty, EdmBinary, data));
+                properties.Add(new TableProperty(DataProperty, TableProperty.EdmBinary, data));
             }
             return new PorterTableEntity(pk, rk, properties);
         }
@@ -98,7 +89,7 @@ namespace PorterStorage.Core.AzureTable
         {
             string itemType = entity.PartitionKey == SchemaPartition && entity.RowKey == SchemaRow ? string.Empty : entity.PartitionKey;
             TableProperty? groupProperty = entity.Property(GroupProperty);
-            if (groupProperty != null && groupProperty.EdmType != EdmString)
+            if (groupProperty != null && groupProperty.EdmType != TableProperty.EdmString)
             {
                 throw Undecodable(location, $"its 'group' property is {groupProperty.EdmType}, not Edm.String");
             }
@@ -109,7 +100,7 @@ namespace PorterStorage.Core.AzureTable
             {
                 data = Array.Empty<byte>();
             }
-            else if (dataProperty.EdmType != EdmBinary)
+            else if (dataProperty.EdmType != TableProperty.EdmBinary)
             {
                 throw Undecodable(location, $"its 'data' property is {dataProperty.EdmType}, not Edm.Binary (the plugin would read it as empty)");
             }
@@ -126,7 +117,7 @@ namespace PorterStorage.Core.AzureTable
             bool compressed = false;
             if (compressedProperty != null)
             {
-                if (compressedProperty.EdmType != EdmBoolean)
+                if (compressedProperty.EdmType != TableProperty.EdmBoolean)
                 {
                     throw Undecodable(location, $"its 'compressed' property is {compressedProperty.EdmType}, not Edm.Boolean");
                 }
@@ -183,16 +174,16 @@ namespace PorterStorage.Core.AzureTable
         public static TableProperty? FromValue(string name, object? value) => value switch
         {
             null => null,
-            string s => new TableProperty(name, EdmString, s),
-            byte[] b => new TableProperty(name, EdmBinary, b),
-            BinaryData d => new TableProperty(name, EdmBinary, d.ToArray()),
-            bool v => new TableProperty(name, EdmBoolean, v),
-            DateTimeOffset t => new TableProperty(name, EdmDateTime, t.ToUniversalTime()),
-            DateTime t => new TableProperty(name, EdmDateTime, new DateTimeOffset(t.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(t, DateTimeKind.Utc) : t.ToUniversalTime())),
-            double v => new TableProperty(name, EdmDouble, v),
-            Guid g => new TableProperty(name, EdmGuid, g),
-            int v => new TableProperty(name, EdmInt32, v),
-            long v => new TableProperty(name, EdmInt64, v),
+            string s => new TableProperty(name, TableProperty.EdmString, s),
+            byte[] b => new TableProperty(name, TableProperty.EdmBinary, b),
+            BinaryData d => new TableProperty(name, TableProperty.EdmBinary, d.ToArray()),
+            bool v => new TableProperty(name, TableProperty.EdmBoolean, v),
+            DateTimeOffset t => new TableProperty(name, TableProperty.EdmDateTime, t.ToUniversalTime()),
+            DateTime t => new TableProperty(name, TableProperty.EdmDateTime, new DateTimeOffset(t.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(t, DateTimeKind.Utc) : t.ToUniversalTime())),
+            double v => new TableProperty(name, TableProperty.EdmDouble, v),
+            Guid g => new TableProperty(name, TableProperty.EdmGuid, g),
+            int v => new TableProperty(name, TableProperty.EdmInt32, v),
+            long v => new TableProperty(name, TableProperty.EdmInt64, v),
             _ => null,
         };
 
